@@ -1,0 +1,60 @@
+"""Reporting periods: half-open [start, end) ranges of local plan dates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The first of the month `months` after the month of `day`."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """Half-open [start, end) in the plan's time zone; frozen, so a valid cache key."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"period end {self.end} must be after its start {self.start}")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def hours(self) -> float:
+        # UTC+7 has no daylight saving, so every local day has 24 hours.
+        return self.days * 24.0
+
+    def months(self) -> list["Period"]:
+        """The calendar months overlapping the period, each clipped to it."""
+        out, cursor = [], month_start(self.start)
+        while cursor < self.end:
+            nxt = add_months(cursor, 1)
+            out.append(Period(max(cursor, self.start), min(nxt, self.end)))
+            cursor = nxt
+        return out
+
+    def label(self) -> str:
+        last = date.fromordinal(self.end.toordinal() - 1)
+        return f"{self.start:%d %b %Y} to {last:%d %b %Y}"
+
+    @classmethod
+    def last_full_months(cls, today: date, n: int) -> "Period":
+        """The n full calendar months before the month containing `today`."""
+        end = month_start(today)
+        return cls(add_months(end, -n), end)
+
+    @classmethod
+    def month(cls, any_day: date) -> "Period":
+        start = month_start(any_day)
+        return cls(start, add_months(start, 1))

@@ -1,0 +1,275 @@
+"""The plan as typed, frozen data, loaded from plan.toml.
+
+Every target, SLA, threshold and budget line of the plan is read here once. A malformed
+file raises PlanError naming the key, so a page never fails deep inside a formula.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+DEFAULT_PLAN_PATH = Path(__file__).resolve().parent.parent / "plan.toml"
+OPS = (">", ">=", "<", "<=")
+UNTYPED_SECTIONS = ("maintenance", "backup", "disaster_recovery", "alerting", "escalation_matrix",
+                    "resource_allocation")
+T = TypeVar("T")
+
+
+class PlanError(ValueError):
+    """plan.toml is missing a key or holds a value of the wrong type or range."""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    area: str
+    unit: str
+    op: str
+    target: float
+    baseline: float
+    measurement: str
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.op.startswith(">")
+
+
+@dataclass(frozen=True)
+class Severity:
+    name: str
+    response_minutes: float
+    resolution_minutes: float
+    escalation_after_minutes: float
+    notification: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    label: str
+    first_response_seconds: float
+    resolution_minutes: float  # 0: the plan sets no resolution target
+    hours: str
+
+
+@dataclass(frozen=True)
+class Threshold:
+    group: str
+    metric: str
+    op: str
+    value: float
+    level: str
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    name: str
+    group: str
+    annual_usd: float
+    note: str
+    fte: float | None
+
+
+@dataclass(frozen=True)
+class SupportTier:
+    name: str
+    role: str
+    team_size: int
+    availability: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    failure_severities: tuple[str, ...]
+    mttr_from: str
+    high_priority: tuple[str, ...]
+    support_cost_categories: tuple[str, ...]
+    infrastructure_cost_categories: tuple[str, ...]
+    escalation_immediate_minutes: float
+    mtbf_confidence_pct: float
+    scorecard_months: int
+    trend_months: int
+    training_window_months: int
+
+
+@dataclass(frozen=True)
+class Capacity:
+    user_growth_pct_per_quarter: float
+    peak_traffic_growth_pct: float
+    data_growth_pct_per_month: float
+    feature_complexity_pct: float
+    monitor_pct: float
+    scale_up_pct: float
+    scale_down_pct: float
+    reserve_pct: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    timezone: str
+    first_year_start: str
+    settings: Settings
+    kpis: tuple[Kpi, ...]
+    severities: tuple[Severity, ...]
+    channels: tuple[Channel, ...]
+    thresholds: tuple[Threshold, ...]
+    budget_total_usd: float
+    contingency_stated_pct: float
+    budget_lines: tuple[BudgetLine, ...]
+    support_tiers: tuple[SupportTier, ...]
+    capacity: Capacity
+    raw_json: str  # sections not typed above (maintenance, backup, DR ...), as JSON so the plan stays hashable
+
+    def kpi(self, key: str) -> Kpi:
+        return _by_name(self.kpis, "key", key)
+
+    def severity(self, name: str) -> Severity:
+        return _by_name(self.severities, "name", name)
+
+    def channel(self, name: str) -> Channel:
+        return _by_name(self.channels, "name", name)
+
+    def section(self, name: str) -> Any:
+        return json.loads(self.raw_json)[name]
+
+
+def _by_name(items: tuple[T, ...], attr: str, value: str) -> T:
+    for item in items:
+        if getattr(item, attr) == value:
+            return item
+    raise KeyError(value)
+
+
+def _get(table: dict, path: str, kind: type | tuple[type, ...], check: Callable[[Any], bool] | None = None,
+         rule: str = "") -> Any:
+    """Read a dotted key, checking type (and an optional rule); PlanError names the key."""
+    node: Any = table
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise PlanError(f"plan.toml: missing key '{path}'")
+        node = node[part]
+    if kind is float and isinstance(node, int) and not isinstance(node, bool):
+        node = float(node)
+    if not isinstance(node, kind) or isinstance(node, bool) and kind is not bool:
+        raise PlanError(f"plan.toml: key '{path}' must be {getattr(kind, '__name__', kind)}, got {node!r}")
+    if check is not None and not check(node):
+        raise PlanError(f"plan.toml: key '{path}' = {node!r} breaks the rule: {rule}")
+    return node
+
+
+def _strings(table: dict, path: str) -> tuple[str, ...]:
+    values = _get(table, path, list)
+    if not all(isinstance(v, str) for v in values):
+        raise PlanError(f"plan.toml: key '{path}' must be a list of strings")
+    return tuple(values)
+
+
+def _nonneg(table: dict, path: str) -> float:
+    return _get(table, path, float, lambda v: v >= 0, "must be >= 0")
+
+
+def _kpi(t: dict, key: str) -> Kpi:
+    p = f"kpis.{key}"
+    return Kpi(key, _get(t, f"{p}.label", str), _get(t, f"{p}.area", str), _get(t, f"{p}.unit", str),
+               _get(t, f"{p}.op", str, lambda v: v in OPS, f"one of {OPS}"),
+               _get(t, f"{p}.target", float), _get(t, f"{p}.baseline", float),
+               _get(t, f"{p}.measurement", str))
+
+
+def _severity(t: dict, name: str) -> Severity:
+    p = f"severities.{name}"
+    return Severity(name, _nonneg(t, f"{p}.response_minutes"), _nonneg(t, f"{p}.resolution_minutes"),
+                    _nonneg(t, f"{p}.escalation_after_minutes"), _get(t, f"{p}.notification", str))
+
+
+def _channel(t: dict, name: str) -> Channel:
+    p = f"channels.{name}"
+    return Channel(name, _get(t, f"{p}.label", str), _nonneg(t, f"{p}.first_response_seconds"),
+                   _nonneg(t, f"{p}.resolution_minutes"), _get(t, f"{p}.hours", str))
+
+
+def _thresholds(t: dict) -> tuple[Threshold, ...]:
+    out = []
+    for group in _get(t, "monitoring", dict):
+        for metric in _get(t, f"monitoring.{group}", dict):
+            p = f"monitoring.{group}.{metric}"
+            out.append(Threshold(group, metric, _get(t, f"{p}.op", str, lambda v: v in OPS, f"one of {OPS}"),
+                                 _get(t, f"{p}.value", float), _get(t, f"{p}.level", str)))
+    return tuple(out)
+
+
+def _budget_line(t: dict, name: str) -> BudgetLine:
+    p = f"budget.lines.{name}"
+    fte = _nonneg(t, f"{p}.fte") if "fte" in t["budget"]["lines"][name] else None
+    return BudgetLine(name, _get(t, f"{p}.group", str), _nonneg(t, f"{p}.annual_usd"),
+                      _get(t, f"{p}.note", str), fte)
+
+
+def _tier(t: dict, name: str) -> SupportTier:
+    p = f"support_tiers.{name}"
+    return SupportTier(name, _get(t, f"{p}.role", str),
+                       _get(t, f"{p}.team_size", int, lambda v: v >= 0, "must be >= 0"),
+                       _get(t, f"{p}.availability", str))
+
+
+def _settings(t: dict) -> Settings:
+    s = "settings"
+    positive_int = (lambda v: v > 0, "must be > 0")
+    return Settings(
+        _strings(t, f"{s}.failure_severities"),
+        _get(t, f"{s}.mttr_from", str, lambda v: v in ("started", "detected"), "'started' or 'detected'"),
+        _strings(t, f"{s}.high_priority"), _strings(t, f"{s}.support_cost_categories"),
+        _strings(t, f"{s}.infrastructure_cost_categories"), _nonneg(t, f"{s}.escalation_immediate_minutes"),
+        _get(t, f"{s}.mtbf_confidence_pct", float, lambda v: 0 < v < 100, "between 0 and 100"),
+        _get(t, f"{s}.scorecard_months", int, *positive_int), _get(t, f"{s}.trend_months", int, *positive_int),
+        _get(t, f"{s}.training_window_months", int, *positive_int))
+
+
+def _capacity(t: dict) -> Capacity:
+    names = Capacity.__dataclass_fields__
+    return Capacity(**{n: _nonneg(t, f"capacity.{n}") for n in names})
+
+
+def parse_plan(t: dict) -> Plan:
+    """Type and check a parsed plan.toml; PlanError names the first bad key."""
+    sev_names = tuple(_get(t, "severities", dict))
+    plan = Plan(
+        name=_get(t, "plan.name", str), timezone=_get(t, "plan.timezone", str),
+        first_year_start=_get(t, "plan.first_year_start", str),
+        settings=_settings(t),
+        kpis=tuple(_kpi(t, k) for k in _get(t, "kpis", dict)),
+        severities=tuple(_severity(t, s) for s in sev_names),
+        channels=tuple(_channel(t, c) for c in _get(t, "channels", dict)),
+        thresholds=_thresholds(t),
+        budget_total_usd=_nonneg(t, "budget.total_usd"),
+        contingency_stated_pct=_nonneg(t, "budget.contingency_stated_pct"),
+        budget_lines=tuple(_budget_line(t, b) for b in _get(t, "budget.lines", dict)),
+        support_tiers=tuple(_tier(t, s) for s in _get(t, "support_tiers", dict)),
+        capacity=_capacity(t),
+        raw_json=json.dumps({k: v for k, v in t.items() if k in UNTYPED_SECTIONS}, sort_keys=True),
+    )
+    unknown = set(plan.settings.failure_severities + plan.settings.high_priority) - set(sev_names)
+    if unknown:
+        raise PlanError(f"plan.toml: settings name unknown severities {sorted(unknown)}")
+    lines = {b.name for b in plan.budget_lines}
+    missing = set(plan.settings.support_cost_categories + plan.settings.infrastructure_cost_categories) - lines
+    if missing:
+        raise PlanError(f"plan.toml: settings name unknown budget lines {sorted(missing)}")
+    return plan
+
+
+def load_plan(path: str | Path = DEFAULT_PLAN_PATH) -> Plan:
+    """Read and type plan.toml; a syntax error or a bad value is a PlanError with the key or line."""
+    try:
+        with open(path, "rb") as fh:
+            table = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read the plan file: {exc.strerror}") from None
+    return parse_plan(table)

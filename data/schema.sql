@@ -1,0 +1,203 @@
+-- opsplan warehouse schema. Each table is headed by its grain.
+-- Timestamps are TIMESTAMPTZ (UTC inside); dates are local plan dates (Asia/Bangkok).
+-- Money is USD, shares are percent (0-100) unless the column says otherwise.
+
+-- One row per schema migration applied.
+create table if not exists schema_version (
+    version integer primary key,
+    applied_at timestamptz not null default now()
+);
+
+-- One row per service (application, API, database ...).
+create table if not exists services (
+    service_id varchar primary key,
+    name varchar not null,
+    kind varchar not null,                      -- web, api, database, worker, payments ...
+    is_customer_facing boolean not null,        -- counts in system uptime
+    instances integer not null check (instances >= 0),
+    instance_rps_capacity double not null check (instance_rps_capacity > 0)
+);
+
+-- One row per unplanned incident.
+create table if not exists incidents (
+    incident_id varchar primary key,
+    service_id varchar not null references services (service_id),
+    severity varchar not null check (severity in ('critical', 'high', 'medium', 'low')),
+    impact varchar not null check (impact in ('outage', 'degraded', 'none')),  -- outage: full outage
+    started_at timestamptz not null,
+    detected_at timestamptz not null,
+    acknowledged_at timestamptz,
+    resolved_at timestamptz,                   -- null: still open
+    escalated_at timestamptz,                  -- first escalation to the next level, null: never
+    escalation_level integer not null default 1 check (escalation_level between 1 and 4),
+    is_change_related boolean not null default false,
+    summary varchar,
+    check (detected_at >= started_at),
+    check (acknowledged_at is null or acknowledged_at >= detected_at),
+    check (resolved_at is null or resolved_at >= started_at)
+);
+
+-- One row per scheduled maintenance window that was used. service_id null: the whole system.
+create table if not exists maintenance_windows (
+    window_id varchar primary key,
+    service_id varchar references services (service_id),
+    kind varchar not null,                     -- daily, weekly, monthly, security_patch
+    starts_at timestamptz not null,
+    ends_at timestamptz not null,
+    check (ends_at > starts_at)
+);
+
+-- One row per change deployed (incidents cluster after changes).
+create table if not exists changes (
+    change_id varchar primary key,
+    service_id varchar not null references services (service_id),
+    category varchar not null check (category in ('emergency', 'standard', 'minor')),
+    deployed_at timestamptz not null,
+    is_rolled_back boolean not null default false
+);
+
+-- One row per support ticket.
+create table if not exists tickets (
+    ticket_id varchar primary key,
+    channel varchar not null check (channel in ('live_chat', 'email', 'phone')),
+    priority varchar not null check (priority in ('critical', 'high', 'medium', 'low')),
+    category varchar not null,
+    is_simple boolean not null default false,  -- "simple issue" for the live chat resolution SLA
+    created_at timestamptz not null,
+    first_response_at timestamptz,
+    resolved_at timestamptz,
+    escalation_count integer not null default 0 check (escalation_count >= 0),
+    max_tier integer not null default 1 check (max_tier between 1 and 3),
+    is_reopened boolean not null default false,
+    summary varchar,
+    check (first_response_at is null or first_response_at >= created_at),
+    check (resolved_at is null or resolved_at >= created_at)
+);
+
+-- One row per post-interaction survey response.
+create table if not exists survey_responses (
+    response_id varchar primary key,
+    ticket_id varchar references tickets (ticket_id),
+    submitted_at timestamptz not null,
+    score integer not null check (score between 1 and 5)
+);
+
+-- One row per self-service session (knowledge base, chatbot, tutorials).
+create table if not exists self_service_sessions (
+    session_id varchar primary key,
+    started_at timestamptz not null,
+    source varchar not null,                   -- knowledge_base, chatbot, video, forum
+    ticket_id varchar references tickets (ticket_id),  -- the agent ticket it led to, null: none
+    is_resolved boolean not null               -- the user marked the issue solved
+);
+
+-- One row per budget line per month (actual spend).
+create table if not exists costs_monthly (
+    month date not null,                       -- first day of the month
+    line varchar not null,                     -- budget line name in plan.toml
+    amount_usd decimal(14, 2) not null check (amount_usd >= 0),
+    primary key (month, line)
+);
+
+-- One row per day: revenue and business metrics.
+create table if not exists business_daily (
+    day date primary key,
+    revenue_usd decimal(14, 2) not null check (revenue_usd >= 0),
+    visits integer not null check (visits >= 0),
+    orders integer not null check (orders >= 0),
+    order_processing_minutes_p95 double,
+    failed_logins_peak_hour integer not null default 0,
+    suspicious_events integer not null default 0
+);
+
+-- One row per day: distinct active users that day and over the trailing 30 days.
+create table if not exists active_users_daily (
+    day date primary key,
+    daily_active_users integer not null check (daily_active_users >= 0),
+    monthly_active_users integer not null check (monthly_active_users >= 0)
+);
+
+-- One row per service per hour: utilisation and application metrics.
+create table if not exists utilisation_hourly (
+    service_id varchar not null references services (service_id),
+    hour_at timestamptz not null,              -- start of the hour
+    cpu_pct double,
+    memory_pct double,
+    disk_pct double,
+    network_latency_ms double,
+    response_time_p95_ms double,
+    error_rate_pct double,
+    requests_per_s double,
+    data_gb double,
+    primary key (service_id, hour_at)
+);
+
+-- One row per database service per hour.
+create table if not exists database_hourly (
+    service_id varchar not null references services (service_id),
+    hour_at timestamptz not null,
+    query_time_p95_ms double,
+    connection_pool_pct double,
+    deadlocks integer not null default 0,
+    replication_lag_s double,
+    primary key (service_id, hour_at)
+);
+
+-- One row per routine maintenance task in the catalogue.
+create table if not exists routine_tasks (
+    task_id varchar primary key,
+    name varchar not null,
+    cadence varchar not null,                  -- daily, weekly, monthly, quarterly
+    created_on date not null,
+    automated_on date,                         -- null: still manual
+    retired_on date
+);
+
+-- One row per team member.
+create table if not exists staff (
+    staff_id varchar primary key,
+    name varchar not null,
+    team varchar not null,                     -- tier1, tier2, tier3, maintenance
+    role varchar not null,
+    fte double not null default 1.0,
+    hired_on date not null,
+    left_on date
+);
+
+-- One row per certification held by a team member.
+create table if not exists certifications (
+    staff_id varchar not null references staff (staff_id),
+    certification varchar not null,
+    earned_on date not null,
+    expires_on date,
+    primary key (staff_id, certification, earned_on)
+);
+
+-- One row per training session attended.
+create table if not exists training_log (
+    staff_id varchar not null references staff (staff_id),
+    day date not null,
+    topic varchar not null,
+    hours double not null check (hours > 0)
+);
+
+-- One row per backup run.
+create table if not exists backup_runs (
+    run_id varchar primary key,
+    kind varchar not null check (kind in ('full', 'incremental', 'transaction_log')),
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    is_success boolean not null,
+    size_gb double,
+    is_restore_tested boolean not null default false
+);
+
+-- One row per disaster-recovery test.
+create table if not exists dr_tests (
+    test_id varchar primary key,
+    tested_on date not null,
+    scenario varchar not null,                 -- database_failure, application_server_failure, regional_outage
+    recovery_minutes double not null,
+    data_loss_minutes double not null,
+    is_passed boolean not null
+);

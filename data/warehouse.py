@@ -1,0 +1,75 @@
+"""The DuckDB warehouse: connect, migrate, and run named queries with bound parameters.
+
+SQL lives in data/sql/<name>.sql, one query per file. Parameters are always bound
+(`$name`), never formatted into the text. The session time zone is pinned to UTC so
+that no result depends on the host's zone setting.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+DATA_DIR = Path(__file__).resolve().parent
+SQL_DIR = DATA_DIR / "sql"
+SCHEMA_PATH = DATA_DIR / "schema.sql"
+DEFAULT_DB_PATH = DATA_DIR / "warehouse.duckdb"
+SCHEMA_VERSION = 1
+
+
+def db_path() -> Path:
+    """The warehouse file: $OPSPLAN_DB, else data/warehouse.duckdb."""
+    return Path(os.environ.get("OPSPLAN_DB") or DEFAULT_DB_PATH)
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and for writers, migrate) the warehouse at `path`."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables; record the schema version once."""
+    con.execute(SCHEMA_PATH.read_text())
+    con.execute("insert into schema_version (version) select $v where not exists "
+                "(select 1 from schema_version where version = $v)", {"v": SCHEMA_VERSION})
+
+
+@lru_cache(maxsize=None)
+def sql_text(name: str) -> str:
+    """The text of data/sql/<name>.sql; names are plain identifiers, never paths."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"bad query name {name!r}")
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Run the named query with bound parameters on a fresh cursor; return a frame."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql_text(name), params or None).df()
+    finally:
+        cur.close()
+
+
+def local_midnight(day: date, tz: str) -> datetime:
+    """The instant a local plan date starts, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count per warehouse table (for coverage views and tests)."""
+    cur = con.cursor()
+    names = [r[0] for r in cur.execute(
+        "select table_name from information_schema.tables where table_schema = 'main' order by 1").fetchall()]
+    # Table names come from the catalogue, not from users; identifiers cannot be bound.
+    return {n: cur.execute(f'select count(*) from "{n}"').fetchone()[0] for n in names}
