@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 
 def month_start(day: date) -> date:
@@ -13,6 +13,13 @@ def add_months(day: date, months: int) -> date:
     """The first of the month `months` after the month of `day`."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def shift_months(day: date, months: int) -> date:
+    """The same day of the month `months` later (or earlier), clamped to the month's length."""
+    first = add_months(day, months)
+    last_day = (add_months(first, 1) - timedelta(days=1)).day
+    return first.replace(day=min(day.day, last_day))
 
 
 @dataclass(frozen=True, order=True)

@@ -4,13 +4,21 @@ The Overview page and `python -m analytics.scorecard` call the same functions.
 """
 from __future__ import annotations
 
+import argparse
+import inspect
+import json
+import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Callable
 
 import pandas as pd
 
-from analytics.period import Period
-from analytics.plan import Plan
+from analytics import cost, improvement, reliability, support
+from analytics.measure import Measure, in_days, status
+from analytics.period import Period, add_months, shift_months
+from analytics.plan import Plan, PlanError, load_plan
+from data.warehouse import connect, local_midnight, query
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,119 @@ class KpiResult:
                 "baseline": self.baseline, "status": self.status, "n": self.n}
 
 
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Small frames behind every KPI over a span of time (see data/sql/ for each grain)."""
+
+    incidents: pd.DataFrame
+    windows: pd.DataFrame
+    first_response: pd.DataFrame
+    resolution: pd.DataFrame
+    survey: pd.DataFrame
+    self_service: pd.DataFrame
+    cost: pd.DataFrame
+    tasks: pd.DataFrame
+    staff: pd.DataFrame
+    certifications: pd.DataFrame
+    training: pd.DataFrame
+
+
+def load_inputs(con, plan: Plan, span: Period) -> Inputs:
+    """Load the aggregates and small tables the KPIs of any period inside `span` need."""
+    start, end = local_midnight(span.start, plan.timezone), local_midnight(span.end, plan.timezone)
+    s, tz = plan.settings, plan.timezone
+    return Inputs(
+        incidents=query(con, "incidents_in_window", start=start, end=end),
+        windows=query(con, "maintenance_in_window", start=start, end=end),
+        first_response=query(con, "first_response_daily", tz=tz, priorities=list(s.high_priority)),
+        resolution=query(con, "resolution_daily", tz=tz),
+        survey=query(con, "survey_daily", tz=tz),
+        self_service=query(con, "self_service_daily", tz=tz),
+        cost=query(con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
+                   support_lines=list(s.support_cost_categories)),
+        tasks=query(con, "routine_tasks"),
+        staff=query(con, "staff"),
+        certifications=query(con, "certifications"),
+        training=query(con, "training_daily"),
+    )
+
+
+def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:
+    return local_midnight(period.start, plan.timezone), local_midnight(period.end, plan.timezone)
+
+
+def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
+    a = reliability.availability(i.incidents, i.windows, *_bounds(plan, p))
+    note = f"{a.down_hours:.2f} h unplanned down; {a.planned_hours:.1f} h planned maintenance excluded"
+    return Measure(a.uptime_pct, a.n_outages, note)
+
+
+def _mttr(i: Inputs, plan: Plan, p: Period) -> Measure:
+    return reliability.mttr(i.incidents, plan.settings.failure_severities, *_bounds(plan, p),
+                            plan.settings.mttr_from)
+
+
+def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
+    bounds = _bounds(plan, p)
+    down = reliability.availability(i.incidents, i.windows, *bounds).down_hours
+    return reliability.mtbf(i.incidents, plan.settings.failure_severities, *bounds, down,
+                            plan.settings.mtbf_confidence_pct)
+
+
+def _months(frame: pd.DataFrame, p: Period) -> pd.DataFrame:
+    return in_days(frame, p.start, p.end, "month")
+
+
+# One entry per KPI key of plan.toml: how to compute it, what its n counts, and the
+# analytics function whose docstring is its definition.
+MEASURES: dict[str, tuple[Callable[[Inputs, Plan, Period], Measure], str, Callable]] = {
+    "uptime_pct": (_uptime, "outages", reliability.availability),
+    "mttr_hours": (_mttr, "failures resolved", reliability.mttr),
+    "mtbf_hours": (_mtbf, "failures", reliability.mtbf),
+    "csat": (lambda i, _, p: support.csat(in_days(i.survey, p.start, p.end)), "survey responses", support.csat),
+    "first_response_hours": (lambda i, _, p: support.first_response_hours(in_days(i.first_response, p.start, p.end)),
+                             "high-priority tickets", support.first_response_hours),
+    "fcr_pct": (lambda i, _, p: support.fcr_pct(in_days(i.resolution, p.start, p.end)), "tickets resolved",
+                support.fcr_pct),
+    "kb_self_service_pct": (lambda i, _, p: support.kb_self_service_pct(in_days(i.self_service, p.start, p.end)),
+                            "support issues", support.kb_self_service_pct),
+    "infra_cost_pct_revenue": (lambda i, _, p: cost.infra_cost_pct_revenue(_months(i.cost, p)), "months",
+                               cost.infra_cost_pct_revenue),
+    "support_cost_per_user_usd": (lambda i, _, p: cost.support_cost_per_user_usd(_months(i.cost, p)), "months",
+                                  cost.support_cost_per_user_usd),
+    "automation_pct": (lambda i, _, p: improvement.automation_pct(i.tasks, p.end), "routine tasks",
+                       improvement.automation_pct),
+    "certification_pct": (lambda i, _, p: improvement.certification_pct(i.staff, i.certifications, p.end),
+                          "team members", improvement.certification_pct),
+    "training_hours": (lambda i, plan, p: improvement.training_hours(
+        i.staff, i.training, p.end, plan.settings.training_window_months), "team members",
+        improvement.training_hours),
+}
+
+
+def definition(kpi: str) -> str:
+    """The 'Definition:' paragraph of the KPI function's docstring, as one line."""
+    doc = inspect.getdoc(MEASURES[kpi][2]) or ""
+    text = doc.split("Definition:", 1)[-1].split("\n\n", 1)[0].split("Input:", 1)[0]
+    return " ".join(text.split())
+
+
+def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
+    """Every KPI of the plan over `period` from loaded inputs, in plan order."""
+    out = []
+    for kpi in plan.kpis:
+        compute, n_label, _ = MEASURES[kpi.key]
+        m = compute(inputs, plan, period)
+        out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
+                             status(m.value, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note))
+    return out
+
+
 def scorecard(con, plan: Plan, period: Period) -> list[KpiResult]:
     """Every KPI of the plan over `period`, in plan order."""
-    raise NotImplementedError
+    return evaluate(load_inputs(con, plan, period), plan, period)
 
 
 def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
@@ -44,4 +162,60 @@ def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
 
     Columns: kpi, month (date, first of month), value (float, NaN: no data), n, status.
     """
-    raise NotImplementedError
+    span = Period(add_months(end, -months), add_months(end, 0))
+    inputs = load_inputs(con, plan, span)
+    rows = [{"kpi": r.kpi, "month": m.start, "value": r.value, "n": r.n, "status": r.status}
+            for m in span.months() for r in evaluate(inputs, plan, m)]
+    frame = pd.DataFrame(rows, columns=["kpi", "month", "value", "n", "status"])
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m analytics.scorecard",
+                                     description="Every KPI of the plan against its target and baseline.")
+    parser.add_argument("--db", required=True, help="DuckDB warehouse file")
+    parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (local)")
+    parser.add_argument("--end", type=date.fromisoformat, help="day after the last, YYYY-MM-DD (exclusive)")
+    parser.add_argument("--plan", default=None, help="plan.toml (default: the repository's)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list, one object per KPI")
+    return parser.parse_args(argv)
+
+
+def _period(args: argparse.Namespace, plan: Plan) -> Period:
+    """--start/--end as given; one alone spans the default number of months; none: the last full months."""
+    months = plan.settings.scorecard_months
+    if args.start and args.end:
+        return Period(args.start, args.end)
+    if args.start:
+        return Period(args.start, shift_months(args.start, months))
+    if args.end:
+        return Period(shift_months(args.end, -months), args.end)
+    return Period.last_full_months(date.today(), months)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    try:
+        plan = load_plan(args.plan) if args.plan else load_plan()
+        period = _period(args, plan)
+        con = connect(args.db, read_only=True)
+    except (PlanError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # duckdb raises its own IOException for a missing or locked file
+        print(f"error: cannot open warehouse {args.db}: {exc}", file=sys.stderr)
+        return 2
+    results = scorecard(con, plan, period)
+    if args.json:
+        print(json.dumps([r.as_json() for r in results], indent=2))
+    else:
+        print(f"{plan.name}: {period.label()}")
+        for r in results:
+            value = "no data" if r.value is None else f"{r.value:,.2f}"
+            print(f"{r.label:32} {value:>12} {r.unit:16} target {r.op} {r.target:g}  {r.status:10} n={r.n}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Cost KPIs from monthly aggregates (one row per month: infra_usd, support_usd,
+revenue_usd, active_users; data/sql/cost_monthly.sql). A period counts the months whose
+first day lies in it; a month missing either side of a ratio is left out and noted."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.measure import Measure, ratio
+
+
+def _complete(monthly: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
+    return monthly[monthly[numerator].notna() & monthly[denominator].notna()]
+
+
+def infra_cost_pct_revenue(monthly: pd.DataFrame) -> Measure:
+    """Infrastructure cost as a share of revenue, in percent.
+
+    Definition: infrastructure costs of the months (settings infrastructure_cost_categories:
+    cloud_services, monitoring_tools, security_tools) / revenue of the same months.
+    """
+    rows = _complete(monthly, "infra_usd", "revenue_usd")
+    value = ratio(float(rows["infra_usd"].sum()), float(rows["revenue_usd"].sum()), 100.0)
+    return Measure(value, len(rows), _months_note(len(rows), len(monthly)))
+
+
+def support_cost_per_user_usd(monthly: pd.DataFrame) -> Measure:
+    """Support cost per active user per month, in USD.
+
+    Definition: support costs of the month (settings support_cost_categories: support_team) /
+    monthly active users (distinct users over the trailing 30 days, read on the month's last
+    day). Over several months: total support cost / total user-months. Zero users: no data.
+    """
+    rows = _complete(monthly, "support_usd", "active_users")
+    value = ratio(float(rows["support_usd"].sum()), float(rows["active_users"].sum()))
+    return Measure(value, len(rows), _months_note(len(rows), len(monthly)))
+
+
+def _months_note(used: int, available: int) -> str:
+    skipped = available - used
+    return f"{skipped} month(s) without complete data left out" if skipped else ""

@@ -1,0 +1,61 @@
+"""What every KPI function returns, the plan's status rule, and shared small helpers."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from analytics.plan import Kpi
+
+MET, IMPROVING, OFF_TRACK, NO_DATA = "met", "improving", "off track", "no data"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A KPI value (None: no data), the number of events behind it, and a note."""
+
+    value: float | None
+    n: int
+    note: str = ""
+    is_lower_bound: bool = False
+
+
+def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | None:
+    """numerator / denominator * scale, or None when the denominator is zero (no data)."""
+    if not denominator:
+        return None
+    return numerator / denominator * scale
+
+
+def compare(value: float, op: str, limit: float) -> bool:
+    return {">": value > limit, ">=": value >= limit, "<": value < limit, "<=": value <= limit}[op]
+
+
+def status(value: float | None, kpi: Kpi, is_lower_bound: bool = False) -> str:
+    """Definition: met when on the right side of the target; off track when at or beyond the
+    baseline; improving in between. A lower bound that does not yet meet the target says nothing."""
+    if value is None or math.isnan(value):
+        return NO_DATA
+    if compare(value, kpi.op, kpi.target):
+        return MET
+    if is_lower_bound:
+        return NO_DATA
+    at_or_beyond = value <= kpi.baseline if kpi.higher_is_better else value >= kpi.baseline
+    return OFF_TRACK if at_or_beyond else IMPROVING
+
+
+def in_days(frame: pd.DataFrame, start: date, end: date, column: str = "day") -> pd.DataFrame:
+    """Rows of a frame whose local date `column` lies in [start, end)."""
+    days = pd.to_datetime(frame[column])
+    return frame[(days >= pd.Timestamp(start)) & (days < pd.Timestamp(end))]
+
+
+def epoch_seconds(values: pd.Series) -> pd.Series:
+    """Aware timestamps as float seconds since 1970 (NaT -> NaN), for interval arithmetic."""
+    return (pd.to_datetime(values, utc=True) - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+
+
+def to_epoch(moment: datetime) -> float:
+    return moment.timestamp()

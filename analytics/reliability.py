@@ -1,0 +1,169 @@
+"""Reliability KPIs: uptime, MTTR, MTBF (with its confidence interval), MTTA.
+
+Inputs are small frames of incidents and maintenance windows (one row per incident /
+window, timestamps aware), loaded by data/sql/incidents_in_window.sql and
+maintenance_in_window.sql. Interval arithmetic is done on float epoch seconds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from scipy.stats import chi2
+
+from analytics.measure import Measure, epoch_seconds, ratio, to_epoch
+
+Interval = tuple[float, float]
+HOUR = 3600.0
+
+
+def merge(intervals: list[Interval]) -> list[Interval]:
+    """Sorted union of half-open intervals; overlapping or touching ones become one."""
+    out: list[Interval] = []
+    for lo, hi in sorted(i for i in intervals if i[1] > i[0]):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def clip(intervals: list[Interval], lo: float, hi: float) -> list[Interval]:
+    return [(max(a, lo), min(b, hi)) for a, b in intervals if b > lo and a < hi]
+
+
+def subtract(base: list[Interval], cut: list[Interval]) -> list[Interval]:
+    """The parts of merged `base` not covered by merged `cut`."""
+    out: list[Interval] = []
+    for lo, hi in base:
+        cursor = lo
+        for c_lo, c_hi in cut:
+            if c_hi <= cursor or c_lo >= hi:
+                continue
+            if c_lo > cursor:
+                out.append((cursor, c_lo))
+            cursor = max(cursor, c_hi)
+        if cursor < hi:
+            out.append((cursor, hi))
+    return out
+
+
+def total_hours(intervals: list[Interval]) -> float:
+    return sum(hi - lo for lo, hi in intervals) / HOUR
+
+
+def _intervals(frame: pd.DataFrame, start_col: str, end_col: str, open_end: float) -> list[Interval]:
+    """Rows as (start, end) epoch pairs; a missing end (still open) runs to `open_end`."""
+    starts = epoch_seconds(frame[start_col]).to_numpy()
+    ends = epoch_seconds(frame[end_col]).fillna(open_end).to_numpy()
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+@dataclass(frozen=True)
+class Availability:
+    uptime_pct: float | None
+    down_hours: float
+    planned_hours: float
+    period_hours: float
+    n_outages: int
+
+
+def unplanned_down(outages: pd.DataFrame, windows: pd.DataFrame, lo: float, hi: float) -> list[Interval]:
+    """Union over services of each service's outage intervals, clipped to [lo, hi), minus the
+    maintenance windows that apply to it (global ones and its own)."""
+    global_windows = _intervals(windows[windows["service_id"].isna()], "starts_at", "ends_at", hi)
+    down: list[Interval] = []
+    for service_id, rows in outages.groupby("service_id"):
+        own = _intervals(windows[windows["service_id"] == service_id], "starts_at", "ends_at", hi)
+        outage = clip(merge(_intervals(rows, "started_at", "resolved_at", hi)), lo, hi)
+        down += subtract(outage, merge(global_windows + own))
+    return merge(down)
+
+
+def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime, end: datetime,
+                 service_id: str | None = None) -> Availability:
+    """Uptime of the system (customer-facing services) or of one service over [start, end).
+
+    Definition: 1 - unplanned_down / (period - planned_maintenance). unplanned_down is the
+    union of full-outage intervals [started_at, resolved_at), clipped to the period, minus
+    any overlap with scheduled maintenance; overlapping outages are merged, never counted
+    twice. System uptime takes the union over customer-facing services; per-service uptime
+    uses that service's outages alone. An outage still open runs to the end of the period.
+    """
+    lo, hi = to_epoch(start), to_epoch(end)
+    outages = incidents[incidents["impact"] == "outage"]
+    scope = windows["service_id"].isna()
+    if service_id is None:
+        outages = outages[outages["is_customer_facing"].astype(bool)]
+    else:
+        outages = outages[outages["service_id"] == service_id]
+        scope |= windows["service_id"] == service_id
+    down = unplanned_down(outages, windows, lo, hi)
+    planned = total_hours(clip(merge(_intervals(windows[scope], "starts_at", "ends_at", hi)), lo, hi))
+    period = (hi - lo) / HOUR
+    share_down = ratio(total_hours(down), period - planned)
+    uptime = None if share_down is None else 100.0 * (1.0 - share_down)
+    n = int(((epoch_seconds(outages["started_at"]) < hi)
+             & (epoch_seconds(outages["resolved_at"]).fillna(hi) > lo)).sum())
+    return Availability(uptime, total_hours(down), planned, period, n)
+
+
+def failures(incidents: pd.DataFrame, failure_severities: tuple[str, ...]) -> pd.DataFrame:
+    """Definition: a failure is an unplanned incident of a severity in `failure_severities`."""
+    return incidents[incidents["severity"].isin(failure_severities)]
+
+
+def mttr(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
+         mttr_from: str = "started") -> Measure:
+    """Mean time to recovery, in hours.
+
+    Definition: mean of resolved_at - started_at (or detected_at, setting mttr_from) over
+    failures resolved in the period.
+    """
+    rows = failures(incidents, failure_severities)
+    resolved = epoch_seconds(rows["resolved_at"])
+    rows = rows[(resolved >= to_epoch(start)) & (resolved < to_epoch(end))]
+    hours = (epoch_seconds(rows["resolved_at"]) - epoch_seconds(rows[f"{mttr_from}_at"])) / HOUR
+    return Measure(float(hours.mean()) if len(hours) else None, len(hours))
+
+
+def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float) -> tuple[float, float | None]:
+    """Two-sided interval for an exponential MTBF, time-terminated test:
+    [2T / chi2(1-a/2, 2r+2), 2T / chi2(a/2, 2r)]; the upper bound is unbounded when r = 0."""
+    alpha = 1.0 - confidence_pct / 100.0
+    lower = 2.0 * operating_hours / chi2.ppf(1.0 - alpha / 2.0, 2 * n_failures + 2)
+    upper = 2.0 * operating_hours / chi2.ppf(alpha / 2.0, 2 * n_failures) if n_failures else None
+    return float(lower), (float(upper) if upper is not None else None)
+
+
+def mtbf(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
+         down_hours: float, confidence_pct: float = 90.0) -> Measure:
+    """Mean time between failures, in hours, with its confidence interval in the note.
+
+    Definition: (period_hours - unplanned_down_hours) / failures started in the period. With no
+    failure it is reported as more than the period's operating hours (a lower bound), never
+    infinity. The two-sided interval assumes an exponential model, time-terminated.
+    """
+    rows = failures(incidents, failure_severities)
+    started = epoch_seconds(rows["started_at"])
+    n = int(((started >= to_epoch(start)) & (started < to_epoch(end))).sum())
+    operating = (to_epoch(end) - to_epoch(start)) / HOUR - down_hours
+    lower, upper = mtbf_interval(operating, n, confidence_pct)
+    ci = f"{confidence_pct:g} % CI {lower:,.0f} to {'unbounded' if upper is None else f'{upper:,.0f}'} h"
+    if n == 0:
+        return Measure(operating, 0, f"no failure: more than {operating:,.0f} h; {ci}", is_lower_bound=True)
+    return Measure(operating / n, n, ci)
+
+
+def mtta(incidents: pd.DataFrame, start: datetime, end: datetime) -> Measure:
+    """Mean time to acknowledge, in hours.
+
+    Definition: mean of acknowledged_at - detected_at over incidents detected in the period
+    and acknowledged.
+    """
+    detected = epoch_seconds(incidents["detected_at"])
+    rows = incidents[(detected >= to_epoch(start)) & (detected < to_epoch(end))
+                     & incidents["acknowledged_at"].notna()]
+    hours = (epoch_seconds(rows["acknowledged_at"]) - epoch_seconds(rows["detected_at"])) / HOUR
+    return Measure(float(hours.mean()) if len(hours) else None, len(hours))

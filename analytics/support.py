@@ -1,0 +1,61 @@
+"""Support KPIs from daily sufficient statistics (sums and counts per local day).
+
+The counts are formed in SQL (data/sql/*_daily.sql) so that no raw ticket rows leave the
+warehouse; the formula for each KPI lives here, once.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.measure import Measure, ratio
+
+
+def _total(daily: pd.DataFrame, column: str) -> float:
+    return float(daily[column].sum()) if len(daily) else 0.0
+
+
+def csat(survey_daily: pd.DataFrame) -> Measure:
+    """Support satisfaction on a 1-5 scale.
+
+    Definition: mean post-interaction survey score (1-5) of responses submitted in the period;
+    the note gives the share of 4-5 scores.
+    Input: one row per day with n_responses, score_sum, n_top2 (data/sql/survey_daily.sql).
+    """
+    n = _total(survey_daily, "n_responses")
+    top2 = ratio(_total(survey_daily, "n_top2"), n, 100.0)
+    note = "" if top2 is None else f"{top2:.0f} % scored 4-5"
+    return Measure(ratio(_total(survey_daily, "score_sum"), n), int(n), note)
+
+
+def first_response_hours(first_response_daily: pd.DataFrame) -> Measure:
+    """High-priority first response time, in hours.
+
+    Definition: mean of first_response_at - created_at for high-priority tickets (settings
+    high_priority: critical and high) created in the period and answered.
+    Input: one row per creation day with n_responded, response_hours_sum.
+    """
+    n = _total(first_response_daily, "n_responded")
+    return Measure(ratio(_total(first_response_daily, "response_hours_sum"), n), int(n))
+
+
+def fcr_pct(resolution_daily: pd.DataFrame) -> Measure:
+    """First-contact resolution, in percent.
+
+    Definition: share of tickets resolved in the period that were resolved with no
+    escalation and not reopened.
+    Input: one row per resolution day with n_resolved, n_first_contact.
+    """
+    n = _total(resolution_daily, "n_resolved")
+    return Measure(ratio(_total(resolution_daily, "n_first_contact"), n, 100.0), int(n))
+
+
+def kb_self_service_pct(self_service_daily: pd.DataFrame) -> Measure:
+    """Knowledge-base (self-service) effectiveness, in percent.
+
+    Definition: share of support issues resolved through self-service with no agent ticket.
+    Issues are self-service sessions started in the period plus agent tickets created in the
+    period that no session led to (a session that became a ticket is one issue, not two).
+    Input: one row per day with n_sessions, n_self_resolved, n_direct_tickets.
+    """
+    issues = _total(self_service_daily, "n_sessions") + _total(self_service_daily, "n_direct_tickets")
+    return Measure(ratio(_total(self_service_daily, "n_self_resolved"), issues, 100.0), int(issues))

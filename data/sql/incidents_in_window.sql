@@ -1,0 +1,21 @@
+-- Incidents that touch [$start, $end): started before the end and not resolved before the start.
+-- One row per incident, with whether its service is customer-facing.
+with incidents_in_window as (
+    select
+        i.incident_id,
+        i.service_id,
+        i.severity,
+        i.impact,
+        i.started_at,
+        i.detected_at,
+        i.acknowledged_at,
+        i.resolved_at,
+        i.escalated_at,
+        s.is_customer_facing
+    from incidents as i
+    join services as s using (service_id)
+    where i.started_at < $end
+      and (i.resolved_at is null or i.resolved_at >= $start)
+)
+select * from incidents_in_window
+order by started_at, incident_id

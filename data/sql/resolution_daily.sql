@@ -1,0 +1,16 @@
+-- One row per local day of ticket resolution: tickets resolved, and those resolved at first
+-- contact (no escalation, not reopened).
+with resolved as (
+    select
+        timezone($tz, resolved_at)::date as day,
+        escalation_count = 0 and not is_reopened as is_first_contact
+    from tickets
+    where resolved_at is not null
+)
+select
+    day,
+    count(*) as n_resolved,
+    count(*) filter (where is_first_contact) as n_first_contact
+from resolved
+group by day
+order by day

@@ -1,0 +1,15 @@
+-- One row per local day of survey submission: responses, their score sum, and 4-5 scores.
+with responses as (
+    select
+        timezone($tz, submitted_at)::date as day,
+        score
+    from survey_responses
+)
+select
+    day,
+    count(*) as n_responses,
+    sum(score) as score_sum,
+    count(*) filter (where score >= 4) as n_top2
+from responses
+group by day
+order by day

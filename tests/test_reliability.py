@@ -1,0 +1,163 @@
+"""Reliability KPIs against hand-computed answers: overlaps, maintenance, boundaries, no failures."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from analytics import reliability
+
+BKK = ZoneInfo("Asia/Bangkok")
+DAY_START, DAY_END = datetime(2026, 1, 10, tzinfo=BKK), datetime(2026, 1, 11, tzinfo=BKK)
+
+
+def at(hour: float, day: int = 10) -> pd.Timestamp:
+    """A local Bangkok time on January `day` 2026."""
+    return pd.Timestamp(datetime(2026, 1, day, tzinfo=BKK)) + pd.Timedelta(hours=hour)
+
+
+def incidents(*rows: tuple) -> pd.DataFrame:
+    """Rows of (service, severity, impact, started, resolved[, detected]) as an incidents frame."""
+    records = []
+    for k, (service, severity, impact, started, resolved, *detected) in enumerate(rows):
+        records.append({"incident_id": f"I{k}", "service_id": service, "severity": severity, "impact": impact,
+                        "started_at": started, "detected_at": detected[0] if detected else started,
+                        "acknowledged_at": pd.NaT, "resolved_at": resolved, "escalated_at": pd.NaT,
+                        "is_customer_facing": service != "batch"})
+    frame = pd.DataFrame(records, columns=["incident_id", "service_id", "severity", "impact", "started_at",
+                                           "detected_at", "acknowledged_at", "resolved_at", "escalated_at",
+                                           "is_customer_facing"])
+    for col in ("started_at", "detected_at", "acknowledged_at", "resolved_at", "escalated_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
+
+
+def windows(*rows: tuple) -> pd.DataFrame:
+    """Rows of (service or None, starts, ends) as a maintenance-window frame."""
+    frame = pd.DataFrame([{"window_id": f"W{k}", "service_id": s, "kind": "daily", "starts_at": a, "ends_at": b}
+                          for k, (s, a, b) in enumerate(rows)],
+                         columns=["window_id", "service_id", "kind", "starts_at", "ends_at"])
+    for col in ("starts_at", "ends_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
+
+
+NO_WINDOWS = windows()
+
+
+def test_merge_and_subtract_intervals():
+    """Touching and overlapping intervals merge; subtraction leaves the uncovered parts."""
+    assert reliability.merge([(5, 7), (0, 2), (1, 3), (3, 4)]) == [(0, 4), (5, 7)]
+    assert reliability.subtract([(0, 10)], [(2, 3), (5, 12)]) == [(0, 2), (3, 5)]
+
+
+def test_overlapping_outages_on_one_service_count_once():
+    """10:00-12:00 and 11:00-13:00 on one service are 3 h down: uptime 1 - 3/24."""
+    inc = incidents(("web", "critical", "outage", at(10), at(12)), ("web", "high", "outage", at(11), at(13)))
+    a = reliability.availability(inc, NO_WINDOWS, DAY_START, DAY_END)
+    assert a.down_hours == pytest.approx(3.0)
+    assert a.uptime_pct == pytest.approx(100 * (1 - 3 / 24))
+    assert a.n_outages == 2
+
+
+def test_overlapping_outages_across_services_take_the_union():
+    """System uptime takes the union over customer-facing services; the batch service is ignored."""
+    inc = incidents(("web", "critical", "outage", at(10), at(12)), ("api", "critical", "outage", at(11), at(13)),
+                    ("batch", "critical", "outage", at(0), at(6)))
+    a = reliability.availability(inc, NO_WINDOWS, DAY_START, DAY_END)
+    assert a.down_hours == pytest.approx(3.0)
+    batch = reliability.availability(inc, NO_WINDOWS, DAY_START, DAY_END, service_id="batch")
+    assert batch.uptime_pct == pytest.approx(100 * (1 - 6 / 24))
+
+
+def test_degraded_incidents_are_not_downtime():
+    """Only full outages count as unplanned downtime."""
+    inc = incidents(("web", "critical", "degraded", at(10), at(20)))
+    assert reliability.availability(inc, NO_WINDOWS, DAY_START, DAY_END).uptime_pct == pytest.approx(100.0)
+
+
+def test_outage_overlapping_maintenance_window():
+    """Outage 01:00-03:00 with a global window 02:00-04:00: 1 h down over 24 - 2 h: uptime 1 - 1/22."""
+    inc = incidents(("web", "critical", "outage", at(1), at(3)))
+    win = windows((None, at(2), at(4)))
+    a = reliability.availability(inc, win, DAY_START, DAY_END)
+    assert (a.down_hours, a.planned_hours) == pytest.approx((1.0, 2.0))
+    assert a.uptime_pct == pytest.approx(100 * (1 - 1 / 22))
+
+
+def test_service_window_excuses_only_its_own_service():
+    """A window for 'api' does not excuse an outage of 'web' and is not subtracted from system time."""
+    inc = incidents(("web", "critical", "outage", at(1), at(3)), ("api", "critical", "outage", at(1), at(3)))
+    win = windows(("api", at(0), at(4)))
+    a = reliability.availability(inc, win, DAY_START, DAY_END)
+    assert (a.down_hours, a.planned_hours) == pytest.approx((2.0, 0.0))
+    api = reliability.availability(inc, win, DAY_START, DAY_END, service_id="api")
+    assert (api.down_hours, api.planned_hours, api.uptime_pct) == pytest.approx((0.0, 4.0, 100.0))
+
+
+def test_outage_crossing_period_boundary_is_clipped():
+    """An outage from 23:00 the day before to 01:00 counts 1 h in the day; the next day's start counts 2 h."""
+    inc = incidents(("web", "critical", "outage", at(-1), at(1)), ("web", "high", "outage", at(23), at(26)))
+    a = reliability.availability(inc, NO_WINDOWS, DAY_START, DAY_END)
+    assert a.down_hours == pytest.approx(2.0)
+
+
+def test_open_outage_runs_to_period_end():
+    """An unresolved outage from 20:00 counts 4 h in the day."""
+    inc = incidents(("web", "critical", "outage", at(20), pd.NaT))
+    assert reliability.availability(inc, NO_WINDOWS, DAY_START, DAY_END).down_hours == pytest.approx(4.0)
+
+
+def test_empty_period_has_full_uptime_and_no_mttr():
+    """No incident: uptime 100 %, MTTR has no data, MTBF is a lower bound."""
+    empty = incidents()
+    assert reliability.availability(empty, NO_WINDOWS, DAY_START, DAY_END).uptime_pct == 100.0
+    m = reliability.mttr(empty, ("critical", "high"), DAY_START, DAY_END)
+    assert (m.value, m.n) == (None, 0)
+
+
+def test_mttr_counts_failures_resolved_in_period():
+    """Failures resolved in the day: 2 h (started the day before) and 4 h; medium, open and later ones excluded."""
+    inc = incidents(("web", "critical", "degraded", at(-1), at(1)), ("web", "high", "degraded", at(5), at(9)),
+                    ("web", "medium", "degraded", at(5), at(6)), ("web", "high", "degraded", at(20), pd.NaT),
+                    ("web", "high", "degraded", at(23), at(25)))
+    m = reliability.mttr(inc, ("critical", "high"), DAY_START, DAY_END)
+    assert (m.value, m.n) == (pytest.approx(3.0), 2)
+
+
+def test_mttr_from_detected():
+    """With mttr_from = detected, a failure started 08:00, detected 09:00, resolved 12:00 takes 3 h."""
+    inc = incidents(("web", "high", "degraded", at(8), at(12), at(9)))
+    assert reliability.mttr(inc, ("high",), DAY_START, DAY_END, "detected").value == pytest.approx(3.0)
+
+
+def test_mtbf_and_its_interval_match_chi_square_tables():
+    """2 failures over 720 h with 6 h down: MTBF 357 h; 90 % CI 1428/12.592 to 1428/0.7107 (chi-square table)."""
+    start, end = datetime(2026, 1, 1, tzinfo=BKK), datetime(2026, 1, 31, tzinfo=BKK)
+    inc = incidents(("web", "critical", "degraded", at(5, 3), at(6, 3)),
+                    ("web", "high", "degraded", at(5, 20), at(6, 20)), ("web", "low", "degraded", at(1, 4), at(2, 4)))
+    m = reliability.mtbf(inc, ("critical", "high"), start, end, down_hours=6.0, confidence_pct=90)
+    assert (m.value, m.n, m.is_lower_bound) == (pytest.approx(357.0), 2, False)
+    lower, upper = reliability.mtbf_interval(714.0, 2, 90)
+    assert lower == pytest.approx(1428 / 12.592, rel=1e-3)
+    assert upper == pytest.approx(1428 / 0.7107, rel=1e-3)
+
+
+def test_mtbf_with_zero_failures_is_a_lower_bound():
+    """No failure in 24 h: MTBF is 'more than 24 h', with a finite lower and no upper confidence limit."""
+    m = reliability.mtbf(incidents(), ("critical", "high"), DAY_START, DAY_END, down_hours=0.0)
+    assert (m.value, m.n, m.is_lower_bound) == (24.0, 0, True)
+    assert "more than 24 h" in m.note
+    lower, upper = reliability.mtbf_interval(24.0, 0, 90)
+    assert lower == pytest.approx(48 / 5.991, rel=1e-3) and upper is None
+
+
+def test_mtta_over_acknowledged_incidents():
+    """Acknowledged 15 and 45 minutes after detection: MTTA 0.5 h; an unacknowledged one is left out."""
+    inc = incidents(("web", "low", "none", at(1), at(2)), ("web", "low", "none", at(3), at(4)),
+                    ("web", "low", "none", at(5), pd.NaT))
+    inc["acknowledged_at"] = [at(1.25), at(3.75), pd.NaT]
+    m = reliability.mtta(inc, DAY_START, DAY_END)
+    assert (m.value, m.n) == (pytest.approx(0.5), 2)

@@ -1,0 +1,142 @@
+"""The scorecard over a tiny hand-made warehouse: SQL, local-day boundaries, the JSON contract."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analytics.period import Period
+from analytics.scorecard import MEASURES, main, scorecard, trend
+from data.warehouse import connect
+
+JANUARY = Period(date(2026, 1, 1), date(2026, 2, 1))
+KEYS = ["uptime_pct", "mttr_hours", "mtbf_hours", "csat", "first_response_hours", "fcr_pct",
+        "infra_cost_pct_revenue", "support_cost_per_user_usd", "automation_pct", "kb_self_service_pct",
+        "certification_pct", "training_hours"]
+
+ROWS = """
+insert into services values ('web', 'Web', 'web', true, 2, 100), ('batch', 'Batch', 'worker', false, 1, 50);
+-- Outage 10:00-12:00 local on 5 Jan (03:00-05:00 UTC), overlapping another 11:00-13:00: 3 h down.
+insert into incidents values
+ ('I1', 'web', 'critical', 'outage', '2026-01-05 03:00+00', '2026-01-05 03:00+00', '2026-01-05 03:10+00',
+  '2026-01-05 05:00+00', null, 1, false, 'db down'),
+ ('I2', 'web', 'high', 'outage', '2026-01-05 04:00+00', '2026-01-05 04:30+00', '2026-01-05 04:40+00',
+  '2026-01-05 06:00+00', null, 1, true, 'after deploy'),
+ ('I3', 'batch', 'medium', 'outage', '2026-01-06 00:00+00', '2026-01-06 00:00+00', null,
+  '2026-01-06 10:00+00', null, 1, false, 'batch only');
+-- 02:00-04:00 local on 1 Jan: 2 h of planned maintenance.
+insert into maintenance_windows values ('W1', null, 'daily', '2025-12-31 19:00+00', '2025-12-31 21:00+00');
+-- Ticket T1 created 23:30 local on 31 Jan (16:30 UTC) belongs to January; T2 at 00:30 local 1 Feb does not.
+insert into tickets values
+ ('T1', 'email', 'high', 'billing', false, '2026-01-31 16:30+00', '2026-01-31 19:30+00', '2026-02-01 01:00+00', 0, 1, false, 'x'),
+ ('T2', 'email', 'high', 'billing', false, '2026-01-31 17:30+00', '2026-01-31 18:30+00', '2026-01-31 18:45+00', 1, 2, false, 'y'),
+ ('T3', 'phone', 'critical', 'login', false, '2026-01-10 02:00+00', '2026-01-10 03:00+00', '2026-01-10 04:00+00', 0, 1, true, 'z'),
+ ('T4', 'live_chat', 'low', 'how-to', true, '2026-01-10 02:00+00', '2026-01-10 02:01+00', '2026-01-10 02:20+00', 0, 1, false, 'w');
+insert into survey_responses values ('S1', 'T3', '2026-01-10 05:00+00', 5), ('S2', 'T4', '2026-01-10 05:00+00', 3),
+ ('S3', 'T1', '2026-01-31 17:30+00', 1);  -- 00:30 local 1 Feb: February
+insert into self_service_sessions values ('X1', '2026-01-10 01:00+00', 'knowledge_base', 'T3', false),
+ ('X2', '2026-01-11 01:00+00', 'chatbot', null, true), ('X3', '2026-01-12 01:00+00', 'chatbot', null, false);
+insert into costs_monthly values ('2026-01-01', 'cloud_services', 6000), ('2026-01-01', 'monitoring_tools', 2000),
+ ('2026-01-01', 'security_tools', 1000), ('2026-01-01', 'support_team', 15000), ('2026-01-01', 'contingency', 99999);
+insert into business_daily select day, 2000, 100, 10, 30, 5, 0
+ from range(date '2026-01-01', date '2026-02-01', interval 1 day) t(day);
+insert into active_users_daily values ('2026-01-30', 100, 1900), ('2026-01-31', 100, 2000);
+insert into routine_tasks values ('R1', 'rotate logs', 'daily', '2025-01-01', '2025-03-01', null),
+ ('R2', 'audit', 'monthly', '2025-01-01', null, null);
+insert into staff values ('A', 'Ann', 'tier1', 'agent', 1, '2024-01-01', null), ('B', 'Bob', 'tier2', 'agent', 1, '2024-01-01', null);
+insert into certifications values ('A', 'ITIL', '2025-01-01', null);
+insert into training_log values ('A', '2025-06-01', 'cloud', 20), ('B', '2025-12-01', 'cloud', 36);
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
+    con = connect(path)
+    con.execute(ROWS)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def results(tiny_db: Path, plan) -> dict:
+    con = connect(tiny_db, read_only=True)
+    return {r.kpi: r for r in scorecard(con, plan, JANUARY)}
+
+
+def test_every_plan_kpi_has_a_measure(plan):
+    """plan.toml's KPI keys and the scorecard's measures are the same twelve."""
+    assert [k.key for k in plan.kpis] == KEYS and set(MEASURES) == set(KEYS)
+
+
+def test_reliability_from_sql(results):
+    """3 h down (batch ignored) over 744 - 2 h; MTTR (2 h + 2 h)/2; MTBF (744 - 3)/2."""
+    assert results["uptime_pct"].value == pytest.approx(100 * (1 - 3 / 742))
+    assert results["mttr_hours"].value == pytest.approx(2.0)
+    assert results["mtbf_hours"].value == pytest.approx(741 / 2)
+    assert results["mtbf_hours"].n == 2 and "90 % CI" in results["mtbf_hours"].note
+
+
+def test_support_uses_local_days(results):
+    """T1 (23:30 local 31 Jan) is January's, T2 (00:30 local 1 Feb) is not; S3 is February's."""
+    assert results["first_response_hours"].value == pytest.approx((3 + 1) / 2)
+    assert results["csat"].value == pytest.approx(4.0) and results["csat"].n == 2
+    assert results["fcr_pct"].value == pytest.approx(100 / 2)  # T3 reopened, T4 first contact (T1, T2 in Feb)
+    # Issues: 3 sessions + January's tickets that no session led to (T1, T4); X2 alone self-resolved.
+    assert results["kb_self_service_pct"].value == pytest.approx(100 * 1 / (3 + 2))
+
+
+def test_cost_and_improvement(results):
+    """Infra 9,000 of 62,000 revenue; support 15,000 over 2,000 users; 1 of 2 tasks, staff certified."""
+    assert results["infra_cost_pct_revenue"].value == pytest.approx(100 * 9000 / 62000)
+    assert results["support_cost_per_user_usd"].value == pytest.approx(7.5)
+    assert results["automation_pct"].value == pytest.approx(50.0)
+    assert results["certification_pct"].value == pytest.approx(50.0)
+    assert results["training_hours"].value == pytest.approx((20 + 36) / 2)
+
+
+def test_statuses_follow_the_plan(results):
+    """Uptime 99.6 % is off track, MTTR 2 h is improving (target is < 2 h), cost per user 7.5 off track."""
+    assert results["uptime_pct"].status == "off track"
+    assert results["mttr_hours"].status == "improving"
+    assert results["support_cost_per_user_usd"].status == "off track"
+
+
+def test_empty_period_reports_no_data(tiny_db, plan):
+    """A month with no events: no value for event KPIs, MTBF a lower bound with n = 0."""
+    con = connect(tiny_db, read_only=True)
+    out = {r.kpi: r for r in scorecard(con, plan, Period(date(2025, 6, 1), date(2025, 7, 1)))}
+    assert out["mttr_hours"].value is None and out["mttr_hours"].status == "no data"
+    assert out["csat"].value is None and out["support_cost_per_user_usd"].value is None
+    assert out["mtbf_hours"].value == pytest.approx(720.0) and out["mtbf_hours"].n == 0
+    assert out["mtbf_hours"].status == "met"  # more than 720 h > 168 h
+
+
+def test_trend_has_a_row_per_kpi_and_month(tiny_db, plan):
+    """Twelve KPIs x three months, months in order."""
+    frame = trend(connect(tiny_db, read_only=True), plan, date(2026, 2, 1), 3)
+    assert len(frame) == 36
+    assert sorted(frame["month"].unique()) == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
+    jan = frame[(frame["month"] == date(2026, 1, 1)) & (frame["kpi"] == "csat")]
+    assert jan["value"].iloc[0] == pytest.approx(4.0)
+
+
+def test_cli_json_contract(tiny_db, capsys):
+    """--json prints one object per KPI with exactly the contract's keys."""
+    assert main(["--db", str(tiny_db), "--start", "2026-01-01", "--end", "2026-02-01", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [o["kpi"] for o in out] == KEYS
+    assert all(set(o) == {"kpi", "value", "unit", "target", "baseline", "status", "n"} for o in out)
+    assert out[0]["value"] == pytest.approx(100 * (1 - 3 / 742))
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    """A missing warehouse or a bad date is a one-line error with exit code 2, not a traceback."""
+    run = subprocess.run([sys.executable, "-m", "analytics.scorecard", "--db", str(tmp_path / "none.duckdb"),
+                          "--json"], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "error:" in run.stderr
+    assert main(["--db", "x", "--start", "2026-02-01", "--end", "2026-01-01"]) == 2

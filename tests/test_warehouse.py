@@ -1,0 +1,42 @@
+"""The warehouse layer: migrations, named queries, bound parameters."""
+from __future__ import annotations
+
+import pytest
+
+from data.warehouse import SQL_DIR, connect, query, table_counts
+
+
+def test_migrate_is_idempotent(tmp_path):
+    """Opening twice creates the tables once and records one schema version."""
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    con = connect(path)
+    assert con.execute("select count(*) from schema_version").fetchone()[0] == 1
+    assert {"incidents", "tickets", "costs_monthly", "utilisation_hourly"} <= set(table_counts(con))
+
+
+def test_every_table_states_its_grain():
+    """Each create table in schema.sql is headed by a 'One row per' comment."""
+    text = (SQL_DIR.parent / "schema.sql").read_text()
+    blocks = text.split("create table")[1:]
+    heads = text.split("create table")[:-1]
+    assert len(blocks) >= 18
+    assert all("One row per" in head.strip().splitlines()[-1] for head in heads)
+
+
+def test_query_names_are_not_paths(tmp_path):
+    """A query name with path characters is refused before any file is read."""
+    con = connect(tmp_path / "w.duckdb")
+    with pytest.raises(ValueError):
+        query(con, "../schema")
+
+
+def test_parameters_are_bound_not_spliced(tmp_path):
+    """A hostile string in a parameter is data, not SQL: it matches nothing and drops nothing."""
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("insert into tickets (ticket_id, channel, priority, category, created_at, first_response_at) "
+                "values ('T1', 'email', 'high', 'x', '2026-01-01 00:00+00', '2026-01-01 01:00+00')")
+    assert len(query(con, "first_response_daily", tz="Asia/Bangkok", priorities=["high"])) == 1
+    hostile = ["x') or true; drop table tickets; --"]
+    assert query(con, "first_response_daily", tz="Asia/Bangkok", priorities=hostile).empty
+    assert table_counts(con)["tickets"] == 1
