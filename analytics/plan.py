@@ -53,6 +53,7 @@ class Channel:
     label: str
     first_response_seconds: float
     resolution_minutes: float  # 0: the plan sets no resolution target
+    resolution_simple_only: bool  # the resolution target applies to simple issues only
     hours: str
 
 
@@ -190,7 +191,8 @@ def _severity(t: dict, name: str) -> Severity:
 def _channel(t: dict, name: str) -> Channel:
     p = f"channels.{name}"
     return Channel(name, _get(t, f"{p}.label", str), _nonneg(t, f"{p}.first_response_seconds"),
-                   _nonneg(t, f"{p}.resolution_minutes"), _get(t, f"{p}.hours", str))
+                   _nonneg(t, f"{p}.resolution_minutes"), _get(t, f"{p}.resolution_simple_only", bool),
+                   _get(t, f"{p}.hours", str))
 
 
 def _thresholds(t: dict) -> tuple[Threshold, ...]:

@@ -167,3 +167,43 @@ def mtta(incidents: pd.DataFrame, start: datetime, end: datetime) -> Measure:
                      & incidents["acknowledged_at"].notna()]
     hours = (epoch_seconds(rows["acknowledged_at"]) - epoch_seconds(rows["detected_at"])) / HOUR
     return Measure(float(hours.mean()) if len(hours) else None, len(hours))
+
+
+def _within(delay_minutes: pd.Series, limit_minutes: float) -> pd.Series:
+    """True where the delay is known and at most the limit; an unknown delay is a breach."""
+    return delay_minutes.le(limit_minutes).fillna(False).astype(bool)
+
+
+def severity_sla(incidents: pd.DataFrame, severities: tuple, start: datetime, end: datetime,
+                 immediate_grace_minutes: float = 5.0) -> pd.DataFrame:
+    """Response, resolution and escalation compliance per severity, in percent.
+
+    Definition: of incidents detected in the period, the share acknowledged within the
+    severity's response time (acknowledged_at - detected_at), resolved within its resolution
+    target (resolved_at - detected_at; still open counts as a breach), and escalated on time:
+    an incident still unresolved when its escalation point passes (critical at once, high
+    after 2 h, medium 12 h, low 48 h) must be escalated by then ("at once" allows the grace
+    setting escalation_immediate_minutes).
+    Output: one row per severity: severity, n, response_pct, resolution_pct, n_escalation_due,
+    escalation_pct.
+    """
+    detected = epoch_seconds(incidents["detected_at"])
+    rows = incidents[(detected >= to_epoch(start)) & (detected < to_epoch(end))]
+    out = []
+    for sev in severities:
+        r = rows[rows["severity"] == sev.name]
+        base = epoch_seconds(r["detected_at"])
+        ack = (epoch_seconds(r["acknowledged_at"]) - base) / 60.0
+        fix = (epoch_seconds(r["resolved_at"]) - base) / 60.0
+        esc = (epoch_seconds(r["escalated_at"]) - base) / 60.0
+        due_at = sev.escalation_after_minutes or immediate_grace_minutes
+        due = ~fix.le(due_at).fillna(False).astype(bool)  # open past the escalation point
+        out.append({"severity": sev.name, "n": len(r),
+                    "response_pct": _share(_within(ack, sev.response_minutes)),
+                    "resolution_pct": _share(_within(fix, sev.resolution_minutes)),
+                    "n_escalation_due": int(due.sum()), "escalation_pct": _share(_within(esc[due], due_at))})
+    return pd.DataFrame(out)
+
+
+def _share(flags: pd.Series) -> float | None:
+    return ratio(float(flags.sum()), len(flags), 100.0)

@@ -59,3 +59,26 @@ def kb_self_service_pct(self_service_daily: pd.DataFrame) -> Measure:
     """
     issues = _total(self_service_daily, "n_sessions") + _total(self_service_daily, "n_direct_tickets")
     return Measure(ratio(_total(self_service_daily, "n_self_resolved"), issues, 100.0), int(issues))
+
+
+def channel_sla(channel_daily: pd.DataFrame) -> pd.DataFrame:
+    """First-response and resolution compliance per channel, in percent.
+
+    Definition: of tickets created in the period, the share first answered within the
+    channel's target (live chat 2 min, email 4 h, phone immediate = setting, default 60 s;
+    no answer is a breach), and of those the plan gives a resolution target (live chat 30 min
+    for simple issues, email 24 h) the share resolved within it.
+    Input: one row per day and channel (data/sql/channel_sla_daily.sql).
+    Output: one row per channel: channel, n_tickets, response_pct, n_resolution_applicable,
+    resolution_pct (None where no target applies).
+    """
+    sums = channel_daily.groupby("channel")[["n_tickets", "n_response_within", "n_resolution_applicable",
+                                              "n_resolution_within"]].sum()
+    return pd.DataFrame({
+        "channel": sums.index,
+        "n_tickets": sums["n_tickets"].to_numpy(),
+        "response_pct": [ratio(a, b, 100.0) for a, b in zip(sums["n_response_within"], sums["n_tickets"])],
+        "n_resolution_applicable": sums["n_resolution_applicable"].to_numpy(),
+        "resolution_pct": [ratio(a, b, 100.0) for a, b in
+                           zip(sums["n_resolution_within"], sums["n_resolution_applicable"])],
+    })

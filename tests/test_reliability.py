@@ -161,3 +161,26 @@ def test_mtta_over_acknowledged_incidents():
     inc["acknowledged_at"] = [at(1.25), at(3.75), pd.NaT]
     m = reliability.mtta(inc, DAY_START, DAY_END)
     assert (m.value, m.n) == (pytest.approx(0.5), 2)
+
+
+def test_severity_sla_compliance(plan):
+    """Two highs detected 08:00: one acked in 20 min, fixed in 3 h, escalated at 2 h; one acked in 40 min,
+    still open, never escalated. Response 50 %, resolution 50 %; both open at 2 h, one escalated: 50 %."""
+    inc = incidents(("web", "high", "degraded", at(8), at(11)), ("web", "high", "degraded", at(8), pd.NaT))
+    inc["acknowledged_at"] = [at(8 + 20 / 60), at(8 + 40 / 60)]
+    inc["escalated_at"] = [at(10), pd.NaT]
+    table = reliability.severity_sla(inc, plan.severities, DAY_START, DAY_END).set_index("severity")
+    high = table.loc["high"]
+    assert (high["n"], high["response_pct"], high["resolution_pct"]) == (2, 50.0, 50.0)
+    assert (high["n_escalation_due"], high["escalation_pct"]) == (2, 50.0)
+    assert table.loc["low", "n"] == 0 and pd.isna(table.loc["low", "response_pct"])
+
+
+def test_critical_escalation_is_immediate_with_grace(plan):
+    """A critical escalated 4 min after detection is on time (5 min grace), one at 10 min is late,
+    one fixed within 3 min needed no escalation."""
+    inc = incidents(("web", "critical", "outage", at(1), at(2)), ("web", "critical", "outage", at(3), at(4)),
+                    ("web", "critical", "outage", at(5), at(5.05)))
+    inc["escalated_at"] = [at(1 + 4 / 60), at(3 + 10 / 60), pd.NaT]
+    crit = reliability.severity_sla(inc, plan.severities, DAY_START, DAY_END, 5).set_index("severity").loc["critical"]
+    assert (crit["n_escalation_due"], crit["escalation_pct"]) == (2, 50.0)

@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.period import Period
@@ -140,3 +141,22 @@ def test_cli_errors_are_one_line(tmp_path):
                           "--json"], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert run.returncode == 2 and "Traceback" not in run.stderr and "error:" in run.stderr
     assert main(["--db", "x", "--start", "2026-02-01", "--end", "2026-01-01"]) == 2
+
+
+def test_channel_sla_from_sql(tiny_db, plan):
+    """Email T1 answered in 3 h (within 4 h), T2 in 1 h; phone T3 in 1 h (not immediate); chat T4 in 1 min,
+    a simple issue resolved in 19 min: email 100 %, phone 0 %, chat 100 % / 100 %."""
+    from analytics.support import channel_sla
+    from data.warehouse import query
+
+    channels = plan.channels
+    daily = query(connect(tiny_db, read_only=True), "channel_sla_daily", tz=plan.timezone,
+                  channels=[c.name for c in channels], response_seconds=[c.first_response_seconds for c in channels],
+                  resolution_minutes=[c.resolution_minutes for c in channels],
+                  simple_only=[c.resolution_simple_only for c in channels])
+    table = channel_sla(daily).set_index("channel")
+    assert table.loc["email", "response_pct"] == 100.0 and table.loc["email", "n_tickets"] == 2
+    assert table.loc["phone", "response_pct"] == 0.0 and pd.isna(table.loc["phone", "resolution_pct"])
+    assert (table.loc["live_chat", "response_pct"], table.loc["live_chat", "resolution_pct"]) == (100.0, 100.0)
+    # email resolution: T1 took 8.5 h, T2 1.25 h, both within 24 h
+    assert table.loc["email", "resolution_pct"] == 100.0
