@@ -95,6 +95,7 @@ class Settings:
     scorecard_months: int
     trend_months: int
     training_window_months: int
+    business_average_days: int
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ def _settings(t: dict) -> Settings:
         _strings(t, f"{s}.infrastructure_cost_categories"), _nonneg(t, f"{s}.escalation_immediate_minutes"),
         _get(t, f"{s}.mtbf_confidence_pct", float, lambda v: 0 < v < 100, "between 0 and 100"),
         _get(t, f"{s}.scorecard_months", int, *positive_int), _get(t, f"{s}.trend_months", int, *positive_int),
-        _get(t, f"{s}.training_window_months", int, *positive_int))
+        _get(t, f"{s}.training_window_months", int, *positive_int),
+        _get(t, f"{s}.business_average_days", int, *positive_int))
 
 
 def _capacity(t: dict) -> Capacity:
