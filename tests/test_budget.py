@@ -1,0 +1,58 @@
+"""Budget against actual and the year-end projection, by hand."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from models import budget
+
+
+def spend(line: str, amounts: list[float], start: str = "2026-09-01") -> pd.DataFrame:
+    months = pd.date_range(start, periods=len(amounts), freq="MS")
+    return pd.DataFrame({"month": months, "line": line, "amount_usd": amounts})
+
+
+def test_plan_year_start(plan):
+    """The plan's year starts 1 Sep: 26 Nov 2026 lies in the year from 1 Sep 2026; 1 Aug 2026 in 2025's."""
+    assert budget.plan_year_start(plan, date(2026, 11, 26)) == date(2026, 9, 1)
+    assert budget.plan_year_start(plan, date(2026, 8, 1)) == date(2025, 9, 1)
+
+
+def test_on_budget_line(plan):
+    """Cloud at exactly $6,000 a month for 2 months: on budget, projected $72,000, no crossing."""
+    table = budget.projection(spend("cloud_services", [6000.0, 6000.0]), plan, date(2026, 9, 1),
+                              as_of=date(2026, 11, 26)).set_index("line")
+    cloud = table.loc["cloud_services"]
+    assert (cloud["actual_usd"], cloud["budget_to_date_usd"], cloud["variance_usd"]) == (12000.0, 12000.0, 0.0)
+    assert cloud["projected_usd"] == pytest.approx(72000.0)
+    assert cloud["lower_usd"] == cloud["upper_usd"] == pytest.approx(72000.0)  # no spread, no band
+    assert cloud["crosses_in"] is None
+
+
+def test_overspending_line_is_flagged_with_crossing_month(plan):
+    """Security at $3,000 a month against $18,000 a year: $6,000 after Sep-Oct; reaching exactly $18,000
+    at February's end is not over, so it crosses in March; projected $36,000."""
+    table = budget.projection(spend("security_tools", [3000.0, 3000.0]), plan, date(2026, 9, 1),
+                              as_of=date(2026, 11, 26)).set_index("line")
+    sec = table.loc["security_tools"]
+    assert sec["projected_usd"] == pytest.approx(36000.0)
+    assert sec["projected_variance_usd"] == pytest.approx(18000.0)
+    assert sec["crosses_in"] == date(2027, 3, 1)
+
+
+def test_line_without_actuals_projects_at_plan_rate(plan):
+    """A line with nothing booked in September is projected at its plan rate for the 11 months left."""
+    table = budget.projection(spend("cloud_services", [6000.0]), plan, date(2026, 9, 1), as_of=date(2026, 10, 5))
+    training = table.set_index("line").loc["training_budget"]
+    assert training["projected_usd"] == pytest.approx(27500.0) and training["actual_usd"] == 0.0
+
+
+def test_band_widens_with_spread(plan):
+    """Monthly spend 5,000 / 7,000 (sd 1,414): band = 1.2816 x 1,414 x sqrt(10) around the projection."""
+    sec = budget.projection(spend("cloud_services", [5000.0, 7000.0]), plan, date(2026, 9, 1),
+                            as_of=date(2026, 11, 2)).set_index("line").loc["cloud_services"]
+    half = 1.2816 * 1414.2136 * 10 ** 0.5
+    assert sec["projected_usd"] == pytest.approx(12000 + 6000 * 10)
+    assert sec["upper_usd"] - sec["projected_usd"] == pytest.approx(half, rel=1e-4)
