@@ -108,6 +108,7 @@ class Capacity:
     scale_up_pct: float
     scale_down_pct: float
     reserve_pct: float
+    peak_months: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,10 @@ def _settings(t: dict) -> Settings:
 
 
 def _capacity(t: dict) -> Capacity:
-    names = Capacity.__dataclass_fields__
-    return Capacity(**{n: _nonneg(t, f"capacity.{n}") for n in names})
+    names = [n for n in Capacity.__dataclass_fields__ if n != "peak_months"]
+    months = _get(t, "capacity.peak_months", list, lambda v: all(isinstance(m, int) and 1 <= m <= 12 for m in v),
+                  "months 1-12")
+    return Capacity(**{n: _nonneg(t, f"capacity.{n}") for n in names}, peak_months=tuple(months))
 
 
 def parse_plan(t: dict) -> Plan:

@@ -1,0 +1,373 @@
+"""One what-if from demand to capacity and staffing to cost and back to the KPI targets.
+
+A scenario is a frozen set of drivers. Evaluating it over a horizon gives, per month: demand
+(active users, tickets, traffic, data), capacity (instances, storage), staffing (FTE needed by
+Erlang C, FTE paid), cost per budget line, and the KPIs it implies against the plan's targets.
+
+The base scenario takes the plan's growth assumptions and team sizes, and unit rates
+calibrated so that the plan's own volumes over the first 12 months cost exactly the plan's
+budget, line by line ($670,000). Change a driver and the costs move from there.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date
+from functools import lru_cache
+
+import pandas as pd
+
+from analytics.measure import compare
+from analytics.period import add_months
+from analytics.plan import Plan, PlanError, load_plan
+from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
+from models.staffing import agents_needed
+
+CHANNELS = ("live_chat", "email", "phone")
+INFRA_LINES = ("cloud_services", "monitoring_tools", "security_tools")
+HOURS_PER_FTE_WEEK = 40.0
+WEEKS_PER_MONTH = 365.25 / 12 / 7
+
+
+class ScenarioError(ValueError):
+    """An unknown driver or an impossible value."""
+
+
+@dataclass(frozen=True)
+class Base:
+    """What the scenario starts from, measured in the warehouse (or set by hand in tests)."""
+
+    start: date                      # first month of the horizon
+    active_users: float              # monthly active users now
+    tickets_per_user_month: float
+    channel_share: tuple[float, float, float]  # live_chat, email, phone; sums to 1
+    revenue_per_user_month_usd: float
+    instances: float                 # the fleet now
+    data_gb: float
+    cpu_pct: float                   # fleet peak (p95) CPU now
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Every assumption of a scenario; money in USD, shares and rates in percent."""
+
+    user_growth_pct_per_quarter: float
+    peak_traffic_growth_pct: float
+    data_growth_pct_per_month: float
+    feature_complexity_pct: float
+    tickets_per_user_month: float
+    revenue_per_user_month_usd: float
+    aht_live_chat_min: float
+    aht_email_min: float
+    aht_phone_min: float
+    service_level_goal_pct: float
+    max_occupancy_pct: float
+    shrinkage_pct: float
+    staff_to_demand: bool            # False: pay the plan's team; True: hire what Erlang C needs
+    support_fte_plan: float
+    maintenance_fte: float
+    support_cost_per_fte_usd: float  # a year
+    maintenance_cost_per_fte_usd: float
+    training_per_fte_usd: float
+    cloud_usd_per_instance_month: float
+    cloud_usd_per_gb_month: float
+    reserved_share_pct: float
+    reserved_discount_pct: float
+    spot_share_pct: float
+    spot_discount_pct: float
+    monitoring_usd_per_instance_month: float
+    security_usd_per_month: float
+    payment_fee_pct_revenue: float
+    communication_usd_per_user_month: float
+    backup_usd_per_gb_month: float
+    contingency_pct: float
+
+
+# Allowed range of each numeric driver: values outside are impossible, not merely unusual.
+LIMITS: dict[str, tuple[float, float]] = {
+    "user_growth_pct_per_quarter": (-100, 1000), "data_growth_pct_per_month": (-100, 1000),
+    "peak_traffic_growth_pct": (0, 1000), "feature_complexity_pct": (-100, 1000),
+    "service_level_goal_pct": (1, 99.9), "max_occupancy_pct": (1, 100), "shrinkage_pct": (0, 95),
+    "reserved_share_pct": (0, 100), "spot_share_pct": (0, 100), "reserved_discount_pct": (0, 100),
+    "spot_discount_pct": (0, 100),
+}
+
+
+def check(drivers: Drivers) -> Drivers:
+    """Refuse impossible values: negatives where only amounts make sense, shares over 100 %."""
+    for f in fields(drivers):
+        value = getattr(drivers, f.name)
+        if isinstance(value, bool):
+            continue
+        low, high = LIMITS.get(f.name, (0.0, math.inf))
+        if not (low <= value <= high) or math.isnan(value):
+            raise ScenarioError(f"driver {f.name} = {value:g} is impossible: it must lie in [{low:g}, {high:g}]")
+    if drivers.reserved_share_pct + drivers.spot_share_pct > 100:
+        raise ScenarioError("reserved_share_pct + spot_share_pct must not exceed 100")
+    if min(drivers.aht_live_chat_min, drivers.aht_email_min, drivers.aht_phone_min) <= 0:
+        raise ScenarioError("handling times must be above 0 minutes")
+    return drivers
+
+
+def with_overrides(drivers: Drivers, overrides: dict[str, str | float]) -> Drivers:
+    """Drivers with named values replaced; an unknown name or an impossible value is an error."""
+    names = {f.name: f.type for f in fields(Drivers)}
+    typed = {}
+    for name, value in overrides.items():
+        if name not in names:
+            raise ScenarioError(f"unknown driver '{name}'; known: {', '.join(sorted(names))}")
+        typed[name] = _parse_value(name, value, names[name])
+    return check(replace(drivers, **typed))
+
+
+def _parse_value(name: str, value: str | float, kind: str) -> float | bool:
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "1", "yes", "false", "0", "no"):
+            return str(value).lower() in ("true", "1", "yes")
+        raise ScenarioError(f"driver {name} takes true or false, not '{value}'")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"driver {name} takes a number, not '{value}'") from None
+
+
+# --- demand, capacity and staffing -------------------------------------------------------
+
+@lru_cache(maxsize=65536)
+def _agents(traffic: float, aht_s: float, target_s: float, goal: float, occupancy: float) -> int:
+    return agents_needed(traffic, aht_s, target_s, goal, occupancy)
+
+
+def support_fte_needed(tickets: float, d: Drivers, base: Base, plan: Plan) -> float:
+    """Tier-1 FTE for a month's tickets: Erlang C agents per hour of week for each channel's
+    answer target (live chat and email around the clock, phone 12 hours a day), pooled, at
+    least one agent in every hour of 24/7 cover, grossed up for shrinkage."""
+    per_week = tickets / WEEKS_PER_MONTH
+    aht = {"live_chat": d.aht_live_chat_min * 60, "email": d.aht_email_min * 60, "phone": d.aht_phone_min * 60}
+    agent_hours = 0.0
+    for hour in range(168):
+        phone_open = 8 <= hour % 24 < 20
+        agents = 0
+        for share, channel in zip(base.channel_share, CHANNELS):
+            open_hours = 84 if channel == "phone" else 168
+            if channel == "phone" and not phone_open:
+                continue
+            traffic = round(per_week * share / open_hours * aht[channel] / 3600.0, 3)
+            agents += _agents(traffic, aht[channel], plan.channel(channel).first_response_seconds,
+                              d.service_level_goal_pct / 100, d.max_occupancy_pct / 100)
+        agent_hours += max(agents, 1)
+    return agent_hours / (HOURS_PER_FTE_WEEK * (1 - d.shrinkage_pct / 100))
+
+
+def volumes(d: Drivers, base: Base, plan: Plan, months: int) -> pd.DataFrame:
+    """Demand, capacity and staffing per month (no money yet).
+
+    Output: month, active_users, tickets, revenue_usd, cpu_pct, instances, data_gb,
+    storage_gb, support_fte_needed, support_fte, maintenance_fte.
+    """
+    growth = quarterly_to_monthly_pct(d.user_growth_pct_per_quarter) / 100
+    rows = []
+    for t in range(months):
+        month = add_months(base.start, t)
+        users = base.active_users * (1 + growth) ** t
+        peak = 1 + d.peak_traffic_growth_pct / 100 if month.month in plan.capacity.peak_months else 1.0
+        cpu = base.cpu_pct * (1 + growth) ** t * (1 + d.feature_complexity_pct / 100) * peak
+        data_gb = base.data_gb * (1 + d.data_growth_pct_per_month / 100) ** t
+        tickets = users * d.tickets_per_user_month
+        needed = support_fte_needed(tickets, d, base, plan)
+        rows.append({"month": month, "active_users": users, "tickets": tickets,
+                     "revenue_usd": users * d.revenue_per_user_month_usd, "cpu_pct": cpu,
+                     "instances": max(1, units_needed(base.instances * cpu / 100, plan.capacity)),
+                     "data_gb": data_gb, "storage_gb": storage_needed_gb(data_gb, plan.capacity),
+                     "support_fte_needed": needed,
+                     "support_fte": needed if d.staff_to_demand else d.support_fte_plan,
+                     "maintenance_fte": d.maintenance_fte})
+    return pd.DataFrame(rows)
+
+
+# --- cost ---------------------------------------------------------------------------------
+
+def _compute_factor(d: Drivers) -> float:
+    """What an instance costs after reserved and spot discounts, as a share of on-demand."""
+    return 1 - d.reserved_share_pct / 100 * d.reserved_discount_pct / 100 \
+        - d.spot_share_pct / 100 * d.spot_discount_pct / 100
+
+
+def line_costs(v: pd.DataFrame, d: Drivers) -> pd.DataFrame:
+    """Cost per budget line per month from volumes and unit rates (one column per line)."""
+    staff = v["support_fte"] + v["maintenance_fte"]
+    lines = pd.DataFrame({
+        "cloud_services": v["instances"] * d.cloud_usd_per_instance_month * _compute_factor(d)
+        + v["storage_gb"] * d.cloud_usd_per_gb_month,
+        "monitoring_tools": v["instances"] * d.monitoring_usd_per_instance_month,
+        "security_tools": pd.Series(d.security_usd_per_month, index=v.index),
+        "support_team": v["support_fte"] * d.support_cost_per_fte_usd / 12,
+        "maintenance_team": v["maintenance_fte"] * d.maintenance_cost_per_fte_usd / 12,
+        "training_budget": staff * d.training_per_fte_usd / 12,
+        "payment_processing": v["revenue_usd"] * d.payment_fee_pct_revenue / 100,
+        "communication_services": v["active_users"] * d.communication_usd_per_user_month,
+        "backup_storage": v["storage_gb"] * d.backup_usd_per_gb_month,
+    })
+    lines["contingency"] = lines.sum(axis=1) * d.contingency_pct / 100
+    return lines
+
+
+def evaluate(d: Drivers, base: Base, plan: Plan, months: int = 12) -> pd.DataFrame:
+    """Per month: volumes, cost per line, total, and the KPIs the scenario implies with their
+    status against the plan's targets (support cost per user, infrastructure share of revenue,
+    spend against the plan's monthly budget)."""
+    v = volumes(d, base, plan, months)
+    lines = line_costs(v, d)
+    out = pd.concat([v, lines], axis=1)
+    out["total_usd"] = lines.sum(axis=1)
+    out["support_cost_per_user_usd"] = lines["support_team"] / v["active_users"]
+    out["infra_cost_pct_revenue"] = lines[list(INFRA_LINES)].sum(axis=1) / v["revenue_usd"] * 100
+    out["plan_budget_usd"] = plan.budget_total_usd / 12
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        kpi = plan.kpi(key)
+        out[f"{key}_met"] = [compare(x, kpi.op, kpi.target) for x in out[key]]
+    out["within_budget"] = out["total_usd"].cumsum() <= out["plan_budget_usd"].cumsum() + 0.005
+    return out
+
+
+def annual(frame: pd.DataFrame, plan: Plan) -> dict:
+    """The horizon's totals in the CLI's JSON shape."""
+    names = [b.name for b in plan.budget_lines]
+    users = frame["active_users"].sum()
+    return {"lines_usd": {n: round(float(frame[n].sum()), 2) for n in names},
+            "total_usd": round(float(frame[names].to_numpy().sum()), 2),
+            "support_cost_per_user_usd": float(frame["support_team"].sum() / users) if users else None,
+            "infra_cost_pct_revenue": float(frame[list(INFRA_LINES)].to_numpy().sum()
+                                            / frame["revenue_usd"].sum() * 100) if frame["revenue_usd"].sum() else None,
+            "support_fte": float(frame["support_fte"].mean()),
+            "instances": int(frame["instances"].max())}
+
+
+def first_month(frame: pd.DataFrame, column: str) -> date | None:
+    """The first month in which a boolean column is true (a KPI target met), if any."""
+    hit = frame.loc[frame[column].astype(bool), "month"]
+    return None if hit.empty else hit.iloc[0]
+
+
+# --- the base scenario ------------------------------------------------------------------
+
+def _line(plan: Plan, name: str) -> float:
+    return next(b.annual_usd for b in plan.budget_lines if b.name == name)
+
+
+def base_drivers(plan: Plan, base: Base, cloud_storage_share_pct: float = 20.0) -> Drivers:
+    """The plan as a scenario: its growth assumptions and teams, with unit rates calibrated so
+    that the first 12 months of these volumes cost exactly the plan's budget lines."""
+    support_fte = next(b.fte for b in plan.budget_lines if b.name == "support_team") or 1.0
+    maintenance_fte = next(b.fte for b in plan.budget_lines if b.name == "maintenance_team") or 1.0
+    c = plan.capacity
+    draft = Drivers(
+        user_growth_pct_per_quarter=c.user_growth_pct_per_quarter, peak_traffic_growth_pct=c.peak_traffic_growth_pct,
+        data_growth_pct_per_month=c.data_growth_pct_per_month, feature_complexity_pct=c.feature_complexity_pct,
+        tickets_per_user_month=base.tickets_per_user_month, revenue_per_user_month_usd=base.revenue_per_user_month_usd,
+        aht_live_chat_min=8.0, aht_email_min=15.0, aht_phone_min=10.0, service_level_goal_pct=80.0,
+        max_occupancy_pct=85.0, shrinkage_pct=30.0, staff_to_demand=False, support_fte_plan=support_fte,
+        maintenance_fte=maintenance_fte, support_cost_per_fte_usd=_line(plan, "support_team") / support_fte,
+        maintenance_cost_per_fte_usd=_line(plan, "maintenance_team") / maintenance_fte,
+        training_per_fte_usd=_line(plan, "training_budget") / (support_fte + maintenance_fte),
+        cloud_usd_per_instance_month=0.0, cloud_usd_per_gb_month=0.0, reserved_share_pct=0.0,
+        reserved_discount_pct=40.0, spot_share_pct=0.0, spot_discount_pct=70.0,
+        monitoring_usd_per_instance_month=0.0, security_usd_per_month=_line(plan, "security_tools") / 12,
+        payment_fee_pct_revenue=0.0, communication_usd_per_user_month=0.0, backup_usd_per_gb_month=0.0,
+        contingency_pct=_line(plan, "contingency") / (plan.budget_total_usd - _line(plan, "contingency")) * 100)
+    v = volumes(draft, base, plan, 12)
+    cloud = _line(plan, "cloud_services")
+    return check(replace(
+        draft,
+        cloud_usd_per_instance_month=cloud * (1 - cloud_storage_share_pct / 100) / v["instances"].sum(),
+        cloud_usd_per_gb_month=cloud * cloud_storage_share_pct / 100 / v["storage_gb"].sum(),
+        monitoring_usd_per_instance_month=_line(plan, "monitoring_tools") / v["instances"].sum(),
+        payment_fee_pct_revenue=_line(plan, "payment_processing") / v["revenue_usd"].sum() * 100,
+        communication_usd_per_user_month=_line(plan, "communication_services") / v["active_users"].sum(),
+        backup_usd_per_gb_month=_line(plan, "backup_storage") / v["storage_gb"].sum()))
+
+
+# --- the command line ---------------------------------------------------------------------
+
+def base_from_measures(m: dict[str, float | None], start: date) -> Base:
+    """A Base from measured volumes (data.baseline.measure_base); refuses an empty warehouse."""
+    needed = ("active_users", "user_months", "n_tickets", "revenue_usd", "instances", "data_gb", "cpu_p95_pct")
+    missing = [k for k in needed if not m.get(k)]
+    if missing:
+        raise ScenarioError(f"the warehouse has no data for {', '.join(missing)} in the last full months")
+    tickets = m["n_tickets"]
+    return Base(start=start, active_users=m["active_users"], tickets_per_user_month=tickets / m["user_months"],
+                channel_share=(m["n_live_chat"] / tickets, m["n_email"] / tickets, m["n_phone"] / tickets),
+                revenue_per_user_month_usd=m["revenue_usd"] / m["user_months"], instances=m["instances"],
+                data_gb=m["data_gb"], cpu_pct=m["cpu_p95_pct"])
+
+
+def _measure(db: str, plan: Plan) -> dict[str, float | None]:
+    """Read the warehouse (read-only) at the command line's edge."""
+    from data.baseline import measure_base
+    from data.warehouse import connect
+
+    try:
+        con = connect(db, read_only=True)
+    except Exception as exc:  # duckdb's IOException for a missing or locked file
+        raise ScenarioError(f"cannot open warehouse {db}: {exc}") from None
+    return measure_base(con, plan.timezone, date.today())
+
+
+def to_json(d: Drivers, frame: pd.DataFrame, plan: Plan) -> dict:
+    """The evaluated scenario in the CLI's JSON shape."""
+    months = json.loads(frame.assign(month=frame["month"].astype(str)).to_json(orient="records"))
+    return {"drivers": asdict(d), "months": months, "annual": annual(frame, plan)}
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m models.scenario",
+                                description="Evaluate a scenario from demand to capacity, staffing, cost and KPIs.")
+    p.add_argument("--db", required=True, help="DuckDB warehouse file")
+    p.add_argument("--set", action="append", default=[], metavar="DRIVER=VALUE", help="override a driver")
+    p.add_argument("--months", type=int, default=12, help="horizon in months (default 12)")
+    p.add_argument("--json", action="store_true", help="print the evaluated scenario as JSON")
+    return p.parse_args(argv)
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ScenarioError(f"--set takes DRIVER=VALUE, not '{pair}'")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    try:
+        if not 1 <= args.months <= 120:
+            raise ScenarioError(f"--months must be between 1 and 120, not {args.months}")
+        plan = load_plan()
+        base = base_from_measures(_measure(args.db, plan), add_months(date.today(), 0))
+        drivers = with_overrides(base_drivers(plan, base), _overrides(args.set))
+    except (ScenarioError, PlanError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    frame = evaluate(drivers, base, plan, args.months)
+    if args.json:
+        print(json.dumps(to_json(drivers, frame, plan), indent=2, default=str))
+    else:
+        a = annual(frame, plan)
+        print(f"{args.months} months from {base.start}: total ${a['total_usd']:,.0f} "
+              f"(plan ${plan.budget_total_usd * args.months / 12:,.0f}); peak instances {a['instances']}; "
+              f"support FTE {a['support_fte']:.1f}")
+        for name, usd in a["lines_usd"].items():
+            print(f"  {name:24} ${usd:>12,.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
