@@ -121,11 +121,17 @@ def mttr(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: da
     Definition: mean of resolved_at - started_at (or detected_at, setting mttr_from) over
     failures resolved in the period.
     """
+    hours = recovery_hours(incidents, failure_severities, start, end, mttr_from)
+    return Measure(float(hours.mean()) if len(hours) else None, len(hours))
+
+
+def recovery_hours(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
+                   mttr_from: str = "started") -> pd.Series:
+    """Hours from start (or detection) to resolution of each failure resolved in the period."""
     rows = failures(incidents, failure_severities)
     resolved = epoch_seconds(rows["resolved_at"])
     rows = rows[(resolved >= to_epoch(start)) & (resolved < to_epoch(end))]
-    hours = (epoch_seconds(rows["resolved_at"]) - epoch_seconds(rows[f"{mttr_from}_at"])) / HOUR
-    return Measure(float(hours.mean()) if len(hours) else None, len(hours))
+    return (epoch_seconds(rows["resolved_at"]) - epoch_seconds(rows[f"{mttr_from}_at"])) / HOUR
 
 
 def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float) -> tuple[float, float | None]:
@@ -207,3 +213,52 @@ def severity_sla(incidents: pd.DataFrame, severities: tuple, start: datetime, en
 
 def _share(flags: pd.Series) -> float | None:
     return ratio(float(flags.sum()), len(flags), 100.0)
+
+
+def duration_stats(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime,
+                   end: datetime, mttr_from: str = "started") -> dict[str, float | None]:
+    """Recovery times of failures resolved in the period: mean (MTTR), median and 90th
+    percentile in hours, and n. The mean alone hides a long tail."""
+    hours = recovery_hours(incidents, failure_severities, start, end, mttr_from)
+    if hours.empty:
+        return {"mean": None, "median": None, "p90": None, "n": 0}
+    return {"mean": float(hours.mean()), "median": float(hours.median()), "p90": float(hours.quantile(0.9)),
+            "n": int(len(hours))}
+
+
+@dataclass(frozen=True)
+class ErrorBudget:
+    allowed_minutes: float
+    spent_minutes: float
+    remaining_minutes: float
+    days_to_exhaustion: float | None  # at the burn so far; None: nothing spent
+
+
+def error_budget(availability_result: Availability, uptime_target_pct: float, elapsed_hours: float) -> ErrorBudget:
+    """The period's unplanned-downtime allowance at the uptime target, and its burn.
+
+    Definition: allowed = (1 - target) x (period - planned maintenance); spent = unplanned
+    down minutes; days to exhaustion = remaining / (spent per day so far), where `elapsed_hours`
+    is how much of the period has passed.
+    """
+    a = availability_result
+    allowed = (1 - uptime_target_pct / 100.0) * (a.period_hours - a.planned_hours) * 60.0
+    spent = a.down_hours * 60.0
+    remaining = allowed - spent
+    burn_per_day = spent / (elapsed_hours / 24.0) if elapsed_hours > 0 else 0.0
+    days = None if burn_per_day <= 0 else max(0.0, remaining / burn_per_day)
+    return ErrorBudget(allowed, spent, remaining, days)
+
+
+def worst_incidents(incidents: pd.DataFrame, start: datetime, end: datetime, limit: int = 10) -> pd.DataFrame:
+    """The incidents started in the period with the longest time to resolve (open ones first).
+
+    Output: incident_id, service_id, severity, impact, started_at, resolved_at, hours.
+    """
+    started = epoch_seconds(incidents["started_at"])
+    rows = incidents[(started >= to_epoch(start)) & (started < to_epoch(end))].copy()
+    ends = epoch_seconds(rows["resolved_at"]).fillna(to_epoch(end))
+    rows["hours"] = (ends - epoch_seconds(rows["started_at"])) / HOUR
+    rows["is_open"] = rows["resolved_at"].isna()
+    rows = rows.sort_values(["is_open", "hours"], ascending=[False, False]).head(limit)
+    return rows[["incident_id", "service_id", "severity", "impact", "started_at", "resolved_at", "hours"]]

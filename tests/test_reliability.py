@@ -184,3 +184,31 @@ def test_critical_escalation_is_immediate_with_grace(plan):
     inc["escalated_at"] = [at(1 + 4 / 60), at(3 + 10 / 60), pd.NaT]
     crit = reliability.severity_sla(inc, plan.severities, DAY_START, DAY_END, 5).set_index("severity").loc["critical"]
     assert (crit["n_escalation_due"], crit["escalation_pct"]) == (2, 50.0)
+
+
+def test_duration_stats_show_the_tail():
+    """Recovery times 1, 1, 1, 1, 11 h: mean 3 h, median 1 h, 90th percentile 7 h (linear)."""
+    inc = incidents(*[("web", "high", "degraded", at(h), at(h + d)) for h, d in
+                      ((0, 1), (2, 1), (4, 1), (6, 1), (8, 11))])
+    stats = reliability.duration_stats(inc, ("high",), DAY_START, DAY_END)
+    assert stats == {"mean": pytest.approx(3.0), "median": pytest.approx(1.0), "p90": pytest.approx(7.0), "n": 5}
+
+
+def test_error_budget_burn():
+    """A 30-day month at 99.9 % allows 43.2 min; 20 min spent in 10 days burns 2 min a day: 11.6 days left."""
+    a = reliability.Availability(uptime_pct=None, down_hours=20 / 60, planned_hours=0.0, period_hours=720.0,
+                                 n_outages=1)
+    b = reliability.error_budget(a, 99.9, elapsed_hours=240.0)
+    assert (b.allowed_minutes, b.spent_minutes, b.remaining_minutes) == pytest.approx((43.2, 20.0, 23.2))
+    assert b.days_to_exhaustion == pytest.approx(11.6)
+    clean = reliability.error_budget(reliability.Availability(100.0, 0.0, 0.0, 720.0, 0), 99.9, 240.0)
+    assert clean.days_to_exhaustion is None
+
+
+def test_worst_incidents_open_first_then_longest():
+    """An open incident leads, then 5 h before 2 h; those started before the period are left out."""
+    inc = incidents(("web", "high", "degraded", at(1), at(3)), ("web", "high", "degraded", at(4), at(9)),
+                    ("web", "low", "none", at(20), pd.NaT), ("web", "high", "degraded", at(-5), at(2)))
+    table = reliability.worst_incidents(inc, DAY_START, DAY_END)
+    assert list(table["incident_id"]) == ["I2", "I1", "I0"]
+    assert list(table["hours"]) == pytest.approx([4.0, 5.0, 2.0])
