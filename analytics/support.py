@@ -82,3 +82,17 @@ def channel_sla(channel_daily: pd.DataFrame) -> pd.DataFrame:
         "resolution_pct": [ratio(a, b, 100.0) for a, b in
                            zip(sums["n_resolution_within"], sums["n_resolution_applicable"])],
     })
+
+
+def csat_interval(survey_daily: pd.DataFrame, z: float = 1.96) -> tuple[float, float] | None:
+    """A normal-approximation interval for the mean score: mean +- z s / sqrt(n), with s the
+    sample standard deviation. A mean of 12 answers is not a mean of 1,200. None below 2 answers.
+    Input: rows with n_responses, score_sum, score_sq_sum."""
+    n = _total(survey_daily, "n_responses")
+    if n < 2:
+        return None
+    total, squares = _total(survey_daily, "score_sum"), _total(survey_daily, "score_sq_sum")
+    mean = total / n
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    half = z * (variance / n) ** 0.5
+    return mean - half, mean + half

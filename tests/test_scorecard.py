@@ -160,3 +160,21 @@ def test_channel_sla_from_sql(tiny_db, plan):
     assert (table.loc["live_chat", "response_pct"], table.loc["live_chat", "resolution_pct"]) == (100.0, 100.0)
     # email resolution: T1 took 8.5 h, T2 1.25 h, both within 24 h
     assert table.loc["email", "resolution_pct"] == 100.0
+
+
+def test_ticket_shape_queries(tiny_db, plan):
+    """T1 (Saturday 23:30 local) sits in hour of week 143; January's email tickets: one, answered in 3 h."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from data.warehouse import query
+
+    con, tz = connect(tiny_db, read_only=True), ZoneInfo(plan.timezone)
+    start, end = datetime(2026, 1, 1, tzinfo=tz), datetime(2026, 2, 1, tzinfo=tz)
+    shape = query(con, "ticket_hour_of_week", tz=plan.timezone, start=start, end=end)
+    assert 143 in set(shape.loc[shape["channel"] == "email", "hour_of_week"])
+    times = query(con, "ticket_times_monthly", tz=plan.timezone, start=start, end=end)
+    email = times[(times["channel"] == "email")]
+    assert list(email["n_tickets"]) == [1] and email["response_median_hours"].iloc[0] == pytest.approx(3.0)
+    phone = times[times["channel"] == "phone"].iloc[0]
+    assert (phone["n_escalated"], phone["n_tier2"]) == (0, 0)

@@ -42,3 +42,14 @@ def test_self_service_counts_a_session_that_became_a_ticket_once():
     daily["n_direct_tickets"] = 40
     m = support.kb_self_service_pct(daily)
     assert (m.value, m.n) == (pytest.approx(27.0), 100)
+
+
+def test_csat_interval_narrows_with_more_answers():
+    """Scores 3 and 5 (mean 4, s 1.414): +- 1.96; 200 answers with the same spread: +- 1.96 / sqrt(199)."""
+    few = pd.DataFrame({"n_responses": [2], "score_sum": [8], "score_sq_sum": [34]})
+    low, high = support.csat_interval(few)
+    assert (low, high) == (pytest.approx(4 - 1.96), pytest.approx(4 + 1.96))
+    many = pd.DataFrame({"n_responses": [200], "score_sum": [800], "score_sq_sum": [3400]})
+    low, high = support.csat_interval(many)
+    assert high - low == pytest.approx(2 * 1.96 * (200 / 199) ** 0.5 / 200 ** 0.5)
+    assert support.csat_interval(pd.DataFrame({"n_responses": [1], "score_sum": [5], "score_sq_sum": [25]})) is None

@@ -1,0 +1,10 @@
+-- One row per channel and local hour of week (0 = Monday 00:00) with tickets created in
+-- [$start, $end): the volume shape that staffing works from.
+select
+    channel,
+    (isodow(timezone($tz, created_at)) - 1) * 24 + hour(timezone($tz, created_at)) as hour_of_week,
+    count(*) as n_tickets
+from tickets
+where created_at >= $start and created_at < $end
+group by all
+order by channel, hour_of_week
