@@ -36,6 +36,7 @@ class KpiResult:
     n_label: str         # what n counts, e.g. "failures"
     definition: str      # how the number is counted (kpi-definitions.md)
     note: str = ""       # e.g. "lower bound: no failure in the period"
+    is_lower_bound: bool = False  # the true value is more than `value` (MTBF with no failure)
 
     def as_json(self) -> dict:
         return {"kpi": self.kpi, "value": self.value, "unit": self.unit, "target": self.target,
@@ -148,7 +149,8 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
         compute, n_label, _ = MEASURES[kpi.key]
         m = compute(inputs, plan, period)
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
-                             status(m.value, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note))
+                             status(m.value, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note,
+                             m.is_lower_bound))
     return out
 
 

@@ -115,6 +115,7 @@ def test_empty_period_reports_no_data(tiny_db, plan):
     assert out["csat"].value is None and out["support_cost_per_user_usd"].value is None
     assert out["mtbf_hours"].value == pytest.approx(720.0) and out["mtbf_hours"].n == 0
     assert out["mtbf_hours"].status == "met"  # more than 720 h > 168 h
+    assert out["mtbf_hours"].is_lower_bound and not out["mttr_hours"].is_lower_bound
 
 
 def test_trend_has_a_row_per_kpi_and_month(tiny_db, plan):

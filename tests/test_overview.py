@@ -1,0 +1,135 @@
+"""The Overview page, run headless through app.py with Streamlit's AppTest on the demo warehouse.
+
+AppTest.from_file("app.py") is not used on purpose: with a pages/ folder next to app.py,
+AppTest (streamlit 1.67) reruns the page script alone, skipping app.py and its sidebar, on
+every run after the first. A one-line script elsewhere that runs app.py sees no pages/
+folder, so each run goes through app.py as it does in the served app.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ui
+from analytics.plan import Plan
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+STATUSES = set(ui.STATUS_COLOURS)
+# A fixed period inside the demo data (seed 42, ending November 2026), whatever today is.
+LINK = {"start": "2026-08-01", "end": "2026-11-01"}
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy: the app's cached read-write connection must not meet other tests' read-only ones."""
+    path = tmp_path_factory.mktemp("overview") / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
+    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n",
+                               default_timeout=60)
+
+
+def period_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "KPIs met" in m.value)
+
+
+def badges(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "-badge[" in m.value]
+
+
+def test_overview_shows_every_kpi_with_status(app: AppTest, plan: Plan):
+    """12 tiles, labelled as in plan.toml, each with a status badge, and no exception."""
+    app.query_params.update(LINK)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Is the plan on track?"
+    assert sorted(m.label for m in app.metric) == sorted(k.label for k in plan.kpis)
+    assert len(app.metric) == 12
+    shown = badges(app)
+    assert len(shown) == 12
+    assert all(any(f"[{s}]" in b for s in STATUSES) for b in shown)
+    assert "01 Aug 2026 to 31 Oct 2026" in period_line(app)
+    assert all(m.value and m.value != "no data" for m in app.metric)
+    assert len(app.get("download_button")) == 1
+
+
+def test_choosing_a_preset_changes_the_period(app: AppTest):
+    """Picking 'Last full month' reruns the page for that month and writes it to the URL."""
+    app.run()
+    before = period_line(app)
+    app.selectbox(key=ui.PRESET_KEY).select("Last full month").run()
+    assert not app.exception
+    after = period_line(app)
+    assert after != before
+    period = app.session_state[ui.PERIOD_KEY]
+    assert period.label() in after
+    assert app.query_params["start"] == period.start.isoformat()
+    assert len(app.metric) == 12
+
+
+def test_custom_month_range(app: AppTest):
+    """A custom range is whole months, from and through."""
+    app.query_params.update(LINK)
+    app.run()
+    app.selectbox(key=ui.PRESET_KEY).select(ui.CUSTOM).run()
+    months = app.selectbox(key=ui.FROM_KEY).options
+    app.selectbox(key=ui.FROM_KEY).select(months[-1]).run()  # the oldest month
+    assert not app.exception
+    assert app.session_state[ui.PERIOD_KEY].end.isoformat() == LINK["end"]
+    assert "to 31 Oct 2026" in period_line(app)
+
+
+def test_bad_link_falls_back_to_default_with_warning(app: AppTest):
+    """A broken ?start= shows the default period and says so, never an exception."""
+    app.query_params.update({"start": "2026-02-30", "end": "2026-11-01"})
+    app.run()
+    assert not app.exception
+    assert any("ignored" in w.value for w in app.sidebar.warning)
+    assert len(app.metric) == 12
+
+
+def test_bad_plan_is_an_error_naming_the_key(app: AppTest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """A plan.toml with a wrong value stops the app with the key named, no traceback."""
+    text = (ROOT / "plan.toml").read_text().replace('op = ">"', 'op = "more"', 1)
+    bad = tmp_path / "plan.toml"
+    bad.write_text(text)
+    monkeypatch.setenv("OPSPLAN_PLAN", str(bad))
+    app.run()
+    assert not app.exception
+    assert any("kpis.uptime_pct.op" in e.value for e in app.error)
+    assert len(app.metric) == 0
+
+
+def test_page_alone_uses_the_link_period(app: AppTest):
+    """Run without app.py (Streamlit does so for a fresh server's first deep link), the page
+    still reads the period from the link instead of failing."""
+    alone = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60)
+    alone.query_params.update(LINK)
+    alone.run()
+    assert not alone.exception
+    assert len(alone.metric) == 12
+    assert "01 Aug 2026 to 31 Oct 2026" in period_line(alone)
+
+
+def test_first_start_builds_the_demo(app: AppTest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """With no warehouse file, the app builds the seeded demo, says so, and shows the dashboard."""
+    path = tmp_path / "fresh" / "warehouse.duckdb"
+    monkeypatch.setenv("OPSPLAN_DB", str(path))
+    app.run()
+    assert not app.exception
+    assert path.exists()
+    assert "Demo warehouse built" in [s.label for s in app.status]
+    assert len(app.metric) == 12

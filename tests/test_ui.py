@@ -1,0 +1,192 @@
+"""The pure helpers of ui.py: number formatting, words, statuses and period <-> query string."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+import ui
+from analytics.period import Period
+from analytics.scorecard import KpiResult
+
+TODAY = date(2026, 11, 26)
+
+
+def result(value: float | None, op: str = "<", target: float = 2.0, unit: str = "h",
+           status: str = "met") -> KpiResult:
+    return KpiResult("mttr_hours", "MTTR", "Reliability", value, unit, target, 3.2, op, status, 23, "failures",
+                     "mean of resolved_at - started_at")
+
+
+@pytest.mark.parametrize("value, unit, expected", [
+    (99.934, "%", "99.93 %"),
+    (84.0, "%", "84.0 %"),
+    (1.834, "h", "1.83 h"),
+    (204.34, "h", "204 h"),
+    (2208.0, "h", "2,208 h"),
+    (4.371, "/5", "4.37 / 5"),
+    (12.61, "% of revenue", "12.6 % of revenue"),
+    (3.114, "USD/user/month", "$3.11 per user per month"),
+    (28.44, "h/employee/year", "28.4 h per employee per year"),
+    (None, "%", "no data"),
+    (float("nan"), "h", "no data"),
+])
+def test_fmt_per_unit(value, unit, expected):
+    """Each unit of plan.toml has one written form."""
+    assert ui.fmt(value, unit) == expected
+
+
+@pytest.mark.parametrize("value, unit, expected", [
+    (12.61, "% of revenue", "12.6 %"),
+    (3.114, "USD/user/month", "$3.11"),
+    (28.44, "h/employee/year", "28.4 h"),
+    (4.371, "/5", "4.37 / 5"),
+])
+def test_fmt_short_drops_the_per_what_tail(value, unit, expected):
+    """The big tile number keeps only the base unit."""
+    assert ui.fmt(value, unit, short=True) == expected
+
+
+@pytest.mark.parametrize("value, unit, expected", [
+    (0.034, "%", "0.03 pp"), (-2.4, "% of revenue", "-2.4 pp"), (0.13, "/5", "0.13 pts"),
+    (1.89, "USD/user/month", "$1.89"), (0.17, "h", "0.17 h"), (11.6, "h/employee/year", "11.6 h"),
+])
+def test_fmt_differences(value, unit, expected):
+    """Differences of percentages are percentage points, of scores points."""
+    assert ui.fmt(value, unit, diff=True) == expected
+
+
+def test_fmt_trim_keeps_cents():
+    """Round plan numbers lose trailing zeros, money keeps its cents."""
+    assert ui.fmt(99.9, "%", trim=True) == "99.9 %"
+    assert ui.fmt(2.0, "h", trim=True) == "2 h"
+    assert ui.fmt(7.5, "USD/user/month", short=True, trim=True) == "$7.50"
+
+
+@pytest.mark.parametrize("value, op, expected", [
+    (1.83, "<", "0.17 h better than target"),
+    (2.27, "<", "0.27 h worse than target"),
+    (2.0, "<", "exactly on target"),
+    (None, "<", None),
+])
+def test_delta_words(value, op, expected):
+    """The distance to target is said in words that follow the KPI's direction."""
+    assert ui.delta_words(result(value, op)) == expected
+
+
+def test_delta_words_higher_is_better():
+    assert ui.delta_words(result(99.85, ">", 99.9, "%")) == "0.05 pp worse than target"
+
+
+def test_target_text_states_the_per_what_once():
+    """Target and baseline in the plan's terms, the unit tail said once."""
+    r = KpiResult("support_cost_per_user_usd", "Support cost per user", "Cost", 3.1, "USD/user/month", 5.0, 7.5,
+                  "<", "met", 3, "months", "d")
+    assert ui.target_text(r) == "Target < $5.00 · baseline $7.50, per user per month"
+    assert ui.target_text(result(1.0, ">=", 40.0, "h")) == "Target ≥ 40 h · baseline 3.2 h"
+
+
+def test_status_colours():
+    """met green, improving amber, off track red, no data grey."""
+    assert ui.STATUS_COLOURS == {"met": "green", "improving": "orange", "off track": "red", "no data": "gray"}
+    assert ui.status_badge("off track") == ":red-badge[off track]"
+    assert ui.status_badge("unheard of") == ":gray-badge[unheard of]"
+
+
+def test_summary_line_counts_statuses():
+    rows = [result(1.0, status=s) for s in ("met", "met", "improving", "off track", "no data")]
+    line = ui.summary_line(rows)
+    assert "**2 of 5 KPIs met**" in line and "**1** improving" in line and "**1** off track" in line
+    assert "**1** without data" in line
+
+
+def test_n_text():
+    assert ui.n_text(result(1.0)) == "n = 23 failures"
+
+
+def test_presets_default_first():
+    """The plan's default (last N full months) comes first; presets are full months before today."""
+    named = ui.presets(TODAY, 3)
+    assert list(named) == ["Last 3 full months", "Last full month", "Last 12 full months", "Year to date"]
+    assert named["Last 3 full months"] == Period(date(2026, 8, 1), date(2026, 11, 1))
+    assert named["Last full month"] == Period(date(2026, 10, 1), date(2026, 11, 1))
+    assert named["Last 12 full months"] == Period(date(2025, 11, 1), date(2026, 11, 1))
+    assert named["Year to date"] == Period(date(2026, 1, 1), TODAY)
+
+
+def test_presets_without_duplicates():
+    assert list(ui.presets(TODAY, 1)) == ["Last full month", "Last 12 full months", "Year to date"]
+
+
+def test_year_to_date_on_new_year():
+    """On 1 January there is no finished day this year: last year is shown."""
+    assert ui.year_to_date(date(2027, 1, 1)) == Period(date(2026, 1, 1), date(2027, 1, 1))
+
+
+def test_period_params_round_trip():
+    period = Period(date(2026, 8, 1), date(2026, 11, 1))
+    params = ui.period_to_params(period)
+    assert params == {"start": "2026-08-01", "end": "2026-11-01"}
+    assert ui.period_from_params(params, Period.month(TODAY)) == (period, None)
+
+
+def test_period_from_params_absent_is_default_silently():
+    default = Period.month(TODAY)
+    assert ui.period_from_params({}, default) == (default, None)
+
+
+@pytest.mark.parametrize("params", [
+    {"start": "2026-13-01", "end": "2026-11-01"},
+    {"start": "yesterday", "end": "2026-11-01"},
+    {"start": "2026-11-01", "end": "2026-08-01"},
+    {"start": "2026-08-01"},
+    {"end": "2026-08-01"},
+])
+def test_period_from_params_bad_values_fall_back_with_warning(params):
+    """A bad link shows the default period and says what was wrong."""
+    default = Period(date(2026, 8, 1), date(2026, 11, 1))
+    period, warning = ui.period_from_params(params, default)
+    assert period == default
+    assert warning and "ignored" in warning and default.label() in warning
+
+
+def test_preset_of():
+    named = ui.presets(TODAY, 3)
+    assert ui.preset_of(Period(date(2026, 10, 1), date(2026, 11, 1)), named) == "Last full month"
+    assert ui.preset_of(Period(date(2026, 8, 15), date(2026, 9, 1)), named) == ui.CUSTOM
+
+
+def test_month_range_helpers():
+    """A custom range is whole months, either order; the options cover today and the period."""
+    assert ui.period_of_months(date(2026, 9, 1), date(2026, 7, 1)) == Period(date(2026, 7, 1), date(2026, 10, 1))
+    assert ui.months_of(Period(date(2026, 8, 15), date(2026, 10, 1))) == (date(2026, 8, 1), date(2026, 9, 1))
+    options = ui.month_options(TODAY, Period(date(2020, 5, 3), date(2020, 6, 1)), back=2)
+    assert options[0] == date(2020, 5, 1) and options[-1] == date(2026, 11, 1)
+    assert ui.month_options(TODAY, Period.month(TODAY), back=2) == [date(2026, 9, 1), date(2026, 10, 1),
+                                                                     date(2026, 11, 1)]
+
+
+def test_spark_skips_months_without_data():
+    frame = pd.DataFrame({"kpi": ["a", "a", "a", "b"],
+                          "month": [date(2026, 3, 1), date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 1)],
+                          "value": [3.0, 1.0, float("nan"), 9.0], "n": [1, 1, 0, 1], "status": ["met"] * 4})
+    assert ui.spark(frame, "a") == [1.0, 3.0]
+
+
+def test_trend_chart_draws_target_and_baseline():
+    """The chart carries the values, both plan lines labelled, and the unit on the axis."""
+    frame = pd.DataFrame({"kpi": ["mttr_hours"] * 3, "month": [date(2026, m, 1) for m in (1, 2, 3)],
+                          "value": [2.5, float("nan"), 1.5], "n": [3, 0, 4], "status": ["improving"] * 3})
+    fig = ui.trend_chart(result(1.8), frame)
+    labels = [a.text for a in fig.layout.annotations]
+    assert "target 2 h" in labels and "baseline 3.2 h" in labels
+    assert fig.layout.yaxis.title.text == "hours"
+    low, high = fig.layout.yaxis.range
+    assert low < 1.5 and high > 3.2
+
+
+def test_scorecard_frame_columns():
+    frame = ui.scorecard_frame([result(1.8)])
+    assert list(frame.columns)[:8] == ["kpi", "area", "value", "unit", "target", "baseline", "status", "n"]
+    assert frame.loc[0, "target"] == "< 2" and frame.loc[0, "definition"].startswith("mean")
