@@ -13,13 +13,33 @@ HERE = Path(__file__).resolve().parent  # page paths must not depend on the work
 
 st.set_page_config(page_title="opsplan", page_icon=":material/monitoring:", layout="wide")
 
-# Only pages that exist are listed; reliability, support, cost, capacity, growth, budget,
-# scenarios and data join this list as they are written.
-PAGES = [
-    st.Page(HERE / "pages" / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-]
+# Every page by section: (file in pages/, title, icon). A page is listed once its file exists,
+# so pages can be added without touching this list's readers.
+SECTIONS = {
+    "Plan": [("overview.py", "Overview", ":material/dashboard:")],
+    "Why and where": [("reliability.py", "Reliability", ":material/health_and_safety:"),
+                      ("support.py", "Support", ":material/support_agent:"),
+                      ("cost.py", "Cost & improvement", ":material/payments:"),
+                      ("monitoring.py", "Monitoring", ":material/monitor_heart:")],
+    "Plan ahead": [("growth.py", "Growth", ":material/trending_up:"),
+                   ("capacity.py", "Capacity", ":material/storage:"),
+                   ("budget.py", "Budget", ":material/account_balance:"),
+                   ("scenarios.py", "Scenarios", ":material/tune:")],
+    "Data": [("data.py", "Data", ":material/upload_file:")],
+}
 
-page = st.navigation(PAGES)
+
+def pages() -> dict[str, list[st.Page]]:
+    out = {}
+    for section, entries in SECTIONS.items():
+        found = [st.Page(HERE / "pages" / f, title=t, icon=i, default=(f == "overview.py"))
+                 for f, t, i in entries if (HERE / "pages" / f).exists()]
+        if found:
+            out[section] = found
+    return out
+
+
+page = st.navigation(pages())
 plan = ui.plan()
 db_file = ui.db()  # builds the demo warehouse on first start, with a visible status
 through = ui.data_through()
@@ -27,6 +47,7 @@ through = ui.data_through()
 with st.sidebar:
     st.markdown(f"**{plan.name}**")
     ui.period_picker(plan, ui.plan_today(plan))
+    ui.filter_picker(plan)
     st.caption(f"Warehouse: `{db_file}`  \nData through: {f'{through:%d %b %Y}' if through else 'no data yet'}")
 
 page.run()

@@ -11,6 +11,7 @@ import contextlib
 import math
 import os
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -28,6 +29,8 @@ from data import warehouse
 
 # st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
 PERIOD_KEY = "opsplan_period"
+# Sidebar filters (empty selection = all); read them with current_filters().
+SERVICES_KEY, SEVERITIES_KEY, CHANNELS_KEY = "filter_services", "filter_severities", "filter_channels"
 PRESET_KEY = "period_preset"
 FROM_KEY, THROUGH_KEY = "period_from_month", "period_through_month"
 WARNING_KEY = "period_warning"
@@ -269,6 +272,39 @@ def period_picker(plan: Plan, today: date) -> Period:
     return period
 
 
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's filters; an empty tuple means no filter (everything)."""
+
+    services: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+
+    def label(self) -> str:
+        parts = [f"{name}: {', '.join(values)}" for name, values in
+                 (("services", self.services), ("severity", self.severities), ("channel", self.channels)) if values]
+        return "; ".join(parts) or "all services, severities and channels"
+
+
+def filter_picker(plan: Plan) -> Filters:
+    """Sidebar multiselects for services, severities and channels, honoured by every drill-down page."""
+    services = query("services")
+    with st.expander("Filters", icon=":material/filter_alt:"):
+        st.multiselect("Services", list(services["service_id"]), key=SERVICES_KEY, placeholder="All services",
+                       format_func=dict(zip(services["service_id"], services["name"])).get)
+        st.multiselect("Severity", [s.name for s in plan.severities], key=SEVERITIES_KEY, placeholder="All")
+        st.multiselect("Channel", [c.name for c in plan.channels], key=CHANNELS_KEY, placeholder="All",
+                       format_func=lambda c: plan.channel(c).label)
+    return current_filters()
+
+
+def current_filters() -> Filters:
+    """The filters chosen in the sidebar (none before the sidebar has run)."""
+    state = st.session_state
+    return Filters(tuple(state.get(SERVICES_KEY, ())), tuple(state.get(SEVERITIES_KEY, ())),
+                   tuple(state.get(CHANNELS_KEY, ())))
+
+
 # ----------------------------------------------------------------------------- plan and warehouse
 
 @st.cache_resource(show_spinner=False)
@@ -328,6 +364,37 @@ def _trend(db_file: str, the_plan: Plan, end: date, months: int) -> pd.DataFrame
 def _data_through(db_file: str) -> date | None:
     last = warehouse.query(_connection(db_file), "data_through")["last_day"].iloc[0]
     return None if pd.isna(last) else pd.Timestamp(last).date()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _query(db_file: str, name: str, **params) -> pd.DataFrame:
+    return warehouse.query(_connection(db_file), name, **params)
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """A named query of data/sql/ with bound parameters, cached by its plain-value parameters.
+    Only for aggregates and small tables: never cache raw event rows."""
+    return _query(db(), name, **params)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The process's one warehouse connection, for cached loaders that call analytics or models."""
+    return _connection(db())
+
+
+def bounds(period: Period) -> tuple[datetime, datetime]:
+    """The period's start and end as aware instants in the plan's time zone, for SQL parameters."""
+    tz = ZoneInfo(plan().timezone)
+    return (datetime.combine(period.start, datetime.min.time(), tzinfo=tz),
+            datetime.combine(period.end, datetime.min.time(), tzinfo=tz))
+
+
+def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
+    """A CSV download of a table; text cells that a spreadsheet would run as formulas are escaped."""
+    from data.importer import to_csv_bytes  # the one spreadsheet-safe writer
+
+    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv",
+                       icon=":material/download:", key=f"download_{file_name}")
 
 
 def load_scorecard(period: Period) -> list[KpiResult]:
@@ -434,5 +501,1783 @@ def scorecard_table(results: Sequence[KpiResult], period: Period) -> None:
     st.dataframe(frame, hide_index=True, column_config={
         "value": st.column_config.NumberColumn(format="%.2f"),
         "definition": st.column_config.TextColumn(width="large")})
-    st.download_button("Download CSV", frame.to_csv(index=False).encode(), icon=":material/download:",
-                       file_name=f"opsplan-scorecard-{period.start}-{period.end}.csv", mime="text/csv")
+    download_csv(frame, f"opsplan-scorecard-{period.start}-{period.end}.csv")
+
+
+# ---- budget and scenario loaders
+# Loaders, widget state, tables and charts of pages/budget.py and pages/scenarios.py. Cached by plain
+# values (dates, the frozen plan, Base, Drivers, tuples); formulas live in models/, SQL in data/sql/.
+# Imported here rather than at the top: this section is appended by its own issue.
+import getpass  # noqa: E402
+from dataclasses import asdict, fields  # noqa: E402
+
+from plotly.subplots import make_subplots  # noqa: E402
+
+from analytics.measure import compare  # noqa: E402
+from analytics.plan import Kpi  # noqa: E402
+from data import scenarios_store  # noqa: E402
+from data.baseline import measure_base  # noqa: E402
+from models import budget as budget_model  # noqa: E402
+from models import scenario as scenario_model  # noqa: E402
+from models import whatif  # noqa: E402
+
+GROUP_COLOURS = {"infrastructure": "#2f6f8f", "human_resources": "#e07b39",
+                 "third_party_services": "#8c6bb1", "contingency": "#9aa0a6"}
+GROUP_SHORT = {"infrastructure": "Infrastructure", "human_resources": "Staff", "third_party_services": "Third-party",
+               "contingency": "Contingency"}  # legend names that fit beside a chart title
+OVER_COLOUR, WITHIN_COLOUR, SPENT_COLOUR = "#d64541", "#6c9fb8", "#1f4e66"
+SCENARIO_COLOURS = ("#2f6f8f", "#e07b39", "#8c6bb1", "#21a366", "#d64541")
+NO_BAR = {"displayModeBar": False}
+
+
+def line_label(name: str) -> str:
+    """'cloud_services' -> 'Cloud services' (plan.toml names budget lines in snake case)."""
+    return name.replace("_", " ").capitalize()
+
+
+def signed_usd(value: float) -> str:
+    """'+$1,234.00' or '-$1,234.00': a difference in money, for a metric's delta."""
+    return ("+" if value > 0 else "") + fmt(value, "USD")
+
+
+def month_text(day: date | pd.Timestamp | None) -> str:
+    return "no month" if day is None or pd.isna(day) else f"{pd.Timestamp(day):%b %Y}"
+
+
+def download_xlsx(frame: pd.DataFrame, file_name: str, label: str = "Download Excel", sheet: str = "data") -> None:
+    """An .xlsx download of a table; text cells that would run as formulas are written as text."""
+    from data.importer import to_xlsx_bytes  # the one spreadsheet-safe writer
+
+    st.download_button(label, to_xlsx_bytes(frame, sheet=sheet[:31]), file_name=file_name, icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"download_{file_name}")
+
+
+def download_both(frame: pd.DataFrame, stem: str, what: str) -> None:
+    """CSV and Excel buttons side by side for one table."""
+    with st.container(horizontal=True):
+        download_csv(frame, f"{stem}.csv", f"{what} (CSV)")
+        download_xlsx(frame, f"{stem}.xlsx", f"{what} (Excel)", sheet=what)
+
+
+# ----------------------------------------------------------------------------- budget
+
+@dataclass(frozen=True)
+class PlanYear:
+    """A plan year and the day its actuals run to: full months before `as_of` count as actual."""
+
+    start: date
+    as_of: date
+
+    @property
+    def end(self) -> date:
+        return add_months(self.start, 12)
+
+    @property
+    def months_closed(self) -> int:
+        return max(0, min(12, (self.as_of.year - self.start.year) * 12 + self.as_of.month - self.start.month))
+
+    def label(self) -> str:
+        return f"{self.start:%d %b %Y} to {self.end - timedelta(days=1):%d %b %Y}"
+
+
+def plan_years(today: date) -> list[PlanYear]:
+    """The plan years from the plan's first to the one holding `today`, newest first; a closed
+    year's actuals run to its end."""
+    the_plan = plan()
+    current = budget_model.plan_year_start(the_plan, today)
+    first = date.fromisoformat(the_plan.first_year_start)
+    years, start = [], current
+    while start >= first:
+        years.append(PlanYear(start, today if start == current else add_months(start, 12)))
+        start = add_months(start, -12)
+    return years or [PlanYear(current, today)]
+
+
+def plan_year_line(year: PlanYear) -> str:
+    """'**Plan year 01 Sep 2026 to 31 Aug 2027** · 2 of 12 months closed · actuals through Oct 2026 · ...'."""
+    parts = [f"**Plan year {year.label()}**", f"{year.months_closed} of 12 months closed"]
+    if year.months_closed:
+        parts.append(f"actuals through {month_text(add_months(year.start, year.months_closed - 1))}")
+    if year.months_closed < 12 and year.as_of > month_start(year.as_of):
+        parts.append(f"{month_text(year.as_of)} is still running and not counted")
+    return " · ".join(parts)
+
+
+def budget_plan_notes() -> list[str]:
+    """What the plan's budget says against what its numbers add up to (analytics.coherence)."""
+    from analytics.coherence import budget_checks
+
+    return [f"**{c.name}**: the plan says {c.plan_says}; its numbers give {c.data_says} ({c.gap}). {c.why}."
+            for c in budget_checks(plan())]
+
+
+def load_budget(year: PlanYear, run_rate_months: int = 3) -> pd.DataFrame:
+    """Per budget line: models.budget.projection (actual, budget to date, variance, run rate, year-end
+    projection with its 80 % band, crossing month) plus label, group and note from the plan.
+    The run rate may look back into the previous year, so a year's first months have one."""
+    the_plan = plan()
+    costs = query("costs_by_line_monthly", start_month=add_months(year.start, -12), end_month=year.end)
+    table = budget_model.projection(costs, the_plan, year.start, year.as_of, run_rate_months)
+    lines = {b.name: b for b in the_plan.budget_lines}
+    # Spend cannot fall below what is already spent; models.budget does not floor its band (reported to its owner).
+    table["lower_usd"] = table[["lower_usd", "actual_usd"]].max(axis=1)
+    names = table["line"]
+    return table.assign(label=[line_label(n) for n in names], group=[line_label(lines[n].group) for n in names],
+                        note=[lines[n].note for n in names])
+
+
+def budget_totals(table: pd.DataFrame) -> dict[str, float]:
+    """Sums over the lines. The band of the total adds up the lines' bands (the cautious reading:
+    lines that drift together), so it is wider than the lines' spreads alone would make it."""
+    keys = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "projected_usd", "lower_usd",
+            "upper_usd", "projected_variance_usd")
+    return {k: float(table[k].sum()) for k in keys}
+
+
+def load_budget_months(year: PlanYear) -> pd.DataFrame:
+    """Actual spend per month and line of the plan year up to `as_of`'s month, with the line's
+    monthly budget (annual / 12): month, line, label, group, amount_usd, budget_usd, is_closed
+    (False for the month still running, which the projection does not count)."""
+    the_plan = plan()
+    costs = query("costs_by_line_monthly", start_month=year.start, end_month=min(year.end, add_months(year.as_of, 1)))
+    lines = {b.name: b for b in the_plan.budget_lines}
+    costs = costs[costs["line"].isin(lines)]
+    month = pd.to_datetime(costs["month"])
+    return costs.assign(month=month, label=[line_label(n) for n in costs["line"]],
+                        group=[lines[n].group for n in costs["line"]],
+                        budget_usd=[lines[n].annual_usd / 12 for n in costs["line"]],
+                        is_closed=month < pd.Timestamp(add_months(year.start, year.months_closed)))
+
+
+def budget_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The projection as shown and exported: one row per line plus a total row, raw numbers."""
+    totals = budget_totals(table)
+    rows = table.assign(crosses=[month_text(c) if c is not None and not pd.isna(c) else ""
+                                 for c in table["crosses_in"]])
+    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": "",
+                           "run_rate_usd": float(table["run_rate_usd"].sum())}])
+    out = pd.concat([rows, total], ignore_index=True)
+    return out[["label", "annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd",
+                "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses", "group", "note"]]
+
+
+def budget_display(shown: pd.DataFrame) -> pd.DataFrame:
+    """budget_table for the screen: the band as one 'from to' text column, the group and note left to the export."""
+    band = [f"{fmt(lo, 'USD')} to {fmt(hi, 'USD')}" for lo, hi in zip(shown["lower_usd"], shown["upper_usd"])]
+    out = shown.drop(columns=["lower_usd", "upper_usd", "group", "note"])
+    out.insert(out.columns.get_loc("projected_usd") + 1, "band", band)
+    return out
+
+
+BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
+    "label": st.column_config.TextColumn("Budget line"),
+    "annual_usd": st.column_config.NumberColumn("Annual budget", format="dollar"),
+    "actual_usd": st.column_config.NumberColumn("Spent to date", format="dollar"),
+    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
+                                                  help="Spent minus budget to date: above 0 is overspent."),
+    "projected_usd": st.column_config.NumberColumn("Projected year end", format="dollar"),
+    "projected_variance_usd": st.column_config.NumberColumn("Over (+) / under (-)", format="dollar",
+                                                            help="Projected year end minus the annual budget."),
+    "crosses": st.column_config.TextColumn("Passes its budget in"),
+    "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10, at the spread seen "
+                                                         "month to month (never below what is already spent)."),
+    "budget_to_date_usd": st.column_config.NumberColumn("Budget to date", format="dollar",
+                                                        help="Annual budget x closed months / 12 (pro rata)."),
+    "run_rate_usd": st.column_config.NumberColumn("Run rate a month", format="dollar",
+                                                  help="Mean of the last closed months (the run-rate window)."),
+}
+
+
+def over_budget_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """Lines whose projection passes their annual budget (a crossing month this year), earliest first."""
+    over = table[table["crosses_in"].notna()]
+    return over.sort_values("crosses_in")
+
+
+def over_budget_text(over: pd.DataFrame) -> str:
+    """One Markdown bullet per line heading over budget: when it crosses, by how much, and whether
+    its 80 % band still reaches back under the budget."""
+    bullets = []
+    for r in over.itertuples():
+        maybe = " · *within its 80 % band: may still land on budget*" if r.lower_usd <= r.annual_usd else ""
+        bullets.append(f"- **{r.label}** passes its {fmt(r.annual_usd, 'USD')} in **{month_text(r.crosses_in)}**: "
+                       f"projected {fmt(r.projected_usd, 'USD')}, {fmt(r.projected_variance_usd, 'USD')} over, at "
+                       f"{fmt(r.run_rate_usd, 'USD')} a month{maybe}")
+    return "\n".join(bullets)
+
+
+def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
+    """Per line: spent so far (dark), projected year end (light bar, 80 % whisker) and the annual budget (tick),
+    in USD or as % of each line's budget; red when the projection passes the budget."""
+    rows = table.sort_values("annual_usd")  # plotly draws the first row at the bottom: biggest line on top
+    scale = 100 / rows["annual_usd"] if as_pct else 1.0
+    over = rows["projected_usd"] > rows["annual_usd"]
+    hover = [f"{r.label}: spent {fmt(r.actual_usd, 'USD')}, projected {fmt(r.projected_usd, 'USD')} "
+             f"({fmt(r.lower_usd, 'USD')} to {fmt(r.upper_usd, 'USD')}), budget {fmt(r.annual_usd, 'USD')}"
+             for r in rows.itertuples()]
+    fig = go.Figure()
+    fig.add_bar(y=rows["label"], x=rows["projected_usd"] * scale, orientation="h", name="Projected year end",
+                marker_color=[OVER_COLOUR if o else WITHIN_COLOUR for o in over], opacity=0.45,
+                error_x={"type": "data", "array": (rows["upper_usd"] - rows["projected_usd"]) * scale,
+                         "arrayminus": (rows["projected_usd"] - rows["lower_usd"]) * scale,
+                         "color": "#555", "width": 6},
+                hovertext=hover, hoverinfo="text")
+    fig.add_bar(y=rows["label"], x=rows["actual_usd"] * scale, orientation="h", name="Spent so far",
+                marker_color=SPENT_COLOUR, width=0.35, hovertext=hover, hoverinfo="text")
+    fig.add_scatter(y=rows["label"], x=rows["annual_usd"] * scale, mode="markers", name="Annual budget",
+                    marker={"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": "#111"}},
+                    hovertext=hover, hoverinfo="text")
+    fig.update_layout(barmode="overlay", height=430, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      title={"text": "Year-end projection per line against its budget"},
+                      legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"})
+    fig.update_xaxes(title_text="% of the line's annual budget" if as_pct else "USD",
+                     ticksuffix=" %" if as_pct else "", tickprefix="" if as_pct else "$", separatethousands=True)
+    return fig
+
+
+def budget_cumulative_chart(months: pd.DataFrame, table: pd.DataFrame, year: PlanYear) -> go.Figure:
+    """Cumulative spend of all lines against the pro-rata budget, with the year-end projection and its band."""
+    totals = budget_totals(table)
+    closed = months[months["is_closed"]].groupby("month", as_index=False)["amount_usd"].sum()
+    ends = [pd.Timestamp(add_months(year.start, k)) for k in range(13)]
+    fig = go.Figure()
+    fig.add_scatter(x=ends, y=[totals["annual_usd"] * k / 12 for k in range(13)], mode="lines", name="Budget, pro rata",
+                    line={"color": LINE_COLOURS["target"], "dash": "dash"})
+    spent_x = [ends[0], *[pd.Timestamp(add_months(m.date(), 1)) for m in closed["month"]]]
+    spent_y = [0.0, *closed["amount_usd"].cumsum()]
+    fig.add_scatter(x=spent_x, y=spent_y, mode="lines+markers", name="Spent (closed months)",
+                    line={"color": SPENT_COLOUR, "width": 3})
+    fig.add_scatter(x=[spent_x[-1], ends[-1]], y=[spent_y[-1], totals["projected_usd"]], mode="lines+markers",
+                    name="Projected at run rate", line={"color": OVER_COLOUR if totals["projected_variance_usd"] > 0
+                                                        else WITHIN_COLOUR, "dash": "dot", "width": 3},
+                    error_y={"type": "data", "array": [0, totals["upper_usd"] - totals["projected_usd"]],
+                             "arrayminus": [0, totals["projected_usd"] - totals["lower_usd"]], "width": 8})
+    fig.add_hline(y=totals["annual_usd"], line={"color": "#111", "width": 1},
+                  annotation_text=f"annual budget {fmt(totals['annual_usd'], 'USD')}", annotation_position="top left")
+    fig.update_layout(title={"text": "Cumulative spend, all lines"}, height=430,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.15})
+    fig.update_yaxes(title_text="USD, cumulative", tickprefix="$", separatethousands=True, rangemode="tozero")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
+    return fig
+
+
+def budget_monthly_chart(months: pd.DataFrame, year: PlanYear) -> go.Figure:
+    """Spend per month, stacked by budget group, against the plan's monthly budget (annual / 12)."""
+    closed = months[months["is_closed"]]
+    by_group = closed.groupby(["month", "group"], as_index=False)["amount_usd"].sum()
+    fig = go.Figure()
+    for group, colour in GROUP_COLOURS.items():
+        part = by_group[by_group["group"] == group]
+        fig.add_bar(x=part["month"], y=part["amount_usd"], name=line_label(group), marker_color=colour,
+                    hovertemplate="%{x|%b %Y}: $%{y:,.0f}<extra>" + line_label(group) + "</extra>")
+    monthly = months.drop_duplicates("line")["budget_usd"].sum()
+    fig.add_hline(y=monthly, line={"color": LINE_COLOURS["target"], "dash": "dash"},
+                  annotation_text=f"monthly budget {fmt(monthly, 'USD')}", annotation_position="top left")
+    fig.update_layout(barmode="stack", title={"text": "Spend per closed month by budget group"}, height=360,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(title_text="USD a month", tickprefix="$", separatethousands=True)
+    half_month = timedelta(days=15)  # the whole plan year on the axis: the months to come show as empty
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1", range=[year.start - half_month, year.end - half_month])
+    return fig
+
+
+def budget_month_table(months: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Actual spend by line (rows) and closed month (columns), with each line's annual budget and
+    spend to date: what the projection starts from, for display and export."""
+    closed = months[months["is_closed"]]
+    wide = closed.pivot_table(index="label", columns="month", values="amount_usd", aggfunc="sum")
+    wide.columns = [month_text(c) for c in wide.columns]
+    info = table.set_index("label")[["annual_usd", "actual_usd"]]
+    out = info.join(wide).reset_index()
+    total = pd.DataFrame([{"label": "Total", **out.drop(columns="label").sum(numeric_only=True)}])
+    return pd.concat([out, total], ignore_index=True).rename(
+        columns={"label": "Budget line", "annual_usd": "Annual budget", "actual_usd": "Spent to date"})
+
+
+# ----------------------------------------------------------------------------- scenario drivers
+
+@dataclass(frozen=True)
+class DriverInfo:
+    """How a driver shows on the page: its group, label (with unit), unit for fmt, help text."""
+
+    group: str
+    label: str
+    unit: str = ""          # fmt's unit: "USD", "%", "min", "FTE" or "" (a plain number)
+    per: str = ""           # what the number is per, after the formatted value
+    help: str = ""
+    step: float = 1.0
+    fmt: str = "%.1f"
+    line: str = ""          # the budget line a unit rate prices
+    abbr: str = ""          # a short unit for the narrow unit-cost editor
+
+    @property
+    def long_label(self) -> str:
+        """The label with its unit, for charts that list drivers of every group."""
+        if self.group != "Unit costs":
+            return self.label
+        return f"{self.label}: {'USD' if self.unit == 'USD' else '%'} {self.per}"
+
+
+DRIVER_GROUPS = ("Demand", "Capacity", "Staffing", "Unit costs")
+DRIVER_INFO: dict[str, DriverInfo] = {
+    "user_growth_pct_per_quarter": DriverInfo(
+        "Demand", "User growth (% per quarter)", "%", "a quarter",
+        "Monthly active users grow by this much each quarter, compounded month by month. The plan assumes 50 %."),
+    "tickets_per_user_month": DriverInfo(
+        "Demand", "Tickets per active user a month", "", "tickets per user a month",
+        "Support tickets each active user opens in a month; the base is measured over the last 3 full months.",
+        0.01, "%.3f"),
+    "revenue_per_user_month_usd": DriverInfo(
+        "Demand", "Revenue per active user a month (USD)", "USD", "per user a month",
+        "What each active user brings in a month: the denominator of the infrastructure cost share and the base "
+        "of payment fees. Measured over the last 3 full months.", 0.5, "%.2f"),
+    "peak_traffic_growth_pct": DriverInfo(
+        "Capacity", "Peak-season load uplift (%)", "%", "in peak months",
+        "Extra load in the plan's peak months (November and December by the plan's setting). The plan: +100 %.",
+        5.0),
+    "feature_complexity_pct": DriverInfo(
+        "Capacity", "Feature complexity uplift (% more CPU)", "%", "more CPU per user",
+        "Extra compute per user from new features. The plan assumes 20 %. Instances are sized so that peak CPU "
+        "stays under the plan's 80 % scale-up trigger with its 20 % reserve."),
+    "data_growth_pct_per_month": DriverInfo(
+        "Capacity", "Data growth (% per month)", "%", "a month",
+        "Stored data grows by this much every month. The plan assumes 25 %. Storage needed keeps the 20 % reserve."),
+    "staff_to_demand": DriverInfo(
+        "Staffing", "Hire the FTE Erlang C needs", "flag", "",
+        "Off: pay the plan's support team (the FTE below). On: pay, each month, the tier-1 FTE that Erlang C "
+        "needs to answer chat in 2 min, email in 4 h and phone in 60 s at the service-level goal."),
+    "support_fte_plan": DriverInfo(
+        "Staffing", "Support team paid (FTE)", "FTE", "",
+        "Tier-1 support staff paid when not hiring to demand: the plan's support_team line, 4 FTE.", 0.5),
+    "maintenance_fte": DriverInfo(
+        "Staffing", "Maintenance team (FTE)", "FTE", "",
+        "Technical staff on the maintenance_team line; the plan has 3 FTE.", 0.5),
+    "aht_live_chat_min": DriverInfo(
+        "Staffing", "Handling time, live chat (minutes)", "min", "a chat",
+        "Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C).", 0.5),
+    "aht_email_min": DriverInfo(
+        "Staffing", "Handling time, email (minutes)", "min", "an email",
+        "Average minutes an agent spends on one email ticket.", 0.5),
+    "aht_phone_min": DriverInfo(
+        "Staffing", "Handling time, phone (minutes)", "min", "a call",
+        "Average minutes an agent spends on one call (phone is open 08:00-20:00).", 0.5),
+    "service_level_goal_pct": DriverInfo(
+        "Staffing", "Service-level goal (% answered within target)", "%", "",
+        "Share of contacts that must get a first response within the channel's target.", 1.0),
+    "max_occupancy_pct": DriverInfo(
+        "Staffing", "Highest agent occupancy (%)", "%", "",
+        "Agents are never planned busier than this share of their logged-in time.", 1.0),
+    "shrinkage_pct": DriverInfo(
+        "Staffing", "Shrinkage (% of paid time off the phones)", "%", "",
+        "Leave, training and meetings: paid time not spent on contacts. "
+        "FTE needed = agent hours / (40 h x (1 - shrinkage)).",
+        1.0),
+    "support_cost_per_fte_usd": DriverInfo(
+        "Unit costs", "Support staff", "USD", "per FTE a year", line="support_team", abbr="USD/FTE/yr"),
+    "maintenance_cost_per_fte_usd": DriverInfo(
+        "Unit costs", "Maintenance staff", "USD", "per FTE a year", line="maintenance_team", abbr="USD/FTE/yr"),
+    "training_per_fte_usd": DriverInfo(
+        "Unit costs", "Training", "USD", "per FTE a year", line="training_budget", abbr="USD/FTE/yr"),
+    "cloud_usd_per_instance_month": DriverInfo(
+        "Unit costs", "Compute, on demand", "USD", "per instance a month", line="cloud_services",
+        abbr="USD/instance/mo"),
+    "cloud_usd_per_gb_month": DriverInfo(
+        "Unit costs", "Cloud storage", "USD", "per GB a month", line="cloud_services", abbr="USD/GB/mo"),
+    "reserved_share_pct": DriverInfo(
+        "Unit costs", "Reserved instances", "%", "of the fleet", line="cloud_services", abbr="% of fleet"),
+    "reserved_discount_pct": DriverInfo(
+        "Unit costs", "Reserved discount", "%", "off on demand", line="cloud_services", abbr="% off"),
+    "spot_share_pct": DriverInfo(
+        "Unit costs", "Spot instances", "%", "of the fleet", line="cloud_services", abbr="% of fleet"),
+    "spot_discount_pct": DriverInfo(
+        "Unit costs", "Spot discount", "%", "off on demand", line="cloud_services", abbr="% off"),
+    "monitoring_usd_per_instance_month": DriverInfo(
+        "Unit costs", "Monitoring", "USD", "per instance a month", line="monitoring_tools", abbr="USD/instance/mo"),
+    "security_usd_per_month": DriverInfo(
+        "Unit costs", "Security tools", "USD", "a month", line="security_tools", abbr="USD/mo"),
+    "payment_fee_pct_revenue": DriverInfo(
+        "Unit costs", "Payment fees", "%", "of revenue", line="payment_processing", abbr="% of revenue"),
+    "communication_usd_per_user_month": DriverInfo(
+        "Unit costs", "SMS and email", "USD", "per user a month", line="communication_services", abbr="USD/user/mo"),
+    "backup_usd_per_gb_month": DriverInfo(
+        "Unit costs", "Backup storage", "USD", "per GB a month", line="backup_storage", abbr="USD/GB/mo"),
+    "contingency_pct": DriverInfo(
+        "Unit costs", "Contingency", "%", "of the other lines", line="contingency", abbr="% of other lines"),
+}
+SC_PREFIX = "sc_drv_"           # + driver name: the driver's input widget
+SC_SEED = "sc_seed"             # the driver values the inputs were last filled from
+SC_VERSION = "sc_seed_version"  # bumped on every fill, so the unit-cost editor starts afresh
+SC_WORKING = "sc_working"       # the values as the user left them (widget state is dropped off-page)
+SC_LOADED = "sc_loaded"         # the saved scenario last opened, None: the base
+SC_OPENED = "sc_opened"         # its driver values as opened or saved, to tell unsaved edits
+SC_MONTHS = "sc_months"
+SC_FLASH = "sc_flash"           # (kind, text) shown once after a save, load or delete
+
+
+def driver_value_text(name: str, value: float | bool) -> str:
+    """'50.0 % a quarter', '$45,000.00 per FTE a year', 'on' for a flag."""
+    info = DRIVER_INFO[name]
+    if info.unit == "flag":
+        return "on" if value else "off"
+    number = fmt(float(value), info.unit).strip() if info.unit else fmt(float(value), "").strip()
+    return f"{number} {info.per}".strip()
+
+
+def _names(group: str) -> list[str]:
+    return [n for n, i in DRIVER_INFO.items() if i.group == group]
+
+
+def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
+    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
+    state = st.session_state
+    for group in DRIVER_GROUPS[:3]:
+        for name in _names(group):
+            state[SC_PREFIX + name] = bool(values[name]) if DRIVER_INFO[name].unit == "flag" else float(values[name])
+    state[SC_SEED] = dict(values)
+    state[SC_WORKING] = dict(values)
+    state[SC_VERSION] = state.get(SC_VERSION, 0) + 1
+    state[SC_LOADED] = loaded
+    state[SC_OPENED] = dict(values)
+
+
+def init_driver_inputs(base_drivers: scenario_model.Drivers) -> None:
+    """First visit: the base scenario. Back from another page, where Streamlit dropped the inputs'
+    state: the drivers as the user left them."""
+    state = st.session_state
+    if SC_SEED not in state:
+        fill_driver_inputs(asdict(base_drivers))
+    elif any(SC_PREFIX + n not in state for g in DRIVER_GROUPS[:3] for n in _names(g)):
+        opened = state.get(SC_OPENED)
+        fill_driver_inputs(state[SC_WORKING], state.get(SC_LOADED))
+        state[SC_OPENED] = opened or state[SC_OPENED]  # unsaved edits stay marked as such
+    state.setdefault(SC_MONTHS, state.get("sc_months_kept", 12))
+
+
+def _driver_input(name: str, base_value: float | bool) -> float | bool:
+    info = DRIVER_INFO[name]
+    text = f"{info.help} Base: {driver_value_text(name, base_value)}."
+    if info.unit == "flag":
+        return st.toggle(info.label, key=SC_PREFIX + name, help=text)
+    low, high = scenario_model.LIMITS.get(name, (0.0, math.inf))
+    return st.number_input(info.label, min_value=float(low), max_value=None if math.isinf(high) else float(high),
+                           step=info.step, format=info.fmt, key=SC_PREFIX + name, help=text)
+
+
+def _unit_cost_editor(base_drivers: scenario_model.Drivers) -> dict[str, float]:
+    seed = st.session_state[SC_SEED]
+    names = _names("Unit costs")
+    frame = pd.DataFrame({"driver": names, "Rate": [DRIVER_INFO[n].label for n in names],
+                          "Value": [float(seed[n]) for n in names], "Unit": [DRIVER_INFO[n].abbr for n in names]})
+    edited = st.data_editor(
+        frame, key=f"sc_rates_{st.session_state[SC_VERSION]}", hide_index=True, width="stretch", height=36 * 16,
+        column_order=["Rate", "Value", "Unit"], disabled=["Rate", "Unit"],
+        column_config={"Value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True,
+                                                              help="Type a new rate; the scenario updates at once.")})
+    return {n: float(v) if v is not None and not pd.isna(v) else math.nan
+            for n, v in zip(edited["driver"], edited["Value"])}
+
+
+def driver_panel(base_drivers: scenario_model.Drivers) -> dict[str, float | bool]:
+    """The drivers in four tabs; returns every value as set on screen (not yet checked)."""
+    values: dict[str, float | bool] = {}
+    tabs = st.tabs(list(DRIVER_GROUPS))
+    for tab, group in zip(tabs[:3], DRIVER_GROUPS[:3]):
+        with tab:
+            for name in _names(group):
+                values[name] = _driver_input(name, getattr(base_drivers, name))
+    with tabs[3]:
+        st.caption("Unit rates start calibrated so that the base costs exactly the plan's budget, line by line, "
+                   "over its first 12 months. Edit the Value column; the header lists what differs from the base.")
+        values |= _unit_cost_editor(base_drivers)
+    st.session_state[SC_WORKING] = values
+    st.session_state["sc_months_kept"] = st.session_state.get(SC_MONTHS, 12)
+    return values
+
+
+def scenario_drivers(base_drivers: scenario_model.Drivers,
+                     values: Mapping[str, float | bool]) -> scenario_model.Drivers:
+    """The drivers on screen as a checked scenario; ScenarioError names an impossible one."""
+    return scenario_model.with_overrides(base_drivers, dict(values))
+
+
+def changed_drivers(drivers: scenario_model.Drivers, base_drivers: scenario_model.Drivers) -> list[str]:
+    """'User growth: 50.0 % a quarter -> 80.0 % a quarter' for each driver that differs from the base."""
+    out = []
+    for f in fields(drivers):
+        now, was = getattr(drivers, f.name), getattr(base_drivers, f.name)
+        if not (now == was or (isinstance(now, float) and math.isclose(now, was, rel_tol=1e-9, abs_tol=1e-12))):
+            out.append(f"{DRIVER_INFO[f.name].label}: {driver_value_text(f.name, was)} -> "
+                       f"{driver_value_text(f.name, now)}")
+    return out
+
+
+def drivers_table(drivers: scenario_model.Drivers, base_drivers: scenario_model.Drivers) -> pd.DataFrame:
+    """Every driver with its group, label, value, base value and unit (for export)."""
+    return pd.DataFrame([{"group": DRIVER_INFO[f.name].group, "driver": f.name, "label": DRIVER_INFO[f.name].label,
+                          "value": getattr(drivers, f.name), "base": getattr(base_drivers, f.name),
+                          "unit": f"{DRIVER_INFO[f.name].unit} {DRIVER_INFO[f.name].per}".strip()}
+                         for f in fields(drivers)])
+
+
+# ----------------------------------------------------------------------------- scenario loaders
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Measuring the base from the warehouse ...")
+def _scenario_base(db_file: str, tz: str, today: date) -> scenario_model.Base:
+    measured = measure_base(_connection(db_file), tz, today)
+    return scenario_model.base_from_measures(measured, month_start(today))
+
+
+def load_scenario_base(today: date) -> scenario_model.Base:
+    """What scenarios start from: the last 3 full months before `today` measured in the warehouse;
+    the horizon starts on the first of `today`'s month. ScenarioError when the warehouse lacks data."""
+    return _scenario_base(db(), plan().timezone, today)
+
+
+@st.cache_data(show_spinner=False)
+def _base_drivers(base: scenario_model.Base, the_plan: Plan) -> scenario_model.Drivers:
+    return scenario_model.base_drivers(the_plan, base)
+
+
+def load_base_drivers(base: scenario_model.Base) -> scenario_model.Drivers:
+    """The plan as a scenario on this base (unit rates calibrated to the plan's budget lines)."""
+    return _base_drivers(base, plan())
+
+
+def base_caption(base: scenario_model.Base) -> str:
+    chat, email, phone = base.channel_share
+    return (f"Base measured in the warehouse over the 3 full months before {base.start:%b %Y}: "
+            f"{fmt(base.active_users, 'users')} active, {base.tickets_per_user_month:.3f} tickets per user a month "
+            f"(chat {chat:.0%}, email {email:.0%}, phone {phone:.0%}), {fmt(base.revenue_per_user_month_usd, 'USD')} "
+            f"revenue per user a month, {fmt(base.instances, 'instances')} at {fmt(base.cpu_pct, '%')} peak CPU, "
+            f"{fmt(base.data_gb, 'GB')} of data.")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _evaluate(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int) -> pd.DataFrame:
+    frame = scenario_model.evaluate(drivers, base, the_plan, months)
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        frame[f"{key}_missed"] = ~frame[f"{key}_met"].astype(bool)  # for first_month of a miss
+    return frame
+
+
+def evaluate_scenario(drivers: scenario_model.Drivers, base: scenario_model.Base, months: int) -> pd.DataFrame:
+    """models.scenario.evaluate, cached by drivers, base, plan and horizon; adds <kpi>_missed flags."""
+    return _evaluate(drivers, base, plan(), months)
+
+
+def scenario_summary(frame: pd.DataFrame, months: int) -> dict:
+    """The horizon's totals (models.scenario.annual), the plan's budget for as many months, and the
+    first month each cost target is met and missed."""
+    the_plan = plan()
+    out = dict(scenario_model.annual(frame, the_plan))
+    out["plan_total_usd"] = the_plan.budget_total_usd * months / 12
+    out["fte_needed_low"], out["fte_needed_high"] = (float(frame["support_fte_needed"].min()),
+                                                     float(frame["support_fte_needed"].max()))
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        out[f"{key}_first_met"] = scenario_model.first_month(frame, f"{key}_met")
+        out[f"{key}_first_missed"] = scenario_model.first_month(frame, f"{key}_missed")
+    return out
+
+
+def target_words(summary: Mapping, key: str) -> str:
+    """When a cost target is met over the horizon, in words: 'met from Feb 2027', 'never met' ..."""
+    met, missed = summary[f"{key}_first_met"], summary[f"{key}_first_missed"]
+    if met is None:
+        return "never met"
+    if missed is None:
+        return "met every month"
+    if met < missed:
+        return f"met until {month_text(add_months(missed, -1))}"
+    return f"met from {month_text(met)}"
+
+
+HEADLINE_NAMES = {"support_cost_per_user_usd": "Support cost/user", "infra_cost_pct_revenue": "Infra cost share"}
+
+
+def scenario_headline(summary: Mapping, months: int) -> None:
+    """Four numbers: the horizon's cost against the plan, the two cost KPIs against their targets
+    (and the month each is first met), and support FTE paid against what Erlang C needs."""
+    the_plan = plan()
+    over = summary["total_usd"] - summary["plan_total_usd"]
+    cols = st.columns(4)
+    cols[0].metric(f"Total cost, {months} months", fmt(summary["total_usd"], "USD"), border=True,
+                   delta=("+" if over > 0 else "-" if over < 0 else "") + fmt(abs(over), "USD"),
+                   delta_description=f"vs plan {fmt(summary['plan_total_usd'], 'USD')}",
+                   delta_color="inverse" if abs(over) >= 0.005 else "off",
+                   delta_arrow="auto" if abs(over) >= 0.005 else "off",
+                   help=f"The plan's budget pro-rated to the horizon: {fmt(the_plan.budget_total_usd, 'USD')} x "
+                        f"{months} / 12.")
+    for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
+        kpi = the_plan.kpi(key)
+        value = summary[key]
+        met = value is not None and compare(value, kpi.op, kpi.target)
+        col.metric(f"{HEADLINE_NAMES[key]} ({OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True, trim=True)})",
+                   fmt(value, kpi.unit, short=True), border=True, delta=target_words(summary, key),
+                   delta_color="green" if met else "red", delta_arrow="off",
+                   help=f"{kpi.label} over the whole horizon ({kpi.measurement.lower()}); target "
+                        f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, trim=True)}. Below the value: the month the "
+                        "monthly value first meets it. Month by month in rows 5 and 6 of the chart.")
+    short = summary["fte_needed_high"] - summary["support_fte"]
+    cols[3].metric("Support FTE paid (mean)", fmt(summary["support_fte"], "FTE"), border=True,
+                   delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
+                   delta_color="red" if short > 0.05 else "green", delta_arrow="off",
+                   help="Needed: the tier-1 FTE Erlang C asks for each month to answer chat in 2 min, email in 4 h and "
+                        "phone in 60 s at the service-level goal, grossed up for shrinkage.")
+
+
+def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
+    """The chain on one figure, month by month, top to bottom: demand -> capacity -> staffing -> cost ->
+    the two cost KPIs against the plan's targets. Each row names its series in its own legend."""
+    the_plan = plan()
+    titles = ("1  Demand", "2  Capacity", "3  Staffing (tier-1 support)", "4  Cost a month",
+              "5  Support cost per user", "6  Infrastructure cost share")
+    fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.045,
+                        row_heights=[1, 1, 1, 1.2, 1, 1], specs=[[{"secondary_y": r < 2}] for r in range(6)])
+    x = pd.to_datetime(frame["month"])
+    _chain_demand_capacity(fig, frame, x)
+    _chain_staffing(fig, frame, x, the_plan)
+    _chain_cost(fig, frame, x, the_plan)
+    for row, key in ((5, "support_cost_per_user_usd"), (6, "infra_cost_pct_revenue")):
+        _chain_kpi(fig, frame, x, the_plan.kpi(key), row)
+    for i, title in enumerate(titles):  # each row's title leads its own legend, so the two never overlap
+        top = fig.get_subplot(i + 1, 1).yaxis.domain[1]
+        fig.update_layout({f"legend{'' if i == 0 else i + 1}": {
+            "orientation": "h", "x": 0, "xanchor": "left", "y": top, "yanchor": "bottom", "font": {"size": 12},
+            "bgcolor": "rgba(0,0,0,0)", "title": {"text": f"<b>{title}</b>  ", "font": {"size": 14}}}})
+    fig.update_layout(height=1250, margin={"l": 10, "r": 70, "t": 30, "b": 10}, hovermode="x unified", bargap=0.25)
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if len(frame) <= 12 else "M3")
+    return fig
+
+
+def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series) -> None:
+    for row, (left, left_name, right, right_name, unit_l, unit_r) in enumerate((
+            ("active_users", "Active users", "tickets", "Tickets a month (right axis)", "users", "tickets"),
+            ("instances", "Instances needed", "storage_gb", "Storage needed, GB (right axis)", "instances", "GB")),
+            start=1):
+        legend = "legend" if row == 1 else f"legend{row}"
+        fig.add_scatter(x=x, y=frame[left], name=left_name, mode="lines+markers", line={"color": "#2f6f8f", "width": 3},
+                        legend=legend, row=row, col=1, secondary_y=False,
+                        hovertemplate="%{y:,.0f} " + unit_l + "<extra>" + left_name + "</extra>")
+        fig.add_scatter(x=x, y=frame[right], name=right_name, mode="lines", line={"color": "#e07b39", "dash": "dash"},
+                        legend=legend, row=row, col=1, secondary_y=True,
+                        hovertemplate="%{y:,.0f} " + unit_r + "<extra>" + right_name + "</extra>")
+        fig.update_yaxes(title_text=unit_l, row=row, col=1, secondary_y=False, rangemode="tozero",
+                         separatethousands=True)
+        fig.update_yaxes(title_text=unit_r, row=row, col=1, secondary_y=True, rangemode="tozero", showgrid=False,
+                         separatethousands=True)
+
+
+def _chain_staffing(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan) -> None:
+    fig.add_scatter(x=x, y=frame["support_fte_needed"], name="FTE needed (Erlang C)", mode="lines+markers",
+                    line={"color": OVER_COLOUR, "width": 3}, legend="legend3", row=3, col=1,
+                    hovertemplate="%{y:.1f} FTE<extra>needed</extra>")
+    fig.add_scatter(x=x, y=frame["support_fte"], name="FTE paid", mode="lines", line={"color": "#2f6f8f", "width": 3,
+                    "shape": "hv"}, legend="legend3", row=3, col=1, hovertemplate="%{y:.1f} FTE<extra>paid</extra>")
+    size, names = 0, []
+    for tier in the_plan.support_tiers:  # cumulative: tier 1 alone, tiers 1-2, all tiers
+        size += tier.team_size
+        names.append(tier.name.replace("tier", ""))
+        fig.add_hline(y=size, row=3, col=1, line={"color": LINE_COLOURS["baseline"], "dash": "dot", "width": 1},
+                      annotation_text=f"tier{'s' if len(names) > 1 else ''} {'+'.join(names)}: {size}",
+                      annotation_position="right", annotation_font={"size": 10, "color": "#6b7078"})
+    fig.update_yaxes(title_text="FTE", row=3, col=1, rangemode="tozero")
+
+
+def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan) -> None:
+    for group, colour in GROUP_COLOURS.items():
+        names = [b.name for b in the_plan.budget_lines if b.group == group]
+        fig.add_bar(x=x, y=frame[names].sum(axis=1), name=GROUP_SHORT.get(group, group), marker_color=colour,
+                    legend="legend4", row=4, col=1, hovertemplate="$%{y:,.0f}<extra>" + line_label(group) + "</extra>")
+    monthly = the_plan.budget_total_usd / 12
+    fig.add_hline(y=monthly, row=4, col=1, line={"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
+                  annotation_text=f"plan {fmt(monthly, 'USD')} a month", annotation_position="top left",
+                  annotation_font={"color": LINE_COLOURS["target"], "size": 11})
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="USD a month", tickprefix="$", separatethousands=True, row=4, col=1)
+
+
+def _chain_kpi(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, kpi: Kpi, row: int) -> None:
+    met = frame[f"{kpi.key}_met"].astype(bool)
+    fig.add_scatter(x=x, y=frame[kpi.key], name=kpi.label, mode="lines+markers", legend=f"legend{row}",
+                    line={"color": "#2f6f8f", "width": 3},
+                    marker={"color": [LINE_COLOURS["target"] if m else OVER_COLOUR for m in met], "size": 9},
+                    customdata=[fmt(v, kpi.unit) for v in frame[kpi.key]], row=row, col=1,
+                    hovertemplate="%{customdata}<extra>" + kpi.label + "</extra>")
+    for name, level, dash in (("target", kpi.target, "dash"), ("baseline", kpi.baseline, "dot")):
+        fig.add_hline(y=level, row=row, col=1, line={"color": LINE_COLOURS[name], "dash": dash, "width": 1.5},
+                      annotation_text=f"{name} {OP_SIGNS[kpi.op] if name == 'target' else ''} "
+                                      f"{fmt(level, kpi.unit, short=True, trim=True)}".replace("  ", " "),
+                      annotation_position="top left", annotation_font={"color": LINE_COLOURS[name], "size": 11})
+    top = max(float(frame[kpi.key].max()), kpi.target, kpi.baseline) * 1.15
+    fig.update_yaxes(title_text=AXIS_TITLES.get(kpi.unit, kpi.unit), range=[0, top], row=row, col=1,
+                     tickprefix="$" if kpi.unit.startswith("USD") else "", ticksuffix=" %" if "%" in kpi.unit else "")
+
+
+MONTH_ROWS = (  # (column of evaluate's frame, label, unit) in the order of the chain
+    ("active_users", "Active users", "users"), ("tickets", "Tickets a month", "tickets"),
+    ("revenue_usd", "Revenue", "USD"), ("cpu_pct", "Peak CPU if the fleet stayed as today", "%"),
+    ("instances", "Instances needed", "instances"), ("storage_gb", "Storage needed (GB)", "GB"),
+    ("support_fte_needed", "Support FTE needed (Erlang C)", "FTE"), ("support_fte", "Support FTE paid", "FTE"),
+    ("maintenance_fte", "Maintenance FTE paid", "FTE"))
+
+
+def scenario_month_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The chain month by month as finance reads it: one row per quantity (demand, capacity, staffing,
+    each cost line, total, plan, KPIs), one column per month, raw numbers and a unit column."""
+    the_plan = plan()
+    rows = [(c, label, unit) for c, label, unit in MONTH_ROWS]
+    rows += [(b.name, f"Cost: {line_label(b.name)}", "USD") for b in the_plan.budget_lines]
+    rows += [("total_usd", "Cost: total", "USD"), ("plan_budget_usd", "Plan budget a month", "USD"),
+             ("support_cost_per_user_usd", the_plan.kpi("support_cost_per_user_usd").label, "USD/user/month"),
+             ("infra_cost_pct_revenue", the_plan.kpi("infra_cost_pct_revenue").label, "% of revenue")]
+    out = pd.DataFrame({"quantity": [r[1] for r in rows], "unit": [r[2] for r in rows]})
+    for i, month in enumerate(frame["month"]):
+        out[month_text(month)] = [float(frame[c].iloc[i]) for c, _, _ in rows]
+    return out
+
+
+def formatted(table: pd.DataFrame, unit_column: str = "unit",
+              text_columns: Sequence[str] = ("quantity",)) -> pd.DataFrame:
+    """A table of numbers with a unit per row, as text through fmt (for display only). Money and
+    percentages keep their sign; counts (users, FTE, GB ...) are bare, their unit is in the row's name."""
+    out = table.copy()
+    for c in out.columns:
+        if c not in (unit_column, *text_columns):
+            out[c] = [fmt(v, u if u.startswith("USD") or "%" in u else "", short=True).strip()
+                      for v, u in zip(out[c], out[unit_column])]
+    return out.drop(columns=[unit_column]).rename(columns={"quantity": ""})
+
+
+def line_vs_plan(frame: pd.DataFrame, months: int) -> pd.DataFrame:
+    """Cost per budget line over the horizon against the plan's budget for as many months:
+    line, group, plan_usd, scenario_usd, difference_usd."""
+    the_plan = plan()
+    lines = scenario_model.annual(frame, the_plan)["lines_usd"]
+    out = pd.DataFrame([{"line": line_label(b.name), "group": line_label(b.group),
+                         "plan_usd": b.annual_usd * months / 12, "scenario_usd": lines[b.name]}
+                        for b in the_plan.budget_lines])
+    out["difference_usd"] = out["scenario_usd"] - out["plan_usd"]
+    total = pd.DataFrame([{"line": "Total", "group": "", **out[["plan_usd", "scenario_usd", "difference_usd"]].sum()}])
+    return pd.concat([out, total], ignore_index=True)
+
+
+LINE_VS_PLAN_COLUMNS = {
+    "line": st.column_config.TextColumn("Budget line"), "group": st.column_config.TextColumn("Group"),
+    "plan_usd": st.column_config.NumberColumn("Plan for the horizon", format="dollar",
+                                              help="The line's annual budget x months / 12."),
+    "scenario_usd": st.column_config.NumberColumn("Scenario", format="dollar"),
+    "difference_usd": st.column_config.NumberColumn("Scenario - plan", format="dollar")}
+
+
+# ----------------------------------------------------------------------------- saved scenarios
+
+def scenario_author() -> str:
+    """Who saves: the operating-system user the app runs as, else 'local user'."""
+    try:
+        return getpass.getuser() or "local user"
+    except Exception:  # no user name in the environment (some containers)
+        return "local user"
+
+
+def saved_scenarios() -> pd.DataFrame:
+    """The saved scenarios (not cached: saves and deletes must show at once; the table is small)."""
+    return scenarios_store.list_saved(connection())
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[SC_FLASH] = (kind, text)
+
+
+def show_flash() -> None:
+    """The message left by the last save, load or delete, shown once."""
+    kind, text = st.session_state.pop(SC_FLASH, (None, None))
+    if kind:
+        getattr(st, kind)(text)
+
+
+def on_save(drivers: scenario_model.Drivers, months: int) -> None:
+    """Save button: the drivers on screen under the typed name (one transaction in the warehouse)."""
+    state = st.session_state
+    name, note = state.get("sc_save_name", ""), state.get("sc_save_note", "")
+    overwrite = state.get("sc_save_replace", False)
+    try:
+        scenarios_store.save(connection(), name, drivers, months, scenario_author(), note, replace=overwrite)
+    except (scenarios_store.StoreError, scenario_model.ScenarioError) as exc:
+        _flash("error", f"Not saved: {exc}.")
+        return
+    clean = scenarios_store.clean_name(name)
+    state[SC_LOADED] = clean
+    state[SC_OPENED] = asdict(drivers)
+    state["sc_pick"] = clean
+    _flash("success", f"Saved '{clean}' by {scenario_author()}.")
+
+
+def on_load(base_drivers: scenario_model.Drivers) -> None:
+    """Open button: fill the inputs with the chosen saved scenario's drivers and horizon."""
+    name = st.session_state.get("sc_pick")
+    try:
+        saved = scenarios_store.load(connection(), name, base_drivers)
+    except scenarios_store.StoreError as exc:
+        _flash("error", str(exc))
+        return
+    fill_driver_inputs(asdict(saved.drivers), saved.name)
+    st.session_state[SC_MONTHS] = saved.months if saved.months in HORIZONS else 12
+    extra = f" Note: {'; '.join(saved.notes)}." if saved.notes else ""
+    _flash("success", f"Opened '{saved.name}' (saved by {saved.author} on {saved.saved_at:%d %b %Y %H:%M} UTC).{extra}")
+
+
+def on_delete() -> None:
+    name = st.session_state.get("sc_pick")
+    if scenarios_store.delete(connection(), name):
+        if st.session_state.get(SC_LOADED) == name:
+            st.session_state[SC_LOADED] = None
+        _flash("success", f"Deleted '{name}'.")
+    else:
+        _flash("warning", f"'{name}' was already deleted.")
+
+
+def on_reset(base_drivers: scenario_model.Drivers) -> None:
+    fill_driver_inputs(asdict(base_drivers))
+    st.session_state[SC_MONTHS] = 12
+
+
+HORIZONS = (6, 12, 18, 24, 36)
+
+
+def save_panel(drivers: scenario_model.Drivers, base_drivers: scenario_model.Drivers, months: int) -> None:
+    """Save the scenario on screen under a name; open or delete a saved one."""
+    show_flash()
+    with st.container(border=True):
+        st.markdown("**Save this scenario**")
+        st.text_input("Name", key="sc_save_name", max_chars=scenarios_store.MAX_NAME,
+                      placeholder="e.g. Fast growth, 2 FTE more")
+        st.text_input("Note (optional)", key="sc_save_note", max_chars=scenarios_store.MAX_NOTE)
+        st.checkbox("Replace a saved scenario of the same name", key="sc_save_replace")
+        st.button("Save to the warehouse", icon=":material/save:", key="sc_save", on_click=on_save,
+                  args=(drivers, months),
+                  help=f"Saved with your name ({scenario_author()}) and the time, for everyone using this warehouse.")
+    saved = saved_scenarios()
+    with st.container(border=True):
+        st.markdown(f"**Saved scenarios** ({len(saved)})")
+        if saved.empty:
+            st.caption("None yet.")
+            return
+        labels = {r.name: f"{r.name} · {r.author} · {pd.Timestamp(r.saved_at):%d %b %Y}" for r in saved.itertuples()}
+        if st.session_state.get("sc_pick") not in labels:
+            st.session_state["sc_pick"] = next(iter(labels))
+        st.selectbox("Saved scenario", list(labels), key="sc_pick", format_func=labels.get)
+        with st.container(horizontal=True):
+            st.button("Open", icon=":material/folder_open:", key="sc_open", on_click=on_load, args=(base_drivers,))
+            with st.popover("Delete", icon=":material/delete:"):
+                st.caption(f"Delete '{st.session_state['sc_pick']}' for everyone using this warehouse?")
+                st.button("Yes, delete", key="sc_delete", type="primary", on_click=on_delete)
+
+
+# ----------------------------------------------------------------------------- compare
+
+CURRENT = "Current (on screen)"
+
+
+def scenarios_to_compare(picked: Sequence[str], current: scenario_model.Drivers,
+                         base_drivers: scenario_model.Drivers) -> dict[str, scenario_model.Drivers]:
+    """The drivers of each picked scenario: the one on screen, or a saved one from the warehouse."""
+    out = {}
+    for name in picked:
+        out[name] = current if name == CURRENT else scenarios_store.load(connection(), name, base_drivers).drivers
+    return out
+
+
+def compare_scenarios(named: Mapping[str, scenario_model.Drivers], base: scenario_model.Base,
+                      months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Side by side over the same horizon and base. Returns (table, monthly): table has metric, unit, the
+    plan's number and one column per scenario; monthly is long: scenario, month, total_usd,
+    support_cost_per_user_usd, infra_cost_pct_revenue, plus one column per budget line."""
+    the_plan = plan()
+    frames = {name: evaluate_scenario(d, base, months) for name, d in named.items()}
+    sums = {name: scenario_summary(f, months) for name, f in frames.items()}
+    rows = [(f"{line_label(b.name)}", "USD", b.annual_usd * months / 12, lambda s, n=b.name: s["lines_usd"][n])
+            for b in the_plan.budget_lines]
+    rows += [("Total", "USD", the_plan.budget_total_usd * months / 12, lambda s: s["total_usd"])]
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        kpi = the_plan.kpi(key)
+        rows += [(f"{kpi.label} (target {OP_SIGNS[kpi.op]} {kpi.target:g})", kpi.unit, kpi.target,
+                  lambda s, k=key: s[k]),
+                 (f"{kpi.label}: when", "text", "", lambda s, k=key: target_words(s, k))]
+    rows += [("Peak instances", "instances", math.nan, lambda s: s["instances"]),
+             ("Support FTE paid (mean)", "FTE",
+              next((b.fte for b in the_plan.budget_lines if b.name == "support_team"), math.nan),
+              lambda s: s["support_fte"]),
+             ("Support FTE needed (peak month)", "FTE", math.nan, lambda s: s["fte_needed_high"])]
+    table = pd.DataFrame({"metric": [r[0] for r in rows], "unit": [r[1] for r in rows],
+                          "Plan": [r[2] for r in rows], **{n: [r[3](s) for r in rows] for n, s in sums.items()}})
+    monthly = pd.concat([f.assign(scenario=n) for n, f in frames.items()], ignore_index=True)
+    keep = ["scenario", "month", "total_usd", "support_cost_per_user_usd", "infra_cost_pct_revenue",
+            *[b.name for b in the_plan.budget_lines]]
+    return table, monthly[keep]
+
+
+def compare_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as text, each number through fmt; 'text' rows as they are."""
+    out = table.copy()
+    for c in out.columns[2:]:
+        out[c] = ["" if (isinstance(v, float) and math.isnan(v)) or v == "" else v if u == "text" else fmt(v, u)
+                  for v, u in zip(out[c], out["unit"])]
+    return out.drop(columns="unit").rename(columns={"metric": ""})
+
+
+def compare_lines_chart(table: pd.DataFrame) -> go.Figure:
+    """Cost per budget line per scenario (grouped bars) with the plan's budget as a tick."""
+    lines = table[(table["unit"] == "USD") & (table["metric"] != "Total")].iloc[::-1]  # the total would dwarf the lines
+    fig = go.Figure()
+    for i, name in enumerate(table.columns[3:]):
+        fig.add_bar(y=lines["metric"], x=lines[name], orientation="h", name=name,
+                    marker_color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
+                    hovertemplate="%{y}: $%{x:,.0f}<extra>" + name + "</extra>")
+    fig.add_scatter(y=lines["metric"], x=lines["Plan"], mode="markers", name="Plan budget",
+                    marker={"symbol": "line-ns", "size": 24, "line": {"width": 3, "color": "#111"}},
+                    hovertemplate="%{y}: plan $%{x:,.0f}<extra></extra>")
+    fig.update_layout(barmode="group", height=560, title={"text": "Cost per budget line over the horizon"},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.1})
+    fig.update_xaxes(title_text="USD over the horizon", tickprefix="$", separatethousands=True)
+    return fig
+
+
+def compare_kpi_chart(monthly: pd.DataFrame, key: str) -> go.Figure:
+    """A cost KPI month by month for each scenario, with the plan's target and baseline."""
+    kpi = plan().kpi(key)
+    fig = go.Figure()
+    for i, (name, part) in enumerate(monthly.groupby("scenario", sort=False)):
+        fig.add_scatter(x=pd.to_datetime(part["month"]), y=part[key], name=name, mode="lines+markers",
+                        line={"color": SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], "width": 2.5},
+                        customdata=[fmt(v, kpi.unit) for v in part[key]],
+                        hovertemplate="%{x|%b %Y}: %{customdata}<extra>" + name + "</extra>")
+    for name, level, dash in (("target", kpi.target, "dash"), ("baseline", kpi.baseline, "dot")):
+        fig.add_hline(y=level, line={"color": LINE_COLOURS[name], "dash": dash, "width": 1.5},
+                      annotation_text=f"{name} {fmt(level, kpi.unit, short=True, trim=True)}",
+                      annotation_position="top left", annotation_font_color=LINE_COLOURS[name])
+    fig.update_layout(title={"text": f"{kpi.label} per month"}, height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(title_text=AXIS_TITLES.get(kpi.unit, kpi.unit), rangemode="tozero")
+    fig.update_xaxes(tickformat="%b %Y")
+    return fig
+
+
+# ----------------------------------------------------------------------------- sensitivity, Monte Carlo, goal seek
+
+@st.cache_data(max_entries=64, show_spinner="Moving each driver down and up ...")
+def _tornado(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int,
+             pct: float) -> pd.DataFrame:
+    outcome = whatif.scenario_outcome(base, the_plan, months)
+    return whatif.tornado(outcome, drivers, pct, limits=scenario_model.LIMITS)
+
+
+def load_tornado(drivers: scenario_model.Drivers, base: scenario_model.Base, months: int, pct: float) -> pd.DataFrame:
+    """models.whatif.tornado on the scenario (total cost and support cost per user), cached."""
+    return _tornado(drivers, base, plan(), months, pct)
+
+
+def tornado_chart(table: pd.DataFrame, metric: str, unit: str, title: str, pct: float,
+                  reference: tuple[float, str] | None = None, top: int = 12) -> go.Figure:
+    """The drivers that move `metric` most: a bar from the scenario's value to the value with the
+    driver down `pct` % (blue) and up `pct` % (orange)."""
+    rows = table[(table["metric"] == metric) & (table["swing"] > 1e-9)].head(top).iloc[::-1]
+    labels = [DRIVER_INFO[n].long_label for n in rows["driver"]]
+    base = float(table.loc[table["metric"] == metric, "base"].iloc[0])
+    fig = go.Figure()
+    for side, colour, name in (("low", "#2f6f8f", f"driver -{pct:g} %"), ("high", "#e07b39", f"driver +{pct:g} %")):
+        texts = [f"{driver_value_text(d, v)}: {fmt(o, unit)}" for d, v, o in
+                 zip(rows["driver"], rows[f"{side}_value"], rows[side])]
+        fig.add_bar(y=labels, x=rows[side] - base, base=base, orientation="h", name=name, marker_color=colour,
+                    hovertext=texts, hoverinfo="text")
+    fig.add_vline(x=base, line={"color": "#111", "width": 1},
+                  annotation_text=f"scenario {fmt(base, unit, short=True)}", annotation_position="top")
+    if reference:
+        fig.add_vline(x=reference[0], line={"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
+                      annotation_text=reference[1], annotation_position="bottom",
+                      annotation_font_color=LINE_COLOURS["target"])
+    fig.update_layout(barmode="overlay", title={"text": title}, height=120 + 30 * max(len(rows), 6),
+                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.12})
+    fig.update_xaxes(title_text=AXIS_TITLES.get(unit, "USD over the horizon"), tickprefix="$", separatethousands=True)
+    return fig
+
+
+def tornado_caption(table: pd.DataFrame) -> str:
+    """Which drivers move nothing, and which moves the model refused."""
+    still = table.groupby("driver")["swing"].max()
+    none = [DRIVER_INFO[n].long_label for n in still[still <= 1e-9].index]
+    refused = table[table["note"] != ""].drop_duplicates("driver")
+    parts = [f"No effect on either number (a driver at 0 does not move by a percentage; handling times and "
+             f"service levels count only when hiring to demand): {', '.join(none)}." if none else ""]
+    parts += [f"{DRIVER_INFO[r.driver].label} not moved: {r.note}." for r in refused.itertuples()]
+    return " ".join(p for p in parts if p) or "Every driver moves at least one of the two numbers."
+
+
+MC_BATCH = 50
+MC_DEFAULT_SPREAD = {"user_growth_pct_per_quarter": 40, "tickets_per_user_month": 25, "aht_email_min": 25,
+                     "aht_live_chat_min": 25, "support_cost_per_fte_usd": 10, "cloud_usd_per_instance_month": 20,
+                     "data_growth_pct_per_month": 40}
+
+
+def mc_ranges_frame(drivers: scenario_model.Drivers) -> pd.DataFrame:
+    """Every numeric driver as a row to vary: a few that matter most ticked, with a default spread."""
+    rows = []
+    for name in whatif.numeric_drivers(drivers):
+        value = float(getattr(drivers, name))
+        spread = MC_DEFAULT_SPREAD.get(name, 20)
+        limits = scenario_model.LIMITS.get(name, (0.0, math.inf))
+        rows.append({"driver": name, "Vary": name in MC_DEFAULT_SPREAD, "Driver": DRIVER_INFO[name].long_label,
+                     "Group": DRIVER_INFO[name].group, "Scenario value": value,
+                     "Low": whatif.moved(value, -spread, limits), "High": whatif.moved(value, spread, limits)})
+    return pd.DataFrame(rows)
+
+
+def mc_ranges(edited: pd.DataFrame) -> tuple[tuple[str, float, float], ...]:
+    """The ticked rows of the ranges editor as a hashable tuple (driver, low, high)."""
+    ticked = edited[edited["Vary"].astype(bool)]
+    return tuple((r.driver, float(r.Low), float(r.High)) for r in ticked.itertuples())
+
+
+@st.cache_data(max_entries=400, show_spinner=False)
+def _mc_batch(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int,
+              ranges: tuple[tuple[str, float, float], ...], runs: int, seed: int, start: int,
+              stop: int) -> pd.DataFrame:
+    # Every batch draws all runs from the seed and keeps its slice: the same runs however they are batched.
+    draws = whatif.draw(drivers, {n: (lo, hi) for n, lo, hi in ranges}, runs, seed).iloc[start:stop]
+    return whatif.simulate(whatif.scenario_outcome(base, the_plan, months), drivers, draws)
+
+
+def run_monte_carlo(drivers: scenario_model.Drivers, base: scenario_model.Base, months: int,
+                    ranges: tuple[tuple[str, float, float], ...], runs: int, seed: int) -> pd.DataFrame:
+    """models.whatif's Monte Carlo on the scenario, in cached batches behind a progress bar.
+    Returns one row per run: the drawn drivers, total_usd and support_cost_per_user_usd."""
+    whatif.check_ranges(drivers, {n: (lo, hi) for n, lo, hi in ranges}, scenario_model.LIMITS)
+    bar = st.progress(0.0, text=f"Simulating {runs:,} runs ...")
+    parts = []
+    try:
+        for start in range(0, runs, MC_BATCH):
+            stop = min(start + MC_BATCH, runs)
+            parts.append(_mc_batch(drivers, base, plan(), months, ranges, runs, seed, start, stop))
+            bar.progress(stop / runs, text=f"Simulated {stop:,} of {runs:,} runs")
+    finally:
+        bar.empty()  # also when a draw is refused: no bar left half full
+    return pd.concat(parts)
+
+
+def mc_histogram(results: pd.DataFrame, column: str, unit: str, title: str,
+                 reference: tuple[float, str]) -> go.Figure:
+    """The runs' distribution with P10 / P50 / P90 and the plan's number (budget or target) marked."""
+    table = whatif.percentiles(results, [column]).iloc[0]
+    fig = go.Figure(go.Histogram(x=results[column], nbinsx=40, marker_color="#6c9fb8", name="runs",
+                                 hovertemplate="%{x}: %{y} runs<extra></extra>"))
+    for q, dash in (("p10", "dot"), ("p50", "solid"), ("p90", "dot")):
+        fig.add_vline(x=table[q], line={"color": "#1f4e66", "dash": dash, "width": 2},
+                      annotation_text=q.upper(), annotation_position="top")
+    fig.add_vline(x=reference[0], line={"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
+                  annotation_text=reference[1], annotation_position="bottom right",
+                  annotation_font_color=LINE_COLOURS["target"])
+    fig.update_layout(title={"text": title}, height=330, margin={"l": 10, "r": 10, "t": 60, "b": 10}, showlegend=False,
+                      bargap=0.05)
+    fig.update_xaxes(title_text=AXIS_TITLES.get(unit, "USD over the horizon"), tickprefix="$", separatethousands=True)
+    fig.update_yaxes(title_text="runs")
+    return fig
+
+
+MC_REQUEST = "sc_mc_request"
+MC_COLUMNS = {
+    "Vary": st.column_config.CheckboxColumn("Vary", help="Draw this driver at random in each run."),
+    "Scenario value": st.column_config.NumberColumn(format="localized"),
+    "Low": st.column_config.NumberColumn(format="localized", required=True),
+    "High": st.column_config.NumberColumn(format="localized", required=True)}
+
+
+def monte_carlo_section(drivers: scenario_model.Drivers, base: scenario_model.Base, months: int) -> None:
+    """Ranges, runs and seed in a form; on Run, the simulation (cached, with progress) and its P10 / P50 / P90."""
+    with st.form("sc_mc_form", border=False):
+        st.caption("Each ticked driver is drawn in every run between its low and high (triangular, peaking at the "
+                   "scenario's value); the others stay as on screen.")
+        edited = st.data_editor(mc_ranges_frame(drivers), key="sc_mc_ranges", hide_index=True, height=300,
+                                column_order=["Vary", "Group", "Driver", "Scenario value", "Low", "High"],
+                                disabled=["Group", "Driver", "Scenario value"], column_config=MC_COLUMNS)
+        runs_col, seed_col = st.columns(2)
+        runs = runs_col.slider("Runs", 200, 2000, 500, step=100, key="sc_mc_runs",
+                               help="More runs steady the percentiles; each run evaluates the whole horizon.")
+        seed = seed_col.number_input("Seed", 0, 2**31 - 1, 42, step=1, key="sc_mc_seed",
+                                     help="The same seed and ranges give the same runs (numpy default_rng).")
+        if st.form_submit_button("Run the simulation", icon=":material/casino:", type="primary"):
+            st.session_state[MC_REQUEST] = (drivers, months, mc_ranges(edited), int(runs), int(seed))
+    request = st.session_state.get(MC_REQUEST)
+    if request is None:
+        st.info("Set the ranges and press **Run the simulation**.")
+        return
+    _monte_carlo_results(request, drivers, base, months)
+
+
+def _monte_carlo_results(request: tuple, drivers: scenario_model.Drivers, base: scenario_model.Base,
+                         months: int) -> None:
+    ran_drivers, ran_months, ranges, runs, seed = request
+    if not ranges:
+        st.warning("Tick at least one driver to vary.")
+        return
+    if (ran_drivers, ran_months) != (drivers, months):
+        st.warning("The drivers or the horizon changed since this run: it shows the scenario as it was. "
+                   "Press **Run the simulation** again for the one on screen.")
+    try:
+        results = run_monte_carlo(ran_drivers, base, ran_months, ranges, runs, seed)
+    except scenario_model.ScenarioError as exc:
+        st.error(f"**The simulation cannot run:** {exc}.")
+        return
+    kpi = plan().kpi("support_cost_per_user_usd")
+    budget = plan().budget_total_usd * ran_months / 12
+    st.dataframe(mc_summary(results, budget, kpi), hide_index=True)
+    left, right = st.columns(2)
+    left.plotly_chart(mc_histogram(results, "total_usd", "USD", f"Total cost over {ran_months} months, {runs:,} runs",
+                                   (budget, "plan budget")), key="sc_mc_total", config=NO_BAR)
+    right.plotly_chart(mc_histogram(results, kpi.key, kpi.unit, "Support cost per user (horizon)",
+                                    (kpi.target, "target")), key="sc_mc_cpu", config=NO_BAR)
+    varied = ", ".join(f"{DRIVER_INFO[n].label} {driver_value_text(n, lo)} to {driver_value_text(n, hi)}"
+                       for n, lo, hi in ranges)
+    st.caption(f"{runs:,} runs, seed {seed} (numpy default_rng), triangular draws: {varied}.")
+    download_both(results.reset_index(), f"opsplan-monte-carlo-seed{seed}", "Monte Carlo runs")
+
+
+def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
+    """P10 / P50 / P90 of the two outcomes and the share of runs on the right side of the plan, as text."""
+    table = whatif.percentiles(results, whatif.OUTCOMES).set_index("metric")
+    chances = {"total_usd": (f"{whatif.chance(results, 'total_usd', '<=', budget):.0%} within the budget of "
+                             f"{fmt(budget, 'USD')}"),
+               kpi.key: (f"{whatif.chance(results, kpi.key, kpi.op, kpi.target):.0%} meet the target "
+                         f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}")}
+    names = {"total_usd": ("Total cost over the horizon", "USD"), kpi.key: (f"{kpi.label} (horizon)", kpi.unit)}
+    return pd.DataFrame([{"": names[k][0], **{q.upper(): fmt(table.loc[k, q], names[k][1], short=True)
+                                              for q in ("p10", "p50", "p90")}, "Runs": chances[k]}
+                         for k in whatif.OUTCOMES])
+
+
+@st.cache_data(max_entries=64, show_spinner="Seeking the break-even ...")
+def _goal_seek(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int,
+               month: date) -> dict:
+    kpi = the_plan.kpi("support_cost_per_user_usd")
+    frame = scenario_model.evaluate(drivers, base, the_plan, months)
+    row = frame[frame["month"] == month].iloc[0]
+    users = whatif.users_for_target(drivers, base, the_plan, month, kpi.target)
+    fte = whatif.support_fte_for_target(drivers, base, the_plan, month, float(row["active_users"]), kpi.target)
+    reached = None if users is None else scenario_model.first_month(
+        frame.assign(hit=frame["active_users"] >= users), "hit")
+    return {"month": month, "users": float(row["active_users"]),
+            "cost_per_user": float(row["support_cost_per_user_usd"]),
+            "fte_paid": float(row["support_fte"]), "fte_needed": float(row["support_fte_needed"]),
+            "users_needed": users, "users_reached_in": reached, "fte_for_target": fte, "target": kpi.target}
+
+
+def load_goal_seek(drivers: scenario_model.Drivers, base: scenario_model.Base, months: int, month: date) -> dict:
+    """Goal seek on support cost per user in `month`: the active users that bring it to the target with
+    the scenario's staffing, the paid headcount that does at the month's users, and that month's
+    Erlang FTE; cached."""
+    return _goal_seek(drivers, base, plan(), months, month)
+
+
+def goal_seek_chart(drivers: scenario_model.Drivers, base: scenario_model.Base, seek: Mapping) -> go.Figure:
+    """Support cost per user against active users in the month, the target, the month's users and the break-even."""
+    the_plan = plan()
+    kpi = the_plan.kpi("support_cost_per_user_usd")
+    top = max(seek["users"], seek["users_needed"] or 0) * 2.5
+    users = [top * k / 60 for k in range(1, 61)]
+    curve = whatif.cost_per_user_curve(drivers, base, the_plan, seek["month"], users)
+    fig = go.Figure(go.Scatter(x=curve["active_users"], y=curve["support_cost_per_user_usd"], mode="lines",
+                               name="support cost per user", line={"color": "#2f6f8f", "width": 3},
+                               hovertemplate="%{x:,.0f} users: $%{y:.2f}<extra></extra>"))
+    fig.add_hline(y=kpi.target, line={"color": LINE_COLOURS["target"], "dash": "dash"},
+                  annotation_text=f"target {OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}",
+                  annotation_font_color=LINE_COLOURS["target"], annotation_position="top right")
+    fig.add_scatter(x=[seek["users"]], y=[seek["cost_per_user"]], mode="markers+text", name="the scenario",
+                    marker={"size": 12, "color": OVER_COLOUR}, text=[f"{month_text(seek['month'])}"],
+                    textposition="top right")
+    if seek["users_needed"]:
+        fig.add_vline(x=seek["users_needed"], line={"color": LINE_COLOURS["target"], "width": 1},
+                      annotation_text=f"break-even {fmt(seek['users_needed'], 'users')}",
+                      annotation_position="top right")
+    fig.update_layout(title={"text": f"Support cost per user against active users, {month_text(seek['month'])}"},
+                      height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10}, showlegend=False)
+    fig.update_xaxes(title_text="active users in the month", separatethousands=True)
+    fig.update_yaxes(title_text="USD per user per month", tickprefix="$",
+                     range=[0, max(kpi.target * 3, seek["cost_per_user"] * 1.3)])
+    return fig
+
+
+def goal_seek_text(seek: Mapping) -> None:
+    """The goal seek's answers in sentences, with the month's Erlang FTE beside the headcount answer."""
+    kpi = plan().kpi("support_cost_per_user_usd")
+    target = f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}"
+    month = month_text(seek["month"])
+    st.markdown(f"In **{month}** the scenario has **{fmt(seek['users'], 'users')}** and pays "
+                f"**{fmt(seek['fte_paid'], 'FTE')}** of support: **{fmt(seek['cost_per_user'], kpi.unit)}**.")
+    if seek["users_needed"] is None:
+        st.markdown(f"- **Active users for {target}:** none; at this staffing no user count up to 100 million "
+                    "gets there.")
+    else:
+        reached = (f"the scenario gets there in **{month_text(seek['users_reached_in'])}**" if seek["users_reached_in"]
+                   else "the scenario does not get there within the horizon")
+        st.markdown(f"- **Active users for {target}:** more than **{fmt(seek['users_needed'], 'users')}** "
+                    f"with the month's support staffing; {reached}.")
+    fte = seek["fte_for_target"]
+    if fte is None:
+        st.markdown(f"- **Paid support headcount for {target}:** none found up to 1,000 FTE.")
+        return
+    clash = fte < seek["fte_needed"]
+    st.markdown(f"- **Paid support headcount for {target}** at {fmt(seek['users'], 'users')}: "
+                f"below **{fmt(fte, 'FTE')}**. "
+                f"Erlang C needs **{fmt(seek['fte_needed'], 'FTE')}** that month for the answer targets"
+                + (": :red[the cost target and the service level cannot both be met at this size.]" if clash
+                   else ": both can be met."))
+
+
+def scenario_title_line(drivers: scenario_model.Drivers, base_drivers: scenario_model.Drivers,
+                        base: scenario_model.Base, months: int) -> str:
+    """'**Fast growth**, 12 months from Nov 2026 · 1 driver changed from the base: ...' (Markdown)."""
+    changes = changed_drivers(drivers, base_drivers)
+    name = st.session_state.get(SC_LOADED)
+    if name and scenario_model.with_overrides(base_drivers, st.session_state[SC_OPENED]) != drivers:
+        name += " (edited since opened, not saved)"
+    what = (f"{len(changes)} driver{'s' if len(changes) > 1 else ''} changed from the base: {' · '.join(changes)}"
+            if changes else "every driver as in the plan")
+    name = name or ("Unsaved scenario" if changes else "Base scenario")
+    return f"**{name}**, {months} months from {base.start:%b %Y} · {what}"
+
+
+# ---- drill-down loaders
+# The Reliability, Support, Cost & improvement and Monitoring pages load through these. Cached
+# loaders take plain values only (warehouse path, plan, Period, Filters, dates) and call
+# analytics.drilldown, which applies the plan's KPI functions to slices; no formula lives here.
+# The render helpers after them draw the grids, charts and tables those pages share.
+import inspect as _dd_inspect  # imported here: this section is appended to ui.py
+
+from analytics import coherence as _dd_coherence
+from analytics import drilldown as _dd_drill
+from analytics import reliability as _dd_reliability
+from analytics.measure import in_days as _dd_in_days
+from analytics.scorecard import evaluate as _dd_evaluate
+
+SEVERITY_COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#f2c94c", "low": "#8fa6b8"}
+CHANNEL_COLOURS = {"live_chat": "#2f6f8f", "email": "#7b9e3e", "phone": "#c77c3b"}
+BUDGET_COLOURS = {"actual": "#2f6f8f", "budget, plan / 12 a month": "#c9d3da"}
+LEVEL_COLOURS = {"critical": "#b3261e", "alert": "#e8710a", "warning": "#f2c94c", "info": "#8fa6b8"}
+TIER_COLOURS = {"tier 1 only": "#9cc3d5", "reached tier 2": "#2f6f8f", "reached tier 3": "#16384a"}
+# Light tints of STATUS_COLOURS so that dark cell text stays readable on a status grid.
+STATUS_TINTS = {"met": "#bfe5cc", "improving": "#ffe0a8", "off track": "#f7b9b5", "no data": "#e6e9ec"}
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def _dd_whole_months(period: Period) -> Period:
+    """The calendar months a period touches, whole (the error budget is monthly)."""
+    return Period(month_start(period.start), add_months(period.end - timedelta(days=1), 1))
+
+
+def _dd_filtered_inputs(db_file: str, the_plan: Plan, span: Period, f: Filters):
+    return _dd_drill.load_inputs(_connection(db_file), the_plan, span, f.services, f.severities, f.channels)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Computing the KPIs for the filters ...")
+def _dd_drill_scorecard(db_file: str, the_plan: Plan, period: Period, f: Filters) -> list[KpiResult]:
+    return _dd_evaluate(_dd_filtered_inputs(db_file, the_plan, period, f), the_plan, period)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Computing monthly trends for the filters ...")
+def _dd_drill_trend(db_file: str, the_plan: Plan, end: date, months: int, f: Filters) -> pd.DataFrame:
+    span = Period(add_months(end, -months), add_months(end, 0))  # the months of scorecard.trend
+    return _dd_drill.monthly_results(_dd_filtered_inputs(db_file, the_plan, span, f), the_plan, span.months())
+
+
+def load_drill_scorecard(period: Period, f: Filters) -> list[KpiResult]:
+    """Every KPI of the plan over `period` with the sidebar filters applied; with no filter these
+    are the Overview's numbers (and its cache)."""
+    return load_scorecard(period) if f == Filters() else _dd_drill_scorecard(db(), plan(), period, f)
+
+
+def load_drill_trend(end: date, f: Filters) -> pd.DataFrame:
+    """load_trend with the sidebar filters applied: kpi, month, value, n, status."""
+    the_plan = plan()
+    if f == Filters():
+        return load_trend(end)
+    return _dd_drill_trend(db(), the_plan, end, the_plan.settings.trend_months, f)
+
+
+def pick(results: Sequence[KpiResult], *keys: str) -> list[KpiResult]:
+    """The results of the named KPIs, in the order asked."""
+    by_key = {r.kpi: r for r in results}
+    return [by_key[k] for k in keys]
+
+
+@dataclass(frozen=True)
+class ReliabilityView:
+    """Frames of the Reliability page; `spans` rows are the period's months, then the period."""
+
+    by_span: pd.DataFrame      # drilldown.reliability_by_span
+    by_service: pd.DataFrame   # drilldown.uptime_by_service
+    by_severity: pd.DataFrame  # drilldown.incidents_by_severity (months only)
+    sla: pd.DataFrame          # drilldown.severity_sla_by_span
+    budget: pd.DataFrame       # drilldown.error_budget_by_month (months only)
+    worst: pd.DataFrame        # reliability.worst_incidents of the period
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Drilling into incidents ...")
+def _dd_reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filters, as_of: date) -> ReliabilityView:
+    i = _dd_filtered_inputs(db_file, the_plan, _dd_whole_months(period), f)
+    months = period.months()
+    spans = [*months, period] if len(months) > 1 else months
+    services = list(f.services) or list(_query(db_file, "services")["service_id"])
+    start, end = (warehouse.local_midnight(d, the_plan.timezone) for d in (period.start, period.end))
+    return ReliabilityView(
+        _dd_drill.reliability_by_span(i.incidents, i.windows, the_plan, spans),
+        _dd_drill.uptime_by_service(i.incidents, i.windows, the_plan, spans, services),
+        _dd_drill.incidents_by_severity(i.incidents, the_plan, months, f.severities),
+        _dd_drill.severity_sla_by_span(i.incidents, the_plan, spans, f.severities),
+        _dd_drill.error_budget_by_month(i.incidents, i.windows, the_plan, months, as_of),
+        _dd_reliability.worst_incidents(i.incidents, start, end, limit=15))
+
+
+def load_reliability_view(period: Period, f: Filters) -> ReliabilityView:
+    """Uptime by month and service, recovery times, SLA grid, error budget and worst incidents."""
+    the_plan = plan()
+    return _dd_reliability_view(db(), the_plan, period, f, plan_today(the_plan))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Tracing the error budget day by day ...")
+def _dd_budget_burn(db_file: str, the_plan: Plan, month: Period, f: Filters, as_of: date) -> pd.DataFrame:
+    i = _dd_filtered_inputs(db_file, the_plan, Period.month(month.start), f)
+    return _dd_drill.budget_burn(i.incidents, i.windows, the_plan, month, as_of)
+
+
+def load_budget_burn(first_day: date, f: Filters) -> pd.DataFrame:
+    """Cumulative unplanned downtime per passed day of the month starting `first_day`, against
+    its allowance."""
+    the_plan = plan()
+    return _dd_budget_burn(db(), the_plan, Period.month(first_day), f, plan_today(the_plan))
+
+
+def load_incident(incident_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One incident's record (one row), its timeline against the plan, and the changes to its
+    service in the 24 hours before it started."""
+    record = query("incident_detail", incident_id=incident_id)
+    if record.empty:
+        return record, pd.DataFrame(), pd.DataFrame()
+    timeline = _dd_drill.incident_timeline(record.iloc[0], plan())
+    return record, timeline, query("changes_before_incident", incident_id=incident_id, lookback_hours=24)
+
+
+@dataclass(frozen=True)
+class SupportView:
+    """Frames of the Support page, for the chosen channels."""
+
+    csat: pd.DataFrame         # drilldown.csat_by_span: months, then the period
+    channel_sla: pd.DataFrame  # drilldown.channel_sla_by_span: months, then the period
+    times: pd.DataFrame        # drilldown.channel_times
+    tiers: pd.DataFrame        # drilldown.tiers_by_month
+    volume: pd.DataFrame       # drilldown.volume_by_month
+    hours: pd.DataFrame        # drilldown.hour_of_week
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Drilling into tickets ...")
+def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tuple[str, ...]) -> SupportView:
+    con, tz = _connection(db_file), the_plan.timezone
+    start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
+    months = period.months()
+    spans = [*months, period] if len(months) > 1 else months
+    survey = (_dd_drill.sum_channels(warehouse.query(con, "survey_daily_by_channel", tz=tz), channels) if channels
+              else warehouse.query(con, "survey_daily", tz=tz))
+    sla_daily = warehouse.query(con, "channel_sla_daily", tz=tz, **_dd_drill.channel_sla_params(the_plan))
+    times = warehouse.query(con, "ticket_times_monthly", tz=tz, start=start, end=end)
+    return SupportView(
+        _dd_drill.csat_by_span(survey, spans),
+        _dd_drill.channel_sla_by_span(sla_daily, spans, channels),
+        _dd_drill.channel_times(warehouse.query(con, "channel_times_monthly", tz=tz, start=start, end=end), the_plan,
+                             channels),
+        _dd_drill.tiers_by_month(times, channels),
+        _dd_drill.volume_by_month(times, channels),
+        _dd_drill.hour_of_week(warehouse.query(con, "ticket_hour_of_week", tz=tz, start=start, end=end), period,
+                            channels))
+
+
+def load_support_view(period: Period, f: Filters) -> SupportView:
+    """CSAT with its interval, channel SLA grid, ticket times, tiers and volume shape."""
+    return _dd_support_view(db(), plan(), period, f.channels)
+
+
+@dataclass(frozen=True)
+class CostView:
+    by_line: pd.DataFrame  # drilldown.budget_by_line: month x line
+    summary: pd.DataFrame  # drilldown.budget_summary: per line over the period
+    monthly: pd.DataFrame  # cost_monthly.sql rows of the period: infra, support, revenue, active users
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Adding up the budget lines ...")
+def _dd_cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
+    con, s = _connection(db_file), the_plan.settings
+    months = _dd_whole_months(period)
+    lines = warehouse.query(con, "costs_by_line_monthly", start_month=months.start, end_month=months.end)
+    by_line = _dd_drill.budget_by_line(lines, the_plan, period.months())
+    monthly = warehouse.query(con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
+                              support_lines=list(s.support_cost_categories))
+    in_period = _dd_in_days(monthly, months.start, months.end, "month").reset_index(drop=True)
+    return CostView(by_line, _dd_drill.budget_summary(by_line), in_period)
+
+
+def load_cost_view(period: Period) -> CostView:
+    """Budget lines against the plan per month and in total, and the monthly cost drivers."""
+    return _dd_cost_view(db(), plan(), period)
+
+
+@dataclass(frozen=True)
+class MonitoringView:
+    hours: pd.DataFrame   # drilldown.threshold_hours: service x month x metric
+    alerts: pd.DataFrame  # drilldown.alerts_in_period
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Counting hours beyond the thresholds ...")
+def _dd_monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tuple[str, ...]) -> MonitoringView:
+    from analytics.monitoring import threshold_params
+
+    con, tz = _connection(db_file), the_plan.timezone
+    start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
+    hours = warehouse.query(con, "threshold_hours_monthly", start=start, end=end, tz=tz, **threshold_params(the_plan))
+    first_day, end_day = _dd_drill.alert_days(the_plan, period)
+    daily = warehouse.query(con, "business_daily", start_day=first_day, end_day=end_day)
+    alerts = _dd_drill.alerts_in_period(daily, warehouse.query(con, "survey_daily", tz=tz), the_plan, period)
+    return MonitoringView(_dd_drill.threshold_hours(hours, the_plan, services), alerts)
+
+
+def load_monitoring_view(period: Period, f: Filters) -> MonitoringView:
+    """Hours beyond each plan threshold per service and month, and the business alerts."""
+    return _dd_monitoring_view(db(), plan(), period, f.services)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _dd_coherence_checks(db_file: str, the_plan: Plan, measured: tuple[tuple[str, float | None], ...], end: date,
+                      part: str) -> pd.DataFrame:
+    s = the_plan.settings
+    monthly = warehouse.query(_connection(db_file), "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
+                              support_lines=list(s.support_cost_categories))
+    users = _dd_drill.latest_active_users(monthly, end)
+    checks = {"all": lambda: _dd_coherence.coherence(the_plan, dict(measured), users),
+              "reliability": lambda: _dd_coherence.reliability_checks(the_plan, dict(measured)),
+              "cost": lambda: _dd_coherence.budget_checks(the_plan) + _dd_coherence.users_checks(the_plan, users)}[part]()
+    return _dd_drill.checks_frame(checks)
+
+
+def load_coherence(period: Period, results: Sequence[KpiResult], part: str = "all") -> pd.DataFrame:
+    """Plan coherence checks (analytics.coherence) with the period's measured KPIs and the latest
+    monthly active users: check, plan says, data says, gap, why. part: all, reliability or cost."""
+    measured = tuple(sorted(_dd_drill.measured_kpis(results).items()))
+    return _dd_coherence_checks(db(), plan(), measured, period.end, part)
+
+
+# ----------------------------------------------------------------------------- drill-down rendering
+
+def _dd_md_escape(text: str) -> str:
+    """Text shown as Markdown verbatim: no emphasis from snake_case, no :colour[...] directives."""
+    return "".join(f"\\{c}" if c in "\\`*_[]<>#|~$" else c for c in text)
+
+
+def drill_header(title: str, period: Period, f: Filters, scope_note: str) -> None:
+    """Title, then the period and the filters in force, then what the filters cover on this page."""
+    st.title(title)
+    st.markdown(f"**{period.label()}** · Filters: {_dd_md_escape(f.label())}")
+    st.caption(scope_note)
+
+
+def definitions_popover(*objects, label: str = "Definition", key: str | None = None) -> None:
+    """The docstrings of the analytics functions behind a view, one click away."""
+    with st.popover(label, type="tertiary", icon=":material/info:", key=key):
+        for obj in objects:
+            st.markdown(f"**{_dd_md_escape(obj.__name__)}**")
+            st.markdown(_dd_md_escape(_dd_inspect.getdoc(obj) or "No definition recorded."))
+
+
+def show_chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=CHART_CONFIG)
+
+
+HIDDEN_COLUMNS = ("is_month",)  # bookkeeping of the drill-down frames, not for readers
+
+
+def local_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame as people read it: aware timestamps in the plan's time zone (the CSV keeps the
+    +07:00 offset), month and day columns as dates, bookkeeping columns dropped."""
+    out, tz = frame.drop(columns=[c for c in HIDDEN_COLUMNS if c in frame.columns]), plan().timezone
+    for col in out.columns:
+        values = out[col]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            out[col] = values.dt.tz_convert(tz)
+        elif pd.api.types.is_datetime64_dtype(values) and (values.dropna() == values.dropna().dt.normalize()).all():
+            out[col] = values.dt.date  # a SQL date comes back as midnight; show it as the date it is
+    return out
+
+
+def _dd_column_labels(frame: pd.DataFrame, given: dict | None) -> dict:
+    """Readable headers ('down minutes') and two decimals for measured numbers, unless given."""
+    config = {}
+    for col in frame.columns:
+        label = str(col).replace("_", " ")
+        config[col] = (st.column_config.NumberColumn(label, format="%.2f") if pd.api.types.is_float_dtype(frame[col])
+                       else st.column_config.Column(label))
+    return {**config, **(given or {})}
+
+
+def data_table(frame: pd.DataFrame, file_name: str, *, key: str | None = None, column_config: dict | None = None,
+               **kwargs):
+    """A table with its CSV download (spreadsheet-safe; numbers stay numbers). Extra keyword
+    arguments go to st.dataframe (e.g. on_select); its return value is passed back."""
+    shown = local_times(frame)
+    event = st.dataframe(shown, hide_index=True, key=key, column_config=_dd_column_labels(shown, column_config), **kwargs)
+    download_csv(shown, file_name)
+    return event
+
+
+def _dd_layout(fig: go.Figure, title: str, height: int, top: int = 50) -> go.Figure:
+    """Title on the left, legend on its own line above the plot (never over the title)."""
+    if len(fig.data) > 1:
+        top += 25
+    fig.update_layout(title={"text": title, "y": 1.0, "yanchor": "top", "yref": "container", "pad": {"t": 12}},
+                      height=height, margin={"l": 10, "r": 10, "t": top, "b": 10},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+                      hoverlabel={"namelength": -1})
+    return fig
+
+
+def _dd_level_line(fig: go.Figure, level: float | None, label: str, kind: str) -> None:
+    """A horizontal plan line (target or baseline), labelled with its value."""
+    if level is None:
+        return
+    fig.add_hline(y=level, line={"color": LINE_COLOURS[kind], "dash": "dash" if kind == "target" else "dot",
+                                 "width": 1.5},
+                  annotation_text=label, annotation_position="top left", annotation_font_color=LINE_COLOURS[kind],
+                  annotation_bgcolor="rgba(255, 255, 255, 0.75)")
+
+
+def lines_chart(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, title: str, y_title: str,
+                target: float | None = None, target_label: str = "", baseline: float | None = None,
+                baseline_label: str = "", band: tuple[str, str] | None = None, unit: str = "",
+                height: int = 300) -> go.Figure:
+    """One line per column of `series` (column -> legend name) against `x`, with the plan's target
+    and baseline drawn; `band` (low, high columns) adds error bars to the first series."""
+    fig = go.Figure()
+    for n, (col, name) in enumerate(series.items()):
+        error = None
+        if band and n == 0:
+            lo, hi = frame[band[0]].astype(float), frame[band[1]].astype(float)
+            value = frame[col].astype(float)
+            error = {"type": "data", "symmetric": False, "array": (hi - value).tolist(),
+                     "arrayminus": (value - lo).tolist(), "thickness": 1.2, "width": 4}
+        fig.add_trace(go.Scatter(x=frame[x], y=frame[col], name=name, mode="lines+markers", error_y=error,
+                                 customdata=[fmt(v, unit) for v in frame[col]],
+                                 hovertemplate=f"{name}: %{{customdata}}<extra></extra>"))
+    _dd_level_line(fig, target, target_label, "target")
+    _dd_level_line(fig, baseline, baseline_label, "baseline")
+    fig.update_yaxes(title_text=y_title, rangemode="tozero" if target is None else "normal")
+    return _dd_layout(fig, title, height)
+
+
+def bars_chart(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str, colour: str | None = None,
+               colours: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None,
+               barmode: str = "stack", horizontal: bool = False,
+               label_format: str | None = None, text: str | None = None, target: float | None = None,
+               target_label: str = "", height: int = 320) -> go.Figure:
+    """Bars of `y` per `x`, one trace per value of `colour` (stacked or grouped); a target line
+    when the plan sets one. Each bar is labelled with `label_format` (e.g. "%{y:.0f} min") or the
+    strings of column `text`."""
+    groups = [(None, frame)] if colour is None else list(frame.groupby(colour, sort=False))
+    fig = go.Figure()
+    for name, rows in groups:
+        xs, ys = (rows[y], rows[x]) if horizontal else (rows[x], rows[y])
+        fig.add_trace(go.Bar(x=xs, y=ys, name=(names or {}).get(name, str(name or y_title)),
+                             orientation="h" if horizontal else "v", marker_color=(colours or {}).get(name),
+                             textposition="auto", textangle=0,
+                             text=None if text is None else rows[text],
+                             texttemplate=label_format or ("%{text}" if text else None)))
+    if target is not None:
+        _dd_level_line(fig, target, target_label, "target")
+    fig.update_layout(barmode=barmode, showlegend=colour is not None)
+    (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=y_title)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    return _dd_layout(fig, title, height)
+
+
+STATUS_CODES = {"no data": 0, "off track": 1, "improving": 2, "met": 3}
+
+
+def grid_chart(frame: pd.DataFrame, x: str, y: str, *, text: str, title: str, x_title: str, y_title: str,
+               z: str | None = None, status: str | None = None, z_title: str = "", zmin: float | None = None,
+               zmax: float | None = None, colorscale: str = "RdYlGn", y_labels: Mapping[str, str] | None = None,
+               show_text: bool = True, robust: bool = False, height: int | None = None) -> go.Figure:
+    """A heatmap of rows `y` by columns `x` (orders as they first appear), each cell showing `text`.
+
+    Cells are coloured by the plan's status rule (`status`: met, improving, off track) or on a
+    continuous scale (`z`, e.g. compliance in percent); a missing value is grey. `robust` tops the
+    scale at the 90th percentile of the non-zero values, so one huge cell does not wash out the rest."""
+    xs, ys = list(dict.fromkeys(frame[x])), list(dict.fromkeys(frame[y]))
+    table = frame.set_index([y, x])
+    codes = {"z": lambda v: v, "status": lambda v: STATUS_CODES.get(v, 0)}["status" if status else "z"]
+    zs = [[_dd_cell(table, (r, c), status or z, codes) for c in xs] for r in ys]
+    texts = [[_dd_cell(table, (r, c), text, str, "") for c in xs] for r in ys]
+    labels = [(y_labels or {}).get(r, str(r)) for r in ys]
+    if robust and z:
+        positive = frame.loc[frame[z] > 0, z]
+        zmax = float(positive.quantile(0.9)) if len(positive) else zmax
+    if status:
+        steps = list(STATUS_TINTS.values())[::-1]  # no data, off track, improving, met
+        scale = [[k / 4 + e, steps[k]] for k in range(4) for e in (0, 0.25)]
+        heat = go.Heatmap(z=zs, x=xs, y=labels, text=texts, texttemplate="%{text}" if show_text else "", zmin=-0.5, zmax=3.5,
+                          colorscale=[[min(p, 1.0), c] for p, c in scale], showscale=False, xgap=2, ygap=2,
+                          hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>")
+    else:
+        heat = go.Heatmap(z=zs, x=xs, y=labels, text=texts, texttemplate="%{text}" if show_text else "", zmin=zmin, zmax=zmax,
+                          colorscale=colorscale, xgap=2, ygap=2, colorbar={"title": {"text": z_title}},
+                          hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>")
+    fig = go.Figure(heat)
+    fig.update_xaxes(title_text=x_title, side="top", type="category")
+    fig.update_yaxes(title_text=y_title, autorange="reversed", type="category")
+    return _dd_layout(fig, title, height or 100 + 38 * len(ys), top=90 if x_title else 70)
+
+
+def _dd_cell(table: pd.DataFrame, at: tuple, col: str, convert, missing=None):
+    if at not in table.index:
+        return missing
+    value = table.loc[at, col]
+    return missing if value is None or (isinstance(value, float) and math.isnan(value)) else convert(value)
+
+
+def month_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of single months (a drill-down frame may end with the whole period's row)."""
+    return frame[frame["is_month"]].reset_index(drop=True)
+
+
+def total_row(frame: pd.DataFrame) -> pd.Series:
+    """The whole period's row: the total when there is one, else the only month."""
+    return frame.iloc[-1]
+
+
+def pct_cells(frame: pd.DataFrame, pct: str, n: str, unit: str = "%") -> list[str]:
+    """Grid cell text: the share and the count it rests on, e.g. '93.3 %<br>n = 15'."""
+    return [f"{fmt(v, unit)}<br>n = {int(k):,}" if k else "none" for v, k in zip(frame[pct], frame[n])]
+
+
+def status_legend() -> None:
+    """What the status colours of a grid mean (the plan's own rule)."""
+    st.caption("Cell colours follow the plan's status rule: :green-badge[met] on the right side of the target · "
+               ":orange-badge[improving] between baseline and target · :red-badge[off track] at or beyond the "
+               "baseline · :gray-badge[no data]")
+
+
+def incident_chart(timeline: pd.DataFrame, title: str) -> go.Figure:
+    """An incident's steps on a local time axis, with the plan's deadlines as hollow diamonds."""
+    tz = plan().timezone
+    done = timeline[timeline["at"].notna()]
+    due = timeline[timeline["due_at"].notna()]
+    fig = go.Figure([
+        go.Scatter(x=pd.to_datetime(done["at"], utc=True).dt.tz_convert(tz), y=done["step"], mode="markers+text",
+                   text=done["outcome"], textposition="middle right", name="happened",
+                   marker={"size": 12, "color": LINE_COLOURS["value"]}),
+        go.Scatter(x=pd.to_datetime(due["due_at"], utc=True).dt.tz_convert(tz), y=due["step"], mode="markers",
+                   name="plan deadline", marker={"size": 12, "symbol": "diamond-open", "color": "#b3261e"},
+                   text=due["target"], hovertemplate="deadline %{x}: %{text}<extra></extra>")])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(timeline["step"])[::-1], title_text="")
+    fig.update_xaxes(title_text=f"local time ({tz})")
+    return _dd_layout(fig, title, 300)
+
+
+def remaining_words(month: pd.Series) -> tuple[str, str]:
+    """The third error-budget card: what is left, or by how much the month overspent."""
+    left = month["remaining_minutes"]
+    return ("Remaining", fmt(left, "min")) if left >= 0 else ("Overspent by", fmt(-left, "min"))
+
+
+def exhaustion_words(month: pd.Series) -> tuple[str, str]:
+    """The last error-budget card: the day it ran out, or how long it lasts at the burn so far."""
+    if pd.notna(month["exhausted_on"]):
+        return "Exhausted on", f"{pd.Timestamp(month['exhausted_on']):%d %b %Y}"
+    if not month["is_open"]:
+        return "Exhausted on", "not exhausted"
+    days = month["days_to_exhaustion"]
+    return "Days to exhaustion", "no burn yet" if pd.isna(days) else f"{days:,.1f} days at the current burn"
+
+
+def incident_details(incident_id: str) -> None:
+    """One incident: its record, its timeline against the plan's targets, and recent changes."""
+    record, timeline, changes = load_incident(incident_id)
+    if record.empty:
+        st.warning(f"Incident {incident_id} is no longer in the warehouse.")
+        return
+    r = local_times(record).iloc[0]
+    with st.container(border=True):
+        st.markdown(f"#### {_dd_md_escape(r['incident_id'])} · {_dd_md_escape(r['service_name'])} · "
+                    f"{_dd_md_escape(r['severity'])} · {_dd_md_escape(r['impact'])}")
+        st.markdown(_dd_md_escape("No summary recorded." if pd.isna(r["summary"]) else str(r["summary"])))
+        show_chart(incident_chart(timeline, f"Timeline of {incident_id} against the {r['severity']} targets"),
+                   "incident_timeline")
+        data_table(timeline, f"opsplan-incident-{incident_id}-timeline.csv", column_config={
+            "minutes_after_detection": st.column_config.NumberColumn("minutes after detection", format="%.0f")})
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Full record**")
+            fields = pd.DataFrame({"field": r.index, "value": [str(v) for v in r.to_numpy()]})
+            st.dataframe(fields, hide_index=True, height=36 * (len(fields) + 1))
+            download_csv(local_times(record), f"opsplan-incident-{incident_id}.csv", label="Download record")
+        with right:
+            _dd_changes_before(changes, incident_id)
+
+
+def _dd_changes_before(changes: pd.DataFrame, incident_id: str) -> None:
+    st.markdown("**Changes to this service in the 24 hours before it started**")
+    if changes.empty:
+        st.caption("None: no change was deployed to this service in the 24 hours before the incident started.")
+    else:
+        data_table(changes, f"opsplan-incident-{incident_id}-changes.csv")
+
+
+def coherence_table(period: Period, results: Sequence[KpiResult], part: str = "all") -> None:
+    """The plan-coherence checks as plan says / data says / gap / why, with a CSV download."""
+    frame = load_coherence(period, results, part)
+    st.caption("What the plan's own numbers imply, beside what the data of the period says. A gap here is not a "
+               "data error: it shows where the plan's targets, baselines or budget do not fit together.")
+    st.table(frame.set_index("check"))
+    download_csv(frame, f"opsplan-coherence-{part}-{period.start}-{period.end}.csv")
+
+
+def variance_cells(by_line: pd.DataFrame) -> list[str]:
+    """Budget grid cell text: the month's spend and how far it is over or under plan / 12."""
+    out = []
+    for actual, pct in zip(by_line["actual_usd"], by_line["variance_pct"]):
+        if pd.isna(actual):
+            out.append("no data")
+        else:
+            side = "over" if pct > 0 else "under"
+            out.append(f"{fmt(actual, 'USD')}<br>{fmt(abs(pct), '%')} {side}")
+    return out
+
+
+def events_chart(frame: pd.DataFrame, x: str, y: str, *, colour: str, colours: Mapping[str, str], title: str,
+                 x_title: str, value: str, threshold: str, height: int = 320) -> go.Figure:
+    """One marker per event (e.g. an alert on a day), rows by `y`, coloured by `colour`; the hover
+    gives the value and the threshold it broke."""
+    fig = go.Figure()
+    for name, rows in frame.groupby(colour, sort=False):
+        fig.add_trace(go.Scatter(x=rows[x], y=rows[y], mode="markers", name=str(name),
+                                 customdata=rows[[value, threshold]].to_numpy(),
+                                 marker={"size": 11, "color": colours.get(name), "symbol": "square"},
+                                 hovertemplate="%{x|%d %b %Y}: %{y}<br>value %{customdata[0]:,.1f} "
+                                               "(threshold %{customdata[1]})<extra></extra>"))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(type="category", title_text="")
+    return _dd_layout(fig, title, height)
+
+
+def suppression_text(alerting: Mapping, suppressed_hours: int) -> str:
+    """The plan's alert suppression rules in words, with the hours they took out of the counts."""
+    during = ("alerts during scheduled maintenance windows are suppressed" if alerting["suppress_during_maintenance"]
+              else "alerts during maintenance windows are not suppressed")
+    return (f"**Alert suppression applies**, as the plan sets it: repeats of an alert within "
+            f"{alerting['duplicate_suppression_minutes']:g} minutes are suppressed, and {during}. Samples here are "
+            f"hourly, so they cannot repeat within {alerting['duplicate_suppression_minutes']:g} minutes; "
+            f"{suppressed_hours:,} service-hours beyond a threshold fell inside a maintenance window and are "
+            "counted as suppressed, not as hours beyond.")

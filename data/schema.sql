@@ -201,3 +201,55 @@ create table if not exists dr_tests (
     data_loss_minutes double not null,
     is_passed boolean not null
 );
+
+-- Import bookkeeping
+
+-- One row per import attempt that was not a dry run (imported, rejected or told to retry).
+create table if not exists import_log (
+    import_id varchar primary key,             -- uuid
+    file_name varchar not null,                -- sanitised display name; never used as a path
+    upload_name varchar,                       -- the original bytes kept as <db>.uploads/<upload_name>; null: not kept
+    content_sha256 varchar not null,
+    table_name varchar not null,
+    mode varchar not null,                     -- append, upsert, replace
+    user_name varchar not null,
+    imported_at timestamptz not null,
+    rows_read integer not null,
+    rows_inserted integer not null,
+    rows_updated integer not null,
+    rows_skipped integer not null,             -- identical (or older) rows already in the warehouse
+    rows_deleted integer not null,             -- replace mode: rows not in the file
+    rows_rejected integer not null,
+    outcome varchar not null check (outcome in ('imported', 'rejected', 'retry', 'failed')),
+    options_json varchar not null              -- the reading options, so a result can be reproduced
+);
+
+-- One row per problem reported by an import attempt (errors, warnings and notes).
+create table if not exists import_problems (
+    import_id varchar not null,
+    problem_no integer not null,
+    level varchar not null check (level in ('error', 'warning', 'info')),
+    sheet varchar,
+    line integer,                              -- file line (CSV), sheet row (Excel) or row number (Parquet)
+    column_name varchar,
+    cell varchar,                              -- Excel cell, e.g. C5
+    value varchar,
+    rule varchar not null,
+    fix varchar,
+    primary key (import_id, problem_no)
+);
+
+-- Saved scenarios
+
+-- A scenario is saved as its drivers (models.scenario.Drivers as JSON) and horizon; the base it starts
+-- from (users, fleet) is measured again when it is opened.
+-- One row per saved scenario: its name, drivers, horizon, who saved it and when.
+create table if not exists saved_scenarios (
+    scenario_id varchar primary key,           -- uuid
+    name varchar not null unique,
+    author varchar not null,
+    saved_at timestamptz not null,
+    drivers_json varchar not null,             -- {"driver name": value, ...}
+    months integer not null check (months between 1 and 120),
+    note varchar not null default ''
+);

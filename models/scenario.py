@@ -149,9 +149,8 @@ def support_fte_needed(tickets: float, d: Drivers, base: Base, plan: Plan) -> fl
     least one agent in every hour of 24/7 cover, grossed up for shrinkage."""
     per_week = tickets / WEEKS_PER_MONTH
     aht = {"live_chat": d.aht_live_chat_min * 60, "email": d.aht_email_min * 60, "phone": d.aht_phone_min * 60}
-    agent_hours = 0.0
-    for hour in range(168):
-        phone_open = 8 <= hour % 24 < 20
+
+    def agents_in_hour(phone_open: bool) -> int:
         agents = 0
         for share, channel in zip(base.channel_share, CHANNELS):
             open_hours = 84 if channel == "phone" else 168
@@ -160,7 +159,12 @@ def support_fte_needed(tickets: float, d: Drivers, base: Base, plan: Plan) -> fl
             traffic = round(per_week * share / open_hours * aht[channel] / 3600.0, 3)
             agents += _agents(traffic, aht[channel], plan.channel(channel).first_response_seconds,
                               d.service_level_goal_pct / 100, d.max_occupancy_pct / 100)
-        agent_hours += max(agents, 1)
+        return max(agents, 1)
+
+    # Arrivals are spread evenly over a channel's open hours, so every hour of the same kind (phone
+    # open or closed) needs the same agents: two Erlang look-ups instead of 168 (Monte Carlo speed).
+    by_kind = {is_open: agents_in_hour(is_open) for is_open in (True, False)}
+    agent_hours = float(sum(by_kind[8 <= hour % 24 < 20] for hour in range(168)))
     return agent_hours / (HOURS_PER_FTE_WEEK * (1 - d.shrinkage_pct / 100))
 
 

@@ -16,3 +16,6 @@ with trends_tab:
     ui.trend_charts(results, trend)
 with table_tab:
     ui.scorecard_table(results, period)
+
+with st.expander("Plan coherence: do the plan's numbers fit together?", icon=":material/rule:"):
+    ui.coherence_table(period, results)

@@ -228,3 +228,170 @@ def test_deep_link_on_a_fresh_server_runs_the_app(demo_file: Path, browser, tmp_
             assert f"{start:%d %b %Y} to 31 Mar {start.year}" in period_text(tab)
     finally:
         context.close()
+
+
+# ---- budget and scenarios pages
+
+def metric_value(page, label: str) -> str:
+    """The value of the st.metric whose label starts with `label`."""
+    tile = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_budget_page_projection_and_run_rate(server: str, page):
+    """Budget: the plan year and $670,000 stated, a warning naming each line heading over budget with its
+    month, the projection chart; a shorter run-rate window changes the projected year end."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "budget-run-rate"):
+        page.goto(f"{server}/budget")
+        check_page(page, "Budget")
+        assert page.get_by_role("heading", name="Budget: where will the plan year end?").is_visible()
+        assert page.get_by_text(re.compile(r"Plan year \d{2} \w{3} \d{4} to \d{2} \w{3} \d{4}")).first.is_visible()
+        assert metric_value(page, "Annual budget") == "$670,000.00"
+        before = metric_value(page, "Projected year end")
+        page.get_by_role("radio", name="1 month", exact=True).click()  # a segmented control's option
+        expect(page.locator('[data-testid="stMetric"]', has_text="Projected year end")
+               .locator('[data-testid="stMetricValue"]')).not_to_have_text(before, timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, "budget-run-rate-1-month")
+
+
+def test_scenarios_page_driver_and_save(server: str, page):
+    """Scenarios: doubling user growth changes the 12-month total; saving the scenario under a name lists
+    it among the saved scenarios, with no exception."""
+    from playwright.sync_api import expect
+
+    name = f"Browser check {time.strftime('%H%M%S')}"
+    with shot_on_failure(page, "scenarios-driver-save"):
+        page.goto(f"{server}/scenarios")
+        check_page(page, "Scenarios")
+        total = page.locator('[data-testid="stMetric"]', has_text="Total cost, 12 months") \
+            .locator('[data-testid="stMetricValue"]')
+        before = total.inner_text().strip()
+        growth = page.get_by_label("User growth (% per quarter)", exact=True)
+        growth.fill("100")
+        growth.press("Enter")
+        expect(total).not_to_have_text(before, timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.get_by_text("1 driver changed from the base").first.is_visible()
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Name", exact=True).press("Tab")
+        settle(page)
+        page.get_by_role("button", name="Save to the warehouse").click()
+        expect(page.get_by_text(f"Saved '{name}'")).to_be_visible(timeout=TIMEOUT_MS)
+        settle(page)
+        expect(page.get_by_role("combobox", name="Saved scenario")).to_have_value(re.compile(re.escape(name)),
+                                                                                 timeout=TIMEOUT_MS)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, "scenarios-saved")
+
+
+# ---- drill-down pages: one real interaction each (reliability, support, cost, monitoring)
+
+def _subtitle(page):
+    """The line under a drill-down page's title: the period and the filters in force."""
+    return page.locator("p", has_text="Filters:").first
+
+
+def _metric_value(page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True)).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def _choose_filter(page, index: int, option: str) -> None:
+    """Open the sidebar's Filters expander and pick `option` in its `index`-th multiselect
+    (0 services, 1 severity, 2 channel)."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    box = sidebar.locator('[data-testid="stMultiSelect"]').nth(index)
+    if not box.is_visible():
+        sidebar.locator('[data-testid="stExpander"] summary', has_text="Filters").click()
+        box.wait_for(state="visible")
+        page.wait_for_timeout(600)  # a click while the expander still slides open can miss the list
+    box.locator("input").click()  # typing narrows the list to the option, however far down it is
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    page.locator("h1").first.click()  # close the list by clicking away; the choice is sent on close
+
+
+def _open(page, server: str, path: str, name: str) -> None:
+    page.goto(f"{server}/{path}")
+    check_page(page, name)
+
+
+def test_reliability_service_filter_changes_uptime(server: str, page):
+    """Choosing one service in the sidebar names it under the title and changes the uptime tile."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "reliability-filter"):
+        _open(page, server, "reliability", "Reliability")
+        before = _metric_value(page, "Uptime")
+        _choose_filter(page, 0, "Public API")
+        expect(_subtitle(page)).to_contain_text("services: api", timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert _metric_value(page, "Uptime") != before
+        screenshot(page, "reliability-api")
+
+
+def test_reliability_row_opens_the_incident(server: str, page):
+    """Clicking the first row of the longest incidents shows that incident's record and timeline."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "reliability-incident"):
+        _open(page, server, "reliability", "Reliability")
+        table = page.locator('[data-testid="stDataFrame"]').filter(has_text="hours to resolve").first
+        table.scroll_into_view_if_needed()
+        box = table.bounding_box()
+        page.mouse.click(box["x"] + 15, box["y"] + 53)  # the row-selection box of the first data row
+        expect(page.get_by_text("Full record")).to_be_visible(timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.locator("h4", has_text="INC-").count() == 1
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_support_channel_filter_changes_satisfaction(server: str, page):
+    """Choosing the phone channel names it under the title and changes the satisfaction tile."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "support-filter"):
+        _open(page, server, "support", "Support")
+        before = _metric_value(page, "First-contact resolution")
+        _choose_filter(page, 2, "Phone")
+        expect(_subtitle(page)).to_contain_text("channel: phone", timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert _metric_value(page, "First-contact resolution") != before
+        screenshot(page, "support-phone")
+
+
+def test_cost_period_changes_the_spend(server: str, page):
+    """Picking 'Last full month' in the sidebar changes the spend of the period."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "cost-period"):
+        _open(page, server, "cost", "Cost & improvement")
+        before = _metric_value(page, "Spent in the period")
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.get_by_role("option", name="Last full month").click()
+        expect(page.locator('[data-testid="stMetric"]').filter(
+            has=page.get_by_text("Spent in the period", exact=True)).locator('[data-testid="stMetricValue"]')
+        ).not_to_have_text(before, timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_monitoring_service_filter_changes_hours(server: str, page):
+    """Choosing one service narrows the hours beyond the thresholds to it."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "monitoring-filter"):
+        _open(page, server, "monitoring", "Monitoring")
+        before = _metric_value(page, "Hours beyond a threshold")
+        _choose_filter(page, 0, "Primary database")
+        expect(_subtitle(page)).to_contain_text("services: db-primary", timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert _metric_value(page, "Hours beyond a threshold") != before
+        screenshot(page, "monitoring-db-primary")

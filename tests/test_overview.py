@@ -63,7 +63,7 @@ def test_overview_shows_every_kpi_with_status(app: AppTest, plan: Plan):
     assert all(any(f"[{s}]" in b for s in STATUSES) for b in shown)
     assert "01 Aug 2026 to 31 Oct 2026" in period_line(app)
     assert all(m.value and m.value != "no data" for m in app.metric)
-    assert len(app.get("download_button")) == 1
+    assert len(app.get("download_button")) == 2  # the scorecard and the plan-coherence table
 
 
 def test_choosing_a_preset_changes_the_period(app: AppTest):

@@ -1,0 +1,397 @@
+"""Readers: upload bytes -> a raw table of cells with their file locations.
+
+The format is decided by the content's signature (magic bytes), never by the name; a name
+that claims another format is an error. CSV is read by a strict reader that keeps *file*
+line numbers (CR, LF, CRLF and quoted newlines all counted), Excel by openpyxl in read-only
+mode with cached formula values, Parquet by pyarrow. Limits (bytes, rows, unzipped bytes)
+are checked before anything big is built. Nothing here touches the warehouse.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from data.validate import ImportOptions, Problem, Rejected, shown
+
+SIGNATURES = ((b"PAR1", "parquet"), (b"PK\x03\x04", "zip"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),
+              (b"%PDF", "pdf"), (b"\x1f\x8b", "gzip"), (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"))
+CLAIMS = {"csv": "csv", "tsv": "csv", "txt": "csv", "xlsx": "xlsx", "xlsm": "xlsx", "xls": "xlsx",
+          "parquet": "parquet", "pq": "parquet"}
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SCAN_ROWS = 30
+# Characters never shown in a file name: controls, bidi overrides, zero-width marks.
+UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+
+
+@dataclass
+class RawTable:
+    """The cells of one file by column position, and where each row came from."""
+    file: str
+    kind: str                             # csv | xlsx | parquet
+    headers: list[str]
+    columns: list[pd.Series]              # one per header, RangeIndex over the data rows
+    lines: np.ndarray                     # per row: file line (CSV), sheet row (Excel), row number (Parquet)
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    letters: list[str] = field(default_factory=list)  # Excel column letters by position
+    header_line: int = 1
+    encoding: str | None = None
+    delimiter: str | None = None
+    source_types: list[str] = field(default_factory=list)  # Parquet: type per column
+    problems: list[Problem] = field(default_factory=list)
+    ragged: list[tuple[int, list[str]]] = field(default_factory=list)  # (line, fields) of rejected rows
+
+    @property
+    def n(self) -> int:
+        return len(self.lines)
+
+
+def display_name(name: str | None) -> str:
+    """A file name safe to show and log: no path, no control or bidi characters, <= 100 chars."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1]
+    base = re.sub(r'[<>:"|?*]', "_", UNSAFE_NAME.sub("", base)).strip(" .")
+    if len(base) > 100:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: 99 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else base[:100]
+    return base or "upload"
+
+
+def sniff(data: bytes, name: str) -> str:
+    """csv, xlsx or parquet from the content; anything else is rejected with what it looks like."""
+    if not data:
+        raise Rejected([Problem("error", "file is empty (0 bytes)", file=name, fix="export again")])
+    kind = next((k for sig, k in SIGNATURES if data.startswith(sig)), None) or _text_kind(data)
+    if kind == "zip":
+        kind = _zip_kind(data)
+    if kind not in ("csv", "xlsx", "parquet"):
+        raise Rejected([Problem("error", f"this looks like {WHAT[kind]}, not a CSV, Excel or Parquet file",
+                                file=name, fix=FIXES.get(kind, "export the data as CSV, .xlsx or Parquet"))])
+    claimed = CLAIMS.get(name.rpartition(".")[2].lower()) if "." in name else None
+    if claimed and claimed != kind:
+        raise Rejected([Problem("error", f"named .{name.rpartition('.')[2]} but the content is {WHAT[kind]}",
+                                file=name, fix="rename it to match its content, or export again")])
+    return kind
+
+
+WHAT = {"csv": "CSV text", "xlsx": "an Excel workbook (.xlsx)", "parquet": "Parquet", "html": "HTML (a web page, "
+        "perhaps an error or login page)", "xml": "XML", "json": "JSON", "pdf": "a PDF", "gzip": "gzip-compressed data",
+        "png": "a PNG image", "jpeg": "a JPEG image", "ole2": "an old Excel .xls workbook (or an encrypted .xlsx)",
+        "zip": "a zip archive", "ods": "an OpenDocument spreadsheet (.ods)", "binary": "binary data"}
+FIXES = {"ole2": "open it in Excel and save as .xlsx", "ods": "save it as .xlsx", "gzip": "decompress it first",
+         "html": "download the export again (this is not the data)"}
+
+
+def _text_kind(data: bytes) -> str:
+    """HTML, XML or JSON under a CSV name; binary data; otherwise CSV."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:200]:
+        return "html"
+    if head.startswith(b"<?xml"):
+        return "xml"
+    if head[:1] in (b"{", b"["):
+        return "json"
+    sample = data[:4096]
+    controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), *range(14, 32)))
+    if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) and controls > len(sample) // 10:
+        return "binary"  # a stray NUL in a field is a CSV problem; a tenth of control bytes is not text
+    return "csv"
+
+
+def _zip_kind(data: bytes) -> str:
+    """An .xlsx is a zip holding xl/workbook.xml; other zips are named for what they are."""
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        return "zip"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return "ods" if "content.xml" in names and "mimetype" in names else "zip"
+
+
+# ---------------------------------------------------------------------------
+# Text and CSV
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The file line holding byte `offset` (CR, LF and CRLF each end a line)."""
+    head = data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return head.count(b"\n") + 1
+
+
+def decode(data: bytes, name: str, opts: ImportOptions) -> tuple[str, str, list[Problem]]:
+    """Text, the encoding used, and notes. Strict UTF-8 unless chosen; cp874 only for clean Thai."""
+    if opts.encoding:
+        return _decode_as(data, name, opts.encoding), opts.encoding, []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode_as(data, name, "utf-16"), "utf-16", [Problem("info", "UTF-16 text (byte-order mark)", file=name)]
+    try:
+        return data.decode("utf-8-sig"), "utf-8", []
+    except UnicodeDecodeError as err:
+        return _fallback(data, name, err)
+
+
+def _decode_as(data: bytes, name: str, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise Rejected([Problem("error", f"unknown encoding {encoding!r}", file=name, fix="e.g. utf-8, cp874, cp1252")])
+    except UnicodeDecodeError as err:
+        raise Rejected([_decode_problem(data, name, err, encoding)])
+
+
+def _decode_problem(data: bytes, name: str, err: UnicodeDecodeError, encoding: str) -> Problem:
+    return Problem("error", f"not valid {encoding} at byte {err.start}", file=name, line=_line_at(data, err.start),
+                   value=repr(data[err.start:err.start + 4]), fix="choose --encoding (cp874 for Thai Windows, cp1252)")
+
+
+def _fallback(data: bytes, name: str, err: UnicodeDecodeError) -> tuple[str, str, list[Problem]]:
+    """cp874 is taken only when it decodes cleanly and yields Thai script; stated as a warning."""
+    try:
+        text = data.decode("cp874")
+    except UnicodeDecodeError:
+        text = ""
+    # A run of Thai letters, not a stray byte that happens to map to one (cp1252 'é' is Thai in cp874).
+    if not re.search(r"[\u0e01-\u0e5b]{3,}", text):
+        raise Rejected([_decode_problem(data, name, err, "UTF-8")])
+    note = Problem("warning", f"not UTF-8 (byte {err.start}, line {_line_at(data, err.start)}); decoded as cp874 "
+                   "(Thai Windows) because it decodes cleanly into Thai text", file=name,
+                   fix="check the preview; set --encoding to override")
+    return text.lstrip("\ufeff"), "cp874", [note]
+
+
+def _delimiter(text: str, name: str, opts: ImportOptions) -> tuple[str, list[Problem]]:
+    """The declared delimiter, or the most frequent candidate in the header line (reported)."""
+    if opts.delimiter:
+        return ("\t" if opts.delimiter in ("\\t", "tab") else opts.delimiter), []
+    first = re.sub(r'"[^"]*"', "", text.lstrip("\r\n").splitlines()[0] if text.strip() else "")
+    best = max(DELIMITERS, key=first.count)
+    if first.count(best) == 0 or best == ",":
+        return ",", []
+    return best, [Problem("info", f"delimiter {best!r} detected from the header line", file=name,
+                          fix="set --delimiter to override")]
+
+
+def read_csv(data: bytes, name: str, opts: ImportOptions) -> RawTable:
+    """Strict CSV: every record must have the header's field count; lines are file lines."""
+    text, encoding, notes = decode(data, name, opts)
+    delim, more = _delimiter(text, name, opts)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    header, header_line = _header(reader, name)
+    table = RawTable(name, "csv", header, [], np.zeros(0, int), encoding=encoding, delimiter=delim,
+                     header_line=header_line, problems=notes + more)
+    rows, lines = _records(reader, table, opts)
+    table.columns = [pd.Series(c, dtype="str") for c in zip(*rows)] if rows else [
+        pd.Series([], dtype="str") for _ in header]
+    table.lines = np.asarray(lines, dtype=np.int64)
+    return table
+
+
+def _header(reader, name: str) -> tuple[list[str], int]:
+    """The first non-blank record and its line."""
+    try:
+        for record in reader:
+            if any(f.strip() for f in record):
+                return [f.strip() for f in record], reader.line_num
+    except csv.Error as err:
+        raise Rejected([Problem("error", f"CSV syntax: {err}", file=name, line=reader.line_num)])
+    raise Rejected([Problem("error", "file has no header and no data (only blank lines)", file=name)])
+
+
+def _records(reader, table: RawTable, opts: ImportOptions) -> tuple[list[list[str]], list[int]]:
+    """Data records with their first file line; ragged and blank records are reported."""
+    rows, lines, width, prev, blank = [], [], len(table.headers), reader.line_num, 0
+    try:
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            joined = "".join(record)
+            if not joined or joined.isspace():
+                blank += 1
+            elif len(record) != width:
+                table.ragged.append((start, record))
+                table.problems.append(Problem("error", f"line has {len(record)} fields; the header has {width}",
+                                              file=table.file, line=start, value=None, fix="fix quoting or delimiters"))
+            else:
+                rows.append(record)
+                lines.append(start)
+                if len(rows) > opts.max_rows:
+                    _check_rows(len(rows), table.file, opts)
+    except csv.Error as err:
+        raise Rejected([Problem("error", f"CSV syntax: {err}", file=table.file, line=prev + 1,
+                                fix="check quotes on this line")])
+    if blank:
+        table.problems.append(Problem("info", f"{blank} blank line(s) skipped", file=table.file))
+    return rows, lines
+
+
+def _check_rows(n: int, name: str, opts: ImportOptions) -> None:
+    if n > opts.max_rows:
+        raise Rejected([Problem("error", f"more than {opts.max_rows:,} rows", file=name,
+                                fix="split the file or raise --max-rows")])
+
+
+# ---------------------------------------------------------------------------
+# Excel
+
+
+def _check_zip(data: bytes, name: str, opts: ImportOptions) -> None:
+    """Refuse zip bombs: the sum of the entries' uncompressed sizes is capped."""
+    total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    if total > opts.max_unzipped_bytes:
+        raise Rejected([Problem("error", f"workbook expands to {total:,} bytes, over the "
+                                f"{opts.max_unzipped_bytes:,}-byte limit (zip bomb?)", file=name,
+                                fix="export fewer rows, or as CSV")])
+
+
+def sheet_names(data: bytes) -> tuple[str, ...]:
+    """Sheet names of an .xlsx (for the Data page's sheet picker); () when unreadable."""
+    try:
+        return tuple(_open_workbook(data, "").sheetnames)
+    except Rejected:
+        return ()
+
+
+def _open_workbook(data: bytes, name: str):
+    import openpyxl  # optional dependency: only Excel uploads need it
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about unsupported styles/extensions
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:  # a corrupt workbook can fail in many ways inside openpyxl
+        raise Rejected([Problem("error", f"not a readable Excel workbook ({type(err).__name__})", file=name,
+                                fix="open it in Excel and save as .xlsx")])
+
+
+def read_xlsx(data: bytes, name: str, opts: ImportOptions, known: set[str]) -> RawTable:
+    """One sheet (the user's choice), header row detected by known column names, cached values."""
+    _check_zip(data, name, opts)
+    wb = _open_workbook(data, name)
+    sheet = _choose_sheet(wb.sheetnames, name, opts)
+    grid = _sheet_rows(wb[sheet], name, opts)
+    wb.close()
+    at = _header_row(grid, known)
+    table = RawTable(name, "xlsx", [], [], np.zeros(0, int), sheet=sheet, sheets=tuple(wb.sheetnames))
+    _fill_from_grid(table, grid, at)
+    return table
+
+
+def _choose_sheet(names: list[str], file: str, opts: ImportOptions) -> str:
+    """The chosen sheet; a workbook with several sheets and no choice is an error."""
+    if opts.sheet is not None:
+        if opts.sheet in names:
+            return opts.sheet
+        raise Rejected([Problem("error", f"no sheet named {opts.sheet!r}", file=file, fix=f"sheets: {', '.join(names)}")])
+    if len(names) == 1:
+        return names[0]
+    raise Rejected([Problem("error", f"workbook has {len(names)} sheets; choose one", file=file,
+                            fix=f"--sheet one of: {', '.join(names)}")])
+
+
+def _sheet_rows(ws, name: str, opts: ImportOptions) -> list[tuple[int, list]]:
+    """(sheet row, cells) for non-empty rows; cells are openpyxl read-only cells or None."""
+    out = []
+    for row in ws.iter_rows():
+        cells = [c if getattr(c, "value", None) is not None else None for c in row]
+        filled = [c for c in cells if c is not None]
+        if filled:
+            out.append((filled[0].row, cells))
+            _check_rows(len(out) - 1, name, opts)
+    return out
+
+
+def _header_row(grid: list[tuple[int, list]], known: set[str]) -> int:
+    """Index of the row with most known column names among the first rows (title rows skipped)."""
+    from data.validate import normalise_header
+    def score(cells: list) -> int:
+        return sum(1 for c in cells if c is not None and isinstance(c.value, str) and normalise_header(c.value) in known)
+    scores = [score(cells) for _, cells in grid[:HEADER_SCAN_ROWS]]
+    return int(np.argmax(scores)) if scores and max(scores) > 0 else 0
+
+
+def _fill_from_grid(table: RawTable, grid: list[tuple[int, list]], at: int) -> None:
+    """Headers from row `at`, data below it; cell errors (#REF!) reported with their cell."""
+    from openpyxl.utils import get_column_letter
+    if not grid:
+        return
+    header_cells = grid[at][1]
+    width = max((i + 1 for i, c in enumerate(header_cells) if c is not None), default=0)
+    table.headers = [str(c.value).strip() if c is not None else "" for c in header_cells[:width]]
+    table.letters = [get_column_letter(i + 1) for i in range(width)]
+    table.header_line = grid[at][0]
+    if at:
+        table.problems.append(Problem("info", f"header found on row {grid[at][0]}; {at} row(s) above it skipped "
+                                      "(titles)", file=table.file, sheet=table.sheet))
+    body = grid[at + 1:]
+    table.lines = np.asarray([r for r, _ in body], dtype=np.int64)
+    cols = [[_cell_value(row[i], table, k, table.headers[i]) if i < len(row) else None
+             for k, (_, row) in enumerate(body)] for i in range(width)]
+    table.columns = [pd.Series(c, dtype=object) for c in cols]
+    _report_overflow(table, body, width)
+
+
+def _cell_value(cell, table: RawTable, row: int, header: str) -> object:
+    """A cell's cached value; errors reported; scientific-format numbers as Excel shows them."""
+    if cell is None:
+        return None
+    if cell.data_type == "e":
+        table.problems.append(Problem("error", f"Excel cell error {cell.value}", file=table.file, sheet=table.sheet,
+                                      column=header, cell=cell.coordinate, value=shown(cell.value), row=row,
+                                      fix="fix the formula in Excel"))
+        return None
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "E+" in (cell.number_format or "").upper():
+        return f"{value:.5E}"
+    return value
+
+
+def _report_overflow(table: RawTable, body: list[tuple[int, list]], width: int) -> None:
+    """Values right of the last header column would be silently dropped: each is an error."""
+    for k, (_, row) in enumerate(body):
+        for c in row[width:]:
+            if c is not None:
+                table.problems.append(Problem("error", "value in a column without a header", file=table.file,
+                                              sheet=table.sheet, cell=c.coordinate, value=shown(c.value), row=k,
+                                              fix="add a header or delete the value"))
+
+
+# ---------------------------------------------------------------------------
+# Parquet
+
+
+def read_parquet(data: bytes, name: str, opts: ImportOptions) -> RawTable:
+    """Columns with their Parquet types (checked against the schema later); rows capped first."""
+    import pyarrow.parquet as pq
+    try:
+        pf = pq.ParquetFile(io.BytesIO(data))
+        meta = pf.metadata
+        _check_rows(meta.num_rows, name, opts)
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if size > opts.max_unzipped_bytes:
+            raise Rejected([Problem("error", f"Parquet data expands to {size:,} bytes, over the limit", file=name)])
+        arrow = pf.read()
+    except Rejected:
+        raise
+    except Exception as err:  # pyarrow raises several types for corrupt files
+        raise Rejected([Problem("error", f"not a readable Parquet file ({type(err).__name__}: {err})", file=name)])
+    return RawTable(name, "parquet", list(arrow.column_names),
+                    [arrow.column(i).to_pandas().reset_index(drop=True) for i in range(arrow.num_columns)],
+                    np.arange(1, arrow.num_rows + 1, dtype=np.int64),
+                    source_types=[str(t) for t in arrow.schema.types])
+
+
+def read(data: bytes, name: str, opts: ImportOptions, known: set[str]) -> RawTable:
+    """Any supported upload, after the size limit and the content-signature check."""
+    if len(data) > opts.max_bytes:
+        raise Rejected([Problem("error", f"file is {len(data):,} bytes, over the {opts.max_bytes:,}-byte limit",
+                                file=name, fix="split the export")])
+    kind = sniff(data, name)
+    if kind == "parquet":
+        return read_parquet(data, name, opts)
+    return read_xlsx(data, name, opts, known) if kind == "xlsx" else read_csv(data, name, opts)

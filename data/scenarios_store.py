@@ -1,0 +1,141 @@
+"""Named scenarios saved in the warehouse (table saved_scenarios): save, list, load, delete.
+
+A scenario is saved as its drivers (JSON of models.scenario.Drivers) and horizon; the base it
+starts from (users, fleet, tickets) is measured again when it is opened. Every write is one
+transaction on its own cursor, so a save that fails changes nothing. Loading fills a driver
+added to the model since the save from the defaults given, and drops one the model no longer
+has, and says which, so that old saves keep opening.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+
+from data.warehouse import query, sql_text
+from models.scenario import Drivers, ScenarioError, check, with_overrides
+
+MAX_NAME = 80
+MAX_NOTE = 500
+
+
+class StoreError(ValueError):
+    """A save, load or delete that cannot be done, with the reason in words."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One saved scenario as loaded; `notes` says which drivers were filled in or dropped."""
+
+    scenario_id: str
+    name: str
+    author: str
+    saved_at: datetime
+    drivers: Drivers
+    months: int
+    note: str
+    notes: tuple[str, ...] = ()
+
+
+def clean_name(name: str) -> str:
+    """The name as stored: trimmed, one to MAX_NAME characters, no control characters."""
+    text = " ".join(str(name).split())
+    if not text:
+        raise StoreError("give the scenario a name")
+    if len(text) > MAX_NAME:
+        raise StoreError(f"a scenario name has at most {MAX_NAME} characters, not {len(text)}")
+    return text
+
+
+def drivers_to_json(d: Drivers) -> str:
+    """The drivers as a JSON object of plain numbers and flags (numpy floats made plain)."""
+    return json.dumps({k: v if isinstance(v, bool) else float(v) for k, v in asdict(d).items()}, sort_keys=True)
+
+
+def drivers_from_json(text: str, defaults: Drivers) -> tuple[Drivers, tuple[str, ...]]:
+    """Drivers from their JSON; missing fields come from `defaults`, unknown ones are dropped,
+    each named in the notes; an impossible value raises ScenarioError naming the driver."""
+    stored = json.loads(text)
+    if not isinstance(stored, dict):
+        raise StoreError("the saved drivers are not a JSON object")
+    known = {f.name for f in fields(Drivers)}
+    notes = [f"driver {k} is no longer in the model and was left out" for k in sorted(set(stored) - known)]
+    notes += [f"driver {k} did not exist when this was saved; it takes the base value"
+              for k in sorted(known - set(stored))]
+    return with_overrides(defaults, {k: v for k, v in stored.items() if k in known}), tuple(notes)
+
+
+def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Drivers, months: int, author: str,
+         note: str = "", *, replace: bool = False, now: datetime | None = None) -> str:
+    """Save `drivers` under `name` in one transaction and return the new id. An existing name is
+    an error unless `replace`, which swaps the old row for the new one (or keeps it, on failure)."""
+    name, row = clean_name(name), _row(drivers, months, author, note, now)
+    cur = con.cursor()
+    try:
+        cur.begin()
+        exists = not cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df().empty
+        if exists and not replace:
+            raise StoreError(f"a scenario named '{name}' is already saved; pick another name or replace it")
+        if exists:
+            cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
+        cur.execute(sql_text("saved_scenario_insert"), {**row, "scenario_name": name})
+        cur.commit()
+    except duckdb.ConstraintException as exc:  # another session saved the same name in between
+        cur.rollback()
+        raise StoreError(f"scenario '{name}' could not be saved: {exc}") from None
+    except BaseException:
+        cur.rollback()
+        raise
+    finally:
+        cur.close()
+    return row["scenario_id"]
+
+
+def _row(drivers: Drivers, months: int, author: str, note: str, now: datetime | None) -> dict:
+    check(drivers)  # never store a scenario that cannot be evaluated
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 120:
+        raise StoreError(f"the horizon must be 1 to 120 months, not {months!r}")
+    if len(note or "") > MAX_NOTE:
+        raise StoreError(f"a note has at most {MAX_NOTE} characters, not {len(note)}")
+    return {"scenario_id": str(uuid.uuid4()), "author": (author or "").strip() or "local user",
+            "saved_at": now or datetime.now(timezone.utc), "drivers_json": drivers_to_json(drivers),
+            "months": months, "note": (note or "").strip()}
+
+
+def list_saved(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every saved scenario, newest first: scenario_id, name, author, saved_at, months, note."""
+    return query(con, "saved_scenarios")
+
+
+def load(con: duckdb.DuckDBPyConnection, name: str, defaults: Drivers) -> Saved:
+    """The saved scenario `name`, its drivers completed from `defaults` (see drivers_from_json)."""
+    rows = query(con, "saved_scenario", scenario_name=name)
+    if rows.empty:
+        raise StoreError(f"no saved scenario named '{name}'")
+    r = rows.iloc[0]
+    try:
+        drivers, notes = drivers_from_json(r["drivers_json"], defaults)
+    except (ValueError, ScenarioError) as exc:
+        raise StoreError(f"saved scenario '{name}' cannot be used: {exc}") from None
+    return Saved(scenario_id=r["scenario_id"], name=r["name"], author=r["author"],
+                 saved_at=pd.Timestamp(r["saved_at"]).to_pydatetime(), drivers=drivers, months=int(r["months"]),
+                 note=r["note"], notes=notes)
+
+
+def delete(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Delete the saved scenario `name`; False when there was none."""
+    cur = con.cursor()
+    try:
+        cur.begin()
+        gone = cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
+        cur.commit()
+    except BaseException:
+        cur.rollback()
+        raise
+    finally:
+        cur.close()
+    return bool(gone)

@@ -1,0 +1,21 @@
+-- One row per local day of ticket creation and channel: high-priority tickets with a first
+-- response, and the sum of their first-response times in hours. The same counts as
+-- first_response_daily.sql split by channel, so that a channel filter sums the rows it keeps
+-- and analytics.support.first_response_hours forms the mean once.
+with high_priority as (
+    select
+        timezone($tz, created_at)::date as day,
+        channel,
+        epoch(first_response_at - created_at) / 3600.0 as response_hours
+    from tickets
+    where priority in (select unnest($priorities))
+      and first_response_at is not null
+)
+select
+    day,
+    channel,
+    count(*) as n_responded,
+    sum(response_hours) as response_hours_sum
+from high_priority
+group by all
+order by day, channel

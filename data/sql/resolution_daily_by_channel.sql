@@ -1,0 +1,18 @@
+-- One row per local day of ticket resolution and channel: tickets resolved, and those resolved
+-- at first contact (no escalation, not reopened). resolution_daily.sql split by channel.
+with resolved as (
+    select
+        timezone($tz, resolved_at)::date as day,
+        channel,
+        escalation_count = 0 and not is_reopened as is_first_contact
+    from tickets
+    where resolved_at is not null
+)
+select
+    day,
+    channel,
+    count(*) as n_resolved,
+    count(*) filter (where is_first_contact) as n_first_contact
+from resolved
+group by all
+order by day, channel

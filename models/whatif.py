@@ -1,0 +1,218 @@
+"""What-if tools on top of a scenario: tornado sensitivity, Monte Carlo ranges and goal seek.
+
+Pure functions, no Streamlit. The tornado and the Monte Carlo take an `outcome`: a callable
+from a frozen set of drivers to named numbers (for a scenario, `scenario_outcome` gives the
+horizon's total cost and its support cost per user). Any frozen dataclass of numbers works, so
+each tool can be checked by hand on a tiny linear model.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import fields, replace
+from datetime import date
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analytics.measure import compare
+from analytics.period import add_months
+from analytics.plan import Plan
+from models import scenario
+from models.scenario import Base, Drivers, ScenarioError
+
+Outcome = Callable[[Any], Mapping[str, float]]
+Progress = Callable[[int, int], None]
+OUTCOMES = ("total_usd", "support_cost_per_user_usd")
+MAX_RUNS = 5000  # a bound on work per request; the page offers 200-2000
+
+
+# --- helpers shared by the tools -------------------------------------------------------------
+
+def numeric_drivers(drivers: Any) -> list[str]:
+    """The fields that hold numbers (flags such as staff_to_demand are not moved by a percentage)."""
+    return [f.name for f in fields(drivers)
+            if isinstance(getattr(drivers, f.name), (int, float)) and not isinstance(getattr(drivers, f.name), bool)]
+
+
+def moved(value: float, pct: float, limits: tuple[float, float] | None) -> float:
+    """`value` moved by `pct` percent, kept inside the driver's allowed range."""
+    out = value * (1 + pct / 100)
+    if limits is None:
+        return out
+    return min(max(out, limits[0]), limits[1])
+
+
+def scenario_outcome(base: Base, plan: Plan, months: int) -> Outcome:
+    """Drivers -> the horizon's total cost (USD) and support cost per user (USD a month),
+    both as models.scenario.annual defines them; impossible drivers raise ScenarioError."""
+    def outcome(d: Drivers) -> dict[str, float]:
+        totals = scenario.annual(scenario.evaluate(scenario.check(d), base, plan, months), plan)
+        return {"total_usd": totals["total_usd"],
+                "support_cost_per_user_usd": totals["support_cost_per_user_usd"] or math.nan}
+    return outcome
+
+
+# --- tornado ----------------------------------------------------------------------------------
+
+def tornado(outcome: Outcome, drivers: Any, pct: float = 10.0, names: Iterable[str] | None = None,
+            limits: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    """Each driver moved down and up by `pct` percent, the others held; with `limits` (such as
+    models.scenario.LIMITS; unnamed drivers: 0 and up) a move stops at the allowed range.
+
+    Output, one row per driver and outcome metric, largest swing first within a metric:
+    driver, value, low_value, high_value, metric, base, low, high, swing (|high - low|), note.
+    A move the model refuses (ScenarioError) leaves low/high empty with the reason in `note`.
+    """
+    if not 0 < pct <= 100:
+        raise ScenarioError(f"the tornado's step must lie in (0, 100] percent, not {pct:g}")
+    at_base = outcome(drivers)
+    rows = []
+    for name in names or numeric_drivers(drivers):
+        value = getattr(drivers, name)
+        bounds = None if limits is None else limits.get(name, (0.0, math.inf))
+        low_value, high_value = moved(value, -pct, bounds), moved(value, pct, bounds)
+        low, high, note = _both_sides(outcome, drivers, name, low_value, high_value)
+        rows += [{"driver": name, "value": value, "low_value": low_value, "high_value": high_value,
+                  "metric": metric, "base": at_base[metric], "low": low.get(metric, math.nan),
+                  "high": high.get(metric, math.nan), "note": note} for metric in at_base]
+    out = pd.DataFrame(rows)
+    out["swing"] = (out["high"] - out["low"]).abs()
+    return out.sort_values(["metric", "swing"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _both_sides(outcome: Outcome, drivers: Any, name: str, low_value: float,
+                high_value: float) -> tuple[Mapping[str, float], Mapping[str, float], str]:
+    try:
+        return outcome(replace(drivers, **{name: low_value})), outcome(replace(drivers, **{name: high_value})), ""
+    except ScenarioError as exc:  # e.g. reserved + spot share would pass 100 %
+        return {}, {}, str(exc)
+
+
+# --- Monte Carlo ------------------------------------------------------------------------------
+
+def check_ranges(drivers: Any, ranges: Mapping[str, tuple[float, float]],
+                 limits: Mapping[str, tuple[float, float]] | None = None) -> None:
+    """Refuse a range that is upside down, outside the driver's allowed values, or names no driver."""
+    known = set(numeric_drivers(drivers))
+    for name, (low, high) in ranges.items():
+        if name not in known:
+            raise ScenarioError(f"no numeric driver '{name}' to vary")
+        if not low <= high:
+            raise ScenarioError(f"range of {name}: low {low:g} is above high {high:g}")
+        allowed = (-math.inf, math.inf) if limits is None else limits.get(name, (0.0, math.inf))
+        if low < allowed[0] or high > allowed[1]:
+            raise ScenarioError(f"range of {name} [{low:g}, {high:g}] leaves its allowed values "
+                                f"[{allowed[0]:g}, {allowed[1]:g}]")
+
+
+def draw(drivers: Any, ranges: Mapping[str, tuple[float, float]], runs: int, seed: int) -> pd.DataFrame:
+    """`runs` random draws: one row per run, one column per ranged driver.
+
+    Each driver is drawn on its own from a triangular distribution between its low and high with
+    the peak at the scenario's value (moved inside the range); a range of one value stays fixed.
+    Drivers are drawn in name order, so a seed always gives the same draws.
+    """
+    if not 1 <= runs <= MAX_RUNS:
+        raise ScenarioError(f"runs must lie between 1 and {MAX_RUNS}, not {runs}")
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name in sorted(ranges):
+        low, high = ranges[name]
+        peak = min(max(getattr(drivers, name), low), high)
+        out[name] = np.full(runs, float(low)) if high == low else rng.triangular(low, peak, high, runs)
+    return pd.DataFrame(out, index=pd.RangeIndex(runs, name="run"))
+
+
+def simulate(outcome: Outcome, drivers: Any, draws: pd.DataFrame, progress: Progress | None = None) -> pd.DataFrame:
+    """The outcome of every draw: the draws with one column per outcome metric added."""
+    results = []
+    for i, row in enumerate(draws.itertuples(index=False)):
+        results.append(dict(outcome(replace(drivers, **row._asdict()))))
+        if progress:
+            progress(i + 1, len(draws))
+    return pd.concat([draws, pd.DataFrame(results, index=draws.index)], axis=1)
+
+
+def monte_carlo(outcome: Outcome, drivers: Any, ranges: Mapping[str, tuple[float, float]], runs: int, seed: int,
+                progress: Progress | None = None) -> pd.DataFrame:
+    """Draw and simulate in one call (see draw and simulate)."""
+    return simulate(outcome, drivers, draw(drivers, ranges, runs, seed), progress)
+
+
+def percentiles(results: pd.DataFrame, columns: Sequence[str], levels: Sequence[int] = (10, 50, 90)) -> pd.DataFrame:
+    """P10 / P50 / P90 (and the mean) of each result column.
+
+    Output: metric, p10, p50, p90, mean (the p-columns follow `levels`); numpy's linear rule.
+    """
+    rows = []
+    for column in columns:
+        values = results[column].to_numpy(dtype=float)
+        row = {"metric": column, **{f"p{q}": float(np.percentile(values, q)) for q in levels}}
+        rows.append({**row, "mean": float(values.mean())})
+    return pd.DataFrame(rows)
+
+
+def chance(results: pd.DataFrame, column: str, op: str, limit: float) -> float:
+    """The share of runs (0-1) whose `column` is on the right side of `limit`, e.g. total < budget."""
+    return float(np.mean([compare(v, op, limit) for v in results[column]]))
+
+
+# --- goal seek --------------------------------------------------------------------------------
+
+def bisect(f: Callable[[float], float], target: float, low: float, high: float, *, rel_tol: float = 1e-7,
+           max_iter: int = 200, geometric: bool = False) -> float | None:
+    """The x in [low, high] with f(x) = target, for f monotone on the interval; None when f does
+    not cross the target there. geometric: halve on a log scale (for ranges over many decades)."""
+    f_low, f_high = f(low) - target, f(high) - target
+    if f_low == 0:
+        return low
+    if f_high == 0:
+        return high
+    if (f_low > 0) == (f_high > 0):
+        return None
+    for _ in range(max_iter):
+        mid = math.sqrt(low * high) if geometric else (low + high) / 2
+        f_mid = f(mid) - target
+        if f_mid == 0 or high - low <= rel_tol * max(abs(high), 1e-12):
+            return mid
+        low, high, f_low = (mid, high, f_mid) if (f_mid > 0) == (f_low > 0) else (low, mid, f_low)
+    return (low + high) / 2
+
+
+def month_cost_per_user(d: Drivers, base: Base, plan: Plan, month: date, users: float) -> float:
+    """Support cost per user of one month at `users` active users, with the scenario's staffing
+    and unit costs (tickets, and Erlang FTE when staffing to demand, follow the users)."""
+    one = replace(base, start=month, active_users=users)
+    frame = scenario.evaluate(replace(d, user_growth_pct_per_quarter=0.0), one, plan, 1)
+    return float(frame["support_cost_per_user_usd"].iloc[0])
+
+
+def users_for_target(d: Drivers, base: Base, plan: Plan, month: date, target: float,
+                     highest: float = 1e8) -> float | None:
+    """The active-user count at which support cost per user equals `target` in `month`
+    (more users spread the support team wider); None when no count up to `highest` reaches it."""
+    return bisect(lambda u: month_cost_per_user(d, base, plan, month, u), target, 1.0, highest, geometric=True)
+
+
+def support_fte_for_target(d: Drivers, base: Base, plan: Plan, month: date, users: float, target: float,
+                           highest: float = 1000.0) -> float | None:
+    """The paid support headcount (FTE, the plan's team rather than Erlang's) at which support cost
+    per user equals `target` in `month` at `users` active users."""
+    paid = replace(d, staff_to_demand=False)
+    return bisect(lambda fte: month_cost_per_user(replace(paid, support_fte_plan=fte), base, plan, month, users),
+                  target, 0.0, highest)
+
+
+def cost_per_user_curve(d: Drivers, base: Base, plan: Plan, month: date, users: Sequence[float]) -> pd.DataFrame:
+    """Support cost per user at each user count in `month` (for the goal-seek chart).
+
+    Output: active_users, support_cost_per_user_usd.
+    """
+    return pd.DataFrame({"active_users": list(users),
+                         "support_cost_per_user_usd": [month_cost_per_user(d, base, plan, month, u) for u in users]})
+
+
+def horizon_months(base: Base, months: int) -> list[date]:
+    """The first days of the horizon's months (for choosing a goal-seek month)."""
+    return [add_months(base.start, t) for t in range(months)]

@@ -1,0 +1,111 @@
+"""The Budget page through app.py with AppTest on the demo warehouse: budget against actual per line,
+the year-end projection and crossing months, and the controls that change them."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ui
+from analytics.plan import Plan
+from data import warehouse
+from models import budget
+from tests.conftest import DEMO_TODAY
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = str(ROOT / "pages" / "budget.py")
+YEAR = date(2026, 9, 1)  # the plan year holding the demo's last day, 26 Nov 2026
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("budget") / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
+    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
+    monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=120)
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def expected(app_db: Path, plan: Plan, run_rate_months: int = 3) -> pd.DataFrame:
+    """The projection the page should show, straight from models.budget on the same warehouse."""
+    con = warehouse.connect(app_db)
+    costs = warehouse.query(con, "costs_by_line_monthly", start_month=date(2025, 9, 1), end_month=date(2027, 9, 1))
+    return budget.projection(costs, plan, YEAR, DEMO_TODAY, run_rate_months)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: Plan):
+    """The plan year stated, $670,000 in ten lines, spend to date and the projection as models.budget
+    computes them, every line heading over budget named with its crossing month, CSV exports."""
+    assert not app.exception
+    assert app.title[0].value == "Budget: where will the plan year end?"
+    line = next(m.value for m in app.markdown if m.value.startswith("**Plan year"))
+    assert "**Plan year 01 Sep 2026 to 31 Aug 2027**" in line and "2 of 12 months closed" in line
+    assert "actuals through Oct 2026" in line
+    table = expected(app_db, plan)
+    assert metric(app, "Annual budget") == "$670,000.00"
+    assert metric(app, "Spent to date") == ui.fmt(table["actual_usd"].sum(), "USD")
+    assert metric(app, "Projected year end") == ui.fmt(table["projected_usd"].sum(), "USD")
+    over = table[table["crosses_in"].notna()]
+    assert metric(app, "Lines heading over budget") == f"{len(over)} of 10"
+    warning = app.warning[0].value
+    for r in over.itertuples():
+        said = f"**{ui.line_label(r.line)}** passes its {ui.fmt(r.annual_usd, 'USD')} in **{r.crosses_in:%b %Y}**"
+        assert said in warning
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert {"Budget by line (CSV)", "Budget by line (Excel)", "Spend by month (CSV)"} <= set(labels)
+
+
+def test_table_has_a_total_row_matching_the_plan(app: AppTest):
+    """The by-line table lists the ten lines and a total of $670,000."""
+    shown = app.dataframe[0].value
+    assert len(shown) == 11
+    total = shown.set_index("label").loc["Total"]
+    assert total["annual_usd"] == pytest.approx(670000.0)
+
+
+def test_run_rate_window_changes_the_projection(app: AppTest, app_db: Path, plan: Plan):
+    """Projecting at the last month's spend instead of three months' mean gives the one-month projection."""
+    before = metric(app, "Projected year end")
+    app.segmented_control(key="budget_window").set_value(1).run()
+    assert not app.exception
+    after = metric(app, "Projected year end")
+    assert after == ui.fmt(expected(app_db, plan, run_rate_months=1)["projected_usd"].sum(), "USD")
+    assert after != before
+
+
+def test_a_closed_plan_year(app: AppTest):
+    """Choosing the previous plan year shows all 12 months closed and nothing left to project."""
+    years = app.selectbox(key="budget_year").options
+    assert len(years) == 2
+    app.selectbox(key="budget_year").set_value(ui.PlanYear(date(2025, 9, 1), date(2026, 9, 1))).run()
+    assert not app.exception
+    line = next(m.value for m in app.markdown if m.value.startswith("**Plan year"))
+    assert "01 Sep 2025 to 31 Aug 2026" in line and "12 of 12 months closed" in line
+    assert metric(app, "Spent to date") == metric(app, "Projected year end")
+
+
+def test_units_switch(app: AppTest):
+    """The per-line chart switches between % of budget and USD without an error."""
+    app.segmented_control(key="budget_units").set_value("USD").run()
+    assert not app.exception
+    assert app.session_state["budget_units"] == "USD"

@@ -1,0 +1,92 @@
+"""The Cost & improvement page, run headless through app.py with AppTest on the demo warehouse.
+
+The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
+why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ui
+from analytics.plan import Plan
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = str(ROOT / "pages" / "cost.py")
+LINK = {"start": "2026-08-01", "end": "2026-11-01"}  # three full months inside the demo data
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy: the app's cached read-write connection must not meet other tests' read-only ones."""
+    path = tmp_path_factory.mktemp("cost") / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
+    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=90)
+    at.query_params.update(LINK)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure (as JSON) of the chart with this key."""
+    import json
+
+    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
+    assert found, f"no chart {key}"
+    return json.loads(found[0].proto.spec)
+
+
+def tile(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_cost_page_shows_budget_lines_and_kpis(app: AppTest, plan: Plan):
+    """Tiles for the cost and improvement KPIs; the budget grid has every plan line and month; the
+    KPI trend charts draw target and baseline; the coherence panel shows the contingency check."""
+    assert app.title[0].value == "Cost & improvement"
+    kpis = [k.label for k in plan.kpis if k.area in ("Cost", "Improvement")]
+    assert [m.label for m in app.metric if m.label in kpis] == kpis
+    grid = chart(app, "budget_grid")["data"][0]
+    assert grid["y"] == [b.name for b in plan.budget_lines]
+    assert grid["x"] == ["Aug 2026", "Sep 2026", "Oct 2026"]
+    assert tile(app, "Plan budget a year") == "$670,000.00"
+    assert tile(app, "Budget for the same months") == "$167,500.00"  # 3 x $670,000 / 12
+    shapes = chart(app, "trend_support_cost_per_user_usd")["layout"]["annotations"]
+    assert {a["text"].split()[0] for a in shapes} == {"target", "baseline"}
+    checks = app.table[-1].value
+    assert "Contingency share" in checks.index
+    assert len(app.get("download_button")) >= 4
+
+
+def test_filters_do_not_change_costs_but_the_period_does(app: AppTest):
+    """A service filter is named in the subtitle but leaves the spend alone; one month of period
+    narrows the grid to that month."""
+    spent = tile(app, "Spent in the period")
+    app.multiselect(key=ui.SERVICES_KEY).select("web").run()
+    assert "services: web" in texts(app) and tile(app, "Spent in the period") == spent
+    app.selectbox(key=ui.PRESET_KEY).select(ui.CUSTOM).run()
+    october = next(m for m in app.selectbox(key=ui.FROM_KEY).options if m.startswith("Oct 2026"))
+    app.selectbox(key=ui.FROM_KEY).select(october).run()
+    assert not app.exception
+    assert chart(app, "budget_grid")["data"][0]["x"] == ["Oct 2026"]
+    assert tile(app, "Spent in the period") != spent

@@ -1,0 +1,189 @@
+"""The forecaster on series with known answers, its robustness, its contract and its backtest."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.forecast import backtest, fill_gaps, forecast, infer_freq, mase, seasonal_periods, smape, smooth
+
+WEEK = np.array([10.0, 14.0, 13.0, 15.0, 12.0, 4.0, 3.0])  # a weekday-heavy daily pattern
+
+
+def series(y, start: str = "2026-01-05", freq: str = "D") -> pd.DataFrame:
+    return pd.DataFrame({"ds": pd.date_range(start, periods=len(y), freq=freq), "y": np.asarray(y, dtype=float)})
+
+
+def test_linear_trend_continues_the_line():
+    """y = 10 + 2t: the next 14 days lie on the same line (within 1 %)."""
+    result = forecast(series(10 + 2 * np.arange(90)), 14)
+    expected = 10 + 2 * np.arange(90, 104)
+    assert np.allclose(result["mean"], expected, rtol=0.01)
+
+
+def test_pure_seasonal_series_repeats_its_season():
+    """Eight identical weeks: the forecast is the same week again, with a zero-width interval."""
+    result = forecast(series(np.tile(WEEK, 8)), 14)
+    assert np.allclose(result["mean"], np.tile(WEEK, 2))
+    assert np.allclose(result["upper"] - result["lower"], 0)
+    assert result.attrs["model"] == "seasonal_naive(7)"
+
+
+def test_constant_series_forecasts_the_constant_with_a_narrow_interval():
+    """A flat 42 stays 42, and the interval has no width."""
+    result = forecast(series(np.full(30, 42.0)), 7)
+    assert (result["mean"] == 42).all() and (result["lower"] == 42).all() and (result["upper"] == 42).all()
+
+
+def test_three_points_still_forecast():
+    """Three points fall back to the naive forecast: last value, widening interval."""
+    result = forecast(series([5.0, 6.0, 8.0]), 4)
+    assert len(result) == 4 and (result["mean"] == 8).all()
+    assert result.attrs["model"] == "naive"
+    assert (np.diff(result["upper"]) > 0).all()
+
+
+def test_single_point_forecasts_itself():
+    """One observation: that value, no width, on a daily grid."""
+    result = forecast(series([3.0]), 2)
+    assert list(result["mean"]) == [3.0, 3.0] and list(result["upper"]) == [3.0, 3.0]
+
+
+def test_all_zeros_forecast_zero():
+    """A series of zeros forecasts zeros, bounds included."""
+    result = forecast(series(np.zeros(60)), 10)
+    assert (result[["mean", "lower", "upper"]] == 0).all().all()
+
+
+def test_gappy_timestamps_are_put_on_the_grid():
+    """Missing days (rows absent or y empty) are filled; the forecast continues the daily grid."""
+    frame = series(np.tile(WEEK, 10) + np.arange(70) * 0.1)
+    frame.loc[[20, 33], "y"] = np.nan
+    frame = frame.drop(index=[5, 6, 7, 40, 41])
+    result = forecast(frame, 7)
+    assert list(result["ds"]) == list(pd.date_range("2026-03-16", periods=7, freq="D"))
+    assert np.allclose(result["mean"], WEEK + np.arange(70, 77) * 0.1, rtol=0.1)
+
+
+def test_gap_filling_keeps_the_seasonal_shape():
+    """A hole in a period-4 wave is filled with the wave, not with a straight line."""
+    y = np.tile([0.0, 10.0, 0.0, -10.0], 6)
+    holed = y.copy()
+    holed[9:14] = np.nan
+    assert np.allclose(fill_gaps(holed, 4), y)
+
+
+def test_strictly_positive_noisy_series_never_goes_negative():
+    """Small, very noisy positive values: mean and bounds stay above zero."""
+    rng = np.random.default_rng(3)
+    result = forecast(series(rng.lognormal(0.0, 1.5, 200)), 30)
+    assert (result[["mean", "lower", "upper"]] > 0).all().all()
+
+
+def test_counts_with_zeros_never_go_negative():
+    """Sparse counts (mostly 0 and 1) with a falling trend: bounds clipped at zero."""
+    rng = np.random.default_rng(4)
+    result = forecast(series(rng.poisson(np.linspace(2.0, 0.1, 120))), 60)
+    assert (result[["mean", "lower", "upper"]] >= 0).all().all()
+
+
+@pytest.mark.parametrize("freq,expected,periods", [
+    ("5min", "5min", (288,)), ("h", "h", (24, 168)), ("D", "D", (7,)),
+    ("W-SUN", "W-SUN", (52,)), ("MS", "MS", (12,)), ("QS-JAN", "QS-JAN", (4,)),
+])
+def test_frequency_and_seasonal_periods_are_inferred(freq, expected, periods):
+    """Each grid's frequency is recognised, with and without missing rows, and its periods follow."""
+    stamps = pd.date_range("2024-01-01", periods=400, freq=freq)
+    assert infer_freq(stamps) == expected
+    assert infer_freq(stamps.delete([3, 4, 50, 51, 52, 200])) == expected
+    assert seasonal_periods(expected, 700) == periods
+
+
+def test_yearly_season_needs_two_years_of_daily_data():
+    """Daily data gets the 365-day period only from two full years on."""
+    assert seasonal_periods("D", 729) == (7,)
+    assert seasonal_periods("D", 730) == (7, 365)
+
+
+def test_contract():
+    """Columns ds, mean, lower, upper; horizon rows continuing the grid; ordered bounds; attrs."""
+    rng = np.random.default_rng(5)
+    frame = series(100 + np.tile(WEEK, 20) + rng.normal(0, 2, 140), start="2026-01-05")
+    result = forecast(frame, 21, level=90)
+    assert list(result.columns) == ["ds", "mean", "lower", "upper"]
+    assert len(result) == 21
+    assert result["ds"].iloc[0] == frame["ds"].iloc[-1] + pd.Timedelta(days=1)
+    assert (result["ds"].diff().dropna() == pd.Timedelta(days=1)).all()
+    assert (result["lower"] <= result["mean"]).all() and (result["mean"] <= result["upper"]).all()
+    assert result.attrs["level"] == 90 and result.attrs["model"] in result.attrs["scores"]
+
+
+def test_aware_hourly_timestamps_keep_their_zone():
+    """Hourly data in a local time zone forecasts on the same zone's grid (24 and 168 seasons)."""
+    ds = pd.date_range("2026-01-05", periods=24 * 21, freq="h", tz="Europe/Berlin")
+    y = 50 + 10 * np.sin(2 * np.pi * np.arange(len(ds)) / 24)
+    result = forecast(pd.DataFrame({"ds": ds, "y": y}), 48)
+    assert str(result["ds"].dt.tz) == "Europe/Berlin" and result.attrs["freq"] == "h"
+    assert np.allclose(result["mean"], y[:48], atol=0.5)
+
+
+def test_interval_is_wider_at_the_level_asked_and_further_out():
+    """A random walk: 95 % bounds contain 50 % bounds, and both widen with the horizon."""
+    rng = np.random.default_rng(6)
+    frame = series(1000 + np.cumsum(rng.normal(0, 5, 300)))
+    wide, narrow = forecast(frame, 20, level=95), forecast(frame, 20, level=50)
+    assert (wide["upper"] >= narrow["upper"]).all() and (wide["lower"] <= narrow["lower"]).all()
+    assert wide["upper"].iloc[-1] - wide["lower"].iloc[-1] > wide["upper"].iloc[0] - wide["lower"].iloc[0]
+
+
+def test_models_argument_restricts_the_candidates():
+    """models=["naive"] gives the naive forecast whatever else would win."""
+    result = forecast(series(10 + 2 * np.arange(60)), 3, models=["naive"])
+    assert result.attrs["model"] == "naive" and (result["mean"] == 128).all()
+
+
+def test_backtest_shape():
+    """One row per fold, cutoffs in order, metrics in range."""
+    rng = np.random.default_rng(7)
+    frame = series(100 + np.tile(WEEK, 20) + rng.normal(0, 2, 140))
+    result = backtest(frame, 14, folds=3)
+    assert list(result.columns) == ["fold", "cutoff", "model", "mase", "smape", "coverage"]
+    assert list(result["fold"]) == [1, 2, 3]
+    assert list(result["cutoff"]) == list(frame["ds"].iloc[[97, 111, 125]])
+    assert result["coverage"].between(0, 1).all() and (result["mase"] > 0).all()
+
+
+def test_seasonal_naive_backtest_on_a_pure_season_scores_zero():
+    """Seasonal naive on an exactly repeating week (two days missing): MASE and sMAPE 0,
+    full coverage, the missing days neither filled into the score nor breaking it."""
+    result = backtest(series(np.tile(WEEK, 12)).drop(index=[66, 80]), 7, folds=3, models=["seasonal_naive"])
+    assert np.allclose(result["mase"], 0) and np.allclose(result["smape"], 0)
+    assert (result["coverage"] == 1).all() and (result["model"] == "seasonal_naive(7)").all()
+
+
+def test_mase_and_smape_by_hand():
+    """MASE: |errors| 1 and 1 over in-sample naive changes of 1; sMAPE of 100 vs 110 is 2*10/210."""
+    assert mase(np.array([2.0, 4.0]), np.array([1.0, 5.0]), np.array([0.0, 1.0, 2.0, 3.0]), 1) == 1.0
+    assert smape(np.array([100.0, 0.0]), np.array([110.0, 0.0])) == pytest.approx(100 * 20 / 210 / 2)
+
+
+def test_damped_trend_recursion_by_hand():
+    """Two steps of the damped-trend recursion (alpha 0.5, beta 0.5, phi 0.9) from level 10, trend 1."""
+    level, trend = smooth(np.array([10.0, 12.0]), 0.5, 0.5, 0.9, 10.0, 1.0)
+    assert level == pytest.approx(11.52875) and trend == pytest.approx(0.843125)
+
+
+def test_fast_recursions_match_statsmodels():
+    """Origins re-run the recursions by hand; with the same parameters they reproduce
+    statsmodels' own ExponentialSmoothing and ThetaModel forecasts (guards an upgrade)."""
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    from models.forecast import exponential_smoothing, theta
+
+    y = 50 + np.cumsum(np.random.default_rng(8).normal(0.3, 1.0, 200))
+    reference = ExponentialSmoothing(y, trend="add", damped_trend=True, initialization_method="estimated")
+    expected = reference.fit(method="SLSQP", use_brute=False).forecast(10)
+    assert np.allclose(exponential_smoothing(True, ())(y)(y, 10), expected)
+    expected = ThetaModel(y, deseasonalize=False).fit(use_mle=False).forecast(10)
+    assert np.allclose(theta(())(y)(y, 10), np.asarray(expected))

@@ -1,0 +1,90 @@
+"""The Monitoring page, run headless through app.py with AppTest on the demo warehouse.
+
+The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
+why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ui
+from analytics.plan import Plan
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = str(ROOT / "pages" / "monitoring.py")
+LINK = {"start": "2026-08-01", "end": "2026-11-01"}  # three full months inside the demo data
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy: the app's cached read-write connection must not meet other tests' read-only ones."""
+    path = tmp_path_factory.mktemp("monitoring") / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
+    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=90)
+    at.query_params.update(LINK)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure (as JSON) of the chart with this key."""
+    import json
+
+    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
+    assert found, f"no chart {key}"
+    return json.loads(found[0].proto.spec)
+
+
+def tile(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_monitoring_page_shows_thresholds_suppression_and_alerts(app: AppTest, plan: Plan):
+    """The threshold grid has a row for each sampled threshold of the plan and a column per service;
+    the page says alert suppression applies and how many hours it suppressed; alerts have dates."""
+    from analytics.monitoring import sampled_thresholds
+
+    assert app.title[0].value == "Monitoring"
+    grid = chart(app, "threshold_grid")["data"][0]
+    assert len(grid["y"]) == len(sampled_thresholds(plan)) and len(grid["x"]) == 10
+    assert "cpu_pct > 80 % (warning)" in grid["y"]
+    info = app.info[0].value
+    assert "Alert suppression applies" in info and "within 5 minutes" in info and "maintenance" in info
+    assert tile(app, "Suppressed in maintenance").endswith(" h")
+    alerts = next(d.value for d in app.dataframe if "alert" in d.value.columns)
+    assert len(alerts) > 0 and {"day", "alert", "level", "value", "threshold"} <= set(alerts.columns)
+    assert len(app.get("download_button")) == 2
+
+
+def test_service_filter_and_threshold_choice(app: AppTest):
+    """Choosing db-primary leaves one service column and fewer hours; another threshold redraws
+    the month grid for it."""
+    hours = tile(app, "Hours beyond a threshold")
+    app.multiselect(key=ui.SERVICES_KEY).select("db-primary").run()
+    assert not app.exception
+    assert chart(app, "threshold_grid")["data"][0]["x"] == ["db-primary"]
+    assert tile(app, "Hours beyond a threshold") != hours
+    options = app.selectbox(key="monitoring_threshold").options
+    app.selectbox(key="monitoring_threshold").select(options[-1]).run()
+    assert chart(app, "threshold_months")["layout"]["title"]["text"].startswith(f"Hours beyond {options[-1]}")

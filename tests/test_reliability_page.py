@@ -1,0 +1,127 @@
+"""The Reliability page, run headless through app.py with AppTest on the demo warehouse.
+
+The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
+why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ui
+from analytics.plan import Plan
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = str(ROOT / "pages" / "reliability.py")
+LINK = {"start": "2026-08-01", "end": "2026-11-01"}  # three full months inside the demo data
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy: the app's cached read-write connection must not meet other tests' read-only ones."""
+    path = tmp_path_factory.mktemp("reliability") / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
+    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=90)
+    at.query_params.update(LINK)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure (as JSON) of the chart with this key."""
+    import json
+
+    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
+    assert found, f"no chart {key}"
+    return json.loads(found[0].proto.spec)
+
+
+def test_reliability_page_shows_kpis_grid_budget_and_tables(app: AppTest, plan: Plan):
+    """Tiles for uptime, MTTR, MTBF and MTTA; the SLA grid has the plan's 4 severities for response,
+    resolution and escalation, each labelled with its target; the error budget of a 31-day month is
+    about 43 minutes; every table has a CSV download."""
+    assert app.title[0].value == "Reliability"
+    assert "01 Aug 2026 to 31 Oct 2026" in texts(app)
+    assert "all services, severities and channels" in texts(app)
+    labels = [m.label for m in app.metric]
+    assert {"Uptime", "MTTR", "MTBF"} <= set(labels) and "MTTA (time to acknowledge)" in labels
+    rows = chart(app, "sla_grid")["data"][0]["y"]
+    assert len(rows) == 12
+    assert [r.split(" · ")[1].split(":")[0] for r in rows[:4]] == [s.name for s in plan.severities]
+    assert rows[0] == f"response · critical: {plan.severity('critical').response_minutes:g} min"
+    assert rows[4] == "resolution · critical: 1 h"
+    allowed = next(m for m in app.metric if m.label == "Allowed this month").value
+    assert 40.0 < float(allowed.split()[0]) <= 43.2 * 31 / 30
+    assert "43.2 minutes of unplanned downtime in a 30-day month" in texts(app)
+    assert len(app.get("download_button")) >= 5
+    assert chart(app, "service_grid")["data"][0]["x"] == ["Aug 2026", "Sep 2026", "Oct 2026", "Aug-Oct 2026"]
+    downtime = chart(app, "downtime_bars")
+    assert downtime["layout"]["yaxis"]["title"]["text"] == "minutes of unplanned downtime"
+    assert any("error budget" in a["text"] for a in downtime["layout"]["annotations"])
+
+
+def test_service_filter_changes_uptime_and_subtitle(app: AppTest):
+    """Choosing one service narrows the service grid to it, says so under the title, and the
+    uptime tile shows that service's figure."""
+    before = next(m for m in app.metric if m.label == "Uptime").value
+    app.multiselect(key=ui.SERVICES_KEY).select("payments").run()
+    assert not app.exception
+    assert "services: payments" in texts(app)
+    assert chart(app, "service_grid")["data"][0]["y"] == ["payments"]
+    after = next(m for m in app.metric if m.label == "Uptime").value
+    assert after != before
+
+
+def test_severity_filter_narrows_the_sla_grid(app: AppTest):
+    """With severity 'critical' chosen, the grid has critical's three rows and the incidents chart one colour."""
+    app.multiselect(key=ui.SEVERITIES_KEY).select("critical").run()
+    assert not app.exception
+    assert [r.split(" · ")[0] for r in chart(app, "sla_grid")["data"][0]["y"]] == ["response", "resolution",
+                                                                                    "escalation"]
+    assert [t["name"] for t in chart(app, "severity_bars")["data"]] == ["critical"]
+
+
+def test_selecting_an_incident_shows_its_record_and_timeline(app: AppTest):
+    """Selecting the first row of the longest incidents shows that incident's record and timeline."""
+    worst = next(d for d in app.dataframe if "incident_id" in d.value.columns and "hours" in d.value.columns)
+    first = worst.value.iloc[0]["incident_id"]
+    app.session_state["worst_incidents"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    app.run()
+    assert not app.exception
+    assert any(first in m.value for m in app.markdown if m.value.startswith("####"))
+    steps = chart(app, "incident_timeline")["data"][0]["y"]
+    assert "detected" in steps and "started" in steps
+
+
+def test_error_budget_month_can_be_chosen(app: AppTest):
+    """Picking another month in the error budget redraws the burn chart for that month."""
+    app.get("button_group")[0].set_value("Aug 2026").run()
+    assert not app.exception
+    assert chart(app, "budget_burn")["layout"]["title"]["text"].endswith("Aug 2026")
+
+
+def test_coherence_panel_lists_the_reliability_checks(app: AppTest):
+    """The coherence expander shows plan says / data says / gap / why for uptime, MTBF and MTTR."""
+    table = app.table[-1].value
+    assert list(table.columns) == ["plan says", "data says", "gap", "why"]
+    assert any("Availability implied" in str(i) for i in table.index)

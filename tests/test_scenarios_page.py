@@ -1,0 +1,219 @@
+"""The Scenarios page through app.py with AppTest on a private demo warehouse: the chain, drivers,
+saving and reopening a scenario, and each what-if tab, with no traceback on screen."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ui
+from data import scenarios_store, warehouse
+from data.baseline import measure_base
+from models import scenario
+from tests.conftest import DEMO_TODAY
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = str(ROOT / "pages" / "scenarios.py")
+GROWTH = ui.SC_PREFIX + "user_growth_pct_per_quarter"
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy: saves go into it, and the app's read-write connection stays its own."""
+    path = tmp_path_factory.mktemp("scenarios") / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on the demo warehouse, with 'today' fixed to the demo's last day and a known author."""
+    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
+    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
+    monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
+    monkeypatch.setattr(ui, "scenario_author", lambda: "ana")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    con = warehouse.connect(app_db)
+    con.execute("delete from saved_scenarios")  # each test starts with none saved
+    con.close()
+    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=120)
+    at.run()
+    return at.switch_page(PAGE).run()  # an absolute page path: the wrapper script lives elsewhere
+
+
+def metric(at: AppTest, start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(start))
+
+
+def base_drivers(app_db: Path) -> scenario.Drivers:
+    """The base drivers as the page computes them, from the same warehouse and day."""
+    from analytics.period import month_start
+    from analytics.plan import load_plan
+
+    plan = load_plan()
+    con = warehouse.connect(app_db)  # the same process: DuckDB shares the app's open database
+    base = scenario.base_from_measures(measure_base(con, plan.timezone, DEMO_TODAY), month_start(DEMO_TODAY))
+    return scenario.base_drivers(plan, base)
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["sc_tab"] = label
+    return at.run()
+
+
+def test_page_shows_the_chain_from_demand_to_targets(app: AppTest):
+    """Base scenario: the plan's $670,000 for 12 months, both cost KPIs with the month they are met,
+    FTE paid against needed, the six-row chain chart, and no exception."""
+    assert not app.exception
+    assert app.title[0].value == "Scenarios: from demand to cost to the targets"
+    assert metric(app, "Total cost, 12 months") == "$670,000.00"
+    assert metric(app, "Support cost/user").startswith("$")
+    assert metric(app, "Infra cost share").endswith("%")
+    assert metric(app, "Support FTE paid") == "4.00 FTE"
+    deltas = [m.proto.delta for m in app.metric]
+    assert any(d.startswith("met ") or d == "never met" for d in deltas)
+    assert any("Base scenario" in m.value for m in app.markdown)
+    assert any("Base measured in the warehouse" in c.value for c in app.caption)
+    assert app.number_input(key=GROWTH).value == 50.0  # the plan's 50 % a quarter
+
+
+def test_changing_a_driver_changes_the_total(app: AppTest):
+    """Doubling quarterly user growth raises the total and is listed as the one changed driver."""
+    app.number_input(key=GROWTH).set_value(100.0).run()
+    assert not app.exception
+    assert metric(app, "Total cost, 12 months") != "$670,000.00"
+    assert any("1 driver changed from the base" in m.value and "100.0 % a quarter" in m.value for m in app.markdown)
+
+
+def test_save_reopen_and_delete_a_scenario(app: AppTest, app_db: Path):
+    """Save with a name (author and time recorded in the warehouse), reset, reopen: the inputs hold the
+    saved drivers again; the saved row equals them; delete removes it."""
+    app.number_input(key=GROWTH).set_value(80.0).run()
+    app.toggle(key=ui.SC_PREFIX + "staff_to_demand").set_value(True).run()
+    app.text_input(key="sc_save_name").input("Fast growth").run()
+    app.text_input(key="sc_save_note").input("for the board").run()
+    app.button(key="sc_save").click().run()
+    assert not app.exception
+    assert any("Saved 'Fast growth' by ana" in s.value for s in app.success)
+    assert any(m.value.startswith("**Fast growth**, 12 months") for m in app.markdown)  # saved: no unsaved edits
+
+    expected = scenario.with_overrides(base_drivers(app_db), {"user_growth_pct_per_quarter": 80,
+                                                              "staff_to_demand": True})
+    con = warehouse.connect(app_db)
+    stored = scenarios_store.load(con, "Fast growth", base_drivers(app_db))
+    assert stored.drivers == expected
+    assert (stored.author, stored.note, stored.months) == ("ana", "for the board", 12)
+
+    app.button(key="sc_reset").click().run()
+    assert app.number_input(key=GROWTH).value == 50.0
+    assert app.toggle(key=ui.SC_PREFIX + "staff_to_demand").value is False
+
+    app.selectbox(key="sc_pick").select("Fast growth").run()
+    app.button(key="sc_open").click().run()
+    assert not app.exception
+    assert any("Opened 'Fast growth'" in s.value for s in app.success)
+    assert app.number_input(key=GROWTH).value == 80.0
+    assert app.toggle(key=ui.SC_PREFIX + "staff_to_demand").value is True
+    assert scenario.with_overrides(base_drivers(app_db), app.session_state[ui.SC_SEED]) == expected
+    assert any(m.value.startswith("**Fast growth**, 12 months") for m in app.markdown)
+    app.number_input(key=GROWTH).set_value(90.0).run()
+    assert any(m.value.startswith("**Fast growth (edited since opened, not saved)**") for m in app.markdown)
+
+    app.button(key="sc_delete").click().run()
+    assert any("Deleted 'Fast growth'" in s.value for s in app.success)
+    assert scenarios_store.list_saved(con).empty
+
+
+def test_a_taken_name_is_refused_on_screen(app: AppTest):
+    """Saving twice under one name shows an error, no traceback, and keeps one saved scenario."""
+    for _ in range(2):
+        app.text_input(key="sc_save_name").input("Plan copy").run()
+        app.button(key="sc_save").click().run()
+    assert not app.exception
+    assert any("already saved" in e.value for e in app.error)
+    assert len(app.selectbox(key="sc_pick").options) == 1
+
+
+def test_a_broken_saved_scenario_is_an_error_naming_the_driver(app: AppTest, app_db: Path):
+    """A saved row the model refuses opens as an error naming the driver, not a traceback."""
+    app.text_input(key="sc_save_name").input("Broken").run()
+    app.button(key="sc_save").click().run()
+    con = warehouse.connect(app_db)
+    stored = json.loads(con.execute("select drivers_json from saved_scenarios where name = 'Broken'").fetchone()[0])
+    con.execute("update saved_scenarios set drivers_json = $j where name = 'Broken'",
+                {"j": json.dumps(stored | {"shrinkage_pct": 120})})
+    app.selectbox(key="sc_pick").select("Broken").run()
+    app.button(key="sc_open").click().run()
+    assert not app.exception
+    assert any("shrinkage_pct" in e.value for e in app.error)
+
+
+def test_month_by_month_and_line_tables_export(app: AppTest):
+    """The chain month by month and cost by line, each with CSV and Excel downloads."""
+    assert len(app.dataframe) >= 1  # cost by line vs plan, the first tab
+    open_tab(app, "Month by month")
+    assert not app.exception
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert {"Scenario by month (CSV)", "Scenario by month (Excel)", "Drivers (CSV)", "Drivers (Excel)"} <= set(labels)
+
+
+def test_compare_two_scenarios(app: AppTest):
+    """The one on screen against a saved one: a table with both columns and the plan, and three charts."""
+    app.number_input(key=GROWTH).set_value(20.0).run()
+    app.text_input(key="sc_save_name").input("Slow growth").run()
+    app.button(key="sc_save").click().run()
+    app.button(key="sc_reset").click().run()
+    open_tab(app, "Compare")
+    assert not app.exception
+    assert app.multiselect(key="sc_compare").value == [ui.CURRENT, "Slow growth"]
+    table = app.dataframe[-1].value
+    assert {"Plan", ui.CURRENT, "Slow growth"} <= set(table.columns)
+    totals = table.set_index(table.columns[0]).loc["Total"]
+    assert totals[ui.CURRENT] == "$670,000.00" and totals["Slow growth"] != totals[ui.CURRENT]
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert "Comparison (CSV)" in labels and "Comparison (Excel)" in labels
+
+
+def test_sensitivity_tab(app: AppTest):
+    """The tornado tab draws two charts and says which drivers move nothing."""
+    open_tab(app, "Sensitivity")
+    assert not app.exception
+    assert app.slider(key="sc_tornado_pct").value == 10
+    assert any("No effect on either number" in c.value for c in app.caption)
+
+
+def test_monte_carlo_tab(app: AppTest):
+    """200 runs with the default ranges: P10 / P50 / P90 of both outcomes, the seed shown, runs exportable."""
+    open_tab(app, "Monte Carlo")
+    assert any("Run the simulation" in i.value for i in app.info)
+    app.slider(key="sc_mc_runs").set_value(200)
+    app.button[[b.label for b in app.button].index("Run the simulation")].click().run()
+    assert not app.exception
+    summary = next(d.value for d in app.dataframe if "P50" in d.value.columns)
+    assert list(summary["P10"].str.startswith("$")) == [True, True]
+    assert any("200 runs, seed 42" in c.value for c in app.caption)
+
+
+def test_goal_seek_tab(app: AppTest):
+    """With the plan's 4 FTE at $45,000 ($15,000 a month), $5 a user needs more than 15,000 / 5 = 3,000 users."""
+    open_tab(app, "Goal seek")
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "more than **3,000 users**" in text
+    assert "Erlang C needs" in text
+
+
+def test_empty_warehouse_is_an_error_not_a_traceback(app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """With no data to measure a base from, the page says what is missing."""
+    empty = tmp_path / "empty.duckdb"
+    warehouse.connect(empty).close()
+    monkeypatch.setenv("OPSPLAN_DB", str(empty))
+    app.run()
+    assert not app.exception
+    assert any("No base to start a scenario from" in e.value for e in app.error)
