@@ -28,8 +28,9 @@ def implied_availability_pct(mtbf_hours: float, mttr_hours: float) -> float:
 
 def max_outage_share_pct(uptime_pct: float, mtbf_hours: float, mttr_hours: float) -> float:
     """Share of failure hours that may be full outages for an uptime to hold:
-    (1 - uptime) (MTBF + MTTR) / MTTR."""
-    return 100.0 * (1.0 - uptime_pct / 100.0) * (mtbf_hours + mttr_hours) / mttr_hours
+    (1 - uptime) MTBF / MTTR, counting failures as period / MTBF, as kpi-definitions.md does
+    (about 9 % at the baselines, at most 8.4 % at the targets)."""
+    return 100.0 * (1.0 - uptime_pct / 100.0) * mtbf_hours / mttr_hours
 
 
 def error_budget_minutes(uptime_target_pct: float, days: float = 30.0) -> float:
@@ -59,7 +60,7 @@ def reliability_checks(plan: Plan, measured: dict[str, float | None]) -> list[Ch
                           f"at most {max_outage_share_pct(u, b, r):.1f} % of failure hours may be full outages"))
     m_up, m_bf, m_tr = (measured.get(k) for k in ("uptime_pct", "mtbf_hours", "mttr_hours"))
     if None not in (m_up, m_bf, m_tr):
-        share = 100.0 * (1 - m_up / 100.0) * (m_bf + m_tr) / m_tr
+        share = max_outage_share_pct(m_up, m_bf, m_tr)
         rows.append(Check("Full outages as a share of failure hours (measured)",
                           f"at most {max_outage_share_pct(up.target, mtbf.target, mttr.target):.1f} % at the targets",
                           f"{share:.1f} %", f"{share - max_outage_share_pct(up.target, mtbf.target, mttr.target):+.1f} points",

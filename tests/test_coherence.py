@@ -12,9 +12,9 @@ def test_implied_availability_at_the_baselines():
 
 
 def test_outage_share_of_failure_hours():
-    """Baselines allow 0.3 % x 99.2 / 3.2 = 9.3 %; targets 0.1 % x 170 / 2 = 8.5 %."""
-    assert coherence.max_outage_share_pct(99.7, 96, 3.2) == pytest.approx(9.3)
-    assert coherence.max_outage_share_pct(99.9, 168, 2) == pytest.approx(8.5)
+    """As kpi-definitions.md: baselines allow 0.3 % x 96 / 3.2 = 9 %; targets 0.1 % x 168 / 2 = 8.4 %."""
+    assert coherence.max_outage_share_pct(99.7, 96, 3.2) == pytest.approx(9.0)
+    assert coherence.max_outage_share_pct(99.9, 168, 2) == pytest.approx(8.4)
 
 
 def test_error_budget():
@@ -40,4 +40,4 @@ def test_measured_share_only_with_data(plan):
     """Without measured MTBF the data row is left out rather than invented."""
     assert len(coherence.reliability_checks(plan, {"uptime_pct": 99.7})) == 2
     rows = coherence.reliability_checks(plan, {"uptime_pct": 99.7, "mtbf_hours": 96.0, "mttr_hours": 3.2})
-    assert rows[-1].data_says == "9.3 %"
+    assert rows[-1].data_says == "9.0 %"

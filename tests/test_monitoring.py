@@ -24,17 +24,22 @@ def con(tmp_path):
                 "100, 50, case when i = 5 then 6 else 5 end, 1 from range(48) t(i)")
     # A global maintenance window 00:30-01:10 overlaps hours 00 and 01.
     con.execute("insert into maintenance_windows values ('w', null, 'daily', '2026-01-01 00:30+00', '2026-01-01 01:10+00')")
+    # A window of the database service alone at 05:00-06:00 (its deadlock spike): suppressed for db only.
+    con.execute("insert into maintenance_windows values ('p', 'db', 'security_patch', '2026-01-01 05:00+00', '2026-01-01 06:00+00')")
     return con
 
 
 def test_threshold_hours_with_maintenance_suppressed(con, plan):
-    """24 hot hours, one in maintenance: 23 beyond 80 %, 1 suppressed; response 2.5 s every hour; deadlocks > 5 once."""
+    """24 hot hours, one in maintenance: 23 beyond 80 %, 1 suppressed; response 2.5 s every hour; deadlocks over 5 once,
+    inside a window of the database service."""
     frame = query(con, "threshold_hours_monthly", start=datetime(2026, 1, 1, tzinfo=UTC),
                   end=datetime(2026, 2, 1, tzinfo=UTC), tz="UTC", **monitoring.threshold_params(plan))
     rows = frame.set_index(["service_id", "metric"])
     assert tuple(rows.loc[("web", "cpu_pct"), ["hours_observed", "hours_beyond", "hours_suppressed"]]) == (48, 23, 1)
     assert rows.loc[("web", "response_time_ms"), "hours_beyond"] == 46  # 2 hours suppressed
-    assert rows.loc[("db", "deadlocks_per_hour"), "hours_beyond"] == 1  # 5 is not "over 5"
+    assert rows.loc[("db", "deadlocks_per_hour"), "hours_beyond"] == 0  # 5 is not "over 5"; the 6 is in db's window
+    assert rows.loc[("db", "deadlocks_per_hour"), "hours_suppressed"] == 1
+    assert rows.loc[("web", "cpu_pct"), "hours_suppressed"] == 1  # db's window does not excuse web
     assert rows.loc[("web", "memory_pct"), "hours_beyond"] == 0
 
 

@@ -1,6 +1,6 @@
 -- One row per service, local month and monitored metric in [$start, $end): hours observed,
--- hours beyond the plan's threshold, and those suppressed because a global maintenance
--- window overlapped the hour (the plan auto-suppresses alerts during maintenance).
+-- hours beyond the plan's threshold, and those suppressed because a maintenance window of the
+-- whole system or of that service overlapped the hour (the plan auto-suppresses alerts then).
 -- Metric names follow plan.toml's [monitoring] keys; thresholds are bound lists.
 with app_samples as (
     select
@@ -38,12 +38,12 @@ limits as (
     select unnest($metrics) as metric, unnest($ops) as op, unnest($limits) as limit_value
 ),
 maintenance as (
-    select starts_at, ends_at
+    select service_id, starts_at, ends_at
     from maintenance_windows
-    where service_id is null and starts_at < $end and ends_at > $start
+    where starts_at < $end and ends_at > $start
 ),
 maintenance_hours as (
-    select distinct date_trunc('hour', m.starts_at) + to_hours(h.i) as hour_at
+    select distinct m.service_id, date_trunc('hour', m.starts_at) + to_hours(h.i) as hour_at
     from maintenance as m,
         range(0, cast(ceil(epoch(m.ends_at - date_trunc('hour', m.starts_at)) / 3600) as bigint)) as h(i)
 ),
@@ -58,10 +58,12 @@ flagged as (
             when '<' then s.metric_value < l.limit_value
             else s.metric_value <= l.limit_value
         end as is_beyond,
-        mh.hour_at is not null as is_in_maintenance
+        exists (
+            select 1 from maintenance_hours as mh
+            where mh.hour_at = s.hour_at and (mh.service_id is null or mh.service_id = s.service_id)
+        ) as is_in_maintenance
     from samples as s
     join limits as l using (metric)
-    left join maintenance_hours as mh on mh.hour_at = s.hour_at
 )
 select
     service_id,
