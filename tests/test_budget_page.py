@@ -2,20 +2,18 @@
 the year-end projection and crossing months, and the controls that change them."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ui
 from analytics.plan import Plan
 from data import warehouse
 from models import budget
-from tests.conftest import DEMO_TODAY
+from tests.conftest import app_test, DEMO_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -23,21 +21,10 @@ PAGE = str(ROOT / "pages" / "budget.py")
 YEAR = date(2026, 9, 1)  # the plan year holding the demo's last day, 26 Nov 2026
 
 
-@pytest.fixture(scope="module")
-def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("budget") / "demo.duckdb"
-    shutil.copyfile(demo_db, path)
-    return path
-
-
 @pytest.fixture
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
-    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
     monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=120)
+    at = app_test(app_db, monkeypatch, timeout=120)
     at.run()
     return at.switch_page(PAGE).run()
 

@@ -3,18 +3,16 @@ saving and reopening a scenario, and each what-if tab, with no traceback on scre
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ui
 from data import scenarios_store, warehouse
 from data.baseline import measure_base
 from models import scenario
-from tests.conftest import DEMO_TODAY
+from tests.conftest import app_test, DEMO_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -22,27 +20,15 @@ PAGE = str(ROOT / "pages" / "scenarios.py")
 GROWTH = ui.SC_PREFIX + "user_growth_pct_per_quarter"
 
 
-@pytest.fixture(scope="module")
-def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy: saves go into it, and the app's read-write connection stays its own."""
-    path = tmp_path_factory.mktemp("scenarios") / "demo.duckdb"
-    shutil.copyfile(demo_db, path)
-    return path
-
-
 @pytest.fixture
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The app on the demo warehouse, with 'today' fixed to the demo's last day and a known author."""
-    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
-    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
     monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
     monkeypatch.setattr(ui, "scenario_author", lambda: "ana")
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    at = app_test(app_db, monkeypatch, timeout=120)
     con = warehouse.connect(app_db)
     con.execute("delete from saved_scenarios")  # each test starts with none saved
     con.close()
-    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=120)
     at.run()
     return at.switch_page(PAGE).run()  # an absolute page path: the wrapper script lives elsewhere
 

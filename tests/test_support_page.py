@@ -5,14 +5,13 @@ why AppTest.from_file("app.py") is not used); switch_page then opens this page.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ui
+from tests.conftest import app_test
 from analytics.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,21 +20,9 @@ PAGE = str(ROOT / "pages" / "support.py")
 LINK = {"start": "2026-08-01", "end": "2026-11-01"}  # three full months inside the demo data
 
 
-@pytest.fixture(scope="module")
-def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy: the app's cached read-write connection must not meet other tests' read-only ones."""
-    path = tmp_path_factory.mktemp("support") / "demo.duckdb"
-    shutil.copyfile(demo_db, path)
-    return path
-
-
 @pytest.fixture
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
-    monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_string(f"import runpy\nrunpy.run_path({APP!r}, run_name='__main__')\n", default_timeout=90)
+    at = app_test(app_db, monkeypatch, timeout=90)
     at.query_params.update(LINK)
     at.run()
     at.switch_page(PAGE).run()
