@@ -53,3 +53,36 @@ def app_test(db: Path, monkeypatch: pytest.MonkeyPatch, timeout: float = 90):
     app = Path(__file__).resolve().parent.parent / "app.py"
     return AppTest.from_string(f"import runpy\nrunpy.run_path({str(app)!r}, run_name='__main__')\n",
                                default_timeout=timeout)
+
+
+# A fixed period inside the demo data (seed 42, ending November 2026), whatever today is.
+DEMO_LINK = {"start": "2026-08-01", "end": "2026-11-01"}
+
+
+def open_page(db: Path, monkeypatch: pytest.MonkeyPatch, page: str, link: dict[str, str] = DEMO_LINK):
+    """app.py under AppTest on `link`'s period, switched to pages/<page>; fails on any exception."""
+    at = app_test(db, monkeypatch)
+    at.query_params.update(link)
+    at.run()
+    at.switch_page(str(Path(__file__).resolve().parent.parent / "pages" / page)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    """All markdown and captions of an AppTest run, as one text."""
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def chart(at, key: str) -> dict:
+    """The plotly figure (as JSON) of the chart with this key."""
+    import json
+
+    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
+    assert found, f"no chart {key}"
+    return json.loads(found[0].proto.spec)
+
+
+def tile(at, label: str) -> str:
+    """The value shown by the metric with this label."""
+    return next(m.value for m in at.metric if m.label == label)

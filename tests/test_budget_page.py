@@ -13,7 +13,7 @@ import ui
 from analytics.plan import Plan
 from data import warehouse
 from models import budget
-from tests.conftest import app_test, DEMO_TODAY
+from tests.conftest import DEMO_TODAY, app_test
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -11,40 +11,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from tests.conftest import app_test
 from analytics.plan import Plan
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-PAGE = str(ROOT / "pages" / "monitoring.py")
-LINK = {"start": "2026-08-01", "end": "2026-11-01"}  # three full months inside the demo data
+from tests.conftest import chart, open_page, tile
 
 
 @pytest.fixture
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    at = app_test(app_db, monkeypatch, timeout=90)
-    at.query_params.update(LINK)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
-
-
-def chart(at: AppTest, key: str) -> dict:
-    """The plotly figure (as JSON) of the chart with this key."""
-    import json
-
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
-    assert found, f"no chart {key}"
-    return json.loads(found[0].proto.spec)
-
-
-def tile(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return open_page(app_db, monkeypatch, "monitoring.py")
 
 
 def test_monitoring_page_shows_thresholds_suppression_and_alerts(app: AppTest, plan: Plan):

@@ -12,7 +12,7 @@ import ui
 from data import scenarios_store, warehouse
 from data.baseline import measure_base
 from models import scenario
-from tests.conftest import app_test, DEMO_TODAY
+from tests.conftest import DEMO_TODAY, app_test
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
