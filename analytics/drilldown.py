@@ -25,8 +25,8 @@ from analytics.scorecard import load_inputs as load_all_inputs
 from data.warehouse import local_midnight, query
 
 # Day x channel aggregates that replace scorecard inputs when a channel filter is set.
-BY_CHANNEL = {"first_response": "first_response_daily_by_channel",
-              "resolution": "resolution_daily_by_channel",
+BY_CHANNEL = {"first_response": "first_response_daily",
+              "resolution": "resolution_daily",
               "survey": "survey_daily_by_channel"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TIERS = ("tier 1 only", "reached tier 2", "reached tier 3")

@@ -32,7 +32,7 @@ def first_response_hours(first_response_daily: pd.DataFrame) -> Measure:
 
     Definition: mean of first_response_at - created_at for high-priority tickets (settings
     high_priority: critical and high) created in the period and answered.
-    Input: one row per creation day with n_responded, response_hours_sum.
+    Input: one row per creation day (and channel) with n_responded, response_hours_sum.
     """
     n = _total(first_response_daily, "n_responded")
     return Measure(ratio(_total(first_response_daily, "response_hours_sum"), n), int(n))
@@ -43,7 +43,7 @@ def fcr_pct(resolution_daily: pd.DataFrame) -> Measure:
 
     Definition: share of tickets resolved in the period that were resolved with no
     escalation and not reopened.
-    Input: one row per resolution day with n_resolved, n_first_contact.
+    Input: one row per resolution day (and channel) with n_resolved, n_first_contact.
     """
     n = _total(resolution_daily, "n_resolved")
     return Measure(ratio(_total(resolution_daily, "n_first_contact"), n, 100.0), int(n))

@@ -1,8 +1,11 @@
--- One row per local day of ticket creation: high-priority tickets with a first response,
--- and the sum of their first-response times in hours (the mean is formed in analytics.support).
+-- One row per local day of ticket creation and channel: high-priority tickets with a first
+-- response, and the sum of their first-response times in hours. The scorecard sums every
+-- channel, a channel filter sums the rows it keeps; analytics.support.first_response_hours
+-- forms the mean once.
 with high_priority as (
     select
         timezone($tz, created_at)::date as day,
+        channel,
         epoch(first_response_at - created_at) / 3600.0 as response_hours
     from tickets
     where priority in (select unnest($priorities))
@@ -10,8 +13,9 @@ with high_priority as (
 )
 select
     day,
+    channel,
     count(*) as n_responded,
     sum(response_hours) as response_hours_sum
 from high_priority
-group by day
-order by day
+group by all
+order by day, channel

@@ -1,16 +1,18 @@
--- One row per local day of ticket resolution: tickets resolved, and those resolved at first
--- contact (no escalation, not reopened).
+-- One row per local day of ticket resolution and channel: tickets resolved, and those resolved
+-- at first contact (no escalation, not reopened). The scorecard sums every channel.
 with resolved as (
     select
         timezone($tz, resolved_at)::date as day,
+        channel,
         escalation_count = 0 and not is_reopened as is_first_contact
     from tickets
     where resolved_at is not null
 )
 select
     day,
+    channel,
     count(*) as n_resolved,
     count(*) filter (where is_first_contact) as n_first_contact
 from resolved
-group by day
-order by day
+group by all
+order by day, channel
