@@ -60,6 +60,7 @@ class Inputs:
     staff: pd.DataFrame
     certifications: pd.DataFrame
     training: pd.DataFrame
+    observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
 
 
 def load_inputs(con, plan: Plan, span: Period) -> Inputs:
@@ -79,6 +80,7 @@ def load_inputs(con, plan: Plan, span: Period) -> Inputs:
         staff=query(con, "staff"),
         certifications=query(con, "certifications"),
         training=query(con, "training_daily"),
+        observed=query(con, "observed_span", tz=tz),
     )
 
 
@@ -86,7 +88,22 @@ def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:
     return local_midnight(period.start, plan.timezone), local_midnight(period.end, plan.timezone)
 
 
+UNOBSERVED = Measure(None, 0, "no incident, monitoring or business record covers this period")
+
+
+def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
+    """Whether the period overlaps the span the warehouse has records for. Uptime and MTBF are
+    computed from the absence of incidents, so before the first record they are unknown."""
+    first, last = i.observed["first_at"].iloc[0], i.observed["last_at"].iloc[0]
+    if pd.isna(first):
+        return False
+    start, end = _bounds(plan, p)
+    return pd.Timestamp(start) < last and pd.Timestamp(end) > first
+
+
 def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
+    if not _observed(i, plan, p):
+        return UNOBSERVED
     a = reliability.availability(i.incidents, i.windows, *_bounds(plan, p))
     note = f"{a.down_hours:.2f} h unplanned down; {a.planned_hours:.1f} h planned maintenance excluded"
     return Measure(a.uptime_pct, a.n_outages, note)
@@ -98,6 +115,8 @@ def _mttr(i: Inputs, plan: Plan, p: Period) -> Measure:
 
 
 def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
+    if not _observed(i, plan, p):
+        return UNOBSERVED
     bounds = _bounds(plan, p)
     down = reliability.availability(i.incidents, i.windows, *bounds).down_hours
     return reliability.mtbf(i.incidents, plan.settings.failure_severities, *bounds, down,

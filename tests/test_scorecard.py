@@ -44,7 +44,7 @@ insert into self_service_sessions values ('X1', '2026-01-10 01:00+00', 'knowledg
 insert into costs_monthly values ('2026-01-01', 'cloud_services', 6000), ('2026-01-01', 'monitoring_tools', 2000),
  ('2026-01-01', 'security_tools', 1000), ('2026-01-01', 'support_team', 15000), ('2026-01-01', 'contingency', 99999);
 insert into business_daily select day, 2000, 100, 10, 30, 5, 0
- from range(date '2026-01-01', date '2026-02-01', interval 1 day) t(day);
+ from range(date '2026-01-01', date '2026-03-01', interval 1 day) t(day);
 insert into active_users_daily values ('2026-01-30', 100, 1900), ('2026-01-31', 100, 2000);
 insert into routine_tasks values ('R1', 'rotate logs', 'daily', '2025-01-01', '2025-03-01', null),
  ('R2', 'audit', 'monthly', '2025-01-01', null, null);
@@ -108,14 +108,34 @@ def test_statuses_follow_the_plan(results):
 
 
 def test_empty_period_reports_no_data(tiny_db, plan):
-    """A month with no events: no value for event KPIs, MTBF a lower bound with n = 0."""
+    """February has records but no failure: no MTTR, MTBF a lower bound of 672 h with n = 0."""
+    con = connect(tiny_db, read_only=True)
+    out = {r.kpi: r for r in scorecard(con, plan, Period(date(2026, 2, 1), date(2026, 3, 1)))}
+    assert out["mttr_hours"].value is None and out["mttr_hours"].status == "no data"
+    assert out["support_cost_per_user_usd"].value is None
+    assert out["uptime_pct"].value == pytest.approx(100.0)
+    assert out["mtbf_hours"].value == pytest.approx(672.0) and out["mtbf_hours"].n == 0
+    assert out["mtbf_hours"].status == "met"  # more than 672 h > 168 h
+    assert out["mtbf_hours"].is_lower_bound and not out["mttr_hours"].is_lower_bound
+
+
+def test_period_before_any_record_is_unknown_not_perfect(tiny_db, plan):
+    """June 2025 precedes every record: uptime and MTBF are no data, not 100 % and a lower bound."""
     con = connect(tiny_db, read_only=True)
     out = {r.kpi: r for r in scorecard(con, plan, Period(date(2025, 6, 1), date(2025, 7, 1)))}
-    assert out["mttr_hours"].value is None and out["mttr_hours"].status == "no data"
-    assert out["csat"].value is None and out["support_cost_per_user_usd"].value is None
-    assert out["mtbf_hours"].value == pytest.approx(720.0) and out["mtbf_hours"].n == 0
-    assert out["mtbf_hours"].status == "met"  # more than 720 h > 168 h
-    assert out["mtbf_hours"].is_lower_bound and not out["mttr_hours"].is_lower_bound
+    for kpi in ("uptime_pct", "mtbf_hours"):
+        assert out[kpi].value is None and out[kpi].status == "no data" and not out[kpi].is_lower_bound
+    assert out["csat"].value is None
+
+
+def test_period_touching_the_first_record_is_observed(tiny_db, plan):
+    """December 2025 ends where the first business day (1 Jan local) begins: not observed;
+    a period reaching one hour into it is."""
+    con = connect(tiny_db, read_only=True)
+    dec = {r.kpi: r for r in scorecard(con, plan, Period(date(2025, 12, 1), date(2026, 1, 1)))}
+    assert dec["uptime_pct"].value is None
+    into = {r.kpi: r for r in scorecard(con, plan, Period(date(2025, 12, 1), date(2026, 1, 2)))}
+    assert into["uptime_pct"].value is not None
 
 
 def test_trend_has_a_row_per_kpi_and_month(tiny_db, plan):
