@@ -620,8 +620,6 @@ def load_budget(year: PlanYear, run_rate_months: int = 3) -> pd.DataFrame:
     costs = query("costs_by_line_monthly", start_month=add_months(year.start, -12), end_month=year.end)
     table = budget_model.projection(costs, the_plan, year.start, year.as_of, run_rate_months)
     lines = {b.name: b for b in the_plan.budget_lines}
-    # Spend cannot fall below what is already spent; models.budget does not floor its band (reported to its owner).
-    table["lower_usd"] = table[["lower_usd", "actual_usd"]].max(axis=1)
     names = table["line"]
     return table.assign(label=[line_label(n) for n in names], group=[line_label(lines[n].group) for n in names],
                         note=[lines[n].note for n in names])

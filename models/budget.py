@@ -34,7 +34,8 @@ def projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,
 
     Only full months before `as_of` count as actual. The rest of the year is projected at the
     line's run rate (mean of its last `run_rate_months` full months), with an 80 % band from
-    the month-to-month spread growing with the square root of the months left. A line heading
+    the month-to-month spread growing with the square root of the months left, floored at
+    what is already spent (spend to date cannot be undone). A line heading
     over budget is flagged with the month its cumulative spend is expected to cross it.
     Output: line, annual_usd, actual_usd, budget_to_date_usd, variance_usd, run_rate_usd,
     projected_usd, lower_usd, upper_usd, projected_variance_usd, crosses_in.
@@ -60,7 +61,7 @@ def _line_projection(name: str, annual: float, this_year: pd.DataFrame, history:
     return {"line": name, "annual_usd": annual, "actual_usd": spent,
             "budget_to_date_usd": budget_to_date(annual, elapsed),
             "variance_usd": spent - budget_to_date(annual, elapsed), "run_rate_usd": rate,
-            "projected_usd": projected, "lower_usd": projected - band, "upper_usd": projected + band,
+            "projected_usd": projected, "lower_usd": max(projected - band, spent), "upper_usd": projected + band,
             "projected_variance_usd": projected - annual,
             "crosses_in": _crossing_month(spent, rate, annual, year_start, elapsed)}
 

@@ -56,3 +56,15 @@ def test_band_widens_with_spread(plan):
     half = 1.2816 * 1414.2136 * 10 ** 0.5
     assert sec["projected_usd"] == pytest.approx(12000 + 6000 * 10)
     assert sec["upper_usd"] - sec["projected_usd"] == pytest.approx(half, rel=1e-4)
+
+
+def test_band_never_falls_below_spend_to_date(plan):
+    """Cloud $30,000 then $0 (Sep, Oct); October's run rate alone is $0, so projected $30,000. The band,
+    std 21,213 x 1.2816 x sqrt(10) = 85,968, would put the lower edge below zero; it stays at the
+    $30,000 already spent."""
+    table = budget.projection(spend("cloud_services", [30000.0, 0.0]), plan, date(2026, 9, 1),
+                              as_of=date(2026, 11, 26), run_rate_months=1).set_index("line")
+    cloud = table.loc["cloud_services"]
+    assert cloud["projected_usd"] == pytest.approx(30000.0)  # run rate of October alone: $0 a month
+    assert cloud["lower_usd"] == pytest.approx(30000.0)
+    assert cloud["upper_usd"] > cloud["projected_usd"]
