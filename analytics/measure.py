@@ -33,11 +33,18 @@ def compare(value: float, op: str, limit: float) -> bool:
     return {">": value > limit, ">=": value >= limit, "<": value < limit, "<=": value <= limit}[op]
 
 
+def _snap(value: float, limits: tuple[float, ...]) -> float:
+    """A value equal to a limit but for float rounding (a mean of 3.2 h that sums to
+    3.1999999999999997) is the limit, so it lands on the same side as the limit itself."""
+    return next((limit for limit in limits if math.isclose(value, limit, rel_tol=1e-9, abs_tol=1e-12)), value)
+
+
 def status(value: float | None, kpi: Kpi, is_lower_bound: bool = False) -> str:
     """Definition: met when on the right side of the target; off track when at or beyond the
     baseline; improving in between. A lower bound that does not yet meet the target says nothing."""
     if value is None or math.isnan(value):
         return NO_DATA
+    value = _snap(value, (kpi.target, kpi.baseline))
     if compare(value, kpi.op, kpi.target):
         return MET
     if is_lower_bound:

@@ -19,6 +19,16 @@ def test_status_boundaries(plan, key, value, expected):
     assert status(value, plan.kpi(key)) == expected
 
 
+def test_float_rounding_lands_on_the_limit(plan):
+    """A mean of 3.2 h computed as 3.1999999999999997 is at the baseline (off track), not below it;
+    1.9999999999999998 h is at the "< 2 h" target (not met); a real difference still counts."""
+    mttr = plan.kpi("mttr_hours")
+    assert status(3.1999999999999997, mttr) == OFF_TRACK
+    assert status(2.0 - 2e-16, mttr) == IMPROVING
+    assert status(3.19, mttr) == IMPROVING
+    assert status(99.9 + 1e-13, plan.kpi("uptime_pct")) == IMPROVING
+
+
 def test_status_without_value_or_with_unmet_lower_bound(plan):
     """No value is 'no data'; a lower bound under the target cannot be judged, above it is met."""
     mtbf = plan.kpi("mtbf_hours")
