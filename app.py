@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 import ui
+from data import access
 
 HERE = Path(__file__).resolve().parent  # page paths must not depend on the working directory
 
@@ -25,21 +26,32 @@ SECTIONS = {
                    ("capacity.py", "Capacity", ":material/storage:"),
                    ("budget.py", "Budget", ":material/account_balance:"),
                    ("scenarios.py", "Scenarios", ":material/tune:")],
-    "Data": [("data.py", "Data", ":material/upload_file:")],
+    "Data": [("data.py", "Data", ":material/upload_file:"),
+             ("admin.py", "Admin", ":material/admin_panel_settings:")],
 }
+# The right a page needs to be listed (issue #7; data/access.py); any other page needs VIEW. A hidden
+# page is not a permission: every write checks the actor's role again in the data layer.
+PAGE_RIGHTS = {"scenarios.py": access.SAVE_SCENARIO, "capacity.py": access.CAPACITY_SCENARIO,
+               "data.py": access.IMPORT, "admin.py": access.VIEW_AUDIT}
 
 
-def pages() -> dict[str, list[st.Page]]:
+def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
     out = {}
     for section, entries in SECTIONS.items():
         found = [st.Page(HERE / "pages" / f, title=t, icon=i, default=(f == "overview.py"))
-                 for f, t, i in entries if (HERE / "pages" / f).exists()]
+                 for f, t, i in entries if (HERE / "pages" / f).exists()
+                 and access.can(actor, PAGE_RIGHTS.get(f, access.VIEW))]
         if found:
             out[section] = found
     return out
 
 
-page = st.navigation(pages())
+actor = ui.current_actor()
+if actor is None:  # sign-in on and not signed in, or signed in with no role: one page, nothing else
+    gate = ui.sign_in_page if not st.user.to_dict().get("is_logged_in") else ui.no_access_page
+    st.navigation([st.Page(gate, title="Sign in", icon=":material/login:")], position="hidden").run()
+    st.stop()
+page = st.navigation(pages(actor))
 plan = ui.plan()
 db_file = ui.db()  # builds the demo warehouse on first start, with a visible status
 through = ui.data_through()
@@ -49,5 +61,6 @@ with st.sidebar:
     ui.period_picker(plan, ui.plan_today(plan))
     ui.filter_picker(plan)
     st.caption(f"Warehouse: `{db_file}`  \nData through: {f'{through:%d %b %Y}' if through else 'no data yet'}")
+    ui.user_box(actor)
 
 page.run()

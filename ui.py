@@ -7,7 +7,17 @@ cached functions take every input as an argument so that it is part of the cache
 """
 from __future__ import annotations
 
+# A new server's first run spends seconds importing this module (pandas, plotly, scipy, statsmodels)
+# before a page can draw anything; a deep link's first run even starts in the page. Show a spinner
+# meanwhile: opened here, closed at the end of the module (issue #6). Outside a script run it is a no-op.
 import contextlib
+import streamlit as _boot_st
+from streamlit.runtime.scriptrunner import get_script_run_ctx as _boot_ctx
+
+_BOOT_SPINNER = (_boot_st.spinner("Starting opsplan ...", show_time=True) if _boot_ctx(suppress_warning=True)
+                 else contextlib.nullcontext())
+_BOOT_SPINNER.__enter__()
+
 import math
 import os
 import threading
@@ -25,7 +35,7 @@ import streamlit as st
 from analytics.period import Period, add_months, month_start
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
 from analytics.scorecard import KpiResult, scorecard, trend
-from data import warehouse
+from data import rollups, warehouse
 
 # st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
 PERIOD_KEY = "opsplan_period"
@@ -1271,11 +1281,9 @@ LINE_VS_PLAN_COLUMNS = {
 # ----------------------------------------------------------------------------- saved scenarios
 
 def scenario_author() -> str:
-    """Who saves: the operating-system user the app runs as, else 'local user'."""
-    try:
-        return getpass.getuser() or "local user"
-    except Exception:  # no user name in the environment (some containers)
-        return "local user"
+    """Who saves: the signed-in user's name, or with sign-in off the operating-system user the app runs as."""
+    actor = current_actor()
+    return actor.name if actor else "nobody"
 
 
 def saved_scenarios() -> pd.DataFrame:
@@ -1300,8 +1308,8 @@ def on_save(drivers: scenario_model.Drivers, months: int) -> None:
     name, note = state.get("sc_save_name", ""), state.get("sc_save_note", "")
     overwrite = state.get("sc_save_replace", False)
     try:
-        scenarios_store.save(connection(), name, drivers, months, scenario_author(), note, replace=overwrite)
-    except (scenarios_store.StoreError, scenario_model.ScenarioError) as exc:
+        scenarios_store.save(connection(), name, drivers, months, current_actor(), note, replace=overwrite)
+    except (scenarios_store.StoreError, scenario_model.ScenarioError, _ac.PermissionDenied) as exc:
         _flash("error", f"Not saved: {exc}.")
         return
     clean = scenarios_store.clean_name(name)
@@ -1327,7 +1335,12 @@ def on_load(base_drivers: scenario_model.Drivers) -> None:
 
 def on_delete() -> None:
     name = st.session_state.get("sc_pick")
-    if scenarios_store.delete(connection(), name):
+    try:
+        gone = scenarios_store.delete(connection(), name, current_actor())
+    except _ac.PermissionDenied as exc:
+        _flash("error", f"Not deleted: {exc}.")
+        return
+    if gone:
         if st.session_state.get(SC_LOADED) == name:
             st.session_state[SC_LOADED] = None
         _flash("success", f"Deleted '{name}'.")
@@ -1881,9 +1894,11 @@ def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tup
     start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
     months = period.months()
     spans = [*months, period] if len(months) > 1 else months
-    survey = (_dd_drill.sum_channels(warehouse.query(con, "survey_daily_by_channel", tz=tz), channels) if channels
-              else warehouse.query(con, "survey_daily", tz=tz))
-    sla_daily = warehouse.query(con, "channel_sla_daily", tz=tz, **_dd_drill.channel_sla_params(the_plan))
+    survey = (_dd_drill.sum_channels(warehouse.query(con, "survey_daily_by_channel", tz=tz, start=start, end=end),
+                                     channels) if channels
+              else warehouse.query(con, "survey_daily", tz=tz, start=start, end=end))
+    sla_daily = warehouse.query(con, "channel_sla_daily", tz=tz, start=start, end=end,
+                                **_dd_drill.channel_sla_params(the_plan))
     times = warehouse.query(con, "ticket_times_monthly", tz=tz, start=start, end=end)
     return SupportView(
         _dd_drill.csat_by_span(survey, spans),
@@ -1937,10 +1952,12 @@ def _dd_monitoring_view(db_file: str, the_plan: Plan, period: Period, services: 
 
     con, tz = _connection(db_file), the_plan.timezone
     start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
-    hours = warehouse.query(con, "threshold_hours_monthly", start=start, end=end, tz=tz, **threshold_params(the_plan))
+    hours = rollups.threshold_hours_monthly(con, start=start, end=end, tz=tz, **threshold_params(the_plan))
     first_day, end_day = _dd_drill.alert_days(the_plan, period)
     daily = warehouse.query(con, "business_daily", start_day=first_day, end_day=end_day)
-    alerts = _dd_drill.alerts_in_period(daily, warehouse.query(con, "survey_daily", tz=tz), the_plan, period)
+    survey = warehouse.query(con, "survey_daily", tz=tz, start=warehouse.local_midnight(first_day, tz),
+                             end=warehouse.local_midnight(end_day, tz))
+    alerts = _dd_drill.alerts_in_period(daily, survey, the_plan, period)
     return MonitoringView(_dd_drill.threshold_hours(hours, the_plan, services), alerts)
 
 
@@ -2279,3 +2296,1050 @@ def suppression_text(alerting: Mapping, suppressed_hours: int) -> str:
             f"hourly, so they cannot repeat within {alerting['duplicate_suppression_minutes']:g} minutes; "
             f"{suppressed_hours:,} service-hours beyond a threshold fell inside a maintenance window and are "
             "counted as suppressed, not as hours beyond.")
+
+
+# ---- data page loaders (issue #5 item 5): upload, preview, the one import path, import log, coverage
+# The Data page reads widgets into an ImportOptions, shows preview_file()'s checks, and writes only
+# through import_file(), on the app's one connection. SQL stays in data/sql/ and data/catalog.py.
+import hashlib as _dp_hashlib  # noqa: E402
+import re as _dp_re  # noqa: E402
+from zoneinfo import available_timezones as _dp_zones  # noqa: E402
+
+from data import access as _dp_access  # noqa: E402
+from data import catalog as _dp_catalog  # noqa: E402
+from data import importer as _dp_importer  # noqa: E402
+from data import readers as _dp_readers  # noqa: E402
+from data.validate import ImportOptions  # noqa: E402
+from data.validate import importable_tables as _dp_tables  # noqa: E402
+
+DATA_TYPES = ("csv", "parquet", "xlsx")
+DATA_UPLOAD_MB = ImportOptions.max_bytes // 2**20  # the importer's limit; .streamlit/config.toml's maxUploadSize too
+DATA_RESULT = "data_result"            # the last confirmed import's ImportResult, shown once
+DATA_UPLOADER = "data_uploader_round"  # bumped after an import, so the uploader starts empty again
+DATA_MODES = {
+    "append": "Add the file's new rows. A row whose key is already stored is skipped when identical and "
+              "rejected when it differs.",
+    "upsert": "Add new rows, and update stored rows that have the same key to the file's values.",
+    "replace": "Make the table exactly the file: add, update, and delete the stored rows the file does not "
+               "have. A file without data rows never empties a table.",
+}
+DATE_FORMATS = {  # strptime format -> what a cell looks like; "" is ISO 8601, the importer's default
+    "": "ISO 8601: 2026-01-31 14:30",
+    "%d/%m/%Y %H:%M": "day first: 31/01/2026 14:30",
+    "%d/%m/%Y": "day first: 31/01/2026",
+    "%m/%d/%Y %H:%M": "month first: 01/31/2026 14:30",
+    "%m/%d/%Y": "month first: 01/31/2026",
+    "%d.%m.%Y %H:%M": "31.01.2026 14:30",
+    "%d-%b-%Y %H:%M": "31-Jan-2026 14:30",
+}
+ENCODINGS = {"": "UTF-8 (default)", "cp874": "Thai Windows (cp874 / TIS-620)", "cp1252": "Western Windows (cp1252)"}
+DELIMITERS = {"": "detect", ",": "comma ,", ";": "semicolon ;", "\t": "tab", "|": "bar |"}
+THOUSANDS = {"": "none", ",": "comma 1,234.50", ".": "dot 1.234,50", " ": "space 1 234,50"}
+PCT_SCALES = {"": "as written (85 = 85 %)", "percent": "all percent", "fraction": "fractions (0.85 = 85 %)"}
+# The importer's fixes name its CLI flags; on the page they are the choices above the preview.
+_DP_FLAG_WORDS = (
+    (r",? or map (it|them) with --column( SOURCE=COLUMN)?", ""),
+    (r"--mode upsert", "mode 'upsert'"),
+    (r"--sheet", "choose a Sheet,"),
+    (r"--date-format", "'Date format'"),
+    (r"--encoding", "'Text encoding' (More reading options)"),
+    (r"--delimiter", "'Delimiter' (More reading options)"),
+    (r"--thousands", "'Thousands separator' (More reading options)"),
+    (r"--decimal", "'Decimal separator' (More reading options)"),
+    (r"--pct-scale", "'Percent values' (More reading options)"),
+    (r"--buddhist-era", "'Buddhist Era years' (More reading options)"),
+    (r"--dst shift", "'Local times in a DST gap: shift' (More reading options)"),
+    (r"--confirm-naive", "'Accept times without offset' (More reading options)"),
+    (r"--score-scale 10", "'Survey scores 1-10' (More reading options)"),
+    (r"--allow-empty", "'Allow a header-only file' (More reading options)"),
+    (r"raise --max-problems to list them all", "fix these first; the rest are listed after the next upload"),
+    (r"raise --max-rows", "import it in parts"),
+)
+
+
+def page_words(text: str | None) -> str:
+    """An importer fix as the Data page words it: each CLI flag becomes the page choice it stands for."""
+    out = text or ""
+    for pattern, words in _DP_FLAG_WORDS:
+        out = _dp_re.sub(pattern, words, out)
+    return out
+
+
+def importer_actor() -> _dp_access.Actor:
+    """Who imports: the signed-in actor once sign-in (issue #7) gives ui a `current_actor()`, else the
+    one local user with every right (sign-in off)."""
+    current = globals().get("current_actor")
+    return current() if callable(current) else _dp_access.LOCAL_USER
+
+
+def can_import() -> bool:
+    """Whether the user on screen may import (the importer checks again itself)."""
+    return _dp_access.can(importer_actor(), _dp_access.IMPORT)
+
+
+def date_format_error(fmt: str | None) -> str | None:
+    """Why a typed date format cannot be used (pandas refuses unknown % codes), None when it can."""
+    if not fmt:
+        return None
+    try:
+        pd.to_datetime(pd.Series(["2026-01-31"]), format=fmt, errors="coerce")
+    except ValueError as err:
+        return (f"**{fmt!r} is not a date format:** {err}. Use strptime codes such as %d (day), %m (month), "
+                "%Y (year), %H:%M (time), or choose one from the list.")
+    return None
+
+
+def data_tables() -> list[str]:
+    """The tables an import may write (those the KPIs read), sorted."""
+    return list(_dp_tables(connection()))
+
+
+def table_label(table: str) -> str:
+    """'tickets: one row per support ticket', for the table picker."""
+    grain = _dp_catalog.table_grains().get(table, "")
+    return f"{table}: {grain[0].lower() + grain[1:]}" if grain else table
+
+
+def data_zones(the_plan: Plan) -> list[str]:
+    """Time zones to read naive timestamps in: the plan's first, then UTC, then every IANA zone."""
+    first = [the_plan.timezone, "UTC"]
+    return first + sorted(z for z in _dp_zones() if z not in first)
+
+
+def upload_sheets(data: bytes) -> tuple[str, ...]:
+    """The sheet names of an .xlsx upload; () for any other file (or an unreadable workbook)."""
+    return _dp_readers.sheet_names(data) if data[:4] == b"PK\x03\x04" else ()
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading and checking the file ... nothing is written yet")
+def _dp_preview(db_file: str, sha: str, name: str, table: str, opts: ImportOptions, actor: _dp_access.Actor,
+                _data: bytes) -> tuple[_dp_importer.Preview, _dp_importer.ImportResult]:
+    # Keyed by the content hash, not the bytes (underscore: not hashed). The dry run counts what
+    # would be inserted, updated and skipped, and finds the append conflicts the preview cannot.
+    con = _connection(db_file)
+    return (_dp_importer.preview(_data, name, table, opts, con=con),
+            _dp_importer.run_import(con, _data, name, table, opts, user=scenario_author(), dry_run=True,
+                                    actor=actor))
+
+
+def preview_file(data: bytes, name: str, table: str,
+                 opts: ImportOptions) -> tuple[_dp_importer.Preview, _dp_importer.ImportResult]:
+    """The file as the import would read it (first rows, header mapping) and a dry run of the import
+    (every problem, the counts); nothing is written. Cached by content hash and options."""
+    return _dp_preview(db(), _dp_hashlib.sha256(data).hexdigest(), name, table, opts, importer_actor(), data)
+
+
+def import_file(data: bytes, name: str, table: str, opts: ImportOptions) -> _dp_importer.ImportResult:
+    """The app's one way to write an import: all or nothing on the process's one connection, logged
+    under the user's name; every cached result is dropped so each page reads the new rows."""
+    result = _dp_importer.run_import(connection(), data, name, table, opts, user=scenario_author(),
+                                     actor=importer_actor())
+    st.cache_data.clear()  # after a rejection too: the import log gained a row
+    return result
+
+
+def on_import(data: bytes, name: str, table: str, opts: ImportOptions) -> None:
+    """Import button: write, keep the result to show once, and empty the uploader after a success."""
+    try:
+        with st.spinner(f"Importing {name} into {table} ... all rows or none", show_time=True):  # issue #6
+            result = import_file(data, name, table, opts)
+    except _dp_access.PermissionDenied as exc:  # the role changed since the page was drawn
+        result = _dp_importer.ImportResult("rejected", table, _dp_readers.display_name(name), "", opts.mode,
+                                           issues=(_dp_importer.Problem("error", str(exc), file=name),))
+    st.session_state[DATA_RESULT] = result
+    if result.ok:
+        st.session_state[DATA_UPLOADER] = st.session_state.get(DATA_UPLOADER, 0) + 1
+
+
+def problems_table(issues: Sequence) -> pd.DataFrame:
+    """Problems as the page lists them: level, where (file:line:column), value, rule, fix."""
+    return pd.DataFrame({"level": [p.level for p in issues], "where": [p.location() for p in issues],
+                         "value": [p.value for p in issues], "rule": [p.rule for p in issues],
+                         "fix": [page_words(p.fix) for p in issues]}, columns=PROBLEM_COLUMNS)
+
+
+PROBLEM_COLUMNS = ["level", "where", "value", "rule", "fix"]
+PROBLEM_CONFIG = {"level": st.column_config.TextColumn("Level", width=70),
+                  "where": st.column_config.TextColumn("Where (file:line:column)", width=190),
+                  "value": st.column_config.TextColumn("Value", width=110),
+                  "rule": st.column_config.TextColumn("Rule broken", width=340),
+                  "fix": st.column_config.TextColumn("How to fix", width=400)}
+
+
+def problem_counts(issues: Sequence) -> dict[str, int]:
+    """How many errors, warnings and notes."""
+    return {level: sum(p.level == level for p in issues) for level in ("error", "warning", "info")}
+
+
+KIND_WORDS = {"text": "text", "int": "whole number", "float": "number", "decimal": "amount", "bool": "true/false",
+              "date": "date", "timestamp": "date and time"}
+
+
+def _dp_kinds(table: str) -> dict[str, str]:
+    """Column -> its type in words ('date and time' for TIMESTAMPTZ)."""
+    return {c.name: KIND_WORDS.get(c.kind, c.data_type) for c in _dp_catalog.table_spec(connection(), table).columns}
+
+
+def mapping_table(shown: _dp_importer.Preview) -> pd.DataFrame:
+    """Header mapping: source header -> warehouse column, its type, and how it was matched."""
+    spec = _dp_kinds(shown.table)
+    frame = shown.mapping.rename(columns={"source_column": "source header", "column": "warehouse column"})
+    frame.insert(2, "type", frame["warehouse column"].map(spec))
+    frame["how"] = frame["how"].map({"exact": "same name", "alias": "known alias",
+                                     "ignored": "not a column of the table: ignored"}).fillna(frame["how"])
+    return frame
+
+
+def preview_rows(shown: _dp_importer.Preview) -> tuple[pd.DataFrame, dict]:
+    """The first rows as they would be stored (mapped columns only; times in the plan's zone), with
+    each header naming the column's warehouse type."""
+    mapped = [c for c in shown.mapping["column"].dropna() if c in shown.rows.columns]
+    rows = local_times(shown.rows[["_line", *mapped]])
+    types = _dp_kinds(shown.table)
+    config = {"_line": st.column_config.NumberColumn("line", format="%d", width="small")}
+    config.update({c: st.column_config.Column(f"{c} · {types.get(c, '?')}") for c in mapped})
+    return rows, config
+
+
+def preview_counts(dry: _dp_importer.ImportResult) -> list[tuple[str, str, str]]:
+    """(label, value, help) tiles for what the import would do (with errors: how many rows have them)."""
+    if dry.outcome != "dry_run":
+        return [("Rows read", f"{dry.rows_read:,}", "Data rows in the file (or sheet), header excluded."),
+                ("Rows with errors", f"{dry.rows_rejected:,}", "Download them below, with what is wrong in each."),
+                ("Rows without errors", f"{max(dry.rows_read - dry.rows_rejected, 0):,}",
+                 "Nothing is imported until every row is right: an import is all or nothing.")]
+    tiles = [("Rows read", f"{dry.rows_read:,}", "Data rows in the file (or sheet), header excluded."),
+             ("Would insert", f"{dry.inserted:,}", "Rows whose key is not in the table yet."),
+             ("Would update", f"{dry.updated:,}", ("Stored rows with the same key and other values (upsert, "
+                                                    "replace). In append mode these are errors.")),
+             ("Would skip", f"{dry.skipped_identical + dry.skipped_older:,}",
+              "Rows already stored exactly so: importing them again changes nothing.")]
+    if dry.mode == "replace":
+        tiles.append(("Would delete", f"{dry.deleted:,}", "Stored rows the file does not have (replace mode)."))
+    return tiles
+
+
+def import_verdict(dry: _dp_importer.ImportResult) -> tuple[str, str]:
+    """(kind, text): what the preview means and what to do next."""
+    n = problem_counts(dry.issues)
+    if dry.outcome == "failed":
+        return "error", ("**The file could not be checked** (an internal error, logged on the server). Nothing "
+                         "was written. Report it with the file.")
+    if n["error"]:
+        rows = f" in {dry.rows_rejected:,} row(s)" if dry.rows_rejected else ""
+        first = [p for p in dry.issues if p.level == "error"][:3]
+        listed = "".join(f"\n- `{p.location()}`" + (f" {p.value}" if p.value is not None else "") + f": {p.rule}"
+                         for p in first)
+        more = f"\n\n... and {n['error'] - len(first):,} more in the table below." if n["error"] > len(first) else ""
+        return "error", (f"**{n['error']:,} error(s){rows}: nothing can be imported yet.** Fix them in the "
+                         "source file or change a reading choice above, then upload again; an import is all or "
+                         f"nothing.{listed}{more}")
+    changes = dry.inserted + dry.updated + dry.deleted
+    if not changes:
+        return "info", "**Every row is already in the warehouse as it is:** importing changes nothing."
+    warn = f" Read the {n['warning']} warning(s) below first." if n["warning"] else ""
+    return "success", f"**No errors: ready to import.** Check the first rows and the counts, then import.{warn}"
+
+
+def import_ready(dry: _dp_importer.ImportResult) -> bool:
+    """Whether the Import button is on: no errors, and something would change."""
+    return dry.outcome == "dry_run" and bool(dry.inserted + dry.updated + dry.deleted)
+
+
+def import_button_label(dry: _dp_importer.ImportResult) -> str:
+    if dry.outcome != "dry_run":
+        return "Import (fix the errors first)"
+    parts = [f"{n:,} {what}" for n, what in ((dry.inserted, "new"), (dry.updated, "updated"),
+                                            (dry.deleted, "deleted")) if n]
+    return f"Import into {dry.table}: {', '.join(parts) or 'nothing changes'}"
+
+
+def import_result_text(result: _dp_importer.ImportResult) -> tuple[str, str]:
+    """(kind, text) for a confirmed import's outcome."""
+    if result.ok:
+        parts = [f"{result.inserted:,} inserted", f"{result.updated:,} updated",
+                 f"{result.skipped_identical + result.skipped_older:,} skipped as already stored"]
+        parts += [f"{result.deleted:,} deleted"] if result.deleted else []
+        notes = "".join(f"\n- {n}" for n in result.notes)
+        return "success", (f"**Imported {result.file_name} into {result.table}** ({result.mode}): "
+                           f"{', '.join(parts)}. Every page now reads the new data.{notes}")
+    retry = " Another import wrote the same rows at the same time: import again." if result.outcome == "retry" else ""
+    return "error", (f"**{result.file_name} was not imported** ({len(result.errors)} error(s)); the warehouse "
+                     f"is unchanged.{retry}")
+
+
+def rejected_download(result: _dp_importer.ImportResult, key: str) -> None:
+    """The rows with errors as CSV (escaped against formula injection), with their problems."""
+    if len(result.rejected):
+        st.download_button(f"Rows with errors ({len(result.rejected):,}, CSV)", _dp_importer.quarantine_csv(result),
+                           file_name=f"rejected-{Path(result.file_name).stem}.csv", mime="text/csv",
+                           icon=":material/download:", key=key, on_click="ignore",
+                           help="Each row as read, with its line and what is wrong. Fix and upload again.")
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _dp_import_log(db_file: str, limit: int) -> pd.DataFrame:
+    return warehouse.query(_connection(db_file), "import_log", limit=limit)
+
+
+def load_import_log(limit: int = 200) -> pd.DataFrame:
+    """The latest import attempts, newest first (cached; an import clears it)."""
+    return _dp_import_log(db(), limit)
+
+
+def import_log_display(log: pd.DataFrame) -> pd.DataFrame:
+    """The log as read on the page: local time, short hash, counts."""
+    out = local_times(log.drop(columns=["import_id"]))
+    out["content_sha256"] = out["content_sha256"].str[:12]
+    return out
+
+
+IMPORT_LOG_CONFIG = {
+    "imported_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "file_name": "File", "table_name": "Table", "mode": "Mode", "user_name": "User", "outcome": "Outcome",
+    "rows_read": "Read", "rows_inserted": "Inserted", "rows_updated": "Updated", "rows_skipped": "Skipped",
+    "rows_deleted": "Deleted", "rows_rejected": "Rejected rows",
+    "content_sha256": st.column_config.TextColumn("Content hash", help="SHA-256 of the file (first 12 characters)"),
+}
+
+
+def import_log_line(log: pd.DataFrame) -> str:
+    """'3 import attempts; the latest: new.csv into tickets, imported, 27 Nov 2026 11:04 (ana)'."""
+    last = log.iloc[0]
+    when = pd.Timestamp(last["imported_at"]).tz_convert(plan().timezone)
+    return (f"**{len(log):,} import attempt{'s' if len(log) != 1 else ''}**; the latest: **{last['file_name']}** "
+            f"into {last['table_name']}, {last['outcome']}, {when:%d %b %Y %H:%M} ({last['user_name']})")
+
+
+def load_import_problems(import_id: str) -> pd.DataFrame:
+    """The problems one logged attempt reported (not cached: small, and read on a click)."""
+    frame = warehouse.query(connection(), "import_problems", import_id=import_id)
+    return frame.drop(columns=["problem_no"]).rename(columns={"column_name": "column"})
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Counting rows per table ...")
+def _dp_coverage(db_file: str, tz: str) -> pd.DataFrame:
+    return _dp_importer.coverage(_connection(db_file), tz)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Counting rows per month ...")
+def _dp_monthly(db_file: str, tz: str, since: date) -> pd.DataFrame:
+    return _dp_catalog.monthly_rows(_connection(db_file), tz, since)
+
+
+def load_coverage() -> pd.DataFrame:
+    """Per table: what it holds, what reads it, rows, first and last local date, and month gaps."""
+    cov = _dp_coverage(db(), plan().timezone)
+    gaps = [("catalogue: gaps are normal" if t in _dp_catalog.CATALOGUE_TABLES else
+             ("none" if not m else f"{len(m)}: {', '.join(m[:4])}{' ...' if len(m) > 4 else ''}"))
+            if n else "no rows" for t, n, m in zip(cov["table"], cov["rows"], cov["empty_months"])]
+    return pd.DataFrame({"table": cov["table"], "rows": cov["rows"], "first_date": cov["first_date"],
+                         "last_date": cov["last_date"], "months_without_rows": gaps,
+                         "used_for": cov["table"].map(_dp_catalog.TABLE_USES),
+                         "holds": [table_label(t).partition(": ")[2] for t in cov["table"]]})
+
+
+COVERAGE_CONFIG = {"table": st.column_config.TextColumn("Table", width=150),
+                   "holds": st.column_config.TextColumn("Holds", width=300),
+                   "used_for": st.column_config.TextColumn("Used for", width=300),
+                   "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                   "first_date": st.column_config.DateColumn("First date"),
+                   "last_date": st.column_config.DateColumn("Last date"),
+                   "months_without_rows": st.column_config.TextColumn("Months without rows", width=180)}
+
+
+def load_monthly_rows(last: date, months: int = 24) -> pd.DataFrame:
+    """Rows per dated table per local month, for the `months` months up to `last`'s month."""
+    return _dp_monthly(db(), plan().timezone, add_months(month_start(last), -(months - 1)))
+
+
+def coverage_heatmap(monthly: pd.DataFrame, last: date, months: int = 24) -> go.Figure:
+    """Month-by-table grid of row counts; a month without rows is red, so a KPI's 'no data' is explained."""
+    cols = [add_months(month_start(last), -k) for k in range(months - 1, -1, -1)]
+    tables = [t for t in data_tables() if t not in _dp_catalog.CATALOGUE_TABLES and t in set(monthly["table"])]
+    grid = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.date) \
+        .pivot_table(index="table", columns="month", values="rows", aggfunc="sum") \
+        .reindex(index=tables[::-1], columns=cols).fillna(0)
+    counts, x, y = grid.to_numpy(), [f"{m:%b}<br>{m:%Y}" for m in cols], list(grid.index)
+    filled = [[math.log10(v) if v > 0 else None for v in row] for row in counts]
+    empty = [[0 if v == 0 else None for v in row] for row in counts]
+    text = [[_dp_short(v) for v in row] for row in counts]
+    common = {"x": x, "y": y, "text": text, "texttemplate": "%{text}", "customdata": counts, "xgap": 2, "ygap": 2,
+              "showscale": False, "hovertemplate": "%{y}, %{x}: %{customdata:,.0f} rows<extra></extra>"}
+    fig = go.Figure([go.Heatmap(z=empty, colorscale=[[0, "#f7b9b5"], [1, "#f7b9b5"]], **common),
+                     go.Heatmap(z=filled, colorscale=[[0, "#dbe8ef"], [1, "#2f6f8f"]], **common)])
+    fig.update_layout(height=80 + 28 * len(tables), margin={"l": 10, "r": 10, "t": 50, "b": 10}, font={"size": 11},
+                      xaxis={"side": "top", "tickangle": 0, "showgrid": False},
+                      yaxis={"showgrid": False}, plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def _dp_short(v: float) -> str:
+    return "0" if v == 0 else (f"{v / 1000:.0f}k" if v >= 10_000 else (f"{v / 1000:.1f}k" if v >= 1000 else f"{v:.0f}"))
+
+
+def table_uses(table: str) -> str:
+    """Which KPIs and pages read the table, in a few words."""
+    return _dp_catalog.TABLE_USES.get(table, "")
+
+
+
+# ---- capacity and growth loaders
+# Loaders, control seeds, tables and charts of pages/capacity.py and pages/growth.py. Statistical fits are
+# cached by plain values (warehouse, service, resource, horizon, data-through date); a scenario's growth is
+# applied to the cached fits uncached (it is cheap), so a slider moves without refitting. Formulas live in
+# models/capacity.py and models/forecast.py, SQL in data/sql/ (capacity_daily, growth_monthly).
+from dataclasses import replace as _cap_replace  # noqa: E402
+
+from analytics.plan import Capacity as _CapPlan  # noqa: E402
+from models import capacity as _cap_model  # noqa: E402
+from models import forecast as _cap_forecast_model  # noqa: E402
+
+
+@dataclass(frozen=True)
+class CapResource:
+    label: str
+    unit: str
+    axis: str
+    help: str
+
+
+CAP_RESOURCES = {
+    "cpu_pct": CapResource("CPU", "%", "CPU, busy hours (% of capacity)",
+                           "CPU in use, as the 90th percentile of each day's hourly samples: the level the busiest "
+                           "hours of the day reach, one stray spike ignored."),
+    "memory_pct": CapResource("Memory", "%", "memory, busy hours (% in use)",
+                              "Memory in use, 90th percentile of each day's hourly samples."),
+    "disk_pct": CapResource("Disk", "%", "disk used (% of the volume)",
+                            "Disk space in use, 90th percentile of each day's hourly samples. Storage grows with "
+                            "the plan's data growth, not with users."),
+    "requests_pct": CapResource("Requests/s", "%", "requests/s, busy hours (% of fleet capacity)",
+                                "Requests per second as a share of what today's fleet serves (instances x "
+                                "requests per second one instance handles), 90th percentile of each day's hours."),
+    "data_gb": CapResource("Data volume", "GB", "data stored (GB)",
+                           "Data stored by the service at the end of each day, in GB."),
+}
+CAP_HORIZONS = {3: 91, 6: 182, 12: 365}  # months -> days forecast (the fits are daily)
+CAP_LEVEL = 80  # the forecast interval, percent
+CAP_HISTORY_DAYS = 730
+CAP_SLIDERS = {  # Capacity field -> (label, max, step, help)
+    "user_growth_pct_per_quarter": ("User growth (% per quarter)", 200.0, 5.0,
+                                    "Compounded monthly; CPU, memory and requests grow with users. "
+                                    "plan.toml: [capacity] user_growth_pct_per_quarter."),
+    "peak_traffic_growth_pct": ("Peak-season traffic uplift (%)", 300.0, 10.0,
+                                "Extra load in the peak months ([capacity] peak_months), on top of the growth."),
+    "data_growth_pct_per_month": ("Data growth (% per month)", 60.0, 1.0,
+                                  "Compounded monthly; disk and data volume grow at this rate."),
+    "feature_complexity_pct": ("Feature complexity uplift (%)", 100.0, 5.0,
+                               "A flat extra load on CPU, memory and requests from new features."),
+}
+CAP_KEY = "cap_"  # + Capacity field: the slider's widget key
+THRESHOLD_STYLE = {"monitor": ("#e8a33d", "dot"), "scale up": ("#d64541", "dash"), "full": ("#16384a", "solid"),
+                   "scale down": ("#8a8f98", "dot")}
+FORECAST_COLOURS = {"history": "#2f6f8f", "statistical": "#8a8f98", "scenario": "#e07b39", "plan": "#8c6bb1"}
+
+
+def cap_seed_sliders(cap: _CapPlan, *, trend_only: bool = False) -> None:
+    """Set the scenario sliders to the plan's values (or all to zero: the statistical trend alone)."""
+    for name in CAP_SLIDERS:
+        st.session_state[CAP_KEY + name] = 0.0 if trend_only else float(getattr(cap, name))
+
+
+def cap_scenario(cap: _CapPlan) -> _CapPlan:
+    """The scenario the sliders describe: the plan's [capacity] with the slider values in place."""
+    if any(CAP_KEY + name not in st.session_state for name in CAP_SLIDERS):
+        cap_seed_sliders(cap)
+    values = {}
+    for name, (label, top, step, help_text) in CAP_SLIDERS.items():
+        values[name] = st.slider(label, 0.0, max(top, float(getattr(cap, name))), step=step, key=CAP_KEY + name,
+                                 format="%.0f %%", help=f"{help_text} The plan: {getattr(cap, name):g} %.")
+    return _cap_replace(cap, **values)
+
+
+def _cap_bounds(tz: str, through: date) -> tuple[datetime, datetime]:
+    end = through + timedelta(days=1)
+    return (warehouse.local_midnight(end - timedelta(days=CAP_HISTORY_DAYS), tz), warehouse.local_midnight(end, tz))
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
+def _cap_history(db_file: str, tz: str, service_id: str, resource: str, through: date) -> pd.DataFrame:
+    start, end = _cap_bounds(tz, through)
+    daily = _query(db_file, "capacity_daily", service_id=service_id, tz=tz, start=start, end=end)
+    return pd.DataFrame({"ds": pd.to_datetime(daily["day"]), "y": daily[resource].astype(float)})
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
+def _cap_fit(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> pd.DataFrame:
+    """The statistical forecast of one service and resource (attrs name the model)."""
+    return _cap_forecast_model.forecast(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL,
+                                        freq="D")
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=128, show_spinner=False)
+def _cap_backtest(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> pd.DataFrame:
+    return _cap_forecast_model.backtest(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL)
+
+
+def cap_services() -> pd.DataFrame:
+    """The service catalogue: service_id, name, instances, instance_rps_capacity ..."""
+    return query("services")
+
+
+def cap_through() -> date:
+    """The last day the fits use (the warehouse's data-through date; today without data)."""
+    return data_through() or plan_today(plan())
+
+
+@dataclass
+class CapacityView:
+    history: pd.DataFrame      # ds, y: the daily busy-hour level
+    statistical: pd.DataFrame  # ds, mean, lower, upper: the fit, no scenario growth
+    scenario: pd.DataFrame     # the same with the scenario's growth applied
+    model: str
+    crossings: pd.DataFrame | None   # threshold_pct, mean_at, upper_at (percent resources)
+    monthly: pd.DataFrame      # the monthly capacity plan
+    current: float | None      # the mean of the last 7 days
+
+
+def load_capacity(service: pd.Series, resource: str, months: int, cap: _CapPlan) -> CapacityView:
+    """History, cached fit, and (uncached) the scenario's growth, crossings and monthly plan."""
+    db_file, tz, through = db(), plan().timezone, cap_through()
+    history = _cap_history(db_file, tz, service["service_id"], resource, through)
+    fit = _cap_fit(db_file, tz, service["service_id"], resource, CAP_HORIZONS[months], through)
+    grown = _cap_model.apply_growth(fit, _cap_model.growth_for(resource, cap))
+    if resource in ("disk_pct", "data_gb"):
+        crossings = _cap_model.crossings(grown, cap) if resource == "disk_pct" else None
+        monthly = _cap_model.monthly_storage(grown, cap)
+    else:
+        crossings = _cap_model.crossings(grown, cap)
+        monthly = _cap_model.monthly_plan(grown, int(service["instances"]), cap)
+    return CapacityView(history, fit, grown, fit.attrs.get("model", "?"), crossings, monthly,
+                        _cap_model.current_level(history))
+
+
+def load_backtest(service_id: str, resource: str, months: int) -> pd.DataFrame:
+    """Held-out accuracy of the forecaster on this series: fold, cutoff, model, mase, smape, coverage."""
+    return _cap_backtest(db(), plan().timezone, service_id, resource, CAP_HORIZONS[months], cap_through())
+
+
+def load_headroom(resource: str, months: int, cap: _CapPlan) -> pd.DataFrame:
+    """Every service ranked by days until the scenario's mean crosses the scale-up line (fits
+    cached per service; the first visit fits them all, with a spinner)."""
+    db_file, tz, through = db(), plan().timezone, cap_through()
+    services = cap_services()
+    rows, upper = [], {}
+    with st.spinner(f"Forecasting {CAP_RESOURCES[resource].label} for all {len(services)} services ...",
+                    show_time=True):
+        for s in services.itertuples():
+            history = _cap_history(db_file, tz, s.service_id, resource, through)
+            grown = _cap_model.apply_growth(_cap_fit(db_file, tz, s.service_id, resource, CAP_HORIZONS[months], through),
+                                            _cap_model.growth_for(resource, cap))
+            rows.append({"service_id": s.service_id, "resource": CAP_RESOURCES[resource].label,
+                         "current_pct": _cap_model.current_level(history),
+                         "scale_up_at": _cap_model.first_crossing(grown, "mean", cap.scale_up_pct)})
+            upper[s.service_id] = _cap_model.first_crossing(grown, "upper", cap.scale_up_pct)
+    table = _cap_model.headroom(rows, pd.Timestamp(through))
+    names = dict(zip(services["service_id"], services["name"]))
+    never = f"not within {months} months"
+    return table.assign(service=table["service_id"].map(names),
+                        scale_up_at=[cap_date(v) if v is not None and pd.notna(v) else never for v in table["scale_up_at"]],
+                        days_to_scale_up=[f"{int(d):,}" if pd.notna(d) else never for d in table["days_to_scale_up"]],
+                        upper_at=[cap_date(upper[s]) if upper[s] is not None else never for s in table["service_id"]])
+
+
+def cap_date(value) -> str:
+    return "not within the horizon" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
+
+
+def crossing_table(crossings: pd.DataFrame, cap: _CapPlan) -> pd.DataFrame:
+    """The crossings as a planner reads them: which line, and the first day the mean and the
+    upper bound reach it."""
+    names = {cap.monitor_pct: "monitor", cap.scale_up_pct: "scale up", 100.0: "full"}
+    return pd.DataFrame({
+        "line": [f"{names.get(t, '')} {t:g} %".strip() for t in crossings["threshold_pct"]],
+        "forecast mean reaches it": [cap_date(v) for v in crossings["mean_at"]],
+        f"upper bound ({CAP_LEVEL} %) reaches it": [cap_date(v) for v in crossings["upper_at"]]})
+
+
+def crossing_words(view: CapacityView, cap: _CapPlan) -> tuple[str, str, str | None]:
+    """The headline tile (label, value, delta): when the mean reaches the scale-up line, or that it
+    does not within the horizon."""
+    if view.crossings is None:
+        return "Scale-up line", "n/a", "data volume is in GB"
+    row = view.crossings.set_index("threshold_pct").loc[cap.scale_up_pct]
+    if pd.notna(row["mean_at"]):
+        return f"Mean reaches {cap.scale_up_pct:g} %", cap_date(row["mean_at"]), None
+    return f"Mean reaches {cap.scale_up_pct:g} %", "—", f"not by {view.scenario['ds'].iloc[-1]:%d %b %Y}"
+
+
+def _cap_threshold_lines(fig: go.Figure, cap: _CapPlan) -> None:
+    for kind, value in (("full", 100.0), ("scale up", cap.scale_up_pct), ("monitor", cap.monitor_pct),
+                        ("scale down", cap.scale_down_pct)):
+        colour, dash = THRESHOLD_STYLE[kind]
+        fig.add_hline(y=value, line={"color": colour, "dash": dash, "width": 1.5},
+                      annotation_text=f"{kind} {value:g} %", annotation_position="top left",
+                      annotation_font_color=colour, annotation_bgcolor="rgba(255, 255, 255, 0.75)")
+
+
+def _cap_band(fig: go.Figure, frame: pd.DataFrame, name: str, colour: str) -> None:
+    fig.add_trace(go.Scatter(x=frame["ds"], y=frame["upper"], mode="lines", line={"width": 0}, showlegend=False,
+                             hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=frame["ds"], y=frame["lower"], mode="lines", line={"width": 0}, fill="tonexty",
+                             fillcolor=colour, name=name, hoverinfo="skip"))
+
+
+def capacity_chart(view: CapacityView, resource: str, cap: _CapPlan, title: str, through: date) -> go.Figure:
+    """History, the statistical forecast, the scenario's forecast with its band, the plan's
+    thresholds (percent) or the storage to provision (GB), and the scale-up crossing."""
+    r = CAP_RESOURCES[resource]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured (daily busy hours)",
+                             mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 1},
+                             hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"))
+    _cap_band(fig, view.scenario, f"{CAP_LEVEL} % interval (scenario)", "rgba(224, 123, 57, 0.18)")
+    fig.add_trace(go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name="statistical trend only",
+                             mode="lines", line={"color": FORECAST_COLOURS["statistical"], "dash": "dot"},
+                             hovertemplate=f"trend %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name="forecast with scenario growth",
+                             mode="lines", line={"color": FORECAST_COLOURS["scenario"], "width": 2.5},
+                             hovertemplate=f"scenario %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"))
+    if r.unit == "%":
+        _cap_threshold_lines(fig, cap)
+        top = float(max(view.scenario["upper"].max(), view.history["y"].max(), 100.0))
+        fig.update_yaxes(range=[0, min(top * 1.05, 200.0)])
+        hit = view.crossings.set_index("threshold_pct").loc[cap.scale_up_pct, "mean_at"]
+        if pd.notna(hit):
+            fig.add_vline(x=pd.Timestamp(hit), line={"color": THRESHOLD_STYLE["scale up"][0], "width": 1})
+            fig.add_annotation(x=pd.Timestamp(hit), y=1.0, yref="paper", text=f"mean reaches {cap.scale_up_pct:g} %",
+                               showarrow=False, xanchor="left", yanchor="top", font={"color": "#d64541"},
+                               bgcolor="rgba(255, 255, 255, 0.75)")
+    else:
+        fig.add_trace(go.Scatter(x=view.monthly["month"], y=view.monthly["storage_needed"], mode="lines",
+                                 line={"color": THRESHOLD_STYLE["scale up"][0], "dash": "dash", "shape": "hv"},
+                                 name="storage to provision", hovertemplate="%{x|%b %Y}: %{y:,.1f} GB<extra></extra>"))
+        fig.update_yaxes(rangemode="tozero")
+    fig.add_vline(x=pd.Timestamp(through), line={"color": "#8a8f98", "width": 1, "dash": "dot"})
+    fig.add_annotation(x=pd.Timestamp(through), y=0.0, yref="paper", text="data through", showarrow=False,
+                       xanchor="right", yanchor="bottom", font={"color": "#5f6368", "size": 11})
+    fig.update_yaxes(title_text=r.axis)
+    fig.update_xaxes(title_text="day")
+    return _dd_layout(fig, title, 460)
+
+
+def capacity_caption(resource: str, cap: _CapPlan) -> str:
+    unit = CAP_RESOURCES[resource].unit
+    lines = (f"The shaded band is the {CAP_LEVEL} % interval: on held-out past data, about {CAP_LEVEL} % of days fell "
+             "inside a band made this way (see the backtest). The dotted grey line is the statistical forecast alone; "
+             "the orange line adds the scenario's growth on top of the trend the data already shows.")
+    if unit == "%":
+        return (lines + f" Lines: monitor {cap.monitor_pct:g} %, scale up {cap.scale_up_pct:g} %, full 100 %, "
+                f"scale down below {cap.scale_down_pct:g} % (plan.toml [capacity]). The axis stops at 200 %.")
+    return (lines + f" Storage to provision: the month's upper bound x (1 + {cap.reserve_pct:g} % reserve) / "
+            f"{cap.scale_up_pct:g} % scale-up line.")
+
+
+CAP_PLAN_COLUMNS = {
+    "month": st.column_config.DateColumn("month", format="MMM YYYY"),
+    "peak_upper_pct": st.column_config.NumberColumn("peak of upper bound", format="%.1f %%",
+                                                    help="The month's highest daily upper bound, % of today's fleet."),
+    "mean_pct": st.column_config.NumberColumn("mean forecast", format="%.1f %%"),
+    "instances_now": st.column_config.NumberColumn("instances now"),
+    "instances_needed": st.column_config.NumberColumn(
+        "instances needed", help="ceil(instances now x peak upper bound x (1 + reserve) / scale-up line): enough "
+                                 "that the month's peak stays under the scale-up trigger with the reserve kept."),
+    "change": st.column_config.NumberColumn("change", format="%+d"),
+    "scale_down": st.column_config.CheckboxColumn("scale-down opportunity",
+                                                  help="The month's mean forecast stays under the scale-down line."),
+    "peak_upper": st.column_config.NumberColumn("peak of upper bound", format="%.1f"),
+    "mean": st.column_config.NumberColumn("mean forecast", format="%.1f"),
+    "storage_needed": st.column_config.NumberColumn(
+        "storage to provision", format="%.1f",
+        help="The month's peak upper bound x (1 + reserve) / scale-up line."),
+}
+
+
+def monthly_plan_words(view: CapacityView, resource: str, cap: _CapPlan, instances: int) -> str:
+    """One line over the monthly plan: the most instances (or storage) any month needs, and
+    the scale-down months."""
+    m = view.monthly
+    if "instances_needed" in m:
+        peak = m.loc[m["instances_needed"].idxmax()]
+        down = m.loc[m["scale_down"], "month"]
+        text = (f"**{int(peak['instances_needed'])} instances** needed at most (in {peak['month']:%b %Y}), "
+                f"against **{instances}** today.")
+        return text + (f" Scale-down opportunity in {', '.join(f'{d:%b %Y}' for d in down)}: the mean stays "
+                       f"under {cap.scale_down_pct:g} %." if len(down) else " No month falls under the scale-down line.")
+    last = m.iloc[-1]
+    unit = "GB" if resource == "data_gb" else "% of today's volume"
+    return (f"Provision **{last['storage_needed']:,.1f} {unit}** by {last['month']:%b %Y} to keep the "
+            f"{cap.reserve_pct:g} % reserve under the {cap.scale_up_pct:g} % line.")
+
+
+HEADROOM_COLUMNS = {
+    "service": st.column_config.TextColumn("service"),
+    "current_pct": st.column_config.ProgressColumn("now (mean of last 7 days)", format="%.0f %%", min_value=0,
+                                                   max_value=100),
+    "scale_up_at": st.column_config.TextColumn("mean reaches scale-up on"),
+    "days_to_scale_up": st.column_config.TextColumn("days to scale-up", help="Days from the data-through date."),
+    "upper_at": st.column_config.TextColumn("upper bound reaches it on",
+                                            help="The pessimistic date: the interval's upper bound crosses."),
+}
+
+
+def backtest_summary(folds: pd.DataFrame) -> dict:
+    """The backtest's folds averaged: mase, smape, coverage (share), folds, model of the last fold."""
+    if folds.empty:
+        return {"mase": None, "smape": None, "coverage": None, "folds": 0}
+    return {"mase": float(folds["mase"].mean()), "smape": float(folds["smape"].mean()),
+            "coverage": float(folds["coverage"].mean()), "folds": len(folds)}
+
+
+# ---- capacity and growth loaders, continued: the growth page
+
+@dataclass(frozen=True)
+class DemandSeries:
+    label: str
+    axis: str
+    per_months: int   # the rate is stated per quarter (3) or per month (1)
+    plan_words: str   # the plan's assumption, {} filled from plan.toml
+    question: str     # the chart's title, {} filled from plan.toml
+
+
+DEMAND = {
+    "active_users": DemandSeries("Users", "monthly active users", 3, "+{user_growth_pct_per_quarter:g} % a quarter",
+                                 "Users: do they grow {user_growth_pct_per_quarter:g} % a quarter?"),
+    "visits": DemandSeries("Traffic", "site visits per month", 3,
+                           "+{user_growth_pct_per_quarter:g} % a quarter with users, and "
+                           "+{peak_traffic_growth_pct:g} % in the peak season",
+                           "Traffic: +{user_growth_pct_per_quarter:g} % a quarter, +{peak_traffic_growth_pct:g} % at peak?"),
+    "data_gb": DemandSeries("Data", "data stored, all services (GB)", 1, "+{data_growth_pct_per_month:g} % a month",
+                            "Data volume: does it grow {data_growth_pct_per_month:g} % a month?"),
+    "tickets": DemandSeries("Tickets", "support tickets per month", 3,
+                            "+{user_growth_pct_per_quarter:g} % a quarter (tickets follow users)",
+                            "Tickets: do they grow {user_growth_pct_per_quarter:g} % a quarter with users?"),
+}
+GROWTH_HORIZONS = (6, 12, 18)
+
+
+def growth_months(through: date) -> tuple[date, date]:
+    """[first, end) of the full months the growth page uses: two years up to the last full month."""
+    end = month_start(through + timedelta(days=1))
+    return add_months(end, -24), end
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _growth_history(db_file: str, tz: str, start_month: date, end_month: date) -> pd.DataFrame:
+    frame = _query(db_file, "growth_monthly", tz=tz, start_month=start_month, end_month=end_month,
+                   start=warehouse.local_midnight(start_month, tz), end=warehouse.local_midnight(end_month, tz))
+    return frame[frame["days_observed"] > 0].reset_index(drop=True)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+def _growth_fit(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int) -> pd.DataFrame:
+    history = _growth_history(db_file, tz, start_month, end_month)
+    series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
+    return _cap_forecast_model.forecast(series, horizon, CAP_LEVEL, freq="MS")
+
+
+@dataclass
+class GrowthView:
+    metric: str
+    history: pd.DataFrame    # ds, y: full months
+    forecast: pd.DataFrame   # ds, mean, lower, upper
+    plan: pd.Series          # the plan's assumption at the forecast's months
+    observed_pct: float | None
+    peak: tuple | None       # (first month of the last peak season, uplift %) for traffic
+
+
+def load_growth(metric: str, horizon: int) -> GrowthView:
+    """A demand series, its cached statistical forecast and the plan's assumption beside it."""
+    the_plan, tz = plan(), plan().timezone
+    first, end = growth_months(cap_through())
+    with st.spinner("Forecasting the demand series ...", show_time=True):
+        fit = _growth_fit(db(), tz, metric, first, end, horizon)
+    rows = _growth_history(db(), tz, first, end)
+    history = pd.DataFrame({"ds": pd.to_datetime(rows["month"]), "y": rows[metric].astype(float)})
+    cap, spec = the_plan.capacity, DEMAND[metric]
+    line = _cap_model.plan_line(history["ds"].iloc[-1], history["y"].iloc[-1], fit["ds"],
+                                _cap_model.demand_growth(metric, cap))
+    peak = _cap_model.peak_uplift_pct(history, cap.peak_months) if metric == "visits" else None
+    return GrowthView(metric, history, fit, pd.Series(line, index=fit.index),
+                      _cap_model.observed_growth_pct(history, spec.per_months), peak)
+
+
+def growth_words(view: GrowthView, cap: _CapPlan) -> str:
+    """'Users grew 11 % a quarter over the last year; the plan assumes +50 % a quarter.'"""
+    spec = DEMAND[view.metric]
+    per = "a quarter" if spec.per_months == 3 else "a month"
+    assumes = spec.plan_words.format(**{f.name: getattr(cap, f.name) for f in fields(cap)})
+    if view.observed_pct is None:
+        text = f"Not enough history to measure a year's growth; the plan assumes {assumes}."
+    else:
+        verb = "grew" if view.observed_pct >= 0 else "shrank"
+        text = (f"**{spec.label} {verb} {abs(view.observed_pct):.1f} % {per}** over the last year; "
+                f"the plan assumes **{assumes}**.")
+    if view.peak is not None:
+        start, pct = view.peak
+        text += (f" In the last peak season ({start:%b %Y} on) traffic was {pct:+.1f} % against the months "
+                 f"before; the plan assumes +{cap.peak_traffic_growth_pct:g} %.")
+    return text
+
+
+def growth_gap(view: GrowthView, plan_pct: float) -> str:
+    """How the data compares with the plan, as a coloured badge."""
+    if view.observed_pct is None:
+        return ":gray-badge[not measurable]"
+    ratio = view.observed_pct / plan_pct if plan_pct else math.inf
+    if 0.8 <= ratio <= 1.25:
+        return ":green-badge[borne out]"
+    return ":orange-badge[data grows slower than the plan]" if ratio < 0.8 else ":red-badge[data grows faster than the plan]"
+
+
+def plan_rate_pct(metric: str, cap: _CapPlan) -> float:
+    """The plan's rate for a series in the unit its words use (per quarter or per month)."""
+    return cap.data_growth_pct_per_month if metric == "data_gb" else cap.user_growth_pct_per_quarter
+
+
+def growth_title(metric: str, cap: _CapPlan) -> str:
+    return DEMAND[metric].question.format(**asdict(cap))
+
+
+def growth_span(view: GrowthView) -> str:
+    """'Dec 2024 to Oct 2026': the full months measured."""
+    return f"{view.history['ds'].iloc[0]:%b %Y} to {view.history['ds'].iloc[-1]:%b %Y}"
+
+
+def growth_chart(view: GrowthView, title: str) -> go.Figure:
+    """Measured months, the statistical forecast with its band, and the plan's assumption drawn
+    from the last measured month."""
+    spec = DEMAND[view.metric]
+    f = view.forecast
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured", mode="lines+markers",
+                             line={"color": FORECAST_COLOURS["history"]},
+                             hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"))
+    _cap_band(fig, f, f"{CAP_LEVEL} % interval", "rgba(47, 111, 143, 0.15)")
+    fig.add_trace(go.Scatter(x=f["ds"], y=f["mean"], name="statistical forecast", mode="lines",
+                             line={"color": FORECAST_COLOURS["history"], "dash": "dot", "width": 2},
+                             hovertemplate="forecast %{x|%b %Y}: %{y:,.0f}<extra></extra>"))
+    anchor = view.history.iloc[-1]
+    fig.add_trace(go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name="plan's assumption",
+                             mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
+                             hovertemplate="plan %{x|%b %Y}: %{y:,.0f}<extra></extra>"))
+    fig.update_yaxes(title_text=spec.axis, rangemode="tozero")
+    fig.update_xaxes(title_text="month")
+    return _dd_layout(fig, title, 360)
+
+
+def growth_end_words(view: GrowthView, horizon: int) -> str:
+    """Where each line ends: the forecast (and its band) against the plan, at the horizon."""
+    last = view.forecast.iloc[-1]
+    plan_end = float(view.plan.iloc[-1])
+    return (f"In {horizon} months ({last['ds']:%b %Y}): statistical forecast **{last['mean']:,.0f}** "
+            f"({CAP_LEVEL} % interval {last['lower']:,.0f} to {last['upper']:,.0f}); the plan's assumption "
+            f"**{plan_end:,.0f}**, {plan_end / last['mean']:.1f} x the forecast.")
+
+
+def plan_peak_words(view: CapacityView, unit: str) -> tuple[str, str, str]:
+    """The fourth tile (label, value, delta): the most instances any month needs, or the storage
+    to provision by the horizon's end."""
+    m = view.monthly
+    if "instances_needed" in m:
+        peak = m.loc[m["instances_needed"].idxmax()]
+        return "Instances needed at peak", f"{int(peak['instances_needed'])}", f"in {peak['month']:%b %Y}"
+    unit = "GB" if unit == "GB" else "% of today's volume"
+    return "Storage to provision", f"{m['storage_needed'].iloc[-1]:,.1f}", f"{unit} by {m['month'].iloc[-1]:%b %Y}"
+
+
+def first_day_note(view: CapacityView, resource: str, cap: _CapPlan) -> str | None:
+    """Why a line is crossed on the forecast's first day: the scenario's flat uplifts start at once."""
+    if view.crossings is None or resource not in _cap_model.LOAD_RESOURCES:
+        return None
+    first = view.scenario["ds"].iloc[0]
+    if not (view.crossings["mean_at"] == first).any():
+        return None
+    peak = pd.Timestamp(first).month in cap.peak_months
+    parts = [f"the feature uplift (+{cap.feature_complexity_pct:g} %)"] if cap.feature_complexity_pct else []
+    if peak and cap.peak_traffic_growth_pct:
+        parts.append(f"the peak-season uplift (+{cap.peak_traffic_growth_pct:g} % in "
+                     f"{', '.join(f'{date(2000, m, 1):%b}' for m in cap.peak_months)})")
+    if not parts:
+        return None
+    return (f"Under this scenario a line is crossed on the forecast's first day ({first:%d %b %Y}): "
+            f"{' and '.join(parts)} apply from the start, on top of the trend. **Trend only** in the sidebar shows "
+            "the data alone.")
+
+
+# ---- access and audit (issue #7): sign-in, roles, the audit log, backups and plan edits
+# The role model is data/access.py (pure); every data-layer write checks the actor again itself.
+# Sign-in is on when .streamlit/secrets.toml has an [auth] section; roles come from access.toml.
+from data import access as _ac  # noqa: E402
+from data import audit as _ac_audit  # noqa: E402
+from data import backup as _ac_backup  # noqa: E402
+from data import plan_edit as _ac_plan_edit  # noqa: E402
+
+AUDIT_ACTIONS = ("", _ac.IMPORT, _ac.SAVE_SCENARIO, _ac.DELETE_SCENARIO, _ac.EDIT_PLAN, _ac.EDIT_BUDGET, _ac.BACKUP)
+
+
+def auth_configured() -> bool:
+    """Sign-in is on: the secrets have an [auth] section (st.login's own configuration)."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+@st.cache_resource(show_spinner=False)
+def _ac_rules(path: str, mtime: float) -> _ac.Rules:
+    return _ac.load_rules(path)  # keyed by mtime: an edited access.toml applies on the next rerun
+
+
+def access_rules() -> _ac.Rules:
+    """access.toml ($OPSPLAN_ACCESS, else the repo root's); a bad file stops the app with the key named."""
+    path = Path(os.environ.get("OPSPLAN_ACCESS") or _ac.DEFAULT_ACCESS_PATH)
+    try:
+        return _ac_rules(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    except _ac.AccessError as exc:
+        st.error(f"**The access file cannot be used.** {exc}")
+        st.stop()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser() or "local user"
+    except Exception:  # no user name in the environment (some containers)
+        return "local user"
+
+
+def current_actor() -> _ac.Actor | None:
+    """Who is using the app. Sign-in off: the one local user (named as the OS user) with every right.
+    Sign-in on: the signed-in user with the role access.toml gives them; None when not signed in or
+    given no role (app.py then shows only the sign-in or no-access page)."""
+    if not auth_configured():
+        return _ac.Actor(_os_user(), "", "admin")
+    claims = st.user.to_dict()
+    if not claims.get("is_logged_in"):
+        return None
+    return _ac.actor_for(claims, access_rules())
+
+
+def can(action: str) -> bool:
+    """Whether the user on screen may do `action` (for showing controls; the writes check again)."""
+    return _ac.can(current_actor(), action)
+
+
+def _ac_providers() -> list[str]:
+    """Named providers ([auth.NAME] tables); [] when [auth] itself names the one provider."""
+    section = st.secrets["auth"]
+    return [k for k, v in section.items() if isinstance(v, Mapping)]
+
+
+def sign_in_page() -> None:
+    """The only page before sign-in: what the app is, and a button per configured provider."""
+    st.title("opsplan")
+    st.write("Sign in to see the IT operations plan.")
+    providers = _ac_providers()
+    for provider in providers or [None]:
+        st.button(f"Sign in with {provider}" if provider else "Sign in", icon=":material/login:",
+                  key=f"sign_in_{provider or 'default'}", on_click=st.login, args=(provider,) if provider else ())
+
+
+def no_access_page() -> None:
+    """A signed-in user whom access.toml gives no role: told so, with a way out."""
+    who = st.user.to_dict()
+    st.title("No access")
+    st.write(f"You are signed in as {who.get('email') or who.get('name') or 'an unnamed user'}, but this "
+             "dashboard has not given you a role. Ask an administrator to add you to access.toml.")
+    st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out_no_access")
+
+
+def user_box(actor: _ac.Actor) -> None:
+    """Sidebar: who is signed in and their role, or that sign-in is off and the local user has every right."""
+    if not auth_configured():
+        st.caption(f"Sign-in is off: you are the single local user ({actor.name}) with every right. "
+                   "Add an [auth] section to .streamlit/secrets.toml to require sign-in.")
+        return
+    st.caption(f"Signed in as **{_dd_md_escape(actor.label())}** · role: {actor.role}")
+    st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")
+
+
+def load_audit(start: date, end: date, action: str = "", who: str = "") -> pd.DataFrame:
+    """Audit rows from `start` to `end` (inclusive, plan dates), newest first; not cached: writes show at once."""
+    _ac.require(current_actor(), _ac.VIEW_AUDIT)
+    tz = ZoneInfo(plan().timezone)
+    frame = _ac_audit.entries(connection(), datetime.combine(start, datetime.min.time(), tzinfo=tz),
+                              datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz), action, who)
+    return local_times(frame)
+
+
+def backup_folder(now: datetime | None = None) -> Path:
+    """A new folder for an app backup: <warehouse>.backups/<UTC time>."""
+    stamp = (now or datetime.now(ZoneInfo("UTC"))).strftime("%Y%m%dT%H%M%S%fZ")
+    return Path(db() + ".backups") / stamp
+
+
+def run_backup() -> tuple[str, str]:
+    """Back up the warehouse (admins; audited) into a new folder; (kind, message) for the page."""
+    out = backup_folder()
+    try:
+        manifest = _ac_backup.backup(connection(), out, current_actor())
+    except _ac.PermissionDenied as exc:
+        return "error", f"Not backed up: {exc}."
+    except (_ac_backup.BackupError, duckdb.Error, OSError) as exc:
+        return "error", f"Backup failed: {str(exc).splitlines()[0]}"
+    rows = sum(e["rows"] for e in manifest["tables"].values())
+    return "success", f"Backed up {len(manifest['tables'])} tables ({rows:,} rows) to `{out}`."
+
+
+def plan_path() -> Path:
+    """The plan file the app reads ($OPSPLAN_PLAN, else plan.toml)."""
+    return Path(os.environ.get("OPSPLAN_PLAN") or str(DEFAULT_PLAN_PATH))
+
+
+def plan_targets() -> pd.DataFrame:
+    """The plan's KPI targets as on disk: kpi, label, unit, op, target, baseline."""
+    return _ac_plan_edit.targets(plan_path())
+
+
+def plan_budget_lines() -> pd.DataFrame:
+    """The plan's budget lines as on disk: line, group, annual_usd."""
+    return _ac_plan_edit.budget_lines(plan_path())
+
+
+def _ac_changes(before: pd.DataFrame, after: pd.DataFrame, key: str, value: str) -> dict[str, object]:
+    old = dict(zip(before[key], before[value]))
+    return {k: v for k, v in zip(after[key], after[value]) if k in old and v != old[k]}
+
+
+def save_plan_edits(targets_before: pd.DataFrame, targets_after: pd.DataFrame | None,
+                    lines_before: pd.DataFrame, lines_after: pd.DataFrame | None) -> tuple[str, str]:
+    """Write the edited targets and budget lines to the plan (checked, atomic, audited); (kind, message)."""
+    targets = _ac_changes(targets_before, targets_after, "kpi", "target") if targets_after is not None else {}
+    lines = _ac_changes(lines_before, lines_after, "line", "annual_usd") if lines_after is not None else {}
+    try:
+        before, after = _ac_plan_edit.edit_plan(connection(), current_actor(), plan_path(), targets, lines)
+    except (_ac.PermissionDenied, _ac_plan_edit.PlanEditError) as exc:
+        return "error", f"Plan not changed: {exc}."
+    if not after:
+        return "info", "Nothing changed."
+    _plan.clear()
+    st.cache_data.clear()
+    return "success", "Plan updated: " + "; ".join(f"{k} {before[k]} -> {after[k]}" for k in after) + "."
+
+
+def plan_editor(key: str, *, targets: bool) -> None:
+    """Editable tables of the plan's budget lines (and KPI targets, for admins) with one save button."""
+    t_before, l_before = plan_targets(), plan_budget_lines()
+    t_after = None
+    if targets:
+        t_after = st.data_editor(t_before, key=f"{key}_targets", hide_index=True, disabled=["kpi", "label", "unit", "op",
+                                                                                            "baseline"],
+                                 column_config={"target": st.column_config.NumberColumn("target", required=True)})
+    l_after = st.data_editor(l_before, key=f"{key}_lines", hide_index=True, disabled=["line", "group"],
+                             column_config={"annual_usd": st.column_config.NumberColumn(
+                                 "annual budget (USD)", min_value=0, format="dollar", required=True)})
+    if st.button("Save to plan.toml", icon=":material/save:", key=f"{key}_save"):
+        kind, text = save_plan_edits(t_before, t_after, l_before, l_after)
+        getattr(st, kind)(text)
+
+
+# ----------------------------------------------------------------------------- boot spinner (issue #6)
+# Every import of this module is done: close the spinner opened at its top.
+_BOOT_SPINNER.__exit__(None, None, None)

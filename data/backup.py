@@ -23,6 +23,8 @@ from typing import Sequence
 import duckdb
 import pyarrow.parquet as pq
 
+from data import audit
+from data.access import BACKUP, Actor, cli_actor, require
 from data.validate import quote
 
 MANIFEST = "manifest.json"
@@ -88,8 +90,12 @@ def export_table(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None
             writer.write_batch(batch)
 
 
-def backup(con: duckdb.DuckDBPyConnection, out: Path) -> dict:
-    """Write every table and the manifest into `out` (created; must be empty); return the manifest."""
+def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: Actor) -> dict:
+    """Write every table and the manifest into `out` (created; must be empty); return the manifest.
+    `actor` must have the backup right; on a writable connection the backup is audited (the audit
+    row is written after the files, so it is not in this backup itself; a read-only connection,
+    as the command line opens, cannot write it)."""
+    require(actor, BACKUP)
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
         raise BackupError(f"{out} is not empty; choose a new folder")
@@ -103,7 +109,26 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path) -> dict:
         manifest["tables"][table] = {"file": path.name, "rows": rows, "checksum": check,
                                      "sha256": file_sha256(path), "columns": cols}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    _audit(con, actor, out, manifest)
     return manifest
+
+
+def _audit(con: duckdb.DuckDBPyConnection, actor: Actor, out: Path, manifest: dict) -> None:
+    """One audit row for a finished backup: its folder and row counts (skipped on a read-only connection)."""
+    if con.execute("select current_setting('access_mode')").fetchone()[0] == "read_only":
+        return
+    summary = {"folder": str(out), "created_at": manifest["created_at"],
+               "rows": {t: e["rows"] for t, e in manifest["tables"].items()}}
+    cur = con.cursor()
+    try:
+        cur.begin()
+        audit.record(cur, actor, BACKUP, str(out), None, summary)
+        cur.commit()
+    except BaseException:
+        cur.rollback()
+        raise
+    finally:
+        cur.close()
 
 
 def read_manifest(src: Path) -> dict:
@@ -199,7 +224,7 @@ def _backup(db: Path, out: Path) -> dict:
     from data.warehouse import connect
     con = connect(db, read_only=True)
     try:
-        return backup(con, out)
+        return backup(con, out, cli_actor())
     finally:
         con.close()
 

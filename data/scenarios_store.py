@@ -2,7 +2,8 @@
 
 A scenario is saved as its drivers (JSON of models.scenario.Drivers) and horizon; the base it
 starts from (users, fleet, tickets) is measured again when it is opened. Every write is one
-transaction on its own cursor, so a save that fails changes nothing. Loading fills a driver
+transaction on its own cursor, with its audit row, so a save that fails changes nothing; the
+actor's role is checked by each write itself (data/access.py). Loading fills a driver
 added to the model since the save from the defaults given, and drops one the model no longer
 has, and says which, so that old saves keep opening.
 """
@@ -16,6 +17,8 @@ from datetime import datetime, timezone
 import duckdb
 import pandas as pd
 
+from data import audit
+from data.access import DELETE_SCENARIO, SAVE_SCENARIO, Actor, require
 from data.warehouse import query, sql_text
 from models.scenario import Drivers, ScenarioError, check, with_overrides
 
@@ -69,20 +72,23 @@ def drivers_from_json(text: str, defaults: Drivers) -> tuple[Drivers, tuple[str,
     return with_overrides(defaults, {k: v for k, v in stored.items() if k in known}), tuple(notes)
 
 
-def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Drivers, months: int, author: str,
+def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Drivers, months: int, actor: Actor,
          note: str = "", *, replace: bool = False, now: datetime | None = None) -> str:
-    """Save `drivers` under `name` in one transaction and return the new id. An existing name is
-    an error unless `replace`, which swaps the old row for the new one (or keeps it, on failure)."""
-    name, row = clean_name(name), _row(drivers, months, author, note, now)
+    """Save `drivers` under `name` in one transaction, audited, and return the new id. The author is
+    `actor` (its role must allow saving). An existing name is an error unless `replace`, which swaps
+    the old row for the new one (or keeps it, on failure)."""
+    require(actor, SAVE_SCENARIO)
+    name, row = clean_name(name), _row(drivers, months, actor.name, note, now)
     cur = con.cursor()
     try:
         cur.begin()
-        exists = not cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df().empty
-        if exists and not replace:
+        old = cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df()
+        if not old.empty and not replace:
             raise StoreError(f"a scenario named '{name}' is already saved; pick another name or replace it")
-        if exists:
+        if not old.empty:
             cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
         cur.execute(sql_text("saved_scenario_insert"), {**row, "scenario_name": name})
+        audit.record(cur, actor, SAVE_SCENARIO, name, _state(old), _state_of_row(row), now)
         cur.commit()
     except duckdb.ConstraintException as exc:  # another session saved the same name in between
         cur.rollback()
@@ -93,6 +99,20 @@ def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Drivers, months: in
     finally:
         cur.close()
     return row["scenario_id"]
+
+
+def _state(rows: pd.DataFrame) -> dict | None:
+    """A saved scenario's row as the audit log keeps it (drivers parsed), None when there is none."""
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return {"scenario_id": r["scenario_id"], "author": r["author"], "months": int(r["months"]), "note": r["note"],
+            "saved_at": str(r["saved_at"]), "drivers": json.loads(r["drivers_json"])}
+
+
+def _state_of_row(row: dict) -> dict:
+    return {"scenario_id": row["scenario_id"], "author": row["author"], "months": row["months"], "note": row["note"],
+            "saved_at": str(row["saved_at"]), "drivers": json.loads(row["drivers_json"])}
 
 
 def _row(drivers: Drivers, months: int, author: str, note: str, now: datetime | None) -> dict:
@@ -126,12 +146,16 @@ def load(con: duckdb.DuckDBPyConnection, name: str, defaults: Drivers) -> Saved:
                  note=r["note"], notes=notes)
 
 
-def delete(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Delete the saved scenario `name`; False when there was none."""
+def delete(con: duckdb.DuckDBPyConnection, name: str, actor: Actor) -> bool:
+    """Delete the saved scenario `name` (audited, one transaction); False when there was none."""
+    require(actor, DELETE_SCENARIO)
     cur = con.cursor()
     try:
         cur.begin()
+        old = cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df()
         gone = cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
+        if not old.empty:
+            audit.record(cur, actor, DELETE_SCENARIO, name, _state(old), None)
         cur.commit()
     except BaseException:
         cur.rollback()

@@ -110,3 +110,93 @@ def headroom(rows: list[dict], today: pd.Timestamp) -> pd.DataFrame:
     frame["_order"] = frame["days_to_scale_up"].fillna(math.inf)
     return frame.sort_values(["_order", "current_pct"], ascending=[True, False]).drop(columns="_order") \
         .reset_index(drop=True)
+
+
+# --- resources, observed growth and the plan's line (the Capacity and Growth pages) ---------
+
+LOAD_RESOURCES = ("cpu_pct", "memory_pct", "requests_pct")  # follow users, features and the peak season
+STORAGE_RESOURCES = ("disk_pct", "data_gb")  # follow the data volume
+
+
+def growth_for(resource: str, cap: Capacity) -> Growth:
+    """A scenario's growth for one resource: load (CPU, memory, requests) grows with users
+    (the quarterly rate compounded monthly), the feature-complexity uplift and the peak season;
+    disk and data volume grow at the data rate a month."""
+    if resource in LOAD_RESOURCES:
+        return Growth(quarterly_to_monthly_pct(cap.user_growth_pct_per_quarter), cap.feature_complexity_pct,
+                      cap.peak_traffic_growth_pct, cap.peak_months)
+    if resource in STORAGE_RESOURCES:
+        return Growth(monthly_pct=cap.data_growth_pct_per_month)
+    raise ValueError(f"unknown resource {resource!r}")
+
+
+def demand_growth(metric: str, cap: Capacity) -> Growth:
+    """The plan's assumption for a demand series: users +x % a quarter; traffic with users and
+    +y % in the peak months; tickets with users (the scenario model's tickets per user); data
+    volume +z % a month."""
+    users = quarterly_to_monthly_pct(cap.user_growth_pct_per_quarter)
+    table = {"active_users": Growth(users), "tickets": Growth(users),
+             "visits": Growth(users, peak_pct=cap.peak_traffic_growth_pct, peak_months=cap.peak_months),
+             "data_gb": Growth(cap.data_growth_pct_per_month)}
+    if metric not in table:
+        raise ValueError(f"unknown demand series {metric!r}")
+    return table[metric]
+
+
+def plan_line(anchor: pd.Timestamp, value: float, ds: pd.Series, growth: Growth) -> np.ndarray:
+    """The plan's assumption drawn from the last actual: `value` at `anchor`, then scaled by the
+    growth multiplier relative to the anchor's, at each timestamp of `ds`."""
+    stamps = pd.Series([pd.Timestamp(anchor), *pd.to_datetime(ds)])
+    m = multiplier(stamps, growth)
+    return value * m[1:] / m[0]
+
+
+def _by_month(monthly: pd.DataFrame) -> pd.Series:
+    return monthly.set_index(pd.to_datetime(monthly["ds"]).dt.to_period("M"))["y"].astype(float)
+
+
+def observed_growth_pct(monthly: pd.DataFrame, per_months: int, over_months: int = 12,
+                        window: int = 3) -> float | None:
+    """The growth the data shows, as a compound rate per `per_months` months: the mean of the last
+    `window` months against the mean of the same months `over_months` earlier (the same season, so
+    a sale month is compared with a sale month). Input: ds (months), y. None when either window
+    is incomplete or the earlier one is not positive."""
+    s = _by_month(monthly)
+    last = s.index.max()
+    recent = s.reindex(pd.period_range(last - window + 1, last, freq="M"))
+    before = s.reindex(pd.period_range(last - over_months - window + 1, last - over_months, freq="M"))
+    if recent.isna().any() or before.isna().any() or before.mean() <= 0:
+        return None
+    return float(((recent.mean() / before.mean()) ** (per_months / over_months) - 1.0) * 100.0)
+
+
+def peak_uplift_pct(monthly: pd.DataFrame, peak_months: tuple[int, ...]) -> tuple[pd.Period, float] | None:
+    """The last complete peak season against the months just before it: (its first month, the
+    mean of the peak months over the mean of as many months before, minus 1, in %). Input: ds, y.
+    None without a complete season and the months before it."""
+    if not peak_months:
+        return None
+    s = _by_month(monthly)
+    n = len(peak_months)
+    for start in sorted((p for p in s.index if p.month == peak_months[0]), reverse=True):
+        season = s.reindex(pd.period_range(start, start + n - 1, freq="M"))
+        before = s.reindex(pd.period_range(start - n, start - 1, freq="M"))
+        if not (season.isna().any() or before.isna().any()) and before.mean() > 0:
+            return start, float((season.mean() / before.mean() - 1.0) * 100.0)
+    return None
+
+
+def current_level(history: pd.DataFrame, days: int = 7) -> float | None:
+    """Where a daily series stands now: the mean of its last `days` values (columns ds, y)."""
+    values = history.sort_values("ds")["y"].dropna().tail(days)
+    return None if values.empty else float(values.mean())
+
+
+def monthly_storage(forecast: pd.DataFrame, cap: Capacity) -> pd.DataFrame:
+    """Storage to provision per month for a data-volume forecast (or a disk-use forecast in percent
+    of today's volume): the month's peak upper bound with the reserve kept under the scale-up line.
+    Output: month, peak_upper, mean, storage_needed (in the forecast's unit)."""
+    f = forecast.assign(month=pd.to_datetime(forecast["ds"]).dt.to_period("M").dt.to_timestamp())
+    g = f.groupby("month").agg(peak_upper=("upper", "max"), mean=("mean", "mean")).reset_index()
+    g["storage_needed"] = [storage_needed_gb(v, cap) for v in g["peak_upper"]]
+    return g

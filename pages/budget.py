@@ -68,3 +68,7 @@ with by_month:
     st.dataframe(wide, hide_index=True, height=36 * (len(wide) + 1) + 16,
                  column_config={c: st.column_config.NumberColumn(format="dollar") for c in wide.columns[1:]})
     ui.download_both(wide, f"opsplan-spend-by-month-{year.start}", "Spend by month")
+
+if ui.can("edit_budget"):  # finance and up (data/access.py); plan_edit checks the role again
+    with st.expander("Edit the plan's budget lines", icon=":material/edit:"):
+        ui.plan_editor("budget_plan", targets=False)

@@ -7,15 +7,16 @@ from analytics import cost, drilldown
 from models import budget
 
 period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
+# The header first: a title at once on a cold start, not a blank page while the loads run.
+ui.drill_header("Cost & improvement", period, filters,
+                "Costs are booked per budget line and month, not per service, severity or channel, so the "
+                "sidebar filters do not apply on this page. Monthly views cover the period.")
 results = ui.load_scorecard(period)  # costs have no service or channel: the Overview's numbers
 trend = ui.load_trend(period.end)
 view = ui.load_cost_view(period)
 kpis = [r for r in results if r.area in ("Cost", "Improvement")]
 totals = drilldown.budget_totals(view.summary)
 
-ui.drill_header("Cost & improvement", period, filters,
-                "Costs are booked per budget line and month, not per service, severity or channel, so the "
-                "sidebar filters do not apply on this page. Monthly views cover the period.")
 ui.kpi_grid(kpis, trend)
 
 # ---- budget lines: actual spend against the plan, pro rata

@@ -5,14 +5,15 @@ import ui
 from analytics import drilldown, monitoring
 
 period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
+# The header first: a title at once on a cold start, not a blank page while the loads run.
+ui.drill_header("Monitoring", period, filters,
+                "The service filter selects the hourly samples; the severity and channel filters do not apply here. "
+                "Business and security alerts are for the whole business, whatever the filters.")
 view = ui.load_monitoring_view(period, filters)
 totals = drilldown.threshold_totals(view.hours)
 summary = drilldown.threshold_summary(totals, the_plan)
 alerting = the_plan.section("alerting")
 
-ui.drill_header("Monitoring", period, filters,
-                "The service filter selects the hourly samples; the severity and channel filters do not apply here. "
-                "Business and security alerts are for the whole business, whatever the filters.")
 st.info(ui.suppression_text(alerting, int(summary["hours_suppressed"])), icon=":material/notifications_off:")
 
 cards = st.columns(4)

@@ -4,10 +4,10 @@ import streamlit as st
 import ui
 
 period = ui.current_period()
+st.title("Is the plan on track?")  # before the loads: a title at once on a cold start, not a blank page
 results = ui.load_scorecard(period)
 trend = ui.load_trend(period.end)
 
-st.title("Is the plan on track?")
 st.markdown(f"**{period.label()}** · {ui.summary_line(results)}")
 ui.kpi_grid(results, trend)
 

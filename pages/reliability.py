@@ -5,17 +5,17 @@ import ui
 from analytics import drilldown, reliability
 
 period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
+# The header first: a title at once on a cold start, not a blank page while the loads run.
+ui.drill_header("Reliability", period, filters,
+                "The service and severity filters select incidents; the channel filter does not apply here. "
+                "With services chosen, uptime is the union of their own outages. Monthly views cover the period; "
+                "pick 'Last 12 full months' in the sidebar for a longer view.")
 results = ui.load_drill_scorecard(period, filters)
 trend = ui.load_drill_trend(period.end, filters)
 view = ui.load_reliability_view(period, filters)
 uptime, mttr, mtbf = ui.pick(results, "uptime_pct", "mttr_hours", "mtbf_hours")
 months, whole = ui.month_rows(view.by_span), ui.total_row(view.by_span)
 target = ui.fmt(uptime.target, uptime.unit, trim=True)
-
-ui.drill_header("Reliability", period, filters,
-                "The service and severity filters select incidents; the channel filter does not apply here. "
-                "With services chosen, uptime is the union of their own outages. Monthly views cover the period; "
-                "pick 'Last 12 full months' in the sidebar for a longer view.")
 
 # ---- headline: the plan's three reliability KPIs and time to acknowledge
 tiles = st.columns(4)

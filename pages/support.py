@@ -5,17 +5,17 @@ import ui
 from analytics import drilldown, support
 
 period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
+# The header first: a title at once on a cold start, not a blank page while the loads run.
+ui.drill_header("Support", period, filters,
+                "The channel filter selects tickets and their surveys; the service and severity filters do not "
+                "apply to tickets. Self-service sessions have no channel, so self-service is always for all "
+                "channels. Monthly views cover the period.")
 results = ui.load_drill_scorecard(period, filters)
 trend = ui.load_drill_trend(period.end, filters)
 view = ui.load_support_view(period, filters)
 kpis = ui.pick(results, "csat", "first_response_hours", "fcr_pct", "kb_self_service_pct")
 csat, first_response, fcr, self_service = kpis
 surveys = ui.total_row(view.csat)
-
-ui.drill_header("Support", period, filters,
-                "The channel filter selects tickets and their surveys; the service and severity filters do not "
-                "apply to tickets. Self-service sessions have no channel, so self-service is always for all "
-                "channels. Monthly views cover the period.")
 
 tiles = st.columns(4)
 for column, r in zip(tiles, kpis):

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from data.access import LOCAL_USER
 from data.backup import BackupError, backup, main, restore, tables
 from tests.test_importer import INCIDENT_HEAD, ONE_ROW, imp, seeded
 
@@ -46,7 +47,7 @@ def test_restore_rebuilds_an_identical_warehouse(warehouse, tmp_path):
 def test_manifest_lists_counts_checksums_and_file_hashes(warehouse, tmp_path):
     """The manifest names each table's file, rows, checksum, SHA-256 and columns."""
     con = duckdb.connect(str(warehouse), read_only=True)
-    manifest = backup(con, tmp_path / "bk")
+    manifest = backup(con, tmp_path / "bk", LOCAL_USER)
     con.close()
     saved = json.loads((tmp_path / "bk" / "manifest.json").read_text())
     entry = saved["tables"]["costs_monthly"]
@@ -57,7 +58,7 @@ def test_manifest_lists_counts_checksums_and_file_hashes(warehouse, tmp_path):
 def test_a_changed_backup_file_is_refused_and_leaves_nothing(warehouse, tmp_path):
     """A Parquet file altered after the backup fails the SHA-256 check; no warehouse is left behind."""
     con = duckdb.connect(str(warehouse), read_only=True)
-    backup(con, tmp_path / "bk")
+    backup(con, tmp_path / "bk", LOCAL_USER)
     con.close()
     (tmp_path / "bk" / "incidents.parquet").write_bytes(b"PAR1 tampered PAR1")
     with pytest.raises(BackupError, match="incidents"):

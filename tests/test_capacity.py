@@ -79,3 +79,66 @@ def test_headroom_ranks_soonest_first():
     ], today)
     assert list(table["service_id"]) == ["c", "b", "d", "a"]
     assert list(table["days_to_scale_up"][:2]) == [10, 40]
+
+
+# ---- resources, observed growth and the plan's line
+
+
+def months(values: list[float], start: str = "2025-01-01") -> pd.DataFrame:
+    return pd.DataFrame({"ds": pd.date_range(start, periods=len(values), freq="MS"), "y": values})
+
+
+def test_growth_for_resources(plan):
+    """CPU follows users (+50 %/quarter = 14.47 %/month), features and peak; data only its +25 %/month."""
+    cpu = capacity.growth_for("cpu_pct", plan.capacity)
+    assert cpu.monthly_pct == pytest.approx(14.4714, abs=1e-4)
+    assert (cpu.feature_pct, cpu.peak_pct, cpu.peak_months) == (20.0, 100.0, (11, 12))
+    assert capacity.growth_for("data_gb", plan.capacity) == capacity.Growth(monthly_pct=25.0)
+    with pytest.raises(ValueError):
+        capacity.growth_for("latency", plan.capacity)
+
+
+def test_observed_growth_doubling_every_quarter():
+    """y = 2^(t/3): the last three months are 2^4 = 16 x the same months a year before,
+    which is 16^(3/12) = 2 a quarter, +100 %; per month 16^(1/12) - 1 = 25.99 %."""
+    series = months([2 ** (t / 3) for t in range(15)])
+    assert capacity.observed_growth_pct(series, per_months=3) == pytest.approx(100.0)
+    assert capacity.observed_growth_pct(series, per_months=1) == pytest.approx(25.9921, abs=1e-4)
+
+
+def test_observed_growth_flat_and_too_short():
+    """A flat series grew 0 %; 14 months cannot compare three months with a year before."""
+    assert capacity.observed_growth_pct(months([5.0] * 15), per_months=3) == pytest.approx(0.0)
+    assert capacity.observed_growth_pct(months([5.0] * 14), per_months=3) is None
+
+
+def test_peak_uplift_of_last_complete_season():
+    """100 a month, Nov-Dec 2025 at 200 (Nov 2026 alone is not a complete season): +100 %."""
+    values = [100.0] * 23  # Jan 2025 .. Nov 2026
+    values[10] = values[11] = 200.0
+    values[22] = 300.0
+    start, pct = capacity.peak_uplift_pct(months(values), (11, 12))
+    assert start == pd.Period("2025-11", "M") and pct == pytest.approx(100.0)
+    assert capacity.peak_uplift_pct(months([1.0] * 5), (11, 12)) is None
+
+
+def test_plan_line_from_the_last_actual():
+    """From 100 in October with +100 % in Nov-Dec and no trend: 200, 200, then 100 in January."""
+    ds = pd.Series(pd.date_range("2026-11-01", periods=3, freq="MS"))
+    line_ = capacity.plan_line(pd.Timestamp("2026-10-01"), 100.0, ds, capacity.Growth(peak_pct=100.0, peak_months=(11, 12)))
+    assert list(line_.round(6)) == [200.0, 200.0, 100.0]
+    grown = capacity.plan_line(pd.Timestamp("2026-10-01"), 100.0, ds[:1], capacity.Growth(monthly_pct=10.0))
+    assert grown[0] == pytest.approx(100.0 * 1.1 ** (31 / (365.25 / 12)))  # 31 days = 1.018 months
+
+
+def test_current_level_is_mean_of_last_days():
+    """Last 7 of 10 days: mean of 4..10 = 7."""
+    history = pd.DataFrame({"ds": pd.date_range("2026-01-01", periods=10), "y": [float(v) for v in range(1, 11)]})
+    assert capacity.current_level(history) == pytest.approx(7.0)
+
+
+def test_monthly_storage(plan):
+    """A month peaking at 1,000 GB upper needs 1,000 x 1.2 / 0.8 = 1,500 GB."""
+    table = capacity.monthly_storage(line(900, 50, periods=2, width=50), plan.capacity)
+    assert list(table["peak_upper"]) == [950.0, 1000.0]
+    assert list(table["storage_needed"].round(6)) == [1425.0, 1500.0]

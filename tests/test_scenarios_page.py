@@ -24,7 +24,7 @@ GROWTH = ui.SC_PREFIX + "user_growth_pct_per_quarter"
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The app on the demo warehouse, with 'today' fixed to the demo's last day and a known author."""
     monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
-    monkeypatch.setattr(ui, "scenario_author", lambda: "ana")
+    monkeypatch.setattr(ui, "_os_user", lambda: "ana")  # sign-in off: the local user, named as the OS user
     at = app_test(app_db, monkeypatch, timeout=120)
     con = warehouse.connect(app_db)
     con.execute("delete from saved_scenarios")  # each test starts with none saved

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from data import scenarios_store as store
+from data.access import LOCAL_USER, Actor
 from data import warehouse
 from models import scenario
 from models.scenario import ScenarioError
@@ -18,6 +19,8 @@ BASE = scenario.Base(start=date(2025, 9, 1), active_users=2000.0, tickets_per_us
                      channel_share=(0.5, 0.3, 0.2), revenue_per_user_month_usd=26.4, instances=20.0,
                      data_gb=500.0, cpu_pct=45.0)
 NOON = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
+ANA = Actor("ana", "ana@example.com", "finance")
+BO = Actor("bo", "bo@example.com", "planner")
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ def base_drivers(plan) -> scenario.Drivers:
 def test_save_and_load_round_trip(con, base_drivers):
     """What is loaded equals the Drivers saved, field for field, with author, time, horizon and note."""
     fast = scenario.with_overrides(base_drivers, {"user_growth_pct_per_quarter": 80, "staff_to_demand": True})
-    new_id = store.save(con, "  Fast   growth ", fast, 18, "ana", "board pack", now=NOON)
+    new_id = store.save(con, "  Fast   growth ", fast, 18, ANA, "board pack", now=NOON)
     got = store.load(con, "Fast growth", base_drivers)
     assert got.drivers == fast
     assert (got.scenario_id, got.name, got.author) == (new_id, "Fast growth", "ana")
@@ -46,8 +49,8 @@ def test_save_and_load_round_trip(con, base_drivers):
 
 def test_list_is_newest_first(con, base_drivers):
     """Two saves are listed newest first with who saved them; the drivers stay out of the list."""
-    store.save(con, "older", base_drivers, 12, "ana", now=NOON)
-    store.save(con, "newer", base_drivers, 12, "", now=NOON.replace(hour=9))
+    store.save(con, "older", base_drivers, 12, ANA, now=NOON)
+    store.save(con, "newer", base_drivers, 12, LOCAL_USER, now=NOON.replace(hour=9))
     listing = store.list_saved(con)
     assert list(listing["name"]) == ["newer", "older"]
     assert list(listing["author"]) == ["local user", "ana"]
@@ -56,19 +59,19 @@ def test_list_is_newest_first(con, base_drivers):
 
 def test_names_are_unique(con, base_drivers):
     """Saving a second scenario under a taken name is refused and the first one is kept as it was."""
-    store.save(con, "Plan", base_drivers, 12, "ana", now=NOON)
+    store.save(con, "Plan", base_drivers, 12, ANA, now=NOON)
     other = replace(base_drivers, shrinkage_pct=40.0)
     with pytest.raises(store.StoreError, match="already saved"):
-        store.save(con, "Plan", other, 6, "bo")
+        store.save(con, "Plan", other, 6, BO)
     assert store.load(con, "Plan", base_drivers).drivers == base_drivers
     assert len(store.list_saved(con)) == 1
 
 
 def test_replace_swaps_the_saved_drivers(con, base_drivers):
     """replace=True stores the new drivers under the same name, still one row."""
-    store.save(con, "Plan", base_drivers, 12, "ana", now=NOON)
+    store.save(con, "Plan", base_drivers, 12, ANA, now=NOON)
     other = replace(base_drivers, shrinkage_pct=40.0)
-    store.save(con, "Plan", other, 6, "bo", replace=True)
+    store.save(con, "Plan", other, 6, BO, replace=True)
     got = store.load(con, "Plan", base_drivers)
     assert (got.drivers, got.months, got.author) == (other, 6, "bo")
     assert len(store.list_saved(con)) == 1
@@ -76,12 +79,12 @@ def test_replace_swaps_the_saved_drivers(con, base_drivers):
 
 def test_failed_replace_changes_nothing(con, base_drivers, monkeypatch: pytest.MonkeyPatch):
     """A replace whose insert fails after the old row was deleted rolls back: the old scenario is still there."""
-    store.save(con, "Plan", base_drivers, 12, "ana", now=NOON)
+    store.save(con, "Plan", base_drivers, 12, ANA, now=NOON)
     real = store.sql_text
     monkeypatch.setattr(store, "sql_text", lambda n: "insert into no_such_table values (1)"
                         if n == "saved_scenario_insert" else real(n))
     with pytest.raises(duckdb.Error):
-        store.save(con, "Plan", replace(base_drivers, shrinkage_pct=40.0), 6, "bo", replace=True)
+        store.save(con, "Plan", replace(base_drivers, shrinkage_pct=40.0), 6, BO, replace=True)
     got = store.load(con, "Plan", base_drivers)
     assert (got.drivers, got.author, got.months) == (base_drivers, "ana", 12)
 
@@ -96,24 +99,24 @@ def test_failed_replace_changes_nothing(con, base_drivers, monkeypatch: pytest.M
 def test_bad_saves_are_refused_and_change_nothing(con, base_drivers, name, months, note, drivers_change, error):
     """Empty or long names, a horizon out of range, a long note, impossible drivers: an error, no row."""
     with pytest.raises((store.StoreError, ScenarioError), match=error):
-        store.save(con, name, replace(base_drivers, **drivers_change), months, "ana", note)
+        store.save(con, name, replace(base_drivers, **drivers_change), months, ANA, note)
     assert store.list_saved(con).empty
 
 
 def test_delete(con, base_drivers):
     """Delete removes the named scenario only; deleting it again says there was none."""
-    store.save(con, "a", base_drivers, 12, "ana", now=NOON)
-    store.save(con, "b", base_drivers, 12, "ana", now=NOON)
-    assert store.delete(con, "a") is True
+    store.save(con, "a", base_drivers, 12, ANA, now=NOON)
+    store.save(con, "b", base_drivers, 12, ANA, now=NOON)
+    assert store.delete(con, "a", ANA) is True
     assert list(store.list_saved(con)["name"]) == ["b"]
-    assert store.delete(con, "a") is False
+    assert store.delete(con, "a", ANA) is False
     with pytest.raises(store.StoreError, match="no saved scenario named 'a'"):
         store.load(con, "a", base_drivers)
 
 
 def test_old_save_opens_after_the_model_changed(con, base_drivers):
     """A save missing a driver takes the base value for it and drops a driver the model no longer has, saying both."""
-    store.save(con, "old", base_drivers, 12, "ana", now=NOON)
+    store.save(con, "old", base_drivers, 12, ANA, now=NOON)
     stored = json.loads(store.drivers_to_json(replace(base_drivers, shrinkage_pct=35.0)))
     del stored["spot_discount_pct"]
     stored["retired_driver"] = 1.0
@@ -125,7 +128,7 @@ def test_old_save_opens_after_the_model_changed(con, base_drivers):
 
 def test_impossible_saved_value_is_a_clear_error(con, base_drivers):
     """A stored value the model refuses is reported with the scenario and the driver named."""
-    store.save(con, "bad", base_drivers, 12, "ana", now=NOON)
+    store.save(con, "bad", base_drivers, 12, ANA, now=NOON)
     stored = json.loads(store.drivers_to_json(base_drivers)) | {"shrinkage_pct": 120}
     con.execute("update saved_scenarios set drivers_json = $j where name = 'bad'", {"j": json.dumps(stored)})
     with pytest.raises(store.StoreError, match="'bad' cannot be used: driver shrinkage_pct"):

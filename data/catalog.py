@@ -1,0 +1,76 @@
+"""What each importable table holds, for the Data page: its grain (from schema.sql), what reads it,
+and how many rows it has per local month (so a user can see why a KPI says "no data").
+
+Identifiers come from DuckDB's catalogue, never from users; values are bound.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from data.importer import date_column
+from data.validate import importable_tables, quote, table_spec
+from data.warehouse import SCHEMA_PATH
+
+# Where each table shows up: a hand-kept list, checked against the catalogue by tests/test_data_page.py.
+TABLE_USES = {
+    "incidents": "Uptime, MTTR, MTBF; Reliability page",
+    "maintenance_windows": "planned downtime; alert suppression on the Monitoring page",
+    "changes": "changes before an incident (Reliability drill-down)",
+    "tickets": "first response, first-contact resolution, SLA compliance; Support page; scenario base",
+    "survey_responses": "support satisfaction (CSAT)",
+    "self_service_sessions": "knowledge-base self-service share",
+    "costs_monthly": "infra cost share, support cost per user; Budget and Cost pages",
+    "business_daily": "revenue for the infra cost share; the sidebar's 'Data through' date",
+    "active_users_daily": "support cost per user; growth and scenario base",
+    "utilisation_hourly": "hours beyond thresholds (Monitoring); Capacity; scenario base",
+    "utilisation_samples": "raw per-host samples, rolled up into utilisation_hourly on import",
+    "database_hourly": "database hours beyond thresholds (Monitoring)",
+    "routine_tasks": "automation share of routine tasks",
+    "staff": "certification share; staffing",
+    "certifications": "certification share",
+    "training_log": "training hours per person",
+    "services": "every per-service view (Reliability, Monitoring, Capacity)",
+    "backup_runs": "backup record (no KPI yet)",
+    "dr_tests": "disaster-recovery record (no KPI yet)",
+}
+
+# Catalogues: a month without new rows here is normal, not a gap in the data.
+CATALOGUE_TABLES = ("services", "staff", "certifications", "routine_tasks")
+
+_GRAIN = re.compile(r"^-- (One row per [^\n]*?)\.?\ncreate table if not exists (\w+)", re.MULTILINE)
+
+
+def table_grains(schema: str | None = None) -> dict[str, str]:
+    """Table -> its grain as schema.sql heads it, e.g. 'tickets' -> 'One row per support ticket'."""
+    text = schema if schema is not None else SCHEMA_PATH.read_text()
+    return {table: grain for grain, table in _GRAIN.findall(text)}
+
+
+def monthly_rows(con: duckdb.DuckDBPyConnection, tz: str, since: date) -> pd.DataFrame:
+    """Rows per importable table per local month from `since`: table, month (first day), rows.
+    Tables without a date column are left out; months without rows are absent (not zero)."""
+    cur = con.cursor()
+    try:
+        frames = [_table_months(cur, t, tz, since) for t in importable_tables(cur)]
+    finally:
+        cur.close()
+    frames = [f for f in frames if len(f)]
+    empty = pd.DataFrame({"table": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[us]"),
+                          "rows": pd.Series(dtype="int64")})
+    return pd.concat(frames, ignore_index=True) if frames else empty
+
+
+def _table_months(cur: duckdb.DuckDBPyConnection, table: str, tz: str, since: date) -> pd.DataFrame:
+    spec = table_spec(cur, table)
+    col = date_column(spec)
+    if col is None:
+        return pd.DataFrame()
+    day = quote(col) if spec.column(col).kind == "date" else f"cast(timezone($tz, {quote(col)}) as date)"
+    params = {"since": since, **({"tz": tz} if "$tz" in day else {})}
+    return cur.execute(f"select $table as \"table\", date_trunc('month', {day}) as month, count(*) as rows "
+                       f"from {quote(table)} where {day} >= $since group by 2 order by 2",
+                       {"table": table, **params}).df()

@@ -1,0 +1,196 @@
+"""Sign-in in a real browser through a real OpenID Connect provider (oidc-provider-mock, started here on
+localhost), a tampered identity cookie refused, and imported HTML in an incident summary shown as text.
+Debian's /usr/bin/chromium through playwright; screenshots in test-artifacts/. No network beyond localhost.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DONE,
+    ROOT,
+    TIMEOUT_MS,
+    _free_port,
+    _require_chromium,
+    _wait_healthy,
+)
+
+FINANCE = {"email": "finance@example.com", "name": "Fiona Finance", "email_verified": True}
+PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+@contextlib.contextmanager
+def provider(users: dict[str, dict]) -> Iterator[str]:
+    """A local OpenID Connect provider whose sign-in form accepts the given subjects (and their claims)."""
+    from oidc_provider_mock import User, run_server_in_thread
+
+    with run_server_in_thread(user_claims=[User(sub=sub, claims=claims) for sub, claims in users.items()]) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@contextlib.contextmanager
+def served(db: Path, log: Path, secrets: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on localhost (the auth cookie's host) with an optional secrets file."""
+    port = port or _free_port()
+    env = {**os.environ, "OPSPLAN_DB": str(db)}
+    env.pop("OPSPLAN_PLAN", None)
+    extra = ["--secrets.files", str(secrets)] if secrets else []
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                 "--server.headless", "true", "--server.address", "localhost",
+                                 "--browser.gatherUsageStats", "false", *extra],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://localhost:{port}"
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def signed_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with sign-in on, against the local provider."""
+    folder = tmp_path_factory.mktemp("auth_browser")
+    db = folder / "demo.duckdb"
+    shutil.copyfile(demo_db, db)
+    port = _free_port()
+    with provider({"fiona": FINANCE}) as issuer:
+        secrets = folder / "secrets.toml"
+        secrets.write_text(f'[auth]\nredirect_uri = "http://localhost:{port}/oauth2callback"\n'
+                           f'cookie_secret = "test-cookie-secret-{os.urandom(8).hex()}"\n'
+                           'client_id = "opsplan"\nclient_secret = "opsplan-secret"\n'
+                           f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n')
+        with served(db, folder / "streamlit.log", secrets, port) as url:
+            yield url
+
+
+def settled(page) -> None:
+    page.wait_for_selector(DONE, timeout=TIMEOUT_MS)
+
+
+def sign_in(page, url: str, sub: str) -> None:
+    """Open the app, press Sign in, choose `sub` on the provider's form, and come back signed in."""
+    page.goto(url)
+    settled(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector('input[name="sub"]', timeout=TIMEOUT_MS)
+    page.fill('input[name="sub"]', sub)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{url}/**", timeout=TIMEOUT_MS)
+    settled(page)
+
+
+def test_sign_in_through_a_real_provider(browser, signed_app):
+    """Before sign-in only the Sign in button; after the provider's form, the finance role's pages only."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(signed_app)
+        settled(page)
+        assert page.get_by_role("button", name="Sign in").is_visible()
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        sign_in(page, signed_app, "fiona")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("role: finance").wait_for(timeout=TIMEOUT_MS)
+        assert "Fiona Finance" in sidebar.inner_text()
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Scenarios" in nav and "Budget" in nav
+        assert "Admin" not in nav and "Capacity" not in nav and "\nData" not in nav
+        page.screenshot(path=str(ARTIFACTS / "auth-signed-in-finance.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_tampered_identity_cookie_is_refused(browser, signed_app):
+    """Changing one character of the signed identity cookie signs the user out: the app asks to sign in."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        sign_in(page, signed_app, "fiona")
+        page.locator('[data-testid="stSidebar"]').get_by_text("role: finance").wait_for(timeout=TIMEOUT_MS)
+        cookies = context.cookies()
+        user = [c for c in cookies if c["name"].startswith("_streamlit_user")]
+        assert user, [c["name"] for c in cookies]
+        forged = []
+        for c in user:
+            value = c["value"]
+            middle = len(value) // 2
+            c = {**c, "value": value[:middle] + ("A" if value[middle] != "A" else "B") + value[middle + 1:]}
+            forged.append(c)
+        context.clear_cookies()
+        context.add_cookies([{k: c[k] for k in ("name", "value", "domain", "path")} for c in forged])
+        page.goto(signed_app)
+        settled(page)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=TIMEOUT_MS)
+        assert "role: finance" not in page.content()
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+    finally:
+        context.close()
+
+
+def test_html_in_an_imported_incident_summary_is_shown_as_text(browser, demo_db, tmp_path):
+    """An incident imported with an HTML/script summary is displayed literally on the Reliability page:
+    no element is created from it and no script runs."""
+    from data.access import LOCAL_USER
+    from data.importer import ImportOptions, run_import
+    from data.warehouse import connect
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db, db)
+    con = connect(db)
+    service = con.execute("select min(service_id) from services").fetchone()[0]
+    csv = ("incident_id,service_id,severity,impact,started_at,detected_at,resolved_at,summary\n"
+           f'INC-XSS,{service},critical,outage,2026-10-02T01:00:00Z,2026-10-02T01:05:00Z,,"{PAYLOAD.replace(chr(34), chr(34) * 2)}"\n')
+    result = run_import(con, csv.encode(), "xss.csv", "incidents", ImportOptions(tz="UTC"), actor=LOCAL_USER)
+    con.close()
+    assert result.ok, result.issues
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    try:
+        with served(db, tmp_path / "streamlit.log") as url:
+            page.goto(f"{url}/reliability?start=2026-08-01&end=2026-11-01")
+            settled(page)
+            grid = page.locator(".st-key-worst_incidents [data-testid='stDataFrame']")
+            grid.scroll_into_view_if_needed()
+            box = grid.bounding_box()
+            assert page.locator("#glide-cell-1-0").inner_text() == "INC-XSS"  # open incidents come first
+            page.mouse.click(box["x"] + 12, box["y"] + 35 + 18)  # the first row's selection box
+            shown = page.locator('[data-testid="stMarkdownContainer"]', has_text="window.__xss=1")
+            try:
+                shown.first.wait_for(timeout=TIMEOUT_MS)
+            finally:
+                page.screenshot(path=str(ARTIFACTS / "xss-incident-summary.png"), full_page=True)
+            assert PAYLOAD in shown.first.inner_text()
+            assert page.evaluate("window.__xss") is None
+            assert page.locator('img[src="x"]').count() == 0
+            assert page.locator("script", has_text="window.__xss").count() == 0
+    finally:
+        context.close()
