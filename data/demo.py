@@ -33,6 +33,7 @@ import pandas as pd
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.warehouse import connect, local_midnight, table_counts
+from data import rollups
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 MONTH_DAYS = 30.44
@@ -1374,6 +1375,7 @@ def build_demo(con: duckdb.DuckDBPyConnection, seed: int = 42, today: date | Non
     try:
         for name, frame in tables.items():
             _insert(con, name, frame)
+        rollups.configure(con, plan)
         con.commit()
     except BaseException:
         con.rollback()

@@ -4,8 +4,9 @@ Library API (pure of Streamlit; bad input is reported as data, never raised):
 
 - `preview(file_bytes, filename, table, options, con)` -> Preview: parsed first rows,
   the header mapping and every problem, before anything is written.
-- `run_import(con, file_bytes, filename, table, options, user, dry_run)` -> ImportResult:
-  all-or-nothing; counts of rows read, inserted, updated and skipped; problems.
+- `run_import(con, file_bytes, filename, table, options, user, dry_run, actor=)` -> ImportResult:
+  all-or-nothing; counts of rows read, inserted, updated and skipped; problems. The actor's
+  role must allow imports (data/access.py; the CLI acts as a local admin); audited.
 - `quarantine_csv(result)` -> bytes: the rejected rows with their problems.
 - `coverage(con, tz)` -> DataFrame: rows, date range and empty months per table.
 - `escape_for_spreadsheet(frame)`, `to_csv_bytes`, `to_xlsx_bytes`: exports that Excel
@@ -40,7 +41,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import readers
+from data import audit, readers, rollups
+from data.access import IMPORT, Actor, cli_actor, require
+from data.warehouse import sql_text
 from data.validate import (Ctx, Flag, ImportOptions, Problem, Rejected, TableSpec, alias_map,
                            convert, importable_tables, map_headers, naive_mix_flags, quote, referencing,
                            shown, split_cells, table_spec)
@@ -351,6 +354,7 @@ def sql_checks(cur: duckdb.DuckDBPyConnection, prep: Prepared, warehouse: bool, 
     problems = _check_constraints(cur, prep) + _file_duplicates(prep)
     if warehouse:
         problems += _foreign_keys(cur, prep) + _near_existing(cur, prep) + _overlaps(cur, prep, now)
+        problems += _sampled_hours(cur, prep)
     return problems
 
 
@@ -471,6 +475,16 @@ def _overlaps(cur: duckdb.DuckDBPyConnection, prep: Prepared, now: pd.Timestamp)
     return emit(prep, rows, "started_at", "warning", rule, "check the times, or merge the incidents")
 
 
+def _sampled_hours(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Problem]:
+    """Hourly rows for a (service, hour) that utilisation_samples covers: the samples win there
+    (the row is rolled up from them), so a direct row would be overwritten or disagree."""
+    if prep.spec.name != "utilisation_hourly":
+        return []
+    rows = cur.execute(sql_text("import_hours_sampled")).fetchall()
+    return emit(prep, rows, "hour_at", "error", "hour is rolled up from utilisation_samples (samples win for "
+                "the hours they cover)", "import the samples of that hour instead, or drop the row")
+
+
 OVERLAP_SQL = """
 with f as (
     select _row, incident_id, service_id, started_at, coalesce(resolved_at, $now) as ended_at
@@ -567,6 +581,7 @@ def apply(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOptions) -
     """Delete (replace), update (upsert/replace) and insert, per the classification."""
     t, spec = quote(prep.spec.name), prep.spec
     counts = counts_of(cur, prep, opts)
+    rollups.before_import(cur, spec.name, opts.mode)
     if opts.mode == "replace":
         cur.execute(f"delete from {t} as t where not exists (select 1 from {STAGE} s where {_join_on(spec)})")
     if counts.updated:
@@ -574,6 +589,7 @@ def apply(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOptions) -
     names = ", ".join(quote(c) for c in spec.names)
     cur.execute(f"insert into {t} ({names}) select {names} from {STAGE} s join _import_action a "
                 "using (_row) where a.action = 'insert' order by s._row")
+    rollups.after_import(cur, spec.name, opts.mode)
     return counts
 
 
@@ -717,13 +733,18 @@ def _options(options: ImportOptions | None) -> ImportOptions:
 
 
 def run_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str, table: str,
-               options: ImportOptions | None = None, user: str = "unknown", dry_run: bool = False,
-               now: datetime | None = None, progress: Progress | None = None) -> ImportResult:
+               options: ImportOptions | None = None, user: str | None = None, dry_run: bool = False,
+               now: datetime | None = None, progress: Progress | None = None, *, actor: Actor) -> ImportResult:
     """Validate the whole file in staging, then write it in one transaction (or nothing at all).
+
+    `actor` must have the import right (PermissionDenied otherwise, before anything is read); an
+    import is audited in its own transaction. `user`, the import log's name, defaults to the actor's.
 
     `progress(stage, fraction)` is called with reading, checking, writing and done, for a
     progress bar. Stopping the process at any moment leaves the warehouse as it was.
     """
+    require(actor, IMPORT)
+    user = user or actor.label()
     opts, name = _options(options), readers.display_name(filename)
     sha, clock = hashlib.sha256(file_bytes).hexdigest(), _now(now)
     usage = _usage_problem(con, table, opts, name)
@@ -731,7 +752,8 @@ def run_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str,
         return _result("rejected", table, name, sha, opts, [usage])
     cur = con.cursor()
     try:
-        return _run(cur, file_bytes, name, table, opts, user, dry_run, clock, sha, progress or (lambda s, f: None))
+        return _run(cur, file_bytes, name, table, opts, user, dry_run, clock, sha, progress or (lambda s, f: None),
+                    actor)
     except Exception as err:  # a bug must not reach the page as a traceback; it is logged in full
         log.exception("import of %s into %s failed", name, table)
         return _result("failed", table, name, sha, opts, [Problem("error", f"internal error: {type(err).__name__}: "
@@ -741,7 +763,7 @@ def run_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str,
 
 
 def _run(cur: duckdb.DuckDBPyConnection, data: bytes, name: str, table: str, opts: ImportOptions, user: str,
-         dry_run: bool, now: pd.Timestamp, sha: str, progress: Progress) -> ImportResult:
+         dry_run: bool, now: pd.Timestamp, sha: str, progress: Progress, actor: Actor) -> ImportResult:
     """Read, check, then (unless rejected or a dry run) write in one transaction."""
     progress("reading", 0.0)
     try:
@@ -756,13 +778,13 @@ def _run(cur: duckdb.DuckDBPyConnection, data: bytes, name: str, table: str, opt
     note = previous_import(cur, sha, table)
     prep.notes += [note] if note else []
     progress("writing", 0.8)
-    result = _transaction(cur, prep, data, opts, user, dry_run, now, sha)
+    result = _transaction(cur, prep, data, opts, user, dry_run, now, sha, actor)
     progress("done", 1.0)
     return result
 
 
 def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, opts: ImportOptions, user: str,
-                 dry_run: bool, now: pd.Timestamp, sha: str) -> ImportResult:
+                 dry_run: bool, now: pd.Timestamp, sha: str, actor: Actor) -> ImportResult:
     """Classify and apply inside one transaction; a conflict with a concurrent writer says 'retry'."""
     name, table = prep.raw.file, prep.spec.name
     upload = None if dry_run else keep_upload(cur, data, prep.raw.kind)
@@ -783,11 +805,19 @@ def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, op
         result = _result("imported", table, name, sha, opts, problems, prep, import_id=import_id, upload_name=upload,
                          **dataclasses.asdict(counts))
         write_log(cur, result, opts, user, now)
+        audit.record(cur, actor, IMPORT, table, None, _audited(result), now.to_pydatetime())
         cur.execute("commit")
         return result
     except duckdb.Error as err:
         result = _conflict(cur, prep, err, opts, sha, upload)
         return result if dry_run else _log_rejection(cur, result, opts, user, now, None, upload)
+
+
+def _audited(result: ImportResult) -> dict:
+    """What an import changed, for the audit log (the rows themselves are in the table and the upload)."""
+    return {"import_id": result.import_id, "file": result.file_name, "upload": result.upload_name,
+            "sha256": result.content_sha256, "mode": result.mode, "inserted": result.inserted,
+            "updated": result.updated, "deleted": result.deleted, "rows_read": result.rows_read}
 
 
 def _conflict(cur: duckdb.DuckDBPyConnection, prep: Prepared, err: duckdb.Error, opts: ImportOptions, sha: str,
@@ -1073,7 +1103,7 @@ def _cli_import(args: argparse.Namespace, opts: ImportOptions, path: Path) -> in
         if args.table not in importable_tables(con):
             return _usage(f"unknown table {args.table!r}; tables: {', '.join(importable_tables(con))}")
         result = run_import(con, path.read_bytes(), path.name, args.table, opts,
-                            user=args.user or _os_user(), dry_run=args.dry_run)
+                            user=args.user or _os_user(), dry_run=args.dry_run, actor=cli_actor())
     finally:
         con.close()
     for p in result.issues:

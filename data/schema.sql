@@ -253,3 +253,69 @@ create table if not exists saved_scenarios (
     months integer not null check (months between 1 and 120),
     note varchar not null default ''
 );
+
+-- Rollups: summaries of raw hourly rows, kept by data/rollups.py on demo build and on every
+-- import (inside the import's transaction), so that page loads do not grow with raw rows.
+
+-- The plan's sampled thresholds and time zone when the rollup below was built (a plan with
+-- other thresholds reads the raw rows).
+-- One row per monitored metric the threshold rollup counts against.
+create table if not exists threshold_rollup_config (
+    metric varchar primary key,
+    op varchar not null,
+    limit_value double not null,
+    tz varchar not null
+);
+
+-- Hours observed, hours beyond the threshold, and of those the hours a maintenance window of
+-- the whole system or of that service overlapped. Derived from utilisation_hourly,
+-- database_hourly and maintenance_windows; never edited by hand.
+-- One row per service, local day (in the config's zone) and monitored metric with samples.
+create table if not exists threshold_hours_daily (
+    service_id varchar not null,
+    day date not null,
+    metric varchar not null,
+    hours_observed bigint not null,
+    hours_beyond bigint not null,
+    hours_beyond_in_maintenance bigint not null
+);
+
+-- ---------------------------------------------------------------------------
+-- Audit (issue #7): who changed what. Written by data/audit.py inside the same transaction as
+-- the write it records; read on the Admin page.
+
+-- One row per write: an import, a scenario save or delete, a plan edit, a backup.
+create table if not exists audit_log (
+    audit_id varchar primary key,              -- uuid
+    logged_at timestamptz not null,
+    actor_name varchar not null,
+    actor_email varchar not null,              -- '' for the local user and the command line
+    actor_role varchar not null,
+    action varchar not null,                   -- data/access.py action names: import, save_scenario, ...
+    target varchar not null,                   -- what was changed: table, scenario name, plan file, backup folder
+    before_json varchar,                       -- the state before, as JSON; null: nothing before or not kept
+    after_json varchar                         -- the state after, as JSON; null: deleted
+);
+
+-- ---------------------------------------------------------------------------
+-- Raw monitoring samples (issue #6 item 2). Rolled up on import, inside the import's transaction,
+-- into utilisation_hourly by data/rollups.py (data/sql/utilisation_hourly_rollup_build.sql states
+-- the aggregation of each column); pages read the rollups, never these rows. For the (service,
+-- hour) buckets that samples cover, the samples win: their hourly row is derived from them, and a
+-- direct utilisation_hourly import of such a bucket is rejected.
+
+-- One row per host per sample (typically one a minute).
+create table if not exists utilisation_samples (
+    service_id varchar not null references services (service_id),
+    host_id varchar not null,                  -- host, VM or container of the service
+    sampled_at timestamptz not null,
+    cpu_pct double,                            -- the host's
+    memory_pct double,
+    disk_pct double,                           -- the host's fullest volume
+    network_latency_ms double,
+    response_time_p95_ms double,               -- p95 of the host's requests over the sample interval
+    error_rate_pct double,
+    requests_per_s double,                     -- requests per second the host served
+    data_gb double,                            -- data stored on the host
+    primary key (service_id, host_id, sampled_at)
+);

@@ -26,7 +26,8 @@ NULL_TOKENS = ("", "NA", "N/A", "n/a", "#N/A", "NULL", "null", "Null", "-", "(bl
 # saved_scenarios, schema_version ...) is never importable.
 KPI_TABLES = ("incidents", "maintenance_windows", "changes", "tickets", "survey_responses", "self_service_sessions",
               "costs_monthly", "business_daily", "active_users_daily", "utilisation_hourly", "database_hourly",
-              "routine_tasks", "staff", "certifications", "training_log", "services", "backup_runs", "dr_tests")
+              "utilisation_samples", "routine_tasks", "staff", "certifications", "training_log", "services",
+              "backup_runs", "dr_tests")
 # Date columns that legitimately hold future dates (a certificate expires years ahead).
 FUTURE_DATE_COLUMNS = ("expires_on",)
 EARLIEST = pd.Timestamp("2000-01-01")
@@ -250,6 +251,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "starts_at": ("start", "start_time", "window_start"),
     "ends_at": ("end", "end_time", "window_end"),
     "hour_at": ("hour", "timestamp", "time"),
+    "sampled_at": ("timestamp", "time", "sample_time", "sampled", "ts", "datetime"),
+    "host_id": ("host", "hostname", "host_name", "instance", "instance_id", "node"),
     "service_id": ("service", "service_code", "app_id", "application_id"),
     "summary": ("short_description", "title", "subject"),
     "score": ("csat", "csat_score", "rating", "satisfaction"),

@@ -18,6 +18,7 @@ import pytest
 
 from data.importer import (ImportOptions, ImportResult, coverage, importable_tables, main, preview,
                            quarantine_csv, run_import)
+from data.access import LOCAL_USER
 from data.validate import KPI_TABLES
 from data.warehouse import connect
 
@@ -36,7 +37,8 @@ def imp(con: duckdb.DuckDBPyConnection, text: str | bytes, table: str, name: str
     """Import text (or bytes) with the test clock and Bangkok as the zone of naive times."""
     data = text.encode() if isinstance(text, str) else text
     opts = ImportOptions(**{"tz": "Asia/Bangkok", **options})
-    return run_import(con, data, name, table, opts, user="tester", dry_run=dry_run, now=NOW)
+    return run_import(con, data, name, table, opts, user="tester", dry_run=dry_run, now=NOW,
+                      actor=LOCAL_USER)
 
 
 def seeded(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
@@ -347,7 +349,7 @@ def test_notes_are_logged_and_progress_is_reported(tmp_path):
     con = seeded(tmp_path / "w.duckdb")
     seen = []
     result = run_import(con, ONE_ROW["changes"].encode(), "c.csv", "changes", ImportOptions(tz="UTC"),
-                        now=NOW, progress=lambda stage, done: seen.append((stage, done)))
+                        now=NOW, progress=lambda stage, done: seen.append((stage, done)), actor=LOCAL_USER)
     assert seen[0] == ("reading", 0.0) and seen[-1] == ("done", 1.0)
     logged = con.execute("select rule from import_problems where import_id = $id and level = 'info'",
                          {"id": result.import_id}).fetchall()
@@ -356,7 +358,7 @@ def test_notes_are_logged_and_progress_is_reported(tmp_path):
 
 def test_the_plan_zone_is_the_default_for_naive_times(con):
     """With no zone named, naive times are read in plan.toml's zone (Asia/Bangkok)."""
-    result = run_import(con, ONE_ROW["changes"].encode(), "c.csv", "changes", now=NOW)
+    result = run_import(con, ONE_ROW["changes"].encode(), "c.csv", "changes", now=NOW, actor=LOCAL_USER)
     assert "naive timestamps read as Asia/Bangkok" in result.notes[0]
     assert rows(con, "select strftime(deployed_at, '%H:%M') from changes") == [("02:00",)]
 
@@ -542,3 +544,16 @@ def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path):
             z.close()
     print(f"read {t_read:.2f}s write {t_write:.2f}s; after: {sum(o == after for o in outcomes)} of {len(outcomes)}")
     assert all(o in (before, after) for o in outcomes)
+
+
+# The raw monitoring samples (rolled up into utilisation_hourly on import; tests/test_rollups.py).
+ONE_ROW["utilisation_samples"] = ("service_id,host_id,sampled_at,cpu_pct\n"
+                                  "web,web-1,2025-01-01 00:01,55.5\n")
+
+
+def test_samples_import_with_export_headers_and_roll_up(con):
+    """`host` / `timestamp` headers map to host_id / sampled_at; the hour's utilisation row follows."""
+    text = "service,host,timestamp,cpu_pct\nweb,web-1,2025-01-01 00:01,40\nweb,web-2,2025-01-01 00:02,60\n"
+    result = imp(con, text, "utilisation_samples")
+    assert result.outcome == "imported" and result.inserted == 2
+    assert con.execute("select cpu_pct from utilisation_hourly").fetchall() == [(50.0,)]
