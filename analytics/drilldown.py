@@ -104,8 +104,10 @@ def load_inputs(con, plan: Plan, span: Period, services: Sequence[str] = (), sev
     if not channels:
         return inputs
     params = {"first_response": {"priorities": list(plan.settings.high_priority)}}
-    return replace(inputs, **{field: sum_channels(query(con, name, tz=plan.timezone, **params.get(field, {})),
-                                                  channels) for field, name in BY_CHANNEL.items()})
+    start, end = (local_midnight(d, plan.timezone) for d in (span.start, span.end))
+    return replace(inputs, **{field: sum_channels(query(con, name, tz=plan.timezone, start=start, end=end,
+                                                        **params.get(field, {})), channels)
+                              for field, name in BY_CHANNEL.items()})
 
 
 def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.DataFrame:
@@ -164,12 +166,11 @@ def uptime_by_service(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan
 
     Output: span, start, end, is_month, service_id, uptime_pct, status, down_minutes, planned_hours, n_outages."""
     kpi = plan.kpi("uptime_pct")
-    rows = []
+    rows, outages = [], reliability.timeline(incidents, windows)
     for p in spans:
         start, end = _bounds(plan, p)
-        rows_in, windows_in = _slice(incidents, windows, start, end)
         for service_id in service_ids:
-            a = reliability.availability(rows_in, windows_in, start, end, service_id)
+            a = reliability.availability_of(outages, start, end, service_id)
             rows.append({**_span_columns(p), "service_id": service_id, "uptime_pct": a.uptime_pct,
                          "status": status(a.uptime_pct, kpi), "down_minutes": a.down_hours * 60.0,
                          "planned_hours": a.planned_hours, "n_outages": a.n_outages})

@@ -6,9 +6,12 @@ maintenance_in_window.sql. Interval arithmetic is done on float epoch seconds.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
@@ -29,21 +32,18 @@ def merge(intervals: list[Interval]) -> list[Interval]:
     return out
 
 
-def clip(intervals: list[Interval], lo: float, hi: float) -> list[Interval]:
-    return [(max(a, lo), min(b, hi)) for a, b in intervals if b > lo and a < hi]
-
-
 def subtract(base: list[Interval], cut: list[Interval]) -> list[Interval]:
-    """The parts of merged `base` not covered by merged `cut`."""
+    """The parts of merged `base` not covered by merged `cut`. Merged cuts are sorted by start and
+    by end alike, so a binary search finds the first that can touch each base interval."""
+    ends = [c_hi for _, c_hi in cut]
     out: list[Interval] = []
     for lo, hi in base:
-        cursor = lo
-        for c_lo, c_hi in cut:
-            if c_hi <= cursor or c_lo >= hi:
-                continue
+        cursor, k = lo, bisect_right(ends, lo)
+        while k < len(cut) and cut[k][0] < hi:
+            c_lo, c_hi = cut[k]
             if c_lo > cursor:
                 out.append((cursor, c_lo))
-            cursor = max(cursor, c_hi)
+            cursor, k = max(cursor, c_hi), k + 1
         if cursor < hi:
             out.append((cursor, hi))
     return out
@@ -53,11 +53,47 @@ def total_hours(intervals: list[Interval]) -> float:
     return sum(hi - lo for lo, hi in intervals) / HOUR
 
 
-def _intervals(frame: pd.DataFrame, start_col: str, end_col: str, open_end: float) -> list[Interval]:
-    """Rows as (start, end) epoch pairs; a missing end (still open) runs to `open_end`."""
-    starts = epoch_seconds(frame[start_col]).to_numpy()
-    ends = epoch_seconds(frame[end_col]).fillna(open_end).to_numpy()
-    return list(zip(starts.tolist(), ends.tolist()))
+def _epochs(values: pd.Series) -> np.ndarray:
+    """Aware timestamps as a float epoch array (NaT -> NaN)."""
+    return epoch_seconds(values).to_numpy(dtype=float)
+
+
+def _clipped(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> list[Interval]:
+    """(start, end) pairs clipped to [lo, hi), pairs outside it dropped, a missing end (still
+    open) running to `hi`: every later step then works on the period's intervals only."""
+    ends = np.where(np.isnan(ends), hi, ends)
+    keep = (ends > lo) & (starts < hi)
+    return list(zip(np.maximum(starts[keep], lo).tolist(), np.minimum(ends[keep], hi).tolist()))
+
+
+@dataclass(frozen=True, eq=False)
+class Timeline:
+    """Full outages and maintenance windows as epoch arrays, with each service's rows indexed.
+    Converting timestamps and masking whole frames are the costly steps, so a page asking for
+    many services and spans builds this once; each service then costs only its own rows."""
+
+    outage_start: np.ndarray
+    outage_end: np.ndarray                 # NaN: still open
+    outage_rows: dict[str, np.ndarray]     # service_id -> its outages
+    customer_facing: tuple[str, ...]       # services whose outages count for the system
+    window_start: np.ndarray
+    window_end: np.ndarray
+    global_rows: np.ndarray                # windows for every service
+    window_rows: dict[str, np.ndarray]     # service_id -> its own windows
+
+
+def _rows_by(values: pd.Series) -> dict[str, np.ndarray]:
+    return {key: np.asarray(rows) for key, rows in values.groupby(values, sort=False).indices.items()}
+
+
+def timeline(incidents: pd.DataFrame, windows: pd.DataFrame) -> Timeline:
+    """The outages of `incidents` (impact 'outage') and the maintenance `windows` as a Timeline."""
+    outages = incidents[incidents["impact"] == "outage"].reset_index(drop=True)
+    windows = windows.reset_index(drop=True)
+    customer = tuple(outages.loc[outages["is_customer_facing"].astype(bool), "service_id"].unique())
+    return Timeline(_epochs(outages["started_at"]), _epochs(outages["resolved_at"]), _rows_by(outages["service_id"]),
+                    customer, _epochs(windows["starts_at"]), _epochs(windows["ends_at"]),
+                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"].dropna()))
 
 
 @dataclass(frozen=True)
@@ -69,15 +105,24 @@ class Availability:
     n_outages: int
 
 
-def unplanned_down(outages: pd.DataFrame, windows: pd.DataFrame, lo: float, hi: float) -> list[Interval]:
-    """Union over services of each service's outage intervals, clipped to [lo, hi), minus the
+NO_ROWS = np.array([], dtype=int)
+
+
+def _windows(t: Timeline, service_id: str | None, lo: float, hi: float) -> list[Interval]:
+    """The maintenance windows that apply to a service (global ones and its own; None: global only)."""
+    rows = np.concatenate([t.global_rows, t.window_rows.get(service_id, NO_ROWS)])
+    return merge(_clipped(t.window_start[rows], t.window_end[rows], lo, hi))
+
+
+def unplanned_down(t: Timeline, services: Sequence[str], lo: float, hi: float) -> list[Interval]:
+    """Union over `services` of each one's outage intervals, clipped to [lo, hi), minus the
     maintenance windows that apply to it (global ones and its own)."""
-    global_windows = _intervals(windows[windows["service_id"].isna()], "starts_at", "ends_at", hi)
     down: list[Interval] = []
-    for service_id, rows in outages.groupby("service_id"):
-        own = _intervals(windows[windows["service_id"] == service_id], "starts_at", "ends_at", hi)
-        outage = clip(merge(_intervals(rows, "started_at", "resolved_at", hi)), lo, hi)
-        down += subtract(outage, merge(global_windows + own))
+    for service_id in services:
+        rows = t.outage_rows.get(service_id, NO_ROWS)
+        outage = merge(_clipped(t.outage_start[rows], t.outage_end[rows], lo, hi))
+        if outage:
+            down += subtract(outage, _windows(t, service_id, lo, hi))
     return merge(down)
 
 
@@ -91,21 +136,21 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
     twice. System uptime takes the union over customer-facing services; per-service uptime
     uses that service's outages alone. An outage still open runs to the end of the period.
     """
+    return availability_of(timeline(incidents, windows), start, end, service_id)
+
+
+def availability_of(t: Timeline, start: datetime, end: datetime, service_id: str | None = None) -> Availability:
+    """availability() on a Timeline built once (the same definition)."""
     lo, hi = to_epoch(start), to_epoch(end)
-    outages = incidents[incidents["impact"] == "outage"]
-    scope = windows["service_id"].isna()
-    if service_id is None:
-        outages = outages[outages["is_customer_facing"].astype(bool)]
-    else:
-        outages = outages[outages["service_id"] == service_id]
-        scope |= windows["service_id"] == service_id
-    down = unplanned_down(outages, windows, lo, hi)
-    planned = total_hours(clip(merge(_intervals(windows[scope], "starts_at", "ends_at", hi)), lo, hi))
+    services = t.customer_facing if service_id is None else (service_id,)
+    down = unplanned_down(t, services, lo, hi)
+    planned = total_hours(_windows(t, service_id, lo, hi))
     period = (hi - lo) / HOUR
     share_down = ratio(total_hours(down), period - planned)
     uptime = None if share_down is None else 100.0 * (1.0 - share_down)
-    n = int(((epoch_seconds(outages["started_at"]) < hi)
-             & (epoch_seconds(outages["resolved_at"]).fillna(hi) > lo)).sum())
+    rows = np.concatenate([NO_ROWS, *(t.outage_rows.get(s, NO_ROWS) for s in services)])
+    ends = np.where(np.isnan(t.outage_end[rows]), hi, t.outage_end[rows])
+    n = int(((t.outage_start[rows] < hi) & (ends > lo)).sum())
     return Availability(uptime, total_hours(down), planned, period, n)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from analytics.period import Period
 from analytics.scorecard import MEASURES, main, scorecard, trend
-from data.warehouse import connect
+from data.warehouse import connect, local_midnight
 
 JANUARY = Period(date(2026, 1, 1), date(2026, 2, 1))
 KEYS = ["uptime_pct", "mttr_hours", "mtbf_hours", "csat", "first_response_hours", "fcr_pct",
@@ -172,6 +172,7 @@ def test_channel_sla_from_sql(tiny_db, plan):
 
     channels = plan.channels
     daily = query(connect(tiny_db, read_only=True), "channel_sla_daily", tz=plan.timezone,
+                  start=local_midnight(date(2026, 1, 1), plan.timezone), end=local_midnight(date(2026, 3, 1), plan.timezone),
                   channels=[c.name for c in channels], response_seconds=[c.first_response_seconds for c in channels],
                   resolution_minutes=[c.resolution_minutes for c in channels],
                   simple_only=[c.resolution_simple_only for c in channels])

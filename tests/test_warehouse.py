@@ -1,6 +1,8 @@
 """The warehouse layer: migrations, named queries, bound parameters."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from data.warehouse import SQL_DIR, connect, query, table_counts
@@ -36,7 +38,8 @@ def test_parameters_are_bound_not_spliced(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     con.execute("insert into tickets (ticket_id, channel, priority, category, created_at, first_response_at) "
                 "values ('T1', 'email', 'high', 'x', '2026-01-01 00:00+00', '2026-01-01 01:00+00')")
-    assert len(query(con, "first_response_daily", tz="Asia/Bangkok", priorities=["high"])) == 1
+    span = {"start": datetime(2025, 12, 31, tzinfo=timezone.utc), "end": datetime(2026, 1, 2, tzinfo=timezone.utc)}
+    assert len(query(con, "first_response_daily", tz="Asia/Bangkok", priorities=["high"], **span)) == 1
     hostile = ["x') or true; drop table tickets; --"]
-    assert query(con, "first_response_daily", tz="Asia/Bangkok", priorities=hostile).empty
+    assert query(con, "first_response_daily", tz="Asia/Bangkok", priorities=hostile, **span).empty
     assert table_counts(con)["tickets"] == 1

@@ -17,6 +17,7 @@ scored as (
         coalesce(epoch(t.resolved_at - t.created_at) <= g.resolution_minutes * 60, false) as is_resolution_within
     from tickets as t
     join targets as g using (channel)
+    where t.created_at >= $start and t.created_at < $end  -- local-midnight bounds of the span
 )
 select
     day,

@@ -8,7 +8,8 @@ with high_priority as (
         channel,
         epoch(first_response_at - created_at) / 3600.0 as response_hours
     from tickets
-    where priority in (select unnest($priorities))
+    where created_at >= $start and created_at < $end  -- local-midnight bounds of the span
+      and priority in (select unnest($priorities))
       and first_response_at is not null
 )
 select

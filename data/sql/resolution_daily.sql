@@ -6,7 +6,7 @@ with resolved as (
         channel,
         escalation_count = 0 and not is_reopened as is_first_contact
     from tickets
-    where resolved_at is not null
+    where resolved_at >= $start and resolved_at < $end  -- local-midnight bounds of the span
 )
 select
     day,

@@ -6,6 +6,7 @@ with sessions as (
         count(*) as n_sessions,
         count(*) filter (where is_resolved and ticket_id is null) as n_self_resolved
     from self_service_sessions
+    where started_at >= $start and started_at < $end  -- local-midnight bounds of the span
     group by all
 ),
 direct_tickets as (
@@ -14,6 +15,7 @@ direct_tickets as (
         count(*) as n_direct_tickets
     from tickets as t
     anti join self_service_sessions as s on s.ticket_id = t.ticket_id
+    where t.created_at >= $start and t.created_at < $end
     group by all
 )
 select

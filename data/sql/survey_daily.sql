@@ -5,6 +5,7 @@ with responses as (
         timezone($tz, submitted_at)::date as day,
         score
     from survey_responses
+    where submitted_at >= $start and submitted_at < $end  -- local-midnight bounds of the span
 )
 select
     day,

@@ -8,6 +8,7 @@ with responses as (
         r.score
     from survey_responses as r
     join tickets as t using (ticket_id)
+    where r.submitted_at >= $start and r.submitted_at < $end  -- local-midnight bounds of the span
 )
 select
     day,
