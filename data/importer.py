@@ -710,9 +710,20 @@ def _usage_problem(con: duckdb.DuckDBPyConnection, table: str, opts: ImportOptio
               "decimal separator must be '.' or ',' and differ from the thousands separator", ""),
              (opts.dst not in ("reject", "shift"), f"unknown DST choice {opts.dst!r}", "reject or shift"),
              (opts.pct_scale not in (None, "percent", "fraction"), f"unknown percent scale {opts.pct_scale!r}", ""),
-             (opts.score_scale not in (5, 10), f"unknown score scale {opts.score_scale!r}", "5 or 10")]
+             (opts.score_scale not in (5, 10), f"unknown score scale {opts.score_scale!r}", "5 or 10"),
+             (bool(opts.date_format) and not _valid_format(opts.date_format),
+              f"date format {opts.date_format!r} has an unknown % code", "strptime codes, e.g. %d/%m/%Y %H:%M")]
     rule, fix = next(((r, f) for bad, r, f in tests if bad), (None, ""))
     return Problem("error", rule, file=name, fix=fix) if rule else None
+
+
+def _valid_format(fmt: str) -> bool:
+    """Whether pandas accepts a strptime format (an unknown code such as %Q raises, whatever the text)."""
+    try:
+        pd.to_datetime(pd.Series(["2026-01-31"]), format=fmt, errors="coerce")
+        return True
+    except ValueError:
+        return False
 
 
 def _valid_zone(tz: str) -> bool:

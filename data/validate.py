@@ -424,7 +424,7 @@ def convert(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[p
     values, flags = CONVERTERS[col.kind](Cells(text, cells.native), col, spec, ctx)
     if col.name in spec.id_columns:
         # Report what cleaning did to ids (outer spaces, NBSP, full-width forms): never silent.
-        changed = present(cells.text) & (values != unescape(cells.text)).fillna(False).to_numpy(dtype=bool)
+        changed = present(text) & (values != unescape(cells.text)).fillna(False).to_numpy(dtype=bool)
         flags += flag(changed, col.name, "id normalised (NFKC, outer spaces removed)", level="warning")
     if col.required:
         flags += flag(~present(text) & ~present(cells.native), col.name,
@@ -483,7 +483,7 @@ def _native_id_flags(native: pd.Series, col: ColumnSpec, spec: TableSpec) -> lis
 
 def nfkc(text: pd.Series) -> pd.Series:
     """NFKC plus outer blanks, applied only to non-ASCII cells (the rest are unchanged by it)."""
-    wide = ~text.str.isascii().fillna(True)
+    wide = text.notna() & ~text.str.isascii().fillna(True).astype(bool)  # missing cells stay missing
     if wide.any():
         text = text.mask(wide, text[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip()))
     return text

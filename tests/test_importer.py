@@ -557,3 +557,18 @@ def test_samples_import_with_export_headers_and_roll_up(con):
     result = imp(con, text, "utilisation_samples")
     assert result.outcome == "imported" and result.inserted == 2
     assert con.execute("select cpu_pct from utilisation_hourly").fetchall() == [(50.0,)]
+
+
+def test_empty_optional_id_and_unknown_date_code_are_clear(tmp_path):
+    """An empty optional service_id is a global window, not an 'internal error' nor a normalised id;
+    a date format with an unknown % code is a usage error naming it, before any row is read."""
+    con = connect(tmp_path / "w.duckdb")
+    windows = b"window_id,service_id,kind,starts_at,ends_at\nW900,,daily,2026-11-20 02:00,2026-11-20 03:00\n"
+    result = run_import(con, windows, "mw.csv", "maintenance_windows", ImportOptions(), dry_run=True,
+                        actor=LOCAL_USER)
+    assert result.outcome != "failed" and not any("normalised" in p.rule or "internal" in p.rule
+                                                   for p in result.issues)
+    tickets = b"ticket_id,channel,priority,category,created_at\nBX1,email,high,login,2026-11-20 02:00\n"
+    bad = run_import(con, tickets, "t.csv", "tickets", ImportOptions(date_format="%Q"), dry_run=True,
+                     actor=LOCAL_USER)
+    assert bad.outcome == "rejected" and "unknown % code" in bad.issues[0].rule
