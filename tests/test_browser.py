@@ -551,3 +551,28 @@ def test_no_page_is_blank_for_two_seconds_on_a_cold_server(demo_file: Path, brow
     assert {"overview", "reliability", "support", "cost", "monitoring", "budget", "scenarios"} <= {a.page for a in found}
     assert all(a.exceptions == 0 for a in found), report
     assert all(a.blank_mounted <= LIMIT_S for a in found), report
+
+
+# ---- admin page: a backup is written and shows in the audit log
+
+def _audited_count(page) -> int:
+    caption = page.get_by_text(re.compile(r"audited write\(s\)")).first
+    caption.wait_for()
+    return int(re.match(r"([\d,]+) audited", caption.inner_text()).group(1).replace(",", ""))
+
+
+def test_admin_backup_is_audited(server: str, page):
+    """Backing up from the Admin page says where it went, and the audit log then holds one row more."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "admin-backup"):
+        _open(page, server, "admin", "Admin")
+        before = _audited_count(page)
+        page.get_by_role("tab", name="Backup").click()
+        page.get_by_role("button", name="Back up the warehouse now").click()
+        expect(page.get_by_text(re.compile(r"Backed up \d+ tables")).first).to_be_visible(timeout=TIMEOUT_MS)
+        page.reload()
+        settle(page)
+        assert _audited_count(page) == before + 1
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, "admin-after-backup")
