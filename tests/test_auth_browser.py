@@ -7,8 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,11 +17,10 @@ from tests.test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DONE,
-    ROOT,
     TIMEOUT_MS,
     _free_port,
     _require_chromium,
-    _wait_healthy,
+    running_app,
 )
 
 FINANCE = {"email": "finance@example.com", "name": "Fiona Finance", "email_verified": True}
@@ -39,28 +36,10 @@ def provider(users: dict[str, dict]) -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
-@contextlib.contextmanager
-def served(db: Path, log: Path, secrets: Path | None = None, port: int | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on localhost (the auth cookie's host) with an optional secrets file."""
-    port = port or _free_port()
-    env = {**os.environ, "OPSPLAN_DB": str(db)}
-    env.pop("OPSPLAN_PLAN", None)
-    extra = ["--secrets.files", str(secrets)] if secrets else []
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 "--server.headless", "true", "--server.address", "localhost",
-                                 "--browser.gatherUsageStats", "false", *extra],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://localhost:{port}"
-        _wait_healthy(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def served(db: Path, log: Path, secrets: Path | None = None, port: int | None = None):
+    """The app on localhost (the auth cookie's host), with an optional secrets file."""
+    return running_app(db, log, host="localhost", port=port,
+                       extra=["--secrets.files", str(secrets)] if secrets else [])
 
 
 @pytest.fixture(scope="module")

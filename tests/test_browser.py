@@ -14,9 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -59,18 +59,20 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
 
 
 @contextlib.contextmanager
-def running_app(db: Path, log: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port over the warehouse `db`; always stopped at the end."""
-    port = _free_port()
+def running_app(db: Path, log: Path, host: str = "127.0.0.1", port: int | None = None,
+                extra: Sequence[str] = ()) -> Iterator[str]:
+    """`streamlit run app.py` on `host` (a free port unless given) over the warehouse `db`, with
+    `extra` command-line options; always stopped at the end."""
+    port = port or _free_port()
     env = {**os.environ, "OPSPLAN_DB": str(db)}
     env.pop("OPSPLAN_PLAN", None)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+             "--server.headless", "true", "--server.address", host, "--browser.gatherUsageStats", "false", *extra],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://{host}:{port}"
         _wait_healthy(url, proc, log)
         yield url
     finally:
