@@ -11,6 +11,7 @@ import pytest
 from analytics import drilldown as dd
 from analytics.period import Period
 from analytics.plan import Plan
+from tests.test_reliability import windows
 
 BKK = ZoneInfo("Asia/Bangkok")
 JUNE = Period(date(2026, 6, 1), date(2026, 7, 1))  # 30 days, 720 hours
@@ -30,15 +31,6 @@ def incidents(*rows: tuple) -> pd.DataFrame:
                            "detected_at": a, "acknowledged_at": ack, "resolved_at": b, "escalated_at": pd.NaT,
                            "is_customer_facing": s != "batch"} for i, s, sev, imp, a, b, ack in rows], columns=COLUMNS)
     for col in COLUMNS[4:9]:
-        frame[col] = pd.to_datetime(frame[col], utc=True)
-    return frame
-
-
-def windows(*rows: tuple) -> pd.DataFrame:
-    frame = pd.DataFrame([{"window_id": f"W{k}", "service_id": s, "kind": "daily", "starts_at": a, "ends_at": b}
-                          for k, (s, a, b) in enumerate(rows)],
-                         columns=["window_id", "service_id", "kind", "starts_at", "ends_at"])
-    for col in ("starts_at", "ends_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     return frame
 
