@@ -35,7 +35,7 @@ import streamlit as st
 from analytics.period import Period, add_months, month_start
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
 from analytics.scorecard import KpiResult, scorecard, trend
-from data import rollups, warehouse
+from data import event_rollups, rollups, warehouse
 
 # st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
 PERIOD_KEY = "opsplan_period"
@@ -357,7 +357,9 @@ def _ensure_demo(path: Path) -> None:
 @st.cache_resource(show_spinner=False)
 def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
     # One connection per process; warehouse.query opens a cursor per query, safe across sessions.
-    return warehouse.connect(db_file)
+    con = warehouse.connect(db_file)
+    event_rollups.ensure(con, plan())  # once per process: builds what a new plan or version lacks
+    return con
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Computing the scorecard ...")
@@ -1894,20 +1896,20 @@ def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tup
     start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
     months = period.months()
     spans = [*months, period] if len(months) > 1 else months
-    survey = (_dd_drill.sum_channels(warehouse.query(con, "survey_daily_by_channel", tz=tz, start=start, end=end),
+    survey = (_dd_drill.sum_channels(event_rollups.query(con, "survey_daily_by_channel", tz=tz, start=start, end=end),
                                      channels) if channels
-              else warehouse.query(con, "survey_daily", tz=tz, start=start, end=end))
-    sla_daily = warehouse.query(con, "channel_sla_daily", tz=tz, start=start, end=end,
+              else event_rollups.query(con, "survey_daily", tz=tz, start=start, end=end))
+    sla_daily = event_rollups.query(con, "channel_sla_daily", tz=tz, start=start, end=end,
                                 **_dd_drill.channel_sla_params(the_plan))
-    times = warehouse.query(con, "ticket_times_monthly", tz=tz, start=start, end=end)
+    times = event_rollups.query(con, "ticket_times_monthly", tz=tz, start=start, end=end)
     return SupportView(
         _dd_drill.csat_by_span(survey, spans),
         _dd_drill.channel_sla_by_span(sla_daily, spans, channels),
-        _dd_drill.channel_times(warehouse.query(con, "channel_times_monthly", tz=tz, start=start, end=end), the_plan,
+        _dd_drill.channel_times(event_rollups.query(con, "channel_times_monthly", tz=tz, start=start, end=end), the_plan,
                              channels),
         _dd_drill.tiers_by_month(times, channels),
         _dd_drill.volume_by_month(times, channels),
-        _dd_drill.hour_of_week(warehouse.query(con, "ticket_hour_of_week", tz=tz, start=start, end=end), period,
+        _dd_drill.hour_of_week(event_rollups.query(con, "ticket_hour_of_week", tz=tz, start=start, end=end), period,
                             channels))
 
 
@@ -1955,7 +1957,7 @@ def _dd_monitoring_view(db_file: str, the_plan: Plan, period: Period, services: 
     hours = rollups.threshold_hours_monthly(con, start=start, end=end, tz=tz, **threshold_params(the_plan))
     first_day, end_day = _dd_drill.alert_days(the_plan, period)
     daily = warehouse.query(con, "business_daily", start_day=first_day, end_day=end_day)
-    survey = warehouse.query(con, "survey_daily", tz=tz, start=warehouse.local_midnight(first_day, tz),
+    survey = event_rollups.query(con, "survey_daily", tz=tz, start=warehouse.local_midnight(first_day, tz),
                              end=warehouse.local_midnight(end_day, tz))
     alerts = _dd_drill.alerts_in_period(daily, survey, the_plan, period)
     return MonitoringView(_dd_drill.threshold_hours(hours, the_plan, services), alerts)

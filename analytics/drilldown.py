@@ -22,7 +22,8 @@ from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, evaluate
 from analytics.scorecard import load_inputs as load_all_inputs
-from data.warehouse import local_midnight, query
+from data.warehouse import local_midnight
+from data.event_rollups import query as rolled
 
 # Day x channel aggregates that replace scorecard inputs when a channel filter is set.
 BY_CHANNEL = {"first_response": "first_response_daily",
@@ -105,7 +106,7 @@ def load_inputs(con, plan: Plan, span: Period, services: Sequence[str] = (), sev
         return inputs
     params = {"first_response": {"priorities": list(plan.settings.high_priority)}}
     start, end = (local_midnight(d, plan.timezone) for d in (span.start, span.end))
-    return replace(inputs, **{field: sum_channels(query(con, name, tz=plan.timezone, start=start, end=end,
+    return replace(inputs, **{field: sum_channels(rolled(con, name, tz=plan.timezone, start=start, end=end,
                                                         **params.get(field, {})), channels)
                               for field, name in BY_CHANNEL.items()})
 
@@ -141,11 +142,11 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
     mttr_median_hours, mttr_p90_hours, n_resolved, mtbf_hours, mtbf_lower_hours, mtbf_upper_hours
     (None: unbounded), is_mtbf_lower_bound, n_failures, mtta_hours, n_acknowledged."""
     s = plan.settings
-    rows = []
+    rows, outages = [], reliability.timeline(incidents, windows)  # converted once for every span
     for p in spans:
         start, end = _bounds(plan, p)
-        rows_in, windows_in = _slice(incidents, windows, start, end)
-        a = reliability.availability(rows_in, windows_in, start, end)
+        rows_in, _ = _slice(incidents, windows, start, end)
+        a = reliability.availability_of(outages, start, end)
         d = reliability.duration_stats(rows_in, s.failure_severities, start, end, s.mttr_from)
         b = reliability.mtbf(rows_in, s.failure_severities, start, end, a.down_hours, s.mtbf_confidence_pct)
         # mtbf's value is operating hours / failures (operating hours alone with none)
@@ -252,30 +253,29 @@ def error_budget_by_month(incidents: pd.DataFrame, windows: pd.DataFrame, plan: 
     Output: span, start, end, is_month, allowed_minutes, spent_minutes, remaining_minutes, spent_pct,
     is_open, days_to_exhaustion, exhausted_on."""
     target = plan.kpi("uptime_pct").target
-    rows = []
+    rows, outages = [], reliability.timeline(incidents, windows)
     for m in (Period.month(p.start) for p in months):
         passed = _elapsed_end(m, as_of)
-        incidents_in, windows_in = _slice(incidents, windows, *_bounds(plan, m))
-        whole = reliability.availability(incidents_in, windows_in, *_bounds(plan, m))
-        so_far = _down_hours(incidents_in, windows_in, plan, m.start, passed)
+        whole = reliability.availability_of(outages, *_bounds(plan, m))
+        so_far = _down_hours(outages, plan, m.start, passed)
         budget = reliability.error_budget(replace(whole, down_hours=so_far), target, (passed - m.start).days * 24.0)
         is_open = passed < m.end
         rows.append({**_span_columns(m), "allowed_minutes": budget.allowed_minutes,
                      "spent_minutes": budget.spent_minutes, "remaining_minutes": budget.remaining_minutes,
                      "spent_pct": ratio(budget.spent_minutes, budget.allowed_minutes, 100.0), "is_open": is_open,
                      "days_to_exhaustion": budget.days_to_exhaustion if is_open else None,
-                     "exhausted_on": _exhausted_on(incidents_in, windows_in, plan, m.start, passed, budget)})
+                     "exhausted_on": _exhausted_on(outages, plan, m.start, passed, budget)})
     return pd.DataFrame(rows)
 
 
-def _down_hours(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, start: date, end: date) -> float:
+def _down_hours(outages: reliability.Timeline, plan: Plan, start: date, end: date) -> float:
     if end <= start:
         return 0.0
-    return reliability.availability(incidents, windows, local_midnight(start, plan.timezone),
-                                    local_midnight(end, plan.timezone)).down_hours
+    return reliability.availability_of(outages, local_midnight(start, plan.timezone),
+                                       local_midnight(end, plan.timezone)).down_hours
 
 
-def _exhausted_on(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, start: date, passed: date,
+def _exhausted_on(outages: reliability.Timeline, plan: Plan, start: date, passed: date,
                   budget: reliability.ErrorBudget) -> date | None:
     """The first day by whose end the spend passed the allowance (None: it did not). The spend
     only grows with time, so a binary search needs a handful of availability runs, not one a day."""
@@ -284,7 +284,7 @@ def _exhausted_on(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, st
     lo, hi = 1, (passed - start).days  # days counted from `start`; the spend over `hi` days is over
     while lo < hi:
         mid = (lo + hi) // 2
-        spent = _down_hours(incidents, windows, plan, start, start + timedelta(days=mid)) * 60.0
+        spent = _down_hours(outages, plan, start, start + timedelta(days=mid)) * 60.0
         lo, hi = (lo, mid) if spent > budget.allowed_minutes else (mid + 1, hi)
     return start + timedelta(days=lo - 1)
 
@@ -297,11 +297,11 @@ def budget_burn(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, mont
     Output: day, spent_minutes (cumulative), allowed_minutes."""
     month = Period.month(month.start)
     target = plan.kpi("uptime_pct").target
-    incidents, windows = _slice(incidents, windows, *_bounds(plan, month))
-    whole = reliability.availability(incidents, windows, *_bounds(plan, month))
+    outages = reliability.timeline(*_slice(incidents, windows, *_bounds(plan, month)))
+    whole = reliability.availability_of(outages, *_bounds(plan, month))
     allowed = reliability.error_budget(whole, target, 0.0).allowed_minutes
     days = pd.date_range(month.start, _elapsed_end(month, as_of), freq="D", inclusive="left").date
-    spent = [_down_hours(incidents, windows, plan, month.start, d + timedelta(days=1)) * 60.0 for d in days]
+    spent = [_down_hours(outages, plan, month.start, d + timedelta(days=1)) * 60.0 for d in days]
     return pd.DataFrame({"day": list(days), "spent_minutes": spent, "allowed_minutes": allowed},
                         columns=["day", "spent_minutes", "allowed_minutes"])
 

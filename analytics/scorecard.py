@@ -9,6 +9,7 @@ import inspect
 import json
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from typing import Callable
 
@@ -19,6 +20,7 @@ from analytics.measure import Measure, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.warehouse import connect, local_midnight, query
+from data.event_rollups import query as rolled
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ class Inputs:
     training: pd.DataFrame
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
 
+    @cached_property
+    def outages(self) -> reliability.Timeline:
+        """The incidents' outages and the maintenance windows as a Timeline, converted once for
+        every period and KPI asked of these inputs (uptime and MTBF of each month of a trend)."""
+        return reliability.timeline(self.incidents, self.windows)
+
 
 def load_inputs(con, plan: Plan, span: Period) -> Inputs:
     """Load the aggregates and small tables the KPIs of any period inside `span` need."""
@@ -70,11 +78,11 @@ def load_inputs(con, plan: Plan, span: Period) -> Inputs:
     return Inputs(
         incidents=query(con, "incidents_in_window", start=start, end=end),
         windows=query(con, "maintenance_in_window", start=start, end=end),
-        first_response=query(con, "first_response_daily", tz=tz, start=start, end=end,
-                             priorities=list(s.high_priority)),
-        resolution=query(con, "resolution_daily", tz=tz, start=start, end=end),
-        survey=query(con, "survey_daily", tz=tz, start=start, end=end),
-        self_service=query(con, "self_service_daily", tz=tz, start=start, end=end),
+        first_response=rolled(con, "first_response_daily", tz=tz, start=start, end=end,
+                              priorities=list(s.high_priority)),
+        resolution=rolled(con, "resolution_daily", tz=tz, start=start, end=end),
+        survey=rolled(con, "survey_daily", tz=tz, start=start, end=end),
+        self_service=rolled(con, "self_service_daily", tz=tz, start=start, end=end),
         cost=query(con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
                    support_lines=list(s.support_cost_categories)),
         tasks=query(con, "routine_tasks"),
@@ -105,7 +113,7 @@ def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
 def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
     if not _observed(i, plan, p):
         return UNOBSERVED
-    a = reliability.availability(i.incidents, i.windows, *_bounds(plan, p))
+    a = reliability.availability_of(i.outages, *_bounds(plan, p))
     note = f"{a.down_hours:.2f} h unplanned down; {a.planned_hours:.1f} h planned maintenance excluded"
     return Measure(a.uptime_pct, a.n_outages, note)
 
@@ -119,7 +127,7 @@ def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
     if not _observed(i, plan, p):
         return UNOBSERVED
     bounds = _bounds(plan, p)
-    down = reliability.availability(i.incidents, i.windows, *bounds).down_hours
+    down = reliability.availability_of(i.outages, *bounds).down_hours
     return reliability.mtbf(i.incidents, plan.settings.failure_severities, *bounds, down,
                             plan.settings.mtbf_confidence_pct)
 

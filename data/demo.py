@@ -33,7 +33,7 @@ import pandas as pd
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.warehouse import connect, local_midnight, table_counts
-from data import rollups
+from data import event_rollups, rollups
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 MONTH_DAYS = 30.44
@@ -1380,6 +1380,7 @@ def build_demo(con: duckdb.DuckDBPyConnection, seed: int = 42, today: date | Non
     except BaseException:
         con.rollback()
         raise
+    event_rollups.ensure(con, plan)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

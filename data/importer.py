@@ -41,7 +41,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import audit, readers, rollups
+from data import audit, event_rollups, readers, rollups
 from data.access import IMPORT, Actor, cli_actor, require
 from data.warehouse import sql_text
 from data.validate import (Ctx, Flag, ImportOptions, Problem, Rejected, TableSpec, alias_map,
@@ -582,6 +582,8 @@ def apply(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOptions) -
     t, spec = quote(prep.spec.name), prep.spec
     counts = counts_of(cur, prep, opts)
     rollups.before_import(cur, spec.name, opts.mode)
+    overwritten = (None if opts.mode == "replace" else  # a replace recounts every bucket anyway
+                   event_rollups.earliest_touched(cur, spec.name, f"{t} as t semi join {STAGE} as s on {_join_on(spec)}"))
     if opts.mode == "replace":
         cur.execute(f"delete from {t} as t where not exists (select 1 from {STAGE} s where {_join_on(spec)})")
     if counts.updated:
@@ -590,6 +592,8 @@ def apply(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOptions) -
     cur.execute(f"insert into {t} ({names}) select {names} from {STAGE} s join _import_action a "
                 "using (_row) where a.action = 'insert' order by s._row")
     rollups.after_import(cur, spec.name, opts.mode)
+    event_rollups.after_import(cur, spec.name, opts.mode, overwritten,
+                               event_rollups.earliest_touched(cur, spec.name, f"{STAGE} as t"))
     return counts
 
 

@@ -280,6 +280,15 @@ create table if not exists threshold_hours_daily (
     hours_beyond_in_maintenance bigint not null
 );
 
+-- The parameters and query text each event rollup (data/event_rollups.py) was built for; the
+-- rollups themselves are the tables rollup_<query>, shaped by their data/sql/<query>.sql.
+-- One row per rolled-up query.
+create table if not exists event_rollup_config (
+    query varchar primary key,
+    fingerprint varchar not null,              -- sha256 of the parameters and the query's text
+    params varchar not null                    -- JSON: the parameters besides $start/$end
+);
+
 -- ---------------------------------------------------------------------------
 -- Audit (issue #7): who changed what. Written by data/audit.py inside the same transaction as
 -- the write it records; read on the Admin page.
