@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from analytics.period import Period  # noqa: E402
 from analytics.plan import load_plan  # noqa: E402
-from data import rollups  # noqa: E402
+from data import event_rollups, rollups  # noqa: E402
 from data.demo import build_demo_file  # noqa: E402
 from data.warehouse import connect, local_midnight, table_counts  # noqa: E402
 
@@ -90,6 +90,8 @@ def build(path: Path, rows: int, log: Callable[[str], None] = print) -> dict[str
         t3 = time.perf_counter()
         rollups.configure(con, load_plan())
         t4 = time.perf_counter()
+        event_rollups.ensure(con, load_plan())
+        t4b = time.perf_counter()
         con.execute("checkpoint")
         counts = table_counts(con)
     finally:
@@ -97,9 +99,9 @@ def build(path: Path, rows: int, log: Callable[[str], None] = print) -> dict[str
         demo.unlink(missing_ok=True)
     t5 = time.perf_counter()
     log(f"built in {t5 - t0:.0f} s (samples {t2 - t1 - roll:.0f} s, hourly rollup {roll:.0f} s, events "
-        f"{t3 - t2:.0f} s, threshold rollup {t4 - t3:.0f} s): "
+        f"{t3 - t2:.0f} s, threshold rollup {t4 - t3:.0f} s, event rollups {t4b - t4:.0f} s): "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v > 1000))
-    return {"build_s": t5 - t0, "hourly_rollup_s": roll, "threshold_rollup_s": t4 - t3,
+    return {"build_s": t5 - t0, "hourly_rollup_s": roll, "threshold_rollup_s": t4 - t3, "event_rollups_s": t4b - t4,
             "file_gb": path.stat().st_size / 2**30, "samples": counts["utilisation_samples"],
             "hourly": counts["utilisation_hourly"], "tickets": counts["tickets"], "incidents": counts["incidents"]}
 
@@ -275,24 +277,46 @@ class Bench:
             "capacity": lambda: (ui.load_capacity(ui.cap_services().iloc[0], "cpu_pct", 6, self.plan.capacity),
                                  ui.load_headroom("cpu_pct", 6, self.plan.capacity)),
             "growth": lambda: [ui.load_growth(m, 12) for m in ui.DEMAND],
+            # The same two pages' data alone: what they read before fitting (the fits are model
+            # time, cached by plain values in the app, and measured in forecast_accuracy.py).
+            "capacity (data)": lambda: [ui._cap_history(ui.db(), self.plan.timezone, sid, "cpu_pct", ui.cap_through())
+                                        for sid in ui.cap_services()["service_id"]],
+            "growth (data)": lambda: ui._growth_history(ui.db(), self.plan.timezone, *ui.growth_months(ui.cap_through())),
         }
 
 
 def floors(con, plan, period: Period) -> dict[str, str]:
-    """Per loader, a plain scan of the columns it reads, in the rows it reads (the scorecard's queries
-    are bounded by the period: SQL with the period bound as $start, $end)."""
+    """Per loader, a plain scan of the columns it reads, in the rows it reads (the period bound as
+    $start/$end, or as local days $start_day/$end_day for the rollups)."""
+    days = "where day >= $start_day and day < $end_day"
+    months = "where month >= date_trunc('month', $start_day::date) and month < $end_day"
+
+    def rolled(table: str, where: str = days) -> str:
+        return f"(select count(*) + sum(hash(r) % 1000) from {table} as r {where})"  # r: the whole row
+
+    # The scorecard's pages read the period's incidents and windows raw, and the ticket, survey
+    # and session rollups (data/event_rollups.py) of its days.
+    incidents = ("(select count(*) + sum(epoch(started_at)) + sum(epoch(resolved_at)) + count(distinct service_id) "
+                 "+ count(distinct severity) from incidents where started_at < $end and (resolved_at is null "
+                 "or resolved_at >= $start)), (select count(*) + sum(epoch(starts_at)) from maintenance_windows "
+                 "where starts_at < $end and ends_at > $start)")
+    scorecard_reads = [incidents, *(rolled(f"rollup_{q}") for q in (
+        "first_response_daily", "resolution_daily", "survey_daily", "self_service_daily"))]
+    support_reads = [*(rolled(f"rollup_{q}") for q in (
+        "survey_daily", "survey_daily_by_channel", "channel_sla_daily", "ticket_hour_of_week")),
+        *(rolled(f"rollup_{q}", months) for q in ("ticket_times_monthly", "channel_times_monthly"))]
+    scorecard = "select " + ", ".join(scorecard_reads)
+    support = "select " + ", ".join(scorecard_reads + support_reads)  # the page draws both
+    # What those pages would read without the event rollups: the period's raw tickets, surveys, sessions.
     created = "created_at >= $start and created_at < $end"
     tickets = (f"select (select count(*) + sum(epoch(created_at)) + sum(epoch(first_response_at)) "
                f"+ count(distinct channel) + count(distinct priority) from tickets where {created}), "
                "(select count(*) + sum(epoch(resolved_at)) + count(distinct channel) + sum(escalation_count) "
-               "+ count(*) filter (where is_reopened) from tickets where resolved_at >= $start and resolved_at < $end)")
-    events = ("select (select count(*) + sum(epoch(started_at)) + sum(epoch(resolved_at)) + count(distinct service_id) "
-              "from incidents where started_at < $end and (resolved_at is null or resolved_at >= $start)), "
-              "(select sum(epoch(submitted_at)) + sum(score) from survey_responses "
-              "where submitted_at >= $start and submitted_at < $end), "
-              "(select sum(epoch(started_at)) + count(ticket_id) + count(*) filter (where is_resolved) "
-              "from self_service_sessions where started_at >= $start and started_at < $end), "
-              "(select count(distinct ticket_id) from self_service_sessions)")  # the anti join reads all
+               "+ count(*) filter (where is_reopened) from tickets where resolved_at >= $start and resolved_at < $end), "
+               "(select sum(epoch(submitted_at)) + sum(score) from survey_responses "
+               "where submitted_at >= $start and submitted_at < $end), "
+               "(select sum(epoch(started_at)) + count(ticket_id) + count(*) filter (where is_resolved) "
+               "from self_service_sessions where started_at >= $start and started_at < $end)")
     rollup = ("select count(*), sum(hours_observed), sum(hours_beyond), sum(hours_beyond_in_maintenance), "
               "count(distinct metric), count(distinct service_id) from threshold_hours_daily "
               "where day >= $start_day and day < $end_day")
@@ -307,9 +331,9 @@ def floors(con, plan, period: Period) -> dict[str, str]:
     growth = ("select (select count(*) + sum(data_gb) + sum(epoch(hour_at)) from utilisation_hourly), "
               "(select count(*) + sum(epoch(created_at)) from tickets), "
               "(select sum(monthly_active_users) from active_users_daily), (select sum(visits) from business_daily)")
-    scorecard = f"select * from ({tickets}), ({events})"
-    return {"scorecard": scorecard, "overview": scorecard, "reliability": scorecard, "support": scorecard,
-            "cost": scorecard, "monitoring": rollup, "capacity": capacity, "growth": growth, "samples scan": samples}
+    return {"scorecard": scorecard, "overview": scorecard, "reliability": scorecard, "support": support,
+            "cost": scorecard, "monitoring": rollup, "capacity": capacity, "capacity (data)": capacity,
+            "growth": growth, "growth (data)": growth, "samples scan": samples, "tickets scan": tickets}
 
 
 def scan_floor(bench: Bench, sql: str) -> float:
@@ -414,9 +438,11 @@ def measure(path: Path, repeat: int, pandas_max: int, log: Callable[[str], None]
         floor = scan_floor(bench, floor_sql[name]) if name in floor_sql else float("nan")
         rows.append({"load": name, "cold_s": cold, "warm_s": warm, "floor_s": floor})
         log(f"  {name}: cold {cold:.3f} s, warm {warm:.3f} s, floor {floor:.3f} s")
-    # The raw samples of the period, scanned plainly: what monitoring would read without its rollups.
-    rows.append({"load": "samples scan", "cold_s": float("nan"), "warm_s": float("nan"),
-                 "floor_s": scan_floor(bench, floor_sql["samples scan"])})
+    # The raw rows of the period, scanned plainly: what monitoring (samples) and the ticket pages
+    # (tickets, surveys, sessions) would read without their rollups.
+    for scan in ("samples scan", "tickets scan"):
+        rows.append({"load": scan, "cold_s": float("nan"), "warm_s": float("nan"),
+                     "floor_s": scan_floor(bench, floor_sql[scan])})
     out = pd.DataFrame(rows).set_index("load")
     con = bench.ui.connection()
     pandas_runs = {"scorecard": (n_tickets * 3, pandas_scorecard_inputs),

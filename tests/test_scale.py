@@ -25,6 +25,6 @@ def test_build_and_measure_tiny_warehouse(scale, tmp_path: Path, monkeypatch: py
     assert info["hourly"] == 10 * 3  # 10 services x 3 hours
     table = scale.measure(tmp_path / "scale.duckdb", repeat=1, pandas_max=10**9, log=lambda _: None)
     assert {"scorecard", "overview", "monitoring", "support", "scenarios", "capacity", "growth"} <= set(table.index)
-    assert table.drop(index="samples scan")[["cold_s", "warm_s"]].notna().all().all()
-    assert table.loc[["monitoring", "samples scan"], "floor_s"].notna().all()
+    assert table.drop(index=["samples scan", "tickets scan"])[["cold_s", "warm_s"]].notna().all().all()
+    assert table.loc[["monitoring", "support", "samples scan", "tickets scan"], "floor_s"].notna().all()
     assert table.loc[["scorecard", "monitoring"], "pandas_s"].notna().all()
