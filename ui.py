@@ -528,7 +528,7 @@ from plotly.subplots import make_subplots  # noqa: E402
 from analytics.measure import compare  # noqa: E402
 from analytics.plan import Kpi  # noqa: E402
 from data import scenarios_store  # noqa: E402
-from data.baseline import measure_base  # noqa: E402
+from data.baseline import measure_base, monthly_demand  # noqa: E402
 from models import budget as budget_model  # noqa: E402
 from models import scenario as scenario_model  # noqa: E402
 from models import whatif  # noqa: E402
@@ -3031,8 +3031,7 @@ def growth_months(through: date) -> tuple[date, date]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _growth_history(db_file: str, tz: str, start_month: date, end_month: date) -> pd.DataFrame:
-    frame = _query(db_file, "growth_monthly", tz=tz, start_month=start_month, end_month=end_month,
-                   start=warehouse.local_midnight(start_month, tz), end=warehouse.local_midnight(end_month, tz))
+    frame = monthly_demand(_connection(db_file), tz, start_month, end_month)
     return frame[frame["days_observed"] > 0].reset_index(drop=True)
 
 

@@ -21,15 +21,18 @@ Interval = tuple[float, float]
 HOUR = 3600.0
 
 
-def merge(intervals: list[Interval]) -> list[Interval]:
-    """Sorted union of half-open intervals; overlapping or touching ones become one."""
-    out: list[Interval] = []
-    for lo, hi in sorted(i for i in intervals if i[1] > i[0]):
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
+def merge(intervals: list[Interval] | np.ndarray) -> list[Interval]:
+    """Sorted union of half-open intervals; overlapping or touching ones become one.
+    (Vectorised: an interval starts a new run when it starts after every earlier one has ended.)"""
+    a = np.asarray(intervals, dtype=float).reshape(-1, 2)
+    a = a[a[:, 1] > a[:, 0]]
+    if not len(a):
+        return []
+    a = a[np.lexsort((a[:, 1], a[:, 0]))]
+    reach = np.maximum.accumulate(a[:, 1])          # the furthest end so far
+    first = np.flatnonzero(np.r_[True, a[1:, 0] > reach[:-1]])
+    last = np.r_[first[1:] - 1, len(a) - 1]
+    return list(zip(a[first, 0].tolist(), reach[last].tolist()))
 
 
 def subtract(base: list[Interval], cut: list[Interval]) -> list[Interval]:
@@ -58,12 +61,12 @@ def _epochs(values: pd.Series) -> np.ndarray:
     return epoch_seconds(values).to_numpy(dtype=float)
 
 
-def _clipped(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> list[Interval]:
-    """(start, end) pairs clipped to [lo, hi), pairs outside it dropped, a missing end (still
+def _clipped(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """(start, end) rows clipped to [lo, hi), rows outside it dropped, a missing end (still
     open) running to `hi`: every later step then works on the period's intervals only."""
     ends = np.where(np.isnan(ends), hi, ends)
     keep = (ends > lo) & (starts < hi)
-    return list(zip(np.maximum(starts[keep], lo).tolist(), np.minimum(ends[keep], hi).tolist()))
+    return np.column_stack([np.maximum(starts[keep], lo), np.minimum(ends[keep], hi)])
 
 
 @dataclass(frozen=True, eq=False)

@@ -70,6 +70,16 @@ class Inputs:
         every period and KPI asked of these inputs (uptime and MTBF of each month of a trend)."""
         return reliability.timeline(self.incidents, self.windows)
 
+    @cached_property
+    def _availabilities(self) -> dict[tuple[datetime, datetime], reliability.Availability]:
+        return {}
+
+    def availability(self, start: datetime, end: datetime) -> reliability.Availability:
+        """reliability.availability_of over these inputs, computed once per span (uptime and MTBF both ask)."""
+        if (start, end) not in self._availabilities:
+            self._availabilities[(start, end)] = reliability.availability_of(self.outages, start, end)
+        return self._availabilities[(start, end)]
+
 
 def load_inputs(con, plan: Plan, span: Period) -> Inputs:
     """Load the aggregates and small tables the KPIs of any period inside `span` need."""
@@ -113,7 +123,7 @@ def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
 def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
     if not _observed(i, plan, p):
         return UNOBSERVED
-    a = reliability.availability_of(i.outages, *_bounds(plan, p))
+    a = i.availability(*_bounds(plan, p))
     note = f"{a.down_hours:.2f} h unplanned down; {a.planned_hours:.1f} h planned maintenance excluded"
     return Measure(a.uptime_pct, a.n_outages, note)
 
@@ -127,7 +137,7 @@ def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
     if not _observed(i, plan, p):
         return UNOBSERVED
     bounds = _bounds(plan, p)
-    down = reliability.availability_of(i.outages, *bounds).down_hours
+    down = i.availability(*bounds).down_hours
     return reliability.mtbf(i.incidents, plan.settings.failure_severities, *bounds, down,
                             plan.settings.mtbf_confidence_pct)
 

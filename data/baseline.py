@@ -1,12 +1,15 @@
-"""Measured volumes a scenario starts from: users, tickets, revenue, fleet (scenario_base.sql)."""
+"""Measured volumes: what a scenario starts from (users, tickets, revenue, fleet: scenario_base.sql)
+and the monthly demand series the growth forecasts fit (growth_monthly.sql and the ticket rollup)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
 import duckdb
+import pandas as pd
 
 from analytics.period import Period
-from data.warehouse import query
+from data import event_rollups
+from data.warehouse import local_midnight, query
 
 
 def measure_base(con: duckdb.DuckDBPyConnection, tz: str, today: date, months: int = 3) -> dict[str, float]:
@@ -20,3 +23,14 @@ def measure_base(con: duckdb.DuckDBPyConnection, tz: str, today: date, months: i
     row = query(con, "scenario_base", tz=tz, start_month=window.start, end_month=window.end,
                 recent_from=recent_to - timedelta(days=7), recent_to=recent_to)
     return {k: (None if v is None or v != v else float(v)) for k, v in row.iloc[0].to_dict().items()}
+
+
+def monthly_demand(con: duckdb.DuckDBPyConnection, tz: str, start_month: date, end_month: date) -> pd.DataFrame:
+    """One row per local month in [start_month, end_month): month, active_users, visits, data_gb,
+    tickets (opened in the month, from the ticket rollup: data/event_rollups.py), days_observed."""
+    start, end = local_midnight(start_month, tz), local_midnight(end_month, tz)
+    frame = query(con, "growth_monthly", tz=tz, start_month=start_month, end_month=end_month, start=start, end=end)
+    opened = event_rollups.query(con, "channel_times_monthly", tz=tz, start=start, end=end)
+    per_month = opened.groupby("month")["n_tickets"].sum()
+    frame.insert(4, "tickets", frame["month"].map(per_month).fillna(0).astype("int64"))
+    return frame

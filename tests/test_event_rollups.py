@@ -155,3 +155,20 @@ def test_a_failed_import_leaves_the_rollups_as_they_were(con, plan: Plan):
     assert bad.outcome != "imported"
     for table, frame in before.items():
         pd.testing.assert_frame_equal(con.execute(f"select * from {table} order by all").df(), frame)
+
+
+def test_monthly_demand_counts_tickets_opened_per_local_month(demo_db: Path, plan: Plan):
+    """The growth series' tickets (from the rollup) are the tickets created in each local month."""
+    from data.baseline import monthly_demand
+
+    con = connect(demo_db, read_only=True)
+    demand = monthly_demand(con, plan.timezone, date(2025, 6, 1), date(2026, 12, 1))
+    raw = con.execute("select date_trunc('month', timezone($tz, created_at))::date as month, count(*) as n "
+                      "from tickets where created_at >= $s and created_at < $e group by all",
+                      {"tz": plan.timezone, "s": local_midnight(date(2025, 6, 1), plan.timezone),
+                       "e": local_midnight(date(2026, 12, 1), plan.timezone)}).df()
+    counts = dict(zip(pd.to_datetime(raw["month"]).dt.date, raw["n"]))
+    assert len(demand) == 18 and demand["tickets"].sum() == raw["n"].sum() > 0
+    for month, tickets in zip(pd.to_datetime(demand["month"]).dt.date, demand["tickets"]):
+        assert tickets == counts.get(month, 0), month
+    con.close()

@@ -1,7 +1,8 @@
 -- One row per local month in [$start_month, $end_month): the demand series the plan's growth
 -- assumptions are about. active_users: monthly active users on the month's last observed day;
 -- visits: site visits in the month; data_gb: data stored at the month's end, summed over the
--- services; tickets: support tickets opened in the month; days_observed: days with business data.
+-- services; days_observed: days with business data. (Tickets opened per month come from the
+-- ticket rollup: data/baseline.py monthly_demand.)
 with months as (
     select unnest(range($start_month::date, $end_month::date, interval 1 month))::date as month
 ),
@@ -29,22 +30,14 @@ data_volume as (
     select month, sum(data_gb) as data_gb
     from data_by_service
     group by month
-),
-ticket_counts as (
-    select date_trunc('month', timezone($tz, created_at))::date as month, count(*) as tickets
-    from tickets
-    where created_at >= $start and created_at < $end
-    group by all
 )
 select
     m.month,
     u.active_users,
     u.visits,
     d.data_gb,
-    coalesce(t.tickets, 0) as tickets,
     coalesce(u.days_observed, 0) as days_observed
 from months as m
 left join users as u using (month)
 left join data_volume as d using (month)
-left join ticket_counts as t using (month)
 order by m.month
