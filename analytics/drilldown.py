@@ -115,24 +115,13 @@ def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.
     """scorecard.evaluate for each month: the frame of scorecard.trend (kpi, month, value, n,
     status), from inputs that may be filtered."""
     rows = [{"kpi": r.kpi, "month": m.start, "value": r.value, "n": r.n, "status": r.status}
-            for m in months for r in evaluate(inputs, plan, m)]
+            for m in months for r in evaluate(inputs.within(*_bounds(plan, m)), plan, m)]
     frame = pd.DataFrame(rows, columns=["kpi", "month", "value", "n", "status"])
     frame["value"] = frame["value"].astype(float)
     return frame
 
 
 # ----------------------------------------------------------------------------- reliability
-
-def _slice(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime,
-           end: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The incidents and windows that touch [start, end), by the rule of incidents_in_window.sql.
-    The KPI functions clip to the span themselves; slicing first only saves them work."""
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    resolved = pd.to_datetime(incidents["resolved_at"], utc=True)
-    touching = (pd.to_datetime(incidents["started_at"], utc=True) < hi) & (resolved.isna() | (resolved >= lo))
-    overlap = (pd.to_datetime(windows["starts_at"], utc=True) < hi) & (pd.to_datetime(windows["ends_at"], utc=True) > lo)
-    return incidents[touching], windows[overlap]
-
 
 def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan,
                         spans: Sequence[Period]) -> pd.DataFrame:
@@ -145,7 +134,7 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
     rows, outages = [], reliability.timeline(incidents, windows)  # converted once for every span
     for p in spans:
         start, end = _bounds(plan, p)
-        rows_in, _ = _slice(incidents, windows, start, end)
+        rows_in, _ = reliability.touching(incidents, windows, start, end)
         a = reliability.availability_of(outages, start, end)
         d = reliability.duration_stats(rows_in, s.failure_severities, start, end, s.mttr_from)
         b = reliability.mtbf(rows_in, s.failure_severities, start, end, a.down_hours, s.mtbf_confidence_pct)
@@ -297,7 +286,7 @@ def budget_burn(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, mont
     Output: day, spent_minutes (cumulative), allowed_minutes."""
     month = Period.month(month.start)
     target = plan.kpi("uptime_pct").target
-    outages = reliability.timeline(*_slice(incidents, windows, *_bounds(plan, month)))
+    outages = reliability.timeline(*reliability.touching(incidents, windows, *_bounds(plan, month)))
     whole = reliability.availability_of(outages, *_bounds(plan, month))
     allowed = reliability.error_budget(whole, target, 0.0).allowed_minutes
     days = pd.date_range(month.start, _elapsed_end(month, as_of), freq="D", inclusive="left").date

@@ -99,6 +99,18 @@ def timeline(incidents: pd.DataFrame, windows: pd.DataFrame) -> Timeline:
                     np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"].dropna()))
 
 
+def touching(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime,
+             end: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The incidents and windows that touch [start, end), by the rule of incidents_in_window.sql
+    and maintenance_in_window.sql: what a load for that span alone would hold. The KPI functions
+    clip to the span themselves; slicing first only saves them work."""
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    resolved = pd.to_datetime(incidents["resolved_at"], utc=True)
+    touch = (pd.to_datetime(incidents["started_at"], utc=True) < hi) & (resolved.isna() | (resolved >= lo))
+    overlap = (pd.to_datetime(windows["starts_at"], utc=True) < hi) & (pd.to_datetime(windows["ends_at"], utc=True) > lo)
+    return incidents[touch], windows[overlap]
+
+
 @dataclass(frozen=True)
 class Availability:
     uptime_pct: float | None

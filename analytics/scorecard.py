@@ -8,7 +8,7 @@ import argparse
 import inspect
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from datetime import date, datetime
 from typing import Callable
@@ -73,6 +73,12 @@ class Inputs:
     @cached_property
     def _availabilities(self) -> dict[tuple[datetime, datetime], reliability.Availability]:
         return {}
+
+    def within(self, start: datetime, end: datetime) -> Inputs:
+        """These inputs with only the incidents and windows touching [start, end): the KPIs of that
+        span are unchanged (they clip to it), and each asks a few rows instead of a year's."""
+        incidents, windows = reliability.touching(self.incidents, self.windows, start, end)
+        return replace(self, incidents=incidents, windows=windows)
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs, computed once per span (uptime and MTBF both ask)."""
@@ -205,7 +211,7 @@ def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
     span = Period(add_months(end, -months), add_months(end, 0))
     inputs = load_inputs(con, plan, span)
     rows = [{"kpi": r.kpi, "month": m.start, "value": r.value, "n": r.n, "status": r.status}
-            for m in span.months() for r in evaluate(inputs, plan, m)]
+            for m in span.months() for r in evaluate(inputs.within(*_bounds(plan, m)), plan, m)]
     frame = pd.DataFrame(rows, columns=["kpi", "month", "value", "n", "status"])
     frame["value"] = frame["value"].astype(float)
     return frame

@@ -147,6 +147,25 @@ def test_trend_has_a_row_per_kpi_and_month(tiny_db, plan):
     assert jan["value"].iloc[0] == pytest.approx(4.0)
 
 
+def test_trend_months_equal_each_months_own_scorecard(demo_db, plan):
+    """The trend loads a year once and slices it per month; each month's values and counts are
+    exactly those of a scorecard asked for that month alone (incidents open across month ends,
+    maintenance windows, months with no failures included)."""
+    con = connect(demo_db, read_only=True)
+    frame = trend(con, plan, date(2026, 11, 1), 12)
+    for month in sorted(frame["month"].unique()):
+        alone = {r.kpi: r for r in scorecard(con, plan, Period.month(month))}
+        rows = frame[frame["month"] == month]
+        for row in rows.itertuples():
+            expect = alone[row.kpi]
+            assert (row.n, row.status) == (expect.n, expect.status), (month, row.kpi)
+            if expect.value is None:
+                assert pd.isna(row.value), (month, row.kpi)
+            else:
+                assert row.value == pytest.approx(expect.value, rel=1e-12), (month, row.kpi)
+    con.close()
+
+
 def test_cli_json_contract(tiny_db, capsys):
     """--json prints one object per KPI with exactly the contract's keys."""
     assert main(["--db", str(tiny_db), "--start", "2026-01-01", "--end", "2026-02-01", "--json"]) == 0
