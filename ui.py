@@ -354,7 +354,8 @@ def _ensure_demo(path: Path) -> None:
                 build_demo_file(path)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Opening the warehouse (after an upgrade or a change of the plan's time zone, "
+                                "priorities or channel targets, its summary tables are built first) ...")
 def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
     # One connection per process; warehouse.query opens a cursor per query, safe across sessions.
     con = warehouse.connect(db_file)

@@ -23,7 +23,7 @@ from typing import Sequence
 import duckdb
 import pyarrow.parquet as pq
 
-from data import audit
+from data import audit, event_rollups
 from data.access import BACKUP, Actor, cli_actor, require
 from data.validate import quote
 
@@ -37,9 +37,11 @@ class BackupError(Exception):
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every table of the warehouse, parents before the tables that reference them."""
+    """Every table of the warehouse, parents before the tables that reference them, but the event
+    rollups: derived, shaped by their queries, and built again when the app opens the restore."""
     names = [r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'main' and "
-                                       "database_name = current_database() and not temporary order by 1").fetchall()]
+                                       "database_name = current_database() and not temporary order by 1").fetchall()
+             if r[0] not in event_rollups.TABLES]
     deps = {n: set() for n in names}
     for child, parent in con.execute("select table_name, referenced_table from duckdb_constraints() where "
                                      "constraint_type = 'FOREIGN KEY' and database_name = current_database()").fetchall():

@@ -89,3 +89,25 @@ def test_tables_come_parents_first(warehouse):
     assert order.index("services") < order.index("incidents") < len(order)
     assert order.index("tickets") < order.index("survey_responses")
     assert order.index("staff") < order.index("certifications")
+
+
+def test_a_warehouse_with_rollups_restores_and_rebuilds_them(demo_db: Path, tmp_path, plan):
+    """The event rollups are derived: a backup leaves them out, the restore succeeds without them,
+    reads fall back to the raw rows, and `ensure` (the app's first connection) builds them again
+    equal to the original's."""
+    from data import event_rollups
+    from data.warehouse import connect
+
+    backup_dir, restored = tmp_path / "bk", tmp_path / "restored.duckdb"
+    assert main(["--db", str(demo_db), "--out", str(backup_dir)]) == 0
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    assert not set(manifest["tables"]) & set(event_rollups.TABLES)
+    assert main(["--restore", str(backup_dir), "--db", str(restored)]) == 0
+    con = connect(restored)
+    assert con.execute("select count(*) from event_rollup_config").fetchone()[0] == 0
+    assert sorted(event_rollups.ensure(con, plan)) == sorted(event_rollups.ROLLUPS)
+    original = per_table(demo_db)
+    con.close()
+    copy = per_table(restored)
+    for table in event_rollups.TABLES:
+        assert copy[table] == original[table], table
