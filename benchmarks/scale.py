@@ -22,8 +22,9 @@ so after a build the file is mostly in memory: not a cold disk); warm = the next
 same connection. Medians of --repeat runs. floor = a plain DuckDB scan (sum/count) of the columns
 the loader reads (for a page that reads a rollup: the rollup's columns); pandas = the same
 aggregation done by pandas on frames already in memory (load time not counted: generous to
-pandas), skipped past --pandas-max rows. The "samples scan" row is a plain scan of the raw
-samples of the scorecard period: what the monitoring page would read without its rollups.
+pandas), skipped past --pandas-max rows. The "samples scan" and "tickets scan" rows are plain
+scans of the scorecard period's raw samples, and raw tickets, surveys and sessions: what the
+monitoring and ticket pages would read without their rollups.
 """
 from __future__ import annotations
 
