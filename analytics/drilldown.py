@@ -22,8 +22,8 @@ from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, evaluate
 from analytics.scorecard import load_inputs as load_all_inputs
-from data.warehouse import local_midnight
 from data.event_rollups import query as rolled
+from data.warehouse import local_midnight
 
 # Day x channel aggregates that replace scorecard inputs when a channel filter is set.
 BY_CHANNEL = {"first_response": "first_response_daily",

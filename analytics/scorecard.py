@@ -9,8 +9,8 @@ import inspect
 import json
 import sys
 from dataclasses import dataclass, replace
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from typing import Callable
 
 import pandas as pd
@@ -19,8 +19,8 @@ from analytics import cost, improvement, reliability, support
 from analytics.measure import Measure, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
-from data.warehouse import connect, local_midnight, query
 from data.event_rollups import query as rolled
+from data.warehouse import connect, local_midnight, query
 
 
 @dataclass(frozen=True)
