@@ -129,7 +129,8 @@ def after_import(cur: duckdb.DuckDBPyConnection, table: str, mode: str, before: 
                  after: datetime | None) -> None:
     """Count the rollups of `table` again from the earliest bucket the import touched (`before`:
     of the rows it overwrote, `after`: of the rows it wrote; every bucket for a replace), inside
-    the import's transaction. Rollups not built yet are left alone."""
+    the import's transaction. Rollups not built yet, or built from another text of their query
+    (an upgrade the app has not opened yet: `ensure` rebuilds them whole), are left alone."""
     if table not in SOURCES:
         return
     touched = [t for t in (before, after) if t is not None]
@@ -138,7 +139,7 @@ def after_import(cur: duckdb.DuckDBPyConnection, table: str, mode: str, before: 
     since = ALL_TIME[0] if mode == "replace" else min(touched)
     for r in ROLLUPS.values():
         params = _stored_params(cur, r)
-        if table not in r.sources or params is None:
+        if table not in r.sources or params is None or not _built_for(cur, r, params):
             continue
         first = _unit_floor(since, params["tz"], r.grain) if since != ALL_TIME[0] else None
         start = ALL_TIME[0] if first is None else local_midnight(first, params["tz"])

@@ -172,3 +172,16 @@ def test_monthly_demand_counts_tickets_opened_per_local_month(demo_db: Path, pla
     for month, tickets in zip(pd.to_datetime(demand["month"]).dt.date, demand["tickets"]):
         assert tickets == counts.get(month, 0), month
     con.close()
+
+
+def test_an_import_leaves_a_rollup_of_another_query_text_alone(con, plan: Plan):
+    """After an upgrade changes a query, its stored rollup (shaped by the old text) is neither
+    written by an import nor read: the import succeeds, answers come from the raw rows, and
+    `ensure` rebuilds exactly that rollup."""
+    con.execute("update event_rollup_config set fingerprint = 'old text' where query = 'resolution_daily'")
+    imp(con, TICKET_HEAD + "".join(ticket(i, 1 + i % 28) for i in range(10)), "tickets", "append")
+    assert con.execute("select count(*) from rollup_resolution_daily").fetchone()[0] == 0
+    assert con.execute("select count(*) from rollup_first_response_daily").fetchone()[0] > 0
+    assert_all_same(con, plan, date(2026, 1, 1), date(2026, 6, 1), expect_rows=False)  # no surveys here
+    assert event_rollups.ensure(con, plan) == ["resolution_daily"]
+    assert con.execute("select count(*) from rollup_resolution_daily").fetchone()[0] > 0
