@@ -20,7 +20,7 @@ from analytics.measure import Measure, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query as rolled
-from data.warehouse import connect, local_midnight, query
+from data.warehouse import connect, local_midnight, query, query_events
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def load_inputs(con, plan: Plan, span: Period) -> Inputs:
     start, end = local_midnight(span.start, plan.timezone), local_midnight(span.end, plan.timezone)
     s, tz = plan.settings, plan.timezone
     return Inputs(
-        incidents=query(con, "incidents_in_window", start=start, end=end),
-        windows=query(con, "maintenance_in_window", start=start, end=end),
+        incidents=query_events(con, "incidents_in_window", start=start, end=end),
+        windows=query_events(con, "maintenance_in_window", start=start, end=end),
         first_response=rolled(con, "first_response_daily", tz=tz, start=start, end=end,
                               priorities=list(s.high_priority)),
         resolution=rolled(con, "resolution_daily", tz=tz, start=start, end=end),

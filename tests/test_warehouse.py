@@ -43,3 +43,18 @@ def test_parameters_are_bound_not_spliced(tmp_path):
     hostile = ["x') or true; drop table tickets; --"]
     assert query(con, "first_response_daily", tz="Asia/Bangkok", priorities=hostile, **span).empty
     assert table_counts(con)["tickets"] == 1
+
+
+def test_query_events_equals_query_for_the_event_queries(demo_db):
+    """The Arrow path returns the same frame, dtypes included, for the raw event rows it serves."""
+    import pandas as pd
+
+    from data.warehouse import query_events
+
+    con = connect(demo_db, read_only=True)
+    span = {"start": datetime(2026, 5, 1, tzinfo=timezone.utc), "end": datetime(2026, 11, 1, tzinfo=timezone.utc)}
+    for name in ("incidents_in_window", "maintenance_in_window"):
+        expected = query(con, name, **span)
+        assert len(expected) > 10
+        pd.testing.assert_frame_equal(query_events(con, name, **span), expected)
+    con.close()
