@@ -12,7 +12,9 @@ bounds, or a rollup not built yet, reads the raw rows: a result never depends on
 `ensure` builds what is missing or stale (demo build, app start, bulk loads); the importer calls
 `earliest_touched` before its writes and `after_import` after them, in its transaction, and the
 rollups are counted again from the earliest local day the import touched (old and new rows, and
-the rows of linked tables whose bucket they change), or entirely for a replace.
+the rows of linked tables whose bucket they change), or entirely for a replace. Imports that
+recount take turns through rollup_turn (two at once: the later retries), and `ensure` rebuilds
+everything when import_log shows imports that did not recount (an older release wrote them).
 """
 from __future__ import annotations
 
@@ -52,7 +54,8 @@ ROLLUPS = {r.query: r for r in (
     Rollup("survey_daily_by_channel", "day", frozenset({_S, _T})),
     Rollup("self_service_daily", "day", frozenset({_X, _T})),
 )}
-TABLES = ("event_rollup_config", *(r.table for r in ROLLUPS.values()))  # derived: never imported
+TABLES = ("event_rollup_config", "rollup_turn", *(r.table for r in ROLLUPS.values()))  # derived: never imported
+FAMILY = 1  # this module's row of rollup_turn
 SOURCES = frozenset().union(*(r.sources for r in ROLLUPS.values()))
 ALL_TIME = (datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
@@ -96,7 +99,11 @@ def query(con: duckdb.DuckDBPyConnection, name: str, *, start: datetime, end: da
 
 def ensure(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[str]:
     """Build every rollup not built for the plan's parameters and the current query text, each in
-    one transaction; returns the names built."""
+    one transaction; returns the names built. All of them when import_log holds imports of their
+    source tables that did not recount them (an older release, a restore), or none are built yet."""
+    imported, counted = _imports(con)
+    if imported != counted:
+        con.execute("delete from event_rollup_config")
     built = []
     for name, params in plan_params(plan).items():
         r = ROLLUPS[name]
@@ -114,7 +121,23 @@ def ensure(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[str]:
             con.execute("rollback")
             raise
         built.append(name)
+    con.execute("insert or replace into rollup_turn values ($f, $n)", {"f": FAMILY, "n": imported})
     return built
+
+
+def _imports(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None]:
+    """Imports of the source tables in import_log, and those the rollups counted (None: unknown)."""
+    imported = con.execute("select count(*) from import_log where outcome = 'imported' and table_name in "
+                           "(select unnest($t))", {"t": sorted(SOURCES)}).fetchone()[0]
+    row = con.execute("select generation from rollup_turn where family = $f", {"f": FAMILY}).fetchone()
+    return imported, (row[0] if row else None)
+
+
+def take_turn(cur: duckdb.DuckDBPyConnection, family: int) -> None:
+    """Bump the family's row of rollup_turn inside an import's transaction: a concurrent import
+    that recounts the same rollups then fails with a write-write conflict and is asked to retry."""
+    cur.execute("insert into rollup_turn values ($f, 1) on conflict (family) do update set generation = generation + 1",
+                {"f": family})
 
 
 def earliest_touched(cur: duckdb.DuckDBPyConnection, table: str, rows: str) -> datetime | None:
@@ -129,17 +152,21 @@ def after_import(cur: duckdb.DuckDBPyConnection, table: str, mode: str, before: 
                  after: datetime | None) -> None:
     """Count the rollups of `table` again from the earliest bucket the import touched (`before`:
     of the rows it overwrote, `after`: of the rows it wrote; every bucket for a replace), inside
-    the import's transaction. Rollups not built yet, or built from another text of their query
-    (an upgrade the app has not opened yet: `ensure` rebuilds them whole), are left alone."""
+    the import's transaction. Rollups not built yet are left alone; one built from another text
+    of its query (an upgrade the app has not opened yet) is marked unbuilt, and `ensure` rebuilds it."""
     if table not in SOURCES:
         return
+    take_turn(cur, FAMILY)  # also counts this import (see ensure)
     touched = [t for t in (before, after) if t is not None]
     if mode != "replace" and not touched:
         return
     since = ALL_TIME[0] if mode == "replace" else min(touched)
     for r in ROLLUPS.values():
         params = _stored_params(cur, r)
-        if table not in r.sources or params is None or not _built_for(cur, r, params):
+        if table not in r.sources or params is None:
+            continue
+        if not _built_for(cur, r, params):  # another release's table: no release may read it now
+            cur.execute("delete from event_rollup_config where query = $q", {"q": r.query})
             continue
         first = _unit_floor(since, params["tz"], r.grain) if since != ALL_TIME[0] else None
         start = ALL_TIME[0] if first is None else local_midnight(first, params["tz"])

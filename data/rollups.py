@@ -35,6 +35,7 @@ SAMPLES = "utilisation_samples"  # rolled up into utilisation_hourly
 ROLLED_UP = (*HOURLY_TABLES, SAMPLES, "maintenance_windows")  # tables whose rows the rollups count
 ALL_TIME = (datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 TABLES = ("threshold_rollup_config", "threshold_hours_daily")  # derived: never imported or edited
+HOURLY_FAMILY = 2  # these rollups' row of rollup_turn
 
 
 def configure(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
@@ -92,7 +93,11 @@ def roll_up_samples(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime]
 
 def before_import(cur: duckdb.DuckDBPyConnection, table: str, mode: str) -> None:
     """Before an import writes `table` (same transaction): a replace of samples will delete samples
-    whose buckets must then be recounted, so note every bucket the stored samples cover."""
+    whose buckets must then be recounted, so note every bucket the stored samples cover. Imports
+    that recount these rollups take turns (event_rollups.take_turn): two at once, the later retries."""
+    if table in ROLLED_UP:
+        from data.event_rollups import take_turn
+        take_turn(cur, HOURLY_FAMILY)
     if table == SAMPLES:
         if mode == "replace":
             mark_sample_buckets(cur)

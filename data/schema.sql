@@ -289,6 +289,17 @@ create table if not exists event_rollup_config (
     params varchar not null                    -- JSON: the parameters besides $start/$end
 );
 
+-- Every import that recounts a family of rollups bumps the family's row in its transaction, so
+-- two such imports at once meet a write-write conflict (the later is asked to retry) instead of
+-- each recounting without the other's rows. Row 1 also counts the imports of the event rollups'
+-- source tables; when import_log has more (a writer that did not recount them),
+-- data/event_rollups.ensure rebuilds them.
+-- One row per rollup family (1: the event rollups, 2: the hourly and threshold rollups).
+create table if not exists rollup_turn (
+    family integer primary key,
+    generation bigint not null
+);
+
 -- ---------------------------------------------------------------------------
 -- Audit (issue #7): who changed what. Written by data/audit.py inside the same transaction as
 -- the write it records; read on the Admin page.

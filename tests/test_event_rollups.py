@@ -176,12 +176,55 @@ def test_monthly_demand_counts_tickets_opened_per_local_month(demo_db: Path, pla
 
 def test_an_import_leaves_a_rollup_of_another_query_text_alone(con, plan: Plan):
     """After an upgrade changes a query, its stored rollup (shaped by the old text) is neither
-    written by an import nor read: the import succeeds, answers come from the raw rows, and
-    `ensure` rebuilds exactly that rollup."""
+    written by an import nor read, by this release or the old one (it is marked unbuilt): the
+    import succeeds, answers come from the raw rows, and `ensure` rebuilds exactly that rollup."""
     con.execute("update event_rollup_config set fingerprint = 'old text' where query = 'resolution_daily'")
     imp(con, TICKET_HEAD + "".join(ticket(i, 1 + i % 28) for i in range(10)), "tickets", "append")
     assert con.execute("select count(*) from rollup_resolution_daily").fetchone()[0] == 0
+    assert con.execute("select count(*) from event_rollup_config where query = 'resolution_daily'").fetchone()[0] == 0
     assert con.execute("select count(*) from rollup_first_response_daily").fetchone()[0] > 0
     assert_all_same(con, plan, date(2026, 1, 1), date(2026, 6, 1), expect_rows=False)  # no surveys here
     assert event_rollups.ensure(con, plan) == ["resolution_daily"]
     assert con.execute("select count(*) from rollup_resolution_daily").fetchone()[0] > 0
+
+
+def test_two_imports_at_once_take_turns(con, plan: Plan, monkeypatch: pytest.MonkeyPatch):
+    """A second import that recounts the same rollups while the first's transaction is open is
+    asked to retry (each would otherwise recount without the other's rows: here a survey would
+    keep its ticket's old channel); the rollups stay equal to the raw rows, and the retry works."""
+    import data.importer as importer
+
+    imp(con, TICKET_HEAD + ticket(1, 1), "tickets", "append")
+    imp(con, "response_id,ticket_id,submitted_at,score\nr0,t1,2026-03-03 10:00,4\n", "survey_responses", "append")
+    real, second = importer.write_log, {}
+    moved = TICKET_HEAD + ticket(1, 1, "phone")
+
+    def first_still_open(cur, result, *args):
+        if result.outcome == "imported" and not second:
+            second["running"] = True
+            second["result"] = run_import(con, moved.encode(), "tickets.csv", "tickets",
+                                          ImportOptions(tz="UTC", mode="upsert"), user="t", now=NOW, actor=LOCAL_USER)
+        real(cur, result, *args)
+
+    monkeypatch.setattr(importer, "write_log", first_still_open)
+    imp(con, "response_id,ticket_id,submitted_at,score\nr1,t1,2026-04-25 10:00,5\n", "survey_responses", "append")
+    monkeypatch.undo()
+    assert second["result"].outcome == "retry"
+    assert_all_same(con, plan, date(2026, 1, 1), date(2026, 6, 1))
+    imp(con, moved, "tickets", "upsert")
+    assert_all_same(con, plan, date(2026, 1, 1), date(2026, 6, 1))
+
+
+def test_ensure_rebuilds_after_imports_that_did_not_recount(con, plan: Plan):
+    """An import by a release without rollups (here: its rows and its import_log row written
+    directly) leaves them stale; import_log shows it, and `ensure` rebuilds every rollup."""
+    imp(con, TICKET_HEAD + "".join(ticket(i, 1 + i % 28) for i in range(10)), "tickets", "append")
+    assert event_rollups.ensure(con, plan) == []
+    con.execute("insert into tickets (ticket_id, channel, priority, category, created_at, first_response_at, resolved_at) "
+                "values ('old1', 'phone', 'high', 'access', '2026-03-05 10:00+00', '2026-03-05 10:20+00', "
+                "'2026-03-06 10:00+00')")
+    con.execute("insert into import_log values ('x', 'old.csv', null, 'sha', 'tickets', 'append', 'old release', "
+                "now(), 1, 1, 0, 0, 0, 0, 'imported', '{}')")
+    assert sorted(event_rollups.ensure(con, plan)) == sorted(event_rollups.ROLLUPS)
+    assert_all_same(con, plan, date(2026, 1, 1), date(2026, 6, 1), expect_rows=False)
+    assert event_rollups.ensure(con, plan) == []

@@ -185,3 +185,27 @@ def test_samples_win_over_direct_hourly_rows(con, plan: Plan):
     assert_rolled_up(con, plan)
     days = hourly(con, sampled_only=False).groupby(hourly(con, sampled_only=False)["hour_at"].dt.day).size()
     assert days.to_dict() == {3: 2, 4: 24}
+
+
+def test_two_hourly_imports_at_once_take_turns(con, plan: Plan, monkeypatch: pytest.MonkeyPatch):
+    """A second import recounting the threshold rollup while the first's transaction is open is
+    asked to retry; the rollup stays equal to the raw count, and the retry works."""
+    import data.importer as importer
+
+    real, second = importer.write_log, {}
+    later = hours_csv(range(12, 14), 80.0)
+
+    def first_still_open(cur, result, *args):
+        if result.outcome == "imported" and not second:
+            second["running"] = True
+            second["result"] = run_import(con, later.encode(), "utilisation_hourly.csv", "utilisation_hourly",
+                                          ImportOptions(tz="UTC", mode="append"), user="t", now=NOW, actor=LOCAL_USER)
+        real(cur, result, *args)
+
+    monkeypatch.setattr(importer, "write_log", first_still_open)
+    imp(con, hours_csv(range(1, 3), 90.0), "utilisation_hourly", "append")
+    monkeypatch.undo()
+    assert second["result"].outcome == "retry"
+    assert_same(con, plan, date(2025, 12, 1), date(2026, 2, 1))
+    imp(con, later, "utilisation_hourly", "append")
+    assert_same(con, plan, date(2025, 12, 1), date(2026, 2, 1))
