@@ -32,7 +32,7 @@ import pandas as pd
 
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
-from data.warehouse import connect, local_midnight, table_counts
+from data.warehouse import MIGRATION_TABLES, connect, local_midnight, table_counts
 from data import event_rollups, rollups
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
@@ -1367,7 +1367,7 @@ def build_demo(con: duckdb.DuckDBPyConnection, seed: int = 42, today: date | Non
     Raises ValueError if the warehouse already holds data; on any error nothing is written.
     """
     plan = plan or load_plan()
-    filled = {t: n for t, n in table_counts(con).items() if n and t != "schema_version"}
+    filled = {t: n for t, n in table_counts(con).items() if n and t not in MIGRATION_TABLES}
     if filled:
         raise ValueError(f"the warehouse is not empty: {sorted(filled)}")
     tables = generate(plan, seed, today)

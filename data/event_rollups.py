@@ -130,14 +130,13 @@ def _imports(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None]:
     imported = con.execute("select count(*) from import_log where outcome = 'imported' and table_name in "
                            "(select unnest($t))", {"t": sorted(SOURCES)}).fetchone()[0]
     row = con.execute("select generation from rollup_turn where family = $f", {"f": FAMILY}).fetchone()
-    return imported, (row[0] if row else None)
+    return imported, (row[0] if row else None)  # no row: a warehouse not migrated by this release
 
 
 def take_turn(cur: duckdb.DuckDBPyConnection, family: int) -> None:
     """Bump the family's row of rollup_turn inside an import's transaction: a concurrent import
     that recounts the same rollups then fails with a write-write conflict and is asked to retry."""
-    cur.execute("insert into rollup_turn values ($f, 1) on conflict (family) do update set generation = generation + 1",
-                {"f": family})
+    cur.execute("update rollup_turn set generation = generation + 1 where family = $f", {"f": family})
 
 
 def earliest_touched(cur: duckdb.DuckDBPyConnection, table: str, rows: str) -> datetime | None:

@@ -21,6 +21,7 @@ SQL_DIR = DATA_DIR / "sql"
 SCHEMA_PATH = DATA_DIR / "schema.sql"
 DEFAULT_DB_PATH = DATA_DIR / "warehouse.duckdb"
 SCHEMA_VERSION = 1
+MIGRATION_TABLES = ("schema_version", "rollup_turn")  # tables whose rows migrate() writes itself
 
 
 def db_path() -> Path:
@@ -42,6 +43,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_PATH.read_text())
     con.execute("insert into schema_version (version) select $v where not exists "
                 "(select 1 from schema_version where version = $v)", {"v": SCHEMA_VERSION})
+    # The rollup families' rows exist before any import: two first imports inserting the same
+    # new row at once would fail each other, where two updates of it make only the later retry.
+    con.execute("insert into rollup_turn select f, 0 from (values (1), (2)) as v(f) "
+                "where f not in (select family from rollup_turn)")
 
 
 @lru_cache(maxsize=None)

@@ -16,7 +16,7 @@ from data import event_rollups, rollups
 from analytics.period import Period, add_months
 from analytics.plan import Plan
 from analytics.scorecard import scorecard, trend
-from data.warehouse import connect, table_counts
+from data.warehouse import MIGRATION_TABLES, connect, table_counts
 from tests.conftest import DEMO_SEED, DEMO_TODAY
 
 REPO = Path(__file__).resolve().parent.parent
@@ -220,7 +220,7 @@ def test_failed_build_rolls_back(plan, failing_generate):
     con = connect(":memory:")
     with pytest.raises(duckdb.Error):
         demo.build_demo(con, plan=plan)
-    assert {t: n for t, n in table_counts(con).items() if n and t != "schema_version"} == {}
+    assert {t: n for t, n in table_counts(con).items() if n and t not in MIGRATION_TABLES} == {}
 
 
 def test_failed_file_build_leaves_no_file(tmp_path, plan, failing_generate):

@@ -193,7 +193,7 @@ def test_two_hourly_imports_at_once_take_turns(con, plan: Plan, monkeypatch: pyt
     import data.importer as importer
 
     real, second = importer.write_log, {}
-    later = hours_csv(range(12, 14), 80.0)
+    later = hours_csv(range(12, 14), 75.0)
 
     def first_still_open(cur, result, *args):
         if result.outcome == "imported" and not second:
@@ -203,7 +203,7 @@ def test_two_hourly_imports_at_once_take_turns(con, plan: Plan, monkeypatch: pyt
         real(cur, result, *args)
 
     monkeypatch.setattr(importer, "write_log", first_still_open)
-    imp(con, hours_csv(range(1, 3), 90.0), "utilisation_hourly", "append")
+    imp(con, hours_csv(range(1, 3), 70.0), "utilisation_hourly", "append")
     monkeypatch.undo()
     assert second["result"].outcome == "retry"
     assert_same(con, plan, date(2025, 12, 1), date(2026, 2, 1))
