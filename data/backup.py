@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from data import audit, event_rollups
 from data.access import BACKUP, Actor, cli_actor, require
 from data.validate import quote
+from data.warehouse import connect, transaction
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -121,16 +122,8 @@ def _audit(con: duckdb.DuckDBPyConnection, actor: Actor, out: Path, manifest: di
         return
     summary = {"folder": str(out), "created_at": manifest["created_at"],
                "rows": {t: e["rows"] for t, e in manifest["tables"].items()}}
-    cur = con.cursor()
-    try:
-        cur.begin()
+    with transaction(con) as cur:
         audit.record(cur, actor, BACKUP, str(out), None, summary)
-        cur.commit()
-    except BaseException:
-        cur.rollback()
-        raise
-    finally:
-        cur.close()
 
 
 def read_manifest(src: Path) -> dict:
@@ -150,7 +143,6 @@ def read_manifest(src: Path) -> dict:
 
 def restore(src: Path, db: Path) -> dict:
     """Build a new warehouse at `db` from a backup folder; verified, or nothing is left behind."""
-    from data.warehouse import connect
     if db.exists():
         raise BackupError(f"{db} already exists; restore into a new file")
     manifest = read_manifest(src)
@@ -223,7 +215,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _backup(db: Path, out: Path) -> dict:
     """Back up the warehouse at `db` (opened read-only) into `out`."""
-    from data.warehouse import connect
     con = connect(db, read_only=True)
     try:
         return backup(con, out, cli_actor())

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from analytics.plan import Plan
-from data.warehouse import local_midnight, query as raw_query, sql_text
+from data.warehouse import local_midnight, query as raw_query, sql_text, transaction
 
 
 @dataclass(frozen=True)
@@ -109,17 +109,12 @@ def ensure(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[str]:
         r = ROLLUPS[name]
         if _fingerprint(r, params) == _stored(con, r):
             continue
-        con.execute("begin")
-        try:
-            con.execute(f"drop table if exists {r.table}")
-            con.execute(f"create table {r.table} as {sql_text(name)}",
+        with transaction(con) as cur:
+            cur.execute(f"drop table if exists {r.table}")
+            cur.execute(f"create table {r.table} as {sql_text(name)}",
                         {**params, "start": ALL_TIME[0], "end": ALL_TIME[1]})
-            con.execute("insert or replace into event_rollup_config values ($q, $f, $p)",
+            cur.execute("insert or replace into event_rollup_config values ($q, $f, $p)",
                         {"q": name, "f": _fingerprint(r, params), "p": json.dumps(params)})
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
         built.append(name)
     con.execute("insert or replace into rollup_turn values ($f, $n)", {"f": FAMILY, "n": imported})
     return built

@@ -19,7 +19,7 @@ import pandas as pd
 
 from data import audit
 from data.access import DELETE_SCENARIO, SAVE_SCENARIO, Actor, require
-from data.warehouse import query, sql_text
+from data.warehouse import query, sql_text, transaction
 from models.scenario import Drivers, ScenarioError, check, with_overrides
 
 MAX_NAME = 80
@@ -79,25 +79,17 @@ def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Drivers, months: in
     the old row for the new one (or keeps it, on failure)."""
     require(actor, SAVE_SCENARIO)
     name, row = clean_name(name), _row(drivers, months, actor.name, note, now)
-    cur = con.cursor()
     try:
-        cur.begin()
-        old = cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df()
-        if not old.empty and not replace:
-            raise StoreError(f"a scenario named '{name}' is already saved; pick another name or replace it")
-        if not old.empty:
-            cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
-        cur.execute(sql_text("saved_scenario_insert"), {**row, "scenario_name": name})
-        audit.record(cur, actor, SAVE_SCENARIO, name, _state(old), _state_of_row(row), now)
-        cur.commit()
+        with transaction(con) as cur:
+            old = cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df()
+            if not old.empty and not replace:
+                raise StoreError(f"a scenario named '{name}' is already saved; pick another name or replace it")
+            if not old.empty:
+                cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
+            cur.execute(sql_text("saved_scenario_insert"), {**row, "scenario_name": name})
+            audit.record(cur, actor, SAVE_SCENARIO, name, _state(old), _state_of_row(row), now)
     except duckdb.ConstraintException as exc:  # another session saved the same name in between
-        cur.rollback()
         raise StoreError(f"scenario '{name}' could not be saved: {exc}") from None
-    except BaseException:
-        cur.rollback()
-        raise
-    finally:
-        cur.close()
     return row["scenario_id"]
 
 
@@ -149,17 +141,9 @@ def load(con: duckdb.DuckDBPyConnection, name: str, defaults: Drivers) -> Saved:
 def delete(con: duckdb.DuckDBPyConnection, name: str, actor: Actor) -> bool:
     """Delete the saved scenario `name` (audited, one transaction); False when there was none."""
     require(actor, DELETE_SCENARIO)
-    cur = con.cursor()
-    try:
-        cur.begin()
+    with transaction(con) as cur:
         old = cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df()
         gone = cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
         if not old.empty:
             audit.record(cur, actor, DELETE_SCENARIO, name, _state(old), None)
-        cur.commit()
-    except BaseException:
-        cur.rollback()
-        raise
-    finally:
-        cur.close()
     return bool(gone)

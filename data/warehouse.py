@@ -6,7 +6,9 @@ that no result depends on the host's zone setting.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -74,6 +76,23 @@ def query_events(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd
     cur = con.cursor()
     try:
         return cur.sql(sql_text(name), params=params or None).to_arrow_table().to_pandas()
+    finally:
+        cur.close()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of its own (the app's connection is shared by sessions' threads) in one
+    transaction: committed when the block ends, rolled back when it raises."""
+    cur = con.cursor()
+    try:
+        cur.begin()
+        yield cur
+        cur.commit()
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed commit has already ended the transaction
+            cur.rollback()
+        raise
     finally:
         cur.close()
 
