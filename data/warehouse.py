@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -51,12 +52,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                 "where f not in (select family from rollup_turn)")
 
 
+INCLUDE = re.compile(r"^-- include: (\w+)$", re.MULTILINE)
+
+
 @lru_cache(maxsize=None)
 def sql_text(name: str) -> str:
-    """The text of data/sql/<name>.sql; names are plain identifiers, never paths."""
+    """The text of data/sql/<name>.sql; names are plain identifiers, never paths. A line
+    `-- include: other` is replaced by other.sql's text: common table expressions that several
+    queries share are written once."""
     if not name.replace("_", "").isalnum():
         raise ValueError(f"bad query name {name!r}")
-    return (SQL_DIR / f"{name}.sql").read_text()
+    return INCLUDE.sub(lambda m: sql_text(m.group(1)), (SQL_DIR / f"{name}.sql").read_text())
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:

@@ -2,50 +2,10 @@
 -- hours beyond the plan's threshold, and those suppressed because a maintenance window of the
 -- whole system or of that service overlapped the hour (the plan auto-suppresses alerts then).
 -- Metric names follow plan.toml's [monitoring] keys; thresholds are bound lists.
-with app_samples as (
-    select
-        service_id,
-        hour_at,
-        cpu_pct,
-        memory_pct,
-        disk_pct,
-        network_latency_ms,
-        response_time_p95_ms as response_time_ms,
-        error_rate_pct,
-        requests_per_s
-    from utilisation_hourly
-    where hour_at >= $start and hour_at < $end
-),
-db_samples as (
-    select
-        service_id,
-        hour_at,
-        query_time_p95_ms as query_time_ms,
-        connection_pool_pct,
-        deadlocks::double as deadlocks_per_hour,
-        replication_lag_s
-    from database_hourly
-    where hour_at >= $start and hour_at < $end
-),
-samples as (
-    select service_id, hour_at, metric, metric_value
-    from (unpivot app_samples on columns(* exclude (service_id, hour_at)) into name metric value metric_value)
-    union all
-    select service_id, hour_at, metric, metric_value
-    from (unpivot db_samples on columns(* exclude (service_id, hour_at)) into name metric value metric_value)
-),
+with
+-- include: monitored_hours
 limits as (
     select unnest($metrics) as metric, unnest($ops) as op, unnest($limits) as limit_value
-),
-maintenance as (
-    select service_id, starts_at, ends_at
-    from maintenance_windows
-    where starts_at < $end and ends_at > $start
-),
-maintenance_hours as (
-    select distinct m.service_id, date_trunc('hour', m.starts_at) + to_hours(h.i) as hour_at
-    from maintenance as m,
-        range(0, cast(ceil(epoch(m.ends_at - date_trunc('hour', m.starts_at)) / 3600) as bigint)) as h(i)
 ),
 flagged as (
     select
