@@ -16,6 +16,7 @@ from data.access import LOCAL_USER
 from data.importer import run_import
 from data.validate import ImportOptions
 from data.warehouse import connect, local_midnight, query
+from tests.test_rollups import import_while_open
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=local_midnight(date(2026, 1, 1), "UTC").tzinfo)
 
@@ -192,21 +193,10 @@ def test_two_imports_at_once_take_turns(con, plan: Plan, monkeypatch: pytest.Mon
     """A second import that recounts the same rollups while the first's transaction is open is
     asked to retry (each would otherwise recount without the other's rows: here a survey would
     keep its ticket's old channel); the rollups stay equal to the raw rows, and the retry works."""
-    import data.importer as importer
-
     imp(con, TICKET_HEAD + ticket(1, 1), "tickets", "append")
     imp(con, "response_id,ticket_id,submitted_at,score\nr0,t1,2026-03-03 10:00,4\n", "survey_responses", "append")
-    real, second = importer.write_log, {}
     moved = TICKET_HEAD + ticket(1, 1, "phone")
-
-    def first_still_open(cur, result, *args):
-        if result.outcome == "imported" and not second:
-            second["running"] = True
-            second["result"] = run_import(con, moved.encode(), "tickets.csv", "tickets",
-                                          ImportOptions(tz="UTC", mode="upsert"), user="t", now=NOW, actor=LOCAL_USER)
-        real(cur, result, *args)
-
-    monkeypatch.setattr(importer, "write_log", first_still_open)
+    second = import_while_open(monkeypatch, con, moved, "tickets", "upsert", now=NOW)
     imp(con, "response_id,ticket_id,submitted_at,score\nr1,t1,2026-04-25 10:00,5\n", "survey_responses", "append")
     monkeypatch.undo()
     assert second["result"].outcome == "retry"

@@ -187,22 +187,30 @@ def test_samples_win_over_direct_hourly_rows(con, plan: Plan):
     assert days.to_dict() == {3: 2, 4: 24}
 
 
-def test_two_hourly_imports_at_once_take_turns(con, plan: Plan, monkeypatch: pytest.MonkeyPatch):
-    """A second import recounting the threshold rollup while the first's transaction is open is
-    asked to retry; the rollup stays equal to the raw count, and the retry works."""
+def import_while_open(monkeypatch: pytest.MonkeyPatch, con, text: str, table: str, mode: str,
+                      now: datetime = NOW) -> dict:
+    """Arrange a second import of `text` to run, on another cursor, while the next import's
+    transaction is still open (just before it logs itself); the dict receives its `result`."""
     import data.importer as importer
 
     real, second = importer.write_log, {}
-    later = hours_csv(range(12, 14), 75.0)
 
     def first_still_open(cur, result, *args):
         if result.outcome == "imported" and not second:
             second["running"] = True
-            second["result"] = run_import(con, later.encode(), "utilisation_hourly.csv", "utilisation_hourly",
-                                          ImportOptions(tz="UTC", mode="append"), user="t", now=NOW, actor=LOCAL_USER)
+            second["result"] = run_import(con, text.encode(), f"{table}.csv", table,
+                                          ImportOptions(tz="UTC", mode=mode), user="t", now=now, actor=LOCAL_USER)
         real(cur, result, *args)
 
     monkeypatch.setattr(importer, "write_log", first_still_open)
+    return second
+
+
+def test_two_hourly_imports_at_once_take_turns(con, plan: Plan, monkeypatch: pytest.MonkeyPatch):
+    """A second import recounting the threshold rollup while the first's transaction is open is
+    asked to retry; the rollup stays equal to the raw count, and the retry works."""
+    later = hours_csv(range(12, 14), 75.0)
+    second = import_while_open(monkeypatch, con, later, "utilisation_hourly", "append")
     imp(con, hours_csv(range(1, 3), 70.0), "utilisation_hourly", "append")
     monkeypatch.undo()
     assert second["result"].outcome == "retry"
