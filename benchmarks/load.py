@@ -262,23 +262,29 @@ class MemorySampler(threading.Thread):
         return self.peak
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free loopback TCP port (for a Streamlit server here and in the browser tests)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def wait_healthy(url: str, proc: subprocess.Popen | None, seconds: float) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen | None, seconds: float, log: Path | None = None) -> None:
+    """Wait until the Streamlit server at `url` answers its health check; fail early if `proc`
+    exits. A failure quotes the server's `log` output when there is one."""
+    def failed(why: str) -> RuntimeError:
+        return RuntimeError(why + (f":\n{log.read_text()}" if log is not None else ""))
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+            raise failed(f"streamlit exited with {proc.returncode}")
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
                     return
         time.sleep(0.3)
-    raise RuntimeError(f"{url} not healthy after {seconds:.0f} s")
+    raise failed(f"{url} not healthy after {seconds:.0f} s")
 
 
 @contextlib.contextmanager
@@ -291,7 +297,7 @@ def started_app(workdir: Path, source: Path | None = None) -> Iterator[tuple[str
     else:
         subprocess.run([sys.executable, "-m", "data.demo", "--db", str(db), "--today", DEMO_TODAY],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "OPSPLAN_DB": str(db)}
     env.pop("OPSPLAN_PLAN", None)
     log = open(workdir / "streamlit.log", "w")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load import free_port
 from tests.test_browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     DONE,
     TIMEOUT_MS,
-    _free_port,
     _require_chromium,
     running_app,
 )
@@ -59,7 +59,7 @@ def signed_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     folder = tmp_path_factory.mktemp("auth_browser")
     db = folder / "demo.duckdb"
     shutil.copyfile(demo_db, db)
-    port = _free_port()
+    port = free_port()
     with provider({"fiona": FINANCE}) as issuer:
         secrets = folder / "secrets.toml"
         secrets.write_text(f'[auth]\nredirect_uri = "http://localhost:{port}/oauth2callback"\n'

@@ -8,17 +8,17 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
 import pytest
+
+from benchmarks.load import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -39,31 +39,12 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        time.sleep(0.3)
-    raise RuntimeError(f"streamlit not healthy after {seconds} s:\n{log.read_text()}")
-
-
 @contextlib.contextmanager
 def running_app(db: Path, log: Path, host: str = "127.0.0.1", port: int | None = None,
                 extra: Sequence[str] = ()) -> Iterator[str]:
     """`streamlit run app.py` on `host` (a free port unless given) over the warehouse `db`, with
     `extra` command-line options; always stopped at the end."""
-    port = port or _free_port()
+    port = port or free_port()
     env = {**os.environ, "OPSPLAN_DB": str(db)}
     env.pop("OPSPLAN_PLAN", None)
     with open(log, "w") as out:
@@ -73,7 +54,7 @@ def running_app(db: Path, log: Path, host: str = "127.0.0.1", port: int | None =
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://{host}:{port}"
-        _wait_healthy(url, proc, log)
+        wait_healthy(url, proc, 60, log)
         yield url
     finally:
         proc.terminate()
