@@ -156,10 +156,11 @@ def after_import(cur: duckdb.DuckDBPyConnection, table: str, mode: str, before: 
         return
     since = ALL_TIME[0] if mode == "replace" else min(touched)
     for r in ROLLUPS.values():
-        params = _stored_params(cur, r)
-        if table not in r.sources or params is None:
+        row = _config_row(cur, r) if table in r.sources else None
+        if row is None:
             continue
-        if not _built_for(cur, r, params):  # another release's table: no release may read it now
+        params = json.loads(row[1])
+        if row[0] != _fingerprint(r, params):  # another release's table: no release may read it now
             cur.execute("delete from event_rollup_config where query = $q", {"q": r.query})
             continue
         first = _unit_floor(since, params["tz"], r.grain) if since != ALL_TIME[0] else None
@@ -175,11 +176,6 @@ def _built_for(con: duckdb.DuckDBPyConnection, r: Rollup, params: dict[str, Any]
 def _stored(con: duckdb.DuckDBPyConnection, r: Rollup) -> str | None:
     row = _config_row(con, r)
     return row[0] if row else None
-
-
-def _stored_params(con: duckdb.DuckDBPyConnection, r: Rollup) -> dict[str, Any] | None:
-    row = _config_row(con, r)
-    return json.loads(row[1]) if row else None
 
 
 def _config_row(con: duckdb.DuckDBPyConnection, r: Rollup) -> tuple[str, str] | None:
