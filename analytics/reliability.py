@@ -6,9 +6,8 @@ maintenance_in_window.sql. Interval arithmetic is done on float epoch seconds.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -36,20 +35,22 @@ def merge(intervals: list[Interval] | np.ndarray) -> list[Interval]:
 
 
 def subtract(base: list[Interval], cut: list[Interval]) -> list[Interval]:
-    """The parts of merged `base` not covered by merged `cut`. Merged cuts are sorted by start and
-    by end alike, so a binary search finds the first that can touch each base interval."""
-    ends = [c_hi for _, c_hi in cut]
-    out: list[Interval] = []
-    for lo, hi in base:
-        cursor, k = lo, bisect_right(ends, lo)
-        while k < len(cut) and cut[k][0] < hi:
-            c_lo, c_hi = cut[k]
-            if c_lo > cursor:
-                out.append((cursor, c_lo))
-            cursor, k = max(cursor, c_hi), k + 1
-        if cursor < hi:
-            out.append((cursor, hi))
-    return out
+    """The parts of `base` not covered by `cut`. A sweep over every boundary: after the changes at
+    each point, the stretch up to the next point is kept when some base interval is open and no
+    cut interval is. (Vectorised; open-ended intervals may end at +inf.)"""
+    b = np.asarray(base, dtype=float).reshape(-1, 2)
+    c = np.asarray(cut, dtype=float).reshape(-1, 2)
+    if not len(b):
+        return []
+    points = np.concatenate([b[:, 0], b[:, 1], c[:, 0], c[:, 1]])
+    in_base = np.concatenate([np.ones(len(b)), -np.ones(len(b)), np.zeros(2 * len(c))])
+    in_cut = np.concatenate([np.zeros(2 * len(b)), np.ones(len(c)), -np.ones(len(c))])
+    order = np.argsort(points, kind="stable")
+    points, in_base, in_cut = points[order], np.cumsum(in_base[order]), np.cumsum(in_cut[order])
+    last = np.r_[points[1:] != points[:-1], True]          # the state after all changes at a point
+    points, keep = points[last], (in_base[last] > 0) & (in_cut[last] == 0)
+    lo, hi = points[:-1][keep[:-1]], points[1:][keep[:-1]]
+    return merge(np.column_stack([lo, hi]))
 
 
 def total_hours(intervals: list[Interval]) -> float:
@@ -83,6 +84,7 @@ class Timeline:
     window_end: np.ndarray
     global_rows: np.ndarray                # windows for every service
     window_rows: dict[str, np.ndarray]     # service_id -> its own windows
+    cache: dict = field(default_factory=dict, repr=False)  # coverages() per service ("" = system)
 
 
 def _rows_by(values: pd.Series) -> dict[str, np.ndarray]:
@@ -111,16 +113,39 @@ def touching(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime,
     return incidents[touch], windows[overlap]
 
 
-@dataclass(frozen=True)
-class Availability:
-    uptime_pct: float | None
-    down_hours: float
-    planned_hours: float
-    period_hours: float
-    n_outages: int
-
-
 NO_ROWS = np.array([], dtype=int)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A union of half-open intervals kept sorted and disjoint, with running totals, so the
+    seconds it covers inside any span cost two binary searches. An interval that never ends
+    (an open outage) has end +inf; only the last one can."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    before: np.ndarray  # before[k]: seconds covered by the intervals before k
+
+    @classmethod
+    def of(cls, intervals: list[Interval]) -> Coverage:
+        a = np.asarray(merge(intervals), dtype=float).reshape(-1, 2)
+        lengths = a[:, 1] - a[:, 0]
+        return cls(a[:, 0], a[:, 1], np.r_[0.0, np.cumsum(lengths[:-1])] if len(a) else np.zeros(0))
+
+    def seconds(self, lo: float, hi: float) -> float:
+        """Seconds covered inside [lo, hi)."""
+        i = int(np.searchsorted(self.ends, lo, side="right"))    # first interval ending after lo
+        j = int(np.searchsorted(self.starts, hi, side="left"))   # first interval starting at or after hi
+        if i >= j:
+            return 0.0
+        first = min(self.ends[i], hi) - max(self.starts[i], lo)
+        if i == j - 1:
+            return float(first)
+        last = min(self.ends[j - 1], hi) - self.starts[j - 1]
+        return float(first + (self.before[j - 1] - self.before[i + 1]) + last)
+
+
+EVER = (-np.inf, np.inf)
 
 
 def _windows(t: Timeline, service_id: str | None, lo: float, hi: float) -> list[Interval]:
@@ -141,6 +166,27 @@ def unplanned_down(t: Timeline, services: Sequence[str], lo: float, hi: float) -
     return merge(down)
 
 
+def coverages(t: Timeline, service_id: str | None) -> tuple[Coverage, Coverage]:
+    """Unplanned down time and planned maintenance of the system (None) or a service, over all
+    time, built once per Timeline. Clipping to a span commutes with union and difference, so
+    the seconds of either inside any span equal unplanned_down / _windows computed for that span
+    (an open outage, end +inf, runs to the span's end as the definition says)."""
+    key = service_id or ""
+    if key not in t.cache:
+        services = t.customer_facing if service_id is None else (service_id,)
+        t.cache[key] = (Coverage.of(unplanned_down(t, services, *EVER)), Coverage.of(_windows(t, service_id, *EVER)))
+    return t.cache[key]
+
+
+@dataclass(frozen=True)
+class Availability:
+    uptime_pct: float | None
+    down_hours: float
+    planned_hours: float
+    period_hours: float
+    n_outages: int
+
+
 def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime, end: datetime,
                  service_id: str | None = None) -> Availability:
     """Uptime of the system (customer-facing services) or of one service over [start, end).
@@ -155,23 +201,29 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
 
 
 def availability_of(t: Timeline, start: datetime, end: datetime, service_id: str | None = None) -> Availability:
-    """availability() on a Timeline built once (the same definition)."""
+    """availability() on a Timeline built once (the same definition, through its coverages)."""
     lo, hi = to_epoch(start), to_epoch(end)
-    services = t.customer_facing if service_id is None else (service_id,)
-    down = unplanned_down(t, services, lo, hi)
-    planned = total_hours(_windows(t, service_id, lo, hi))
+    down, windows = coverages(t, service_id)
+    down_hours, planned = down.seconds(lo, hi) / HOUR, windows.seconds(lo, hi) / HOUR
     period = (hi - lo) / HOUR
-    share_down = ratio(total_hours(down), period - planned)
+    share_down = ratio(down_hours, period - planned)
     uptime = None if share_down is None else 100.0 * (1.0 - share_down)
+    services = t.customer_facing if service_id is None else (service_id,)
     rows = np.concatenate([NO_ROWS, *(t.outage_rows.get(s, NO_ROWS) for s in services)])
     ends = np.where(np.isnan(t.outage_end[rows]), hi, t.outage_end[rows])
     n = int(((t.outage_start[rows] < hi) & (ends > lo)).sum())
-    return Availability(uptime, total_hours(down), planned, period, n)
+    return Availability(uptime, down_hours, planned, period, n)
 
 
-def failures(incidents: pd.DataFrame, failure_severities: tuple[str, ...]) -> pd.DataFrame:
-    """Definition: a failure is an unplanned incident of a severity in `failure_severities`."""
-    return incidents[incidents["severity"].isin(failure_severities)]
+def is_failure(incidents: pd.DataFrame, failure_severities: tuple[str, ...]) -> np.ndarray:
+    """Definition: a failure is an unplanned incident of a severity in `failure_severities`.
+    (A mask, not a frame: the KPIs count and average columns without copying rows.)"""
+    return incidents["severity"].isin(failure_severities).to_numpy(dtype=bool)
+
+
+def _inside(moments: np.ndarray, start: datetime, end: datetime) -> np.ndarray:
+    """True where an epoch moment lies in [start, end) (NaN: never)."""
+    return (moments >= to_epoch(start)) & (moments < to_epoch(end))
 
 
 def mttr(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
@@ -188,10 +240,9 @@ def mttr(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: da
 def recovery_hours(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
                    mttr_from: str = "started") -> pd.Series:
     """Hours from start (or detection) to resolution of each failure resolved in the period."""
-    rows = failures(incidents, failure_severities)
-    resolved = epoch_seconds(rows["resolved_at"])
-    rows = rows[(resolved >= to_epoch(start)) & (resolved < to_epoch(end))]
-    return (epoch_seconds(rows["resolved_at"]) - epoch_seconds(rows[f"{mttr_from}_at"])) / HOUR
+    resolved = _epochs(incidents["resolved_at"])
+    keep = is_failure(incidents, failure_severities) & _inside(resolved, start, end)
+    return pd.Series((resolved[keep] - _epochs(incidents[f"{mttr_from}_at"])[keep]) / HOUR)
 
 
 def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float) -> tuple[float, float | None]:
@@ -211,9 +262,7 @@ def mtbf(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: da
     failure it is reported as more than the period's operating hours (a lower bound), never
     infinity. The two-sided interval assumes an exponential model, time-terminated.
     """
-    rows = failures(incidents, failure_severities)
-    started = epoch_seconds(rows["started_at"])
-    n = int(((started >= to_epoch(start)) & (started < to_epoch(end))).sum())
+    n = int((is_failure(incidents, failure_severities) & _inside(_epochs(incidents["started_at"]), start, end)).sum())
     operating = (to_epoch(end) - to_epoch(start)) / HOUR - down_hours
     lower, upper = mtbf_interval(operating, n, confidence_pct)
     ci = f"{confidence_pct:g} % CI {lower:,.0f} to {'unbounded' if upper is None else f'{upper:,.0f}'} h"
@@ -228,10 +277,9 @@ def mtta(incidents: pd.DataFrame, start: datetime, end: datetime) -> Measure:
     Definition: mean of acknowledged_at - detected_at over incidents detected in the period
     and acknowledged.
     """
-    detected = epoch_seconds(incidents["detected_at"])
-    rows = incidents[(detected >= to_epoch(start)) & (detected < to_epoch(end))
-                     & incidents["acknowledged_at"].notna()]
-    hours = (epoch_seconds(rows["acknowledged_at"]) - epoch_seconds(rows["detected_at"])) / HOUR
+    detected, acknowledged = _epochs(incidents["detected_at"]), _epochs(incidents["acknowledged_at"])
+    keep = _inside(detected, start, end) & ~np.isnan(acknowledged)
+    hours = (acknowledged[keep] - detected[keep]) / HOUR
     return Measure(float(hours.mean()) if len(hours) else None, len(hours))
 
 
