@@ -1842,11 +1842,11 @@ def _dd_reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filter
     services = list(f.services) or list(_query(db_file, "services")["service_id"])
     start, end = (warehouse.local_midnight(d, the_plan.timezone) for d in (period.start, period.end))
     return ReliabilityView(
-        _dd_drill.reliability_by_span(i.incidents, i.windows, the_plan, spans),
-        _dd_drill.uptime_by_service(i.incidents, i.windows, the_plan, spans, services),
+        _dd_drill.reliability_by_span(i.incidents, i.windows, the_plan, spans, i.outages),
+        _dd_drill.uptime_by_service(i.incidents, i.windows, the_plan, spans, services, i.outages),
         _dd_drill.incidents_by_severity(i.incidents, the_plan, months, f.severities),
         _dd_drill.severity_sla_by_span(i.incidents, the_plan, spans, f.severities),
-        _dd_drill.error_budget_by_month(i.incidents, i.windows, the_plan, months, as_of),
+        _dd_drill.error_budget_by_month(i.incidents, i.windows, the_plan, months, as_of, i.outages),
         _dd_reliability.worst_incidents(i.incidents, start, end, limit=15))
 
 

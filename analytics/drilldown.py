@@ -5,6 +5,9 @@ function of analytics.reliability, support, cost, monitoring or coherence that d
 number, on a slice (a month, a service, the channels chosen), so a drill-down cell and the
 scorecard cannot disagree. Filters are plain tuples; an empty tuple means "everything".
 
+Functions that need outage arithmetic take an optional `outages` Timeline of the same incidents
+and windows, so a page building several views converts them once.
+
 A span is a Period; frames name it by `span` (a label), `start`, `end` (exclusive) and `is_month`
 (False for a total over several months).
 """
@@ -124,14 +127,14 @@ def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.
 # ----------------------------------------------------------------------------- reliability
 
 def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan,
-                        spans: Sequence[Period]) -> pd.DataFrame:
+                        spans: Sequence[Period], outages: reliability.Timeline | None = None) -> pd.DataFrame:
     """Uptime, recovery-time spread, MTBF with its interval, and MTTA per span.
 
     Output: span, start, end, is_month, uptime_pct, down_minutes, planned_hours, n_outages, mttr_hours,
     mttr_median_hours, mttr_p90_hours, n_resolved, mtbf_hours, mtbf_lower_hours, mtbf_upper_hours
     (None: unbounded), is_mtbf_lower_bound, n_failures, mtta_hours, n_acknowledged."""
     s = plan.settings
-    rows, outages = [], reliability.timeline(incidents, windows)  # converted once for every span
+    rows, outages = [], outages or reliability.timeline(incidents, windows)  # converted once for every span
     for p in spans:
         start, end = _bounds(plan, p)
         rows_in, _ = reliability.touching(incidents, windows, start, end)
@@ -151,12 +154,12 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
 
 
 def uptime_by_service(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, spans: Sequence[Period],
-                      service_ids: Sequence[str]) -> pd.DataFrame:
+                      service_ids: Sequence[str], outages: reliability.Timeline | None = None) -> pd.DataFrame:
     """Per-service uptime per span, with its status against the plan's uptime target.
 
     Output: span, start, end, is_month, service_id, uptime_pct, status, down_minutes, planned_hours, n_outages."""
     kpi = plan.kpi("uptime_pct")
-    rows, outages = [], reliability.timeline(incidents, windows)
+    rows, outages = [], outages or reliability.timeline(incidents, windows)
     for p in spans:
         start, end = _bounds(plan, p)
         for service_id in service_ids:
@@ -232,7 +235,7 @@ def _elapsed_end(p: Period, as_of: date) -> date:
 
 
 def error_budget_by_month(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, months: Sequence[Period],
-                          as_of: date) -> pd.DataFrame:
+                          as_of: date, outages: reliability.Timeline | None = None) -> pd.DataFrame:
     """reliability.error_budget per calendar month, with the burn so far for a month still running.
 
     Each span is widened to its whole calendar month: the budget is monthly. The allowance covers
@@ -242,7 +245,7 @@ def error_budget_by_month(incidents: pd.DataFrame, windows: pd.DataFrame, plan: 
     Output: span, start, end, is_month, allowed_minutes, spent_minutes, remaining_minutes, spent_pct,
     is_open, days_to_exhaustion, exhausted_on."""
     target = plan.kpi("uptime_pct").target
-    rows, outages = [], reliability.timeline(incidents, windows)
+    rows, outages = [], outages or reliability.timeline(incidents, windows)
     for m in (Period.month(p.start) for p in months):
         passed = _elapsed_end(m, as_of)
         whole = reliability.availability_of(outages, *_bounds(plan, m))

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
-from analytics.measure import Measure, ratio
+from analytics.measure import Measure, before, in_days, ratio
 from analytics.period import shift_months
-
-
-def _on_or_before(values: pd.Series, end: date) -> pd.Series:
-    """True where a date is set and lies before `end` (the period is [start, end))."""
-    return pd.to_datetime(values).lt(pd.Timestamp(end)).fillna(False).astype(bool)
 
 
 def _current(frame: pd.DataFrame, begin: str, finish: str, end: date) -> pd.DataFrame:
     """Rows begun before `end` and not finished before it."""
-    finished = _on_or_before(frame[finish], end)
-    return frame[_on_or_before(frame[begin], end) & ~finished]
+    finished = before(frame[finish], end)
+    return frame[before(frame[begin], end) & ~finished]
 
 
 def automation_pct(tasks: pd.DataFrame, end: date) -> Measure:
@@ -30,7 +26,7 @@ def automation_pct(tasks: pd.DataFrame, end: date) -> Measure:
     (created, not retired) that run automated (automated_on before the end).
     """
     current = _current(tasks, "created_on", "retired_on", end)
-    automated = int(_on_or_before(current["automated_on"], end).sum())
+    automated = int(before(current["automated_on"], end).sum())
     return Measure(ratio(automated, len(current), 100.0), len(current))
 
 
@@ -47,7 +43,7 @@ def certification_pct(staff: pd.DataFrame, certifications: pd.DataFrame, end: da
     """
     team = employed(staff, end)
     valid = _current(certifications, "earned_on", "expires_on", end)
-    holders = team["staff_id"].isin(valid["staff_id"]).sum()
+    holders = np.isin(team["staff_id"].to_numpy(dtype=object), valid["staff_id"].to_numpy(dtype=object)).sum()
     return Measure(ratio(int(holders), len(team), 100.0), len(team))
 
 
@@ -58,7 +54,6 @@ def training_hours(staff: pd.DataFrame, training: pd.DataFrame, end: date, windo
     by the team members employed at the end, divided by their number.
     """
     team = employed(staff, end)
-    days = pd.to_datetime(training["day"])
-    since = pd.Timestamp(shift_months(end, -window_months))
-    window = training[(days >= since) & (days < pd.Timestamp(end)) & training["staff_id"].isin(team["staff_id"])]
+    logged = in_days(training, shift_months(end, -window_months), end)
+    window = logged[np.isin(logged["staff_id"].to_numpy(dtype=object), team["staff_id"].to_numpy(dtype=object))]
     return Measure(ratio(float(window["hours"].sum()), len(team)), len(team))

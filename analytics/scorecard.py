@@ -63,12 +63,13 @@ class Inputs:
     certifications: pd.DataFrame
     training: pd.DataFrame
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
+    timeline: reliability.Timeline | None = None  # set by `within`: the wider span's, already built
 
     @cached_property
     def outages(self) -> reliability.Timeline:
         """The incidents' outages and the maintenance windows as a Timeline, converted once for
         every period and KPI asked of these inputs (uptime and MTBF of each month of a trend)."""
-        return reliability.timeline(self.incidents, self.windows)
+        return self.timeline or reliability.timeline(self.incidents, self.windows)
 
     @cached_property
     def _availabilities(self) -> dict[tuple[datetime, datetime], reliability.Availability]:
@@ -78,7 +79,8 @@ class Inputs:
         """These inputs with only the incidents and windows touching [start, end): the KPIs of that
         span are unchanged (they clip to it), and each asks a few rows instead of a year's."""
         incidents, windows = reliability.touching(self.incidents, self.windows, start, end)
-        return replace(self, incidents=incidents, windows=windows)
+        # availability clips to the span, so the wider Timeline (and its coverages) serves it as is
+        return replace(self, incidents=incidents, windows=windows, timeline=self.outages)
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs, computed once per span (uptime and MTBF both ask)."""
@@ -92,7 +94,9 @@ def load_inputs(con, plan: Plan, span: Period) -> Inputs:
     start, end = local_midnight(span.start, plan.timezone), local_midnight(span.end, plan.timezone)
     s, tz = plan.settings, plan.timezone
     return Inputs(
-        incidents=query_events(con, "incidents_in_window", start=start, end=end),
+        # categories: the KPIs mask and filter these rows by service, severity and impact many times
+        incidents=query_events(con, "incidents_in_window", start=start, end=end).astype(
+            {"service_id": "category", "severity": "category", "impact": "category"}),
         windows=query_events(con, "maintenance_in_window", start=start, end=end),
         first_response=rolled(con, "first_response_daily", tz=tz, start=start, end=end,
                               priorities=list(s.high_priority)),
