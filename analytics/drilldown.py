@@ -13,6 +13,7 @@ A span is a Period; frames name it by `span` (a label), `start`, `end` (exclusiv
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
-from analytics.measure import in_days, ratio, status
+from analytics.measure import epoch_seconds, in_days, ratio, status
 from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, evaluate
@@ -176,13 +177,13 @@ def incidents_by_severity(incidents: pd.DataFrame, plan: Plan, spans: Sequence[P
 
     Output: span, start, end, is_month, severity, n_incidents."""
     names = [s.name for s in plan.severities if not severities or s.name in severities]
-    started = pd.to_datetime(incidents["started_at"], utc=True)
+    started = epoch_seconds(incidents["started_at"]).to_numpy()
+    labels = incidents["severity"].to_numpy(dtype=object)
     rows = []
     for p in spans:
-        start, end = _bounds(plan, p)
-        inside = incidents[(started >= pd.Timestamp(start)) & (started < pd.Timestamp(end))]
-        counts = inside["severity"].value_counts()
-        rows += [{**_span_columns(p), "severity": name, "n_incidents": int(counts.get(name, 0))} for name in names]
+        start, end = (moment.timestamp() for moment in _bounds(plan, p))
+        counts = Counter(labels[(started >= start) & (started < end)])
+        rows += [{**_span_columns(p), "severity": name, "n_incidents": counts[name]} for name in names]
     return pd.DataFrame(rows, columns=["span", "start", "end", "is_month", "severity", "n_incidents"])
 
 

@@ -56,7 +56,9 @@ def status(value: float | None, kpi: Kpi, is_lower_bound: bool = False) -> str:
 
 def day_stamps(values: pd.Series) -> np.ndarray:
     """Dates (date objects or naive timestamps) as a datetime64[us] array; NaT compares False."""
-    return pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+    if values.dtype.kind != "M":  # date objects (hand-built frames); loaded ones are datetime64 already
+        values = pd.to_datetime(values)
+    return values.to_numpy(dtype="datetime64[us]")
 
 
 def before(values: pd.Series, end: date) -> np.ndarray:
@@ -66,16 +68,19 @@ def before(values: pd.Series, end: date) -> np.ndarray:
 
 def in_days(frame: pd.DataFrame, start: date, end: date, column: str = "day") -> pd.DataFrame:
     """Rows of a frame whose local date `column` lies in [start, end)."""
-    days = day_stamps(frame[column])
-    return frame[(days >= np.datetime64(start, "us")) & (days < np.datetime64(end, "us"))]
+    days, lo, hi = day_stamps(frame[column]), np.datetime64(start, "us"), np.datetime64(end, "us")
+    if len(days) and not np.isnat(days).any() and (days[1:] >= days[:-1]).all():  # sorted: a slice, no copy
+        return frame.iloc[np.searchsorted(days, lo):np.searchsorted(days, hi)]
+    return frame[(days >= lo) & (days < hi)]
 
 
 def epoch_seconds(values: pd.Series) -> pd.Series:
     """Aware timestamps as float seconds since 1970 (NaT -> NaN), for interval arithmetic.
     (Through the int64 ticks: pandas' Timedelta arithmetic costs more than the numbers.)"""
-    stamps = pd.to_datetime(values, utc=True)
-    ticks = stamps.to_numpy(dtype="datetime64[us]").view("int64").astype(float)
-    ticks[stamps.isna().to_numpy()] = np.nan
+    stamps = values if isinstance(values.dtype, pd.DatetimeTZDtype) else pd.to_datetime(values, utc=True)
+    moments = stamps.to_numpy(dtype="datetime64[us]")  # UTC
+    ticks = moments.view("int64").astype(float)
+    ticks[np.isnat(moments)] = np.nan
     return pd.Series(ticks / 1e6, index=values.index)
 
 

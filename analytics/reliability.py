@@ -106,10 +106,9 @@ def touching(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime,
     """The incidents and windows that touch [start, end), by the rule of incidents_in_window.sql
     and maintenance_in_window.sql: what a load for that span alone would hold. The KPI functions
     clip to the span themselves; slicing first only saves them work."""
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    resolved = pd.to_datetime(incidents["resolved_at"], utc=True)
-    touch = (pd.to_datetime(incidents["started_at"], utc=True) < hi) & (resolved.isna() | (resolved >= lo))
-    overlap = (pd.to_datetime(windows["starts_at"], utc=True) < hi) & (pd.to_datetime(windows["ends_at"], utc=True) > lo)
+    lo, hi = to_epoch(start), to_epoch(end)
+    touch = (_epochs(incidents["started_at"]) < hi) & ~(_epochs(incidents["resolved_at"]) < lo)  # NaN: open
+    overlap = (_epochs(windows["starts_at"]) < hi) & (_epochs(windows["ends_at"]) > lo)
     return incidents[touch], windows[overlap]
 
 
@@ -283,9 +282,9 @@ def mtta(incidents: pd.DataFrame, start: datetime, end: datetime) -> Measure:
     return Measure(float(hours.mean()) if len(hours) else None, len(hours))
 
 
-def _within(delay_minutes: pd.Series, limit_minutes: float) -> pd.Series:
-    """True where the delay is known and at most the limit; an unknown delay is a breach."""
-    return delay_minutes.le(limit_minutes).fillna(False).astype(bool)
+def _within(delay_minutes: np.ndarray, limit_minutes: float) -> np.ndarray:
+    """True where the delay is known and at most the limit; an unknown delay (NaN) is a breach."""
+    return delay_minutes <= limit_minutes
 
 
 def severity_sla(incidents: pd.DataFrame, severities: tuple, start: datetime, end: datetime,
@@ -301,25 +300,24 @@ def severity_sla(incidents: pd.DataFrame, severities: tuple, start: datetime, en
     Output: one row per severity: severity, n, response_pct, resolution_pct, n_escalation_due,
     escalation_pct.
     """
-    detected = epoch_seconds(incidents["detected_at"])
-    rows = incidents[(detected >= to_epoch(start)) & (detected < to_epoch(end))]
+    detected = _epochs(incidents["detected_at"])
+    inside = _inside(detected, start, end)
+    minutes = {col: (_epochs(incidents[col])[inside] - detected[inside]) / 60.0
+               for col in ("acknowledged_at", "resolved_at", "escalated_at")}
     out = []
     for sev in severities:
-        r = rows[rows["severity"] == sev.name]
-        base = epoch_seconds(r["detected_at"])
-        ack = (epoch_seconds(r["acknowledged_at"]) - base) / 60.0
-        fix = (epoch_seconds(r["resolved_at"]) - base) / 60.0
-        esc = (epoch_seconds(r["escalated_at"]) - base) / 60.0
+        rows = (incidents["severity"] == sev.name).to_numpy(dtype=bool)[inside]
+        ack, fix, esc = (minutes[col][rows] for col in ("acknowledged_at", "resolved_at", "escalated_at"))
         due_at = sev.escalation_after_minutes or immediate_grace_minutes
-        due = ~fix.le(due_at).fillna(False).astype(bool)  # open past the escalation point
-        out.append({"severity": sev.name, "n": len(r),
+        due = ~(fix <= due_at)  # open past the escalation point
+        out.append({"severity": sev.name, "n": int(rows.sum()),
                     "response_pct": _share(_within(ack, sev.response_minutes)),
                     "resolution_pct": _share(_within(fix, sev.resolution_minutes)),
                     "n_escalation_due": int(due.sum()), "escalation_pct": _share(_within(esc[due], due_at))})
     return pd.DataFrame(out)
 
 
-def _share(flags: pd.Series) -> float | None:
+def _share(flags: np.ndarray) -> float | None:
     return ratio(float(flags.sum()), len(flags), 100.0)
 
 
@@ -363,10 +361,11 @@ def worst_incidents(incidents: pd.DataFrame, start: datetime, end: datetime, lim
 
     Output: incident_id, service_id, severity, impact, started_at, resolved_at, hours.
     """
-    started = epoch_seconds(incidents["started_at"])
-    rows = incidents[(started >= to_epoch(start)) & (started < to_epoch(end))].copy()
-    ends = epoch_seconds(rows["resolved_at"]).fillna(to_epoch(end))
-    rows["hours"] = (ends - epoch_seconds(rows["started_at"])) / HOUR
-    rows["is_open"] = rows["resolved_at"].isna()
-    rows = rows.sort_values(["is_open", "hours"], ascending=[False, False]).head(limit)
+    started, resolved = _epochs(incidents["started_at"]), _epochs(incidents["resolved_at"])
+    positions = np.flatnonzero(_inside(started, start, end))
+    is_open = np.isnan(resolved[positions])
+    hours = (np.where(is_open, to_epoch(end), resolved[positions]) - started[positions]) / HOUR
+    top = positions[np.lexsort((-hours, ~is_open))[:limit]]  # open first, then longest; only these rows are copied
+    rows = incidents.iloc[top].assign(hours=(np.where(np.isnan(resolved[top]), to_epoch(end), resolved[top])
+                                             - started[top]) / HOUR)
     return rows[["incident_id", "service_id", "severity", "impact", "started_at", "resolved_at", "hours"]]
