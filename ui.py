@@ -18,6 +18,7 @@ _BOOT_SPINNER = (_boot_st.spinner("Starting opsplan ...", show_time=True) if _bo
                  else contextlib.nullcontext())
 _BOOT_SPINNER.__enter__()
 
+import hashlib
 import math
 import os
 import threading
@@ -34,7 +35,7 @@ import streamlit as st
 
 from analytics.period import Period, add_months, month_start
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
-from analytics.scorecard import KpiResult, scorecard, trend
+from analytics.scorecard import Inputs, KpiResult, evaluate, trend
 from data import event_rollups, rollups, warehouse
 
 # st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
@@ -46,6 +47,9 @@ FROM_KEY, THROUGH_KEY = "period_from_month", "period_through_month"
 WARNING_KEY = "period_warning"
 CUSTOM = "Custom month range"
 CACHE_TTL = "10m"  # imports can change the warehouse under a running app
+# Cached loaders take the plan as an argument; Streamlit's own hashing walks its whole dataclass
+# tree on every call (17 ms a call), its printed form's digest is the same key in 0.15 ms.
+PLAN_KEY = {Plan: lambda p: hashlib.sha256(repr(p).encode()).hexdigest()}
 
 STATUS_COLOURS = {"met": "green", "improving": "orange", "off track": "red", "no data": "gray"}
 # Plotly needs real colours; these match Streamlit's palette names above.
@@ -363,23 +367,30 @@ def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Computing the scorecard ...")
+def forget_results() -> None:
+    """Drop every cached result and loaded input, after the warehouse or the plan changed."""
+    st.cache_data.clear()
+    _dd_filtered_inputs.clear()
+
+
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing the scorecard ...")
 def _scorecard(db_file: str, the_plan: Plan, period: Period) -> list[KpiResult]:
-    return scorecard(_connection(db_file), the_plan, period)
+    # scorecard.scorecard on the cached inputs, which the reliability view of the period reuses
+    return evaluate(_dd_filtered_inputs(db_file, the_plan, period, Filters()), the_plan, period)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Computing monthly trends ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing monthly trends ...")
 def _trend(db_file: str, the_plan: Plan, end: date, months: int) -> pd.DataFrame:
     return trend(_connection(db_file), the_plan, end, months)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)
 def _data_through(db_file: str) -> date | None:
     last = warehouse.query(_connection(db_file), "data_through")["last_day"].iloc[0]
     return None if pd.isna(last) else pd.Timestamp(last).date()
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)
 def _query(db_file: str, name: str, **params) -> pd.DataFrame:
     return warehouse.query(_connection(db_file), name, **params)
 
@@ -1033,7 +1044,7 @@ def drivers_table(drivers: scenario_model.Drivers, base_drivers: scenario_model.
 
 # ----------------------------------------------------------------------------- scenario loaders
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Measuring the base from the warehouse ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Measuring the base from the warehouse ...")
 def _scenario_base(db_file: str, tz: str, today: date) -> scenario_model.Base:
     measured = measure_base(_connection(db_file), tz, today)
     return scenario_model.base_from_measures(measured, month_start(today))
@@ -1045,7 +1056,7 @@ def load_scenario_base(today: date) -> scenario_model.Base:
     return _scenario_base(db(), plan().timezone, today)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, show_spinner=False)
 def _base_drivers(base: scenario_model.Base, the_plan: Plan) -> scenario_model.Drivers:
     return scenario_model.base_drivers(the_plan, base)
 
@@ -1064,7 +1075,7 @@ def base_caption(base: scenario_model.Base) -> str:
             f"{fmt(base.data_gb, 'GB')} of data.")
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=256, show_spinner=False)
 def _evaluate(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int) -> pd.DataFrame:
     frame = scenario_model.evaluate(drivers, base, the_plan, months)
     for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
@@ -1479,7 +1490,7 @@ def compare_kpi_chart(monthly: pd.DataFrame, key: str) -> go.Figure:
 
 # ----------------------------------------------------------------------------- sensitivity, Monte Carlo, goal seek
 
-@st.cache_data(max_entries=64, show_spinner="Moving each driver down and up ...")
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Moving each driver down and up ...")
 def _tornado(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int,
              pct: float) -> pd.DataFrame:
     outcome = whatif.scenario_outcome(base, the_plan, months)
@@ -1552,7 +1563,7 @@ def mc_ranges(edited: pd.DataFrame) -> tuple[tuple[str, float, float], ...]:
     return tuple((r.driver, float(r.Low), float(r.High)) for r in ticked.itertuples())
 
 
-@st.cache_data(max_entries=400, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=400, show_spinner=False)
 def _mc_batch(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int,
               ranges: tuple[tuple[str, float, float], ...], runs: int, seed: int, start: int,
               stop: int) -> pd.DataFrame:
@@ -1668,7 +1679,7 @@ def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
                          for k in whatif.OUTCOMES])
 
 
-@st.cache_data(max_entries=64, show_spinner="Seeking the break-even ...")
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Seeking the break-even ...")
 def _goal_seek(drivers: scenario_model.Drivers, base: scenario_model.Base, the_plan: Plan, months: int,
                month: date) -> dict:
     kpi = the_plan.kpi("support_cost_per_user_usd")
@@ -1770,7 +1781,6 @@ from analytics import coherence as _dd_coherence
 from analytics import drilldown as _dd_drill
 from analytics import reliability as _dd_reliability
 from analytics.measure import in_days as _dd_in_days
-from analytics.scorecard import evaluate as _dd_evaluate
 
 SEVERITY_COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#f2c94c", "low": "#8fa6b8"}
 CHANNEL_COLOURS = {"live_chat": "#2f6f8f", "email": "#7b9e3e", "phone": "#c77c3b"}
@@ -1787,16 +1797,20 @@ def _dd_whole_months(period: Period) -> Period:
     return Period(month_start(period.start), add_months(period.end - timedelta(days=1), 1))
 
 
-def _dd_filtered_inputs(db_file: str, the_plan: Plan, span: Period, f: Filters):
+@st.cache_resource(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def _dd_filtered_inputs(db_file: str, the_plan: Plan, span: Period, f: Filters) -> Inputs:
+    """Shared, not copied: the scorecard, the reliability view and its error-budget burn of one
+    span and filter set read the same rows, and build its outage Timeline once. Inputs are
+    frozen and nothing mutates their frames; forget_results() drops them with the results."""
     return _dd_drill.load_inputs(_connection(db_file), the_plan, span, f.services, f.severities, f.channels)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Computing the KPIs for the filters ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing the KPIs for the filters ...")
 def _dd_drill_scorecard(db_file: str, the_plan: Plan, period: Period, f: Filters) -> list[KpiResult]:
-    return _dd_evaluate(_dd_filtered_inputs(db_file, the_plan, period, f), the_plan, period)
+    return evaluate(_dd_filtered_inputs(db_file, the_plan, period, f), the_plan, period)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Computing monthly trends for the filters ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing monthly trends for the filters ...")
 def _dd_drill_trend(db_file: str, the_plan: Plan, end: date, months: int, f: Filters) -> pd.DataFrame:
     span = Period(add_months(end, -months), add_months(end, 0))  # the months of scorecard.trend
     return _dd_drill.monthly_results(_dd_filtered_inputs(db_file, the_plan, span, f), the_plan, span.months())
@@ -1834,7 +1848,7 @@ class ReliabilityView:
     worst: pd.DataFrame        # reliability.worst_incidents of the period
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Drilling into incidents ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Drilling into incidents ...")
 def _dd_reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filters, as_of: date) -> ReliabilityView:
     i = _dd_filtered_inputs(db_file, the_plan, _dd_whole_months(period), f)
     months = period.months()
@@ -1856,17 +1870,19 @@ def load_reliability_view(period: Period, f: Filters) -> ReliabilityView:
     return _dd_reliability_view(db(), the_plan, period, f, plan_today(the_plan))
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Tracing the error budget day by day ...")
-def _dd_budget_burn(db_file: str, the_plan: Plan, month: Period, f: Filters, as_of: date) -> pd.DataFrame:
-    i = _dd_filtered_inputs(db_file, the_plan, Period.month(month.start), f)
-    return _dd_drill.budget_burn(i.incidents, i.windows, the_plan, month, as_of)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Tracing the error budget day by day ...")
+def _dd_budget_burn(db_file: str, the_plan: Plan, month: Period, span: Period, f: Filters, as_of: date) -> pd.DataFrame:
+    i = _dd_filtered_inputs(db_file, the_plan, span, f)
+    return _dd_drill.budget_burn(i.incidents, i.windows, the_plan, month, as_of, i.outages)
 
 
-def load_budget_burn(first_day: date, f: Filters) -> pd.DataFrame:
+def load_budget_burn(first_day: date, f: Filters, period: Period | None = None) -> pd.DataFrame:
     """Cumulative unplanned downtime per passed day of the month starting `first_day`, against
-    its allowance."""
-    the_plan = plan()
-    return _dd_budget_burn(db(), the_plan, Period.month(first_day), f, plan_today(the_plan))
+    its allowance. With the page's `period` (which holds that month), it reuses the inputs the
+    reliability view loaded for the period's whole months."""
+    the_plan, month = plan(), Period.month(first_day)
+    span = _dd_whole_months(period) if period else month
+    return _dd_budget_burn(db(), the_plan, month, span, f, plan_today(the_plan))
 
 
 def load_incident(incident_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -1891,7 +1907,7 @@ class SupportView:
     hours: pd.DataFrame        # drilldown.hour_of_week
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Drilling into tickets ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Drilling into tickets ...")
 def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tuple[str, ...]) -> SupportView:
     con, tz = _connection(db_file), the_plan.timezone
     start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
@@ -1926,7 +1942,7 @@ class CostView:
     monthly: pd.DataFrame  # cost_monthly.sql rows of the period: infra, support, revenue, active users
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Adding up the budget lines ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Adding up the budget lines ...")
 def _dd_cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
     con, s = _connection(db_file), the_plan.settings
     months = _dd_whole_months(period)
@@ -1949,7 +1965,7 @@ class MonitoringView:
     alerts: pd.DataFrame  # drilldown.alerts_in_period
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Counting hours beyond the thresholds ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Counting hours beyond the thresholds ...")
 def _dd_monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tuple[str, ...]) -> MonitoringView:
     from analytics.monitoring import threshold_params
 
@@ -1969,7 +1985,7 @@ def load_monitoring_view(period: Period, f: Filters) -> MonitoringView:
     return _dd_monitoring_view(db(), plan(), period, f.services)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)
 def _dd_coherence_checks(db_file: str, the_plan: Plan, measured: tuple[tuple[str, float | None], ...], end: date,
                       part: str) -> pd.DataFrame:
     s = the_plan.settings
@@ -2414,7 +2430,7 @@ def upload_sheets(data: bytes) -> tuple[str, ...]:
     return _dp_readers.sheet_names(data) if data[:4] == b"PK\x03\x04" else ()
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading and checking the file ... nothing is written yet")
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=4, show_spinner="Reading and checking the file ... nothing is written yet")
 def _dp_preview(db_file: str, sha: str, name: str, table: str, opts: ImportOptions, actor: _dp_access.Actor,
                 _data: bytes) -> tuple[_dp_importer.Preview, _dp_importer.ImportResult]:
     # Keyed by the content hash, not the bytes (underscore: not hashed). The dry run counts what
@@ -2437,7 +2453,7 @@ def import_file(data: bytes, name: str, table: str, opts: ImportOptions) -> _dp_
     under the user's name; every cached result is dropped so each page reads the new rows."""
     result = _dp_importer.run_import(connection(), data, name, table, opts, user=scenario_author(),
                                      actor=importer_actor())
-    st.cache_data.clear()  # after a rejection too: the import log gained a row
+    forget_results()  # after a rejection too: the import log gained a row
     return result
 
 
@@ -2580,7 +2596,7 @@ def rejected_download(result: _dp_importer.ImportResult, key: str) -> None:
                            help="Each row as read, with its line and what is wrong. Fix and upload again.")
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)
 def _dp_import_log(db_file: str, limit: int) -> pd.DataFrame:
     return warehouse.query(_connection(db_file), "import_log", limit=limit)
 
@@ -2620,12 +2636,12 @@ def load_import_problems(import_id: str) -> pd.DataFrame:
     return frame.drop(columns=["problem_no"]).rename(columns={"column_name": "column"})
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Counting rows per table ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Counting rows per table ...")
 def _dp_coverage(db_file: str, tz: str) -> pd.DataFrame:
     return _dp_importer.coverage(_connection(db_file), tz)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Counting rows per month ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Counting rows per month ...")
 def _dp_monthly(db_file: str, tz: str, since: date) -> pd.DataFrame:
     return _dp_catalog.monthly_rows(_connection(db_file), tz, since)
 
@@ -2764,21 +2780,21 @@ def _cap_bounds(tz: str, through: date) -> tuple[datetime, datetime]:
     return (warehouse.local_midnight(end - timedelta(days=CAP_HISTORY_DAYS), tz), warehouse.local_midnight(end, tz))
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=512, show_spinner=False)
 def _cap_history(db_file: str, tz: str, service_id: str, resource: str, through: date) -> pd.DataFrame:
     start, end = _cap_bounds(tz, through)
     daily = _query(db_file, "capacity_daily", service_id=service_id, tz=tz, start=start, end=end)
     return pd.DataFrame({"ds": pd.to_datetime(daily["day"]), "y": daily[resource].astype(float)})
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=512, show_spinner=False)
 def _cap_fit(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> pd.DataFrame:
     """The statistical forecast of one service and resource (attrs name the model)."""
     return _cap_forecast_model.forecast(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL,
                                         freq="D")
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=128, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=128, show_spinner=False)
 def _cap_backtest(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> pd.DataFrame:
     return _cap_forecast_model.backtest(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL)
 
@@ -3030,13 +3046,13 @@ def growth_months(through: date) -> tuple[date, date]:
     return add_months(end, -24), end
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)
 def _growth_history(db_file: str, tz: str, start_month: date, end_month: date) -> pd.DataFrame:
     frame = monthly_demand(_connection(db_file), tz, start_month, end_month)
     return frame[frame["days_observed"] > 0].reset_index(drop=True)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=64, show_spinner=False)
 def _growth_fit(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int) -> pd.DataFrame:
     history = _growth_history(db_file, tz, start_month, end_month)
     series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
@@ -3322,7 +3338,7 @@ def save_plan_edits(targets_before: pd.DataFrame, targets_after: pd.DataFrame | 
     if not after:
         return "info", "Nothing changed."
     _plan.clear()
-    st.cache_data.clear()
+    forget_results()
     return "success", "Plan updated: " + "; ".join(f"{k} {before[k]} -> {after[k]}" for k in after) + "."
 
 

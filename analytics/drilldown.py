@@ -283,14 +283,14 @@ def _exhausted_on(outages: reliability.Timeline, plan: Plan, start: date, passed
 
 
 def budget_burn(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, month: Period,
-                as_of: date) -> pd.DataFrame:
+                as_of: date, outages: reliability.Timeline | None = None) -> pd.DataFrame:
     """Unplanned downtime spent from the start of the calendar month to the end of each passed
     day, against the month's allowance (reliability.error_budget at the uptime target).
 
     Output: day, spent_minutes (cumulative), allowed_minutes."""
     month = Period.month(month.start)
     target = plan.kpi("uptime_pct").target
-    outages = reliability.timeline(*reliability.touching(incidents, windows, *_bounds(plan, month)))
+    outages = outages or reliability.timeline(*reliability.touching(incidents, windows, *_bounds(plan, month)))
     whole = reliability.availability_of(outages, *_bounds(plan, month))
     allowed = reliability.error_budget(whole, target, 0.0).allowed_minutes
     days = pd.date_range(month.start, _elapsed_end(month, as_of), freq="D", inclusive="left").date

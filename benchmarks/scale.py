@@ -249,12 +249,12 @@ class Bench:
         """Close the process's connection (so DuckDB's instance and buffer pool go) and clear caches."""
         self.ui._connection(str(self.path)).close()
         self.ui._connection.clear()
-        self.st.cache_data.clear()
+        self.ui.forget_results()
 
     def time(self, fn: Callable[[], object], repeat: int | None = None) -> tuple[float, float]:
         repeat = repeat or self.repeat
         cold = _median_time(fn, repeat, self.fresh)
-        warm = _median_time(fn, repeat, self.st.cache_data.clear)  # after the cold run(s): warm
+        warm = _median_time(fn, repeat, self.ui.forget_results)  # after the cold run(s): warm
         return cold, warm
 
     def loaders(self) -> dict[str, Callable[[], object]]:
@@ -269,7 +269,7 @@ class Bench:
             "trend": lambda: ui.load_trend(p.end),
             "overview": lambda: ui.load_scorecard(p),
             "reliability": lambda: (ui.load_drill_scorecard(p, f), ui.load_reliability_view(p, f),
-                                    ui.load_budget_burn(p.months()[-1].start, f)),
+                                    ui.load_budget_burn(p.months()[-1].start, f, p)),
             "support": lambda: (ui.load_drill_scorecard(p, f), ui.load_support_view(p, f)),
             "cost": lambda: (ui.load_scorecard(p), ui.load_cost_view(p)),
             "budget": lambda: (ui.load_budget(year), ui.load_budget_months(year)),

@@ -68,7 +68,7 @@ cards[1].metric("Spent", ui.fmt(month["spent_minutes"], "min"), border=True,
                 delta=f"{ui.fmt(month['spent_pct'], '%')} of the budget", delta_color="off", delta_arrow="off")
 cards[2].metric(*ui.remaining_words(month), border=True)
 cards[3].metric(*ui.exhaustion_words(month), border=True)
-burn = ui.load_budget_burn(month["start"], filters)
+burn = ui.load_budget_burn(month["start"], filters, period)
 ui.show_chart(ui.lines_chart(
     burn, "day", {"spent_minutes": "unplanned downtime so far"}, title=f"Error budget burn, {month['span']}",
     y_title="minutes (cumulative)", target=month["allowed_minutes"], unit="min",

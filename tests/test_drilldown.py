@@ -346,3 +346,26 @@ def test_filtered_inputs_agree_with_the_scorecard(demo_db, plan: Plan):
     pd.testing.assert_frame_equal(months.reset_index(drop=True), expected.reset_index(drop=True))
     web = dd.load_inputs(con, plan, span, services=("web",), severities=("critical", "high"))
     assert set(web.incidents["service_id"]) <= {"web"} and set(web.incidents["severity"]) <= {"critical", "high"}
+
+
+def test_outage_views_agree_on_a_wider_timeline(demo_db, plan: Plan):
+    """Handing the views the Timeline of a wider span (as the reliability page does) changes no
+    number: each month's burn, budget and uptime by service equal those built from that month alone."""
+    from analytics.scorecard import load_inputs
+    from data.warehouse import connect
+
+    con = connect(demo_db, read_only=True)
+    span = Period(date(2026, 8, 1), date(2026, 11, 1))
+    wide = load_inputs(con, plan, span)
+    services = sorted(set(wide.incidents["service_id"]))
+    for month in span.months():
+        alone = load_inputs(con, plan, month)
+        pd.testing.assert_frame_equal(
+            dd.budget_burn(wide.incidents, wide.windows, plan, month, date(2026, 11, 20), wide.outages),
+            dd.budget_burn(alone.incidents, alone.windows, plan, month, date(2026, 11, 20)))
+        pd.testing.assert_frame_equal(
+            dd.error_budget_by_month(wide.incidents, wide.windows, plan, [month], date(2026, 11, 20), wide.outages),
+            dd.error_budget_by_month(alone.incidents, alone.windows, plan, [month], date(2026, 11, 20)))
+        pd.testing.assert_frame_equal(
+            dd.uptime_by_service(wide.incidents, wide.windows, plan, [month], services, wide.outages),
+            dd.uptime_by_service(alone.incidents, alone.windows, plan, [month], services))
