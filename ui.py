@@ -31,6 +31,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
+# Plotly imports PIL.Image lazily while it serialises a figure; two sessions drawing their first
+# charts at once raced into a partially initialised module (AttributeError in the 50-session load
+# test). Importing it here, once, under this module's import lock, settles it before any session.
+import PIL.Image  # noqa: F401
 import streamlit as st
 
 from analytics.period import Period, add_months, month_start
