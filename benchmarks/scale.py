@@ -16,7 +16,8 @@ every scorecard period has them; costs, revenue and users are the demo's scaled 
 Small tables come from the seeded demo. Everything is generated in DuckDB SQL (range() x hash
 noise), samples time-major in whole-hour chunks of about CHUNK_ROWS.
 
-Measure: each loader is called with Streamlit's caches cleared (so every call runs its SQL).
+Measure: each loader is called with the app's caches cleared (ui.forget_results: results and shared
+inputs; so every call runs its SQL).
 cold = a new DuckDB instance opened on the file (empty buffer pool; the OS page cache as it is,
 so after a build the file is mostly in memory: not a cold disk); warm = the next call on the
 same connection. Medians of --repeat runs. floor = a plain DuckDB scan (sum/count) of the columns
