@@ -302,7 +302,19 @@ def floors(con, plan, period: Period) -> dict[str, str]:
                  "+ count(distinct severity) from incidents where started_at < $end and (resolved_at is null "
                  "or resolved_at >= $start)), (select count(*) + sum(epoch(starts_at)) from maintenance_windows "
                  "where starts_at < $end and ends_at > $start)")
-    scorecard_reads = [incidents, *(rolled(f"rollup_{q}") for q in (
+    # ... and, whole, the small tables behind cost, improvement and the observed span: costs,
+    # revenue and users per month, the catalogue, and the first and last record of incidents,
+    # hourly monitoring and business days.
+    whole = ("(select count(*) + sum(amount_usd) + count(distinct line) from costs_monthly), "
+             "(select sum(revenue_usd) + sum(epoch(day)) from business_daily), "
+             "(select sum(monthly_active_users) + sum(epoch(day)) from active_users_daily), "
+             "(select count(*) + sum(hash(r) % 1000) from routine_tasks as r), "
+             "(select count(*) + sum(hash(r) % 1000) from staff as r), "
+             "(select count(*) + sum(hash(r) % 1000) from certifications as r), "
+             "(select sum(hours) + sum(epoch(day)) + count(distinct staff_id) from training_log), "
+             "(select epoch(min(started_at)) + epoch(max(coalesce(resolved_at, started_at))) from incidents), "
+             "(select epoch(min(hour_at)) + epoch(max(hour_at)) from utilisation_hourly)")
+    scorecard_reads = [incidents, whole, *(rolled(f"rollup_{q}") for q in (
         "first_response_daily", "resolution_daily", "survey_daily", "self_service_daily"))]
     support_reads = [*(rolled(f"rollup_{q}") for q in (
         "survey_daily", "survey_daily_by_channel", "channel_sla_daily", "ticket_hour_of_week")),
