@@ -373,8 +373,8 @@ def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
 
 def forget_results() -> None:
     """Drop every cached result and loaded input, after the warehouse or the plan changed."""
+    _dd_filtered_inputs.clear()  # first: a result cached in between would be built from the old inputs
     st.cache_data.clear()
-    _dd_filtered_inputs.clear()
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing the scorecard ...")
@@ -1805,7 +1805,8 @@ def _dd_whole_months(period: Period) -> Period:
 def _dd_filtered_inputs(db_file: str, the_plan: Plan, span: Period, f: Filters) -> Inputs:
     """Shared, not copied: the scorecard, the reliability view and its error-budget burn of one
     span and filter set read the same rows, and build its outage Timeline once. Inputs are
-    frozen and nothing mutates their frames; forget_results() drops them with the results."""
+    frozen and nothing mutates their frames; forget_results() drops them with the results. (No
+    other process can write the warehouse while the app holds it: DuckDB locks the file.)"""
     return _dd_drill.load_inputs(_connection(db_file), the_plan, span, f.services, f.severities, f.channels)
 
 

@@ -88,6 +88,8 @@ class Timeline:
 
 
 def _rows_by(values: pd.Series) -> dict[str, np.ndarray]:
+    """Positions in `values` (of the whole series: missing keys are left out, not dropped first,
+    or the positions would count the remaining rows only) per key."""
     return {key: np.asarray(rows) for key, rows in values.groupby(values, sort=False).indices.items()}
 
 
@@ -98,7 +100,7 @@ def timeline(incidents: pd.DataFrame, windows: pd.DataFrame) -> Timeline:
     customer = tuple(outages.loc[outages["is_customer_facing"].astype(bool), "service_id"].unique())
     return Timeline(_epochs(outages["started_at"]), _epochs(outages["resolved_at"]), _rows_by(outages["service_id"]),
                     customer, _epochs(windows["starts_at"]), _epochs(windows["ends_at"]),
-                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"].dropna()))
+                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"]))
 
 
 def touching(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime,
@@ -132,7 +134,9 @@ class Coverage:
         return cls(a[:, 0], a[:, 1], np.r_[0.0, np.cumsum(lengths[:-1])] if len(a) else np.zeros(0))
 
     def seconds(self, lo: float, hi: float) -> float:
-        """Seconds covered inside [lo, hi)."""
+        """Seconds covered inside [lo, hi) (none when the span is empty or reversed)."""
+        if hi <= lo:
+            return 0.0
         i = int(np.searchsorted(self.ends, lo, side="right"))    # first interval ending after lo
         j = int(np.searchsorted(self.starts, hi, side="left"))   # first interval starting at or after hi
         if i >= j:

@@ -140,6 +140,20 @@ def test_service_window_excuses_only_its_own_service():
     assert (api.down_hours, api.planned_hours, api.uptime_pct) == pytest.approx((0.0, 4.0, 100.0))
 
 
+def test_service_window_after_a_global_one_applies_to_its_own_service():
+    """A global window (01:00-02:00) listed before web's own (05:00-07:00): web's 04:00-08:00 outage
+    is 2 h down and 3 h planned; api 1.5 h planned. (Its windows were once matched by position
+    among the service windows alone, so web got none of its own.)"""
+    w = windows((None, at(1), at(2)), ("web", at(5), at(7)), ("api", at(12), at(12.5)))
+    rows = incidents(("web", "high", "outage", at(4), at(8)))
+    web = reliability.availability(rows, w, DAY_START, DAY_END, "web")
+    assert (web.down_hours, web.planned_hours) == (pytest.approx(2.0), pytest.approx(3.0))
+    api = reliability.availability(rows, w, DAY_START, DAY_END, "api")
+    assert (api.down_hours, api.planned_hours) == (0.0, pytest.approx(1.5))
+    system = reliability.availability(rows, w, DAY_START, DAY_END)
+    assert (system.down_hours, system.planned_hours) == (pytest.approx(2.0), pytest.approx(1.0))
+
+
 def test_outage_crossing_period_boundary_is_clipped():
     """An outage from 23:00 the day before to 01:00 counts 1 h in the day; the next day's start counts 2 h."""
     inc = incidents(("web", "critical", "outage", at(-1), at(1)), ("web", "high", "outage", at(23), at(26)))
