@@ -53,10 +53,6 @@ def subtract(base: list[Interval], cut: list[Interval]) -> list[Interval]:
     return merge(np.column_stack([lo, hi]))
 
 
-def total_hours(intervals: list[Interval]) -> float:
-    return sum(hi - lo for lo, hi in intervals) / HOUR
-
-
 def _epochs(values: pd.Series) -> np.ndarray:
     """Aware timestamps as a float epoch array (NaT -> NaN)."""
     return epoch_seconds(values).to_numpy(dtype=float)

@@ -71,10 +71,6 @@ class Inputs:
         every period and KPI asked of these inputs (uptime and MTBF of each month of a trend)."""
         return self.timeline or reliability.timeline(self.incidents, self.windows)
 
-    @cached_property
-    def _availabilities(self) -> dict[tuple[datetime, datetime], reliability.Availability]:
-        return {}
-
     def within(self, start: datetime, end: datetime) -> Inputs:
         """These inputs with only the incidents and windows touching [start, end): the KPIs of that
         span are unchanged (they clip to it), and each asks a few rows instead of a year's."""
@@ -83,10 +79,9 @@ class Inputs:
         return replace(self, incidents=incidents, windows=windows, timeline=self.outages)
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
-        """reliability.availability_of over these inputs, computed once per span (uptime and MTBF both ask)."""
-        if (start, end) not in self._availabilities:
-            self._availabilities[(start, end)] = reliability.availability_of(self.outages, start, end)
-        return self._availabilities[(start, end)]
+        """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
+        lookup in the Timeline's coverages, so nothing is kept per span)."""
+        return reliability.availability_of(self.outages, start, end)
 
 
 def load_inputs(con, plan: Plan, span: Period) -> Inputs:
