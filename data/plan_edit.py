@@ -9,7 +9,6 @@ file's comments and layout.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import threading
@@ -25,6 +24,7 @@ import tomlkit
 from analytics.plan import PlanError, load_plan
 from data import audit
 from data.access import EDIT_BUDGET, EDIT_PLAN, Actor, require
+from data.warehouse import transaction
 
 _LOCK = threading.Lock()  # one edit at a time per process: read, check and replace are one step
 
@@ -113,24 +113,18 @@ def _write(con: duckdb.DuckDBPyConnection, actor: Actor, path: Path, old_text: s
 def _replace_audited(con: duckdb.DuckDBPyConnection, actor: Actor, path: Path, tmp: Path, old_text: str,
                      before: dict, after: dict, now: datetime | None) -> None:
     action = EDIT_PLAN if any(k.startswith("kpis.") for k in after) else EDIT_BUDGET
-    cur = con.cursor()
+    replaced = False
     try:
-        cur.begin()
-        audit.record(cur, actor, action, path.name, before, after, now)
-        if path.read_text(encoding="utf-8") != old_text:
-            raise PlanEditError(f"{path.name} was changed by someone else meanwhile; reload and edit again")
-        os.replace(tmp, path)
-        try:
-            cur.commit()
-        except BaseException:
-            _put_back(path, old_text)
-            raise
+        with transaction(con) as cur:
+            audit.record(cur, actor, action, path.name, before, after, now)
+            if path.read_text(encoding="utf-8") != old_text:
+                raise PlanEditError(f"{path.name} was changed by someone else meanwhile; reload and edit again")
+            os.replace(tmp, path)
+            replaced = True  # the last step: what fails after it is the audit's commit
     except BaseException:
-        with contextlib.suppress(duckdb.Error):  # a failed commit has already ended the transaction
-            cur.rollback()
+        if replaced:
+            _put_back(path, old_text)
         raise
-    finally:
-        cur.close()
 
 
 def _put_back(path: Path, old_text: str) -> None:

@@ -94,3 +94,35 @@ def test_no_change_writes_nothing(con, plan_file):
     mtime = plan_file.stat().st_mtime_ns
     assert edit_plan(con, ADMIN, plan_file, {"uptime_pct": 99.9}) == ({}, {})
     assert plan_file.stat().st_mtime_ns == mtime and audit(con) == []
+
+
+class _FailingCommit:
+    """A real connection whose cursors fail at commit, as a write conflict would: the one failure
+    of an audited plan edit that happens after the plan file has been replaced."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def cursor(self):
+        real = self.con.cursor()
+
+        class Cursor:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def commit(self):
+                import duckdb
+                raise duckdb.TransactionException("commit failed (test)")
+
+        return Cursor()
+
+
+def test_failed_audit_commit_puts_the_old_plan_back(con, plan_file):
+    """The plan file is replaced just before the audit row commits; when the commit fails, the old
+    text is back on disk and no audit row remains."""
+    text = plan_file.read_text()
+    with pytest.raises(Exception, match="commit failed"):
+        edit_plan(_FailingCommit(con), ADMIN, plan_file, {"uptime_pct": 99.95})
+    assert plan_file.read_text() == text
+    assert audit(con) == []
+    assert not list(plan_file.parent.glob(".plan.toml.*"))  # no temporary or backup file left
