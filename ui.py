@@ -1863,10 +1863,10 @@ def _dd_reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filter
     return ReliabilityView(
         _dd_drill.reliability_by_span(i.incidents, i.windows, the_plan, spans, i.outages),
         _dd_drill.uptime_by_service(i.incidents, i.windows, the_plan, spans, services, i.outages),
-        _dd_drill.incidents_by_severity(i.incidents, the_plan, months, f.severities),
-        _dd_drill.severity_sla_by_span(i.incidents, the_plan, spans, f.severities),
+        _dd_drill.incidents_by_severity(i.outages.incidents, the_plan, months, f.severities),
+        _dd_drill.severity_sla_by_span(i.outages.incidents, the_plan, spans, f.severities),
         _dd_drill.error_budget_by_month(i.incidents, i.windows, the_plan, months, as_of, i.outages),
-        _dd_reliability.worst_incidents(i.incidents, start, end, limit=15))
+        _dd_reliability.worst_incidents(i.incidents, start, end, limit=15, times=i.outages.incidents))
 
 
 def load_reliability_view(period: Period, f: Filters) -> ReliabilityView:

@@ -13,7 +13,6 @@ A span is a Period; frames name it by `span` (a label), `start`, `end` (exclusiv
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
-from analytics.measure import epoch_seconds, in_days, ratio, status
+from analytics.measure import in_days, ratio, status
 from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, evaluate
@@ -119,7 +118,7 @@ def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.
     """scorecard.evaluate for each month: the frame of scorecard.trend (kpi, month, value, n,
     status), from inputs that may be filtered."""
     rows = [{"kpi": r.kpi, "month": m.start, "value": r.value, "n": r.n, "status": r.status}
-            for m in months for r in evaluate(inputs.within(*_bounds(plan, m)), plan, m)]
+            for m in months for r in evaluate(inputs, plan, m)]
     frame = pd.DataFrame(rows, columns=["kpi", "month", "value", "n", "status"])
     frame["value"] = frame["value"].astype(float)
     return frame
@@ -136,15 +135,15 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
     (None: unbounded), is_mtbf_lower_bound, n_failures, mtta_hours, n_acknowledged."""
     s = plan.settings
     rows, outages = [], outages or reliability.timeline(incidents, windows)  # converted once for every span
+    times = outages.incidents
     for p in spans:
         start, end = _bounds(plan, p)
-        rows_in, _ = reliability.touching(incidents, windows, start, end)
         a = reliability.availability_of(outages, start, end)
-        d = reliability.duration_stats(rows_in, s.failure_severities, start, end, s.mttr_from)
-        b = reliability.mtbf(rows_in, s.failure_severities, start, end, a.down_hours, s.mtbf_confidence_pct)
+        d = reliability.duration_stats(times, s.failure_severities, start, end, s.mttr_from)
+        b = reliability.mtbf(times, s.failure_severities, start, end, a.down_hours, s.mtbf_confidence_pct)
         # mtbf's value is operating hours / failures (operating hours alone with none)
         lower, upper = reliability.mtbf_interval(b.value * max(b.n, 1), b.n, s.mtbf_confidence_pct)
-        t = reliability.mtta(rows_in, start, end)
+        t = reliability.mtta(times, start, end)
         rows.append({**_span_columns(p), "uptime_pct": a.uptime_pct, "down_minutes": a.down_hours * 60.0,
                      "planned_hours": a.planned_hours, "n_outages": a.n_outages, "mttr_hours": d["mean"],
                      "mttr_median_hours": d["median"], "mttr_p90_hours": d["p90"], "n_resolved": d["n"],
@@ -171,19 +170,19 @@ def uptime_by_service(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan
     return pd.DataFrame(rows)
 
 
-def incidents_by_severity(incidents: pd.DataFrame, plan: Plan, spans: Sequence[Period],
+def incidents_by_severity(incidents: reliability.Incidents, plan: Plan, spans: Sequence[Period],
                           severities: Sequence[str] = ()) -> pd.DataFrame:
     """Incidents started in each span, per severity (plan order; all when none chosen).
 
     Output: span, start, end, is_month, severity, n_incidents."""
     names = [s.name for s in plan.severities if not severities or s.name in severities]
-    started = epoch_seconds(incidents["started_at"]).to_numpy()
-    labels = incidents["severity"].to_numpy(dtype=object)
+    times = reliability.IncidentTimes.of(incidents)
     rows = []
     for p in spans:
         start, end = (moment.timestamp() for moment in _bounds(plan, p))
-        counts = Counter(labels[(started >= start) & (started < end)])
-        rows += [{**_span_columns(p), "severity": name, "n_incidents": counts[name]} for name in names]
+        inside = (times.started >= start) & (times.started < end)
+        rows += [{**_span_columns(p), "severity": name, "n_incidents": int((inside & times.of_severity((name,))).sum())}
+                 for name in names]
     return pd.DataFrame(rows, columns=["span", "start", "end", "is_month", "severity", "n_incidents"])
 
 
@@ -192,7 +191,7 @@ def plan_severities(plan: Plan, severities: Sequence[str] = ()) -> tuple[Severit
     return tuple(s for s in plan.severities if not severities or s.name in severities)
 
 
-def severity_sla_by_span(incidents: pd.DataFrame, plan: Plan, spans: Sequence[Period],
+def severity_sla_by_span(incidents: reliability.Incidents, plan: Plan, spans: Sequence[Period],
                          severities: Sequence[str] = ()) -> pd.DataFrame:
     """reliability.severity_sla per span, with each severity's plan targets alongside.
 
@@ -290,7 +289,7 @@ def budget_burn(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, mont
     Output: day, spent_minutes (cumulative), allowed_minutes."""
     month = Period.month(month.start)
     target = plan.kpi("uptime_pct").target
-    outages = outages or reliability.timeline(*reliability.touching(incidents, windows, *_bounds(plan, month)))
+    outages = outages or reliability.timeline(incidents, windows)
     whole = reliability.availability_of(outages, *_bounds(plan, month))
     allowed = reliability.error_budget(whole, target, 0.0).allowed_minutes
     days = pd.date_range(month.start, _elapsed_end(month, as_of), freq="D", inclusive="left").date

@@ -13,10 +13,10 @@ from analytics.measure import Measure, before, in_days, ratio
 from analytics.period import shift_months
 
 
-def _current(frame: pd.DataFrame, begin: str, finish: str, end: date) -> pd.DataFrame:
-    """Rows begun before `end` and not finished before it."""
-    finished = before(frame[finish], end)
-    return frame[before(frame[begin], end) & ~finished]
+def _current(frame: pd.DataFrame, begin: str, finish: str, end: date) -> np.ndarray:
+    """True on rows begun before `end` and not finished before it. (A mask: a trend asks this of
+    the same few rows for every month, and copying them cost more than the answer.)"""
+    return before(frame[begin], end) & ~before(frame[finish], end)
 
 
 def automation_pct(tasks: pd.DataFrame, end: date) -> Measure:
@@ -26,13 +26,18 @@ def automation_pct(tasks: pd.DataFrame, end: date) -> Measure:
     (created, not retired) that run automated (automated_on before the end).
     """
     current = _current(tasks, "created_on", "retired_on", end)
-    automated = int(before(current["automated_on"], end).sum())
-    return Measure(ratio(automated, len(current), 100.0), len(current))
+    automated, n = int((current & before(tasks["automated_on"], end)).sum()), int(current.sum())
+    return Measure(ratio(automated, n, 100.0), n)
 
 
-def employed(staff: pd.DataFrame, end: date) -> pd.DataFrame:
-    """Team members employed on the period's last day."""
-    return _current(staff, "hired_on", "left_on", end)
+def employed(staff: pd.DataFrame, end: date) -> np.ndarray:
+    """The staff_id of each team member employed on the period's last day."""
+    return _ids(staff)[_current(staff, "hired_on", "left_on", end)]
+
+
+def _ids(frame: pd.DataFrame) -> np.ndarray:
+    # numpy objects: pandas' isin on Arrow strings loops in Python
+    return frame["staff_id"].to_numpy(dtype=object)
 
 
 def certification_pct(staff: pd.DataFrame, certifications: pd.DataFrame, end: date) -> Measure:
@@ -42,9 +47,9 @@ def certification_pct(staff: pd.DataFrame, certifications: pd.DataFrame, end: da
     relevant certification valid then (earned before the end, not expired before it).
     """
     team = employed(staff, end)
-    valid = _current(certifications, "earned_on", "expires_on", end)
-    holders = np.isin(team["staff_id"].to_numpy(dtype=object), valid["staff_id"].to_numpy(dtype=object)).sum()
-    return Measure(ratio(int(holders), len(team), 100.0), len(team))
+    valid = _ids(certifications)[_current(certifications, "earned_on", "expires_on", end)]
+    holders = int(np.isin(team, valid).sum())
+    return Measure(ratio(holders, len(team), 100.0), len(team))
 
 
 def training_hours(staff: pd.DataFrame, training: pd.DataFrame, end: date, window_months: int = 12) -> Measure:
@@ -55,5 +60,5 @@ def training_hours(staff: pd.DataFrame, training: pd.DataFrame, end: date, windo
     """
     team = employed(staff, end)
     logged = in_days(training, shift_months(end, -window_months), end)
-    window = logged[np.isin(logged["staff_id"].to_numpy(dtype=object), team["staff_id"].to_numpy(dtype=object))]
-    return Measure(ratio(float(window["hours"].sum()), len(team)), len(team))
+    hours = logged["hours"].to_numpy(dtype=float)[np.isin(_ids(logged), team)].sum()
+    return Measure(ratio(float(hours), len(team)), len(team))

@@ -67,6 +67,45 @@ def _clipped(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> np.n
 
 
 @dataclass(frozen=True, eq=False)
+class IncidentTimes:
+    """An incident frame's moments as float epoch arrays (NaN: not set) and its severity masks,
+    each converted on first use and kept. Converting a column cost more than most answers, and a
+    page or a trend asks MTTR, MTBF, MTTA and the SLA grid of many spans of the same rows: each
+    then costs a few array masks."""
+
+    frame: pd.DataFrame
+    cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, incidents: pd.DataFrame | IncidentTimes) -> IncidentTimes:
+        """The times of an incident frame, or the given times as they are."""
+        return incidents if isinstance(incidents, IncidentTimes) else cls(incidents)
+
+    def at(self, moment: str) -> np.ndarray:
+        """The epoch array of a moment by name: "started", "detected", "acknowledged", "resolved"
+        (NaN: still open), "escalated"."""
+        if moment not in self.cache:
+            self.cache[moment] = _epochs(self.frame[f"{moment}_at"])
+        return self.cache[moment]
+
+    started = property(lambda self: self.at("started"))
+    detected = property(lambda self: self.at("detected"))
+    acknowledged = property(lambda self: self.at("acknowledged"))
+    resolved = property(lambda self: self.at("resolved"))
+    escalated = property(lambda self: self.at("escalated"))
+
+    def of_severity(self, names: Sequence[str]) -> np.ndarray:
+        """True where the severity is one of `names`."""
+        key = ("severity", *names)
+        if key not in self.cache:
+            self.cache[key] = self.frame["severity"].isin(list(names)).to_numpy(dtype=bool)
+        return self.cache[key]
+
+
+Incidents = pd.DataFrame | IncidentTimes  # the KPI functions take a frame or its times converted once
+
+
+@dataclass(frozen=True, eq=False)
 class Timeline:
     """Full outages and maintenance windows as epoch arrays, with each service's rows indexed.
     Converting timestamps and masking whole frames are the costly steps, so a page asking for
@@ -80,6 +119,7 @@ class Timeline:
     window_end: np.ndarray
     global_rows: np.ndarray                # windows for every service
     window_rows: dict[str, np.ndarray]     # service_id -> its own windows
+    incidents: IncidentTimes               # every incident's moments, not only the outages'
     cache: dict = field(default_factory=dict, repr=False)  # coverages() per service ("" = system)
 
 
@@ -90,24 +130,15 @@ def _rows_by(values: pd.Series) -> dict[str, np.ndarray]:
 
 
 def timeline(incidents: pd.DataFrame, windows: pd.DataFrame) -> Timeline:
-    """The outages of `incidents` (impact 'outage') and the maintenance `windows` as a Timeline."""
+    """The outages of `incidents` (impact 'outage'), the maintenance `windows`, and every
+    incident's times, as a Timeline."""
     outages = incidents[incidents["impact"] == "outage"].reset_index(drop=True)
     windows = windows.reset_index(drop=True)
     customer = tuple(outages.loc[outages["is_customer_facing"].astype(bool), "service_id"].unique())
     return Timeline(_epochs(outages["started_at"]), _epochs(outages["resolved_at"]), _rows_by(outages["service_id"]),
                     customer, _epochs(windows["starts_at"]), _epochs(windows["ends_at"]),
-                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"]))
-
-
-def touching(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime,
-             end: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The incidents and windows that touch [start, end), by the rule of incidents_in_window.sql
-    and maintenance_in_window.sql: what a load for that span alone would hold. The KPI functions
-    clip to the span themselves; slicing first only saves them work."""
-    lo, hi = to_epoch(start), to_epoch(end)
-    touch = (_epochs(incidents["started_at"]) < hi) & ~(_epochs(incidents["resolved_at"]) < lo)  # NaN: open
-    overlap = (_epochs(windows["starts_at"]) < hi) & (_epochs(windows["ends_at"]) > lo)
-    return incidents[touch], windows[overlap]
+                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"]),
+                    IncidentTimes.of(incidents))
 
 
 NO_ROWS = np.array([], dtype=int)
@@ -214,10 +245,10 @@ def availability_of(t: Timeline, start: datetime, end: datetime, service_id: str
     return Availability(uptime, down_hours, planned, period, n)
 
 
-def is_failure(incidents: pd.DataFrame, failure_severities: tuple[str, ...]) -> np.ndarray:
+def is_failure(incidents: Incidents, failure_severities: tuple[str, ...]) -> np.ndarray:
     """Definition: a failure is an unplanned incident of a severity in `failure_severities`.
     (A mask, not a frame: the KPIs count and average columns without copying rows.)"""
-    return incidents["severity"].isin(failure_severities).to_numpy(dtype=bool)
+    return IncidentTimes.of(incidents).of_severity(failure_severities)
 
 
 def _inside(moments: np.ndarray, start: datetime, end: datetime) -> np.ndarray:
@@ -225,7 +256,7 @@ def _inside(moments: np.ndarray, start: datetime, end: datetime) -> np.ndarray:
     return (moments >= to_epoch(start)) & (moments < to_epoch(end))
 
 
-def mttr(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
+def mttr(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
          mttr_from: str = "started") -> Measure:
     """Mean time to recovery, in hours.
 
@@ -236,12 +267,12 @@ def mttr(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: da
     return Measure(float(hours.mean()) if len(hours) else None, len(hours))
 
 
-def recovery_hours(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
+def recovery_hours(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
                    mttr_from: str = "started") -> pd.Series:
     """Hours from start (or detection) to resolution of each failure resolved in the period."""
-    resolved = _epochs(incidents["resolved_at"])
-    keep = is_failure(incidents, failure_severities) & _inside(resolved, start, end)
-    return pd.Series((resolved[keep] - _epochs(incidents[f"{mttr_from}_at"])[keep]) / HOUR)
+    t = IncidentTimes.of(incidents)
+    keep = is_failure(t, failure_severities) & _inside(t.resolved, start, end)
+    return pd.Series((t.resolved[keep] - t.at(mttr_from)[keep]) / HOUR)
 
 
 def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float) -> tuple[float, float | None]:
@@ -253,7 +284,7 @@ def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float
     return float(lower), (float(upper) if upper is not None else None)
 
 
-def mtbf(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime, end: datetime,
+def mtbf(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
          down_hours: float, confidence_pct: float = 90.0) -> Measure:
     """Mean time between failures, in hours, with its confidence interval in the note.
 
@@ -261,7 +292,8 @@ def mtbf(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: da
     failure it is reported as more than the period's operating hours (a lower bound), never
     infinity. The two-sided interval assumes an exponential model, time-terminated.
     """
-    n = int((is_failure(incidents, failure_severities) & _inside(_epochs(incidents["started_at"]), start, end)).sum())
+    t = IncidentTimes.of(incidents)
+    n = int((is_failure(t, failure_severities) & _inside(t.started, start, end)).sum())
     operating = (to_epoch(end) - to_epoch(start)) / HOUR - down_hours
     lower, upper = mtbf_interval(operating, n, confidence_pct)
     ci = f"{confidence_pct:g} % CI {lower:,.0f} to {'unbounded' if upper is None else f'{upper:,.0f}'} h"
@@ -270,13 +302,14 @@ def mtbf(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: da
     return Measure(operating / n, n, ci)
 
 
-def mtta(incidents: pd.DataFrame, start: datetime, end: datetime) -> Measure:
+def mtta(incidents: Incidents, start: datetime, end: datetime) -> Measure:
     """Mean time to acknowledge, in hours.
 
     Definition: mean of acknowledged_at - detected_at over incidents detected in the period
     and acknowledged.
     """
-    detected, acknowledged = _epochs(incidents["detected_at"]), _epochs(incidents["acknowledged_at"])
+    t = IncidentTimes.of(incidents)
+    detected, acknowledged = t.detected, t.acknowledged
     keep = _inside(detected, start, end) & ~np.isnan(acknowledged)
     hours = (acknowledged[keep] - detected[keep]) / HOUR
     return Measure(float(hours.mean()) if len(hours) else None, len(hours))
@@ -287,7 +320,7 @@ def _within(delay_minutes: np.ndarray, limit_minutes: float) -> np.ndarray:
     return delay_minutes <= limit_minutes
 
 
-def severity_sla(incidents: pd.DataFrame, severities: tuple, start: datetime, end: datetime,
+def severity_sla(incidents: Incidents, severities: tuple, start: datetime, end: datetime,
                  immediate_grace_minutes: float = 5.0) -> pd.DataFrame:
     """Response, resolution and escalation compliance per severity, in percent.
 
@@ -300,14 +333,14 @@ def severity_sla(incidents: pd.DataFrame, severities: tuple, start: datetime, en
     Output: one row per severity: severity, n, response_pct, resolution_pct, n_escalation_due,
     escalation_pct.
     """
-    detected = _epochs(incidents["detected_at"])
-    inside = _inside(detected, start, end)
-    minutes = {col: (_epochs(incidents[col])[inside] - detected[inside]) / 60.0
-               for col in ("acknowledged_at", "resolved_at", "escalated_at")}
+    t = IncidentTimes.of(incidents)
+    inside = _inside(t.detected, start, end)
+    minutes = {moment: (t.at(moment)[inside] - t.detected[inside]) / 60.0
+               for moment in ("acknowledged", "resolved", "escalated")}
     out = []
     for sev in severities:
-        rows = (incidents["severity"] == sev.name).to_numpy(dtype=bool)[inside]
-        ack, fix, esc = (minutes[col][rows] for col in ("acknowledged_at", "resolved_at", "escalated_at"))
+        rows = t.of_severity((sev.name,))[inside]
+        ack, fix, esc = (minutes[moment][rows] for moment in ("acknowledged", "resolved", "escalated"))
         due_at = sev.escalation_after_minutes or immediate_grace_minutes
         due = ~(fix <= due_at)  # open past the escalation point
         out.append({"severity": sev.name, "n": int(rows.sum()),
@@ -321,7 +354,7 @@ def _share(flags: np.ndarray) -> float | None:
     return ratio(float(flags.sum()), len(flags), 100.0)
 
 
-def duration_stats(incidents: pd.DataFrame, failure_severities: tuple[str, ...], start: datetime,
+def duration_stats(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime,
                    end: datetime, mttr_from: str = "started") -> dict[str, float | None]:
     """Recovery times of failures resolved in the period: mean (MTTR), median and 90th
     percentile in hours, and n. The mean alone hides a long tail."""
@@ -356,12 +389,15 @@ def error_budget(availability_result: Availability, uptime_target_pct: float, el
     return ErrorBudget(allowed, spent, remaining, days)
 
 
-def worst_incidents(incidents: pd.DataFrame, start: datetime, end: datetime, limit: int = 10) -> pd.DataFrame:
+def worst_incidents(incidents: pd.DataFrame, start: datetime, end: datetime, limit: int = 10,
+                    times: IncidentTimes | None = None) -> pd.DataFrame:
     """The incidents started in the period with the longest time to resolve (open ones first).
+    `times`: the frame's IncidentTimes when already converted.
 
     Output: incident_id, service_id, severity, impact, started_at, resolved_at, hours.
     """
-    started, resolved = _epochs(incidents["started_at"]), _epochs(incidents["resolved_at"])
+    t = times or IncidentTimes.of(incidents)
+    started, resolved = t.started, t.resolved
     positions = np.flatnonzero(_inside(started, start, end))
     is_open = np.isnan(resolved[positions])
     hours = (np.where(is_open, to_epoch(end), resolved[positions]) - started[positions]) / HOUR

@@ -8,7 +8,7 @@ import argparse
 import inspect
 import json
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from typing import Callable
@@ -63,20 +63,13 @@ class Inputs:
     certifications: pd.DataFrame
     training: pd.DataFrame
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
-    timeline: reliability.Timeline | None = None  # set by `within`: the wider span's, already built
 
     @cached_property
     def outages(self) -> reliability.Timeline:
-        """The incidents' outages and the maintenance windows as a Timeline, converted once for
-        every period and KPI asked of these inputs (uptime and MTBF of each month of a trend)."""
-        return self.timeline or reliability.timeline(self.incidents, self.windows)
-
-    def within(self, start: datetime, end: datetime) -> Inputs:
-        """These inputs with only the incidents and windows touching [start, end): the KPIs of that
-        span are unchanged (they clip to it), and each asks a few rows instead of a year's."""
-        incidents, windows = reliability.touching(self.incidents, self.windows, start, end)
-        # availability clips to the span, so the wider Timeline (and its coverages) serves it as is
-        return replace(self, incidents=incidents, windows=windows, timeline=self.outages)
+        """The incidents and maintenance windows as a Timeline, converted once for every period
+        and KPI asked of these inputs (each month of a trend asks the span's: every KPI function
+        clips to the period it is given, so the wider rows give the same numbers)."""
+        return reliability.timeline(self.incidents, self.windows)
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
@@ -134,7 +127,7 @@ def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
 
 
 def _mttr(i: Inputs, plan: Plan, p: Period) -> Measure:
-    return reliability.mttr(i.incidents, plan.settings.failure_severities, *_bounds(plan, p),
+    return reliability.mttr(i.outages.incidents, plan.settings.failure_severities, *_bounds(plan, p),
                             plan.settings.mttr_from)
 
 
@@ -143,7 +136,7 @@ def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
         return UNOBSERVED
     bounds = _bounds(plan, p)
     down = i.availability(*bounds).down_hours
-    return reliability.mtbf(i.incidents, plan.settings.failure_severities, *bounds, down,
+    return reliability.mtbf(i.outages.incidents, plan.settings.failure_severities, *bounds, down,
                             plan.settings.mtbf_confidence_pct)
 
 
@@ -210,7 +203,7 @@ def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
     span = Period(add_months(end, -months), add_months(end, 0))
     inputs = load_inputs(con, plan, span)
     rows = [{"kpi": r.kpi, "month": m.start, "value": r.value, "n": r.n, "status": r.status}
-            for m in span.months() for r in evaluate(inputs.within(*_bounds(plan, m)), plan, m)]
+            for m in span.months() for r in evaluate(inputs, plan, m)]
     frame = pd.DataFrame(rows, columns=["kpi", "month", "value", "n", "status"])
     frame["value"] = frame["value"].astype(float)
     return frame
