@@ -196,7 +196,22 @@ def unplanned_down(t: Timeline, services: Sequence[str], lo: float, hi: float) -
     return merge(down)
 
 
-def coverages(t: Timeline, service_id: str | None) -> tuple[Coverage, Coverage]:
+@dataclass(frozen=True)
+class Scope:
+    """What availability_of reads for the system or one service, built once per Timeline."""
+
+    down: Coverage           # unplanned down time over all time
+    planned: Coverage        # planned maintenance over all time
+    starts: np.ndarray       # the scope's outages' starts, sorted
+    ends: np.ndarray         # and their ends, sorted (still open: +inf)
+
+    def outages_touching(self, lo: float, hi: float) -> int:
+        """Outages with start < hi and end > lo: those started before hi, less those ended by lo
+        (each of which started before it; the schema has no outage ending before its start)."""
+        return int(np.searchsorted(self.starts, hi, side="left") - np.searchsorted(self.ends, lo, side="right"))
+
+
+def coverages(t: Timeline, service_id: str | None) -> Scope:
     """Unplanned down time and planned maintenance of the system (None) or a service, over all
     time, built once per Timeline. Clipping to a span commutes with union and difference, so
     the seconds of either inside any span equal unplanned_down / _windows computed for that span
@@ -204,7 +219,10 @@ def coverages(t: Timeline, service_id: str | None) -> tuple[Coverage, Coverage]:
     key = service_id or ""
     if key not in t.cache:
         services = t.customer_facing if service_id is None else (service_id,)
-        t.cache[key] = (Coverage.of(unplanned_down(t, services, *EVER)), Coverage.of(_windows(t, service_id, *EVER)))
+        rows = np.concatenate([NO_ROWS, *(t.outage_rows.get(s, NO_ROWS) for s in services)])
+        starts, ends = t.outage_start[rows], np.nan_to_num(t.outage_end[rows], nan=np.inf)
+        t.cache[key] = Scope(Coverage.of(unplanned_down(t, services, *EVER)), Coverage.of(_windows(t, service_id, *EVER)),
+                             np.sort(starts), np.sort(np.maximum(ends, starts)))
     return t.cache[key]
 
 
@@ -233,15 +251,12 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
 def availability_of(t: Timeline, start: datetime, end: datetime, service_id: str | None = None) -> Availability:
     """availability() on a Timeline built once (the same definition, through its coverages)."""
     lo, hi = to_epoch(start), to_epoch(end)
-    down, windows = coverages(t, service_id)
-    down_hours, planned = down.seconds(lo, hi) / HOUR, windows.seconds(lo, hi) / HOUR
+    scope = coverages(t, service_id)
+    down_hours, planned = scope.down.seconds(lo, hi) / HOUR, scope.planned.seconds(lo, hi) / HOUR
     period = (hi - lo) / HOUR
     share_down = ratio(down_hours, period - planned)
     uptime = None if share_down is None else 100.0 * (1.0 - share_down)
-    services = t.customer_facing if service_id is None else (service_id,)
-    rows = np.concatenate([NO_ROWS, *(t.outage_rows.get(s, NO_ROWS) for s in services)])
-    ends = np.where(np.isnan(t.outage_end[rows]), hi, t.outage_end[rows])
-    n = int(((t.outage_start[rows] < hi) & (ends > lo)).sum())
+    n = scope.outages_touching(lo, hi) if hi > lo else 0
     return Availability(uptime, down_hours, planned, period, n)
 
 

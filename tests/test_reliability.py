@@ -73,7 +73,8 @@ def test_merge_and_subtract_match_a_minute_grid():
 def test_coverage_equals_per_span_interval_arithmetic():
     """availability_of reads all-time coverages; on random outages (overlapping, open, on three
     services, one not customer-facing) and windows (global and per service), its down and planned
-    hours for random spans equal merge-and-subtract done for that span alone."""
+    hours for random spans equal merge-and-subtract done for that span alone, and its outage count
+    the outages touching the span."""
     rng = np.random.default_rng(7)
     for trial in range(40):
         n = int(rng.integers(0, 25))
@@ -94,6 +95,18 @@ def test_coverage_equals_per_span_interval_arithmetic():
                 a = reliability.availability_of(t, start, end, service)
                 assert a.down_hours == pytest.approx(sum(hi - lo for lo, hi in down) / 3600, abs=1e-9), (trial, service)
                 assert a.planned_hours == pytest.approx(sum(hi - lo for lo, hi in planned) / 3600, abs=1e-9), (trial, service)
+                touching = [r for r in rows if r[0] in services and r[3] < end and (r[4] is None or r[4] > start)]
+                assert a.n_outages == (len(touching) if end > start else 0), (trial, service)
+
+
+def test_outage_count_at_the_span_boundaries():
+    """Outages touching [00:00, 24:00): one ended exactly at the start and one started exactly at
+    the end do not; one started exactly at the start, one across the end and one still open do."""
+    inc = incidents(("web", "high", "outage", at(-3), at(0)), ("web", "high", "outage", at(24), at(26)),
+                    ("web", "high", "outage", at(0), at(1)), ("web", "high", "outage", at(23), at(25)),
+                    ("web", "high", "outage", at(-30), None))
+    assert reliability.availability(inc, NO_WINDOWS, DAY_START, DAY_END).n_outages == 3
+    assert reliability.availability(inc, NO_WINDOWS, DAY_END, DAY_END).n_outages == 0  # an empty span
 
 
 def test_overlapping_outages_on_one_service_count_once():
