@@ -369,3 +369,28 @@ def test_outage_views_agree_on_a_wider_timeline(demo_db, plan: Plan):
         pd.testing.assert_frame_equal(
             dd.uptime_by_service(wide.incidents, wide.windows, plan, [month], services, wide.outages),
             dd.uptime_by_service(alone.incidents, alone.windows, plan, [month], services))
+
+
+def test_mtta_of_a_month_does_not_depend_on_the_span_loaded(tmp_path, plan):
+    """I9 started and was resolved on 20 Jan but detected on 2 Feb (the schema allows a resolution
+    recorded before the detection), acknowledged 6 h later; I10 on 10 Feb, acknowledged after
+    10 min. February's MTTA counts both, (6 h + 1/6 h) / 2, whether February is loaded alone or
+    with January (it used to count I9 only when January was loaded too)."""
+    from data.warehouse import connect
+
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("""
+        insert into services values ('web', 'Web', 'web', true, 2, 100);
+        insert into incidents values
+         ('I9', 'web', 'high', 'degraded', '2026-01-20 00:00+07', '2026-02-02 00:00+07', '2026-02-02 06:00+07',
+          '2026-01-20 12:00+07', null, 1, false, 'found late'),
+         ('I10', 'web', 'low', 'none', '2026-02-10 00:00+07', '2026-02-10 00:00+07', '2026-02-10 00:10+07',
+          '2026-02-10 01:00+07', null, 1, false, 'quick');
+    """)
+    february = Period(date(2026, 2, 1), date(2026, 3, 1))
+    for span in (february, Period(date(2026, 1, 1), date(2026, 3, 1))):
+        i = dd.load_inputs(con, plan, span)
+        row = dd.reliability_by_span(i.incidents, i.windows, plan, [february], i.outages).iloc[0]
+        assert row["n_acknowledged"] == 2, span
+        assert row["mtta_hours"] == pytest.approx((6 + 1 / 6) / 2), span
+    con.close()

@@ -1,4 +1,7 @@
--- Incidents that touch [$start, $end): started before the end and not resolved before the start.
+-- Incidents that touch [$start, $end): started before the end and not resolved before the start,
+-- or detected in it (the schema allows a resolution recorded before the detection, and MTTA and
+-- the SLA grid count incidents detected in a span: a span's numbers must not depend on how much
+-- more was loaded with it).
 -- One row per incident, with whether its service is customer-facing.
 with incidents_in_window as (
     select
@@ -15,7 +18,7 @@ with incidents_in_window as (
     from incidents as i
     join services as s using (service_id)
     where i.started_at < $end
-      and (i.resolved_at is null or i.resolved_at >= $start)
+      and (i.resolved_at is null or i.resolved_at >= $start or i.detected_at >= $start)
 )
 select * from incidents_in_window
 order by started_at, incident_id
