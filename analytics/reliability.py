@@ -85,7 +85,7 @@ class IncidentTimes:
         """The epoch array of a moment by name: "started", "detected", "acknowledged", "resolved"
         (NaN: still open), "escalated"."""
         if moment not in self.cache:
-            self.cache[moment] = _epochs(self.frame[f"{moment}_at"])
+            self.cache[moment] = _frozen(_epochs(self.frame[f"{moment}_at"]))
         return self.cache[moment]
 
     started = property(lambda self: self.at("started"))
@@ -98,8 +98,14 @@ class IncidentTimes:
         """True where the severity is one of `names`."""
         key = ("severity", *names)
         if key not in self.cache:
-            self.cache[key] = self.frame["severity"].isin(list(names)).to_numpy(dtype=bool)
+            self.cache[key] = _frozen(self.frame["severity"].isin(list(names)).to_numpy(dtype=bool))
         return self.cache[key]
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    """Read-only: the cached arrays are shared by every session reading the same inputs."""
+    values.flags.writeable = False
+    return values
 
 
 Incidents = pd.DataFrame | IncidentTimes  # the KPI functions take a frame or its times converted once
@@ -132,13 +138,14 @@ def _rows_by(values: pd.Series) -> dict[str, np.ndarray]:
 def timeline(incidents: pd.DataFrame, windows: pd.DataFrame) -> Timeline:
     """The outages of `incidents` (impact 'outage'), the maintenance `windows`, and every
     incident's times, as a Timeline."""
-    outages = incidents[incidents["impact"] == "outage"].reset_index(drop=True)
+    times = IncidentTimes.of(incidents)
+    outage = (incidents["impact"] == "outage").to_numpy(dtype=bool)  # masks and columns: no frame copy
+    service = incidents["service_id"][outage].reset_index(drop=True)
+    customer = tuple(service[incidents["is_customer_facing"].astype(bool).to_numpy()[outage]].unique())
     windows = windows.reset_index(drop=True)
-    customer = tuple(outages.loc[outages["is_customer_facing"].astype(bool), "service_id"].unique())
-    return Timeline(_epochs(outages["started_at"]), _epochs(outages["resolved_at"]), _rows_by(outages["service_id"]),
+    return Timeline(times.started[outage], times.resolved[outage], _rows_by(service),
                     customer, _epochs(windows["starts_at"]), _epochs(windows["ends_at"]),
-                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"]),
-                    IncidentTimes.of(incidents))
+                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"]), times)
 
 
 NO_ROWS = np.array([], dtype=int)
@@ -406,8 +413,9 @@ def error_budget(availability_result: Availability, uptime_target_pct: float, el
 
 def worst_incidents(incidents: pd.DataFrame, start: datetime, end: datetime, limit: int = 10,
                     times: IncidentTimes | None = None) -> pd.DataFrame:
-    """The incidents started in the period with the longest time to resolve (open ones first).
-    `times`: the frame's IncidentTimes when already converted.
+    """The incidents started in the period with the longest time to resolve (open ones first;
+    equal times: the earlier start first, then the frame's order). `times`: the frame's
+    IncidentTimes when already converted.
 
     Output: incident_id, service_id, severity, impact, started_at, resolved_at, hours.
     """
@@ -416,7 +424,8 @@ def worst_incidents(incidents: pd.DataFrame, start: datetime, end: datetime, lim
     positions = np.flatnonzero(_inside(started, start, end))
     is_open = np.isnan(resolved[positions])
     hours = (np.where(is_open, to_epoch(end), resolved[positions]) - started[positions]) / HOUR
-    top = positions[np.lexsort((-hours, ~is_open))[:limit]]  # open first, then longest; only these rows are copied
+    # open first, then longest, then earliest (the rows come in no set order); only these rows are copied
+    top = positions[np.lexsort((started[positions], -hours, ~is_open))[:limit]]
     rows = incidents.iloc[top].assign(hours=(np.where(np.isnan(resolved[top]), to_epoch(end), resolved[top])
                                              - started[top]) / HOUR)
     return rows[["incident_id", "service_id", "severity", "impact", "started_at", "resolved_at", "hours"]]

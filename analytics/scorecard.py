@@ -107,7 +107,11 @@ def load_inputs(con, plan: Plan, span: Period) -> Inputs:
     }
     with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
         running = {name: pool.submit(load) for name, load in loads.items()}
-        return Inputs(**{name: future.result() for name, future in running.items()})
+        try:
+            return Inputs(**{name: future.result() for name, future in running.items()})
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # the first failure ends the load: queued queries do not run
+            raise
 
 
 def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:

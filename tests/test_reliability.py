@@ -282,3 +282,12 @@ def test_worst_incidents_open_first_then_longest():
     table = reliability.worst_incidents(inc, DAY_START, DAY_END)
     assert list(table["incident_id"]) == ["I2", "I1", "I0"]
     assert list(table["hours"]) == pytest.approx([4.0, 5.0, 2.0])
+
+
+def test_worst_incidents_of_equal_length_earlier_start_first():
+    """The load comes in no set order: two 3 h incidents listed later-start first still rank
+    the earlier start first; the limit keeps that one."""
+    inc = incidents(("web", "high", "degraded", at(8), at(11)), ("web", "high", "degraded", at(2), at(5)),
+                    ("web", "high", "degraded", at(1), at(2)))
+    assert list(reliability.worst_incidents(inc, DAY_START, DAY_END)["incident_id"]) == ["I1", "I0", "I2"]
+    assert list(reliability.worst_incidents(inc, DAY_START, DAY_END, limit=1)["incident_id"]) == ["I1"]

@@ -56,5 +56,21 @@ def test_query_events_equals_query_for_the_event_queries(demo_db):
     for name in ("incidents_in_window", "maintenance_in_window"):
         expected = query(con, name, **span)
         assert len(expected) > 10
+        # enums: DuckDB's own conversion marks the categories ordered, Arrow's does not (same categories)
+        enums = [c for c in expected.columns if isinstance(expected[c].dtype, pd.CategoricalDtype)]
+        expected = expected.assign(**{c: expected[c].cat.as_unordered() for c in enums})
         pd.testing.assert_frame_equal(query_events(con, name, **span), expected)
     con.close()
+
+
+def test_incident_enums_match_the_schema_checks():
+    """incidents_in_window.sql casts severity and impact to enums of the values schema.sql allows:
+    the same lists, so that no stored row fails the cast and no allowed value is missing."""
+    import re
+
+    schema = (SQL_DIR.parent / "schema.sql").read_text()
+    query_text = (SQL_DIR / "incidents_in_window.sql").read_text()
+    for column in ("severity", "impact"):
+        allowed = re.search(rf"{column} varchar not null check \({column} in \(([^)]*)\)\)", schema).group(1)
+        cast = re.search(rf"i\.{column}::enum\(([^)]*)\) as {column}", query_text).group(1)
+        assert cast == allowed, column
