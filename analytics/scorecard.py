@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from analytics import cost, improvement, reliability, support
-from analytics.measure import Measure, in_days, status
+from analytics.measure import Measure, epoch_seconds, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query as rolled
@@ -75,6 +75,12 @@ class Inputs:
         clips to the period it is given, so the wider rows give the same numbers)."""
         return reliability.timeline(self.incidents, self.windows)
 
+    @cached_property
+    def observed_epochs(self) -> tuple[float, float]:
+        """`observed` as epoch seconds (NaN: no record), read once for every period asked."""
+        first, last = epoch_seconds(pd.concat([self.observed["first_at"], self.observed["last_at"]])).tolist()
+        return first, last
+
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
         lookup in the Timeline's coverages, so nothing is kept per span)."""
@@ -124,11 +130,9 @@ UNOBSERVED = Measure(None, 0, "no incident, monitoring or business record covers
 def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
     """Whether the period overlaps the span the warehouse has records for. Uptime and MTBF are
     computed from the absence of incidents, so before the first record they are unknown."""
-    first, last = i.observed["first_at"].iloc[0], i.observed["last_at"].iloc[0]
-    if pd.isna(first):
-        return False
+    first, last = i.observed_epochs
     start, end = _bounds(plan, p)
-    return pd.Timestamp(start) < last and pd.Timestamp(end) > first
+    return start.timestamp() < last and end.timestamp() > first  # none observed: NaN, never
 
 
 def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
