@@ -6,6 +6,11 @@
 insert into threshold_hours_daily
 with
 -- include: monitored_hours
+limits as (
+    select metric, op, limit_value, tz
+    from threshold_rollup_config
+),
+-- include: threshold_flags
 system_hours as (
     select distinct hour_at, true as is_system_maintenance
     from maintenance_hours
@@ -18,20 +23,14 @@ service_hours as (
 ),
 flagged as (
     select
-        s.service_id,
-        timezone(l.tz, s.hour_at)::date as day,
-        s.metric,
-        case l.op
-            when '>' then s.metric_value > l.limit_value
-            when '>=' then s.metric_value >= l.limit_value
-            when '<' then s.metric_value < l.limit_value
-            else s.metric_value <= l.limit_value
-        end as is_beyond,
+        f.service_id,
+        timezone(f.tz, f.hour_at)::date as day,
+        f.metric,
+        f.is_beyond,
         coalesce(sys.is_system_maintenance, false) or coalesce(svc.is_service_maintenance, false) as is_in_maintenance
-    from samples as s
-    join threshold_rollup_config as l using (metric)
-    left join system_hours as sys on sys.hour_at = s.hour_at
-    left join service_hours as svc on svc.service_id = s.service_id and svc.hour_at = s.hour_at
+    from flags as f
+    left join system_hours as sys on sys.hour_at = f.hour_at
+    left join service_hours as svc on svc.service_id = f.service_id and svc.hour_at = f.hour_at
 )
 select
     service_id,

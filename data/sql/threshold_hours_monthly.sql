@@ -7,23 +7,18 @@ with
 limits as (
     select unnest($metrics) as metric, unnest($ops) as op, unnest($limits) as limit_value
 ),
+-- include: threshold_flags
 flagged as (
     select
-        s.service_id,
-        date_trunc('month', timezone($tz, s.hour_at))::date as month,
-        s.metric,
-        case l.op
-            when '>' then s.metric_value > l.limit_value
-            when '>=' then s.metric_value >= l.limit_value
-            when '<' then s.metric_value < l.limit_value
-            else s.metric_value <= l.limit_value
-        end as is_beyond,
+        f.service_id,
+        date_trunc('month', timezone($tz, f.hour_at))::date as month,
+        f.metric,
+        f.is_beyond,
         exists (
             select 1 from maintenance_hours as mh
-            where mh.hour_at = s.hour_at and (mh.service_id is null or mh.service_id = s.service_id)
+            where mh.hour_at = f.hour_at and (mh.service_id is null or mh.service_id = f.service_id)
         ) as is_in_maintenance
-    from samples as s
-    join limits as l using (metric)
+    from flags as f
 )
 select
     service_id,
