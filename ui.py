@@ -39,7 +39,7 @@ import streamlit as st
 
 from analytics.period import Period, add_months, month_start
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
-from analytics.scorecard import Inputs, KpiResult, evaluate, trend
+from analytics.scorecard import Inputs, KpiResult, evaluate
 from data import event_rollups, rollups, warehouse
 
 # st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
@@ -379,13 +379,21 @@ def forget_results() -> None:
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing the scorecard ...")
 def _scorecard(db_file: str, the_plan: Plan, period: Period) -> list[KpiResult]:
-    # scorecard.scorecard on the cached inputs, which the reliability view of the period reuses
-    return evaluate(_dd_filtered_inputs(db_file, the_plan, period, Filters()), the_plan, period)
+    # scorecard.scorecard on the page's cached inputs, which its trend and views reuse
+    return evaluate(_dd_filtered_inputs(db_file, the_plan, page_span(the_plan, period), Filters()), the_plan, period)
 
 
-@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing monthly trends ...")
-def _trend(db_file: str, the_plan: Plan, end: date, months: int) -> pd.DataFrame:
-    return trend(_connection(db_file), the_plan, end, months)
+def trend_span(end: date, months: int) -> Period:
+    """The full months a trend ending at `end` draws (those of scorecard.trend)."""
+    return Period(add_months(end, -months), add_months(end, 0))
+
+
+def page_span(the_plan: Plan, period: Period) -> Period:
+    """The span whose inputs a page loads for `period`: the months its trend draws when they hold
+    the period's whole months, so that the scorecard, the views and the trend share one load
+    (every KPI clips to the period it is given); else the period's whole months."""
+    year, whole = trend_span(period.end, the_plan.settings.trend_months), _dd_whole_months(period)
+    return year if year.start <= whole.start and whole.end <= year.end else whole
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)
@@ -433,7 +441,7 @@ def load_scorecard(period: Period) -> list[KpiResult]:
 def load_trend(end: date, months: int | None = None) -> pd.DataFrame:
     """Monthly KPI values for the full months before `end`: kpi, month, value, n, status."""
     the_plan = plan()
-    return _trend(db(), the_plan, end, months or the_plan.settings.trend_months)
+    return _dd_drill_trend(db(), the_plan, end, months or the_plan.settings.trend_months, Filters())
 
 
 def data_through() -> date | None:
@@ -1803,8 +1811,8 @@ def _dd_whole_months(period: Period) -> Period:
 
 @st.cache_resource(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def _dd_filtered_inputs(db_file: str, the_plan: Plan, span: Period, f: Filters) -> Inputs:
-    """Shared, not copied: the scorecard, the reliability view and its error-budget burn of one
-    span and filter set read the same rows, and build its outage Timeline once. Inputs are
+    """Shared, not copied: a page's scorecard, trend and views (reliability, error-budget burn)
+    of one span and filter set read the same rows, and build its Timeline once. Inputs are
     frozen and nothing mutates their frames; forget_results() drops them with the results. (No
     other process can write the warehouse while the app holds it: DuckDB locks the file.)"""
     return _dd_drill.load_inputs(_connection(db_file), the_plan, span, f.services, f.severities, f.channels)
@@ -1812,12 +1820,12 @@ def _dd_filtered_inputs(db_file: str, the_plan: Plan, span: Period, f: Filters) 
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing the KPIs for the filters ...")
 def _dd_drill_scorecard(db_file: str, the_plan: Plan, period: Period, f: Filters) -> list[KpiResult]:
-    return evaluate(_dd_filtered_inputs(db_file, the_plan, period, f), the_plan, period)
+    return evaluate(_dd_filtered_inputs(db_file, the_plan, page_span(the_plan, period), f), the_plan, period)
 
 
-@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing monthly trends for the filters ...")
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing monthly trends ...")
 def _dd_drill_trend(db_file: str, the_plan: Plan, end: date, months: int, f: Filters) -> pd.DataFrame:
-    span = Period(add_months(end, -months), add_months(end, 0))  # the months of scorecard.trend
+    span = trend_span(end, months)
     return _dd_drill.monthly_results(_dd_filtered_inputs(db_file, the_plan, span, f), the_plan, span.months())
 
 
@@ -1855,7 +1863,7 @@ class ReliabilityView:
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Drilling into incidents ...")
 def _dd_reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filters, as_of: date) -> ReliabilityView:
-    i = _dd_filtered_inputs(db_file, the_plan, _dd_whole_months(period), f)
+    i = _dd_filtered_inputs(db_file, the_plan, page_span(the_plan, period), f)
     months = period.months()
     spans = [*months, period] if len(months) > 1 else months
     services = list(f.services) or list(_query(db_file, "services")["service_id"])
@@ -1884,9 +1892,9 @@ def _dd_budget_burn(db_file: str, the_plan: Plan, month: Period, span: Period, f
 def load_budget_burn(first_day: date, f: Filters, period: Period | None = None) -> pd.DataFrame:
     """Cumulative unplanned downtime per passed day of the month starting `first_day`, against
     its allowance. With the page's `period` (which holds that month), it reuses the inputs the
-    reliability view loaded for the period's whole months."""
+    page loaded for the period."""
     the_plan, month = plan(), Period.month(first_day)
-    span = _dd_whole_months(period) if period else month
+    span = page_span(the_plan, period) if period else month
     return _dd_budget_burn(db(), the_plan, month, span, f, plan_today(the_plan))
 
 

@@ -371,6 +371,33 @@ def test_outage_views_agree_on_a_wider_timeline(demo_db, plan: Plan):
             dd.uptime_by_service(alone.incidents, alone.windows, plan, [month], services))
 
 
+def test_a_page_on_its_trend_year_shows_the_numbers_of_its_period_alone(demo_db, plan: Plan):
+    """A page reads the inputs of the year its trend draws (ui.page_span): the scorecard and every
+    incident view of a three-month period, also with a service and severity filter, equal those
+    built from the period's own load. (The period lies inside the year, not at its end, so both
+    of its bounds are tested.)"""
+    from analytics import reliability
+    from analytics.scorecard import evaluate
+    from data.warehouse import connect
+
+    con = connect(demo_db, read_only=True)
+    period, year = Period(date(2026, 6, 1), date(2026, 9, 1)), Period(date(2025, 11, 1), date(2026, 11, 1))
+    for services, severities in (((), ()), (("api",), ("high", "medium"))):
+        wide, alone = (dd.load_inputs(con, plan, span, services, severities) for span in (year, period))
+        assert len(wide.incidents) > len(alone.incidents)
+        results = [(r.kpi, r.value, r.n, r.status, r.note) for r in evaluate(wide, plan, period)]
+        assert results == [(r.kpi, r.value, r.n, r.status, r.note) for r in evaluate(alone, plan, period)]
+        spans = [*period.months(), period]
+        for view in (lambda i: dd.reliability_by_span(i.incidents, i.windows, plan, spans, i.outages),
+                     lambda i: dd.severity_sla_by_span(i.outages.incidents, plan, spans, severities),
+                     lambda i: dd.incidents_by_severity(i.outages.incidents, plan, period.months(), severities)):
+            pd.testing.assert_frame_equal(view(wide), view(alone))
+        worst = [reliability.worst_incidents(i.incidents, *dd._bounds(plan, period), limit=15, times=i.outages.incidents)
+                 for i in (wide, alone)]
+        pd.testing.assert_frame_equal(*(w.reset_index(drop=True) for w in worst))
+    con.close()
+
+
 def test_mtta_of_a_month_does_not_depend_on_the_span_loaded(tmp_path, plan):
     """I9 started and was resolved on 20 Jan but detected on 2 Feb (the schema allows a resolution
     recorded before the detection), acknowledged 6 h later; I10 on 10 Feb, acknowledged after

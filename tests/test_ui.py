@@ -190,3 +190,13 @@ def test_scorecard_frame_columns():
     frame = ui.scorecard_frame([result(1.8)])
     assert list(frame.columns)[:8] == ["kpi", "area", "value", "unit", "target", "baseline", "status", "n"]
     assert frame.loc[0, "target"] == "< 2" and frame.loc[0, "definition"].startswith("mean")
+
+
+def test_page_span_is_the_trend_year_when_it_holds_the_period(plan):
+    """Aug-Oct 2026 (the default) and Oct 2026 alone read the trend's Nov 2025-Oct 2026; a period
+    ending mid-month, and one longer than the trend, read their own whole months."""
+    year = Period(date(2025, 11, 1), date(2026, 11, 1))
+    assert ui.page_span(plan, Period(date(2026, 8, 1), date(2026, 11, 1))) == year
+    assert ui.page_span(plan, Period(date(2026, 10, 1), date(2026, 11, 1))) == year
+    assert ui.page_span(plan, Period(date(2026, 8, 10), date(2026, 11, 20))) == Period(date(2026, 8, 1), date(2026, 12, 1))
+    assert ui.page_span(plan, Period(date(2025, 1, 1), date(2026, 11, 1))) == Period(date(2025, 1, 1), date(2026, 11, 1))
