@@ -20,8 +20,10 @@ Measure: each loader is called with the app's caches cleared (ui.forget_results:
 inputs; so every call runs its SQL).
 cold = a new DuckDB instance opened on the file (empty buffer pool; the OS page cache as it is,
 so after a build the file is mostly in memory: not a cold disk); warm = the next call on the
-same connection. Medians of --repeat runs. floor = a plain DuckDB scan (sum/count) of the columns
-the loader reads (for a page that reads a rollup: the rollup's columns); pandas = the same
+same connection. Medians of --repeat runs. The overview, reliability, support and cost rows are the
+whole page's data: scorecard, 12-month trend and views, which share one load of the trend's year
+(ui.page_span). floor = a plain DuckDB scan (sum/count) of the columns the loader reads, in the
+rows it reads (for a page that reads a rollup: the rollup's columns); pandas = the same
 aggregation done by pandas on frames already in memory (load time not counted: generous to
 pandas), skipped past --pandas-max rows. The "samples scan" and "tickets scan" rows are plain
 scans of the scorecard period's raw samples, and raw tickets, surveys and sessions: what the
@@ -245,6 +247,7 @@ class Bench:
         self.plan = ui.plan()
         self.today = ui.plan_today(self.plan)
         self.period = Period.last_full_months(self.today, self.plan.settings.scorecard_months)
+        self.page = ui.page_span(self.plan, self.period)  # what the pages read: the trend's year
 
     def fresh(self) -> None:
         """Close the process's connection (so DuckDB's instance and buffer pool go) and clear caches."""
@@ -265,14 +268,14 @@ class Bench:
         base = lambda: ui.load_scenario_base(self.today)  # noqa: E731
         return {
             "scorecard": lambda: scorecard(ui.connection(), self.plan, p),
-            # The 12-month KPI trend that overview, reliability, support and cost also draw; measured
-            # once here and left out of those pages' rows (it alone is many scorecards' work).
+            # The 12-month KPI trend alone; overview, reliability, support and cost draw it too, and
+            # their rows include it: a page reads the trend's year once for all it shows (ui.page_span).
             "trend": lambda: ui.load_trend(p.end),
-            "overview": lambda: ui.load_scorecard(p),
-            "reliability": lambda: (ui.load_drill_scorecard(p, f), ui.load_reliability_view(p, f),
-                                    ui.load_budget_burn(p.months()[-1].start, f, p)),
-            "support": lambda: (ui.load_drill_scorecard(p, f), ui.load_support_view(p, f)),
-            "cost": lambda: (ui.load_scorecard(p), ui.load_cost_view(p)),
+            "overview": lambda: (ui.load_scorecard(p), ui.load_trend(p.end)),
+            "reliability": lambda: (ui.load_drill_scorecard(p, f), ui.load_drill_trend(p.end, f),
+                                    ui.load_reliability_view(p, f), ui.load_budget_burn(p.months()[-1].start, f, p)),
+            "support": lambda: (ui.load_drill_scorecard(p, f), ui.load_drill_trend(p.end, f), ui.load_support_view(p, f)),
+            "cost": lambda: (ui.load_scorecard(p), ui.load_trend(p.end), ui.load_cost_view(p)),
             "budget": lambda: (ui.load_budget(year), ui.load_budget_months(year)),
             "monitoring": lambda: ui.load_monitoring_view(p, f),
             "scenarios": lambda: ui.load_base_drivers(base()),
@@ -287,9 +290,10 @@ class Bench:
         }
 
 
-def floors(con, plan, period: Period) -> dict[str, str]:
-    """Per loader, a plain scan of the columns it reads, in the rows it reads (the period bound as
-    $start/$end, or as local days $start_day/$end_day for the rollups)."""
+def floors(con, plan, period: Period) -> dict[str, list[tuple[str, str]]]:
+    """Per loader, plain scans of the columns it reads, in the rows it reads: (sql, span) pairs,
+    the span "period" or "page" (the trend's year a page reads, ui.page_span) bound as
+    $start/$end, or as local days $start_day/$end_day for the rollups."""
     days = "where day >= $start_day and day < $end_day"
     months = "where month >= date_trunc('month', $start_day::date) and month < $end_day"
 
@@ -320,7 +324,7 @@ def floors(con, plan, period: Period) -> dict[str, str]:
         "survey_daily", "survey_daily_by_channel", "channel_sla_daily", "ticket_hour_of_week")),
         *(rolled(f"rollup_{q}", months) for q in ("ticket_times_monthly", "channel_times_monthly"))]
     scorecard = "select " + ", ".join(scorecard_reads)
-    support = "select " + ", ".join(scorecard_reads + support_reads)  # the page draws both
+    support = "select " + ", ".join(support_reads)
     # What those pages would read without the event rollups: the period's raw tickets, surveys, sessions.
     created = "created_at >= $start and created_at < $end"
     tickets = (f"select (select count(*) + sum(epoch(created_at)) + sum(epoch(first_response_at)) "
@@ -345,20 +349,26 @@ def floors(con, plan, period: Period) -> dict[str, str]:
     growth = ("select (select count(*) + sum(data_gb) + sum(epoch(hour_at)) from utilisation_hourly), "
               "(select count(*) + sum(epoch(created_at)) from tickets), "
               "(select sum(monthly_active_users) from active_users_daily), (select sum(visits) from business_daily)")
-    return {"scorecard": scorecard, "overview": scorecard, "reliability": scorecard, "support": support,
-            "cost": scorecard, "monitoring": rollup, "capacity": capacity, "capacity (data)": capacity,
-            "growth": growth, "growth (data)": growth, "samples scan": samples, "tickets scan": tickets}
+    page = [(scorecard, "page")]  # the pages' scorecard, trend and views: the year's rows
+    out = {"scorecard": [(scorecard, "period")], "trend": page, "overview": page, "reliability": page,
+           "support": [*page, (support, "period")], "cost": page}
+    return out | {name: [(sql, "period")] for name, sql in (
+        ("monitoring", rollup), ("capacity", capacity), ("capacity (data)", capacity), ("growth", growth),
+        ("growth (data)", growth), ("samples scan", samples), ("tickets scan", tickets))}
 
 
-def scan_floor(bench: Bench, sql: str) -> float:
-    """Median time of the floor scan on a warm connection (the period bound as $start/$end or days)."""
-    tz = bench.plan.timezone
-    params = {"start": local_midnight(bench.period.start, tz), "end": local_midnight(bench.period.end, tz),
-              "start_day": bench.period.start, "end_day": bench.period.end}
-    con = bench.ui.connection()
-    bound = {k: v for k, v in params.items() if _names(sql, k)} or None
-    con.execute(sql, bound).fetchall()
-    return _median_time(lambda: con.execute(sql, bound).fetchall(), bench.repeat)
+def scan_floor(bench: Bench, scans: list[tuple[str, str]]) -> float:
+    """Summed median times of the floor scans on a warm connection, each bound to its span."""
+    tz, con = bench.plan.timezone, bench.ui.connection()
+    total = 0.0
+    for sql, which in scans:
+        span = bench.page if which == "page" else bench.period
+        params = {"start": local_midnight(span.start, tz), "end": local_midnight(span.end, tz),
+                  "start_day": span.start, "end_day": span.end}
+        bound = {k: v for k, v in params.items() if _names(sql, k)} or None
+        con.execute(sql, bound).fetchall()
+        total += _median_time(lambda: con.execute(sql, bound).fetchall(), bench.repeat)
+    return total
 
 
 def _names(sql: str, name: str) -> bool:
