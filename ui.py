@@ -39,7 +39,7 @@ import streamlit as st
 
 from analytics.period import Period, add_months, month_start
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
-from analytics.scorecard import Inputs, KpiResult, evaluate
+from analytics.scorecard import Inputs, KpiResult, evaluate, monthly_results
 from data import event_rollups, rollups, warehouse
 
 # st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
@@ -317,10 +317,10 @@ def filter_picker(plan: Plan) -> Filters:
 
 
 def current_filters() -> Filters:
-    """The filters chosen in the sidebar (none before the sidebar has run)."""
+    """The filters chosen in the sidebar (none before the sidebar has run), sorted: the same choice
+    picked in another order is the same key of the cached inputs and results."""
     state = st.session_state
-    return Filters(tuple(state.get(SERVICES_KEY, ())), tuple(state.get(SEVERITIES_KEY, ())),
-                   tuple(state.get(CHANNELS_KEY, ())))
+    return Filters(*(tuple(sorted(state.get(key, ()))) for key in (SERVICES_KEY, SEVERITIES_KEY, CHANNELS_KEY)))
 
 
 # ----------------------------------------------------------------------------- plan and warehouse
@@ -1826,7 +1826,7 @@ def _dd_drill_scorecard(db_file: str, the_plan: Plan, period: Period, f: Filters
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner="Computing monthly trends ...")
 def _dd_drill_trend(db_file: str, the_plan: Plan, end: date, months: int, f: Filters) -> pd.DataFrame:
     span = trend_span(end, months)
-    return _dd_drill.monthly_results(_dd_filtered_inputs(db_file, the_plan, span, f), the_plan, span.months())
+    return monthly_results(_dd_filtered_inputs(db_file, the_plan, span, f), the_plan, span.months())
 
 
 def load_drill_scorecard(period: Period, f: Filters) -> list[KpiResult]:
@@ -1895,6 +1895,8 @@ def load_budget_burn(first_day: date, f: Filters, period: Period | None = None) 
     page loaded for the period."""
     the_plan, month = plan(), Period.month(first_day)
     span = page_span(the_plan, period) if period else month
+    if not (span.start <= month.start and month.end <= span.end):  # a period without that month
+        span = month
     return _dd_budget_burn(db(), the_plan, month, span, f, plan_today(the_plan))
 
 

@@ -23,7 +23,7 @@ from analytics import coherence, monitoring, reliability, support
 from analytics.measure import in_days, ratio, status
 from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
-from analytics.scorecard import Inputs, KpiResult, evaluate
+from analytics.scorecard import Inputs, KpiResult
 from analytics.scorecard import load_inputs as load_all_inputs
 from data.event_rollups import query as rolled
 from data.warehouse import local_midnight
@@ -112,16 +112,6 @@ def load_inputs(con, plan: Plan, span: Period, services: Sequence[str] = (), sev
     return replace(inputs, **{field: sum_channels(rolled(con, name, tz=plan.timezone, start=start, end=end,
                                                         **params.get(field, {})), channels)
                               for field, name in BY_CHANNEL.items()})
-
-
-def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.DataFrame:
-    """scorecard.evaluate for each month: the frame of scorecard.trend (kpi, month, value, n,
-    status), from inputs that may be filtered."""
-    rows = [{"kpi": r.kpi, "month": m.start, "value": r.value, "n": r.n, "status": r.status}
-            for m in months for r in evaluate(inputs, plan, m)]
-    frame = pd.DataFrame(rows, columns=["kpi", "month", "value", "n", "status"])
-    frame["value"] = frame["value"].astype(float)
-    return frame
 
 
 # ----------------------------------------------------------------------------- reliability

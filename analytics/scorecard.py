@@ -8,6 +8,7 @@ import argparse
 import inspect
 import json
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -218,9 +219,14 @@ def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
     Columns: kpi, month (date, first of month), value (float, NaN: no data), n, status.
     """
     span = Period(add_months(end, -months), add_months(end, 0))
-    inputs = load_inputs(con, plan, span)
+    return monthly_results(load_inputs(con, plan, span), plan, span.months())
+
+
+def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.DataFrame:
+    """evaluate for each month, on inputs that hold them all (and may be filtered): the frame of
+    trend. One load serves every month: each KPI clips to the month it is given."""
     rows = [{"kpi": r.kpi, "month": m.start, "value": r.value, "n": r.n, "status": r.status}
-            for m in span.months() for r in evaluate(inputs, plan, m)]
+            for m in months for r in evaluate(inputs, plan, m)]
     frame = pd.DataFrame(rows, columns=["kpi", "month", "value", "n", "status"])
     frame["value"] = frame["value"].astype(float)
     return frame

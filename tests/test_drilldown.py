@@ -329,7 +329,7 @@ def test_coherence_inputs():
 def test_filtered_inputs_agree_with_the_scorecard(demo_db, plan: Plan):
     """With every channel chosen, the day x channel sums give the scorecard's own support KPIs; the
     unfiltered monthly results are scorecard.trend's; a service filter keeps only its incidents."""
-    from analytics.scorecard import evaluate, load_inputs, trend
+    from analytics.scorecard import evaluate, load_inputs, monthly_results, trend
     from data.warehouse import connect
 
     con = connect(demo_db, read_only=True)
@@ -341,7 +341,7 @@ def test_filtered_inputs_agree_with_the_scorecard(demo_db, plan: Plan):
         assert every[kpi] == pytest.approx(plain[kpi])
     email = {r.kpi: r.value for r in evaluate(dd.load_inputs(con, plan, span, channels=("email",)), plan, span)}
     assert email["fcr_pct"] != pytest.approx(plain["fcr_pct"])
-    months = dd.monthly_results(load_inputs(con, plan, span), plan, span.months())
+    months = monthly_results(dd.load_inputs(con, plan, span), plan, span.months())
     expected = trend(con, plan, span.end, 3)
     pd.testing.assert_frame_equal(months.reset_index(drop=True), expected.reset_index(drop=True))
     web = dd.load_inputs(con, plan, span, services=("web",), severities=("critical", "high"))
@@ -388,7 +388,11 @@ def test_a_page_on_its_trend_year_shows_the_numbers_of_its_period_alone(demo_db,
         results = [(r.kpi, r.value, r.n, r.status, r.note) for r in evaluate(wide, plan, period)]
         assert results == [(r.kpi, r.value, r.n, r.status, r.note) for r in evaluate(alone, plan, period)]
         spans = [*period.months(), period]
+        as_of = date(2026, 11, 20)
         for view in (lambda i: dd.reliability_by_span(i.incidents, i.windows, plan, spans, i.outages),
+                     lambda i: dd.uptime_by_service(i.incidents, i.windows, plan, spans, ["api", "web"], i.outages),
+                     lambda i: dd.error_budget_by_month(i.incidents, i.windows, plan, period.months(), as_of, i.outages),
+                     lambda i: dd.budget_burn(i.incidents, i.windows, plan, period.months()[1], as_of, i.outages),
                      lambda i: dd.severity_sla_by_span(i.outages.incidents, plan, spans, severities),
                      lambda i: dd.incidents_by_severity(i.outages.incidents, plan, period.months(), severities)):
             pd.testing.assert_frame_equal(view(wide), view(alone))

@@ -200,3 +200,15 @@ def test_page_span_is_the_trend_year_when_it_holds_the_period(plan):
     assert ui.page_span(plan, Period(date(2026, 10, 1), date(2026, 11, 1))) == year
     assert ui.page_span(plan, Period(date(2026, 8, 10), date(2026, 11, 20))) == Period(date(2026, 8, 1), date(2026, 12, 1))
     assert ui.page_span(plan, Period(date(2025, 1, 1), date(2026, 11, 1))) == Period(date(2025, 1, 1), date(2026, 11, 1))
+
+
+def test_filters_picked_in_another_order_are_the_same_key():
+    """The cached inputs and results are keyed by the Filters: sorted, one choice is one key."""
+    import streamlit as st
+
+    st.session_state[ui.SERVICES_KEY], st.session_state[ui.CHANNELS_KEY] = ["web", "api"], ["phone", "email"]
+    first = ui.current_filters()
+    st.session_state[ui.SERVICES_KEY], st.session_state[ui.CHANNELS_KEY] = ["api", "web"], ["email", "phone"]
+    assert ui.current_filters() == first == ui.Filters(("api", "web"), (), ("email", "phone"))
+    for key in (ui.SERVICES_KEY, ui.CHANNELS_KEY):
+        del st.session_state[key]
