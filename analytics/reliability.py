@@ -16,32 +16,37 @@ from scipy.stats import chi2
 
 from analytics.measure import Measure, epoch_seconds, ratio, to_epoch
 
-Interval = tuple[float, float]
+Intervals = np.ndarray  # (n, 2) float rows [start, end): half-open, an end may be +inf
 HOUR = 3600.0
 
 
-def merge(intervals: list[Interval] | np.ndarray) -> list[Interval]:
+def _rows(intervals: Intervals | Sequence[tuple[float, float]]) -> Intervals:
+    return np.asarray(intervals, dtype=float).reshape(-1, 2)
+
+
+def merge(intervals: Intervals | Sequence[tuple[float, float]]) -> Intervals:
     """Sorted union of half-open intervals; overlapping or touching ones become one.
-    (Vectorised: an interval starts a new run when it starts after every earlier one has ended.)"""
-    a = np.asarray(intervals, dtype=float).reshape(-1, 2)
+    (Vectorised: an interval starts a new run when it starts after every earlier one has ended.
+    Arrays in and out: a year's outages would cost more as Python tuples than their union.)"""
+    a = _rows(intervals)
     a = a[a[:, 1] > a[:, 0]]
     if not len(a):
-        return []
+        return a
     a = a[np.lexsort((a[:, 1], a[:, 0]))]
     reach = np.maximum.accumulate(a[:, 1])          # the furthest end so far
     first = np.flatnonzero(np.r_[True, a[1:, 0] > reach[:-1]])
     last = np.r_[first[1:] - 1, len(a) - 1]
-    return list(zip(a[first, 0].tolist(), reach[last].tolist()))
+    return np.column_stack([a[first, 0], reach[last]])
 
 
-def subtract(base: list[Interval], cut: list[Interval]) -> list[Interval]:
+def subtract(base: Intervals | Sequence[tuple[float, float]],
+             cut: Intervals | Sequence[tuple[float, float]]) -> Intervals:
     """The parts of `base` not covered by `cut`. A sweep over every boundary: after the changes at
     each point, the stretch up to the next point is kept when some base interval is open and no
     cut interval is. (Vectorised; open-ended intervals may end at +inf.)"""
-    b = np.asarray(base, dtype=float).reshape(-1, 2)
-    c = np.asarray(cut, dtype=float).reshape(-1, 2)
+    b, c = _rows(base), _rows(cut)
     if not len(b):
-        return []
+        return b
     points = np.concatenate([b[:, 0], b[:, 1], c[:, 0], c[:, 1]])
     in_base = np.concatenate([np.ones(len(b)), -np.ones(len(b)), np.zeros(2 * len(c))])
     in_cut = np.concatenate([np.zeros(2 * len(b)), np.ones(len(c)), -np.ones(len(c))])
@@ -162,8 +167,8 @@ class Coverage:
     before: np.ndarray  # before[k]: seconds covered by the intervals before k
 
     @classmethod
-    def of(cls, intervals: list[Interval]) -> Coverage:
-        a = np.asarray(merge(intervals), dtype=float).reshape(-1, 2)
+    def of(cls, intervals: Intervals) -> Coverage:
+        a = merge(intervals)
         lengths = a[:, 1] - a[:, 0]
         return cls(a[:, 0], a[:, 1], np.r_[0.0, np.cumsum(lengths[:-1])] if len(a) else np.zeros(0))
 
@@ -185,22 +190,22 @@ class Coverage:
 EVER = (-np.inf, np.inf)
 
 
-def _windows(t: Timeline, service_id: str | None, lo: float, hi: float) -> list[Interval]:
+def _windows(t: Timeline, service_id: str | None, lo: float, hi: float) -> Intervals:
     """The maintenance windows that apply to a service (global ones and its own; None: global only)."""
     rows = np.concatenate([t.global_rows, t.window_rows.get(service_id, NO_ROWS)])
     return merge(_clipped(t.window_start[rows], t.window_end[rows], lo, hi))
 
 
-def unplanned_down(t: Timeline, services: Sequence[str], lo: float, hi: float) -> list[Interval]:
+def unplanned_down(t: Timeline, services: Sequence[str], lo: float, hi: float) -> Intervals:
     """Union over `services` of each one's outage intervals, clipped to [lo, hi), minus the
     maintenance windows that apply to it (global ones and its own)."""
-    down: list[Interval] = []
+    down = [_rows([])]
     for service_id in services:
         rows = t.outage_rows.get(service_id, NO_ROWS)
         outage = merge(_clipped(t.outage_start[rows], t.outage_end[rows], lo, hi))
-        if outage:
-            down += subtract(outage, _windows(t, service_id, lo, hi))
-    return merge(down)
+        if len(outage):
+            down.append(subtract(outage, _windows(t, service_id, lo, hi)))
+    return merge(np.concatenate(down))
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,12 @@ NO_WINDOWS = windows()
 
 def test_merge_and_subtract_intervals():
     """Touching and overlapping intervals merge; subtraction leaves the uncovered parts."""
-    assert reliability.merge([(5, 7), (0, 2), (1, 3), (3, 4)]) == [(0, 4), (5, 7)]
-    assert reliability.subtract([(0, 10)], [(2, 3), (5, 12)]) == [(0, 2), (3, 5)]
+    assert reliability.merge([(5, 7), (0, 2), (1, 3), (3, 4)]).tolist() == [[0, 4], [5, 7]]
+    assert reliability.subtract([(0, 10)], [(2, 3), (5, 12)]).tolist() == [[0, 2], [3, 5]]
     # Cuts wholly before, straddling two base intervals, and touching an end.
-    assert reliability.subtract([(10, 20), (30, 40)], [(0, 1), (2, 10), (15, 16), (18, 35), (39, 50)]) == \
-        [(10, 15), (16, 18), (35, 39)]
+    assert reliability.subtract([(10, 20), (30, 40)], [(0, 1), (2, 10), (15, 16), (18, 35), (39, 50)]).tolist() == \
+        [[10, 15], [16, 18], [35, 39]]
+    assert reliability.merge([]).shape == reliability.subtract([], [(0, 1)]).shape == (0, 2)
 
 
 def test_merge_and_subtract_match_a_minute_grid():
