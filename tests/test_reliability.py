@@ -198,6 +198,22 @@ def test_mttr_counts_failures_resolved_in_period():
     assert (m.value, m.n) == (pytest.approx(3.0), 2)
 
 
+def test_failures_at_the_period_boundaries():
+    """Resolved exactly at 00:00 counts for MTTR (periods are [start, end)); resolved exactly at
+    24:00 does not, nor does an open one. For MTBF, started exactly at 00:00 counts. Rows come
+    in no time order, and the day is asked twice, as a trend asks each month: the kept index
+    answers the same."""
+    inc = incidents(("web", "high", "degraded", at(23), at(48)), ("web", "critical", "degraded", at(-2), at(0)),
+                    ("web", "high", "degraded", at(0), at(3)), ("web", "high", "degraded", at(23), at(24)),
+                    ("web", "high", "degraded", at(5), pd.NaT), ("web", "low", "degraded", at(1), at(2)))
+    times = reliability.IncidentTimes.of(inc)
+    for _ in range(2):
+        m = reliability.mttr(times, ("critical", "high"), DAY_START, DAY_END)
+        assert (m.value, m.n) == (pytest.approx((2 + 3) / 2), 2)
+        b = reliability.mtbf(times, ("critical", "high"), DAY_START, DAY_END, down_hours=0.0)
+        assert (b.value, b.n) == (pytest.approx(24 / 4), 4)  # started 23:00, 00:00, 23:00 and 05:00
+
+
 def test_mttr_from_detected():
     """With mttr_from = detected, a failure started 08:00, detected 09:00, resolved 12:00 takes 3 h."""
     inc = incidents(("web", "high", "degraded", at(8), at(12), at(9)))
