@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from typing import Callable
 
 import pandas as pd
@@ -189,6 +189,7 @@ MEASURES: dict[str, tuple[Callable[[Inputs, Plan, Period], Measure], str, Callab
 }
 
 
+@cache  # a docstring does not change while the process runs; every result of a trend asks
 def definition(kpi: str) -> str:
     """The 'Definition:' paragraph of the KPI function's docstring, as one line."""
     doc = inspect.getdoc(MEASURES[kpi][2]) or ""
