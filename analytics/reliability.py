@@ -131,9 +131,10 @@ Incidents = pd.DataFrame | IncidentTimes  # the KPI functions take a frame or it
 
 @dataclass(frozen=True, eq=False)
 class Timeline:
-    """Full outages and maintenance windows as epoch arrays, with each service's rows indexed.
-    Converting timestamps and masking whole frames are the costly steps, so a page asking for
-    many services and spans builds this once; each service then costs only its own rows."""
+    """Full outages and maintenance windows as epoch arrays, with each service's rows indexed, and
+    the times of every incident of the load. Converting timestamps and masking whole frames are
+    the costly steps, so a page asking for many services and spans builds this once; each
+    service then costs only its own rows."""
 
     outage_start: np.ndarray
     outage_end: np.ndarray                 # NaN: still open

@@ -96,7 +96,7 @@ def load_inputs(con, plan: Plan, span: Period) -> Inputs:
     s, tz = plan.settings, plan.timezone
     bounds = {"start": start, "end": end}
     loads = {
-        # Arrow strings, not categories: the KPIs mask by severity once per load (IncidentTimes)
+        # severity and impact arrive as categories (enums in the query), masked once per load (IncidentTimes)
         "incidents": partial(query_events, con, "incidents_in_window", **bounds),
         "windows": partial(query_events, con, "maintenance_in_window", **bounds),
         "first_response": partial(rolled, con, "first_response_daily", tz=tz, priorities=list(s.high_priority),
