@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -84,6 +85,24 @@ def query_events(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd
         return cur.sql(sql_text(name), params=params or None).to_arrow_table().to_pandas()
     finally:
         cur.close()
+
+
+T = TypeVar("T")
+LOAD_THREADS = 4  # queries of one side_by_side call at a time
+
+
+def side_by_side(loads: dict[str, Callable[[], T]]) -> dict[str, T]:
+    """Run independent loads (each `query`/`query_events`, on its own cursor) on a few threads and
+    return their results by name. DuckDB runs a query without holding the GIL, so a page's
+    queries overlap (a year's scorecard inputs at 100M: about 0.13 s one after another, 0.09 s so).
+    The first failure is raised and the loads not yet started are dropped."""
+    with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+        running = {name: pool.submit(load) for name, load in loads.items()}
+        try:
+            return {name: future.result() for name, future in running.items()}
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 @contextlib.contextmanager

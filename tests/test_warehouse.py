@@ -74,3 +74,19 @@ def test_incident_enums_match_the_schema_checks():
         allowed = re.search(rf"{column} varchar not null check \({column} in \(([^)]*)\)\)", schema).group(1)
         cast = re.search(rf"i\.{column}::enum\(([^)]*)\) as {column}", query_text).group(1)
         assert cast == allowed, column
+
+
+def test_side_by_side_returns_results_by_name_and_raises_a_failure(tmp_path):
+    """Queries on one connection run side by side give the results of running them one by one;
+    a failing load's error reaches the caller."""
+    from functools import partial
+
+    from data.warehouse import side_by_side
+
+    con = connect(tmp_path / "w.duckdb")
+    loads = {f"q{k}": partial(query, con, "services") for k in range(6)}
+    assert list(side_by_side(loads)) == list(loads)
+    assert all(frame.equals(query(con, "services")) for frame in side_by_side(loads).values())
+    with pytest.raises(ValueError, match="bad query name"):
+        side_by_side({**loads, "bad": partial(query, con, "../schema")})
+    con.close()
