@@ -233,7 +233,10 @@ class Scope:
 
     def outages_touching(self, lo: float, hi: float) -> int:
         """Outages with start < hi and end > lo: those started before hi, less those ended by lo
-        (each of which started before it; the schema has no outage ending before its start)."""
+        (each of which started before it; the schema has no outage ending before its start).
+        None in an empty or reversed span."""
+        if hi <= lo:
+            return 0
         return int(np.searchsorted(self.starts, hi, side="left") - np.searchsorted(self.ends, lo, side="right"))
 
 
@@ -282,8 +285,7 @@ def availability_of(t: Timeline, start: datetime, end: datetime, service_id: str
     period = (hi - lo) / HOUR
     share_down = ratio(down_hours, period - planned)
     uptime = None if share_down is None else 100.0 * (1.0 - share_down)
-    n = scope.outages_touching(lo, hi) if hi > lo else 0
-    return Availability(uptime, down_hours, planned, period, n)
+    return Availability(uptime, down_hours, planned, period, scope.outages_touching(lo, hi))
 
 
 def failures_in(incidents: Incidents, failure_severities: tuple[str, ...], moment: str, start: datetime,
