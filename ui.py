@@ -39,7 +39,7 @@ import streamlit as st
 
 from analytics.period import Period, add_months, month_start
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
-from analytics.scorecard import Inputs, KpiResult, evaluate, monthly_results
+from analytics.scorecard import Inputs, KpiResult, evaluate, monthly_results, trend_span
 from data import event_rollups, rollups, warehouse
 
 # st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
@@ -381,11 +381,6 @@ def forget_results() -> None:
 def _scorecard(db_file: str, the_plan: Plan, period: Period) -> list[KpiResult]:
     # scorecard.scorecard on the page's cached inputs, which its trend and views reuse
     return evaluate(_dd_filtered_inputs(db_file, the_plan, page_span(the_plan, period), Filters()), the_plan, period)
-
-
-def trend_span(end: date, months: int) -> Period:
-    """The full months a trend ending at `end` draws (those of scorecard.trend)."""
-    return Period(add_months(end, -months), add_months(end, 0))
 
 
 def page_span(the_plan: Plan, period: Period) -> Period:

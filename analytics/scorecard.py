@@ -208,8 +208,13 @@ def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
 
     Columns: kpi, month (date, first of month), value (float, NaN: no data), n, status.
     """
-    span = Period(add_months(end, -months), add_months(end, 0))
+    span = trend_span(end, months)
     return monthly_results(load_inputs(con, plan, span), plan, span.months())
+
+
+def trend_span(end: date, months: int) -> Period:
+    """The `months` full months before the month of `end`: the months a trend draws."""
+    return Period(add_months(end, -months), add_months(end, 0))
 
 
 def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.DataFrame:
