@@ -388,7 +388,7 @@ def page_span(the_plan: Plan, period: Period) -> Period:
     the period's whole months, so that the scorecard, the views and the trend share one load
     (every KPI clips to the period it is given); else the period's whole months."""
     year, whole = trend_span(period.end, the_plan.settings.trend_months), _dd_whole_months(period)
-    return year if year.start <= whole.start and whole.end <= year.end else whole
+    return year if year.holds(whole) else whole
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)
@@ -1890,7 +1890,7 @@ def load_budget_burn(first_day: date, f: Filters, period: Period | None = None) 
     page loaded for the period."""
     the_plan, month = plan(), Period.month(first_day)
     span = page_span(the_plan, period) if period else month
-    if not (span.start <= month.start and month.end <= span.end):  # a period without that month
+    if not span.holds(month):  # a period without that month
         span = month
     return _dd_budget_burn(db(), the_plan, month, span, f, plan_today(the_plan))
 

@@ -42,6 +42,10 @@ class Period:
         # UTC+7 has no daylight saving, so every local day has 24 hours.
         return self.days * 24.0
 
+    def holds(self, other: "Period") -> bool:
+        """Whether `other` lies wholly inside this period."""
+        return self.start <= other.start and other.end <= self.end
+
     def months(self) -> list["Period"]:
         """The calendar months overlapping the period, each clipped to it."""
         out, cursor = [], month_start(self.start)

@@ -32,3 +32,11 @@ def test_empty_or_reversed_period_is_refused():
     """end must be after start."""
     with pytest.raises(ValueError):
         Period(date(2026, 1, 1), date(2026, 1, 1))
+
+
+def test_holds_a_period_wholly_inside():
+    """Aug-Oct holds October and itself; not a period reaching a day past either end."""
+    aug_oct = Period(date(2026, 8, 1), date(2026, 11, 1))
+    assert aug_oct.holds(Period(date(2026, 10, 1), date(2026, 11, 1))) and aug_oct.holds(aug_oct)
+    assert not aug_oct.holds(Period(date(2026, 10, 1), date(2026, 11, 2)))
+    assert not aug_oct.holds(Period(date(2026, 7, 31), date(2026, 9, 1)))
