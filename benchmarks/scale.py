@@ -304,7 +304,7 @@ def floors(con, plan, period: Period) -> dict[str, list[tuple[str, str]]]:
     # and session rollups (data/event_rollups.py) of its days.
     incidents = ("(select count(*) + sum(epoch(started_at)) + sum(epoch(resolved_at)) + count(distinct service_id) "
                  "+ count(distinct severity) from incidents where started_at < $end and (resolved_at is null "
-                 "or resolved_at >= $start)), (select count(*) + sum(epoch(starts_at)) from maintenance_windows "
+                 "or resolved_at >= $start or detected_at >= $start)), (select count(*) + sum(epoch(starts_at)) from maintenance_windows "
                  "where starts_at < $end and ends_at > $start)")
     # ... and, whole, the small tables behind cost, improvement and the observed span: costs,
     # revenue and users per month, the catalogue, and the first and last record of incidents,
