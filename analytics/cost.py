@@ -6,18 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.measure import Measure, ratio
+from analytics.measure import Columns, Measure, numbers, ratio
 
 
-def _complete(monthly: pd.DataFrame, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
+def _complete(monthly: pd.DataFrame | Columns, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
     """Both columns over the months that have both. (Arrays, not a frame: a trend asks this of
     every month, and copying rows cost more than the sums.)"""
-    num, den = (monthly[c].to_numpy(dtype=float, na_value=np.nan) for c in (numerator, denominator))
+    num, den = numbers(monthly[numerator]), numbers(monthly[denominator])
     keep = ~np.isnan(num) & ~np.isnan(den)
     return num[keep], den[keep]
 
 
-def infra_cost_pct_revenue(monthly: pd.DataFrame) -> Measure:
+def infra_cost_pct_revenue(monthly: pd.DataFrame | Columns) -> Measure:
     """Infrastructure cost as a share of revenue, in percent.
 
     Definition: infrastructure costs of the months (settings infrastructure_cost_categories:
@@ -28,7 +28,7 @@ def infra_cost_pct_revenue(monthly: pd.DataFrame) -> Measure:
     return Measure(value, len(infra), _months_note(len(infra), len(monthly)))
 
 
-def support_cost_per_user_usd(monthly: pd.DataFrame) -> Measure:
+def support_cost_per_user_usd(monthly: pd.DataFrame | Columns) -> Measure:
     """Support cost per active user per month, in USD.
 
     Definition: support costs of the month (settings support_cost_categories: support_team) /

@@ -1,6 +1,7 @@
 """Continuous-improvement KPIs, read as of the period's end (the state on its last day).
 
-Inputs are small catalogue frames: routine tasks, staff, certifications, training days.
+Inputs are small catalogue frames (or their Columns): routine tasks, staff, certifications,
+training days.
 """
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.measure import Measure, before, in_days, ratio
+from analytics.measure import Columns, Measure, before, in_days, numbers, ratio
 from analytics.period import shift_months
 
 
-def _current(frame: pd.DataFrame, begin: str, finish: str, end: date) -> np.ndarray:
+Table = pd.DataFrame | Columns
+
+
+def _current(frame: Table, begin: str, finish: str, end: date) -> np.ndarray:
     """True on rows begun before `end` and not finished before it. (A mask: a trend asks this of
     the same few rows for every month, and copying them cost more than the answer.)"""
     return before(frame[begin], end) & ~before(frame[finish], end)
 
 
-def automation_pct(tasks: pd.DataFrame, end: date) -> Measure:
+def automation_pct(tasks: Table, end: date) -> Measure:
     """Automation rate, in percent.
 
     Definition: share of routine maintenance tasks in the catalogue at the period's end
@@ -30,17 +34,18 @@ def automation_pct(tasks: pd.DataFrame, end: date) -> Measure:
     return Measure(ratio(automated, n, 100.0), n)
 
 
-def employed(staff: pd.DataFrame, end: date) -> np.ndarray:
+def employed(staff: Table, end: date) -> np.ndarray:
     """The staff_id of each team member employed on the period's last day."""
     return _ids(staff)[_current(staff, "hired_on", "left_on", end)]
 
 
-def _ids(frame: pd.DataFrame) -> np.ndarray:
+def _ids(frame: Table) -> np.ndarray:
     # numpy objects: pandas' isin on Arrow strings loops in Python
-    return frame["staff_id"].to_numpy(dtype=object)
+    ids = frame["staff_id"]
+    return ids if isinstance(ids, np.ndarray) else ids.to_numpy(dtype=object)
 
 
-def certification_pct(staff: pd.DataFrame, certifications: pd.DataFrame, end: date) -> Measure:
+def certification_pct(staff: Table, certifications: Table, end: date) -> Measure:
     """Certification, in percent.
 
     Definition: share of team members employed at the period's end who hold at least one
@@ -52,7 +57,7 @@ def certification_pct(staff: pd.DataFrame, certifications: pd.DataFrame, end: da
     return Measure(ratio(holders, len(team), 100.0), len(team))
 
 
-def training_hours(staff: pd.DataFrame, training: pd.DataFrame, end: date, window_months: int = 12) -> Measure:
+def training_hours(staff: Table, training: Table, end: date, window_months: int = 12) -> Measure:
     """Training hours per employee over the last 12 months, in hours.
 
     Definition: training hours logged in the `window_months` months before the period's end
@@ -60,5 +65,5 @@ def training_hours(staff: pd.DataFrame, training: pd.DataFrame, end: date, windo
     """
     team = employed(staff, end)
     logged = in_days(training, shift_months(end, -window_months), end)
-    hours = logged["hours"].to_numpy(dtype=float)[np.isin(_ids(logged), team)].sum()
+    hours = numbers(logged["hours"])[np.isin(_ids(logged), team)].sum()
     return Measure(ratio(float(hours), len(team)), len(team))

@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from analytics import cost, improvement, reliability, support
-from analytics.measure import Measure, epoch_seconds, in_days, status
+from analytics.measure import Columns, Measure, epoch_seconds, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query as rolled
@@ -78,10 +78,20 @@ class Inputs:
         first, last = epoch_seconds(pd.concat([self.observed["first_at"], self.observed["last_at"]])).tolist()
         return first, last
 
+    @cached_property
+    def columns(self) -> dict[str, Columns]:
+        """The daily, monthly and catalogue frames as Columns: each column converted once for every
+        period asked (a trend's twelve months read the same rows)."""
+        return {name: Columns(getattr(self, name)) for name in TABLES}
+
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
         lookup in the Timeline's coverages, so nothing is kept per span)."""
         return reliability.availability_of(self.outages, start, end)
+
+
+TABLES = ("first_response", "resolution", "survey", "self_service", "cost", "tasks", "staff", "certifications",
+          "training")
 
 
 def load_inputs(con, plan: Plan, span: Period) -> Inputs:
@@ -147,8 +157,12 @@ def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
                             plan.settings.mtbf_confidence_pct)
 
 
-def _months(frame: pd.DataFrame, p: Period) -> pd.DataFrame:
-    return in_days(frame, p.start, p.end, "month")
+def _days(i: Inputs, table: str, p: Period) -> Columns:
+    return in_days(i.columns[table], p.start, p.end)
+
+
+def _months(i: Inputs, p: Period) -> Columns:
+    return in_days(i.columns["cost"], p.start, p.end, "month")
 
 
 # One entry per KPI key of plan.toml: how to compute it, what its n counts, and the
@@ -157,23 +171,22 @@ MEASURES: dict[str, tuple[Callable[[Inputs, Plan, Period], Measure], str, Callab
     "uptime_pct": (_uptime, "outages", reliability.availability),
     "mttr_hours": (_mttr, "failures resolved", reliability.mttr),
     "mtbf_hours": (_mtbf, "failures", reliability.mtbf),
-    "csat": (lambda i, _, p: support.csat(in_days(i.survey, p.start, p.end)), "survey responses", support.csat),
-    "first_response_hours": (lambda i, _, p: support.first_response_hours(in_days(i.first_response, p.start, p.end)),
+    "csat": (lambda i, _, p: support.csat(_days(i, "survey", p)), "survey responses", support.csat),
+    "first_response_hours": (lambda i, _, p: support.first_response_hours(_days(i, "first_response", p)),
                              "high-priority tickets", support.first_response_hours),
-    "fcr_pct": (lambda i, _, p: support.fcr_pct(in_days(i.resolution, p.start, p.end)), "tickets resolved",
-                support.fcr_pct),
-    "kb_self_service_pct": (lambda i, _, p: support.kb_self_service_pct(in_days(i.self_service, p.start, p.end)),
+    "fcr_pct": (lambda i, _, p: support.fcr_pct(_days(i, "resolution", p)), "tickets resolved", support.fcr_pct),
+    "kb_self_service_pct": (lambda i, _, p: support.kb_self_service_pct(_days(i, "self_service", p)),
                             "support issues", support.kb_self_service_pct),
-    "infra_cost_pct_revenue": (lambda i, _, p: cost.infra_cost_pct_revenue(_months(i.cost, p)), "months",
+    "infra_cost_pct_revenue": (lambda i, _, p: cost.infra_cost_pct_revenue(_months(i, p)), "months",
                                cost.infra_cost_pct_revenue),
-    "support_cost_per_user_usd": (lambda i, _, p: cost.support_cost_per_user_usd(_months(i.cost, p)), "months",
+    "support_cost_per_user_usd": (lambda i, _, p: cost.support_cost_per_user_usd(_months(i, p)), "months",
                                   cost.support_cost_per_user_usd),
-    "automation_pct": (lambda i, _, p: improvement.automation_pct(i.tasks, p.end), "routine tasks",
+    "automation_pct": (lambda i, _, p: improvement.automation_pct(i.columns["tasks"], p.end), "routine tasks",
                        improvement.automation_pct),
-    "certification_pct": (lambda i, _, p: improvement.certification_pct(i.staff, i.certifications, p.end),
-                          "team members", improvement.certification_pct),
+    "certification_pct": (lambda i, _, p: improvement.certification_pct(
+        i.columns["staff"], i.columns["certifications"], p.end), "team members", improvement.certification_pct),
     "training_hours": (lambda i, plan, p: improvement.training_hours(
-        i.staff, i.training, p.end, plan.settings.training_window_months), "team members",
+        i.columns["staff"], i.columns["training"], p.end, plan.settings.training_window_months), "team members",
         improvement.training_hours),
 }
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.measure import Measure, ratio
+from analytics.measure import Columns, Measure, ratio, total
 
 
-def _total(daily: pd.DataFrame, column: str) -> float:
-    return float(daily[column].sum()) if len(daily) else 0.0
+def _total(daily: pd.DataFrame | Columns, column: str) -> float:
+    return total(daily[column]) if len(daily) else 0.0
 
 
-def csat(survey_daily: pd.DataFrame) -> Measure:
+def csat(survey_daily: pd.DataFrame | Columns) -> Measure:
     """Support satisfaction on a 1-5 scale.
 
     Definition: mean post-interaction survey score (1-5) of responses submitted in the period;
@@ -27,7 +27,7 @@ def csat(survey_daily: pd.DataFrame) -> Measure:
     return Measure(ratio(_total(survey_daily, "score_sum"), n), int(n), note)
 
 
-def first_response_hours(first_response_daily: pd.DataFrame) -> Measure:
+def first_response_hours(first_response_daily: pd.DataFrame | Columns) -> Measure:
     """High-priority first response time, in hours.
 
     Definition: mean of first_response_at - created_at for high-priority tickets (settings
@@ -38,7 +38,7 @@ def first_response_hours(first_response_daily: pd.DataFrame) -> Measure:
     return Measure(ratio(_total(first_response_daily, "response_hours_sum"), n), int(n))
 
 
-def fcr_pct(resolution_daily: pd.DataFrame) -> Measure:
+def fcr_pct(resolution_daily: pd.DataFrame | Columns) -> Measure:
     """First-contact resolution, in percent.
 
     Definition: share of tickets resolved in the period that were resolved with no
@@ -49,7 +49,7 @@ def fcr_pct(resolution_daily: pd.DataFrame) -> Measure:
     return Measure(ratio(_total(resolution_daily, "n_first_contact"), n, 100.0), int(n))
 
 
-def kb_self_service_pct(self_service_daily: pd.DataFrame) -> Measure:
+def kb_self_service_pct(self_service_daily: pd.DataFrame | Columns) -> Measure:
     """Knowledge-base (self-service) effectiveness, in percent.
 
     Definition: share of support issues resolved through self-service with no agent ticket.

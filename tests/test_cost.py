@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 import pytest
 
 from analytics import cost
+from analytics.measure import Columns, in_days
 
 
 def months(**columns: list) -> pd.DataFrame:
@@ -43,3 +45,16 @@ def test_zero_active_users_is_no_data():
 def test_empty_period():
     """No month at all: no data."""
     assert cost.infra_cost_pct_revenue(months(infra_usd=[])).value is None
+
+
+def test_columns_give_the_frames_numbers():
+    """The scorecard hands these KPIs Columns sliced to the period's months: the same sums, the
+    same months left out for a missing side, the same note."""
+    monthly = months(support_usd=[15000.0, 7000.0, 9000.0], active_users=[2000.0, math.nan, 1000.0],
+                     infra_usd=[9000.0, 9000.0, 1.0], revenue_usd=[50000.0, 70000.0, math.nan])
+    first_two = in_days(Columns(monthly), date(2026, 1, 1), date(2026, 3, 1), "month")
+    assert len(first_two) == 2
+    for kpi in (cost.support_cost_per_user_usd, cost.infra_cost_pct_revenue):
+        assert kpi(first_two) == kpi(monthly.iloc[:2])
+        assert kpi(Columns(monthly)) == kpi(monthly)
+    assert cost.support_cost_per_user_usd(first_two).value == pytest.approx(7.5)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics import improvement
+from analytics.measure import Columns
 
 END = date(2026, 7, 1)
 
@@ -66,3 +67,21 @@ def test_training_hours_over_trailing_year_per_current_employee():
 def test_no_staff_is_no_data():
     """Nobody employed: no value."""
     assert improvement.training_hours(STAFF.iloc[0:0], STAFF.iloc[0:0].assign(day=[], hours=[]), END).value is None
+
+
+def test_columns_give_the_frames_numbers():
+    """The scorecard hands these KPIs Columns, converted once for a trend's twelve months: each
+    month's answer is the frame's, with unset dates (never before the end), ids compared as
+    strings and training days out of order."""
+    training = frame([
+        {"staff_id": "A", "day": "2026-06-30", "hours": 30.0},
+        {"staff_id": "A", "day": "2025-06-30", "hours": 10.0},
+        {"staff_id": "B", "day": "2025-07-01", "hours": 24.0},
+    ], ("day",))
+    certs = frame([{"staff_id": "A", "earned_on": "2025-01-01", "expires_on": None}], ("earned_on", "expires_on"))
+    tasks, staff, certs_c, training_c = Columns(TASKS), Columns(STAFF), Columns(certs), Columns(training)
+    for end in (date(2025, 3, 1), END, date(2026, 9, 1)):
+        assert improvement.automation_pct(tasks, end) == improvement.automation_pct(TASKS, end)
+        assert improvement.certification_pct(staff, certs_c, end) == improvement.certification_pct(STAFF, certs, end)
+        assert improvement.training_hours(staff, training_c, end) == improvement.training_hours(STAFF, training, end)
+    assert improvement.training_hours(staff, training_c, END).value == pytest.approx(18.0)

@@ -1,9 +1,12 @@
-"""The plan's status rule at its boundaries, and the ratio helper."""
+"""The plan's status rule at its boundaries, the ratio helper, and Columns."""
 from __future__ import annotations
 
+from datetime import date
+
+import pandas as pd
 import pytest
 
-from analytics.measure import IMPROVING, MET, NO_DATA, OFF_TRACK, ratio, status
+from analytics.measure import IMPROVING, MET, NO_DATA, OFF_TRACK, Columns, before, in_days, ratio, status
 
 
 @pytest.mark.parametrize("key,value,expected", [
@@ -41,3 +44,25 @@ def test_ratio_with_zero_denominator_is_none():
     """Division by zero is 'no data', never an error or infinity."""
     assert ratio(5, 0) is None
     assert ratio(1, 4, 100.0) == 25.0
+
+
+def test_columns_convert_once_and_slice_like_the_frame():
+    """Columns keeps each converted column; in_days gives the frame's rows whether the days are
+    sorted (a slice), out of order or missing (a mask); a slice of a slice is refused, not wrong."""
+    frame = pd.DataFrame({"day": pd.to_datetime(["2026-01-01", "2026-01-31", "2026-02-01", "2026-03-01"]),
+                          "n": [1, 2, 3, 4], "who": ["a", "b", "c", "d"]})
+    cols = Columns(frame)
+    assert cols["day"] is cols["day"]  # converted once
+    assert cols["n"].dtype == float and cols["who"].dtype == object
+    jan = in_days(cols, date(2026, 1, 1), date(2026, 2, 1))
+    assert list(jan["n"]) == [1.0, 2.0] and len(jan) == 2
+    assert list(in_days(cols, date(2026, 2, 1), date(2026, 3, 1))["who"]) == ["c"]
+    shuffled = frame.iloc[[3, 0, 2, 1]].reset_index(drop=True)
+    shuffled.loc[0, "day"] = pd.NaT
+    feb_on = in_days(Columns(shuffled), date(2026, 1, 15), date(2027, 1, 1))
+    assert sorted(feb_on["who"]) == sorted(in_days(shuffled, date(2026, 1, 15), date(2027, 1, 1))["who"]) == ["b", "c"]
+    assert len(feb_on) == 2
+    with pytest.raises(ValueError):
+        in_days(jan, date(2026, 1, 1), date(2026, 1, 2))
+    objects = pd.DataFrame({"on": [date(2026, 1, 5), None]})  # date objects, as hand-built frames hold them
+    assert list(before(Columns(objects)["on"], date(2026, 2, 1))) == [True, False]

@@ -1,10 +1,14 @@
 """Support KPIs from daily sums, with hand-computed answers."""
 from __future__ import annotations
 
+import math
+from datetime import date
+
 import pandas as pd
 import pytest
 
 from analytics import support
+from analytics.measure import Columns, in_days
 
 
 def test_csat_mean_and_top_two_share():
@@ -53,3 +57,20 @@ def test_csat_interval_narrows_with_more_answers():
     low, high = support.csat_interval(many)
     assert high - low == pytest.approx(2 * 1.96 * (200 / 199) ** 0.5 / 200 ** 0.5)
     assert support.csat_interval(pd.DataFrame({"n_responses": [1], "score_sum": [5], "score_sq_sum": [25]})) is None
+
+
+def test_columns_give_the_frames_numbers():
+    """The scorecard hands these KPIs Columns (converted once per load), sliced to the period; they
+    count as on the frame: a day with responses but no answered high-priority ticket (NaN sum)
+    is skipped as pandas skips it, and an empty slice is no data."""
+    daily = pd.DataFrame({"day": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"]),
+                          "n_responded": [2, 0, 1], "response_hours_sum": [7.0, math.nan, 2.0]})
+    days = in_days(Columns(daily), date(2026, 1, 1), date(2026, 1, 3))
+    assert len(days) == 2
+    assert support.first_response_hours(days) == support.first_response_hours(daily.iloc[:2])
+    assert support.first_response_hours(days).value == pytest.approx(3.5)
+    later = in_days(Columns(daily), date(2026, 2, 1), date(2026, 3, 1))
+    assert len(later) == 0 and support.first_response_hours(later).value is None
+    survey = pd.DataFrame({"day": pd.to_datetime(["2026-01-01", "2026-01-02"]), "n_responses": [2, 3],
+                           "score_sum": [9, 12], "n_top2": [2, 1]})
+    assert support.csat(Columns(survey)) == support.csat(survey)
