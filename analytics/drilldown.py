@@ -188,17 +188,18 @@ def severity_sla_by_span(incidents: reliability.Incidents, plan: Plan, spans: Se
     Output: span, start, end, is_month, severity, n, response_pct, resolution_pct, n_escalation_due,
     escalation_pct, response_target_minutes, resolution_target_minutes, escalation_after_minutes."""
     chosen = plan_severities(plan, severities)
-    targets = pd.DataFrame([{"severity": s.name, "response_target_minutes": s.response_minutes,
-                             "resolution_target_minutes": s.resolution_minutes,
-                             "escalation_after_minutes": s.escalation_after_minutes} for s in chosen])
-    frames = []
-    for p in spans:
-        grid = reliability.severity_sla(incidents, chosen, *_bounds(plan, p),
-                                        plan.settings.escalation_immediate_minutes)
-        frames.append(grid.assign(**_span_columns(p)))
-    out = pd.concat(frames, ignore_index=True).merge(targets, on="severity")
-    first = ["span", "start", "end", "is_month"]
-    return out[first + [c for c in out.columns if c not in first]]
+    targets = {s.name: {"response_target_minutes": s.response_minutes, "resolution_target_minutes": s.resolution_minutes,
+                        "escalation_after_minutes": s.escalation_after_minutes} for s in chosen}
+    grace = plan.settings.escalation_immediate_minutes
+    # rows, one frame at the end: a frame per span, concatenated and merged, cost more than the grid
+    rows = [{**_span_columns(p), **row, **targets[row["severity"]]} for p in spans
+            for row in reliability.severity_sla_rows(incidents, chosen, *_bounds(plan, p), grace)]
+    return pd.DataFrame(rows, columns=SLA_COLUMNS)
+
+
+SLA_COLUMNS = ["span", "start", "end", "is_month", "severity", "n", "response_pct", "resolution_pct",
+               "n_escalation_due", "escalation_pct", "response_target_minutes", "resolution_target_minutes",
+               "escalation_after_minutes"]
 
 
 SLA_MEASURES = (("response", "response_pct", "n"), ("resolution", "resolution_pct", "n"),

@@ -1,12 +1,14 @@
 """The plan's status rule at its boundaries, the ratio helper, and Columns."""
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from analytics.measure import IMPROVING, MET, NO_DATA, OFF_TRACK, Columns, before, in_days, ratio, status
+from analytics.measure import (IMPROVING, MET, NO_DATA, OFF_TRACK, Columns, before, epoch_array, in_days,
+                              ratio, status)
 
 
 @pytest.mark.parametrize("key,value,expected", [
@@ -66,3 +68,13 @@ def test_columns_convert_once_and_slice_like_the_frame():
         in_days(jan, date(2026, 1, 1), date(2026, 1, 2))
     objects = pd.DataFrame({"on": [date(2026, 1, 5), None]})  # date objects, as hand-built frames hold them
     assert list(before(Columns(objects)["on"], date(2026, 2, 1))) == [True, False]
+
+
+def test_epoch_array_reads_ticks_in_any_unit():
+    """Loaded stamps (microseconds) are read through their ticks; other units and naive strings
+    give the same seconds; a missing moment is NaN."""
+    stamps = pd.Series(pd.to_datetime(["2026-01-01 00:00:01.5", None], utc=True)).astype("datetime64[us, UTC]")
+    expected = [pd.Timestamp("2026-01-01", tz="UTC").timestamp() + 1.5, float("nan")]
+    for values in (stamps, stamps.astype("datetime64[ns, UTC]"), pd.Series(["2026-01-01 00:00:01.5", None])):
+        got = epoch_array(values)
+        assert got[0] == expected[0] and math.isnan(got[1])

@@ -308,3 +308,15 @@ def test_worst_incidents_of_equal_length_earlier_start_first():
                     ("web", "high", "degraded", at(1), at(2)))
     assert list(reliability.worst_incidents(inc, DAY_START, DAY_END)["incident_id"]) == ["I1", "I0", "I2"]
     assert list(reliability.worst_incidents(inc, DAY_START, DAY_END, limit=1)["incident_id"]) == ["I1"]
+
+
+def test_severity_masks_from_categories_strings_and_gaps():
+    """of_severity reads loaded categories (the query's enum) and hand-built strings alike; a
+    missing severity is in no mask, and a name no row has masks nothing."""
+    names = ["high", None, "low", "critical", "high"]
+    for column in (pd.Series(names, dtype="str"),
+                   pd.Series(pd.Categorical(names, categories=["critical", "high", "medium", "low"]))):
+        times = reliability.IncidentTimes(pd.DataFrame({"severity": column}))
+        assert times.of_severity(("critical", "high")).tolist() == [True, False, False, True, True]
+        assert times.of_severity(("low",)).tolist() == [False, False, True, False, False]
+        assert not times.of_severity(("medium",)).any()
