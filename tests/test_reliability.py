@@ -320,3 +320,22 @@ def test_severity_masks_from_categories_strings_and_gaps():
         assert times.of_severity(("critical", "high")).tolist() == [True, False, False, True, True]
         assert times.of_severity(("low",)).tolist() == [False, False, True, False, False]
         assert not times.of_severity(("medium",)).any()
+
+
+def test_worst_incidents_equal_a_full_sort_when_few_are_kept():
+    """Only rows that can make the list are sorted: many incidents on whole hours (long ties at
+    the limit's edge, several open) give the first `limit` of the whole table sorted open first,
+    longest, earliest, then in the frame's order."""
+    rng = np.random.default_rng(7)
+    rows = [("web", "high", "degraded", at(float(s)), pd.NaT if rng.random() < 0.1 else at(float(s + d)))
+            for s, d in zip(rng.integers(-3, 24, 300), rng.integers(0, 4, 300))]
+    inc = incidents(*rows)
+    whole = reliability.worst_incidents(inc, DAY_START, DAY_END, limit=len(rows))
+    is_open = whole["resolved_at"].isna()
+    assert not is_open.iloc[is_open.sum():].any() and is_open.iloc[:is_open.sum()].all()  # open first
+    expected = (whole.assign(open=is_open, k=whole["incident_id"].str[1:].astype(int))
+                .sort_values(["open", "hours", "started_at", "k"], ascending=[False, False, True, True]))
+    assert list(whole["incident_id"]) == list(expected["incident_id"])
+    for limit in (1, 5, 15, 40):
+        assert list(reliability.worst_incidents(inc, DAY_START, DAY_END, limit=limit)["incident_id"]) == \
+            list(whole["incident_id"][:limit])
