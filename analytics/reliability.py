@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from analytics.measure import Measure, epoch_array, ratio, to_epoch
 
@@ -30,9 +30,9 @@ def merge(intervals: Intervals | Sequence[tuple[float, float]]) -> Intervals:
     Arrays in and out: a year's outages would cost more as Python tuples than their union.)"""
     a = _rows(intervals)
     a = a[a[:, 1] > a[:, 0]]
-    if not len(a):
+    if not len(a) or (a[1:, 0] > a[:-1, 1]).all():  # none, or already sorted apart (merged before)
         return a
-    a = a[np.lexsort((a[:, 1], a[:, 0]))]
+    a = a[np.argsort(a[:, 0], kind="stable")]  # the order among equal starts does not change the union
     reach = np.maximum.accumulate(a[:, 1])          # the furthest end so far
     first = np.flatnonzero(np.r_[True, a[1:, 0] > reach[:-1]])
     last = np.r_[first[1:] - 1, len(a) - 1]
@@ -319,20 +319,27 @@ def mttr(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
 
 
 def recovery_hours(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
-                   mttr_from: str = "started") -> pd.Series:
-    """Hours from start (or detection) to resolution of each failure resolved in the period."""
+                   mttr_from: str = "started") -> np.ndarray:
+    """Hours from start (or detection) to resolution of each failure resolved in the period
+    (never NaN: the schema requires both moments of a resolved incident)."""
     t = IncidentTimes.of(incidents)
     rows = failures_in(t, failure_severities, "resolved", start, end)
-    return pd.Series((t.resolved[rows] - t.at(mttr_from)[rows]) / HOUR)
+    return (t.resolved[rows] - t.at(mttr_from)[rows]) / HOUR
 
 
 def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float) -> tuple[float, float | None]:
     """Two-sided interval for an exponential MTBF, time-terminated test:
     [2T / chi2(1-a/2, 2r+2), 2T / chi2(a/2, 2r)]; the upper bound is unbounded when r = 0."""
     alpha = 1.0 - confidence_pct / 100.0
-    lower = 2.0 * operating_hours / chi2.ppf(1.0 - alpha / 2.0, 2 * n_failures + 2)
-    upper = 2.0 * operating_hours / chi2.ppf(alpha / 2.0, 2 * n_failures) if n_failures else None
+    lower = 2.0 * operating_hours / _chi2_quantile(1.0 - alpha / 2.0, 2 * n_failures + 2)
+    upper = 2.0 * operating_hours / _chi2_quantile(alpha / 2.0, 2 * n_failures) if n_failures else None
     return float(lower), (float(upper) if upper is not None else None)
+
+
+def _chi2_quantile(p: float, df: int) -> float:
+    """scipy.stats.chi2.ppf(p, df), through the special function it calls (its _ppf), without
+    the distribution's argument handling: 0.2 ms a call, twice per MTBF, every month of a trend."""
+    return 2.0 * float(gammaincinv(df / 2.0, p))
 
 
 def mtbf(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
@@ -415,9 +422,9 @@ def duration_stats(incidents: Incidents, failure_severities: tuple[str, ...], st
     """Recovery times of failures resolved in the period: mean (MTTR), median and 90th
     percentile in hours, and n. The mean alone hides a long tail."""
     hours = recovery_hours(incidents, failure_severities, start, end, mttr_from)
-    if hours.empty:
+    if not len(hours):
         return {"mean": None, "median": None, "p90": None, "n": 0}
-    return {"mean": float(hours.mean()), "median": float(hours.median()), "p90": float(hours.quantile(0.9)),
+    return {"mean": float(hours.mean()), "median": float(np.median(hours)), "p90": float(np.quantile(hours, 0.9)),
             "n": int(len(hours))}
 
 

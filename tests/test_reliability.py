@@ -339,3 +339,11 @@ def test_worst_incidents_equal_a_full_sort_when_few_are_kept():
     for limit in (1, 5, 15, 40):
         assert list(reliability.worst_incidents(inc, DAY_START, DAY_END, limit=limit)["incident_id"]) == \
             list(whole["incident_id"][:limit])
+
+
+def test_chi2_quantile_is_scipys():
+    """The MTBF interval's chi-square quantiles equal scipy.stats.chi2.ppf, ends included."""
+    from scipy.stats import chi2
+    for p in (0.0, 0.005, 0.05, 0.5, 0.95, 0.995, 1.0):
+        for df in (1, 2, 7, 40, 399):
+            assert reliability._chi2_quantile(p, df) == chi2.ppf(p, df)
