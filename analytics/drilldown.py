@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
-from analytics.measure import in_days, ratio, status
+from analytics.measure import Columns, in_days, ratio, status, total
 from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult
@@ -379,10 +379,11 @@ def channel_sla_by_span(channel_daily: pd.DataFrame, spans: Sequence[Period],
 
     Output: span, start, end, is_month, channel, n_tickets, response_pct, n_resolution_applicable, resolution_pct."""
     rows = channel_daily[channel_daily["channel"].isin(list(channels))] if channels else channel_daily
-    frames = [support.channel_sla(in_days(rows, p.start, p.end)).assign(**_span_columns(p)) for p in spans]
-    out = pd.concat(frames, ignore_index=True)
-    return out[["span", "start", "end", "is_month", "channel", "n_tickets", "response_pct", "n_resolution_applicable",
-                "resolution_pct"]]
+    # records, one frame at the end: a frame per span, assigned and concatenated, cost more than the sums
+    records = [{**_span_columns(p), **row} for p in spans
+               for row in support.channel_sla_rows(in_days(rows, p.start, p.end))]
+    return pd.DataFrame(records, columns=["span", "start", "end", "is_month", "channel", "n_tickets", "response_pct",
+                                          "n_resolution_applicable", "resolution_pct"])
 
 
 def channel_sla_rows(sla: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -398,18 +399,18 @@ def channel_sla_rows(sla: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return out[["span", "measure", "channel", "target", "on_time_pct", "n_on"]].rename(columns={"n_on": "n"})
 
 
-def top2_pct(survey_daily: pd.DataFrame) -> float | None:
+def top2_pct(survey_daily: pd.DataFrame | Columns) -> float | None:
     """Share of survey responses scoring 4 or 5, in percent (support.csat reports it as text)."""
-    return ratio(float(survey_daily["n_top2"].sum()), float(survey_daily["n_responses"].sum()), 100.0)
+    return ratio(total(survey_daily["n_top2"]), total(survey_daily["n_responses"]), 100.0)
 
 
 def csat_by_span(survey_daily: pd.DataFrame, spans: Sequence[Period]) -> pd.DataFrame:
     """support.csat and support.csat_interval per span, with the share of 4-5 scores.
 
     Output: span, start, end, is_month, n_responses, csat, lower, upper, top2_pct."""
-    rows = []
+    rows, survey = [], Columns(survey_daily)  # converted once for every span
     for p in spans:
-        days = in_days(survey_daily, p.start, p.end)
+        days = in_days(survey, p.start, p.end)
         m, ci = support.csat(days), support.csat_interval(days)
         rows.append({**_span_columns(p), "n_responses": m.n, "csat": m.value,
                      "lower": ci[0] if ci else None, "upper": ci[1] if ci else None, "top2_pct": top2_pct(days)})

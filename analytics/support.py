@@ -5,9 +5,10 @@ warehouse; the formula for each KPI lives here, once.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from analytics.measure import Columns, Measure, ratio, total
+from analytics.measure import Columns, Measure, numbers, ratio, total
 
 
 def _total(daily: pd.DataFrame | Columns, column: str) -> float:
@@ -72,19 +73,25 @@ def channel_sla(channel_daily: pd.DataFrame) -> pd.DataFrame:
     Output: one row per channel: channel, n_tickets, response_pct, n_resolution_applicable,
     resolution_pct (None where no target applies).
     """
-    sums = channel_daily.groupby("channel")[["n_tickets", "n_response_within", "n_resolution_applicable",
-                                              "n_resolution_within"]].sum()
-    return pd.DataFrame({
-        "channel": sums.index,
-        "n_tickets": sums["n_tickets"].to_numpy(),
-        "response_pct": [ratio(a, b, 100.0) for a, b in zip(sums["n_response_within"], sums["n_tickets"])],
-        "n_resolution_applicable": sums["n_resolution_applicable"].to_numpy(),
-        "resolution_pct": [ratio(a, b, 100.0) for a, b in
-                           zip(sums["n_resolution_within"], sums["n_resolution_applicable"])],
-    })
+    return pd.DataFrame(channel_sla_rows(channel_daily),
+                        columns=["channel", "n_tickets", "response_pct", "n_resolution_applicable", "resolution_pct"])
 
 
-def csat_interval(survey_daily: pd.DataFrame, z: float = 1.96) -> tuple[float, float] | None:
+def channel_sla_rows(channel_daily: pd.DataFrame) -> list[dict]:
+    """channel_sla's rows as dicts (a page's grid of many spans builds one frame of them all).
+    Per channel, sorted, by codes and bincount: pandas' groupby of a few hundred rows cost 5 ms."""
+    codes, channels = pd.factorize(channel_daily["channel"], sort=True)
+    sums = {c: np.bincount(codes, weights=np.nan_to_num(numbers(channel_daily[c])), minlength=len(channels))
+            .round().astype("int64") for c in ("n_tickets", "n_response_within", "n_resolution_applicable",
+                                               "n_resolution_within")}
+    return [{"channel": channel, "n_tickets": int(sums["n_tickets"][k]),
+             "response_pct": ratio(sums["n_response_within"][k], sums["n_tickets"][k], 100.0),
+             "n_resolution_applicable": int(sums["n_resolution_applicable"][k]),
+             "resolution_pct": ratio(sums["n_resolution_within"][k], sums["n_resolution_applicable"][k], 100.0)}
+            for k, channel in enumerate(channels)]
+
+
+def csat_interval(survey_daily: pd.DataFrame | Columns, z: float = 1.96) -> tuple[float, float] | None:
     """A normal-approximation interval for the mean score: mean +- z s / sqrt(n), with s the
     sample standard deviation. A mean of 12 answers is not a mean of 1,200. None below 2 answers.
     Input: rows with n_responses, score_sum, score_sq_sum."""
