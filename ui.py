@@ -24,6 +24,7 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -1923,21 +1924,21 @@ def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tup
     start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
     months = period.months()
     spans = [*months, period] if len(months) > 1 else months
-    survey = (_dd_drill.sum_channels(event_rollups.query(con, "survey_daily_by_channel", tz=tz, start=start, end=end),
-                                     channels) if channels
-              else event_rollups.query(con, "survey_daily", tz=tz, start=start, end=end))
-    sla_daily = event_rollups.query(con, "channel_sla_daily", tz=tz, start=start, end=end,
-                                **_dd_drill.channel_sla_params(the_plan))
-    times = event_rollups.query(con, "ticket_times_monthly", tz=tz, start=start, end=end)
+    read = partial(event_rollups.query, con, tz=tz, start=start, end=end)
+    r = warehouse.side_by_side({  # independent reads, side by side (each on its own cursor)
+        "survey": partial(read, "survey_daily_by_channel" if channels else "survey_daily"),
+        "sla": partial(read, "channel_sla_daily", **_dd_drill.channel_sla_params(the_plan)),
+        "times": partial(read, "ticket_times_monthly"),
+        "channel_times": partial(read, "channel_times_monthly"),
+        "hours": partial(read, "ticket_hour_of_week")})
+    survey = _dd_drill.sum_channels(r["survey"], channels) if channels else r["survey"]
     return SupportView(
         _dd_drill.csat_by_span(survey, spans),
-        _dd_drill.channel_sla_by_span(sla_daily, spans, channels),
-        _dd_drill.channel_times(event_rollups.query(con, "channel_times_monthly", tz=tz, start=start, end=end), the_plan,
-                             channels),
-        _dd_drill.tiers_by_month(times, channels),
-        _dd_drill.volume_by_month(times, channels),
-        _dd_drill.hour_of_week(event_rollups.query(con, "ticket_hour_of_week", tz=tz, start=start, end=end), period,
-                            channels))
+        _dd_drill.channel_sla_by_span(r["sla"], spans, channels),
+        _dd_drill.channel_times(r["channel_times"], the_plan, channels),
+        _dd_drill.tiers_by_month(r["times"], channels),
+        _dd_drill.volume_by_month(r["times"], channels),
+        _dd_drill.hour_of_week(r["hours"], period, channels))
 
 
 def load_support_view(period: Period, f: Filters) -> SupportView:

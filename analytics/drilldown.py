@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
@@ -425,14 +426,16 @@ def tiers_by_month(ticket_times: pd.DataFrame, channels: Sequence[str] = ()) -> 
     """Tickets created per month by the highest support tier they reached.
 
     Input: ticket_times_monthly.sql rows. Output: month, tier, n_tickets, share_pct."""
-    sums = _chosen(ticket_times, channels).groupby("month")[["n_tickets", "n_tier2", "n_tier3"]].sum()
-    counts = pd.DataFrame({TIERS[0]: sums["n_tickets"] - sums["n_tier2"] - sums["n_tier3"],
-                           TIERS[1]: sums["n_tier2"], TIERS[2]: sums["n_tier3"]})
-    out = counts.reset_index().melt(id_vars="month", var_name="tier", value_name="n_tickets")
-    total = out["month"].map(sums["n_tickets"])
-    out["share_pct"] = [ratio(float(n), float(t), 100.0) for n, t in zip(out["n_tickets"], total)]
-    return out.sort_values(["month", "tier"], key=lambda c: c.map(TIERS.index) if c.name == "tier" else c,
-                           ignore_index=True)
+    chosen = _chosen(ticket_times, channels)
+    # per month by codes and bincount: pandas' groupby, melt and keyed sort of a few dozen rows cost 10-18 ms
+    months, codes = np.unique(chosen["month"].to_numpy(dtype="datetime64[us]"), return_inverse=True)
+    n, tier2, tier3 = (np.bincount(codes, weights=chosen[c].to_numpy(dtype=float), minlength=len(months))
+                       .round().astype("int64") for c in ("n_tickets", "n_tier2", "n_tier3"))
+    counts = (n - tier2 - tier3, tier2, tier3)
+    rows = [{"month": month, "tier": tier, "n_tickets": int(counts[k][i]),
+             "share_pct": ratio(float(counts[k][i]), float(n[i]), 100.0)}
+            for i, month in enumerate(months) for k, tier in enumerate(TIERS)]
+    return pd.DataFrame(rows, columns=["month", "tier", "n_tickets", "share_pct"])
 
 
 def volume_by_month(ticket_times: pd.DataFrame, channels: Sequence[str] = ()) -> pd.DataFrame:
