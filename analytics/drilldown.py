@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
-from analytics.measure import Columns, in_days, ratio, status, total
+from analytics.measure import Columns, count_sums, in_days, ratio, status, total
 from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult
@@ -427,10 +427,9 @@ def tiers_by_month(ticket_times: pd.DataFrame, channels: Sequence[str] = ()) -> 
 
     Input: ticket_times_monthly.sql rows. Output: month, tier, n_tickets, share_pct."""
     chosen = _chosen(ticket_times, channels)
-    # per month by codes and bincount: pandas' groupby, melt and keyed sort of a few dozen rows cost 10-18 ms
+    # per month by codes: pandas' groupby, melt and keyed sort of a few dozen rows cost 10-18 ms
     months, codes = np.unique(chosen["month"].to_numpy(dtype="datetime64[us]"), return_inverse=True)
-    n, tier2, tier3 = (np.bincount(codes, weights=chosen[c].to_numpy(dtype=float), minlength=len(months))
-                       .round().astype("int64") for c in ("n_tickets", "n_tier2", "n_tier3"))
+    n, tier2, tier3 = (count_sums(codes, chosen[c], len(months)) for c in ("n_tickets", "n_tier2", "n_tier3"))
     counts = (n - tier2 - tier3, tier2, tier3)
     rows = [{"month": month, "tier": tier, "n_tickets": int(counts[k][i]),
              "share_pct": ratio(float(counts[k][i]), float(n[i]), 100.0)}

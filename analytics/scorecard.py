@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from analytics import cost, improvement, reliability, support
-from analytics.measure import Columns, Measure, epoch_seconds, in_days, status
+from analytics.measure import Columns, Measure, epoch_array, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query as rolled
@@ -75,7 +75,7 @@ class Inputs:
     @cached_property
     def observed_epochs(self) -> tuple[float, float]:
         """`observed` as epoch seconds (NaN: no record), read once for every period asked."""
-        first, last = epoch_seconds(pd.concat([self.observed["first_at"], self.observed["last_at"]])).tolist()
+        first, last = epoch_array(pd.concat([self.observed["first_at"], self.observed["last_at"]])).tolist()
         return first, last
 
     @cached_property

@@ -5,10 +5,9 @@ warehouse; the formula for each KPI lives here, once.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from analytics.measure import Columns, Measure, numbers, ratio, total
+from analytics.measure import Columns, Measure, count_sums, ratio, total
 
 
 def _total(daily: pd.DataFrame | Columns, column: str) -> float:
@@ -79,11 +78,10 @@ def channel_sla(channel_daily: pd.DataFrame) -> pd.DataFrame:
 
 def channel_sla_rows(channel_daily: pd.DataFrame) -> list[dict]:
     """channel_sla's rows as dicts (a page's grid of many spans builds one frame of them all).
-    Per channel, sorted, by codes and bincount: pandas' groupby of a few hundred rows cost 5 ms."""
+    Channels sorted by name."""
     codes, channels = pd.factorize(channel_daily["channel"], sort=True)
-    sums = {c: np.bincount(codes, weights=np.nan_to_num(numbers(channel_daily[c])), minlength=len(channels))
-            .round().astype("int64") for c in ("n_tickets", "n_response_within", "n_resolution_applicable",
-                                               "n_resolution_within")}
+    sums = {c: count_sums(codes, channel_daily[c], len(channels))
+            for c in ("n_tickets", "n_response_within", "n_resolution_applicable", "n_resolution_within")}
     return [{"channel": channel, "n_tickets": int(sums["n_tickets"][k]),
              "response_pct": ratio(sums["n_response_within"][k], sums["n_tickets"][k], 100.0),
              "n_resolution_applicable": int(sums["n_resolution_applicable"][k]),
