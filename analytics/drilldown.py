@@ -193,9 +193,8 @@ def severity_sla_by_span(incidents: reliability.Incidents, plan: Plan, spans: Se
     targets = {s.name: {"response_target_minutes": s.response_minutes, "resolution_target_minutes": s.resolution_minutes,
                         "escalation_after_minutes": s.escalation_after_minutes} for s in chosen}
     grace = plan.settings.escalation_immediate_minutes
-    # rows, one frame at the end: a frame per span, concatenated and merged, cost more than the grid
-    rows = [{**_span_columns(p), **row, **targets[row["severity"]]} for p in spans
-            for row in reliability.severity_sla_rows(incidents, chosen, *_bounds(plan, p), grace)]
+    grids = reliability.severity_sla_spans(incidents, chosen, [_bounds(plan, p) for p in spans], grace)
+    rows = [{**_span_columns(p), **row, **targets[row["severity"]]} for p, grid in zip(spans, grids) for row in grid]
     return pd.DataFrame(rows, columns=SLA_COLUMNS)
 
 

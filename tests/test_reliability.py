@@ -347,3 +347,26 @@ def test_chi2_quantile_is_scipys():
     for p in (0.0, 0.005, 0.05, 0.5, 0.95, 0.995, 1.0):
         for df in (1, 2, 7, 40, 399):
             assert reliability._chi2_quantile(p, df) == chi2.ppf(p, df)
+
+
+def test_severity_sla_of_several_spans_is_each_spans_own(plan):
+    """The grid of a page's spans (two days and their total, overlapping) judges each incident
+    once: every span's rows equal severity_sla of that span alone, with only the chosen
+    severities, hand-checked for the first day's highs."""
+    inc = incidents(("web", "high", "degraded", at(8), at(11)), ("web", "high", "degraded", at(8), pd.NaT),
+                    ("web", "critical", "outage", at(30), at(31)), ("web", "low", "none", at(20), at(30)),
+                    ("web", "critical", "outage", at(-3), at(-1)), ("web", "medium", "degraded", at(47), pd.NaT))
+    inc["acknowledged_at"] = [at(8 + 20 / 60), at(8 + 40 / 60), at(30.1), pd.NaT, at(-2), at(47.5)]
+    inc["escalated_at"] = [at(10), pd.NaT, at(30 + 4 / 60), pd.NaT, at(-3), at(70)]
+    day2 = (DAY_END, DAY_END + (DAY_END - DAY_START))
+    spans = [(DAY_START, DAY_END), day2, (DAY_START, day2[1])]
+    for chosen in (plan.severities, tuple(s for s in plan.severities if s.name in ("critical", "high"))):
+        grids = reliability.severity_sla_spans(inc, chosen, spans, 5)
+        for (start, end), grid in zip(spans, grids):
+            alone = reliability.severity_sla(inc, chosen, start, end, 5)
+            assert pd.DataFrame(grid).equals(alone)
+            assert [row["severity"] for row in grid] == [s.name for s in chosen]
+    high = reliability.severity_sla_spans(inc, plan.severities, spans, 5)[0][1]
+    assert (high["n"], high["response_pct"], high["resolution_pct"], high["escalation_pct"]) == (2, 50.0, 50.0, 50.0)
+    total = {row["severity"]: row["n"] for row in reliability.severity_sla_spans(inc, plan.severities, spans, 5)[2]}
+    assert total == {"critical": 1, "high": 2, "medium": 1, "low": 1}
