@@ -260,8 +260,18 @@ def coverages(t: Timeline, service_id: str | None) -> Scope:
         services = t.customer_facing if service_id is None else (service_id,)
         rows = np.concatenate([NO_ROWS, *(t.outage_rows.get(s, NO_ROWS) for s in services)])
         starts, ends = t.outage_start[rows], np.nan_to_num(t.outage_end[rows], nan=np.inf)
-        t.cache[key] = Scope(Coverage.of(unplanned_down(t, services, *EVER)), Coverage.of(_windows(t, service_id, *EVER)),
+        down = merge(np.concatenate([_rows([]), *(_service_down(t, s) for s in services)]))
+        t.cache[key] = Scope(Coverage.of(down), Coverage.of(_windows(t, service_id, *EVER)),
                              np.sort(starts), np.sort(np.maximum(ends, starts)))
+    return t.cache[key]
+
+
+def _service_down(t: Timeline, service_id: str) -> Intervals:
+    """unplanned_down of one service over all time, kept: the system's is their union, and a
+    page showing both then builds each service's once."""
+    key = ("down", service_id)
+    if key not in t.cache:
+        t.cache[key] = unplanned_down(t, (service_id,), *EVER)
     return t.cache[key]
 
 

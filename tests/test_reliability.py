@@ -370,3 +370,18 @@ def test_severity_sla_of_several_spans_is_each_spans_own(plan):
     assert (high["n"], high["response_pct"], high["resolution_pct"], high["escalation_pct"]) == (2, 50.0, 50.0, 50.0)
     total = {row["severity"]: row["n"] for row in reliability.severity_sla_spans(inc, plan.severities, spans, 5)[2]}
     assert total == {"critical": 1, "high": 2, "medium": 1, "low": 1}
+
+
+def test_system_and_services_on_one_timeline_in_either_order():
+    """The system's down time is the union of its customer-facing services' own, which a page
+    asks for too: on one Timeline, asked system first or services first, web 2 h and api 1 h of
+    overlapping outages (api's own window excuses 1 h) give the system 2.5 h, and 'batch', not
+    customer-facing, counts only for itself."""
+    inc = incidents(("web", "critical", "outage", at(1), at(3)), ("api", "critical", "outage", at(2.5), at(4.5)),
+                    ("batch", "high", "outage", at(10), at(12)))
+    win = windows(("api", at(3.5), at(5)))
+    expected = {None: 2.5, "web": 2.0, "api": 1.0, "batch": 2.0}
+    for order in ([None, "web", "api", "batch"], ["batch", "api", "web", None]):
+        t = reliability.timeline(inc, win)
+        got = {s: reliability.availability_of(t, DAY_START, DAY_END, s).down_hours for s in order}
+        assert got == pytest.approx(expected)
