@@ -125,7 +125,11 @@ class IncidentTimes:
         """Each row's severity as a code into the labels (-1: none), found once: a lookup in a table
         of the labels then masks a severity (pandas' isin hashed every row: 3-4 ms a name at 100M)."""
         if "severity codes" not in self.cache:
-            codes, labels = pd.factorize(self.frame["severity"])  # categories: their codes, no hashing
+            severity = self.frame["severity"]
+            if isinstance(severity.dtype, pd.CategoricalDtype):  # as loaded (an enum): its codes as they are
+                codes, labels = severity.cat.codes.to_numpy(), severity.cat.categories
+            else:
+                codes, labels = pd.factorize(severity)
             self.cache["severity codes"] = (_frozen(np.asarray(codes)), [str(label) for label in labels])
         return self.cache["severity codes"]
 
