@@ -4,12 +4,11 @@ first day lies in it; a month missing either side of a ratio is left out and not
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from analytics.measure import Columns, Measure, numbers, ratio
+from analytics.measure import Measure, Table, numbers, ratio
 
 
-def _complete(monthly: pd.DataFrame | Columns, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
+def _complete(monthly: Table, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
     """Both columns over the months that have both. (Arrays, not a frame: a trend asks this of
     every month, and copying rows cost more than the sums.)"""
     num, den = numbers(monthly[numerator]), numbers(monthly[denominator])
@@ -17,7 +16,7 @@ def _complete(monthly: pd.DataFrame | Columns, numerator: str, denominator: str)
     return num[keep], den[keep]
 
 
-def infra_cost_pct_revenue(monthly: pd.DataFrame | Columns) -> Measure:
+def infra_cost_pct_revenue(monthly: Table) -> Measure:
     """Infrastructure cost as a share of revenue, in percent.
 
     Definition: infrastructure costs of the months (settings infrastructure_cost_categories:
@@ -28,7 +27,7 @@ def infra_cost_pct_revenue(monthly: pd.DataFrame | Columns) -> Measure:
     return Measure(value, len(infra), _months_note(len(infra), len(monthly)))
 
 
-def support_cost_per_user_usd(monthly: pd.DataFrame | Columns) -> Measure:
+def support_cost_per_user_usd(monthly: Table) -> Measure:
     """Support cost per active user per month, in USD.
 
     Definition: support costs of the month (settings support_cost_categories: support_team) /

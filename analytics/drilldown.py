@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
-from analytics.measure import Columns, count_sums, in_days, ratio, status, total
+from analytics.measure import Columns, Table, count_sums, in_days, ratio, status, total
 from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult
@@ -401,7 +401,7 @@ def channel_sla_rows(sla: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return out[["span", "measure", "channel", "target", "on_time_pct", "n_on"]].rename(columns={"n_on": "n"})
 
 
-def top2_pct(survey_daily: pd.DataFrame | Columns) -> float | None:
+def top2_pct(survey_daily: Table) -> float | None:
     """Share of survey responses scoring 4 or 5, in percent (support.csat reports it as text)."""
     return ratio(total(survey_daily["n_top2"]), total(survey_daily["n_responses"]), 100.0)
 

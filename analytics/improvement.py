@@ -8,13 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
-from analytics.measure import Columns, Measure, before, in_days, numbers, ratio
+from analytics.measure import Measure, Table, before, in_days, numbers, ratio
 from analytics.period import shift_months
-
-
-Table = pd.DataFrame | Columns
 
 
 def _current(frame: Table, begin: str, finish: str, end: date) -> np.ndarray:

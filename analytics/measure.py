@@ -103,6 +103,9 @@ class Columns:
         return Columns(self._frame, rows, self._cache)
 
 
+Table = pd.DataFrame | Columns  # what a KPI function reads: a frame, or its columns converted once
+
+
 def _holds_dates(values: pd.Series) -> bool:
     """Date objects in an object column (hand-built frames; loaded dates are datetime64)."""
     if values.dtype != object:
@@ -143,7 +146,7 @@ def before(values: pd.Series | np.ndarray, end: date) -> np.ndarray:
     return day_stamps(values) < np.datetime64(end, "us")
 
 
-def in_days(frame: pd.DataFrame | Columns, start: date, end: date, column: str = "day") -> pd.DataFrame | Columns:
+def in_days(frame: Table, start: date, end: date, column: str = "day") -> Table:
     """Rows of a frame (or of Columns) whose local date `column` lies in [start, end)."""
     lo, hi = np.datetime64(start, "us"), np.datetime64(end, "us")
     if isinstance(frame, Columns):

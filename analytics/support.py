@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.measure import Columns, Measure, count_sums, ratio, total
+from analytics.measure import Measure, Table, count_sums, ratio, total
 
 
-def _total(daily: pd.DataFrame | Columns, column: str) -> float:
+def _total(daily: Table, column: str) -> float:
     return total(daily[column]) if len(daily) else 0.0
 
 
-def csat(survey_daily: pd.DataFrame | Columns) -> Measure:
+def csat(survey_daily: Table) -> Measure:
     """Support satisfaction on a 1-5 scale.
 
     Definition: mean post-interaction survey score (1-5) of responses submitted in the period;
@@ -27,7 +27,7 @@ def csat(survey_daily: pd.DataFrame | Columns) -> Measure:
     return Measure(ratio(_total(survey_daily, "score_sum"), n), int(n), note)
 
 
-def first_response_hours(first_response_daily: pd.DataFrame | Columns) -> Measure:
+def first_response_hours(first_response_daily: Table) -> Measure:
     """High-priority first response time, in hours.
 
     Definition: mean of first_response_at - created_at for high-priority tickets (settings
@@ -38,7 +38,7 @@ def first_response_hours(first_response_daily: pd.DataFrame | Columns) -> Measur
     return Measure(ratio(_total(first_response_daily, "response_hours_sum"), n), int(n))
 
 
-def fcr_pct(resolution_daily: pd.DataFrame | Columns) -> Measure:
+def fcr_pct(resolution_daily: Table) -> Measure:
     """First-contact resolution, in percent.
 
     Definition: share of tickets resolved in the period that were resolved with no
@@ -49,7 +49,7 @@ def fcr_pct(resolution_daily: pd.DataFrame | Columns) -> Measure:
     return Measure(ratio(_total(resolution_daily, "n_first_contact"), n, 100.0), int(n))
 
 
-def kb_self_service_pct(self_service_daily: pd.DataFrame | Columns) -> Measure:
+def kb_self_service_pct(self_service_daily: Table) -> Measure:
     """Knowledge-base (self-service) effectiveness, in percent.
 
     Definition: share of support issues resolved through self-service with no agent ticket.
@@ -89,7 +89,7 @@ def channel_sla_rows(channel_daily: pd.DataFrame) -> list[dict]:
             for k, channel in enumerate(channels)]
 
 
-def csat_interval(survey_daily: pd.DataFrame | Columns, z: float = 1.96) -> tuple[float, float] | None:
+def csat_interval(survey_daily: Table, z: float = 1.96) -> tuple[float, float] | None:
     """A normal-approximation interval for the mean score: mean +- z s / sqrt(n), with s the
     sample standard deviation. A mean of 12 answers is not a mean of 1,200. None below 2 answers.
     Input: rows with n_responses, score_sum, score_sq_sum."""
