@@ -12,7 +12,7 @@ import pytest
 
 from analytics.period import Period
 from analytics.scorecard import MEASURES, main, scorecard, trend
-from data.warehouse import connect, local_midnight
+from data.warehouse import connect, local_midnight, query
 
 JANUARY = Period(date(2026, 1, 1), date(2026, 2, 1))
 KEYS = ["uptime_pct", "mttr_hours", "mtbf_hours", "csat", "first_response_hours", "fcr_pct",
@@ -219,3 +219,23 @@ def test_ticket_shape_queries(tiny_db, plan):
     assert list(email["n_tickets"]) == [1] and email["response_median_hours"].iloc[0] == pytest.approx(3.0)
     phone = times[times["channel"] == "phone"].iloc[0]
     assert (phone["n_escalated"], phone["n_tier2"]) == (0, 0)
+
+
+@pytest.mark.parametrize("open_start,expected_last", [
+    ("2026-03-10 08:00:00+00", "2026-03-10 08:00:00+00"),  # an open incident started after every resolution
+    ("2026-03-01 08:00:00+00", "2026-03-05 12:00:00+00"),  # a resolution after the open one's start
+])
+def test_observed_span_of_incidents_alone(tmp_path, open_start, expected_last):
+    """With incidents the only records, the span runs from the earliest start to the latest of
+    every resolution and every open incident's start (the query reads max(resolved_at) and
+    max(started_at): equal, since the schema keeps each resolution at or after its start)."""
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("insert into services values ('web', 'Web', 'web', true, 2, 100)")
+    con.execute("insert into incidents (incident_id, service_id, severity, impact, started_at, detected_at, resolved_at) "
+                "values ('I1', 'web', 'high', 'outage', '2026-03-02 09:00:00+00', '2026-03-02 09:00:00+00', "
+                "'2026-03-05 12:00:00+00'), ('I2', 'web', 'low', 'none', '2026-02-20 00:00:00+00', "
+                "'2026-02-20 00:00:00+00', '2026-02-20 01:00:00+00'), ('I3', 'web', 'medium', 'degraded', $s, $s, null)",
+                {"s": open_start})
+    span = query(con, "observed_span", tz="Asia/Bangkok").iloc[0]
+    assert span["first_at"] == pd.Timestamp("2026-02-20 00:00:00+00")
+    assert span["last_at"] == pd.Timestamp(expected_last)
