@@ -2723,7 +2723,6 @@ from dataclasses import replace as _cap_replace  # noqa: E402
 
 from analytics.plan import Capacity as _CapPlan  # noqa: E402
 from models import capacity as _cap_model  # noqa: E402
-from models import forecast as _cap_forecast_model  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -2749,6 +2748,14 @@ CAP_RESOURCES = {
     "data_gb": CapResource("Data volume", "GB", "data stored (GB)",
                            "Data stored by the service at the end of each day, in GB."),
 }
+def _cap_forecast_model():
+    """models.forecast, imported on first use: it brings statsmodels and scipy.stats, 1.5 of a new
+    server's 3 s of imports before any page (and the page names) can show, and only Capacity and
+    Growth fit forecasts."""
+    from models import forecast
+    return forecast
+
+
 CAP_HORIZONS = {3: 91, 6: 182, 12: 365}  # months -> days forecast (the fits are daily)
 CAP_LEVEL = 80  # the forecast interval, percent
 CAP_HISTORY_DAYS = 730
@@ -2801,13 +2808,13 @@ def _cap_history(db_file: str, tz: str, service_id: str, resource: str, through:
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=512, show_spinner=False)
 def _cap_fit(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> pd.DataFrame:
     """The statistical forecast of one service and resource (attrs name the model)."""
-    return _cap_forecast_model.forecast(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL,
+    return _cap_forecast_model().forecast(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL,
                                         freq="D")
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=128, show_spinner=False)
 def _cap_backtest(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> pd.DataFrame:
-    return _cap_forecast_model.backtest(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL)
+    return _cap_forecast_model().backtest(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL)
 
 
 def cap_services() -> pd.DataFrame:
@@ -3067,7 +3074,7 @@ def _growth_history(db_file: str, tz: str, start_month: date, end_month: date) -
 def _growth_fit(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int) -> pd.DataFrame:
     history = _growth_history(db_file, tz, start_month, end_month)
     series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
-    return _cap_forecast_model.forecast(series, horizon, CAP_LEVEL, freq="MS")
+    return _cap_forecast_model().forecast(series, horizon, CAP_LEVEL, freq="MS")
 
 
 @dataclass

@@ -66,8 +66,9 @@ def test_more_growth_brings_the_crossing_earlier_without_refitting(app: AppTest,
     assert app.slider(key=GROWTH).value == 0.0
     before = crossing(app)
     calls = []
-    real = ui._cap_forecast_model.forecast
-    monkeypatch.setattr(ui._cap_forecast_model, "forecast", lambda *a, **k: calls.append(1) or real(*a, **k))
+    model = ui._cap_forecast_model()  # models.forecast, imported on first use
+    real = model.forecast
+    monkeypatch.setattr(model, "forecast", lambda *a, **k: calls.append(1) or real(*a, **k))
     started = time.perf_counter()
     app.slider(key=GROWTH).set_value(40.0).run()
     elapsed = time.perf_counter() - started

@@ -1,7 +1,10 @@
 """The pure helpers of ui.py: number formatting, words, statuses and period <-> query string."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -212,3 +215,12 @@ def test_filters_picked_in_another_order_are_the_same_key():
     assert ui.current_filters() == first == ui.Filters(("api", "web"), (), ("email", "phone"))
     for key in (ui.SERVICES_KEY, ui.CHANNELS_KEY):
         del st.session_state[key]
+
+
+def test_importing_ui_leaves_the_forecasting_stack_for_its_pages():
+    """A new server imports ui before it can show any page or the pages' names; statsmodels and
+    scipy.stats (half of that import) load only when Capacity or Growth fits a forecast."""
+    code = "import sys, ui; print(sorted(m for m in ('statsmodels', 'scipy.stats') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"
