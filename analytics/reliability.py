@@ -263,7 +263,7 @@ def coverages(t: Timeline, service_id: str | None) -> Scope:
         services = t.customer_facing if service_id is None else (service_id,)
         rows = np.concatenate([NO_ROWS, *(t.outage_rows.get(s, NO_ROWS) for s in services)])
         starts, ends = t.outage_start[rows], np.nan_to_num(t.outage_end[rows], nan=np.inf)
-        down = merge(np.concatenate([_rows([]), *(_service_down(t, s) for s in services)]))
+        down = np.concatenate([_rows([]), *(_service_down(t, s) for s in services)])  # Coverage.of merges them
         t.cache[key] = Scope(Coverage.of(down), Coverage.of(_windows(t, service_id, *EVER)),
                              np.sort(starts), np.sort(np.maximum(ends, starts)))
     return t.cache[key]
@@ -422,7 +422,8 @@ def severity_sla_spans(incidents: Incidents, severities: tuple, spans: Sequence[
     lo, hi = min(start for start, _ in spans), max(end for _, end in spans)
     rows = np.flatnonzero(_inside(t.detected, lo, hi))
     k = t.severity_index([sev.name for sev in severities])[rows]  # position in `severities`; -1: not chosen
-    rows, k = rows[k >= 0], k[k >= 0]
+    chosen = k >= 0
+    rows, k = rows[chosen], k[chosen]
     detected = t.detected[rows]
     ack, fix, esc = ((t.at(moment)[rows] - detected) / 60.0 for moment in ("acknowledged", "resolved", "escalated"))
     due_at = np.array([sev.escalation_after_minutes or immediate_grace_minutes for sev in severities])[k]
@@ -433,8 +434,9 @@ def severity_sla_spans(incidents: Incidents, severities: tuple, spans: Sequence[
     out = []
     for start, end in spans:
         inside = (detected >= to_epoch(start)) & (detected < to_epoch(end))
-        n = np.bincount(k[inside], minlength=len(severities))
-        count = {name: np.bincount(k[inside], weights=f[inside], minlength=len(severities)) for name, f in flags.items()}
+        k_in = k[inside]
+        n = np.bincount(k_in, minlength=len(severities))
+        count = {name: np.bincount(k_in, weights=f[inside], minlength=len(severities)) for name, f in flags.items()}
         out.append([{"severity": sev.name, "n": int(n[j]),
                      "response_pct": ratio(float(count["response"][j]), int(n[j]), 100.0),
                      "resolution_pct": ratio(float(count["resolution"][j]), int(n[j]), 100.0),
