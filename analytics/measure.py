@@ -92,8 +92,7 @@ class Columns:
     def is_sorted(self, column: str) -> bool:
         """Whether the whole column is set everywhere and ascending (then a span is a slice)."""
         if column not in self._sorted:
-            days = self._whole(column)
-            self._sorted[column] = not np.isnat(days).any() and bool((days[1:] >= days[:-1]).all())
+            self._sorted[column] = _ascending(self._whole(column))
         return self._sorted[column]
 
     def rows(self, rows: slice | np.ndarray) -> Columns:
@@ -155,9 +154,15 @@ def in_days(frame: Table, start: date, end: date, column: str = "day") -> Table:
             return frame.rows(slice(np.searchsorted(days, lo), np.searchsorted(days, hi)))
         return frame.rows((days >= lo) & (days < hi))
     days = day_stamps(frame[column])
-    if len(days) and not np.isnat(days).any() and (days[1:] >= days[:-1]).all():  # sorted: a slice, no copy
+    if _ascending(days):  # a slice, no copy
         return frame.iloc[np.searchsorted(days, lo):np.searchsorted(days, hi)]
     return frame[(days >= lo) & (days < hi)]
+
+
+def _ascending(days: np.ndarray) -> bool:
+    """Whether every day is set and none comes before the one above it (then a span of days is a
+    slice found by two binary searches)."""
+    return not np.isnat(days).any() and bool((days[1:] >= days[:-1]).all())
 
 
 def epoch_array(values: pd.Series) -> np.ndarray:
