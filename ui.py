@@ -2748,6 +2748,8 @@ CAP_RESOURCES = {
     "data_gb": CapResource("Data volume", "GB", "data stored (GB)",
                            "Data stored by the service at the end of each day, in GB."),
 }
+
+
 def _cap_forecast_model():
     """models.forecast, imported on first use: it brings statsmodels and scipy.stats, 1.5 of a new
     server's 3 s of imports before any page (and the page names) can show, and only Capacity and
@@ -2809,7 +2811,7 @@ def _cap_history(db_file: str, tz: str, service_id: str, resource: str, through:
 def _cap_fit(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> pd.DataFrame:
     """The statistical forecast of one service and resource (attrs name the model)."""
     return _cap_forecast_model().forecast(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL,
-                                        freq="D")
+                                          freq="D")
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=128, show_spinner=False)
