@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -55,27 +56,26 @@ def status(value: float | None, kpi: Kpi, is_lower_bound: bool = False) -> str:
 
 
 class Columns:
-    """A small frame's columns as numpy arrays, each converted on first use and kept, and row
+    """A small table's columns as numpy arrays, each converted on first use and kept, and row
     slices of them (views). A trend asks the same daily and catalogue rows once per month, and
     pandas' per-call costs (a slice, a date conversion, a Series sum: 0.2-0.8 ms a KPI) were most
-    of a month's time; the KPI functions read a frame or these alike (`frame[column]`, `len`)."""
+    of a month's time; the KPI functions read a frame or these alike (`frame[column]`, `len`).
+    Built from a frame, or from the numpy columns of a query (warehouse.query_arrays): NULLs
+    become NaN or NaT, numbers and flags floats, dates datetime64[us], as a frame's would."""
 
-    def __init__(self, frame: pd.DataFrame, rows: slice | np.ndarray | None = None,
+    def __init__(self, frame: pd.DataFrame | Mapping[str, np.ndarray], rows: slice | np.ndarray | None = None,
                  cache: dict[str, np.ndarray] | None = None) -> None:
         self._frame, self._rows = frame, rows
         self._cache = {} if cache is None else cache  # whole columns, shared by every slice
         self._sorted: dict[str, bool] = {}
+        self._n = len(frame) if isinstance(frame, pd.DataFrame) else len(next(iter(frame.values()), ()))
 
     def _whole(self, column: str) -> np.ndarray:
         if column not in self._cache:
             values = self._frame[column]
-            if values.dtype.kind in "Mm" or _holds_dates(values):
-                self._cache[column] = day_stamps(values)
-            elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-                self._cache[column] = values.to_numpy(dtype=float, na_value=np.nan)
-            else:  # ids and labels: Python objects (np.isin on Arrow strings loops in Python)
-                self._cache[column] = values.to_numpy(dtype=object)
-            self._cache[column].flags.writeable = False  # shared by every session reading the same inputs
+            converted = _fetched(values) if isinstance(values, np.ndarray) else _framed(values)
+            converted.flags.writeable = False  # shared by every session reading the same inputs
+            self._cache[column] = converted
         return self._cache[column]
 
     def __getitem__(self, column: str) -> np.ndarray:
@@ -84,9 +84,9 @@ class Columns:
 
     def __len__(self) -> int:
         if self._rows is None:
-            return len(self._frame)
+            return self._n
         if isinstance(self._rows, slice):
-            return len(range(*self._rows.indices(len(self._frame))))
+            return len(range(*self._rows.indices(self._n)))
         return int(np.count_nonzero(self._rows)) if self._rows.dtype == bool else len(self._rows)
 
     def is_sorted(self, column: str) -> bool:
@@ -100,6 +100,24 @@ class Columns:
         if self._rows is not None:
             raise ValueError("Columns.rows takes rows of the whole frame, not of a slice")
         return Columns(self._frame, rows, self._cache)
+
+
+def _framed(values: pd.Series) -> np.ndarray:
+    """A frame's column as Columns keep it."""
+    if values.dtype.kind in "Mm" or _holds_dates(values):
+        return day_stamps(values)
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return values.to_numpy(dtype=object)  # ids and labels: Python objects (np.isin on Arrow strings loops in Python)
+
+
+def _fetched(values: np.ndarray) -> np.ndarray:
+    """A fetched numpy column (NULLs masked) as Columns keep it: as `_framed` keeps the frame's."""
+    if values.dtype.kind in "Mm":
+        return np.ma.filled(values, np.datetime64("NaT")).astype("datetime64[us]")
+    if values.dtype.kind in "biuf":
+        return np.ma.filled(values.astype(float), np.nan)
+    return np.ma.filled(values.astype(object), np.nan)  # a frame's missing label is NaN too
 
 
 Table = pd.DataFrame | Columns  # what a KPI function reads: a frame, or its columns converted once

@@ -17,11 +17,11 @@ from typing import Callable
 import pandas as pd
 
 from analytics import cost, improvement, reliability, support
-from analytics.measure import Columns, Measure, epoch_array, in_days, status
+from analytics.measure import Columns, Measure, Table, epoch_array, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
-from data.event_rollups import query as rolled
-from data.warehouse import connect, local_midnight, query, query_events, side_by_side
+from data.event_rollups import query_arrays as rolled
+from data.warehouse import connect, local_midnight, query, query_arrays, query_events, side_by_side
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,15 @@ class Inputs:
 
     incidents: pd.DataFrame
     windows: pd.DataFrame
-    first_response: pd.DataFrame
-    resolution: pd.DataFrame
-    survey: pd.DataFrame
-    self_service: pd.DataFrame
-    cost: pd.DataFrame
-    tasks: pd.DataFrame
-    staff: pd.DataFrame
-    certifications: pd.DataFrame
-    training: pd.DataFrame
+    first_response: Table  # TABLES: loaded as Columns; a filtered one (drilldown) may be a frame
+    resolution: Table
+    survey: Table
+    self_service: Table
+    cost: Table
+    tasks: Table
+    staff: Table
+    certifications: Table
+    training: Table
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
 
     @cached_property
@@ -82,7 +82,7 @@ class Inputs:
     def columns(self) -> dict[str, Columns]:
         """The daily, monthly and catalogue frames as Columns: each column converted once for every
         period asked (a trend's twelve months read the same rows)."""
-        return {name: Columns(getattr(self, name)) for name in TABLES}
+        return {name: t if isinstance(t := getattr(self, name), Columns) else Columns(t) for name in TABLES}
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
@@ -94,30 +94,38 @@ TABLES = ("first_response", "resolution", "survey", "self_service", "cost", "tas
           "training")
 
 
-def load_inputs(con, plan: Plan, span: Period) -> Inputs:
+# The incidents' columns the KPIs read; the pages' views read them all (times of acknowledgement
+# and escalation, ids).
+KPI_INCIDENT_COLUMNS = ("service_id", "severity", "impact", "started_at", "detected_at", "resolved_at",
+                        "is_customer_facing")
+
+
+def load_inputs(con, plan: Plan, span: Period, views: bool = True) -> Inputs:
     """Load the aggregates and small tables the KPIs of any period inside `span` need (side by
-    side: the loads are independent)."""
+    side: the loads are independent); with `views`, every incident column the pages' views read."""
     start, end = local_midnight(span.start, plan.timezone), local_midnight(span.end, plan.timezone)
     s, tz = plan.settings, plan.timezone
     bounds = {"start": start, "end": end}
     loads = {
         # severity and impact arrive as categories (enums in the query), masked once per load (IncidentTimes)
-        "incidents": partial(query_events, con, "incidents_in_window", **bounds),
+        "incidents": partial(query_events, con, "incidents_in_window", () if views else KPI_INCIDENT_COLUMNS,
+                             **bounds),
         "windows": partial(query_events, con, "maintenance_in_window", **bounds),
+        # TABLES as numpy columns: read column by column (Inputs.columns), never as frames
         "first_response": partial(rolled, con, "first_response_daily", tz=tz, priorities=list(s.high_priority),
                                   **bounds),
         "resolution": partial(rolled, con, "resolution_daily", tz=tz, **bounds),
         "survey": partial(rolled, con, "survey_daily", tz=tz, **bounds),
         "self_service": partial(rolled, con, "self_service_daily", tz=tz, **bounds),
-        "cost": partial(query, con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
+        "cost": partial(query_arrays, con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
                         support_lines=list(s.support_cost_categories)),
-        "tasks": partial(query, con, "routine_tasks"),
-        "staff": partial(query, con, "staff"),
-        "certifications": partial(query, con, "certifications"),
-        "training": partial(query, con, "training_daily"),
+        "tasks": partial(query_arrays, con, "routine_tasks"),
+        "staff": partial(query_arrays, con, "staff"),
+        "certifications": partial(query_arrays, con, "certifications"),
+        "training": partial(query_arrays, con, "training_daily"),
         "observed": partial(query, con, "observed_span", tz=tz),
     }
-    return Inputs(**side_by_side(loads))
+    return Inputs(**{name: Columns(v) if name in TABLES else v for name, v in side_by_side(loads).items()})
 
 
 def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:
@@ -213,7 +221,7 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
 
 def scorecard(con, plan: Plan, period: Period) -> list[KpiResult]:
     """Every KPI of the plan over `period`, in plan order."""
-    return evaluate(load_inputs(con, plan, period), plan, period)
+    return evaluate(load_inputs(con, plan, period, views=False), plan, period)
 
 
 def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
@@ -222,7 +230,7 @@ def trend(con, plan: Plan, end: date, months: int) -> pd.DataFrame:
     Columns: kpi, month (date, first of month), value (float, NaN: no data), n, status.
     """
     span = trend_span(end, months)
-    return monthly_results(load_inputs(con, plan, span), plan, span.months())
+    return monthly_results(load_inputs(con, plan, span, views=False), plan, span.months())
 
 
 def trend_span(end: date, months: int) -> Period:

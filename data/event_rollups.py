@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from analytics.plan import Plan
-from data.warehouse import local_midnight, query as raw_query, sql_text, transaction
+from data.warehouse import Arrays, fetch, local_midnight, sql_text, transaction
 
 
 @dataclass(frozen=True)
@@ -84,17 +84,24 @@ def plan_params(plan: Plan) -> dict[str, dict[str, Any]]:
 def query(con: duckdb.DuckDBPyConnection, name: str, *, start: datetime, end: datetime, **params: Any) -> pd.DataFrame:
     """data/sql/<name>.sql's frame for [start, end): from its rollup when it was built for these
     parameters and the bounds are whole local days (months), else from the raw rows."""
+    return _read(con, name, start, end, params, as_arrays=False)
+
+
+def query_arrays(con: duckdb.DuckDBPyConnection, name: str, *, start: datetime, end: datetime,
+                 **params: Any) -> Arrays:
+    """`query` as numpy columns (warehouse.query_arrays)."""
+    return _read(con, name, start, end, params, as_arrays=True)
+
+
+def _read(con: duckdb.DuckDBPyConnection, name: str, start: datetime, end: datetime, params: dict[str, Any],
+          as_arrays: bool) -> pd.DataFrame | Arrays:
     r = ROLLUPS.get(name)
     if r is not None:
         first, stop = _unit(start, params["tz"], r.grain), _unit(end, params["tz"], r.grain)
         if first is not None and stop is not None and _built_for(con, r, params):
-            cur = con.cursor()
-            try:
-                return cur.execute(f"select * from {r.table} where {r.grain} >= $first and {r.grain} < $stop "
-                                   "order by all", {"first": first, "stop": stop}).df()
-            finally:
-                cur.close()
-    return raw_query(con, name, start=start, end=end, **params)
+            return fetch(con, f"select * from {r.table} where {r.grain} >= $first and {r.grain} < $stop order by all",
+                         {"first": first, "stop": stop}, as_arrays)
+    return fetch(con, sql_text(name), {"start": start, "end": end, **params}, as_arrays)
 
 
 def ensure(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -78,3 +80,25 @@ def test_epoch_array_reads_ticks_in_any_unit():
     for values in (stamps, stamps.astype("datetime64[ns, UTC]"), pd.Series(["2026-01-01 00:00:01.5", None])):
         got = epoch_array(values)
         assert got[0] == expected[0] and math.isnan(got[1])
+
+
+def test_columns_of_fetched_arrays_equal_the_frames():
+    """Columns from a query's numpy columns (NULLs masked) hold what Columns from its frame hold:
+    NaN for a missing number or flag, NaT for a missing date, NaN for a missing label; dates as
+    datetime64[us], numbers and flags as floats. Fails when a mask is dropped (its fill value
+    would be read as a number, a date or a label)."""
+    con = duckdb.connect()
+    sql = ("select * from (values (date '2026-01-02', 3, 2.5, true, 'a', timestamp '2026-01-02 03:04:05'), "
+           "(null, null, null, null, null, null), (date '2026-02-01', 7, null, false, 'b', null)) "
+           "as t(day, n, x, flag, who, stamp)")
+    framed, fetched = Columns(con.execute(sql).df()), Columns(con.execute(sql).fetchnumpy())
+    assert len(framed) == len(fetched) == 3
+    for column in ("day", "n", "x", "flag", "who", "stamp"):
+        a, b = framed[column], fetched[column]
+        assert a.dtype == b.dtype, column
+        assert list(pd.isna(a)) == list(pd.isna(b)), column
+        assert list(a[~pd.isna(a)]) == list(b[~pd.isna(b)]), column
+    assert fetched["day"].dtype == np.dtype("datetime64[us]") and fetched["n"].dtype == float
+    assert list(in_days(fetched, date(2026, 1, 1), date(2026, 2, 1))["n"]) == [3.0]
+    empty = Columns(con.execute(sql + " where false").fetchnumpy())
+    assert len(empty) == 0 and len(in_days(empty, date(2026, 1, 1), date(2027, 1, 1))) == 0

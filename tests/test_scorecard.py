@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import pandas as pd
 import pytest
 
 from analytics.period import Period
-from analytics.scorecard import MEASURES, main, scorecard, trend
-from data.warehouse import connect, local_midnight, query
+from analytics.scorecard import KPI_INCIDENT_COLUMNS, MEASURES, evaluate, load_inputs, main, scorecard, trend
+from data.warehouse import connect, local_midnight, query, query_events
 
 JANUARY = Period(date(2026, 1, 1), date(2026, 2, 1))
 KEYS = ["uptime_pct", "mttr_hours", "mtbf_hours", "csat", "first_response_hours", "fcr_pct",
@@ -163,6 +164,32 @@ def test_trend_months_equal_each_months_own_scorecard(demo_db, plan):
                 assert pd.isna(row.value), (month, row.kpi)
             else:
                 assert row.value == pytest.approx(expect.value, rel=1e-12), (month, row.kpi)
+    con.close()
+
+
+def test_kpi_columns_give_the_pages_numbers(demo_db, plan):
+    """scorecard() and trend() load only the incident columns the KPIs read
+    (KPI_INCIDENT_COLUMNS): every KPI of a quarter and of each of its months is what the pages'
+    full load gives, with MTTR from the start and from the detection. Fails with a KeyError when
+    a KPI reads a column left out."""
+    con = connect(demo_db, read_only=True)
+    span = Period(date(2026, 8, 1), date(2026, 11, 1))
+    for mttr_from in ("started", "detected"):
+        p = replace(plan, settings=replace(plan.settings, mttr_from=mttr_from))
+        few, full = load_inputs(con, p, span, views=False), load_inputs(con, p, span)
+        assert list(few.incidents.columns) == list(KPI_INCIDENT_COLUMNS)
+        assert "incident_id" in full.incidents.columns
+        for q in (span, *span.months()):
+            assert ([r.__dict__ for r in evaluate(few, p, q)] == [r.__dict__ for r in evaluate(full, p, q)]
+                    == [r.__dict__ for r in scorecard(con, p, q)]), (mttr_from, q)
+    con.close()
+
+
+def test_query_events_refuses_column_names_that_are_not_names(demo_db):
+    con = connect(demo_db, read_only=True)
+    with pytest.raises(ValueError):
+        query_events(con, "incidents_in_window", ("severity; drop table incidents",),
+                     start=local_midnight(date(2026, 1, 1), "UTC"), end=local_midnight(date(2026, 2, 1), "UTC"))
     con.close()
 
 
