@@ -2803,8 +2803,9 @@ def _cap_bounds(tz: str, through: date) -> tuple[datetime, datetime]:
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=512, show_spinner=False)
 def _cap_history(db_file: str, tz: str, service_id: str, resource: str, through: date) -> pd.DataFrame:
     start, end = _cap_bounds(tz, through)
-    daily = _query(db_file, "capacity_daily", service_id=service_id, tz=tz, start=start, end=end)
-    return pd.DataFrame({"ds": pd.to_datetime(daily["day"]), "y": daily[resource].astype(float)})
+    daily = _query(db_file, "capacity_daily", tz=tz, start=start, end=end)  # every service's: read once
+    rows = daily[daily["service_id"] == service_id]
+    return pd.DataFrame({"ds": pd.to_datetime(rows["day"]).to_numpy(), "y": rows[resource].to_numpy(dtype=float)})
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=512, show_spinner=False)

