@@ -64,3 +64,4 @@ with st.sidebar:
     ui.user_box(actor)
 
 page.run()
+ui.warm_forecasting()  # after the first page: statsmodels loads while the user reads it

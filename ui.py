@@ -24,7 +24,7 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -2756,6 +2756,14 @@ def _cap_forecast_model():
     Growth fit forecasts."""
     from models import forecast
     return forecast
+
+
+@cache  # once per server process
+def warm_forecasting() -> None:
+    """Import models.forecast on a background thread, once the first page has run (app.py): the
+    first Capacity or Growth visit then fits at once instead of first importing statsmodels and
+    scipy.stats (1.2-2 s, which alone took a new server's first Capacity page past 2 s)."""
+    threading.Thread(target=_cap_forecast_model, name="opsplan-import-forecasting", daemon=True).start()
 
 
 CAP_HORIZONS = {3: 91, 6: 182, 12: 365}  # months -> days forecast (the fits are daily)

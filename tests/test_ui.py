@@ -1,6 +1,7 @@
 """The pure helpers of ui.py: number formatting, words, statuses and period <-> query string."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -224,3 +225,28 @@ def test_importing_ui_leaves_the_forecasting_stack_for_its_pages():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+def test_app_loads_the_forecasting_stack_after_its_first_page(demo_db):
+    """The Overview's run does not need statsmodels; after it, app.py imports models.forecast on a
+    background thread (ui.warm_forecasting), so a new server's first Capacity or Growth visit does
+    not wait 1.2-2 s for the import."""
+    app = Path(__file__).resolve().parents[1] / "app.py"
+    runner = f"import runpy\nrunpy.run_path({str(app)!r}, run_name='__main__')\n"
+    code = (
+        "import sys, threading\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_string({runner!r}, default_timeout=120)\n"
+        "at.query_params.update({'start': '2026-08-01', 'end': '2026-11-01'})\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "for t in [t for t in threading.enumerate() if t.name == 'opsplan-import-forecasting']:\n"
+        "    t.join(120)\n"
+        "print('models.forecast' in sys.modules)\n"
+    )
+    env = {**os.environ, "OPSPLAN_DB": str(demo_db)}
+    env.pop("OPSPLAN_PLAN", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=app.parent, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "True"
