@@ -943,6 +943,7 @@ SC_LOADED = "sc_loaded"         # the saved scenario last opened, None: the base
 SC_OPENED = "sc_opened"         # its driver values as opened or saved, to tell unsaved edits
 SC_MONTHS = "sc_months"
 SC_FLASH = "sc_flash"           # (kind, text) shown once after a save, load or delete
+SC_SENT = "sc_sent"             # growth sent from the Capacity page, applied to the drivers on the next run
 
 
 def driver_value_text(name: str, value: float | bool) -> str:
@@ -981,6 +982,13 @@ def init_driver_inputs(base_drivers: scenario_model.Drivers) -> None:
         opened = state.get(SC_OPENED)
         fill_driver_inputs(state[SC_WORKING], state.get(SC_LOADED))
         state[SC_OPENED] = opened or state[SC_OPENED]  # unsaved edits stay marked as such
+    sent = state.pop(SC_SENT, None)
+    if sent:
+        opened, was = state[SC_OPENED], state[SC_WORKING]
+        fill_driver_inputs({**was, **sent}, state.get(SC_LOADED))
+        state[SC_OPENED] = opened  # the sent growth shows as an unsaved edit of what was open
+        changed = [f"{DRIVER_INFO[n].label} {driver_value_text(n, v)}" for n, v in sent.items() if v != was[n]]
+        _flash("info", "From the Capacity page: " + ("; ".join(changed) if changed else "the same growth as here") + ".")
     state.setdefault(SC_MONTHS, state.get("sc_months_kept", 12))
 
 
@@ -1016,6 +1024,8 @@ def driver_panel(base_drivers: scenario_model.Drivers) -> dict[str, float | bool
         with tab:
             for name in _names(group):
                 values[name] = _driver_input(name, getattr(base_drivers, name))
+            if group == "Capacity":  # the demand tab came first: every growth driver is read
+                sc_send_button(values)
     with tabs[3]:
         st.caption("Unit rates start calibrated so that the base costs exactly the plan's budget, line by line, "
                    "over its first 12 months. Edit the Value column; the header lists what differs from the base.")
@@ -2781,6 +2791,9 @@ CAP_SLIDERS = {  # Capacity field -> (label, max, step, help)
                                "A flat extra load on CPU, memory and requests from new features."),
 }
 CAP_KEY = "cap_"  # + Capacity field: the slider's widget key
+PAGES_DIR = Path(__file__).resolve().parent / "pages"  # for st.switch_page, wherever the server was started
+CAP_WORKING = "cap_working"  # the sliders' values as the user left them (widget state is dropped off-page)
+CAP_SENT = "cap_sent"  # growth sent from the Scenarios page, applied to the sliders on Capacity's next run
 THRESHOLD_STYLE = {"monitor": ("#e8a33d", "dot"), "scale up": ("#d64541", "dash"), "full": ("#16384a", "solid"),
                    "scale down": ("#8a8f98", "dot")}
 FORECAST_COLOURS = {"history": "#2f6f8f", "statistical": "#8a8f98", "scenario": "#e07b39", "plan": "#8c6bb1"}
@@ -2793,14 +2806,50 @@ def cap_seed_sliders(cap: _CapPlan, *, trend_only: bool = False) -> None:
 
 
 def cap_scenario(cap: _CapPlan) -> _CapPlan:
-    """The scenario the sliders describe: the plan's [capacity] with the slider values in place."""
-    if any(CAP_KEY + name not in st.session_state for name in CAP_SLIDERS):
-        cap_seed_sliders(cap)
+    """The scenario the sliders describe: the plan's [capacity] with the slider values in place.
+    First visit: the plan's values. Back from another page (where Streamlit dropped the sliders'
+    state): as the user left them. Sent from the Scenarios page: that scenario's growth."""
+    state = st.session_state
+    sent = state.pop(CAP_SENT, None)
+    if sent is not None:
+        for name in CAP_SLIDERS:
+            state[CAP_KEY + name] = float(sent[name])
+    elif any(CAP_KEY + name not in state for name in CAP_SLIDERS):
+        if CAP_WORKING in state:
+            for name in CAP_SLIDERS:
+                state[CAP_KEY + name] = state[CAP_WORKING][name]
+        else:
+            cap_seed_sliders(cap)
     values = {}
     for name, (label, top, step, help_text) in CAP_SLIDERS.items():
-        values[name] = st.slider(label, 0.0, max(top, float(getattr(cap, name))), step=step, key=CAP_KEY + name,
-                                 format="%.0f %%", help=f"{help_text} The plan: {getattr(cap, name):g} %.")
+        now = state[CAP_KEY + name]  # a scenario may shrink (below 0) or grow past the usual range
+        values[name] = st.slider(label, min(0.0, now), max(top, float(getattr(cap, name)), now), step=step,
+                                 key=CAP_KEY + name, format="%.0f %%", help=f"{help_text} The plan: {getattr(cap, name):g} %.")
+    state[CAP_WORKING] = values
     return _cap_replace(cap, **values)
+
+
+def cap_send_button(cap: _CapPlan) -> None:
+    """'Cost it in Scenarios': the sliders' growth becomes the Scenarios page's drivers of the same
+    names (on its next run), which carry it through staffing and cost to the KPI targets. Shown to
+    those who may open that page."""
+    if can(_ac.SAVE_SCENARIO) and st.button(
+            "Cost it in Scenarios", key="cap_to_scenarios", icon=":material/payments:",
+            help="Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
+                 "the budget and the cost KPIs follow."):
+        st.session_state[SC_SENT] = {name: float(getattr(cap, name)) for name in CAP_SLIDERS}
+        st.switch_page(PAGES_DIR / "scenarios.py")
+
+
+def sc_send_button(values: Mapping[str, float | bool]) -> None:
+    """'See it on Capacity': the scenario's four growth drivers become the Capacity page's sliders
+    (on its next run), to see when each service crosses the scale-up line under them."""
+    if can(_ac.CAPACITY_SCENARIO) and st.button(
+            "See this growth on Capacity", key="sc_to_capacity", icon=":material/storage:",
+            help="Open the Capacity page with its growth sliders set to these drivers: when does each service "
+                 "reach the plan's thresholds under them?"):
+        st.session_state[CAP_SENT] = {name: float(values[name]) for name in CAP_SLIDERS}
+        st.switch_page(PAGES_DIR / "capacity.py")
 
 
 def _cap_bounds(tz: str, through: date) -> tuple[datetime, datetime]:

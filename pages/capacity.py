@@ -22,13 +22,15 @@ service = services[services["service_id"] == service_id].iloc[0]
 spec = ui.CAP_RESOURCES[resource]
 
 with st.sidebar.expander("Growth scenario", expanded=True, icon=":material/tune:"):
-    st.caption("Seeded from plan.toml [capacity]; applied on top of the statistical forecast.")
+    st.caption("Seeded from plan.toml [capacity]; applied on top of the statistical forecast. The Scenarios page "
+               "has the same four drivers: send them there to see what they cost.")
     cap = ui.cap_scenario(the_plan.capacity)
     with st.container(horizontal=True):
         st.button("The plan's values", key="cap_reset", on_click=ui.cap_seed_sliders, args=(the_plan.capacity,),
                   help="Every slider back to plan.toml.")
         st.button("Trend only", key="cap_trend", on_click=ui.cap_seed_sliders, args=(the_plan.capacity,),
                   kwargs={"trend_only": True}, help="No growth on top of the data's own trend: every slider to 0.")
+    ui.cap_send_button(cap)
 
 view = ui.load_capacity(service, resource, months, cap)
 st.markdown(f"**{service['name']}** · {spec.label} · daily busy-hour level over two years to {through:%d %b %Y}, "

@@ -411,6 +411,34 @@ def test_capacity_slider_moves_the_forecast(server: str, page):
         screenshot(page, "capacity-growth-55")
 
 
+def test_capacity_growth_is_costed_in_scenarios_and_sent_back(server: str, page):
+    """One scenario across pages, through the real server's routing: Capacity's user growth at 55 %
+    opens Scenarios with that driver at 55 and a note saying where it came from; 'See this growth on
+    Capacity' opens Capacity with the slider still at 55."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "capacity-to-scenarios"):
+        _open(page, server, "capacity", "Capacity")
+        growth = page.get_by_role("slider", name="User growth (% per quarter)")
+        growth.focus()
+        page.keyboard.press("ArrowRight")  # 50 -> 55 % a quarter
+        settle(page)
+        assert growth.input_value() == "55"
+        page.get_by_role("button", name="Cost it in Scenarios").click()
+        expect(page).to_have_url(re.compile(r"/scenarios"), timeout=TIMEOUT_MS)
+        settle(page)
+        expect(page.get_by_label("User growth (% per quarter)", exact=True)).to_have_value("55.0", timeout=TIMEOUT_MS)
+        assert page.get_by_text("From the Capacity page").first.is_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, "scenarios-from-capacity")
+        page.get_by_role("tab", name="Capacity", exact=True).click()
+        page.get_by_role("button", name="See this growth on Capacity").click()
+        expect(page).to_have_url(re.compile(r"/capacity"), timeout=TIMEOUT_MS)
+        settle(page)
+        expect(page.get_by_role("slider", name="User growth (% per quarter)")).to_have_value("55", timeout=TIMEOUT_MS)
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_growth_horizon_extends_the_forecasts(server: str, page):
     """Growth: the observed rate is stated against the plan's; choosing 18 months restates each forecast's end."""
     from playwright.sync_api import expect

@@ -88,3 +88,32 @@ def test_data_volume_shows_storage(app: AppTest):
     assert "storage to provision" in {t.get("name") for t in fig["data"]}
     assert "storage_needed" in app.dataframe[0].value.columns
     assert metric(app, "Storage to provision")
+
+
+def test_growth_goes_to_scenarios_and_comes_back(app: AppTest):
+    """One scenario across both pages: 'Cost it in Scenarios' opens Scenarios with the four growth
+    sliders in its drivers of the same names (with a note saying where they came from); 'See this
+    growth on Capacity' sends the drivers back, a shrinking one included (the slider widens below
+    0); and the sliders stay as left when the user comes back from another page."""
+    pages = Path(ui.__file__).resolve().parent / "pages"
+    app.slider(key=GROWTH).set_value(120.0).run()
+    app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").set_value(7.0).run()
+    app.button(key="cap_to_scenarios").click().run()
+    assert not app.exception, app.exception
+    assert app.title[0].value.startswith("Scenarios")
+    drivers = {n: app.session_state[ui.SC_PREFIX + n] for n in ui.CAP_SLIDERS}
+    assert drivers["user_growth_pct_per_quarter"] == 120.0 and drivers["data_growth_pct_per_month"] == 7.0
+    assert any("From the Capacity page" in i.value and "120.0" in i.value for i in app.info)
+    app.switch_page(str(pages / "scenarios.py")).run()  # AppTest reruns its own page, not the one switched to
+    assert app.session_state[ui.SC_PREFIX + "user_growth_pct_per_quarter"] == 120.0
+    app.number_input(key=ui.SC_PREFIX + "data_growth_pct_per_month").set_value(-5.0).run()
+    app.button(key="sc_to_capacity").click().run()
+    assert not app.exception, app.exception
+    assert app.title[0].value.startswith("Capacity")
+    assert app.slider(key=GROWTH).value == 120.0
+    data = app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month")
+    assert data.value == -5.0 and data.min == -5.0
+    app.switch_page(str(pages / "overview.py")).run()
+    app.switch_page(str(pages / "capacity.py")).run()
+    assert not app.exception, app.exception
+    assert app.slider(key=GROWTH).value == 120.0 and app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").value == -5.0
