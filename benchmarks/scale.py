@@ -282,7 +282,8 @@ class Bench:
             "monitoring": lambda: ui.load_monitoring_view(p, f),
             "scenarios": lambda: ui.load_base_drivers(base()),
             "capacity": lambda: (ui.load_capacity(ui.cap_services().iloc[0], "cpu_pct", 6, self.plan.capacity),
-                                 ui.load_headroom("cpu_pct", 6, self.plan.capacity)),
+                                 ui.load_headroom("cpu_pct", 6, self.plan.capacity),
+                                 ui.load_backtest(ui.cap_services().iloc[0]["service_id"], "cpu_pct", 6)),
             "growth": lambda: [ui.load_growth(m, 12) for m in ui.DEMAND],
             # The same two pages' data alone: what they read before fitting (the fits are model
             # time, cached by plain values in the app, and measured in forecast_accuracy.py).
