@@ -987,7 +987,8 @@ def init_driver_inputs(base_drivers: scenario_model.Drivers) -> None:
         opened, was = state[SC_OPENED], state[SC_WORKING]
         fill_driver_inputs({**was, **sent}, state.get(SC_LOADED))
         state[SC_OPENED] = opened  # the sent growth shows as an unsaved edit of what was open
-        changed = [f"{DRIVER_INFO[n].label} {driver_value_text(n, v)}" for n, v in sent.items() if v != was[n]]
+        changed = [f"{DRIVER_INFO[n].label}: {driver_value_text(n, was[n])} -> {driver_value_text(n, v)}"
+                   for n, v in sent.items() if v != was[n]]
         _flash("info", "From the Capacity page: " + ("; ".join(changed) if changed else "the same growth as here") + ".")
     state.setdefault(SC_MONTHS, state.get("sc_months_kept", 12))
 
