@@ -46,18 +46,17 @@ def multiplier(ds: pd.Series, growth: Growth) -> np.ndarray:
 
 
 def apply_growth(forecast: pd.DataFrame, growth: Growth) -> pd.DataFrame:
-    """The forecast with every band scaled by the scenario's multiplier."""
-    out = forecast.copy()
-    m = multiplier(out["ds"], growth)
-    for band in BANDS:
-        out[band] = out[band] * m
-    return out
+    """The forecast with every band scaled by the scenario's multiplier. (On arrays, one copy:
+    each pandas operation deep-copies a forecast's attrs, its model scores, and a slider move
+    reruns this for every service.)"""
+    m = multiplier(forecast["ds"], growth)
+    return forecast.assign(**{band: forecast[band].to_numpy(dtype=float) * m for band in BANDS})
 
 
 def first_crossing(frame: pd.DataFrame, column: str, threshold: float) -> pd.Timestamp | None:
     """The first timestamp at which `column` reaches the threshold (None: never in the horizon)."""
-    hit = frame.loc[frame[column] >= threshold, "ds"]
-    return None if hit.empty else pd.Timestamp(hit.iloc[0])
+    hit = np.flatnonzero(frame[column].to_numpy(dtype=float) >= threshold)  # NaN never reaches it
+    return None if not len(hit) else pd.Timestamp(frame["ds"].iloc[hit[0]])
 
 
 def crossings(utilisation: pd.DataFrame, cap: Capacity) -> pd.DataFrame:
