@@ -21,9 +21,9 @@ inputs; so every call runs its SQL).
 cold = a new DuckDB instance opened on the file (empty buffer pool; the OS page cache as it is,
 so after a build the file is mostly in memory: not a cold disk), with the modules imported as in a
 running server (the forecasting stack too: app.py imports it after the first page); warm = the
-next call on the same connection. Medians of --repeat runs. The overview, reliability, support and cost rows are the
-whole page's data: scorecard, 12-month trend and views, which share one load of the trend's year
-(ui.page_span). floor = a plain DuckDB scan (sum/count) of the columns the loader reads, in the
+next call on the same connection. Medians of --repeat runs. The overview, reliability, support
+and cost rows are the whole page's data: scorecard, 12-month trend and views, which share one
+load of the trend's year (ui.page_span). floor = a plain DuckDB scan (sum/count) of the columns the loader reads, in the
 rows it reads (for a page that reads a rollup: the rollup's columns); pandas = the same
 aggregation done by pandas on frames already in memory (load time not counted: generous to
 pandas), skipped past --pandas-max rows. The "samples scan" and "tickets scan" rows are plain
