@@ -29,10 +29,6 @@ SECTIONS = {
     "Data": [("data.py", "Data", ":material/upload_file:"),
              ("admin.py", "Admin", ":material/admin_panel_settings:")],
 }
-# The right a page needs to be listed (issue #7; data/access.py); any other page needs VIEW. A hidden
-# page is not a permission: every write checks the actor's role again in the data layer.
-PAGE_RIGHTS = {"scenarios.py": access.SAVE_SCENARIO, "capacity.py": access.CAPACITY_SCENARIO,
-               "data.py": access.IMPORT, "admin.py": access.VIEW_AUDIT}
 
 
 def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
@@ -40,7 +36,7 @@ def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
     for section, entries in SECTIONS.items():
         found = [st.Page(HERE / "pages" / f, title=t, icon=i, default=(f == "overview.py"))
                  for f, t, i in entries if (HERE / "pages" / f).exists()
-                 and access.can(actor, PAGE_RIGHTS.get(f, access.VIEW))]
+                 and access.can(actor, access.page_right(f))]
         if found:
             out[section] = found
     return out

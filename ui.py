@@ -2795,6 +2795,7 @@ CAP_KEY = "cap_"  # + Capacity field: the slider's widget key
 PAGES_DIR = Path(__file__).resolve().parent / "pages"  # for st.switch_page, wherever the server was started
 CAP_WORKING = "cap_working"  # the sliders' values as the user left them (widget state is dropped off-page)
 CAP_SENT = "cap_sent"  # growth sent from the Scenarios page, applied to the sliders on Capacity's next run
+CAP_RANGE = "cap_range"  # each slider's (low, high), widened for values sent from Scenarios
 THRESHOLD_STYLE = {"monitor": ("#e8a33d", "dot"), "scale up": ("#d64541", "dash"), "full": ("#16384a", "solid"),
                    "scale down": ("#8a8f98", "dot")}
 FORECAST_COLOURS = {"history": "#2f6f8f", "statistical": "#8a8f98", "scenario": "#e07b39", "plan": "#8c6bb1"}
@@ -2822,19 +2823,30 @@ def cap_scenario(cap: _CapPlan) -> _CapPlan:
         else:
             cap_seed_sliders(cap)
     values = {}
-    for name, (label, top, step, help_text) in CAP_SLIDERS.items():
-        now = state[CAP_KEY + name]  # a scenario may shrink (below 0) or grow past the usual range
-        values[name] = st.slider(label, min(0.0, now), max(top, float(getattr(cap, name)), now), step=step,
-                                 key=CAP_KEY + name, format="%.0f %%", help=f"{help_text} The plan: {getattr(cap, name):g} %.")
+    for name, (label, _, step, help_text) in CAP_SLIDERS.items():
+        low, high = _cap_range(name, cap)
+        values[name] = st.slider(label, low, high, step=step, key=CAP_KEY + name, format="%.1f %%",
+                                 help=f"{help_text} The plan: {getattr(cap, name):g} %.")
     state[CAP_WORKING] = values
     return _cap_replace(cap, **values)
+
+
+def _cap_range(name: str, cap: _CapPlan) -> tuple[float, float]:
+    """A slider's bounds: 0 to its usual top (or the plan's value), widened to take a value sent
+    from Scenarios (a shrinking scenario goes below 0) and kept so for the session. Never derived
+    from the live value: a slider whose bounds change is reset, and would jump to its minimum."""
+    ranges = st.session_state.setdefault(CAP_RANGE, {})
+    low, high = ranges.get(name, (0.0, max(CAP_SLIDERS[name][1], float(getattr(cap, name)))))
+    now = float(st.session_state[CAP_KEY + name])
+    ranges[name] = (min(low, now), max(high, now))
+    return ranges[name]
 
 
 def cap_send_button(cap: _CapPlan) -> None:
     """'Cost it in Scenarios': the sliders' growth becomes the Scenarios page's drivers of the same
     names (on its next run), which carry it through staffing and cost to the KPI targets. Shown to
-    those who may open that page."""
-    if can(_ac.SAVE_SCENARIO) and st.button(
+    those who may open that page (access.page_right, as app.py lists it)."""
+    if can(_ac.page_right("scenarios.py")) and st.button(
             "Cost it in Scenarios", key="cap_to_scenarios", icon=":material/payments:",
             help="Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
                  "the budget and the cost KPIs follow."):
@@ -2845,7 +2857,7 @@ def cap_send_button(cap: _CapPlan) -> None:
 def sc_send_button(values: Mapping[str, float | bool]) -> None:
     """'See it on Capacity': the scenario's four growth drivers become the Capacity page's sliders
     (on its next run), to see when each service crosses the scale-up line under them."""
-    if can(_ac.CAPACITY_SCENARIO) and st.button(
+    if can(_ac.page_right("capacity.py")) and st.button(
             "See this growth on Capacity", key="sc_to_capacity", icon=":material/storage:",
             help="Open the Capacity page with its growth sliders set to these drivers: when does each service "
                  "reach the plan's thresholds under them?"):

@@ -111,8 +111,8 @@ def load_inputs(con, plan: Plan, span: Period, services: Sequence[str] = (), sev
         return inputs
     params = {"first_response": {"priorities": list(plan.settings.high_priority)}}
     start, end = (local_midnight(d, plan.timezone) for d in (span.start, span.end))
-    return replace(inputs, **{field: sum_channels(rolled(con, name, tz=plan.timezone, start=start, end=end,
-                                                        **params.get(field, {})), channels)
+    return replace(inputs, **{field: Columns(sum_channels(rolled(con, name, tz=plan.timezone, start=start, end=end,
+                                                                **params.get(field, {})), channels))
                               for field, name in BY_CHANNEL.items()})
 
 

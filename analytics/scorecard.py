@@ -17,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from analytics import cost, improvement, reliability, support
-from analytics.measure import Columns, Measure, Table, epoch_array, in_days, status
+from analytics.measure import Columns, Measure, epoch_array, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
@@ -50,19 +50,21 @@ class KpiResult:
 
 @dataclass(frozen=True)
 class Inputs:
-    """Small frames behind every KPI over a span of time (see data/sql/ for each grain)."""
+    """What every KPI over a span of time reads (see data/sql/ for each grain): the incidents and
+    maintenance windows as frames, the daily, monthly and catalogue tables (TABLES) as Columns,
+    each column converted once for every period asked (a trend's twelve months read the same rows)."""
 
     incidents: pd.DataFrame
     windows: pd.DataFrame
-    first_response: Table  # TABLES: loaded as Columns; a filtered one (drilldown) may be a frame
-    resolution: Table
-    survey: Table
-    self_service: Table
-    cost: Table
-    tasks: Table
-    staff: Table
-    certifications: Table
-    training: Table
+    first_response: Columns
+    resolution: Columns
+    survey: Columns
+    self_service: Columns
+    cost: Columns
+    tasks: Columns
+    staff: Columns
+    certifications: Columns
+    training: Columns
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
 
     @cached_property
@@ -77,12 +79,6 @@ class Inputs:
         """`observed` as epoch seconds (NaN: no record), read once for every period asked."""
         first, last = epoch_array(pd.concat([self.observed["first_at"], self.observed["last_at"]])).tolist()
         return first, last
-
-    @cached_property
-    def columns(self) -> dict[str, Columns]:
-        """The daily, monthly and catalogue frames as Columns: each column converted once for every
-        period asked (a trend's twelve months read the same rows)."""
-        return {name: t if isinstance(t := getattr(self, name), Columns) else Columns(t) for name in TABLES}
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
@@ -111,7 +107,7 @@ def load_inputs(con, plan: Plan, span: Period, views: bool = True) -> Inputs:
         "incidents": partial(query_events, con, "incidents_in_window", () if views else KPI_INCIDENT_COLUMNS,
                              **bounds),
         "windows": partial(query_events, con, "maintenance_in_window", **bounds),
-        # TABLES as numpy columns: read column by column (Inputs.columns), never as frames
+        # TABLES as numpy columns (Inputs keeps them as Columns): read column by column, never as frames
         "first_response": partial(rolled, con, "first_response_daily", tz=tz, priorities=list(s.high_priority),
                                   **bounds),
         "resolution": partial(rolled, con, "resolution_daily", tz=tz, **bounds),
@@ -166,11 +162,11 @@ def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
 
 
 def _days(i: Inputs, table: str, p: Period) -> Columns:
-    return in_days(i.columns[table], p.start, p.end)
+    return in_days(getattr(i, table), p.start, p.end)
 
 
 def _months(i: Inputs, p: Period) -> Columns:
-    return in_days(i.columns["cost"], p.start, p.end, "month")
+    return in_days(i.cost, p.start, p.end, "month")
 
 
 # One entry per KPI key of plan.toml: how to compute it, what its n counts, and the
@@ -189,12 +185,12 @@ MEASURES: dict[str, tuple[Callable[[Inputs, Plan, Period], Measure], str, Callab
                                cost.infra_cost_pct_revenue),
     "support_cost_per_user_usd": (lambda i, _, p: cost.support_cost_per_user_usd(_months(i, p)), "months",
                                   cost.support_cost_per_user_usd),
-    "automation_pct": (lambda i, _, p: improvement.automation_pct(i.columns["tasks"], p.end), "routine tasks",
+    "automation_pct": (lambda i, _, p: improvement.automation_pct(i.tasks, p.end), "routine tasks",
                        improvement.automation_pct),
     "certification_pct": (lambda i, _, p: improvement.certification_pct(
-        i.columns["staff"], i.columns["certifications"], p.end), "team members", improvement.certification_pct),
+        i.staff, i.certifications, p.end), "team members", improvement.certification_pct),
     "training_hours": (lambda i, plan, p: improvement.training_hours(
-        i.columns["staff"], i.columns["training"], p.end, plan.settings.training_window_months), "team members",
+        i.staff, i.training, p.end, plan.settings.training_window_months), "team members",
         improvement.training_hours),
 }
 

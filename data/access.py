@@ -37,6 +37,17 @@ EDIT_PLAN = "edit_plan"
 BACKUP = "backup"
 VIEW_AUDIT = "view_audit"
 
+# The right a page of pages/ needs to be listed (issue #7); any other page needs VIEW. A hidden page
+# is not a permission: every write checks the actor's role again in the data layer.
+PAGE_RIGHTS = {"scenarios.py": SAVE_SCENARIO, "capacity.py": CAPACITY_SCENARIO, "data.py": IMPORT,
+               "admin.py": VIEW_AUDIT}
+
+
+def page_right(page_file: str) -> str:
+    """The right needed to open pages/<page_file> (app.py lists it, and links to it check it)."""
+    return PAGE_RIGHTS.get(page_file, VIEW)
+
+
 # The lowest role allowed each action.
 MIN_ROLE = {VIEW: "viewer", EDIT_BUDGET: "finance", SAVE_SCENARIO: "finance", DELETE_SCENARIO: "finance",
             CAPACITY_SCENARIO: "planner", IMPORT: "admin", EDIT_PLAN: "admin", BACKUP: "admin", VIEW_AUDIT: "admin"}

@@ -104,7 +104,7 @@ def query_events(con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[st
     if columns:
         if not all(c.isidentifier() for c in columns):  # names from code, like the query's: never paths or SQL
             raise ValueError(f"bad column names {columns!r}")
-        sql = f"select {', '.join(columns)} from ({sql})"
+        sql = f"select {', '.join(columns)} from (\n{sql}\n)"  # on lines of its own: the text may end in a comment
     cur = con.cursor()
     try:
         return cur.sql(sql, params=params or None).to_arrow_table().to_pandas()

@@ -94,7 +94,8 @@ def test_growth_goes_to_scenarios_and_comes_back(app: AppTest):
     """One scenario across both pages: 'Cost it in Scenarios' opens Scenarios with the four growth
     sliders in its drivers of the same names (with a note saying where they came from); 'See this
     growth on Capacity' sends the drivers back, a shrinking one included (the slider widens below
-    0); and the sliders stay as left when the user comes back from another page."""
+    0 and keeps those bounds when moved: new bounds would reset it to its minimum); and the sliders
+    stay as left when the user comes back from another page."""
     pages = Path(ui.__file__).resolve().parent / "pages"
     app.slider(key=GROWTH).set_value(120.0).run()
     app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").set_value(7.0).run()
@@ -113,7 +114,12 @@ def test_growth_goes_to_scenarios_and_comes_back(app: AppTest):
     assert app.slider(key=GROWTH).value == 120.0
     data = app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month")
     assert data.value == -5.0 and data.min == -5.0
+    app.switch_page(str(pages / "capacity.py")).run()
+    app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").set_value(3.0).run()
+    data = app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month")  # moved: its bounds stay (new bounds reset it)
+    assert (data.value, data.min) == (3.0, -5.0)
+    assert app.session_state[ui.CAP_WORKING]["data_growth_pct_per_month"] == 3.0  # what the forecast uses
     app.switch_page(str(pages / "overview.py")).run()
     app.switch_page(str(pages / "capacity.py")).run()
     assert not app.exception, app.exception
-    assert app.slider(key=GROWTH).value == 120.0 and app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").value == -5.0
+    assert app.slider(key=GROWTH).value == 120.0 and app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").value == 3.0

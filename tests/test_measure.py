@@ -102,3 +102,13 @@ def test_columns_of_fetched_arrays_equal_the_frames():
     assert list(in_days(fetched, date(2026, 1, 1), date(2026, 2, 1))["n"]) == [3.0]
     empty = Columns(con.execute(sql + " where false").fetchnumpy())
     assert len(empty) == 0 and len(in_days(empty, date(2026, 1, 1), date(2027, 1, 1))) == 0
+    # The rollups' sums (HUGEINT, DECIMAL, BIGINT), over more than one 2048-row chunk with NULLs in
+    # some chunks only.
+    wide = ("select range::bigint as k, (range * 3)::hugeint as h, (range / 8)::decimal(18, 3) as d, "
+            "case when range % 3000 = 7 then null else range end as nk from range(5000)")
+    framed, fetched = Columns(con.execute(wide).df()), Columns(con.execute(wide).fetchnumpy())
+    for column in ("k", "h", "d", "nk"):
+        a, b = framed[column], fetched[column]
+        assert a.dtype == b.dtype == float, column
+        assert np.array_equal(a, b, equal_nan=True), column
+    assert int(np.isnan(fetched["nk"]).sum()) == 2
