@@ -375,6 +375,7 @@ def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
 def forget_results() -> None:
     """Drop every cached result and loaded input, after the warehouse or the plan changed."""
     _dd_filtered_inputs.clear()  # first: a result cached in between would be built from the old inputs
+    _cap_daily.clear()
     st.cache_data.clear()
 
 
@@ -2870,11 +2871,21 @@ def _cap_bounds(tz: str, through: date) -> tuple[datetime, datetime]:
     return (warehouse.local_midnight(end - timedelta(days=CAP_HISTORY_DAYS), tz), warehouse.local_midnight(end, tz))
 
 
+@st.cache_resource(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
+def _cap_daily(db_file: str, tz: str, through: date) -> dict[str, pd.DataFrame]:
+    """Every service's daily levels (capacity_daily, one query), by service, shared and not
+    copied: the page ranks all services, and filtering a cached copy of the whole frame per
+    service cost 3 ms each at 100M. Read-only; forget_results() drops it with the results."""
+    start, end = _cap_bounds(tz, through)
+    daily = warehouse.query(_connection(db_file), "capacity_daily", tz=tz, start=start, end=end)
+    return {str(sid): rows for sid, rows in daily.groupby("service_id", sort=False)}
+
+
 @st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, max_entries=512, show_spinner=False)
 def _cap_history(db_file: str, tz: str, service_id: str, resource: str, through: date) -> pd.DataFrame:
-    start, end = _cap_bounds(tz, through)
-    daily = _query(db_file, "capacity_daily", tz=tz, start=start, end=end)  # every service's: read once
-    rows = daily[daily["service_id"] == service_id]
+    rows = _cap_daily(db_file, tz, through).get(service_id)
+    if rows is None:  # no samples for this service in the two years
+        return pd.DataFrame({"ds": pd.Series(dtype="datetime64[us]"), "y": pd.Series(dtype=float)})
     return pd.DataFrame({"ds": pd.to_datetime(rows["day"]).to_numpy(), "y": rows[resource].to_numpy(dtype=float)})
 
 
