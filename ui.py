@@ -2813,16 +2813,12 @@ def cap_scenario(cap: _CapPlan) -> _CapPlan:
     First visit: the plan's values. Back from another page (where Streamlit dropped the sliders'
     state): as the user left them. Sent from the Scenarios page: that scenario's growth."""
     state = st.session_state
-    sent = state.pop(CAP_SENT, None)
-    if sent is not None:
+    source = state.pop(CAP_SENT, None)
+    if source is None and any(CAP_KEY + name not in state for name in CAP_SLIDERS):
+        source = state.get(CAP_WORKING) or {name: getattr(cap, name) for name in CAP_SLIDERS}
+    if source is not None:
         for name in CAP_SLIDERS:
-            state[CAP_KEY + name] = float(sent[name])
-    elif any(CAP_KEY + name not in state for name in CAP_SLIDERS):
-        if CAP_WORKING in state:
-            for name in CAP_SLIDERS:
-                state[CAP_KEY + name] = state[CAP_WORKING][name]
-        else:
-            cap_seed_sliders(cap)
+            state[CAP_KEY + name] = float(source[name])
     values = {}
     for name, (label, _, step, help_text) in CAP_SLIDERS.items():
         low, high = _cap_range(name, cap)
@@ -2845,25 +2841,29 @@ def _cap_range(name: str, cap: _CapPlan) -> tuple[float, float]:
 
 def cap_send_button(cap: _CapPlan) -> None:
     """'Cost it in Scenarios': the sliders' growth becomes the Scenarios page's drivers of the same
-    names (on its next run), which carry it through staffing and cost to the KPI targets. Shown to
-    those who may open that page (access.page_right, as app.py lists it)."""
-    if can(_ac.page_right("scenarios.py")) and st.button(
-            "Cost it in Scenarios", key="cap_to_scenarios", icon=":material/payments:",
-            help="Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
-                 "the budget and the cost KPIs follow."):
-        st.session_state[SC_SENT] = {name: float(getattr(cap, name)) for name in CAP_SLIDERS}
-        st.switch_page(PAGES_DIR / "scenarios.py")
+    names (on its next run), which carry it through staffing and cost to the KPI targets."""
+    _send_growth({name: getattr(cap, name) for name in CAP_SLIDERS}, "scenarios.py", SC_SENT,
+                 "Cost it in Scenarios", "cap_to_scenarios", ":material/payments:",
+                 "Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
+                 "the budget and the cost KPIs follow.")
 
 
 def sc_send_button(values: Mapping[str, float | bool]) -> None:
     """'See it on Capacity': the scenario's four growth drivers become the Capacity page's sliders
     (on its next run), to see when each service crosses the scale-up line under them."""
-    if can(_ac.page_right("capacity.py")) and st.button(
-            "See this growth on Capacity", key="sc_to_capacity", icon=":material/storage:",
-            help="Open the Capacity page with its growth sliders set to these drivers: when does each service "
-                 "reach the plan's thresholds under them?"):
-        st.session_state[CAP_SENT] = {name: float(values[name]) for name in CAP_SLIDERS}
-        st.switch_page(PAGES_DIR / "capacity.py")
+    _send_growth(values, "capacity.py", CAP_SENT, "See this growth on Capacity", "sc_to_capacity",
+                 ":material/storage:", "Open the Capacity page with its growth sliders set to these drivers: when "
+                 "does each service reach the plan's thresholds under them?")
+
+
+def _send_growth(growth: Mapping[str, float | bool], page: str, sent_key: str, label: str, key: str, icon: str,
+                 help_text: str) -> None:
+    """A button that leaves the four growth values (CAP_SLIDERS) under `sent_key` for pages/<page>,
+    read on its next run, and opens it. Shown to those who may open that page (access.page_right,
+    as app.py lists it)."""
+    if can(_ac.page_right(page)) and st.button(label, key=key, icon=icon, help=help_text):
+        st.session_state[sent_key] = {name: float(growth[name]) for name in CAP_SLIDERS}
+        st.switch_page(PAGES_DIR / page)
 
 
 def _cap_bounds(tz: str, through: date) -> tuple[datetime, datetime]:
