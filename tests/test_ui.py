@@ -190,6 +190,71 @@ def test_trend_chart_draws_target_and_baseline():
     assert low < 1.5 and high > 3.2
 
 
+def _plotly_lines(fig) -> tuple[list[dict], list[dict]]:
+    layout = fig.to_dict()["layout"]
+    return layout.get("shapes", []), layout.get("annotations", [])
+
+
+LINE = {"color": "#21a366", "dash": "dash", "width": 1.5}
+
+
+@pytest.mark.parametrize("position", ["top left", "top right", "right"])
+@pytest.mark.parametrize("style", [{}, {"font": {"color": "#21a366"}, "bgcolor": "rgba(255, 255, 255, 0.75)"},
+                                   {"font": {"size": 10, "color": "#6b7078"}}])
+def test_hline_draws_what_plotly_add_hline_draws(position, style):
+    """Same shape and label as fig.add_hline, for every label position the pages use."""
+    plotly_kwargs = {f"annotation_{k}": v for k, v in style.items()}
+    theirs = ui.go.Figure(ui.go.Scatter(x=[1, 2], y=[3, 4]))
+    theirs.add_hline(y=3.5, line=LINE, annotation_text="target 3.5", annotation_position=position, **plotly_kwargs)
+    ours = ui.add_lines(ui.go.Figure(ui.go.Scatter(x=[1, 2], y=[3, 4])),
+                        [ui.hline(3.5, LINE, "target 3.5", position, **style)])
+    assert _plotly_lines(ours) == _plotly_lines(theirs)
+
+
+@pytest.mark.parametrize("position", ["top", "top right", "bottom", "bottom right"])
+def test_vline_draws_what_plotly_add_vline_draws(position):
+    theirs = ui.go.Figure(ui.go.Bar(x=[1, 2], y=[3, 4]))
+    theirs.add_vline(x=1.5, line=LINE, annotation_text="P50", annotation_position=position,
+                     annotation_font_color="#21a366")
+    theirs.add_vline(x=pd.Timestamp("2026-11-26"), line=LINE)  # no label
+    ours = ui.add_lines(ui.go.Figure(ui.go.Bar(x=[1, 2], y=[3, 4])),
+                        [ui.vline(1.5, LINE, "P50", position, font={"color": "#21a366"}),
+                         ui.vline(pd.Timestamp("2026-11-26"), LINE)])
+    assert _plotly_lines(ours) == _plotly_lines(theirs)
+    assert len(_plotly_lines(ours)[0]) == 2 and len(_plotly_lines(ours)[1]) == 1
+
+
+def test_lines_on_a_subplot_row_as_plotly_draws_them():
+    """A row of a make_subplots figure whose first rows have second y axes (the scenario chain):
+    the line goes to that row's own axes, as fig.add_hline(row=, col=) puts it."""
+    def chain():
+        fig = ui.make_subplots(rows=4, cols=1, specs=[[{"secondary_y": r < 2}] for r in range(4)])
+        for row in range(1, 5):
+            fig.add_scatter(x=[1, 2], y=[3, 4], row=row, col=1)
+        return fig
+    theirs, ours = chain(), chain()
+    for row in (3, 4):
+        theirs.add_hline(y=3.5, row=row, col=1, line=LINE, annotation_text=f"row {row}",
+                         annotation_position="top left", annotation_font={"color": "#21a366", "size": 11})
+    ui.add_lines(ours, [ui.hline(3.5, LINE, f"row {row}", font={"color": "#21a366", "size": 11},
+                                 axes=ui.subplot_axes(ours, row)) for row in (3, 4)])
+    assert _plotly_lines(ours) == _plotly_lines(theirs)
+    assert {s["yref"] for s in _plotly_lines(ours)[0]} == {"y5", "y6"}  # rows 1-2 hold y1-y4
+
+
+def test_grid_chart_cells():
+    """Each cell shows its row's text and colour; a missing row or value leaves the cell empty."""
+    frame = pd.DataFrame({"service": ["api", "api", "web"], "month": ["Jan", "Feb", "Jan"],
+                          "status": ["met", "off track", None], "label": ["99.9 %", "98 %", None]})
+    heat = ui.grid_chart(frame, "month", "service", text="label", title="t", x_title="", y_title="",
+                         status="status").data[0]
+    assert [list(r) for r in heat.z] == [[3, 1], [None, None]]
+    assert [list(r) for r in heat.text] == [["99.9 %", "98 %"], ["", ""]]
+    numbers = frame.assign(pct=[99.9, float("nan"), 97.0])
+    heat = ui.grid_chart(numbers, "month", "service", text="label", title="t", x_title="", y_title="", z="pct").data[0]
+    assert [list(r) for r in heat.z] == [[99.9, None], [97.0, None]]
+
+
 def test_scorecard_frame_columns():
     frame = ui.scorecard_frame([result(1.8)])
     assert list(frame.columns)[:8] == ["kpi", "area", "value", "unit", "target", "baseline", "status", "n"]
