@@ -30,6 +30,7 @@ from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 # Plotly imports PIL.Image lazily while it serialises a figure; two sessions drawing their first
@@ -423,10 +424,12 @@ def bounds(period: Period) -> tuple[datetime, datetime]:
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
-    """A CSV download of a table; text cells that a spreadsheet would run as formulas are escaped."""
+    """A CSV download of a table; text cells that a spreadsheet would run as formulas are escaped.
+    Written when clicked (a callable): a page shows up to a dozen of these, and writing every file
+    on every rerun cost 10-20 ms of each."""
     from data.importer import to_csv_bytes  # the one spreadsheet-safe writer
 
-    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv",
+    st.download_button(label, partial(to_csv_bytes, frame), file_name=file_name, mime="text/csv",
                        icon=":material/download:", key=f"download_{file_name}")
 
 
@@ -515,10 +518,17 @@ def add_lines(fig: go.Figure, lines: Sequence[Line]) -> go.Figure:
     return fig
 
 
+def kpi_months(trend_frame: pd.DataFrame, kpi: str) -> dict[str, np.ndarray]:
+    """A KPI's rows of a trend frame in month order, as arrays by column (month, value, n, ...):
+    masking the frame itself took 1-2 ms a KPI (a copy of its string columns), twice per tile."""
+    rows = np.flatnonzero(trend_frame["kpi"].to_numpy(dtype=object) == kpi)
+    rows = rows[np.argsort(trend_frame["month"].to_numpy()[rows], kind="stable")]
+    return {column: trend_frame[column].to_numpy()[rows] for column in trend_frame.columns}
+
+
 def spark(trend_frame: pd.DataFrame, kpi: str) -> list[float]:
     """A KPI's monthly values in month order, months without data skipped."""
-    rows = trend_frame[trend_frame["kpi"] == kpi].sort_values("month")
-    return [float(v) for v in rows["value"] if not pd.isna(v)]
+    return [float(v) for v in kpi_months(trend_frame, kpi)["value"] if not pd.isna(v)]
 
 
 def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
@@ -560,7 +570,7 @@ def kpi_grid(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: i
 
 def trend_chart(r: KpiResult, trend_frame: pd.DataFrame) -> go.Figure:
     """A KPI's monthly values with the plan's target and baseline as labelled lines."""
-    rows = trend_frame[trend_frame["kpi"] == r.kpi].sort_values("month")
+    rows = kpi_months(trend_frame, r.kpi)
     values = [v for v in rows["value"] if not pd.isna(v)]
     lines = [hline(level, {"color": LINE_COLOURS[name], "dash": dash, "width": 1.5},
                    f"{name} {fmt(level, r.unit, trim=True)}", font={"color": LINE_COLOURS[name]})
@@ -644,10 +654,12 @@ def month_text(day: date | pd.Timestamp | None) -> str:
 
 
 def download_xlsx(frame: pd.DataFrame, file_name: str, label: str = "Download Excel", sheet: str = "data") -> None:
-    """An .xlsx download of a table; text cells that would run as formulas are written as text."""
+    """An .xlsx download of a table; text cells that would run as formulas are written as text.
+    Written when clicked, as download_csv."""
     from data.importer import to_xlsx_bytes  # the one spreadsheet-safe writer
 
-    st.download_button(label, to_xlsx_bytes(frame, sheet=sheet[:31]), file_name=file_name, icon=":material/download:",
+    st.download_button(label, partial(to_xlsx_bytes, frame, sheet=sheet[:31]), file_name=file_name,
+                       icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"download_{file_name}")
 
@@ -2153,15 +2165,18 @@ def data_table(frame: pd.DataFrame, file_name: str, *, key: str | None = None, c
     return event
 
 
-def _dd_layout(fig: go.Figure, title: str, height: int, top: int = 50) -> go.Figure:
-    """Title on the left, legend on its own line above the plot (never over the title)."""
-    if len(fig.data) > 1:
+def _dd_figure(traces: Sequence[go.Scatter | go.Bar | go.Heatmap], title: str, height: int, *, top: int = 50,
+               lines: Sequence[Line] = (), **layout: object) -> go.Figure:
+    """A drill-down chart built in one go (every update_* call on a built figure re-lays it out, 3-8 ms
+    each, and a page draws dozens): `layout` as go.Layout takes it, the title on the left, the legend
+    on its own line above the plot (never over the title), and `lines` drawn."""
+    if len(traces) > 1:
         top += 25
-    fig.update_layout(title={"text": title, "y": 1.0, "yanchor": "top", "yref": "container", "pad": {"t": 12}},
-                      height=height, margin={"l": 10, "r": 10, "t": top, "b": 10},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-                      hoverlabel={"namelength": -1})
-    return fig
+    return go.Figure(data=list(traces), layout={
+        **layout, "title": {"text": title, "y": 1.0, "yanchor": "top", "yref": "container", "pad": {"t": 12}},
+        "height": height, "margin": {"l": 10, "r": 10, "t": top, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        "hoverlabel": {"namelength": -1}, **lines_layout(lines)})
 
 
 def _dd_level_line(level: float | None, label: str, kind: str) -> list[Line]:
@@ -2178,7 +2193,7 @@ def lines_chart(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, title
                 height: int = 300) -> go.Figure:
     """One line per column of `series` (column -> legend name) against `x`, with the plan's target
     and baseline drawn; `band` (low, high columns) adds error bars to the first series."""
-    fig = go.Figure()
+    traces = []
     for n, (col, name) in enumerate(series.items()):
         error = None
         if band and n == 0:
@@ -2186,13 +2201,13 @@ def lines_chart(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, title
             value = frame[col].astype(float)
             error = {"type": "data", "symmetric": False, "array": (hi - value).tolist(),
                      "arrayminus": (value - lo).tolist(), "thickness": 1.2, "width": 4}
-        fig.add_trace(go.Scatter(x=frame[x], y=frame[col], name=name, mode="lines+markers", error_y=error,
+        traces.append(go.Scatter(x=frame[x], y=frame[col], name=name, mode="lines+markers", error_y=error,
                                  customdata=[fmt(v, unit) for v in frame[col]],
                                  hovertemplate=f"{name}: %{{customdata}}<extra></extra>"))
-    add_lines(fig, [*_dd_level_line(target, target_label, "target"),
-                    *_dd_level_line(baseline, baseline_label, "baseline")])
-    fig.update_yaxes(title_text=y_title, rangemode="tozero" if target is None else "normal")
-    return _dd_layout(fig, title, height)
+    return _dd_figure(traces, title, height,
+                      lines=[*_dd_level_line(target, target_label, "target"),
+                             *_dd_level_line(baseline, baseline_label, "baseline")],
+                      yaxis={"title": {"text": y_title}, "rangemode": "tozero" if target is None else "normal"})
 
 
 def bars_chart(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str, colour: str | None = None,
@@ -2204,21 +2219,18 @@ def bars_chart(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str,
     when the plan sets one. Each bar is labelled with `label_format` (e.g. "%{y:.0f} min") or the
     strings of column `text`."""
     groups = [(None, frame)] if colour is None else list(frame.groupby(colour, sort=False))
-    fig = go.Figure()
+    traces = []
     for name, rows in groups:
         xs, ys = (rows[y], rows[x]) if horizontal else (rows[x], rows[y])
-        fig.add_trace(go.Bar(x=xs, y=ys, name=(names or {}).get(name, str(name or y_title)),
+        traces.append(go.Bar(x=xs, y=ys, name=(names or {}).get(name, str(name or y_title)),
                              orientation="h" if horizontal else "v", marker_color=(colours or {}).get(name),
                              textposition="auto", textangle=0,
                              text=None if text is None else rows[text],
                              texttemplate=label_format or ("%{text}" if text else None)))
-    if target is not None:
-        add_lines(fig, _dd_level_line(target, target_label, "target"))
-    fig.update_layout(barmode=barmode, showlegend=colour is not None)
-    (fig.update_xaxes if horizontal else fig.update_yaxes)(title_text=y_title)
-    if horizontal:
-        fig.update_yaxes(autorange="reversed")
-    return _dd_layout(fig, title, height)
+    axes = ({"xaxis": {"title": {"text": y_title}}, "yaxis": {"autorange": "reversed"}} if horizontal
+            else {"yaxis": {"title": {"text": y_title}}})
+    return _dd_figure(traces, title, height, lines=_dd_level_line(target, target_label, "target"),
+                      barmode=barmode, showlegend=colour is not None, **axes)
 
 
 STATUS_CODES = {"no data": 0, "off track": 1, "improving": 2, "met": 3}
@@ -2253,10 +2265,9 @@ def grid_chart(frame: pd.DataFrame, x: str, y: str, *, text: str, title: str, x_
         heat = go.Heatmap(z=zs, x=xs, y=labels, text=texts, texttemplate="%{text}" if show_text else "", zmin=zmin, zmax=zmax,
                           colorscale=colorscale, xgap=2, ygap=2, colorbar={"title": {"text": z_title}},
                           hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>")
-    fig = go.Figure(heat)
-    fig.update_xaxes(title_text=x_title, side="top", type="category")
-    fig.update_yaxes(title_text=y_title, autorange="reversed", type="category")
-    return _dd_layout(fig, title, height or 100 + 38 * len(ys), top=90 if x_title else 70)
+    return _dd_figure([heat], title, height or 100 + 38 * len(ys), top=90 if x_title else 70,
+                      xaxis={"title": {"text": x_title}, "side": "top", "type": "category"},
+                      yaxis={"title": {"text": y_title}, "autorange": "reversed", "type": "category"})
 
 
 def _dd_cell(value: object, convert, missing=None):
@@ -2291,16 +2302,15 @@ def incident_chart(timeline: pd.DataFrame, title: str) -> go.Figure:
     tz = plan().timezone
     done = timeline[timeline["at"].notna()]
     due = timeline[timeline["due_at"].notna()]
-    fig = go.Figure([
+    return _dd_figure([
         go.Scatter(x=pd.to_datetime(done["at"], utc=True).dt.tz_convert(tz), y=done["step"], mode="markers+text",
                    text=done["outcome"], textposition="middle right", name="happened",
                    marker={"size": 12, "color": LINE_COLOURS["value"]}),
         go.Scatter(x=pd.to_datetime(due["due_at"], utc=True).dt.tz_convert(tz), y=due["step"], mode="markers",
                    name="plan deadline", marker={"size": 12, "symbol": "diamond-open", "color": "#b3261e"},
-                   text=due["target"], hovertemplate="deadline %{x}: %{text}<extra></extra>")])
-    fig.update_yaxes(categoryorder="array", categoryarray=list(timeline["step"])[::-1], title_text="")
-    fig.update_xaxes(title_text=f"local time ({tz})")
-    return _dd_layout(fig, title, 300)
+                   text=due["target"], hovertemplate="deadline %{x}: %{text}<extra></extra>")], title, 300,
+        yaxis={"categoryorder": "array", "categoryarray": list(timeline["step"])[::-1], "title": {"text": ""}},
+        xaxis={"title": {"text": f"local time ({tz})"}})
 
 
 def remaining_words(month: pd.Series) -> tuple[str, str]:
@@ -2377,16 +2387,14 @@ def events_chart(frame: pd.DataFrame, x: str, y: str, *, colour: str, colours: M
                  x_title: str, value: str, threshold: str, height: int = 320) -> go.Figure:
     """One marker per event (e.g. an alert on a day), rows by `y`, coloured by `colour`; the hover
     gives the value and the threshold it broke."""
-    fig = go.Figure()
-    for name, rows in frame.groupby(colour, sort=False):
-        fig.add_trace(go.Scatter(x=rows[x], y=rows[y], mode="markers", name=str(name),
-                                 customdata=rows[[value, threshold]].to_numpy(),
-                                 marker={"size": 11, "color": colours.get(name), "symbol": "square"},
-                                 hovertemplate="%{x|%d %b %Y}: %{y}<br>value %{customdata[0]:,.1f} "
-                                               "(threshold %{customdata[1]})<extra></extra>"))
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(type="category", title_text="")
-    return _dd_layout(fig, title, height)
+    traces = [go.Scatter(x=rows[x], y=rows[y], mode="markers", name=str(name),
+                         customdata=rows[[value, threshold]].to_numpy(),
+                         marker={"size": 11, "color": colours.get(name), "symbol": "square"},
+                         hovertemplate="%{x|%d %b %Y}: %{y}<br>value %{customdata[0]:,.1f} "
+                                       "(threshold %{customdata[1]})<extra></extra>")
+              for name, rows in frame.groupby(colour, sort=False)]
+    return _dd_figure(traces, title, height, xaxis={"title": {"text": x_title}},
+                      yaxis={"type": "category", "title": {"text": ""}})
 
 
 def suppression_text(alerting: Mapping, suppressed_hours: int) -> str:
@@ -3063,33 +3071,35 @@ def _cap_threshold_lines(cap: _CapPlan) -> list[Line]:
     return lines
 
 
-def _cap_band(fig: go.Figure, frame: pd.DataFrame, name: str, colour: str) -> None:
-    fig.add_trace(go.Scatter(x=frame["ds"], y=frame["upper"], mode="lines", line={"width": 0}, showlegend=False,
-                             hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=frame["ds"], y=frame["lower"], mode="lines", line={"width": 0}, fill="tonexty",
-                             fillcolor=colour, name=name, hoverinfo="skip"))
+def _cap_band(frame: pd.DataFrame, name: str, colour: str) -> list[go.Scatter]:
+    """A forecast's interval as a filled band: its upper edge, then its lower edge filled up to it."""
+    return [go.Scatter(x=frame["ds"], y=frame["upper"], mode="lines", line={"width": 0}, showlegend=False,
+                       hoverinfo="skip"),
+            go.Scatter(x=frame["ds"], y=frame["lower"], mode="lines", line={"width": 0}, fill="tonexty",
+                       fillcolor=colour, name=name, hoverinfo="skip")]
 
 
 def capacity_chart(view: CapacityView, resource: str, cap: _CapPlan, title: str, through: date) -> go.Figure:
     """History, the statistical forecast, the scenario's forecast with its band, the plan's
     thresholds (percent) or the storage to provision (GB), and the scale-up crossing."""
     r = CAP_RESOURCES[resource]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured (daily busy hours)",
-                             mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 1},
-                             hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"))
-    _cap_band(fig, view.scenario, f"{CAP_LEVEL} % interval (scenario)", "rgba(224, 123, 57, 0.18)")
-    fig.add_trace(go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name="statistical trend only",
-                             mode="lines", line={"color": FORECAST_COLOURS["statistical"], "dash": "dot"},
-                             hovertemplate=f"trend %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name="forecast with scenario growth",
-                             mode="lines", line={"color": FORECAST_COLOURS["scenario"], "width": 2.5},
-                             hovertemplate=f"scenario %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"))
+    traces = [
+        go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured (daily busy hours)",
+                   mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 1},
+                   hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
+        *_cap_band(view.scenario, f"{CAP_LEVEL} % interval (scenario)", "rgba(224, 123, 57, 0.18)"),
+        go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name="statistical trend only",
+                   mode="lines", line={"color": FORECAST_COLOURS["statistical"], "dash": "dot"},
+                   hovertemplate=f"trend %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
+        go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name="forecast with scenario growth",
+                   mode="lines", line={"color": FORECAST_COLOURS["scenario"], "width": 2.5},
+                   hovertemplate=f"scenario %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>")]
     lines: list[Line] = []
+    yaxis: dict = {"title": {"text": r.axis}}
     if r.unit == "%":
         lines += _cap_threshold_lines(cap)
         top = float(max(view.scenario["upper"].max(), view.history["y"].max(), 100.0))
-        fig.update_yaxes(range=[0, min(top * 1.05, 200.0)])
+        yaxis["range"] = [0, min(top * 1.05, 200.0)]
         hit = view.crossings.set_index("threshold_pct").loc[cap.scale_up_pct, "mean_at"]
         if pd.notna(hit):
             lines += [vline(pd.Timestamp(hit), {"color": THRESHOLD_STYLE["scale up"][0], "width": 1}),
@@ -3097,17 +3107,14 @@ def capacity_chart(view: CapacityView, resource: str, cap: _CapPlan, title: str,
                               "text": f"mean reaches {cap.scale_up_pct:g} %", "showarrow": False, "xanchor": "left",
                               "yanchor": "top", "font": {"color": "#d64541"}, "bgcolor": "rgba(255, 255, 255, 0.75)"})]
     else:
-        fig.add_trace(go.Scatter(x=view.monthly["month"], y=view.monthly["storage_needed"], mode="lines",
+        traces.append(go.Scatter(x=view.monthly["month"], y=view.monthly["storage_needed"], mode="lines",
                                  line={"color": THRESHOLD_STYLE["scale up"][0], "dash": "dash", "shape": "hv"},
                                  name="storage to provision", hovertemplate="%{x|%b %Y}: %{y:,.1f} GB<extra></extra>"))
-        fig.update_yaxes(rangemode="tozero")
-    add_lines(fig, [*lines, vline(pd.Timestamp(through), {"color": "#8a8f98", "width": 1, "dash": "dot"}),
-                    (None, {"x": pd.Timestamp(through), "y": 0.0, "yref": "paper", "text": "data through",
-                            "showarrow": False, "xanchor": "right", "yanchor": "bottom",
-                            "font": {"color": "#5f6368", "size": 11}})])
-    fig.update_yaxes(title_text=r.axis)
-    fig.update_xaxes(title_text="day")
-    return _dd_layout(fig, title, 460)
+        yaxis["rangemode"] = "tozero"
+    lines += [vline(pd.Timestamp(through), {"color": "#8a8f98", "width": 1, "dash": "dot"}),
+              (None, {"x": pd.Timestamp(through), "y": 0.0, "yref": "paper", "text": "data through",
+                      "showarrow": False, "xanchor": "right", "yanchor": "bottom", "font": {"color": "#5f6368", "size": 11}})]
+    return _dd_figure(traces, title, 460, lines=lines, yaxis=yaxis, xaxis={"title": {"text": "day"}})
 
 
 def capacity_caption(resource: str, cap: _CapPlan) -> str:
@@ -3297,21 +3304,18 @@ def growth_chart(view: GrowthView, title: str) -> go.Figure:
     from the last measured month."""
     spec = DEMAND[view.metric]
     f = view.forecast
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured", mode="lines+markers",
-                             line={"color": FORECAST_COLOURS["history"]},
-                             hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"))
-    _cap_band(fig, f, f"{CAP_LEVEL} % interval", "rgba(47, 111, 143, 0.15)")
-    fig.add_trace(go.Scatter(x=f["ds"], y=f["mean"], name="statistical forecast", mode="lines",
-                             line={"color": FORECAST_COLOURS["history"], "dash": "dot", "width": 2},
-                             hovertemplate="forecast %{x|%b %Y}: %{y:,.0f}<extra></extra>"))
     anchor = view.history.iloc[-1]
-    fig.add_trace(go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name="plan's assumption",
-                             mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
-                             hovertemplate="plan %{x|%b %Y}: %{y:,.0f}<extra></extra>"))
-    fig.update_yaxes(title_text=spec.axis, rangemode="tozero")
-    fig.update_xaxes(title_text="month")
-    return _dd_layout(fig, title, 360)
+    return _dd_figure([
+        go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured", mode="lines+markers",
+                   line={"color": FORECAST_COLOURS["history"]}, hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"),
+        *_cap_band(f, f"{CAP_LEVEL} % interval", "rgba(47, 111, 143, 0.15)"),
+        go.Scatter(x=f["ds"], y=f["mean"], name="statistical forecast", mode="lines",
+                   line={"color": FORECAST_COLOURS["history"], "dash": "dot", "width": 2},
+                   hovertemplate="forecast %{x|%b %Y}: %{y:,.0f}<extra></extra>"),
+        go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name="plan's assumption",
+                   mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
+                   hovertemplate="plan %{x|%b %Y}: %{y:,.0f}<extra></extra>")], title, 360,
+        yaxis={"title": {"text": spec.axis}, "rangemode": "tozero"}, xaxis={"title": {"text": "month"}})
 
 
 def growth_end_words(view: GrowthView, horizon: int) -> str:
