@@ -247,6 +247,31 @@ def test_budget_page_projection_and_run_rate(server: str, page):
         screenshot(page, "budget-run-rate-1-month")
 
 
+def test_downloads_are_written_when_clicked(server: str, page, tmp_path: Path):
+    """Budget by line as CSV and as Excel, through the browser: the server writes each file when its
+    button is clicked (a callable, not bytes made on every rerun), with every budget line in it."""
+    import openpyxl
+
+    with shot_on_failure(page, "budget-downloads"):
+        page.goto(f"{server}/budget")
+        check_page(page, "Budget")
+        files = {}
+        for kind in ("CSV", "Excel"):
+            with page.expect_download() as download:
+                page.get_by_role("button", name=f"Budget by line ({kind})").click()
+            assert download.value.failure() is None
+            files[kind] = tmp_path / download.value.suggested_filename
+            download.value.save_as(files[kind])
+        assert files["CSV"].suffix == ".csv" and files["Excel"].suffix == ".xlsx"
+        csv_rows = files["CSV"].read_text(encoding="utf-8-sig").splitlines()
+        sheet = openpyxl.load_workbook(files["Excel"], read_only=True).active
+        xlsx_rows = list(sheet.iter_rows(values_only=True))
+        assert len(csv_rows) == len(xlsx_rows) > 5  # a header and the plan's budget lines
+        assert csv_rows[0].split(",") == [str(c) for c in xlsx_rows[0]]
+        assert "annual_usd" in csv_rows[0]
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_scenarios_page_driver_and_save(server: str, page):
     """Scenarios: doubling user growth changes the 12-month total; saving the scenario under a name lists
     it among the saved scenarios, with no exception."""
