@@ -20,7 +20,8 @@ Measure: each loader is called with the app's caches cleared (ui.forget_results:
 inputs; so every call runs its SQL).
 cold = a new DuckDB instance opened on the file (empty buffer pool; the OS page cache as it is,
 so after a build the file is mostly in memory: not a cold disk), with the modules imported as in a
-running server (the forecasting stack too: app.py imports it after the first page); warm = the
+running server (the forecasting stack too, and the objects then alive frozen out of the garbage
+collector's way: app.py does both after the first page); warm = the
 next call on the same connection. Medians of --repeat runs. The overview, reliability, support
 and cost rows are the whole page's data: scorecard, 12-month trend and views, which share one
 load of the trend's year (ui.page_span). floor = a plain DuckDB scan (sum/count) of the columns the loader reads, in the
@@ -244,7 +245,7 @@ class Bench:
         import streamlit.logger
         import ui
         streamlit.logger.set_log_level("error")
-        ui._cap_forecast_model()  # imported, as app.py has a server do after its first page (warm_forecasting)
+        ui._settle()  # forecasting imported and objects frozen, as app.py has a server do after its first page
         self.st, self.ui, self.path, self.repeat = st, ui, path, repeat
         self.plan = ui.plan()
         self.today = ui.plan_today(self.plan)
