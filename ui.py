@@ -728,8 +728,12 @@ def load_budget(year: PlanYear, run_rate_months: int = 3) -> pd.DataFrame:
     """Per budget line: models.budget.projection (actual, budget to date, variance, run rate, year-end
     projection with its 80 % band, crossing month) plus label, group and note from the plan.
     The run rate may look back into the previous year, so a year's first months have one."""
-    the_plan = plan()
-    costs = query("costs_by_line_monthly", start_month=add_months(year.start, -12), end_month=year.end)
+    return _budget(db(), plan(), year, run_rate_months)
+
+
+@st.cache_data(hash_funcs=PLAN_KEY, ttl=CACHE_TTL, show_spinner=False)  # a projection per line: 30-40 ms a rerun
+def _budget(db_file: str, the_plan: Plan, year: PlanYear, run_rate_months: int) -> pd.DataFrame:
+    costs = _query(db_file, "costs_by_line_monthly", start_month=add_months(year.start, -12), end_month=year.end)
     table = budget_model.projection(costs, the_plan, year.start, year.as_of, run_rate_months)
     lines = {b.name: b for b in the_plan.budget_lines}
     names = table["line"]
@@ -1256,22 +1260,31 @@ def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
     fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.045,
                         row_heights=[1, 1, 1, 1.2, 1, 1], specs=[[{"secondary_y": r < 2}] for r in range(6)])
     x = pd.to_datetime(frame["month"])
-    _chain_demand_capacity(fig, frame, x)
-    lines = [*_chain_staffing(fig, frame, x, the_plan), *_chain_cost(fig, frame, x, the_plan)]
+    # The rows' axes, legends and lines go into one layout update at the end: each update on this
+    # six-row figure re-lays out all of it (10-40 ms a call; a dozen calls took most of the page's rerun).
+    layout: dict = {"barmode": "stack"}
+    lines = [*_chain_demand_capacity(fig, frame, x, layout), *_chain_staffing(fig, frame, x, the_plan, layout),
+             *_chain_cost(fig, frame, x, the_plan, layout)]
     for row, key in ((5, "support_cost_per_user_usd"), (6, "infra_cost_pct_revenue")):
-        lines += _chain_kpi(fig, frame, x, the_plan.kpi(key), row)
-    add_lines(fig, lines)  # once: each layout update re-validates the lines already drawn (0.1 s a call here)
+        lines += _chain_kpi(fig, frame, x, the_plan.kpi(key), row, layout)
     for i, title in enumerate(titles):  # each row's title leads its own legend, so the two never overlap
-        top = fig.get_subplot(i + 1, 1).yaxis.domain[1]
-        fig.update_layout({f"legend{'' if i == 0 else i + 1}": {
-            "orientation": "h", "x": 0, "xanchor": "left", "y": top, "yanchor": "bottom", "font": {"size": 12},
-            "bgcolor": "rgba(0,0,0,0)", "title": {"text": f"<b>{title}</b>  ", "font": {"size": 14}}}})
-    fig.update_layout(height=1250, margin={"l": 10, "r": 70, "t": 30, "b": 10}, hovermode="x unified", bargap=0.25)
-    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if len(frame) <= 12 else "M3")
+        cell = fig.get_subplot(i + 1, 1)
+        layout[f"legend{'' if i == 0 else i + 1}"] = {
+            "orientation": "h", "x": 0, "xanchor": "left", "y": cell.yaxis.domain[1], "yanchor": "bottom",
+            "font": {"size": 12}, "bgcolor": "rgba(0,0,0,0)",
+            "title": {"text": f"<b>{title}</b>  ", "font": {"size": 14}}}
+        layout[cell.xaxis.plotly_name] = {"tickformat": "%b %Y", "dtick": "M1" if len(frame) <= 12 else "M3"}
+    fig.update_layout(layout, height=1250, margin={"l": 10, "r": 70, "t": 30, "b": 10}, hovermode="x unified",
+                      bargap=0.25, **lines_layout(lines))
     return fig
 
 
-def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series) -> None:
+def _chain_y(fig: go.Figure, row: int, secondary: bool = False) -> str:
+    """The layout key of a chain row's y axis ("yaxis5"), or of its right-hand one (rows 1-2)."""
+    return fig.get_subplot(row, 1, secondary_y=secondary).yaxis.plotly_name
+
+
+def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, layout: dict) -> list[Line]:
     for row, (left, left_name, right, right_name, unit_l, unit_r) in enumerate((
             ("active_users", "Active users", "tickets", "Tickets a month (right axis)", "users", "tickets"),
             ("instances", "Instances needed", "storage_gb", "Storage needed, GB (right axis)", "instances", "GB")),
@@ -1283,13 +1296,13 @@ def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series) ->
         fig.add_scatter(x=x, y=frame[right], name=right_name, mode="lines", line={"color": "#e07b39", "dash": "dash"},
                         legend=legend, row=row, col=1, secondary_y=True,
                         hovertemplate="%{y:,.0f} " + unit_r + "<extra>" + right_name + "</extra>")
-        fig.update_yaxes(title_text=unit_l, row=row, col=1, secondary_y=False, rangemode="tozero",
-                         separatethousands=True)
-        fig.update_yaxes(title_text=unit_r, row=row, col=1, secondary_y=True, rangemode="tozero", showgrid=False,
-                         separatethousands=True)
+        layout[_chain_y(fig, row)] = {"title": {"text": unit_l}, "rangemode": "tozero", "separatethousands": True}
+        layout[_chain_y(fig, row, secondary=True)] = {"title": {"text": unit_r}, "rangemode": "tozero",
+                                                      "showgrid": False, "separatethousands": True}
+    return []
 
 
-def _chain_staffing(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan) -> list[Line]:
+def _chain_staffing(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan, layout: dict) -> list[Line]:
     fig.add_scatter(x=x, y=frame["support_fte_needed"], name="FTE needed (Erlang C)", mode="lines+markers",
                     line={"color": OVER_COLOUR, "width": 3}, legend="legend3", row=3, col=1,
                     hovertemplate="%{y:.1f} FTE<extra>needed</extra>")
@@ -1302,24 +1315,23 @@ def _chain_staffing(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan:
         lines.append(hline(size, {"color": LINE_COLOURS["baseline"], "dash": "dot", "width": 1},
                            f"tier{'s' if len(names) > 1 else ''} {'+'.join(names)}: {size}", "right",
                            font={"size": 10, "color": "#6b7078"}, axes=subplot_axes(fig, 3)))
-    fig.update_yaxes(title_text="FTE", row=3, col=1, rangemode="tozero")
+    layout[_chain_y(fig, 3)] = {"title": {"text": "FTE"}, "rangemode": "tozero"}
     return lines
 
 
-def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan) -> list[Line]:
+def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan, layout: dict) -> list[Line]:
     for group, colour in GROUP_COLOURS.items():
         names = [b.name for b in the_plan.budget_lines if b.group == group]
         fig.add_bar(x=x, y=frame[names].sum(axis=1), name=GROUP_SHORT.get(group, group), marker_color=colour,
                     legend="legend4", row=4, col=1, hovertemplate="$%{y:,.0f}<extra>" + line_label(group) + "</extra>")
     monthly = the_plan.budget_total_usd / 12
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="USD a month", tickprefix="$", separatethousands=True, row=4, col=1)
+    layout[_chain_y(fig, 4)] = {"title": {"text": "USD a month"}, "tickprefix": "$", "separatethousands": True}
     return [hline(monthly, {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
                   f"plan {fmt(monthly, 'USD')} a month", font={"color": LINE_COLOURS["target"], "size": 11},
                   axes=subplot_axes(fig, 4))]
 
 
-def _chain_kpi(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, kpi: Kpi, row: int) -> list[Line]:
+def _chain_kpi(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, kpi: Kpi, row: int, layout: dict) -> list[Line]:
     met = frame[f"{kpi.key}_met"].astype(bool)
     fig.add_scatter(x=x, y=frame[kpi.key], name=kpi.label, mode="lines+markers", legend=f"legend{row}",
                     line={"color": "#2f6f8f", "width": 3},
@@ -1327,8 +1339,9 @@ def _chain_kpi(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, kpi: Kpi, row:
                     customdata=[fmt(v, kpi.unit) for v in frame[kpi.key]], row=row, col=1,
                     hovertemplate="%{customdata}<extra>" + kpi.label + "</extra>")
     top = max(float(frame[kpi.key].max()), kpi.target, kpi.baseline) * 1.15
-    fig.update_yaxes(title_text=AXIS_TITLES.get(kpi.unit, kpi.unit), range=[0, top], row=row, col=1,
-                     tickprefix="$" if kpi.unit.startswith("USD") else "", ticksuffix=" %" if "%" in kpi.unit else "")
+    layout[_chain_y(fig, row)] = {"title": {"text": AXIS_TITLES.get(kpi.unit, kpi.unit)}, "range": [0, top],
+                                  "tickprefix": "$" if kpi.unit.startswith("USD") else "",
+                                  "ticksuffix": " %" if "%" in kpi.unit else ""}
     return [hline(level, {"color": LINE_COLOURS[name], "dash": dash, "width": 1.5},
                   f"{name} {OP_SIGNS[kpi.op] if name == 'target' else ''} "
                   f"{fmt(level, kpi.unit, short=True, trim=True)}".replace("  ", " "),
@@ -3124,7 +3137,8 @@ def capacity_chart(view: CapacityView, resource: str, cap: _CapPlan, title: str,
         yaxis["rangemode"] = "tozero"
     lines += [vline(pd.Timestamp(through), {"color": "#8a8f98", "width": 1, "dash": "dot"}),
               (None, {"x": pd.Timestamp(through), "y": 0.0, "yref": "paper", "text": "data through",
-                      "showarrow": False, "xanchor": "right", "yanchor": "bottom", "font": {"color": "#5f6368", "size": 11}})]
+                      "showarrow": False, "xanchor": "right", "yanchor": "bottom",
+                      "font": {"color": "#5f6368", "size": 11}})]
     return _dd_figure(traces, title, 460, lines=lines, yaxis=yaxis, xaxis={"title": {"text": "day"}})
 
 

@@ -42,7 +42,8 @@ def timed_reruns(script: str, runs: int, page: str | None = None) -> tuple[list[
     from streamlit.testing.v1 import AppTest
 
     log = Path(tempfile.mkstemp(suffix=".times")[1])
-    runner = (f"import runpy, time\nt = time.perf_counter()\ntry:\n    runpy.run_path({script!r}, run_name='__main__')\n"
+    runner = (f"import runpy, time\nt = time.perf_counter()\n"
+              f"try:\n    runpy.run_path({script!r}, run_name='__main__')\n"
               f"finally:\n    open({str(log)!r}, 'a').write(f'{{time.perf_counter() - t}}\\n')\n")
     at = AppTest.from_string(runner, default_timeout=300)
     at.query_params.update(PERIOD)
