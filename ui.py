@@ -1263,8 +1263,8 @@ def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
     # The rows' axes, legends and lines go into one layout update at the end: each update on this
     # six-row figure re-lays out all of it (10-40 ms a call; a dozen calls took most of the page's rerun).
     layout: dict = {"barmode": "stack"}
-    lines = [*_chain_demand_capacity(fig, frame, x, layout), *_chain_staffing(fig, frame, x, the_plan, layout),
-             *_chain_cost(fig, frame, x, the_plan, layout)]
+    _chain_demand_capacity(fig, frame, x, layout)
+    lines = [*_chain_staffing(fig, frame, x, the_plan, layout), *_chain_cost(fig, frame, x, the_plan, layout)]
     for row, key in ((5, "support_cost_per_user_usd"), (6, "infra_cost_pct_revenue")):
         lines += _chain_kpi(fig, frame, x, the_plan.kpi(key), row, layout)
     for i, title in enumerate(titles):  # each row's title leads its own legend, so the two never overlap
@@ -1284,7 +1284,7 @@ def _chain_y(fig: go.Figure, row: int, secondary: bool = False) -> str:
     return fig.get_subplot(row, 1, secondary_y=secondary).yaxis.plotly_name
 
 
-def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, layout: dict) -> list[Line]:
+def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, layout: dict) -> None:
     for row, (left, left_name, right, right_name, unit_l, unit_r) in enumerate((
             ("active_users", "Active users", "tickets", "Tickets a month (right axis)", "users", "tickets"),
             ("instances", "Instances needed", "storage_gb", "Storage needed, GB (right axis)", "instances", "GB")),
@@ -1299,7 +1299,6 @@ def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, la
         layout[_chain_y(fig, row)] = {"title": {"text": unit_l}, "rangemode": "tozero", "separatethousands": True}
         layout[_chain_y(fig, row, secondary=True)] = {"title": {"text": unit_r}, "rangemode": "tozero",
                                                       "showgrid": False, "separatethousands": True}
-    return []
 
 
 def _chain_staffing(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan, layout: dict) -> list[Line]:
