@@ -458,6 +458,7 @@ def data_through() -> date | None:
 # same shape and label (tests/test_ui.py checks them against plotly's own); a figure takes all of
 # them in one layout update (add_lines) or at construction (lines_layout).
 Line = tuple[dict | None, dict | None]  # a shape and its label, either may be absent
+LABEL_BACKGROUND = "rgba(255, 255, 255, 0.75)"  # a line's label kept legible over the bars or band beneath
 # Where add_hline / add_vline put a label, by annotation_position: its anchors and its place along
 # the line (0 or 1: the start or end of the axis' domain).
 _H_LABEL = {"top left": ("left", "bottom", 0), "top right": ("right", "bottom", 1), "right": ("left", "middle", 1)}
@@ -497,6 +498,17 @@ def _line_label(text: str, font: dict | None, bgcolor: str | None, **place: obje
     if bgcolor:
         label["bgcolor"] = bgcolor
     return label
+
+
+def plan_line(level: float | None, label: str, kind: str, *, font_size: int | None = None,
+              bgcolor: str | None = None, axes: tuple[str, str] = ("x", "y")) -> list[Line]:
+    """The plan's target (dashed) or baseline (dotted, `kind`) across a chart in its colour, labelled
+    top left; none without a level. The one style of every chart's plan lines."""
+    if level is None:
+        return []
+    font = {"color": LINE_COLOURS[kind], **({"size": font_size} if font_size else {})}
+    return [hline(level, {"color": LINE_COLOURS[kind], "dash": "dash" if kind == "target" else "dot", "width": 1.5},
+                  label, font=font, bgcolor=bgcolor, axes=axes)]
 
 
 def lines_layout(lines: Sequence[Line]) -> dict:
@@ -573,9 +585,8 @@ def trend_chart(r: KpiResult, trend_frame: pd.DataFrame) -> go.Figure:
     """A KPI's monthly values with the plan's target and baseline as labelled lines."""
     rows = kpi_months(trend_frame, r.kpi)
     values = [v for v in rows["value"] if not pd.isna(v)]
-    lines = [hline(level, {"color": LINE_COLOURS[name], "dash": dash, "width": 1.5},
-                   f"{name} {fmt(level, r.unit, trim=True)}", font={"color": LINE_COLOURS[name]})
-             for name, level, dash in (("target", r.target, "dash"), ("baseline", r.baseline, "dot"))]
+    lines = [line for kind, level in (("target", r.target), ("baseline", r.baseline))
+             for line in plan_line(level, f"{kind} {fmt(level, r.unit, trim=True)}", kind)]
     lo, hi = min([*values, r.target, r.baseline]), max([*values, r.target, r.baseline])
     pad = (hi - lo) * 0.15 or abs(hi) * 0.05 or 1.0
     # Built in one go: each update_* call re-lays-out the figure (a page draws up to 12 of these)
@@ -1341,11 +1352,10 @@ def _chain_kpi(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, kpi: Kpi, row:
     layout[_chain_y(fig, row)] = {"title": {"text": AXIS_TITLES.get(kpi.unit, kpi.unit)}, "range": [0, top],
                                   "tickprefix": "$" if kpi.unit.startswith("USD") else "",
                                   "ticksuffix": " %" if "%" in kpi.unit else ""}
-    return [hline(level, {"color": LINE_COLOURS[name], "dash": dash, "width": 1.5},
-                  f"{name} {OP_SIGNS[kpi.op] if name == 'target' else ''} "
-                  f"{fmt(level, kpi.unit, short=True, trim=True)}".replace("  ", " "),
-                  font={"color": LINE_COLOURS[name], "size": 11}, axes=subplot_axes(fig, row))
-            for name, level, dash in (("target", kpi.target, "dash"), ("baseline", kpi.baseline, "dot"))]
+    return [line for kind, level in (("target", kpi.target), ("baseline", kpi.baseline))
+            for line in plan_line(level, f"{kind} {OP_SIGNS[kpi.op] if kind == 'target' else ''} "
+                                         f"{fmt(level, kpi.unit, short=True, trim=True)}".replace("  ", " "),
+                                  kind, font_size=11, axes=subplot_axes(fig, row))]
 
 
 MONTH_ROWS = (  # (column of evaluate's frame, label, unit) in the order of the chain
@@ -1589,9 +1599,8 @@ def compare_kpi_chart(monthly: pd.DataFrame, key: str) -> go.Figure:
                         line={"color": SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], "width": 2.5},
                         customdata=[fmt(v, kpi.unit) for v in part[key]],
                         hovertemplate="%{x|%b %Y}: %{customdata}<extra>" + name + "</extra>")
-    add_lines(fig, [hline(level, {"color": LINE_COLOURS[name], "dash": dash, "width": 1.5},
-                          f"{name} {fmt(level, kpi.unit, short=True, trim=True)}", font={"color": LINE_COLOURS[name]})
-                    for name, level, dash in (("target", kpi.target, "dash"), ("baseline", kpi.baseline, "dot"))])
+    add_lines(fig, [line for kind, level in (("target", kpi.target), ("baseline", kpi.baseline))
+                    for line in plan_line(level, f"{kind} {fmt(level, kpi.unit, short=True, trim=True)}", kind)])
     fig.update_layout(title={"text": f"{kpi.label} per month"}, height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(title_text=AXIS_TITLES.get(kpi.unit, kpi.unit), rangemode="tozero")
@@ -2192,14 +2201,6 @@ def _dd_figure(traces: Sequence[go.Scatter | go.Bar | go.Heatmap], title: str, h
         "hoverlabel": {"namelength": -1}, **lines_layout(lines)})
 
 
-def _dd_level_line(level: float | None, label: str, kind: str) -> list[Line]:
-    """A horizontal plan line (target or baseline), labelled with its value; none without a level."""
-    if level is None:
-        return []
-    return [hline(level, {"color": LINE_COLOURS[kind], "dash": "dash" if kind == "target" else "dot", "width": 1.5},
-                  label, font={"color": LINE_COLOURS[kind]}, bgcolor="rgba(255, 255, 255, 0.75)")]
-
-
 def lines_chart(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, title: str, y_title: str,
                 target: float | None = None, target_label: str = "", baseline: float | None = None,
                 baseline_label: str = "", band: tuple[str, str] | None = None, unit: str = "",
@@ -2218,8 +2219,8 @@ def lines_chart(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, title
                                  customdata=[fmt(v, unit) for v in frame[col]],
                                  hovertemplate=f"{name}: %{{customdata}}<extra></extra>"))
     return _dd_figure(traces, title, height,
-                      lines=[*_dd_level_line(target, target_label, "target"),
-                             *_dd_level_line(baseline, baseline_label, "baseline")],
+                      lines=[*plan_line(target, target_label, "target", bgcolor=LABEL_BACKGROUND),
+                             *plan_line(baseline, baseline_label, "baseline", bgcolor=LABEL_BACKGROUND)],
                       yaxis={"title": {"text": y_title}, "rangemode": "tozero" if target is None else "normal"})
 
 
@@ -2242,7 +2243,8 @@ def bars_chart(frame: pd.DataFrame, x: str, y: str, *, title: str, y_title: str,
                              texttemplate=label_format or ("%{text}" if text else None)))
     axes = ({"xaxis": {"title": {"text": y_title}}, "yaxis": {"autorange": "reversed"}} if horizontal
             else {"yaxis": {"title": {"text": y_title}}})
-    return _dd_figure(traces, title, height, lines=_dd_level_line(target, target_label, "target"),
+    return _dd_figure(traces, title, height,
+                      lines=plan_line(target, target_label, "target", bgcolor=LABEL_BACKGROUND),
                       barmode=barmode, showlegend=colour is not None, **axes)
 
 
@@ -3090,7 +3092,7 @@ def _cap_threshold_lines(cap: _CapPlan) -> list[Line]:
                         ("scale down", cap.scale_down_pct)):
         colour, dash = THRESHOLD_STYLE[kind]
         lines.append(hline(value, {"color": colour, "dash": dash, "width": 1.5}, f"{kind} {value:g} %",
-                           font={"color": colour}, bgcolor="rgba(255, 255, 255, 0.75)"))
+                           font={"color": colour}, bgcolor=LABEL_BACKGROUND))
     return lines
 
 
@@ -3128,7 +3130,7 @@ def capacity_chart(view: CapacityView, resource: str, cap: _CapPlan, title: str,
             lines += [vline(pd.Timestamp(hit), {"color": THRESHOLD_STYLE["scale up"][0], "width": 1}),
                       (None, {"x": pd.Timestamp(hit), "y": 1.0, "yref": "paper",
                               "text": f"mean reaches {cap.scale_up_pct:g} %", "showarrow": False, "xanchor": "left",
-                              "yanchor": "top", "font": {"color": "#d64541"}, "bgcolor": "rgba(255, 255, 255, 0.75)"})]
+                              "yanchor": "top", "font": {"color": "#d64541"}, "bgcolor": LABEL_BACKGROUND})]
     else:
         traces.append(go.Scatter(x=view.monthly["month"], y=view.monthly["storage_needed"], mode="lines",
                                  line={"color": THRESHOLD_STYLE["scale up"][0], "dash": "dash", "shape": "hv"},
