@@ -26,5 +26,6 @@ def test_build_and_measure_tiny_warehouse(scale, tmp_path: Path, monkeypatch: py
     table = scale.measure(tmp_path / "scale.duckdb", repeat=1, pandas_max=10**9, log=lambda _: None)
     assert {"scorecard", "overview", "monitoring", "support", "scenarios", "capacity", "growth"} <= set(table.index)
     assert table.drop(index=["samples scan", "tickets scan"])[["cold_s", "warm_s"]].notna().all().all()
+    assert table.drop(index=["scorecard", "samples scan", "tickets scan"])["cached_s"].notna().all()
     assert table.loc[["monitoring", "support", "samples scan", "tickets scan"], "floor_s"].notna().all()
     assert table.loc[["scorecard", "monitoring"], "pandas_s"].notna().all()
