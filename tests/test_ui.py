@@ -316,3 +316,32 @@ def test_app_loads_the_forecasting_stack_after_its_first_page(demo_db):
                          cwd=app.parent, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "True True"  # and the objects alive then frozen
+
+
+def test_an_expired_page_result_is_served_while_it_is_recomputed_on_another_thread(app_db):
+    """Past the cache's ten minutes, a page's scorecard comes back at once, as it was; the
+    recomputation runs on Streamlit's refresh thread, not the visitor's (ui.LOADER)."""
+    code = (
+        "import threading, time\n"
+        "import ui\n"
+        "from streamlit.runtime.caching import cache_utils\n"
+        "from datetime import date\nfrom analytics.period import Period\n"
+        "ran_on, real = [], ui.evaluate\n"
+        "ui.evaluate = lambda *a, **k: ran_on.append(threading.get_ident()) or real(*a, **k)\n"
+        "p = Period(date(2026, 8, 1), date(2026, 11, 1))\n"
+        "first = ui.load_scorecard(p)\n"
+        "clock = cache_utils.TTLCACHE_TIMER\n"
+        "cache_utils.TTLCACHE_TIMER = lambda: clock() + 11 * 60\n"
+        "again = ui.load_scorecard(p)\n"
+        "for _ in range(600):\n"
+        "    if len(ran_on) > 1: break\n"
+        "    time.sleep(0.05)\n"
+        "me = threading.get_ident()\n"
+        "print(again == first, ran_on[0] == me, len(ran_on) == 2 and ran_on[1] != me)\n"
+    )
+    env = {**os.environ, "OPSPLAN_DB": str(app_db), "STREAMLIT_LOGGER_LEVEL": "error"}
+    env.pop("OPSPLAN_PLAN", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "True True True"
