@@ -45,9 +45,10 @@ def moved(value: float, pct: float, limits: tuple[float, float] | None) -> float
 
 def scenario_outcome(base: Base, plan: Plan, months: int) -> Outcome:
     """Drivers -> the horizon's total cost (USD) and support cost per user (USD a month),
-    both as models.scenario.annual defines them; impossible drivers raise ScenarioError."""
+    both as models.scenario.annual defines them (scenario.totals: no frame built); impossible
+    drivers raise ScenarioError."""
     def outcome(d: Drivers) -> dict[str, float]:
-        totals = scenario.annual(scenario.evaluate(scenario.check(d), base, plan, months), plan)
+        totals = scenario.totals(scenario.check(d), base, plan, months)
         return {"total_usd": totals["total_usd"],
                 "support_cost_per_user_usd": totals["support_cost_per_user_usd"] or math.nan}
     return outcome

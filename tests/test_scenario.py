@@ -79,6 +79,31 @@ def test_bad_drivers_are_clear_errors(base_drivers, overrides, message):
         scenario.with_overrides(base_drivers, overrides)
 
 
+@pytest.mark.parametrize("overrides, months", [
+    ({}, 12),
+    ({"user_growth_pct_per_quarter": 15.0, "staff_to_demand": True, "reserved_share_pct": 30.0}, 24),
+    ({"tickets_per_user_month": 1.3, "aht_phone_min": 14.0, "contingency_pct": 0.0}, 1),
+    ({"revenue_per_user_month_usd": 0.0, "data_growth_pct_per_month": 9.0, "spot_share_pct": 50.0}, 36),
+])
+def test_totals_are_annual_of_evaluate_to_the_last_bit(plan, base_drivers, overrides, months):
+    """scenario.totals (Monte Carlo's path, no frame) gives exactly annual(evaluate(...)), no revenue included."""
+    d = replace(base_drivers, **overrides)
+    assert scenario.totals(d, BASE, plan, months) == scenario.annual(scenario.evaluate(d, BASE, plan, months), plan)
+
+
+def test_evaluate_rows_add_up(plan, base_drivers):
+    """Each month's total is its ten lines; contingency is its share of the other nine; the flags follow."""
+    d = replace(base_drivers, user_growth_pct_per_quarter=12.0)
+    frame = scenario.evaluate(d, BASE, plan, 6)
+    names = [b.name for b in plan.budget_lines]
+    nine = [n for n in names if n != "contingency"]
+    assert frame["total_usd"].to_numpy() == pytest.approx(frame[names].sum(axis=1).to_numpy(), rel=1e-15)
+    assert frame["contingency"].to_numpy() == pytest.approx(
+        frame[nine].sum(axis=1).to_numpy() * d.contingency_pct / 100, rel=1e-15)
+    assert list(frame["within_budget"]) == list(frame["total_usd"].cumsum() <= frame["plan_budget_usd"].cumsum() + 0.005)
+    assert frame["instances"].dtype.kind == "i" and frame["month"].iloc[1] == date(2025, 10, 1)
+
+
 def test_first_month_a_target_is_met(plan, base_drivers):
     """With 50 % quarterly growth, support cost per user falls under $5 once users pass 3,000."""
     frame = scenario.evaluate(base_drivers, BASE, plan, 12)
