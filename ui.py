@@ -125,14 +125,16 @@ def target_text(r: KpiResult) -> str:
 
 
 def delta_words(r: KpiResult) -> str | None:
-    """The distance to target in words, e.g. '0.17 h better than target'; None without data."""
-    if r.value is None or math.isnan(r.value):
+    """The distance to target in words, e.g. '0.17 h better than target', of the value the status
+    judges ('worst month 0.10 % worse than target' for uptime over several months); None without data."""
+    value, prefix = (r.value, "") if r.judged is None else (r.judged, "worst month ")
+    if value is None or math.isnan(value):
         return None
-    gap = r.value - r.target
+    gap = value - r.target
     if gap == 0:
-        return "exactly on target"
+        return f"{prefix}exactly on target"
     better = gap > 0 if r.op.startswith(">") else gap < 0
-    return f"{fmt(abs(gap), r.unit, diff=True)} {'better' if better else 'worse'} than target"
+    return f"{prefix}{fmt(abs(gap), r.unit, diff=True)} {'better' if better else 'worse'} than target"
 
 
 def n_text(r: KpiResult) -> str:
@@ -553,7 +555,8 @@ def spark(trend_frame: pd.DataFrame, kpi: str) -> list[float]:
 
 def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
     """One KPI: value, distance to target, 12-month sparkline, status, target, n, definition."""
-    gap = None if r.value is None else r.value - r.target
+    judged = r.value if r.judged is None else r.judged
+    gap = None if judged is None else judged - r.target
     with st.container(border=True):
         value = ("> " if r.is_lower_bound else "") + fmt(r.value, r.unit, short=True)
         st.metric(r.label, value, delta=delta_words(r),

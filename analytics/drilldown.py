@@ -25,7 +25,7 @@ from analytics import coherence, monitoring, reliability, support
 from analytics.measure import Columns, Table, count_sums, in_days, ratio, status, total
 from analytics.period import Period, add_months
 from analytics.plan import Plan, Severity, Threshold
-from analytics.scorecard import Inputs, KpiResult
+from analytics.scorecard import Inputs, KpiResult, worst_month
 from analytics.scorecard import load_inputs as load_all_inputs
 from data.event_rollups import query as rolled
 from data.warehouse import local_midnight
@@ -129,7 +129,7 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
     rows, outages = [], outages or reliability.timeline(incidents, windows)  # converted once for every span
     times = outages.incidents
     for p in spans:
-        start, end = _bounds(plan, p)
+        start, end = reliability.observed_part(outages, *_bounds(plan, p))  # as uptime and MTBF count it
         a = reliability.availability_of(outages, start, end)
         d = reliability.duration_stats(times, s.failure_severities, start, end, s.mttr_from)
         b = reliability.mtbf(times, s.failure_severities, start, end, a.down_hours, s.mtbf_confidence_pct)
@@ -147,7 +147,8 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
 
 def uptime_by_service(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan, spans: Sequence[Period],
                       service_ids: Sequence[str], outages: reliability.Timeline | None = None) -> pd.DataFrame:
-    """Per-service uptime per span, with its status against the plan's uptime target.
+    """Per-service uptime per span, with its status against the plan's uptime target (a span of
+    several months judged by its worst month, as the scorecard judges it: scorecard.worst_month).
 
     Output: span, start, end, is_month, service_id, uptime_pct, status, down_minutes, planned_hours, n_outages."""
     kpi = plan.kpi("uptime_pct")
@@ -156,9 +157,11 @@ def uptime_by_service(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Plan
         start, end = _bounds(plan, p)
         for service_id in service_ids:
             a = reliability.availability_of(outages, start, end, service_id)
+            worst = worst_month(outages, plan, p, service_id)
             rows.append({**_span_columns(p), "service_id": service_id, "uptime_pct": a.uptime_pct,
-                         "status": status(a.uptime_pct, kpi), "down_minutes": a.down_hours * 60.0,
-                         "planned_hours": a.planned_hours, "n_outages": a.n_outages})
+                         "status": status(a.uptime_pct if worst is None else worst[1], kpi),
+                         "down_minutes": a.down_hours * 60.0, "planned_hours": a.planned_hours,
+                         "n_outages": a.n_outages})
     return pd.DataFrame(rows)
 
 

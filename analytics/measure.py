@@ -22,6 +22,7 @@ class Measure:
     n: int
     note: str = ""
     is_lower_bound: bool = False
+    judged: float | None = None  # the value the status judges when it is not `value` (uptime: the worst month)
 
 
 def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | None:

@@ -96,6 +96,7 @@ class Settings:
     trend_months: int
     training_window_months: int
     business_average_days: int
+    uptime_judged_by: str  # "month" or "period": what a several-month period's uptime status judges
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,8 @@ def _settings(t: dict) -> Settings:
         _get(t, f"{s}.mtbf_confidence_pct", float, lambda v: 0 < v < 100, "between 0 and 100"),
         _get(t, f"{s}.scorecard_months", int, *positive_int), _get(t, f"{s}.trend_months", int, *positive_int),
         _get(t, f"{s}.training_window_months", int, *positive_int),
-        _get(t, f"{s}.business_average_days", int, *positive_int))
+        _get(t, f"{s}.business_average_days", int, *positive_int),
+        _get(t, f"{s}.uptime_judged_by", str, lambda v: v in ("month", "period"), "'month' or 'period'"))
 
 
 def _capacity(t: dict) -> Capacity:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -158,6 +158,7 @@ class Timeline:
     global_rows: np.ndarray                # windows for every service
     window_rows: dict[str, np.ndarray]     # service_id -> its own windows
     incidents: IncidentTimes               # every incident's moments, not only the outages'
+    observed: tuple[datetime, datetime] = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
     cache: dict = field(default_factory=dict, repr=False)  # coverages() per service ("" = system)
 
 
@@ -167,9 +168,11 @@ def _rows_by(values: pd.Series) -> dict[str, np.ndarray]:
     return {key: np.asarray(rows) for key, rows in values.groupby(values, sort=False).indices.items()}
 
 
-def timeline(incidents: pd.DataFrame, windows: pd.DataFrame) -> Timeline:
+def timeline(incidents: pd.DataFrame, windows: pd.DataFrame,
+             observed: tuple[datetime, datetime] | None = None) -> Timeline:
     """The outages of `incidents` (impact 'outage'), the maintenance `windows`, and every
-    incident's times, as a Timeline."""
+    incident's times, as a Timeline; `observed`: the first and last instant the warehouse has
+    records for (see observed_part; None: no bound)."""
     times = IncidentTimes.of(incidents)
     outage = (incidents["impact"] == "outage").to_numpy(dtype=bool)  # masks and columns: no frame copy
     service = incidents["service_id"][outage].reset_index(drop=True)
@@ -177,7 +180,17 @@ def timeline(incidents: pd.DataFrame, windows: pd.DataFrame) -> Timeline:
     windows = windows.reset_index(drop=True)
     return Timeline(times.started[outage], times.resolved[outage], _rows_by(service),
                     customer, epoch_array(windows["starts_at"]), epoch_array(windows["ends_at"]),
-                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"]), times)
+                    np.flatnonzero(windows["service_id"].isna().to_numpy()), _rows_by(windows["service_id"]), times,
+                    *([observed] if observed else []))
+
+
+def observed_part(t: Timeline, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The part of [start, end) inside the span the warehouse has records for (Timeline.observed).
+    After its last record (a month still running, exports not yet imported) or before its first,
+    no one knows whether the services were up: those hours are neither up time nor down time,
+    and an outage still open runs to the last record. (start, start) when no part is inside."""
+    lo, hi = max(start, t.observed[0]), min(end, t.observed[1])
+    return (lo, hi) if lo < hi else (start, start)
 
 
 NO_ROWS = np.array([], dtype=int)
@@ -295,14 +308,19 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
     union of full-outage intervals [started_at, resolved_at), clipped to the period, minus
     any overlap with scheduled maintenance; overlapping outages are merged, never counted
     twice. System uptime takes the union over customer-facing services; per-service uptime
-    uses that service's outages alone. An outage still open runs to the end of the period.
+    uses that service's outages alone. An outage still open runs to the end of the period. A
+    period reaching past the warehouse's last record (a month still running), or before its
+    first, counts only the part it has records for. The target is monthly: a period of several
+    months meets it only when its worst month does (setting uptime_judged_by; "period" judges
+    the period's own uptime).
     """
     return availability_of(timeline(incidents, windows), start, end, service_id)
 
 
 def availability_of(t: Timeline, start: datetime, end: datetime, service_id: str | None = None) -> Availability:
-    """availability() on a Timeline built once (the same definition, through its coverages)."""
-    lo, hi = to_epoch(start), to_epoch(end)
+    """availability() on a Timeline built once (the same definition, through its coverages), over
+    the part of the period the warehouse has records for (observed_part)."""
+    lo, hi = (to_epoch(x) for x in observed_part(t, start, end))
     scope = coverages(t, service_id)
     down_hours, planned = scope.down.seconds(lo, hi) / HOUR, scope.planned.seconds(lo, hi) / HOUR
     period = (hi - lo) / HOUR
@@ -329,7 +347,8 @@ def mttr(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
     """Mean time to recovery, in hours.
 
     Definition: mean of resolved_at - started_at (or detected_at, setting mttr_from) over
-    failures resolved in the period.
+    failures resolved in the period; a failure resolved before it was detected counts 0 h
+    from detection.
     """
     hours = recovery_hours(incidents, failure_severities, start, end, mttr_from)
     return Measure(float(hours.mean()) if len(hours) else None, len(hours))
@@ -338,10 +357,12 @@ def mttr(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
 def recovery_hours(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
                    mttr_from: str = "started") -> np.ndarray:
     """Hours from start (or detection) to resolution of each failure resolved in the period
-    (never NaN: the schema requires both moments of a resolved incident)."""
+    (never NaN: the schema requires both moments of a resolved incident). The schema allows a
+    resolution recorded before the detection (an outage found after it had ended): from
+    detection, that is 0 h to recover, not a negative time that would pull the mean down."""
     t = IncidentTimes.of(incidents)
     rows = failures_in(t, failure_severities, "resolved", start, end)
-    return (t.resolved[rows] - t.at(mttr_from)[rows]) / HOUR
+    return np.maximum(t.resolved[rows] - t.at(mttr_from)[rows], 0.0) / HOUR
 
 
 def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float) -> tuple[float, float | None]:
@@ -369,6 +390,8 @@ def mtbf(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
     """
     n = len(failures_in(incidents, failure_severities, "started", start, end))
     operating = (to_epoch(end) - to_epoch(start)) / HOUR - down_hours
+    if operating <= 0 and n == 0:
+        return Measure(None, 0, "no hours observed")
     lower, upper = mtbf_interval(operating, n, confidence_pct)
     ci = f"{confidence_pct:g} % CI {lower:,.0f} to {'unbounded' if upper is None else f'{upper:,.0f}'} h"
     if n == 0:

@@ -40,6 +40,7 @@ class KpiResult:
     definition: str      # how the number is counted (kpi-definitions.md)
     note: str = ""       # e.g. "lower bound: no failure in the period"
     is_lower_bound: bool = False  # the true value is more than `value` (MTBF with no failure)
+    judged: float | None = None   # what the status judges when not `value` (uptime of several months: the worst month)
 
     def as_json(self) -> dict:
         return {"kpi": self.kpi, "value": self.value, "unit": self.unit, "target": self.target,
@@ -72,7 +73,9 @@ class Inputs:
         """The incidents and maintenance windows as a Timeline, converted once for every period
         and KPI asked of these inputs (each month of a trend asks the span's: every KPI function
         clips to the period it is given, so the wider rows give the same numbers)."""
-        return reliability.timeline(self.incidents, self.windows)
+        first, last = self.observed["first_at"].iloc[0], self.observed["last_at"].iloc[0]
+        observed = None if pd.isna(first) else (first.to_pydatetime(), last.to_pydatetime())
+        return reliability.timeline(self.incidents, self.windows, observed)
 
     @cached_property
     def observed_epochs(self) -> tuple[float, float]:
@@ -144,7 +147,26 @@ def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
         return UNOBSERVED
     a = i.availability(*_bounds(plan, p))
     note = f"{a.down_hours:.2f} h unplanned down; {a.planned_hours:.1f} h planned maintenance excluded"
-    return Measure(a.uptime_pct, a.n_outages, note)
+    worst = worst_month(i.outages, plan, p)
+    if worst is None:
+        return Measure(a.uptime_pct, a.n_outages, note)
+    month, pct = worst
+    return Measure(a.uptime_pct, a.n_outages, f"{note}; judged by its worst month, {month.start:%b %Y}: {pct:.2f} %",
+                   judged=pct)
+
+
+def worst_month(outages: reliability.Timeline, plan: Plan, p: Period,
+                service_id: str | None = None) -> tuple[Period, float] | None:
+    """The month of `p` with the lowest uptime, and that uptime, when the plan judges uptime by
+    month (setting uptime_judged_by): its target is monthly, so a period of several months meets
+    it only when each month does, and one good month must not hide a bad one. None when judged
+    by the period, for a period of one month, or when no month has an uptime."""
+    months = p.months()
+    if plan.settings.uptime_judged_by != "month" or len(months) < 2:
+        return None
+    uptimes = [(m, reliability.availability_of(outages, *_bounds(plan, m), service_id).uptime_pct) for m in months]
+    known = [(m, pct) for m, pct in uptimes if pct is not None]
+    return min(known, key=lambda mp: mp[1]) if known else None
 
 
 def _mttr(i: Inputs, plan: Plan, p: Period) -> Measure:
@@ -155,7 +177,7 @@ def _mttr(i: Inputs, plan: Plan, p: Period) -> Measure:
 def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
     if not _observed(i, plan, p):
         return UNOBSERVED
-    bounds = _bounds(plan, p)
+    bounds = reliability.observed_part(i.outages, *_bounds(plan, p))  # the hours uptime counts
     down = i.availability(*bounds).down_hours
     return reliability.mtbf(i.outages.incidents, plan.settings.failure_severities, *bounds, down,
                             plan.settings.mtbf_confidence_pct)
@@ -209,9 +231,10 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
     for kpi in plan.kpis:
         compute, n_label, _ = MEASURES[kpi.key]
         m = compute(inputs, plan, period)
+        judged = m.value if m.judged is None else m.judged
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
-                             status(m.value, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note,
-                             m.is_lower_bound))
+                             status(judged, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note,
+                             m.is_lower_bound, m.judged))
     return out
 
 

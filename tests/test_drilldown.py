@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,18 @@ def test_uptime_by_service_and_the_selection(plan: Plan):
     selection = dd.scope_incidents(JUNE_INCIDENTS, services=("batch",))
     assert dd.reliability_by_span(selection, JUNE_WINDOWS, plan, [JUNE]).iloc[0]["uptime_pct"] == pytest.approx(
         100 * (1 - 2 / 718))
+
+
+def test_service_uptime_of_several_months_is_judged_by_its_worst_month(plan: Plan):
+    """June and July: web is down 1 h of 1,462 h, 99.93 % (met as a period), but June alone is
+    99.86 %, so the span is improving, as the scorecard judges it; cdn is met either way."""
+    both = Period(date(2026, 6, 1), date(2026, 8, 1))
+    grid = dd.uptime_by_service(JUNE_INCIDENTS, JUNE_WINDOWS, plan, [both], ["web", "cdn"]).set_index("service_id")
+    assert grid.loc["web", "uptime_pct"] == pytest.approx(100 * (1 - 1 / 1462))
+    assert list(grid["status"]) == ["improving", "met"]
+    by_period = replace(plan, settings=replace(plan.settings, uptime_judged_by="period"))
+    assert list(dd.uptime_by_service(JUNE_INCIDENTS, JUNE_WINDOWS, by_period, [both], ["web", "cdn"])["status"]) == [
+        "met", "met"]
 
 
 def test_incidents_by_severity_in_plan_order(plan: Plan):

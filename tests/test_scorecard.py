@@ -108,6 +108,32 @@ def test_statuses_follow_the_plan(results):
     assert results["support_cost_per_user_usd"].status == "off track"
 
 
+@pytest.mark.parametrize("judged_by, expected", [("month", "off track"), ("period", "improving")])
+def test_uptime_of_several_months_is_judged_by_its_worst_month(tiny_db, plan, judged_by, expected):
+    """January and February: 3 h down of 1,414 h is 99.79 % (improving as a period), but the
+    target is monthly, and January alone is 1 - 3 / 742 = 99.60 % (off track)."""
+    p = replace(plan, settings=replace(plan.settings, uptime_judged_by=judged_by))
+    out = {r.kpi: r for r in scorecard(connect(tiny_db, read_only=True), p, Period(date(2026, 1, 1), date(2026, 3, 1)))}
+    uptime = out["uptime_pct"]
+    assert uptime.value == pytest.approx(100 * (1 - 3 / 1414)) and uptime.status == expected
+    assert ("judged by its worst month, Jan 2026: 99.60 %" in uptime.note) == (judged_by == "month")
+
+
+def test_hours_after_the_last_record_are_neither_up_nor_down(tiny_db, plan):
+    """The records end with February (business days through 28 Feb). A range through March counts
+    January and February only: uptime 1 - 3 / 1,414 and MTBF (1,416 - 3) / 2 failures, not
+    (2,160 - 3) / 2; February and March alone: more than February's 672 h; March alone: no data."""
+    con = connect(tiny_db, read_only=True)
+    out = {r.kpi: r for r in scorecard(con, plan, Period(date(2026, 1, 1), date(2026, 4, 1)))}
+    assert out["uptime_pct"].value == pytest.approx(100 * (1 - 3 / 1414))
+    assert (out["mtbf_hours"].value, out["mtbf_hours"].n) == (pytest.approx(706.5), 2)
+    out = {r.kpi: r for r in scorecard(con, plan, Period(date(2026, 2, 1), date(2026, 4, 1)))}
+    assert out["mtbf_hours"].value == pytest.approx(672.0) and out["mtbf_hours"].is_lower_bound
+    assert out["uptime_pct"].value == pytest.approx(100.0)
+    out = {r.kpi: r for r in scorecard(con, plan, Period(date(2026, 3, 1), date(2026, 4, 1)))}
+    assert out["uptime_pct"].value is None and out["mtbf_hours"].value is None
+
+
 def test_empty_period_reports_no_data(tiny_db, plan):
     """February has records but no failure: no MTTR, MTBF a lower bound of 672 h with n = 0."""
     con = connect(tiny_db, read_only=True)

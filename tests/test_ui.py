@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -81,6 +82,12 @@ def test_delta_words(value, op, expected):
 
 def test_delta_words_higher_is_better():
     assert ui.delta_words(result(99.85, ">", 99.9, "%")) == "0.05 pp worse than target"
+
+
+def test_delta_words_of_uptime_judged_by_its_worst_month():
+    """A quarter at 99.93 % whose worst month was 99.80 %: the words follow the status, not the quarter."""
+    quarter = replace(result(99.93, ">", 99.9, "%", "improving"), judged=99.8)
+    assert ui.delta_words(quarter) == "worst month 0.10 pp worse than target"
 
 
 def test_target_text_states_the_per_what_once():
