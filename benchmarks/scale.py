@@ -238,7 +238,8 @@ def _median_time(fn: Callable[[], object], repeat: int, before: Callable[[], Non
 
 
 class Bench:
-    """Cold and warm times of ui-level loaders on one warehouse file, Streamlit caches bypassed."""
+    """Cold, warm and cached times of ui-level loaders on one warehouse file (cold and warm with the
+    app's caches cleared before each call)."""
 
     def __init__(self, path: Path, repeat: int):
         os.environ["OPSPLAN_DB"] = str(path)

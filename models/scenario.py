@@ -107,7 +107,7 @@ def check(drivers: Drivers) -> Drivers:
         if isinstance(value, bool):
             continue
         low, high = LIMITS.get(f.name, (0.0, math.inf))
-        if not (low <= value <= high) or math.isnan(value):
+        if not math.isfinite(value) or not low <= value <= high:
             raise ScenarioError(f"driver {f.name} = {value:g} is impossible: it must lie in [{low:g}, {high:g}]")
     if drivers.reserved_share_pct + drivers.spot_share_pct > 100:
         raise ScenarioError("reserved_share_pct + spot_share_pct must not exceed 100")
@@ -196,12 +196,14 @@ def _volume_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[str
         data_gb = base.data_gb * (1 + d.data_growth_pct_per_month / 100) ** t
         tickets = users * d.tickets_per_user_month
         needed = support_fte_needed(tickets, d, base, plan)
-        for name, value in zip(VOLUMES, (
-                month, users, tickets, users * d.revenue_per_user_month_usd, cpu,
-                max(1, units_needed(base.instances * cpu / 100, plan.capacity)), data_gb,
-                storage_needed_gb(data_gb, plan.capacity), needed,
-                needed if d.staff_to_demand else d.support_fte_plan, d.maintenance_fte)):
-            cols[name].append(value)
+        row = {"month": month, "active_users": users, "tickets": tickets,
+               "revenue_usd": users * d.revenue_per_user_month_usd, "cpu_pct": cpu,
+               "instances": max(1, units_needed(base.instances * cpu / 100, plan.capacity)),
+               "data_gb": data_gb, "storage_gb": storage_needed_gb(data_gb, plan.capacity),
+               "support_fte_needed": needed, "support_fte": needed if d.staff_to_demand else d.support_fte_plan,
+               "maintenance_fte": d.maintenance_fte}
+        for name in VOLUMES:
+            cols[name].append(row[name])
     return cols
 
 
@@ -213,15 +215,10 @@ def _compute_factor(d: Drivers) -> float:
         - d.spot_share_pct / 100 * d.spot_discount_pct / 100
 
 
-def line_costs(v: pd.DataFrame, d: Drivers) -> pd.DataFrame:
-    """Cost per budget line per month from volumes and unit rates (one column per line)."""
-    return pd.DataFrame(_line_columns({name: v[name].to_numpy(dtype=float) for name in VOLUMES[1:]}, d),
-                        index=v.index)
-
-
 def _line_columns(c: Mapping[str, np.ndarray], d: Drivers) -> dict[str, np.ndarray]:
-    """line_costs on numpy columns of the volumes: Series arithmetic on twelve rows cost 4 ms a
-    scenario, and Monte Carlo evaluates hundreds."""
+    """Cost per budget line per month (one column per line) from numpy columns of the volumes
+    (COSTED) and the unit rates: Series arithmetic on twelve rows cost 4 ms a scenario, and
+    Monte Carlo evaluates hundreds."""
     staff = c["support_fte"] + c["maintenance_fte"]
     lines = {
         "cloud_services": c["instances"] * d.cloud_usd_per_instance_month * _compute_factor(d)
@@ -249,13 +246,18 @@ def evaluate(d: Drivers, base: Base, plan: Plan, months: int = 12) -> pd.DataFra
     """Per month: volumes, cost per line, total, and the KPIs the scenario implies with their
     status against the plan's targets (support cost per user, infrastructure share of revenue,
     spend against the plan's monthly budget)."""
-    return pd.DataFrame(_columns(d, base, plan, months))
+    return pd.DataFrame(_evaluate_columns(d, base, plan, months))
 
 
-def _columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[str, list | np.ndarray]:
+COSTED = ("active_users", "revenue_usd", "instances", "storage_gb", "support_fte", "maintenance_fte")
+
+
+def _evaluate_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[str, list | np.ndarray]:
     """evaluate's columns: the volumes as lists (the frame infers their types), the rest as arrays."""
+    if months < 1:
+        raise ScenarioError(f"a scenario needs at least one month, not {months}")
     v = _volume_columns(d, base, plan, months)
-    c = {name: np.asarray(v[name], dtype=float) for name in VOLUMES[1:]}
+    c = {name: np.asarray(v[name], dtype=float) for name in COSTED}
     lines = _line_columns(c, d)
     out: dict[str, list | np.ndarray] = {**v, **lines}
     out["total_usd"] = _row_sum(lines.values())
@@ -270,20 +272,15 @@ def _columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[str, list 
     return out
 
 
-def annual(frame: pd.DataFrame, plan: Plan) -> dict:
-    """The horizon's totals in the CLI's JSON shape."""
-    return _annual(frame, plan)
-
-
 def totals(d: Drivers, base: Base, plan: Plan, months: int = 12) -> dict:
     """annual(evaluate(d, ...)) without building the frame: the same numbers, for Monte Carlo and
     the tornado, which evaluate hundreds of scenarios (0.4 ms each; frame and sums took 10 ms)."""
-    return _annual(_columns(d, base, plan, months), plan)
+    return annual(_evaluate_columns(d, base, plan, months), plan)
 
 
-def _annual(columns: Mapping[str, Any], plan: Plan) -> dict:
-    """annual on evaluate's frame or its columns alike, summed as pandas sums a frame's columns
-    (the same numbers to the last bit as the frame code before)."""
+def annual(columns: pd.DataFrame | Mapping[str, Any], plan: Plan) -> dict:
+    """The horizon's totals in the CLI's JSON shape, from evaluate's frame or its columns alike,
+    summed as pandas sums a frame's columns (so both give the same numbers to the last bit)."""
     def col(name: str) -> np.ndarray:
         return np.asarray(columns[name], dtype=float)
 

@@ -60,7 +60,7 @@ def test_staffing_to_demand_pays_erlang_fte(plan, base_drivers):
 def test_reserved_instances_discount_cloud(plan, base_drivers):
     """Half the fleet reserved at 40 % off cuts compute by 20 %."""
     ri = scenario.with_overrides(base_drivers, {"reserved_share_pct": 50})
-    a, b = (scenario.line_costs(scenario.volumes(d, BASE, plan, 1), d) for d in (base_drivers, ri))
+    a, b = (scenario.evaluate(d, BASE, plan, 1) for d in (base_drivers, ri))
     storage = scenario.volumes(base_drivers, BASE, plan, 1)["storage_gb"].iloc[0] * base_drivers.cloud_usd_per_gb_month
     assert b["cloud_services"].iloc[0] - storage == pytest.approx(0.8 * (a["cloud_services"].iloc[0] - storage))
 
@@ -70,6 +70,7 @@ def test_reserved_instances_discount_cloud(plan, base_drivers):
     ({"shrinkage_pct": "100"}, "shrinkage_pct"),
     ({"support_cost_per_fte_usd": "-5"}, "impossible"),
     ({"reserved_share_pct": "70", "spot_share_pct": "40"}, "must not exceed 100"),
+    ({"security_usd_per_month": "inf"}, "impossible"),
     ({"user_growth_pct_per_quarter": "fast"}, "takes a number"),
     ({"staff_to_demand": "maybe"}, "true or false"),
 ])
@@ -79,16 +80,25 @@ def test_bad_drivers_are_clear_errors(base_drivers, overrides, message):
         scenario.with_overrides(base_drivers, overrides)
 
 
-@pytest.mark.parametrize("overrides, months", [
-    ({}, 12),
-    ({"user_growth_pct_per_quarter": 15.0, "staff_to_demand": True, "reserved_share_pct": 30.0}, 24),
-    ({"tickets_per_user_month": 1.3, "aht_phone_min": 14.0, "contingency_pct": 0.0}, 1),
-    ({"revenue_per_user_month_usd": 0.0, "data_growth_pct_per_month": 9.0, "spot_share_pct": 50.0}, 36),
+# The totals of the pandas code that evaluate() replaced (stop 16), to the last bit: the column
+# code must not drift from them, nor totals() from annual(evaluate()).
+@pytest.mark.parametrize("overrides, months, expected", [
+    ({}, 12, (670000.0, 3.2059770657968905, 7.691106597240016, 4.0, 72)),
+    ({"user_growth_pct_per_quarter": 15.0, "staff_to_demand": True, "reserved_share_pct": 30.0}, 24,
+     (2769543.02, 15.633846994378017, 16.68381341543392, 15.0, 66)),
+    ({"tickets_per_user_month": 1.3, "aht_phone_min": 14.0, "contingency_pct": 0.0}, 1,
+     (43870.01, 7.5, 8.546545079956468, 4.0, 17)),
+    ({"revenue_per_user_month_usd": 0.0, "data_growth_pct_per_month": 9.0, "spot_share_pct": 50.0}, 36,
+     (4120666.38, 0.3034870438225085, None, 4.0, 1837)),
 ])
-def test_totals_are_annual_of_evaluate_to_the_last_bit(plan, base_drivers, overrides, months):
-    """scenario.totals (Monte Carlo's path, no frame) gives exactly annual(evaluate(...)), no revenue included."""
+def test_totals_are_the_frame_codes_to_the_last_bit(plan, base_drivers, overrides, months, expected):
+    """scenario.totals (Monte Carlo's path, no frame) equals annual(evaluate(...)) and the old pandas
+    code's numbers exactly, also with no revenue (no infrastructure share)."""
     d = replace(base_drivers, **overrides)
-    assert scenario.totals(d, BASE, plan, months) == scenario.annual(scenario.evaluate(d, BASE, plan, months), plan)
+    totals = scenario.totals(d, BASE, plan, months)
+    assert totals == scenario.annual(scenario.evaluate(d, BASE, plan, months), plan)
+    assert tuple(totals[k] for k in ("total_usd", "support_cost_per_user_usd", "infra_cost_pct_revenue",
+                                      "support_fte", "instances")) == expected
 
 
 def test_evaluate_rows_add_up(plan, base_drivers):
@@ -102,6 +112,12 @@ def test_evaluate_rows_add_up(plan, base_drivers):
         frame[nine].sum(axis=1).to_numpy() * d.contingency_pct / 100, rel=1e-15)
     assert list(frame["within_budget"]) == list(frame["total_usd"].cumsum() <= frame["plan_budget_usd"].cumsum() + 0.005)
     assert frame["instances"].dtype.kind == "i" and frame["month"].iloc[1] == date(2025, 10, 1)
+
+
+def test_a_horizon_needs_a_month(plan, base_drivers):
+    """No months is a clear error, not an empty frame whose totals fail later."""
+    with pytest.raises(scenario.ScenarioError, match="at least one month"):
+        scenario.totals(base_drivers, BASE, plan, 0)
 
 
 def test_first_month_a_target_is_met(plan, base_drivers):

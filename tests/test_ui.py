@@ -352,3 +352,18 @@ def test_an_expired_page_result_is_served_while_it_is_recomputed_on_another_thre
                          cwd=Path(__file__).resolve().parents[1], timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "True True True"
+
+
+def test_a_shared_load_across_a_clear_is_read_again():
+    """A load during which forget_results ran (an import committed meanwhile) is read again, so a
+    resource cache never keeps rows from before the import; an undisturbed load runs once."""
+    calls = []
+
+    def load() -> int:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            ui.forget_results()
+        return len(calls)
+
+    assert ui._loaded_after_clears(load) == 2 and calls == [0, 1]
+    assert ui._loaded_after_clears(lambda: "once") == "once"
