@@ -2054,6 +2054,7 @@ class SupportView:
     tiers: pd.DataFrame        # drilldown.tiers_by_month
     volume: pd.DataFrame       # drilldown.volume_by_month
     hours: pd.DataFrame        # drilldown.hour_of_week
+    first_response: pd.DataFrame  # high_priority_response_monthly.sql: mean, median, p90 and unanswered per month
 
 
 @st.cache_data(**LOADER, show_spinner="Drilling into tickets ...")
@@ -2068,7 +2069,9 @@ def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tup
         "sla": partial(read, "channel_sla_daily", **_dd_drill.channel_sla_params(the_plan)),
         "times": partial(read, "ticket_times_monthly"),
         "channel_times": partial(read, "channel_times_monthly"),
-        "hours": partial(read, "ticket_hour_of_week")})
+        "hours": partial(read, "ticket_hour_of_week"),
+        "first_response": partial(read, "high_priority_response_monthly",
+                                  priorities=list(the_plan.settings.high_priority), channels=list(channels))})
     survey = _dd_drill.sum_channels(r["survey"], channels) if channels else r["survey"]
     return SupportView(
         _dd_drill.csat_by_span(survey, spans),
@@ -2076,7 +2079,17 @@ def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tup
         _dd_drill.channel_times(r["channel_times"], the_plan, channels),
         _dd_drill.tiers_by_month(r["times"], channels),
         _dd_drill.volume_by_month(r["times"], channels),
-        _dd_drill.hour_of_week(r["hours"], period, channels))
+        _dd_drill.hour_of_week(r["hours"], period, channels),
+        r["first_response"])
+
+
+def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
+    """What lies behind the high-priority response chart: tickets answered and not yet answered."""
+    answered, unanswered = int(times["n_answered"].sum()), int(times["n_unanswered"].sum())
+    left = f"{unanswered:,} not answered yet, left out of these times" if unanswered else "none left unanswered"
+    return (f"{answered:,} high-priority tickets ({', '.join(the_plan.settings.high_priority)}) answered in the "
+            f"period; {left}. A mean far above the median says a few slow answers, not slow answers in general, "
+            f"keep the KPI from its target.")
 
 
 def load_support_view(period: Period, f: Filters) -> SupportView:

@@ -58,6 +58,21 @@ with st.expander("Response and resolution times per channel and month (minutes)"
     ui.data_table(view.channel_sla, f"opsplan-channel-sla-{period.start}-{period.end}.csv")
 ui.definitions_popover(support.channel_sla, support.first_response_hours, key="def_channels")
 
+# ---- first response to high-priority tickets: the mean (the KPI) beside its median and 90th percentile
+st.subheader("First response to high-priority tickets", divider="gray")
+times = view.first_response
+ui.show_chart(ui.lines_chart(
+    times, "month", {"response_mean_hours": "mean (the KPI)", "response_median_hours": "median",
+                     "response_p90_hours": "90th percentile"},
+    title="Hours to the first response, per month of creation", y_title="hours", unit="h",
+    target=first_response.target, target_label=f"target {ui.OP_SIGNS[first_response.op]} "
+                                               f"{ui.fmt(first_response.target, 'h', trim=True)}",
+    baseline=first_response.baseline,
+    baseline_label=f"baseline {ui.fmt(first_response.baseline, 'h', trim=True)}"), "first_response_spread")
+st.caption(ui.high_priority_response_caption(times, the_plan))
+with st.expander("First response to high-priority tickets (table)", icon=":material/table:"):
+    ui.data_table(times, f"opsplan-high-priority-response-{period.start}-{period.end}.csv")
+
 # ---- first contact resolution and escalations by tier
 st.subheader("First-contact resolution and escalations", divider="gray")
 left, right = st.columns(2)

@@ -223,7 +223,8 @@ def test_mttr_from_detected():
 def test_mttr_from_detected_never_counts_a_negative_time():
     """A failure resolved at 10:00 but detected only at 11:00 (found after it ended) counts 0 h from
     detection, not -1 h: with a 3 h one beside it, MTTR is 1.5 h; from the start it is (2 + 4) / 2."""
-    inc = incidents(("web", "high", "degraded", at(8), at(10), at(11)), ("web", "high", "degraded", at(8), at(12), at(9)))
+    inc = incidents(("web", "high", "degraded", at(8), at(10), at(11)),
+                    ("web", "high", "degraded", at(8), at(12), at(9)))
     assert reliability.mttr(inc, ("high",), DAY_START, DAY_END, "detected").value == pytest.approx(1.5)
     assert reliability.mttr(inc, ("high",), DAY_START, DAY_END, "started").value == pytest.approx(3.0)
     stats = reliability.duration_stats(inc, ("high",), DAY_START, DAY_END, "detected")

@@ -276,6 +276,30 @@ def test_ticket_shape_queries(tiny_db, plan):
     assert (phone["n_escalated"], phone["n_tier2"]) == (0, 0)
 
 
+def test_high_priority_response_spread_by_month(tiny_db, plan, tmp_path):
+    """January's high-priority tickets took 3 h (T1, email) and 1 h (T3, phone): mean and median 2 h,
+    90th percentile 1 + 0.9 x 2 = 2.8 h (linear); February's T2 1 h; email alone, January 3 h.
+    A ticket with no response is counted as unanswered and left out of the times."""
+    def read(con, channels=()):
+        start, end = (local_midnight(date(2026, m, 1), plan.timezone) for m in (1, 3))
+        return query(con, "high_priority_response_monthly", tz=plan.timezone, start=start, end=end,
+                     priorities=list(plan.settings.high_priority), channels=list(channels))
+
+    rows = read(connect(tiny_db, read_only=True))
+    assert list(rows["n_answered"]) == [2, 1] and list(rows["n_unanswered"]) == [0, 0]
+    jan = rows.iloc[0]
+    assert (jan["response_mean_hours"], jan["response_median_hours"], jan["response_p90_hours"]) == (
+        pytest.approx(2.0), pytest.approx(2.0), pytest.approx(2.8))
+    assert read(connect(tiny_db, read_only=True), ["email"])["response_mean_hours"].iloc[0] == pytest.approx(3.0)
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("insert into tickets values ('A', 'email', 'critical', 'x', false, '2026-01-05 03:00+00', "
+                "'2026-01-05 04:30+00', null, 0, 1, false, ''), ('B', 'email', 'high', 'x', false, "
+                "'2026-01-06 03:00+00', null, null, 0, 1, false, '')")
+    one = read(con).iloc[0]
+    assert (one["n_tickets"], one["n_answered"], one["n_unanswered"]) == (2, 1, 1)
+    assert one["response_mean_hours"] == pytest.approx(1.5)
+
+
 @pytest.mark.parametrize("open_start,expected_last", [
     ("2026-03-10 08:00:00+00", "2026-03-10 08:00:00+00"),  # an open incident started after every resolution
     ("2026-03-01 08:00:00+00", "2026-03-05 12:00:00+00"),  # a resolution after the open one's start

@@ -367,3 +367,11 @@ def test_a_shared_load_across_a_clear_is_read_again():
 
     assert ui._loaded_after_clears(load) == 2 and calls == [0, 1]
     assert ui._loaded_after_clears(lambda: "once") == "once"
+
+
+def test_high_priority_response_caption_names_the_unanswered(plan):
+    """Answered and unanswered tickets are counted over the period's months."""
+    times = pd.DataFrame({"n_answered": [10, 5], "n_unanswered": [0, 2]})
+    assert ui.high_priority_response_caption(times, plan).startswith(
+        "15 high-priority tickets (critical, high) answered in the period; 2 not answered yet, left out")
+    assert "none left unanswered" in ui.high_priority_response_caption(times.assign(n_unanswered=0), plan)
