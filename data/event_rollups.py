@@ -50,6 +50,7 @@ ROLLUPS = {r.query: r for r in (
     Rollup("ticket_hour_of_week", "day", frozenset({_T})),
     Rollup("ticket_times_monthly", "month", frozenset({_T})),
     Rollup("channel_times_monthly", "month", frozenset({_T})),
+    Rollup("high_priority_response_monthly", "month", frozenset({_T})),
     Rollup("survey_daily", "day", frozenset({_S})),
     Rollup("survey_daily_by_channel", "day", frozenset({_S, _T})),
     Rollup("self_service_daily", "day", frozenset({_X, _T})),
@@ -77,6 +78,7 @@ def plan_params(plan: Plan) -> dict[str, dict[str, Any]]:
     from analytics.drilldown import channel_sla_params
 
     extra = {"first_response_daily": {"priorities": list(plan.settings.high_priority)},
+             "high_priority_response_monthly": {"priorities": list(plan.settings.high_priority), "channels": []},
              "channel_sla_daily": channel_sla_params(plan)}
     return {name: {"tz": plan.timezone, **extra.get(name, {})} for name in ROLLUPS}
 

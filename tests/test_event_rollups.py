@@ -78,7 +78,8 @@ def test_other_parameters_read_raw_until_ensure_builds_them(tmp_path: Path, demo
     period = (local_midnight(date(2026, 9, 1), plan.timezone), local_midnight(date(2026, 10, 1), plan.timezone))
     assert not served_by_rollup(con, "first_response_daily", other, *period)
     assert event_rollups.ensure(con, plan) == []
-    assert event_rollups.ensure(con, other) == ["first_response_daily"]  # rebuilt: full again
+    # rebuilt, full again: the two rollups that count high-priority tickets
+    assert event_rollups.ensure(con, other) == ["first_response_daily", "high_priority_response_monthly"]
     params = event_rollups.plan_params(other)["first_response_daily"]
     rebuilt = event_rollups.query(con, "first_response_daily", start=period[0], end=period[1], **params)
     assert not rebuilt.empty
