@@ -69,6 +69,7 @@ LOADER = {"hash_funcs": PLAN_KEY, "ttl": CACHE_TTL, "refresh_mode": "background"
 STATUS_COLOURS = {"met": "green", "improving": "orange", "off track": "red", "no data": "gray"}
 # Plotly needs real colours; these match Streamlit's palette names above.
 LINE_COLOURS = {"target": "#21a366", "baseline": "#8a8f98", "value": "#2f6f8f"}
+SPREAD_COLOURS = (LINE_COLOURS["value"], "#7fb3cc", "#7b6ea8")  # a mean, its median, its 90th percentile
 AREAS = ("Reliability", "Support", "Cost", "Improvement")
 OP_SIGNS = {">": ">", ">=": "≥", "<": "<", "<=": "≤"}
 # The per-what tail of a unit: dropped from the big tile number, said once in the caption.
@@ -127,7 +128,7 @@ def target_text(r: KpiResult) -> str:
 
 def delta_words(r: KpiResult) -> str | None:
     """The distance to target in words, e.g. '0.17 h better than target', of the value the status
-    judges ('worst month 0.10 % worse than target' for uptime over several months); None without data."""
+    judges ('worst month 0.10 pp worse' for uptime over several months); None without data."""
     value, prefix = (r.value, "") if r.judged is None else (r.judged, "worst month ")
     if value is None or math.isnan(value):
         return None
@@ -135,7 +136,8 @@ def delta_words(r: KpiResult) -> str | None:
     if gap == 0:
         return f"{prefix}exactly on target"
     better = gap > 0 if r.op.startswith(">") else gap < 0
-    return f"{prefix}{fmt(abs(gap), r.unit, diff=True)} {'better' if better else 'worse'} than target"
+    tail = "" if prefix else " than target"  # a tile's delta has room for about 24 characters
+    return f"{prefix}{fmt(abs(gap), r.unit, diff=True)} {'better' if better else 'worse'}{tail}"
 
 
 def n_text(r: KpiResult) -> str:
@@ -2054,7 +2056,7 @@ class SupportView:
     tiers: pd.DataFrame        # drilldown.tiers_by_month
     volume: pd.DataFrame       # drilldown.volume_by_month
     hours: pd.DataFrame        # drilldown.hour_of_week
-    first_response: pd.DataFrame  # high_priority_response_monthly.sql: mean, median, p90 and unanswered per month
+    first_response: pd.DataFrame  # drilldown.high_priority_times: mean, median, p90 and unanswered per month
 
 
 @st.cache_data(**LOADER, show_spinner="Drilling into tickets ...")
@@ -2080,7 +2082,7 @@ def _dd_support_view(db_file: str, the_plan: Plan, period: Period, channels: tup
         _dd_drill.tiers_by_month(r["times"], channels),
         _dd_drill.volume_by_month(r["times"], channels),
         _dd_drill.hour_of_week(r["hours"], period, channels),
-        r["first_response"])
+        _dd_drill.high_priority_times(r["first_response"]))
 
 
 def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
@@ -2246,9 +2248,10 @@ def _dd_figure(traces: Sequence[go.Scatter | go.Bar | go.Heatmap], title: str, h
 def lines_chart(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, title: str, y_title: str,
                 target: float | None = None, target_label: str = "", baseline: float | None = None,
                 baseline_label: str = "", band: tuple[str, str] | None = None, unit: str = "",
-                height: int = 300) -> go.Figure:
+                colours: Sequence[str] = (), height: int = 300) -> go.Figure:
     """One line per column of `series` (column -> legend name) against `x`, with the plan's target
-    and baseline drawn; `band` (low, high columns) adds error bars to the first series."""
+    and baseline drawn; `band` (low, high columns) adds error bars to the first series; `colours`
+    in series order (else plotly's)."""
     traces = []
     for n, (col, name) in enumerate(series.items()):
         error = None
@@ -2257,7 +2260,8 @@ def lines_chart(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, title
             value = frame[col].astype(float)
             error = {"type": "data", "symmetric": False, "array": (hi - value).tolist(),
                      "arrayminus": (value - lo).tolist(), "thickness": 1.2, "width": 4}
-        traces.append(go.Scatter(x=frame[x], y=frame[col], name=name, mode="lines+markers", error_y=error,
+        line = {"color": colours[n]} if n < len(colours) else None
+        traces.append(go.Scatter(x=frame[x], y=frame[col], name=name, mode="lines+markers", error_y=error, line=line,
                                  customdata=[fmt(v, unit) for v in frame[col]],
                                  hovertemplate=f"{name}: %{{customdata}}<extra></extra>"))
     return _dd_figure(traces, title, height,

@@ -446,6 +446,12 @@ def volume_by_month(ticket_times: pd.DataFrame, channels: Sequence[str] = ()) ->
     return _chosen(ticket_times, channels).groupby(["month", "channel"], as_index=False)["n_tickets"].sum()
 
 
+def high_priority_times(rows: pd.DataFrame) -> pd.DataFrame:
+    """high_priority_response_monthly.sql rows with each month's short label (span) first."""
+    labels = [span_label(Period.month(m)) for m in pd.to_datetime(rows["month"]).dt.date]
+    return rows.assign(span=labels)[["span", *rows.columns]]
+
+
 def hour_of_week(shape: pd.DataFrame, period: Period, channels: Sequence[str] = ()) -> pd.DataFrame:
     """Tickets per hour of an average week of the period: a full 7 x 24 grid.
 

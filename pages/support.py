@@ -62,8 +62,8 @@ ui.definitions_popover(support.channel_sla, support.first_response_hours, key="d
 st.subheader("First response to high-priority tickets", divider="gray")
 times = view.first_response
 ui.show_chart(ui.lines_chart(
-    times, "month", {"response_mean_hours": "mean (the KPI)", "response_median_hours": "median",
-                     "response_p90_hours": "90th percentile"},
+    times, "span", {"response_mean_hours": "mean (the KPI)", "response_median_hours": "median",
+                    "response_p90_hours": "90th percentile"}, colours=ui.SPREAD_COLOURS,
     title="Hours to the first response, per month of creation", y_title="hours", unit="h",
     target=first_response.target, target_label=f"target {ui.OP_SIGNS[first_response.op]} "
                                                f"{ui.fmt(first_response.target, 'h', trim=True)}",

@@ -438,3 +438,12 @@ def test_mtta_of_a_month_does_not_depend_on_the_span_loaded(tmp_path, plan):
         assert row["n_acknowledged"] == 2, span
         assert row["mtta_hours"] == pytest.approx((6 + 1 / 6) / 2), span
     con.close()
+
+
+def test_high_priority_times_are_labelled_by_month():
+    """Each month's row gets its short label first; the numbers are left as they are."""
+    rows = pd.DataFrame({"month": pd.to_datetime(["2026-08-01", "2026-09-01"]), "n_tickets": [3, 4],
+                         "response_mean_hours": [2.5, 1.0]})
+    out = dd.high_priority_times(rows)
+    assert list(out.columns) == ["span", "month", "n_tickets", "response_mean_hours"]
+    assert list(out["span"]) == ["Aug 2026", "Sep 2026"] and list(out["n_tickets"]) == [3, 4]

@@ -87,7 +87,7 @@ def test_delta_words_higher_is_better():
 def test_delta_words_of_uptime_judged_by_its_worst_month():
     """A quarter at 99.93 % whose worst month was 99.80 %: the words follow the status, not the quarter."""
     quarter = replace(result(99.93, ">", 99.9, "%", "improving"), judged=99.8)
-    assert ui.delta_words(quarter) == "worst month 0.10 pp worse than target"
+    assert ui.delta_words(quarter) == "worst month 0.10 pp worse"
 
 
 def test_target_text_states_the_per_what_once():
