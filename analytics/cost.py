@@ -20,7 +20,8 @@ def infra_cost_pct_revenue(monthly: Table) -> Measure:
     """Infrastructure cost as a share of revenue, in percent.
 
     Definition: infrastructure costs of the months (settings infrastructure_cost_categories:
-    cloud_services, monitoring_tools, security_tools) / revenue of the same months.
+    cloud_services, monitoring_tools, security_tools) / revenue of the same months. A month
+    still open (revenue not recorded through its last day) is left out.
     """
     infra, revenue = _complete(monthly, "infra_usd", "revenue_usd")
     value = ratio(float(infra.sum()), float(revenue.sum()), 100.0)

@@ -300,6 +300,22 @@ def test_high_priority_response_spread_by_month(tiny_db, plan, tmp_path):
     assert one["response_mean_hours"] == pytest.approx(1.5)
 
 
+def test_a_month_still_open_has_no_revenue_share(tmp_path, plan):
+    """Revenue recorded through 15 February only: February's infrastructure share would divide a
+    whole month's costs by half a month's revenue, so it is left out (noted); January's stands."""
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("insert into business_daily select day, 1000, 0, 0, null, 0, 0 "
+                "from range(date '2026-01-01', date '2026-02-16', interval 1 day) t(day)")
+    con.execute("insert into costs_monthly values ('2026-01-01', 'cloud_services', 3100), "
+                "('2026-02-01', 'cloud_services', 3100)")
+    monthly = query(con, "cost_monthly", infra_lines=["cloud_services"], support_lines=["support_team"])
+    assert list(monthly["revenue_usd"].isna()) == [False, True]
+    out = {r.kpi: r for r in scorecard(con, plan, Period(date(2026, 1, 1), date(2026, 3, 1)))}
+    share = out["infra_cost_pct_revenue"]
+    assert share.value == pytest.approx(100 * 3100 / 31000) and share.n == 1
+    assert share.note == "1 month(s) without complete data left out"
+
+
 @pytest.mark.parametrize("open_start,expected_last", [
     ("2026-03-10 08:00:00+00", "2026-03-10 08:00:00+00"),  # an open incident started after every resolution
     ("2026-03-01 08:00:00+00", "2026-03-05 12:00:00+00"),  # a resolution after the open one's start

@@ -1,5 +1,6 @@
 -- One row per month: infrastructure and support spend (lines named by the plan's settings),
--- revenue, and monthly active users on the month's last day (null while the month is open).
+-- revenue, and monthly active users on the month's last day (both null while the month is open:
+-- a share of a month's revenue would be a share of the days recorded so far).
 with costs as (
     select
         month,
@@ -14,6 +15,7 @@ revenue as (
         sum(revenue_usd)::double as revenue_usd
     from business_daily
     group by all
+    having max(day) = last_day(max(day))  -- the month's last day recorded
 ),
 month_end_users as (
     select
