@@ -792,7 +792,8 @@ def budget_totals(table: pd.DataFrame) -> dict[str, float]:
 
 def load_budget_months(year: PlanYear) -> pd.DataFrame:
     """Actual spend per month and line of the plan year up to `as_of`'s month, with the line's
-    monthly budget (annual / 12): month, line, label, group, amount_usd, budget_usd, is_closed
+    budget for the month (annual / 12, or by its monthly profile): month, line, label, group,
+    amount_usd, budget_usd, is_closed
     (False for the month still running, which the projection does not count)."""
     the_plan = plan()
     costs = query("costs_by_line_monthly", start_month=year.start, end_month=min(year.end, add_months(year.as_of, 1)))
@@ -801,7 +802,8 @@ def load_budget_months(year: PlanYear) -> pd.DataFrame:
     month = pd.to_datetime(costs["month"])
     return costs.assign(month=month, label=[line_label(n) for n in costs["line"]],
                         group=[lines[n].group for n in costs["line"]],
-                        budget_usd=[lines[n].annual_usd / 12 for n in costs["line"]],
+                        budget_usd=[budget_model.month_budget(lines[n], budget_model.month_of_plan_year(the_plan, m))
+                                    for n, m in zip(costs["line"], month.dt.date)],
                         is_closed=month < pd.Timestamp(add_months(year.start, year.months_closed)))
 
 
@@ -838,7 +840,8 @@ BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
     "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10, at the spread seen "
                                                          "month to month (never below what is already spent)."),
     "budget_to_date_usd": st.column_config.NumberColumn("Budget to date", format="dollar",
-                                                        help="Annual budget x closed months / 12 (pro rata)."),
+                                                        help="The budget of the closed months: annual x months "
+                                                             "/ 12, or by the line's monthly profile (plan.toml)."),
     "run_rate_usd": st.column_config.NumberColumn("Run rate a month", format="dollar",
                                                   help="Mean of the last closed months (the run-rate window)."),
 }

@@ -555,18 +555,20 @@ def alerts_in_period(business_daily: pd.DataFrame, survey_daily: pd.DataFrame, p
 # ----------------------------------------------------------------------------- cost
 
 def budget_by_line(costs_by_line: pd.DataFrame, plan: Plan, months: Sequence[Period]) -> pd.DataFrame:
-    """Actual spend per budget line and month against the plan's annual budget pro rata (1/12).
+    """Actual spend per budget line and month against the line's budget for that month: the annual
+    budget pro rata (1/12), or by the line's monthly profile.
 
     A month without a row for a line has no data (NaN), not zero spend.
     Output: month, line, group, actual_usd, budget_usd, variance_usd, variance_pct."""
-    from models.budget import budget_to_date  # the one pro-rata rule
+    from models.budget import month_budget, month_of_plan_year  # the one budget rule
 
     # a lookup, not a merge: months x lines are a few dozen rows, and pandas' merge cost 6 ms
     actual = dict(zip(zip(pd.to_datetime(costs_by_line["month"]).dt.date, costs_by_line["line"]),
                       costs_by_line["amount_usd"].astype(float)))
     grid = pd.DataFrame([{"month": m.start, "line": b.name, "group": b.group,
                           "actual_usd": actual.get((m.start, b.name), math.nan),
-                          "budget_usd": budget_to_date(b.annual_usd, 1)} for m in months for b in plan.budget_lines],
+                          "budget_usd": month_budget(b, month_of_plan_year(plan, m.start))}
+                         for m in months for b in plan.budget_lines],
                         columns=["month", "line", "group", "actual_usd", "budget_usd"])
     return _with_variance(grid)
 
@@ -602,11 +604,11 @@ def budget_totals(summary: pd.DataFrame) -> dict[str, float]:
 
 
 def budget_bars(summary: pd.DataFrame) -> pd.DataFrame:
-    """budget_summary as bars: per line, the actual spend and the pro-rata budget of the same months.
+    """budget_summary as bars: per line, the actual spend and the budget of the same months.
 
-    Output: line, series ("actual", "budget, plan / 12 a month"), usd."""
+    Output: line, series ("actual", "budget of the same months"), usd."""
     long = summary.melt(id_vars="line", value_vars=["actual_usd", "budget_usd"], var_name="series", value_name="usd")
-    long["series"] = long["series"].map({"actual_usd": "actual", "budget_usd": "budget, plan / 12 a month"})
+    long["series"] = long["series"].map({"actual_usd": "actual", "budget_usd": "budget of the same months"})
     return long
 
 

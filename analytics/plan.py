@@ -73,6 +73,8 @@ class BudgetLine:
     annual_usd: float
     note: str
     fte: float | None
+    # weights of the plan year's twelve months, its first month first (None: pro rata, 1/12 each)
+    monthly_profile: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,14 @@ def _thresholds(t: dict) -> tuple[Threshold, ...]:
 def _budget_line(t: dict, name: str) -> BudgetLine:
     p = f"budget.lines.{name}"
     fte = _nonneg(t, f"{p}.fte") if "fte" in t["budget"]["lines"][name] else None
+    profile = None
+    if "monthly_profile" in t["budget"]["lines"][name]:
+        profile = tuple(float(w) for w in _get(
+            t, f"{p}.monthly_profile", list,
+            lambda v: len(v) == 12 and all(isinstance(w, (int, float)) and w >= 0 for w in v) and sum(v) > 0,
+            "12 weights >= 0, not all 0, one per month of the plan year"))
     return BudgetLine(name, _get(t, f"{p}.group", str), _nonneg(t, f"{p}.annual_usd"),
-                      _get(t, f"{p}.note", str), fte)
+                      _get(t, f"{p}.note", str), fte, profile)
 
 
 def _tier(t: dict, name: str) -> SupportTier:

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 
 from analytics.period import add_months
-from analytics.plan import Plan
+from analytics.plan import BudgetLine, Plan
 
 Z80 = 1.2816  # two-sided 80 % band of a normal error
 
@@ -23,9 +23,26 @@ def plan_year_start(plan: Plan, today: date) -> date:
     return add_months(first, 12 * years)
 
 
-def budget_to_date(annual_usd: float, months_elapsed: int) -> float:
-    """The pro-rata budget after `months_elapsed` of 12 months."""
-    return annual_usd * months_elapsed / 12.0
+def budget_to_date(line: BudgetLine, months_elapsed: int) -> float:
+    """The line's budget for the first `months_elapsed` months of the plan year: pro rata (1/12 a
+    month), or by its monthly profile when plan.toml gives one (kpi-definitions.md: "pro rata
+    or by its monthly profile")."""
+    if line.monthly_profile is None:
+        return line.annual_usd * months_elapsed / 12.0
+    return line.annual_usd * sum(line.monthly_profile[:months_elapsed]) / sum(line.monthly_profile)
+
+
+def month_budget(line: BudgetLine, month_of_year: int) -> float:
+    """The line's budget for one month of the plan year (0: its first month), as budget_to_date
+    shares it out."""
+    if line.monthly_profile is None:
+        return line.annual_usd / 12.0
+    return line.annual_usd * line.monthly_profile[month_of_year] / sum(line.monthly_profile)
+
+
+def month_of_plan_year(plan: Plan, month: date) -> int:
+    """0 for the plan year's first calendar month (plan.first_year_start's), up to 11."""
+    return (month.month - date.fromisoformat(plan.first_year_start).month) % 12
 
 
 def projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,
@@ -43,13 +60,14 @@ def projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,
     elapsed = max(0, min(12, (as_of.year - year_start.year) * 12 + as_of.month - year_start.month))
     actual = costs[(pd.to_datetime(costs["month"]) >= pd.Timestamp(year_start))
                    & (pd.to_datetime(costs["month"]) < pd.Timestamp(add_months(year_start, elapsed)))]
-    rows = [_line_projection(b.name, b.annual_usd, actual[actual["line"] == b.name], costs[costs["line"] == b.name],
+    rows = [_line_projection(b, actual[actual["line"] == b.name], costs[costs["line"] == b.name],
                              year_start, elapsed, run_rate_months, as_of) for b in plan.budget_lines]
     return pd.DataFrame(rows)
 
 
-def _line_projection(name: str, annual: float, this_year: pd.DataFrame, history: pd.DataFrame,
+def _line_projection(line: BudgetLine, this_year: pd.DataFrame, history: pd.DataFrame,
                      year_start: date, elapsed: int, run_rate_months: int, as_of: date) -> dict:
+    name, annual = line.name, line.annual_usd
     spent = float(this_year["amount_usd"].sum())
     closed = history[pd.to_datetime(history["month"]) < pd.Timestamp(as_of.replace(day=1))].sort_values("month")
     recent = closed["amount_usd"].tail(run_rate_months)
@@ -59,8 +77,8 @@ def _line_projection(name: str, annual: float, this_year: pd.DataFrame, history:
     projected = spent + rate * left
     band = Z80 * (0 if math.isnan(spread) else spread) * math.sqrt(left)
     return {"line": name, "annual_usd": annual, "actual_usd": spent,
-            "budget_to_date_usd": budget_to_date(annual, elapsed),
-            "variance_usd": spent - budget_to_date(annual, elapsed), "run_rate_usd": rate,
+            "budget_to_date_usd": budget_to_date(line, elapsed),
+            "variance_usd": spent - budget_to_date(line, elapsed), "run_rate_usd": rate,
             "projected_usd": projected, "lower_usd": max(projected - band, spent), "upper_usd": projected + band,
             "projected_variance_usd": projected - annual,
             "crosses_in": _crossing_month(spent, rate, annual, year_start, elapsed)}

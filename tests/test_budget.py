@@ -31,6 +31,20 @@ def test_on_budget_line(plan):
     assert cloud["crosses_in"] is None
 
 
+def test_budget_to_date_follows_a_monthly_profile(plan):
+    """Cloud profiled 3:3:3 for September to November and 1 for each other month (18 in all): after
+    those three months its budget to date is 72,000 x 9 / 18 = 36,000, so $30,000 spent is under."""
+    from dataclasses import replace
+
+    lines = tuple(replace(b, monthly_profile=(3.0, 3.0, 3.0) + (1.0,) * 9) if b.name == "cloud_services" else b
+                  for b in plan.budget_lines)
+    table = budget.projection(spend("cloud_services", [10000.0] * 3), replace(plan, budget_lines=lines),
+                              date(2026, 9, 1), as_of=date(2026, 12, 5)).set_index("line")
+    cloud = table.loc["cloud_services"]
+    assert (cloud["budget_to_date_usd"], cloud["variance_usd"]) == (36000.0, -6000.0)
+    assert table.loc["security_tools", "budget_to_date_usd"] == 4500.0  # pro rata: 18,000 x 3 / 12
+
+
 def test_overspending_line_is_flagged_with_crossing_month(plan):
     """Security at $3,000 a month against $18,000 a year: $6,000 after Sep-Oct; reaching exactly $18,000
     at February's end is not over, so it crosses in March; projected $36,000."""

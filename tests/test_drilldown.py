@@ -322,7 +322,21 @@ def test_budget_by_line_and_summary(plan: Plan):
     assert list(summary["line"]) == ["cloud_services"]
     assert (summary.iloc[0]["months"], summary.iloc[0]["budget_usd"]) == (1, 6000.0)
     bars = dd.budget_bars(summary)
-    assert list(bars["series"]) == ["actual", "budget, plan / 12 a month"] and list(bars["usd"]) == [7000.0, 6000.0]
+    assert list(bars["series"]) == ["actual", "budget of the same months"] and list(bars["usd"]) == [7000.0, 6000.0]
+
+
+def test_budget_by_line_follows_a_monthly_profile(plan: Plan):
+    """Cloud services profiled 2:1 for the plan year's first month (September) against each other
+    month: September's budget is 72,000 x 2 / 13, June's (the year's tenth month) 72,000 / 13."""
+    profiled = replace(plan, budget_lines=tuple(replace(b, monthly_profile=(2.0,) + (1.0,) * 11)
+                                                if b.name == "cloud_services" else b for b in plan.budget_lines))
+    by_line = dd.budget_by_line(pd.DataFrame({"month": [], "line": [], "amount_usd": []}), profiled,
+                                [Period.month(date(2026, 9, 1)), JUNE])
+    cloud = by_line[by_line["line"] == "cloud_services"].set_index("month")["budget_usd"]
+    assert (cloud[date(2026, 9, 1)], cloud[date(2026, 6, 1)]) == (pytest.approx(72000 * 2 / 13),
+                                                                  pytest.approx(72000 / 13))
+    security = by_line[by_line["line"] == "security_tools"]["budget_usd"]
+    assert list(security) == [1500.0, 1500.0]  # no profile: pro rata
 
 
 def test_coherence_inputs():

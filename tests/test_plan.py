@@ -47,6 +47,9 @@ def test_plan_is_hashable_and_frozen(plan):
     (lambda t: t["severities"]["low"].update(response_minutes=-5), "severities.low.response_minutes"),
     (lambda t: t["settings"].update(mttr_from="ack"), "settings.mttr_from"),
     (lambda t: t["budget"]["lines"]["backup_storage"].update(annual_usd=True), "budget.lines.backup_storage.annual_usd"),
+    (lambda t: t["budget"]["lines"]["cloud_services"].update(monthly_profile=[1] * 11),
+     "budget.lines.cloud_services.monthly_profile"),
+    (lambda t: t["settings"].update(uptime_judged_by="quarter"), "settings.uptime_judged_by"),
 ])
 def test_malformed_plan_names_the_key(mutate, key):
     """Each malformed value raises PlanError naming its dotted key."""
@@ -54,6 +57,15 @@ def test_malformed_plan_names_the_key(mutate, key):
     mutate(table)
     with pytest.raises(PlanError, match=key.replace(".", r"\.")):
         parse_plan(table)
+
+
+def test_a_budget_line_may_give_its_monthly_profile():
+    """Twelve weights, kept as floats; a line without them is pro rata (None)."""
+    table = raw()
+    table["budget"]["lines"]["training_budget"]["monthly_profile"] = [4, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0]
+    lines = {b.name: b for b in parse_plan(table).budget_lines}
+    assert lines["training_budget"].monthly_profile == (4.0, 2.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    assert lines["cloud_services"].monthly_profile is None
 
 
 def test_unknown_severity_in_settings_is_an_error():
