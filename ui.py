@@ -83,16 +83,18 @@ _BUILD_LOCK = threading.Lock()
 
 # ----------------------------------------------------------------------------- formatting
 
-def fmt(value: float | None, unit: str, *, diff: bool = False, short: bool = False, trim: bool = False) -> str:
+def fmt(value: float | None, unit: str, *, diff: bool = False, short: bool = False, trim: bool = False,
+        decimals: int | None = None) -> str:
     """The one place numbers become text.
 
     diff: `value` is a difference (percent becomes "pp", scores become "pts");
     short: the unit without its per-what tail, for the big tile number;
-    trim: drop trailing zeros, for the plan's own round targets.
+    trim: drop trailing zeros, for the plan's own round targets;
+    decimals: instead of the unit's usual number of them.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "no data"
-    number = f"{abs(value):,.{_decimals(value, unit)}f}"
+    number = f"{abs(value):,.{_decimals(value, unit) if decimals is None else decimals}f}"
     if trim and "." in number and not unit.startswith("USD"):  # money keeps its cents
         number = number.rstrip("0").rstrip(".")
     sign = "-" if value < 0 else ""
@@ -126,6 +128,17 @@ def target_text(r: KpiResult) -> str:
             f"baseline {fmt(r.baseline, r.unit, short=True, trim=True)}{tail}")
 
 
+def value_text(r: KpiResult, short: bool = True) -> str:
+    """A KPI's value as text, with more decimals when the usual ones would round it onto its target
+    from the other side (99.8996 % is not met, and must not read 99.90 % beside a 99.9 % target)."""
+    value, decimals = r.value, None
+    if value is not None and not math.isnan(value) and not math.isclose(value, r.target, rel_tol=1e-9):
+        decimals = _decimals(value, r.unit)
+        while decimals < 6 and round(value, decimals) == round(r.target, decimals):
+            decimals += 1
+    return fmt(value, r.unit, short=short, decimals=decimals)
+
+
 def delta_words(r: KpiResult) -> str | None:
     """The distance to target in words, e.g. '0.17 h better than target', of the value the status
     judges ('worst month 0.10 pp worse' for uptime over several months); None without data."""
@@ -137,7 +150,10 @@ def delta_words(r: KpiResult) -> str | None:
         return f"{prefix}exactly on target"
     better = gap > 0 if r.op.startswith(">") else gap < 0
     tail = "" if prefix else " than target"  # a tile's delta has room for about 24 characters
-    return f"{prefix}{fmt(abs(gap), r.unit, diff=True)} {'better' if better else 'worse'}{tail}"
+    decimals = _decimals(abs(gap), r.unit)
+    while decimals < 6 and round(abs(gap), decimals) == 0:  # never "0.00 pp worse": say how much
+        decimals += 1
+    return f"{prefix}{fmt(abs(gap), r.unit, diff=True, decimals=decimals)} {'better' if better else 'worse'}{tail}"
 
 
 def n_text(r: KpiResult) -> str:
@@ -578,7 +594,7 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
     judged = r.value if r.judged is None else r.judged
     gap = None if judged is None else judged - r.target
     with st.container(border=True):
-        value = ("> " if r.is_lower_bound else "") + fmt(r.value, r.unit, short=True)
+        value = ("> " if r.is_lower_bound else "") + value_text(r)
         st.metric(r.label, value, delta=delta_words(r),
                   delta_color=STATUS_COLOURS.get(r.status, "gray"),
                   delta_arrow="off" if not gap else "up" if gap > 0 else "down",
@@ -592,7 +608,7 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
 
 def definition_text(r: KpiResult) -> None:
     """What the popover says: the definition, the plan's numbers and what lies behind the value."""
-    st.markdown(f"**{r.label}**: {fmt(r.value, r.unit)}, {r.status}")
+    st.markdown(f"**{r.label}**: {value_text(r, short=False)}, {r.status}")
     st.markdown(r.definition or "No definition recorded.")
     lines = [target_text(r), n_text(r), r.note, "Sparkline: the last 12 full months; months without data left out."]
     st.caption("  \n".join(line for line in lines if line))

@@ -84,6 +84,23 @@ def test_delta_words_higher_is_better():
     assert ui.delta_words(result(99.85, ">", 99.9, "%")) == "0.05 pp worse than target"
 
 
+@pytest.mark.parametrize("value, expected", [
+    (99.8996, "99.8996 %"),   # would read 99.90 %, the target, yet it is under it
+    (99.9004, "99.9004 %"),
+    (99.934, "99.93 %"),      # clear of the target: the usual two decimals
+    (99.9, "99.90 %"),        # on the target itself
+])
+def test_value_text_never_rounds_onto_the_target(value, expected):
+    """A value the usual decimals would round onto its target gets as many more as it needs."""
+    assert ui.value_text(result(value, ">", 99.9, "%")) == expected
+
+
+def test_value_text_of_hours_near_a_target():
+    """MTTR 1.996 h against < 2 h: '2.00 h' would hide that it is met."""
+    assert ui.value_text(result(1.996)) == "1.996 h" and ui.value_text(result(2.004)) == "2.004 h"
+    assert ui.delta_words(result(99.8996, ">", 99.9, "%")) == "0.0004 pp worse than target"
+
+
 def test_delta_words_of_uptime_judged_by_its_worst_month():
     """A quarter at 99.93 % whose worst month was 99.80 %: the words follow the status, not the quarter."""
     quarter = replace(result(99.93, ">", 99.9, "%", "improving"), judged=99.8)
