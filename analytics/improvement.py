@@ -5,6 +5,7 @@ training days.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -41,14 +42,19 @@ def _ids(frame: Table) -> np.ndarray:
     return ids if isinstance(ids, np.ndarray) else ids.to_numpy(dtype=object)
 
 
-def certification_pct(staff: Table, certifications: Table, end: date) -> Measure:
+def certification_pct(staff: Table, certifications: Table, end: date, relevant: Sequence[str] = ()) -> Measure:
     """Certification, in percent.
 
     Definition: share of team members employed at the period's end who hold at least one
-    relevant certification valid then (earned before the end, not expired before it).
+    relevant certification valid then (earned before the end, not expired before it); the
+    relevant ones are setting relevant_certifications (empty: any certification).
     """
     team = employed(staff, end)
-    valid = _ids(certifications)[_current(certifications, "earned_on", "expires_on", end)]
+    held = _current(certifications, "earned_on", "expires_on", end)
+    if relevant:
+        names = certifications["certification"]
+        held &= np.isin(names if isinstance(names, np.ndarray) else names.to_numpy(dtype=object), list(relevant))
+    valid = _ids(certifications)[held]
     holders = int(np.isin(team, valid).sum())
     return Measure(ratio(holders, len(team), 100.0), len(team))
 

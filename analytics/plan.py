@@ -99,6 +99,7 @@ class Settings:
     training_window_months: int
     business_average_days: int
     uptime_judged_by: str  # "month" or "period": what a several-month period's uptime status judges
+    relevant_certifications: tuple[str, ...]  # the certifications the certification KPI counts (empty: any)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,8 @@ def _settings(t: dict) -> Settings:
         _get(t, f"{s}.scorecard_months", int, *positive_int), _get(t, f"{s}.trend_months", int, *positive_int),
         _get(t, f"{s}.training_window_months", int, *positive_int),
         _get(t, f"{s}.business_average_days", int, *positive_int),
-        _get(t, f"{s}.uptime_judged_by", str, lambda v: v in ("month", "period"), "'month' or 'period'"))
+        _get(t, f"{s}.uptime_judged_by", str, lambda v: v in ("month", "period"), "'month' or 'period'"),
+        _strings(t, f"{s}.relevant_certifications"))
 
 
 def _capacity(t: dict) -> Capacity:

@@ -209,8 +209,9 @@ MEASURES: dict[str, tuple[Callable[[Inputs, Plan, Period], Measure], str, Callab
                                   cost.support_cost_per_user_usd),
     "automation_pct": (lambda i, _, p: improvement.automation_pct(i.tasks, p.end), "routine tasks",
                        improvement.automation_pct),
-    "certification_pct": (lambda i, _, p: improvement.certification_pct(
-        i.staff, i.certifications, p.end), "team members", improvement.certification_pct),
+    "certification_pct": (lambda i, plan, p: improvement.certification_pct(
+        i.staff, i.certifications, p.end, plan.settings.relevant_certifications), "team members",
+        improvement.certification_pct),
     "training_hours": (lambda i, plan, p: improvement.training_hours(
         i.staff, i.training, p.end, plan.settings.training_window_months), "team members",
         improvement.training_hours),

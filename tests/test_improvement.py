@@ -52,6 +52,17 @@ def test_certification_counts_valid_certificates_of_current_staff():
     assert (m.value, m.n) == (pytest.approx(100 / 3), 3)
 
 
+
+def test_certification_counts_only_the_relevant_ones_when_the_plan_names_them():
+    """A holds AWS and B a valid ITIL: 2 of 3 with any; with only ITIL relevant, 1 of 3."""
+    certs = frame([
+        {"staff_id": "A", "certification": "AWS", "earned_on": "2025-01-01", "expires_on": None},
+        {"staff_id": "B", "certification": "ITIL", "earned_on": "2025-01-01", "expires_on": None},
+    ], ("earned_on", "expires_on"))
+    assert improvement.certification_pct(STAFF, certs, END).value == pytest.approx(200 / 3)
+    assert improvement.certification_pct(STAFF, certs, END, ("ITIL",)).value == pytest.approx(100 / 3)
+
+
 def test_training_hours_over_trailing_year_per_current_employee():
     """A 30 h + B 24 h in the window (A's older 10 h and C's 8 h excluded), 3 employed: 18 h each."""
     training = frame([
