@@ -911,12 +911,13 @@ def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
 
 
 def budget_cumulative_chart(months: pd.DataFrame, table: pd.DataFrame, year: PlanYear) -> go.Figure:
-    """Cumulative spend of all lines against the pro-rata budget, with the year-end projection and its band."""
+    """Cumulative spend of all lines against the budget to date (pro rata, or by the lines' monthly
+    profiles), with the year-end projection and its band."""
     totals = budget_totals(table)
     closed = months[months["is_closed"]].groupby("month", as_index=False)["amount_usd"].sum()
     ends = [pd.Timestamp(add_months(year.start, k)) for k in range(13)]
     fig = go.Figure()
-    fig.add_scatter(x=ends, y=[totals["annual_usd"] * k / 12 for k in range(13)], mode="lines", name="Budget, pro rata",
+    fig.add_scatter(x=ends, y=budget_model.budget_path(plan()), mode="lines", name="Budget to date",
                     line={"color": LINE_COLOURS["target"], "dash": "dash"})
     spent_x = [ends[0], *[pd.Timestamp(add_months(m.date(), 1)) for m in closed["month"]]]
     spent_y = [0.0, *closed["amount_usd"].cumsum()]
@@ -937,7 +938,8 @@ def budget_cumulative_chart(months: pd.DataFrame, table: pd.DataFrame, year: Pla
 
 
 def budget_monthly_chart(months: pd.DataFrame, year: PlanYear) -> go.Figure:
-    """Spend per month, stacked by budget group, against the plan's monthly budget (annual / 12)."""
+    """Spend per month, stacked by budget group, against the plan's monthly budget (annual / 12, or
+    by the lines' monthly profiles: then a step per month)."""
     closed = months[months["is_closed"]]
     by_group = closed.groupby(["month", "group"], as_index=False)["amount_usd"].sum()
     fig = go.Figure()
@@ -945,9 +947,14 @@ def budget_monthly_chart(months: pd.DataFrame, year: PlanYear) -> go.Figure:
         part = by_group[by_group["group"] == group]
         fig.add_bar(x=part["month"], y=part["amount_usd"], name=line_label(group), marker_color=colour,
                     hovertemplate="%{x|%b %Y}: $%{y:,.0f}<extra>" + line_label(group) + "</extra>")
-    monthly = months.drop_duplicates("line")["budget_usd"].sum()
-    add_lines(fig, [hline(monthly, {"color": LINE_COLOURS["target"], "dash": "dash"},
-                          f"monthly budget {fmt(monthly, 'USD')}")])
+    budgets = budget_model.monthly_budgets(plan())
+    if len({round(b, 6) for b in budgets}) == 1:  # pro rata: one level all year
+        add_lines(fig, [hline(budgets[0], {"color": LINE_COLOURS["target"], "dash": "dash"},
+                              f"monthly budget {fmt(budgets[0], 'USD')}")])
+    else:
+        fig.add_scatter(x=[pd.Timestamp(add_months(year.start, k)) for k in range(12)], y=budgets, mode="lines",
+                        line={"color": LINE_COLOURS["target"], "dash": "dash", "shape": "hvh"}, name="monthly budget",
+                        hovertemplate="%{x|%b %Y}: budget $%{y:,.0f}<extra></extra>")
     fig.update_layout(barmode="stack", title={"text": "Spend per closed month by budget group"}, height=360,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(title_text="USD a month", tickprefix="$", separatethousands=True)
@@ -1950,7 +1957,7 @@ from analytics.measure import in_days as _dd_in_days
 
 SEVERITY_COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#f2c94c", "low": "#8fa6b8"}
 CHANNEL_COLOURS = {"live_chat": "#2f6f8f", "email": "#7b9e3e", "phone": "#c77c3b"}
-BUDGET_COLOURS = {"actual": "#2f6f8f", "budget, plan / 12 a month": "#c9d3da"}
+BUDGET_COLOURS = {"actual": "#2f6f8f", "budget of the same months": "#c9d3da"}  # drilldown.budget_bars' series
 LEVEL_COLOURS = {"critical": "#b3261e", "alert": "#e8710a", "warning": "#f2c94c", "info": "#8fa6b8"}
 TIER_COLOURS = {"tier 1 only": "#9cc3d5", "reached tier 2": "#2f6f8f", "reached tier 3": "#16384a"}
 # Light tints of STATUS_COLOURS so that dark cell text stays readable on a status grid.

@@ -40,6 +40,16 @@ def month_budget(line: BudgetLine, month_of_year: int) -> float:
     return line.annual_usd * line.monthly_profile[month_of_year] / sum(line.monthly_profile)
 
 
+def budget_path(plan: Plan) -> list[float]:
+    """The budget to date of all lines together after 0, 1, ... 12 months of the plan year."""
+    return [sum(budget_to_date(b, k) for b in plan.budget_lines) for k in range(13)]
+
+
+def monthly_budgets(plan: Plan) -> list[float]:
+    """The budget of all lines together for each of the plan year's 12 months."""
+    return [sum(month_budget(b, k) for b in plan.budget_lines) for k in range(12)]
+
+
 def month_of_plan_year(plan: Plan, month: date) -> int:
     """0 for the plan year's first calendar month (plan.first_year_start's), up to 11."""
     return (month.month - date.fromisoformat(plan.first_year_start).month) % 12

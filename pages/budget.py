@@ -33,7 +33,7 @@ cols[1].metric("Spent to date", ui.fmt(totals["actual_usd"], "USD"), border=True
                delta=ui.signed_usd(totals["variance_usd"]), delta_description="vs budget to date",
                delta_color="red" if totals["variance_usd"] > 0 else "green",
                help=f"Budget to date: {ui.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
-                    "months / 12.")
+                    "months / 12, or by a line's monthly profile in plan.toml.")
 cols[2].metric("Projected year end", ui.fmt(totals["projected_usd"], "USD"), border=True,
                delta=ui.signed_usd(totals["projected_variance_usd"]), delta_description="vs annual budget",
                delta_color="red" if totals["projected_variance_usd"] > 0 else "green",
@@ -57,7 +57,8 @@ with by_line:
     shown = ui.budget_table(table)
     st.dataframe(ui.budget_display(shown), hide_index=True, column_config=ui.BUDGET_COLUMNS, key="budget_table_view",
                  column_order=list(ui.BUDGET_COLUMNS), height=36 * (len(shown) + 1) + 4)
-    st.caption("Budget to date is pro rata: annual budget x closed months / 12. Projected year end: spent + run rate "
+    st.caption("Budget to date is pro rata (annual budget x closed months / 12) unless a line gives its monthly "
+               "profile in plan.toml. Projected year end: spent + run rate "
                "x months left; the 80 % band comes from the month-to-month spread and widens with the months left.")
     for note in ui.budget_plan_notes():
         st.caption(note)

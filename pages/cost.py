@@ -19,12 +19,13 @@ totals = drilldown.budget_totals(view.summary)
 
 ui.kpi_grid(kpis, trend)
 
-# ---- budget lines: actual spend against the plan, pro rata
+# ---- budget lines: actual spend against the plan's budget for the same months
 st.subheader("Budget lines against the plan", divider="gray")
 cards = st.columns(4)
 cards[0].metric("Spent in the period", ui.fmt(totals["actual_usd"], "USD"), border=True)
 cards[1].metric("Budget for the same months", ui.fmt(totals["budget_usd"], "USD"), border=True,
-                help="Each line's annual budget in the plan / 12 for every month with spend recorded.")
+                help="Each line's budget for every month with spend recorded: its annual budget / 12, or its "
+                     "monthly profile's share (plan.toml).")
 cards[2].metric("Variance", ui.fmt(totals["variance_usd"], "USD"), border=True,
                 delta="over budget" if totals["variance_usd"] > 0 else "within budget",
                 delta_color="red" if totals["variance_usd"] > 0 else "green", delta_arrow="off")
@@ -32,15 +33,16 @@ cards[3].metric("Plan budget a year", ui.fmt(the_plan.budget_total_usd, "USD"), 
                 help="The plan's total operational budget; its lines are listed in plan.toml.")
 ui.show_chart(ui.bars_chart(
     drilldown.budget_bars(view.summary), "line", "usd", colour="series", barmode="group", horizontal=True,
-    colours=ui.BUDGET_COLOURS, title="Spend per budget line in the period, against the plan pro rata",
+    colours=ui.BUDGET_COLOURS, title="Spend per budget line in the period, against its budget for the same months",
     y_title="USD", height=460), "budget_lines")
 grid = view.by_line.assign(month=[f"{m:%b %Y}" for m in view.by_line["month"]], cell=ui.variance_cells(view.by_line))
 ui.show_chart(ui.grid_chart(
     grid, "month", "line", text="cell", z="variance_pct", zmin=-50, zmax=50, colorscale="RdYlGn_r",
-    z_title="% over (+) or<br>under (-) budget", title="Actual spend per month against the plan / 12",
+    z_title="% over (+) or<br>under (-) budget", title="Actual spend per month against the line's budget for the month",
     x_title="", y_title="budget line"), "budget_grid")
-st.caption("Budget per month is the line's annual budget / 12. A month still running has only part of its "
-           "costs booked. The contingency line is meant to stay unspent unless something unexpected happens.")
+st.caption("Budget per month is the line's annual budget / 12, or its monthly profile's share. A month still "
+           "running has only part of its costs booked. The contingency line is meant to stay unspent unless "
+           "something unexpected happens.")
 with st.expander("Budget lines per month and in total (tables)", icon=":material/table:"):
     ui.data_table(view.summary, f"opsplan-budget-lines-{period.start}-{period.end}.csv")
     ui.data_table(view.by_line, f"opsplan-budget-lines-monthly-{period.start}-{period.end}.csv")

@@ -82,3 +82,17 @@ def test_band_never_falls_below_spend_to_date(plan):
     assert cloud["projected_usd"] == pytest.approx(30000.0)  # run rate of October alone: $0 a month
     assert cloud["lower_usd"] == pytest.approx(30000.0)
     assert cloud["upper_usd"] > cloud["projected_usd"]
+
+
+def test_budget_path_and_monthly_budgets(plan):
+    """Pro rata: $670,000 x k / 12 after k months, $55,833.33 each month. With training ($30,000)
+    all in the year's first month, that month's budget is $640,000 / 12 + $30,000."""
+    from dataclasses import replace
+
+    assert budget.budget_path(plan) == pytest.approx([670000 * k / 12 for k in range(13)])
+    assert budget.monthly_budgets(plan) == pytest.approx([670000 / 12] * 12)
+    lines = tuple(replace(b, monthly_profile=(1.0,) + (0.0,) * 11) if b.name == "training_budget" else b
+                  for b in plan.budget_lines)
+    front = budget.monthly_budgets(replace(plan, budget_lines=lines))
+    assert front[0] == pytest.approx(640000 / 12 + 30000) and front[1] == pytest.approx(640000 / 12)
+    assert budget.budget_path(replace(plan, budget_lines=lines))[12] == pytest.approx(670000)

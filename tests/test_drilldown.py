@@ -461,3 +461,13 @@ def test_high_priority_times_are_labelled_by_month():
     out = dd.high_priority_times(rows)
     assert list(out.columns) == ["span", "month", "n_tickets", "response_mean_hours"]
     assert list(out["span"]) == ["Aug 2026", "Sep 2026"] and list(out["n_tickets"]) == [3, 4]
+
+
+def test_budget_bars_series_have_the_pages_colours(plan: Plan):
+    """Every series budget_bars names has its colour in ui.BUDGET_COLOURS (a renamed series would
+    fall back to plotly's colours without an error)."""
+    import ui
+
+    costs = pd.DataFrame({"month": pd.to_datetime(["2026-06-01"]), "line": ["cloud_services"], "amount_usd": [7000.0]})
+    bars = dd.budget_bars(dd.budget_summary(dd.budget_by_line(costs, plan, [JUNE])))
+    assert set(bars["series"]) == set(ui.BUDGET_COLOURS)
