@@ -807,10 +807,9 @@ def budget_totals(table: pd.DataFrame) -> dict[str, float]:
 
 
 def load_budget_months(year: PlanYear) -> pd.DataFrame:
-    """Actual spend per month and line of the plan year up to `as_of`'s month, with the line's
-    budget for the month (annual / 12, or by its monthly profile): month, line, label, group,
-    amount_usd, budget_usd, is_closed
-    (False for the month still running, which the projection does not count)."""
+    """Actual spend per month and line of the plan year up to `as_of`'s month: month, line, label,
+    group, amount_usd, is_closed (False for the month still running, which the projection does not
+    count). The budget per month is budget_model.monthly_budgets'."""
     the_plan = plan()
     costs = query("costs_by_line_monthly", start_month=year.start, end_month=min(year.end, add_months(year.as_of, 1)))
     lines = {b.name: b for b in the_plan.budget_lines}
@@ -818,8 +817,6 @@ def load_budget_months(year: PlanYear) -> pd.DataFrame:
     month = pd.to_datetime(costs["month"])
     return costs.assign(month=month, label=[line_label(n) for n in costs["line"]],
                         group=[lines[n].group for n in costs["line"]],
-                        budget_usd=[budget_model.month_budget(lines[n], budget_model.month_of_plan_year(the_plan, m))
-                                    for n, m in zip(costs["line"], month.dt.date)],
                         is_closed=month < pd.Timestamp(add_months(year.start, year.months_closed)))
 
 
