@@ -128,21 +128,28 @@ def target_text(r: KpiResult) -> str:
             f"baseline {fmt(r.baseline, r.unit, short=True, trim=True)}{tail}")
 
 
+def _decimals_apart(value: float, other: float, unit: str) -> int:
+    """The unit's usual decimals for `value`, or as many more (up to 6) as it takes for `value`
+    not to round to what `other` rounds to."""
+    decimals = _decimals(value, unit)
+    while decimals < 6 and round(value, decimals) == round(other, decimals):
+        decimals += 1
+    return decimals
+
+
 def value_text(r: KpiResult, short: bool = True) -> str:
     """A KPI's value as text, with more decimals when the usual ones would round it onto its target
     from the other side (99.8996 % is not met, and must not read 99.90 % beside a 99.9 % target)."""
     value, decimals = r.value, None
     if value is not None and not math.isnan(value) and not math.isclose(value, r.target, rel_tol=1e-9):
-        decimals = _decimals(value, r.unit)
-        while decimals < 6 and round(value, decimals) == round(r.target, decimals):
-            decimals += 1
+        decimals = _decimals_apart(value, r.target, r.unit)
     return fmt(value, r.unit, short=short, decimals=decimals)
 
 
 def delta_words(r: KpiResult) -> str | None:
     """The distance to target in words, e.g. '0.17 h better than target', of the value the status
     judges ('worst month 0.10 pp worse' for uptime over several months); None without data."""
-    value, prefix = (r.value, "") if r.judged is None else (r.judged, "worst month ")
+    value, prefix = r.judged_value, "" if r.judged is None else "worst month "
     if value is None or math.isnan(value):
         return None
     gap = value - r.target
@@ -150,9 +157,7 @@ def delta_words(r: KpiResult) -> str | None:
         return f"{prefix}exactly on target"
     better = gap > 0 if r.op.startswith(">") else gap < 0
     tail = "" if prefix else " than target"  # a tile's delta has room for about 24 characters
-    decimals = _decimals(abs(gap), r.unit)
-    while decimals < 6 and round(abs(gap), decimals) == 0:  # never "0.00 pp worse": say how much
-        decimals += 1
+    decimals = _decimals_apart(abs(gap), 0.0, r.unit)  # never "0.00 pp worse": say how much
     return f"{prefix}{fmt(abs(gap), r.unit, diff=True, decimals=decimals)} {'better' if better else 'worse'}{tail}"
 
 
@@ -591,8 +596,7 @@ def spark(trend_frame: pd.DataFrame, kpi: str) -> list[float]:
 
 def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
     """One KPI: value, distance to target, 12-month sparkline, status, target, n, definition."""
-    judged = r.value if r.judged is None else r.judged
-    gap = None if judged is None else judged - r.target
+    gap = None if r.judged_value is None else r.judged_value - r.target
     with st.container(border=True):
         value = ("> " if r.is_lower_bound else "") + value_text(r)
         st.metric(r.label, value, delta=delta_words(r),

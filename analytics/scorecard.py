@@ -42,6 +42,11 @@ class KpiResult:
     is_lower_bound: bool = False  # the true value is more than `value` (MTBF with no failure)
     judged: float | None = None   # what the status judges when not `value` (uptime of several months: the worst month)
 
+    @property
+    def judged_value(self) -> float | None:
+        """The value the status judges: `judged` when set, else `value`."""
+        return self.value if self.judged is None else self.judged
+
     def as_json(self) -> dict:
         return {"kpi": self.kpi, "value": self.value, "unit": self.unit, "target": self.target,
                 "baseline": self.baseline, "status": self.status, "n": self.n}
