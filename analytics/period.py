@@ -1,8 +1,26 @@
 """Reporting periods: half-open [start, end) ranges of local plan dates."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# Pins "today" for the app, every command and the tests (YYYY-MM-DD): a replay of a past day, and
+# results that do not depend on the day they are computed.
+TODAY_ENV = "OPSPLAN_TODAY"
+
+
+def today_in(tz: str) -> date:
+    """Today in time zone `tz` (periods are local plan dates), or the day $OPSPLAN_TODAY names.
+    The one place that reads the clock for a period; a bad value is a ValueError naming it."""
+    pinned = os.environ.get(TODAY_ENV, "").strip()
+    if not pinned:
+        return datetime.now(ZoneInfo(tz)).date()
+    try:
+        return date.fromisoformat(pinned)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}={pinned!r} is not a date YYYY-MM-DD") from None
 
 
 def month_start(day: date) -> date:
@@ -63,6 +81,17 @@ class Period:
     def last_full_months(cls, today: date, n: int) -> "Period":
         """The n full calendar months before the month containing `today`."""
         end = month_start(today)
+        return cls(add_months(end, -n), end)
+
+    @classmethod
+    def last_covered_months(cls, today: date, through: date | None, n: int) -> "Period":
+        """The n months a default period shows: the last n full calendar months before `today`'s
+        month, or, when the data stops before they end, the n months ending with the month the data
+        runs through (`through`, its last local day with data). A month counts as covered through
+        the day its data runs through, so data through 26 Nov gives September to November."""
+        end = month_start(today)
+        if through is not None and through < end:
+            end = add_months(month_start(through), 1)
         return cls(add_months(end, -n), end)
 
     @classmethod

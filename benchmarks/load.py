@@ -44,6 +44,7 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
+TODAY_ENV = "OPSPLAN_TODAY"  # analytics.period.TODAY_ENV, named here so the script imports nothing of the app
 MAX_SESSIONS = 200
 DEMO_TODAY = "2026-11-26"
 DRILL_PAGES = ("reliability", "support", "monitoring")  # pages the sidebar filters narrow
@@ -298,7 +299,8 @@ def started_app(workdir: Path, source: Path | None = None) -> Iterator[tuple[str
         subprocess.run([sys.executable, "-m", "data.demo", "--db", str(db), "--today", DEMO_TODAY],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    env = {**os.environ, "OPSPLAN_DB": str(db)}
+    # the app's today is the demo's, so its default period and scenario base are the same every day
+    env = {**os.environ, "OPSPLAN_DB": str(db), TODAY_ENV: DEMO_TODAY}
     env.pop("OPSPLAN_PLAN", None)
     log = open(workdir / "streamlit.log", "w")
     proc = subprocess.Popen(

@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
 
             db = Path(tmp) / "demo.duckdb"
             build_demo_file(db, seed=42, today=DEMO_TODAY)
+            os.environ["OPSPLAN_TODAY"] = DEMO_TODAY.isoformat()  # the app's today is the demo's
         os.environ["OPSPLAN_DB"] = str(db)
         os.environ.pop("OPSPLAN_PLAN", None)
         import ui

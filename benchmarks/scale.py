@@ -48,13 +48,12 @@ import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from analytics.period import Period  # noqa: E402
+from analytics.period import Period, today_in  # noqa: E402
 from analytics.plan import load_plan  # noqa: E402
 from data import event_rollups, rollups  # noqa: E402
 from data.demo import build_demo_file  # noqa: E402
@@ -118,7 +117,7 @@ def build(path: Path, rows: int, log: Callable[[str], None] = print) -> dict[str
 def _period_end(plan) -> datetime:
     """The end of the scorecard's default period (the last full months before today): the samples end
     there, so every size has samples in the period the pages show."""
-    today = datetime.now(ZoneInfo(plan.timezone)).date()
+    today = today_in(plan.timezone)  # the same today as the demo it copies and the app it measures
     return local_midnight(Period.last_full_months(today, plan.settings.scorecard_months).end, plan.timezone)
 
 

@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.period import Period, add_months, shift_months
+from analytics.period import Period, add_months, shift_months, today_in
 from analytics.plan import Plan, PlanError, load_plan
 from data.warehouse import MIGRATION_TABLES, connect, local_midnight, table_counts
 from data import event_rollups, rollups
@@ -1326,7 +1326,7 @@ def dr_tests(w: World, rng: Rng) -> pd.DataFrame:
 
 def generate(plan: Plan, seed: int = 42, today: date | None = None) -> dict[str, pd.DataFrame]:
     """Every demo table as a frame ready to insert (timestamps aware UTC), in insert order."""
-    today = today or date.today()
+    today = today or today_in(plan.timezone)
     rng = np.random.default_rng(seed)
     cal = Calendar.make(plan, today)
     w = World(plan, cal, month_blocks(cal, plan, rng))
@@ -1468,8 +1468,9 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     try:
         plan = load_plan(args.plan) if args.plan else load_plan()
-        build_demo_file(args.db, args.seed, args.today, plan=plan, overwrite=args.overwrite)
-    except (FileExistsError, PlanError) as exc:
+        today = args.today or today_in(plan.timezone)
+        build_demo_file(args.db, args.seed, today, plan=plan, overwrite=args.overwrite)
+    except (FileExistsError, PlanError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (OSError, duckdb.IOException) as exc:   # duckdb raises its own error for a bad path
@@ -1480,7 +1481,7 @@ def main(argv: list[str] | None = None) -> int:
         counts = table_counts(con)
     finally:
         con.close()
-    print(f"demo warehouse {args.db} (seed {args.seed}, today {args.today or date.today()}) "
+    print(f"demo warehouse {args.db} (seed {args.seed}, today {today}) "
           f"built in {time.perf_counter() - began:.1f} s")
     for name in TABLES:
         print(f"  {name:24} {counts.get(name, 0):>9,}")

@@ -40,3 +40,38 @@ def test_holds_a_period_wholly_inside():
     assert aug_oct.holds(Period(date(2026, 10, 1), date(2026, 11, 1))) and aug_oct.holds(aug_oct)
     assert not aug_oct.holds(Period(date(2026, 10, 1), date(2026, 11, 2)))
     assert not aug_oct.holds(Period(date(2026, 7, 31), date(2026, 9, 1)))
+
+
+@pytest.mark.parametrize("today,through,expected", [
+    # data through 26 Nov, opened 6 Dec: November counts as covered (to the 26th), so Sep-Nov
+    (date(2026, 12, 6), date(2026, 11, 26), (date(2026, 9, 1), date(2026, 12, 1))),
+    # data through 10 Oct, opened 6 Dec: the months end with October, not the calendar's November
+    (date(2026, 12, 6), date(2026, 10, 10), (date(2026, 8, 1), date(2026, 11, 1))),
+    # data through the month's last day: the calendar's months, nothing moves
+    (date(2026, 12, 6), date(2026, 11, 30), (date(2026, 9, 1), date(2026, 12, 1))),
+    # data running into today's month (or no data at all): the calendar's last full months
+    (date(2026, 11, 26), date(2026, 11, 26), (date(2026, 8, 1), date(2026, 11, 1))),
+    (date(2026, 12, 6), None, (date(2026, 9, 1), date(2026, 12, 1))),
+    # across a year end
+    (date(2027, 2, 3), date(2026, 12, 20), (date(2026, 10, 1), date(2027, 1, 1))),
+])
+def test_default_months_end_where_the_data_does(today, through, expected):
+    """The last full months before today's month, moved back to end with the month the data runs through."""
+    assert Period.last_covered_months(today, through, 3) == Period(*expected)
+
+
+def test_today_is_pinned_by_the_environment(monkeypatch):
+    """$OPSPLAN_TODAY names today; unset, the plan zone's clock; a bad value names the variable."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from analytics.period import TODAY_ENV, today_in
+
+    monkeypatch.setenv(TODAY_ENV, "2026-12-06")
+    assert today_in("Asia/Bangkok") == date(2026, 12, 6)
+    monkeypatch.setenv(TODAY_ENV, "6 Dec")
+    with pytest.raises(ValueError, match="OPSPLAN_TODAY='6 Dec'"):
+        today_in("Asia/Bangkok")
+    monkeypatch.delenv(TODAY_ENV)
+    before = datetime.now(ZoneInfo("Asia/Bangkok")).date()
+    assert today_in("Asia/Bangkok") in {before, datetime.now(ZoneInfo("Asia/Bangkok")).date()}  # midnight may pass
