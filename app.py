@@ -54,9 +54,10 @@ through = ui.data_through()
 
 with st.sidebar:
     st.markdown(f"**{plan.name}**")
-    ui.period_picker(plan, ui.plan_today(plan))
+    today = ui.plan_today(plan)
+    ui.period_picker(plan, today, through)
     ui.filter_picker(plan)
-    st.caption(f"Warehouse: `{db_file}`  \nData through: {f'{through:%d %b %Y}' if through else 'no data yet'}")
+    st.caption(f"Warehouse: `{db_file}`  \n{ui.through_text(through, today)}")
     ui.user_box(actor)
 
 page.run()

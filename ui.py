@@ -40,7 +40,7 @@ import plotly.graph_objects as go
 import PIL.Image  # noqa: F401
 import streamlit as st
 
-from analytics.period import Period, add_months, month_start
+from analytics.period import Period, add_months, month_start, today_in
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
 from analytics.scorecard import Inputs, KpiResult, evaluate, monthly_results, trend_span
 from data import event_rollups, rollups, warehouse
@@ -183,8 +183,8 @@ def summary_line(results: Sequence[KpiResult]) -> str:
 # ----------------------------------------------------------------------------- periods
 
 def plan_today(plan: Plan) -> date:
-    """Today in the plan's time zone (periods are local plan dates)."""
-    return datetime.now(ZoneInfo(plan.timezone)).date()
+    """Today in the plan's time zone (periods are local plan dates); $OPSPLAN_TODAY pins it."""
+    return today_in(plan.timezone)
 
 
 def year_to_date(today: date) -> Period:
@@ -193,12 +193,13 @@ def year_to_date(today: date) -> Period:
     return Period(start, today) if today > start else Period(date(today.year - 1, 1, 1), start)
 
 
-def presets(today: date, months: int) -> dict[str, Period]:
-    """The named periods, the plan's default (the last `months` full months) first."""
+def presets(today: date, months: int, through: date | None = None) -> dict[str, Period]:
+    """The named periods, the plan's default (the last `months` full months) first. When the data
+    stops before today's month, the full months end with the month the data runs through."""
     default = "Last full month" if months == 1 else f"Last {months} full months"
-    out = {default: Period.last_full_months(today, months)}
-    out.setdefault("Last full month", Period.last_full_months(today, 1))
-    out.setdefault("Last 12 full months", Period.last_full_months(today, 12))
+    out = {default: Period.last_covered_months(today, through, months)}
+    out.setdefault("Last full month", Period.last_covered_months(today, through, 1))
+    out.setdefault("Last 12 full months", Period.last_covered_months(today, through, 12))
     out["Year to date"] = year_to_date(today)
     return out
 
@@ -260,7 +261,7 @@ def current_period() -> Period:
         _rerun_through_app()
         # Still here (the page run on its own, as AppTest.from_file does): take the link's period.
         the_plan = plan()
-        _init_period(presets(plan_today(the_plan), the_plan.settings.scorecard_months))
+        _init_period(presets(plan_today(the_plan), the_plan.settings.scorecard_months, data_through()))
     return st.session_state[PERIOD_KEY]
 
 
@@ -304,9 +305,10 @@ def _init_period(named: Mapping[str, Period]) -> None:
     _set_months(period)
 
 
-def period_picker(plan: Plan, today: date) -> Period:
-    """Sidebar widgets for the reporting period, kept in sync with ?start=&end= in the URL."""
-    named = presets(today, plan.settings.scorecard_months)
+def period_picker(plan: Plan, today: date, through: date | None) -> Period:
+    """Sidebar widgets for the reporting period, kept in sync with ?start=&end= in the URL; the
+    named periods end with the month the data runs through (`through`) when it stops earlier."""
+    named = presets(today, plan.settings.scorecard_months, through)
     if PERIOD_KEY not in st.session_state:
         _init_period(named)
     st.selectbox("Period", [*named, CUSTOM], key=PRESET_KEY, on_change=_on_preset, args=(named,),
@@ -447,8 +449,7 @@ def page_span(the_plan: Plan, period: Period) -> Period:
 
 @st.cache_data(**LOADER, show_spinner=False)
 def _data_through(db_file: str) -> date | None:
-    last = warehouse.query(_connection(db_file), "data_through")["last_day"].iloc[0]
-    return None if pd.isna(last) else pd.Timestamp(last).date()
+    return warehouse.data_through(_connection(db_file))
 
 
 @st.cache_data(**LOADER, show_spinner=False)
@@ -477,11 +478,13 @@ def bounds(period: Period) -> tuple[datetime, datetime]:
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
     """A CSV download of a table; text cells that a spreadsheet would run as formulas are escaped.
     Written when clicked (a callable): a page shows up to a dozen of these, and writing every file
-    on every rerun cost 10-20 ms of each."""
+    on every rerun cost 10-20 ms of each. A click does not rerun the page: a rerun gives every
+    deferred file a new id, and a second button clicked before the page redrew asked for the
+    old one (MediaFileStorageError, nothing downloaded)."""
     from data.importer import to_csv_bytes  # the one spreadsheet-safe writer
 
     st.download_button(label, partial(to_csv_bytes, frame), file_name=file_name, mime="text/csv",
-                       icon=":material/download:", key=f"download_{file_name}")
+                       icon=":material/download:", key=f"download_{file_name}", on_click="ignore")
 
 
 def load_scorecard(period: Period) -> list[KpiResult]:
@@ -498,6 +501,23 @@ def load_trend(end: date, months: int | None = None) -> pd.DataFrame:
 def data_through() -> date | None:
     """The last local date with business data in the warehouse, None when it is empty."""
     return _data_through(db())
+
+
+def through_text(through: date | None, today: date) -> str:
+    """'Data through 26 Nov 2026 (10 days before today): ...', for the sidebar."""
+    if through is None:
+        return "Data through: no data yet"
+    text = f"Data through {through:%d %b %Y}"
+    behind = (today - through).days
+    if behind > 1:
+        text += f" ({behind} days before today): default periods end with {through:%B %Y}"
+        if (through + timedelta(days=1)).day != 1:
+            text += f", counted to the {through.day}{_ordinal(through.day)}"
+    return text
+
+
+def _ordinal(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
 
 
 # ----------------------------------------------------------------------------- tiles and charts
@@ -687,7 +707,7 @@ from plotly.subplots import make_subplots  # noqa: E402
 from analytics.measure import compare  # noqa: E402
 from analytics.plan import Kpi  # noqa: E402
 from data import scenarios_store  # noqa: E402
-from data.baseline import measure_base, monthly_demand  # noqa: E402
+from data.baseline import base_window, measure_base, monthly_demand  # noqa: E402
 from models import budget as budget_model  # noqa: E402
 from models import scenario as scenario_model  # noqa: E402
 from models import whatif  # noqa: E402
@@ -723,7 +743,7 @@ def download_xlsx(frame: pd.DataFrame, file_name: str, label: str = "Download Ex
     st.download_button(label, partial(to_xlsx_bytes, frame, sheet=sheet[:31]), file_name=file_name,
                        icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"download_{file_name}")
+                       key=f"download_{file_name}", on_click="ignore")
 
 
 def download_both(frame: pd.DataFrame, stem: str, what: str) -> None:
@@ -1222,9 +1242,20 @@ def _scenario_base(db_file: str, tz: str, today: date) -> scenario_model.Base:
 
 
 def load_scenario_base(today: date) -> scenario_model.Base:
-    """What scenarios start from: the last 3 full months before `today` measured in the warehouse;
+    """What scenarios start from: the 3 months of data.baseline.base_window measured in the warehouse;
     the horizon starts on the first of `today`'s month. ScenarioError when the warehouse lacks data."""
     return _scenario_base(db(), plan().timezone, today)
+
+
+@st.cache_data(**LOADER, show_spinner=False)
+def _base_note(db_file: str, today: date) -> str:
+    con = _connection(db_file)
+    return scenario_model.base_note(base_window(con, today), warehouse.data_through(con))
+
+
+def load_base_note(today: date) -> str:
+    """Which months the scenario base is measured over, and why (models.scenario.base_note)."""
+    return _base_note(db(), today)
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, show_spinner=False)
@@ -1237,9 +1268,9 @@ def load_base_drivers(base: scenario_model.Base) -> scenario_model.Drivers:
     return _base_drivers(base, plan())
 
 
-def base_caption(base: scenario_model.Base) -> str:
+def base_caption(base: scenario_model.Base, note: str) -> str:
     chat, email, phone = base.channel_share
-    return (f"Base measured in the warehouse over the 3 full months before {base.start:%b %Y}: "
+    return (f"{note}. Horizon from {base.start:%b %Y}; "
             f"{fmt(base.active_users, 'users')} active, {base.tickets_per_user_month:.3f} tickets per user a month "
             f"(chat {chat:.0%}, email {email:.0%}, phone {phone:.0%}), {fmt(base.revenue_per_user_month_usd, 'USD')} "
             f"revenue per user a month, {fmt(base.instances, 'instances')} at {fmt(base.cpu_pct, '%')} peak CPU, "

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache, cached_property, partial
 from typing import Callable
 
@@ -18,10 +18,10 @@ import pandas as pd
 
 from analytics import cost, improvement, reliability, support
 from analytics.measure import Columns, Measure, epoch_array, in_days, status
-from analytics.period import Period, add_months, shift_months
+from analytics.period import Period, add_months, shift_months, today_in
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
-from data.warehouse import connect, local_midnight, query, query_arrays, query_events, side_by_side
+from data.warehouse import connect, data_through, local_midnight, query, query_arrays, query_events, side_by_side
 
 
 @dataclass(frozen=True)
@@ -284,8 +284,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _period(args: argparse.Namespace, plan: Plan) -> Period:
-    """--start/--end as given; one alone spans the default number of months; none: the last full months."""
+def _period(args: argparse.Namespace, plan: Plan, through: date | None) -> Period:
+    """--start/--end as given; one alone spans the default number of months; none: the last full
+    months, ending with the month the data runs through (`through`) when it stops before them."""
     months = plan.settings.scorecard_months
     if args.start and args.end:
         return Period(args.start, args.end)
@@ -293,14 +294,13 @@ def _period(args: argparse.Namespace, plan: Plan) -> Period:
         return Period(args.start, shift_months(args.start, months))
     if args.end:
         return Period(shift_months(args.end, -months), args.end)
-    return Period.last_full_months(date.today(), months)
+    return Period.last_covered_months(today_in(plan.timezone), through, months)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
         plan = load_plan(args.plan) if args.plan else load_plan()
-        period = _period(args, plan)
         con = connect(args.db, read_only=True)
     except (PlanError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -308,7 +308,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # duckdb raises its own IOException for a missing or locked file
         print(f"error: cannot open warehouse {args.db}: {exc}", file=sys.stderr)
         return 2
+    through = data_through(con)
+    try:
+        period = _period(args, plan, through)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     results = scorecard(con, plan, period)
+    if through is not None and period.start <= through < period.end - timedelta(days=1):
+        print(f"note: the data runs through {through:%d %b %Y}; {period.label()} is counted to that day",
+              file=sys.stderr)
     if args.json:
         print(json.dumps([r.as_json() for r in results], indent=2))
     else:

@@ -2,26 +2,32 @@
 and the monthly demand series the growth forecasts fit (growth_monthly.sql and the ticket rollup)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import duckdb
 import pandas as pd
 
 from analytics.period import Period
 from data import event_rollups
-from data.warehouse import local_midnight, query
+from data.warehouse import data_through, local_midnight, query
+
+
+def base_window(con: duckdb.DuckDBPyConnection, today: date, months: int = 3) -> Period:
+    """The months a scenario's base is measured over: the last `months` full months before
+    `today`, or the `months` ending with the month the data runs through when it stops earlier."""
+    return Period.last_covered_months(today, data_through(con), months)
 
 
 def measure_base(con: duckdb.DuckDBPyConnection, tz: str, today: date, months: int = 3) -> dict[str, float]:
-    """The last `months` full months before `today`: one dict of plain numbers.
+    """The months of base_window: one dict of plain numbers.
 
-    Keys: active_users, user_months, n_months, n_tickets, n_live_chat, n_email, n_phone,
-    revenue_usd, instances, data_gb, cpu_p95_pct (the last 7 days of samples before today).
+    Keys: active_users (on the last day the data covers), user_months and n_months (a month
+    covered to its 26th of 30 days counts 26/30), n_tickets, n_live_chat, n_email, n_phone,
+    revenue_usd, instances, data_gb, cpu_p95_pct (the last 7 days of samples in the window).
     """
-    window = Period.last_full_months(today, months)
-    recent_to = datetime.combine(window.end, datetime.min.time(), tzinfo=timezone.utc)
+    window = base_window(con, today, months)
     row = query(con, "scenario_base", tz=tz, start_month=window.start, end_month=window.end,
-                recent_from=recent_to - timedelta(days=7), recent_to=recent_to)
+                recent_to=datetime.combine(window.end, datetime.min.time(), tzinfo=timezone.utc))
     return {k: (None if v is None or v != v else float(v)) for k, v in row.iloc[0].to_dict().items()}
 
 

@@ -147,6 +147,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         cur.close()
 
 
+def data_through(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last local day with business data (data_through.sql), None when there is none: where a
+    default period, the scenario base and "data through" in the sidebar end."""
+    last = query(con, "data_through")["last_day"].iloc[0]
+    return None if pd.isna(last) else pd.Timestamp(last).date()
+
+
 def local_midnight(day: date, tz: str) -> datetime:
     """The instant a local plan date starts, as an aware datetime."""
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))

@@ -16,7 +16,7 @@ import math
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.measure import compare
-from analytics.period import add_months
+from analytics.period import Period, add_months, month_start, today_in
 from analytics.plan import Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
 from models.staffing import agents_needed
@@ -346,7 +346,7 @@ def base_from_measures(m: dict[str, float | None], start: date) -> Base:
     needed = ("active_users", "user_months", "n_tickets", "revenue_usd", "instances", "data_gb", "cpu_p95_pct")
     missing = [k for k in needed if not m.get(k)]
     if missing:
-        raise ScenarioError(f"the warehouse has no data for {', '.join(missing)} in the last full months")
+        raise ScenarioError(f"the warehouse has no data for {', '.join(missing)} in the months it is measured over")
     tickets = m["n_tickets"]
     return Base(start=start, active_users=m["active_users"], tickets_per_user_month=tickets / m["user_months"],
                 channel_share=(m["n_live_chat"] / tickets, m["n_email"] / tickets, m["n_phone"] / tickets),
@@ -354,16 +354,25 @@ def base_from_measures(m: dict[str, float | None], start: date) -> Base:
                 data_gb=m["data_gb"], cpu_pct=m["cpu_p95_pct"])
 
 
-def _measure(db: str, plan: Plan) -> dict[str, float | None]:
-    """Read the warehouse (read-only) at the command line's edge."""
-    from data.baseline import measure_base
-    from data.warehouse import connect
+def base_note(window: Period, through: date | None) -> str:
+    """Which months the base was measured over, and why those."""
+    text = f"Base measured over {window.label()}"
+    if through is not None and window.start <= through < window.end - timedelta(days=1):
+        return f"{text}: the data runs through {through:%d %b %Y}, so {through:%B} counts to that day"
+    return f"{text}: the last full months with data"
+
+
+def _measure(db: str, plan: Plan, today: date) -> tuple[dict[str, float | None], str]:
+    """Read the warehouse (read-only) at the command line's edge: the measures and base_note."""
+    from data.baseline import base_window, measure_base
+    from data.warehouse import connect, data_through
 
     try:
         con = connect(db, read_only=True)
     except Exception as exc:  # duckdb's IOException for a missing or locked file
         raise ScenarioError(f"cannot open warehouse {db}: {exc}") from None
-    return measure_base(con, plan.timezone, date.today())
+    note = base_note(base_window(con, today), data_through(con))
+    return measure_base(con, plan.timezone, today), note
 
 
 def to_json(d: Drivers, frame: pd.DataFrame, plan: Plan) -> dict:
@@ -398,7 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         if not 1 <= args.months <= 120:
             raise ScenarioError(f"--months must be between 1 and 120, not {args.months}")
         plan = load_plan()
-        base = base_from_measures(_measure(args.db, plan), add_months(date.today(), 0))
+        today = today_in(plan.timezone)
+        measured, note = _measure(args.db, plan, today)
+        print(note, file=sys.stderr if args.json else sys.stdout)
+        base = base_from_measures(measured, month_start(today))
         drivers = with_overrides(base_drivers(plan, base), _overrides(args.set))
     except (ScenarioError, PlanError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,15 +9,16 @@ from models.scenario import ScenarioError
 ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 the_plan = ui.plan()
 st.title("Scenarios: from demand to cost to the targets")
+today = ui.plan_today(the_plan)
 try:
-    base = ui.load_scenario_base(ui.plan_today(the_plan))
+    base = ui.load_scenario_base(today)
 except ScenarioError as exc:
-    st.error(f"**No base to start a scenario from:** {exc}. Import recent tickets, users, revenue and "
-             "utilisation on the Data page, or build the demo warehouse.")
+    st.error(f"**No base to start a scenario from:** {exc} ({ui.load_base_note(today)}). Import recent "
+             "tickets, users, revenue and utilisation on the Data page, or build the demo warehouse.")
     st.stop()
 base_drivers = ui.load_base_drivers(base)
 ui.init_driver_inputs(base_drivers)
-st.caption(ui.base_caption(base))
+st.caption(ui.base_caption(base, ui.load_base_note(today)))
 headline = st.container()  # filled once the drivers below are read: the answer goes first
 
 left, right = st.columns([1.3, 2.2], gap="medium")

@@ -60,6 +60,8 @@ def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: 
         assert said in warning
     labels = [b.proto.label for b in app.get("download_button")]
     assert {"Budget by line (CSV)", "Budget by line (Excel)", "Spend by month (CSV)"} <= set(labels)
+    # a click must not rerun the page: a rerun gives the other buttons' deferred files new ids
+    assert all(b.proto.ignore_rerun for b in app.get("download_button"))
 
 
 def test_table_has_a_total_row_matching_the_plan(app: AppTest):

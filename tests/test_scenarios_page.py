@@ -65,7 +65,7 @@ def test_page_shows_the_chain_from_demand_to_targets(app: AppTest):
     deltas = [m.proto.delta for m in app.metric]
     assert any(d.startswith("met ") or d == "never met" for d in deltas)
     assert any("Base scenario" in m.value for m in app.markdown)
-    assert any("Base measured in the warehouse" in c.value for c in app.caption)
+    assert any(c.value.startswith("Base measured over 01 Aug 2026 to 31 Oct 2026: the last full months") for c in app.caption)
     assert app.number_input(key=GROWTH).value == 50.0  # the plan's 50 % a quarter
 
 

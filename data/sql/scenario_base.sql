@@ -1,10 +1,13 @@
--- One row: the volumes a scenario starts from, over the $months full months before $end_month
--- (local months): monthly active users at the last month's end, user-months, tickets per
--- channel, revenue, and today's fleet (instances, data volume, peak CPU).
+-- One row: the volumes a scenario starts from, over the local months [$start_month, $end_month):
+-- monthly active users on the last day the data covers, user-months, tickets per channel,
+-- revenue, and today's fleet (instances, data volume, peak CPU over the last 7 days of samples).
+-- A month the data covers only in part (it runs through the 26th) counts as that part of a
+-- user-month, so per-user rates over it are not diluted by the days it has no tickets or revenue.
 with months as (
     select
         date_trunc('month', day)::date as month,
-        max(monthly_active_users) filter (where day = last_day(day)) as active_users
+        arg_max(monthly_active_users, day) as active_users,
+        count(distinct day) / day(last_day(any_value(day)))::double as covered
     from active_users_daily
     where day >= $start_month and day < $end_month
     group by all
@@ -27,16 +30,19 @@ revenue as (
 fleet as (
     select sum(instances) as instances from services
 ),
+last_sample as (
+    select max(hour_at) as last_at from utilisation_hourly where hour_at < $recent_to
+),
 last_day_samples as (
     select service_id, max(data_gb) as data_gb, quantile_cont(cpu_pct, 0.95) as cpu_p95
-    from utilisation_hourly
-    where hour_at >= $recent_from and hour_at < $recent_to
+    from utilisation_hourly, last_sample
+    where hour_at > last_at - interval 7 days and hour_at <= last_at
     group by service_id
 )
 select
     (select active_users from months order by month desc limit 1) as active_users,
-    (select sum(active_users) from months) as user_months,
-    (select count(*) from months) as n_months,
+    (select sum(active_users * covered) from months) as user_months,
+    (select sum(covered) from months) as n_months,
     tickets_by_channel.*,
     revenue.revenue_usd,
     fleet.instances,
