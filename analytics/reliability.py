@@ -6,6 +6,7 @@ maintenance_in_window.sql. Interval arithmetic is done on float epoch seconds.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv
 
-from analytics.measure import Measure, epoch_array, ratio, to_epoch
+from analytics.measure import Measure, epoch_array, ratio, t_interval, to_epoch
 
 Intervals = np.ndarray  # (n, 2) float rows [start, end): half-open, an end may be +inf
 HOUR = 3600.0
@@ -348,10 +349,12 @@ def mttr(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
 
     Definition: mean of resolved_at - started_at (or detected_at, setting mttr_from) over
     failures resolved in the period; a failure resolved before it was detected counts 0 h
-    from detection.
+    from detection. It is at target or at baseline while its 90 % confidence interval (Student
+    t, from n, the mean and the sample standard deviation) contains that line.
     """
     hours = recovery_hours(incidents, failure_severities, start, end, mttr_from)
-    return Measure(float(hours.mean()) if len(hours) else None, len(hours))
+    interval = t_interval(len(hours), float(hours.sum()), float((hours * hours).sum()), (0.0, math.inf))
+    return Measure(float(hours.mean()) if len(hours) else None, len(hours), interval=interval)
 
 
 def recovery_hours(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
