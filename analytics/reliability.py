@@ -314,6 +314,7 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
     first, counts only the part it has records for. The target is monthly: a period of several
     months meets it only when its worst month does (setting uptime_judged_by; "period" judges
     the period's own uptime).
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     return availability_of(timeline(incidents, windows), start, end, service_id)
 
@@ -390,6 +391,7 @@ def mtbf(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
     Definition: (period_hours - unplanned_down_hours) / failures started in the period. With no
     failure it is reported as more than the period's operating hours (a lower bound), never
     infinity. The two-sided interval assumes an exponential model, time-terminated.
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     n = len(failures_in(incidents, failure_severities, "started", start, end))
     operating = (to_epoch(end) - to_epoch(start)) / HOUR - down_hours

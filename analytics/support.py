@@ -79,6 +79,7 @@ def kb_self_service_pct(self_service_daily: Table) -> Measure:
     Definition: share of support issues resolved through self-service with no agent ticket.
     Issues are self-service sessions started in the period plus agent tickets created in the
     period that no session led to (a session that became a ticket is one issue, not two).
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     Input: one row per day with n_sessions, n_self_resolved, n_direct_tickets.
     """
     issues = _total(self_service_daily, "n_sessions") + _total(self_service_daily, "n_direct_tickets")
