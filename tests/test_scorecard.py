@@ -347,3 +347,40 @@ def test_observed_span_of_incidents_alone(tmp_path, open_start, expected_last):
     span = query(con, "observed_span", tz="Asia/Bangkok").iloc[0]
     assert span["first_at"] == pd.Timestamp("2026-02-20 00:00:00+00")
     assert span["last_at"] == pd.Timestamp(expected_last)
+
+
+FOUR_TICKETS = """
+insert into tickets values
+ ('A', 'email', 'high', 'billing', false, '2026-03-02 03:00+00', '2026-03-02 04:00+00', '2026-03-02 09:00+00', 0, 1, false, ''),
+ ('B', 'phone', 'critical', 'login', false, '2026-03-02 05:00+00', '2026-03-02 07:00+00', '2026-03-02 09:00+00', 1, 2, false, ''),
+ ('C', 'email', 'high', 'billing', false, '2026-03-10 03:00+00', '2026-03-10 06:00+00', '2026-03-10 09:00+00', 0, 1, true, ''),
+ ('D', 'live_chat', 'critical', 'outage', false, '2026-03-20 03:00+00', '2026-03-20 09:00+00', '2026-03-20 10:00+00', 0, 1, false, ''),
+ ('E', 'email', 'low', 'how-to', false, '2026-03-20 03:00+00', '2026-03-21 03:00+00', '2026-03-21 04:00+00', 0, 1, false, '');
+"""
+
+
+@pytest.mark.parametrize("rolled_up", [False, True])
+def test_first_response_interval_from_sql(tmp_path, plan, rolled_up):
+    """Four high-priority tickets answered after 1, 2, 3 and 6 h (E is low priority: not counted), on
+    two channels and three days, read from the raw rows and from the stored rollup alike: mean 3 h,
+    sum of squares 50, so (test_measure.test_t_interval_by_hand) 3 +- 2.3533634 x sqrt(14/3) / 2 =
+    [0.458077, 5.541923]. It holds both the target (2 h) and the baseline (3.5 h); 3 h is nearer
+    the baseline: at baseline, off track. FCR: 3 of 5 resolved at first contact (B escalated, C
+    reopened); Wilson 90 %: p = 0.6, z^2/n = 0.541109, centre (0.6 + 0.270554) / 1.541109 = 0.564888,
+    half 1.644854 x sqrt(0.048 + 0.027055) / 1.541109 = 1.644854 x 0.273962 / 1.541109 = 0.292405:
+    [27.25 %, 85.73 %], holding the baseline 78 % and not the target 90 %: at baseline."""
+    from data import event_rollups
+
+    con = connect(tmp_path / "four.duckdb")
+    con.execute(FOUR_TICKETS)
+    if rolled_up:
+        assert "first_response_daily" in event_rollups.ensure(con, plan)
+    out = {r.kpi: r for r in scorecard(con, plan, Period(date(2026, 3, 1), date(2026, 4, 1)))}
+    fr = out["first_response_hours"]
+    assert (fr.value, fr.n) == (pytest.approx(3.0), 4)
+    assert fr.interval == (pytest.approx(0.458077, abs=2e-6), pytest.approx(5.541923, abs=2e-6))
+    assert (fr.status, fr.at) == ("off track", "baseline")
+    fcr = out["fcr_pct"]
+    assert (fcr.value, fcr.n) == (pytest.approx(60.0), 5)
+    assert fcr.interval == (pytest.approx(27.25, abs=0.005), pytest.approx(85.73, abs=0.005))
+    assert (fcr.status, fcr.at) == ("off track", "baseline")
