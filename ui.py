@@ -211,13 +211,20 @@ def status_badge(status: str) -> str:
 
 
 def summary_line(results: Sequence[KpiResult]) -> str:
-    """'**7 of 12 KPIs met** · 3 improving · 2 off track' as coloured Markdown."""
+    """'**7 of 12 KPIs met** (1 at target) · 3 improving · 2 off track (2 at baseline)' as coloured
+    Markdown: how many of the met and off-track KPIs are so only within noise of the line."""
     counts = {s: sum(r.status == s for r in results) for s in STATUS_COLOURS}
-    parts = [f":green[**{counts['met']} of {len(results)} KPIs met**]",
-             f":orange[**{counts['improving']}** improving]", f":red[**{counts['off track']}** off track]"]
+    at = {line: sum(r.at == line for r in results) for line in (AT_TARGET, AT_BASELINE)}
+    parts = [f":green[**{counts['met']} of {len(results)} KPIs met**]" + _at_count(at[AT_TARGET], AT_TARGET),
+             f":orange[**{counts['improving']}** improving]",
+             f":red[**{counts['off track']}** off track]" + _at_count(at[AT_BASELINE], AT_BASELINE)]
     if counts["no data"]:
         parts.append(f":gray[**{counts['no data']}** without data]")
     return " · ".join(parts)
+
+
+def _at_count(k: int, line: str) -> str:
+    return f" ({k} at {line})" if k else ""
 
 
 # ----------------------------------------------------------------------------- periods

@@ -127,6 +127,12 @@ def test_summary_line_counts_statuses():
     line = ui.summary_line(rows)
     assert "**2 of 5 KPIs met**" in line and "**1** improving" in line and "**1** off track" in line
     assert "**1** without data" in line
+    assert "at target" not in line and "at baseline" not in line
+    rows = [replace(result(2.0, status="met"), at="target"), replace(result(3.2, status="off track"), at="baseline"),
+            replace(result(3.3, status="off track"), at="baseline"), result(4.0, status="off track")]
+    line = ui.summary_line(rows)
+    assert ":green[**1 of 4 KPIs met**] (1 at target)" in line
+    assert ":red[**3** off track] (2 at baseline)" in line
 
 
 def test_n_text():
