@@ -51,7 +51,7 @@ if len(over):
                f"{window} closed month{'s' if window > 1 else ''}, each by {ui.over_tolerance_text(the_plan)}:\n"
                f"{ui.over_budget_text(over)}", icon=":material/trending_up:")
 if len(within):
-    st.caption(f"Projected over by less than the tolerance, so not heading over budget: {ui.within_tolerance_text(within)}. "
+    st.caption(f"Projected over, but within the tolerance, so not heading over budget: {ui.within_tolerance_text(within)}. "
                f"An overrun counts when it is {ui.over_tolerance_text(the_plan)}.")
 
 left, right = st.columns([4, 3])

@@ -63,7 +63,7 @@ def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: 
     # Lines projected to pass their budget by no more than the tolerance are named as such, not warned of
     within = table[table["crosses_in"].notna() & ~table["is_heading_over"]]
     assert len(within) > 0
-    note = next(c.value for c in app.caption if c.value.startswith("Projected over by less than the tolerance"))
+    note = next(c.value for c in app.caption if c.value.startswith("Projected over, but within the tolerance"))
     for r in within.itertuples():
         assert ui.line_label(r.line) not in warning
         assert f"{ui.line_label(r.line)} ({ui.fmt(r.projected_variance_usd, 'USD')} over)" in note
