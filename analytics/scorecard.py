@@ -42,7 +42,7 @@ class KpiResult:
     note: str = ""       # e.g. "lower bound: no failure in the period"
     is_lower_bound: bool = False  # the true value is more than `value` (MTBF with no failure)
     judged: float | None = None   # what the status judges when not `value` (uptime of several months: the worst month)
-    interval: tuple[float, float] | None = None  # a mean's 90 % confidence interval (measure.t_interval, wilson_interval)
+    interval: tuple[float, float] | None = None  # a mean's 90 % interval (measure.t_interval, wilson_interval)
     at: str = ""                  # "target" or "baseline": the value is within noise of that line (measure.judge)
     tolerance: float = 0.0        # the KPI's tolerance in plan.toml (used when there is no interval)
 

@@ -51,8 +51,8 @@ if len(over):
                f"{window} closed month{'s' if window > 1 else ''}, each by {ui.over_tolerance_text(the_plan)}:\n"
                f"{ui.over_budget_text(over)}", icon=":material/trending_up:")
 if len(within):
-    st.caption(f"Projected over, but within the tolerance, so not heading over budget: {ui.within_tolerance_text(within)}. "
-               f"An overrun counts when it is {ui.over_tolerance_text(the_plan)}.")
+    st.caption(f"Projected over, but within the tolerance, so not heading over budget: "
+               f"{ui.within_tolerance_text(within)}. An overrun counts when it is {ui.over_tolerance_text(the_plan)}.")
 
 left, right = st.columns([4, 3])
 left.plotly_chart(ui.budget_projection_chart(table, as_pct), key="budget_projection", config=ui.NO_BAR)
