@@ -2451,7 +2451,8 @@ def status_legend() -> None:
     """What the status colours of a grid mean (the plan's own rule)."""
     st.caption("Cell colours follow the plan's status rule: :green-badge[met] on the right side of the target · "
                ":orange-badge[improving] between baseline and target · :red-badge[off track] at or beyond the "
-               "baseline · :gray-badge[no data]")
+               "baseline · :gray-badge[no data]. Within the KPI's tolerance (plan.toml) of a line is at it: at "
+               "target is met, at baseline off track.")
 
 
 def incident_chart(timeline: pd.DataFrame, title: str) -> go.Figure:
