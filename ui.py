@@ -40,6 +40,7 @@ import plotly.graph_objects as go
 import PIL.Image  # noqa: F401
 import streamlit as st
 
+from analytics.measure import AT_BASELINE, AT_TARGET, STATUS_CONFIDENCE_PCT
 from analytics.period import Period, add_months, month_start, today_in
 from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
 from analytics.scorecard import Inputs, KpiResult, evaluate, monthly_results, trend_span
@@ -165,19 +166,65 @@ def n_text(r: KpiResult) -> str:
     return f"n = {r.n:,} {r.n_label}"
 
 
+def interval_text(r: KpiResult) -> str | None:
+    """'90 % CI 4.14-4.26' for a mean over n records (its confidence interval, in the value's
+    decimals and base unit); None for the other KPIs."""
+    if r.interval is None or r.value is None:
+        return None
+    lo, hi = r.interval
+    decimals = _decimals(r.value, r.unit)
+    unit = fmt(r.value, r.unit, short=True).split(" ", 1)
+    suffix = "" if r.unit == "/5" or len(unit) < 2 else f" {unit[1]}"
+    low = f"{lo:,.{decimals}f}"
+    if not math.isfinite(hi):  # a single record of hours: no spread to bound it
+        return f"{STATUS_CONFIDENCE_PCT:g} % CI from {low}{suffix}, unbounded"
+    return f"{STATUS_CONFIDENCE_PCT:g} % CI {low}-{hi:,.{decimals}f}{suffix}"
+
+
+def at_text(r: KpiResult) -> str | None:
+    """'**at baseline** (within 0.1 pp of 18 %)': the value is within noise of that line (the
+    badge says met for at target, off track for at baseline): its interval holds the line, or it
+    lies within the KPI's tolerance of it. None when it is at neither."""
+    if r.at not in (AT_TARGET, AT_BASELINE):
+        return None
+    line = r.target if r.at == AT_TARGET else r.baseline
+    shown = fmt(line, r.unit, short=True, trim=True)
+    if r.interval is not None:
+        why = "the interval holds it"
+    elif r.tolerance > 0:
+        why = f"within {fmt(r.tolerance, r.unit, diff=True, trim=True)} of {shown}"
+    else:
+        why = f"equal to {shown}"
+    return f"**at {r.at}** ({why})"
+
+
+def noise_text(r: KpiResult) -> str | None:
+    """The tile's line on noise: the interval and whether the value is at a line, e.g.
+    '90 % CI 4.14-4.26 · **at baseline** (the interval holds it)'."""
+    parts = [p for p in (interval_text(r), at_text(r)) if p]
+    return " · ".join(parts) or None
+
+
 def status_badge(status: str) -> str:
     """Markdown for a coloured status badge (works inside any Markdown text)."""
     return f":{STATUS_COLOURS.get(status, 'gray')}-badge[{status}]"
 
 
 def summary_line(results: Sequence[KpiResult]) -> str:
-    """'**7 of 12 KPIs met** · 3 improving · 2 off track' as coloured Markdown."""
+    """'**7 of 12 KPIs met** (1 at target) · 3 improving · 2 off track (2 at baseline)' as coloured
+    Markdown: how many of the met and off-track KPIs are so only within noise of the line."""
     counts = {s: sum(r.status == s for r in results) for s in STATUS_COLOURS}
-    parts = [f":green[**{counts['met']} of {len(results)} KPIs met**]",
-             f":orange[**{counts['improving']}** improving]", f":red[**{counts['off track']}** off track]"]
+    at = {line: sum(r.at == line for r in results) for line in (AT_TARGET, AT_BASELINE)}
+    parts = [f":green[**{counts['met']} of {len(results)} KPIs met**]" + _at_count(at[AT_TARGET], AT_TARGET),
+             f":orange[**{counts['improving']}** improving]",
+             f":red[**{counts['off track']}** off track]" + _at_count(at[AT_BASELINE], AT_BASELINE)]
     if counts["no data"]:
         parts.append(f":gray[**{counts['no data']}** without data]")
     return " · ".join(parts)
+
+
+def _at_count(k: int, line: str) -> str:
+    return f" ({k} at {line})" if k else ""
 
 
 # ----------------------------------------------------------------------------- periods
@@ -627,14 +674,16 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
             st.badge(r.status, color=STATUS_COLOURS.get(r.status, "gray"))
             with st.popover("Definition", type="tertiary", icon=":material/info:"):
                 definition_text(r)
-        st.caption(f"{target_text(r)}  \n{n_text(r)}")
+        st.caption("  \n".join(line for line in (target_text(r), n_text(r), noise_text(r)) if line))
 
 
 def definition_text(r: KpiResult) -> None:
     """What the popover says: the definition, the plan's numbers and what lies behind the value."""
-    st.markdown(f"**{r.label}**: {value_text(r, short=False)}, {r.status}")
+    at = f" (at {r.at})" if r.at else ""
+    st.markdown(f"**{r.label}**: {value_text(r, short=False)}, {r.status}{at}")
     st.markdown(r.definition or "No definition recorded.")
-    lines = [target_text(r), n_text(r), r.note, "Sparkline: the last 12 full months; months without data left out."]
+    lines = [target_text(r), n_text(r), noise_text(r), r.note,
+             "Sparkline: the last 12 full months; months without data left out."]
     st.caption("  \n".join(line for line in lines if line))
 
 
@@ -684,7 +733,9 @@ def scorecard_frame(results: Sequence[KpiResult]) -> pd.DataFrame:
     return pd.DataFrame([{
         "kpi": r.label, "area": r.area, "value": r.value, "unit": r.unit, "target": f"{r.op} {r.target:g}",
         "baseline": r.baseline, "status": r.status, "n": r.n, "n counts": r.n_label,
-        "definition": r.definition, "note": r.note, "key": r.kpi} for r in results])
+        "definition": r.definition, "note": r.note, "key": r.kpi, "at": r.at,
+        "ci_lower": None if r.interval is None else r.interval[0],
+        "ci_upper": None if r.interval is None else r.interval[1]} for r in results])
 
 
 def scorecard_table(results: Sequence[KpiResult], period: Period) -> None:
@@ -847,8 +898,9 @@ def load_budget_months(year: PlanYear) -> pd.DataFrame:
 def budget_table(table: pd.DataFrame) -> pd.DataFrame:
     """The projection as shown and exported: one row per line plus a total row, raw numbers."""
     totals = budget_totals(table)
-    rows = table.assign(crosses=[month_text(c) if c is not None and not pd.isna(c) else ""
-                                 for c in table["crosses_in"]])
+    rows = table.assign(crosses=[("" if c is None or pd.isna(c) else
+                                  month_text(c) if over else f"{month_text(c)} (within tolerance)")
+                                 for c, over in zip(table["crosses_in"], table["is_heading_over"])])
     total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": "",
                            "run_rate_usd": float(table["run_rate_usd"].sum())}])
     out = pd.concat([rows, total], ignore_index=True)
@@ -885,9 +937,26 @@ BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
 
 
 def over_budget_lines(table: pd.DataFrame) -> pd.DataFrame:
-    """Lines whose projection passes their annual budget (a crossing month this year), earliest first."""
-    over = table[table["crosses_in"].notna()]
+    """Lines heading over budget (models.budget: a projected overrun beyond the plan's tolerance),
+    earliest crossing first."""
+    over = table[table["is_heading_over"].astype(bool)]
     return over.sort_values("crosses_in")
+
+
+def within_tolerance_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """Lines projected to pass their budget by no more than the plan's tolerance: not heading over."""
+    return table[table["crosses_in"].notna() & ~table["is_heading_over"].astype(bool)]
+
+
+def within_tolerance_text(within: pd.DataFrame) -> str:
+    """'Payment processing ($80.44 over), Backup storage ($79.85 over)'."""
+    return ", ".join(f"{r.label} ({fmt(r.projected_variance_usd, 'USD')} over)" for r in within.itertuples())
+
+
+def over_tolerance_text(the_plan: Plan) -> str:
+    """'more than 1 % of the line and more than $500': when an overrun counts (plan.toml)."""
+    t = the_plan.over_budget_tolerance
+    return f"more than {t.pct:g} % of the line and more than {fmt(t.usd, 'USD')}"
 
 
 def over_budget_text(over: pd.DataFrame) -> str:
@@ -904,10 +973,10 @@ def over_budget_text(over: pd.DataFrame) -> str:
 
 def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
     """Per line: spent so far (dark), projected year end (light bar, 80 % whisker) and the annual budget (tick),
-    in USD or as % of each line's budget; red when the projection passes the budget."""
+    in USD or as % of each line's budget; red when the line is heading over budget (beyond the plan's tolerance)."""
     rows = table.sort_values("annual_usd")  # plotly draws the first row at the bottom: biggest line on top
     scale = 100 / rows["annual_usd"] if as_pct else 1.0
-    over = rows["projected_usd"] > rows["annual_usd"]
+    over = rows["is_heading_over"].astype(bool)
     hover = [f"{r.label}: spent {fmt(r.actual_usd, 'USD')}, projected {fmt(r.projected_usd, 'USD')} "
              f"({fmt(r.lower_usd, 'USD')} to {fmt(r.upper_usd, 'USD')}), budget {fmt(r.annual_usd, 'USD')}"
              for r in rows.itertuples()]
@@ -2413,7 +2482,8 @@ def status_legend() -> None:
     """What the status colours of a grid mean (the plan's own rule)."""
     st.caption("Cell colours follow the plan's status rule: :green-badge[met] on the right side of the target · "
                ":orange-badge[improving] between baseline and target · :red-badge[off track] at or beyond the "
-               "baseline · :gray-badge[no data]")
+               "baseline · :gray-badge[no data]. Within the KPI's tolerance (plan.toml) of a line is at it: at "
+               "target is met, at baseline off track.")
 
 
 def incident_chart(timeline: pd.DataFrame, title: str) -> go.Figure:

@@ -22,6 +22,7 @@ def infra_cost_pct_revenue(monthly: Table) -> Measure:
     Definition: infrastructure costs of the months (settings infrastructure_cost_categories:
     cloud_services, monitoring_tools, security_tools) / revenue of the same months. A month
     still open (revenue not recorded through its last day) is left out.
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     infra, revenue = _complete(monthly, "infra_usd", "revenue_usd")
     value = ratio(float(infra.sum()), float(revenue.sum()), 100.0)
@@ -34,6 +35,7 @@ def support_cost_per_user_usd(monthly: Table) -> Measure:
     Definition: support costs of the month (settings support_cost_categories: support_team) /
     monthly active users (distinct users over the trailing 30 days, read on the month's last
     day). Over several months: total support cost / total user-months. Zero users: no data.
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     support, users = _complete(monthly, "support_usd", "active_users")
     value = ratio(float(support.sum()), float(users.sum()))

@@ -25,6 +25,7 @@ def automation_pct(tasks: Table, end: date) -> Measure:
 
     Definition: share of routine maintenance tasks in the catalogue at the period's end
     (created, not retired) that run automated (automated_on before the end).
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     current = _current(tasks, "created_on", "retired_on", end)
     automated, n = int((current & before(tasks["automated_on"], end)).sum()), int(current.sum())
@@ -48,6 +49,7 @@ def certification_pct(staff: Table, certifications: Table, end: date, relevant: 
     Definition: share of team members employed at the period's end who hold at least one
     relevant certification valid then (earned before the end, not expired before it); the
     relevant ones are setting relevant_certifications (empty: any certification).
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     team = employed(staff, end)
     held = _current(certifications, "earned_on", "expires_on", end)
@@ -64,6 +66,7 @@ def training_hours(staff: Table, training: Table, end: date, window_months: int 
 
     Definition: training hours logged in the `window_months` months before the period's end
     by the team members employed at the end, divided by their number.
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     team = employed(staff, end)
     logged = in_days(training, shift_months(end, -window_months), end)

@@ -8,10 +8,13 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri, stdtrit
 
 from analytics.plan import Kpi
 
 MET, IMPROVING, OFF_TRACK, NO_DATA = "met", "improving", "off track", "no data"
+AT_TARGET, AT_BASELINE = "target", "baseline"  # Judgement.at: the line a value is within noise of
+STATUS_CONFIDENCE_PCT = 90.0  # kpi-definitions.md, Status: a mean's 90 % confidence interval
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Measure:
     note: str = ""
     is_lower_bound: bool = False
     judged: float | None = None  # the value the status judges when it is not `value` (uptime: the worst month)
+    interval: tuple[float, float] | None = None  # a mean's 90 % confidence interval (None: not a mean of n)
 
 
 def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | None:
@@ -36,24 +40,94 @@ def compare(value: float, op: str, limit: float) -> bool:
     return {">": value > limit, ">=": value >= limit, "<": value < limit, "<=": value <= limit}[op]
 
 
-def _snap(value: float, limits: tuple[float, ...]) -> float:
-    """A value equal to a limit but for float rounding (a mean of 3.2 h that sums to
-    3.1999999999999997) is the limit, so it lands on the same side as the limit itself."""
-    return next((limit for limit in limits if math.isclose(value, limit, rel_tol=1e-9, abs_tol=1e-12)), value)
+@dataclass(frozen=True)
+class Judgement:
+    """A status, and the line the value is within noise of (AT_TARGET, AT_BASELINE or "")."""
+
+    status: str
+    at: str = ""
 
 
-def status(value: float | None, kpi: Kpi, is_lower_bound: bool = False) -> str:
+def _near(value: float, line: float, tolerance: float, interval: tuple[float, float] | None) -> bool:
+    """Whether `value` cannot be told from `line`: its interval contains the line, or (without an
+    interval) it lies within `tolerance` of it. Equal but for float rounding (a mean of 3.2 h that
+    sums to 3.1999999999999997) is always near; a tolerance's own edge is inside (99.91 - 99.9 is
+    0.010000000000005 in floats)."""
+    if math.isclose(value, line, rel_tol=1e-9, abs_tol=1e-12):
+        return True
+    if interval is not None:
+        return interval[0] <= line <= interval[1]
+    return abs(value - line) <= tolerance + 1e-9 * max(1.0, abs(line))
+
+
+def judge(value: float | None, kpi: Kpi, is_lower_bound: bool = False,
+          interval: tuple[float, float] | None = None) -> Judgement:
     """Definition: met when on the right side of the target; off track when at or beyond the
-    baseline; improving in between. A lower bound that does not yet meet the target says nothing."""
+    baseline; improving in between. A difference counts only when it is larger than noise: for a
+    mean over n records (`interval`: its 90 % confidence interval) the value is at target or at
+    baseline while the interval contains that line; for the others while it lies within the KPI's
+    tolerance (plan.toml). At target counts as met, at baseline as off track. When the noise
+    covers both lines (a wide interval of few records), the value is at the line nearer to it
+    (halfway: at baseline). A lower bound (MTBF with no failure) is met on or near the right side
+    of the target, and otherwise says nothing."""
     if value is None or math.isnan(value):
-        return NO_DATA
-    value = _snap(value, (kpi.target, kpi.baseline))
-    if compare(value, kpi.op, kpi.target):
-        return MET
+        return Judgement(NO_DATA)
+    tolerance = kpi.tolerance
     if is_lower_bound:
-        return NO_DATA
-    at_or_beyond = value <= kpi.baseline if kpi.higher_is_better else value >= kpi.baseline
-    return OFF_TRACK if at_or_beyond else IMPROVING
+        if compare(value, kpi.op, kpi.target):
+            return Judgement(MET)
+        return Judgement(MET, AT_TARGET) if _near(value, kpi.target, tolerance, None) else Judgement(NO_DATA)
+    at_target = _near(value, kpi.target, tolerance, interval)
+    at_baseline = _near(value, kpi.baseline, tolerance, interval)
+    if at_target and at_baseline:
+        at_target = abs(value - kpi.target) < abs(value - kpi.baseline)
+    if at_target:
+        return Judgement(MET, AT_TARGET)
+    if at_baseline:
+        return Judgement(OFF_TRACK, AT_BASELINE)
+    if compare(value, kpi.op, kpi.target):
+        return Judgement(MET)
+    beyond = value < kpi.baseline if kpi.higher_is_better else value > kpi.baseline
+    return Judgement(OFF_TRACK if beyond else IMPROVING)
+
+
+def status(value: float | None, kpi: Kpi, is_lower_bound: bool = False,
+           interval: tuple[float, float] | None = None) -> str:
+    """judge's status alone: "met", "improving", "off track" or "no data"."""
+    return judge(value, kpi, is_lower_bound, interval).status
+
+
+def t_interval(n: float, total: float, squares: float, bounds: tuple[float, float] = (-math.inf, math.inf),
+               confidence_pct: float = STATUS_CONFIDENCE_PCT) -> tuple[float, float] | None:
+    """Two-sided Student t confidence interval for a mean, from its sufficient statistics: n
+    records, their sum and their sum of squares. mean +- t(1 - a/2, n - 1) s / sqrt(n), with s the
+    sample standard deviation; clipped to `bounds`, the values the records can take (a 1-5 score,
+    hours >= 0). None without records. One record says nothing about the spread: the interval is
+    all of `bounds`. Records that all agree (zero variance) give the mean itself, [mean, mean]."""
+    if n < 1:
+        return None
+    if n < 2:
+        return bounds
+    mean = total / n
+    variance = max(0.0, (squares - total * mean) / (n - 1))  # rounding can make a zero spread -1e-15
+    half = float(stdtrit(n - 1, 0.5 + confidence_pct / 200.0)) * math.sqrt(variance / n)
+    return max(bounds[0], mean - half), min(bounds[1], mean + half)
+
+
+def wilson_interval(successes: float, n: float, scale: float = 1.0,
+                    confidence_pct: float = STATUS_CONFIDENCE_PCT) -> tuple[float, float] | None:
+    """Two-sided Wilson score interval for a share of n records (times `scale`: 100 for percent).
+    Unlike p +- z sqrt(p(1-p)/n) it stays inside [0, 1], and has a width at p = 0 or 1 and for a
+    single record: (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n). None without records."""
+    if n < 1:
+        return None
+    z = float(ndtri(0.5 + confidence_pct / 200.0))
+    p, z2 = successes / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    low = 0.0 if successes <= 0 else max(0.0, centre - half)  # exact at the edges: no 99.99999999 %
+    high = 1.0 if successes >= n else min(1.0, centre + half)
+    return low * scale, high * scale
 
 
 class Columns:
@@ -78,6 +152,9 @@ class Columns:
             converted.flags.writeable = False  # shared by every session reading the same inputs
             self._cache[column] = converted
         return self._cache[column]
+
+    def __contains__(self, column: str) -> bool:
+        return column in (self._frame.columns if isinstance(self._frame, pd.DataFrame) else self._frame)
 
     def __getitem__(self, column: str) -> np.ndarray:
         whole = self._whole(column)

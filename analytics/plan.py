@@ -6,6 +6,7 @@ file raises PlanError naming the key, so a page never fails deep inside a formul
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ class Kpi:
     target: float
     baseline: float
     measurement: str
+    # How far from its target or baseline a value is still "at" that line (the KPI's unit; 0: only
+    # an equal value). The means over n records (CSAT, first response, MTTR, FCR) use their 90 %
+    # interval instead (kpi-definitions.md, Status).
+    tolerance: float = 0.0
 
     @property
     def higher_is_better(self) -> bool:
@@ -75,6 +80,18 @@ class BudgetLine:
     fte: float | None
     # weights of the plan year's twelve months, its first month first (None: pro rata, 1/12 each)
     monthly_profile: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class OverBudgetTolerance:
+    """A line is heading over budget only when its projected overrun exceeds both: `pct` of the
+    line's annual budget and `usd` (kpi-definitions.md, Status). 0 and 0: any overrun."""
+
+    pct: float = 0.0
+    usd: float = 0.0
+
+    def exceeded_by(self, overrun_usd: float, annual_usd: float) -> bool:
+        return overrun_usd > self.usd and overrun_usd > annual_usd * self.pct / 100.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,7 @@ class Plan:
     support_tiers: tuple[SupportTier, ...]
     capacity: Capacity
     raw_json: str  # sections not typed above (maintenance, backup, DR ...), as JSON so the plan stays hashable
+    over_budget_tolerance: OverBudgetTolerance = OverBudgetTolerance()
 
     def kpi(self, key: str) -> Kpi:
         return _by_name(self.kpis, "key", key)
@@ -180,12 +198,22 @@ def _nonneg(table: dict, path: str) -> float:
     return _get(table, path, float, lambda v: v >= 0, "must be >= 0")
 
 
+def _tolerance(t: dict, path: str) -> float:
+    """An optional tolerance (absent: 0): a number, neither negative nor NaN nor infinite."""
+    node: Any = t
+    for part in path.split(".")[:-1]:
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    if not isinstance(node, dict) or path.rsplit(".", 1)[-1] not in node:
+        return 0.0
+    return _get(t, path, float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (not NaN)")
+
+
 def _kpi(t: dict, key: str) -> Kpi:
     p = f"kpis.{key}"
     return Kpi(key, _get(t, f"{p}.label", str), _get(t, f"{p}.area", str), _get(t, f"{p}.unit", str),
                _get(t, f"{p}.op", str, lambda v: v in OPS, f"one of {OPS}"),
                _get(t, f"{p}.target", float), _get(t, f"{p}.baseline", float),
-               _get(t, f"{p}.measurement", str))
+               _get(t, f"{p}.measurement", str), _tolerance(t, f"{p}.tolerance"))
 
 
 def _severity(t: dict, name: str) -> Severity:
@@ -271,6 +299,8 @@ def parse_plan(t: dict) -> Plan:
         support_tiers=tuple(_tier(t, s) for s in _get(t, "support_tiers", dict)),
         capacity=_capacity(t),
         raw_json=json.dumps({k: v for k, v in t.items() if k in UNTYPED_SECTIONS}, sort_keys=True),
+        over_budget_tolerance=OverBudgetTolerance(_tolerance(t, "budget.over_tolerance_pct"),
+                                                  _tolerance(t, "budget.over_tolerance_usd")),
     )
     unknown = set(plan.settings.failure_severities + plan.settings.high_priority) - set(sev_names)
     if unknown:

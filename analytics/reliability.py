@@ -6,6 +6,7 @@ maintenance_in_window.sql. Interval arithmetic is done on float epoch seconds.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv
 
-from analytics.measure import Measure, epoch_array, ratio, to_epoch
+from analytics.measure import Measure, epoch_array, ratio, t_interval, to_epoch
 
 Intervals = np.ndarray  # (n, 2) float rows [start, end): half-open, an end may be +inf
 HOUR = 3600.0
@@ -313,6 +314,7 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
     first, counts only the part it has records for. The target is monthly: a period of several
     months meets it only when its worst month does (setting uptime_judged_by; "period" judges
     the period's own uptime).
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     return availability_of(timeline(incidents, windows), start, end, service_id)
 
@@ -348,10 +350,12 @@ def mttr(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
 
     Definition: mean of resolved_at - started_at (or detected_at, setting mttr_from) over
     failures resolved in the period; a failure resolved before it was detected counts 0 h
-    from detection.
+    from detection. It is at target or at baseline while its 90 % confidence interval (Student
+    t, from n, the mean and the sample standard deviation) contains that line.
     """
     hours = recovery_hours(incidents, failure_severities, start, end, mttr_from)
-    return Measure(float(hours.mean()) if len(hours) else None, len(hours))
+    interval = t_interval(len(hours), float(hours.sum()), float((hours * hours).sum()), (0.0, math.inf))
+    return Measure(float(hours.mean()) if len(hours) else None, len(hours), interval=interval)
 
 
 def recovery_hours(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
@@ -387,6 +391,7 @@ def mtbf(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
     Definition: (period_hours - unplanned_down_hours) / failures started in the period. With no
     failure it is reported as more than the period's operating hours (a lower bound), never
     infinity. The two-sided interval assumes an exponential model, time-terminated.
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     """
     n = len(failures_in(incidents, failure_severities, "started", start, end))
     operating = (to_epoch(end) - to_epoch(start)) / HOUR - down_hours

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from analytics import cost, improvement, reliability, support
-from analytics.measure import Columns, Measure, epoch_array, in_days, status
+from analytics.measure import Columns, Measure, epoch_array, in_days, judge
 from analytics.period import Period, add_months, shift_months, today_in
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
@@ -41,6 +42,9 @@ class KpiResult:
     note: str = ""       # e.g. "lower bound: no failure in the period"
     is_lower_bound: bool = False  # the true value is more than `value` (MTBF with no failure)
     judged: float | None = None   # what the status judges when not `value` (uptime of several months: the worst month)
+    interval: tuple[float, float] | None = None  # a mean's 90 % interval (measure.t_interval, wilson_interval)
+    at: str = ""                  # "target" or "baseline": the value is within noise of that line (measure.judge)
+    tolerance: float = 0.0        # the KPI's tolerance in plan.toml (used when there is no interval)
 
     @property
     def judged_value(self) -> float | None:
@@ -49,7 +53,14 @@ class KpiResult:
 
     def as_json(self) -> dict:
         return {"kpi": self.kpi, "value": self.value, "unit": self.unit, "target": self.target,
-                "baseline": self.baseline, "status": self.status, "n": self.n}
+                "baseline": self.baseline, "status": self.status, "n": self.n,
+                "interval": None if self.interval is None else [_finite(v) for v in self.interval],
+                "at": self.at or None, "tolerance": self.tolerance}
+
+
+def _finite(value: float) -> float | None:
+    """A bound as JSON allows it: an unbounded side (one record's interval of hours) is null."""
+    return value if math.isfinite(value) else None
 
 
 
@@ -238,9 +249,10 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
         compute, n_label, _ = MEASURES[kpi.key]
         m = compute(inputs, plan, period)
         judged = m.value if m.judged is None else m.judged
+        verdict = judge(judged, kpi, m.is_lower_bound, m.interval)
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
-                             status(judged, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note,
-                             m.is_lower_bound, m.judged))
+                             verdict.status, m.n, n_label, definition(kpi.key), m.note, m.is_lower_bound, m.judged,
+                             m.interval, verdict.at, kpi.tolerance))
     return out
 
 
@@ -324,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{plan.name}: {period.label()}")
         for r in results:
             value = "no data" if r.value is None else f"{r.value:,.2f}"
-            print(f"{r.label:32} {value:>12} {r.unit:16} target {r.op} {r.target:g}  {r.status:10} n={r.n}")
+            at = f" (at {r.at})" if r.at else ""
+            print(f"{r.label:32} {value:>12} {r.unit:16} target {r.op} {r.target:g}  {r.status:10} n={r.n}{at}")
     return 0
 
 

@@ -5,48 +5,72 @@ warehouse; the formula for each KPI lives here, once.
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-from analytics.measure import Measure, Table, count_sums, ratio, total
+from analytics.measure import Measure, Table, count_sums, ratio, t_interval, total, wilson_interval
+
+SCORES = (1.0, 5.0)  # the survey's scale: a mean's interval never leaves it
+HOURS = (0.0, math.inf)
 
 
 def _total(daily: Table, column: str) -> float:
     return total(daily[column]) if len(daily) else 0.0
 
 
+def _mean_interval(daily: Table, n: float, column: str, bounds: tuple[float, float]) -> tuple[float, float] | None:
+    """measure.t_interval of the mean of `column` from its sum and its sum of squares (`<column>
+    with _sum replaced by _sq_sum`); None when the rows carry no sum of squares (hand-made rows)."""
+    squares = column.replace("_sum", "_sq_sum")
+    if squares not in daily:
+        return None
+    return t_interval(n, _total(daily, column), _total(daily, squares), bounds)
+
+
 def csat(survey_daily: Table) -> Measure:
     """Support satisfaction on a 1-5 scale.
 
     Definition: mean post-interaction survey score (1-5) of responses submitted in the period;
-    the note gives the share of 4-5 scores.
-    Input: one row per day with n_responses, score_sum, n_top2 (data/sql/survey_daily.sql).
+    the note gives the share of 4-5 scores. It is at target or at baseline while its 90 %
+    confidence interval (Student t, from n, the mean and the sample standard deviation, kept
+    inside 1-5) contains that line.
+    Input: one row per day with n_responses, score_sum, score_sq_sum, n_top2
+    (data/sql/survey_daily.sql).
     """
     n = _total(survey_daily, "n_responses")
     top2 = ratio(_total(survey_daily, "n_top2"), n, 100.0)
     note = "" if top2 is None else f"{top2:.0f} % scored 4-5"
-    return Measure(ratio(_total(survey_daily, "score_sum"), n), int(n), note)
+    return Measure(ratio(_total(survey_daily, "score_sum"), n), int(n), note,
+                   interval=_mean_interval(survey_daily, n, "score_sum", SCORES))
 
 
 def first_response_hours(first_response_daily: Table) -> Measure:
     """High-priority first response time, in hours.
 
     Definition: mean of first_response_at - created_at for high-priority tickets (settings
-    high_priority: critical and high) created in the period and answered.
-    Input: one row per creation day (and channel) with n_responded, response_hours_sum.
+    high_priority: critical and high) created in the period and answered. It is at target or at
+    baseline while its 90 % confidence interval (Student t, from n, the mean and the sample
+    standard deviation) contains that line.
+    Input: one row per creation day (and channel) with n_responded, response_hours_sum,
+    response_hours_sq_sum.
     """
     n = _total(first_response_daily, "n_responded")
-    return Measure(ratio(_total(first_response_daily, "response_hours_sum"), n), int(n))
+    return Measure(ratio(_total(first_response_daily, "response_hours_sum"), n), int(n),
+                   interval=_mean_interval(first_response_daily, n, "response_hours_sum", HOURS))
 
 
 def fcr_pct(resolution_daily: Table) -> Measure:
     """First-contact resolution, in percent.
 
     Definition: share of tickets resolved in the period that were resolved with no
-    escalation and not reopened.
+    escalation and not reopened. It is at target or at baseline while its 90 % confidence
+    interval (Wilson score interval for a share of n tickets) contains that line.
     Input: one row per resolution day (and channel) with n_resolved, n_first_contact.
     """
     n = _total(resolution_daily, "n_resolved")
-    return Measure(ratio(_total(resolution_daily, "n_first_contact"), n, 100.0), int(n))
+    first_contact = _total(resolution_daily, "n_first_contact")
+    return Measure(ratio(first_contact, n, 100.0), int(n), interval=wilson_interval(first_contact, n, 100.0))
 
 
 def kb_self_service_pct(self_service_daily: Table) -> Measure:
@@ -55,6 +79,7 @@ def kb_self_service_pct(self_service_daily: Table) -> Measure:
     Definition: share of support issues resolved through self-service with no agent ticket.
     Issues are self-service sessions started in the period plus agent tickets created in the
     period that no session led to (a session that became a ticket is one issue, not two).
+    It is at target or at baseline while within its tolerance of that line (plan.toml).
     Input: one row per day with n_sessions, n_self_resolved, n_direct_tickets.
     """
     issues = _total(self_service_daily, "n_sessions") + _total(self_service_daily, "n_direct_tickets")

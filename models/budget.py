@@ -62,16 +62,22 @@ def projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,
     Only full months before `as_of` count as actual. The rest of the year is projected at the
     line's run rate (mean of its last `run_rate_months` full months), with an 80 % band from
     the month-to-month spread growing with the square root of the months left, floored at
-    what is already spent (spend to date cannot be undone). A line heading
-    over budget is flagged with the month its cumulative spend is expected to cross it.
+    what is already spent (spend to date cannot be undone). crosses_in: the month the line's
+    cumulative spend is expected to pass its annual budget (None: not this year).
+    Definition: a line is heading over budget (is_heading_over) only when its projected overrun
+    exceeds the plan's tolerance, both its share of the line and its amount (plan.toml
+    budget.over_tolerance_pct and over_tolerance_usd): a few cents over is not a warning.
     Output: line, annual_usd, actual_usd, budget_to_date_usd, variance_usd, run_rate_usd,
-    projected_usd, lower_usd, upper_usd, projected_variance_usd, crosses_in.
+    projected_usd, lower_usd, upper_usd, projected_variance_usd, crosses_in, is_heading_over.
     """
     elapsed = max(0, min(12, (as_of.year - year_start.year) * 12 + as_of.month - year_start.month))
     actual = costs[(pd.to_datetime(costs["month"]) >= pd.Timestamp(year_start))
                    & (pd.to_datetime(costs["month"]) < pd.Timestamp(add_months(year_start, elapsed)))]
     rows = [_line_projection(b, actual[actual["line"] == b.name], costs[costs["line"] == b.name],
                              year_start, elapsed, run_rate_months, as_of) for b in plan.budget_lines]
+    for row in rows:
+        row["is_heading_over"] = plan.over_budget_tolerance.exceeded_by(row["projected_variance_usd"],
+                                                                        row["annual_usd"])
     return pd.DataFrame(rows)
 
 

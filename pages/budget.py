@@ -41,12 +41,18 @@ cols[2].metric("Projected year end", ui.fmt(totals["projected_usd"], "USD"), bor
                     "the lines' bands added up.")
 cols[3].metric("Lines heading over budget", f"{len(over)} of {len(table)}", border=True,
                delta=f"first in {ui.month_text(over['crosses_in'].iloc[0])}" if len(over) else "none this year",
-               delta_color="red" if len(over) else "green", delta_arrow="off")
+               delta_color="red" if len(over) else "green", delta_arrow="off",
+               help=f"A line is heading over budget when its projected overrun is {ui.over_tolerance_text(the_plan)} "
+                    "(plan.toml: budget.over_tolerance_pct and over_tolerance_usd).")
 
+within = ui.within_tolerance_lines(table)
 if len(over):
     st.warning(f"**{len(over)} line{'s' if len(over) > 1 else ''} heading over budget** at the run rate of the last "
-               f"{window} closed month{'s' if window > 1 else ''}:\n{ui.over_budget_text(over)}",
-               icon=":material/trending_up:")
+               f"{window} closed month{'s' if window > 1 else ''}, each by {ui.over_tolerance_text(the_plan)}:\n"
+               f"{ui.over_budget_text(over)}", icon=":material/trending_up:")
+if len(within):
+    st.caption(f"Projected over, but within the tolerance, so not heading over budget: "
+               f"{ui.within_tolerance_text(within)}. An overrun counts when it is {ui.over_tolerance_text(the_plan)}.")
 
 left, right = st.columns([4, 3])
 left.plotly_chart(ui.budget_projection_chart(table, as_pct), key="budget_projection", config=ui.NO_BAR)

@@ -96,3 +96,47 @@ def test_budget_path_and_monthly_budgets(plan):
     front = budget.monthly_budgets(replace(plan, budget_lines=lines))
     assert front[0] == pytest.approx(640000 / 12 + 30000) and front[1] == pytest.approx(640000 / 12)
     assert budget.budget_path(replace(plan, budget_lines=lines))[12] == pytest.approx(670000)
+
+
+def test_four_cents_over_is_not_heading_over_budget(plan):
+    """Payment processing ($36,000 a year): $3,000.04 in September, $3,000.00 in October; at
+    October's run rate ($3,000 a month) for the 10 months left it ends at 6,000.04 + 30,000 =
+    $36,000.04, $0.04 over. Its cumulative spend does pass the budget (in August 2027), but $0.04
+    is not more than 1 % of the line ($360) nor more than $500 (plan.toml): not heading over."""
+    assert (plan.over_budget_tolerance.pct, plan.over_budget_tolerance.usd) == (1.0, 500.0)
+    table = budget.projection(spend("payment_processing", [3000.04, 3000.0]), plan, date(2026, 9, 1),
+                              as_of=date(2026, 11, 26), run_rate_months=1).set_index("line")
+    line = table.loc["payment_processing"]
+    assert line["projected_variance_usd"] == pytest.approx(0.04)
+    assert line["crosses_in"] == date(2027, 8, 1)
+    assert not line["is_heading_over"]
+
+
+def test_clearly_over_is_heading_over_budget(plan):
+    """Security at $3,000 a month against $18,000 a year ends $18,000 over: far more than 1 % of
+    the line ($180) and $500, so heading over budget. Lines with no spend end under: not over."""
+    table = budget.projection(spend("security_tools", [3000.0, 3000.0]), plan, date(2026, 9, 1),
+                              as_of=date(2026, 11, 26)).set_index("line")
+    assert table.loc["security_tools", "is_heading_over"]
+    assert not table.loc["cloud_services", "is_heading_over"]
+
+
+@pytest.mark.parametrize("line,over,expected", [
+    # $36,000 line (1 % = $360): both the share and the amount must be exceeded
+    ("payment_processing", 400.0, False),   # more than $360 but not more than $500
+    ("payment_processing", 500.0, False),   # exactly $500: not more than it
+    ("payment_processing", 600.0, True),    # more than $360 and more than $500
+    # $240,000 line (1 % = $2,400)
+    ("maintenance_team", 1800.0, False),    # more than $500 but not more than $2,400
+    ("maintenance_team", 2500.0, True),     # more than $2,400 and more than $500
+    # $8,000 line (1 % = $80)
+    ("backup_storage", 100.0, False),       # more than $80 but not more than $500
+])
+def test_both_parts_of_the_tolerance_must_be_exceeded(plan, line, over, expected):
+    """A line budgeted at B a year spending B/12 + `over` in September and B/12 in October: at
+    October's run rate for the 10 months left it ends at 2 B/12 + over + 10 B/12 = B + over."""
+    annual = next(b.annual_usd for b in plan.budget_lines if b.name == line)
+    table = budget.projection(spend(line, [annual / 12 + over, annual / 12]), plan, date(2026, 9, 1),
+                              as_of=date(2026, 11, 26), run_rate_months=1).set_index("line")
+    assert table.loc[line, "projected_variance_usd"] == pytest.approx(over)
+    assert bool(table.loc[line, "is_heading_over"]) is expected

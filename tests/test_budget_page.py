@@ -42,7 +42,8 @@ def metric(at: AppTest, label: str) -> str:
 
 def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: Plan):
     """The plan year stated, $670,000 in ten lines, spend to date and the projection as models.budget
-    computes them, every line heading over budget named with its crossing month, CSV exports."""
+    computes them, every line heading over budget (beyond the plan's tolerance) named with its
+    crossing month, the lines over by less named apart, CSV exports."""
     assert not app.exception
     assert app.title[0].value == "Budget: where will the plan year end?"
     line = next(m.value for m in app.markdown if m.value.startswith("**Plan year"))
@@ -52,12 +53,20 @@ def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: 
     assert metric(app, "Annual budget") == "$670,000.00"
     assert metric(app, "Spent to date") == ui.fmt(table["actual_usd"].sum(), "USD")
     assert metric(app, "Projected year end") == ui.fmt(table["projected_usd"].sum(), "USD")
-    over = table[table["crosses_in"].notna()]
+    over = table[table["is_heading_over"]]
     assert metric(app, "Lines heading over budget") == f"{len(over)} of 10"
     warning = app.warning[0].value
+    assert "each by more than 1 % of the line and more than $500.00" in warning
     for r in over.itertuples():
         said = f"**{ui.line_label(r.line)}** passes its {ui.fmt(r.annual_usd, 'USD')} in **{r.crosses_in:%b %Y}**"
         assert said in warning
+    # Lines projected to pass their budget by no more than the tolerance are named as such, not warned of
+    within = table[table["crosses_in"].notna() & ~table["is_heading_over"]]
+    assert len(within) > 0
+    note = next(c.value for c in app.caption if c.value.startswith("Projected over, but within the tolerance"))
+    for r in within.itertuples():
+        assert ui.line_label(r.line) not in warning
+        assert f"{ui.line_label(r.line)} ({ui.fmt(r.projected_variance_usd, 'USD')} over)" in note
     labels = [b.proto.label for b in app.get("download_button")]
     assert {"Budget by line (CSV)", "Budget by line (Excel)", "Spend by month (CSV)"} <= set(labels)
     # a click must not rerun the page: a rerun gives the other buttons' deferred files new ids

@@ -84,3 +84,43 @@ def test_bad_toml_and_missing_file(tmp_path):
         load_plan(bad)
     with pytest.raises(PlanError, match="cannot read"):
         load_plan(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("mutate,key", [
+    (lambda t: t["kpis"]["uptime_pct"].update(tolerance=-0.01), "kpis.uptime_pct.tolerance"),
+    (lambda t: t["kpis"]["infra_cost_pct_revenue"].update(tolerance=float("nan")), "kpis.infra_cost_pct_revenue.tolerance"),
+    (lambda t: t["kpis"]["training_hours"].update(tolerance=float("inf")), "kpis.training_hours.tolerance"),
+    (lambda t: t["kpis"]["automation_pct"].update(tolerance="half a point"), "kpis.automation_pct.tolerance"),
+    (lambda t: t["budget"].update(over_tolerance_pct=-1), "budget.over_tolerance_pct"),
+    (lambda t: t["budget"].update(over_tolerance_usd=float("nan")), "budget.over_tolerance_usd"),
+])
+def test_bad_tolerance_names_the_key(mutate, key):
+    """A negative, NaN, infinite or non-numeric tolerance is a load error naming its key."""
+    table = raw()
+    mutate(table)
+    with pytest.raises(PlanError, match=key.replace(".", r"\.")):
+        parse_plan(table)
+
+
+def test_nan_tolerance_in_the_file_is_refused(tmp_path):
+    """TOML can spell NaN (`nan`): load_plan refuses it with the key and the rule."""
+    text = DEFAULT_PLAN_PATH.read_text().replace("tolerance = 0.1 ", "tolerance = nan ", 1)
+    path = tmp_path / "plan.toml"
+    path.write_text(text)
+    with pytest.raises(PlanError, match=r"kpis\.infra_cost_pct_revenue\.tolerance.*not NaN"):
+        load_plan(path)
+
+
+def test_tolerances_as_in_the_plan_file(plan):
+    """Each KPI judged by a tolerance has one; the means over n records (judged by their interval)
+    and a plan without the key have 0; the budget's over-tolerance is 1 % and $500."""
+    tolerances = {k.key: k.tolerance for k in plan.kpis}
+    assert tolerances == {"uptime_pct": 0.01, "mttr_hours": 0.0, "mtbf_hours": 1.0, "csat": 0.0,
+                          "first_response_hours": 0.0, "fcr_pct": 0.0, "infra_cost_pct_revenue": 0.1,
+                          "support_cost_per_user_usd": 0.05, "automation_pct": 0.5, "kb_self_service_pct": 0.5,
+                          "certification_pct": 0.5, "training_hours": 0.5}
+    assert (plan.over_budget_tolerance.pct, plan.over_budget_tolerance.usd) == (1.0, 500.0)
+    table = raw()
+    del table["kpis"]["uptime_pct"]["tolerance"], table["budget"]["over_tolerance_pct"]
+    bare = parse_plan(table)
+    assert bare.kpi("uptime_pct").tolerance == 0.0 and bare.over_budget_tolerance.pct == 0.0

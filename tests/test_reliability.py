@@ -214,6 +214,21 @@ def test_failures_at_the_period_boundaries():
         assert (b.value, b.n) == (pytest.approx(24 / 4), 4)  # started 23:00, 00:00, 23:00 and 05:00
 
 
+def test_mttr_carries_its_t_interval():
+    """Four failures resolved in the day after 1, 2, 3 and 6 h: MTTR 3 h; 90 % t-interval
+    3 +- 2.3533634 x sqrt(14/3) / 2 = [0.458077, 5.541923] (test_measure's worked example). One
+    failure alone: no spread to bound it, [0, unbounded). None resolved: no value, no interval."""
+    inc = incidents(("web", "high", "degraded", at(1), at(2)), ("web", "high", "degraded", at(3), at(5)),
+                    ("web", "critical", "degraded", at(6), at(9)), ("web", "high", "degraded", at(10), at(16)))
+    m = reliability.mttr(inc, ("critical", "high"), DAY_START, DAY_END)
+    assert (m.value, m.n) == (pytest.approx(3.0), 4)
+    assert m.interval == (pytest.approx(0.458077, abs=2e-6), pytest.approx(5.541923, abs=2e-6))
+    one = reliability.mttr(incidents(("web", "high", "degraded", at(1), at(2))), ("high",), DAY_START, DAY_END)
+    assert one.interval == (0.0, float("inf"))
+    none = reliability.mttr(incidents(("web", "high", "degraded", at(1), pd.NaT)), ("high",), DAY_START, DAY_END)
+    assert none.value is None and none.interval is None
+
+
 def test_mttr_from_detected():
     """With mttr_from = detected, a failure started 08:00, detected 09:00, resolved 12:00 takes 3 h."""
     inc = incidents(("web", "high", "degraded", at(8), at(12), at(9)))

@@ -74,3 +74,20 @@ def test_columns_give_the_frames_numbers():
     survey = pd.DataFrame({"day": pd.to_datetime(["2026-01-01", "2026-01-02"]), "n_responses": [2, 3],
                            "score_sum": [9, 12], "n_top2": [2, 1]})
     assert support.csat(Columns(survey)) == support.csat(survey)
+
+
+def test_csat_and_first_response_carry_their_90_pct_interval():
+    """Scores 3, 4, 5, 4 on two days (n 4, sum 16, squares 66): mean 4, s / 2 = 0.408248, x t(0.95, 3)
+    2.353363 = 0.960757: [3.039243, 4.960757]. One answer: the whole 1-5 scale. Rows without a sum
+    of squares (hand-made, as before it was rolled up) give no interval, not a wrong one."""
+    days = pd.DataFrame({"n_responses": [2, 2], "score_sum": [7, 9], "score_sq_sum": [25, 41], "n_top2": [1, 2]})
+    m = support.csat(days)
+    assert m.value == 4.0 and m.interval == pytest.approx((3.039243, 4.960757), abs=1e-6)
+    one = pd.DataFrame({"n_responses": [1], "score_sum": [5], "score_sq_sum": [25], "n_top2": [1]})
+    assert support.csat(one).interval == (1.0, 5.0)
+    assert support.csat(days.drop(columns="score_sq_sum")).interval is None
+    hours = pd.DataFrame({"n_responded": [3, 1], "response_hours_sum": [6.0, 6.0], "response_hours_sq_sum": [14.0, 36.0]})
+    fr = support.first_response_hours(hours)  # 1, 2, 3 h on one day and 6 h on another
+    assert fr.value == 3.0 and fr.interval == pytest.approx((0.458077, 5.541923), abs=2e-6)
+    fcr = support.fcr_pct(pd.DataFrame({"n_resolved": [100], "n_first_contact": [78]}))
+    assert fcr.interval == pytest.approx((70.4987, 84.0261), abs=1e-3)  # test_measure's Wilson by hand

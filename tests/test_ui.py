@@ -127,6 +127,12 @@ def test_summary_line_counts_statuses():
     line = ui.summary_line(rows)
     assert "**2 of 5 KPIs met**" in line and "**1** improving" in line and "**1** off track" in line
     assert "**1** without data" in line
+    assert "at target" not in line and "at baseline" not in line
+    rows = [replace(result(2.0, status="met"), at="target"), replace(result(3.2, status="off track"), at="baseline"),
+            replace(result(3.3, status="off track"), at="baseline"), result(4.0, status="off track")]
+    line = ui.summary_line(rows)
+    assert ":green[**1 of 4 KPIs met**] (1 at target)" in line
+    assert ":red[**3** off track] (2 at baseline)" in line
 
 
 def test_n_text():
@@ -392,3 +398,31 @@ def test_high_priority_response_caption_names_the_unanswered(plan):
     assert ui.high_priority_response_caption(times, plan).startswith(
         "15 high-priority tickets (critical, high) answered in the period; 2 not answered yet, left out")
     assert "none left unanswered" in ui.high_priority_response_caption(times.assign(n_unanswered=0), plan)
+
+
+def test_interval_and_at_words_on_a_tile():
+    """A mean's tile says its 90 % interval in the value's decimals and whether it is at a line;
+    a KPI judged by its tolerance says how near; one at neither line says nothing of it."""
+    csat = replace(result(4.2003, op=">", target=4.5, unit="/5", status="off track"), kpi="csat", baseline=4.2,
+                   interval=(4.1712, 4.2294), at="baseline")
+    assert ui.interval_text(csat) == "90 % CI 4.17-4.23"
+    assert ui.noise_text(csat) == "90 % CI 4.17-4.23 · **at baseline** (the interval holds it)"
+    hours = replace(result(2.1, status="met"), interval=(1.95, 2.25), at="target")
+    assert ui.noise_text(hours) == "90 % CI 1.95-2.25 h · **at target** (the interval holds it)"
+    one = replace(result(2.5, status="improving"), interval=(0.0, float("inf")), n=1)
+    assert ui.interval_text(one) == "90 % CI from 0.00 h, unbounded"
+    infra = KpiResult("infra_cost_pct_revenue", "Infrastructure cost share", "Cost", 17.999998, "% of revenue",
+                      15.0, 18.0, "<", "off track", 3, "months", "", at="baseline", tolerance=0.1)
+    assert ui.interval_text(infra) is None
+    assert ui.noise_text(infra) == "**at baseline** (within 0.1 pp of 18 %)"
+    cost = replace(infra, kpi="support_cost_per_user_usd", value=5.04, unit="USD/user/month", target=5.0,
+                   baseline=7.5, status="met", at="target", tolerance=0.05)
+    assert ui.noise_text(cost) == "**at target** (within $0.05 of $5.00)"
+    assert ui.noise_text(replace(infra, value=16.5, status="improving", at="")) is None
+
+
+def test_scorecard_frame_carries_the_interval_and_at():
+    """The exported scorecard has the interval's bounds and the line a value is at."""
+    frame = ui.scorecard_frame([replace(result(2.1), interval=(1.95, 2.25), at="target"), result(1.8)])
+    assert list(frame.loc[0, ["at", "ci_lower", "ci_upper"]]) == ["target", 1.95, 2.25]
+    assert frame.loc[1, "at"] == "" and pd.isna(frame.loc[1, "ci_lower"])

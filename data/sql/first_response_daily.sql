@@ -1,7 +1,7 @@
 -- One row per local day of ticket creation and channel: high-priority tickets with a first
--- response, and the sum of their first-response times in hours. The scorecard sums every
--- channel, a channel filter sums the rows it keeps; analytics.support.first_response_hours
--- forms the mean once.
+-- response, and the sum of their first-response times in hours and of their squares (for the
+-- mean's confidence interval). The scorecard sums every channel, a channel filter sums the rows
+-- it keeps; analytics.support.first_response_hours forms the mean and its interval once.
 with high_priority as (
     select
         timezone($tz, created_at)::date as day,
@@ -16,7 +16,8 @@ select
     day,
     channel,
     count(*) as n_responded,
-    sum(response_hours) as response_hours_sum
+    sum(response_hours) as response_hours_sum,
+    sum(response_hours * response_hours) as response_hours_sq_sum
 from high_priority
 group by all
 order by day, channel
