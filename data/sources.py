@@ -799,7 +799,9 @@ def apply(raw: RawTable, spec: TableSpec, opts: ImportOptions, services: Sequenc
             raise Rejected([Problem("error", f"the {profile.name} profile imports into {profile.table}, not "
                                     f"{spec.name}", file=raw.file, fix=f"use --table {profile.table}")])
         return transform(raw, spec, opts, profile, services, "named with --source")
-    profile, _errors = detect(raw.headers, spec.name, folder)
+    profile, errors = detect(raw.headers, spec.name, folder)
+    raw.problems.extend(Problem("warning", f"a source profile could not be read and was skipped: {e}",
+                                file=raw.file, fix="correct the profile file") for e in errors)
     if profile is None:
         return None
     return transform(raw, spec, opts, profile, services,

@@ -114,7 +114,11 @@ with upload_tab:
                               key=ui.assume_key(shown.profile, column), help=why or None)
         if shown.unknown_services or st.session_state.get(ui.DATA_ADD_SERVICES):
             names = ", ".join(f"**{s}**" for s in shown.unknown_services)
-            if shown.unknown_services:
+            if shown.unknown_services and opts.add_services:
+                st.info(f"**{len(shown.unknown_services)} service(s) will be added with this import:** {names} "
+                        "(name = id, customer-facing, 1 instance; correct them later by importing services).",
+                        icon=":material/dns:")
+            elif shown.unknown_services:
                 st.warning(f"**{len(shown.unknown_services)} service(s) named in the file are not in the warehouse:** "
                            f"{names}. Add them with this import (name = id, customer-facing, 1 instance; correct "
                            "them later by importing services), or import the services first.",

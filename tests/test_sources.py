@@ -491,3 +491,36 @@ def test_source_none_reads_the_headers_as_the_tables_columns():
                     ImportOptions(tz="UTC", source="none"))
     assert shown.profile is None
     assert shown.problems["rule"].str.contains("duplicate column 'incident_id'").any()
+
+
+def test_a_broken_profile_in_the_folder_is_reported_not_fatal(tmp_path):
+    """Detection skips a profile file it cannot read, and says which file and key; the others still work."""
+    import shutil
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(sources.SOURCES_DIR / "zendesk.toml", folder)
+    (folder / "broken.toml").write_text('table = "tickets"\ndocs = [{ url = "u", title = "t" }]\ncolumns = 3\n')
+    headers = (SAMPLES / "zendesk_tickets.csv").read_text().splitlines()[0].split(",")
+    found, errors = sources.detect(headers, "tickets", folder)
+    assert found.name == "zendesk"
+    assert errors == ["broken.toml: key 'columns': expected a table of column = \"header\""]
+
+
+def test_an_excel_export_names_the_sheet_cell_of_a_bad_value():
+    """The same Zendesk export saved as .xlsx: detected, imported, and a bad duration names its cell."""
+    import io
+
+    import openpyxl
+
+    from data.importer import preview
+    rows = [line.split(",") for line in (SAMPLES / "zendesk_tickets.csv").read_text().splitlines()]
+    rows[2][13] = "an hour"
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append([int(v) if v.isdigit() else v for v in row])
+    buf = io.BytesIO()
+    book.save(buf)
+    shown = preview(buf.getvalue(), "zendesk.xlsx", "tickets", ImportOptions(tz="UTC"))
+    assert shown.profile == "zendesk"
+    bad = shown.problems[shown.problems["level"] == "error"]
+    assert list(bad["cell"]) == ["N3"] and list(bad["column"]) == ["First reply time in minutes"]
