@@ -6,11 +6,14 @@ columns, in the tool's own words (High/Highest, urgent/normal, Web Widget, Mail,
 checks below are computed by hand from those files.
 
 Exports nobody here wrote: jira_published_header.csv carries, verbatim, the 30-column header of a
-Jira export that a public repository's importer test states it copied from a real Jira export
-(a Go test `csv_wide_row_test.go`, "header VERBATIM from .../0347210d3b5d362fbcb70d268f2cbb94");
-zendesk_published_header.csv carries the 43-column header a public script lists as the first row
-of Zendesk's CSV export ("Summation column", "Id", "Requester", ... "Status [list]"). Their data
-rows are ours, in the shape and date format those files show.
+Jira export that a public repository states it copied from a real Jira export (GitHub
+gaboracnicolai/talyvor-track, internal/importer/csv_wide_row_test.go at commit 55436d14, "header
+VERBATIM from .../0347210d3b5d362fbcb70d268f2cbb94", dates like "11/May/24 03:26 PM");
+zendesk_published_header.csv carries the 43-column header a public Ruby script writes as the first
+row of its rebuild of Zendesk's CSV export ("Summation column", "Id", "Requester", ... "Status
+[list]"; its repository is not named by the index it was found in). Their data rows are ours, in the
+shape and date format those sources show; no published export with data rows was found for any of
+the ten tools.
 """
 from __future__ import annotations
 
