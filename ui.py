@@ -2550,6 +2550,8 @@ _DP_FLAG_WORDS = (
     (r"--confirm-naive", "'Accept times without offset' (More reading options)"),
     (r"--score-scale 10", "'Survey scores 1-10' (More reading options)"),
     (r"--allow-empty", "'Allow a header-only file' (More reading options)"),
+    (r"--add-services", "'Add these services' (below the preview)"),
+    (r"--assume COLUMN=VALUE", "the assumption choices above the preview"),
     (r"raise --max-problems to list them all", "fix these first; the rest are listed after the next upload"),
     (r"raise --max-rows", "import it in parts"),
 )
