@@ -1,4 +1,4 @@
-"""Source profiles: a tool's export, imported as the tool writes it (issue 19, item 2).
+"""Source profiles: a tool's export, imported as the tool writes it.
 
 A profile is data, one TOML file per tool under data/sources/ (a team adds its own without code;
 `--source path/to/file.toml` reads one from anywhere). It says, for one warehouse table:

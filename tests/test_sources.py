@@ -1,4 +1,4 @@
-"""Source profiles (issue 19, item 2): real tools' exports import as the tools write them.
+"""Source profiles: real tools' exports import as the tools write them.
 
 Each sample export under tests/fixtures/import/sources/ is written from the vendor's documented
 columns, in the tool's own words (High/Highest, urgent/normal, Web Widget, Mail, portal, 1h 5m,

@@ -1,4 +1,4 @@
-"""A tool's export uploaded through the served Data page in Chromium (issue 19, item 5): a Zendesk
+"""A tool's export uploaded through the served Data page in Chromium: a Zendesk
 ticket export as Zendesk writes it (urgent/normal, Web Widget, Mail, First reply time in minutes as
 65, 1h 5m, 01:05:00 and PT1H5M) is detected, previewed ready to import, and imported.
 
