@@ -2651,6 +2651,8 @@ _DP_FLAG_WORDS = (
     (r"--confirm-naive", "'Accept times without offset' (More reading options)"),
     (r"--score-scale 10", "'Survey scores 1-10' (More reading options)"),
     (r"--allow-empty", "'Allow a header-only file' (More reading options)"),
+    (r"--add-services", "'Add these services' (below the preview)"),
+    (r"--assume COLUMN=VALUE", "the assumption choices above the preview"),
     (r"raise --max-problems to list them all", "fix these first; the rest are listed after the next upload"),
     (r"raise --max-rows", "import it in parts"),
 )
@@ -2686,6 +2688,51 @@ def date_format_error(fmt: str | None) -> str | None:
         return (f"**{fmt!r} is not a date format:** {err}. Use strptime codes such as %d (day), %m (month), "
                 "%Y (year), %H:%M (time), or choose one from the list.")
     return None
+
+
+from data import sources as _dp_sources  # noqa: E402
+
+SOURCE_DETECT, SOURCE_NONE = "", _dp_sources.NO_PROFILE
+DATA_ASSUME = "data_assume"            # widget keys data_assume.<profile>.<column>: the chosen assumptions
+DATA_ADD_SERVICES = "data_add_services"
+
+
+def source_choices() -> list[str]:
+    """The Source tool picker's options: detect, none, then every profile in data/sources/."""
+    return [SOURCE_DETECT, SOURCE_NONE, *_dp_sources.names()]
+
+
+def source_label(name: str) -> str:
+    """'Detect from the headers', 'None: ...', or 'pagerduty: PagerDuty incidents -> incidents'."""
+    if name == SOURCE_DETECT:
+        return "Detect from the headers"
+    if name == SOURCE_NONE:
+        return "None: the headers are the table's column names"
+    try:
+        return _dp_sources.describe(_dp_sources.find(name))
+    except _dp_sources.ProfileError:
+        return f"{name} (cannot be read)"
+
+
+def assume_key(profile: str, column: str) -> str:
+    return f"{DATA_ASSUME}.{profile}.{column}"
+
+
+def chosen_assumptions(profile: str | None) -> tuple[tuple[str, str], ...]:
+    """The assumptions the user changed on the page for this profile (widget state), as (column, value)."""
+    if not profile:
+        return ()
+    prefix = f"{DATA_ASSUME}.{profile}."
+    return tuple(sorted((k[len(prefix):], v) for k, v in st.session_state.items()
+                        if isinstance(k, str) and k.startswith(prefix) and v))
+
+
+def profile_docs(name: str) -> list[tuple[str, str]]:
+    """(url, title) of the pages a profile's column names come from."""
+    try:
+        return list(_dp_sources.find(name).docs)
+    except _dp_sources.ProfileError:
+        return []
 
 
 def data_tables() -> list[str]:
@@ -2785,7 +2832,8 @@ def mapping_table(shown: _dp_importer.Preview) -> pd.DataFrame:
     frame = shown.mapping.rename(columns={"source_column": "source header", "column": "warehouse column"})
     frame.insert(2, "type", frame["warehouse column"].map(spec))
     frame["how"] = frame["how"].map({"exact": "same name", "alias": "known alias",
-                                     "ignored": "not a column of the table: ignored"}).fillna(frame["how"])
+                                     "ignored": "not a column of the table: ignored",
+                                     "assumed": "assumed: not in the export (choose above)"}).fillna(frame["how"])
     return frame
 
 

@@ -12,8 +12,10 @@ Library API (pure of Streamlit; bad input is reported as data, never raised):
 - `escape_for_spreadsheet(frame)`, `to_csv_bytes`, `to_xlsx_bytes`: exports that Excel
   will not execute (formula injection, CWE-1236).
 
-CLI:  python -m data.importer --db PATH --table TABLE FILE [--tz ZONE] [--date-format FMT]
-      [--mode append|upsert|replace] [--dry-run] [--sheet NAME] ...   (see --help)
+CLI:  python -m data.importer --db PATH --table TABLE [--source NAME] FILE ... [--tz ZONE] [--date-format FMT]
+      [--mode append|upsert|replace] [--dry-run] [--sheet NAME] [--assume COLUMN=VALUE] [--add-services] ...
+      (see --help). Without --source the tool is detected from the headers (data/sources.py) and named
+      in the summary; each FILE is its own all-or-nothing import.
 Exit 0: imported (or a clean dry run); 1: rejected, every problem printed as
 `file:line:column: value: rule` (`file!sheet!A1:column` for Excel) and the warehouse
 unchanged; 2: usage error.
@@ -41,7 +43,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import audit, event_rollups, readers, rollups
+from data import audit, event_rollups, readers, rollups, sources
 from data.access import IMPORT, Actor, cli_actor, require
 from data.warehouse import sql_text
 from data.validate import (Ctx, Flag, ImportOptions, Problem, Rejected, TableSpec, alias_map,
@@ -139,6 +141,9 @@ class Preview:
     problems: pd.DataFrame
     notes: tuple[str, ...]
     rows_read: int
+    profile: str | None = None            # the source profile applied (detected or named), None: none
+    assumptions: tuple = ()               # (column, value, options, why) for columns the export lacks
+    unknown_services: tuple[str, ...] = ()  # services the file names and the warehouse does not hold
 
     @property
     def ok(self) -> bool:
@@ -160,6 +165,10 @@ class Prepared:
     notes: list[str]
     opts: ImportOptions
     bad: np.ndarray                       # per row: True when any error names it (even past the problem cap)
+    profile: str | None = None            # the source profile applied (data/sources.py), None: none
+    assumptions: list = field(default_factory=list)   # (column, value, options, why) the profile assumed
+    new_services: list = field(default_factory=list)  # service ids to add in the import's transaction
+    unknown_services: list = field(default_factory=list)  # service ids the file names and the warehouse lacks
 
     def reject(self, rows: Sequence[int], level: str = "error") -> None:
         """Mark rows as rejected (warnings and notes do not reject)."""
@@ -171,8 +180,12 @@ def prepare(catalog: duckdb.DuckDBPyConnection, data: bytes, name: str, table: s
             now: pd.Timestamp) -> Prepared:
     """Read the bytes, map headers, convert cells; raises Rejected for whole-file problems."""
     spec = table_spec(catalog, table)
-    raw = readers.read(data, name, opts, set(alias_map(spec)))
-    hmap, header_problems = map_headers(raw.headers, spec, opts)
+    raw = readers.read(data, name, opts, set(alias_map(spec)) | sources.known_headers(table))
+    applied = sources.apply(raw, spec, opts, _services(catalog))  # a tool's export -> the table's columns
+    if applied is None:
+        hmap, header_problems = map_headers(raw.headers, spec, opts)
+    else:
+        raw, hmap, header_problems, opts = applied.raw, applied.hmap, applied.problems, applied.opts
     problems = [_locate_header(p, raw) for p in header_problems] + raw.problems
     if any(p.level == "error" for p in header_problems):
         raise Rejected(problems)
@@ -180,14 +193,24 @@ def prepare(catalog: duckdb.DuckDBPyConnection, data: bytes, name: str, table: s
     ctx = Ctx(opts, opts.tz or plan_timezone(), now)
     typed, flags = _convert_all(raw, hmap, spec, ctx)
     flags += naive_mix_flags(ctx)
-    prep = Prepared(raw, spec, hmap, typed, problems + _drift(raw, hmap, spec), _notes(raw, ctx), opts,
-                    np.zeros(raw.n, dtype=bool))
+    prep = Prepared(raw, spec, hmap, typed, problems + _drift(raw, hmap, spec),
+                    (applied.notes if applied else []) + _notes(raw, ctx), opts, np.zeros(raw.n, dtype=bool),
+                    profile=applied.profile if applied else None,
+                    assumptions=applied.assumptions if applied else [])
     prep.reject([p.row for p in raw.problems if p.row is not None and p.level == "error"])
     for f in flags:
         prep.reject(f.rows, f.level)
     reported = {(p.row, p.column) for p in raw.problems if p.level == "error" and p.row is not None}
     prep.problems += expand(flags, raw, hmap, opts.max_problems, reported)
     return prep
+
+
+def _services(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(service_id, name) of the warehouse's services: a profile names the tool's services by them."""
+    try:
+        return [tuple(r) for r in cur.execute("select service_id, name from services").fetchall()]
+    except duckdb.Error:
+        return []
 
 
 def _locate_header(p: Problem, raw: readers.RawTable) -> Problem:
@@ -440,11 +463,43 @@ def _foreign_keys(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Proble
             f"where upper(trim(cast(r.{r0} as varchar))) = upper(trim(cast(s.{c0} as varchar)))) "
             f"from {STAGE} s where s.{c0} is not null and not exists (select 1 from {ref} r where {on}) "
             "order by s._row").fetchall()
+        if fk.ref_table == "services":
+            rows, more = _unknown_services(prep, rows)
+            out += more
         for near in sorted({r[2] for r in rows}, key=str):
             group = [r for r in rows if r[2] == near]
-            fix = f"did you mean {near!r}?" if near else f"import {fk.ref_table} first"
+            fix = f"did you mean {near!r}?" if near else f"import {fk.ref_table} first, or add them: --add-services"
             out += emit(prep, group, fk.columns[0], "error", f"not found in {fk.ref_table}", fix)
     return out
+
+
+def _unknown_services(prep: Prepared, rows: list[tuple]) -> tuple[list[tuple], list[Problem]]:
+    """Services the file names and the warehouse lacks (no case or space variant either): listed in one
+    problem, never dropped. With add_services they are added in the import's transaction (noted);
+    without, the rows stay errors and one error lists them all."""
+    unknown = sorted({r[1] for r in rows if not r[2]})
+    if not unknown:
+        return rows, []
+    prep.unknown_services = unknown
+    listed = ", ".join(repr(u) for u in unknown)
+    n_rows = sum(1 for r in rows if not r[2])
+    if prep.opts.add_services:
+        prep.new_services = unknown
+        note = Problem("info", f"{len(unknown)} service(s) not in the warehouse will be added: {listed} "
+                       f"(name = id, customer-facing, 1 instance)", file=prep.raw.file,
+                       fix="correct them later by importing services with --mode upsert")
+        return [r for r in rows if r[2]], [note]
+    return rows, [Problem("error", f"{len(unknown)} service(s) named in the file are not in the warehouse: {listed} "
+                          f"({n_rows} row(s))", file=prep.raw.file, column="service_id",
+                          fix="add them: --add-services (an admin), or import services first")]
+
+
+def add_services(cur: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Insert services a file named (inside the caller's transaction): name = id, customer-facing,
+    one instance of capacity 1 request/s; an import of services with --mode upsert corrects them."""
+    for sid in ids:
+        cur.execute("insert into services (service_id, name, kind, is_customer_facing, instances, "
+                    "instance_rps_capacity) values ($id, $id, 'imported', true, 1, 1)", {"id": sid})
 
 
 def _near_existing(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Problem]:
@@ -816,6 +871,11 @@ def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, op
             result = _result("rejected" if failed else "dry_run", table, name, sha, opts, problems, prep,
                              upload_name=upload, **dataclasses.asdict(counts))
             return result if dry_run else _log_rejection(cur, result, opts, user, now, None, upload)
+        if prep.new_services:
+            add_services(cur, prep.new_services)
+            audit.record(cur, actor, IMPORT, "services", None, {"added": prep.new_services, "file": name},
+                         now.to_pydatetime())
+            prep.notes.append(f"added {len(prep.new_services)} service(s): {', '.join(prep.new_services)}")
         counts = apply(cur, prep, opts)
         result = _result("imported", table, name, sha, opts, problems, prep, import_id=import_id, upload_name=upload,
                          **dataclasses.asdict(counts))
@@ -904,7 +964,7 @@ def _preview(cur: duckdb.DuckDBPyConnection, data: bytes, name: str, table: str,
     raw = prep.raw
     return Preview(table, name, raw.kind, raw.sheets or sheets, raw.sheet, raw.encoding, raw.delimiter,
                    raw.header_line, prep.hmap.frame(), rows, problems_frame(prep.problems), tuple(prep.notes),
-                   raw.n + len(raw.ragged))
+                   raw.n + len(raw.ragged), prep.profile, tuple(prep.assumptions), tuple(prep.unknown_services))
 
 
 # ---------------------------------------------------------------------------
@@ -1035,7 +1095,15 @@ def _parser() -> argparse.ArgumentParser:
                                 "into one warehouse table, all or nothing.")
     p.add_argument("--db", required=True, help="warehouse file")
     p.add_argument("--table", required=True)
-    p.add_argument("file")
+    p.add_argument("files", nargs="+", metavar="FILE", help="one or more exports; each is its own all-or-nothing "
+                   "import")
+    p.add_argument("--source", metavar="NAME", help="the tool that wrote the file: a profile in data/sources/ ("
+                   + ", ".join(sources.names()) + "), a .toml path, or 'none' (headers are the table's columns); "
+                   "default: detected from the headers, and said")
+    p.add_argument("--assume", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="a value for a column the export lacks (overrides the profile's assumption; repeatable)")
+    p.add_argument("--add-services", action="store_true",
+                   help="add the services the file names that the warehouse does not hold (else: an error)")
     p.add_argument("--tz", help="zone of naive timestamps (default: the plan's)")
     p.add_argument("--date-format", help="strptime format, e.g. %%d/%%m/%%Y %%H:%%M (default: ISO 8601)")
     p.add_argument("--mode", choices=MODES, default="append")
@@ -1070,7 +1138,13 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
         if not sep or not source or not target:
             raise SystemExit(f"--column expects SOURCE=COLUMN, got {item!r}")
         pairs.append((source, target))
-    kw = dict(tz=args.tz or plan_timezone(), date_format=args.date_format, mode=args.mode, sheet=args.sheet,
+    assumed = []
+    for item in args.assume:
+        column, sep, value = item.partition("=")
+        if not sep or not column.strip():
+            raise SystemExit(f"--assume expects COLUMN=VALUE, got {item!r}")
+        assumed.append((column.strip(), value.strip()))
+    kw = dict(source=args.source, assume=tuple(assumed), add_services=args.add_services, tz=args.tz or plan_timezone(), date_format=args.date_format, mode=args.mode, sheet=args.sheet,
               encoding=args.encoding, delimiter=args.delimiter, decimal=args.decimal, thousands=args.thousands,
               confirm_naive=args.confirm_naive, dst=args.dst, buddhist_era=args.buddhist_era,
               pct_scale=args.pct_scale, score_scale=args.score_scale, newer_by=args.newer_by, columns=tuple(pairs),
@@ -1093,18 +1167,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage("--thousands and --decimal must differ")
     if args.tz and not _valid_zone(args.tz):
         return _usage(f"unknown time zone {args.tz!r}")
-    path = Path(args.file)
-    if not path.is_file():
-        return _usage(f"no such file: {args.file}")
+    paths = [Path(f) for f in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        return _usage(f"no such file: {', '.join(missing)}")
     try:
         opts = options_from_args(args)
     except SystemExit as err:
         return _usage(str(err))
-    if path.stat().st_size > opts.max_bytes:  # refuse before reading a huge file into memory
-        print(f"{readers.display_name(path.name)}: file is {path.stat().st_size:,} bytes, over the "
-              f"{opts.max_bytes:,}-byte limit")
-        return 1
-    return _cli_import(args, opts, path)
+    if args.source and args.source != sources.NO_PROFILE:
+        try:
+            sources.find(args.source)
+        except sources.ProfileError as err:
+            return _usage(str(err))
+    codes = []
+    for path in paths:
+        if path.stat().st_size > opts.max_bytes:  # refuse before reading a huge file into memory
+            print(f"{readers.display_name(path.name)}: file is {path.stat().st_size:,} bytes, over the "
+                  f"{opts.max_bytes:,}-byte limit")
+            codes.append(1)
+            continue
+        codes.append(_cli_import(args, opts, path))
+        if codes[-1] == 2:
+            return 2
+    return max(codes)
 
 
 def _cli_import(args: argparse.Namespace, opts: ImportOptions, path: Path) -> int:
@@ -1125,8 +1211,11 @@ def _cli_import(args: argparse.Namespace, opts: ImportOptions, path: Path) -> in
         print(p.format())
     print(result.summary())
     if args.quarantine and len(result.rejected):
-        Path(args.quarantine).write_bytes(quarantine_csv(result))
-        print(f"rejected rows written to {args.quarantine}")
+        quarantine = Path(args.quarantine)
+        if len(args.files) > 1:  # one quarantine file per export
+            quarantine = quarantine.with_name(f"{quarantine.stem}-{path.stem}{quarantine.suffix}")
+        quarantine.write_bytes(quarantine_csv(result))
+        print(f"rejected rows written to {quarantine}")
     return 0 if result.ok else 1
 
 

@@ -66,6 +66,9 @@ class ImportOptions:
     max_rows: int = 5_000_000
     max_unzipped_bytes: int = 200 * 2**20
     max_problems: int = 10_000
+    source: str | None = None             # source profile (data/sources/<name>.toml); None: detect; "none": no profile
+    assume: tuple[tuple[str, str], ...] = ()   # (column, value): the profile's assumptions, as chosen
+    add_services: bool = False            # services the file names and the warehouse lacks are added
 
 
 @dataclass(frozen=True)

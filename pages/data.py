@@ -45,6 +45,10 @@ with upload_tab:
     data = upload.getvalue() if upload is not None else b""
 
     st.subheader("2. Say how to read it")
+    source = st.selectbox("Source tool", ui.source_choices(), format_func=ui.source_label, key="data_source",
+                          help="The tool that wrote the export (PagerDuty, Jira, Zendesk, a cloud bill ...): its "
+                               "profile in data/sources/ maps the tool's headers and words onto the table. By "
+                               "default the profile is detected from the headers, and the preview says which.")
     c1, c2, c3 = st.columns(3, gap="medium")
     tz = c1.selectbox("Time zone of times without an offset", ui.data_zones(the_plan), key="data_tz",
                       help=f"A cell like 2026-03-10 08:30 is read in this zone and stored as UTC. The plan's zone "
@@ -88,9 +92,39 @@ with upload_tab:
                              encoding=encoding or None, delimiter=delimiter or None, decimal=decimal,
                              thousands=thousands or None, pct_scale=pct_scale or None, score_scale=score_scale,
                              buddhist_era=buddhist, dst="shift" if shift else "reject", confirm_naive=naive,
-                             allow_empty=allow_empty)
+                             allow_empty=allow_empty, source=source or None,
+                             add_services=bool(st.session_state.get(ui.DATA_ADD_SERVICES)))
         shown, dry = ui.preview_file(data, upload.name, table, opts)
+        if shown.profile and ui.chosen_assumptions(shown.profile):  # the user changed an assumption below
+            opts = ImportOptions(**{**opts.__dict__, "assume": ui.chosen_assumptions(shown.profile)})
+            shown, dry = ui.preview_file(data, upload.name, table, opts)
         st.subheader("3. Check the preview, then import")
+        if shown.profile:
+            docs = ui.profile_docs(shown.profile)
+            how = "chosen above" if source else "detected from the file's headers"
+            st.info(f"**Source profile: {ui.source_label(shown.profile)}** ({how}). Its column names come from "
+                    + ", ".join(f"[{t}]({u})" for u, t in docs[:2]) + ".", icon=":material/extension:")
+        if shown.assumptions:
+            st.markdown("**Assumptions** (the export has no column for these; every row gets the value chosen "
+                        "here)")
+            for col, (column, value, options, why) in zip(st.columns(max(len(shown.assumptions), 2)),
+                                                          shown.assumptions):
+                choices = list(options) or [value]
+                col.selectbox(f"{column} (assumed)", choices, index=choices.index(value) if value in choices else 0,
+                              key=ui.assume_key(shown.profile, column), help=why or None)
+        if shown.unknown_services or st.session_state.get(ui.DATA_ADD_SERVICES):
+            names = ", ".join(f"**{s}**" for s in shown.unknown_services)
+            if shown.unknown_services and opts.add_services:
+                st.info(f"**{len(shown.unknown_services)} service(s) will be added with this import:** {names} "
+                        "(name = id, customer-facing, 1 instance; correct them later by importing services).",
+                        icon=":material/dns:")
+            elif shown.unknown_services:
+                st.warning(f"**{len(shown.unknown_services)} service(s) named in the file are not in the warehouse:** "
+                           f"{names}. Add them with this import (name = id, customer-facing, 1 instance; correct "
+                           "them later by importing services), or import the services first.",
+                           icon=":material/dns:")
+            st.checkbox("Add these services to the warehouse with this import", key=ui.DATA_ADD_SERVICES,
+                        disabled=not allowed, help="Only a role that may import (an admin) can add services.")
         kind, text = ui.import_verdict(dry)
         getattr(st, kind)(text)
         tiles = ui.preview_counts(dry)

@@ -178,3 +178,38 @@ def test_a_typed_date_format_that_cannot_work_is_named():
     """An unknown % code in a typed date format is refused before any preview (pandas would raise)."""
     assert "'%Q' is not a date format" in ui.date_format_error("%Q")
     assert ui.date_format_error("%d/%m/%Y %H:%M") is None and ui.date_format_error("") is None
+
+
+SOURCES = Path(__file__).resolve().parent / "fixtures" / "import" / "sources"
+
+
+def test_a_tools_export_is_detected_its_assumptions_chosen_and_imported(app: AppTest, app_db: Path):
+    """A PagerDuty export as PagerDuty writes it: the page names the detected profile, shows the impact it
+    assumes as a choice, lists the service the warehouse lacks ('Checkout API'; 'Search' and 'web' are the
+    demo's search and web by name and id) and keeps Import off until the admin adds it; with impact
+    changed to outage and the service added, Import writes all four incidents."""
+    data = (SOURCES / "pagerduty_incidents.csv").read_bytes()
+    app.selectbox(key="data_table").set_value("incidents")
+    app.file_uploader[0].set_value(("pagerduty.csv", data, "text/csv"))
+    app.run()
+    assert not app.exception, app.exception
+    assert any("Source profile: pagerduty" in i.value and "detected" in i.value for i in app.info)
+    impact = app.selectbox(key="data_assume.pagerduty.impact")
+    assert impact.value == "degraded" and impact.options == ["outage", "degraded", "none"]
+    assert any("not in the warehouse" in w.value and "Checkout API" in w.value for w in app.warning)
+    assert app.button(key="data_import").disabled
+    mapping = table_with(app, "warehouse column")
+    assert set(mapping.loc[mapping["source header"] == "created_at", "warehouse column"]) == {"started_at",
+                                                                                            "detected_at"}
+    app.checkbox(key="data_add_services").check().run()
+    app.selectbox(key="data_assume.pagerduty.impact").set_value("outage").run()
+    assert not app.exception, app.exception
+    button = app.button(key="data_import")
+    assert not button.disabled and button.label == "Import into incidents: 4 new"
+    button.click().run()
+    assert not app.exception, app.exception
+    assert any("Imported pagerduty.csv into incidents" in s.value for s in app.success)
+    assert count(app_db, "select count(*) from incidents where incident_id in ('1041', '1042', '1043', '1044') "
+                         "and impact = 'outage'") == 4
+    assert count(app_db, "select count(*) from incidents where incident_id = '1042' and service_id = 'search'") == 1
+    assert count(app_db, "select count(*) from services where service_id = 'Checkout API'") == 1
