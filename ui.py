@@ -3696,6 +3696,13 @@ def user_box(actor: _ac.Actor) -> None:
     st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")
 
 
+def audit_span() -> tuple[date, date]:
+    """The audit log's default span: the last 30 days by the wall clock in the plan's zone. Writes
+    are stamped by the wall clock, so a pinned $OPSPLAN_TODAY (a replayed day) must not hide them."""
+    today = datetime.now(ZoneInfo(plan().timezone)).date()
+    return today - timedelta(days=30), today
+
+
 def load_audit(start: date, end: date, action: str = "", who: str = "") -> pd.DataFrame:
     """Audit rows from `start` to `end` (inclusive, plan dates), newest first; not cached: writes show at once."""
     _ac.require(current_actor(), _ac.VIEW_AUDIT)

@@ -1,22 +1,19 @@
 """Admin: the audit log of every write, a warehouse backup, and edits of the plan's targets and budget lines."""
-from datetime import timedelta
-
 import streamlit as st
 
 import ui
 
 ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
-today = ui.plan_today(ui.plan())
 st.title("Admin: who changed what")
 log_tab, backup_tab, plan_tab = st.tabs(["Audit log", "Backup", "Plan targets and budget"])
 
 with log_tab:
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        span = st.date_input("From, to", (today - timedelta(days=30), today), key="audit_span", width=260)
+        span = st.date_input("From, to", ui.audit_span(), key="audit_span", width=260)
         action = st.selectbox("Action", ui.AUDIT_ACTIONS, format_func=lambda a: a or "every action",
                               key="audit_action", width=220)
         who = st.text_input("Who (name or e-mail contains)", key="audit_who", max_chars=100, width=260)
-    first, last = (span[0], span[-1]) if span else (today, today)
+    first, last = (span[0], span[-1]) if span else ui.audit_span()
     log = ui.load_audit(first, last, action, who)
     st.caption(f"{len(log):,} audited write(s): imports, scenario saves and deletes, plan edits, backups. "
                "Before and after are JSON; each row was written in the same transaction as its change.")

@@ -257,7 +257,7 @@ def test_downloads_are_written_when_clicked(server: str, page, tmp_path: Path):
         page.goto(f"{server}/budget")
         check_page(page, "Budget")
         downloads = []
-        page.on("download", downloads.append)
+        page.on("download", lambda download: downloads.append(download))
         # One click straight after the other, as a user does: a click that reran the page gave the
         # other button's file a new id, and the second download then failed on the server.
         for kind in ("CSV", "Excel"):
