@@ -66,6 +66,8 @@ class ImportOptions:
     max_rows: int = 5_000_000
     max_unzipped_bytes: int = 200 * 2**20
     max_problems: int = 10_000
+    covers_from: date | None = None      # first local day the file speaks for (data/spans.py); None: inferred
+    covers_through: date | None = None   # last local day it speaks for; None: inferred
 
 
 @dataclass(frozen=True)
