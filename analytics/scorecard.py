@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache, cached_property, partial
 from typing import Callable
 
@@ -72,26 +73,50 @@ class Inputs:
     certifications: Columns
     training: Columns
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
+    spans: pd.DataFrame = None  # covered_spans.sql: per table, first_at, through_at, last_imported_at ...
+    has_incidents: pd.DataFrame = None  # one row: has_incidents
+
+    @cached_property
+    def counted(self) -> tuple[tuple[datetime, datetime] | None, str]:
+        """The span uptime and MTBF count (reliability.counted_span) and where it comes from."""
+        recorded = source_span(self.spans, "incidents")
+        has = self.has_incidents is None or bool(self.has_incidents["has_incidents"].iloc[0])
+        first, last = self.observed["first_at"].iloc[0], self.observed["last_at"].iloc[0]
+        records = None if pd.isna(first) else (first.to_pydatetime(), last.to_pydatetime())
+        return reliability.counted_span(recorded, has, records)
 
     @cached_property
     def outages(self) -> reliability.Timeline:
         """The incidents and maintenance windows as a Timeline, converted once for every period
         and KPI asked of these inputs (each month of a trend asks the span's: every KPI function
         clips to the period it is given, so the wider rows give the same numbers)."""
-        first, last = self.observed["first_at"].iloc[0], self.observed["last_at"].iloc[0]
-        observed = None if pd.isna(first) else (first.to_pydatetime(), last.to_pydatetime())
-        return reliability.timeline(self.incidents, self.windows, observed)
+        span, _ = self.counted
+        return reliability.timeline(self.incidents, self.windows, span or (NEVER, NEVER))
 
     @cached_property
     def observed_epochs(self) -> tuple[float, float]:
-        """`observed` as epoch seconds (NaN: no record), read once for every period asked."""
-        first, last = epoch_array(pd.concat([self.observed["first_at"], self.observed["last_at"]])).tolist()
-        return first, last
+        """The counted span as epoch seconds (NaN: none), read once for every period asked."""
+        span, _ = self.counted
+        return (math.nan, math.nan) if span is None else (span[0].timestamp(), span[1].timestamp())
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
         lookup in the Timeline's coverages, so nothing is kept per span)."""
         return reliability.availability_of(self.outages, start, end)
+
+
+NEVER = datetime.min.replace(tzinfo=UTC)  # an empty counted span: no hour of any period is counted
+
+
+def source_span(spans: pd.DataFrame | None, table: str) -> tuple[datetime, datetime] | None:
+    """[first_at, through_at) recorded for a table by its imports (covered_spans.sql); None: none
+    recorded, or a snapshot (no first_at)."""
+    if spans is None:
+        return None
+    row = spans[spans["table_name"] == table]
+    if row.empty or pd.isna(row["first_at"].iloc[0]):
+        return None
+    return row["first_at"].iloc[0].to_pydatetime(), row["through_at"].iloc[0].to_pydatetime()
 
 
 TABLES = ("first_response", "resolution", "survey", "self_service", "cost", "tasks", "staff", "certifications",
@@ -128,6 +153,8 @@ def load_inputs(con, plan: Plan, span: Period, views: bool = True) -> Inputs:
         "certifications": partial(query_arrays, con, "certifications"),
         "training": partial(query_arrays, con, "training_daily"),
         "observed": partial(query, con, "observed_span", tz=tz),
+        "spans": partial(query, con, "covered_spans", tz=tz),
+        "has_incidents": partial(query, con, "incidents_exist"),
     }
     return Inputs(**{name: Columns(v) if name in TABLES else v for name, v in side_by_side(loads).items()})
 
@@ -136,7 +163,7 @@ def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:
     return local_midnight(period.start, plan.timezone), local_midnight(period.end, plan.timezone)
 
 
-UNOBSERVED = Measure(None, 0, "no incident, monitoring or business record covers this period")
+UNOBSERVED = Measure(None, 0, "no incident data covers this period")
 
 
 def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
@@ -184,8 +211,9 @@ def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
         return UNOBSERVED
     bounds = reliability.observed_part(i.outages, *_bounds(plan, p))  # the hours uptime counts
     down = i.availability(*bounds).down_hours
-    return reliability.mtbf(i.outages.incidents, plan.settings.failure_severities, *bounds, down,
-                            plan.settings.mtbf_confidence_pct)
+    # every failure started in the period counts, even one open past where the data runs through
+    return reliability.mtbf(i.outages.incidents, plan.settings.failure_severities, *_bounds(plan, p), down,
+                            plan.settings.mtbf_confidence_pct, counted=bounds)
 
 
 def _days(i: Inputs, table: str, p: Period) -> Columns:
