@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -227,7 +227,7 @@ def clip_note(start: datetime, end: datetime, span: tuple[datetime, datetime] | 
     if span[0] > start:
         parts.append(f"from {_moment(span[0], tz)}, where {whose} begins")
     if span[1] < end:
-        parts.append(f"to {_moment(span[1], tz)}, where {whose} runs through")
+        parts.append(f"{_until(span[1], tz)}, where {whose} runs through")
     return f"counted {' and '.join(parts)}" if parts else ""
 
 
@@ -235,6 +235,14 @@ def _moment(at: datetime, tz: str) -> str:
     """A local moment in words: '26 Nov 2026 14:00', or '27 Nov 2026' at a midnight."""
     local = at.astimezone(ZoneInfo(tz))
     return f"{local:%-d %b %Y}" + ("" if local.time() == datetime.min.time() else f" {local:%H:%M}")
+
+
+def _until(at: datetime, tz: str) -> str:
+    """An exclusive end in words: 'to 26 Nov 2026 14:00', or 'through 26 Nov 2026' at the midnight after it."""
+    local = at.astimezone(ZoneInfo(tz))
+    if local.time() == datetime.min.time():
+        return f"through {(local - timedelta(days=1)):%-d %b %Y}"
+    return f"to {local:%-d %b %Y %H:%M}"
 
 
 NO_ROWS = np.array([], dtype=int)

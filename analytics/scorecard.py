@@ -17,7 +17,7 @@ from typing import Callable
 
 import pandas as pd
 
-from analytics import cost, improvement, reliability, support
+from analytics import cost, freshness, improvement, reliability, support
 from analytics.measure import Columns, Measure, epoch_array, in_days, status
 from analytics.period import Period, add_months, shift_months
 from analytics.plan import Plan, PlanError, load_plan
@@ -42,6 +42,7 @@ class KpiResult:
     note: str = ""       # e.g. "lower bound: no failure in the period"
     is_lower_bound: bool = False  # the true value is more than `value` (MTBF with no failure)
     judged: float | None = None   # what the status judges when not `value` (uptime of several months: the worst month)
+    coverage: str = ""            # how far the inputs reach when short of the period (counted to ..., stop before ...)
 
     @property
     def judged_value(self) -> float | None:
@@ -268,8 +269,25 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
         judged = m.value if m.judged is None else m.judged
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
                              status(judged, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note,
-                             m.is_lower_bound, m.judged))
+                             m.is_lower_bound, m.judged, coverage_note(inputs, plan, kpi.key, period)))
     return out
+
+
+HOURS_COUNTED = ("uptime_pct", "mtbf_hours")  # KPIs that count the period's hours, clipped to the incident data
+
+
+def coverage_note(inputs: Inputs, plan: Plan, kpi: str, period: Period) -> str:
+    """What a KPI's tile says when its inputs do not reach over the whole period: the hours uptime
+    and MTBF count ('counted to 26 Nov 2026 14:00, where the incident data runs through'), or the
+    inputs that stop before the period ends ('inputs stop before the period ends: tickets run
+    through 26 Nov 2026'). '' when nothing is short."""
+    start, end = _bounds(plan, period)
+    if kpi in HOURS_COUNTED:
+        span, source = inputs.counted
+        return reliability.clip_note(start, end, span, source, plan.timezone)
+    if inputs.spans is None:
+        return ""
+    return freshness.stops_before(inputs.spans, freshness.KPI_SOURCES.get(kpi, ()), end, plan.timezone)
 
 
 def scorecard(con, plan: Plan, period: Period) -> list[KpiResult]:
@@ -344,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             value = "no data" if r.value is None else f"{r.value:,.2f}"
             print(f"{r.label:32} {value:>12} {r.unit:16} target {r.op} {r.target:g}  {r.status:10} n={r.n}")
+            if r.coverage:
+                print(f"{'':32} {r.coverage}")
     return 0
 
 
