@@ -75,16 +75,29 @@ class Inputs:
     training: Columns
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
     spans: pd.DataFrame = None  # covered_spans.sql: per table, first_at, through_at, last_imported_at ...
-    has_incidents: pd.DataFrame = None  # one row: has_incidents
+    has_rows: pd.DataFrame = None  # tables_with_rows.sql: table_name, has_rows
 
     @cached_property
     def counted(self) -> tuple[tuple[datetime, datetime] | None, str]:
         """The span uptime and MTBF count (reliability.counted_span) and where it comes from."""
         recorded = source_span(self.spans, "incidents")
-        has = self.has_incidents is None or bool(self.has_incidents["has_incidents"].iloc[0])
+        has = self.holds_rows("incidents")
         first, last = self.observed["first_at"].iloc[0], self.observed["last_at"].iloc[0]
         records = None if pd.isna(first) else (first.to_pydatetime(), last.to_pydatetime())
         return reliability.counted_span(recorded, has, records)
+
+    def holds_rows(self, table: str) -> bool:
+        """Whether the table holds any row (True when not loaded: nothing is known against it)."""
+        if self.has_rows is None:
+            return True
+        row = self.has_rows[self.has_rows["table_name"] == table]
+        return row.empty or bool(row["has_rows"].iloc[0])
+
+    def missing(self, tables: Sequence[str]) -> list[str]:
+        """The tables among `tables` with neither a row nor a recorded span: a KPI reading one has no
+        data (an import of an empty export that declared its span says there were none: 0, not no data)."""
+        recorded = set() if self.spans is None else set(self.spans["table_name"])
+        return [t for t in tables if t not in recorded and not self.holds_rows(t)]
 
     @cached_property
     def outages(self) -> reliability.Timeline:
@@ -155,7 +168,7 @@ def load_inputs(con, plan: Plan, span: Period, views: bool = True) -> Inputs:
         "training": partial(query_arrays, con, "training_daily"),
         "observed": partial(query, con, "observed_span", tz=tz),
         "spans": partial(query, con, "covered_spans", tz=tz),
-        "has_incidents": partial(query, con, "incidents_exist"),
+        "has_rows": partial(query, con, "tables_with_rows"),
     }
     return Inputs(**{name: Columns(v) if name in TABLES else v for name, v in side_by_side(loads).items()})
 
@@ -265,7 +278,9 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
     out = []
     for kpi in plan.kpis:
         compute, n_label, _ = MEASURES[kpi.key]
-        m = compute(inputs, plan, period)
+        missing = inputs.missing(freshness.KPI_SOURCES.get(kpi.key, ()))
+        m = Measure(None, 0, f"no {', '.join(t.replace('_', ' ') for t in missing)} in the warehouse") if missing \
+            else compute(inputs, plan, period)
         judged = m.value if m.judged is None else m.judged
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
                              status(judged, kpi, m.is_lower_bound), m.n, n_label, definition(kpi.key), m.note,
