@@ -8,6 +8,7 @@ from data.validate import ImportOptions
 ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 the_plan = ui.plan()
 st.title("Data: import exports, see what the KPIs read")
+ui.page_freshness("data")
 st.caption("Coverage shows what each table holds month by month. To add or correct data, open **Import a file**: "
            "upload a CSV, Excel or Parquet export into one table; nothing is written until you have seen the "
            "preview and pressed Import, an import is all or nothing, and the Import log keeps every attempt.")

@@ -291,3 +291,63 @@ def test_an_existing_warehouse_gains_the_spans_table(tmp_path):
     con.close()
     con = connect(db)
     assert query(con, "covered_spans", tz=TZ).empty
+
+
+# ----------------------------------------------------------------------------- pages: fresh or stale at a glance
+
+IMPORTED_AT = datetime(2026, 3, 31, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
+
+
+@pytest.fixture(scope="module")
+def march_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Services and one outage, imported on 31 Mar 2026 12:00 local: incidents cover 1 to 31 Mar 12:00."""
+    from data.access import cli_actor
+    from data.importer import ImportOptions, run_import
+
+    db = tmp_path_factory.mktemp("march") / "w.duckdb"
+    con = connect(db)
+    for table, text in (("services", SERVICES), ("incidents", ONE_OUTAGE)):
+        result = run_import(con, text.encode(), f"{table}.csv", table, ImportOptions(tz=TZ), now=IMPORTED_AT,
+                            actor=cli_actor())
+        assert result.ok, result.summary()
+    con.close()
+    return db
+
+
+def plan_with(tmp_path: Path, stale_after_days: int) -> Path:
+    """plan.toml with another stale_after_days."""
+    text = (ROOT / "plan.toml").read_text()
+    path = tmp_path / "plan.toml"
+    path.write_text(text.replace("stale_after_days = 7", f"stale_after_days = {stale_after_days}"))
+    return path
+
+
+def reliability_page(db: Path, plan_file: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.conftest import app_test
+
+    at = app_test(db, monkeypatch)
+    monkeypatch.setenv("OPSPLAN_PLAN", str(plan_file))
+    at.query_params.update({"start": "2026-03-01", "end": "2026-04-01"})
+    at.run()
+    at.switch_page(str(ROOT / "pages" / "reliability.py")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_page_flags_a_stale_source_and_lists_the_others(march_db, tmp_path, monkeypatch):
+    """Incidents end 31 Mar 2026: stale (in the warning colour, on the line itself) whatever today
+    is from 8 Apr 2026 on; the uptime tile says where its hours stop. With a setting of a century,
+    the same source is listed as fresh, with its import and span."""
+    import re
+
+    from tests.conftest import texts
+
+    at = reliability_page(march_db, plan_with(tmp_path, 7), monkeypatch)
+    shown = texts(at)
+    assert re.search(r":orange\[\*\*incidents: stale: last data 31 Mar 2026, \d+ days ago "
+                     r"\(imported 31 Mar 2026\)\*\*\]", shown), shown
+    assert "Data: 4 sources" in shown and "changes: no import recorded" in shown
+    assert "counted to 31 Mar 2026 12:00, where the incident data runs through" in shown
+    at = reliability_page(march_db, plan_with(tmp_path, 36500), monkeypatch)
+    shown = texts(at)
+    assert "stale" not in shown and "incidents: imported 31 Mar 2026, covers 1 Mar 2026 to 31 Mar 2026" in shown
