@@ -360,11 +360,14 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
     union of full-outage intervals [started_at, resolved_at), clipped to the period, minus
     any overlap with scheduled maintenance; overlapping outages are merged, never counted
     twice. System uptime takes the union over customer-facing services; per-service uptime
-    uses that service's outages alone. An outage still open runs to the end of the period. The
-    period's hours are clipped at the end to the moment the incident data runs through (a month
+    uses that service's outages alone. An outage still open runs to the end of the hours counted.
+    The period's hours are clipped at the end to the moment the incident data runs through (a month
     still running does not count its future days), and at the start only where the incident
-    imports record that their data begins later (see counted_span): an export with no incident
-    in a month still says that month had none. The target is monthly: a period of several
+    imports record that their data begins later: an export with no incident in a month still
+    says that month had none. An import of incidents covers, unless the user declares otherwise
+    (--covers-from, --covers-through), the first day of the local month of its first incident
+    through the moment of the import; a warehouse with no recorded span counts its records' own
+    first and last instant (counted_span). The target is monthly: a period of several
     months meets it only when its worst month does (setting uptime_judged_by; "period" judges
     the period's own uptime).
     """
