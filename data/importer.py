@@ -824,7 +824,7 @@ def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, op
                          **dataclasses.asdict(counts))
         write_log(cur, result, opts, user, now)
         if span is not None:
-            spans.record(cur, import_id, table, span, plan_timezone(), now.to_pydatetime())
+            spans.record(cur, import_id, table, span, plan_timezone(), now.to_pydatetime(), opts.mode == "replace")
         audit.record(cur, actor, IMPORT, table, None, _audited(result), now.to_pydatetime())
         cur.execute("commit")
         return result

@@ -154,8 +154,11 @@ def first_and_last(cur: duckdb.DuckDBPyConnection, relation: str, table: str) ->
 
 
 def record(cur: duckdb.DuckDBPyConnection, import_id: str, table: str, span: Span, tz: str,
-           recorded_at: datetime) -> None:
-    """One covered_spans row (inside the caller's transaction)."""
+           recorded_at: datetime, replace: bool = False) -> None:
+    """One covered_spans row (inside the caller's transaction). A replace import leaves the table
+    holding its file alone, so its span replaces every earlier one of the table."""
+    if replace:
+        cur.execute("delete from covered_spans where table_name = $table", {"table": table})
     first, last, through_at = span.row(tz)
     cur.execute("insert into covered_spans values ($id, $table, $first, $last, $through, $how, $at)",
                 {"id": import_id, "table": table, "first": first, "last": last, "through": through_at,

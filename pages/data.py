@@ -77,6 +77,15 @@ with upload_tab:
                             help="In a file whose other times have offsets.")
         allow_empty = m4.checkbox("Allow a header-only file", key="data_allow_empty",
                                   help="Never in replace mode: an empty file does not wipe a table.")
+        s1, s2 = st.columns(2)
+        covers_from = s1.date_input("The file covers from (--covers-from)", value=None, key="data_covers_from",
+                                    help="The first local day the export speaks for: a month with no record in it "
+                                         "then counts as one without incidents. Empty: inferred (e.g. incidents: "
+                                         "the first of the month of the first record).")
+        covers_through = s2.date_input("The file covers through (--covers-through)", value=None,
+                                       key="data_covers_through",
+                                       help="The last local day it speaks for. Empty: inferred (e.g. incidents: "
+                                            "the moment of the import).")
 
     bad_format = ui.date_format_error(date_format)
     if bad_format:
@@ -89,7 +98,7 @@ with upload_tab:
                              encoding=encoding or None, delimiter=delimiter or None, decimal=decimal,
                              thousands=thousands or None, pct_scale=pct_scale or None, score_scale=score_scale,
                              buddhist_era=buddhist, dst="shift" if shift else "reject", confirm_naive=naive,
-                             allow_empty=allow_empty)
+                             allow_empty=allow_empty, covers_from=covers_from, covers_through=covers_through)
         shown, dry = ui.preview_file(data, upload.name, table, opts)
         st.subheader("3. Check the preview, then import")
         kind, text = ui.import_verdict(dry)

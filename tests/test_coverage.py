@@ -351,3 +351,28 @@ def test_page_flags_a_stale_source_and_lists_the_others(march_db, tmp_path, monk
     at = reliability_page(march_db, plan_with(tmp_path, 36500), monkeypatch)
     shown = texts(at)
     assert "stale" not in shown and "incidents: imported 31 Mar 2026, covers 1 Mar 2026 to 31 Mar 2026" in shown
+
+
+def test_append_widens_the_span_and_replace_starts_it_again(tmp_path):
+    """March declared, then April appended: 1 Mar to 30 Apr; a replace declared for May alone: 1 to 31 May."""
+    from data.access import cli_actor
+    from data.importer import ImportOptions, run_import
+
+    con = connect(tmp_path / "w.duckdb")
+
+    def load(table: str, text: str, **declared) -> None:
+        result = run_import(con, text.encode(), f"{table}.csv", table, ImportOptions(tz=TZ, **declared),
+                            now=datetime(2026, 6, 15, tzinfo=UTC), actor=cli_actor())
+        assert result.ok, result.summary()
+
+    def span() -> tuple:
+        row = query(con, "covered_spans", tz=TZ).set_index("table_name").loc["incidents"]
+        return row["first_at"].tz_convert(TZ).date(), (row["through_at"] - pd.Timedelta(1, "us")).tz_convert(TZ).date()
+
+    load("services", SERVICES)
+    load("incidents", ONE_OUTAGE, covers_from=date(2026, 3, 1), covers_through=date(2026, 3, 31))
+    load("incidents", INCIDENT_HEAD, allow_empty=True, covers_from=date(2026, 4, 1), covers_through=date(2026, 4, 30))
+    assert span() == (date(2026, 3, 1), date(2026, 4, 30))
+    may = INCIDENT_HEAD + "I9,web,low,none,2026-05-02T10:00:00+07:00,2026-05-02T10:00:00+07:00,\n"
+    load("incidents", may, mode="replace", covers_from=date(2026, 5, 1), covers_through=date(2026, 5, 31))
+    assert span() == (date(2026, 5, 1), date(2026, 5, 31))
