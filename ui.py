@@ -3655,27 +3655,25 @@ def _fr_spans(db_file: str, tz: str) -> pd.DataFrame:
     return warehouse.query(_connection(db_file), "covered_spans", tz=tz)
 
 
-def freshness_lines(tables: Sequence[str], today: date) -> list[tuple[str, bool]]:
-    """Per source: its line in words (analytics.freshness.source_line) and whether it is stale."""
-    the_plan = plan()
-    tz, days = the_plan.timezone, the_plan.settings.stale_after_days
-    found = _fr.sources(_fr_spans(db(), tz), tables)
-    return [(_fr.source_line(s, today, tz, days), _fr.is_stale(s, today, tz, days)) for s in found]
-
-
 def source_freshness(tables: Sequence[str]) -> None:
     """Near the top of a page: per source the page reads, when it was last imported and the span it
-    covers, on one caption line (an expander beneath when there are more than FRESHNESS_INLINE);
-    a stale source is always on the line, in the warning colour."""
-    lines = freshness_lines(tables, plan_today(plan()))
-    stale = [f":orange[**{_dd_md_escape(text)}**]" for text, is_stale in lines if is_stale]
-    fresh = [_dd_md_escape(text) for text, is_stale in lines if not is_stale]
+    covers, on one caption line (an expander beneath when there are more than FRESHNESS_INLINE:
+    the line then flags the stale ones by their last day of data); a stale source is always on
+    the line, in the warning colour (setting stale_after_days)."""
+    the_plan = plan()
+    tz, days, today = the_plan.timezone, the_plan.settings.stale_after_days, plan_today(the_plan)
+    found = _fr.sources(_fr_spans(db(), tz), tables)
+    lines = [(_dd_md_escape(_fr.source_line(s, today, tz, days)), _fr.is_stale(s, today, tz, days)) for s in found]
     if len(lines) <= FRESHNESS_INLINE:
-        st.caption("Data: " + " · ".join(stale + fresh))
+        st.caption("Data: " + " · ".join(f":orange[**{text}**]" if stale else text for text, stale in lines))
         return
-    st.caption(" · ".join(stale + [f"Data: {len(lines)} sources, {len(fresh)} fresh"]))
+    flags = [f":orange[**{_dd_md_escape(g)}**]" for g in _fr.stale_groups(found, today, tz, days)]
+    n_fresh = sum(s.recorded and not _fr.is_stale(s, today, tz, days) for s in found)
+    unknown = sum(not s.recorded for s in found)
+    head = f"Data: {len(lines)} sources, {n_fresh} fresh" + (f", {unknown} with no import recorded" if unknown else "")
+    st.caption(" · ".join([head, *flags]))
     with st.expander("When each source was imported and what it covers", icon=":material/update:"):
-        st.caption("  \n".join(stale + fresh))
+        st.caption("  \n".join(f":orange[**{text}**]" if stale else text for text, stale in lines))
 
 
 def page_freshness(page: str) -> None:

@@ -118,3 +118,14 @@ def _through(at: datetime, tz: str) -> str:
     if local.time() == datetime.min.time():
         return f"{last_day(at, tz):%-d %b %Y}"
     return f"{local:%-d %b %Y %H:%M}"
+
+
+def stale_groups(found: Sequence[Source], today: date, tz: str, stale_after_days: int) -> list[str]:
+    """The stale sources grouped by their last day of data, latest first, e.g. 'stale: last data
+    26 Nov 2026, 10 days ago: incidents, tickets' (a page of many sources flags them in a few words)."""
+    groups: dict[date, list[str]] = {}
+    for s in found:
+        if is_stale(s, today, tz, stale_after_days):
+            groups.setdefault(last_day(s.through_at, tz), []).append(s.words)
+    return [f"stale: last data {day:%-d %b %Y}, {_ago((today - day).days)}: {', '.join(names)}"
+            for day, names in sorted(groups.items(), reverse=True)]

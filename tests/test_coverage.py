@@ -149,6 +149,8 @@ def test_a_source_is_stale_past_the_setting():
         "services: imported 20 Nov 2026, a snapshot as of 20 Nov 2026"
     assert freshness.source_line(tickets_src, date(2026, 11, 27), TZ, 7) == "tickets: no import recorded"
     assert not freshness.is_stale(tickets_src, date(2030, 1, 1), TZ, 7)
+    assert freshness.stale_groups([incidents_src, services_src, tickets_src], date(2026, 12, 6), TZ, 7) == \
+        ["stale: last data 26 Nov 2026, 10 days ago: incidents", "stale: last data 20 Nov 2026, 16 days ago: services"]
 
 
 def test_inputs_stopping_before_the_period_end_are_named():
@@ -344,9 +346,11 @@ def test_page_flags_a_stale_source_and_lists_the_others(march_db, tmp_path, monk
 
     at = reliability_page(march_db, plan_with(tmp_path, 7), monkeypatch)
     shown = texts(at)
+    assert re.search(r"Data: 4 sources, 0 fresh, 2 with no import recorded · :orange\[\*\*stale: last data 31 Mar 2026, \d+ days ago: "
+                     r"incidents, services\*\*\]", shown), shown  # on the line, whatever today is
     assert re.search(r":orange\[\*\*incidents: stale: last data 31 Mar 2026, \d+ days ago "
-                     r"\(imported 31 Mar 2026\)\*\*\]", shown), shown
-    assert "Data: 4 sources" in shown and "changes: no import recorded" in shown
+                     r"\(imported 31 Mar 2026\)\*\*\]", shown), shown  # in the expander, one line a source
+    assert "changes: no import recorded" in shown
     assert "counted to 31 Mar 2026 12:00, where the incident data runs through" in shown
     at = reliability_page(march_db, plan_with(tmp_path, 36500), monkeypatch)
     shown = texts(at)
