@@ -74,8 +74,8 @@ class Inputs:
     certifications: Columns
     training: Columns
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
-    spans: pd.DataFrame = None  # covered_spans.sql: per table, first_at, through_at, last_imported_at ...
-    has_rows: pd.DataFrame = None  # tables_with_rows.sql: table_name, has_rows
+    spans: pd.DataFrame | None = None  # covered_spans.sql: per table, first_at, through_at, last_imported_at ...
+    has_rows: pd.DataFrame | None = None  # tables_with_rows.sql: table_name, has_rows
 
     @cached_property
     def counted(self) -> tuple[tuple[datetime, datetime] | None, str]:
