@@ -674,7 +674,7 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
             st.badge(r.status, color=STATUS_COLOURS.get(r.status, "gray"))
             with st.popover("Definition", type="tertiary", icon=":material/info:"):
                 definition_text(r)
-        st.caption("  \n".join(line for line in (target_text(r), n_text(r), noise_text(r)) if line))
+        st.caption("  \n".join(line for line in (target_text(r), n_text(r), noise_text(r), r.coverage) if line))
 
 
 def definition_text(r: KpiResult) -> None:
@@ -682,7 +682,7 @@ def definition_text(r: KpiResult) -> None:
     at = f" (at {r.at})" if r.at else ""
     st.markdown(f"**{r.label}**: {value_text(r, short=False)}, {r.status}{at}")
     st.markdown(r.definition or "No definition recorded.")
-    lines = [target_text(r), n_text(r), noise_text(r), r.note,
+    lines = [target_text(r), n_text(r), noise_text(r), r.note, r.coverage,
              "Sparkline: the last 12 full months; months without data left out."]
     st.caption("  \n".join(line for line in lines if line))
 
@@ -3781,6 +3781,59 @@ def plan_editor(key: str, *, targets: bool) -> None:
     if st.button("Save to plan.toml", icon=":material/save:", key=f"{key}_save"):
         kind, text = save_plan_edits(t_before, t_after, l_before, l_after)
         getattr(st, kind)(text)
+
+
+# ----------------------------------------------------------------------------- freshness of the sources
+from analytics import freshness as _fr  # noqa: E402  (this section is appended to ui.py)
+from data.validate import KPI_TABLES as _fr_KPI_TABLES  # noqa: E402
+
+SOURCES = {  # the tables each page reads, for its freshness line
+    "overview": tuple(dict.fromkeys(t for tables in _fr.KPI_SOURCES.values() for t in tables)),
+    "reliability": ("incidents", "maintenance_windows", "changes", "services"),
+    "support": ("tickets", "survey_responses", "self_service_sessions"),
+    "cost": ("costs_monthly", "business_daily", "active_users_daily", "routine_tasks", "staff", "certifications",
+             "training_log"),
+    "budget": ("costs_monthly",),
+    "monitoring": ("utilisation_hourly", "database_hourly", "maintenance_windows"),
+    "growth": ("active_users_daily", "business_daily", "utilisation_hourly"),
+    "capacity": ("utilisation_hourly", "services"),
+    "scenarios": ("active_users_daily", "tickets", "business_daily", "utilisation_hourly", "services",
+                  "costs_monthly"),
+    "data": tuple(sorted(_fr_KPI_TABLES)),
+    "admin": ("backup_runs", "dr_tests"),
+}
+FRESHNESS_INLINE = 3  # sources listed on the caption line itself; more go into an expander beneath
+
+
+@st.cache_data(**LOADER, show_spinner=False)
+def _fr_spans(db_file: str, tz: str) -> pd.DataFrame:
+    return warehouse.query(_connection(db_file), "covered_spans", tz=tz)
+
+
+def source_freshness(tables: Sequence[str]) -> None:
+    """Near the top of a page: per source the page reads, when it was last imported and the span it
+    covers, on one caption line (an expander beneath when there are more than FRESHNESS_INLINE:
+    the line then flags the stale ones by their last day of data); a stale source is always on
+    the line, in the warning colour (setting stale_after_days)."""
+    the_plan = plan()
+    tz, days, today = the_plan.timezone, the_plan.settings.stale_after_days, plan_today(the_plan)
+    found = _fr.sources(_fr_spans(db(), tz), tables)
+    lines = [(_dd_md_escape(_fr.source_line(s, today, tz, days)), _fr.is_stale(s, today, tz, days)) for s in found]
+    if len(lines) <= FRESHNESS_INLINE:
+        st.caption("Data: " + " · ".join(f":orange[**{text}**]" if stale else text for text, stale in lines))
+        return
+    flags = [f":orange[**{_dd_md_escape(g)}**]" for g in _fr.stale_groups(found, today, tz, days)]
+    n_fresh = sum(s.recorded and not _fr.is_stale(s, today, tz, days) for s in found)
+    unknown = sum(not s.recorded for s in found)
+    head = f"Data: {len(lines)} sources, {n_fresh} fresh" + (f", {unknown} with no import recorded" if unknown else "")
+    st.caption(" · ".join([head, *flags]))
+    with st.expander("When each source was imported and what it covers", icon=":material/update:"):
+        st.caption("  \n".join(f":orange[**{text}**]" if stale else text for text, stale in lines))
+
+
+def page_freshness(page: str) -> None:
+    """source_freshness of a page's sources (SOURCES)."""
+    source_freshness(SOURCES[page])
 
 
 # ----------------------------------------------------------------------------- boot spinner (issue #6)

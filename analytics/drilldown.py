@@ -132,7 +132,8 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
         start, end = reliability.observed_part(outages, *_bounds(plan, p))  # as uptime and MTBF count it
         a = reliability.availability_of(outages, start, end)
         d = reliability.duration_stats(times, s.failure_severities, start, end, s.mttr_from)
-        b = reliability.mtbf(times, s.failure_severities, start, end, a.down_hours, s.mtbf_confidence_pct)
+        b = reliability.mtbf(times, s.failure_severities, *_bounds(plan, p), a.down_hours, s.mtbf_confidence_pct,
+                             counted=(start, end))  # every failure started in the span counts
         # mtbf's value is operating hours / failures (operating hours alone with none)
         lower, upper = reliability.mtbf_interval(b.value * max(b.n, 1), b.n, s.mtbf_confidence_pct)
         t = reliability.mtta(times, start, end)

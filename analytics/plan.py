@@ -117,6 +117,7 @@ class Settings:
     business_average_days: int
     uptime_judged_by: str  # "month" or "period": what a several-month period's uptime status judges
     relevant_certifications: tuple[str, ...]  # the certifications the certification KPI counts (empty: any)
+    stale_after_days: int = 7  # a source whose data ends more than this many days before today is stale
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,9 @@ def _settings(t: dict) -> Settings:
         _get(t, f"{s}.training_window_months", int, *positive_int),
         _get(t, f"{s}.business_average_days", int, *positive_int),
         _get(t, f"{s}.uptime_judged_by", str, lambda v: v in ("month", "period"), "'month' or 'period'"),
-        _strings(t, f"{s}.relevant_certifications"))
+        _strings(t, f"{s}.relevant_certifications"),
+        _get(t, f"{s}.stale_after_days", int, lambda v: v >= 0, "must be >= 0")
+        if "stale_after_days" in t.get(s, {}) else Settings.stale_after_days)
 
 
 def _capacity(t: dict) -> Capacity:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -186,12 +187,63 @@ def timeline(incidents: pd.DataFrame, windows: pd.DataFrame,
 
 
 def observed_part(t: Timeline, start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """The part of [start, end) inside the span the warehouse has records for (Timeline.observed).
-    After its last record (a month still running, exports not yet imported) or before its first,
-    no one knows whether the services were up: those hours are neither up time nor down time,
-    and an outage still open runs to the last record. (start, start) when no part is inside."""
+    """The part of [start, end) that uptime and MTBF count: inside the span the incident data
+    covers (Timeline.observed, see counted_span). After it (a month still running, exports not yet
+    imported) or before it, no one knows whether the services were up: those hours are neither up
+    time nor down time, and an outage still open runs to the span's end. (start, start) when no
+    part is inside."""
     lo, hi = max(start, t.observed[0]), min(end, t.observed[1])
     return (lo, hi) if lo < hi else (start, start)
+
+
+RECORDED, RECORDS = "recorded", "records"  # where a counted span comes from (counted_span)
+
+
+def counted_span(recorded: tuple[datetime, datetime] | None, has_incidents: bool,
+                 records: tuple[datetime, datetime] | None) -> tuple[tuple[datetime, datetime] | None, str]:
+    """The span of time uptime and MTBF count hours in, and where it comes from.
+
+    Definition: the span the incident imports recorded (data/spans.py: from the first day they
+    speak for, through the moment the latest runs through), so an export with no incident in a
+    month still says that month had none. A warehouse whose incidents were written without a
+    recorded span (built before spans were recorded, or by hand) counts the span of its own
+    records (the first and last instant any incident, monitoring hour or business day covers).
+    No incident and no recorded span: nothing is known (None), whatever other sources hold.
+    """
+    if recorded is not None:
+        return recorded, RECORDED
+    if has_incidents and records is not None:
+        return records, RECORDS
+    return None, ""
+
+
+def clip_note(start: datetime, end: datetime, span: tuple[datetime, datetime] | None, source: str,
+              tz: str) -> str:
+    """What a tile says when its period [start, end) is counted only in part, and why: e.g.
+    'counted to 26 Nov 2026 14:00, where the incident data runs through'. '' when counted whole."""
+    if span is None or not (start < span[1] and end > span[0]):
+        return ""
+    whose = "the incident data" if source == RECORDED else "the warehouse's records (no import span recorded)"
+    parts = []
+    if span[0] > start:
+        parts.append(f"from {_moment(span[0], tz)}, where {whose} begins")
+    if span[1] < end:
+        parts.append(f"{_until(span[1], tz)}, where {whose} runs through")
+    return f"counted {' and '.join(parts)}" if parts else ""
+
+
+def _moment(at: datetime, tz: str) -> str:
+    """A local moment in words: '26 Nov 2026 14:00', or '27 Nov 2026' at a midnight."""
+    local = at.astimezone(ZoneInfo(tz))
+    return f"{local:%-d %b %Y}" + ("" if local.time() == datetime.min.time() else f" {local:%H:%M}")
+
+
+def _until(at: datetime, tz: str) -> str:
+    """An exclusive end in words: 'to 26 Nov 2026 14:00', or 'through 26 Nov 2026' at the midnight after it."""
+    local = at.astimezone(ZoneInfo(tz))
+    if local.time() == datetime.min.time():
+        return f"through {(local - timedelta(days=1)):%-d %b %Y}"
+    return f"to {local:%-d %b %Y %H:%M}"
 
 
 NO_ROWS = np.array([], dtype=int)
@@ -309,9 +361,14 @@ def availability(incidents: pd.DataFrame, windows: pd.DataFrame, start: datetime
     union of full-outage intervals [started_at, resolved_at), clipped to the period, minus
     any overlap with scheduled maintenance; overlapping outages are merged, never counted
     twice. System uptime takes the union over customer-facing services; per-service uptime
-    uses that service's outages alone. An outage still open runs to the end of the period. A
-    period reaching past the warehouse's last record (a month still running), or before its
-    first, counts only the part it has records for. The target is monthly: a period of several
+    uses that service's outages alone. An outage still open runs to the end of the hours counted.
+    The period's hours are clipped at the end to the moment the incident data runs through (a month
+    still running does not count its future days), and at the start only where the incident
+    imports record that their data begins later: an export with no incident in a month still
+    says that month had none. An import of incidents covers, unless the user declares otherwise
+    (--covers-from, --covers-through), the first day of the local month of its first incident
+    through the moment of the import; a warehouse with no recorded span counts its records' own
+    first and last instant (counted_span). The target is monthly: a period of several
     months meets it only when its worst month does (setting uptime_judged_by; "period" judges
     the period's own uptime).
     It is at target or at baseline while within its tolerance of that line (plan.toml).
@@ -385,16 +442,21 @@ def _chi2_quantile(p: float, df: int) -> float:
 
 
 def mtbf(incidents: Incidents, failure_severities: tuple[str, ...], start: datetime, end: datetime,
-         down_hours: float, confidence_pct: float = 90.0) -> Measure:
+         down_hours: float, confidence_pct: float = 90.0,
+         counted: tuple[datetime, datetime] | None = None) -> Measure:
     """Mean time between failures, in hours, with its confidence interval in the note.
 
-    Definition: (period_hours - unplanned_down_hours) / failures started in the period. With no
-    failure it is reported as more than the period's operating hours (a lower bound), never
-    infinity. The two-sided interval assumes an exponential model, time-terminated.
-    It is at target or at baseline while within its tolerance of that line (plan.toml).
+    Definition: (period_hours - unplanned_down_hours) / failures started in the period. The
+    period's hours are those uptime counts (`counted`: the part the incident data covers, see
+    observed_part); every failure that starts in the period counts, open or resolved, even past
+    the end of that part. With no failure it is reported as more than the period's operating
+    hours (a lower bound), never infinity. The two-sided interval assumes an exponential model,
+    time-terminated. It is at target or at baseline while within its tolerance of that line
+    (plan.toml).
     """
     n = len(failures_in(incidents, failure_severities, "started", start, end))
-    operating = (to_epoch(end) - to_epoch(start)) / HOUR - down_hours
+    lo, hi = counted or (start, end)
+    operating = (to_epoch(hi) - to_epoch(lo)) / HOUR - down_hours
     if operating <= 0 and n == 0:
         return Measure(None, 0, "no hours observed")
     lower, upper = mtbf_interval(operating, n, confidence_pct)

@@ -11,14 +11,14 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, cached_property, partial
 from typing import Callable
 
 import pandas as pd
 
-from analytics import cost, improvement, reliability, support
-from analytics.measure import Columns, Measure, epoch_array, in_days, judge
+from analytics import cost, freshness, improvement, reliability, support
+from analytics.measure import Columns, Measure, in_days, judge
 from analytics.period import Period, add_months, shift_months, today_in
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
@@ -45,6 +45,7 @@ class KpiResult:
     interval: tuple[float, float] | None = None  # a mean's 90 % interval (measure.t_interval, wilson_interval)
     at: str = ""                  # "target" or "baseline": the value is within noise of that line (measure.judge)
     tolerance: float = 0.0        # the KPI's tolerance in plan.toml (used when there is no interval)
+    coverage: str = ""            # how far the inputs reach when short of the period (counted to ..., stop before ...)
 
     @property
     def judged_value(self) -> float | None:
@@ -83,26 +84,63 @@ class Inputs:
     certifications: Columns
     training: Columns
     observed: pd.DataFrame  # one row: first_at, last_at of any operational record (NaT: none)
+    spans: pd.DataFrame | None = None  # covered_spans.sql: per table, first_at, through_at, last_imported_at ...
+    has_rows: pd.DataFrame | None = None  # tables_with_rows.sql: table_name, has_rows
+
+    @cached_property
+    def counted(self) -> tuple[tuple[datetime, datetime] | None, str]:
+        """The span uptime and MTBF count (reliability.counted_span) and where it comes from."""
+        recorded = source_span(self.spans, "incidents")
+        has = self.holds_rows("incidents")
+        first, last = self.observed["first_at"].iloc[0], self.observed["last_at"].iloc[0]
+        records = None if pd.isna(first) else (first.to_pydatetime(), last.to_pydatetime())
+        return reliability.counted_span(recorded, has, records)
+
+    def holds_rows(self, table: str) -> bool:
+        """Whether the table holds any row (True when not loaded: nothing is known against it)."""
+        if self.has_rows is None:
+            return True
+        row = self.has_rows[self.has_rows["table_name"] == table]
+        return row.empty or bool(row["has_rows"].iloc[0])
+
+    def missing(self, tables: Sequence[str]) -> list[str]:
+        """The tables among `tables` with neither a row nor a recorded span: a KPI reading one has no
+        data (an import of an empty export that declared its span says there were none: 0, not no data)."""
+        recorded = set() if self.spans is None else set(self.spans["table_name"])
+        return [t for t in tables if t not in recorded and not self.holds_rows(t)]
 
     @cached_property
     def outages(self) -> reliability.Timeline:
         """The incidents and maintenance windows as a Timeline, converted once for every period
         and KPI asked of these inputs (each month of a trend asks the span's: every KPI function
         clips to the period it is given, so the wider rows give the same numbers)."""
-        first, last = self.observed["first_at"].iloc[0], self.observed["last_at"].iloc[0]
-        observed = None if pd.isna(first) else (first.to_pydatetime(), last.to_pydatetime())
-        return reliability.timeline(self.incidents, self.windows, observed)
+        span, _ = self.counted
+        return reliability.timeline(self.incidents, self.windows, span or (NEVER, NEVER))
 
     @cached_property
     def observed_epochs(self) -> tuple[float, float]:
-        """`observed` as epoch seconds (NaN: no record), read once for every period asked."""
-        first, last = epoch_array(pd.concat([self.observed["first_at"], self.observed["last_at"]])).tolist()
-        return first, last
+        """The counted span as epoch seconds (NaN: none), read once for every period asked."""
+        span, _ = self.counted
+        return (math.nan, math.nan) if span is None else (span[0].timestamp(), span[1].timestamp())
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
         """reliability.availability_of over these inputs (uptime and MTBF both ask; each asking is a
         lookup in the Timeline's coverages, so nothing is kept per span)."""
         return reliability.availability_of(self.outages, start, end)
+
+
+NEVER = datetime.min.replace(tzinfo=UTC)  # an empty counted span: no hour of any period is counted
+
+
+def source_span(spans: pd.DataFrame | None, table: str) -> tuple[datetime, datetime] | None:
+    """[first_at, through_at) recorded for a table by its imports (covered_spans.sql); None: none
+    recorded, or a snapshot (no first_at)."""
+    if spans is None:
+        return None
+    row = spans[spans["table_name"] == table]
+    if row.empty or pd.isna(row["first_at"].iloc[0]):
+        return None
+    return row["first_at"].iloc[0].to_pydatetime(), row["through_at"].iloc[0].to_pydatetime()
 
 
 TABLES = ("first_response", "resolution", "survey", "self_service", "cost", "tasks", "staff", "certifications",
@@ -139,6 +177,8 @@ def load_inputs(con, plan: Plan, span: Period, views: bool = True) -> Inputs:
         "certifications": partial(query_arrays, con, "certifications"),
         "training": partial(query_arrays, con, "training_daily"),
         "observed": partial(query, con, "observed_span", tz=tz),
+        "spans": partial(query, con, "covered_spans", tz=tz),
+        "has_rows": partial(query, con, "tables_with_rows"),
     }
     return Inputs(**{name: Columns(v) if name in TABLES else v for name, v in side_by_side(loads).items()})
 
@@ -147,7 +187,7 @@ def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:
     return local_midnight(period.start, plan.timezone), local_midnight(period.end, plan.timezone)
 
 
-UNOBSERVED = Measure(None, 0, "no incident, monitoring or business record covers this period")
+UNOBSERVED = Measure(None, 0, "no incident data covers this period")
 
 
 def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
@@ -195,8 +235,9 @@ def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
         return UNOBSERVED
     bounds = reliability.observed_part(i.outages, *_bounds(plan, p))  # the hours uptime counts
     down = i.availability(*bounds).down_hours
-    return reliability.mtbf(i.outages.incidents, plan.settings.failure_severities, *bounds, down,
-                            plan.settings.mtbf_confidence_pct)
+    # every failure started in the period counts, even one open past where the data runs through
+    return reliability.mtbf(i.outages.incidents, plan.settings.failure_severities, *_bounds(plan, p), down,
+                            plan.settings.mtbf_confidence_pct, counted=bounds)
 
 
 def _days(i: Inputs, table: str, p: Period) -> Columns:
@@ -247,13 +288,32 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
     out = []
     for kpi in plan.kpis:
         compute, n_label, _ = MEASURES[kpi.key]
-        m = compute(inputs, plan, period)
+        missing = inputs.missing(freshness.KPI_SOURCES.get(kpi.key, ()))
+        m = Measure(None, 0, f"no {', '.join(t.replace('_', ' ') for t in missing)} in the warehouse") if missing \
+            else compute(inputs, plan, period)
         judged = m.value if m.judged is None else m.judged
         verdict = judge(judged, kpi, m.is_lower_bound, m.interval)
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
                              verdict.status, m.n, n_label, definition(kpi.key), m.note, m.is_lower_bound, m.judged,
-                             m.interval, verdict.at, kpi.tolerance))
+                             m.interval, verdict.at, kpi.tolerance, coverage_note(inputs, plan, kpi.key, period)))
     return out
+
+
+HOURS_COUNTED = ("uptime_pct", "mtbf_hours")  # KPIs that count the period's hours, clipped to the incident data
+
+
+def coverage_note(inputs: Inputs, plan: Plan, kpi: str, period: Period) -> str:
+    """What a KPI's tile says when its inputs do not reach over the whole period: the hours uptime
+    and MTBF count ('counted to 26 Nov 2026 14:00, where the incident data runs through'), or the
+    inputs that stop before the period ends ('inputs stop before the period ends: tickets run
+    through 26 Nov 2026'). '' when nothing is short."""
+    start, end = _bounds(plan, period)
+    if kpi in HOURS_COUNTED:
+        span, source = inputs.counted
+        return reliability.clip_note(start, end, span, source, plan.timezone)
+    if inputs.spans is None:
+        return ""
+    return freshness.stops_before(inputs.spans, freshness.KPI_SOURCES.get(kpi, ()), end, plan.timezone)
 
 
 def scorecard(con, plan: Plan, period: Period) -> list[KpiResult]:
@@ -338,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
             value = "no data" if r.value is None else f"{r.value:,.2f}"
             at = f" (at {r.at})" if r.at else ""
             print(f"{r.label:32} {value:>12} {r.unit:16} target {r.op} {r.target:g}  {r.status:10} n={r.n}{at}")
+            if r.coverage:
+                print(f"{'':32} {r.coverage}")
     return 0
 
 

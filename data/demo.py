@@ -36,6 +36,7 @@ from data.warehouse import MIGRATION_TABLES, connect, local_midnight, table_coun
 from data import event_rollups, rollups
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
+SNAPSHOT_TABLES = ("services", "routine_tasks", "staff", "certifications")  # catalogues: no span of time
 MONTH_DAYS = 30.44
 DEMO_MONTHS = 24
 EPOCH = pd.Timestamp(0, tz="UTC")
@@ -45,12 +46,12 @@ Rng = np.random.Generator
 TABLES = ("services", "maintenance_windows", "changes", "incidents", "tickets", "self_service_sessions",
           "survey_responses", "costs_monthly", "business_daily", "active_users_daily", "utilisation_hourly",
           "database_hourly", "routine_tasks", "staff", "certifications", "training_log", "backup_runs",
-          "dr_tests")
+          "dr_tests", "covered_spans")
 
 # KPIs reproduced by generated events, month by month; the others follow from costs, users,
 # catalogue dates and growth.
 DATE_COLUMNS = ("day", "month", "created_on", "automated_on", "retired_on", "hired_on", "left_on", "earned_on",
-                "expires_on", "tested_on")
+                "expires_on", "tested_on", "first_day", "last_day")
 EVENT_KPIS = ("uptime_pct", "mttr_hours", "mtbf_hours", "csat", "first_response_hours", "fcr_pct",
               "kb_self_service_pct")
 BACKLOG_KPIS = ("csat", "first_response_hours", "fcr_pct")
@@ -1320,6 +1321,16 @@ def dr_tests(w: World, rng: Rng) -> pd.DataFrame:
                          "is_passed": (recovery <= dr["rto_minutes"]) & (loss <= dr["rpo_minutes"])})
 
 
+def covered_spans(cal: Calendar) -> pd.DataFrame:
+    """The span each generated table covers, as an import records it (data/spans.py): every day of
+    the demo, [first_day, today], whole; the catalogues are snapshots as of the start of today."""
+    tables = [t for t in TABLES if t != "covered_spans"]
+    snapshot = np.isin(tables, SNAPSHOT_TABLES)
+    return pd.DataFrame({"import_id": f"demo-{cal.today:%Y%m%d}", "table_name": tables,
+                         "first_day": np.where(snapshot, None, pd.Timestamp(cal.first_day)), "last_day": cal.today,
+                         "through_at": np.nan, "how": "generated", "recorded_at": cal.epoch(cal.today)})
+
+
 # ---------------------------------------------------------------------------------------------
 # Assembly
 
@@ -1345,6 +1356,7 @@ def generate(plan: Plan, seed: int = 42, today: date | None = None) -> dict[str,
     w.tables["training_log"] = training_table(w, rng)
     w.tables["backup_runs"] = backup_runs(w, rng)
     w.tables["dr_tests"] = dr_tests(w, rng)
+    w.tables["covered_spans"] = covered_spans(cal)
     return {name: _finish(w.tables[name]) for name in TABLES}
 
 

@@ -34,7 +34,7 @@ import re
 import sys
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,7 +43,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import audit, event_rollups, readers, rollups, sources
+from data import audit, event_rollups, readers, rollups, sources, spans
 from data.access import IMPORT, Actor, cli_actor, require
 from data.warehouse import sql_text
 from data.validate import (Ctx, Flag, ImportOptions, Problem, Rejected, TableSpec, alias_map,
@@ -770,6 +770,8 @@ def _usage_problem(con: duckdb.DuckDBPyConnection, table: str, opts: ImportOptio
              (opts.dst not in ("reject", "shift"), f"unknown DST choice {opts.dst!r}", "reject or shift"),
              (opts.pct_scale not in (None, "percent", "fraction"), f"unknown percent scale {opts.pct_scale!r}", ""),
              (opts.score_scale not in (5, 10), f"unknown score scale {opts.score_scale!r}", "5 or 10"),
+             (None not in (opts.covers_from, opts.covers_through) and opts.covers_from > opts.covers_through,
+              f"--covers-from {opts.covers_from} is after --covers-through {opts.covers_through}", ""),
              (bool(opts.date_format) and not _valid_format(opts.date_format),
               f"date format {opts.date_format!r} has an unknown % code", "strptime codes, e.g. %d/%m/%Y %H:%M")]
     rule, fix = next(((r, f) for bad, r, f in tests if bad), (None, ""))
@@ -865,6 +867,7 @@ def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, op
         problems = prep.problems + (_changed_problems(cur, prep) if opts.mode == "append" else [])
         problems += _blocked_deletes(cur, prep) if opts.mode == "replace" else []
         failed = any(p.level == "error" for p in problems)
+        span = None if failed else _covered_span(cur, prep, opts, now)
         if dry_run or failed:
             counts = Counts() if failed else counts_of(cur, prep, opts)
             cur.execute("rollback")
@@ -880,12 +883,25 @@ def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, op
         result = _result("imported", table, name, sha, opts, problems, prep, import_id=import_id, upload_name=upload,
                          **dataclasses.asdict(counts))
         write_log(cur, result, opts, user, now)
+        if span is not None:
+            spans.record(cur, import_id, table, span, plan_timezone(), now.to_pydatetime(), opts.mode == "replace")
         audit.record(cur, actor, IMPORT, table, None, _audited(result), now.to_pydatetime())
         cur.execute("commit")
         return result
     except duckdb.Error as err:
         result = _conflict(cur, prep, err, opts, sha, upload)
         return result if dry_run else _log_rejection(cur, result, opts, user, now, None, upload)
+
+
+def _covered_span(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOptions,
+                  now: pd.Timestamp) -> spans.Span | None:
+    """The span the file covers (data/spans.py), its sentence added to the notes the user sees."""
+    tz, table = plan_timezone(), prep.spec.name
+    first, last = spans.first_and_last(cur, STAGE, table)
+    span = spans.infer(table, first, last, now.to_pydatetime(), tz, opts.covers_from, opts.covers_through)
+    prep.notes.append(spans.describe(span, tz) if span else
+                      "covers no span: an empty file says nothing about when; declare with --covers-from")
+    return span
 
 
 def _audited(result: ImportResult) -> dict:
@@ -1127,6 +1143,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-problems", type=int, default=ImportOptions.max_problems)
     p.add_argument("--user", default=None, help="recorded in the import log (default: the OS user)")
     p.add_argument("--quarantine", metavar="PATH", help="write the rejected rows to this CSV")
+    p.add_argument("--covers-from", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="first local day the file covers (default: inferred, e.g. an incident export from the "
+                        "first of the month of its first record)")
+    p.add_argument("--covers-through", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="last local day the file covers (default: inferred, e.g. an export through the moment of "
+                        "the import)")
     return p
 
 
@@ -1149,7 +1171,7 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
               confirm_naive=args.confirm_naive, dst=args.dst, buddhist_era=args.buddhist_era,
               pct_scale=args.pct_scale, score_scale=args.score_scale, newer_by=args.newer_by, columns=tuple(pairs),
               allow_empty=args.allow_empty, max_bytes=args.max_bytes, max_rows=args.max_rows,
-              max_problems=args.max_problems)
+              max_problems=args.max_problems, covers_from=args.covers_from, covers_through=args.covers_through)
     if args.null_token:
         kw["null_tokens"] = tuple(args.null_token)
     return ImportOptions(**kw)

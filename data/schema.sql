@@ -224,6 +224,22 @@ create table if not exists import_log (
     options_json varchar not null              -- the reading options, so a result can be reproduced
 );
 
+-- The span of time each import speaks for, so that a KPI counts the hours a source covers and
+-- not only those between its first and last record: an incident export with no incident in
+-- March still says March had none. Written in the import's transaction (data/spans.py states how
+-- a span is inferred per table, or the user declares it) and by the demo build.
+-- One row per import (or demo build) per table it wrote.
+create table if not exists covered_spans (
+    import_id varchar not null,                -- import_log's; a demo build's own id
+    table_name varchar not null,
+    first_day date,                            -- first local day the file speaks for; null: a snapshot (services, staff)
+    last_day date not null,                    -- last local day it speaks for
+    through_at timestamptz,                    -- where it stops inside last_day (the moment of the export); null: at its end
+    how varchar not null check (how in ('inferred', 'declared', 'generated')),
+    recorded_at timestamptz not null,          -- when it was imported (built)
+    primary key (import_id, table_name)
+);
+
 -- One row per problem reported by an import attempt (errors, warnings and notes).
 create table if not exists import_problems (
     import_id varchar not null,

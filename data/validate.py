@@ -69,6 +69,8 @@ class ImportOptions:
     source: str | None = None             # source profile (data/sources/<name>.toml); None: detect; "none": no profile
     assume: tuple[tuple[str, str], ...] = ()   # (column, value): the profile's assumptions, as chosen
     add_services: bool = False            # services the file names and the warehouse lacks are added
+    covers_from: date | None = None      # first local day the file speaks for (data/spans.py); None: inferred
+    covers_through: date | None = None   # last local day it speaks for; None: inferred
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import ui
 
 ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 st.title("Admin: who changed what")
+ui.page_freshness("admin")
 log_tab, backup_tab, plan_tab = st.tabs(["Audit log", "Backup", "Plan targets and budget"])
 
 with log_tab:

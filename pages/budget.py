@@ -8,6 +8,7 @@ the_plan = ui.plan()
 years = ui.plan_years(ui.plan_today(the_plan))
 
 st.title("Budget: where will the plan year end?")
+ui.page_freshness("budget")
 with st.container(horizontal=True, vertical_alignment="bottom"):
     year = st.selectbox("Plan year", years, format_func=lambda y: y.label(), key="budget_year", width=260,
                         help=f"Plan years start on the anniversary of {the_plan.first_year_start} (plan.toml). "

@@ -10,6 +10,7 @@ through = ui.cap_through()
 names = dict(zip(services["service_id"], services["name"]))
 
 st.title("Capacity: when do we run out?")
+ui.page_freshness("capacity")
 with st.container(horizontal=True, vertical_alignment="bottom"):
     service_id = st.selectbox("Service", list(names), format_func=names.get, key="cap_service", width=260)
     resource = st.selectbox("Resource", list(ui.CAP_RESOURCES), key="cap_resource", width=220,

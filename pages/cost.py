@@ -11,6 +11,7 @@ period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
 ui.drill_header("Cost & improvement", period, filters,
                 "Costs are booked per budget line and month, not per service, severity or channel, so the "
                 "sidebar filters do not apply on this page. Monthly views cover the period.")
+ui.page_freshness("cost")
 results = ui.load_scorecard(period)  # costs have no service or channel: the Overview's numbers
 trend = ui.load_trend(period.end)
 view = ui.load_cost_view(period)

@@ -8,6 +8,7 @@ from data.validate import ImportOptions
 ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 the_plan = ui.plan()
 st.title("Data: import exports, see what the KPIs read")
+ui.page_freshness("data")
 st.caption("Coverage shows what each table holds month by month. To add or correct data, open **Import a file**: "
            "upload a CSV, Excel or Parquet export into one table; nothing is written until you have seen the "
            "preview and pressed Import, an import is all or nothing, and the Import log keeps every attempt.")
@@ -80,6 +81,15 @@ with upload_tab:
                             help="In a file whose other times have offsets.")
         allow_empty = m4.checkbox("Allow a header-only file", key="data_allow_empty",
                                   help="Never in replace mode: an empty file does not wipe a table.")
+        s1, s2 = st.columns(2)
+        covers_from = s1.date_input("The file covers from (--covers-from)", value=None, key="data_covers_from",
+                                    help="The first local day the export speaks for: a month with no record in it "
+                                         "then counts as one without incidents. Empty: inferred (e.g. incidents: "
+                                         "the first of the month of the first record).")
+        covers_through = s2.date_input("The file covers through (--covers-through)", value=None,
+                                       key="data_covers_through",
+                                       help="The last local day it speaks for. Empty: inferred (e.g. incidents: "
+                                            "the moment of the import).")
 
     bad_format = ui.date_format_error(date_format)
     if bad_format:
@@ -93,7 +103,8 @@ with upload_tab:
                              thousands=thousands or None, pct_scale=pct_scale or None, score_scale=score_scale,
                              buddhist_era=buddhist, dst="shift" if shift else "reject", confirm_naive=naive,
                              allow_empty=allow_empty, source=source or None,
-                             add_services=bool(st.session_state.get(ui.DATA_ADD_SERVICES)))
+                             add_services=bool(st.session_state.get(ui.DATA_ADD_SERVICES)),
+                             covers_from=covers_from, covers_through=covers_through)
         shown, dry = ui.preview_file(data, upload.name, table, opts)
         if shown.profile and ui.chosen_assumptions(shown.profile):  # the user changed an assumption below
             opts = ImportOptions(**{**opts.__dict__, "assume": ui.chosen_assumptions(shown.profile)})

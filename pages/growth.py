@@ -8,6 +8,7 @@ the_plan = ui.plan()
 cap = the_plan.capacity
 
 st.title("Growth: is the plan's growth borne out by the data?")
+ui.page_freshness("growth")
 horizon = st.segmented_control("Forecast horizon", list(ui.GROWTH_HORIZONS), default=12, key="growth_horizon",
                                required=True, format_func=lambda m: f"{m} months",
                                help="Months ahead of the last full month of data.")

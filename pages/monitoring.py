@@ -9,6 +9,7 @@ period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
 ui.drill_header("Monitoring", period, filters,
                 "The service filter selects the hourly samples; the severity and channel filters do not apply here. "
                 "Business and security alerts are for the whole business, whatever the filters.")
+ui.page_freshness("monitoring")
 view = ui.load_monitoring_view(period, filters)
 totals = drilldown.threshold_totals(view.hours)
 summary = drilldown.threshold_summary(totals, the_plan)

@@ -9,6 +9,7 @@ results = ui.load_scorecard(period)
 trend = ui.load_trend(period.end)
 
 st.markdown(f"**{period.label()}** · {ui.summary_line(results)}")
+ui.page_freshness("overview")
 ui.kpi_grid(results, trend)
 
 trends_tab, table_tab = st.tabs(["Trends, last 12 months", "Scorecard table"])

@@ -10,6 +10,7 @@ ui.drill_header("Reliability", period, filters,
                 "The service and severity filters select incidents; the channel filter does not apply here. "
                 "With services chosen, uptime is the union of their own outages. Monthly views cover the period; "
                 "pick 'Last 12 full months' in the sidebar for a longer view.")
+ui.page_freshness("reliability")
 results = ui.load_drill_scorecard(period, filters)
 trend = ui.load_drill_trend(period.end, filters)
 view = ui.load_reliability_view(period, filters)

@@ -9,6 +9,7 @@ from models.scenario import ScenarioError
 ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 the_plan = ui.plan()
 st.title("Scenarios: from demand to cost to the targets")
+ui.page_freshness("scenarios")
 today = ui.plan_today(the_plan)
 try:
     base = ui.load_scenario_base(today)

@@ -10,6 +10,7 @@ ui.drill_header("Support", period, filters,
                 "The channel filter selects tickets and their surveys; the service and severity filters do not "
                 "apply to tickets. Self-service sessions have no channel, so self-service is always for all "
                 "channels. Monthly views cover the period.")
+ui.page_freshness("support")
 results = ui.load_drill_scorecard(period, filters)
 trend = ui.load_drill_trend(period.end, filters)
 view = ui.load_support_view(period, filters)
