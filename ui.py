@@ -758,7 +758,7 @@ from plotly.subplots import make_subplots  # noqa: E402
 from analytics.measure import compare  # noqa: E402
 from analytics.plan import Kpi  # noqa: E402
 from data import scenarios_store  # noqa: E402
-from data.baseline import base_window, measure_base, monthly_demand  # noqa: E402
+from data.baseline import monthly_demand  # noqa: E402
 from models import budget as budget_model  # noqa: E402
 from models import scenario as scenario_model  # noqa: E402
 from models import whatif  # noqa: E402
@@ -1304,37 +1304,35 @@ def drivers_table(drivers: scenario_model.Drivers, base_drivers: scenario_model.
 
 # ----------------------------------------------------------------------------- scenario loaders
 
+SC_BASE = "sc_base"
+BASE_LABELS = {"measured": "Measured", "plan": "The plan"}
+BASE_HELP = ("**Measured** (the default): month 1 is the last closed months as the Overview counts them, "
+             "their spend per budget line included, and users, data and the peak season grow as the "
+             "warehouse's history forecasts. **The plan**: the plan's growth assumptions, with unit "
+             "costs calibrated so that 12 months cost the plan's budget.")
+
+
 @st.cache_data(**LOADER, show_spinner="Measuring the base from the warehouse ...")
-def _scenario_base(db_file: str, tz: str, today: date) -> scenario_model.Base:
-    measured = measure_base(_connection(db_file), tz, today)
-    return scenario_model.base_from_measures(measured, month_start(today))
+def _starting_point(db_file: str, the_plan: Plan, today: date,
+                    kind: str) -> tuple[scenario_model.Base, scenario_model.Drivers, str]:
+    return scenario_model.starting_point(_connection(db_file), the_plan, today, kind)
 
 
-def load_scenario_base(today: date) -> scenario_model.Base:
-    """What scenarios start from: the 3 months of data.baseline.base_window measured in the warehouse;
-    the horizon starts on the first of `today`'s month. ScenarioError when the warehouse lacks data."""
-    return _scenario_base(db(), plan().timezone, today)
+def load_starting_point(today: date, kind: str) -> tuple[scenario_model.Base, scenario_model.Drivers, str]:
+    """What scenarios start from (models.scenario.starting_point): the base, its drivers and a note
+    naming the months and assumptions taken. ScenarioError when the warehouse lacks data."""
+    return _starting_point(db(), plan(), today, kind)
 
 
-@st.cache_data(**LOADER, show_spinner=False)
-def _base_note(db_file: str, today: date) -> str:
-    con = _connection(db_file)
-    return scenario_model.base_note(base_window(con, today), warehouse.data_through(con))
+def base_kind() -> str:
+    """The base the Scenarios page starts from: measured unless the user chose the plan."""
+    return st.session_state.get(SC_BASE) or "measured"
 
 
-def load_base_note(today: date) -> str:
-    """Which months the scenario base is measured over, and why (models.scenario.base_note)."""
-    return _base_note(db(), today)
-
-
-@st.cache_data(hash_funcs=PLAN_KEY, show_spinner=False)
-def _base_drivers(base: scenario_model.Base, the_plan: Plan) -> scenario_model.Drivers:
-    return scenario_model.base_drivers(the_plan, base)
-
-
-def load_base_drivers(base: scenario_model.Base) -> scenario_model.Drivers:
-    """The plan as a scenario on this base (unit rates calibrated to the plan's budget lines)."""
-    return _base_drivers(base, plan())
+def on_base_change(today: date) -> None:
+    """Another base: every driver to that base's values (a scenario is edited against one base)."""
+    _, drivers, _ = load_starting_point(today, base_kind())
+    fill_driver_inputs(asdict(drivers))
 
 
 def base_caption(base: scenario_model.Base, note: str) -> str:
@@ -2039,7 +2037,7 @@ def scenario_title_line(drivers: scenario_model.Drivers, base_drivers: scenario_
     if name and scenario_model.with_overrides(base_drivers, st.session_state[SC_OPENED]) != drivers:
         name += " (edited since opened, not saved)"
     what = (f"{len(changes)} driver{'s' if len(changes) > 1 else ''} changed from the base: {' · '.join(changes)}"
-            if changes else "every driver as in the plan")
+            if changes else "every driver as in the base")
     name = name or ("Unsaved scenario" if changes else "Base scenario")
     return f"**{name}**, {months} months from {base.start:%b %Y} · {what}"
 

@@ -40,3 +40,23 @@ def monthly_demand(con: duckdb.DuckDBPyConnection, tz: str, start_month: date, e
     per_month = opened.groupby("month")["n_tickets"].sum()
     frame.insert(4, "tickets", frame["month"].map(per_month).fillna(0).astype("int64"))
     return frame
+
+
+def closed_months(con: duckdb.DuckDBPyConnection, window: Period, infra_lines: list[str],
+                  support_lines: list[str]) -> pd.DataFrame:
+    """The months of `window` the cost KPIs count (cost_monthly.sql: costs recorded, revenue through
+    the month's last day, month-end users): month, infra_usd, support_usd, revenue_usd, active_users."""
+    frame = query(con, "cost_monthly", infra_lines=infra_lines, support_lines=support_lines)
+    month = pd.to_datetime(frame["month"]).dt.date
+    inside = (month >= window.start) & (month < window.end)
+    known = (frame[["revenue_usd", "active_users"]].notna().all(axis=1)
+             & frame[["infra_usd", "support_usd"]].notna().any(axis=1))
+    return frame[inside & known].assign(month=month[inside & known]).reset_index(drop=True)
+
+
+def spend_by_line(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[str, float]:
+    """Each budget line's mean monthly spend over `months` (a line missing in a month counts 0 there)."""
+    if not months:
+        return {}
+    frame = query(con, "spend_by_line", months=months)
+    return {line: float(usd) / len(months) for line, usd in zip(frame["line"], frame["amount_usd"])}

@@ -30,7 +30,6 @@ from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_n
 from models.staffing import agents_needed
 
 CHANNELS = ("live_chat", "email", "phone")
-INFRA_LINES = ("cloud_services", "monitoring_tools", "security_tools")
 HOURS_PER_FTE_WEEK = 40.0
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 PHONE_HOURS = 12 * 7  # a week's hours with the phone line open (8:00-20:00); chat and email: all 168
@@ -263,7 +262,7 @@ def _evaluate_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[s
     out["total_usd"] = _row_sum(lines.values())
     with np.errstate(divide="ignore", invalid="ignore"):  # no revenue: inf or NaN, as pandas divides
         out["support_cost_per_user_usd"] = lines["support_team"] / c["active_users"]
-        out["infra_cost_pct_revenue"] = _row_sum(lines[n] for n in INFRA_LINES) / c["revenue_usd"] * 100
+        out["infra_cost_pct_revenue"] = _row_sum(lines[n] for n in _infra(plan)) / c["revenue_usd"] * 100
     out["plan_budget_usd"] = np.full(months, plan.budget_total_usd / 12)
     for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
         kpi = plan.kpi(key)
@@ -289,10 +288,15 @@ def annual(columns: pd.DataFrame | Mapping[str, Any], plan: Plan) -> dict:
     return {"lines_usd": {n: round(float(col(n).sum()), 2) for n in names},
             "total_usd": round(float(np.stack([col(n) for n in names]).sum()), 2),
             "support_cost_per_user_usd": float(col("support_team").sum() / users) if users else None,
-            "infra_cost_pct_revenue": float(np.stack([col(n) for n in INFRA_LINES]).sum() / revenue * 100)
+            "infra_cost_pct_revenue": float(np.stack([col(n) for n in _infra(plan)]).sum() / revenue * 100)
             if revenue else None,
             "support_fte": float(col("support_fte").mean()),
             "instances": int(max(columns["instances"]))}
+
+
+def _infra(plan: Plan) -> tuple[str, ...]:
+    """The budget lines the infrastructure cost share counts (settings infrastructure_cost_categories)."""
+    return plan.settings.infrastructure_cost_categories
 
 
 def first_month(frame: pd.DataFrame, column: str) -> date | None:
@@ -310,12 +314,40 @@ def _line(plan: Plan, name: str) -> float:
 def base_drivers(plan: Plan, base: Base, cloud_storage_share_pct: float = 20.0) -> Drivers:
     """The plan as a scenario: its growth assumptions and teams, with unit rates calibrated so
     that the first 12 months of these volumes cost exactly the plan's budget lines."""
+    c = plan.capacity
+    draft = _draft(plan, base, Growth(c.user_growth_pct_per_quarter, c.data_growth_pct_per_month,
+                                      c.peak_traffic_growth_pct, c.feature_complexity_pct))
+    v = volumes(draft, base, plan, 12)
+    cloud = _line(plan, "cloud_services")
+    return check(replace(
+        draft,
+        cloud_usd_per_instance_month=cloud * (1 - cloud_storage_share_pct / 100) / v["instances"].sum(),
+        cloud_usd_per_gb_month=cloud * cloud_storage_share_pct / 100 / v["storage_gb"].sum(),
+        monitoring_usd_per_instance_month=_line(plan, "monitoring_tools") / v["instances"].sum(),
+        payment_fee_pct_revenue=_line(plan, "payment_processing") / v["revenue_usd"].sum() * 100,
+        communication_usd_per_user_month=_line(plan, "communication_services") / v["active_users"].sum(),
+        backup_usd_per_gb_month=_line(plan, "backup_storage") / v["storage_gb"].sum()))
+
+
+@dataclass(frozen=True)
+class Growth:
+    """How demand grows in a scenario, in the drivers' units (percent)."""
+
+    user_growth_pct_per_quarter: float
+    data_growth_pct_per_month: float
+    peak_traffic_growth_pct: float
+    feature_complexity_pct: float = 0.0
+
+
+def _draft(plan: Plan, base: Base, growth: Growth) -> Drivers:
+    """The plan's teams, handling times and service goals with `growth`; the plan's budget sets the
+    team, training, security and contingency rates; the volume rates are left to calibrate."""
     support_fte = next(b.fte for b in plan.budget_lines if b.name == "support_team") or 1.0
     maintenance_fte = next(b.fte for b in plan.budget_lines if b.name == "maintenance_team") or 1.0
-    c = plan.capacity
-    draft = Drivers(
-        user_growth_pct_per_quarter=c.user_growth_pct_per_quarter, peak_traffic_growth_pct=c.peak_traffic_growth_pct,
-        data_growth_pct_per_month=c.data_growth_pct_per_month, feature_complexity_pct=c.feature_complexity_pct,
+    return Drivers(
+        user_growth_pct_per_quarter=growth.user_growth_pct_per_quarter,
+        peak_traffic_growth_pct=growth.peak_traffic_growth_pct,
+        data_growth_pct_per_month=growth.data_growth_pct_per_month, feature_complexity_pct=growth.feature_complexity_pct,
         tickets_per_user_month=base.tickets_per_user_month, revenue_per_user_month_usd=base.revenue_per_user_month_usd,
         aht_live_chat_min=8.0, aht_email_min=15.0, aht_phone_min=10.0, service_level_goal_pct=80.0,
         max_occupancy_pct=85.0, shrinkage_pct=30.0, staff_to_demand=False, support_fte_plan=support_fte,
@@ -327,16 +359,124 @@ def base_drivers(plan: Plan, base: Base, cloud_storage_share_pct: float = 20.0) 
         monitoring_usd_per_instance_month=0.0, security_usd_per_month=_line(plan, "security_tools") / 12,
         payment_fee_pct_revenue=0.0, communication_usd_per_user_month=0.0, backup_usd_per_gb_month=0.0,
         contingency_pct=_line(plan, "contingency") / (plan.budget_total_usd - _line(plan, "contingency")) * 100)
-    v = volumes(draft, base, plan, 12)
-    cloud = _line(plan, "cloud_services")
+
+
+# --- the measured base ---------------------------------------------------------------------
+
+BASES = ("measured", "plan")  # what a scenario starts from: the warehouse, or the plan's calibration
+
+
+@dataclass(frozen=True)
+class Spend:
+    """The last closed months as the scorecard counts them (revenue recorded through each month's
+    last day, month-end users): their mean month-end users and revenue, and each budget line's
+    mean monthly spend. Frozen tuples, so it is a cache key."""
+
+    months: tuple[date, ...]
+    active_users: float
+    revenue_usd: float
+    lines_usd: tuple[tuple[str, float], ...]
+
+
+def measured_base(base: Base, spend: Spend) -> Base:
+    """Month 1 at the closed months' level: their mean users, and revenue per user as their revenue
+    over their user-months, so month 1's cost per user and infrastructure share are the scorecard's
+    over those months (growth applies from there)."""
+    if not spend.months or spend.active_users <= 0:
+        raise ScenarioError("no closed month with costs, revenue and month-end users to start from")
+    return replace(base, active_users=spend.active_users,
+                   revenue_per_user_month_usd=spend.revenue_usd / spend.active_users)
+
+
+def measured_drivers(plan: Plan, base: Base, spend: Spend, growth: Growth,
+                     cloud_storage_share_pct: float = 20.0) -> Drivers:
+    """The warehouse as a scenario: month 1 costs, line by line, what the closed months cost on
+    average (unit rates calibrated on month 1's volumes), and demand grows as measured (`growth`).
+    Teams are the plan's FTE, each paid what the measured spend implies."""
+    draft = _draft(plan, base, growth)
+    v = _volume_columns(draft, base, plan, 1)
+    users, revenue, instances, storage = (v[k][0] for k in ("active_users", "revenue_usd", "instances", "storage_gb"))
+    actual = dict(spend.lines_usd)
+    spent = lambda name: actual.get(name, 0.0)  # noqa: E731 - a line with no spend recorded costs nothing
+    others = sum(usd for name, usd in actual.items() if name != "contingency")
+    staff = draft.support_fte_plan + draft.maintenance_fte
     return check(replace(
         draft,
-        cloud_usd_per_instance_month=cloud * (1 - cloud_storage_share_pct / 100) / v["instances"].sum(),
-        cloud_usd_per_gb_month=cloud * cloud_storage_share_pct / 100 / v["storage_gb"].sum(),
-        monitoring_usd_per_instance_month=_line(plan, "monitoring_tools") / v["instances"].sum(),
-        payment_fee_pct_revenue=_line(plan, "payment_processing") / v["revenue_usd"].sum() * 100,
-        communication_usd_per_user_month=_line(plan, "communication_services") / v["active_users"].sum(),
-        backup_usd_per_gb_month=_line(plan, "backup_storage") / v["storage_gb"].sum()))
+        support_cost_per_fte_usd=spent("support_team") * 12 / draft.support_fte_plan,
+        maintenance_cost_per_fte_usd=spent("maintenance_team") * 12 / draft.maintenance_fte,
+        training_per_fte_usd=spent("training_budget") * 12 / staff,
+        cloud_usd_per_instance_month=spent("cloud_services") * (1 - cloud_storage_share_pct / 100) / instances,
+        cloud_usd_per_gb_month=spent("cloud_services") * cloud_storage_share_pct / 100 / storage,
+        monitoring_usd_per_instance_month=spent("monitoring_tools") / instances,
+        security_usd_per_month=spent("security_tools"),
+        payment_fee_pct_revenue=spent("payment_processing") / revenue * 100 if revenue else 0.0,
+        communication_usd_per_user_month=spent("communication_services") / users,
+        backup_usd_per_gb_month=spent("backup_storage") / storage,
+        contingency_pct=spent("contingency") / others * 100 if others else 0.0))
+
+
+def measured_growth(monthly: pd.DataFrame, plan: Plan) -> tuple[Growth, str]:
+    """Demand growth from the warehouse's monthly series (data.baseline.monthly_demand's columns:
+    month, active_users, visits, data_gb, days_observed), and words saying how it was found.
+
+    Users and data, each: the forecaster (models.forecast) over the complete months, 12 months
+    ahead, as the compound rate from the last month to the forecast's twelfth (per quarter for
+    users, per month for data); where the history is too short for the forecaster to test a model,
+    the growth of the last 3 months over the same months a year earlier
+    (models.capacity.observed_growth_pct); with neither, the plan's assumption. Peak traffic: the
+    last complete peak season's visits over the months before it (models.capacity.peak_uplift_pct),
+    else none."""
+    from models.capacity import peak_uplift_pct
+
+    complete = monthly[monthly["days_observed"] >= [_days_in(m) for m in monthly["month"]]]
+    c = plan.capacity
+    users, users_how = _measured_rate(complete, "active_users", 3, c.user_growth_pct_per_quarter)
+    data, data_how = _measured_rate(complete, "data_gb", 1, c.data_growth_pct_per_month)
+    peak = peak_uplift_pct(_series(complete, "visits"), c.peak_months) if len(complete) else None
+    peak_how = "peak season as measured last year" if peak is not None else "no peak season measured"
+    growth = Growth(users, data, max(0.0, peak[1]) if peak is not None else 0.0)
+    return growth, f"users {users_how}; data {data_how}; {peak_how}"
+
+
+def _measured_rate(complete: pd.DataFrame, column: str, per_months: int, planned: float) -> tuple[float, str]:
+    """One series' growth per `per_months` months, and how it was found (measured_growth)."""
+    from models.capacity import observed_growth_pct
+
+    history = _series(complete, column)
+    rate = _forecast_rate(history, per_months)
+    if rate is not None:
+        return rate, "as forecast"
+    observed = observed_growth_pct(history, per_months) if len(history) else None
+    if observed is not None:
+        low, high = LIMITS["user_growth_pct_per_quarter"]
+        return float(min(max(observed, low), high)), "as measured over the last year"
+    return planned, "as the plan assumes (too little history)"
+
+
+def _days_in(month: Any) -> int:
+    first = pd.Timestamp(month)
+    return int(first.days_in_month)
+
+
+def _series(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return pd.DataFrame({"ds": pd.to_datetime(frame["month"]), "y": frame[column].astype(float)}).dropna()
+
+
+def _forecast_rate(history: pd.DataFrame, per_months: int, horizon: int = 12) -> float | None:
+    """The compound growth per `per_months` months from the last month of `history` (ds, y) to the
+    forecast's `horizon`-th month, in %; None where the forecaster could test no model on the
+    history (too short: it then repeats the last value), or the level is not positive."""
+    from models.forecast import forecast
+
+    if len(history) < 6 or history["y"].iloc[-1] <= 0:
+        return None
+    predicted = forecast(history, horizon, level=80)
+    ahead = float(predicted["mean"].iloc[-1])
+    if not predicted.attrs.get("scores") or ahead <= 0:
+        return None
+    low, high = LIMITS["user_growth_pct_per_quarter"]
+    rate = ((ahead / history["y"].iloc[-1]) ** (per_months / horizon) - 1.0) * 100.0
+    return float(min(max(rate, low), high))
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -362,17 +502,47 @@ def base_note(window: Period, through: date | None) -> str:
     return f"{text}: the last full months with data"
 
 
-def _measure(db: str, plan: Plan, today: date) -> tuple[dict[str, float | None], str]:
-    """Read the warehouse (read-only) at the command line's edge: the measures and base_note."""
-    from data.baseline import base_window, measure_base
-    from data.warehouse import connect, data_through
+def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") -> tuple[Base, Drivers, str]:
+    """What a scenario starts from, read from the warehouse `con` (the CLI's and the app's one
+    path): the base, its drivers and a note saying which months and assumptions it took.
+
+    `measured`: month 1 is the last closed months of the base window (data.baseline.base_window)
+    as the scorecard counts them, spend per line included, and demand grows as measured_growth
+    finds. `plan`: the plan's growth and a calibration that costs the plan's budget over 12 months.
+    ScenarioError when the warehouse lacks what the base needs."""
+    from data.baseline import base_window, closed_months, measure_base, monthly_demand, spend_by_line
+    from data.warehouse import data_through
+
+    window = base_window(con, today)
+    note = base_note(window, data_through(con))
+    base = base_from_measures(measure_base(con, plan.timezone, today), month_start(today))
+    if kind == "plan":
+        return base, base_drivers(plan, base), f"{note}; growth and unit costs as the plan assumes"
+    if kind != "measured":
+        raise ScenarioError(f"--base takes one of {', '.join(BASES)}, not '{kind}'")
+    s = plan.settings
+    closed = closed_months(con, window, list(s.infrastructure_cost_categories), list(s.support_cost_categories))
+    lines = spend_by_line(con, list(closed["month"]))
+    spend = Spend(tuple(closed["month"]), float(closed["active_users"].mean() if len(closed) else 0.0),
+                  float(closed["revenue_usd"].mean() if len(closed) else 0.0), tuple(sorted(lines.items())))
+    base = measured_base(base, spend)
+    growth, how = measured_growth(monthly_demand(con, plan.timezone, add_months(window.end, -24), window.end), plan)
+    months = ", ".join(f"{m:%b %Y}" for m in spend.months)
+    return base, measured_drivers(plan, base, spend, growth), f"{note}; month 1 at the closed months ({months}), {how}"
+
+
+def _measure(db: str, plan: Plan, today: date, kind: str) -> tuple[Base, Drivers, str]:
+    """starting_point on the warehouse file `db`, opened read-only at the command line's edge."""
+    from data.warehouse import connect
 
     try:
         con = connect(db, read_only=True)
     except Exception as exc:  # duckdb's IOException for a missing or locked file
         raise ScenarioError(f"cannot open warehouse {db}: {exc}") from None
-    note = base_note(base_window(con, today), data_through(con))
-    return measure_base(con, plan.timezone, today), note
+    try:
+        return starting_point(con, plan, today, kind)
+    finally:
+        con.close()
 
 
 def to_json(d: Drivers, frame: pd.DataFrame, plan: Plan) -> dict:
@@ -385,6 +555,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m models.scenario",
                                 description="Evaluate a scenario from demand to capacity, staffing, cost and KPIs.")
     p.add_argument("--db", required=True, help="DuckDB warehouse file")
+    p.add_argument("--base", choices=BASES, default="measured",
+                   help="start from the warehouse's last closed months and measured growth (default), or from "
+                        "the plan's assumptions calibrated to its budget")
     p.add_argument("--set", action="append", default=[], metavar="DRIVER=VALUE", help="override a driver")
     p.add_argument("--months", type=int, default=12, help="horizon in months (default 12)")
     p.add_argument("--json", action="store_true", help="print the evaluated scenario as JSON")
@@ -408,10 +581,9 @@ def main(argv: list[str] | None = None) -> int:
             raise ScenarioError(f"--months must be between 1 and 120, not {args.months}")
         plan = load_plan()
         today = today_in(plan.timezone)
-        measured, note = _measure(args.db, plan, today)
+        base, start, note = _measure(args.db, plan, today, args.base)
         print(note, file=sys.stderr if args.json else sys.stdout)
-        base = base_from_measures(measured, month_start(today))
-        drivers = with_overrides(base_drivers(plan, base), _overrides(args.set))
+        drivers = with_overrides(start, _overrides(args.set))
     except (ScenarioError, PlanError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -11,15 +11,16 @@ the_plan = ui.plan()
 st.title("Scenarios: from demand to cost to the targets")
 ui.page_freshness("scenarios")
 today = ui.plan_today(the_plan)
+st.segmented_control("Start from", list(ui.BASE_LABELS), format_func=ui.BASE_LABELS.get, key=ui.SC_BASE,
+                     default="measured", on_change=ui.on_base_change, args=(today,), help=ui.BASE_HELP)
 try:
-    base = ui.load_scenario_base(today)
+    base, base_drivers, note = ui.load_starting_point(today, ui.base_kind())
 except ScenarioError as exc:
-    st.error(f"**No base to start a scenario from:** {exc} ({ui.load_base_note(today)}). Import recent "
-             "tickets, users, revenue and utilisation on the Data page, or build the demo warehouse.")
+    st.error(f"**No base to start a scenario from:** {exc}. Import recent tickets, users, revenue, costs and "
+             "utilisation on the Data page, start from the plan instead, or build the demo warehouse.")
     st.stop()
-base_drivers = ui.load_base_drivers(base)
 ui.init_driver_inputs(base_drivers)
-st.caption(ui.base_caption(base, ui.load_base_note(today)))
+st.caption(ui.base_caption(base, note))
 headline = st.container()  # filled once the drivers below are read: the answer goes first
 
 left, right = st.columns([1.3, 2.2], gap="medium")
@@ -27,8 +28,8 @@ with left:
     with st.container(horizontal=True, vertical_alignment="bottom"):
         months = st.selectbox("Horizon", ui.HORIZONS, key=ui.SC_MONTHS, format_func=lambda m: f"{m} months",
                               help=f"Months from {base.start:%b %Y}. The plan's budget is pro-rated to the horizon.")
-        st.button("Reset to the plan", icon=":material/restart_alt:", key="sc_reset", on_click=ui.on_reset,
-                  args=(base_drivers,), help="Every driver back to the base scenario (the plan on today's base).")
+        st.button("Reset to the base", icon=":material/restart_alt:", key="sc_reset", on_click=ui.on_reset,
+                  args=(base_drivers,), help="Every driver back to the base scenario chosen above.")
     values = ui.driver_panel(base_drivers)
     try:
         drivers = ui.scenario_drivers(base_drivers, values)

@@ -144,3 +144,107 @@ def test_cli_errors_exit_2(tmp_path, capsys):
     assert scenario.main(["--db", str(tmp_path / "none.duckdb"), "--json"]) == 2
     assert scenario.main(["--db", "x", "--months", "0"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+# --- the measured base -----------------------------------------------------------------------
+
+SPEND = scenario.Spend(months=(date(2026, 9, 1), date(2026, 10, 1)), active_users=1100.0, revenue_usd=30000.0,
+                       lines_usd=(("cloud_services", 6000.0), ("monitoring_tools", 2000.0), ("security_tools", 1500.0),
+                                  ("support_team", 7200.0), ("maintenance_team", 20000.0), ("training_budget", 3000.0),
+                                  ("payment_processing", 900.0), ("communication_services", 550.0),
+                                  ("backup_storage", 600.0)))
+FLAT = scenario.Growth(0.0, 0.0, 0.0)
+
+
+def test_measured_month_one_costs_what_the_closed_months_cost(plan):
+    """Month 1 of the measured base costs each line's mean monthly spend, to the cent; with no contingency
+    spent its rate is 0; the total is 6000 + 2000 + 1500 + 7200 + 20000 + 3000 + 900 + 550 + 600 = $41,750."""
+    base = scenario.measured_base(BASE, SPEND)
+    drivers = scenario.measured_drivers(plan, base, SPEND, FLAT)
+    month = scenario.evaluate(drivers, base, plan, 1).iloc[0]
+    for line, usd in SPEND.lines_usd:
+        assert month[line] == pytest.approx(usd, abs=0.005), line
+    assert month["contingency"] == 0.0 and month["total_usd"] == pytest.approx(41750.0)
+
+
+def test_measured_month_one_kpis_are_the_closed_months(plan):
+    """Users 1,000 and 1,200 at the two month ends (mean 1,100), revenue $30,000 a month: month 1 has 1,100
+    users and $30,000 revenue; support cost per user 7200 / 1100 = $6.5455 (the scorecard's 14,400 / 2,200);
+    infrastructure share (6000 + 2000 + 1500) / 30000 = 31.667 %."""
+    base = scenario.measured_base(BASE, SPEND)
+    assert base.active_users == 1100.0 and base.revenue_per_user_month_usd == pytest.approx(30000 / 1100)
+    month = scenario.evaluate(scenario.measured_drivers(plan, base, SPEND, FLAT), base, plan, 1).iloc[0]
+    assert month["revenue_usd"] == pytest.approx(30000.0)
+    assert month["support_cost_per_user_usd"] == pytest.approx(14400 / 2200)
+    assert month["infra_cost_pct_revenue"] == pytest.approx(9500 / 30000 * 100)
+
+
+def test_measured_growth_then_moves_month_two(plan):
+    """Users growing 9.2727 % a quarter (3 % a month): month 2 has 1,100 x 1.03 = 1,133 users and, with support
+    paid as before, support cost per user 7200 / 1133 = $6.355."""
+    base = scenario.measured_base(BASE, SPEND)
+    growth = scenario.Growth((1.03 ** 3 - 1) * 100, 0.0, 0.0)
+    frame = scenario.evaluate(scenario.measured_drivers(plan, base, SPEND, growth), base, plan, 2)
+    assert frame["active_users"].iloc[1] == pytest.approx(1133.0)
+    assert frame["support_cost_per_user_usd"].iloc[1] == pytest.approx(7200 / 1133)
+
+
+def test_no_closed_month_is_a_clear_error():
+    """Without a closed month there is nothing to start month 1 from."""
+    with pytest.raises(scenario.ScenarioError, match="no closed month"):
+        scenario.measured_base(BASE, scenario.Spend((), 0.0, 0.0, ()))
+
+
+def _months(values: list[float], column: str = "active_users", start: str = "2025-01-01") -> "pd.DataFrame":
+    import pandas as pd
+
+    months = pd.date_range(start, periods=len(values), freq="MS").date
+    frame = pd.DataFrame({"month": months, "active_users": 1000.0, "visits": 10000.0, "data_gb": 100.0,
+                          "days_observed": [pd.Timestamp(m).days_in_month for m in months]})
+    frame[column] = values
+    return frame
+
+
+def test_measured_growth_from_a_long_history_follows_the_forecast(plan):
+    """48 complete months of users growing 3 % a month: the forecast's growth is about (1.03^3 - 1) = 9.3 % a
+    quarter (within 1.5 pp); data flat: about 0 % a month; visits 20 % higher in Nov-Dec than Sep-Oct: 20 %."""
+    frame = _months([1000 * 1.03 ** t for t in range(48)])
+    frame["visits"] = [12000.0 if m.month in plan.capacity.peak_months else 10000.0 for m in frame["month"]]
+    growth, words = scenario.measured_growth(frame, plan)
+    assert growth.user_growth_pct_per_quarter == pytest.approx(9.27, abs=1.5)
+    assert growth.data_growth_pct_per_month == pytest.approx(0.0, abs=0.5)
+    assert growth.peak_traffic_growth_pct == pytest.approx(20.0)
+    assert "users as forecast" in words and "peak season as measured" in words
+
+
+def test_short_history_keeps_the_plans_growth(plan):
+    """Five complete months are too few for either: the plan's assumptions, and the words say why; a month
+    recorded on 26 of 30 days is not complete."""
+    frame = _months([1000.0, 1010.0, 1020.0, 1030.0, 1040.0, 1050.0])
+    frame.loc[5, "days_observed"] = 26
+    growth, words = scenario.measured_growth(frame, plan)
+    assert growth.user_growth_pct_per_quarter == plan.capacity.user_growth_pct_per_quarter
+    assert growth.data_growth_pct_per_month == plan.capacity.data_growth_pct_per_month
+    assert "users as the plan assumes (too little history)" in words
+
+
+def test_cli_measured_base_agrees_with_the_scorecard(demo_db, tmp_path):
+    """The issue's contract: with --base measured (the default) months[0]'s support cost per user and infra
+    share are within 5 % of the scorecard CLI's default period (here equal: the same closed months); --base
+    plan still costs the plan's $670,000; an unknown driver exits 2."""
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300)
+
+    card = {r["kpi"]: r["value"] for r in json.loads(run("analytics.scorecard", "--db", str(demo_db), "--json").stdout)}
+    measured = run("models.scenario", "--db", str(demo_db), "--json")
+    assert measured.returncode == 0, measured.stderr
+    first = json.loads(measured.stdout)["months"][0]
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        assert first[key] == pytest.approx(card[key], rel=0.05), key
+    planned = json.loads(run("models.scenario", "--db", str(demo_db), "--base", "plan", "--json").stdout)
+    assert planned["annual"]["total_usd"] == pytest.approx(670000.0, abs=0.05)
+    unknown = run("models.scenario", "--db", str(demo_db), "--set", "nonsense=1", "--json")
+    assert unknown.returncode == 2 and "unknown driver 'nonsense'" in unknown.stderr

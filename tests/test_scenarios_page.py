@@ -20,10 +20,9 @@ PAGE = str(ROOT / "pages" / "scenarios.py")
 GROWTH = ui.SC_PREFIX + "user_growth_pct_per_quarter"
 
 
-@pytest.fixture
-def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app on the demo warehouse, with 'today' fixed to the demo's last day and a known author."""
-    monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
+def opened(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The Scenarios page on the demo warehouse (today: the demo's last day, pinned for the whole
+    suite), no scenario saved, a known author; it opens on the measured base."""
     monkeypatch.setattr(ui, "_os_user", lambda: "ana")  # sign-in off: the local user, named as the OS user
     at = app_test(app_db, monkeypatch, timeout=120)
     con = warehouse.connect(app_db)
@@ -31,6 +30,30 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     con.close()
     at.run()
     return at.switch_page(PAGE).run()  # an absolute page path: the wrapper script lives elsewhere
+
+
+@pytest.fixture
+def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The page started from the plan's base: the tests below check its plan-calibrated numbers."""
+    at = opened(app_db, monkeypatch)
+    return at.segmented_control(key=ui.SC_BASE).set_value("plan").run()
+
+
+def test_opens_on_the_measured_base(app_db: Path, monkeypatch: pytest.MonkeyPatch):
+    """By default the page starts from the measured base (month 1: the last closed months, Aug-Oct 2026 on
+    the demo's day), says so, and shows that scenario's total (wiring: the model's own total, formatted)."""
+    from analytics.plan import load_plan
+
+    at = opened(app_db, monkeypatch)
+    assert not at.exception, at.exception
+    assert at.segmented_control(key=ui.SC_BASE).value == "measured"
+    caption = next(c.value for c in at.caption if c.value.startswith("Base measured over"))
+    assert "month 1 at the closed months (Aug 2026, Sep 2026, Oct 2026)" in caption
+    plan = load_plan()
+    con = warehouse.connect(app_db)
+    base, drivers, _ = scenario.starting_point(con, plan, DEMO_TODAY, "measured")
+    con.close()
+    assert metric(at, "Total cost, 12 months") == ui.fmt(scenario.totals(drivers, base, plan)["total_usd"], "USD")
 
 
 def metric(at: AppTest, start: str) -> str:
