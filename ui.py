@@ -1403,9 +1403,13 @@ def scenario_headline(summary: Mapping, months: int) -> None:
         kpi = the_plan.kpi(key)
         value = summary[key]
         met = value is not None and compare(value, kpi.op, kpi.target)
+        words = target_words(summary, key)
+        if key == "support_cost_per_user_usd" and met and scenario_model.understaffed(summary):
+            met, words = False, f"{words}, understaffed"  # cheap because customers wait: not a plain "met"
         col.metric(f"{HEADLINE_NAMES[key]} ({OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True, trim=True)})",
-                   fmt(value, kpi.unit, short=True), border=True, delta=target_words(summary, key),
-                   delta_color="green" if met else "red", delta_arrow="off",
+                   fmt(value, kpi.unit, short=True), border=True, delta=words,
+                   delta_color="green" if met else "orange" if value is not None and
+                   compare(value, kpi.op, kpi.target) else "red", delta_arrow="off",
                    help=f"{kpi.label} over the whole horizon ({kpi.measurement.lower()}); target "
                         f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, trim=True)}. Below the value: the month the "
                         "monthly value first meets it. Month by month in rows 5 and 6 of the chart.")
@@ -1944,7 +1948,9 @@ def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
     chances = {"total_usd": (f"{whatif.chance(results, 'total_usd', '<=', budget):.0%} within the budget of "
                              f"{fmt(budget, 'USD')}"),
                kpi.key: (f"{whatif.chance(results, kpi.key, kpi.op, kpi.target):.0%} meet the target "
-                         f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}")}
+                         f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}, "
+                         f"{whatif.chance(results, kpi.key, kpi.op, kpi.target, staffed=True):.0%} while paying the "
+                         "support FTE Erlang C needs")}
     names = {"total_usd": ("Total cost over the horizon", "USD"), kpi.key: (f"{kpi.label} (horizon)", kpi.unit)}
     return pd.DataFrame([{"": names[k][0], **{q.upper(): fmt(table.loc[k, q], names[k][1], short=True)
                                               for q in ("p10", "p50", "p90")}, "Runs": chances[k]}

@@ -50,7 +50,8 @@ def frame_outcome(base: scenario.Base, plan, months: int) -> whatif.Outcome:
     def outcome(d: scenario.Drivers) -> dict[str, float]:
         totals = scenario.annual(scenario.evaluate(scenario.check(d), base, plan, months), plan)
         return {"total_usd": totals["total_usd"],
-                "support_cost_per_user_usd": totals["support_cost_per_user_usd"] or math.nan}
+                "support_cost_per_user_usd": totals["support_cost_per_user_usd"] or math.nan,
+                "understaffed": scenario.understaffed(totals)}
     return outcome
 
 

@@ -291,7 +291,15 @@ def annual(columns: pd.DataFrame | Mapping[str, Any], plan: Plan) -> dict:
             "infra_cost_pct_revenue": float(np.stack([col(n) for n in _infra(plan)]).sum() / revenue * 100)
             if revenue else None,
             "support_fte": float(col("support_fte").mean()),
+            "support_fte_needed": float(col("support_fte_needed").mean()),
             "instances": int(max(columns["instances"]))}
+
+
+def understaffed(totals: Mapping[str, Any]) -> bool:
+    """Whether a scenario pays fewer support FTE, on average over its horizon, than Erlang C needs
+    for its service goals: a support cost per user that meets its target then does so only by
+    answering customers too late, and is not reported as plainly met."""
+    return totals["support_fte"] < totals["support_fte_needed"] - 1e-9
 
 
 def _infra(plan: Plan) -> tuple[str, ...]:

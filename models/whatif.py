@@ -50,7 +50,8 @@ def scenario_outcome(base: Base, plan: Plan, months: int) -> Outcome:
     def outcome(d: Drivers) -> dict[str, float]:
         totals = scenario.totals(scenario.check(d), base, plan, months)
         return {"total_usd": totals["total_usd"],
-                "support_cost_per_user_usd": totals["support_cost_per_user_usd"] or math.nan}
+                "support_cost_per_user_usd": totals["support_cost_per_user_usd"] or math.nan,
+                "understaffed": scenario.understaffed(totals)}
     return outcome
 
 
@@ -68,6 +69,7 @@ def tornado(outcome: Outcome, drivers: Any, pct: float = 10.0, names: Iterable[s
     if not 0 < pct <= 100:
         raise ScenarioError(f"the tornado's step must lie in (0, 100] percent, not {pct:g}")
     at_base = outcome(drivers)
+    metrics = [m for m, v in at_base.items() if not isinstance(v, bool)]  # a flag (understaffed) has no swing
     rows = []
     for name in names or numeric_drivers(drivers):
         value = getattr(drivers, name)
@@ -76,7 +78,7 @@ def tornado(outcome: Outcome, drivers: Any, pct: float = 10.0, names: Iterable[s
         low, high, note = _both_sides(outcome, drivers, name, low_value, high_value)
         rows += [{"driver": name, "value": value, "low_value": low_value, "high_value": high_value,
                   "metric": metric, "base": at_base[metric], "low": low.get(metric, math.nan),
-                  "high": high.get(metric, math.nan), "note": note} for metric in at_base]
+                  "high": high.get(metric, math.nan), "note": note} for metric in metrics]
     out = pd.DataFrame(rows)
     out["swing"] = (out["high"] - out["low"]).abs()
     return out.sort_values(["metric", "swing"], ascending=[True, False], kind="stable").reset_index(drop=True)
@@ -154,9 +156,13 @@ def percentiles(results: pd.DataFrame, columns: Sequence[str], levels: Sequence[
     return pd.DataFrame(rows)
 
 
-def chance(results: pd.DataFrame, column: str, op: str, limit: float) -> float:
-    """The share of runs (0-1) whose `column` is on the right side of `limit`, e.g. total < budget."""
-    return float(np.mean([compare(v, op, limit) for v in results[column]]))
+def chance(results: pd.DataFrame, column: str, op: str, limit: float, staffed: bool = False) -> float:
+    """The share of runs (0-1) whose `column` is on the right side of `limit`, e.g. total < budget;
+    `staffed`: counting only runs that pay the support FTE Erlang C needs (column understaffed)."""
+    right = np.array([compare(v, op, limit) for v in results[column]], dtype=bool)
+    if staffed:
+        right &= ~results["understaffed"].to_numpy(dtype=bool)
+    return float(right.mean())
 
 
 # --- goal seek --------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def test_json_shape(plan, base_drivers):
                                 default=str))
     assert set(out) == {"drivers", "months", "annual"} and len(out["months"]) == 2
     assert set(out["annual"]) == {"lines_usd", "total_usd", "support_cost_per_user_usd", "infra_cost_pct_revenue",
-                                  "support_fte", "instances"}
+                                  "support_fte", "support_fte_needed", "instances"}
     assert out["months"][0]["month"] == "2025-09-01"
 
 
@@ -248,3 +248,25 @@ def test_cli_measured_base_agrees_with_the_scorecard(demo_db, tmp_path):
     assert planned["annual"]["total_usd"] == pytest.approx(670000.0, abs=0.05)
     unknown = run("models.scenario", "--db", str(demo_db), "--set", "nonsense=1", "--json")
     assert unknown.returncode == 2 and "unknown driver 'nonsense'" in unknown.stderr
+
+
+def test_understaffed_when_paying_fewer_fte_than_erlang_needs(plan, base_drivers):
+    """The plan's 4 support FTE on 2,000 users' tickets: Erlang C needs more, so the scenario is understaffed;
+    staffing to demand pays exactly what is needed, and is not."""
+    paid = scenario.totals(base_drivers, BASE, plan, 3)
+    assert paid["support_fte"] == 4.0 and paid["support_fte_needed"] > 4.0
+    assert scenario.understaffed(paid)
+    hired = scenario.totals(replace(base_drivers, staff_to_demand=True), BASE, plan, 3)
+    assert hired["support_fte"] == pytest.approx(hired["support_fte_needed"]) and not scenario.understaffed(hired)
+
+
+def test_monte_carlo_counts_targets_met_with_enough_staff():
+    """Four runs: costs 4, 6, 4, 4 against < 5 (three meet it); two of the meeting runs are understaffed, so one
+    in four meets it with the staff Erlang C needs."""
+    import pandas as pd
+
+    from models import whatif
+
+    runs = pd.DataFrame({"support_cost_per_user_usd": [4.0, 6.0, 4.0, 4.0], "understaffed": [True, False, True, False]})
+    assert whatif.chance(runs, "support_cost_per_user_usd", "<", 5.0) == 0.75
+    assert whatif.chance(runs, "support_cost_per_user_usd", "<", 5.0, staffed=True) == 0.25
