@@ -191,7 +191,7 @@ def prepare(catalog: duckdb.DuckDBPyConnection, data: bytes, name: str, table: s
     if any(p.level == "error" for p in header_problems):
         raise Rejected(problems)
     _check_not_empty(raw, opts)
-    ctx = Ctx(opts, opts.tz or plan_timezone(), now)
+    ctx = Ctx(opts, opts.tz or plan_timezone(), now, date_1904=raw.date_1904)
     typed, flags = _convert_all(raw, hmap, spec, ctx)
     flags += naive_mix_flags(ctx)
     prep = Prepared(raw, spec, hmap, typed, problems + _drift(raw, hmap, spec),
