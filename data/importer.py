@@ -1281,6 +1281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         opts = options_from_args(args)
     except SystemExit as err:
         return _usage(str(err))
+    except ValueError as err:  # PlanError: the plan ($OPSPLAN_PLAN, else plan.toml) cannot be used
+        return _usage(str(err))
     if args.source and args.source != sources.NO_PROFILE:
         try:
             sources.find(args.source)
