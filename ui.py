@@ -410,6 +410,9 @@ def current_filters() -> Filters:
 
 # ----------------------------------------------------------------------------- plan and warehouse
 
+from analytics.plan import plan_path as _plan_file  # noqa: E402  (the one reader of $OPSPLAN_PLAN)
+
+
 @st.cache_resource(show_spinner=False)
 def _plan(path: str) -> Plan:
     return load_plan(path)
@@ -417,7 +420,7 @@ def _plan(path: str) -> Plan:
 
 def plan() -> Plan:
     """The plan, loaded once per process; a bad plan.toml stops the app with the key named."""
-    path = os.environ.get("OPSPLAN_PLAN") or str(DEFAULT_PLAN_PATH)
+    path = str(_plan_file())
     try:
         return _plan(path)
     except PlanError as exc:
@@ -2875,8 +2878,8 @@ def import_verdict(dry: _dp_importer.ImportResult) -> tuple[str, str]:
     if n["error"]:
         rows = f" in {dry.rows_rejected:,} row(s)" if dry.rows_rejected else ""
         first = [p for p in dry.issues if p.level == "error"][:3]
-        listed = "".join(f"\n- `{p.location()}`" + (f" {p.value}" if p.value is not None else "") + f": {p.rule}"
-                         for p in first)
+        listed = "".join(f"\n- {md_text(p.location())}" + (f" {md_text(p.value)}" if p.value is not None else "")
+                         + f": {md_text(p.rule)}" for p in first)
         more = f"\n\n... and {n['error'] - len(first):,} more in the table below." if n["error"] > len(first) else ""
         return "error", (f"**{n['error']:,} error(s){rows}: nothing can be imported yet.** Fix them in the "
                          "source file or change a reading choice above, then upload again; an import is all or "
@@ -2907,11 +2910,11 @@ def import_result_text(result: _dp_importer.ImportResult) -> tuple[str, str]:
         parts = [f"{result.inserted:,} inserted", f"{result.updated:,} updated",
                  f"{result.skipped_identical + result.skipped_older:,} skipped as already stored"]
         parts += [f"{result.deleted:,} deleted"] if result.deleted else []
-        notes = "".join(f"\n- {n}" for n in result.notes)
-        return "success", (f"**Imported {result.file_name} into {result.table}** ({result.mode}): "
+        notes = "".join(f"\n- {md_text(n)}" for n in result.notes)
+        return "success", (f"**Imported {md_text(result.file_name)} into {result.table}** ({result.mode}): "
                            f"{', '.join(parts)}. Every page now reads the new data.{notes}")
     retry = " Another import wrote the same rows at the same time: import again." if result.outcome == "retry" else ""
-    return "error", (f"**{result.file_name} was not imported** ({len(result.errors)} error(s)); the warehouse "
+    return "error", (f"**{md_text(result.file_name)} was not imported** ({len(result.errors)} error(s)); the warehouse "
                      f"is unchanged.{retry}")
 
 
@@ -3733,7 +3736,7 @@ def run_backup() -> tuple[str, str]:
 
 def plan_path() -> Path:
     """The plan file the app reads ($OPSPLAN_PLAN, else plan.toml)."""
-    return Path(os.environ.get("OPSPLAN_PLAN") or str(DEFAULT_PLAN_PATH))
+    return _plan_file()
 
 
 def plan_targets() -> pd.DataFrame:
@@ -3834,6 +3837,18 @@ def source_freshness(tables: Sequence[str]) -> None:
 def page_freshness(page: str) -> None:
     """source_freshness of a page's sources (SOURCES)."""
     source_freshness(SOURCES[page])
+
+
+# ----------------------------------------------------------------------------- user text as text
+
+_MD_PUNCTUATION = _dp_re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md_text(text: object) -> str:
+    """Text from a file or a user, for a Markdown element, shown exactly as written: every ASCII
+    punctuation mark escaped (no link, image, emphasis, HTML, :directive: or $math$; a bare URL is not
+    linked either) and line breaks as spaces."""
+    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(str(text).splitlines()))
 
 
 # ----------------------------------------------------------------------------- boot spinner (issue #6)
