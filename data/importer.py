@@ -963,13 +963,14 @@ def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, op
             audit.record(cur, actor, IMPORT, "services", None, {"added": prep.new_services, "file": name},
                          now.to_pydatetime())
             prep.notes.append(f"added {len(prep.new_services)} service(s): {', '.join(prep.new_services)}")
+        replaced = _replaced_rows(cur, prep, opts)  # read before apply() changes them
         counts = apply(cur, prep, opts)
         result = _result("imported", table, name, sha, opts, problems, prep, import_id=import_id, upload_name=upload,
                          **dataclasses.asdict(counts))
         write_log(cur, result, opts, user, now)
         if span is not None:
             spans.record(cur, import_id, table, span, plan_timezone(), now.to_pydatetime(), opts.mode == "replace")
-        audit.record(cur, actor, IMPORT, table, None, _audited(result), now.to_pydatetime())
+        audit.record(cur, actor, IMPORT, table, replaced, _audited(result), now.to_pydatetime())
         cur.execute("commit")
         return result
     except duckdb.Error as err:
@@ -986,6 +987,33 @@ def _covered_span(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOp
     prep.notes.append(spans.describe(span, tz) if span else
                       "covers no span: an empty file says nothing about when; declare with --covers-from")
     return span
+
+
+AUDIT_BEFORE_ROWS = 1_000  # rows an import's audit row keeps of what it updated or deleted
+
+
+def _replaced_rows(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOptions) -> dict | None:
+    """What the import will overwrite, for the audit row's before: the stored rows it updates (upsert,
+    replace) or deletes (replace), each as it is now; at most AUDIT_BEFORE_ROWS of each, with the counts.
+    None when it only inserts."""
+    t, spec = quote(prep.spec.name), prep.spec
+    out: dict = {}
+    parts = []
+    if opts.mode != "append":
+        parts.append(("updated", f"select t.* from {t} t join {STAGE} s on {_join_on(spec)} join _import_action a "
+                                 "using (_row) where a.action = 'changed'"))
+    if opts.mode == "replace":
+        parts.append(("deleted", f"select t.* from {t} t where not exists (select 1 from {STAGE} s "
+                                 f"where {_join_on(spec)})"))
+    order = ", ".join(quote(c) for c in spec.natural_key)
+    for kind, sql in parts:
+        n = cur.execute(f"select count(*) from ({sql})").fetchall()[0][0]
+        if not n:
+            continue
+        frame = cur.execute(f"select * from ({sql}) order by {order} limit {AUDIT_BEFORE_ROWS}").df()
+        out[kind] = {"rows": n, "kept": len(frame), "values": json.loads(frame.to_json(orient="records",
+                                                                                         date_format="iso"))}
+    return out or None
 
 
 def _audited(result: ImportResult) -> dict:

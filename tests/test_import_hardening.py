@@ -270,3 +270,26 @@ def test_utilisation_rollup_is_bit_identical_across_runs():
         sums.add(con.execute("select count(*), sum(hash(t)::hugeint) from utilisation_hourly t").fetchall()[0])
         con.close()
     assert len(sums) == 1
+
+
+# --- an import's audit row keeps what it replaced ---------------------------------------------------
+
+
+def test_import_audit_row_keeps_the_rows_it_updated_and_deleted(con):
+    """Upsert: the stored row as it was before the update; replace: the rows it deleted. Inserts only:
+    no before."""
+    import json
+    head = "staff_id,name,team,role,hired_on\n"
+    assert imp(con, head + "ST-2,Bea,tier2,agent,2024-02-01\n", "staff").inserted == 1
+    assert imp(con, head + "ST-2,Bea,tier3,lead,2024-02-01\n", "staff", mode="upsert").updated == 1
+    assert imp(con, head + "ST-1,Ann,tier1,agent,2024-01-15\n", "staff", mode="replace").deleted == 1
+    audits = rows(con, "select before_json, after_json from audit_log where action = 'import' "
+                       "and target = 'staff' order by rowid")
+    befores = [json.loads(b) if b else None for b, _ in audits]
+    assert befores[0] is None
+    updated = befores[1]["updated"]
+    assert (updated["rows"], updated["kept"]) == (1, 1)
+    assert {k: updated["values"][0][k] for k in ("staff_id", "team", "role")} == {
+        "staff_id": "ST-2", "team": "tier2", "role": "agent"}
+    assert [r["staff_id"] for r in befores[2]["deleted"]["values"]] == ["ST-2"]
+    assert "updated" not in befores[2]  # ST-1 is identical: nothing of it is overwritten
