@@ -47,6 +47,7 @@ def main() -> None:
 
     st.set_page_config(page_title="opsplan", page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
 
+    ui.refuse_unsafe_secret()  # before anything else: no page is served with a forgeable identity cookie
     actor = ui.current_actor()
     if actor is None:  # sign-in on and not signed in, or signed in with no role: one page, nothing else
         gate = ui.sign_in_page if not st.user.to_dict().get("is_logged_in") else ui.no_access_page
@@ -58,6 +59,7 @@ def main() -> None:
     through = ui.data_through()
 
     with st.sidebar:
+        ui.warn_if_open()
         st.markdown(f"**{plan.name}**")
         today = ui.plan_today(plan)
         ui.period_picker(plan, today, through)

@@ -3616,6 +3616,11 @@ from data import access as _ac  # noqa: E402
 from data import audit as _ac_audit  # noqa: E402
 from data import backup as _ac_backup  # noqa: E402
 from data import plan_edit as _ac_plan_edit  # noqa: E402
+from data import sessions as _ac_sessions  # noqa: E402
+import logging as _ac_logging  # noqa: E402
+from datetime import UTC as _AC_UTC  # noqa: E402
+
+_ac_log = _ac_logging.getLogger("opsplan.access")
 
 AUDIT_ACTIONS = ("", _ac.IMPORT, _ac.SAVE_SCENARIO, _ac.DELETE_SCENARIO, _ac.EDIT_PLAN, _ac.EDIT_BUDGET, _ac.BACKUP)
 
@@ -3656,6 +3661,11 @@ def current_actor() -> _ac.Actor | None:
     claims = st.user.to_dict()
     if not claims.get("is_logged_in"):
         return None
+    why = _ac_sessions.verdict(claims, _ac_sessions.signed_out_at(connection(), claims), datetime.now(_AC_UTC))
+    if why is not None:  # signed out elsewhere (a copied cookie), or signed in over a day ago: sign in again
+        _ac_log.info("identity cookie refused (%s): signing out", why)
+        st.logout()
+        return None
     return _ac.actor_for(claims, access_rules())
 
 
@@ -3686,7 +3696,7 @@ def no_access_page() -> None:
     st.title("No access")
     st.write(f"You are signed in as {who.get('email') or who.get('name') or 'an unnamed user'}, but this "
              "dashboard has not given you a role. Ask an administrator to add you to access.toml.")
-    st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out_no_access")
+    st.button("Sign out", icon=":material/logout:", on_click=sign_out, key="sign_out_no_access")
 
 
 def user_box(actor: _ac.Actor) -> None:
@@ -3696,7 +3706,74 @@ def user_box(actor: _ac.Actor) -> None:
                    "Add an [auth] section to .streamlit/secrets.toml to require sign-in.")
         return
     st.caption(f"Signed in as **{_dd_md_escape(actor.label())}** · role: {actor.role}")
-    st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")
+    st.button("Sign out", icon=":material/logout:", on_click=sign_out, key="sign_out")
+
+
+def sign_out() -> None:
+    """Sign out here and everywhere: the sign-out is recorded server-side first, so this identity's
+    cookies issued until now (a copy in another browser included) are refused from now on."""
+    claims = st.user.to_dict()
+    if claims.get("is_logged_in"):
+        _ac_sessions.record_sign_out(connection(), claims)
+    st.logout()
+
+
+# The example's placeholder, and anything this short, is guessable: whoever knows it can forge a cookie.
+EXAMPLE_COOKIE_SECRETS = ("a long random string", "xxx", "changeme", "change me", "secret")
+MIN_COOKIE_SECRET = 32
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def cookie_secret_problem() -> str | None:
+    """Why the configured sign-in cookie secret must not be used, None when sign-in is off or it is fine."""
+    if not auth_configured():
+        return None
+    secret = str(st.secrets["auth"].get("cookie_secret") or "")
+    if secret.strip().lower() in EXAMPLE_COOKIE_SECRETS:
+        return "it is the example's placeholder"
+    if len(secret) < MIN_COOKIE_SECRET:
+        return f"it has {len(secret)} characters; at least {MIN_COOKIE_SECRET} are needed"
+    return None
+
+
+def refuse_unsafe_secret() -> None:
+    """Stop with a clear page (no traceback) while the cookie secret is the example's or too short."""
+    problem = cookie_secret_problem()
+    if problem is None:
+        return
+    _ac_log.error("refusing to serve: the [auth] cookie_secret cannot be used (%s)", problem)
+    st.title("opsplan cannot start")
+    st.error(f"**Sign-in is configured with an unsafe cookie secret:** {problem}. Anyone who knows it can "
+             "forge a signed-in identity. Set `cookie_secret` in `.streamlit/secrets.toml` to a new random "
+             "value, e.g. the output of `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, "
+             "and restart the app.", icon=":material/key_off:")
+    st.stop()
+
+
+def open_without_sign_in() -> str | None:
+    """The address the server listens on when it is reachable from other machines while sign-in is off
+    (every visitor an admin); None when sign-in is on or it listens on loopback only."""
+    address = st.get_option("server.address") or "0.0.0.0"  # unset: every interface
+    if auth_configured() or address in LOOPBACK:
+        return None
+    return address
+
+
+def warn_if_open() -> None:
+    """Sidebar (and log, once per process) warning while the app is open to the network without sign-in."""
+    address = open_without_sign_in()
+    if address is None:
+        return
+    _warn_open_once(address)
+    st.warning(f"**Open to the network without sign-in** (listening on {address}): anyone who can reach this "
+               "server is an admin. Turn sign-in on, or set `server.address = \"127.0.0.1\"`.",
+               icon=":material/public:")
+
+
+@st.cache_resource(show_spinner=False)
+def _warn_open_once(address: str) -> None:
+    _ac_log.warning("listening on %s with sign-in off: every visitor is an admin; turn sign-in on or set "
+                    "server.address = 127.0.0.1", address)
 
 
 def audit_span() -> tuple[date, date]:

@@ -355,3 +355,13 @@ create table if not exists utilisation_samples (
     data_gb double,                            -- data stored on the host
     primary key (service_id, host_id, sampled_at)
 );
+
+-- ---------------------------------------------------------------------------
+-- Sign-outs: a signed-in identity (issuer and subject of the provider's token) signed out at this
+-- time. An identity cookie issued before it is refused, so a copied cookie cannot sign back in.
+create table if not exists signed_out (
+    issuer varchar not null,
+    subject varchar not null,
+    signed_out_at timestamptz not null,
+    primary key (issuer, subject)
+);
