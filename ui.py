@@ -3919,13 +3919,17 @@ def page_freshness(page: str) -> None:
 # ----------------------------------------------------------------------------- user text as text
 
 _MD_PUNCTUATION = _dp_re.compile(r"([!-/:-@\[-`{-~])")
+# Bare URLs and e-mail addresses are linked after escapes are read (GFM autolink literals work on the
+# text): an invisible word joiner after the scheme, after "www" and before "@" stops that.
+_MD_AUTOLINK = _dp_re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?=@)")
 
 
 def md_text(text: object) -> str:
     """Text from a file or a user, for a Markdown element, shown exactly as written: every ASCII
-    punctuation mark escaped (no link, image, emphasis, HTML, :directive: or $math$; a bare URL is not
-    linked either) and line breaks as spaces."""
-    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(str(text).splitlines()))
+    punctuation mark escaped (no link, image, emphasis, HTML, :directive: or $math$), bare URLs and
+    e-mail addresses not linked, line breaks as spaces."""
+    flat = _MD_AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u2060", " ".join(str(text).splitlines()))
+    return _MD_PUNCTUATION.sub(r"\\\1", flat)
 
 
 # ----------------------------------------------------------------------------- boot spinner (issue #6)
