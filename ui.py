@@ -3918,18 +3918,27 @@ def page_freshness(page: str) -> None:
 
 # ----------------------------------------------------------------------------- user text as text
 
-_MD_PUNCTUATION = _dp_re.compile(r"([!-/:-@\[-`{-~])")
+# What Markdown (and Streamlit's :directives: and $math$) reads anywhere in a line; '.', '-', '+' and
+# '=' only matter at the start of one (lists, headings), and are escaped there only.
+_MD_PUNCTUATION = _dp_re.compile(r"([\\`*_\[\]()<>#|~$:!{}&^\"])")
+_MD_LEAD = _dp_re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
 # Bare URLs and e-mail addresses are linked after escapes are read (GFM autolink literals work on the
 # text): an invisible word joiner after the scheme, after "www" and before "@" stops that.
 _MD_AUTOLINK = _dp_re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?=@)")
 
 
 def md_text(text: object) -> str:
-    """Text from a file or a user, for a Markdown element, shown exactly as written: every ASCII
-    punctuation mark escaped (no link, image, emphasis, HTML, :directive: or $math$), bare URLs and
-    e-mail addresses not linked, line breaks as spaces."""
+    """Text from a file or a user, for a Markdown element, shown exactly as written: the marks Markdown
+    reads escaped (no link, image, emphasis, HTML, entity, :directive: or $math$; no list or heading at
+    the start), bare URLs and e-mail addresses not linked, line breaks as spaces."""
     flat = _MD_AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u2060", " ".join(str(text).splitlines()))
-    return _MD_PUNCTUATION.sub(r"\\\1", flat)
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", flat)
+    lead = _MD_LEAD.match(escaped)
+    if lead:  # "- x", "1. x": a list item; "1" is kept and its "." or ")" escaped
+        head, mark = lead.group(1), lead.group(2)
+        rest = escaped[lead.end():]
+        escaped = head + ("\\" + mark if not mark[0].isdigit() else mark + ("\\" if rest[:1] == "." else "")) + rest
+    return escaped
 
 
 # ----------------------------------------------------------------------------- boot spinner (issue #6)
