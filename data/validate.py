@@ -642,11 +642,12 @@ INFINITE_TEXT = re.compile(r"^[+-]?(inf|infinity)$", re.IGNORECASE)
 
 def _number_bounds(values: pd.Series, col: ColumnSpec, flags: list[Flag]) -> tuple[pd.Series, list[Flag]]:
     """Every number is finite (1e999 overflows to infinity); measurements (durations, volumes, rates:
-    every DOUBLE column) are not negative; integers are whole and in range; percents within 0-100."""
+    every DOUBLE column but money) are not negative; integers are whole and in range; percents 0-100."""
     infinite = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
     flags += flag(infinite, col.name, NOT_FINITE, "correct the value (an empty cell means unknown)")
     values = values.mask(infinite)
-    if col.kind == "float" and not col.name.endswith("_pct"):  # percents have their own 0-100 rule
+    # Percents have their own 0-100 rule; money (a bill's credit line) is the table's CHECK's to judge.
+    if col.kind == "float" and not col.name.endswith("_pct") and column_currency(col) is None:
         flags += flag((values < 0).fillna(False), col.name, "negative measurement (durations, volumes, rates and "
                       "shares are never below 0)", "correct the value at the source")
     if col.kind == "int":
