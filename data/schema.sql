@@ -357,8 +357,9 @@ create table if not exists utilisation_samples (
 );
 
 -- ---------------------------------------------------------------------------
--- Sign-outs: a signed-in identity (issuer and subject of the provider's token) signed out at this
--- time. An identity cookie issued before it is refused, so a copied cookie cannot sign back in.
+-- Sign-outs (data/sessions.py): an identity cookie issued before its identity's last sign-out is
+-- refused, so a copied cookie cannot sign back in.
+-- One row per signed-in identity (issuer and subject of the provider's token) that signed out: the last time.
 create table if not exists signed_out (
     issuer varchar not null,
     subject varchar not null,
