@@ -101,8 +101,13 @@ def test_a_warehouse_with_rollups_restores_and_rebuilds_them(demo_db: Path, tmp_
     """The event rollups are derived: a backup leaves them out, the restore succeeds without them,
     reads fall back to the raw rows, and `ensure` (the app's first connection) builds them again
     equal to the original's."""
+    import shutil
+
     from data.warehouse import connect
 
+    source = tmp_path / "demo.duckdb"  # a private copy: the backup writes its audit row into the file it backs up
+    shutil.copyfile(demo_db, source)
+    demo_db = source
     backup_dir, restored = tmp_path / "bk", tmp_path / "restored.duckdb"
     assert main(["--db", str(demo_db), "--out", str(backup_dir)]) == 0
     manifest = json.loads((backup_dir / "manifest.json").read_text())
