@@ -410,6 +410,9 @@ def current_filters() -> Filters:
 
 # ----------------------------------------------------------------------------- plan and warehouse
 
+from analytics.plan import plan_path as _plan_file  # noqa: E402  (the one reader of $OPSPLAN_PLAN)
+
+
 @st.cache_resource(show_spinner=False)
 def _plan(path: str) -> Plan:
     return load_plan(path)
@@ -417,7 +420,7 @@ def _plan(path: str) -> Plan:
 
 def plan() -> Plan:
     """The plan, loaded once per process; a bad plan.toml stops the app with the key named."""
-    path = os.environ.get("OPSPLAN_PLAN") or str(DEFAULT_PLAN_PATH)
+    path = str(_plan_file())
     try:
         return _plan(path)
     except PlanError as exc:
@@ -2879,8 +2882,8 @@ def import_verdict(dry: _dp_importer.ImportResult) -> tuple[str, str]:
     if n["error"]:
         rows = f" in {dry.rows_rejected:,} row(s)" if dry.rows_rejected else ""
         first = [p for p in dry.issues if p.level == "error"][:3]
-        listed = "".join(f"\n- `{p.location()}`" + (f" {p.value}" if p.value is not None else "") + f": {p.rule}"
-                         for p in first)
+        listed = "".join(f"\n- {md_text(p.location())}" + (f" {md_text(p.value)}" if p.value is not None else "")
+                         + f": {md_text(p.rule)}" for p in first)
         more = f"\n\n... and {n['error'] - len(first):,} more in the table below." if n["error"] > len(first) else ""
         return "error", (f"**{n['error']:,} error(s){rows}: nothing can be imported yet.** Fix them in the "
                          "source file or change a reading choice above, then upload again; an import is all or "
@@ -2911,11 +2914,11 @@ def import_result_text(result: _dp_importer.ImportResult) -> tuple[str, str]:
         parts = [f"{result.inserted:,} inserted", f"{result.updated:,} updated",
                  f"{result.skipped_identical + result.skipped_older:,} skipped as already stored"]
         parts += [f"{result.deleted:,} deleted"] if result.deleted else []
-        notes = "".join(f"\n- {n}" for n in result.notes)
-        return "success", (f"**Imported {result.file_name} into {result.table}** ({result.mode}): "
+        notes = "".join(f"\n- {md_text(n)}" for n in result.notes)
+        return "success", (f"**Imported {md_text(result.file_name)} into {result.table}** ({result.mode}): "
                            f"{', '.join(parts)}. Every page now reads the new data.{notes}")
     retry = " Another import wrote the same rows at the same time: import again." if result.outcome == "retry" else ""
-    return "error", (f"**{result.file_name} was not imported** ({len(result.errors)} error(s)); the warehouse "
+    return "error", (f"**{md_text(result.file_name)} was not imported** ({len(result.errors)} error(s)); the warehouse "
                      f"is unchanged.{retry}")
 
 
@@ -3617,6 +3620,11 @@ from data import access as _ac  # noqa: E402
 from data import audit as _ac_audit  # noqa: E402
 from data import backup as _ac_backup  # noqa: E402
 from data import plan_edit as _ac_plan_edit  # noqa: E402
+from data import sessions as _ac_sessions  # noqa: E402
+import logging as _ac_logging  # noqa: E402
+from datetime import UTC as _AC_UTC  # noqa: E402
+
+_ac_log = _ac_logging.getLogger("opsplan.access")
 
 AUDIT_ACTIONS = ("", _ac.IMPORT, _ac.SAVE_SCENARIO, _ac.DELETE_SCENARIO, _ac.EDIT_PLAN, _ac.EDIT_BUDGET, _ac.BACKUP)
 
@@ -3657,6 +3665,11 @@ def current_actor() -> _ac.Actor | None:
     claims = st.user.to_dict()
     if not claims.get("is_logged_in"):
         return None
+    why = _ac_sessions.verdict(claims, _ac_sessions.signed_out_at(connection(), claims), datetime.now(_AC_UTC))
+    if why is not None:  # signed out elsewhere (a copied cookie), or signed in over a day ago: sign in again
+        _ac_log.info("identity cookie refused (%s): signing out", why)
+        st.logout()
+        return None
     return _ac.actor_for(claims, access_rules())
 
 
@@ -3687,7 +3700,7 @@ def no_access_page() -> None:
     st.title("No access")
     st.write(f"You are signed in as {who.get('email') or who.get('name') or 'an unnamed user'}, but this "
              "dashboard has not given you a role. Ask an administrator to add you to access.toml.")
-    st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out_no_access")
+    st.button("Sign out", icon=":material/logout:", on_click=sign_out, key="sign_out_no_access")
 
 
 def user_box(actor: _ac.Actor) -> None:
@@ -3697,7 +3710,74 @@ def user_box(actor: _ac.Actor) -> None:
                    "Add an [auth] section to .streamlit/secrets.toml to require sign-in.")
         return
     st.caption(f"Signed in as **{_dd_md_escape(actor.label())}** · role: {actor.role}")
-    st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")
+    st.button("Sign out", icon=":material/logout:", on_click=sign_out, key="sign_out")
+
+
+def sign_out() -> None:
+    """Sign out here and everywhere: the sign-out is recorded server-side first, so this identity's
+    cookies issued until now (a copy in another browser included) are refused from now on."""
+    claims = st.user.to_dict()
+    if claims.get("is_logged_in"):
+        _ac_sessions.record_sign_out(connection(), claims)
+    st.logout()
+
+
+# The example's placeholder, and anything this short, is guessable: whoever knows it can forge a cookie.
+EXAMPLE_COOKIE_SECRETS = ("a long random string", "xxx", "changeme", "change me", "secret")
+MIN_COOKIE_SECRET = 32
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def cookie_secret_problem() -> str | None:
+    """Why the configured sign-in cookie secret must not be used, None when sign-in is off or it is fine."""
+    if not auth_configured():
+        return None
+    secret = str(st.secrets["auth"].get("cookie_secret") or "")
+    if secret.strip().lower() in EXAMPLE_COOKIE_SECRETS:
+        return "it is the example's placeholder"
+    if len(secret) < MIN_COOKIE_SECRET:
+        return f"it has {len(secret)} characters; at least {MIN_COOKIE_SECRET} are needed"
+    return None
+
+
+def refuse_unsafe_secret() -> None:
+    """Stop with a clear page (no traceback) while the cookie secret is the example's or too short."""
+    problem = cookie_secret_problem()
+    if problem is None:
+        return
+    _ac_log.error("refusing to serve: the [auth] cookie_secret cannot be used (%s)", problem)
+    st.title("opsplan cannot start")
+    st.error(f"**Sign-in is configured with an unsafe cookie secret:** {problem}. Anyone who knows it can "
+             "forge a signed-in identity. Set `cookie_secret` in `.streamlit/secrets.toml` to a new random "
+             "value, e.g. the output of `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, "
+             "and restart the app.", icon=":material/key_off:")
+    st.stop()
+
+
+def open_without_sign_in() -> str | None:
+    """The address the server listens on when it is reachable from other machines while sign-in is off
+    (every visitor an admin); None when sign-in is on or it listens on loopback only."""
+    address = st.get_option("server.address") or "0.0.0.0"  # unset: every interface
+    if auth_configured() or address in LOOPBACK:
+        return None
+    return address
+
+
+def warn_if_open() -> None:
+    """Sidebar (and log, once per process) warning while the app is open to the network without sign-in."""
+    address = open_without_sign_in()
+    if address is None:
+        return
+    _warn_open_once(address)
+    st.warning(f"**Open to the network without sign-in** (listening on {address}): anyone who can reach this "
+               "server is an admin. Turn sign-in on, or set `server.address = \"127.0.0.1\"`.",
+               icon=":material/public:")
+
+
+@st.cache_resource(show_spinner=False)
+def _warn_open_once(address: str) -> None:
+    _ac_log.warning("listening on %s with sign-in off: every visitor is an admin; turn sign-in on or set "
+                    "server.address = 127.0.0.1", address)
 
 
 def audit_span() -> tuple[date, date]:
@@ -3737,7 +3817,7 @@ def run_backup() -> tuple[str, str]:
 
 def plan_path() -> Path:
     """The plan file the app reads ($OPSPLAN_PLAN, else plan.toml)."""
-    return Path(os.environ.get("OPSPLAN_PLAN") or str(DEFAULT_PLAN_PATH))
+    return _plan_file()
 
 
 def plan_targets() -> pd.DataFrame:
@@ -3838,6 +3918,31 @@ def source_freshness(tables: Sequence[str]) -> None:
 def page_freshness(page: str) -> None:
     """source_freshness of a page's sources (SOURCES)."""
     source_freshness(SOURCES[page])
+
+
+# ----------------------------------------------------------------------------- user text as text
+
+# What Markdown (and Streamlit's :directives: and $math$) reads anywhere in a line; '.', '-', '+' and
+# '=' only matter at the start of one (lists, headings), and are escaped there only.
+_MD_PUNCTUATION = _dp_re.compile(r"([\\`*_\[\]()<>#|~$:!{}&^\"])")
+_MD_LEAD = _dp_re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
+# Bare URLs and e-mail addresses are linked after escapes are read (GFM autolink literals work on the
+# text): an invisible word joiner after the scheme, after "www" and before "@" stops that.
+_MD_AUTOLINK = _dp_re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?=@)")
+
+
+def md_text(text: object) -> str:
+    """Text from a file or a user, for a Markdown element, shown exactly as written: the marks Markdown
+    reads escaped (no link, image, emphasis, HTML, entity, :directive: or $math$; no list or heading at
+    the start), bare URLs and e-mail addresses not linked, line breaks as spaces."""
+    flat = _MD_AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u2060", " ".join(str(text).splitlines()))
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", flat)
+    lead = _MD_LEAD.match(escaped)
+    if lead:  # "- x", "1. x": a list item; "1" is kept and its "." or ")" escaped
+        head, mark = lead.group(1), lead.group(2)
+        rest = escaped[lead.end():]
+        escaped = head + ("\\" + mark if not mark[0].isdigit() else mark + ("\\" if rest[:1] == "." else "")) + rest
+    return escaped
 
 
 # ----------------------------------------------------------------------------- boot spinner (issue #6)

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 DEFAULT_PLAN_PATH = Path(__file__).resolve().parent.parent / "plan.toml"
+PLAN_ENV = "OPSPLAN_PLAN"  # the plan file every entry point reads (the app and each command), else plan.toml
 OPS = (">", ">=", "<", "<=")
 UNTYPED_SECTIONS = ("maintenance", "backup", "disaster_recovery", "alerting", "escalation_matrix",
                     "resource_allocation")
@@ -196,7 +200,7 @@ def _strings(table: dict, path: str) -> tuple[str, ...]:
 
 
 def _nonneg(table: dict, path: str) -> float:
-    return _get(table, path, float, lambda v: v >= 0, "must be >= 0")
+    return _get(table, path, float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
 
 
 def _tolerance(t: dict, path: str) -> float:
@@ -209,11 +213,23 @@ def _tolerance(t: dict, path: str) -> float:
     return _get(t, path, float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (not NaN)")
 
 
+# The range a KPI's target and baseline can take, by its unit (anything else: a finite number >= 0).
+UNIT_RANGES = {"%": (0.0, 100.0), "% of revenue": (0.0, 100.0), "/5": (1.0, 5.0)}
+
+
+def _kpi_value(t: dict, path: str) -> float:
+    """A target or baseline: finite, and within its unit's range (a percentage is 0-100)."""
+    unit = t.get("kpis", {}).get(path.split(".")[1], {}).get("unit")
+    lo, hi = UNIT_RANGES.get(unit, (0.0, math.inf))
+    rule = f"a finite number from {lo:g} to {hi:g} ({unit})" if math.isfinite(hi) else "a finite number >= 0"
+    return _get(t, path, float, lambda v: math.isfinite(v) and lo <= v <= hi, rule)
+
+
 def _kpi(t: dict, key: str) -> Kpi:
     p = f"kpis.{key}"
     return Kpi(key, _get(t, f"{p}.label", str), _get(t, f"{p}.area", str), _get(t, f"{p}.unit", str),
                _get(t, f"{p}.op", str, lambda v: v in OPS, f"one of {OPS}"),
-               _get(t, f"{p}.target", float), _get(t, f"{p}.baseline", float),
+               _kpi_value(t, f"{p}.target"), _kpi_value(t, f"{p}.baseline"),
                _get(t, f"{p}.measurement", str), _tolerance(t, f"{p}.tolerance"))
 
 
@@ -236,7 +252,8 @@ def _thresholds(t: dict) -> tuple[Threshold, ...]:
         for metric in _get(t, f"monitoring.{group}", dict):
             p = f"monitoring.{group}.{metric}"
             out.append(Threshold(group, metric, _get(t, f"{p}.op", str, lambda v: v in OPS, f"one of {OPS}"),
-                                 _get(t, f"{p}.value", float), _get(t, f"{p}.level", str)))
+                                 _get(t, f"{p}.value", float, math.isfinite, "a finite number"),
+                                 _get(t, f"{p}.level", str)))
     return tuple(out)
 
 
@@ -247,7 +264,8 @@ def _budget_line(t: dict, name: str) -> BudgetLine:
     if "monthly_profile" in t["budget"]["lines"][name]:
         profile = tuple(float(w) for w in _get(
             t, f"{p}.monthly_profile", list,
-            lambda v: len(v) == 12 and all(isinstance(w, (int, float)) and w >= 0 for w in v) and sum(v) > 0,
+            lambda v: len(v) == 12 and all(isinstance(w, (int, float)) and math.isfinite(w) and w >= 0 for w in v)
+            and sum(v) > 0,
             "12 weights >= 0, not all 0, one per month of the plan year"))
     return BudgetLine(name, _get(t, f"{p}.group", str), _nonneg(t, f"{p}.annual_usd"),
                       _get(t, f"{p}.note", str), fte, profile)
@@ -289,8 +307,9 @@ def parse_plan(t: dict) -> Plan:
     """Type and check a parsed plan.toml; PlanError names the first bad key."""
     sev_names = tuple(_get(t, "severities", dict))
     plan = Plan(
-        name=_get(t, "plan.name", str), timezone=_get(t, "plan.timezone", str),
-        first_year_start=_get(t, "plan.first_year_start", str),
+        name=_get(t, "plan.name", str), timezone=_get(t, "plan.timezone", str, _known_zone, "a known IANA time "
+                                                       "zone, e.g. Asia/Bangkok"),
+        first_year_start=_get(t, "plan.first_year_start", str, _real_date, "a real date, YYYY-MM-DD"),
         settings=_settings(t),
         kpis=tuple(_kpi(t, k) for k in _get(t, "kpis", dict)),
         severities=tuple(_severity(t, s) for s in sev_names),
@@ -312,11 +331,102 @@ def parse_plan(t: dict) -> Plan:
     missing = set(plan.settings.support_cost_categories + plan.settings.infrastructure_cost_categories) - lines
     if missing:
         raise PlanError(f"plan.toml: settings name unknown budget lines {sorted(missing)}")
+    _check_budget_sum(plan)
+    for section in UNTYPED_SECTIONS:
+        _check_section(t, section)
     return plan
 
 
-def load_plan(path: str | Path = DEFAULT_PLAN_PATH) -> Plan:
-    """Read and type plan.toml; a syntax error or a bad value is a PlanError with the key or line."""
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def _real_date(text: str) -> bool:
+    """YYYY-MM-DD naming a day that exists (2025-02-30 does not)."""
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and date.fromisoformat(text) is not None
+    except ValueError:
+        return False
+
+
+def _check_budget_sum(plan: Plan) -> None:
+    """The lines add up to the total, to the cent."""
+    total = sum(b.annual_usd for b in plan.budget_lines)
+    if round(total, 2) != round(plan.budget_total_usd, 2):
+        raise PlanError(f"plan.toml: key 'budget.total_usd' = {plan.budget_total_usd:,.2f} but the budget.lines "
+                        f"add up to {total:,.2f} (difference {total - plan.budget_total_usd:+,.2f})")
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
+# Rules for the keys of the sections read as plain tables, by key name or suffix: (test, rule).
+SECTION_RULES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    (r"(start|end|at)", lambda v: isinstance(v, str) and bool(CLOCK.fullmatch(v)), "a local time HH:MM"),
+    (r"weekday", lambda v: v in WEEKDAYS, "a weekday name, e.g. Sunday"),
+    (r"week_of_month", lambda v: type(v) is int and 1 <= v <= 5, "a whole number 1-5"),
+    (r"(every_minutes|restore_test_every_days)", lambda v: _number(v) and v > 0, "a finite number > 0"),
+    (r".*_(minutes|days|fte|pct)(_min|_max)?", lambda v: _number(v) and v >= 0 or isinstance(v, list) and bool(v)
+     and all(_number(x) and x >= 0 for x in v), "a finite number >= 0 (or a list of them)"),
+    (r"(suppress|is|enabled)_.*", lambda v: isinstance(v, bool), "true or false"),
+    (r".*", lambda v: isinstance(v, (str, dict)), "text"),
+)
+# Keys a page or the demo reads from these sections: a plan without one fails here, not on a page.
+SECTION_REQUIRED = {
+    "maintenance": ("daily.start", "daily.duration_minutes", "weekly.start", "weekly.duration_minutes_min",
+                    "weekly.duration_minutes_max", "monthly.start", "monthly.week_of_month",
+                    "monthly.duration_minutes_min", "monthly.duration_minutes_max", "security_patches.start",
+                    "security_patches.end"),
+    "backup": ("full.every_minutes", "full.at", "full.retention_days", "incremental.every_minutes",
+               "incremental.retention_days", "transaction_log.every_minutes", "transaction_log.retention_days"),
+    "disaster_recovery": ("rto_minutes", "rpo_minutes", "mtd_minutes", "restore_test_every_days"),
+    "alerting": ("duplicate_suppression_minutes", "suppress_during_maintenance"),
+    "escalation_matrix": (),
+    "resource_allocation": (),
+}
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_section(t: dict, section: str) -> None:
+    """A plain section: present, each key by its rule (nested tables walked), the keys pages read present."""
+    table = _get(t, section, dict)
+    for key in SECTION_REQUIRED[section]:
+        node: Any = table
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise PlanError(f"plan.toml: missing key '{section}.{key}'")
+            node = node[part]
+
+    def walk(node: dict, prefix: str) -> None:
+        for key, value in node.items():
+            path = f"{prefix}.{key}"
+            if isinstance(value, dict):
+                walk(value, path)
+                continue
+            test, rule = next((f, r) for pattern, f, r in SECTION_RULES if re.fullmatch(pattern, key))
+            if not test(value):
+                raise PlanError(f"plan.toml: key '{path}' = {value!r} breaks the rule: {rule}")
+            if section == "resource_allocation" and not _number(value):
+                raise PlanError(f"plan.toml: key '{path}' = {value!r} breaks the rule: a finite number >= 0 (FTE)")
+    walk(table, section)
+
+
+def plan_path() -> Path:
+    """The plan file to read: $OPSPLAN_PLAN when set, else plan.toml beside the code."""
+    return Path(os.environ.get(PLAN_ENV) or DEFAULT_PLAN_PATH)
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """Read and type the plan (`path`, else plan_path()); a syntax error or a bad value is a PlanError
+    with the key or line."""
+    path = plan_path() if path is None else path
     try:
         with open(path, "rb") as fh:
             table = tomllib.load(fh)

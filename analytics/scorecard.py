@@ -351,7 +351,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", required=True, help="DuckDB warehouse file")
     parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (local)")
     parser.add_argument("--end", type=date.fromisoformat, help="day after the last, YYYY-MM-DD (exclusive)")
-    parser.add_argument("--plan", default=None, help="plan.toml (default: the repository's)")
+    parser.add_argument("--plan", default=None, help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per KPI")
     return parser.parse_args(argv)
 

@@ -214,8 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _backup(db: Path, out: Path) -> dict:
-    """Back up the warehouse at `db` (opened read-only) into `out`."""
-    con = connect(db, read_only=True)
+    """Back up the warehouse at `db` into `out`, audited like every other write (so the file is opened
+    for writing: the command cannot run while the app holds the warehouse)."""
+    con = connect(db)
     try:
         return backup(con, out, cli_actor())
     finally:

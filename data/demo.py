@@ -1467,7 +1467,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42, help="random seed, >= 0 (default 42)")
     parser.add_argument("--today", type=date.fromisoformat, default=None,
                         help="last day covered, YYYY-MM-DD (default: today)")
-    parser.add_argument("--plan", default=None, help="plan.toml (default: the repository's)")
+    parser.add_argument("--plan", default=None, help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
     args = parser.parse_args(argv)
     if args.seed < 0:

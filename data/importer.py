@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -190,7 +191,7 @@ def prepare(catalog: duckdb.DuckDBPyConnection, data: bytes, name: str, table: s
     if any(p.level == "error" for p in header_problems):
         raise Rejected(problems)
     _check_not_empty(raw, opts)
-    ctx = Ctx(opts, opts.tz or plan_timezone(), now)
+    ctx = Ctx(opts, opts.tz or plan_timezone(), now, date_1904=raw.date_1904)
     typed, flags = _convert_all(raw, hmap, spec, ctx)
     flags += naive_mix_flags(ctx)
     prep = Prepared(raw, spec, hmap, typed, problems + _drift(raw, hmap, spec),
@@ -683,17 +684,84 @@ def uploads_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(row[0] + ".uploads") if row and row[0] else None
 
 
+# Uploads being written: path of the .part file -> descriptor holding its lock until it is settled.
+_PENDING: dict[str, int] = {}
+_CALL = threading.local()                 # .created: the .part files of the import running in this thread
+
+
 def keep_upload(con: duckdb.DuckDBPyConnection, data: bytes, kind: str) -> str | None:
-    """Store the original bytes under a generated name (never the user's); return that name."""
+    """Store the original bytes under a generated name (never the user's); return that name.
+
+    The bytes go to `<name>.part`, locked by this process, and become `<name>` only once the
+    import log names them (settle_upload, after the commit). A process killed in between leaves a
+    .part whose lock died with it: sweep_uploads removes it (no log row) or finishes it (logged)."""
     folder = uploads_dir(con)
     if folder is None:
         return None
     folder.mkdir(exist_ok=True)
     name = f"{uuid.uuid4()}.{kind}"
-    tmp = folder / (name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / name)  # atomic: a kill leaves no half-written upload under a final name
+    part = folder / (name + ".part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    _lock(fd, wait=True)
+    _PENDING[str(part)] = fd
+    created = getattr(_CALL, "created", None)
+    if created is not None:
+        created.append(part)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
     return name
+
+
+def _lock(fd: int, wait: bool) -> bool:
+    """An exclusive advisory lock on an open file (released by the kernel when the process dies)."""
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks here: a .part is then only swept by its owner
+        return wait
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        return True
+    except BlockingIOError:
+        return False
+
+
+def settle_upload(con: duckdb.DuckDBPyConnection, part: Path) -> None:
+    """Keep a .part upload under its final name if the import log names it, else delete it."""
+    final = part.with_name(part.name.removesuffix(".part"))
+    logged = con.execute("select count(*) from import_log where upload_name = $n", {"n": final.name}).fetchall()[0][0]
+    try:
+        if logged:
+            os.replace(part, final)
+        else:
+            part.unlink(missing_ok=True)
+    finally:
+        fd = _PENDING.pop(str(part), None)
+        if fd is not None:
+            os.close(fd)
+
+
+def sweep_uploads(con: duckdb.DuckDBPyConnection) -> int:
+    """Settle the .part uploads of imports that died (their lock is free): returns how many."""
+    folder = uploads_dir(con)
+    if folder is None or not folder.is_dir():
+        return 0
+    done = 0
+    for part in sorted(folder.glob("*.part")):
+        if str(part) in _PENDING:
+            continue  # an import of this process is writing it
+        try:
+            fd = os.open(part, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # settled meanwhile by its owner
+        try:
+            if _lock(fd, wait=False) and part.exists():
+                settle_upload(con, part)
+                done += 1
+        finally:
+            os.close(fd)
+    return done
 
 
 def _options_json(opts: ImportOptions) -> str:
@@ -823,14 +891,30 @@ def run_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str,
     if usage:
         return _result("rejected", table, name, sha, opts, [usage])
     cur = con.cursor()
+    _CALL.created = []
     try:
+        if not dry_run:
+            sweep_uploads(cur)
         return _run(cur, file_bytes, name, table, opts, user, dry_run, clock, sha, progress or (lambda s, f: None),
                     actor)
     except Exception as err:  # a bug must not reach the page as a traceback; it is logged in full
         log.exception("import of %s into %s failed", name, table)
-        return _result("failed", table, name, sha, opts, [Problem("error", f"internal error: {type(err).__name__}: "
-                                                                           f"{err}", file=name, fix="report this")])
+        failed = _result("failed", table, name, sha, opts, [Problem("error", f"internal error: {type(err).__name__}: "
+                                                                             f"{err}", file=name, fix="report this")])
+        if dry_run:
+            return failed
+        try:  # the attempt is logged like a rejection: nothing in the data tables changed
+            return _log_rejection(cur, failed, opts, user, clock, file_bytes, None)
+        except Exception:  # the log itself may be what failed
+            log.exception("could not log the failed import of %s", name)
+            return failed
     finally:
+        for part in _CALL.created:  # after the commit (or the rollback): keep what the log names
+            try:
+                settle_upload(cur, part)
+            except (OSError, duckdb.Error):
+                log.exception("could not settle the upload %s", part.name)
+        _CALL.created = None
         cur.close()
 
 
@@ -879,13 +963,14 @@ def _transaction(cur: duckdb.DuckDBPyConnection, prep: Prepared, data: bytes, op
             audit.record(cur, actor, IMPORT, "services", None, {"added": prep.new_services, "file": name},
                          now.to_pydatetime())
             prep.notes.append(f"added {len(prep.new_services)} service(s): {', '.join(prep.new_services)}")
+        replaced = _replaced_rows(cur, prep, opts)  # read before apply() changes them
         counts = apply(cur, prep, opts)
         result = _result("imported", table, name, sha, opts, problems, prep, import_id=import_id, upload_name=upload,
                          **dataclasses.asdict(counts))
         write_log(cur, result, opts, user, now)
         if span is not None:
             spans.record(cur, import_id, table, span, plan_timezone(), now.to_pydatetime(), opts.mode == "replace")
-        audit.record(cur, actor, IMPORT, table, None, _audited(result), now.to_pydatetime())
+        audit.record(cur, actor, IMPORT, table, replaced, _audited(result), now.to_pydatetime())
         cur.execute("commit")
         return result
     except duckdb.Error as err:
@@ -902,6 +987,33 @@ def _covered_span(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOp
     prep.notes.append(spans.describe(span, tz) if span else
                       "covers no span: an empty file says nothing about when; declare with --covers-from")
     return span
+
+
+AUDIT_BEFORE_ROWS = 1_000  # rows an import's audit row keeps of what it updated or deleted
+
+
+def _replaced_rows(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOptions) -> dict | None:
+    """What the import will overwrite, for the audit row's before: the stored rows it updates (upsert,
+    replace) or deletes (replace), each as it is now; at most AUDIT_BEFORE_ROWS of each, with the counts.
+    None when it only inserts."""
+    t, spec = quote(prep.spec.name), prep.spec
+    out: dict = {}
+    parts = []
+    if opts.mode != "append":
+        parts.append(("updated", f"select t.* from {t} t join {STAGE} s on {_join_on(spec)} join _import_action a "
+                                 "using (_row) where a.action = 'changed'"))
+    if opts.mode == "replace":
+        parts.append(("deleted", f"select t.* from {t} t where not exists (select 1 from {STAGE} s "
+                                 f"where {_join_on(spec)})"))
+    order = ", ".join(quote(c) for c in spec.natural_key)
+    for kind, sql in parts:
+        n = cur.execute(f"select count(*) from ({sql})").fetchall()[0][0]
+        if not n:
+            continue
+        frame = cur.execute(f"select * from ({sql}) order by {order} limit {AUDIT_BEFORE_ROWS}").df()
+        out[kind] = {"rows": n, "kept": len(frame), "values": json.loads(frame.to_json(orient="records",
+                                                                                         date_format="iso"))}
+    return out or None
 
 
 def _audited(result: ImportResult) -> dict:
@@ -1196,6 +1308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         opts = options_from_args(args)
     except SystemExit as err:
+        return _usage(str(err))
+    except ValueError as err:  # PlanError: the plan ($OPSPLAN_PLAN, else plan.toml) cannot be used
         return _usage(str(err))
     if args.source and args.source != sources.NO_PROFILE:
         try:

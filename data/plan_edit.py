@@ -72,10 +72,22 @@ def _apply(doc: tomlkit.TOMLDocument, section: str, field: str, changes: Mapping
     return before, {k: v.unwrap() if hasattr(v, "unwrap") else v for k, v in after.items()}
 
 
+def _total_follows(doc: tomlkit.TOMLDocument) -> tuple[dict, dict]:
+    """budget.total_usd set to the sum of the lines (the plan must add up): (before, after) when it moves."""
+    budget = doc["budget"]
+    old = budget["total_usd"]
+    total = sum(float(line["annual_usd"]) for line in budget["lines"].values())
+    if float(old) == total:
+        return {}, {}
+    budget["total_usd"] = int(total) if total.is_integer() else round(total, 2)
+    return {"budget.total_usd": old.unwrap() if hasattr(old, "unwrap") else old}, {"budget.total_usd": budget["total_usd"]}
+
+
 def edit_plan(con: duckdb.DuckDBPyConnection, actor: Actor, path: str | Path, kpi_targets: Mapping[str, object] = {},
               budget: Mapping[str, object] = {}, now: datetime | None = None) -> tuple[dict, dict]:
     """Change KPI targets (EDIT_PLAN) and budget lines' annual_usd (EDIT_BUDGET) in the plan at `path`;
-    return (before, after) by key. No change: nothing written, nothing audited."""
+    budget.total_usd follows the lines (their sum). Return (before, after) by key. No change: nothing
+    written, nothing audited."""
     if kpi_targets:
         require(actor, EDIT_PLAN)
     if budget:
@@ -86,6 +98,9 @@ def edit_plan(con: duckdb.DuckDBPyConnection, actor: Actor, path: str | Path, kp
         doc = tomlkit.parse(text)
         b1, a1 = _apply(doc, "kpis", "target", kpi_targets)
         b2, a2 = _apply(doc, "budget.lines", "annual_usd", budget)
+        if a2:
+            tb, ta = _total_follows(doc)
+            b2, a2 = {**b2, **tb}, {**a2, **ta}
         before, after = {**b1, **b2}, {**a1, **a2}
         if after:
             _write(con, actor, path, text, tomlkit.dumps(doc), before, after, now)

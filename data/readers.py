@@ -9,12 +9,14 @@ are checked before anything big is built. Nothing here touches the warehouse.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,10 @@ CLAIMS = {"csv": "csv", "tsv": "csv", "txt": "csv", "xlsx": "xlsx", "xlsm": "xls
           "parquet": "parquet", "pq": "parquet"}
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SCAN_ROWS = 30
+MAX_FIELD_CHARS = 1_048_576           # one CSV cell (the csv module's default is 128 KiB)
+MAX_SHEET_COLUMNS = 1_024             # Excel columns read; a value further right is refused, never padded to XFD
 # Characters never shown in a file name: controls, bidi overrides, zero-width marks.
+WINDOWS_EPOCH_DATE = datetime(1899, 12, 30)  # openpyxl's epoch of the 1900 date system
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
 
 
@@ -48,6 +53,7 @@ class RawTable:
     source_types: list[str] = field(default_factory=list)  # Parquet: type per column
     problems: list[Problem] = field(default_factory=list)
     ragged: list[tuple[int, list[str]]] = field(default_factory=list)  # (line, fields) of rejected rows
+    date_1904: bool = False               # Excel: the workbook counts serial dates from 1904-01-01
 
     @property
     def n(self) -> int:
@@ -161,10 +167,30 @@ def _fallback(data: bytes, name: str, err: UnicodeDecodeError) -> tuple[str, str
     # A run of Thai letters, not a stray byte that happens to map to one (cp1252 'é' is Thai in cp874).
     if not re.search(r"[\u0e01-\u0e5b]{3,}", text):
         raise Rejected([_decode_problem(data, name, err, "UTF-8")])
+    if not plausible_thai(text):
+        # cp1251 (Cyrillic) and other single-byte encodings also decode "cleanly" into Thai code
+        # points, but into sequences no Thai writer produces (a vowel sign after a space).
+        problem = _decode_problem(data, name, err, "UTF-8")
+        raise Rejected([dataclasses.replace(problem, rule=problem.rule + "; as cp874 it gives no real Thai "
+                                            "words (vowel and tone marks out of place), so the encoding is not "
+                                            "guessed", fix="choose the file's encoding (e.g. cp1251 for Cyrillic "
+                                            "Windows, cp874 for Thai), or export as UTF-8")])
     note = Problem("warning", f"not UTF-8 (byte {err.start}, line {_line_at(data, err.start)}); decoded as cp874 "
                    "(Thai Windows) because it decodes cleanly into Thai text", file=name,
                    fix="check the preview; set --encoding to override")
     return text.lstrip("\ufeff"), "cp874", [note]
+
+
+THAI_LETTER = re.compile(r"[\u0e01-\u0e5b]")
+# A vowel or tone mark with no consonant (or mark) before it, or a leading vowel with no consonant
+# after it: impossible in Thai, typical of another encoding read as cp874.
+THAI_MISPLACED = re.compile(r"(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
+                            r"|[\u0e40-\u0e44](?![\u0e01-\u0e2e])")
+
+
+def plausible_thai(text: str) -> bool:
+    """Whether Thai text is well formed: at most 2 % of its Thai characters out of place (typos)."""
+    return len(THAI_MISPLACED.findall(text)) * 50 <= len(THAI_LETTER.findall(text))
 
 
 def _delimiter(text: str, name: str, opts: ImportOptions) -> tuple[str, list[Problem]]:
@@ -181,6 +207,7 @@ def _delimiter(text: str, name: str, opts: ImportOptions) -> tuple[str, list[Pro
 
 def read_csv(data: bytes, name: str, opts: ImportOptions) -> RawTable:
     """Strict CSV: every record must have the header's field count; lines are file lines."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     text, encoding, notes = decode(data, name, opts)
     delim, more = _delimiter(text, name, opts)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
@@ -224,6 +251,11 @@ def _records(reader, table: RawTable, opts: ImportOptions) -> tuple[list[list[st
                 if len(rows) > opts.max_rows:
                     _check_rows(len(rows), table.file, opts)
     except csv.Error as err:
+        if "field limit" in str(err):
+            raise Rejected([Problem("error", f"a field is longer than {MAX_FIELD_CHARS:,} characters, the "
+                                    "importer's limit for one cell", file=table.file, line=prev + 1,
+                                    fix="shorten the text at the source (or check for an unclosed quote that "
+                                        "swallows the rest of the file)")])
         raise Rejected([Problem("error", f"CSV syntax: {err}", file=table.file, line=prev + 1,
                                 fix="check quotes on this line")])
     if blank:
@@ -278,6 +310,10 @@ def read_xlsx(data: bytes, name: str, opts: ImportOptions, known: set[str]) -> R
     wb.close()
     at = _header_row(grid, known)
     table = RawTable(name, "xlsx", [], [], np.zeros(0, int), sheet=sheet, sheets=tuple(wb.sheetnames))
+    table.date_1904 = wb.epoch != WINDOWS_EPOCH_DATE
+    if table.date_1904:
+        table.problems.append(Problem("info", "workbook uses the 1904 date system (Excel for Mac): its dates and "
+                                      "serial numbers are counted from 1904-01-01", file=name, sheet=sheet))
     _fill_from_grid(table, grid, at)
     return table
 
@@ -295,13 +331,37 @@ def _choose_sheet(names: list[str], file: str, opts: ImportOptions) -> str:
 
 
 def _sheet_rows(ws, name: str, opts: ImportOptions) -> list[tuple[int, list]]:
-    """(sheet row, cells) for non-empty rows; cells are openpyxl read-only cells or None."""
-    out = []
-    for row in ws.iter_rows():
-        cells = [c if getattr(c, "value", None) is not None else None for c in row]
-        filled = [c for c in cells if c is not None]
-        if filled:
-            out.append((filled[0].row, cells))
+    """(sheet row, cells) for non-empty rows; cells are openpyxl read-only cells or None.
+
+    The sheet's XML is parsed directly: only the cells it holds are built, so a stored dimension
+    (or a stray cell) reaching XFD1048576 costs nothing. Rows are as wide as their last real cell,
+    at most MAX_SHEET_COLUMNS; a value further right is kept as an out-of-range marker (refused
+    later with its cell). A formula without a cached value is kept as a cell of type 'f'.
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["data_type"] = "f"  # a formula the writing tool never calculated
+            return cell
+
+    book = ws.parent
+    out: list[tuple[int, list]] = []
+    with book._archive.open(ws._worksheet_path) as src:
+        parser = Parser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, row in parser.parse():
+            kept = [c for c in row if c["value"] is not None or c["data_type"] == "f"]
+            if not kept:
+                continue
+            width = min(max(c["column"] for c in kept), MAX_SHEET_COLUMNS + 1)
+            cells: list = [None] * width
+            for c in kept:
+                cells[min(c["column"], MAX_SHEET_COLUMNS + 1) - 1] = ReadOnlyCell(ws, **c)
+            out.append((number, cells))
             _check_rows(len(out) - 1, name, opts)
     return out
 
@@ -340,6 +400,13 @@ def _cell_value(cell, table: RawTable, row: int, header: str) -> object:
     """A cell's cached value; errors reported; scientific-format numbers as Excel shows them."""
     if cell is None:
         return None
+    if cell.data_type == "f":
+        table.problems.append(Problem("error", "formula without a calculated value (the tool that wrote the "
+                                      "workbook did not calculate it)", file=table.file, sheet=table.sheet,
+                                      column=header, cell=cell.coordinate, value=None, row=row,
+                                      fix="open the workbook in Excel or LibreOffice and save it (that stores the "
+                                          "values), or paste the column as values"))
+        return None
     if cell.data_type == "e":
         table.problems.append(Problem("error", f"Excel cell error {cell.value}", file=table.file, sheet=table.sheet,
                                       column=header, cell=cell.coordinate, value=shown(cell.value), row=row,
@@ -356,7 +423,9 @@ def _report_overflow(table: RawTable, body: list[tuple[int, list]], width: int) 
     for k, (_, row) in enumerate(body):
         for c in row[width:]:
             if c is not None:
-                table.problems.append(Problem("error", "value in a column without a header", file=table.file,
+                table.problems.append(Problem("error", "value in a column without a header"
+                                              + (f" (beyond column {MAX_SHEET_COLUMNS:,}, the last one read)"
+                                                 if c.column > MAX_SHEET_COLUMNS else ""), file=table.file,
                                               sheet=table.sheet, cell=c.coordinate, value=shown(c.value), row=k,
                                               fix="add a header or delete the value"))
 
@@ -380,10 +449,41 @@ def read_parquet(data: bytes, name: str, opts: ImportOptions) -> RawTable:
         raise
     except Exception as err:  # pyarrow raises several types for corrupt files
         raise Rejected([Problem("error", f"not a readable Parquet file ({type(err).__name__}: {err})", file=name)])
-    return RawTable(name, "parquet", list(arrow.column_names),
-                    [arrow.column(i).to_pandas().reset_index(drop=True) for i in range(arrow.num_columns)],
+    problems: list[Problem] = []
+    columns = [_arrow_to_pandas(arrow.column(i), arrow.column_names[i], name, problems)
+               for i in range(arrow.num_columns)]
+    return RawTable(name, "parquet", list(arrow.column_names), columns,
                     np.arange(1, arrow.num_rows + 1, dtype=np.int64),
-                    source_types=[str(t) for t in arrow.schema.types])
+                    source_types=[str(t) for t in arrow.schema.types], problems=problems)
+
+
+# Instants a date can hold (years 1-9999), in microseconds from the Unix epoch.
+US_MIN, US_MAX = -62135596800 * 10**6, 253402300799999999
+US_PER = {"s": 10**6, "ms": 10**3, "us": 1}
+
+
+def _arrow_to_pandas(column, header: str, name: str, problems: list[Problem]) -> pd.Series:
+    """One Parquet column as pandas. Timestamps and dates outside years 1-9999 (which pandas and the
+    warehouse cannot hold) become empty cells, each refused with its row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    kind = column.type
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        raw = pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
+        if pa.types.is_timestamp(kind):
+            us = raw / 1000 if kind.unit == "ns" else raw * US_PER[kind.unit]
+        else:
+            us = raw * (86400 * 10**6 if pa.types.is_date32(kind) else 1000)
+        outside = (us < US_MIN) | (us > US_MAX)  # NaN (a null) is neither
+        if outside.any():
+            for row in np.flatnonzero(outside):
+                problems.append(Problem("error", "date/time outside the years 1-9999 (the file's value cannot be "
+                                        "a real time)", file=name, line=int(row) + 1, column=header, row=int(row),
+                                        value=f"{int(raw[row])} ({kind})", fix="correct the value at the source"))
+            column = pc.if_else(pa.array(~outside), column, pa.nulls(len(column), kind))
+        if pa.types.is_timestamp(kind) and kind.unit == "ns":
+            column = pc.cast(column, pa.timestamp("us", kind.tz))  # ns overflows pandas past 2262
+    return column.to_pandas().reset_index(drop=True)
 
 
 def read(data: bytes, name: str, opts: ImportOptions, known: set[str]) -> RawTable:

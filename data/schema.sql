@@ -355,3 +355,14 @@ create table if not exists utilisation_samples (
     data_gb double,                            -- data stored on the host
     primary key (service_id, host_id, sampled_at)
 );
+
+-- ---------------------------------------------------------------------------
+-- Sign-outs (data/sessions.py): an identity cookie issued before its identity's last sign-out is
+-- refused, so a copied cookie cannot sign back in.
+-- One row per signed-in identity (issuer and subject of the provider's token) that signed out: the last time.
+create table if not exists signed_out (
+    issuer varchar not null,
+    subject varchar not null,
+    signed_out_at timestamptz not null,
+    primary key (issuer, subject)
+);

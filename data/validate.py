@@ -370,6 +370,7 @@ class Ctx:
     naive: dict[str, np.ndarray] = field(default_factory=dict)   # timestamp column -> naive-cell mask
     aware: dict[str, int] = field(default_factory=dict)          # timestamp column -> aware count
     offsets: dict[str, int] = field(default_factory=dict)        # source offsets seen
+    date_1904: bool = False               # an Excel workbook on the 1904 date system (serials from 1904-01-01)
 
 
 @dataclass
@@ -430,7 +431,7 @@ def convert(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[p
     if col.name in spec.id_columns:
         # Report what cleaning did to ids (outer spaces, NBSP, full-width forms): never silent.
         changed = present(text) & (values != unescape(cells.text)).fillna(False).to_numpy(dtype=bool)
-        flags += flag(changed, col.name, "id normalised (NFKC, outer spaces removed)", level="warning")
+        flags += flag(changed, col.name, "id normalised (NFKC, zero-width characters and outer spaces removed)", level="warning")
     if col.required:
         flags += flag(~present(text) & ~present(cells.native), col.name,
                       "required value is empty (or a null token)", "fill it in at the source")
@@ -486,11 +487,15 @@ def _native_id_flags(native: pd.Series, col: ColumnSpec, spec: TableSpec) -> lis
                 "export the id column as text")
 
 
+ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
 def nfkc(text: pd.Series) -> pd.Series:
-    """NFKC plus outer blanks, applied only to non-ASCII cells (the rest are unchanged by it)."""
+    """NFKC, zero-width characters (and soft hyphens) removed, outer blanks: applied only to non-ASCII
+    cells (the rest are unchanged by it). An invisible character must not make a second id."""
     wide = text.notna() & ~text.str.isascii().fillna(True).astype(bool)  # missing cells stay missing
     if wide.any():
-        text = text.mask(wide, text[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip()))
+        text = text.mask(wide, text[wide].map(lambda v: ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", v)).strip()))
     return text
 
 
@@ -526,6 +531,11 @@ def to_number(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple
     nat = _native_numbers(cells.native, col)
     values = values.where(~present(nat), nat)
     flags += flag(present(cells.native) & ~present(nat), col.name, "not a number")
+    if col.kind == "decimal" and present(nat).any():
+        scaled = nat * 10 ** (col.scale or 0)
+        off = ((scaled - scaled.round()).abs() > 1e-6 * np.maximum(1.0, scaled.abs())).fillna(False)
+        flags += flag(off & np.isfinite(nat), col.name, f"more than {col.scale} decimal places (would be rounded)",
+                      "round at the source")
     values, more = _scale(values, pct_sign, col, ctx.opts)
     return _number_bounds(values, col, flags + more)
 
@@ -560,8 +570,10 @@ def _parse_numbers(text: pd.Series, col: ColumnSpec, opts: ImportOptions) -> tup
     if opts.decimal != ".":
         t = t.str.replace(".", "\x01", regex=False).str.replace(opts.decimal, ".", regex=False)
     good = t.str.fullmatch(NUMBER).fillna(False)
-    bad = present(text) & ~good.to_numpy(dtype=bool)
+    infinite = t.str.fullmatch(INFINITE_TEXT).fillna(False).to_numpy(dtype=bool)
+    bad = present(text) & ~good.to_numpy(dtype=bool) & ~infinite
     flags = flag(bad, col.name, "not a number", _number_fix(text[bad]))
+    flags += flag(infinite, col.name, NOT_FINITE, "correct the value (an empty cell means unknown)")
     if col.kind == "decimal":
         flags += _decimal_places(t.where(good), col)
     return pd.to_numeric(t.where(good), errors="coerce").astype("float64"), flags
@@ -577,10 +589,16 @@ def _number_fix(bad: pd.Series) -> str:
 
 
 def _decimal_places(t: pd.Series, col: ColumnSpec) -> list[Flag]:
-    """More decimals than the column keeps would be rounded silently by the cast."""
-    places = t.str.extract(r"\.(\d*)$", expand=False).str.len().fillna(0)
-    return flag(places > (col.scale or 0), col.name, f"more than {col.scale} decimal places",
-                "round at the source")
+    """More decimals than the column keeps would be rounded silently by the cast. An exponent counts:
+    1.23456e2 is 123.456, three places."""
+    digits = t.str.extract(r"\.(\d*)(?:[eE]([+-]?\d+))?$", expand=True)
+    exponent = pd.to_numeric(digits[1], errors="coerce").fillna(0).clip(-400, 400)
+    fraction = digits[0].str.len().fillna(0)
+    sci = t.str.fullmatch(r"[+-]?\d+[eE][+-]?\d+").fillna(False)  # 5e-3: no point, places from the exponent
+    places = (fraction - exponent).where(~sci, -pd.to_numeric(t.str.extract(r"[eE]([+-]?\d+)$", expand=False),
+                                                              errors="coerce").clip(-400, 400))
+    return flag((places > (col.scale or 0)).fillna(False), col.name, f"more than {col.scale} decimal places "
+                "(would be rounded)", "round at the source")
 
 
 def _native_numbers(native: pd.Series, col: ColumnSpec) -> pd.Series:
@@ -618,8 +636,20 @@ def _mixed_scale(values: pd.Series, bare: np.ndarray, col: ColumnSpec) -> list[F
     return flag(frac, col.name, rule, "declare the scale: --pct-scale fraction (x100) or percent")
 
 
+NOT_FINITE = "not a finite number (infinite, or too large for a number)"
+INFINITE_TEXT = re.compile(r"^[+-]?(inf|infinity)$", re.IGNORECASE)
+
+
 def _number_bounds(values: pd.Series, col: ColumnSpec, flags: list[Flag]) -> tuple[pd.Series, list[Flag]]:
-    """Integers must be whole and in range; percent columns stay within 0-100."""
+    """Every number is finite (1e999 overflows to infinity); measurements (durations, volumes, rates:
+    every DOUBLE column but money) are not negative; integers are whole and in range; percents 0-100."""
+    infinite = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
+    flags += flag(infinite, col.name, NOT_FINITE, "correct the value (an empty cell means unknown)")
+    values = values.mask(infinite)
+    # Percents have their own 0-100 rule; money (a bill's credit line) is the table's CHECK's to judge.
+    if col.kind == "float" and not col.name.endswith("_pct") and column_currency(col) is None:
+        flags += flag((values < 0).fillna(False), col.name, "negative measurement (durations, volumes, rates and "
+                      "shares are never below 0)", "correct the value at the source")
     if col.kind == "int":
         limit = INT_BOUNDS[col.data_type.upper()]
         whole = values.isna() | ((values % 1 == 0) & (values.abs() < limit))
@@ -657,12 +687,18 @@ OFFSET = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 SLASHED = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(\s.*)?$")
 SERIAL = re.compile(r"^\d{1,7}(\.\d+)?$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
 
 
-def serial_to_datetime(serial: pd.Series) -> pd.Series:
-    """Excel 1900-system serial numbers as naive datetimes (serials below 61 are pre-2000 anyway)."""
+def serial_to_datetime(serial: pd.Series, date_1904: bool = False) -> pd.Series:
+    """Excel serial numbers as naive datetimes: the 1900 system (serials below 61 are pre-2000 anyway),
+    or the 1904 system of a workbook that says so."""
     ok = serial.where((serial >= 1) & (serial < 2958466))
-    return EXCEL_EPOCH + pd.to_timedelta(ok.round(6), unit="D")
+    return (EXCEL_EPOCH_1904 if date_1904 else EXCEL_EPOCH) + pd.to_timedelta(ok.round(6), unit="D")
+
+
+def _system(ctx: "Ctx") -> str:
+    return "1904 system" if ctx.date_1904 else "1900 system"
 
 
 def _parse_text_times(text: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, pd.Series, list[Flag]]:
@@ -677,7 +713,7 @@ def _parse_text_times(text: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Se
         flags = flag(bad, col.name, f"does not match --date-format {fmt}")
         empty = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
         return (empty, parsed, flags) if aware_fmt else (parsed.astype("datetime64[us]"), _empty_utc(text), flags)
-    return _parse_iso(text, col)
+    return _parse_iso(text, col, ctx)
 
 
 def _empty_utc(like: pd.Series) -> pd.Series:
@@ -696,7 +732,7 @@ def _to_datetime(text: pd.Series, utc: bool) -> pd.Series:
     return parsed.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
 
 
-def _parse_iso(text: pd.Series, col: ColumnSpec) -> tuple[pd.Series, pd.Series, list[Flag]]:
+def _parse_iso(text: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, pd.Series, list[Flag]]:
     """ISO 8601 (with or without offset) and Excel serials; D/M vs M/D is never guessed."""
     iso = text.str.fullmatch(ISO_TS).fillna(False)
     has_off = iso & text.str.contains(OFFSET).fillna(False)
@@ -706,8 +742,8 @@ def _parse_iso(text: pd.Series, col: ColumnSpec) -> tuple[pd.Series, pd.Series, 
     serial = (text.str.fullmatch(SERIAL).fillna(False) & ~iso).to_numpy(dtype=bool)
     if serial.any():
         numbers = pd.to_numeric(text.where(serial), errors="coerce")
-        naive = naive.where(~serial, serial_to_datetime(numbers))
-        flags += _serial_flags(numbers, serial, col)
+        naive = naive.where(~serial, serial_to_datetime(numbers, ctx.date_1904))
+        flags += _serial_flags(numbers, serial, col, ctx)
     rest = present(text) & ~present(naive) & ~present(aware) & ~serial
     slashed = rest & text.str.fullmatch(SLASHED).fillna(False).to_numpy(dtype=bool)
     flags += flag(slashed, col.name, "ambiguous date: day/month order is not known",
@@ -718,16 +754,16 @@ def _parse_iso(text: pd.Series, col: ColumnSpec) -> tuple[pd.Series, pd.Series, 
     return naive, aware, flags
 
 
-def _serial_flags(numbers: pd.Series, serial: np.ndarray, col: ColumnSpec) -> list[Flag]:
+def _serial_flags(numbers: pd.Series, serial: np.ndarray, col: ColumnSpec, ctx: Ctx) -> list[Flag]:
     """Report serial conversions; serial 60 is Excel's fake 1900-02-29."""
-    fake = serial & (numbers == 60).to_numpy()
+    fake = serial & (numbers == 60).to_numpy() & (not ctx.date_1904)
     flags = flag(fake, col.name, "Excel serial 60 is 1900-02-29, a day that never existed (Excel's 1900 leap-year bug)",
                  "correct the date at the source")
-    flags += flag(serial & ~fake, col.name, "Excel serial number converted to a date (1900 system)", level="info")
+    flags += flag(serial & ~fake, col.name, f"Excel serial number converted to a date ({_system(ctx)})", level="info")
     return flags
 
 
-def _native_times(native: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+def _native_times(native: pd.Series, date_1904: bool = False) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Typed cells as (naive, aware UTC) datetimes; numbers are Excel serials."""
     if not native.notna().any():
         return _empty_naive(native), _empty_utc(native), np.zeros(len(native), bool)
@@ -741,7 +777,7 @@ def _native_times(native: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
                                                         na_action="ignore").fillna(False).astype(bool)
     is_time = is_a(native, (datetime, date)) & ~is_aware
     naive = pd.to_datetime(native.where(is_time), errors="coerce").astype("datetime64[us]")
-    naive = naive.where(~is_num, serial_to_datetime(pd.to_numeric(native.where(is_num), errors="coerce")))
+    naive = naive.where(~is_num, serial_to_datetime(pd.to_numeric(native.where(is_num), errors="coerce"), date_1904))
     aware = pd.to_datetime(native.where(is_aware), errors="coerce", utc=True).astype("datetime64[us, UTC]")
     return naive, aware, is_num.to_numpy()
 
@@ -749,9 +785,9 @@ def _native_times(native: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
 def _times(cells: Cells, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, pd.Series, list[Flag]]:
     """Naive and aware datetimes from text and typed cells together."""
     naive, aware, flags = _parse_text_times(cells.text, col, ctx)
-    n_naive, n_aware, serial = _native_times(cells.native)
+    n_naive, n_aware, serial = _native_times(cells.native, ctx.date_1904)
     if serial.any():
-        flags += flag(serial, col.name, "Excel serial number converted to a date (1900 system)", level="info")
+        flags += flag(serial, col.name, f"Excel serial number converted to a date ({_system(ctx)})", level="info")
     flags += flag(present(cells.native) & ~present(n_naive) & ~present(n_aware), col.name, "not a date/time")
     return naive.where(present(naive), n_naive), aware.where(present(aware), n_aware), flags
 

@@ -124,7 +124,7 @@ with upload_tab:
                 col.selectbox(f"{column} (assumed)", choices, index=choices.index(value) if value in choices else 0,
                               key=ui.assume_key(shown.profile, column), help=why or None)
         if shown.unknown_services or st.session_state.get(ui.DATA_ADD_SERVICES):
-            names = ", ".join(f"**{s}**" for s in shown.unknown_services)
+            names = ", ".join(f"**{ui.md_text(s)}**" for s in shown.unknown_services)
             if shown.unknown_services and opts.add_services:
                 st.info(f"**{len(shown.unknown_services)} service(s) will be added with this import:** {names} "
                         "(name = id, customer-facing, 1 instance; correct them later by importing services).",
@@ -150,7 +150,7 @@ with upload_tab:
                          height=min(36 * (len(problems) + 1) + 4, 400))
             ui.rejected_download(dry, "data_rejected_preview")
         for note in dry.notes:
-            st.caption(note)
+            st.caption(ui.md_text(note))
         if len(shown.rows):
             rows, config = ui.preview_rows(shown)
             st.markdown(f"**First {len(rows)} rows as they would be stored** (times shown in {the_plan.timezone})")
@@ -189,6 +189,6 @@ with log_tab:
         if event.selection.rows:
             picked = log.iloc[event.selection.rows[0]]
             found = ui.load_import_problems(picked["import_id"])
-            st.markdown(f"**{picked['file_name']}** into {picked['table_name']}: {len(found)} problem(s) and notes")
+            st.markdown(f"**{ui.md_text(picked['file_name'])}** into {picked['table_name']}: {len(found)} problem(s) and notes")
             if len(found):
                 st.dataframe(found, hide_index=True, key="data_log_problems")

@@ -173,3 +173,51 @@ def test_html_in_an_imported_incident_summary_is_shown_as_text(browser, demo_db,
             assert page.locator("script", has_text="window.__xss").count() == 0
     finally:
         context.close()
+
+
+def test_sign_out_revokes_a_copied_cookie(browser, signed_app):
+    """A second browser with a copy of the identity cookie is signed in; once the first signs out, the
+    copy no longer signs in (the sign-out is recorded server-side). Signing in again afterwards works."""
+    import time
+
+    first = browser.new_context(viewport={"width": 1400, "height": 1000})
+    second = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = first.new_page()
+        sign_in(page, signed_app, "fiona")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("role: finance").wait_for(timeout=TIMEOUT_MS)
+        copied = [{k: c[k] for k in ("name", "value", "domain", "path")} for c in first.cookies()
+                  if c["name"].startswith("_streamlit_user")]
+        assert copied
+        second.add_cookies(copied)
+        other = second.new_page()
+        other.goto(signed_app)
+        settled(other)
+        other.locator('[data-testid="stSidebar"]').get_by_text("role: finance").wait_for(timeout=TIMEOUT_MS)
+
+        sidebar.get_by_role("button", name="Sign out").click()
+        # Streamlit also signs out at the provider (its end-session page), then the app is opened again.
+        page.wait_for_url(lambda u: "/auth/logout" not in u and not u.startswith(signed_app + "/?"),
+                          timeout=TIMEOUT_MS)
+        page.goto(signed_app)
+        settled(page)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=TIMEOUT_MS)
+        second.clear_cookies()
+        second.add_cookies(copied)  # the copy as it was, whatever the sign-out did to this browser
+        other.goto(signed_app)
+        # Refused: the app signs the copy out (its cookie cleared, then the provider's end-session page).
+        other.wait_for_url(lambda u: not u.startswith(signed_app), timeout=TIMEOUT_MS)
+        assert not [c for c in second.cookies() if c["name"].startswith("_streamlit_user")]
+        other.goto(signed_app)
+        settled(other)
+        other.get_by_role("button", name="Sign in").wait_for(timeout=TIMEOUT_MS)
+        assert "role: finance" not in other.content()
+        other.screenshot(path=str(ARTIFACTS / "auth-copied-cookie-after-sign-out.png"), full_page=True)
+
+        time.sleep(1.1)  # a token issued in a later second than the sign-out
+        sign_in(page, signed_app, "fiona")
+        page.locator('[data-testid="stSidebar"]').get_by_text("role: finance").wait_for(timeout=TIMEOUT_MS)
+    finally:
+        first.close()
+        second.close()

@@ -42,8 +42,11 @@ def test_restore_rebuilds_an_identical_warehouse(warehouse, tmp_path):
     assert main(["--db", str(warehouse), "--out", str(backup_dir)]) == 0
     assert main(["--restore", str(backup_dir), "--db", str(restored)]) == 0
     original, copy = per_table(warehouse), per_table(restored)
-    derived = set(event_rollups.TABLES)  # left out on purpose: the app rebuilds them on opening
+    # left out on purpose: the rollups (the app rebuilds them on opening) and the backup's own audit row,
+    # written once the files are complete
+    derived = set(event_rollups.TABLES) | {"audit_log"}
     assert {t: v for t, v in copy.items() if t not in derived} == {t: v for t, v in original.items() if t not in derived}
+    assert original["audit_log"][0] == copy["audit_log"][0] + 1
     assert original["incidents"][0] == 2 and original["import_log"][0] >= 6 and original["rollup_turn"][0] == 2
 
 
@@ -71,8 +74,8 @@ def test_a_changed_backup_file_is_refused_and_leaves_nothing(warehouse, tmp_path
 
 def test_restore_never_overwrites(warehouse, tmp_path, capsys):
     """Restoring onto an existing file is refused (exit 1), and the file is untouched."""
-    before = per_table(warehouse)
     assert main(["--db", str(warehouse), "--out", str(tmp_path / "bk")]) == 0
+    before = per_table(warehouse)  # after the backup: it is an audited write itself
     assert main(["--restore", str(tmp_path / "bk"), "--db", str(warehouse)]) == 1
     assert "already exists" in capsys.readouterr().out and per_table(warehouse) == before
 
@@ -98,8 +101,13 @@ def test_a_warehouse_with_rollups_restores_and_rebuilds_them(demo_db: Path, tmp_
     """The event rollups are derived: a backup leaves them out, the restore succeeds without them,
     reads fall back to the raw rows, and `ensure` (the app's first connection) builds them again
     equal to the original's."""
+    import shutil
+
     from data.warehouse import connect
 
+    source = tmp_path / "demo.duckdb"  # a private copy: the backup writes its audit row into the file it backs up
+    shutil.copyfile(demo_db, source)
+    demo_db = source
     backup_dir, restored = tmp_path / "bk", tmp_path / "restored.duckdb"
     assert main(["--db", str(demo_db), "--out", str(backup_dir)]) == 0
     manifest = json.loads((backup_dir / "manifest.json").read_text())
@@ -113,3 +121,17 @@ def test_a_warehouse_with_rollups_restores_and_rebuilds_them(demo_db: Path, tmp_
     copy = per_table(restored)
     for table in event_rollups.TABLES:
         assert copy[table] == original[table], table
+
+
+def test_command_line_backup_writes_its_audit_row(warehouse, tmp_path):
+    """`python -m data.backup` is audited like every other write: one backup row, by the command line."""
+    assert main(["--db", str(warehouse), "--out", str(tmp_path / "bk")]) == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        found = con.execute("select actor_name, actor_role, action, target, after_json from audit_log "
+                            "where action = 'backup'").fetchall()
+    finally:
+        con.close()
+    (row,) = found
+    assert row[0].endswith("(command line)") and row[1:4] == ("admin", "backup", str(tmp_path / "bk"))
+    assert json.loads(row[4])["rows"]["incidents"] == 2

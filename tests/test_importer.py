@@ -493,7 +493,7 @@ def wait_until(test, limit: float = 30.0) -> None:
 def writing(db: Path) -> bool:
     """The upload is kept just before the transaction starts: from then on the import is writing."""
     folder = Path(str(db) + ".uploads")
-    return folder.is_dir() and any(p.suffix == ".csv" for p in folder.iterdir())
+    return folder.is_dir() and any(p.name.endswith((".csv", ".csv.part")) for p in folder.iterdir())
 
 
 def kill_during(zygote: Zygote, base: Path, data: Path, db: Path, delay: float, from_writing: bool) -> tuple:

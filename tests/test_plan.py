@@ -124,3 +124,102 @@ def test_tolerances_as_in_the_plan_file(plan):
     del table["kpis"]["uptime_pct"]["tolerance"], table["budget"]["over_tolerance_pct"]
     bare = parse_plan(table)
     assert bare.kpi("uptime_pct").tolerance == 0.0 and bare.over_budget_tolerance.pct == 0.0
+
+
+# --- the whole file is checked on load: ranges, sums, dates, zones and the plain sections ----------
+
+def _set(path: str, value):
+    """A mutation setting the dotted key `path` to `value`."""
+    def mutate(t: dict) -> None:
+        *parents, last = path.split(".")
+        node = t
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return mutate
+
+
+def _drop(path: str):
+    def mutate(t: dict) -> None:
+        *parents, last = path.split(".")
+        node = t
+        for part in parents:
+            node = node[part]
+        del node[last]
+    return mutate
+
+
+@pytest.mark.parametrize("mutate,key", [
+    (_set("kpis.uptime_pct.target", 150.0), "kpis.uptime_pct.target"),          # a percentage above 100
+    (_set("kpis.fcr_pct.baseline", -1.0), "kpis.fcr_pct.baseline"),
+    (_set("kpis.mttr_hours.target", -4.0), "kpis.mttr_hours.target"),           # a negative duration
+    (_set("kpis.csat.target", 6.0), "kpis.csat.target"),                        # a 1-5 score of 6
+    (_set("kpis.csat.target", float("nan")), "kpis.csat.target"),
+    (_set("kpis.mtbf_hours.baseline", float("inf")), "kpis.mtbf_hours.baseline"),
+    (_set("monitoring.infrastructure.cpu_pct.value", float("nan")), "monitoring.infrastructure.cpu_pct.value"),
+    (_set("capacity.reserve_pct", float("inf")), "capacity.reserve_pct"),
+    (_set("budget.lines.cloud_services.annual_usd", 72001), "budget.total_usd"),  # lines 670,001 != 670,000
+    (_set("plan.first_year_start", "2025-02-30"), "plan.first_year_start"),
+    (_set("plan.first_year_start", "01/09/2025"), "plan.first_year_start"),
+    (_set("plan.timezone", "Asia/Bangkokk"), "plan.timezone"),
+    (_set("maintenance.daily.start", "25:00"), "maintenance.daily.start"),
+    (_set("maintenance.weekly.weekday", "Sundy"), "maintenance.weekly.weekday"),
+    (_set("maintenance.monthly.week_of_month", 6), "maintenance.monthly.week_of_month"),
+    (_set("maintenance.daily.duration_minutes", -30), "maintenance.daily.duration_minutes"),
+    (_drop("maintenance.security_patches.end"), "maintenance.security_patches.end"),
+    (_set("backup.full.every_minutes", 0), "backup.full.every_minutes"),
+    (_set("backup.full.at", "2am"), "backup.full.at"),
+    (_set("disaster_recovery.rto_minutes", float("nan")), "disaster_recovery.rto_minutes"),
+    (_drop("disaster_recovery.rpo_minutes"), "disaster_recovery.rpo_minutes"),
+    (_set("alerting.suppress_during_maintenance", "yes"), "alerting.suppress_during_maintenance"),
+    (_set("alerting.critical_escalation_minutes", -15), "alerting.critical_escalation_minutes"),
+    (_set("escalation_matrix.critical_minutes", [15, -30, 60]), "escalation_matrix.critical_minutes"),
+    (_set("resource_allocation.customer_support_fte", "four"), "resource_allocation.customer_support_fte"),
+])
+def test_whole_plan_is_checked_and_each_error_names_its_key(mutate, key):
+    """Ranges (a 150 % uptime target, a -4 h MTTR target, NaN and infinite numbers), the budget sum,
+    impossible dates, unknown zones and the six plain sections: PlanError names the key at load."""
+    table = raw()
+    mutate(table)
+    with pytest.raises(PlanError, match=r"'" + key.replace(".", r"\.") + r"'"):
+        parse_plan(table)
+
+
+def test_budget_sum_error_states_both_amounts():
+    """Hand sum: 670,000 with cloud_services 72,000 -> 72,500 is 670,500, 500 over the total."""
+    table = raw()
+    table["budget"]["lines"]["cloud_services"]["annual_usd"] = 72500
+    with pytest.raises(PlanError, match=r"670,000\.00 but the budget\.lines add up to 670,500\.00 \(difference "
+                                        r"\+500\.00\)"):
+        parse_plan(table)
+
+
+CLI_TOOLS = [
+    ("analytics.scorecard", ["--db", "{db}"]),
+    ("models.scenario", ["--db", "{db}"]),
+    ("data.demo", ["--db", "{new}"]),
+    ("data.importer", ["--db", "{db}", "--table", "changes", "{csv}"]),
+]
+
+
+@pytest.mark.parametrize("module,args", CLI_TOOLS, ids=[m for m, _ in CLI_TOOLS])
+def test_every_command_reads_the_plan_named_by_opsplan_plan(tmp_path, module, args):
+    """Each command reads $OPSPLAN_PLAN like the app: given a plan with an unknown zone, it stops with
+    the key named (exit 2, no traceback) instead of using plan.toml."""
+    import os
+    import subprocess
+    import sys
+
+    from data.warehouse import connect
+    bad = tmp_path / "plan.toml"
+    bad.write_text(DEFAULT_PLAN_PATH.read_text().replace('timezone = "Asia/Bangkok"', 'timezone = "Mars/Olympus"'))
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    csv = tmp_path / "c.csv"
+    csv.write_text("change_id,service_id,category,deployed_at\nC1,web,standard,2025-01-03 09:00\n")
+    argv = [a.format(db=db, new=tmp_path / "new.duckdb", csv=csv) for a in args]
+    run = subprocess.run([sys.executable, "-m", module, *argv], cwd=DEFAULT_PLAN_PATH.parent, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "OPSPLAN_PLAN": str(bad)})
+    out = run.stdout + run.stderr
+    assert run.returncode == 2 and "Traceback" not in out
+    assert "'plan.timezone'" in out and "Mars/Olympus" in out

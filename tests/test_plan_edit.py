@@ -44,11 +44,14 @@ def test_edit_writes_values_keeps_comments_and_audits(con, plan_file):
     assert next(b for b in plan.budget_lines if b.name == "cloud_services").annual_usd == 80000
     old, new = PLAN.read_text().splitlines(), plan_file.read_text().splitlines()
     assert [line for line in old if line.startswith("#")] == [line for line in new if line.startswith("#")]
-    assert sum(a != b for a, b in zip(old, new)) == 2
+    assert sum(a != b for a, b in zip(old, new)) == 3  # the target, the line and the total that follows it
+    assert plan.budget_total_usd == 678000  # 670,000 - 72,000 + 80,000: the lines must add up to the total
     (row,) = audit(con)
     assert row[:3] == ("Ada", "edit_plan", "plan.toml")
-    assert json.loads(row[3]) == {"kpis.uptime_pct.target": 99.9, "budget.lines.cloud_services.annual_usd": 72000}
-    assert json.loads(row[4]) == {"kpis.uptime_pct.target": 99.95, "budget.lines.cloud_services.annual_usd": 80000}
+    assert json.loads(row[3]) == {"kpis.uptime_pct.target": 99.9, "budget.lines.cloud_services.annual_usd": 72000,
+                                  "budget.total_usd": 670000}
+    assert json.loads(row[4]) == {"kpis.uptime_pct.target": 99.95, "budget.lines.cloud_services.annual_usd": 80000,
+                                  "budget.total_usd": 678000}
 
 
 def test_finance_edits_budget_but_not_targets(con, plan_file):

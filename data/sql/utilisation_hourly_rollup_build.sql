@@ -13,6 +13,8 @@
 --     the plain mean where no request rate was sampled;
 --   requests_per_s: the sum over hosts of each host's hourly mean (the service's throughput);
 --   data_gb: the sum over hosts of each host's last sample in the hour (data stored at hour end).
+-- Floating-point sums depend on the order of their terms: every average and sum runs in a fixed
+-- order (samples by time, hosts by id), so the same samples always give the same bits.
 insert into utilisation_hourly (service_id, hour_at, cpu_pct, memory_pct, disk_pct, network_latency_ms,
     response_time_p95_ms, error_rate_pct, requests_per_s, data_gb)
 with samples as (
@@ -30,15 +32,15 @@ host_hours as (
         service_id,
         host_id,
         hour_at,
-        avg(cpu_pct) as cpu_pct,
-        avg(memory_pct) as memory_pct,
+        avg(cpu_pct order by sampled_at) as cpu_pct,
+        avg(memory_pct order by sampled_at) as memory_pct,
         max(disk_pct) as disk_pct,
-        avg(network_latency_ms) as network_latency_ms,
+        avg(network_latency_ms order by sampled_at) as network_latency_ms,
         max(response_time_p95_ms) as response_time_p95_ms,
-        sum(error_rate_pct * requests_per_s) as errors_per_s,
-        sum(requests_per_s) filter (where error_rate_pct is not null) as weighed_requests_per_s,
-        avg(error_rate_pct) as error_rate_pct,
-        avg(requests_per_s) as requests_per_s,
+        sum(error_rate_pct * requests_per_s order by sampled_at) as errors_per_s,
+        sum(requests_per_s order by sampled_at) filter (where error_rate_pct is not null) as weighed_requests_per_s,
+        avg(error_rate_pct order by sampled_at) as error_rate_pct,
+        avg(requests_per_s order by sampled_at) as requests_per_s,
         arg_max(data_gb, sampled_at) filter (where data_gb is not null) as data_gb
     from bucket_samples
     group by all
@@ -46,14 +48,15 @@ host_hours as (
 select
     service_id,
     hour_at,
-    avg(cpu_pct) as cpu_pct,
-    avg(memory_pct) as memory_pct,
+    avg(cpu_pct order by host_id) as cpu_pct,
+    avg(memory_pct order by host_id) as memory_pct,
     max(disk_pct) as disk_pct,
-    avg(network_latency_ms) as network_latency_ms,
+    avg(network_latency_ms order by host_id) as network_latency_ms,
     max(response_time_p95_ms) as response_time_p95_ms,
-    coalesce(sum(errors_per_s) / nullif(sum(weighed_requests_per_s), 0), avg(error_rate_pct)) as error_rate_pct,
-    sum(requests_per_s) as requests_per_s,
-    sum(data_gb) as data_gb
+    coalesce(sum(errors_per_s order by host_id) / nullif(sum(weighed_requests_per_s order by host_id), 0),
+             avg(error_rate_pct order by host_id)) as error_rate_pct,
+    sum(requests_per_s order by host_id) as requests_per_s,
+    sum(data_gb order by host_id) as data_gb
 from host_hours
 group by all
 order by hour_at, service_id
