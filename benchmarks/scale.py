@@ -278,7 +278,6 @@ class Bench:
         ui, p, f = self.ui, self.period, self.ui.Filters()
         from analytics.scorecard import scorecard
         year = ui.plan_years(self.today)[-1]
-        base = lambda: ui.load_scenario_base(self.today)  # noqa: E731
         return {
             # Not through the app's cache: the scorecard row is the analytics call (the Overview's
             # cached one is in the overview row).
@@ -293,7 +292,7 @@ class Bench:
             "cost": lambda: (ui.load_scorecard(p), ui.load_trend(p.end), ui.load_cost_view(p)),
             "budget": lambda: (ui.load_budget(year), ui.load_budget_months(year)),
             "monitoring": lambda: ui.load_monitoring_view(p, f),
-            "scenarios": lambda: ui.load_base_drivers(base()),
+            "scenarios": lambda: ui.load_starting_point(self.today, "measured"),
             "capacity": lambda: (ui.load_capacity(ui.cap_services().iloc[0], "cpu_pct", 6, self.plan.capacity),
                                  ui.load_headroom("cpu_pct", 6, self.plan.capacity),
                                  ui.load_backtest(ui.cap_services().iloc[0]["service_id"], "cpu_pct", 6)),

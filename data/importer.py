@@ -891,7 +891,7 @@ def run_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str,
     if usage:
         return _result("rejected", table, name, sha, opts, [usage])
     cur = con.cursor()
-    _CALL.created = []
+    outer, _CALL.created = getattr(_CALL, "created", None), []  # an import run inside another keeps its own list
     try:
         if not dry_run:
             sweep_uploads(cur)
@@ -909,12 +909,12 @@ def run_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str,
             log.exception("could not log the failed import of %s", name)
             return failed
     finally:
-        for part in _CALL.created:  # after the commit (or the rollback): keep what the log names
+        created, _CALL.created = _CALL.created, outer
+        for part in created:  # after the commit (or the rollback): keep what the log names
             try:
                 settle_upload(cur, part)
             except (OSError, duckdb.Error):
                 log.exception("could not settle the upload %s", part.name)
-        _CALL.created = None
         cur.close()
 
 

@@ -2,6 +2,7 @@
 on screen, and the Admin page (audit log, backup). The data layer's own checks: test_access.py."""
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,7 +32,10 @@ def signed_in(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None, email
     at = app_test(db, monkeypatch, timeout=120)
     at.secrets["auth"] = dict(AUTH)
     at.user = {"is_logged_in": False} if role is None and email is None else \
-        {"is_logged_in": True, "email": email or f"{role}@example.com", "name": f"{role} user"}
+        {"is_logged_in": True, "email": email or f"{role}@example.com", "name": f"{role} user",
+         # a provider's token names its issuer and subject and when it was issued (a cookie without
+         # an issue time is refused: data/sessions.py)
+         "iss": "http://127.0.0.1:9", "sub": email or f"{role}@example.com", "iat": int(time.time())}
     at.query_params.update(DEMO_LINK)
     return at.run()
 
