@@ -96,6 +96,12 @@ def restore_tests(runs: pd.DataFrame, plan: Adherence, b: Bounds) -> dict[str, i
     return {"expected": math.ceil(days / plan.restore_test_every_days), "done": int(len(done))}
 
 
+def _good_finishes(runs: pd.DataFrame) -> pd.Series:
+    """When the successful runs finished (aware UTC; a run without a finish closes no gap)."""
+    finished = pd.to_datetime(runs["finished_at"], utc=True)
+    return finished[runs["is_success"].astype(bool) & finished.notna()]
+
+
 @dataclass(frozen=True)
 class Gap:
     opens: pd.Timestamp   # the good backup finishing (or the period start when none before it is known)
@@ -112,8 +118,7 @@ def backup_gaps(runs: pd.DataFrame, b: Bounds) -> list[Gap]:
     its gap when it finished). The last success finishing before the period opens the first gap
     (the period start when the data holds none); `until` (the period end, or where the data stops
     before it) closes the last. `runs` holds the period's runs and the last success before it."""
-    good = runs[runs["is_success"].astype(bool) & runs["finished_at"].notna()]
-    finishes = sorted(t for t in good["finished_at"] if t < b.until)
+    finishes = sorted(t for t in _good_finishes(runs) if t < b.until)
     before = [t for t in finishes if t <= b.start]
     points = [before[-1] if before else b.start] + [t for t in finishes if t > b.start] + [b.until]
     return [Gap(a, z) for a, z in zip(points, points[1:]) if z > a]
@@ -122,8 +127,7 @@ def backup_gaps(runs: pd.DataFrame, b: Bounds) -> list[Gap]:
 def longest_gap(runs: pd.DataFrame, b: Bounds) -> Gap | None:
     """Definition: the longest of `backup_gaps`; None when no successful backup finished before
     `until` (the data says nothing about backups then)."""
-    good = runs[runs["is_success"].astype(bool) & runs["finished_at"].notna()]
-    if not (good["finished_at"] < b.until).any():
+    if not (_good_finishes(runs) < b.until).any():
         return None
     gaps = backup_gaps(runs, b)
     return max(gaps, key=lambda g: g.minutes) if gaps else None
@@ -194,12 +198,15 @@ def change_outcomes(changes: pd.DataFrame, incidents: pd.DataFrame, windows: pd.
     when deployed within a window used for its service or the whole system (`starts_at <=
     deployed_at <= ends_at`); lead time (hours from `requested_at`) against the plan's minimum for
     standard and minor changes, not judged without `requested_at`; an emergency change is
-    reviewed in time when `reviewed_at` is at most `emergency_review_hours` after deployment."""
+    reviewed in time when `reviewed_at` is at most `emergency_review_hours` after deployment (an
+    empty `reviewed_at` is a missing review when some change of `changes` has one; when none has,
+    the source does not record reviews and none is judged)."""
     after = pd.Timedelta(hours=plan.failure_incident_hours)
     related = incidents[incidents["is_change_related"].astype(bool)]
     minimum = {"standard": plan.standard_lead_time_hours, "minor": plan.minor_lead_time_hours}
     has_requested = "requested_at" in changes.columns
-    has_reviewed = "reviewed_at" in changes.columns
+    # A source that records reviews leaves an unreviewed change empty; one that does not, every change.
+    has_reviewed = "reviewed_at" in changes.columns and bool(changes["reviewed_at"].notna().any())
     out = []
     for r in _started_in(changes, "deployed_at", b).sort_values(["deployed_at", "change_id"]).itertuples():
         same = related[(related["service_id"] == r.service_id) & (related["started_at"] >= r.deployed_at)

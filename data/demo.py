@@ -1363,7 +1363,7 @@ def _security_activities(cal: Calendar, rng: Rng) -> pd.DataFrame:
     access review each quarter, a penetration test each half year, API keys rotated about every
     85 days; one access review and one rotation come late."""
     days = cal.days()
-    sundays = days[days.weekday == 6]
+    sundays = days[days.day_of_week == 6]
     rows = [("patching", d) for d in sundays[rng.random(len(sundays)) >= 0.04]]
     months = pd.date_range(pd.Timestamp(cal.first_day).to_period("M").to_timestamp(), cal.today, freq="MS")
     rows += [("internal_audit", m + pd.Timedelta(days=int(rng.integers(3, 20)))) for m in months]
