@@ -1323,13 +1323,13 @@ def dr_tests(w: World, rng: Rng) -> pd.DataFrame:
 
 def adherence_misses(w: World, rng: Rng) -> None:
     """What plan adherence reads beyond backups and drills, with realistic misses; drawn from a
-    generator of its own (`rng`), so the other tables stay as they were. A few weekly windows
-    overrun; changes get when they were requested and reviewed (some too late); the security
+    generator of its own (`rng`), so the other tables stay as they were. A few security-patch
+    windows overrun; changes get when they were requested and reviewed (some too late); the security
     schedule (a skipped week of patching, a late access review and key rotation) and vendor
     outages (one long AWS outage breaks a month's 99.9 %)."""
     windows = w.tables["maintenance_windows"]
-    weekly = np.flatnonzero(windows["kind"].to_numpy() == "weekly")
-    late = rng.choice(weekly, size=min(4, len(weekly)), replace=False)
+    patches = np.flatnonzero(windows["kind"].to_numpy() == "security_patch")
+    late = rng.choice(patches, size=min(4, len(patches)), replace=False)
     ends = windows["ends_at"].to_numpy(dtype=float).copy()
     ends[late] = ends[late] + rng.choice([1.0, 15.0, 40.0, 75.0], size=len(late)) * MINUTE
     windows["ends_at"] = np.minimum(ends, w.cal.hi)

@@ -207,8 +207,8 @@ create table if not exists dr_tests (
     is_passed boolean not null
 );
 
--- One row per security activity performed (patching, an audit, an access review, a penetration
--- test, an API key rotation), on its local day.
+-- Security activities: patching, audits, access reviews, penetration tests, API key rotations.
+-- One row per security activity performed, on its local day.
 create table if not exists security_activities (
     activity_id varchar primary key,
     activity varchar not null check (activity in ('patching', 'internal_audit', 'external_audit',

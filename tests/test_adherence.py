@@ -365,3 +365,30 @@ def test_cli_on_a_small_imported_warehouse(tmp_path: Path):
             changes["in_maintenance_window"]) == (2, 1, 1, 50.0, 1)
     # the export had no requested_at or reviewed_at: neither is judged
     assert (changes["lead_time_judged"], changes["emergency_reviews_judged"]) == (0, 0)
+
+
+def test_an_older_warehouse_reads_read_only_and_migrates_when_opened(tmp_path: Path):
+    """A file made before the adherence tables and the changes' requested_at/reviewed_at: the CLI
+    (read-only) reads it, the missing tables as empty and no lead time judged; opening it
+    writable adds them, and an export without the new columns still imports."""
+    db = tmp_path / "old.duckdb"
+    con = connect(db)
+    _imp(con, "services", "service_id,name,kind,is_customer_facing,instances,instance_rps_capacity\n"
+                          "web,Web,web,true,3,100\n")
+    con.execute("alter table changes drop column requested_at")
+    con.execute("alter table changes drop column reviewed_at")
+    con.execute("drop table security_activities")
+    con.execute("drop table vendor_outages")
+    con.execute("insert into changes values ('CHG-1', 'web', 'minor', '2026-03-02 03:00+00', true)")
+    con.close()
+    done = cli("--db", str(db), "--start", "2026-03-02", "--end", "2026-03-03", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["changes"]["total"], out["changes"]["failed"], out["changes"]["lead_time_judged"]) == (1, 1, 0)
+    assert [v["outage_minutes"] for v in out["vendors"]] == [0.0, 0.0]
+    con = connect(db)
+    cols = {r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'changes'").fetchall()}
+    assert {"requested_at", "reviewed_at"} <= cols
+    _imp(con, "changes", "change_id,service_id,category,deployed_at\nCHG-2,web,standard,2026-03-02 10:00\n")
+    _imp(con, "security_activities", "activity_id,activity,done_on\nSA-1,patching,2026-03-01\n")
+    con.close()

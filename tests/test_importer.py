@@ -322,7 +322,8 @@ def test_concurrent_insert_of_the_same_key_says_retry(tmp_path, monkeypatch):
     con = seeded(tmp_path / "w.duckdb")
     other = con.cursor()
     other.execute("begin transaction")
-    other.execute("insert into changes values ('CHG-1', 'web', 'standard', '2025-01-03 02:00+00', false)")
+    other.execute("insert into changes (change_id, service_id, category, deployed_at, is_rolled_back) "
+                  "values ('CHG-1', 'web', 'standard', '2025-01-03 02:00+00', false)")
     real_log = importer.write_log
 
     def commit_other_first(cur, result, *args):
