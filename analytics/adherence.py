@@ -48,7 +48,8 @@ class Bounds:
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        """Minutes the period counts: to `until`, so days after the data stops expect nothing."""
+        return int((self.until - self.start).total_seconds() // 60)
 
 
 def _started_in(frame: pd.DataFrame, column: str, b: Bounds) -> pd.DataFrame:
@@ -63,9 +64,10 @@ def _clock(day: date, hhmm: str, tz: str) -> pd.Timestamp:
 # Backups and restore tests
 
 def backups_expected(plan: Adherence, b: Bounds) -> dict[str, int]:
-    """Definition: per kind, over the period's minutes: full `period_minutes / full interval`
-    (one per local day); incremental `period_minutes / 240` minus the full backups expected (the
-    full backup takes the 02:00 slot); transaction log `period_minutes / 15`; all rounded down."""
+    """Definition: per kind, over the period's minutes (its end clipped to where the data stops):
+    full `period_minutes / full interval` (one per local day); incremental `period_minutes / 240`
+    minus the full backups expected (the full backup takes the 02:00 slot); transaction log
+    `period_minutes / 15`; all rounded down."""
     full = b.minutes // plan.backup_every("full")
     return {"full": full,
             "incremental": max(0, b.minutes // plan.backup_every("incremental") - full),
@@ -88,9 +90,9 @@ def backup_counts(runs: pd.DataFrame, plan: Adherence, b: Bounds) -> dict[str, d
 
 
 def restore_tests(runs: pd.DataFrame, plan: Adherence, b: Bounds) -> dict[str, int]:
-    """Definition: expected `ceil(period_days / 7)`; done: successful runs started in the period
-    with `is_restore_tested`."""
-    days = (b.end - b.start).total_seconds() / 86400
+    """Definition: expected `ceil(period_days / 7)` (its end clipped to where the data stops);
+    done: successful runs started in the period with `is_restore_tested`."""
+    days = b.minutes / 1440
     inside = _started_in(runs, "started_at", b)
     done = inside[inside["is_success"].astype(bool) & inside["is_restore_tested"].astype(bool)]
     return {"expected": math.ceil(days / plan.restore_test_every_days), "done": int(len(done))}
@@ -251,12 +253,13 @@ def change_summary(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
 # Security schedule and vendor SLAs
 
 def security_schedule(activities: pd.DataFrame, plan: Adherence, period: Period,
-                      until: date | None = None) -> list[dict[str, Any]]:
+                      until: date | None = None, recorded: bool = True) -> list[dict[str, Any]]:
     """Definition: per activity of the plan's schedule, the days between one performance and the
     next (by local `done_on`): the last one before the period opens the first gap (the period
     start when none is known), the period end (or `until`, the day after the data stops) closes
     the last. Kept when the longest gap is at most the plan's `every_days`; overdue since the
-    first day a gap exceeded it."""
+    first day a gap exceeded it. `recorded` false (the warehouse holds no security activity at
+    all): no data (`kept` None), not kept."""
     close = min(period.end, until) if until is not None else period.end
     days = pd.to_datetime(activities["done_on"]).dt.date if len(activities) else pd.Series([], dtype=object)
     out = []
@@ -270,15 +273,18 @@ def security_schedule(activities: pd.DataFrame, plan: Adherence, period: Period,
         out.append({"activity": name, "every_days": every,
                     "done": sum(period.start <= d < period.end for d in done),
                     "last_done": done[-1].isoformat() if done else None,
-                    "longest_gap_days": longest, "kept": longest <= every,
-                    "overdue_since": None if late is None else late.isoformat()})
+                    "longest_gap_days": longest if recorded else None,
+                    "kept": longest <= every if recorded else None,
+                    "overdue_since": None if late is None or not recorded else late.isoformat()})
     return out
 
 
-def vendor_availability(outages: pd.DataFrame, plan: Adherence, b: Bounds) -> list[dict[str, Any]]:
+def vendor_availability(outages: pd.DataFrame, plan: Adherence, b: Bounds,
+                        recorded: bool = True) -> list[dict[str, Any]]:
     """Definition: per vendor of the plan, availability = 100 x (1 - minutes of its outages
     (overlaps merged) inside [start, until) / minutes of [start, until)); the SLA is met when it is
-    at least the plan's `sla_pct`."""
+    at least the plan's `sla_pct`. `recorded` false (the warehouse holds no vendor outage at all):
+    no data (None), not 100 %."""
     total = (b.until - b.start).total_seconds() / 60
     out = []
     for v in plan.vendors:
@@ -291,7 +297,7 @@ def vendor_availability(outages: pd.DataFrame, plan: Adherence, b: Bounds) -> li
             if e > s:
                 down += (e - s).total_seconds() / 60
                 cursor = e
-        pct = None if total <= 0 else 100.0 * (1 - down / total)
+        pct = None if total <= 0 or not recorded else 100.0 * (1 - down / total)
         out.append({"vendor": v.name, "label": v.label, "sla_pct": v.sla_pct, "outage_minutes": down,
                     "availability_pct": pct, "met": None if pct is None else pct >= v.sla_pct})
     return out
@@ -311,6 +317,8 @@ class Frames:
     incidents: pd.DataFrame           # change-related incidents to 24 h past the period's end
     security_activities: pd.DataFrame  # the period's and the last of each activity before it
     vendor_outages: pd.DataFrame
+    security_recorded: bool = True  # the warehouse holds some security activity (of any period)
+    vendor_outages_recorded: bool = True  # the warehouse holds some vendor outage (of any period)
 
 
 def _promise(area: str, promise: str, plan_says: str, happened: str, kept: bool | None,
@@ -341,9 +349,11 @@ def report(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | Non
     windows = maintenance(frames.maintenance_windows, a, b, tz)
     outcomes = change_outcomes(frames.changes, frames.incidents, frames.maintenance_windows, a, b)
     changes = change_summary(outcomes)
-    until_day = None if until is None else (b.until - pd.Timedelta(microseconds=1)).tz_convert(tz).date() + timedelta(days=1)
-    security = security_schedule(frames.security_activities, a, period, until_day)
-    vendors = vendor_availability(frames.vendor_outages, a, b)
+    # the day after the last day with data: an activity due on a day the data does not reach is not late yet
+    until_day = (None if until is None
+                 else (b.until - pd.Timedelta(microseconds=1)).tz_convert(tz).date() + timedelta(days=1))
+    security = security_schedule(frames.security_activities, a, period, until_day, frames.security_recorded)
+    vendors = vendor_availability(frames.vendor_outages, a, b, frames.vendor_outages_recorded)
 
     promises = []
     for kind in BACKUP_KINDS:
@@ -358,7 +368,8 @@ def report(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | Non
     promises.append(_promise("Backups", "longest gap between good backups", f"RPO {a.rpo_minutes:g} min",
                              "no backup data" if gap is None else f"{gap.minutes:,.0f} min",
                              None if gap is None else gap.minutes <= a.rpo_minutes,
-                             None if first_breach is None else _iso(first_breach.opens, tz)))
+                             None if first_breach is None
+                             else _iso(first_breach.opens + pd.Timedelta(minutes=a.rpo_minutes), tz)))
     bad_drills = [d for d in drills if not (d["rto_met"] and d["rpo_met"] and d["mtd_met"])]
     promises.append(_promise("Disaster recovery", "drills within RTO, RPO and MTD",
                              f"RTO {a.rto_minutes:g}, RPO {a.rpo_minutes:g}, MTD {a.mtd_minutes:g} min",
@@ -380,16 +391,18 @@ def report(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | Non
     late_review = [o for o in outcomes if o["reviewed_in_time"] is False]
     promises.append(_promise("Change control", "emergency changes reviewed",
                              f"within {a.emergency_review_hours:g} h of deployment",
-                             f"{changes['emergency_reviewed_in_time']} of {changes['emergency_reviews_judged']} in time",
+                             f"{changes['emergency_reviewed_in_time']} of "
+                             f"{changes['emergency_reviews_judged']} in time",
                              None if changes["emergency_reviews_judged"] == 0 else not late_review,
                              _iso(late_review[0]["deployed_at"], tz) if late_review else None))
     for s in security:
+        happened = ("not recorded" if s["kept"] is None
+                    else f"{s['done']} done, longest gap {s['longest_gap_days']} days")
         promises.append(_promise("Security", s["activity"].replace("_", " "), f"at most {s['every_days']} days apart",
-                                 f"{s['done']} done, longest gap {s['longest_gap_days']} days", s["kept"],
-                                 s["overdue_since"]))
+                                 happened, s["kept"], s["overdue_since"]))
     for v in vendors:
         promises.append(_promise("Vendors", f"{v['label']} availability", f"{v['sla_pct']:g} %",
-                                 "no period" if v["availability_pct"] is None else f"{v['availability_pct']:.3f} %",
+                                 "not recorded" if v["availability_pct"] is None else f"{v['availability_pct']:.3f} %",
                                  v["met"]))
     order = {"missed": 0, "no data": 1, "kept": 2}
     promises.sort(key=lambda p: order[p["status"]])
@@ -436,9 +449,14 @@ def load(con: Any, plan: Plan, period: Period) -> Frames:
 
     has_review = "changes" in tables and {"requested_at", "reviewed_at"} <= {
         c.name for c in table_spec(con, "changes").columns}
+    recorded = set()
+    if {"security_activities", "vendor_outages"} <= tables:
+        has = query(con, "adherence_sources")
+        recorded = set(has.loc[has["has_rows"].astype(bool), "table_name"])
     frames = Frames(
         backup_runs=read("backup_runs", "adherence_backup_runs",
-                         ("run_id", "kind", "started_at", "finished_at", "is_success", "is_restore_tested"), **instants),
+                         ("run_id", "kind", "started_at", "finished_at", "is_success", "is_restore_tested"),
+                         **instants),
         dr_tests=read("dr_tests", "adherence_dr_tests", ("test_id", "tested_on", "scenario", "recovery_minutes",
                                                          "data_loss_minutes", "is_passed"), **days),
         maintenance_windows=read("maintenance_windows", "maintenance_in_window",
@@ -451,8 +469,10 @@ def load(con: Any, plan: Plan, period: Period) -> Frames:
                                  **days),
         vendor_outages=read("vendor_outages", "adherence_vendor_outages",
                             ("outage_id", "vendor", "started_at", "ended_at"), **instants),
+        security_recorded="security_activities" in recorded,
+        vendor_outages_recorded="vendor_outages" in recorded,
     )
-    return Frames(**{k: _aware(v) for k, v in frames.__dict__.items()})
+    return Frames(**{k: _aware(v) if isinstance(v, pd.DataFrame) else v for k, v in frames.__dict__.items()})
 
 
 def _aware(frame: pd.DataFrame) -> pd.DataFrame:

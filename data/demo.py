@@ -1348,7 +1348,8 @@ def _change_control(changes: pd.DataFrame, plan: Plan, rng: Rng) -> pd.DataFrame
     cat = out["category"].to_numpy()
     short = rng.random(n) < 0.1
     lead = np.select([cat == "standard", cat == "minor"],
-                     [np.where(short, rng.uniform(72.0, 320.0, n), cc.standard_lead_time_hours + rng.exponential(72.0, n)),
+                     [np.where(short, rng.uniform(72.0, 320.0, n),
+                               cc.standard_lead_time_hours + rng.exponential(72.0, n)),
                       np.where(short, rng.uniform(4.0, 46.0, n), cc.minor_lead_time_hours + rng.exponential(24.0, n))],
                      rng.uniform(0.5, 6.0, n))
     deployed = out["deployed_at"].to_numpy(dtype=float)
@@ -1359,21 +1360,24 @@ def _change_control(changes: pd.DataFrame, plan: Plan, rng: Rng) -> pd.DataFrame
 
 
 def _security_activities(cal: Calendar, rng: Rng) -> pd.DataFrame:
-    """Patching every Sunday (a few skipped), an internal audit each month, an external audit and an
-    access review each quarter, a penetration test each half year, API keys rotated about every
-    85 days; one access review and one rotation come late."""
+    """Patching every Sunday (one skipped in the last half year), an internal audit on the 10th of
+    each month (one month without), an external audit and an access review each quarter, a
+    penetration test each half year, API keys rotated about every 85 days; one access review and
+    one rotation come late."""
     days = cal.days()
     sundays = days[days.day_of_week == 6]
-    rows = [("patching", d) for d in sundays[rng.random(len(sundays)) >= 0.04]]
+    skipped = len(sundays) - 1 - int(rng.integers(2, 24))
+    rows = [("patching", d) for k, d in enumerate(sundays) if k != skipped]
     months = pd.date_range(pd.Timestamp(cal.first_day).to_period("M").to_timestamp(), cal.today, freq="MS")
-    rows += [("internal_audit", m + pd.Timedelta(days=int(rng.integers(3, 20)))) for m in months]
+    no_audit = int(rng.integers(len(months) // 2, len(months)))
+    rows += [("internal_audit", m + pd.Timedelta(days=9)) for k, m in enumerate(months) if k != no_audit]
     quarters = months[(months.month - 1) % 3 == 0]
-    rows += [("external_audit", q + pd.Timedelta(days=int(rng.integers(20, 60)))) for q in quarters]
-    review_days = [q + pd.Timedelta(days=int(rng.integers(5, 25))) for q in quarters]
+    rows += [("external_audit", q + pd.Timedelta(days=40)) for q in quarters]
+    review_days = [q + pd.Timedelta(days=14) for q in quarters]
     if len(review_days) > 3:   # one review slips five weeks: more than 92 days after the one before
         review_days[3] = review_days[3] + pd.Timedelta(days=35)
     rows += [("access_review", d) for d in review_days]
-    rows += [("penetration_test", q + pd.Timedelta(days=int(rng.integers(30, 50)))) for q in quarters[::2]]
+    rows += [("penetration_test", q + pd.Timedelta(days=50)) for q in quarters[::2]]
     rotations, day = [], pd.Timestamp(cal.first_day) + pd.Timedelta(days=10)
     while day <= pd.Timestamp(cal.today):
         rotations.append(day)

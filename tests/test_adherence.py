@@ -247,7 +247,8 @@ def test_weekly_patching_with_an_eight_day_gap(plan: Plan):
     acts = pd.DataFrame({"activity": ["patching"] * 5 + ["internal_audit"] * 2,
                          "done_on": [date(2026, 2, 26), date(2026, 3, 5), date(2026, 3, 12), date(2026, 3, 20),
                                      date(2026, 3, 27), date(2026, 2, 20), date(2026, 3, 15)]})
-    got = {s["activity"]: s for s in security_schedule(acts, plan.adherence, Period(date(2026, 3, 1), date(2026, 4, 1)))}
+    march = Period(date(2026, 3, 1), date(2026, 4, 1))
+    got = {s["activity"]: s for s in security_schedule(acts, plan.adherence, march)}
     assert (got["patching"]["done"], got["patching"]["longest_gap_days"], got["patching"]["kept"],
             got["patching"]["overdue_since"]) == (4, 8, False, "2026-03-19")
     assert (got["internal_audit"]["longest_gap_days"], got["internal_audit"]["kept"]) == (23, True)
@@ -266,6 +267,10 @@ def test_vendor_availability_against_the_sla(plan: Plan):
     assert got["aws"]["outage_minutes"] == 40.0 and got["aws"]["met"] is True
     assert got["aws"]["availability_pct"] == pytest.approx(100 * (1 - 40 / 43200))
     assert got["supabase"]["outage_minutes"] == 50.0 and got["supabase"]["met"] is False
+    # a warehouse that records no vendor outage at all says nothing about availability
+    april = Bounds.of(Period(date(2026, 4, 1), date(2026, 5, 1)), TZ)
+    silent = vendor_availability(outages.iloc[:0], plan.adherence, april, recorded=False)
+    assert [(v["availability_pct"], v["met"]) for v in silent] == [(None, None), (None, None)]
 
 
 # ---------------------------------------------------------------------------
@@ -365,6 +370,18 @@ def test_cli_on_a_small_imported_warehouse(tmp_path: Path):
             changes["in_maintenance_window"]) == (2, 1, 1, 50.0, 1)
     # the export had no requested_at or reviewed_at: neither is judged
     assert (changes["lead_time_judged"], changes["emergency_reviews_judged"]) == (0, 0)
+    # promises: missed first; the RPO was broken 60 min after the 1 Mar 02:30 backup, at 03:30;
+    # the windows since MW-2 started; the drills since DR-1's day; nothing recorded for security and vendors
+    promises = {p["promise"]: (p["status"], p["since"]) for p in out["promises"]}
+    assert promises["longest gap between good backups"] == ("missed", "2026-03-01T03:30:00+07:00")
+    assert promises["maintenance inside the plan's windows"] == ("missed", "2026-03-02T02:00:00+07:00")
+    assert promises["drills within RTO, RPO and MTD"] == ("missed", "2026-03-02")
+    assert promises["full backups"] == ("kept", None) and promises["restore tests"] == ("kept", None)
+    assert promises["transaction log backups"][0] == promises["incremental backups"][0] == "missed"
+    assert promises["lead time"][0] == promises["patching"][0] == promises["AWS (cloud) availability"][0] == "no data"
+    statuses = [p["status"] for p in out["promises"]]
+    assert statuses == ["missed"] * 5 + ["no data"] * (len(statuses) - 7) + ["kept"] * 2
+    assert (out["promises_kept"], out["promises_judged"]) == (2, 7)
 
 
 def test_an_older_warehouse_reads_read_only_and_migrates_when_opened(tmp_path: Path):
@@ -385,10 +402,40 @@ def test_an_older_warehouse_reads_read_only_and_migrates_when_opened(tmp_path: P
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert (out["changes"]["total"], out["changes"]["failed"], out["changes"]["lead_time_judged"]) == (1, 1, 0)
-    assert [v["outage_minutes"] for v in out["vendors"]] == [0.0, 0.0]
+    assert [(v["availability_pct"], v["met"]) for v in out["vendors"]] == [(None, None), (None, None)]
+    assert {p["status"] for p in out["promises"] if p["area"] in ("Security", "Vendors")} == {"no data"}
     con = connect(db)
-    cols = {r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'changes'").fetchall()}
+    cols = {r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where table_name = 'changes'").fetchall()}
     assert {"requested_at", "reviewed_at"} <= cols
     _imp(con, "changes", "change_id,service_id,category,deployed_at\nCHG-2,web,standard,2026-03-02 10:00\n")
     _imp(con, "security_activities", "activity_id,activity,done_on\nSA-1,patching,2026-03-01\n")
     con.close()
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("maintenance.daily.end", "25:00", "'maintenance.daily.end'"),
+    ("maintenance.weekly.weekday", "Sundy", "'maintenance.weekly.weekday'"),
+    ("change_control.minor_lead_time_hours", "48h", "'change_control.minor_lead_time_hours'"),
+    ("security.every_days.patching", 0, "'security.every_days.patching'"),
+    ("security.every_days.tea_break", 1, "'security.every_days'"),
+    ("vendors.aws.sla_pct", 120, "'vendors.aws.sla_pct'"),
+    ("disaster_recovery.rpo_minutes", -1, "'disaster_recovery.rpo_minutes'"),
+])
+def test_adherence_settings_are_checked_on_load(path: str, value, message: str):
+    """A bad schedule value stops the plan's load with the key named."""
+    import copy
+    import tomllib
+
+    from analytics.plan import PlanError, parse_plan
+
+    table = tomllib.loads((ROOT / "plan.toml").read_text())
+    bad = copy.deepcopy(table)
+    *parents, leaf = path.split(".")
+    node = bad
+    for part in parents:
+        node = node[part]
+    node[leaf] = value
+    with pytest.raises(PlanError, match=message.replace(".", r"\.")):
+        parse_plan(bad)
+    assert parse_plan(table).adherence.rpo_minutes == 60.0
