@@ -332,96 +332,176 @@ def _iso(t: pd.Timestamp | None, tz: str) -> str | None:
     return None if t is None else t.tz_convert(tz).isoformat()
 
 
-def report(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | None = None) -> dict[str, Any]:
-    """Every adherence measure of the period as one JSON-ready object, with `promises`: one row per
-    plan promise (area, promise, what the plan says, what happened, status kept/missed/no data,
-    since when it was missed), missed first. `until`: where the data stops, if before the end."""
+@dataclass(frozen=True)
+class Result:
+    """Every adherence measure of one period, with the detail a page draws (gaps, windows, changes)."""
+
+    period: Period
+    bounds: Bounds
+    plan: Adherence
+    tz: str
+    backups: dict[str, dict[str, int]]
+    restore_tests: dict[str, int]
+    gaps: list[Gap]
+    longest_gap: Gap | None
+    dr_tests: list[dict[str, Any]]
+    windows: list[dict[str, Any]]
+    change_outcomes: list[dict[str, Any]]
+    changes: dict[str, Any]
+    security: list[dict[str, Any]]
+    vendors: list[dict[str, Any]]
+
+    @property
+    def rpo_met(self) -> bool | None:
+        return None if self.longest_gap is None else self.longest_gap.minutes <= self.plan.rpo_minutes
+
+    def promises(self) -> list[dict[str, Any]]:
+        """One row per plan promise: area, promise, what the plan says, what happened, status
+        (kept, missed, no data) and since when it was missed; missed first, then no data."""
+        rows = _backup_promises(self) + _drill_and_window_promises(self) + _change_promises(self) + [
+            _promise("Security", s["activity"].replace("_", " "), f"at most {s['every_days']} days apart",
+                     "not recorded" if s["kept"] is None
+                     else f"{s['done']} done, longest gap {s['longest_gap_days']} days", s["kept"], s["overdue_since"])
+            for s in self.security] + [
+            _promise("Vendors", f"{v['label']} availability", f"{v['sla_pct']:g} %",
+                     "not recorded" if v["availability_pct"] is None else f"{v['availability_pct']:.3f} %", v["met"])
+            for v in self.vendors]
+        order = {"missed": 0, "no data": 1, "kept": 2}
+        return sorted(rows, key=lambda p: order[p["status"]])
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's object: the keys kpi-definitions.md's measures name, and the promises."""
+        tz, gap, promises = self.tz, self.longest_gap, self.promises()
+        outside = [w for w in self.windows if not w["inside"]]
+        return {"period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat(),
+                           "until": _iso(self.bounds.until, tz)},
+                "backups": self.backups, "restore_tests": self.restore_tests,
+                "longest_gap_minutes": None if gap is None else gap.minutes,
+                "longest_gap_opens": None if gap is None else _iso(gap.opens, tz),
+                "rpo_minutes": self.plan.rpo_minutes, "rpo_met": self.rpo_met,
+                "dr_tests": self.dr_tests,
+                "maintenance": {"windows": len(self.windows), "inside_window": len(self.windows) - len(outside),
+                                "outside": [{**w, "starts_at": _iso(w["starts_at"], tz),
+                                             "ends_at": _iso(w["ends_at"], tz)} for w in outside]},
+                "changes": self.changes, "security": self.security, "vendors": self.vendors,
+                "promises": promises,
+                "promises_kept": sum(p["status"] == "kept" for p in promises),
+                "promises_judged": sum(p["status"] != "no data" for p in promises)}
+
+
+def _backup_promises(r: Result) -> list[dict[str, Any]]:
+    a, rows = r.plan, []
+    for kind in BACKUP_KINDS:
+        c = r.backups[kind]
+        rows.append(_promise("Backups", f"{kind.replace('_', ' ')} backups",
+                             f"every {a.backup_every(kind)} min: {c['expected']} expected",
+                             f"{c['succeeded']} succeeded, {c['failed']} failed, {c['missed']} missed",
+                             None if c["expected"] == 0 else c["succeeded"] >= c["expected"]))
+    t = r.restore_tests
+    rows.append(_promise("Backups", "restore tests",
+                         f"every {a.restore_test_every_days} days: {t['expected']} expected",
+                         f"{t['done']} done", None if t["expected"] == 0 else t["done"] >= t["expected"]))
+    # the RPO is broken once the newest good backup is older than it
+    breach = next((g for g in r.gaps if g.minutes > a.rpo_minutes), None)
+    rows.append(_promise("Backups", "longest gap between good backups", f"RPO {a.rpo_minutes:g} min",
+                         "no backup data" if r.longest_gap is None else f"{r.longest_gap.minutes:,.0f} min",
+                         r.rpo_met, None if breach is None
+                         else _iso(breach.opens + pd.Timedelta(minutes=a.rpo_minutes), r.tz)))
+    return rows
+
+
+def _drill_and_window_promises(r: Result) -> list[dict[str, Any]]:
+    a = r.plan
+    bad = [d for d in r.dr_tests if not (d["rto_met"] and d["rpo_met"] and d["mtd_met"])]
+    outside = [w for w in r.windows if not w["inside"]]
+    return [_promise("Disaster recovery", "drills within RTO, RPO and MTD",
+                     f"RTO {a.rto_minutes:g}, RPO {a.rpo_minutes:g}, MTD {a.mtd_minutes:g} min",
+                     f"{len(r.dr_tests) - len(bad)} of {len(r.dr_tests)} drills within all three",
+                     None if not r.dr_tests else not bad, bad[0]["tested_on"] if bad else None),
+            _promise("Maintenance", "maintenance inside the plan's windows",
+                     f"daily {'-'.join(a.daily_window)}; {a.weekly_window[0][:3]} {'-'.join(a.weekly_window[1:])}; "
+                     f"week {a.monthly_window[1]} {a.monthly_window[0][:3]} {'-'.join(a.monthly_window[2:])}; "
+                     f"patches {a.security_patch_window[0][:3]} {'-'.join(a.security_patch_window[1:])}",
+                     f"{len(r.windows) - len(outside)} of {len(r.windows)} windows inside",
+                     None if not r.windows else not outside, _iso(outside[0]["starts_at"], r.tz) if outside else None)]
+
+
+def _change_promises(r: Result) -> list[dict[str, Any]]:
+    a, c = r.plan, r.changes
+    late_lead = [o for o in r.change_outcomes if o["lead_time_met"] is False]
+    late_review = [o for o in r.change_outcomes if o["reviewed_in_time"] is False]
+    return [_promise("Change control", "lead time",
+                     f"standard {a.standard_lead_time_hours:g} h, minor {a.minor_lead_time_hours:g} h minimum",
+                     f"{c['lead_time_met']} of {c['lead_time_judged']} met",
+                     None if c["lead_time_judged"] == 0 else not late_lead,
+                     _iso(late_lead[0]["deployed_at"], r.tz) if late_lead else None),
+            _promise("Change control", "emergency changes reviewed",
+                     f"within {a.emergency_review_hours:g} h of deployment",
+                     f"{c['emergency_reviewed_in_time']} of {c['emergency_reviews_judged']} in time",
+                     None if c["emergency_reviews_judged"] == 0 else not late_review,
+                     _iso(late_review[0]["deployed_at"], r.tz) if late_review else None)]
+
+
+def evaluate(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | None = None) -> Result:
+    """Every adherence measure of `period` from the rows `load` read; `until`: where the data stops,
+    when before the period's end (the last gaps close there and later days expect nothing)."""
     a = plan.adherence
     if a is None:
         raise PlanError("plan.toml: no change_control section: the plan file predates plan adherence")
     tz = plan.timezone
     b = Bounds.of(period, tz, until)
-    backups = backup_counts(frames.backup_runs, a, b)
-    restores = restore_tests(frames.backup_runs, a, b)
-    gap = longest_gap(frames.backup_runs, b)
-    first_breach = next((g for g in backup_gaps(frames.backup_runs, b) if g.minutes > a.rpo_minutes), None)
-    drills = dr_drills(frames.dr_tests, a, period)
-    windows = maintenance(frames.maintenance_windows, a, b, tz)
     outcomes = change_outcomes(frames.changes, frames.incidents, frames.maintenance_windows, a, b)
-    changes = change_summary(outcomes)
     # the day after the last day with data: an activity due on a day the data does not reach is not late yet
     until_day = (None if until is None
                  else (b.until - pd.Timedelta(microseconds=1)).tz_convert(tz).date() + timedelta(days=1))
-    security = security_schedule(frames.security_activities, a, period, until_day, frames.security_recorded)
-    vendors = vendor_availability(frames.vendor_outages, a, b, frames.vendor_outages_recorded)
+    return Result(period=period, bounds=b, plan=a, tz=tz,
+                  backups=backup_counts(frames.backup_runs, a, b),
+                  restore_tests=restore_tests(frames.backup_runs, a, b),
+                  gaps=backup_gaps(frames.backup_runs, b), longest_gap=longest_gap(frames.backup_runs, b),
+                  dr_tests=dr_drills(frames.dr_tests, a, period),
+                  windows=maintenance(frames.maintenance_windows, a, b, tz),
+                  change_outcomes=outcomes, changes=change_summary(outcomes),
+                  security=security_schedule(frames.security_activities, a, period, until_day,
+                                             frames.security_recorded),
+                  vendors=vendor_availability(frames.vendor_outages, a, b, frames.vendor_outages_recorded))
 
-    promises = []
-    for kind in BACKUP_KINDS:
-        c = backups[kind]
-        promises.append(_promise("Backups", f"{kind.replace('_', ' ')} backups",
-                                 f"every {a.backup_every(kind)} min: {c['expected']} expected",
-                                 f"{c['succeeded']} succeeded, {c['failed']} failed, {c['missed']} missed",
-                                 None if c["expected"] == 0 else c["succeeded"] >= c["expected"]))
-    promises.append(_promise("Backups", "restore tests", f"every {a.restore_test_every_days} days: "
-                             f"{restores['expected']} expected", f"{restores['done']} done",
-                             restores["done"] >= restores["expected"]))
-    promises.append(_promise("Backups", "longest gap between good backups", f"RPO {a.rpo_minutes:g} min",
-                             "no backup data" if gap is None else f"{gap.minutes:,.0f} min",
-                             None if gap is None else gap.minutes <= a.rpo_minutes,
-                             None if first_breach is None
-                             else _iso(first_breach.opens + pd.Timedelta(minutes=a.rpo_minutes), tz)))
-    bad_drills = [d for d in drills if not (d["rto_met"] and d["rpo_met"] and d["mtd_met"])]
-    promises.append(_promise("Disaster recovery", "drills within RTO, RPO and MTD",
-                             f"RTO {a.rto_minutes:g}, RPO {a.rpo_minutes:g}, MTD {a.mtd_minutes:g} min",
-                             f"{len(drills) - len(bad_drills)} of {len(drills)} drills within all three",
-                             None if not drills else not bad_drills,
-                             bad_drills[0]["tested_on"] if bad_drills else None))
-    outside = [w for w in windows if not w["inside"]]
-    promises.append(_promise("Maintenance", "maintenance inside the plan's windows",
-                             "daily 02:00-04:00; Sun 01:00-05:00; 1st Sun 00:00-06:00; patches Sun 02:00-04:00",
-                             f"{len(windows) - len(outside)} of {len(windows)} windows inside",
-                             None if not windows else not outside,
-                             _iso(outside[0]["starts_at"], tz) if outside else None))
-    late_lead = [o for o in outcomes if o["lead_time_met"] is False]
-    promises.append(_promise("Change control", "lead time",
-                             f"standard {a.standard_lead_time_hours:g} h, minor {a.minor_lead_time_hours:g} h minimum",
-                             f"{changes['lead_time_met']} of {changes['lead_time_judged']} met",
-                             None if changes["lead_time_judged"] == 0 else not late_lead,
-                             _iso(late_lead[0]["deployed_at"], tz) if late_lead else None))
-    late_review = [o for o in outcomes if o["reviewed_in_time"] is False]
-    promises.append(_promise("Change control", "emergency changes reviewed",
-                             f"within {a.emergency_review_hours:g} h of deployment",
-                             f"{changes['emergency_reviewed_in_time']} of "
-                             f"{changes['emergency_reviews_judged']} in time",
-                             None if changes["emergency_reviews_judged"] == 0 else not late_review,
-                             _iso(late_review[0]["deployed_at"], tz) if late_review else None))
-    for s in security:
-        happened = ("not recorded" if s["kept"] is None
-                    else f"{s['done']} done, longest gap {s['longest_gap_days']} days")
-        promises.append(_promise("Security", s["activity"].replace("_", " "), f"at most {s['every_days']} days apart",
-                                 happened, s["kept"], s["overdue_since"]))
-    for v in vendors:
-        promises.append(_promise("Vendors", f"{v['label']} availability", f"{v['sla_pct']:g} %",
-                                 "not recorded" if v["availability_pct"] is None else f"{v['availability_pct']:.3f} %",
-                                 v["met"]))
-    order = {"missed": 0, "no data": 1, "kept": 2}
-    promises.sort(key=lambda p: order[p["status"]])
 
-    return {"period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
-                       "until": _iso(b.until, tz)},
-            "backups": backups, "restore_tests": restores,
-            "longest_gap_minutes": None if gap is None else gap.minutes,
-            "longest_gap_opens": None if gap is None else _iso(gap.opens, tz),
-            "rpo_minutes": a.rpo_minutes, "rpo_met": None if gap is None else gap.minutes <= a.rpo_minutes,
-            "dr_tests": drills,
-            "maintenance": {"windows": len(windows), "inside_window": len(windows) - len(outside),
-                            "outside": [{**w, "starts_at": _iso(w["starts_at"], tz), "ends_at": _iso(w["ends_at"], tz)}
-                                        for w in outside]},
-            "changes": changes,
-            "security": security, "vendors": vendors,
-            "promises": promises,
-            "promises_kept": sum(p["status"] == "kept" for p in promises),
-            "promises_judged": sum(p["status"] != "no data" for p in promises)}
+def report(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | None = None) -> dict[str, Any]:
+    """`evaluate` as the CLI's JSON object."""
+    return evaluate(frames, plan, period, until).as_json()
+
+
+# ---------------------------------------------------------------------------
+# Frames for charts and exports (local times)
+
+def gaps_frame(r: Result) -> pd.DataFrame:
+    """One row per gap between good backups: opens, closes (local), minutes, over_rpo."""
+    return pd.DataFrame({"opens": [g.opens.tz_convert(r.tz) for g in r.gaps],
+                         "closes": [g.closes.tz_convert(r.tz) for g in r.gaps],
+                         "minutes": [g.minutes for g in r.gaps],
+                         "over_rpo": [g.minutes > r.plan.rpo_minutes for g in r.gaps]},
+                        columns=["opens", "closes", "minutes", "over_rpo"])
+
+
+def windows_frame(r: Result) -> pd.DataFrame:
+    """One row per maintenance window used in the period: local day, kind, starts, ends, inside,
+    minutes past the plan window's end (None: no plan window that day)."""
+    return pd.DataFrame([{"day": w["starts_at"].tz_convert(r.tz).date(), "window_id": w["window_id"], "kind": w["kind"],
+                          "starts_at": w["starts_at"].tz_convert(r.tz), "ends_at": w["ends_at"].tz_convert(r.tz),
+                          "inside": w["inside"], "overrun_minutes": w["overrun_minutes"]} for w in r.windows],
+                        columns=["day", "window_id", "kind", "starts_at", "ends_at", "inside", "overrun_minutes"])
+
+
+def changes_by_week(r: Result) -> pd.DataFrame:
+    """Changes per local week (starting Monday) of deployment: total, failed, emergency; weeks
+    without a change are absent."""
+    frame = pd.DataFrame([{"week": (o["deployed_at"].tz_convert(r.tz).date()
+                                    - timedelta(days=o["deployed_at"].tz_convert(r.tz).weekday())),
+                           "failed": o["failed"], "emergency": o["category"] == "emergency"}
+                          for o in r.change_outcomes], columns=["week", "failed", "emergency"])
+    return (frame.groupby("week").agg(total=("failed", "size"), failed=("failed", "sum"),
+                                      emergency=("emergency", "sum")).reset_index().astype(
+                {"total": int, "failed": int, "emergency": int}))
 
 
 # ---------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.adherence import (Bounds, backup_counts, backup_gaps, backups_expected, change_outcomes,
-                                 change_summary, dr_drills, longest_gap, maintenance, restore_tests,
-                                 security_schedule, vendor_availability)
+from analytics.adherence import (Bounds, Frames, backup_counts, backup_gaps, backups_expected, change_outcomes,
+                                 change_summary, changes_by_week, dr_drills, evaluate, gaps_frame, longest_gap,
+                                 maintenance, restore_tests, security_schedule, vendor_availability, windows_frame)
 from analytics.period import Period
 from analytics.plan import Plan
 from data.access import LOCAL_USER
@@ -271,6 +271,45 @@ def test_vendor_availability_against_the_sla(plan: Plan):
     april = Bounds.of(Period(date(2026, 4, 1), date(2026, 5, 1)), TZ)
     silent = vendor_availability(outages.iloc[:0], plan.adherence, april, recorded=False)
     assert [(v["availability_pct"], v["met"]) for v in silent] == [(None, None), (None, None)]
+
+
+# ---------------------------------------------------------------------------
+# Frames for the page's charts
+
+def test_chart_frames_count_in_local_weeks_and_mark_gaps_past_the_rpo(plan: Plan):
+    """1-10 Mar 2026. Changes: C1 Sun 1 Mar 23:00 (week of Mon 23 Feb); C2 Mon 2 Mar 00:30 local,
+    still Sunday in UTC (week of 2 Mar), rolled back; C3 Sun 8 Mar 23:59, emergency (week of 2 Mar).
+    Weeks: 23 Feb 1 change, 0 failed; 2 Mar 2 changes, 1 failed, 1 emergency.
+    Backups until 2 Mar 03:00, none before the period (its start opens the first gap): good
+    finishes 1 Mar 00:30, 01:10, 2 Mar 02:50, then 03:00: gaps 30, 40, 1,540 (past the RPO), 10 min. One daily window 2 Mar 02:00-04:01: outside, 1 min over."""
+    changes = pd.DataFrame({"change_id": ["C1", "C2", "C3"], "service_id": ["web"] * 3,
+                            "category": ["minor", "standard", "emergency"],
+                            "deployed_at": [at("2026-03-01 23:00"), at("2026-03-02 00:30"), at("2026-03-08 23:59")],
+                            "is_rolled_back": [False, True, False]})
+    incidents = pd.DataFrame({"incident_id": pd.Series(dtype=str), "service_id": pd.Series(dtype=str),
+                              "started_at": pd.Series(dtype="datetime64[ns, UTC]"),
+                              "is_change_related": pd.Series(dtype=bool)})
+    backups = runs(("full", "2026-03-01 00:00", "2026-03-01 00:30", True),
+                   ("incremental", "2026-03-01 01:00", "2026-03-01 01:10", True),
+                   ("full", "2026-03-02 02:00", "2026-03-02 02:50", True))
+    frames = Frames(backup_runs=backups, dr_tests=pd.DataFrame(columns=["test_id", "tested_on", "scenario",
+                                                                        "recovery_minutes", "data_loss_minutes"]),
+                    maintenance_windows=window_frame(("daily", "2026-03-02 02:00", "2026-03-02 04:01")),
+                    changes=changes, incidents=incidents,
+                    security_activities=pd.DataFrame(columns=["activity", "done_on"]),
+                    vendor_outages=pd.DataFrame(columns=["vendor", "started_at", "ended_at"]),
+                    security_recorded=False, vendor_outages_recorded=False)
+    result = evaluate(frames, plan, Period(date(2026, 3, 1), date(2026, 3, 10)), until=at("2026-03-02 03:00"))
+    weeks = changes_by_week(result)
+    assert weeks.to_dict("records") == [{"week": date(2026, 2, 23), "total": 1, "failed": 0, "emergency": 0},
+                                        {"week": date(2026, 3, 2), "total": 2, "failed": 1, "emergency": 1}]
+    gaps = gaps_frame(result)
+    assert gaps["minutes"].tolist() == [30.0, 40.0, 1540.0, 10.0]
+    assert gaps["over_rpo"].tolist() == [False, False, True, False]
+    assert str(gaps["opens"].iloc[2]) == "2026-03-01 01:10:00+07:00"
+    windows = windows_frame(result)
+    assert windows[["day", "inside", "overrun_minutes"]].to_dict("records") == [
+        {"day": date(2026, 3, 2), "inside": False, "overrun_minutes": 1.0}]
 
 
 # ---------------------------------------------------------------------------
