@@ -281,7 +281,8 @@ def test_chart_frames_count_in_local_weeks_and_mark_gaps_past_the_rpo(plan: Plan
     still Sunday in UTC (week of 2 Mar), rolled back; C3 Sun 8 Mar 23:59, emergency (week of 2 Mar).
     Weeks: 23 Feb 1 change, 0 failed; 2 Mar 2 changes, 1 failed, 1 emergency.
     Backups until 2 Mar 03:00, none before the period (its start opens the first gap): good
-    finishes 1 Mar 00:30, 01:10, 2 Mar 02:50, then 03:00: gaps 30, 40, 1,540 (past the RPO), 10 min. One daily window 2 Mar 02:00-04:01: outside, 1 min over."""
+    finishes 1 Mar 00:30, 01:10, 2 Mar 02:50, then 03:00: gaps 30, 40, 1,540 (past the RPO), 10 min.
+    One daily window 2 Mar 02:00-04:01: outside, 1 min over."""
     changes = pd.DataFrame({"change_id": ["C1", "C2", "C3"], "service_id": ["web"] * 3,
                             "category": ["minor", "standard", "emergency"],
                             "deployed_at": [at("2026-03-01 23:00"), at("2026-03-02 00:30"), at("2026-03-08 23:59")],
