@@ -16,13 +16,16 @@ import math
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from analytics.period import Period, shift_months, today_in
 from analytics.plan import Adherence, Plan, PlanError, load_plan
+
+if TYPE_CHECKING:
+    import duckdb
 
 BACKUP_KINDS = ("full", "incremental", "transaction_log")
 WEEKDAY_NUMBER = {d: i for i, d in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
@@ -454,10 +457,12 @@ def evaluate(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | N
     # the day after the last day with data: an activity due on a day the data does not reach is not late yet
     until_day = (None if until is None
                  else (b.until - pd.Timedelta(microseconds=1)).tz_convert(tz).date() + timedelta(days=1))
+    longest = longest_gap(frames.backup_runs, b)
     return Result(period=period, bounds=b, plan=a, tz=tz,
                   backups=backup_counts(frames.backup_runs, a, b),
                   restore_tests=restore_tests(frames.backup_runs, a, b),
-                  gaps=backup_gaps(frames.backup_runs, b), longest_gap=longest_gap(frames.backup_runs, b),
+                  # no good backup at all: no gaps to draw, not one gap as long as the period
+                  gaps=[] if longest is None else backup_gaps(frames.backup_runs, b), longest_gap=longest,
                   dr_tests=dr_drills(frames.dr_tests, a, period),
                   windows=maintenance(frames.maintenance_windows, a, b, tz),
                   change_outcomes=outcomes, changes=change_summary(outcomes),
@@ -507,7 +512,7 @@ def changes_by_week(r: Result) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 # The edge: loading a period's rows and the CLI
 
-def load(con: Any, plan: Plan, period: Period) -> Frames:
+def load(con: "duckdb.DuckDBPyConnection", plan: Plan, period: Period) -> Frames:
     """The rows `report` reads for `period` (data/sql/adherence_*.sql): the period's rows, the last
     successful backup and the last of each security activity before it, and change-related
     incidents to `failure_incident_hours` past its end. A table the warehouse does not have yet
