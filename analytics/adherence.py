@@ -513,60 +513,15 @@ def changes_by_week(r: Result) -> pd.DataFrame:
 # The edge: loading a period's rows and the CLI
 
 def load(con: "duckdb.DuckDBPyConnection", plan: Plan, period: Period) -> Frames:
-    """The rows `report` reads for `period` (data/sql/adherence_*.sql): the period's rows, the last
-    successful backup and the last of each security activity before it, and change-related
-    incidents to `failure_incident_hours` past its end. A table the warehouse does not have yet
-    (an older file opened read-only) reads as empty."""
-    from data.validate import importable_tables, table_spec
-    from data.warehouse import query
+    """The rows `evaluate` reads for `period` (data.adherence.adherence_rows): the period's rows, the
+    last successful backup and the last of each security activity before it, and change-related
+    incidents to `failure_incident_hours` past its end."""
+    from data.adherence import adherence_rows
 
     b = Bounds.of(period, plan.timezone)
-    a = plan.adherence
-    after = 24.0 if a is None else a.failure_incident_hours
-    tables = set(importable_tables(con))
-    instants = {"start": b.start.to_pydatetime(), "end": b.end.to_pydatetime()}
-    days = {"start_day": period.start, "end_day": period.end}
-
-    def read(table: str, name: str, columns: tuple[str, ...], **params: Any) -> pd.DataFrame:
-        if table not in tables:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-        return query(con, name, **params)
-
-    has_review = "changes" in tables and {"requested_at", "reviewed_at"} <= {
-        c.name for c in table_spec(con, "changes").columns}
-    recorded = set()
-    if {"security_activities", "vendor_outages"} <= tables:
-        has = query(con, "adherence_sources")
-        recorded = set(has.loc[has["has_rows"].astype(bool), "table_name"])
-    frames = Frames(
-        backup_runs=read("backup_runs", "adherence_backup_runs",
-                         ("run_id", "kind", "started_at", "finished_at", "is_success", "is_restore_tested"),
-                         **instants),
-        dr_tests=read("dr_tests", "adherence_dr_tests", ("test_id", "tested_on", "scenario", "recovery_minutes",
-                                                         "data_loss_minutes", "is_passed"), **days),
-        maintenance_windows=read("maintenance_windows", "maintenance_in_window",
-                                 ("window_id", "service_id", "kind", "starts_at", "ends_at"), **instants),
-        changes=read("changes", "adherence_changes" if has_review else "adherence_changes_basic",
-                     ("change_id", "service_id", "category", "deployed_at", "is_rolled_back"), **instants),
-        incidents=read("incidents", "adherence_change_incidents",
-                       ("incident_id", "service_id", "started_at", "is_change_related"), after_hours=after, **instants),
-        security_activities=read("security_activities", "adherence_security", ("activity_id", "activity", "done_on"),
-                                 **days),
-        vendor_outages=read("vendor_outages", "adherence_vendor_outages",
-                            ("outage_id", "vendor", "started_at", "ended_at"), **instants),
-        security_recorded="security_activities" in recorded,
-        vendor_outages_recorded="vendor_outages" in recorded,
-    )
-    return Frames(**{k: _aware(v) if isinstance(v, pd.DataFrame) else v for k, v in frames.__dict__.items()})
-
-
-def _aware(frame: pd.DataFrame) -> pd.DataFrame:
-    """Timestamp columns as aware UTC (an empty or all-null column as such too)."""
-    frame = frame.copy()
-    for col in frame.columns:
-        if col.endswith("_at"):
-            frame[col] = pd.to_datetime(frame[col], utc=True)
-    return frame
+    after = 24.0 if plan.adherence is None else plan.adherence.failure_incident_hours
+    return Frames(**adherence_rows(con, b.start.to_pydatetime(), b.end.to_pydatetime(), period.start, period.end,
+                                   after))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
