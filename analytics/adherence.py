@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 BACKUP_KINDS = ("full", "incremental", "transaction_log")
 WEEKDAY_NUMBER = {d: i for i, d in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                                "Saturday", "Sunday"))}
-WINDOW_KINDS = ("daily", "weekly", "monthly", "security_patch")
 
 
 @dataclass(frozen=True)
