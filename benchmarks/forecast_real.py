@@ -17,7 +17,9 @@ quarterly). MASE is scaled by the in-sample seasonal-naive error at the shortest
 a method's relative MASE on a series is its mean MASE over the origins divided by
 seasonal naive's (below 1 beats repeating the last season). Coverage: share of actuals
 inside the 80 % interval. Peers (statsforecast AutoETS, AutoARIMA, AutoTheta, MSTL) run
-from their own virtualenv through benchmarks/peers/run_peers.py.
+from their own virtualenv through benchmarks/peers/run_peers.py and see the same latest
+`max_points(freq)` points of the history as the forecaster (2,688 half-hours, 2,016
+hours, 2,920 days); AutoARIMA is not run on sub-daily series (too slow, see ARIMA_WINDOW).
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from forecast_accuracy import horizon_for  # noqa: E402
-from models.forecast import forecast, mase, seasonal_periods, step_days  # noqa: E402
+from models.forecast import forecast, mase, max_points, seasonal_periods, step_days  # noqa: E402
 from real_corpus import Series, corpus  # noqa: E402
 
 LEVEL = 80
@@ -112,7 +114,8 @@ def run_peers(series: list[Series], origins: int, python: Path, keep: Path | Non
             seasons = peer_seasons(s, cut)
             window = ARIMA_WINDOW if seasons and seasons[0] >= ARIMA_LONG_SEASON else 0
             window = -1 if group(s.freq) == "sub-daily" else window
-            tasks.append({"unique_id": s.name, "cutoff": cut, "h": h, "seasons": ";".join(map(str, seasons)), "arima_window": window})
+            tasks.append({"unique_id": s.name, "cutoff": cut, "h": h, "seasons": ";".join(map(str, seasons)),
+                          "window": max_points(s.freq), "arima_window": window})
     tasks_frame = pd.DataFrame(tasks)
     done = folder / "forecasts.csv"
     previous = folder / "tasks.csv"
@@ -124,6 +127,10 @@ def run_peers(series: list[Series], origins: int, python: Path, keep: Path | Non
             subprocess.run([str(python), str(PEERS_DIR / "run_peers.py"), str(folder)], check=True, stderr=log,
                            env={**os.environ, "OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"})
     out = pd.read_csv(done)
+    failed = pd.read_csv(folder / "failures.csv")
+    for (model, error), block in failed.groupby(["model", "error"]):
+        print(f"peer {model}: {len(block)} forecast(s) missing ({error}) on {block['unique_id'].nunique()} series",
+              file=sys.stderr)
     values = {s.name: s.frame["y"].to_numpy() for s in series}
     rows = []
     for (name, cut, model), block in out.groupby(["unique_id", "cutoff", "model"]):
@@ -152,8 +159,9 @@ def per_series(rows: pd.DataFrame, series: list[Series]) -> pd.DataFrame:
 
 
 def summary(table: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
-    """Per method: geometric-mean relative MASE overall and per frequency group, the worst
-    series, mean 80 % coverage and mean fit time per forecast."""
+    """Per method: geometric-mean relative MASE overall and per frequency group, ours on
+    the same series (a peer that failed or was not run on some is compared on the rest),
+    the worst series, mean 80 % coverage and mean fit time per forecast."""
     out = []
     for method in methods:
         part = table[(table["method"] == method) & np.isfinite(table["rel_mase"]) & (table["rel_mase"] > 0)]
@@ -163,6 +171,8 @@ def summary(table: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
         for name in ("sub-daily", "daily", "weekly", "monthly", "quarterly"):
             g = part[part["group"] == name]
             row[name] = math.exp(np.log(g["rel_mase"]).mean()) if len(g) else math.nan
+        ours = table[(table["method"] == "ours") & table["series"].isin(part["series"])]
+        row["ours_same_series"] = math.exp(np.log(ours["rel_mase"]).mean()) if len(ours) else math.nan
         worst = part.loc[part["rel_mase"].idxmax()]
         row.update(worst=f"{worst['rel_mase']:.2f} {worst['series']}",
                    coverage=part["coverage"].mean() if method != "seasonal_naive" else math.nan,
@@ -185,7 +195,7 @@ def two_year_daily_seconds(series: list[Series]) -> tuple[float, float]:
 
 
 def fmt(frame: pd.DataFrame) -> str:
-    formats = {c: "{:.3f}".format for c in ("geo_rel_mase", "sub-daily", "daily", "weekly", "monthly", "quarterly", "rel_mase")}
+    formats = {c: "{:.3f}".format for c in ("geo_rel_mase", "ours_same_series", "sub-daily", "daily", "weekly", "monthly", "quarterly", "rel_mase")}
     formats.update(coverage=lambda v: f"{v:.1%}", fit_s="{:.3f}".format, seconds="{:.3f}".format, cpu_s="{:.3f}".format)
     return frame.to_string(index=False, formatters={k: v for k, v in formats.items() if k in frame.columns})
 

@@ -43,13 +43,14 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing
 MAX_POINTS = 2016
 SEASONS_KEPT = 8
 POINTS_CEILING = 20_160
-MAX_ORIGINS = 5  # rolling origins per selection; each costs one forecast per candidate
+MAX_ORIGINS = 10  # rolling origins per selection; each costs one forecast per candidate
 MIN_TRAIN = 10  # shortest prefix a candidate is asked to forecast from
 PROFILE_SEASONS = 20  # a seasonal profile is the mean of at most this many recent seasons
 # ThetaModel estimates alpha with a Kalman filter, slow on long near-random walks; alpha
 # is a local property, so the last few hundred points estimate it as well.
 THETA_WINDOW = 300
 AR_MAX_LAG = 12
+HOLT_WINTERS_MAX_SEASON = 52  # longer seasons have too many states to estimate
 COMBO = ("ses", "ets_damped", "theta")  # the M4 "Comb" idea: averaging damps model risk
 TOP_K = 3  # at most this many near-equal candidates of the backtest are averaged
 NEAR_EQUAL = 0.1  # ... those whose backtest error is within 10 % of the best's
@@ -399,6 +400,32 @@ def _autoregression(fit_y: np.ndarray, periods: tuple[int, ...]) -> Predictor:
     return predict
 
 
+def holt_winters(m: int) -> Factory:
+    """Damped-trend Holt-Winters with an additive season of m steps that evolves (statsmodels
+    ExponentialSmoothing): for a season that changes shape over the years, which a profile
+    averaged over many seasons lags. Parameters and initial states are estimated once on
+    the fit data; each origin re-runs the model with them fixed."""
+    return lambda fit_y: _holt_winters(fit_y, m)
+
+
+def _holt_winters(fit_y: np.ndarray, m: int) -> Predictor:
+    settings = {"trend": "add", "damped_trend": True, "seasonal": "add", "seasonal_periods": m}
+    with _quiet():
+        fitted = ExponentialSmoothing(fit_y, initialization_method="estimated", **settings).fit(method="SLSQP", use_brute=False)
+    p = fitted.params
+    known = {"initial_level": p["initial_level"], "initial_trend": p["initial_trend"],
+             "initial_seasonal": np.asarray(p["initial_seasons"])}
+    weights = {"smoothing_level": p["smoothing_level"], "smoothing_trend": p["smoothing_trend"],
+               "smoothing_seasonal": p["smoothing_seasonal"], "damping_trend": p["damping_trend"]}
+
+    def predict(y: np.ndarray, h: int) -> np.ndarray:
+        with _quiet():
+            model = ExponentialSmoothing(y, initialization_method="known", **known, **settings)
+            return np.asarray(model.fit(optimized=False, **weights).forecast(h))
+
+    return predict
+
+
 def on_logs(factory: Factory) -> Factory:
     """The same model on log(y): growth and seasonal swings become proportional to the
     level, and the forecast can never turn negative (used for strictly positive series)."""
@@ -425,6 +452,9 @@ def candidates(grid: Grid) -> dict[str, Factory]:
     found[f"ar{tag}"] = autoregression(periods)
     if grid.y.min() > 0:
         found[f"ets_damped[log]{tag}"] = on_logs(exponential_smoothing(True, periods))
+    seasonal = [m for m in periods if m <= HOLT_WINTERS_MAX_SEASON]
+    if seasonal:
+        found[f"holt_winters({seasonal[0]})"] = holt_winters(seasonal[0])
     found["combo"] = _combination([found[name] for name in _combo_parts(found)])
     return found
 
@@ -712,8 +742,8 @@ def skill(history: pd.DataFrame, horizon: int, folds: int = 3) -> tuple[float, s
     """The forecaster's relative MASE against seasonal naive over `folds` held-out tails
     (mean MASE of the forecast over that of seasonal naive at the shortest season; NaN
     when the history is too short or seasonal naive is perfect) and the words for it."""
-    freq = observed(history)[2]
-    periods = seasonal_periods(freq, len(observed(history)[1]))
+    _, y, freq = observed(history)
+    periods = seasonal_periods(freq, len(y))
     baseline = [f"seasonal_naive({periods[0]})"] if periods else ["naive"]
     ours, naive = backtest(history, horizon, folds=folds), backtest(history, horizon, folds=folds, models=baseline)
     scale = float(naive["mase"].mean()) if len(naive) else math.nan

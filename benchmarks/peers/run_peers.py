@@ -8,8 +8,8 @@ which the app does not pin):
     benchmarks/peers/.venv/bin/python benchmarks/peers/run_peers.py FOLDER
 
 FOLDER holds series.csv (unique_id, y in grid order) and tasks.csv (unique_id, cutoff,
-h, seasons "7;365", arima_window: AutoARIMA sees only that many latest points, none
-when negative); this writes forecasts.csv (unique_id, cutoff, model,
+h, seasons "7;365", window: every model sees that many latest points before the cutoff,
+arima_window: AutoARIMA sees only that many, none when negative); this writes forecasts.csv (unique_id, cutoff, model,
 step, mean, lo, hi, seconds) with 80 % intervals. A model that fails on a task is skipped
 and written to failures.csv.
 """
@@ -52,7 +52,7 @@ def main(folder: Path) -> None:
     rows, failures = [], []
     for task in tasks.itertuples():
         seasons = [int(s) for s in str(task.seasons).split(";") if s and s != "nan"]
-        train = values[task.unique_id][: task.cutoff]
+        train = values[task.unique_id][: task.cutoff][-int(task.window):]
         for name, model in models(seasons, len(train)).items():
             if name == "AutoARIMA" and task.arima_window < 0:
                 failures.append({"unique_id": task.unique_id, "cutoff": task.cutoff, "model": name, "error": "not run: too slow"})
