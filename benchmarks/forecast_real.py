@@ -19,7 +19,8 @@ seasonal naive's (below 1 beats repeating the last season). Coverage: share of a
 inside the 80 % interval. Peers (statsforecast AutoETS, AutoARIMA, AutoTheta, MSTL) run
 from their own virtualenv through benchmarks/peers/run_peers.py and see the same latest
 `max_points(freq)` points of the history as the forecaster (2,688 half-hours, 2,016
-hours, 2,920 days); AutoARIMA is not run on sub-daily series (too slow, see ARIMA_WINDOW).
+hours, 2,920 days); AutoARIMA is not run where the season is 24 steps or more (too slow,
+see ARIMA_LONG_SEASON).
 """
 from __future__ import annotations
 
@@ -46,10 +47,10 @@ from real_corpus import Series, corpus  # noqa: E402
 LEVEL = 80
 PEERS = ("AutoETS", "AutoARIMA", "AutoTheta", "MSTL")
 PEERS_DIR = ROOT / "benchmarks" / "peers"
-# AutoARIMA's seasonal search is very slow on long seasons: it is not run on sub-daily
-# series (one fit with season 48 on 336 half-hours took over 4 minutes here), and sees
-# only the last ARIMA_WINDOW points of a series whose season is 24 steps or longer.
-ARIMA_WINDOW = 1000
+# AutoARIMA's seasonal search is very slow on long seasons: it is not run on a series
+# whose shortest season is ARIMA_LONG_SEASON steps or more (half-hourly, hourly and weekly
+# data: one fit with season 48 on 336 half-hours took over 4 minutes here, and one with
+# season 52 on 1,000 weeks about 2 minutes).
 ARIMA_LONG_SEASON = 24
 
 
@@ -112,18 +113,22 @@ def run_peers(series: list[Series], origins: int, python: Path, keep: Path | Non
         n, h = len(s.frame), horizon_for(s.freq)
         for cut in cutoffs(n, h, origins):
             seasons = peer_seasons(s, cut)
-            window = ARIMA_WINDOW if seasons and seasons[0] >= ARIMA_LONG_SEASON else 0
-            window = -1 if group(s.freq) == "sub-daily" else window
+            window = -1 if seasons and seasons[0] >= ARIMA_LONG_SEASON else 0
             tasks.append({"unique_id": s.name, "cutoff": cut, "h": h, "seasons": ";".join(map(str, seasons)),
                           "window": max_points(s.freq), "arima_window": window})
     tasks_frame = pd.DataFrame(tasks)
     done = folder / "forecasts.csv"
     previous = folder / "tasks.csv"
-    if not (done.exists() and previous.exists() and pd.read_csv(previous, dtype={"seasons": str}).fillna("").astype(str)
-            .equals(tasks_frame.fillna("").astype(str))):
+    same = previous.exists() and pd.read_csv(previous, dtype={"seasons": str}).fillna("").astype(str).equals(
+        tasks_frame.fillna("").astype(str))
+    finished = same and (folder / "done.csv").exists() and len(pd.read_csv(folder / "done.csv")) == len(tasks_frame)
+    if not finished:
+        if not same:  # other tasks: start afresh; the same ones resume where a stopped run stopped
+            for name in ("forecasts.csv", "failures.csv", "done.csv"):
+                (folder / name).unlink(missing_ok=True)
         pd.concat([s.frame.assign(unique_id=s.name) for s in series])[["unique_id", "y"]].to_csv(folder / "series.csv", index=False)
         tasks_frame.to_csv(previous, index=False)
-        with open(folder / "peers.log", "w") as log:
+        with open(folder / "peers.log", "a") as log:
             subprocess.run([str(python), str(PEERS_DIR / "run_peers.py"), str(folder)], check=True, stderr=log,
                            env={**os.environ, "OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"})
     out = pd.read_csv(done)

@@ -6,14 +6,18 @@ grid, gaps allowed) and `y`; `forecast` returns `horizon` rows with columns
 `attrs["model"]`. `backtest` scores the forecaster on held-out tails of the history.
 
 How a forecast is made:
-1. The frequency is inferred, the series put on its regular grid, gaps filled.
-2. Seasonal periods follow from the frequency (24 and 168 for hourly, 7 and 365 for
-   daily, 52, 12, 4, one day for sub-hourly); those that explain enough variance are
-   removed by a classical multi-seasonal decomposition. Candidates: naive, seasonal
-   naive per period, drift, and on the adjusted series SES, damped-trend ETS
-   (ExponentialSmoothing), Theta (ThetaModel), AR(p) (AutoReg), damped ETS on logs for
-   strictly positive series, and the mean of SES, ETS and Theta. Each forecasts from
-   several rolling origins of the history only; the lowest mean absolute error wins.
+1. The frequency is inferred, the series put on its regular grid, gaps filled; the
+   latest max_points(freq) points are kept (eight of the longest season where that is
+   more than 2016: eight weeks of half-hourly data, eight years of daily).
+2. Seasonal periods follow from the frequency (a day and a week below a day, 7 and 365
+   for daily, 52, 12, 4); those that explain enough variance are removed together by a
+   classical multi-seasonal decomposition. Candidates: naive, seasonal naive per period,
+   drift, and on the adjusted series SES, damped-trend ETS (ExponentialSmoothing), Theta
+   (ThetaModel), a linear trend (Theta with the whole measured slope), AR(p) (AutoReg),
+   damped ETS on logs for strictly positive series, the mean of SES, ETS and Theta, and
+   Holt-Winters with an evolving season. Each forecasts from up to ten rolling origins
+   that keep at least half the history; the lowest mean absolute error wins, averaged
+   with up to two others whose error is within 10 % of it.
 3. Interval widths come from the winner's own backtest errors (split-conformal),
    pooled over horizon steps by a fitted growth law h**beta.
 

@@ -49,8 +49,11 @@ def main(folder: Path) -> None:
     series = pd.read_csv(folder / "series.csv")
     values = {uid: group["y"].to_numpy(dtype=float) for uid, group in series.groupby("unique_id", sort=False)}
     tasks = pd.read_csv(folder / "tasks.csv", dtype={"seasons": str})
-    rows, failures = [], []
+    done = _done(folder)
     for task in tasks.itertuples():
+        if (task.unique_id, task.cutoff) in done:
+            continue
+        rows, failures = [], []
         seasons = [int(s) for s in str(task.seasons).split(";") if s and s != "nan"]
         train = values[task.unique_id][: task.cutoff][-int(task.window):]
         for name, model in models(seasons, len(train)).items():
@@ -74,9 +77,25 @@ def main(folder: Path) -> None:
                     "mean": float(out["mean"][step]), "lo": float(out[f"lo-{LEVEL}"][step]),
                     "hi": float(out[f"hi-{LEVEL}"][step]), "seconds": seconds,
                 })
+        # Written task by task, so that a stopped run resumes where it stopped.
+        _append(folder / "forecasts.csv", pd.DataFrame(rows, columns=FORECAST_COLUMNS))
+        _append(folder / "failures.csv", pd.DataFrame(failures, columns=["unique_id", "cutoff", "model", "error"]))
+        _append(folder / "done.csv", pd.DataFrame([{"unique_id": task.unique_id, "cutoff": task.cutoff}]))
         print(f"{task.unique_id} @ {task.cutoff} done", file=sys.stderr, flush=True)
-    pd.DataFrame(rows).to_csv(folder / "forecasts.csv", index=False)
-    pd.DataFrame(failures, columns=["unique_id", "cutoff", "model", "error"]).to_csv(folder / "failures.csv", index=False)
+
+
+FORECAST_COLUMNS = ["unique_id", "cutoff", "model", "step", "mean", "lo", "hi", "seconds"]
+
+
+def _append(path: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(path, mode="a", header=not path.exists(), index=False)
+
+
+def _done(folder: Path) -> set[tuple[str, int]]:
+    path = folder / "done.csv"
+    if not path.exists():
+        return set()
+    return {(row.unique_id, int(row.cutoff)) for row in pd.read_csv(path).itertuples()}
 
 
 if __name__ == "__main__":
