@@ -233,11 +233,13 @@ def test_skill_words_by_hand():
 
 
 def test_skill_of_a_straight_line_by_hand():
-    """y = 10 + 2t, daily: seasonal naive (last week again) misses every day by 7 x 2 = 14,
-    and its in-sample scale is the same 14, so its MASE is 1; the forecaster continues the
-    line exactly (MASE 0): relative MASE 0, "100 % better than repeating last week"."""
+    """y = 10 + 2t, daily, a week ahead: seasonal naive (last week again) misses every day by
+    7 x 2 = 14 and its in-sample scale is the same 14, so its MASE is 1; the forecaster
+    continues the line exactly (MASE 0): relative MASE 0, "100 % better than repeating last week"."""
     from models.forecast import skill
 
-    ratio, words = skill(series(10 + 2 * np.arange(120)), 14)
+    frame = series(10 + 2 * np.arange(120))
+    assert np.allclose(backtest(frame, 7, models=["seasonal_naive"])["mase"], 1.0)
+    ratio, words = skill(frame, 7)
     assert ratio == pytest.approx(0, abs=1e-6)
     assert words == "100 % better than repeating last week"
