@@ -154,6 +154,7 @@ class Plan:
     capacity: Capacity
     raw_json: str  # sections not typed above (maintenance, backup, DR ...), as JSON so the plan stays hashable
     over_budget_tolerance: OverBudgetTolerance = OverBudgetTolerance()
+    adherence: "Adherence | None" = None  # the schedules plan adherence checks (None: the file has none)
 
     def kpi(self, key: str) -> Kpi:
         return _by_name(self.kpis, "key", key)
@@ -323,6 +324,7 @@ def parse_plan(t: dict) -> Plan:
         raw_json=json.dumps({k: v for k, v in t.items() if k in UNTYPED_SECTIONS}, sort_keys=True),
         over_budget_tolerance=OverBudgetTolerance(_tolerance(t, "budget.over_tolerance_pct"),
                                                   _tolerance(t, "budget.over_tolerance_usd")),
+        adherence=_adherence(t),
     )
     unknown = set(plan.settings.failure_severities + plan.settings.high_priority) - set(sev_names)
     if unknown:
@@ -435,3 +437,106 @@ def load_plan(path: str | Path | None = None) -> Plan:
     except OSError as exc:
         raise PlanError(f"{path}: cannot read the plan file: {exc.strerror}") from None
     return parse_plan(table)
+
+
+# ---------------------------------------------------------------------------
+# Plan adherence: the schedules and promises checked by analytics/adherence.py.
+
+SECURITY_ACTIVITIES = ("patching", "internal_audit", "external_audit", "access_review", "penetration_test",
+                       "api_key_rotation")
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    label: str
+    sla_pct: float
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """The plan's schedules in typed form: maintenance windows (local "HH:MM"), backups, disaster
+    recovery, change control, the security schedule and vendor SLAs."""
+
+    daily_window: tuple[str, str]
+    weekly_window: tuple[str, str, str]          # weekday, start, end
+    monthly_window: tuple[str, int, str, str]    # weekday, week of month, start, end
+    security_patch_window: tuple[str, str, str]  # weekday, start, end
+    backup_every_minutes: tuple[tuple[str, int], ...]  # (kind, minutes): full, incremental, transaction_log
+    full_backup_at: str
+    rto_minutes: float
+    rpo_minutes: float
+    mtd_minutes: float
+    restore_test_every_days: int
+    standard_lead_time_hours: float
+    minor_lead_time_hours: float
+    emergency_review_hours: float
+    failure_incident_hours: float
+    security_every_days: tuple[tuple[str, int], ...]  # (activity, longest allowed gap in days)
+    vendors: tuple[Vendor, ...]
+
+    def backup_every(self, kind: str) -> int:
+        return dict(self.backup_every_minutes)[kind]
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _clock(t: dict, path: str) -> str:
+    return _get(t, path, str, lambda v: len(v) == 5 and v[2] == ":" and v[:2].isdigit() and v[3:].isdigit()
+                and int(v[:2]) < 24 and int(v[3:]) < 60, "a local time HH:MM")
+
+
+def _window(t: dict, path: str) -> tuple[str, str]:
+    start, end = _clock(t, f"{path}.start"), _clock(t, f"{path}.end")
+    if end <= start:
+        raise PlanError(f"plan.toml: key '{path}.end' = {end!r} breaks the rule: after {path}.start")
+    return start, end
+
+
+def _weekday(t: dict, path: str) -> str:
+    return _get(t, path, str, lambda v: v in WEEKDAYS, f"one of {WEEKDAYS}")
+
+
+def _positive(t: dict, path: str) -> float:
+    return _get(t, path, float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
+
+
+def _positive_int(t: dict, path: str) -> int:
+    return _get(t, path, int, lambda v: v > 0, "an integer > 0")
+
+
+def _adherence(t: dict) -> Adherence | None:
+    """The typed schedules; None for a plan file written before they were added (no change_control)."""
+    if "change_control" not in t:
+        return None
+    m, cc = "maintenance", "change_control"
+    vendors = tuple(Vendor(v, _get(t, f"vendors.{v}.label", str),
+                           _get(t, f"vendors.{v}.sla_pct", float, lambda x: 0 < x <= 100, "between 0 and 100"))
+                    for v in _get(t, "vendors", dict))
+    security = _get(t, "security.every_days", dict)
+    unknown = set(security) - set(SECURITY_ACTIVITIES)
+    if unknown:
+        raise PlanError(f"plan.toml: key 'security.every_days' names unknown activities {sorted(unknown)}; "
+                        f"known: {SECURITY_ACTIVITIES}")
+    return Adherence(
+        daily_window=_window(t, f"{m}.daily"),
+        weekly_window=(_weekday(t, f"{m}.weekly.weekday"), *_window(t, f"{m}.weekly")),
+        monthly_window=(_weekday(t, f"{m}.monthly.weekday"),
+                        _get(t, f"{m}.monthly.week_of_month", int, lambda v: 1 <= v <= 4, "1 to 4"),
+                        *_window(t, f"{m}.monthly")),
+        security_patch_window=(_weekday(t, f"{m}.security_patches.weekday"), *_window(t, f"{m}.security_patches")),
+        backup_every_minutes=tuple((k, _positive_int(t, f"backup.{k}.every_minutes"))
+                                   for k in ("full", "incremental", "transaction_log")),
+        full_backup_at=_clock(t, "backup.full.at"),
+        rto_minutes=_positive(t, "disaster_recovery.rto_minutes"),
+        rpo_minutes=_positive(t, "disaster_recovery.rpo_minutes"),
+        mtd_minutes=_positive(t, "disaster_recovery.mtd_minutes"),
+        restore_test_every_days=_positive_int(t, "disaster_recovery.restore_test_every_days"),
+        standard_lead_time_hours=_nonneg(t, f"{cc}.standard_lead_time_hours"),
+        minor_lead_time_hours=_nonneg(t, f"{cc}.minor_lead_time_hours"),
+        emergency_review_hours=_positive(t, f"{cc}.emergency_review_hours"),
+        failure_incident_hours=_positive(t, f"{cc}.failure_incident_hours"),
+        security_every_days=tuple((a, _positive_int(t, f"security.every_days.{a}")) for a in security),
+        vendors=vendors,
+    )

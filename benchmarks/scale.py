@@ -196,7 +196,7 @@ def _events(con, p: dict) -> None:
                case when x % 4 = 0 then t + to_seconds(x // 7 % 600 + 1200) end,
                x // 17 % 3 + 1, x % 3 = 0, 'generated'
         from g order by t""", {**q, "n": n["incidents"]})
-    con.execute("""insert into changes
+    con.execute("""insert into changes (change_id, service_id, category, deployed_at, is_rolled_back)
         select printf('chg%09d', i), printf('svc%02d', hash(i, 'c') % $services),
                ['emergency', 'standard', 'minor'][(hash(i, 'k') % 3)::bigint + 1],
                $t0 + to_seconds((hash(i, 't') % $span)::bigint), hash(i, 'r') % 20 = 0

@@ -18,8 +18,8 @@ from data.warehouse import SCHEMA_PATH
 # Where each table shows up: a hand-kept list, checked against the catalogue by tests/test_data_page.py.
 TABLE_USES = {
     "incidents": "Uptime, MTTR, MTBF; Reliability page",
-    "maintenance_windows": "planned downtime; alert suppression on the Monitoring page",
-    "changes": "changes before an incident (Reliability drill-down)",
+    "maintenance_windows": "planned downtime; alert suppression on the Monitoring page; plan adherence",
+    "changes": "changes before an incident (Reliability drill-down); plan adherence: change control",
     "tickets": "first response, first-contact resolution, SLA compliance; Support page; scenario base",
     "survey_responses": "support satisfaction (CSAT)",
     "self_service_sessions": "knowledge-base self-service share",
@@ -34,8 +34,10 @@ TABLE_USES = {
     "certifications": "certification share",
     "training_log": "training hours per person",
     "services": "every per-service view (Reliability, Monitoring, Capacity)",
-    "backup_runs": "backup record (no KPI yet)",
-    "dr_tests": "disaster-recovery record (no KPI yet)",
+    "backup_runs": "plan adherence: backups per kind, restore tests, longest gap against the RPO",
+    "dr_tests": "plan adherence: each drill against RTO, RPO and MTD",
+    "security_activities": "plan adherence: the security schedule (patching, audits, reviews, key rotation)",
+    "vendor_outages": "plan adherence: vendor availability against their SLAs",
 }
 
 # Catalogues: a month without new rows here is normal, not a gap in the data.

@@ -46,12 +46,12 @@ Rng = np.random.Generator
 TABLES = ("services", "maintenance_windows", "changes", "incidents", "tickets", "self_service_sessions",
           "survey_responses", "costs_monthly", "business_daily", "active_users_daily", "utilisation_hourly",
           "database_hourly", "routine_tasks", "staff", "certifications", "training_log", "backup_runs",
-          "dr_tests", "covered_spans")
+          "dr_tests", "security_activities", "vendor_outages", "covered_spans")
 
 # KPIs reproduced by generated events, month by month; the others follow from costs, users,
 # catalogue dates and growth.
 DATE_COLUMNS = ("day", "month", "created_on", "automated_on", "retired_on", "hired_on", "left_on", "earned_on",
-                "expires_on", "tested_on", "first_day", "last_day")
+                "expires_on", "tested_on", "first_day", "last_day", "done_on")
 EVENT_KPIS = ("uptime_pct", "mttr_hours", "mtbf_hours", "csat", "first_response_hours", "fcr_pct",
               "kb_self_service_pct")
 BACKLOG_KPIS = ("csat", "first_response_hours", "fcr_pct")
@@ -1321,6 +1321,95 @@ def dr_tests(w: World, rng: Rng) -> pd.DataFrame:
                          "is_passed": (recovery <= dr["rto_minutes"]) & (loss <= dr["rpo_minutes"])})
 
 
+def adherence_misses(w: World, rng: Rng) -> None:
+    """What plan adherence reads beyond backups and drills, with realistic misses; drawn from a
+    generator of its own (`rng`), so the other tables stay as they were. A few security-patch
+    windows overrun; changes get when they were requested and reviewed (some too late); the security
+    schedule (a skipped week of patching, a late access review and key rotation) and vendor
+    outages (one long AWS outage breaks a month's 99.9 %)."""
+    windows = w.tables["maintenance_windows"]
+    patches = np.flatnonzero(windows["kind"].to_numpy() == "security_patch")
+    late = rng.choice(patches, size=min(4, len(patches)), replace=False)
+    ends = windows["ends_at"].to_numpy(dtype=float).copy()
+    ends[late] = ends[late] + rng.choice([1.0, 15.0, 40.0, 75.0], size=len(late)) * MINUTE
+    windows["ends_at"] = np.minimum(ends, w.cal.hi)
+    w.tables["changes"] = _change_control(w.tables["changes"], w.plan, rng)
+    w.tables["security_activities"] = _security_activities(w.cal, rng)
+    w.tables["vendor_outages"] = _vendor_outages(w.cal, w.plan, rng)
+
+
+def _change_control(changes: pd.DataFrame, plan: Plan, rng: Rng) -> pd.DataFrame:
+    """Standard changes requested two weeks or more ahead, minor ones two days or more, about one
+    in ten too late; emergency changes a few hours ahead, reviewed within a day but one in six later."""
+    cc, n = plan.adherence, len(changes)
+    out = changes.copy()
+    if cc is None or n == 0:
+        return out
+    cat = out["category"].to_numpy()
+    short = rng.random(n) < 0.1
+    lead = np.select([cat == "standard", cat == "minor"],
+                     [np.where(short, rng.uniform(72.0, 320.0, n),
+                               cc.standard_lead_time_hours + rng.exponential(72.0, n)),
+                      np.where(short, rng.uniform(4.0, 46.0, n), cc.minor_lead_time_hours + rng.exponential(24.0, n))],
+                     rng.uniform(0.5, 6.0, n))
+    deployed = out["deployed_at"].to_numpy(dtype=float)
+    out["requested_at"] = deployed - np.round(lead * 60.0) * MINUTE
+    review = np.where(rng.random(n) < 1 / 6, rng.uniform(26.0, 96.0, n), rng.uniform(2.0, 20.0, n))
+    out["reviewed_at"] = np.where(cat == "emergency", deployed + np.round(review * 60.0) * MINUTE, np.nan)
+    return out
+
+
+def _security_activities(cal: Calendar, rng: Rng) -> pd.DataFrame:
+    """Patching every Sunday (one skipped in the last half year), an internal audit on the 10th of
+    each month (one month without), an external audit and an access review each quarter, a
+    penetration test each half year, API keys rotated about every 85 days; one access review and
+    one rotation come late."""
+    days = cal.days()
+    sundays = days[days.day_of_week == 6]
+    skipped = len(sundays) - 1 - int(rng.integers(2, 24))
+    rows = [("patching", d) for k, d in enumerate(sundays) if k != skipped]
+    months = pd.date_range(pd.Timestamp(cal.first_day).to_period("M").to_timestamp(), cal.today, freq="MS")
+    no_audit = int(rng.integers(len(months) // 2, len(months)))
+    rows += [("internal_audit", m + pd.Timedelta(days=9)) for k, m in enumerate(months) if k != no_audit]
+    quarters = months[(months.month - 1) % 3 == 0]
+    rows += [("external_audit", q + pd.Timedelta(days=40)) for q in quarters]
+    review_days = [q + pd.Timedelta(days=14) for q in quarters]
+    if len(review_days) > 3:   # one review slips five weeks: more than 92 days after the one before
+        review_days[3] = review_days[3] + pd.Timedelta(days=35)
+    rows += [("access_review", d) for d in review_days]
+    rows += [("penetration_test", q + pd.Timedelta(days=50)) for q in quarters[::2]]
+    rotations, day = [], pd.Timestamp(cal.first_day) + pd.Timedelta(days=10)
+    while day <= pd.Timestamp(cal.today):
+        rotations.append(day)
+        day = day + pd.Timedelta(days=104 if len(rotations) == 4 else int(rng.integers(80, 89)))
+    rows += [("api_key_rotation", d) for d in rotations]
+    frame = pd.DataFrame(rows, columns=["activity", "done_on"])
+    frame = frame[(frame["done_on"] >= pd.Timestamp(cal.first_day)) & (frame["done_on"] <= pd.Timestamp(cal.today))]
+    frame = frame.sort_values(["done_on", "activity"], kind="stable").reset_index(drop=True)
+    frame.insert(0, "activity_id", ids("SA", len(frame), 4))
+    frame["note"] = None
+    return frame
+
+
+def _vendor_outages(cal: Calendar, plan: Plan, rng: Rng) -> pd.DataFrame:
+    """About one short outage a month per vendor (5-30 minutes) and one 95-minute AWS outage,
+    more than the 43 minutes a 30-day month at 99.9 % allows."""
+    vendors = [v.name for v in plan.adherence.vendors] if plan.adherence else []
+    span_days = (cal.hi - cal.lo) / DAY
+    rows = []
+    for v in vendors:
+        n = rng.poisson(span_days / 30.44)
+        starts = np.sort(rng.uniform(cal.lo, cal.hi - DAY, n))
+        rows += [(v, s, s + float(rng.uniform(5.0, 30.0)) * MINUTE) for s in starts]
+    if vendors:
+        s = cal.lo + 0.6 * (cal.hi - cal.lo)
+        rows.append((vendors[0], s, s + 95.0 * MINUTE))
+    frame = pd.DataFrame(rows, columns=["vendor", "started_at", "ended_at"]).sort_values("started_at", kind="stable")
+    frame = frame.reset_index(drop=True)
+    frame.insert(0, "outage_id", ids("VO", len(frame), 4))
+    return frame
+
+
 def covered_spans(cal: Calendar) -> pd.DataFrame:
     """The span each generated table covers, as an import records it (data/spans.py): every day of
     the demo, [first_day, today], whole; the catalogues are snapshots as of the start of today."""
@@ -1356,6 +1445,7 @@ def generate(plan: Plan, seed: int = 42, today: date | None = None) -> dict[str,
     w.tables["training_log"] = training_table(w, rng)
     w.tables["backup_runs"] = backup_runs(w, rng)
     w.tables["dr_tests"] = dr_tests(w, rng)
+    adherence_misses(w, np.random.default_rng((seed, 24)))
     w.tables["covered_spans"] = covered_spans(cal)
     return {name: _finish(w.tables[name]) for name in TABLES}
 

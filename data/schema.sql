@@ -56,6 +56,11 @@ create table if not exists changes (
     is_rolled_back boolean not null default false
 );
 
+-- When a change was requested and when it was reviewed after deployment (both optional: exports
+-- without them still import; lead time and the emergency review are then not judged).
+alter table changes add column if not exists requested_at timestamptz;
+alter table changes add column if not exists reviewed_at timestamptz;
+
 -- One row per support ticket.
 create table if not exists tickets (
     ticket_id varchar primary key,
@@ -200,6 +205,25 @@ create table if not exists dr_tests (
     recovery_minutes double not null,
     data_loss_minutes double not null,
     is_passed boolean not null
+);
+
+-- Security activities: patching, audits, access reviews, penetration tests, API key rotations.
+-- One row per security activity performed, on its local day.
+create table if not exists security_activities (
+    activity_id varchar primary key,
+    activity varchar not null check (activity in ('patching', 'internal_audit', 'external_audit',
+                                                  'access_review', 'penetration_test', 'api_key_rotation')),
+    done_on date not null,
+    note varchar
+);
+
+-- One row per outage of a critical vendor (cloud, database) as the vendor's status page records it.
+create table if not exists vendor_outages (
+    outage_id varchar primary key,
+    vendor varchar not null,                   -- the plan's vendor key: aws, supabase
+    started_at timestamptz not null,
+    ended_at timestamptz not null,
+    check (ended_at > started_at)
 );
 
 -- Import bookkeeping

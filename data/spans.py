@@ -36,12 +36,13 @@ from data.warehouse import local_midnight
 HOUR = timedelta(hours=1)
 EVENTS = {"incidents": "started_at", "tickets": "created_at", "survey_responses": "submitted_at",
           "self_service_sessions": "started_at", "changes": "deployed_at", "maintenance_windows": "starts_at",
-          "backup_runs": "started_at", "dr_tests": "tested_on", "training_log": "day"}
+          "backup_runs": "started_at", "dr_tests": "tested_on", "training_log": "day",
+          "security_activities": "done_on", "vendor_outages": "started_at"}
 SERIES = {"utilisation_hourly": ("hour_at", "hour"), "database_hourly": ("hour_at", "hour"),
           "utilisation_samples": ("sampled_at", "hour"), "business_daily": ("day", "day"),
           "active_users_daily": ("day", "day"), "costs_monthly": ("month", "month")}
 SNAPSHOTS = ("services", "staff", "routine_tasks", "certifications")
-DATED = ("tested_on", "day")  # event columns that hold a local date, not an instant
+DATED = ("tested_on", "day", "done_on")  # event columns that hold a local date, not an instant
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ NULL_TOKENS = ("", "NA", "N/A", "n/a", "#N/A", "NULL", "null", "Null", "-", "(bl
 KPI_TABLES = ("incidents", "maintenance_windows", "changes", "tickets", "survey_responses", "self_service_sessions",
               "costs_monthly", "business_daily", "active_users_daily", "utilisation_hourly", "database_hourly",
               "utilisation_samples", "routine_tasks", "staff", "certifications", "training_log", "services",
-              "backup_runs", "dr_tests")
+              "backup_runs", "dr_tests", "security_activities", "vendor_outages")
 # Date columns that legitimately hold future dates (a certificate expires years ahead).
 FUTURE_DATE_COLUMNS = ("expires_on",)
 EARLIEST = pd.Timestamp("2000-01-01")

@@ -6,14 +6,18 @@ grid, gaps allowed) and `y`; `forecast` returns `horizon` rows with columns
 `attrs["model"]`. `backtest` scores the forecaster on held-out tails of the history.
 
 How a forecast is made:
-1. The frequency is inferred, the series put on its regular grid, gaps filled.
-2. Seasonal periods follow from the frequency (24 and 168 for hourly, 7 and 365 for
-   daily, 52, 12, 4, one day for sub-hourly); those that explain enough variance are
-   removed by a classical multi-seasonal decomposition. Candidates: naive, seasonal
-   naive per period, drift, and on the adjusted series SES, damped-trend ETS
-   (ExponentialSmoothing), Theta (ThetaModel), AR(p) (AutoReg), damped ETS on logs for
-   strictly positive series, and the mean of SES, ETS and Theta. Each forecasts from
-   several rolling origins of the history only; the lowest mean absolute error wins.
+1. The frequency is inferred, the series put on its regular grid, gaps filled; the
+   latest max_points(freq) points are kept (eight of the longest season where that is
+   more than 2016: eight weeks of half-hourly data, eight years of daily).
+2. Seasonal periods follow from the frequency (a day and a week below a day, 7 and 365
+   for daily, 52, 12, 4); those that explain enough variance are removed together by a
+   classical multi-seasonal decomposition. Candidates: naive, seasonal naive per period,
+   drift, and on the adjusted series SES, damped-trend ETS (ExponentialSmoothing), Theta
+   (ThetaModel), a linear trend (Theta with the whole measured slope), AR(p) (AutoReg),
+   damped ETS on logs for strictly positive series, the mean of SES, ETS and Theta, and
+   Holt-Winters with an evolving season. Each forecasts from up to ten rolling origins
+   that keep at least half the history; the lowest mean absolute error wins, averaged
+   with up to two others whose error is within 10 % of it.
 3. Interval widths come from the winner's own backtest errors (split-conformal),
    pooled over horizon steps by a fitted growth law h**beta.
 
@@ -21,6 +25,7 @@ This is the only module of the project that imports statsmodels.
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -34,19 +39,25 @@ from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-# Only the last 2016 points are used: 12 weeks of hourly data (enough for 168-hour
-# seasons), 7 days of 5-minute data, 5.5 years of daily data. Older history adds little
-# to a short-horizon forecast when the seasonal profile drifts, and the cap keeps a
-# 17,000-point hourly series as fast as a small one.
+# At least the last 2016 points are used (12 weeks of hourly data, 5.5 years of daily),
+# and more where the longest season needs it: SEASONS_KEPT of them estimate a seasonal
+# profile well (8 weeks of half-hourly data, 8 years of daily). Older history adds little
+# to a short-horizon forecast when the seasonal profile drifts, and the cap keeps a long
+# series as fast as a short one; POINTS_CEILING bounds it for minute-level data.
 MAX_POINTS = 2016
-MAX_ORIGINS = 5  # rolling origins per selection; each costs one forecast per candidate
+SEASONS_KEPT = 8
+POINTS_CEILING = 20_160
+MAX_ORIGINS = 10  # rolling origins per selection; each costs one forecast per candidate
 MIN_TRAIN = 10  # shortest prefix a candidate is asked to forecast from
 PROFILE_SEASONS = 20  # a seasonal profile is the mean of at most this many recent seasons
 # ThetaModel estimates alpha with a Kalman filter, slow on long near-random walks; alpha
 # is a local property, so the last few hundred points estimate it as well.
 THETA_WINDOW = 300
 AR_MAX_LAG = 12
+HOLT_WINTERS_MAX_SEASON = 52  # longer seasons have too many states to estimate
 COMBO = ("ses", "ets_damped", "theta")  # the M4 "Comb" idea: averaging damps model risk
+TOP_K = 3  # at most this many near-equal candidates of the backtest are averaged
+NEAR_EQUAL = 0.1  # ... those whose backtest error is within 10 % of the best's
 
 # How a statsmodels fit or a recursion fails on a degenerate prefix: the candidate drops out.
 CANDIDATE_FAILURES = (ValueError, ArithmeticError, IndexError, np.linalg.LinAlgError)
@@ -127,14 +138,14 @@ def step_days(freq: str) -> float:
 
 
 def seasonal_periods(freq: str, n: int) -> tuple[int, ...]:
-    """Candidate seasonal periods, in steps: per day (and week) below a day, then the
+    """Candidate seasonal periods, in steps: per day and per week below a day, then the
     calendar's week, year or quarter-of-year; a period needs two full seasons of data."""
     days = step_days(freq)
     if pd.tseries.frequencies.to_offset(freq).rule_code == "B":
         periods = [5]
     elif days < 1:
         per_day = round(1 / days)
-        periods = [per_day, 7 * per_day] if days >= 1 / 24 - 1e-9 else [per_day]
+        periods = [per_day, 7 * per_day]
     else:
         yearly = round(365.25 / days)
         periods = [7, 365] if days < 1.5 else ([yearly] if yearly >= 2 else [])
@@ -195,10 +206,18 @@ def observed(history: pd.DataFrame, freq: str | None = None) -> tuple[pd.Datetim
     return *regularise(clean, freq), freq
 
 
+def max_points(freq: str) -> int:
+    """How many of the latest points a forecast uses: MAX_POINTS, or SEASONS_KEPT of the
+    frequency's longest season (a week below a day, a year for daily data) when more."""
+    longest = max(seasonal_periods(freq, 10**9), default=1)
+    return min(max(MAX_POINTS, SEASONS_KEPT * longest), POINTS_CEILING)
+
+
 def to_grid(history: pd.DataFrame, freq: str | None = None) -> Grid:
-    """The last MAX_POINTS points of the history on its grid, gaps filled, with its periods."""
+    """The latest max_points(freq) points of the history on its grid, gaps filled, with its periods."""
     ds, y, freq = observed(history, freq)
-    ds, y = ds[-MAX_POINTS:], y[-MAX_POINTS:]
+    keep = max_points(freq)
+    ds, y = ds[-keep:], y[-keep:]
     periods = seasonal_periods(freq, len(y))
     return Grid(ds, fill_gaps(y, periods[0] if periods else None), freq, periods)
 
@@ -314,17 +333,16 @@ def exponential_smoothing(damped: bool, periods: tuple[int, ...]) -> Factory:
     return factory
 
 
-def theta(periods: tuple[int, ...]) -> Factory:
+def theta(periods: tuple[int, ...], slope_share: float = 0.5) -> Factory:
     """statsmodels' Theta method (SES plus half the OLS drift, theta = 2) on the adjusted
-    series: ThetaModel estimates alpha once; each origin re-applies its forecast formula."""
-    return lambda fit_y: _theta(fit_y, periods)
+    series: ThetaModel estimates alpha once; each origin re-applies its forecast formula.
+    slope_share = 1 keeps the whole measured slope: the linear-trend candidate, for a
+    series whose trend goes on (Theta's half slope undershoots it)."""
+    return lambda fit_y: _theta(fit_y, periods, slope_share)
 
 
-def _theta(fit_y: np.ndarray, periods: tuple[int, ...]) -> Predictor:
-    recent = deseasonalise(fit_y, periods, 0)[0][-THETA_WINDOW:]
-    with _quiet():
-        alpha = float(ThetaModel(recent, deseasonalize=False).fit(use_mle=False).params["alpha"])
-    alpha = max(alpha, 1e-6)
+def _theta(fit_y: np.ndarray, periods: tuple[int, ...], slope_share: float = 0.5) -> Predictor:
+    alpha = _theta_alpha(deseasonalise(fit_y, periods, 0)[0][-THETA_WINDOW:].tobytes())
 
     def predict(y: np.ndarray, h: int) -> np.ndarray:
         adjusted, season = deseasonalise(y, periods, h)
@@ -332,9 +350,18 @@ def _theta(fit_y: np.ndarray, periods: tuple[int, ...]) -> Predictor:
         drift = np.polyfit(np.arange(n), adjusted, 1)[0] if n > 1 else 0.0
         level = smooth(adjusted, alpha, 0.0, 1.0, adjusted[0], 0.0)[0]
         steps = np.arange(h) + 1 / alpha - (1 - alpha) ** n / alpha
-        return level + 0.5 * drift * steps + season
+        return level + slope_share * drift * steps + season
 
     return predict
+
+
+@functools.lru_cache(maxsize=8)
+def _theta_alpha(recent: bytes) -> float:
+    """ThetaModel's smoothing weight for an adjusted series (as bytes, so that the Theta
+    and linear-trend candidates of one fit share a single estimate)."""
+    with _quiet():
+        alpha = float(ThetaModel(np.frombuffer(recent), deseasonalize=False).fit(use_mle=False).params["alpha"])
+    return max(alpha, 1e-6)
 
 
 def ar_order(y: np.ndarray, max_lag: int) -> int:
@@ -377,6 +404,32 @@ def _autoregression(fit_y: np.ndarray, periods: tuple[int, ...]) -> Predictor:
     return predict
 
 
+def holt_winters(m: int) -> Factory:
+    """Damped-trend Holt-Winters with an additive season of m steps that evolves (statsmodels
+    ExponentialSmoothing): for a season that changes shape over the years, which a profile
+    averaged over many seasons lags. Parameters and initial states are estimated once on
+    the fit data; each origin re-runs the model with them fixed."""
+    return lambda fit_y: _holt_winters(fit_y, m)
+
+
+def _holt_winters(fit_y: np.ndarray, m: int) -> Predictor:
+    settings = {"trend": "add", "damped_trend": True, "seasonal": "add", "seasonal_periods": m}
+    with _quiet():
+        fitted = ExponentialSmoothing(fit_y, initialization_method="estimated", **settings).fit(method="SLSQP", use_brute=False)
+    p = fitted.params
+    known = {"initial_level": p["initial_level"], "initial_trend": p["initial_trend"],
+             "initial_seasonal": np.asarray(p["initial_seasons"])}
+    weights = {"smoothing_level": p["smoothing_level"], "smoothing_trend": p["smoothing_trend"],
+               "smoothing_seasonal": p["smoothing_seasonal"], "damping_trend": p["damping_trend"]}
+
+    def predict(y: np.ndarray, h: int) -> np.ndarray:
+        with _quiet():
+            model = ExponentialSmoothing(y, initialization_method="known", **known, **settings)
+            return np.asarray(model.fit(optimized=False, **weights).forecast(h))
+
+    return predict
+
+
 def on_logs(factory: Factory) -> Factory:
     """The same model on log(y): growth and seasonal swings become proportional to the
     level, and the forecast can never turn negative (used for strictly positive series)."""
@@ -399,9 +452,13 @@ def candidates(grid: Grid) -> dict[str, Factory]:
     found[f"ses{tag}"] = exponential_smoothing(False, periods)
     found[f"ets_damped{tag}"] = exponential_smoothing(True, periods)
     found[f"theta{tag}"] = theta(periods)
+    found[f"trend{tag}"] = theta(periods, slope_share=1.0)
     found[f"ar{tag}"] = autoregression(periods)
     if grid.y.min() > 0:
         found[f"ets_damped[log]{tag}"] = on_logs(exponential_smoothing(True, periods))
+    seasonal = [m for m in periods if m <= HOLT_WINTERS_MAX_SEASON]
+    if seasonal:
+        found[f"holt_winters({seasonal[0]})"] = holt_winters(seasonal[0])
     found["combo"] = _combination([found[name] for name in _combo_parts(found)])
     return found
 
@@ -487,7 +544,9 @@ class Choice:
 def choose(grid: Grid, horizon: int, models: Sequence[str] | None) -> Choice | None:
     """The candidate with the lowest backtest mean absolute error; None when the history
     is too short to test. `models` keeps candidates by full or family name."""
-    at = origins(len(grid.y), horizon, max(MIN_TRAIN, 2 * min(grid.periods, default=1)))
+    # Every origin keeps at least half the history: a candidate fitted on a sliver of it
+    # (a few weeks of a two-year series) would be judged on a history it never has.
+    at = origins(len(grid.y), horizon, max(MIN_TRAIN, 2 * min(grid.periods, default=1), len(grid.y) // 2))
     if at is None:
         return None
     pool = candidates(grid)
@@ -503,7 +562,22 @@ def choose(grid: Grid, horizon: int, models: Sequence[str] | None) -> Choice | N
     tolerance = 1e-9 * float(np.mean(np.abs(grid.y)))
     best = next(name for name, score in scores.items() if score <= min(scores.values()) + tolerance)
     scale = _calibration_scale(grid.y)
+    members = _near_equals(scores, best) if scores[best] > tolerance else [best]
+    if len(members) > 1:
+        best = f"mean({', '.join(members)})"
+        pool[best] = _combination([pool[name] for name in members])
+        runs[best] = np.mean([runs[name] for name in members], axis=0)  # no refits
+        scores[best] = float(np.mean(np.abs(runs[best] - actuals_at(grid.y, at))))
     return Choice(best, pool[best], scale(actuals_at(grid.y, at)) - scale(runs[best]), scores)
+
+
+def _near_equals(scores: dict[str, float], best: str) -> list[str]:
+    """The best candidate and those of the next best whose backtest error is within
+    NEAR_EQUAL of it: the backtest picks noisily among near-equals, and their mean is
+    rarely far from the best and never the gamble of one; a clear winner stays alone."""
+    near = scores[best] * (1 + NEAR_EQUAL)
+    ranked = sorted(scores, key=scores.__getitem__)[:TOP_K]
+    return [best] + [name for name in ranked if name != best and scores[name] <= near][: TOP_K - 1]
 
 
 def _combination(factories: list[Factory]) -> Factory:
@@ -640,3 +714,42 @@ def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
     denominator = np.abs(actual) + np.abs(predicted)
     ratio = np.divide(2 * np.abs(actual - predicted), denominator, out=np.zeros(len(actual)), where=denominator > 0)
     return float(np.mean(ratio) * 100)
+
+
+# --- skill in a planner's words --------------------------------------------------------------
+
+
+def season_words(freq: str) -> str:
+    """What seasonal naive does at this frequency, in a planner's words: it repeats the
+    shortest season (a day of hourly data, a week of daily, a year of monthly)."""
+    periods = seasonal_periods(freq, 10**9)
+    if not periods:
+        return "repeating the last value"
+    days = periods[0] * step_days(freq)
+    return "repeating yesterday" if days < 1.5 else "repeating last week" if days < 10 else "repeating last year"
+
+
+def skill_words(relative_mase: float, season_label: str) -> str:
+    """A forecast's skill against seasonal naive: a relative MASE of 0.77 reads
+    "23 % better than repeating last week", 1.3 reads "30 % worse than ..."."""
+    if not math.isfinite(relative_mase) or relative_mase < 0:
+        return f"not yet measured against {season_label}"
+    change = round(100 * (1 - relative_mase))
+    if change > 0:
+        return f"{change} % better than {season_label}"
+    if change < 0:
+        return f"{-change} % worse than {season_label}"
+    return f"as good as {season_label}"
+
+
+def skill(history: pd.DataFrame, horizon: int, folds: int = 3) -> tuple[float, str]:
+    """The forecaster's relative MASE against seasonal naive over `folds` held-out tails
+    (mean MASE of the forecast over that of seasonal naive at the shortest season; NaN
+    when the history is too short or seasonal naive is perfect) and the words for it."""
+    _, y, freq = observed(history)
+    periods = seasonal_periods(freq, len(y))
+    baseline = [f"seasonal_naive({periods[0]})"] if periods else ["naive"]
+    ours, naive = backtest(history, horizon, folds=folds), backtest(history, horizon, folds=folds, models=baseline)
+    scale = float(naive["mase"].mean()) if len(naive) else math.nan
+    ratio = float(ours["mase"].mean()) / scale if scale and math.isfinite(scale) else math.nan
+    return ratio, skill_words(ratio, season_words(freq))

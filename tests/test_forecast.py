@@ -187,3 +187,59 @@ def test_fast_recursions_match_statsmodels():
     assert np.allclose(exponential_smoothing(True, ())(y)(y, 10), expected)
     expected = ThetaModel(y, deseasonalize=False).fit(use_mle=False).forecast(10)
     assert np.allclose(theta(())(y)(y, 10), np.asarray(expected))
+
+
+def test_a_trending_series_keeps_its_trend():
+    """Daily utilisation rising 15 points over two years (0.0206 a day) with a weekly
+    season and noise: the forecast 180 days ahead keeps rising at about that rate, by
+    15 / 729 * 173 = 3.56 points from its first week to its last (not flat)."""
+    rng = np.random.default_rng(11)
+    t = np.arange(730)
+    y = 40 + 15 * t / 729 + np.tile(WEEK - WEEK.mean(), 105)[:730] + rng.normal(0, 3, 730)
+    result = forecast(series(y, start="2024-11-27"), 180)
+    mean = result["mean"].to_numpy()
+    rise = mean[-7:].mean() - mean[:7].mean()
+    assert rise == pytest.approx(15 / 729 * 173, rel=0.25)
+
+
+def test_half_hourly_data_keeps_eight_weeks_and_both_seasons():
+    """Half-hourly load with a daily shape and quiet weekends: the forecaster keeps
+    8 x 336 = 2688 points (more than the 2016 of other grids) and its forecast of a
+    Saturday follows the weekend level, which a daily season alone cannot."""
+    from models.forecast import max_points
+
+    assert max_points("30min") == 2688 and max_points("h") == 2016 and max_points("D") == 8 * 365
+    ds = pd.date_range("2026-01-05", periods=48 * 7 * 10, freq="30min")  # ten weeks from a Monday
+    daily = 10 * np.sin(2 * np.pi * np.arange(len(ds)) / 48)
+    weekend = np.where(ds.day_of_week >= 5, -30.0, 0.0)
+    y = 100 + daily + weekend + np.random.default_rng(12).normal(0, 1, len(ds))
+    result = forecast(pd.DataFrame({"ds": ds, "y": y}), 48 * 6)  # Monday to Saturday
+    saturday = result[result["ds"].dt.day_of_week == 5]["mean"].mean()
+    weekday = result[result["ds"].dt.day_of_week < 5]["mean"].mean()
+    assert "336" in result.attrs["model"]
+    assert saturday == pytest.approx(70, abs=2) and weekday == pytest.approx(100, abs=2)
+
+
+def test_skill_words_by_hand():
+    """0.77 of seasonal naive's error is 23 % better; 1.3 is 30 % worse; 0.996 rounds to 0."""
+    from models.forecast import season_words, skill_words
+
+    assert skill_words(0.77, "repeating last week") == "23 % better than repeating last week"
+    assert skill_words(1.3, "repeating last year") == "30 % worse than repeating last year"
+    assert skill_words(0.996, "repeating yesterday") == "as good as repeating yesterday"
+    assert skill_words(float("nan"), "repeating last week") == "not yet measured against repeating last week"
+    assert [season_words(f) for f in ("h", "D", "W-SUN", "MS", "QS-JAN")] == [
+        "repeating yesterday", "repeating last week", "repeating last year", "repeating last year", "repeating last year"]
+
+
+def test_skill_of_a_straight_line_by_hand():
+    """y = 10 + 2t, daily, a week ahead: seasonal naive (last week again) misses every day by
+    7 x 2 = 14 and its in-sample scale is the same 14, so its MASE is 1; the forecaster
+    continues the line exactly (MASE 0): relative MASE 0, "100 % better than repeating last week"."""
+    from models.forecast import skill
+
+    frame = series(10 + 2 * np.arange(120))
+    assert np.allclose(backtest(frame, 7, models=["seasonal_naive"])["mase"], 1.0)
+    ratio, words = skill(frame, 7)
+    assert ratio == pytest.approx(0, abs=1e-6)
+    assert words == "100 % better than repeating last week"

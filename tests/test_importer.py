@@ -87,6 +87,8 @@ ONE_ROW = {
     "backup_runs": "run_id,kind,started_at,is_success\nB-1,full,2025-01-01 01:00,true\n",
     "dr_tests": "test_id,tested_on,scenario,recovery_minutes,data_loss_minutes,is_passed\n"
                 "DR-1,2025-01-20,database_failure,45,5,true\n",
+    "security_activities": "activity_id,activity,done_on\nSA-1,patching,2025-01-05\n",
+    "vendor_outages": "outage_id,vendor,started_at,ended_at\nVO-1,aws,2025-01-07 10:00,2025-01-07 10:20\n",
 }
 
 
@@ -320,7 +322,8 @@ def test_concurrent_insert_of_the_same_key_says_retry(tmp_path, monkeypatch):
     con = seeded(tmp_path / "w.duckdb")
     other = con.cursor()
     other.execute("begin transaction")
-    other.execute("insert into changes values ('CHG-1', 'web', 'standard', '2025-01-03 02:00+00', false)")
+    other.execute("insert into changes (change_id, service_id, category, deployed_at, is_rolled_back) "
+                  "values ('CHG-1', 'web', 'standard', '2025-01-03 02:00+00', false)")
     real_log = importer.write_log
 
     def commit_other_first(cur, result, *args):
