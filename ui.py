@@ -3224,6 +3224,17 @@ def _cap_backtest(db_file: str, tz: str, service_id: str, resource: str, days: i
     return _cap_forecast_model().backtest(_cap_history(db_file, tz, service_id, resource, through), days, CAP_LEVEL)
 
 
+@st.cache_data(**LOADER, max_entries=128, show_spinner=False)
+def _cap_skill(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> str:
+    return _cap_forecast_model().skill(_cap_history(db_file, tz, service_id, resource, through), days)[1]
+
+
+def load_skill(service_id: str, resource: str, months: int) -> str:
+    """The forecast's skill against seasonal naive in a planner's words (models.forecast.skill):
+    '23 % better than repeating last week'."""
+    return _cap_skill(db(), plan().timezone, service_id, resource, CAP_HORIZONS[months], cap_through())
+
+
 def cap_services() -> pd.DataFrame:
     """The service catalogue: service_id, name, instances, instance_rps_capacity ..."""
     return query("services")
@@ -3485,6 +3496,19 @@ def _growth_fit(db_file: str, tz: str, metric: str, start_month: date, end_month
     history = _growth_history(db_file, tz, start_month, end_month)
     series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
     return _cap_forecast_model().forecast(series, horizon, CAP_LEVEL, freq="MS")
+
+
+@st.cache_data(**LOADER, max_entries=64, show_spinner=False)
+def _growth_skill(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int) -> str:
+    history = _growth_history(db_file, tz, start_month, end_month)
+    series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
+    return _cap_forecast_model().skill(series, horizon)[1]
+
+
+def load_growth_skill(metric: str, horizon: int) -> str:
+    """A demand series' forecast skill against seasonal naive, in words (models.forecast.skill)."""
+    first, end = growth_months(cap_through())
+    return _growth_skill(db(), plan().timezone, metric, first, end, horizon)
 
 
 @dataclass

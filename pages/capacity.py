@@ -65,6 +65,9 @@ with accuracy_col:
     with st.spinner("Backtesting ...", show_time=True):
         folds = ui.load_backtest(service_id, resource, months)
     score = ui.backtest_summary(folds)
+    st.markdown(f"**{ui.load_skill(service_id, resource, months).capitalize()}**",
+                help="The forecast's mean absolute scaled error over that of repeating the last season, on the "
+                     "same held-out tails: below 1 (better) means the model earns its keep.")
     st.metric("MASE", "n/a" if score["mase"] is None else f"{score['mase']:.2f}",
               help="Mean absolute scaled error: the forecast's mean absolute error over the in-sample error of "
                    "repeating last week. Below 1 beats that naive rule.")

@@ -35,4 +35,5 @@ for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "ticke
         with col:
             st.plotly_chart(ui.growth_chart(view, ui.growth_title(metric, cap)), key=f"growth_{metric}", config=ui.NO_BAR)
             st.markdown(f"{ui.growth_gap(view, ui.plan_rate_pct(metric, cap))} {ui.growth_words(view, cap)}")
-            st.caption(ui.growth_end_words(view, horizon) + f" Model: {view.forecast.attrs.get('model', '?')}.")
+            st.caption(ui.growth_end_words(view, horizon) + f" Model: {view.forecast.attrs.get('model', '?')}, "
+                       f"{ui.load_growth_skill(metric, horizon)}.")

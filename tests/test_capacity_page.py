@@ -123,3 +123,13 @@ def test_growth_goes_to_scenarios_and_comes_back(app: AppTest):
     app.switch_page(str(pages / "capacity.py")).run()
     assert not app.exception, app.exception
     assert app.slider(key=GROWTH).value == 120.0 and app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").value == 3.0
+
+
+def test_forecast_skill_is_said_in_words(app: AppTest):
+    """Beside the backtest scores, the forecast's skill against repeating the last season, in a planner's words
+    (the ratio itself is models.forecast.skill's, tested by hand in test_forecast.py)."""
+    import re
+
+    said = [m.value for m in app.markdown if "repeating" in m.value]
+    assert said and re.fullmatch(r"\*\*(\d+ % (better|worse) than|As good as|Not yet measured against) repeating "
+                                 r"(yesterday|last week|last year)\*\*", said[0], flags=re.I), said

@@ -59,3 +59,10 @@ def test_longer_horizon_extends_every_forecast(app: AppTest):
         forecast = next(t for t in fig["data"] if t.get("name") == "statistical forecast")
         assert len(forecast["x"]) == 18 and str(forecast["x"][-1]).startswith("2028-04")
     assert "In 18 months (Apr 2028)" in texts(app)
+
+
+def test_each_forecast_says_its_skill(app: AppTest):
+    """Each series' caption names its model and its skill against repeating last year (monthly data)."""
+    captions = [c.value for c in app.caption if "Model:" in c.value]
+    assert len(captions) == 4
+    assert all("repeating last year" in c for c in captions), captions
