@@ -69,8 +69,9 @@ with accuracy_col:
                 help="The forecast's mean absolute scaled error over that of repeating the last season, on the "
                      "same held-out tails: below 1 (better) means the model earns its keep.")
     st.metric("MASE", "n/a" if score["mase"] is None else f"{score['mase']:.2f}",
-              help="Mean absolute scaled error: the forecast's mean absolute error over the in-sample error of "
-                   "repeating last week. Below 1 beats that naive rule.")
+              help="Mean absolute scaled error: the forecast's mean absolute error on the held-out tails over the "
+                   "in-sample error of repeating last week one week ahead. It grows with the horizon for every "
+                   "method; the line above compares the forecast with repeating last week over the same tails.")
     st.metric("sMAPE", "n/a" if score["smape"] is None else f"{score['smape']:.1f} %",
               help="Symmetric mean absolute percentage error: 2|actual - forecast| / (|actual| + |forecast|), averaged.")
     st.metric("Interval coverage", "n/a" if score["coverage"] is None else f"{score['coverage'] * 100:.0f} %",
