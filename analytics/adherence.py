@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from analytics.period import Period, shift_months, today_in
+from analytics.period import Period, requested, today_in
 from analytics.plan import Adherence, Plan, PlanError, load_plan
 
 if TYPE_CHECKING:
@@ -536,16 +536,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _period(args: argparse.Namespace, plan: Plan, through: date | None) -> Period:
-    """As the scorecard CLI: --start/--end as given; one alone spans the default number of months;
-    none: the last full months, ending with the month the data runs through when it stops before."""
-    months = plan.settings.scorecard_months
-    if args.start and args.end:
-        return Period(args.start, args.end)
-    if args.start:
-        return Period(args.start, shift_months(args.start, months))
-    if args.end:
-        return Period(shift_months(args.end, -months), args.end)
-    return Period.last_covered_months(today_in(plan.timezone), through, months)
+    """--start/--end as the scorecard CLI reads them (analytics.period.requested)."""
+    return requested(args.start, args.end, plan.settings.scorecard_months, today_in(plan.timezone), through)
 
 
 def _json_default(value: Any) -> Any:

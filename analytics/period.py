@@ -98,3 +98,15 @@ class Period:
     def month(cls, any_day: date) -> "Period":
         start = month_start(any_day)
         return cls(start, add_months(start, 1))
+
+
+def requested(start: date | None, end: date | None, months: int, today: date, through: date | None) -> Period:
+    """A command's period (--start, --end, end exclusive): both as given; one alone spans `months`
+    months from or to it; neither: the default, Period.last_covered_months(today, through, months)."""
+    if start and end:
+        return Period(start, end)
+    if start:
+        return Period(start, shift_months(start, months))
+    if end:
+        return Period(shift_months(end, -months), end)
+    return Period.last_covered_months(today, through, months)

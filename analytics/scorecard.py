@@ -19,7 +19,7 @@ import pandas as pd
 
 from analytics import cost, freshness, improvement, reliability, support
 from analytics.measure import Columns, Measure, in_days, judge
-from analytics.period import Period, add_months, shift_months, today_in
+from analytics.period import Period, add_months, requested, today_in
 from analytics.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
 from data.warehouse import connect, data_through, local_midnight, query, query_arrays, query_events, side_by_side
@@ -357,16 +357,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _period(args: argparse.Namespace, plan: Plan, through: date | None) -> Period:
-    """--start/--end as given; one alone spans the default number of months; none: the last full
-    months, ending with the month the data runs through (`through`) when it stops before them."""
-    months = plan.settings.scorecard_months
-    if args.start and args.end:
-        return Period(args.start, args.end)
-    if args.start:
-        return Period(args.start, shift_months(args.start, months))
-    if args.end:
-        return Period(shift_months(args.end, -months), args.end)
-    return Period.last_covered_months(today_in(plan.timezone), through, months)
+    """--start/--end as the scorecard CLI reads them (analytics.period.requested)."""
+    return requested(args.start, args.end, plan.settings.scorecard_months, today_in(plan.timezone), through)
 
 
 def main(argv: list[str] | None = None) -> int:

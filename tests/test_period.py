@@ -75,3 +75,15 @@ def test_today_is_pinned_by_the_environment(monkeypatch):
     monkeypatch.delenv(TODAY_ENV)
     before = datetime.now(ZoneInfo("Asia/Bangkok")).date()
     assert today_in("Asia/Bangkok") in {before, datetime.now(ZoneInfo("Asia/Bangkok")).date()}  # midnight may pass
+
+
+def test_a_commands_period_from_its_arguments():
+    """Both bounds as given; one alone spans the default months from or to it; neither: the covered months."""
+    from analytics.period import requested
+
+    today, through = date(2026, 12, 6), date(2026, 10, 10)
+    assert requested(date(2026, 1, 15), date(2026, 2, 1), 3, today, through) == Period(date(2026, 1, 15),
+                                                                                        date(2026, 2, 1))
+    assert requested(date(2026, 1, 31), None, 3, today, through) == Period(date(2026, 1, 31), date(2026, 4, 30))
+    assert requested(None, date(2026, 3, 1), 3, today, through) == Period(date(2025, 12, 1), date(2026, 3, 1))
+    assert requested(None, None, 3, today, through) == Period(date(2026, 8, 1), date(2026, 11, 1))
