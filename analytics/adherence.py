@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from analytics.period import Period, requested, today_in
-from analytics.plan import Adherence, Plan, PlanError, load_plan
+from analytics.period import Period
+from analytics.plan import Adherence, Plan, PlanError
 
 if TYPE_CHECKING:
     import duckdb
@@ -535,11 +535,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _period(args: argparse.Namespace, plan: Plan, through: date | None) -> Period:
-    """--start/--end as the scorecard CLI reads them (analytics.period.requested)."""
-    return requested(args.start, args.end, plan.settings.scorecard_months, today_in(plan.timezone), through)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, (pd.Timestamp, datetime, date)):
         return value.isoformat()
@@ -565,34 +560,24 @@ def _text(out: dict[str, Any], plan: Plan, period: Period) -> str:
 def main(argv: list[str] | None = None) -> int:
     from pathlib import Path
 
-    from data.warehouse import connect, data_through
+    from analytics.scorecard import CommandError, open_command  # the scorecard CLI's own opening
 
     args = _parse_args(argv)
     if not Path(args.db).is_file():
         print(f"error: no warehouse file at {args.db}", file=sys.stderr)
         return 2
     try:
-        plan = load_plan(args.plan) if args.plan else load_plan()
+        plan, con, through, period = open_command(args)
         if plan.adherence is None:
-            raise PlanError("plan.toml: no change_control section: the plan file predates plan adherence")
-        con = connect(args.db, read_only=True)
-    except (PlanError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # duckdb raises its own IOException for a locked or damaged file
-        print(f"error: cannot open warehouse {args.db}: {exc}", file=sys.stderr)
-        return 2
-    through = data_through(con)
-    try:
-        period = _period(args, plan, through)
-    except ValueError as exc:
+            raise CommandError("plan.toml: no change_control section: the plan file predates plan adherence")
+    except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     until = None
     if through is not None:
         until = pd.Timestamp(datetime.combine(through + timedelta(days=1), datetime.min.time(),
                                               tzinfo=ZoneInfo(plan.timezone)))
-        if period.start <= through < period.end - timedelta(days=1):
+        if period.stops_inside(through):
             print(f"note: the data runs through {through:%d %b %Y}; the last gaps close at that day's end",
                   file=sys.stderr)
     out = report(load(con, plan, period), plan, period, until)

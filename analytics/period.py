@@ -94,6 +94,11 @@ class Period:
             end = add_months(month_start(through), 1)
         return cls(add_months(end, -n), end)
 
+    def stops_inside(self, through: date | None) -> bool:
+        """Whether data running through `through` (its last local day) ends inside the period,
+        before its last day: the period is then counted to that day, and says so."""
+        return through is not None and self.start <= through < self.end - timedelta(days=1)
+
     @classmethod
     def month(cls, any_day: date) -> "Period":
         start = month_start(any_day)

@@ -11,10 +11,11 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache, cached_property, partial
 from typing import Callable
 
+import duckdb
 import pandas as pd
 
 from analytics import cost, freshness, improvement, reliability, support
@@ -356,30 +357,38 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _period(args: argparse.Namespace, plan: Plan, through: date | None) -> Period:
-    """--start/--end as the scorecard CLI reads them (analytics.period.requested)."""
-    return requested(args.start, args.end, plan.settings.scorecard_months, today_in(plan.timezone), through)
+class CommandError(Exception):
+    """A command-line problem: printed as 'error: ...', exit 2."""
+
+
+def open_command(args: argparse.Namespace) -> tuple[Plan, duckdb.DuckDBPyConnection, date | None, Period]:
+    """What a read-only command needs (the scorecard's and the adherence report's): the plan
+    (--plan, else $OPSPLAN_PLAN), the warehouse opened read-only, the last day its data runs
+    through, and the period asked for (--start/--end: analytics.period.requested)."""
+    try:
+        plan = load_plan(args.plan) if args.plan else load_plan()
+        con = connect(args.db, read_only=True)
+    except (PlanError, ValueError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    except Exception as exc:  # duckdb raises its own IOException for a missing or locked file
+        raise CommandError(f"cannot open warehouse {args.db}: {exc}") from None
+    through = data_through(con)
+    try:
+        period = requested(args.start, args.end, plan.settings.scorecard_months, today_in(plan.timezone), through)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return plan, con, through, period
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
-        plan = load_plan(args.plan) if args.plan else load_plan()
-        con = connect(args.db, read_only=True)
-    except (PlanError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # duckdb raises its own IOException for a missing or locked file
-        print(f"error: cannot open warehouse {args.db}: {exc}", file=sys.stderr)
-        return 2
-    through = data_through(con)
-    try:
-        period = _period(args, plan, through)
-    except ValueError as exc:
+        plan, con, through, period = open_command(args)
+    except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     results = scorecard(con, plan, period)
-    if through is not None and period.start <= through < period.end - timedelta(days=1):
+    if period.stops_inside(through):
         print(f"note: the data runs through {through:%d %b %Y}; {period.label()} is counted to that day",
               file=sys.stderr)
     if args.json:

@@ -16,7 +16,7 @@ import math
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -505,7 +505,7 @@ def base_from_measures(m: dict[str, float | None], start: date) -> Base:
 def base_note(window: Period, through: date | None) -> str:
     """Which months the base was measured over, and why those."""
     text = f"Base measured over {window.label()}"
-    if through is not None and window.start <= through < window.end - timedelta(days=1):
+    if window.stops_inside(through):
         return f"{text}: the data runs through {through:%d %b %Y}, so {through:%B} counts to that day"
     return f"{text}: the last full months with data"
 

@@ -87,3 +87,10 @@ def test_a_commands_period_from_its_arguments():
     assert requested(date(2026, 1, 31), None, 3, today, through) == Period(date(2026, 1, 31), date(2026, 4, 30))
     assert requested(None, date(2026, 3, 1), 3, today, through) == Period(date(2025, 12, 1), date(2026, 3, 1))
     assert requested(None, None, 3, today, through) == Period(date(2026, 8, 1), date(2026, 11, 1))
+
+
+def test_data_stops_inside_a_period_before_its_last_day():
+    """Sep-Nov: data through 26 Nov stops inside; through 30 Nov (its last day), before it, after it, or none: not."""
+    p = Period(date(2026, 9, 1), date(2026, 12, 1))
+    assert p.stops_inside(date(2026, 11, 26)) and p.stops_inside(date(2026, 9, 1))
+    assert not any(p.stops_inside(d) for d in (date(2026, 11, 30), date(2026, 8, 31), date(2026, 12, 3), None))
