@@ -9,8 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import ui
-from tests.conftest import DEMO_LINK, DEMO_TODAY, app_test
+from tests.conftest import DEMO_LINK, app_test
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret-" + "x" * 32,
@@ -28,7 +27,6 @@ EXPECTED = {
 
 def signed_in(db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None, email: str | None = None):
     """The app with sign-in on, as `role`'s example user (None: not signed in), on the demo period."""
-    monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
     at = app_test(db, monkeypatch, timeout=120)
     at.secrets["auth"] = dict(AUTH)
     at.user = {"is_logged_in": False} if role is None and email is None else \

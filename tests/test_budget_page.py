@@ -23,7 +23,6 @@ YEAR = date(2026, 9, 1)  # the plan year holding the demo's last day, 26 Nov 202
 
 @pytest.fixture
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
     at = app_test(app_db, monkeypatch, timeout=120)
     at.run()
     return at.switch_page(PAGE).run()

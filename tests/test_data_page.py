@@ -11,7 +11,7 @@ import ui
 from data import access, warehouse
 from data.catalog import TABLE_USES, table_grains
 from data.validate import KPI_TABLES
-from tests.conftest import DEMO_TODAY, open_page
+from tests.conftest import open_page
 
 HEAD = "ticket_id,channel,priority,category,created_at\n"
 
@@ -19,7 +19,6 @@ HEAD = "ticket_id,channel,priority,category,created_at\n"
 @pytest.fixture
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The Data page on the demo warehouse, 'today' the demo's last day, a known user name."""
-    monkeypatch.setattr(ui, "plan_today", lambda plan: DEMO_TODAY)
     monkeypatch.setattr(ui, "scenario_author", lambda: "ana")
     return open_page(app_db, monkeypatch, "data.py")
 
