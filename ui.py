@@ -41,8 +41,8 @@ import PIL.Image  # noqa: F401
 import streamlit as st
 
 from analytics.measure import AT_BASELINE, AT_TARGET, STATUS_CONFIDENCE_PCT
-from analytics.period import Period, add_months, month_start, today_in
-from analytics.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
+from core.period import Period, add_months, month_start, today_in
+from core.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
 from analytics.scorecard import Inputs, KpiResult, evaluate, monthly_results, trend_span
 from data import event_rollups, rollups, warehouse
 
@@ -410,7 +410,7 @@ def current_filters() -> Filters:
 
 # ----------------------------------------------------------------------------- plan and warehouse
 
-from analytics.plan import plan_path as _plan_file  # noqa: E402  (the one reader of $OPSPLAN_PLAN)
+from core.plan import plan_path as _plan_file  # noqa: E402  (the one reader of $OPSPLAN_PLAN)
 
 
 @st.cache_resource(show_spinner=False)
@@ -759,7 +759,7 @@ from dataclasses import asdict, fields  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
 from analytics.measure import compare  # noqa: E402
-from analytics.plan import Kpi  # noqa: E402
+from core.plan import Kpi  # noqa: E402
 from data import scenarios_store  # noqa: E402
 from data.baseline import monthly_demand  # noqa: E402
 from models import budget as budget_model  # noqa: E402
@@ -3045,7 +3045,7 @@ def table_uses(table: str) -> str:
 # models/capacity.py and models/forecast.py, SQL in data/sql/ (capacity_daily, growth_monthly).
 from dataclasses import replace as _cap_replace  # noqa: E402
 
-from analytics.plan import Capacity as _CapPlan  # noqa: E402
+from core.plan import Capacity as _CapPlan  # noqa: E402
 from models import capacity as _cap_model  # noqa: E402
 
 

@@ -3,7 +3,7 @@ between good backups against the RPO, disaster-recovery drills, maintenance wind
 control, the security schedule and vendor SLAs (kpi-definitions.md, "Plan adherence").
 
 Pure: frames and the plan in, plain values out. Timestamps are aware (UTC inside); the plan's
-windows and dates are local. Every number comes from the plan (analytics.plan.Adherence).
+windows and dates are local. Every number comes from the plan (core.plan.Adherence).
 The edge at the bottom (`load`, `main`) reads the warehouse for the CLI:
 
     python -m analytics.adherence --db PATH [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--json]
@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from analytics.period import Period
-from analytics.plan import Adherence, Plan, PlanError
+from core.period import Period
+from core.plan import Adherence, Plan, PlanError
 
 if TYPE_CHECKING:
     import duckdb

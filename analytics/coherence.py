@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analytics.plan import Plan
+from core.plan import Plan
 
 
 @dataclass(frozen=True)

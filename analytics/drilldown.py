@@ -23,8 +23,8 @@ import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
 from analytics.measure import Columns, Table, count_sums, in_days, ratio, status, total
-from analytics.period import Period, add_months
-from analytics.plan import Plan, Severity, Threshold
+from core.period import Period, add_months
+from core.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, worst_month
 from analytics.scorecard import load_inputs as load_all_inputs
 from data.event_rollups import query as rolled

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 
 from analytics.measure import Measure, Table, before, in_days, numbers, ratio
-from analytics.period import shift_months
+from core.period import shift_months
 
 
 def _current(frame: Table, begin: str, finish: str, end: date) -> np.ndarray:

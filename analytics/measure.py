@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri, stdtrit
 
-from analytics.plan import Kpi
+from core.plan import Kpi
 
 MET, IMPROVING, OFF_TRACK, NO_DATA = "met", "improving", "off track", "no data"
 AT_TARGET, AT_BASELINE = "target", "baseline"  # Judgement.at: the line a value is within noise of

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.measure import compare
-from analytics.plan import Plan, Threshold
+from core.plan import Plan, Threshold
 
 SAMPLED_GROUPS = ("infrastructure", "application", "database")  # metrics sampled per service-hour
 

@@ -20,8 +20,8 @@ import pandas as pd
 
 from analytics import cost, freshness, improvement, reliability, support
 from analytics.measure import Columns, Measure, in_days, judge
-from analytics.period import Period, add_months, requested, today_in
-from analytics.plan import Plan, PlanError, load_plan
+from core.period import Period, add_months, requested, today_in
+from core.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
 from data.warehouse import connect, data_through, local_midnight, query, query_arrays, query_events, side_by_side
 
@@ -364,7 +364,7 @@ class CommandError(Exception):
 def open_command(args: argparse.Namespace) -> tuple[Plan, duckdb.DuckDBPyConnection, date | None, Period]:
     """What a read-only command needs (the scorecard's and the adherence report's): the plan
     (--plan, else $OPSPLAN_PLAN), the warehouse opened read-only, the last day its data runs
-    through, and the period asked for (--start/--end: analytics.period.requested)."""
+    through, and the period asked for (--start/--end: core.period.requested)."""
     try:
         plan = load_plan(args.plan) if args.plan else load_plan()
         con = connect(args.db, read_only=True)

@@ -44,7 +44,7 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-TODAY_ENV = "OPSPLAN_TODAY"  # analytics.period.TODAY_ENV, named here so the script imports nothing of the app
+TODAY_ENV = "OPSPLAN_TODAY"  # core.period.TODAY_ENV, named here so the script imports nothing of the app
 MAX_SESSIONS = 200
 DEMO_TODAY = "2026-11-26"
 DRILL_PAGES = ("reliability", "support", "monitoring")  # pages the sidebar filters narrow

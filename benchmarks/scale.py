@@ -53,8 +53,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from analytics.period import Period, today_in  # noqa: E402
-from analytics.plan import load_plan  # noqa: E402
+from core.period import Period, today_in  # noqa: E402
+from core.plan import load_plan  # noqa: E402
 from data import event_rollups, rollups  # noqa: E402
 from data.demo import build_demo_file  # noqa: E402
 from data.warehouse import connect, local_midnight, table_counts  # noqa: E402

@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from analytics.plan import load_plan  # noqa: E402
+from core.plan import load_plan  # noqa: E402
 from models import scenario, whatif  # noqa: E402
 
 DEMO_BASE = scenario.Base(start=date(2026, 11, 1), active_users=2039.0, tickets_per_user_month=0.4729,

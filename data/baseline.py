@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import duckdb
 import pandas as pd
 
-from analytics.period import Period
+from core.period import Period
 from data import event_rollups
 from data.warehouse import data_through, local_midnight, query
 

@@ -30,8 +30,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.period import Period, add_months, shift_months, today_in
-from analytics.plan import Plan, PlanError, load_plan
+from core.period import Period, add_months, shift_months, today_in
+from core.plan import Plan, PlanError, load_plan
 from data.warehouse import MIGRATION_TABLES, connect, local_midnight, table_counts
 from data import event_rollups, rollups
 

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.plan import Plan
+from core.plan import Plan
 from data.warehouse import Arrays, fetch, local_midnight, sql_text, transaction
 
 

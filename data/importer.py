@@ -62,7 +62,7 @@ DANGEROUS_LEAD = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 def plan_timezone() -> str:
     """The plan's zone: the default for naive timestamps (read lazily, at the edge of a call)."""
-    from analytics.plan import load_plan
+    from core.plan import load_plan
     return load_plan().timezone
 
 

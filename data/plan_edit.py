@@ -1,7 +1,7 @@
 """Edits of plan.toml from the app: KPI targets (admin) and budget lines (finance and up).
 
 An edit is checked, then written atomically: the new text goes to a temporary file beside the
-plan, is validated there by analytics.plan.load_plan (a plan the app could not load is never
+plan, is validated there by core.plan.load_plan (a plan the app could not load is never
 written), and replaces the plan in one os.replace. The audit row (before and after values) is
 inserted in a warehouse transaction that commits only once the file is in place; if the replace
 fails nothing is audited, and if the commit fails the old file is put back. tomlkit keeps the
@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import tomlkit
 
-from analytics.plan import PlanError, load_plan
+from core.plan import PlanError, load_plan
 from data import audit
 from data.access import EDIT_BUDGET, EDIT_PLAN, Actor, require
 from data.warehouse import transaction

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from analytics.plan import Plan
+from core.plan import Plan
 from data.warehouse import local_midnight, query, sql_text
 
 HOURLY_TABLES = ("utilisation_hourly", "database_hourly")
@@ -117,7 +117,7 @@ def after_import(cur: duckdb.DuckDBPyConnection, table: str, mode: str, plan_loa
         mark_sample_buckets(cur)  # samples win: the replace may have dropped or changed sampled buckets
         roll_up_samples(cur)
     if config(cur).empty:
-        from analytics.plan import load_plan
+        from core.plan import load_plan
         configure(cur, (plan_loader or load_plan)())  # first import into a warehouse with none yet
         return
     if table == "maintenance_windows" or mode == "replace":

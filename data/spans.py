@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from analytics.period import add_months
+from core.period import add_months
 from data.warehouse import local_midnight
 
 HOUR = timedelta(hours=1)

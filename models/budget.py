@@ -10,8 +10,8 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.period import add_months
-from analytics.plan import BudgetLine, Plan
+from core.period import add_months
+from core.plan import BudgetLine, Plan
 
 Z80 = 1.2816  # two-sided 80 % band of a normal error
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.plan import Capacity
+from core.plan import Capacity
 
 BANDS = ("mean", "lower", "upper")
 

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.measure import compare
-from analytics.period import Period, add_months, month_start, today_in
-from analytics.plan import Plan, PlanError, load_plan
+from core.period import Period, add_months, month_start, today_in
+from core.plan import Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
 from models.staffing import agents_needed
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.measure import compare
-from analytics.period import add_months
-from analytics.plan import Plan
+from core.period import add_months
+from core.plan import Plan
 from models import scenario
 from models.scenario import Base, Drivers, ScenarioError
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from analytics.period import TODAY_ENV
-from analytics.plan import Plan, load_plan
+from core.period import TODAY_ENV
+from core.plan import Plan, load_plan
 
 # A fixed "today" keeps generated data, and so every expected number, reproducible.
 DEMO_TODAY = date(2026, 11, 26)
 DEMO_SEED = 42
 
-# The app, every command and every server a test starts read "today" from here (analytics.period.
+# The app, every command and every server a test starts read "today" from here (core.period.
 # today_in), so no result depends on the day the suite runs. Set at import, before any test or
 # subprocess; a test that needs another day sets it with monkeypatch.
 os.environ[TODAY_ENV] = DEMO_TODAY.isoformat()

@@ -14,8 +14,8 @@ import pytest
 from analytics.adherence import (Bounds, Frames, backup_counts, backup_gaps, backups_expected, change_outcomes,
                                  change_summary, changes_by_week, dr_drills, evaluate, gaps_frame, longest_gap,
                                  maintenance, restore_tests, security_schedule, vendor_availability, windows_frame)
-from analytics.period import Period
-from analytics.plan import Plan
+from core.period import Period
+from core.plan import Plan
 from data.access import LOCAL_USER
 from data.importer import ImportOptions, run_import
 from data.warehouse import connect
@@ -467,7 +467,7 @@ def test_adherence_settings_are_checked_on_load(path: str, value, message: str):
     import copy
     import tomllib
 
-    from analytics.plan import PlanError, parse_plan
+    from core.plan import PlanError, parse_plan
 
     table = tomllib.loads((ROOT / "plan.toml").read_text())
     bad = copy.deepcopy(table)

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from analytics.plan import Plan
+from core.plan import Plan
 from data import warehouse
 from models import budget
 from tests.conftest import DEMO_TODAY, app_test

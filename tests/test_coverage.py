@@ -236,7 +236,7 @@ def test_a_declared_start_clips_the_period_and_the_tile_says_so(tmp_path, plan):
     march = kpis(db, "2026-03-01", "2026-04-01")
     assert march["uptime_pct"]["value"] == pytest.approx(100 * (1 - 1 / 408))
     assert march["mtbf_hours"]["value"] == pytest.approx(407.0)
-    from analytics.period import Period
+    from core.period import Period
     from analytics.scorecard import scorecard
     tiles = {r.kpi: r for r in scorecard(connect(db, read_only=True), plan, Period(date(2026, 3, 1), date(2026, 4, 1)))}
     assert tiles["uptime_pct"].coverage == "counted from 15 Mar 2026, where the incident data begins"

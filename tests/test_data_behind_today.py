@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.period import TODAY_ENV
+from core.period import TODAY_ENV
 from tests.conftest import DEMO_TODAY, app_test, texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def test_scenario_starts_from_the_months_the_data_covers(behind: Path):
 def test_partial_month_counts_its_covered_days(behind: Path):
     """November covered through the 26th counts 26/30 of a user-month: per-user rates over Sep-Nov stay those
     of whole months (a diluted November would read about 4 % fewer tickets per user)."""
-    from analytics.plan import load_plan
+    from core.plan import load_plan
     from data.baseline import measure_base
     from data.warehouse import connect
 

@@ -13,8 +13,8 @@ import pytest
 
 import data.demo as demo
 from data import event_rollups, rollups
-from analytics.period import Period, add_months
-from analytics.plan import Plan
+from core.period import Period, add_months
+from core.plan import Plan
 from analytics.scorecard import scorecard, trend
 from data.warehouse import MIGRATION_TABLES, connect, table_counts
 from tests.conftest import DEMO_SEED, DEMO_TODAY

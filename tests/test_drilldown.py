@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from analytics import drilldown as dd
-from analytics.period import Period
-from analytics.plan import Plan
+from core.period import Period
+from core.plan import Plan
 from tests.test_reliability import windows
 
 BKK = ZoneInfo("Asia/Bangkok")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.plan import Plan
+from core.plan import Plan
 from data import event_rollups
 from data.access import LOCAL_USER
 from data.importer import run_import

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui
 from tests.conftest import app_test
-from analytics.plan import Plan
+from core.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from analytics.period import Period, add_months, shift_months
+from core.period import Period, add_months, shift_months
 
 
 def test_last_full_months_excludes_the_current_month():
@@ -65,7 +65,7 @@ def test_today_is_pinned_by_the_environment(monkeypatch):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from analytics.period import TODAY_ENV, today_in
+    from core.period import TODAY_ENV, today_in
 
     monkeypatch.setenv(TODAY_ENV, "2026-12-06")
     assert today_in("Asia/Bangkok") == date(2026, 12, 6)
@@ -79,7 +79,7 @@ def test_today_is_pinned_by_the_environment(monkeypatch):
 
 def test_a_commands_period_from_its_arguments():
     """Both bounds as given; one alone spans the default months from or to it; neither: the covered months."""
-    from analytics.period import requested
+    from core.period import requested
 
     today, through = date(2026, 12, 6), date(2026, 10, 10)
     assert requested(date(2026, 1, 15), date(2026, 2, 1), 3, today, through) == Period(date(2026, 1, 15),

@@ -5,7 +5,7 @@ import tomllib
 
 import pytest
 
-from analytics.plan import DEFAULT_PLAN_PATH, PlanError, load_plan, parse_plan
+from core.plan import DEFAULT_PLAN_PATH, PlanError, load_plan, parse_plan
 
 
 def raw() -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.plan import PlanError, load_plan
+from core.plan import PlanError, load_plan
 from data import plan_edit
 from data.access import Actor, PermissionDenied
 from data.plan_edit import PlanEditError, edit_plan

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.monitoring import threshold_params
-from analytics.plan import Plan
+from core.plan import Plan
 from data import rollups
 from data.access import LOCAL_USER
 from data.importer import run_import

@@ -42,7 +42,7 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def test_opens_on_the_measured_base(app_db: Path, monkeypatch: pytest.MonkeyPatch):
     """By default the page starts from the measured base (month 1: the last closed months, Aug-Oct 2026 on
     the demo's day), says so, and shows that scenario's total (wiring: the model's own total, formatted)."""
-    from analytics.plan import load_plan
+    from core.plan import load_plan
 
     at = opened(app_db, monkeypatch)
     assert not at.exception, at.exception
@@ -62,8 +62,8 @@ def metric(at: AppTest, start: str) -> str:
 
 def base_drivers(app_db: Path) -> scenario.Drivers:
     """The base drivers as the page computes them, from the same warehouse and day."""
-    from analytics.period import month_start
-    from analytics.plan import load_plan
+    from core.period import month_start
+    from core.plan import load_plan
 
     plan = load_plan()
     con = warehouse.connect(app_db)  # the same process: DuckDB shares the app's open database

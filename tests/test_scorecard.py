@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.period import Period
+from core.period import Period
 from analytics.scorecard import KPI_INCIDENT_COLUMNS, MEASURES, evaluate, load_inputs, main, scorecard, trend
 from data.warehouse import connect, local_midnight, query, query_events
 

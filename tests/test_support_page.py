@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from analytics.plan import Plan
+from core.plan import Plan
 from tests.conftest import chart, open_page, texts, tile
 
 

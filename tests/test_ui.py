@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import ui
-from analytics.period import Period
+from core.period import Period
 from analytics.scorecard import KpiResult
 
 TODAY = date(2026, 11, 26)
@@ -355,7 +355,7 @@ def test_an_expired_page_result_is_served_while_it_is_recomputed_on_another_thre
         "import threading, time\n"
         "import ui\n"
         "from streamlit.runtime.caching import cache_utils\n"
-        "from datetime import date\nfrom analytics.period import Period\n"
+        "from datetime import date\nfrom core.period import Period\n"
         "ran_on, real = [], ui.evaluate\n"
         "ui.evaluate = lambda *a, **k: ran_on.append(threading.get_ident()) or real(*a, **k)\n"
         "p = Period(date(2026, 8, 1), date(2026, 11, 1))\n"
