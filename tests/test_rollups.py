@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.monitoring import threshold_params
 from core.plan import Plan
 from data import rollups
 from data.access import LOCAL_USER
 from data.importer import run_import
+from data.params import threshold_params
 from data.validate import ImportOptions
 from data.warehouse import connect, local_midnight, query
 
