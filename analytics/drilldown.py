@@ -23,6 +23,7 @@ import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
 from analytics.measure import Columns, Table, count_sums, in_days, ratio, status, total
+from core.budget import month_budget, month_of_plan_year
 from core.period import Period, add_months
 from core.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, worst_month
@@ -554,8 +555,6 @@ def budget_by_line(costs_by_line: pd.DataFrame, plan: Plan, months: Sequence[Per
 
     A month without a row for a line has no data (NaN), not zero spend.
     Output: month, line, group, actual_usd, budget_usd, variance_usd, variance_pct."""
-    from models.budget import month_budget, month_of_plan_year  # the one budget rule
-
     # a lookup, not a merge: months x lines are a few dozen rows, and pandas' merge cost 6 ms
     actual = dict(zip(zip(pd.to_datetime(costs_by_line["month"]).dt.date, costs_by_line["line"]),
                       costs_by_line["amount_usd"].astype(float)))

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.measure import compare
+from core.budget import budget_for
 from core.period import Period, add_months, month_start, today_in
 from core.plan import Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
@@ -263,7 +264,7 @@ def _evaluate_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[s
     with np.errstate(divide="ignore", invalid="ignore"):  # no revenue: inf or NaN, as pandas divides
         out["support_cost_per_user_usd"] = lines["support_team"] / c["active_users"]
         out["infra_cost_pct_revenue"] = _row_sum(lines[n] for n in _infra(plan)) / c["revenue_usd"] * 100
-    out["plan_budget_usd"] = np.full(months, plan.budget_total_usd / 12)
+    out["plan_budget_usd"] = np.array([budget_for(plan, add_months(base.start, k), 1) for k in range(months)])
     for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
         kpi = plan.kpi(key)
         out[f"{key}_met"] = [compare(x, kpi.op, kpi.target) for x in out[key]]
@@ -601,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         a = annual(frame, plan)
         print(f"{args.months} months from {base.start}: total ${a['total_usd']:,.0f} "
-              f"(plan ${plan.budget_total_usd * args.months / 12:,.0f}); peak instances {a['instances']}; "
+              f"(plan ${budget_for(plan, base.start, args.months):,.0f}); peak instances {a['instances']}; "
               f"support FTE {a['support_fte']:.1f}")
         for name, usd in a["lines_usd"].items():
             print(f"  {name:24} ${usd:>12,.0f}")

@@ -115,6 +115,16 @@ def test_evaluate_rows_add_up(plan, base_drivers):
     assert frame["instances"].dtype.kind == "i" and frame["month"].iloc[1] == date(2025, 10, 1)
 
 
+def test_plan_budget_per_month_follows_a_monthly_profile(plan, base_drivers):
+    """Cloud ($72,000) profiled all in September, the plan year's first month; the horizon starts in
+    September 2025: month 0's budget is (670,000 - 72,000) / 12 + 72,000 = $121,833.33, the next
+    ones $49,833.33, as the Budget page shares the year out (not 670,000 / 12 = $55,833.33 each)."""
+    lines = tuple(replace(b, monthly_profile=(1.0,) + (0.0,) * 11) if b.name == "cloud_services" else b
+                  for b in plan.budget_lines)
+    frame = scenario.evaluate(base_drivers, BASE, replace(plan, budget_lines=lines), 3)
+    assert list(frame["plan_budget_usd"]) == pytest.approx([121833.33, 49833.33, 49833.33], abs=0.005)
+
+
 def test_a_horizon_needs_a_month(plan, base_drivers):
     """No months is a clear error, not an empty frame whose totals fail later."""
     with pytest.raises(scenario.ScenarioError, match="at least one month"):
