@@ -127,6 +127,23 @@ def with_overrides(drivers: Drivers, overrides: dict[str, str | float]) -> Drive
     return check(replace(drivers, **typed))
 
 
+def to_stored(d: Drivers) -> dict[str, float | bool]:
+    """The drivers as plain numbers and flags (numpy floats made plain), for a saved scenario; an
+    impossible value is refused here, so that no scenario is saved that cannot be evaluated."""
+    return {k: v if isinstance(v, bool) else float(v) for k, v in asdict(check(d)).items()}
+
+
+def from_stored(stored: Mapping[str, Any], defaults: Drivers) -> tuple[Drivers, tuple[str, ...]]:
+    """Drivers from a saved scenario's: a driver added to the model since the save takes its value
+    from `defaults`, one the model no longer has is dropped, each named in the notes, so that old
+    saves keep opening; an impossible value raises ScenarioError naming the driver."""
+    known = {f.name for f in fields(Drivers)}
+    notes = [f"driver {k} is no longer in the model and was left out" for k in sorted(set(stored) - known)]
+    notes += [f"driver {k} did not exist when this was saved; it takes the base value"
+              for k in sorted(known - set(stored))]
+    return with_overrides(defaults, {k: v for k, v in stored.items() if k in known}), tuple(notes)
+
+
 def _parse_value(name: str, value: str | float, kind: str) -> float | bool:
     if kind == "bool":
         if isinstance(value, bool):

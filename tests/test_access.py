@@ -102,7 +102,7 @@ def audit_rows(con) -> list[tuple]:
 
 def _write(action: str, con, actor: Actor, tmp_path: Path, plan):
     """Do the write that `action` names as `actor`."""
-    drivers = scenario.base_drivers(plan, BASE)
+    drivers = scenario.to_stored(scenario.base_drivers(plan, BASE))
     if action == access.SAVE_SCENARIO:
         return scenarios_store.save(con, "probe", drivers, 12, actor)
     if action == access.DELETE_SCENARIO:
@@ -144,7 +144,7 @@ def test_write_checks_its_actor(role, action, con, tmp_path, plan):
 
 def test_failed_save_leaves_no_audit_row(con, plan):
     """The audit row is in the write's transaction: a refused duplicate name writes neither."""
-    drivers = scenario.base_drivers(plan, BASE)
+    drivers = scenario.to_stored(scenario.base_drivers(plan, BASE))
     scenarios_store.save(con, "dup", drivers, 12, ROLE_ACTORS["finance"])
     with pytest.raises(scenarios_store.StoreError):
         scenarios_store.save(con, "dup", drivers, 6, ROLE_ACTORS["finance"])
@@ -153,7 +153,7 @@ def test_failed_save_leaves_no_audit_row(con, plan):
 
 def test_replace_and_delete_keep_before_and_after(con, plan):
     """A replacing save audits the old drivers as before; a delete audits them with no after."""
-    drivers = scenario.base_drivers(plan, BASE)
+    drivers = scenario.to_stored(scenario.base_drivers(plan, BASE))
     scenarios_store.save(con, "s", drivers, 12, ROLE_ACTORS["finance"])
     scenarios_store.save(con, "s", drivers, 6, ROLE_ACTORS["planner"], replace=True)
     scenarios_store.delete(con, "s", ROLE_ACTORS["admin"])
