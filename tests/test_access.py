@@ -85,6 +85,19 @@ def test_shipped_access_file_loads():
     assert role_for({"email": "admin@example.com"}, access.load_rules(access.DEFAULT_ACCESS_PATH)) == "admin"
 
 
+def test_access_file_comes_from_the_environment(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """$OPSPLAN_ACCESS names the file (access_path, read by load_rules without a path); unset, the repo root's."""
+    monkeypatch.delenv(access.ACCESS_ENV, raising=False)
+    assert access.access_path() == access.DEFAULT_ACCESS_PATH
+    own = tmp_path / "access.toml"
+    own.write_text('[users]\n"ana@example.com" = "finance"\n')
+    monkeypatch.setenv(access.ACCESS_ENV, str(own))
+    assert access.access_path() == own
+    rules = access.load_rules()
+    assert (role_for({"email": "ana@example.com"}, rules), role_for({"email": "admin@example.com"}, rules)) == \
+        ("finance", None)
+
+
 # ---- each write function checks the role itself, and audits in the same transaction
 
 @pytest.fixture
