@@ -28,8 +28,8 @@ from core.period import Period, add_months
 from core.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, worst_month
 from analytics.scorecard import load_inputs as load_all_inputs
-from data.params import sampled_thresholds
 from data.event_rollups import query as rolled
+from data.params import sampled_thresholds
 from data.warehouse import local_midnight
 
 # Day x channel aggregates that replace scorecard inputs when a channel filter is set.

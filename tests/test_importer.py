@@ -522,6 +522,7 @@ def kill_during(zygote: Zygote, base: Path, data: Path, db: Path, delay: float, 
     return snapshot(db)
 
 
+@pytest.mark.slow  # forks and kills importers many times
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and SIGKILL")
 def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path):
     """20 real imports killed at random moments: each warehouse is exactly as before or exactly as after."""
