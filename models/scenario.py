@@ -569,6 +569,16 @@ def base_note(window: Period, through: date | None) -> str:
     return f"{text}: the last full months with data"
 
 
+def measured_week(con: Any, plan: Plan, today: date) -> tuple[dict[str, np.ndarray], Period]:
+    """The contacts per hour of an average week of the scenario's base window (data.baseline.
+    base_window), per channel (models.staffing.weekly_profile), and that window."""
+    from data.baseline import base_window, ticket_hours
+    from models.staffing import weekly_profile
+
+    window = base_window(con, today)
+    return weekly_profile(ticket_hours(con, plan.timezone, window), window.days, CHANNELS), window
+
+
 def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") -> tuple[Base, Drivers, str]:
     """What a scenario starts from, read from the warehouse `con` (the CLI's and the app's one
     path): the base, its drivers and a note saying which months and assumptions it took.
@@ -578,15 +588,13 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
     finds. Either way the FTE Erlang C needs follow the window's measured hour-of-week profile
     (Base.hour_shares; support_fte_needed). `plan`: the plan's growth and a calibration that costs the plan's budget over 12 months.
     ScenarioError when the warehouse lacks what the base needs."""
-    from data.baseline import base_window, closed_months, measure_base, monthly_demand, spend_by_line, ticket_hours
+    from data.baseline import base_window, closed_months, measure_base, monthly_demand, spend_by_line
     from data.warehouse import data_through
-    from models.staffing import weekly_profile
 
     window = base_window(con, today)
     note = base_note(window, data_through(con))
     base = base_from_measures(measure_base(con, plan.timezone, today), month_start(today))
-    week = weekly_profile(ticket_hours(con, plan.timezone, window), window.days, CHANNELS)
-    base = replace(base, hour_shares=hour_shares(week))
+    base = replace(base, hour_shares=hour_shares(measured_week(con, plan, today)[0]))
     if kind == "plan":
         return base, base_drivers(plan, base), f"{note}; growth and unit costs as the plan assumes"
     if kind != "measured":

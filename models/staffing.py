@@ -8,7 +8,10 @@ numerically stable where factorials would overflow.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -213,3 +216,42 @@ def fte_by_channel(profile: Mapping[str, np.ndarray], plan: Plan, handling_minut
     rows.append(row("total", np.sum(list(profile.values()), axis=0), pooled,
                     np.any([is_open[c] for c in profile], axis=0)))
     return pd.DataFrame(rows)
+
+
+# --- the command line -----------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m models.staffing --db PATH [--plan FILE] [--json]: fte_by_channel for the measured
+    week of the scenario's base window (the last full months), with the plan's staffing settings."""
+    from analytics.scorecard import CommandError, open_command
+    from core.period import today_in
+    from models.scenario import measured_week
+
+    p = argparse.ArgumentParser(prog="python -m models.staffing",
+                                description="FTE by channel from the measured hour-of-week profile (Erlang C).")
+    p.add_argument("--db", required=True, help="DuckDB warehouse file")
+    p.add_argument("--plan", help="plan file (default: $OPSPLAN_PLAN, else plan.toml)")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.set_defaults(start=None, end=None)  # open_command's period; the week is the base window's
+    args = p.parse_args(argv)
+    try:
+        plan, con, _, _ = open_command(args)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        week, window = measured_week(con, plan, today_in(plan.timezone))
+    finally:
+        con.close()
+    table = fte_by_channel(week, plan)
+    if args.json:
+        print(json.dumps({"window": {"start": str(window.start), "end": str(window.end)},
+                          "channels": table.to_dict(orient="records")}, indent=2))
+    else:
+        print(f"Measured week over {window.label()}:")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -133,3 +133,25 @@ def test_fte_by_channel_by_hand(plan):
     assert total["open_hours_per_week"] == 168 and total["peak_agents"] == 4
     tighter = staffing.fte_by_channel(hand_week(), plan, shrinkage_pct=0.0).set_index("channel")
     assert tighter.loc["total", "fte"] == pytest.approx(171 / 40)
+
+
+def test_cli_staffs_the_measured_week_of_the_base_window(demo_db, tmp_path):
+    """--json: the base window (Aug-Oct 2026 for 26 Nov), three channels and a total whose FTE is its
+    agent-hours / 28 (the plan's 40 h, 30 % shrinkage) and at least the channels' together; a missing
+    warehouse exits 2 naming it."""
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "models.staffing", "--db", str(demo_db), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["window"] == {"start": "2026-08-01", "end": "2026-11-01"}
+    rows = {r["channel"]: r for r in out["channels"]}
+    assert set(rows) == {"live_chat", "email", "phone", "total"}
+    assert rows["total"]["fte"] == pytest.approx(rows["total"]["agent_hours_per_week"] / 28)
+    assert rows["total"]["agent_hours_per_week"] >= sum(rows[c]["agent_hours_per_week"] for c in ("live_chat", "email", "phone"))
+    missing = subprocess.run([sys.executable, "-m", "models.staffing", "--db", str(tmp_path / "none.duckdb")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "none.duckdb" in missing.stderr
