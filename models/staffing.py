@@ -130,11 +130,20 @@ def _served(aht_s: float, target_s: float, goal: float, max_occupancy: float, n:
     return tuple(out)
 
 
+TABLE_AGENTS = 64  # beyond this many agents a table costs more than asking agents_needed per traffic
+
+
 def agents_for(traffic: np.ndarray, rule: ChannelStaffing) -> np.ndarray:
     """agents_needed for each traffic of an array at once (the same answers; Monte Carlo asks for
-    12 months x 168 hours x 3 channels a scenario): no agent for no traffic."""
+    12 months x 168 hours x 3 channels a scenario): no agent for no traffic. Small teams read a
+    table of the traffic each headcount serves; large ones (a goal seek at millions of users)
+    ask agents_needed once per distinct traffic."""
     traffic = np.asarray(traffic, dtype=float)
     top = float(traffic.max(initial=0.0))
+    if top / rule.max_occupancy + 1 > TABLE_AGENTS:
+        distinct, where = np.unique(traffic, return_inverse=True)
+        needed = [agents_needed(a, rule.aht_s, rule.target_s, rule.goal, rule.max_occupancy) for a in distinct]
+        return np.asarray(needed, dtype=int)[where].reshape(traffic.shape)
     n = 2  # powers of two, so that tables are shared between calls; the occupancy ceiling bounds from below
     while n < top / rule.max_occupancy + 1:
         n *= 2
