@@ -69,16 +69,18 @@ FACTORS = ("growth", "features", "season")
 
 def growth_factors(anchor: pd.Timestamp, ds: pd.Series, growth: Growth) -> dict[str, np.ndarray]:
     """Each of the plan's assumptions as a factor at each timestamp of `ds`, relative to `anchor`
-    (where the measured level stands, which already holds the season it is in):
-    growth (1 + monthly_pct)^months since the anchor; features 1 + feature_pct x months / 12,
-    capped at the full uplift after a year; season season_factor(t) / season_factor(anchor).
-    Months are 365.25 / 12 days; timestamps before the anchor count as the anchor."""
+    (where the measured level stands): growth (1 + monthly_pct)^months since the anchor; features
+    1 + feature_pct x months / 12, capped at the full uplift after a year; season
+    season_factor(t) / season_factor(anchor), never below 1. The measured level already holds the
+    season it is in, so the plan adds only the part of the season still to come; a level measured
+    inside the peak is not cut after it (the plan states no off-peak level to fall back to, and
+    capacity errs high). Months are 365.25 / 12 days; timestamps before the anchor count as it."""
     stamps = pd.to_datetime(pd.Series(ds).reset_index(drop=True))
     months = np.maximum((stamps - pd.Timestamp(anchor)).dt.total_seconds().to_numpy() / MONTH_SECONDS, 0.0)
     seasons = season_factor(pd.Series([pd.Timestamp(anchor), *stamps]), growth.peak_pct, growth.peak_months)
     return {"growth": (1.0 + growth.monthly_pct / 100.0) ** months,
             "features": 1.0 + growth.feature_pct / 100.0 * np.minimum(months / FEATURE_RAMP_MONTHS, 1.0),
-            "season": seasons[1:] / seasons[0]}
+            "season": np.maximum(seasons[1:] / seasons[0], 1.0)}
 
 
 def _product(factors: dict[str, np.ndarray]) -> np.ndarray:
@@ -126,7 +128,10 @@ def crossing_causes(resource: str, growth: Growth, current: float | None, planne
     measured forecast itself"; else each of the plan's assumptions whose factor at `at` lifts the
     line over the threshold, i.e. without which the plan line would stay under it (growth_factors:
     users or data growth, the feature uplift, the peak season); when none is needed on its own (any
-    of them would do), all of those that lift the line. Empty when the line does not reach it.
+    of them would do), all of those that lift the line; the largest factor first. Empty when the
+    line does not reach it. (At a line's first crossing every assumption that lifts it is needed,
+    since the line only just reaches the threshold there; on the forecast's first day the ramps
+    have barely started, so a crossing there is measured, not assumed.)
     `growth` is the scenario drawn (growth_for(resource, plan.capacity) for the plan's); `whose`
     names it in the words.
     """
@@ -141,7 +146,7 @@ def crossing_causes(resource: str, growth: Growth, current: float | None, planne
     total = measured * math.prod(f.values())
     if total < threshold:
         return []
-    lifting = [k for k in FACTORS if f[k] > 1.0]
+    lifting = sorted((k for k in FACTORS if f[k] > 1.0), key=lambda k: -f[k])  # the largest first
     needed = [k for k in lifting if total / f[k] < threshold]
     return [words[k] for k in (needed or lifting)]
 

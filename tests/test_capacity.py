@@ -44,10 +44,13 @@ def test_season_ramps_linearly_through_the_months_around_it():
 
 def test_a_forecast_starting_in_the_peak_does_not_double_on_its_first_day():
     """The measured level already holds the season it is in: a forecast from 27 Nov (inside a +100 %
-    Nov-Dec peak) keeps its level through December and halves once the ramp out is over (1 Feb)."""
+    Nov-Dec peak) keeps its level through December, and is not cut after the season (1 Feb: 1, not
+    1 / 2). From 16 Oct (1 + 15/31 up the ramp), 1 Dec is 2 / (1 + 15/31) = 1.34783 up."""
     ds = pd.Series(pd.to_datetime(["2026-11-27", "2026-12-15", "2027-02-01"]))
-    m = capacity.multiplier(ds, capacity.Growth(peak_pct=100.0, peak_months=(11, 12)))
-    assert list(m.round(6)) == [1.0, 1.0, 0.5]
+    peak = capacity.Growth(peak_pct=100.0, peak_months=(11, 12))
+    assert list(capacity.multiplier(ds, peak).round(6)) == [1.0, 1.0, 1.0]
+    later = capacity.multiplier(pd.Series(pd.to_datetime(["2026-10-16", "2026-12-01"])), peak)
+    assert later[1] == pytest.approx(2 / (1 + 15 / 31))
 
 
 def test_feature_complexity_and_growth_compound_from_the_start():
@@ -214,11 +217,11 @@ def test_crossing_needing_two_assumptions_or_either():
 
 
 def test_crossing_where_any_assumption_alone_would_do_names_all():
-    """70 % with growth x1.2 and features x1.2 (each at its value on 1 Apr): 70 x 1.2 x 1.2 = 100.8 %;
-    without either, 84 % is still over: none is needed alone, both are named. Data growth is worded per
-    month."""
+    """70 % with growth x1.25 and features x1.2 (each at its value on 1 Apr): 70 x 1.25 x 1.2 = 105 %;
+    without growth 84 %, without features 87.5 %, both still over: none is needed alone, both are named,
+    the larger first. Data growth is worded per month."""
     month = 31 / 30.4375  # 1 Mar -> 1 Apr
-    g = capacity.Growth(monthly_pct=(1.2 ** (1 / month) - 1) * 100, feature_pct=0.2 / month * 12 * 100)
+    g = capacity.Growth(monthly_pct=(1.25 ** (1 / month) - 1) * 100, feature_pct=0.2 / month * 12 * 100)
     assert causes(70.0, None, g, resource="data_gb", end="2026-03-01", at="2026-04-01") == \
         [f"the plan's +{g.monthly_pct:.3g} % data a month", f"the plan's +{g.feature_pct:.3g} % resource needs for new features"]
 
