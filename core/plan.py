@@ -65,7 +65,7 @@ class Channel:
     resolution_simple_only: bool  # the resolution target applies to simple issues only
     hours: str
     # local hours of each day the channel is open, [from, until) (read from `hours`: its first
-    # "HH:MM-HH:MM", else "24/7" for all day)
+    # whole-hour span "HH:00-HH:00", else "24/7" for all day)
     open_hours: tuple[int, int] = (0, 24)
 
 

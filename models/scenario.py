@@ -27,8 +27,8 @@ from analytics.measure import compare
 from core.period import Period, add_months, month_start, today_in
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
-from models.staffing import (HOURS_PER_WEEK, ChannelStaffing, agents_needed, fte_needed, interval_agents,
-                             open_hours_of_week)
+from models.staffing import (HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
+                             interval_agents, open_hours_of_week)
 
 CHANNELS = ("live_chat", "email", "phone")
 WEEKS_PER_MONTH = 365.25 / 12 / 7
@@ -166,8 +166,8 @@ def _fte_needed_months(tickets: np.ndarray, d: Drivers, base: Base, plan: Plan) 
     """support_fte_needed for each month's tickets at once (one Erlang table look-up per channel
     for the whole horizon: Monte Carlo evaluates hundreds of scenarios)."""
     per_week = tickets / WEEKS_PER_MONTH
-    rules = {c: ChannelStaffing(getattr(d, f"aht_{c}_min") * 60, plan.channel(c).first_response_seconds,
-                                d.service_level_goal_pct / 100, d.max_occupancy_pct / 100) for c in CHANNELS}
+    rules = channel_rules(plan, {c: getattr(d, f"aht_{c}_min") for c in CHANNELS}, d.service_level_goal_pct,
+                          d.max_occupancy_pct)
     is_open = _open_week(plan.channels)
     if base.hour_shares:
         week = _week(base.hour_shares)
@@ -585,9 +585,9 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
 
     `measured`: month 1 is the last closed months of the base window (data.baseline.base_window)
     as the scorecard counts them, spend per line included, and demand grows as measured_growth
-    finds. Either way the FTE Erlang C needs follow the window's measured hour-of-week profile
-    (Base.hour_shares; support_fte_needed). `plan`: the plan's growth and a calibration that costs the plan's budget over 12 months.
-    ScenarioError when the warehouse lacks what the base needs."""
+    finds. `plan`: the plan's growth and a calibration that costs the plan's budget over 12 months.
+    Either way the FTE Erlang C needs follow the window's measured hour-of-week profile
+    (Base.hour_shares, support_fte_needed). ScenarioError when the warehouse lacks what the base needs."""
     from data.baseline import base_window, closed_months, measure_base, monthly_demand, spend_by_line
     from data.warehouse import data_through
 
