@@ -1,7 +1,7 @@
 """opsplan: the Streamlit entry point. Routes the pages and owns the shared sidebar.
 
 Run with `streamlit run app.py`. Every page reads the reporting period with
-ui.current_period(); the sidebar below sets it before the page runs.
+sidebar.current_period(); the sidebar below sets it before the page runs.
 """
 from pathlib import Path
 
@@ -43,32 +43,35 @@ def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
 
 def main() -> None:
     """The page script: sign-in gate, navigation, the shared sidebar, then the page."""
-    import ui  # here, not at the top: the server process imports this file too, and must not build pages
-
     st.set_page_config(page_title="opsplan", page_icon=str(HERE / "assets" / "icon.png"), layout="wide")
+    # Imported here, not at the top: the server process imports this file too, and must not build
+    # pages. A new server's first run spends seconds importing them (pandas, plotly, scipy), and a
+    # deep link's first run starts in the page: a spinner says so meanwhile.
+    with st.spinner("Starting opsplan ...", show_time=True):
+        from ui import auth, cache, forecasting, sidebar
 
-    ui.refuse_unsafe_secret()  # before anything else: no page is served with a forgeable identity cookie
-    actor = ui.current_actor()
+    auth.refuse_unsafe_secret()  # before anything else: no page is served with a forgeable identity cookie
+    actor = auth.current_actor()
     if actor is None:  # sign-in on and not signed in, or signed in with no role: one page, nothing else
-        gate = ui.sign_in_page if not st.user.to_dict().get("is_logged_in") else ui.no_access_page
+        gate = auth.sign_in_page if not st.user.to_dict().get("is_logged_in") else auth.no_access_page
         st.navigation([st.Page(gate, title="Sign in", icon=":material/login:")], position="hidden").run()
         st.stop()
     page = st.navigation(pages(actor))
-    plan = ui.plan()
-    db_file = ui.db()  # builds the demo warehouse on first start, with a visible status
-    through = ui.data_through()
+    plan = cache.plan()
+    db_file = cache.db()  # builds the demo warehouse on first start, with a visible status
+    through = cache.data_through()
 
     with st.sidebar:
-        ui.warn_if_open()
+        auth.warn_if_open()
         st.markdown(f"**{plan.name}**")
-        today = ui.plan_today(plan)
-        ui.period_picker(plan, today, through)
-        ui.filter_picker(plan)
-        st.caption(f"Warehouse: `{db_file}`  \n{ui.through_text(through, today)}")
-        ui.user_box(actor)
+        today = sidebar.plan_today(plan)
+        sidebar.period_picker(plan, today, through)
+        sidebar.filter_picker(plan)
+        st.caption(f"Warehouse: `{db_file}`  \n{sidebar.through_text(through, today)}")
+        auth.user_box(actor)
 
     page.run()
-    ui.warm_forecasting()  # after the first page: statsmodels loads while the user reads it
+    forecasting.warm_forecasting()  # after the first page: statsmodels loads while the user reads it
 
 
 if __name__ == "__main__":  # Streamlit runs this file as the page script, once per rerun
