@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
               f"{args.runs} warm reruns a page; floor = a one-line script's rerun, {floor * 1000:.1f} ms")
         print(f"{'page':12s} {'median ms':>10s} {'min ms':>8s} {'charts':>7s}")
         for page in args.pages.split(","):
-            times, charts = timed_reruns(str(ROOT / "app.py"), args.runs, page)
+            times, charts = timed_reruns(str(ROOT / "shell" / "main.py"), args.runs, page)
             median = statistics.median(times)
             print(f"{page:12s} {median * 1000:10.0f} {min(times) * 1000:8.0f} {charts:7d}", flush=True)
 

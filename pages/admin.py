@@ -1,9 +1,8 @@
 """Admin: the audit log of every write, a warehouse backup, and edits of the plan's targets and budget lines."""
 import streamlit as st
 
-from ui import admin, auth, freshness, sidebar, widgets
+from ui import admin, auth, freshness, widgets
 from core.plan import plan_path
-sidebar.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 st.title("Admin: who changed what")
 freshness.page_freshness("admin")
 log_tab, backup_tab, plan_tab = st.tabs(["Audit log", "Backup", "Plan targets and budget"])

@@ -2,7 +2,6 @@
 import streamlit as st
 
 from ui import admin, auth, budget, cache, downloads, formatting, freshness, palette, sidebar
-sidebar.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 the_plan = cache.plan()
 years = budget.plan_years(sidebar.plan_today(the_plan))
 

@@ -1,8 +1,7 @@
 """Capacity: when does a service reach the plan's thresholds, and what must be added to stay under them?"""
 import streamlit as st
 
-from ui import cache, capacity, downloads, freshness, growth, handoff, palette, sidebar
-sidebar.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
+from ui import cache, capacity, downloads, freshness, growth, handoff, palette
 the_plan = cache.plan()
 services = capacity.cap_services()
 through = capacity.cap_through()

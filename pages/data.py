@@ -5,7 +5,6 @@ import streamlit as st
 from ui import auth, cache, coverage, data_import, formatting, freshness, palette, sidebar, state
 from data.validate import ImportOptions
 
-sidebar.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 the_plan = cache.plan()
 st.title("Data: import exports, see what the KPIs read")
 freshness.page_freshness("data")

@@ -1,8 +1,7 @@
 """Growth: is the plan's growth borne out by the data? Users, traffic, data volume and tickets."""
 import streamlit as st
 
-from ui import cache, capacity, freshness, growth, palette, sidebar
-sidebar.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
+from ui import cache, capacity, freshness, growth, palette
 the_plan = cache.plan()
 cap = the_plan.capacity
 

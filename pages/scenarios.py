@@ -7,7 +7,6 @@ from data.scenarios_store import StoreError
 import models.whatif
 from models.scenario import ScenarioError
 
-sidebar.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
 the_plan = cache.plan()
 st.title("Scenarios: from demand to cost to the targets")
 freshness.page_freshness("scenarios")

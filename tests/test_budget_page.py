@@ -1,4 +1,4 @@
-"""The Budget page through app.py with AppTest on the demo warehouse: budget against actual per line,
+"""The Budget page through the app's page script with AppTest on the demo warehouse: budget against actual per line,
 the year-end projection and crossing months, and the controls that change them."""
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import models.budget
 from tests.conftest import DEMO_TODAY, app_test
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = str(ROOT / "pages" / "budget.py")
 YEAR = date(2026, 9, 1)  # the plan year holding the demo's last day, 26 Nov 2026
 

@@ -1,4 +1,4 @@
-"""The Capacity page through app.py with AppTest on a private demo warehouse: history, forecast and
+"""The Capacity page through the app's page script with AppTest on a private demo warehouse: history, forecast and
 thresholds, crossings, the monthly plan, the headroom of all services and the backtest; a growth
 slider moves the scale-up crossing without refitting a single forecast."""
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""The Cost & improvement page, run headless through app.py with AppTest on the demo warehouse.
+"""The Cost & improvement page, run headless through the app's page script with AppTest on the demo warehouse.
 
-The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
-why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+switch_page opens this page after the Overview's first run, as a click in the navigation does.
 """
 from __future__ import annotations
 

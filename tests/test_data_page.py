@@ -1,4 +1,4 @@
-"""The Data page through app.py with AppTest on a private demo warehouse: the table choice, an upload's
+"""The Data page through the app's page script with AppTest on a private demo warehouse: the table choice, an upload's
 preview and import, a bad file's located errors with nothing written, coverage and the import log."""
 from __future__ import annotations
 

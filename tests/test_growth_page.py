@@ -1,4 +1,4 @@
-"""The Growth page through app.py with AppTest on a private demo warehouse: users, traffic, data
+"""The Growth page through the app's page script with AppTest on a private demo warehouse: users, traffic, data
 volume and tickets, each with its statistical forecast, the plan's assumption beside it, and the
 observed growth stated in words against the plan's."""
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""The Overview page, run headless through app.py with Streamlit's AppTest on the demo warehouse.
-
-AppTest.from_file("app.py") is not used on purpose: with a pages/ folder next to app.py,
-AppTest (streamlit 1.67) reruns the page script alone, skipping app.py and its sidebar, on
-every run after the first. A one-line script elsewhere that runs app.py sees no pages/
-folder, so each run goes through app.py as it does in the served app.
+"""The Overview page, run headless through the app's page script with Streamlit's AppTest on the demo warehouse.
 """
 from __future__ import annotations
 
@@ -17,7 +12,6 @@ from tests.conftest import app_test
 from core.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 STATUSES = set(palette.STATUS_COLOURS)
 # A fixed period inside the demo data (seed 42, ending November 2026), whatever today is.
 LINK = {"start": "2026-08-01", "end": "2026-11-01"}
@@ -100,8 +94,8 @@ def test_bad_plan_is_an_error_naming_the_key(app: AppTest, monkeypatch: pytest.M
 
 
 def test_page_alone_uses_the_link_period(app: AppTest):
-    """Run without app.py (Streamlit does so for a fresh server's first deep link), the page
-    still reads the period from the link instead of failing."""
+    """Run on its own (without the page script's sidebar), the page still reads the period from
+    the link instead of failing."""
     alone = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60)
     alone.query_params.update(LINK)
     alone.run()

@@ -1,4 +1,4 @@
-"""The Scenarios page through app.py with AppTest on a private demo warehouse: the chain, drivers,
+"""The Scenarios page through the app's page script with AppTest on a private demo warehouse: the chain, drivers,
 saving and reopening a scenario, and each what-if tab, with no traceback on screen."""
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from models import scenario
 from tests.conftest import DEMO_TODAY, app_test
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = str(ROOT / "pages" / "scenarios.py")
 GROWTH = state.SC_PREFIX + "user_growth_pct_per_quarter"
 

@@ -325,15 +325,14 @@ def test_importing_ui_leaves_the_forecasting_stack_for_its_pages():
 
 
 def test_app_loads_the_forecasting_stack_after_its_first_page(demo_db):
-    """The Overview's run does not need statsmodels; after it, app.py imports models.forecast on a
+    """The Overview's run does not need statsmodels; after it, the page script imports models.forecast on a
     background thread (forecasting.warm_forecasting), so a new server's first Capacity or Growth visit does
     not wait 1.2-2 s for the import; then the objects alive are frozen out of the collector's way."""
-    app = Path(__file__).resolve().parents[1] / "app.py"
-    runner = f"import runpy\nrunpy.run_path({str(app)!r}, run_name='__main__')\n"
+    app = Path(__file__).resolve().parents[1] / "shell" / "main.py"
     code = (
         "import sys, threading\n"
         "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_string({runner!r}, default_timeout=120)\n"
+        f"at = AppTest.from_file({str(app)!r}, default_timeout=120)\n"
         "at.query_params.update({'start': '2026-08-01', 'end': '2026-11-01'})\n"
         "at.run()\n"
         "assert not at.exception, at.exception\n"
@@ -342,10 +341,11 @@ def test_app_loads_the_forecasting_stack_after_its_first_page(demo_db):
         "import gc\n"
         "print('models.forecast' in sys.modules, gc.get_freeze_count() > 100_000)\n"
     )
-    env = {**os.environ, "OPSPLAN_DB": str(demo_db)}
+    # the repository on the path as `streamlit run app.py` puts it (AppTest runs from a folder of its own)
+    env = {**os.environ, "OPSPLAN_DB": str(demo_db), "PYTHONPATH": str(app.parents[1])}
     env.pop("OPSPLAN_PLAN", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=app.parent, timeout=300)
+                         cwd=app.parents[1], timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "True True"  # and the objects alive then frozen
 

@@ -70,7 +70,7 @@ def _os_user() -> str:
 def current_actor() -> access.Actor | None:
     """Who is using the app. Sign-in off: the one local user (named as the OS user) with every right.
     Sign-in on: the signed-in user with the role access.toml gives them; None when not signed in or
-    given no role (app.py then shows only the sign-in or no-access page)."""
+    given no role (shell/main.py then shows only the sign-in or no-access page)."""
     if not auth_configured():
         return access.Actor(_os_user(), "", "admin")
     claims = st.user.to_dict()

@@ -10,10 +10,6 @@ import gc
 import threading
 from functools import cache
 
-# The (empty) package now, while the app's folder is surely on sys.path: a background thread's
-# `from models import forecast` then resolves through the package, whatever sys.path holds by then.
-import models  # noqa: F401
-
 
 def forecast_model():
     """models.forecast, imported on first use."""
@@ -23,7 +19,7 @@ def forecast_model():
 
 @cache  # once per server process
 def warm_forecasting() -> None:
-    """Import models.forecast on a background thread, once the first page has run (app.py): the
+    """Import models.forecast on a background thread, once the first page has run (shell/main.py): the
     first Capacity or Growth visit then fits at once instead of first importing statsmodels and
     scipy.stats. Then freeze what the process holds by then (see _settle)."""
     threading.Thread(target=_settle, name="opsplan-import-forecasting", daemon=True).start()

@@ -38,7 +38,7 @@ def _send_growth(growth: Mapping[str, float | bool], page: str, sent_key: str, l
                  help_text: str) -> None:
     """A button that leaves the four growth values (CAP_SLIDERS) under `sent_key` for pages/<page>,
     read on its next run, and opens it. Shown to those who may open that page (access.page_right,
-    as app.py lists it)."""
+    as shell/main.py lists it)."""
     if can(access.page_right(page)) and st.button(label, key=key, icon=icon, help=help_text):
         st.session_state[sent_key] = {name: float(growth[name]) for name in CAP_SLIDERS}
         st.switch_page(PAGES_DIR / page)

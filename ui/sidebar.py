@@ -20,25 +20,12 @@ def plan_today(plan: Plan) -> date:
 
 
 def current_period() -> Period:
-    """The period chosen in the sidebar (app.py renders the picker before any page runs)."""
+    """The period chosen in the sidebar (shell/main.py renders the picker before any page runs;
+    a page run on its own starts from the link's period, else the plan's default)."""
     if PERIOD_KEY not in st.session_state:
-        _rerun_through_app()
-        # Still here (the page run on its own, as AppTest.from_file does): take the link's period.
         the_plan = plan()
         _init_period(presets(plan_today(the_plan), the_plan.settings.scorecard_months, data_through()))
     return st.session_state[PERIOD_KEY]
-
-
-def _rerun_through_app() -> None:
-    """Make a deep link on a fresh server run app.py. Until app.py has called st.navigation once
-    in the process, Streamlit treats a folder named pages/ as a legacy multipage app and runs
-    the linked page alone, without our sidebar. Switch it to st.navigation mode and rerun once."""
-    from streamlit.runtime.pages_manager import PagesManager  # the flag st.navigation itself clears
-
-    if PagesManager.uses_pages_directory and not st.session_state.get("_opsplan_rerouted"):
-        PagesManager.uses_pages_directory = False
-        st.session_state["_opsplan_rerouted"] = True
-        st.rerun()
 
 
 def _on_preset(named: Mapping[str, Period]) -> None:
