@@ -33,9 +33,10 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def code_texts(text: str) -> list[str]:
-    """Every fenced block and inline code span of a markdown text (continued lines joined)."""
-    blocks = [b.replace("\\\n", " ") for b in FENCE.findall(text)]
-    return blocks + INLINE.findall(FENCE.sub("", text))
+    """Every line of the fenced blocks (continued lines joined) and every inline code span (which
+    markdown may wrap over lines) of a markdown text."""
+    lines = [line for b in FENCE.findall(text) for line in b.replace("\\\n", " ").splitlines()]
+    return lines + [" ".join(span.split()) for span in INLINE.findall(FENCE.sub("", text))]
 
 
 def documented_commands() -> dict[str, set[str]]:
