@@ -24,7 +24,7 @@ INLINE = re.compile(r"`([^`]+)`")
 COMMAND = re.compile(r"\bpython(?:3(?:\.11)?)?\s+(?:-m\s+([\w.]+)|([\w./-]+\.py))(.*)", re.DOTALL)
 SHELL_SEPARATOR = re.compile(r"&&|;|\s\|\s|>>|\s>\s")
 FLAG = re.compile(r"(?<![\w-])--[a-z][\w-]*")
-# The read-only and backup commands are small: every flag they take must be in docs/operating.md.
+# Commands small enough that docs/operating.md shows every flag they take.
 FULLY_DOCUMENTED = ("analytics.scorecard", "analytics.adherence", "models.scenario", "data.backup", "data.demo")
 
 
