@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from fnmatch import fnmatch
 from functools import cache
 from pathlib import Path
 
@@ -166,6 +167,20 @@ def test_links_resolve_inside_the_repository(page):
         elif anchor and file.suffix == ".md" and anchor not in anchors(file):
             broken.append(target)
     assert not broken, f"{page.name}: links that do not resolve inside the repository: {broken}"
+
+
+def test_paths_named_in_the_docs_exist():
+    """A repository path quoted in the README or docs/ (`data/spans.py`, `ui/cache.py`, `tests/fixtures/`)
+    names a file or folder that exists; placeholders (`<tool>`, `*`), machine paths (`/srv/...`) and
+    files the app makes (git-ignored: `data/warehouse.duckdb`) aside."""
+    tops = "|".join(p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith("."))
+    named = {m for page in PAGES for code in code_texts(page.read_text(encoding="utf-8"))
+             for m in re.findall(rf"(?<![\w./-])(?:{tops})/[\w./<>*-]*", code)}
+    assert len(named) > 20, "the docs name hardly any path: the parser no longer sees them"
+    ignored = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines() if line.strip()[:1] not in "#"]
+    missing = sorted(p for p in named if not re.search(r"[<*]", p) and not (ROOT / p).exists()
+                     and not any(fnmatch(p, g) or fnmatch(Path(p).name, g) for g in ignored))  # made at run time
+    assert not missing, f"paths named in the docs that the repository lacks: {missing}"
 
 
 def test_readme_names_python_and_shows_the_virtualenv_before_its_two_commands():
