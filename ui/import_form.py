@@ -12,12 +12,14 @@ from data.validate import ImportOptions
 from ui import data_import
 from ui.coverage import table_uses
 from ui.formatting import md_text
-from ui.state import DATA_ADD_SERVICES, DATA_RESULT, DATA_UPLOADER
+from ui.state import DATA_ADD_SERVICES, IMPORT_KEY, ImportState, result_shown
 
 
 def last_result() -> None:
     """The verdict of the import confirmed on the last run, shown once."""
-    done = st.session_state.pop(DATA_RESULT, None)
+    state = st.session_state.get(IMPORT_KEY, ImportState())
+    done = state.result
+    st.session_state[IMPORT_KEY] = result_shown(state)
     if done is not None:
         kind, text = data_import.import_result_text(done)
         getattr(st, kind)(text)
@@ -39,7 +41,7 @@ def file_choice(allowed: bool):
     with right:
         upload = st.file_uploader(f"Export file (CSV, Excel .xlsx or Parquet; at most {data_import.DATA_UPLOAD_MB} MB)",
                                   type=list(data_import.DATA_TYPES), max_upload_size=data_import.DATA_UPLOAD_MB,
-                                  key=f"data_upload_{st.session_state.get(DATA_UPLOADER, 0)}", disabled=not allowed,
+                                  key=f"data_upload_{st.session_state.get(IMPORT_KEY, ImportState()).uploader_round}", disabled=not allowed,
                                   help="The format is read from the content, not the name. The original file is "
                                        "kept beside the warehouse under a generated name.")
     return table, upload
