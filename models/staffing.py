@@ -206,8 +206,9 @@ def fte_by_channel(profile: Mapping[str, np.ndarray], plan: Plan, handling_minut
     channel's first-response target, the plan's service-level goal and occupancy ceiling, the
     channels' opening hours), and the FTE that implies with the plan's shrinkage:
     agent-hours / (hours_per_fte_week x (1 - shrinkage)). The staffing values are plan.staffing's
-    unless given. Output, one row per channel then "total": channel, contacts_per_week,
-    busiest_hour_contacts, peak_agents, open_hours_per_week, agent_hours_per_week, fte.
+    unless given.
+    Output: one row per channel, then "total": channel, contacts_per_week, busiest_hour_contacts,
+    peak_agents, open_hours_per_week, agent_hours_per_week, fte.
     """
     s = plan.staffing
     rules = channel_rules(plan, handling_minutes, goal_pct, max_occupancy_pct)
