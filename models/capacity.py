@@ -87,34 +87,36 @@ def _product(factors: dict[str, np.ndarray]) -> np.ndarray:
     return factors["growth"] * factors["features"] * factors["season"]
 
 
-def multiplier(ds: pd.Series, growth: Growth) -> np.ndarray:
-    """The scenario's factor for each forecast timestamp, relative to the first (growth_factors)."""
+def multiplier(ds: pd.Series, growth: Growth, anchor: pd.Timestamp | None = None) -> np.ndarray:
+    """The scenario's factor for each forecast timestamp, relative to `anchor` (default: the first
+    timestamp) as growth_factors gives it."""
     stamps = pd.to_datetime(pd.Series(ds).reset_index(drop=True))
-    f = growth_factors(stamps.iloc[0], stamps, growth)
-    return _product(f)
+    return _product(growth_factors(stamps.iloc[0] if anchor is None else pd.Timestamp(anchor), stamps, growth))
 
 
-def apply_growth(forecast: pd.DataFrame, growth: Growth) -> pd.DataFrame:
-    """The forecast with every band scaled by the scenario's multiplier. (On arrays, one copy:
-    each pandas operation deep-copies a forecast's attrs, its model scores, and a slider move
+def apply_growth(forecast: pd.DataFrame, growth: Growth, anchor: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The forecast with every band scaled by the scenario's multiplier, relative to `anchor`
+    (where the measured history ends; default the forecast's first timestamp). (On arrays, one
+    copy: each pandas operation deep-copies a forecast's attrs, its model scores, and a slider move
     reruns this for every service.)"""
-    m = multiplier(forecast["ds"], growth)
+    m = multiplier(forecast["ds"], growth, anchor)
     return forecast.assign(**{band: forecast[band].to_numpy(dtype=float) * m for band in BANDS})
 
 
-def measured_and_plan(history: pd.DataFrame, fit: pd.DataFrame, growth: Growth) -> pd.DataFrame:
-    """The measured forecast and the plan's scenario beside it, from one history and one fit.
+def plan_scenario(history: pd.DataFrame, fit: pd.DataFrame, growth: Growth) -> pd.DataFrame:
+    """The plan's (or a slider's) scenario drawn beside the measured forecast `fit`: the same fit,
+    band by band, scaled by the scenario's assumptions relative to where `history` (ds, y) ends, so
+    both leave from the same measured level and part as the assumptions build up. Output in the
+    forecast contract (ds, mean, lower, upper), for crossings, monthly_plan and monthly_storage."""
+    return apply_growth(fit, growth, pd.Timestamp(pd.to_datetime(history["ds"]).max()))
 
-    Measured (the default): the forecaster's fit as it is. Plan: the same fit scaled, band by band,
-    by the plan's assumptions relative to where the history ends (growth_factors), so both lines
-    leave from the same measured level and part as the assumptions build up.
-    Input: history (ds, y), fit (ds, mean, lower, upper). Output: the fit's columns plus
-    plan_mean, plan_lower, plan_upper.
-    """
-    anchor = pd.Timestamp(pd.to_datetime(history["ds"]).max())
-    f = growth_factors(anchor, fit["ds"], growth)
-    m = _product(f)
-    return fit.assign(**{f"plan_{band}": fit[band].to_numpy(dtype=float) * m for band in BANDS})
+
+def measured_and_plan(history: pd.DataFrame, fit: pd.DataFrame, growth: Growth) -> pd.DataFrame:
+    """The measured forecast (the default) and the scenario beside it (plan_scenario), from one
+    history and one fit, for a chart and crossing_causes. Input: history (ds, y), fit (ds, mean,
+    lower, upper). Output: the fit's columns plus plan_mean, plan_lower, plan_upper."""
+    planned = plan_scenario(history, fit, growth)
+    return fit.assign(**{f"plan_{band}": planned[band].to_numpy() for band in BANDS})
 
 
 def crossing_causes(resource: str, growth: Growth, current: float | None, planned: pd.DataFrame,

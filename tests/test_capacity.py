@@ -280,3 +280,16 @@ def test_capacity_daily_busy_hour_level_by_hand(tmp_path):
     second, other = got[("a", date(2026, 3, 2))], got[("b", date(2026, 3, 1))]
     assert (second.cpu_pct, second.data_gb, second.hours_observed) == (50.0, 20.0, 1)
     assert (other.cpu_pct, other.requests_pct, other.data_gb) == (70.0, pytest.approx(40.0), 3.0)
+
+
+def test_plan_scenario_is_the_plan_columns_in_the_forecast_contract():
+    """plan_scenario gives measured_and_plan's plan columns as ds, mean, lower, upper, so crossings and the
+    monthly plan read it as a forecast: +10 % a month from 1 Mar, one month on 55 % (band 49.5-60.5)."""
+    anchor = pd.Timestamp("2027-03-01")
+    fit = pd.DataFrame({"ds": [anchor + pd.Timedelta(days=30.4375)], "mean": 50.0, "lower": 45.0, "upper": 55.0})
+    history = pd.DataFrame({"ds": [anchor], "y": [50.0]})
+    planned = capacity.plan_scenario(history, fit, capacity.Growth(monthly_pct=10.0))
+    assert list(planned.columns) == ["ds", "mean", "lower", "upper"]
+    assert planned[["mean", "lower", "upper"]].iloc[0].tolist() == pytest.approx([55.0, 49.5, 60.5])
+    both = capacity.measured_and_plan(history, fit, capacity.Growth(monthly_pct=10.0))
+    assert both["plan_mean"].tolist() == planned["mean"].tolist()
