@@ -12,7 +12,7 @@ is not counted). Medians and minimums.
 
 Beside each page: its charts. Above the table: the floor, a rerun of a one-line Streamlit script
 (the runner's own cost, paid by any page). Below, one trend chart built the two ways plotly offers:
-add_hline plus update_* calls, and one construction with the lines as layout dicts (ui.hline),
+add_hline plus update_* calls, and one construction with the lines as layout dicts (figures.hline),
 which the pages use; the two figures are checked equal before they are timed.
 """
 from __future__ import annotations
@@ -63,15 +63,16 @@ def timed_reruns(script: str, runs: int, page: str | None = None) -> tuple[list[
 
 def trend_chart_both_ways(repeat: int) -> tuple[float, float]:
     """Milliseconds to build and serialise one trend chart (12 months, target and baseline) with
-    plotly's add_hline and update_* calls, and with ui.trend_chart; medians of `repeat`."""
+    plotly's add_hline and update_* calls, and with figures.trend_chart; medians of `repeat`."""
     import json
 
     import pandas as pd
+    import plotly.graph_objects as go
     import plotly.io
     import plotly.tools
 
-    import ui
     from analytics.scorecard import KpiResult
+    from ui import figures, formatting, palette
 
     r = KpiResult("uptime_pct", "Uptime", "Reliability", 99.9, "%", 99.9, 99.5, ">=", "met", 12, "outages", "")
     frame = pd.DataFrame({"kpi": "uptime_pct", "month": [date(2026, m, 1) for m in range(1, 13)],
@@ -79,28 +80,28 @@ def trend_chart_both_ways(repeat: int) -> tuple[float, float]:
 
     def incremental():
         rows = frame.sort_values("month")
-        fig = ui.go.Figure(ui.go.Scatter(
+        fig = go.Figure(go.Scatter(
             x=pd.to_datetime(rows["month"]), y=rows["value"], mode="lines+markers", name=r.label,
-            line={"color": ui.LINE_COLOURS["value"], "width": 2}, connectgaps=False,
-            customdata=[[ui.fmt(v, r.unit), n] for v, n in zip(rows["value"], rows["n"])],
+            line={"color": palette.LINE_COLOURS["value"], "width": 2}, connectgaps=False,
+            customdata=[[formatting.fmt(v, r.unit), n] for v, n in zip(rows["value"], rows["n"])],
             hovertemplate="%{x|%b %Y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>"))
         for name, level, dash in (("target", r.target, "dash"), ("baseline", r.baseline, "dot")):
-            fig.add_hline(y=level, line={"color": ui.LINE_COLOURS[name], "dash": dash, "width": 1.5},
-                          annotation_text=f"{name} {ui.fmt(level, r.unit, trim=True)}",
-                          annotation_position="top left", annotation_font_color=ui.LINE_COLOURS[name])
+            fig.add_hline(y=level, line={"color": palette.LINE_COLOURS[name], "dash": dash, "width": 1.5},
+                          annotation_text=f"{name} {formatting.fmt(level, r.unit, trim=True)}",
+                          annotation_position="top left", annotation_font_color=palette.LINE_COLOURS[name])
         values = list(rows["value"])
         lo, hi = min([*values, r.target, r.baseline]), max([*values, r.target, r.baseline])
         pad = (hi - lo) * 0.15 or abs(hi) * 0.05 or 1.0
         fig.update_layout(title={"text": f"{r.label} per month"}, height=280, showlegend=False,
                           margin={"l": 10, "r": 10, "t": 40, "b": 10})
-        fig.update_yaxes(title_text=ui.AXIS_TITLES.get(r.unit, r.unit), range=[lo - pad, hi + pad])
+        fig.update_yaxes(title_text=palette.AXIS_TITLES.get(r.unit, r.unit), range=[lo - pad, hi + pad])
         fig.update_xaxes(tickformat="%b %Y", dtick="M2")
         return fig
 
     def served(build) -> str:  # what st.plotly_chart does with a figure
         return plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(build(), True), validate=False)
 
-    one_go = lambda: ui.trend_chart(r, frame)  # noqa: E731
+    one_go = lambda: figures.trend_chart(r, frame)  # noqa: E731
     if json.loads(served(incremental)) != json.loads(served(one_go)):
         raise AssertionError("the two ways drew different trend charts")
     out = []
@@ -133,8 +134,8 @@ def main(argv: list[str] | None = None) -> None:
             os.environ["OPSPLAN_TODAY"] = DEMO_TODAY.isoformat()  # the app's today is the demo's
         os.environ["OPSPLAN_DB"] = str(db)
         os.environ.pop("OPSPLAN_PLAN", None)
-        import ui
-        ui._settle()  # forecasting imported and objects frozen, as app.py has a server do after its first page
+        from ui import forecasting
+        forecasting._settle()  # forecasting imported and objects frozen, as app.py has a server do after its first page
         bare = Path(tmp) / "bare.py"
         bare.write_text("import streamlit as st\nst.write('floor')\n")
         floor = statistics.median(timed_reruns(str(bare), args.runs)[0])
@@ -143,13 +144,13 @@ def main(argv: list[str] | None = None) -> None:
               f"{args.runs} warm reruns a page; floor = a one-line script's rerun, {floor * 1000:.1f} ms")
         print(f"{'page':12s} {'median ms':>10s} {'min ms':>8s} {'charts':>7s}")
         for page in args.pages.split(","):
-            times, charts = timed_reruns(str(ROOT / "app.py"), args.runs, page)
+            times, charts = timed_reruns(str(ROOT / "shell" / "main.py"), args.runs, page)
             median = statistics.median(times)
             print(f"{page:12s} {median * 1000:10.0f} {min(times) * 1000:8.0f} {charts:7d}", flush=True)
 
     incremental, one_go = trend_chart_both_ways(max(args.runs * 3, 15))
     print(f"\nOne trend chart, built and serialised as st.plotly_chart does: add_hline + update_* "
-          f"{incremental:.1f} ms, one construction (ui.trend_chart) {one_go:.1f} ms, "
+          f"{incremental:.1f} ms, one construction (figures.trend_chart) {one_go:.1f} ms, "
           f"{incremental / one_go:.1f}x faster")
 
 

@@ -17,7 +17,7 @@ Small tables come from the seeded demo. Everything is generated in DuckDB SQL (r
 noise), samples time-major in whole-hour chunks of about CHUNK_ROWS.
 
 Measure: for cold and warm, each loader is called with the app's caches cleared
-(ui.forget_results: results and shared inputs; so every call runs its SQL and Python).
+(cache.forget_results: results and shared inputs; so every call runs its SQL and Python).
 cold = a new DuckDB instance opened on the file (empty buffer pool; the OS page cache as it is,
 so after a build the file is mostly in memory: not a cold disk), with the modules imported as in a
 running server (the forecasting stack too, and the objects then alive frozen out of the garbage
@@ -27,7 +27,7 @@ connection. Medians of --repeat runs. cached = the same call again with the app'
 and filters, waits for its data until the cache's ten minutes run out or an import clears it.
 The overview, reliability, support
 and cost rows are the whole page's data: scorecard, 12-month trend and views, which share one
-load of the trend's year (ui.page_span). floor = a plain DuckDB scan (sum/count) of the columns the loader reads, in the
+load of the trend's year (scorecard.page_span). floor = a plain DuckDB scan (sum/count) of the columns the loader reads, in the
 rows it reads (for a page that reads a rollup: the rollup's columns); pandas = the same
 aggregation done by pandas on frames already in memory (load time not counted: generous to
 pandas), skipped past --pandas-max rows. The "samples scan" and "tickets scan" rows are plain
@@ -246,25 +246,27 @@ class Bench:
         warnings.filterwarnings("ignore")
         import streamlit as st
         import streamlit.logger
-        import ui
+        from ui import cache, forecasting, scorecard, sidebar
         streamlit.logger.set_log_level("error")
-        ui._settle()  # forecasting imported and objects frozen, as app.py has a server do after its first page
-        self.st, self.ui, self.path, self.repeat = st, ui, path, repeat
-        self.plan = ui.plan()
-        self.today = ui.plan_today(self.plan)
+        forecasting._settle()  # forecasting imported and objects frozen, as app.py has a server do after its first page
+        self.st, self.path, self.repeat = st, path, repeat
+        self.plan = cache.plan()
+        self.today = sidebar.plan_today(self.plan)
         self.period = Period.last_full_months(self.today, self.plan.settings.scorecard_months)
-        self.page = ui.page_span(self.plan, self.period)  # what the pages read: the trend's year
+        self.page = scorecard.page_span(self.plan, self.period)  # what the pages read: the trend's year
 
     def fresh(self) -> None:
         """Close the process's connection (so DuckDB's instance and buffer pool go) and clear caches."""
-        self.ui._connection(str(self.path)).close()
-        self.ui._connection.clear()
-        self.ui.forget_results()
+        from ui import cache
+        cache.connection_for(str(self.path)).close()
+        cache.connection_for.clear()
+        cache.forget_results()
 
     def time(self, fn: Callable[[], object], repeat: int | None = None) -> tuple[float, float]:
         repeat = repeat or self.repeat
+        from ui import cache
         cold = _median_time(fn, repeat, self.fresh)
-        warm = _median_time(fn, repeat, self.ui.forget_results)  # after the cold run(s): warm
+        warm = _median_time(fn, repeat, cache.forget_results)  # after the cold run(s): warm
         return cold, warm
 
     def cached(self, fn: Callable[[], object]) -> float:
@@ -275,39 +277,42 @@ class Bench:
         return _median_time(fn, max(self.repeat, 5))
 
     def loaders(self) -> dict[str, Callable[[], object]]:
-        ui, p, f = self.ui, self.period, self.ui.Filters()
-        from analytics.scorecard import scorecard
-        year = ui.plan_years(self.today)[-1]
+        from analytics.scorecard import scorecard as full_scorecard
+        from ui import budget, cache, capacity, cost, growth, monitoring, reliability, scorecard, support
+        from ui.scenarios import results
+        from ui.state import Filters
+        p, f = self.period, Filters()
+        year = budget.plan_years(self.today)[-1]
         return {
             # Not through the app's cache: the scorecard row is the analytics call (the Overview's
             # cached one is in the overview row).
-            "scorecard": lambda: scorecard(ui.connection(), self.plan, p),
+            "scorecard": lambda: full_scorecard(cache.connection(), self.plan, p),
             # The 12-month KPI trend alone; overview, reliability, support and cost draw it too, and
-            # their rows include it: a page reads the trend's year once for all it shows (ui.page_span).
-            "trend": lambda: ui.load_trend(p.end),
-            "overview": lambda: (ui.load_scorecard(p), ui.load_trend(p.end)),
-            "reliability": lambda: (ui.load_drill_scorecard(p, f), ui.load_drill_trend(p.end, f),
-                                    ui.load_reliability_view(p, f), ui.load_budget_burn(p.months()[-1].start, f, p)),
-            "support": lambda: (ui.load_drill_scorecard(p, f), ui.load_drill_trend(p.end, f), ui.load_support_view(p, f)),
-            "cost": lambda: (ui.load_scorecard(p), ui.load_trend(p.end), ui.load_cost_view(p)),
-            "budget": lambda: (ui.load_budget(year), ui.load_budget_months(year)),
-            "monitoring": lambda: ui.load_monitoring_view(p, f),
-            "scenarios": lambda: ui.load_starting_point(self.today, "measured"),
-            "capacity": lambda: (ui.load_capacity(ui.cap_services().iloc[0], "cpu_pct", 6, self.plan.capacity),
-                                 ui.load_headroom("cpu_pct", 6, self.plan.capacity),
-                                 ui.load_backtest(ui.cap_services().iloc[0]["service_id"], "cpu_pct", 6)),
-            "growth": lambda: [ui.load_growth(m, 12) for m in ui.DEMAND],
+            # their rows include it: a page reads the trend's year once for all it shows (scorecard.page_span).
+            "trend": lambda: scorecard.load_trend(p.end),
+            "overview": lambda: (scorecard.load_scorecard(p), scorecard.load_trend(p.end)),
+            "reliability": lambda: (scorecard.load_drill_scorecard(p, f), scorecard.load_drill_trend(p.end, f),
+                                    reliability.load_reliability_view(p, f), reliability.load_budget_burn(p.months()[-1].start, f, p)),
+            "support": lambda: (scorecard.load_drill_scorecard(p, f), scorecard.load_drill_trend(p.end, f), support.load_support_view(p, f)),
+            "cost": lambda: (scorecard.load_scorecard(p), scorecard.load_trend(p.end), cost.load_cost_view(p)),
+            "budget": lambda: (budget.load_budget(year), budget.load_budget_months(year)),
+            "monitoring": lambda: monitoring.load_monitoring_view(p, f),
+            "scenarios": lambda: results.load_starting_point(self.today, "measured"),
+            "capacity": lambda: (capacity.load_capacity(capacity.cap_services().iloc[0], "cpu_pct", 6, self.plan.capacity),
+                                 capacity.load_headroom("cpu_pct", 6, self.plan.capacity),
+                                 capacity.load_backtest(capacity.cap_services().iloc[0]["service_id"], "cpu_pct", 6)),
+            "growth": lambda: [growth.load_growth(m, 12) for m in growth.DEMAND],
             # The same two pages' data alone: what they read before fitting (the fits are model
             # time, cached by plain values in the app, and measured in forecast_accuracy.py).
-            "capacity (data)": lambda: [ui._cap_history(ui.db(), self.plan.timezone, sid, "cpu_pct", ui.cap_through())
-                                        for sid in ui.cap_services()["service_id"]],
-            "growth (data)": lambda: ui._growth_history(ui.db(), self.plan.timezone, *ui.growth_months(ui.cap_through())),
+            "capacity (data)": lambda: [capacity._history(cache.db(), self.plan.timezone, sid, "cpu_pct", capacity.cap_through())
+                                        for sid in capacity.cap_services()["service_id"]],
+            "growth (data)": lambda: growth._growth_history(cache.db(), self.plan.timezone, *growth.growth_months(capacity.cap_through())),
         }
 
 
 def floors(con, plan, period: Period) -> dict[str, list[tuple[str, str]]]:
     """Per loader, plain scans of the columns it reads, in the rows it reads: (sql, span) pairs,
-    the span "period" or "page" (the trend's year a page reads, ui.page_span) bound as
+    the span "period" or "page" (the trend's year a page reads, scorecard.page_span) bound as
     $start/$end, or as local days $start_day/$end_day for the rollups."""
     days = "where day >= $start_day and day < $end_day"
     months = "where month >= date_trunc('month', $start_day::date) and month < $end_day"
@@ -374,7 +379,8 @@ def floors(con, plan, period: Period) -> dict[str, list[tuple[str, str]]]:
 
 def scan_floor(bench: Bench, scans: list[tuple[str, str]]) -> float:
     """Summed median times of the floor scans on a warm connection, each bound to its span."""
-    tz, con = bench.plan.timezone, bench.ui.connection()
+    from ui import cache
+    tz, con = bench.plan.timezone, cache.connection()
     total = 0.0
     for sql, which in scans:
         span = bench.page if which == "page" else bench.period
@@ -467,7 +473,8 @@ def pandas_threshold_hours(con, plan, period: Period) -> Callable[[], object]:
 def measure(path: Path, repeat: int, pandas_max: int, log: Callable[[str], None] = print) -> pd.DataFrame:
     """One row per loader: cold_s, warm_s, cached_s, floor_s, pandas_s and the ratios."""
     bench = Bench(path, repeat)
-    con = bench.ui.connection()
+    from ui import cache
+    con = cache.connection()
     n_rows = con.execute("select count(*) from utilisation_hourly").fetchone()[0]
     n_tickets = con.execute("select count(*) from tickets").fetchone()[0]
     floor_sql = floors(con, bench.plan, bench.period)
@@ -484,7 +491,8 @@ def measure(path: Path, repeat: int, pandas_max: int, log: Callable[[str], None]
         rows.append({"load": scan, "cold_s": float("nan"), "warm_s": float("nan"), "cached_s": float("nan"),
                      "floor_s": scan_floor(bench, floor_sql[scan])})
     out = pd.DataFrame(rows).set_index("load")
-    con = bench.ui.connection()
+    from ui import cache
+    con = cache.connection()
     pandas_runs = {"scorecard": (n_tickets * 3, pandas_scorecard_inputs),
                    "monitoring": (n_rows * bench.period.days // 730, pandas_threshold_hours)}
     out["pandas_s"] = float("nan")

@@ -1,33 +1,32 @@
 """Admin: the audit log of every write, a warehouse backup, and edits of the plan's targets and budget lines."""
 import streamlit as st
 
-import ui
-
-ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
+from ui import admin, auth, freshness, widgets
+from core.plan import plan_path
 st.title("Admin: who changed what")
-ui.page_freshness("admin")
+freshness.page_freshness("admin")
 log_tab, backup_tab, plan_tab = st.tabs(["Audit log", "Backup", "Plan targets and budget"])
 
 with log_tab:
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        span = st.date_input("From, to", ui.audit_span(), key="audit_span", width=260)
-        action = st.selectbox("Action", ui.AUDIT_ACTIONS, format_func=lambda a: a or "every action",
+        span = st.date_input("From, to", admin.audit_span(), key="audit_span", width=260)
+        action = st.selectbox("Action", auth.AUDIT_ACTIONS, format_func=lambda a: a or "every action",
                               key="audit_action", width=220)
         who = st.text_input("Who (name or e-mail contains)", key="audit_who", max_chars=100, width=260)
-    first, last = (span[0], span[-1]) if span else ui.audit_span()
-    log = ui.load_audit(first, last, action, who)
+    first, last = (span[0], span[-1]) if span else admin.audit_span()
+    log = admin.load_audit(first, last, action, who)
     st.caption(f"{len(log):,} audited write(s): imports, scenario saves and deletes, plan edits, backups. "
                "Before and after are JSON; each row was written in the same transaction as its change.")
-    ui.data_table(log, f"opsplan-audit-{first}-{last}.csv", key="audit_table")
+    widgets.data_table(log, f"opsplan-audit-{first}-{last}.csv", key="audit_table")
 
 with backup_tab:
     st.write("Every warehouse table as Parquet, with a manifest of row counts and checksums, in a new "
              "folder beside the warehouse. Restore with `python -m data.backup --restore DIR --db NEWPATH`.")
     if st.button("Back up the warehouse now", icon=":material/backup:", key="admin_backup"):
-        kind, text = ui.run_backup()
+        kind, text = admin.run_backup()
         getattr(st, kind)(text)
 
 with plan_tab:
-    st.write(f"Edits are checked by loading the whole plan before `{ui.plan_path().name}` is replaced "
+    st.write(f"Edits are checked by loading the whole plan before `{plan_path().name}` is replaced "
              "(atomically), and audited with the values before and after.")
-    ui.plan_editor("admin_plan", targets=True)
+    admin.plan_editor("admin_plan", targets=True)

@@ -1,14 +1,12 @@
 """Budget: the plan's annual budget against actual spend, line by line, and where the year will end."""
 import streamlit as st
 
-import ui
-
-ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
-the_plan = ui.plan()
-years = ui.plan_years(ui.plan_today(the_plan))
+from ui import admin, auth, budget, cache, downloads, formatting, freshness, palette, sidebar
+the_plan = cache.plan()
+years = budget.plan_years(sidebar.plan_today(the_plan))
 
 st.title("Budget: where will the plan year end?")
-ui.page_freshness("budget")
+freshness.page_freshness("budget")
 with st.container(horizontal=True, vertical_alignment="bottom"):
     year = st.selectbox("Plan year", years, format_func=lambda y: y.label(), key="budget_year", width=260,
                         help=f"Plan years start on the anniversary of {the_plan.first_year_start} (plan.toml). "
@@ -19,64 +17,64 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     as_pct = st.segmented_control("Show lines in", ["USD", "% of budget"], default="% of budget",
                                   key="budget_units", required=True) == "% of budget"
 
-table = ui.load_budget(year, window)
-months = ui.load_budget_months(year)
-totals = ui.budget_totals(table)
-over = ui.over_budget_lines(table)
+table = budget.load_budget(year, window)
+months = budget.load_budget_months(year)
+totals = budget.budget_totals(table)
+over = budget.over_budget_lines(table)
 
-st.markdown(ui.plan_year_line(year))
+st.markdown(budget.plan_year_line(year))
 
 cols = st.columns(4)
-cols[0].metric("Annual budget", ui.fmt(totals["annual_usd"], "USD"), border=True,
-               delta=f"plan total {ui.fmt(the_plan.budget_total_usd, 'USD')}, {len(table)} lines", delta_color="off",
+cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD"), border=True,
+               delta=f"plan total {formatting.fmt(the_plan.budget_total_usd, 'USD')}, {len(table)} lines", delta_color="off",
                delta_arrow="off")
-cols[1].metric("Spent to date", ui.fmt(totals["actual_usd"], "USD"), border=True,
-               delta=ui.signed_usd(totals["variance_usd"]), delta_description="vs budget to date",
+cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD"), border=True,
+               delta=formatting.signed_usd(totals["variance_usd"]), delta_description="vs budget to date",
                delta_color="red" if totals["variance_usd"] > 0 else "green",
-               help=f"Budget to date: {ui.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
+               help=f"Budget to date: {formatting.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
                     "months / 12, or by a line's monthly profile in plan.toml.")
-cols[2].metric("Projected year end", ui.fmt(totals["projected_usd"], "USD"), border=True,
-               delta=ui.signed_usd(totals["projected_variance_usd"]), delta_description="vs annual budget",
+cols[2].metric("Projected year end", formatting.fmt(totals["projected_usd"], "USD"), border=True,
+               delta=formatting.signed_usd(totals["projected_variance_usd"]), delta_description="vs annual budget",
                delta_color="red" if totals["projected_variance_usd"] > 0 else "green",
-               help=f"80 % band {ui.fmt(totals['lower_usd'], 'USD')} to {ui.fmt(totals['upper_usd'], 'USD')}: "
+               help=f"80 % band {formatting.fmt(totals['lower_usd'], 'USD')} to {formatting.fmt(totals['upper_usd'], 'USD')}: "
                     "the lines' bands added up.")
 cols[3].metric("Lines heading over budget", f"{len(over)} of {len(table)}", border=True,
-               delta=f"first in {ui.month_text(over['crosses_in'].iloc[0])}" if len(over) else "none this year",
+               delta=f"first in {formatting.month_text(over['crosses_in'].iloc[0])}" if len(over) else "none this year",
                delta_color="red" if len(over) else "green", delta_arrow="off",
-               help=f"A line is heading over budget when its projected overrun is {ui.over_tolerance_text(the_plan)} "
+               help=f"A line is heading over budget when its projected overrun is {budget.over_tolerance_text(the_plan)} "
                     "(plan.toml: budget.over_tolerance_pct and over_tolerance_usd).")
 
-within = ui.within_tolerance_lines(table)
+within = budget.within_tolerance_lines(table)
 if len(over):
     st.warning(f"**{len(over)} line{'s' if len(over) > 1 else ''} heading over budget** at the run rate of the last "
-               f"{window} closed month{'s' if window > 1 else ''}, each by {ui.over_tolerance_text(the_plan)}:\n"
-               f"{ui.over_budget_text(over)}", icon=":material/trending_up:")
+               f"{window} closed month{'s' if window > 1 else ''}, each by {budget.over_tolerance_text(the_plan)}:\n"
+               f"{budget.over_budget_text(over)}", icon=":material/trending_up:")
 if len(within):
     st.caption(f"Projected over, but within the tolerance, so not heading over budget: "
-               f"{ui.within_tolerance_text(within)}. An overrun counts when it is {ui.over_tolerance_text(the_plan)}.")
+               f"{budget.within_tolerance_text(within)}. An overrun counts when it is {budget.over_tolerance_text(the_plan)}.")
 
 left, right = st.columns([4, 3])
-left.plotly_chart(ui.budget_projection_chart(table, as_pct), key="budget_projection", config=ui.NO_BAR)
-right.plotly_chart(ui.budget_cumulative_chart(months, table, year), key="budget_cumulative", config=ui.NO_BAR)
+left.plotly_chart(budget.budget_projection_chart(table, as_pct), key="budget_projection", config=palette.NO_BAR)
+right.plotly_chart(budget.budget_cumulative_chart(months, table, year), key="budget_cumulative", config=palette.NO_BAR)
 
 by_line, by_month = st.tabs(["By line", "By month"])
 with by_line:
-    shown = ui.budget_table(table)
-    st.dataframe(ui.budget_display(shown), hide_index=True, column_config=ui.BUDGET_COLUMNS, key="budget_table_view",
-                 column_order=list(ui.BUDGET_COLUMNS), height=36 * (len(shown) + 1) + 4)
+    shown = budget.budget_table(table)
+    st.dataframe(budget.budget_display(shown), hide_index=True, column_config=budget.BUDGET_COLUMNS, key="budget_table_view",
+                 column_order=list(budget.BUDGET_COLUMNS), height=36 * (len(shown) + 1) + 4)
     st.caption("Budget to date is pro rata (annual budget x closed months / 12) unless a line gives its monthly "
                "profile in plan.toml. Projected year end: spent + run rate "
                "x months left; the 80 % band comes from the month-to-month spread and widens with the months left.")
-    for note in ui.budget_plan_notes():
+    for note in budget.budget_plan_notes():
         st.caption(note)
-    ui.download_both(shown, f"opsplan-budget-{year.start}", "Budget by line")
+    downloads.download_both(shown, f"opsplan-budget-{year.start}", "Budget by line")
 with by_month:
-    st.plotly_chart(ui.budget_monthly_chart(months, year), key="budget_monthly", config=ui.NO_BAR)
-    wide = ui.budget_month_table(months, table)
+    st.plotly_chart(budget.budget_monthly_chart(months, year), key="budget_monthly", config=palette.NO_BAR)
+    wide = budget.budget_month_table(months, table)
     st.dataframe(wide, hide_index=True, height=36 * (len(wide) + 1) + 16,
                  column_config={c: st.column_config.NumberColumn(format="dollar") for c in wide.columns[1:]})
-    ui.download_both(wide, f"opsplan-spend-by-month-{year.start}", "Spend by month")
+    downloads.download_both(wide, f"opsplan-spend-by-month-{year.start}", "Spend by month")
 
-if ui.can("edit_budget"):  # finance and up (data/access.py); plan_edit checks the role again
+if auth.can("edit_budget"):  # finance and up (data/access.py); plan_edit checks the role again
     with st.expander("Edit the plan's budget lines", icon=":material/edit:"):
-        ui.plan_editor("budget_plan", targets=False)
+        admin.plan_editor("budget_plan", targets=False)

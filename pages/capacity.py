@@ -1,43 +1,41 @@
 """Capacity: when does a service reach the plan's thresholds, and what must be added to stay under them?"""
 import streamlit as st
 
-import ui
-
-ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
-the_plan = ui.plan()
-services = ui.cap_services()
-through = ui.cap_through()
+from ui import cache, capacity, downloads, freshness, growth, handoff, palette
+the_plan = cache.plan()
+services = capacity.cap_services()
+through = capacity.cap_through()
 names = dict(zip(services["service_id"], services["name"]))
 
 st.title("Capacity: when do we run out?")
-ui.page_freshness("capacity")
+freshness.page_freshness("capacity")
 with st.container(horizontal=True, vertical_alignment="bottom"):
     service_id = st.selectbox("Service", list(names), format_func=names.get, key="cap_service", width=260)
-    resource = st.selectbox("Resource", list(ui.CAP_RESOURCES), key="cap_resource", width=220,
-                            format_func=lambda r: ui.CAP_RESOURCES[r].label, help=ui.CAP_RESOURCES["cpu_pct"].help)
-    months = st.segmented_control("Horizon", list(ui.CAP_HORIZONS), default=6, key="cap_months", required=True,
+    resource = st.selectbox("Resource", list(capacity.CAP_RESOURCES), key="cap_resource", width=220,
+                            format_func=lambda r: capacity.CAP_RESOURCES[r].label, help=capacity.CAP_RESOURCES["cpu_pct"].help)
+    months = st.segmented_control("Horizon", list(capacity.CAP_HORIZONS), default=6, key="cap_months", required=True,
                                   format_func=lambda m: f"{m} months",
                                   help=f"How far the daily forecast reaches past the data ({through:%d %b %Y}).")
 
 service = services[services["service_id"] == service_id].iloc[0]
-spec = ui.CAP_RESOURCES[resource]
+spec = capacity.CAP_RESOURCES[resource]
 
 with st.sidebar.expander("Growth scenario", expanded=True, icon=":material/tune:"):
     st.caption("Seeded from plan.toml [capacity]; applied on top of the statistical forecast. The Scenarios page "
                "has the same four drivers: send them there to see what they cost.")
-    cap = ui.cap_scenario(the_plan.capacity)
+    cap = capacity.cap_scenario(the_plan.capacity)
     with st.container(horizontal=True):
-        st.button("The plan's values", key="cap_reset", on_click=ui.cap_seed_sliders, args=(the_plan.capacity,),
+        st.button("The plan's values", key="cap_reset", on_click=capacity.cap_seed_sliders, args=(the_plan.capacity,),
                   help="Every slider back to plan.toml.")
-        st.button("Trend only", key="cap_trend", on_click=ui.cap_seed_sliders, args=(the_plan.capacity,),
+        st.button("Trend only", key="cap_trend", on_click=capacity.cap_seed_sliders, args=(the_plan.capacity,),
                   kwargs={"trend_only": True}, help="No growth on top of the data's own trend: every slider to 0.")
-    ui.cap_send_button(cap)
+    handoff.cap_send_button(cap)
 
-view = ui.load_capacity(service, resource, months, cap)
+view = capacity.load_capacity(service, resource, months, cap)
 st.markdown(f"**{service['name']}** · {spec.label} · daily busy-hour level over two years to {through:%d %b %Y}, "
             f"forecast {months} months ahead · {int(service['instances'])} instances today")
 
-label, when, when_note = ui.crossing_words(view, cap)
+label, when, when_note = capacity.crossing_words(view, cap)
 cols = st.columns(4)
 cols[0].metric("Now (last 7 days)", f"{view.current:,.1f} {spec.unit}", border=True, help=spec.help)
 cols[1].metric(label, when, delta=when_note, delta_color="off", delta_arrow="off", border=True,
@@ -46,11 +44,11 @@ cols[1].metric(label, when, delta=when_note, delta_color="off", delta_arrow="off
 cols[2].metric(f"End of horizon ({months} months)", f"{view.scenario['mean'].iloc[-1]:,.1f} {spec.unit}",
                border=True, delta=f"{view.statistical['mean'].iloc[-1]:,.1f} {spec.unit} on trend alone",
                delta_color="off", delta_arrow="off", help="The scenario's mean forecast on the last day.")
-peak_label, peak_value, peak_when = ui.plan_peak_words(view, spec.unit)
+peak_label, peak_value, peak_when = growth.plan_peak_words(view, spec.unit)
 cols[3].metric(peak_label, peak_value, delta=peak_when, delta_color="off", delta_arrow="off", border=True,
                help="From the monthly capacity plan below: instances (or storage) to keep the month's peak under "
                     f"the {cap.scale_up_pct:g} % scale-up line with the {cap.reserve_pct:g} % reserve.")
-note = ui.first_day_note(view, resource, cap)
+note = growth.first_day_note(view, resource, cap)
 if note:
     st.info(note, icon=":material/info:")
 
@@ -58,14 +56,14 @@ chart_col, accuracy_col = st.columns([3, 1], gap="medium")
 with chart_col:
     title = (f"Will {service['name']} {spec.label} reach the {cap.scale_up_pct:g} % scale-up line in {months} months?"
              if spec.unit == "%" else f"How much storage will {service['name']} need in {months} months?")
-    st.plotly_chart(ui.capacity_chart(view, resource, cap, title, through), key="cap_chart", config=ui.NO_BAR)
-    st.caption(ui.capacity_caption(resource, cap))
+    st.plotly_chart(capacity.capacity_chart(view, resource, cap, title, through), key="cap_chart", config=palette.NO_BAR)
+    st.caption(capacity.capacity_caption(resource, cap))
 with accuracy_col:
     st.markdown("**How good is this forecast?**")
     with st.spinner("Backtesting ...", show_time=True):
-        folds = ui.load_backtest(service_id, resource, months)
-    score = ui.backtest_summary(folds)
-    st.markdown(f"**{ui.load_skill(service_id, resource, months).capitalize()}**",
+        folds = capacity.load_backtest(service_id, resource, months)
+    score = capacity.backtest_summary(folds)
+    st.markdown(f"**{capacity.load_skill(service_id, resource, months).capitalize()}**",
                 help="The forecast's mean absolute scaled error over that of repeating the last season, on the "
                      "same held-out tails: below 1 (better) means the model earns its keep.")
     st.metric("MASE", "n/a" if score["mase"] is None else f"{score['mase']:.2f}",
@@ -75,25 +73,25 @@ with accuracy_col:
     st.metric("sMAPE", "n/a" if score["smape"] is None else f"{score['smape']:.1f} %",
               help="Symmetric mean absolute percentage error: 2|actual - forecast| / (|actual| + |forecast|), averaged.")
     st.metric("Interval coverage", "n/a" if score["coverage"] is None else f"{score['coverage'] * 100:.0f} %",
-              delta=f"aim {ui.CAP_LEVEL} %", delta_color="off", delta_arrow="off",
-              help=f"Share of held-out days inside the {ui.CAP_LEVEL} % interval; near {ui.CAP_LEVEL} % means the "
+              delta=f"aim {capacity.CAP_LEVEL} %", delta_color="off", delta_arrow="off",
+              help=f"Share of held-out days inside the {capacity.CAP_LEVEL} % interval; near {capacity.CAP_LEVEL} % means the "
                    "band can be trusted.")
     st.caption(f"Scored on {score['folds']} held-out tail{'s' if score['folds'] != 1 else ''} of {months} months, each "
                f"forecast from the data before it. Model now: {view.model}.")
 
 if view.crossings is not None:
     st.subheader("When are the lines crossed?")
-    st.table(ui.crossing_table(view.crossings, cap).set_index("line"))
+    st.table(capacity.crossing_table(view.crossings, cap).set_index("line"))
 
 st.subheader("Monthly capacity plan")
-st.markdown(ui.monthly_plan_words(view, resource, cap, int(service["instances"])))
-st.dataframe(view.monthly, hide_index=True, column_config=ui.CAP_PLAN_COLUMNS, key="cap_plan_table")
-ui.download_csv(view.monthly, f"opsplan-capacity-plan-{service_id}-{resource}.csv")
+st.markdown(capacity.monthly_plan_words(view, resource, cap, int(service["instances"])))
+st.dataframe(view.monthly, hide_index=True, column_config=capacity.CAP_PLAN_COLUMNS, key="cap_plan_table")
+downloads.download_csv(view.monthly, f"opsplan-capacity-plan-{service_id}-{resource}.csv")
 
 headroom_resource = "disk_pct" if resource == "data_gb" else resource
-st.subheader(f"Which services reach the scale-up line first? ({ui.CAP_RESOURCES[headroom_resource].label})")
-headroom = ui.load_headroom(headroom_resource, months, cap)
-st.dataframe(headroom, hide_index=True, column_config=ui.HEADROOM_COLUMNS, key="cap_headroom",
-             column_order=list(ui.HEADROOM_COLUMNS))
+st.subheader(f"Which services reach the scale-up line first? ({capacity.CAP_RESOURCES[headroom_resource].label})")
+headroom = capacity.load_headroom(headroom_resource, months, cap)
+st.dataframe(headroom, hide_index=True, column_config=capacity.HEADROOM_COLUMNS, key="cap_headroom",
+             column_order=list(capacity.HEADROOM_COLUMNS))
 st.caption(f"Every service under the same scenario, soonest first; days count from {through:%d %b %Y}. "
            + ("Data volume has no percent line, so services are ranked by disk. " if resource == "data_gb" else ""))

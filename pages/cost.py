@@ -2,42 +2,40 @@
 improvement KPIs (automation, self-service, certification, training)."""
 import streamlit as st
 
-import ui
-from analytics import cost, drilldown
-from models import budget
+from ui import cache, cost, figures, formatting, freshness, palette, scorecard, sidebar, widgets
 
-period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
+period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
-ui.drill_header("Cost & improvement", period, filters,
+widgets.drill_header("Cost & improvement", period, filters,
                 "Costs are booked per budget line and month, not per service, severity or channel, so the "
                 "sidebar filters do not apply on this page. Monthly views cover the period.")
-ui.page_freshness("cost")
-results = ui.load_scorecard(period)  # costs have no service or channel: the Overview's numbers
-trend = ui.load_trend(period.end)
-view = ui.load_cost_view(period)
+freshness.page_freshness("cost")
+results = scorecard.load_scorecard(period)  # costs have no service or channel: the Overview's numbers
+trend = scorecard.load_trend(period.end)
+view = cost.load_cost_view(period)
 kpis = [r for r in results if r.area in ("Cost", "Improvement")]
-totals = drilldown.budget_totals(view.summary)
+totals = view.totals
 
-ui.kpi_grid(kpis, trend)
+widgets.kpi_grid(kpis, trend)
 
 # ---- budget lines: actual spend against the plan's budget for the same months
 st.subheader("Budget lines against the plan", divider="gray")
 cards = st.columns(4)
-cards[0].metric("Spent in the period", ui.fmt(totals["actual_usd"], "USD"), border=True)
-cards[1].metric("Budget for the same months", ui.fmt(totals["budget_usd"], "USD"), border=True,
+cards[0].metric("Spent in the period", formatting.fmt(totals["actual_usd"], "USD"), border=True)
+cards[1].metric("Budget for the same months", formatting.fmt(totals["budget_usd"], "USD"), border=True,
                 help="Each line's budget for every month with spend recorded: its annual budget / 12, or its "
                      "monthly profile's share (plan.toml).")
-cards[2].metric("Variance", ui.fmt(totals["variance_usd"], "USD"), border=True,
+cards[2].metric("Variance", formatting.fmt(totals["variance_usd"], "USD"), border=True,
                 delta="over budget" if totals["variance_usd"] > 0 else "within budget",
                 delta_color="red" if totals["variance_usd"] > 0 else "green", delta_arrow="off")
-cards[3].metric("Plan budget a year", ui.fmt(the_plan.budget_total_usd, "USD"), border=True,
+cards[3].metric("Plan budget a year", formatting.fmt(the_plan.budget_total_usd, "USD"), border=True,
                 help="The plan's total operational budget; its lines are listed in plan.toml.")
-ui.show_chart(ui.bars_chart(
-    drilldown.budget_bars(view.summary), "line", "usd", colour="series", barmode="group", horizontal=True,
-    colours=ui.BUDGET_COLOURS, title="Spend per budget line in the period, against its budget for the same months",
+widgets.show_chart(figures.bars_chart(
+    view.bars, "line", "usd", colour="series", barmode="group", horizontal=True,
+    colours=palette.BUDGET_COLOURS, title="Spend per budget line in the period, against its budget for the same months",
     y_title="USD", height=460), "budget_lines")
-grid = view.by_line.assign(month=[f"{m:%b %Y}" for m in view.by_line["month"]], cell=ui.variance_cells(view.by_line))
-ui.show_chart(ui.grid_chart(
+grid = view.by_line.assign(month=[f"{m:%b %Y}" for m in view.by_line["month"]], cell=cost.variance_cells(view.by_line))
+widgets.show_chart(figures.grid_chart(
     grid, "month", "line", text="cell", z="variance_pct", zmin=-50, zmax=50, colorscale="RdYlGn_r",
     z_title="% over (+) or<br>under (-) budget", title="Actual spend per month against the line's budget for the month",
     x_title="", y_title="budget line"), "budget_grid")
@@ -45,16 +43,16 @@ st.caption("Budget per month is the line's annual budget / 12, or its monthly pr
            "running has only part of its costs booked. The contingency line is meant to stay unspent unless "
            "something unexpected happens.")
 with st.expander("Budget lines per month and in total (tables)", icon=":material/table:"):
-    ui.data_table(view.summary, f"opsplan-budget-lines-{period.start}-{period.end}.csv")
-    ui.data_table(view.by_line, f"opsplan-budget-lines-monthly-{period.start}-{period.end}.csv")
-ui.definitions_popover(drilldown.budget_by_line, budget.budget_to_date, key="def_budget_lines")
+    widgets.data_table(view.summary, f"opsplan-budget-lines-{period.start}-{period.end}.csv")
+    widgets.data_table(view.by_line, f"opsplan-budget-lines-monthly-{period.start}-{period.end}.csv")
+widgets.definitions_popover(*cost.DEFINITIONS["budget_lines"], key="def_budget_lines")
 
 # ---- cost KPIs and improvement KPIs over 12 months, each against target and baseline
 st.subheader("Cost and improvement KPIs, last 12 months", divider="gray")
-ui.trend_charts(kpis, trend)
+widgets.trend_charts(kpis, trend)
 with st.expander("Monthly cost drivers: infrastructure, support, revenue, active users", icon=":material/table:"):
-    ui.data_table(view.monthly, f"opsplan-cost-drivers-{period.start}-{period.end}.csv")
-ui.definitions_popover(cost.support_cost_per_user_usd, cost.infra_cost_pct_revenue, key="def_cost")
+    widgets.data_table(view.monthly, f"opsplan-cost-drivers-{period.start}-{period.end}.csv")
+widgets.definitions_popover(*cost.DEFINITIONS["cost"], key="def_cost")
 
 with st.expander("Plan coherence: does the budget fit the plan's own numbers?", icon=":material/rule:"):
-    ui.coherence_table(period, results, "cost")
+    widgets.coherence_table(period, results, "cost")

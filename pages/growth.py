@@ -1,39 +1,37 @@
 """Growth: is the plan's growth borne out by the data? Users, traffic, data volume and tickets."""
 import streamlit as st
 
-import ui
-
-ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
-the_plan = ui.plan()
+from ui import cache, capacity, freshness, growth, palette
+the_plan = cache.plan()
 cap = the_plan.capacity
 
 st.title("Growth: is the plan's growth borne out by the data?")
-ui.page_freshness("growth")
-horizon = st.segmented_control("Forecast horizon", list(ui.GROWTH_HORIZONS), default=12, key="growth_horizon",
+freshness.page_freshness("growth")
+horizon = st.segmented_control("Forecast horizon", list(growth.GROWTH_HORIZONS), default=12, key="growth_horizon",
                                required=True, format_func=lambda m: f"{m} months",
                                help="Months ahead of the last full month of data.")
-views = {metric: ui.load_growth(metric, horizon) for metric in ui.DEMAND}
-st.markdown(f"Full months **{ui.growth_span(views['active_users'])}** · statistical forecast with its "
-            f"{ui.CAP_LEVEL} % interval, and the plan's growth assumption (plan.toml [capacity]) drawn from the last "
+views = {metric: growth.load_growth(metric, horizon) for metric in growth.DEMAND}
+st.markdown(f"Full months **{growth.growth_span(views['active_users'])}** · statistical forecast with its "
+            f"{capacity.CAP_LEVEL} % interval, and the plan's growth assumption (plan.toml [capacity]) drawn from the last "
             "measured month.")
 st.caption(f"Observed growth compares the last three full months with the same three months a year before, so a "
            f"sale season is compared with a sale season, and states it as a compound rate. The shaded band is the "
-           f"{ui.CAP_LEVEL} % interval: about {ui.CAP_LEVEL} % of months should fall inside it if the past holds.")
+           f"{capacity.CAP_LEVEL} % interval: about {capacity.CAP_LEVEL} % of months should fall inside it if the past holds.")
 
 summary = st.columns(len(views))
 for col, (metric, view) in zip(summary, views.items()):
-    spec = ui.DEMAND[metric]
+    spec = growth.DEMAND[metric]
     per = "quarter" if spec.per_months == 3 else "month"
     col.metric(f"{spec.label}, growth a {per}", "n/a" if view.observed_pct is None else
                f"{view.observed_pct:+.1f} %", border=True,
-               delta=f"plan {ui.plan_rate_pct(metric, cap):+g} % a {per}", delta_color="off", delta_arrow="off",
+               delta=f"plan {growth.plan_rate_pct(metric, cap):+g} % a {per}", delta_color="off", delta_arrow="off",
                help=f"Last three full months against the same months a year before, compounded per {per}.")
 
 for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "tickets")):
     for col, metric in zip(st.columns(2, gap="medium"), (left_metric, right_metric)):
-        view, spec = views[metric], ui.DEMAND[metric]
+        view, spec = views[metric], growth.DEMAND[metric]
         with col:
-            st.plotly_chart(ui.growth_chart(view, ui.growth_title(metric, cap)), key=f"growth_{metric}", config=ui.NO_BAR)
-            st.markdown(f"{ui.growth_gap(view, ui.plan_rate_pct(metric, cap))} {ui.growth_words(view, cap)}")
-            st.caption(ui.growth_end_words(view, horizon) + f" Model: {view.forecast.attrs.get('model', '?')}, "
-                       f"{ui.load_growth_skill(metric, horizon)}.")
+            st.plotly_chart(growth.growth_chart(view, growth.growth_title(metric, cap)), key=f"growth_{metric}", config=palette.NO_BAR)
+            st.markdown(f"{growth.growth_gap(view, growth.plan_rate_pct(metric, cap))} {growth.growth_words(view, cap)}")
+            st.caption(growth.growth_end_words(view, horizon) + f" Model: {view.forecast.attrs.get('model', '?')}, "
+                       f"{growth.load_growth_skill(metric, horizon)}.")

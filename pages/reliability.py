@@ -1,44 +1,43 @@
 """Reliability: where uptime, MTTR and MTBF come from, by month, service and severity."""
 import streamlit as st
 
-import ui
-from analytics import drilldown, reliability
+from ui import cache, figures, formatting, freshness, palette, reliability, scorecard, sidebar, widgets
 
-period, filters, the_plan = ui.current_period(), ui.current_filters(), ui.plan()
+period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
-ui.drill_header("Reliability", period, filters,
+widgets.drill_header("Reliability", period, filters,
                 "The service and severity filters select incidents; the channel filter does not apply here. "
                 "With services chosen, uptime is the union of their own outages. Monthly views cover the period; "
                 "pick 'Last 12 full months' in the sidebar for a longer view.")
-ui.page_freshness("reliability")
-results = ui.load_drill_scorecard(period, filters)
-trend = ui.load_drill_trend(period.end, filters)
-view = ui.load_reliability_view(period, filters)
-uptime, mttr, mtbf = ui.pick(results, "uptime_pct", "mttr_hours", "mtbf_hours")
-months, whole = ui.month_rows(view.by_span), ui.total_row(view.by_span)
-target = ui.fmt(uptime.target, uptime.unit, trim=True)
+freshness.page_freshness("reliability")
+results = scorecard.load_drill_scorecard(period, filters)
+trend = scorecard.load_drill_trend(period.end, filters)
+view = reliability.load_reliability_view(period, filters)
+uptime, mttr, mtbf = scorecard.pick(results, "uptime_pct", "mttr_hours", "mtbf_hours")
+months, whole = scorecard.month_rows(view.by_span), scorecard.total_row(view.by_span)
+target = formatting.fmt(uptime.target, uptime.unit, trim=True)
 
 # ---- headline: the plan's three reliability KPIs and time to acknowledge
 tiles = st.columns(4)
 for column, r in zip(tiles, (uptime, mttr, mtbf)):
     with column:
-        ui.kpi_tile(r, ui.spark(trend, r.kpi))
+        widgets.kpi_tile(r, figures.spark(trend, r.kpi))
 with tiles[3], st.container(border=True):
-    st.metric("MTTA (time to acknowledge)", ui.fmt(whole["mtta_hours"], "h"),
+    st.metric("MTTA (time to acknowledge)", formatting.fmt(whole["mtta_hours"], "h"),
               help="Mean of acknowledged_at - detected_at over incidents detected in the period. The plan sets "
                    "no MTTA target; it sets a response time per severity (grid below).")
     st.caption(f"n = {int(whole['n_acknowledged']):,} incidents acknowledged  \nRecovery of failures: median "
-               f"{ui.fmt(whole['mttr_median_hours'], 'h')}, 90th percentile {ui.fmt(whole['mttr_p90_hours'], 'h')}")
-    ui.definitions_popover(reliability.mtta, reliability.duration_stats, key="def_mtta")
+               f"{formatting.fmt(whole['mttr_median_hours'], 'h')}, 90th percentile {formatting.fmt(whole['mttr_p90_hours'], 'h')}")
+    widgets.definitions_popover(*reliability.DEFINITIONS["mtta"], key="def_mtta")
 
 # ---- uptime per month and per service
 st.subheader(f"Uptime against the {target} target", divider="gray")
 left, right = st.columns(2)
 with left:
-    ui.show_chart(ui.trend_chart(uptime, trend), "uptime_trend")
+    widgets.show_chart(figures.trend_chart(uptime, trend), "uptime_trend")
 with right:
-    nominal = drilldown.nominal_error_budget_minutes(the_plan)
-    ui.show_chart(ui.bars_chart(
+    nominal = view.nominal_budget_minutes
+    widgets.show_chart(figures.bars_chart(
         months, "span", "down_minutes", title="Unplanned downtime per month",
         y_title="minutes of unplanned downtime", label_format="%{y:.0f} min", target=nominal,
         target_label=f"error budget ≈ {nominal:.1f} min per 30 days at {target}"), "downtime_bars")
@@ -46,14 +45,14 @@ st.caption("Planned maintenance excluded from each month: "
            + " · ".join(f"{r.span}: {r.planned_hours:.1f} h" for r in months.itertuples())
            + ". Maintenance windows are taken out of the month before uptime is computed, and outage minutes "
              "inside a window do not count as downtime.")
-ui.show_chart(ui.grid_chart(
-    view.by_service.assign(cell=[ui.fmt(v, "%") for v in view.by_service["uptime_pct"]]), "span", "service_id",
+widgets.show_chart(figures.grid_chart(
+    view.by_service.assign(cell=[formatting.fmt(v, "%") for v in view.by_service["uptime_pct"]]), "span", "service_id",
     text="cell", status="status", title=f"Uptime per service and month (target {target})", x_title="",
     y_title="service"), "service_grid")
-ui.status_legend()
+widgets.status_legend()
 with st.expander("Monthly figures and uptime per service (tables)", icon=":material/table:"):
-    ui.data_table(view.by_span, f"opsplan-reliability-{period.start}-{period.end}.csv")
-    ui.data_table(view.by_service, f"opsplan-uptime-by-service-{period.start}-{period.end}.csv")
+    widgets.data_table(view.by_span, f"opsplan-reliability-{period.start}-{period.end}.csv")
+    widgets.data_table(view.by_service, f"opsplan-uptime-by-service-{period.start}-{period.end}.csv")
 
 # ---- error budget
 st.subheader("Error budget", divider="gray")
@@ -64,69 +63,69 @@ budget = view.budget
 chosen = st.segmented_control("Month", list(budget["span"]), default=budget["span"].iloc[-1], key="budget_month")
 month = budget[budget["span"] == (chosen or budget["span"].iloc[-1])].iloc[0]
 cards = st.columns(4)
-cards[0].metric("Allowed this month", ui.fmt(month["allowed_minutes"], "min"), border=True)
-cards[1].metric("Spent", ui.fmt(month["spent_minutes"], "min"), border=True,
-                delta=f"{ui.fmt(month['spent_pct'], '%')} of the budget", delta_color="off", delta_arrow="off")
-cards[2].metric(*ui.remaining_words(month), border=True)
-cards[3].metric(*ui.exhaustion_words(month), border=True)
-burn = ui.load_budget_burn(month["start"], filters, period)
-ui.show_chart(ui.lines_chart(
+cards[0].metric("Allowed this month", formatting.fmt(month["allowed_minutes"], "min"), border=True)
+cards[1].metric("Spent", formatting.fmt(month["spent_minutes"], "min"), border=True,
+                delta=f"{formatting.fmt(month['spent_pct'], '%')} of the budget", delta_color="off", delta_arrow="off")
+cards[2].metric(*reliability.remaining_words(month), border=True)
+cards[3].metric(*reliability.exhaustion_words(month), border=True)
+burn = reliability.load_budget_burn(month["start"], filters, period)
+widgets.show_chart(figures.lines_chart(
     burn, "day", {"spent_minutes": "unplanned downtime so far"}, title=f"Error budget burn, {month['span']}",
     y_title="minutes (cumulative)", target=month["allowed_minutes"], unit="min",
-    target_label=f"allowance {ui.fmt(month['allowed_minutes'], 'min')}"), "budget_burn")
+    target_label=f"allowance {formatting.fmt(month['allowed_minutes'], 'min')}"), "budget_burn")
 with st.expander("Error budget per month (table)", icon=":material/table:"):
-    ui.data_table(budget, f"opsplan-error-budget-{period.start}-{period.end}.csv")
-ui.definitions_popover(reliability.error_budget, reliability.availability, key="def_budget")
+    widgets.data_table(budget, f"opsplan-error-budget-{period.start}-{period.end}.csv")
+widgets.definitions_popover(*reliability.DEFINITIONS["budget"], key="def_budget")
 
 # ---- recovery: MTTR spread and MTBF interval
 st.subheader("Recovery and time between failures", divider="gray")
 left, right = st.columns(2)
 with left:
-    ui.show_chart(ui.lines_chart(
+    widgets.show_chart(figures.lines_chart(
         months, "span", {"mttr_hours": "mean (MTTR)", "mttr_median_hours": "median", "mttr_p90_hours": "90th percentile"},
         title="Time to recover from failures", y_title="hours", unit="h", target=mttr.target,
-        target_label=f"MTTR target {ui.fmt(mttr.target, 'h', trim=True)}", baseline=mttr.baseline,
-        baseline_label=f"baseline {ui.fmt(mttr.baseline, 'h', trim=True)}"), "mttr_spread")
+        target_label=f"MTTR target {formatting.fmt(mttr.target, 'h', trim=True)}", baseline=mttr.baseline,
+        baseline_label=f"baseline {formatting.fmt(mttr.baseline, 'h', trim=True)}"), "mttr_spread")
 with right:
-    ui.show_chart(ui.lines_chart(
+    widgets.show_chart(figures.lines_chart(
         months, "span", {"mtbf_hours": "MTBF"}, band=("mtbf_lower_hours", "mtbf_upper_hours"), unit="h",
         title=f"MTBF with its {the_plan.settings.mtbf_confidence_pct:g} % confidence interval",
         y_title="hours between failures", target=mtbf.target,
-        target_label=f"target {ui.fmt(mtbf.target, 'h', trim=True)}", baseline=mtbf.baseline,
-        baseline_label=f"baseline {ui.fmt(mtbf.baseline, 'h', trim=True)}"), "mtbf_interval")
-st.caption(f"Period: MTTR {ui.fmt(mttr.value, 'h')} (n = {mttr.n} failures resolved), MTBF "
-           f"{ui.fmt(mtbf.value, 'h')} ({mtbf.note}). Failures are {', '.join(the_plan.settings.failure_severities)} "
+        target_label=f"target {formatting.fmt(mtbf.target, 'h', trim=True)}", baseline=mtbf.baseline,
+        baseline_label=f"baseline {formatting.fmt(mtbf.baseline, 'h', trim=True)}"), "mtbf_interval")
+st.caption(f"Period: MTTR {formatting.fmt(mttr.value, 'h')} (n = {mttr.n} failures resolved), MTBF "
+           f"{formatting.fmt(mtbf.value, 'h')} ({mtbf.note}). Failures are {', '.join(the_plan.settings.failure_severities)} "
            "incidents; a month with few failures has a wide interval.")
-ui.definitions_popover(reliability.mttr, reliability.mtbf, reliability.mtbf_interval, key="def_recovery")
+widgets.definitions_popover(*reliability.DEFINITIONS["recovery"], key="def_recovery")
 
 # ---- incidents by severity and SLA compliance
 st.subheader("Incidents and severity SLAs", divider="gray")
-ui.show_chart(ui.bars_chart(
-    view.by_severity, "span", "n_incidents", colour="severity", colours=ui.SEVERITY_COLOURS,
+widgets.show_chart(figures.bars_chart(
+    view.by_severity, "span", "n_incidents", colour="severity", colours=palette.SEVERITY_COLOURS,
     title="Incidents started per month, by severity", y_title="incidents"), "severity_bars")
-sla = drilldown.severity_sla_rows(view.sla, the_plan)
-ui.show_chart(ui.grid_chart(
-    sla.assign(cell=ui.pct_cells(sla, "on_time_pct", "n")), "span", "target", text="cell", z="on_time_pct", zmin=50,
+sla = view.sla_rows
+widgets.show_chart(figures.grid_chart(
+    sla.assign(cell=scorecard.pct_cells(sla, "on_time_pct", "n")), "span", "target", text="cell", z="on_time_pct", zmin=50,
     zmax=100, z_title="% on time", title="Response, resolution and escalation on time, per severity and month",
     x_title="", y_title="measure · severity: the plan's target"), "sla_grid")
 st.caption("Each row names the plan's target for that severity; escalation counts only incidents still open at "
            "the escalation point. The plan sets no compliance percentage, so the colours run from 50 % or less on "
            "time (red) to 100 % (green); 'none': no incident counted.")
 with st.expander("SLA compliance per severity and month (table)", icon=":material/table:"):
-    ui.data_table(view.sla, f"opsplan-severity-sla-{period.start}-{period.end}.csv")
-ui.definitions_popover(reliability.severity_sla, key="def_sla")
+    widgets.data_table(view.sla, f"opsplan-severity-sla-{period.start}-{period.end}.csv")
+widgets.definitions_popover(*reliability.DEFINITIONS["sla"], key="def_sla")
 
 # ---- worst incidents, with one incident's record and timeline
 st.subheader("Longest incidents", divider="gray")
 st.caption("Incidents started in the period, longest time to resolve first (still open ones at the top). "
            "Select a row to see its record and timeline.")
-event = ui.data_table(view.worst, f"opsplan-worst-incidents-{period.start}-{period.end}.csv", key="worst_incidents",
+event = widgets.data_table(view.worst, f"opsplan-worst-incidents-{period.start}-{period.end}.csv", key="worst_incidents",
                       on_select="rerun", selection_mode="single-row",
                       column_config={"hours": st.column_config.NumberColumn("hours to resolve", format="%.1f")})
 rows = event.selection.rows if event else []
 if rows:
-    ui.incident_details(view.worst.iloc[rows[0]]["incident_id"])
+    reliability.incident_details(view.worst.iloc[rows[0]]["incident_id"])
 
 # ---- does the plan hold together?
 with st.expander("Plan coherence: do uptime, MTBF and MTTR fit together?", icon=":material/rule:"):
-    ui.coherence_table(period, results, "reliability")
+    widgets.coherence_table(period, results, "reliability")

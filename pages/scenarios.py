@@ -1,110 +1,110 @@
 """Scenarios: one editable what-if from demand through capacity and staffing to cost and the plan's targets."""
 import streamlit as st
 
-import ui
+from ui import cache, downloads, formatting, freshness, palette, sidebar, state
+from ui.scenarios import compare, drivers, results, saved, whatif
 from data.scenarios_store import StoreError
-from models import whatif
+import models.whatif
 from models.scenario import ScenarioError
 
-ui.current_period()  # not used here, but a deep link on a fresh server must still run through app.py
-the_plan = ui.plan()
+the_plan = cache.plan()
 st.title("Scenarios: from demand to cost to the targets")
-ui.page_freshness("scenarios")
-today = ui.plan_today(the_plan)
-st.segmented_control("Start from", list(ui.BASE_LABELS), format_func=ui.BASE_LABELS.get, key=ui.SC_BASE,
-                     default="measured", on_change=ui.on_base_change, args=(today,), help=ui.BASE_HELP)
+freshness.page_freshness("scenarios")
+today = sidebar.plan_today(the_plan)
+st.segmented_control("Start from", list(results.BASE_LABELS), format_func=results.BASE_LABELS.get, key=state.SC_BASE,
+                     default="measured", on_change=results.on_base_change, args=(today,), help=results.BASE_HELP)
 try:
-    base, base_drivers, note = ui.load_starting_point(today, ui.base_kind())
+    base, base_drivers, note = results.load_starting_point(today, results.base_kind())
 except ScenarioError as exc:
     st.error(f"**No base to start a scenario from:** {exc}. Import recent tickets, users, revenue, costs and "
              "utilisation on the Data page, start from the plan instead, or build the demo warehouse.")
     st.stop()
-ui.init_driver_inputs(base_drivers)
-st.caption(ui.base_caption(base, note))
+drivers.init_driver_inputs(base_drivers)
+st.caption(results.base_caption(base, note))
 headline = st.container()  # filled once the drivers below are read: the answer goes first
 
 left, right = st.columns([1.3, 2.2], gap="medium")
 with left:
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        months = st.selectbox("Horizon", ui.HORIZONS, key=ui.SC_MONTHS, format_func=lambda m: f"{m} months",
+        months = st.selectbox("Horizon", saved.HORIZONS, key=state.SC_MONTHS, format_func=lambda m: f"{m} months",
                               help=f"Months from {base.start:%b %Y}. The plan's budget is pro-rated to the horizon.")
-        st.button("Reset to the base", icon=":material/restart_alt:", key="sc_reset", on_click=ui.on_reset,
+        st.button("Reset to the base", icon=":material/restart_alt:", key="sc_reset", on_click=saved.on_reset,
                   args=(base_drivers,), help="Every driver back to the base scenario chosen above.")
-    values = ui.driver_panel(base_drivers)
+    values = drivers.driver_panel(base_drivers)
     try:
-        drivers = ui.scenario_drivers(base_drivers, values)
+        scenario = drivers.scenario_drivers(base_drivers, values)
     except ScenarioError as exc:
         st.error(f"**This scenario cannot be computed:** {exc}. Change that driver to see the results.")
         st.stop()
-    ui.save_panel(drivers, base_drivers, months)
+    saved.save_panel(scenario, base_drivers, months)
 
-frame = ui.evaluate_scenario(drivers, base, months)
-summary = ui.scenario_summary(frame, months)
+frame = results.evaluate_scenario(scenario, base, months)
+summary = results.scenario_summary(frame, months)
 with headline:
-    st.markdown(ui.scenario_title_line(drivers, base_drivers, base, months))
-    ui.scenario_headline(summary, months)
+    st.markdown(results.scenario_title_line(scenario, base_drivers, base, months))
+    results.scenario_headline(summary, months)
 with right:
-    st.plotly_chart(ui.scenario_chain_chart(frame), key="sc_chain", config=ui.NO_BAR)
+    st.plotly_chart(results.scenario_chain_chart(frame), key="sc_chain", config=palette.NO_BAR)
 
 tabs = st.tabs(["Cost by line vs plan", "Month by month", "Compare", "Sensitivity", "Monte Carlo", "Goal seek"],
                key="sc_tab", on_change="rerun")
 with tabs[0]:
     if tabs[0].open:
-        lines = ui.line_vs_plan(frame, months)
-        st.dataframe(lines, hide_index=True, column_config=ui.LINE_VS_PLAN_COLUMNS, height=36 * (len(lines) + 1) + 4)
-        ui.download_both(lines, f"opsplan-scenario-lines-{months}m", "Cost by line")
+        lines = results.line_vs_plan(frame, months)
+        st.dataframe(lines, hide_index=True, column_config=results.LINE_VS_PLAN_COLUMNS, height=36 * (len(lines) + 1) + 4)
+        downloads.download_both(lines, f"opsplan-scenario-lines-{months}m", "Cost by line")
 with tabs[1]:
     if tabs[1].open:
-        table = ui.scenario_month_table(frame)
-        st.dataframe(ui.formatted(table), hide_index=True, key="sc_months_table", height=36 * (len(table) + 1) + 4)
-        ui.download_both(table, f"opsplan-scenario-{months}m", "Scenario by month")
-        ui.download_both(ui.drivers_table(drivers, base_drivers), "opsplan-scenario-drivers", "Drivers")
+        table = results.scenario_month_table(frame)
+        st.dataframe(results.formatted(table), hide_index=True, key="sc_months_table", height=36 * (len(table) + 1) + 4)
+        downloads.download_both(table, f"opsplan-scenario-{months}m", "Scenario by month")
+        downloads.download_both(drivers.drivers_table(scenario, base_drivers), "opsplan-scenario-drivers", "Drivers")
 with tabs[2]:
     if tabs[2].open:
-        saved = ui.saved_scenarios()
-        options = [ui.CURRENT, *saved["name"]]
+        stored = saved.saved_scenarios()
+        options = [compare.CURRENT, *stored["name"]]
         picked = st.multiselect("Scenarios to compare (two to four)", options, max_selections=4, key="sc_compare",
                                 default=options[:2])
         if len(picked) < 2:
             st.info("Pick two to four scenarios: the one on screen and saved ones (save one on the left first).")
         else:
             try:
-                named = ui.scenarios_to_compare(picked, drivers, base_drivers)
+                named = compare.scenarios_to_compare(picked, scenario, base_drivers)
             except StoreError as exc:
                 st.error(str(exc))
                 st.stop()
-            table, monthly = ui.compare_scenarios(named, base, months)
+            table, monthly = compare.compare_scenarios(named, base, months)
             st.caption(f"All on today's base and the same {months}-month horizon; 'Plan' is the plan's budget "
                        "pro-rated to the horizon, or its target.")
-            st.dataframe(ui.compare_display(table), hide_index=True, height=36 * (len(table) + 1) + 4)
-            ui.download_both(table, f"opsplan-comparison-{months}m", "Comparison")
-            st.plotly_chart(ui.compare_lines_chart(table), key="sc_compare_lines", config=ui.NO_BAR)
+            st.dataframe(compare.compare_display(table), hide_index=True, height=36 * (len(table) + 1) + 4)
+            downloads.download_both(table, f"opsplan-comparison-{months}m", "Comparison")
+            st.plotly_chart(compare.compare_lines_chart(table), key="sc_compare_lines", config=palette.NO_BAR)
             kpi_left, kpi_right = st.columns(2)
-            kpi_left.plotly_chart(ui.compare_kpi_chart(monthly, "support_cost_per_user_usd"), key="sc_compare_cpu",
-                                  config=ui.NO_BAR)
-            kpi_right.plotly_chart(ui.compare_kpi_chart(monthly, "infra_cost_pct_revenue"), key="sc_compare_infra",
-                                   config=ui.NO_BAR)
+            kpi_left.plotly_chart(compare.compare_kpi_chart(monthly, "support_cost_per_user_usd"), key="sc_compare_cpu",
+                                  config=palette.NO_BAR)
+            kpi_right.plotly_chart(compare.compare_kpi_chart(monthly, "infra_cost_pct_revenue"), key="sc_compare_infra",
+                                   config=palette.NO_BAR)
 with tabs[3]:
     if tabs[3].open:
         pct = st.slider("Move each driver down and up by (%)", 1, 50, 10, key="sc_tornado_pct",
                         help="Each numeric driver in turn, the others held; moves stop at a driver's allowed range.")
-        tornado = ui.load_tornado(drivers, base, months, float(pct))
+        tornado = whatif.load_tornado(scenario, base, months, float(pct))
         target = the_plan.kpi("support_cost_per_user_usd")
         t_left, t_right = st.columns(2)
-        t_left.plotly_chart(ui.tornado_chart(tornado, "total_usd", "USD", f"Total cost over {months} months", pct,
+        t_left.plotly_chart(whatif.tornado_chart(tornado, "total_usd", "USD", f"Total cost over {months} months", pct,
                                              (summary["plan_total_usd"], "plan budget")),
-                            key="sc_tornado_total", config=ui.NO_BAR)
-        t_right.plotly_chart(ui.tornado_chart(tornado, "support_cost_per_user_usd", target.unit,
+                            key="sc_tornado_total", config=palette.NO_BAR)
+        t_right.plotly_chart(whatif.tornado_chart(tornado, "support_cost_per_user_usd", target.unit,
                                               "Support cost per user (horizon)", pct, (target.target, "target")),
-                             key="sc_tornado_cpu", config=ui.NO_BAR)
-        st.caption(ui.tornado_caption(tornado))
+                             key="sc_tornado_cpu", config=palette.NO_BAR)
+        st.caption(whatif.tornado_caption(tornado))
 with tabs[4]:
     if tabs[4].open:
-        ui.monte_carlo_section(drivers, base, months)
+        whatif.monte_carlo_section(scenario, base, months)
 with tabs[5]:
     if tabs[5].open:
-        month = st.selectbox("Month", whatif.horizon_months(base, months), format_func=ui.month_text,
+        month = st.selectbox("Month", models.whatif.horizon_months(base, months), format_func=formatting.month_text,
                              key="sc_seek_month", width=220)
-        seek = ui.load_goal_seek(drivers, base, months, month)
-        ui.goal_seek_text(seek)
-        st.plotly_chart(ui.goal_seek_chart(drivers, base, seek), key="sc_seek_chart", config=ui.NO_BAR)
+        seek = whatif.load_goal_seek(scenario, base, months, month)
+        whatif.goal_seek_text(seek)
+        st.plotly_chart(whatif.goal_seek_chart(scenario, base, seek), key="sc_seek_chart", config=palette.NO_BAR)

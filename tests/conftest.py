@@ -92,9 +92,8 @@ def app_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, request: pyt
 
 
 def app_test(db: Path, monkeypatch: pytest.MonkeyPatch, timeout: float = 90):
-    """app.py under AppTest, through a one-line runner elsewhere: with a pages/ folder beside
-    app.py, AppTest.from_file("app.py") reruns the page alone after the first run (streamlit
-    1.67), skipping app.py and its sidebar; the runner sees no pages/ folder."""
+    """The app's page script (shell/main.py: sign-in gate, navigation, sidebar, then the page)
+    under AppTest, as the served app runs it."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -102,9 +101,8 @@ def app_test(db: Path, monkeypatch: pytest.MonkeyPatch, timeout: float = 90):
     monkeypatch.delenv("OPSPLAN_PLAN", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    return AppTest.from_string(f"import runpy\nrunpy.run_path({str(app)!r}, run_name='__main__')\n",
-                               default_timeout=timeout)
+    return AppTest.from_file(str(Path(__file__).resolve().parent.parent / "shell" / "main.py"),
+                             default_timeout=timeout)
 
 
 # A fixed period inside the demo data (seed 42, ending November 2026), whatever today is.
@@ -112,7 +110,7 @@ DEMO_LINK = {"start": "2026-08-01", "end": "2026-11-01"}
 
 
 def open_page(db: Path, monkeypatch: pytest.MonkeyPatch, page: str, link: dict[str, str] = DEMO_LINK):
-    """app.py under AppTest on `link`'s period, switched to pages/<page>; fails on any exception."""
+    """The app under AppTest on `link`'s period, switched to pages/<page>; fails on any exception."""
     at = app_test(db, monkeypatch)
     at.query_params.update(link)
     at.run()

@@ -1,4 +1,4 @@
-"""The Budget page through app.py with AppTest on the demo warehouse: budget against actual per line,
+"""The Budget page through the app's page script with AppTest on the demo warehouse: budget against actual per line,
 the year-end projection and crossing months, and the controls that change them."""
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import budget, formatting
 from core.plan import Plan
 from data import warehouse
-from models import budget
+import models.budget
 from tests.conftest import DEMO_TODAY, app_test
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = str(ROOT / "pages" / "budget.py")
 YEAR = date(2026, 9, 1)  # the plan year holding the demo's last day, 26 Nov 2026
 
@@ -32,7 +31,7 @@ def expected(app_db: Path, plan: Plan, run_rate_months: int = 3) -> pd.DataFrame
     """The projection the page should show, straight from models.budget on the same warehouse."""
     con = warehouse.connect(app_db)
     costs = warehouse.query(con, "costs_by_line_monthly", start_month=date(2025, 9, 1), end_month=date(2027, 9, 1))
-    return budget.projection(costs, plan, YEAR, DEMO_TODAY, run_rate_months)
+    return models.budget.projection(costs, plan, YEAR, DEMO_TODAY, run_rate_months)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -50,22 +49,22 @@ def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: 
     assert "actuals through Oct 2026" in line
     table = expected(app_db, plan)
     assert metric(app, "Annual budget") == "$670,000.00"
-    assert metric(app, "Spent to date") == ui.fmt(table["actual_usd"].sum(), "USD")
-    assert metric(app, "Projected year end") == ui.fmt(table["projected_usd"].sum(), "USD")
+    assert metric(app, "Spent to date") == formatting.fmt(table["actual_usd"].sum(), "USD")
+    assert metric(app, "Projected year end") == formatting.fmt(table["projected_usd"].sum(), "USD")
     over = table[table["is_heading_over"]]
     assert metric(app, "Lines heading over budget") == f"{len(over)} of 10"
     warning = app.warning[0].value
     assert "each by more than 1 % of the line and more than $500.00" in warning
     for r in over.itertuples():
-        said = f"**{ui.line_label(r.line)}** passes its {ui.fmt(r.annual_usd, 'USD')} in **{r.crosses_in:%b %Y}**"
+        said = f"**{formatting.line_label(r.line)}** passes its {formatting.fmt(r.annual_usd, 'USD')} in **{r.crosses_in:%b %Y}**"
         assert said in warning
     # Lines projected to pass their budget by no more than the tolerance are named as such, not warned of
     within = table[table["crosses_in"].notna() & ~table["is_heading_over"]]
     assert len(within) > 0
     note = next(c.value for c in app.caption if c.value.startswith("Projected over, but within the tolerance"))
     for r in within.itertuples():
-        assert ui.line_label(r.line) not in warning
-        assert f"{ui.line_label(r.line)} ({ui.fmt(r.projected_variance_usd, 'USD')} over)" in note
+        assert formatting.line_label(r.line) not in warning
+        assert f"{formatting.line_label(r.line)} ({formatting.fmt(r.projected_variance_usd, 'USD')} over)" in note
     labels = [b.proto.label for b in app.get("download_button")]
     assert {"Budget by line (CSV)", "Budget by line (Excel)", "Spend by month (CSV)"} <= set(labels)
     # a click must not rerun the page: a rerun gives the other buttons' deferred files new ids
@@ -86,7 +85,7 @@ def test_run_rate_window_changes_the_projection(app: AppTest, app_db: Path, plan
     app.segmented_control(key="budget_window").set_value(1).run()
     assert not app.exception
     after = metric(app, "Projected year end")
-    assert after == ui.fmt(expected(app_db, plan, run_rate_months=1)["projected_usd"].sum(), "USD")
+    assert after == formatting.fmt(expected(app_db, plan, run_rate_months=1)["projected_usd"].sum(), "USD")
     assert after != before
 
 
@@ -94,7 +93,7 @@ def test_a_closed_plan_year(app: AppTest):
     """Choosing the previous plan year shows all 12 months closed and nothing left to project."""
     years = app.selectbox(key="budget_year").options
     assert len(years) == 2
-    app.selectbox(key="budget_year").set_value(ui.PlanYear(date(2025, 9, 1), date(2026, 9, 1))).run()
+    app.selectbox(key="budget_year").set_value(budget.PlanYear(date(2025, 9, 1), date(2026, 9, 1))).run()
     assert not app.exception
     line = next(m.value for m in app.markdown if m.value.startswith("**Plan year"))
     assert "01 Sep 2025 to 31 Aug 2026" in line and "12 of 12 months closed" in line

@@ -1,4 +1,4 @@
-"""The Capacity page through app.py with AppTest on a private demo warehouse: history, forecast and
+"""The Capacity page through the app's page script with AppTest on a private demo warehouse: history, forecast and
 thresholds, crossings, the monthly plan, the headroom of all services and the backtest; a growth
 slider moves the scale-up crossing without refitting a single forecast."""
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import capacity, forecasting, state
 from tests.conftest import chart, open_page
 
-GROWTH = ui.CAP_KEY + "user_growth_pct_per_quarter"
+GROWTH = state.CAP_KEY + "user_growth_pct_per_quarter"
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_page_shows_forecast_thresholds_plan_and_headroom(app: AppTest, plan):
     assert app.selectbox(key="cap_service").value == "api"
     assert app.selectbox(key="cap_resource").value == "cpu_pct"
     cap = plan.capacity
-    assert [app.slider(key=ui.CAP_KEY + n).value for n in ui.CAP_SLIDERS] == [
+    assert [app.slider(key=state.CAP_KEY + n).value for n in capacity.CAP_SLIDERS] == [
         cap.user_growth_pct_per_quarter, cap.peak_traffic_growth_pct, cap.data_growth_pct_per_month,
         cap.feature_complexity_pct]
     fig = chart(app, "cap_chart")
@@ -66,7 +66,7 @@ def test_more_growth_brings_the_crossing_earlier_without_refitting(app: AppTest,
     assert app.slider(key=GROWTH).value == 0.0
     before = crossing(app)
     calls = []
-    model = ui._cap_forecast_model()  # models.forecast, imported on first use
+    model = forecasting.forecast_model()  # models.forecast, imported on first use
     real = model.forecast
     monkeypatch.setattr(model, "forecast", lambda *a, **k: calls.append(1) or real(*a, **k))
     started = time.perf_counter()
@@ -96,33 +96,33 @@ def test_growth_goes_to_scenarios_and_comes_back(app: AppTest):
     growth on Capacity' sends the drivers back, a shrinking one included (the slider widens below
     0 and keeps those bounds when moved: new bounds would reset it to its minimum); and the sliders
     stay as left when the user comes back from another page."""
-    pages = Path(ui.__file__).resolve().parent / "pages"
+    pages = Path(__file__).resolve().parents[1] / "pages"
     app.slider(key=GROWTH).set_value(120.0).run()
-    app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").set_value(7.0).run()
+    app.slider(key=state.CAP_KEY + "data_growth_pct_per_month").set_value(7.0).run()
     app.button(key="cap_to_scenarios").click().run()
     assert not app.exception, app.exception
     assert app.title[0].value.startswith("Scenarios")
-    drivers = {n: app.session_state[ui.SC_PREFIX + n] for n in ui.CAP_SLIDERS}
+    drivers = {n: app.session_state[state.SC_PREFIX + n] for n in capacity.CAP_SLIDERS}
     assert drivers["user_growth_pct_per_quarter"] == 120.0 and drivers["data_growth_pct_per_month"] == 7.0
     assert any("From the Capacity page" in i.value and "120.0" in i.value for i in app.info)
     app.switch_page(str(pages / "scenarios.py")).run()  # AppTest reruns its own page, not the one switched to
-    assert app.session_state[ui.SC_PREFIX + "user_growth_pct_per_quarter"] == 120.0
-    app.number_input(key=ui.SC_PREFIX + "data_growth_pct_per_month").set_value(-5.0).run()
+    assert app.session_state[state.SC_PREFIX + "user_growth_pct_per_quarter"] == 120.0
+    app.number_input(key=state.SC_PREFIX + "data_growth_pct_per_month").set_value(-5.0).run()
     app.button(key="sc_to_capacity").click().run()
     assert not app.exception, app.exception
     assert app.title[0].value.startswith("Capacity")
     assert app.slider(key=GROWTH).value == 120.0
-    data = app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month")
+    data = app.slider(key=state.CAP_KEY + "data_growth_pct_per_month")
     assert data.value == -5.0 and data.min == -5.0
     app.switch_page(str(pages / "capacity.py")).run()
-    app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").set_value(3.0).run()
-    data = app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month")  # moved: its bounds stay (new bounds reset it)
+    app.slider(key=state.CAP_KEY + "data_growth_pct_per_month").set_value(3.0).run()
+    data = app.slider(key=state.CAP_KEY + "data_growth_pct_per_month")  # moved: its bounds stay (new bounds reset it)
     assert (data.value, data.min) == (3.0, -5.0)
-    assert app.session_state[ui.CAP_WORKING]["data_growth_pct_per_month"] == 3.0  # what the forecast uses
+    assert app.session_state[state.CAP_WORKING]["data_growth_pct_per_month"] == 3.0  # what the forecast uses
     app.switch_page(str(pages / "overview.py")).run()
     app.switch_page(str(pages / "capacity.py")).run()
     assert not app.exception, app.exception
-    assert app.slider(key=GROWTH).value == 120.0 and app.slider(key=ui.CAP_KEY + "data_growth_pct_per_month").value == 3.0
+    assert app.slider(key=GROWTH).value == 120.0 and app.slider(key=state.CAP_KEY + "data_growth_pct_per_month").value == 3.0
 
 
 def test_forecast_skill_is_said_in_words(app: AppTest):

@@ -1,7 +1,6 @@
-"""The Cost & improvement page, run headless through app.py with AppTest on the demo warehouse.
+"""The Cost & improvement page, run headless through the app's page script with AppTest on the demo warehouse.
 
-The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
-why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+switch_page opens this page after the Overview's first run, as a click in the navigation does.
 """
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import periods, state
 from core.plan import Plan
 from tests.conftest import chart, open_page, texts, tile
 
@@ -42,11 +41,11 @@ def test_filters_do_not_change_costs_but_the_period_does(app: AppTest):
     """A service filter is named in the subtitle but leaves the spend alone; one month of period
     narrows the grid to that month."""
     spent = tile(app, "Spent in the period")
-    app.multiselect(key=ui.SERVICES_KEY).select("web").run()
+    app.multiselect(key=state.SERVICES_KEY).select("web").run()
     assert "services: web" in texts(app) and tile(app, "Spent in the period") == spent
-    app.selectbox(key=ui.PRESET_KEY).select(ui.CUSTOM).run()
-    october = next(m for m in app.selectbox(key=ui.FROM_KEY).options if m.startswith("Oct 2026"))
-    app.selectbox(key=ui.FROM_KEY).select(october).run()
+    app.selectbox(key=state.PRESET_KEY).select(periods.CUSTOM).run()
+    october = next(m for m in app.selectbox(key=state.FROM_KEY).options if m.startswith("Oct 2026"))
+    app.selectbox(key=state.FROM_KEY).select(october).run()
     assert not app.exception
     assert chart(app, "budget_grid")["data"][0]["x"] == ["Oct 2026"]
     assert tile(app, "Spent in the period") != spent

@@ -1,4 +1,4 @@
-"""The Data page through app.py with AppTest on a private demo warehouse: the table choice, an upload's
+"""The Data page through the app's page script with AppTest on a private demo warehouse: the table choice, an upload's
 preview and import, a bad file's located errors with nothing written, coverage and the import log."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import auth, data_import
 from data import access, warehouse
 from data.catalog import TABLE_USES, table_grains
 from data.validate import KPI_TABLES
@@ -19,7 +19,7 @@ HEAD = "ticket_id,channel,priority,category,created_at\n"
 @pytest.fixture
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The Data page on the demo warehouse, 'today' the demo's last day, a known user name."""
-    monkeypatch.setattr(ui, "scenario_author", lambda: "ana")
+    monkeypatch.setattr(auth, "scenario_author", lambda: "ana")
     return open_page(app_db, monkeypatch, "data.py")
 
 
@@ -127,7 +127,7 @@ def test_replace_with_a_header_only_file_never_wipes(app: AppTest, app_db: Path)
 
 def test_a_role_without_imports_cannot_upload(app_db: Path, monkeypatch: pytest.MonkeyPatch):
     """A viewer sees why the uploader is off; coverage still shows."""
-    monkeypatch.setattr(ui, "importer_actor", lambda: access.Actor("vic", "vic@example.org", "viewer"))
+    monkeypatch.setattr(auth, "importer_actor", lambda: access.Actor("vic", "vic@example.org", "viewer"))
     at = open_page(app_db, monkeypatch, "data.py")
     assert any("Your role cannot import data" in w.value for w in at.warning)
     assert at.file_uploader[0].proto.disabled
@@ -136,10 +136,10 @@ def test_a_role_without_imports_cannot_upload(app_db: Path, monkeypatch: pytest.
 
 def test_fixes_name_the_page_choices_not_cli_flags():
     """The importer's CLI flags in a fix become the page's choices."""
-    assert ui.page_words("set --date-format (e.g. %d/%m/%Y) or export ISO 8601") == \
+    assert data_import.page_words("set --date-format (e.g. %d/%m/%Y) or export ISO 8601") == \
         "set 'Date format' (e.g. %d/%m/%Y) or export ISO 8601"
-    assert ui.page_words("rename it or map it with --column") == "rename it"
-    assert ui.page_words("use --mode upsert to update, or drop the row") == \
+    assert data_import.page_words("rename it or map it with --column") == "rename it"
+    assert data_import.page_words("use --mode upsert to update, or drop the row") == \
         "use mode 'upsert' to update, or drop the row"
 
 
@@ -175,8 +175,8 @@ def test_excel_upload_asks_for_the_sheet(app: AppTest):
 
 def test_a_typed_date_format_that_cannot_work_is_named():
     """An unknown % code in a typed date format is refused before any preview (pandas would raise)."""
-    assert "'%Q' is not a date format" in ui.date_format_error("%Q")
-    assert ui.date_format_error("%d/%m/%Y %H:%M") is None and ui.date_format_error("") is None
+    assert "'%Q' is not a date format" in data_import.date_format_error("%Q")
+    assert data_import.date_format_error("%d/%m/%Y %H:%M") is None and data_import.date_format_error("") is None
 
 
 SOURCES = Path(__file__).resolve().parent / "fixtures" / "import" / "sources"

@@ -392,7 +392,7 @@ def test_outage_views_agree_on_a_wider_timeline(demo_db, plan: Plan):
 
 
 def test_a_page_on_its_trend_year_shows_the_numbers_of_its_period_alone(demo_db, plan: Plan):
-    """A page reads the inputs of the year its trend draws (ui.page_span): the scorecard and every
+    """A page reads the inputs of the year its trend draws (scorecard.page_span): the scorecard and every
     incident view of a three-month period, also with a service and severity filter, equal those
     built from the period's own load. (The period lies inside the year, not at its end, so both
     of its bounds are tested.)"""
@@ -457,10 +457,10 @@ def test_high_priority_times_are_labelled_by_month():
 
 
 def test_budget_bars_series_have_the_pages_colours(plan: Plan):
-    """Every series budget_bars names has its colour in ui.BUDGET_COLOURS (a renamed series would
+    """Every series budget_bars names has its colour in palette.BUDGET_COLOURS (a renamed series would
     fall back to plotly's colours without an error)."""
-    import ui
+    from ui import palette, scorecard
 
     costs = pd.DataFrame({"month": pd.to_datetime(["2026-06-01"]), "line": ["cloud_services"], "amount_usd": [7000.0]})
     bars = dd.budget_bars(dd.budget_summary(dd.budget_by_line(costs, plan, [JUNE])))
-    assert set(bars["series"]) == set(ui.BUDGET_COLOURS)
+    assert set(bars["series"]) == set(palette.BUDGET_COLOURS)

@@ -1,4 +1,4 @@
-"""The Growth page through app.py with AppTest on a private demo warehouse: users, traffic, data
+"""The Growth page through the app's page script with AppTest on a private demo warehouse: users, traffic, data
 volume and tickets, each with its statistical forecast, the plan's assumption beside it, and the
 observed growth stated in words against the plan's."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import growth
 from data import warehouse
 from models import capacity
 from tests.conftest import DEMO_TODAY, chart, open_page, texts
@@ -22,7 +22,7 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def observed(db: Path, metric: str, per_months: int) -> float:
     """The growth the page should state, from the same query and model on a copy of its warehouse."""
-    first, end = ui.growth_months(DEMO_TODAY)
+    first, end = growth.growth_months(DEMO_TODAY)
     tz = "Asia/Bangkok"
     con = warehouse.connect(db, read_only=True)
     rows = warehouse.query(con, "growth_monthly", tz=tz, start_month=first, end_month=end,
@@ -36,7 +36,7 @@ def test_four_series_with_forecast_and_plan(app: AppTest, demo_db: Path):
     """Four charts, each with measured months, forecast, interval and the plan's line; the words
     give the observed rate against the plan's (users: +50 % a quarter; data: +25 % a month)."""
     assert app.title[0].value.startswith("Growth:")
-    for metric in ui.DEMAND:
+    for metric in growth.DEMAND:
         names = {t.get("name") for t in chart(app, f"growth_{metric}")["data"]}
         assert {"measured", "statistical forecast", "80 % interval", "plan's assumption"} <= names
     said = texts(app)
@@ -54,7 +54,7 @@ def test_longer_horizon_extends_every_forecast(app: AppTest):
     assert len(chart(app, "growth_active_users")["data"][2]["x"]) == 12
     app.segmented_control(key="growth_horizon").set_value(18).run()
     assert not app.exception, app.exception
-    for metric in ui.DEMAND:
+    for metric in growth.DEMAND:
         fig = chart(app, f"growth_{metric}")
         forecast = next(t for t in fig["data"] if t.get("name") == "statistical forecast")
         assert len(forecast["x"]) == 18 and str(forecast["x"][-1]).startswith("2028-04")

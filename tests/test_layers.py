@@ -29,8 +29,7 @@ def test_import_contracts_hold():
 
 def project_modules() -> dict[str, Path]:
     """Every module of the project that is not a test or a benchmark: the root packages' (pages/ as a
-    namespace package) and the single-file modules beside them (app.py, server_headers.py; ui.py
-    until it is a package)."""
+    namespace package) and the single-file modules beside them (app.py)."""
     files = {p.stem: p for p in ROOT.glob("*.py")}
     for package in LINTER["root_packages"]:
         for path in (ROOT / package).rglob("*.py"):

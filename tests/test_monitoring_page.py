@@ -1,7 +1,6 @@
-"""The Monitoring page, run headless through app.py with AppTest on the demo warehouse.
+"""The Monitoring page, run headless through the app's page script with AppTest on the demo warehouse.
 
-The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
-why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+switch_page opens this page after the Overview's first run, as a click in the navigation does.
 """
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import state
 from core.plan import Plan
 from tests.conftest import chart, open_page, tile
 
@@ -41,7 +40,7 @@ def test_service_filter_and_threshold_choice(app: AppTest):
     """Choosing db-primary leaves one service column and fewer hours; another threshold redraws
     the month grid for it."""
     hours = tile(app, "Hours beyond a threshold")
-    app.multiselect(key=ui.SERVICES_KEY).select("db-primary").run()
+    app.multiselect(key=state.SERVICES_KEY).select("db-primary").run()
     assert not app.exception
     assert chart(app, "threshold_grid")["data"][0]["x"] == ["db-primary"]
     assert tile(app, "Hours beyond a threshold") != hours

@@ -1,9 +1,4 @@
-"""The Overview page, run headless through app.py with Streamlit's AppTest on the demo warehouse.
-
-AppTest.from_file("app.py") is not used on purpose: with a pages/ folder next to app.py,
-AppTest (streamlit 1.67) reruns the page script alone, skipping app.py and its sidebar, on
-every run after the first. A one-line script elsewhere that runs app.py sees no pages/
-folder, so each run goes through app.py as it does in the served app.
+"""The Overview page, run headless through the app's page script with Streamlit's AppTest on the demo warehouse.
 """
 from __future__ import annotations
 
@@ -12,13 +7,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import palette, periods, state
 from tests.conftest import app_test
 from core.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-STATUSES = set(ui.STATUS_COLOURS)
+STATUSES = set(palette.STATUS_COLOURS)
 # A fixed period inside the demo data (seed 42, ending November 2026), whatever today is.
 LINK = {"start": "2026-08-01", "end": "2026-11-01"}
 
@@ -56,11 +50,11 @@ def test_choosing_a_preset_changes_the_period(app: AppTest):
     """Picking 'Last full month' reruns the page for that month and writes it to the URL."""
     app.run()
     before = period_line(app)
-    app.selectbox(key=ui.PRESET_KEY).select("Last full month").run()
+    app.selectbox(key=state.PRESET_KEY).select("Last full month").run()
     assert not app.exception
     after = period_line(app)
     assert after != before
-    period = app.session_state[ui.PERIOD_KEY]
+    period = app.session_state[state.PERIOD_KEY].period
     assert period.label() in after
     assert app.query_params["start"] == period.start.isoformat()
     assert len(app.metric) == 12
@@ -70,11 +64,11 @@ def test_custom_month_range(app: AppTest):
     """A custom range is whole months, from and through."""
     app.query_params.update(LINK)
     app.run()
-    app.selectbox(key=ui.PRESET_KEY).select(ui.CUSTOM).run()
-    months = app.selectbox(key=ui.FROM_KEY).options
-    app.selectbox(key=ui.FROM_KEY).select(months[-1]).run()  # the oldest month
+    app.selectbox(key=state.PRESET_KEY).select(periods.CUSTOM).run()
+    months = app.selectbox(key=state.FROM_KEY).options
+    app.selectbox(key=state.FROM_KEY).select(months[-1]).run()  # the oldest month
     assert not app.exception
-    assert app.session_state[ui.PERIOD_KEY].end.isoformat() == LINK["end"]
+    assert app.session_state[state.PERIOD_KEY].period.end.isoformat() == LINK["end"]
     assert "to 31 Oct 2026" in period_line(app)
 
 
@@ -100,8 +94,8 @@ def test_bad_plan_is_an_error_naming_the_key(app: AppTest, monkeypatch: pytest.M
 
 
 def test_page_alone_uses_the_link_period(app: AppTest):
-    """Run without app.py (Streamlit does so for a fresh server's first deep link), the page
-    still reads the period from the link instead of failing."""
+    """Run on its own (without the page script's sidebar), the page still reads the period from
+    the link instead of failing."""
     alone = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60)
     alone.query_params.update(LINK)
     alone.run()

@@ -1,7 +1,6 @@
-"""The Reliability page, run headless through app.py with AppTest on the demo warehouse.
+"""The Reliability page, run headless through the app's page script with AppTest on the demo warehouse.
 
-The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
-why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+switch_page opens this page after the Overview's first run, as a click in the navigation does.
 """
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import state
 from core.plan import Plan
 from tests.conftest import chart, open_page, texts
 
@@ -48,7 +47,7 @@ def test_service_filter_changes_uptime_and_subtitle(app: AppTest):
     """Choosing one service narrows the service grid to it, says so under the title, and the
     uptime tile shows that service's figure."""
     before = next(m for m in app.metric if m.label == "Uptime").value
-    app.multiselect(key=ui.SERVICES_KEY).select("payments").run()
+    app.multiselect(key=state.SERVICES_KEY).select("payments").run()
     assert not app.exception
     assert "services: payments" in texts(app)
     assert chart(app, "service_grid")["data"][0]["y"] == ["payments"]
@@ -58,7 +57,7 @@ def test_service_filter_changes_uptime_and_subtitle(app: AppTest):
 
 def test_severity_filter_narrows_the_sla_grid(app: AppTest):
     """With severity 'critical' chosen, the grid has critical's three rows and the incidents chart one colour."""
-    app.multiselect(key=ui.SEVERITIES_KEY).select("critical").run()
+    app.multiselect(key=state.SEVERITIES_KEY).select("critical").run()
     assert not app.exception
     assert [r.split(" · ")[0] for r in chart(app, "sla_grid")["data"][0]["y"]] == ["response", "resolution",
                                                                                     "escalation"]

@@ -80,8 +80,10 @@ def test_bad_drivers_are_clear_errors(base_drivers, overrides, message):
         scenario.with_overrides(base_drivers, overrides)
 
 
-# The totals of the pandas code that evaluate() replaced (stop 16), to the last bit: the column
-# code must not drift from them, nor totals() from annual(evaluate()).
+# A characterisation test, not a derivation: these are the totals the earlier pandas implementation
+# of evaluate() returned, recorded to the last bit, so that the column code cannot drift from them
+# (nor totals() from annual(evaluate())). Only the first row's $670,000 is derived: the plan's
+# calibration reproduces its annual budget. The arithmetic itself is checked by hand elsewhere here.
 @pytest.mark.parametrize("overrides, months, expected", [
     ({}, 12, (670000.0, 3.2059770657968905, 7.691106597240016, 4.0, 72)),
     ({"user_growth_pct_per_quarter": 15.0, "staff_to_demand": True, "reserved_share_pct": 30.0}, 24,
@@ -91,9 +93,9 @@ def test_bad_drivers_are_clear_errors(base_drivers, overrides, message):
     ({"revenue_per_user_month_usd": 0.0, "data_growth_pct_per_month": 9.0, "spot_share_pct": 50.0}, 36,
      (4120666.38, 0.3034870438225085, None, 4.0, 1837)),
 ])
-def test_totals_are_the_frame_codes_to_the_last_bit(plan, base_drivers, overrides, months, expected):
-    """scenario.totals (Monte Carlo's path, no frame) equals annual(evaluate(...)) and the old pandas
-    code's numbers exactly, also with no revenue (no infrastructure share)."""
+def test_totals_characterisation_to_the_last_bit(plan, base_drivers, overrides, months, expected):
+    """scenario.totals (Monte Carlo's path, no frame) equals annual(evaluate(...)) and the recorded
+    numbers exactly, also with no revenue (no infrastructure share)."""
     d = replace(base_drivers, **overrides)
     totals = scenario.totals(d, BASE, plan, months)
     assert totals == scenario.annual(scenario.evaluate(d, BASE, plan, months), plan)
@@ -280,3 +282,50 @@ def test_monte_carlo_counts_targets_met_with_enough_staff():
     runs = pd.DataFrame({"support_cost_per_user_usd": [4.0, 6.0, 4.0, 4.0], "understaffed": [True, False, True, False]})
     assert whatif.chance(runs, "support_cost_per_user_usd", "<", 5.0) == 0.75
     assert whatif.chance(runs, "support_cost_per_user_usd", "<", 5.0, staffed=True) == 0.25
+
+
+def test_measured_week_sets_the_fte_erlang_c_needs(plan, base_drivers):
+    """All of a month's tickets on Monday 10:00 chat, 15 a week (15 x 365.25 / 12 / 7 = 65.22 a month): the
+    busy hour needs 4 agents (A = 15 x 8 / 60 = 2 Erlangs, 120 s at 80 %: see test_staffing's
+    test_fte_by_channel_by_hand) and every other hour one on cover: 171 agent-hours / (40 x 0.7) = 6.107 FTE,
+    as models.staffing.fte_by_channel gives for the same week. The flat week spreads those tickets over
+    168 hours instead (0.012 Erlangs an hour): it never sees the 4-agent hour."""
+    import numpy as np
+
+    from models.staffing import fte_by_channel
+
+    shares = tuple(tuple(1.0 if (c == "live_chat" and h == 10) else 0.0 for h in range(168)) for c in scenario.CHANNELS)
+    week = replace(BASE, hour_shares=shares)
+    tickets = 15 * scenario.WEEKS_PER_MONTH
+    assert scenario.support_fte_needed(tickets, base_drivers, week, plan) == pytest.approx(171 / 28)
+    profile = {c: 15.0 * np.asarray(s) for c, s in zip(scenario.CHANNELS, shares)}
+    assert fte_by_channel(profile, plan).set_index("channel").loc["total", "fte"] == pytest.approx(171 / 28)
+    flat = replace(week, hour_shares=(), channel_share=(1.0, 0.0, 0.0))
+    assert scenario.support_fte_needed(tickets, base_drivers, flat, plan) == pytest.approx(168 / 28)
+
+
+def test_hour_shares_sum_to_one_over_all_channels():
+    """Chat 3 and phone 1 contacts in a week: shares 0.75 and 0.25; no contacts at all: no shares."""
+    import numpy as np
+
+    week = {"live_chat": np.zeros(168), "email": np.zeros(168), "phone": np.zeros(168)}
+    assert scenario.hour_shares(week) == ()
+    week["live_chat"][5], week["phone"][9] = 3.0, 1.0
+    shares = scenario.hour_shares(week)
+    assert (shares[0][5], shares[2][9], sum(map(sum, shares))) == (0.75, 0.25, 1.0)
+
+
+def test_the_warehouse_base_carries_the_measured_week(demo_db, plan):
+    """starting_point reads the base window's tickets by hour of week: three channels of 168 shares summing
+    to 1, and the understaffed flag compares the paid FTE with the FTE of that week."""
+    from data.warehouse import connect
+
+    con = connect(str(demo_db), read_only=True)
+    try:
+        base, drivers, _ = scenario.starting_point(con, plan, date(2026, 11, 26))
+    finally:
+        con.close()
+    assert [len(s) for s in base.hour_shares] == [168, 168, 168]
+    assert sum(map(sum, base.hour_shares)) == pytest.approx(1.0)
+    totals = scenario.totals(drivers, base, plan, 12)
+    assert totals["support_fte_needed"] > totals["support_fte"] and scenario.understaffed(totals)

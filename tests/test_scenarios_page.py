@@ -1,4 +1,4 @@
-"""The Scenarios page through app.py with AppTest on a private demo warehouse: the chain, drivers,
+"""The Scenarios page through the app's page script with AppTest on a private demo warehouse: the chain, drivers,
 saving and reopening a scenario, and each what-if tab, with no traceback on screen."""
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import auth, formatting, state
+from ui.scenarios import compare
 from data import scenarios_store, warehouse
 from data.baseline import measure_base
 from models import scenario
 from tests.conftest import DEMO_TODAY, app_test
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = str(ROOT / "pages" / "scenarios.py")
-GROWTH = ui.SC_PREFIX + "user_growth_pct_per_quarter"
+GROWTH = state.SC_PREFIX + "user_growth_pct_per_quarter"
 
 
 def opened(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The Scenarios page on the demo warehouse (today: the demo's last day, pinned for the whole
     suite), no scenario saved, a known author; it opens on the measured base."""
-    monkeypatch.setattr(ui, "_os_user", lambda: "ana")  # sign-in off: the local user, named as the OS user
+    monkeypatch.setattr(auth, "_os_user", lambda: "ana")  # sign-in off: the local user, named as the OS user
     at = app_test(app_db, monkeypatch, timeout=120)
     con = warehouse.connect(app_db)
     con.execute("delete from saved_scenarios")  # each test starts with none saved
@@ -36,7 +36,7 @@ def opened(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The page started from the plan's base: the tests below check its plan-calibrated numbers."""
     at = opened(app_db, monkeypatch)
-    return at.segmented_control(key=ui.SC_BASE).set_value("plan").run()
+    return at.segmented_control(key=state.SC_BASE).set_value("plan").run()
 
 
 def test_opens_on_the_measured_base(app_db: Path, monkeypatch: pytest.MonkeyPatch):
@@ -46,14 +46,14 @@ def test_opens_on_the_measured_base(app_db: Path, monkeypatch: pytest.MonkeyPatc
 
     at = opened(app_db, monkeypatch)
     assert not at.exception, at.exception
-    assert at.segmented_control(key=ui.SC_BASE).value == "measured"
+    assert at.segmented_control(key=state.SC_BASE).value == "measured"
     caption = next(c.value for c in at.caption if c.value.startswith("Base measured over"))
     assert "month 1 at the closed months (Aug 2026, Sep 2026, Oct 2026)" in caption
     plan = load_plan()
     con = warehouse.connect(app_db)
     base, drivers, _ = scenario.starting_point(con, plan, DEMO_TODAY, "measured")
     con.close()
-    assert metric(at, "Total cost, 12 months") == ui.fmt(scenario.totals(drivers, base, plan)["total_usd"], "USD")
+    assert metric(at, "Total cost, 12 months") == formatting.fmt(scenario.totals(drivers, base, plan)["total_usd"], "USD")
 
 
 def metric(at: AppTest, start: str) -> str:
@@ -104,7 +104,7 @@ def test_save_reopen_and_delete_a_scenario(app: AppTest, app_db: Path):
     """Save with a name (author and time recorded in the warehouse), reset, reopen: the inputs hold the
     saved drivers again; the saved row equals them; delete removes it."""
     app.number_input(key=GROWTH).set_value(80.0).run()
-    app.toggle(key=ui.SC_PREFIX + "staff_to_demand").set_value(True).run()
+    app.toggle(key=state.SC_PREFIX + "staff_to_demand").set_value(True).run()
     app.text_input(key="sc_save_name").input("Fast growth").run()
     app.text_input(key="sc_save_note").input("for the board").run()
     app.button(key="sc_save").click().run()
@@ -121,15 +121,15 @@ def test_save_reopen_and_delete_a_scenario(app: AppTest, app_db: Path):
 
     app.button(key="sc_reset").click().run()
     assert app.number_input(key=GROWTH).value == 50.0
-    assert app.toggle(key=ui.SC_PREFIX + "staff_to_demand").value is False
+    assert app.toggle(key=state.SC_PREFIX + "staff_to_demand").value is False
 
     app.selectbox(key="sc_pick").select("Fast growth").run()
     app.button(key="sc_open").click().run()
     assert not app.exception
     assert any("Opened 'Fast growth'" in s.value for s in app.success)
     assert app.number_input(key=GROWTH).value == 80.0
-    assert app.toggle(key=ui.SC_PREFIX + "staff_to_demand").value is True
-    assert scenario.with_overrides(base_drivers(app_db), app.session_state[ui.SC_SEED]) == expected
+    assert app.toggle(key=state.SC_PREFIX + "staff_to_demand").value is True
+    assert scenario.with_overrides(base_drivers(app_db), app.session_state[state.SC_SEED]) == expected
     assert any(m.value.startswith("**Fast growth**, 12 months") for m in app.markdown)
     app.number_input(key=GROWTH).set_value(90.0).run()
     assert any(m.value.startswith("**Fast growth (edited since opened, not saved)**") for m in app.markdown)
@@ -180,11 +180,11 @@ def test_compare_two_scenarios(app: AppTest):
     app.button(key="sc_reset").click().run()
     open_tab(app, "Compare")
     assert not app.exception
-    assert app.multiselect(key="sc_compare").value == [ui.CURRENT, "Slow growth"]
+    assert app.multiselect(key="sc_compare").value == [compare.CURRENT, "Slow growth"]
     table = app.dataframe[-1].value
-    assert {"Plan", ui.CURRENT, "Slow growth"} <= set(table.columns)
+    assert {"Plan", compare.CURRENT, "Slow growth"} <= set(table.columns)
     totals = table.set_index(table.columns[0]).loc["Total"]
-    assert totals[ui.CURRENT] == "$670,000.00" and totals["Slow growth"] != totals[ui.CURRENT]
+    assert totals[compare.CURRENT] == "$670,000.00" and totals["Slow growth"] != totals[compare.CURRENT]
     labels = [b.proto.label for b in app.get("download_button")]
     assert "Comparison (CSV)" in labels and "Comparison (Excel)" in labels
 

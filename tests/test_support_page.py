@@ -1,7 +1,6 @@
-"""The Support page, run headless through app.py with AppTest on the demo warehouse.
+"""The Support page, run headless through the app's page script with AppTest on the demo warehouse.
 
-The from_string wrapper runs app.py the way the served app does (see tests/test_overview.py for
-why AppTest.from_file("app.py") is not used); switch_page then opens this page.
+switch_page opens this page after the Overview's first run, as a click in the navigation does.
 """
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from ui import state
 from core.plan import Plan
 from tests.conftest import chart, open_page, texts, tile
 
@@ -43,7 +42,7 @@ def test_support_page_shows_kpis_grids_and_volume(app: AppTest, plan: Plan):
 def test_channel_filter_narrows_tickets_and_kpis(app: AppTest):
     """Choosing email: the subtitle says so, the grid keeps email's two rows, FCR is email's own."""
     before = tile(app, "First-contact resolution")
-    app.multiselect(key=ui.CHANNELS_KEY).select("email").run()
+    app.multiselect(key=state.CHANNELS_KEY).select("email").run()
     assert not app.exception
     assert "channel: email" in texts(app)
     assert chart(app, "channel_grid")["data"][0]["y"] == ["first response · Email: 4 h", "resolution · Email: 24 h"]

@@ -9,9 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
+from plotly.subplots import make_subplots
 
-import ui
+from ui import cache, figures, formatting, palette, periods, scorecard, sidebar, state, support, widgets
 from core.period import Period
 from analytics.scorecard import KpiResult
 
@@ -39,7 +41,7 @@ def result(value: float | None, op: str = "<", target: float = 2.0, unit: str = 
 ])
 def test_fmt_per_unit(value, unit, expected):
     """Each unit of plan.toml has one written form."""
-    assert ui.fmt(value, unit) == expected
+    assert formatting.fmt(value, unit) == expected
 
 
 @pytest.mark.parametrize("value, unit, expected", [
@@ -50,7 +52,7 @@ def test_fmt_per_unit(value, unit, expected):
 ])
 def test_fmt_short_drops_the_per_what_tail(value, unit, expected):
     """The big tile number keeps only the base unit."""
-    assert ui.fmt(value, unit, short=True) == expected
+    assert formatting.fmt(value, unit, short=True) == expected
 
 
 @pytest.mark.parametrize("value, unit, expected", [
@@ -59,14 +61,14 @@ def test_fmt_short_drops_the_per_what_tail(value, unit, expected):
 ])
 def test_fmt_differences(value, unit, expected):
     """Differences of percentages are percentage points, of scores points."""
-    assert ui.fmt(value, unit, diff=True) == expected
+    assert formatting.fmt(value, unit, diff=True) == expected
 
 
 def test_fmt_trim_keeps_cents():
     """Round plan numbers lose trailing zeros, money keeps its cents."""
-    assert ui.fmt(99.9, "%", trim=True) == "99.9 %"
-    assert ui.fmt(2.0, "h", trim=True) == "2 h"
-    assert ui.fmt(7.5, "USD/user/month", short=True, trim=True) == "$7.50"
+    assert formatting.fmt(99.9, "%", trim=True) == "99.9 %"
+    assert formatting.fmt(2.0, "h", trim=True) == "2 h"
+    assert formatting.fmt(7.5, "USD/user/month", short=True, trim=True) == "$7.50"
 
 
 @pytest.mark.parametrize("value, op, expected", [
@@ -77,11 +79,11 @@ def test_fmt_trim_keeps_cents():
 ])
 def test_delta_words(value, op, expected):
     """The distance to target is said in words that follow the KPI's direction."""
-    assert ui.delta_words(result(value, op)) == expected
+    assert formatting.delta_words(result(value, op)) == expected
 
 
 def test_delta_words_higher_is_better():
-    assert ui.delta_words(result(99.85, ">", 99.9, "%")) == "0.05 pp worse than target"
+    assert formatting.delta_words(result(99.85, ">", 99.9, "%")) == "0.05 pp worse than target"
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -92,56 +94,56 @@ def test_delta_words_higher_is_better():
 ])
 def test_value_text_never_rounds_onto_the_target(value, expected):
     """A value the usual decimals would round onto its target gets as many more as it needs."""
-    assert ui.value_text(result(value, ">", 99.9, "%")) == expected
+    assert formatting.value_text(result(value, ">", 99.9, "%")) == expected
 
 
 def test_value_text_of_hours_near_a_target():
     """MTTR 1.996 h against < 2 h: '2.00 h' would hide that it is met."""
-    assert ui.value_text(result(1.996)) == "1.996 h" and ui.value_text(result(2.004)) == "2.004 h"
-    assert ui.delta_words(result(99.8996, ">", 99.9, "%")) == "0.0004 pp worse than target"
+    assert formatting.value_text(result(1.996)) == "1.996 h" and formatting.value_text(result(2.004)) == "2.004 h"
+    assert formatting.delta_words(result(99.8996, ">", 99.9, "%")) == "0.0004 pp worse than target"
 
 
 def test_delta_words_of_uptime_judged_by_its_worst_month():
     """A quarter at 99.93 % whose worst month was 99.80 %: the words follow the status, not the quarter."""
     quarter = replace(result(99.93, ">", 99.9, "%", "improving"), judged=99.8)
-    assert ui.delta_words(quarter) == "worst month 0.10 pp worse"
+    assert formatting.delta_words(quarter) == "worst month 0.10 pp worse"
 
 
 def test_target_text_states_the_per_what_once():
     """Target and baseline in the plan's terms, the unit tail said once."""
     r = KpiResult("support_cost_per_user_usd", "Support cost per user", "Cost", 3.1, "USD/user/month", 5.0, 7.5,
                   "<", "met", 3, "months", "d")
-    assert ui.target_text(r) == "Target < $5.00 · baseline $7.50, per user per month"
-    assert ui.target_text(result(1.0, ">=", 40.0, "h")) == "Target ≥ 40 h · baseline 3.2 h"
+    assert formatting.target_text(r) == "Target < $5.00 · baseline $7.50, per user per month"
+    assert formatting.target_text(result(1.0, ">=", 40.0, "h")) == "Target ≥ 40 h · baseline 3.2 h"
 
 
 def test_status_colours():
     """met green, improving amber, off track red, no data grey."""
-    assert ui.STATUS_COLOURS == {"met": "green", "improving": "orange", "off track": "red", "no data": "gray"}
-    assert ui.status_badge("off track") == ":red-badge[off track]"
-    assert ui.status_badge("unheard of") == ":gray-badge[unheard of]"
+    assert palette.STATUS_COLOURS == {"met": "green", "improving": "orange", "off track": "red", "no data": "gray"}
+    assert formatting.status_badge("off track") == ":red-badge[off track]"
+    assert formatting.status_badge("unheard of") == ":gray-badge[unheard of]"
 
 
 def test_summary_line_counts_statuses():
     rows = [result(1.0, status=s) for s in ("met", "met", "improving", "off track", "no data")]
-    line = ui.summary_line(rows)
+    line = formatting.summary_line(rows)
     assert "**2 of 5 KPIs met**" in line and "**1** improving" in line and "**1** off track" in line
     assert "**1** without data" in line
     assert "at target" not in line and "at baseline" not in line
     rows = [replace(result(2.0, status="met"), at="target"), replace(result(3.2, status="off track"), at="baseline"),
             replace(result(3.3, status="off track"), at="baseline"), result(4.0, status="off track")]
-    line = ui.summary_line(rows)
+    line = formatting.summary_line(rows)
     assert ":green[**1 of 4 KPIs met**] (1 at target)" in line
     assert ":red[**3** off track] (2 at baseline)" in line
 
 
 def test_n_text():
-    assert ui.n_text(result(1.0)) == "n = 23 failures"
+    assert formatting.n_text(result(1.0)) == "n = 23 failures"
 
 
 def test_presets_default_first():
     """The plan's default (last N full months) comes first; presets are full months before today."""
-    named = ui.presets(TODAY, 3)
+    named = periods.presets(TODAY, 3)
     assert list(named) == ["Last 3 full months", "Last full month", "Last 12 full months", "Year to date"]
     assert named["Last 3 full months"] == Period(date(2026, 8, 1), date(2026, 11, 1))
     assert named["Last full month"] == Period(date(2026, 10, 1), date(2026, 11, 1))
@@ -150,24 +152,24 @@ def test_presets_default_first():
 
 
 def test_presets_without_duplicates():
-    assert list(ui.presets(TODAY, 1)) == ["Last full month", "Last 12 full months", "Year to date"]
+    assert list(periods.presets(TODAY, 1)) == ["Last full month", "Last 12 full months", "Year to date"]
 
 
 def test_year_to_date_on_new_year():
     """On 1 January there is no finished day this year: last year is shown."""
-    assert ui.year_to_date(date(2027, 1, 1)) == Period(date(2026, 1, 1), date(2027, 1, 1))
+    assert periods.year_to_date(date(2027, 1, 1)) == Period(date(2026, 1, 1), date(2027, 1, 1))
 
 
 def test_period_params_round_trip():
     period = Period(date(2026, 8, 1), date(2026, 11, 1))
-    params = ui.period_to_params(period)
+    params = periods.period_to_params(period)
     assert params == {"start": "2026-08-01", "end": "2026-11-01"}
-    assert ui.period_from_params(params, Period.month(TODAY)) == (period, None)
+    assert periods.period_from_params(params, Period.month(TODAY)) == (period, None)
 
 
 def test_period_from_params_absent_is_default_silently():
     default = Period.month(TODAY)
-    assert ui.period_from_params({}, default) == (default, None)
+    assert periods.period_from_params({}, default) == (default, None)
 
 
 @pytest.mark.parametrize("params", [
@@ -180,24 +182,24 @@ def test_period_from_params_absent_is_default_silently():
 def test_period_from_params_bad_values_fall_back_with_warning(params):
     """A bad link shows the default period and says what was wrong."""
     default = Period(date(2026, 8, 1), date(2026, 11, 1))
-    period, warning = ui.period_from_params(params, default)
+    period, warning = periods.period_from_params(params, default)
     assert period == default
     assert warning and "ignored" in warning and default.label() in warning
 
 
 def test_preset_of():
-    named = ui.presets(TODAY, 3)
-    assert ui.preset_of(Period(date(2026, 10, 1), date(2026, 11, 1)), named) == "Last full month"
-    assert ui.preset_of(Period(date(2026, 8, 15), date(2026, 9, 1)), named) == ui.CUSTOM
+    named = periods.presets(TODAY, 3)
+    assert periods.preset_of(Period(date(2026, 10, 1), date(2026, 11, 1)), named) == "Last full month"
+    assert periods.preset_of(Period(date(2026, 8, 15), date(2026, 9, 1)), named) == periods.CUSTOM
 
 
 def test_month_range_helpers():
     """A custom range is whole months, either order; the options cover today and the period."""
-    assert ui.period_of_months(date(2026, 9, 1), date(2026, 7, 1)) == Period(date(2026, 7, 1), date(2026, 10, 1))
-    assert ui.months_of(Period(date(2026, 8, 15), date(2026, 10, 1))) == (date(2026, 8, 1), date(2026, 9, 1))
-    options = ui.month_options(TODAY, Period(date(2020, 5, 3), date(2020, 6, 1)), back=2)
+    assert periods.period_of_months(date(2026, 9, 1), date(2026, 7, 1)) == Period(date(2026, 7, 1), date(2026, 10, 1))
+    assert periods.months_of(Period(date(2026, 8, 15), date(2026, 10, 1))) == (date(2026, 8, 1), date(2026, 9, 1))
+    options = periods.month_options(TODAY, Period(date(2020, 5, 3), date(2020, 6, 1)), back=2)
     assert options[0] == date(2020, 5, 1) and options[-1] == date(2026, 11, 1)
-    assert ui.month_options(TODAY, Period.month(TODAY), back=2) == [date(2026, 9, 1), date(2026, 10, 1),
+    assert periods.month_options(TODAY, Period.month(TODAY), back=2) == [date(2026, 9, 1), date(2026, 10, 1),
                                                                      date(2026, 11, 1)]
 
 
@@ -205,14 +207,14 @@ def test_spark_skips_months_without_data():
     frame = pd.DataFrame({"kpi": ["a", "a", "a", "b"],
                           "month": [date(2026, 3, 1), date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 1)],
                           "value": [3.0, 1.0, float("nan"), 9.0], "n": [1, 1, 0, 1], "status": ["met"] * 4})
-    assert ui.spark(frame, "a") == [1.0, 3.0]
+    assert figures.spark(frame, "a") == [1.0, 3.0]
 
 
 def test_trend_chart_draws_target_and_baseline():
     """The chart carries the values, both plan lines labelled, and the unit on the axis."""
     frame = pd.DataFrame({"kpi": ["mttr_hours"] * 3, "month": [date(2026, m, 1) for m in (1, 2, 3)],
                           "value": [2.5, float("nan"), 1.5], "n": [3, 0, 4], "status": ["improving"] * 3})
-    fig = ui.trend_chart(result(1.8), frame)
+    fig = figures.trend_chart(result(1.8), frame)
     labels = [a.text for a in fig.layout.annotations]
     assert "target 2 h" in labels and "baseline 3.2 h" in labels
     assert fig.layout.yaxis.title.text == "hours"
@@ -234,22 +236,22 @@ LINE = {"color": "#21a366", "dash": "dash", "width": 1.5}
 def test_hline_draws_what_plotly_add_hline_draws(position, style):
     """Same shape and label as fig.add_hline, for every label position the pages use."""
     plotly_kwargs = {f"annotation_{k}": v for k, v in style.items()}
-    theirs = ui.go.Figure(ui.go.Scatter(x=[1, 2], y=[3, 4]))
+    theirs = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
     theirs.add_hline(y=3.5, line=LINE, annotation_text="target 3.5", annotation_position=position, **plotly_kwargs)
-    ours = ui.add_lines(ui.go.Figure(ui.go.Scatter(x=[1, 2], y=[3, 4])),
-                        [ui.hline(3.5, LINE, "target 3.5", position, **style)])
+    ours = figures.add_lines(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])),
+                        [figures.hline(3.5, LINE, "target 3.5", position, **style)])
     assert _plotly_lines(ours) == _plotly_lines(theirs)
 
 
 @pytest.mark.parametrize("position", ["top", "top right", "bottom", "bottom right"])
 def test_vline_draws_what_plotly_add_vline_draws(position):
-    theirs = ui.go.Figure(ui.go.Bar(x=[1, 2], y=[3, 4]))
+    theirs = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
     theirs.add_vline(x=1.5, line=LINE, annotation_text="P50", annotation_position=position,
                      annotation_font_color="#21a366")
     theirs.add_vline(x=pd.Timestamp("2026-11-26"), line=LINE)  # no label
-    ours = ui.add_lines(ui.go.Figure(ui.go.Bar(x=[1, 2], y=[3, 4])),
-                        [ui.vline(1.5, LINE, "P50", position, font={"color": "#21a366"}),
-                         ui.vline(pd.Timestamp("2026-11-26"), LINE)])
+    ours = figures.add_lines(go.Figure(go.Bar(x=[1, 2], y=[3, 4])),
+                        [figures.vline(1.5, LINE, "P50", position, font={"color": "#21a366"}),
+                         figures.vline(pd.Timestamp("2026-11-26"), LINE)])
     assert _plotly_lines(ours) == _plotly_lines(theirs)
     assert len(_plotly_lines(ours)[0]) == 2 and len(_plotly_lines(ours)[1]) == 1
 
@@ -258,7 +260,7 @@ def test_lines_on_a_subplot_row_as_plotly_draws_them():
     """A row of a make_subplots figure whose first rows have second y axes (the scenario chain):
     the line goes to that row's own axes, as fig.add_hline(row=, col=) puts it."""
     def chain():
-        fig = ui.make_subplots(rows=4, cols=1, specs=[[{"secondary_y": r < 2}] for r in range(4)])
+        fig = make_subplots(rows=4, cols=1, specs=[[{"secondary_y": r < 2}] for r in range(4)])
         for row in range(1, 5):
             fig.add_scatter(x=[1, 2], y=[3, 4], row=row, col=1)
         return fig
@@ -266,8 +268,8 @@ def test_lines_on_a_subplot_row_as_plotly_draws_them():
     for row in (3, 4):
         theirs.add_hline(y=3.5, row=row, col=1, line=LINE, annotation_text=f"row {row}",
                          annotation_position="top left", annotation_font={"color": "#21a366", "size": 11})
-    ui.add_lines(ours, [ui.hline(3.5, LINE, f"row {row}", font={"color": "#21a366", "size": 11},
-                                 axes=ui.subplot_axes(ours, row)) for row in (3, 4)])
+    figures.add_lines(ours, [figures.hline(3.5, LINE, f"row {row}", font={"color": "#21a366", "size": 11},
+                                 axes=figures.subplot_axes(ours, row)) for row in (3, 4)])
     assert _plotly_lines(ours) == _plotly_lines(theirs)
     assert {s["yref"] for s in _plotly_lines(ours)[0]} == {"y5", "y6"}  # rows 1-2 hold y1-y4
 
@@ -276,17 +278,17 @@ def test_grid_chart_cells():
     """Each cell shows its row's text and colour; a missing row or value leaves the cell empty."""
     frame = pd.DataFrame({"service": ["api", "api", "web"], "month": ["Jan", "Feb", "Jan"],
                           "status": ["met", "off track", None], "label": ["99.9 %", "98 %", None]})
-    heat = ui.grid_chart(frame, "month", "service", text="label", title="t", x_title="", y_title="",
+    heat = figures.grid_chart(frame, "month", "service", text="label", title="t", x_title="", y_title="",
                          status="status").data[0]
     assert [list(r) for r in heat.z] == [[3, 1], [None, None]]
     assert [list(r) for r in heat.text] == [["99.9 %", "98 %"], ["", ""]]
     numbers = frame.assign(pct=[99.9, float("nan"), 97.0])
-    heat = ui.grid_chart(numbers, "month", "service", text="label", title="t", x_title="", y_title="", z="pct").data[0]
+    heat = figures.grid_chart(numbers, "month", "service", text="label", title="t", x_title="", y_title="", z="pct").data[0]
     assert [list(r) for r in heat.z] == [[99.9, None], [97.0, None]]
 
 
 def test_scorecard_frame_columns():
-    frame = ui.scorecard_frame([result(1.8)])
+    frame = widgets.scorecard_frame([result(1.8)])
     assert list(frame.columns)[:8] == ["kpi", "area", "value", "unit", "target", "baseline", "status", "n"]
     assert frame.loc[0, "target"] == "< 2" and frame.loc[0, "definition"].startswith("mean")
 
@@ -295,21 +297,21 @@ def test_page_span_is_the_trend_year_when_it_holds_the_period(plan):
     """Aug-Oct 2026 (the default) and Oct 2026 alone read the trend's Nov 2025-Oct 2026; a period
     ending mid-month, and one longer than the trend, read their own whole months."""
     year = Period(date(2025, 11, 1), date(2026, 11, 1))
-    assert ui.page_span(plan, Period(date(2026, 8, 1), date(2026, 11, 1))) == year
-    assert ui.page_span(plan, Period(date(2026, 10, 1), date(2026, 11, 1))) == year
-    assert ui.page_span(plan, Period(date(2026, 8, 10), date(2026, 11, 20))) == Period(date(2026, 8, 1), date(2026, 12, 1))
-    assert ui.page_span(plan, Period(date(2025, 1, 1), date(2026, 11, 1))) == Period(date(2025, 1, 1), date(2026, 11, 1))
+    assert scorecard.page_span(plan, Period(date(2026, 8, 1), date(2026, 11, 1))) == year
+    assert scorecard.page_span(plan, Period(date(2026, 10, 1), date(2026, 11, 1))) == year
+    assert scorecard.page_span(plan, Period(date(2026, 8, 10), date(2026, 11, 20))) == Period(date(2026, 8, 1), date(2026, 12, 1))
+    assert scorecard.page_span(plan, Period(date(2025, 1, 1), date(2026, 11, 1))) == Period(date(2025, 1, 1), date(2026, 11, 1))
 
 
 def test_filters_picked_in_another_order_are_the_same_key():
     """The cached inputs and results are keyed by the Filters: sorted, one choice is one key."""
     import streamlit as st
 
-    st.session_state[ui.SERVICES_KEY], st.session_state[ui.CHANNELS_KEY] = ["web", "api"], ["phone", "email"]
-    first = ui.current_filters()
-    st.session_state[ui.SERVICES_KEY], st.session_state[ui.CHANNELS_KEY] = ["api", "web"], ["email", "phone"]
-    assert ui.current_filters() == first == ui.Filters(("api", "web"), (), ("email", "phone"))
-    for key in (ui.SERVICES_KEY, ui.CHANNELS_KEY):
+    st.session_state[state.SERVICES_KEY], st.session_state[state.CHANNELS_KEY] = ["web", "api"], ["phone", "email"]
+    first = sidebar.current_filters()
+    st.session_state[state.SERVICES_KEY], st.session_state[state.CHANNELS_KEY] = ["api", "web"], ["email", "phone"]
+    assert sidebar.current_filters() == first == state.Filters(("api", "web"), (), ("email", "phone"))
+    for key in (state.SERVICES_KEY, state.CHANNELS_KEY):
         del st.session_state[key]
 
 
@@ -323,15 +325,14 @@ def test_importing_ui_leaves_the_forecasting_stack_for_its_pages():
 
 
 def test_app_loads_the_forecasting_stack_after_its_first_page(demo_db):
-    """The Overview's run does not need statsmodels; after it, app.py imports models.forecast on a
-    background thread (ui.warm_forecasting), so a new server's first Capacity or Growth visit does
+    """The Overview's run does not need statsmodels; after it, the page script imports models.forecast on a
+    background thread (forecasting.warm_forecasting), so a new server's first Capacity or Growth visit does
     not wait 1.2-2 s for the import; then the objects alive are frozen out of the collector's way."""
-    app = Path(__file__).resolve().parents[1] / "app.py"
-    runner = f"import runpy\nrunpy.run_path({str(app)!r}, run_name='__main__')\n"
+    app = Path(__file__).resolve().parents[1] / "shell" / "main.py"
     code = (
         "import sys, threading\n"
         "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_string({runner!r}, default_timeout=120)\n"
+        f"at = AppTest.from_file({str(app)!r}, default_timeout=120)\n"
         "at.query_params.update({'start': '2026-08-01', 'end': '2026-11-01'})\n"
         "at.run()\n"
         "assert not at.exception, at.exception\n"
@@ -340,29 +341,30 @@ def test_app_loads_the_forecasting_stack_after_its_first_page(demo_db):
         "import gc\n"
         "print('models.forecast' in sys.modules, gc.get_freeze_count() > 100_000)\n"
     )
-    env = {**os.environ, "OPSPLAN_DB": str(demo_db)}
+    # the repository on the path as `streamlit run app.py` puts it (AppTest runs from a folder of its own)
+    env = {**os.environ, "OPSPLAN_DB": str(demo_db), "PYTHONPATH": str(app.parents[1])}
     env.pop("OPSPLAN_PLAN", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=app.parent, timeout=300)
+                         cwd=app.parents[1], timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "True True"  # and the objects alive then frozen
 
 
 def test_an_expired_page_result_is_served_while_it_is_recomputed_on_another_thread(app_db):
     """Past the cache's ten minutes, a page's scorecard comes back at once, as it was; the
-    recomputation runs on Streamlit's refresh thread, not the visitor's (ui.LOADER)."""
+    recomputation runs on Streamlit's refresh thread, not the visitor's (cache.LOADER)."""
     code = (
         "import threading, time\n"
-        "import ui\n"
+        "from ui import scorecard\n"
         "from streamlit.runtime.caching import cache_utils\n"
         "from datetime import date\nfrom core.period import Period\n"
-        "ran_on, real = [], ui.evaluate\n"
-        "ui.evaluate = lambda *a, **k: ran_on.append(threading.get_ident()) or real(*a, **k)\n"
+        "ran_on, real = [], scorecard.evaluate\n"
+        "scorecard.evaluate = lambda *a, **k: ran_on.append(threading.get_ident()) or real(*a, **k)\n"
         "p = Period(date(2026, 8, 1), date(2026, 11, 1))\n"
-        "first = ui.load_scorecard(p)\n"
+        "first = scorecard.load_scorecard(p)\n"
         "clock = cache_utils.TTLCACHE_TIMER\n"
         "cache_utils.TTLCACHE_TIMER = lambda: clock() + 11 * 60\n"
-        "again = ui.load_scorecard(p)\n"
+        "again = scorecard.load_scorecard(p)\n"
         "for _ in range(600):\n"
         "    if len(ran_on) > 1: break\n"
         "    time.sleep(0.05)\n"
@@ -385,19 +387,19 @@ def test_a_shared_load_across_a_clear_is_read_again():
     def load() -> int:
         calls.append(len(calls))
         if len(calls) == 1:
-            ui.forget_results()
+            cache.forget_results()
         return len(calls)
 
-    assert ui._loaded_after_clears(load) == 2 and calls == [0, 1]
-    assert ui._loaded_after_clears(lambda: "once") == "once"
+    assert cache.loaded_after_clears(load) == 2 and calls == [0, 1]
+    assert cache.loaded_after_clears(lambda: "once") == "once"
 
 
 def test_high_priority_response_caption_names_the_unanswered(plan):
     """Answered and unanswered tickets are counted over the period's months."""
     times = pd.DataFrame({"n_answered": [10, 5], "n_unanswered": [0, 2]})
-    assert ui.high_priority_response_caption(times, plan).startswith(
+    assert support.high_priority_response_caption(times, plan).startswith(
         "15 high-priority tickets (critical, high) answered in the period; 2 not answered yet, left out")
-    assert "none left unanswered" in ui.high_priority_response_caption(times.assign(n_unanswered=0), plan)
+    assert "none left unanswered" in support.high_priority_response_caption(times.assign(n_unanswered=0), plan)
 
 
 def test_interval_and_at_words_on_a_tile():
@@ -405,24 +407,59 @@ def test_interval_and_at_words_on_a_tile():
     a KPI judged by its tolerance says how near; one at neither line says nothing of it."""
     csat = replace(result(4.2003, op=">", target=4.5, unit="/5", status="off track"), kpi="csat", baseline=4.2,
                    interval=(4.1712, 4.2294), at="baseline")
-    assert ui.interval_text(csat) == "90 % CI 4.17-4.23"
-    assert ui.noise_text(csat) == "90 % CI 4.17-4.23 · **at baseline** (the interval holds it)"
+    assert formatting.interval_text(csat) == "90 % CI 4.17-4.23"
+    assert formatting.noise_text(csat) == "90 % CI 4.17-4.23 · **at baseline** (the interval holds it)"
     hours = replace(result(2.1, status="met"), interval=(1.95, 2.25), at="target")
-    assert ui.noise_text(hours) == "90 % CI 1.95-2.25 h · **at target** (the interval holds it)"
+    assert formatting.noise_text(hours) == "90 % CI 1.95-2.25 h · **at target** (the interval holds it)"
     one = replace(result(2.5, status="improving"), interval=(0.0, float("inf")), n=1)
-    assert ui.interval_text(one) == "90 % CI from 0.00 h, unbounded"
+    assert formatting.interval_text(one) == "90 % CI from 0.00 h, unbounded"
     infra = KpiResult("infra_cost_pct_revenue", "Infrastructure cost share", "Cost", 17.999998, "% of revenue",
                       15.0, 18.0, "<", "off track", 3, "months", "", at="baseline", tolerance=0.1)
-    assert ui.interval_text(infra) is None
-    assert ui.noise_text(infra) == "**at baseline** (within 0.1 pp of 18 %)"
+    assert formatting.interval_text(infra) is None
+    assert formatting.noise_text(infra) == "**at baseline** (within 0.1 pp of 18 %)"
     cost = replace(infra, kpi="support_cost_per_user_usd", value=5.04, unit="USD/user/month", target=5.0,
                    baseline=7.5, status="met", at="target", tolerance=0.05)
-    assert ui.noise_text(cost) == "**at target** (within $0.05 of $5.00)"
-    assert ui.noise_text(replace(infra, value=16.5, status="improving", at="")) is None
+    assert formatting.noise_text(cost) == "**at target** (within $0.05 of $5.00)"
+    assert formatting.noise_text(replace(infra, value=16.5, status="improving", at="")) is None
 
 
 def test_scorecard_frame_carries_the_interval_and_at():
     """The exported scorecard has the interval's bounds and the line a value is at."""
-    frame = ui.scorecard_frame([replace(result(2.1), interval=(1.95, 2.25), at="target"), result(1.8)])
+    frame = widgets.scorecard_frame([replace(result(2.1), interval=(1.95, 2.25), at="target"), result(1.8)])
     assert list(frame.loc[0, ["at", "ci_lower", "ci_upper"]]) == ["target", 1.95, 2.25]
     assert frame.loc[1, "at"] == "" and pd.isna(frame.loc[1, "ci_lower"])
+
+
+# ---- the period picker's state: pure transitions, no Streamlit
+
+NAMED = {"Last 3 full months": Period(date(2026, 8, 1), date(2026, 11, 1)),
+         "Last full month": Period(date(2026, 10, 1), date(2026, 11, 1))}
+
+
+def test_a_session_opens_on_the_links_period_else_the_plans_default():
+    assert periods.opened({}, NAMED) == periods.PeriodState(NAMED["Last 3 full months"])
+    link = {"start": "2026-01-01", "end": "2026-02-01"}
+    assert periods.opened(link, NAMED) == periods.PeriodState(Period(date(2026, 1, 1), date(2026, 2, 1)))
+    bad = periods.opened({"start": "2026-13-01", "end": "2026-02-01"}, NAMED)
+    assert bad.period == NAMED["Last 3 full months"] and "was ignored" in bad.warning
+
+
+def test_a_preset_replaces_the_period_and_clears_the_warning_custom_keeps_it():
+    warned = periods.PeriodState(Period(date(2026, 1, 1), date(2026, 2, 1)), "the link's period was ignored")
+    assert periods.preset_chosen(warned, "Last full month", NAMED) == periods.PeriodState(NAMED["Last full month"])
+    assert periods.preset_chosen(warned, periods.CUSTOM, NAMED) == periods.PeriodState(warned.period)
+
+
+def test_months_picked_in_either_order_give_whole_months():
+    # July through September 2026, picked September first: [1 Jul, 1 Oct)
+    assert periods.months_chosen(date(2026, 9, 1), date(2026, 7, 1)) == periods.PeriodState(
+        Period(date(2026, 7, 1), date(2026, 10, 1)))
+
+
+def test_an_import_leaves_its_verdict_once_and_a_fresh_uploader_when_it_wrote():
+    s0 = state.ImportState()
+    after_ok = state.imported(s0, "verdict", ok=True)
+    assert after_ok == state.ImportState("verdict", 1)
+    assert state.result_shown(after_ok) == state.ImportState(None, 1)
+    # a rejected import keeps the file in the uploader (same round) to fix and try again
+    assert state.imported(after_ok, "rejected", ok=False) == state.ImportState("rejected", 1)

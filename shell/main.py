@@ -1,0 +1,83 @@
+"""The page script Streamlit runs on every rerun: the sign-in gate, the navigation, the shared
+sidebar, then the page.
+
+It lives here, not in app.py, because Streamlit (1.67) treats a folder named pages/ beside the
+page script as a legacy multipage app until st.navigation has run once in the process: a deep
+link on a fresh server would run that page alone, without this script. The pages are registered
+through st.navigation below, so nothing needs that folder to sit beside this script.
+Every page reads the reporting period with sidebar.current_period(); the sidebar below sets it
+before the page runs.
+"""
+from pathlib import Path
+
+import streamlit as st
+
+from data import access
+
+ROOT = Path(__file__).resolve().parents[1]  # page paths must not depend on the working directory
+# The tab icon is a file served by the app itself: a :material/...: page icon is fetched from a font CDN.
+
+
+# Every page by section: (file in pages/, title, icon). A page is listed once its file exists,
+# so pages can be added without touching this list's readers.
+SECTIONS = {
+    "Plan": [("overview.py", "Overview", ":material/dashboard:")],
+    "Why and where": [("reliability.py", "Reliability", ":material/health_and_safety:"),
+                      ("support.py", "Support", ":material/support_agent:"),
+                      ("cost.py", "Cost & improvement", ":material/payments:"),
+                      ("monitoring.py", "Monitoring", ":material/monitor_heart:")],
+    "Plan ahead": [("growth.py", "Growth", ":material/trending_up:"),
+                   ("capacity.py", "Capacity", ":material/storage:"),
+                   ("budget.py", "Budget", ":material/account_balance:"),
+                   ("scenarios.py", "Scenarios", ":material/tune:")],
+    "Data": [("data.py", "Data", ":material/upload_file:"),
+             ("admin.py", "Admin", ":material/admin_panel_settings:")],
+}
+
+
+def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
+    out = {}
+    for section, entries in SECTIONS.items():
+        found = [st.Page(ROOT / "pages" / f, title=t, icon=i, default=(f == "overview.py"))
+                 for f, t, i in entries if (ROOT / "pages" / f).exists()
+                 and access.can(actor, access.page_right(f))]
+        if found:
+            out[section] = found
+    return out
+
+
+def main() -> None:
+    """The page script: sign-in gate, navigation, the shared sidebar, then the page."""
+    st.set_page_config(page_title="opsplan", page_icon=str(ROOT / "assets" / "icon.png"), layout="wide")
+    # Imported here, not at the top: the server process imports this file too, and must not build
+    # pages. A new server's first run spends seconds importing them (pandas, plotly, scipy), and a
+    # deep link's first run starts in the page: a spinner says so meanwhile.
+    with st.spinner("Starting opsplan ...", show_time=True):
+        from ui import auth, cache, forecasting, sidebar
+
+    auth.refuse_unsafe_secret()  # before anything else: no page is served with a forgeable identity cookie
+    actor = auth.current_actor()
+    if actor is None:  # sign-in on and not signed in, or signed in with no role: one page, nothing else
+        gate = auth.sign_in_page if not st.user.to_dict().get("is_logged_in") else auth.no_access_page
+        st.navigation([st.Page(gate, title="Sign in", icon=":material/login:")], position="hidden").run()
+        st.stop()
+    page = st.navigation(pages(actor))
+    plan = cache.plan()
+    db_file = cache.db()  # builds the demo warehouse on first start, with a visible status
+    through = cache.data_through()
+
+    with st.sidebar:
+        auth.warn_if_open()
+        st.markdown(f"**{plan.name}**")
+        today = sidebar.plan_today(plan)
+        sidebar.period_picker(plan, today, through)
+        sidebar.filter_picker(plan)
+        st.caption(f"Warehouse: `{db_file}`  \n{sidebar.through_text(through, today)}")
+        auth.user_box(actor)
+
+    page.run()
+    forecasting.warm_forecasting()  # after the first page: statsmodels loads while the user reads it
+
+
+if __name__ == "__main__":  # run by Streamlit as the page script; importable for its page list
+    main()

@@ -1,0 +1,99 @@
+"""The Admin page's parts: the audit log, backups and the plan editor (sign-in roles in ui.auth)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from core.plan import plan_path
+from data import access, audit, backup, plan_edit
+
+from ui.auth import current_actor
+from ui.cache import connection, db, forget_results, plan, plan_at
+from ui.widgets import local_times
+
+
+def audit_span() -> tuple[date, date]:
+    """The audit log's default span: the last 30 days by the wall clock in the plan's zone. Writes
+    are stamped by the wall clock, so a pinned $OPSPLAN_TODAY (a replayed day) must not hide them."""
+    today = datetime.now(ZoneInfo(plan().timezone)).date()
+    return today - timedelta(days=30), today
+
+
+def load_audit(start: date, end: date, action: str = "", who: str = "") -> pd.DataFrame:
+    """Audit rows from `start` to `end` (inclusive, plan dates), newest first; not cached: writes show at once."""
+    access.require(current_actor(), access.VIEW_AUDIT)
+    tz = ZoneInfo(plan().timezone)
+    frame = audit.entries(connection(), datetime.combine(start, datetime.min.time(), tzinfo=tz),
+                              datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz), action, who)
+    return local_times(frame)
+
+
+def backup_folder(now: datetime | None = None) -> Path:
+    """A new folder for an app backup: <warehouse>.backups/<UTC time>."""
+    stamp = (now or datetime.now(ZoneInfo("UTC"))).strftime("%Y%m%dT%H%M%S%fZ")
+    return Path(db() + ".backups") / stamp
+
+
+def run_backup() -> tuple[str, str]:
+    """Back up the warehouse (admins; audited) into a new folder; (kind, message) for the page."""
+    out = backup_folder()
+    try:
+        manifest = backup.backup(connection(), out, current_actor())
+    except access.PermissionDenied as exc:
+        return "error", f"Not backed up: {exc}."
+    except (backup.BackupError, duckdb.Error, OSError) as exc:
+        return "error", f"Backup failed: {str(exc).splitlines()[0]}"
+    rows = sum(e["rows"] for e in manifest["tables"].values())
+    return "success", f"Backed up {len(manifest['tables'])} tables ({rows:,} rows) to `{out}`."
+
+
+def plan_targets() -> pd.DataFrame:
+    """The plan's KPI targets as on disk: kpi, label, unit, op, target, baseline."""
+    return plan_edit.targets(plan_path())
+
+
+def plan_budget_lines() -> pd.DataFrame:
+    """The plan's budget lines as on disk: line, group, annual_usd."""
+    return plan_edit.budget_lines(plan_path())
+
+
+def _changes(before: pd.DataFrame, after: pd.DataFrame, key: str, value: str) -> dict[str, object]:
+    old = dict(zip(before[key], before[value]))
+    return {k: v for k, v in zip(after[key], after[value]) if k in old and v != old[k]}
+
+
+def save_plan_edits(targets_before: pd.DataFrame, targets_after: pd.DataFrame | None,
+                    lines_before: pd.DataFrame, lines_after: pd.DataFrame | None) -> tuple[str, str]:
+    """Write the edited targets and budget lines to the plan (checked, atomic, audited); (kind, message)."""
+    targets = _changes(targets_before, targets_after, "kpi", "target") if targets_after is not None else {}
+    lines = _changes(lines_before, lines_after, "line", "annual_usd") if lines_after is not None else {}
+    try:
+        before, after = plan_edit.edit_plan(connection(), current_actor(), plan_path(), targets, lines)
+    except (access.PermissionDenied, plan_edit.PlanEditError) as exc:
+        return "error", f"Plan not changed: {exc}."
+    if not after:
+        return "info", "Nothing changed."
+    plan_at.clear()
+    forget_results()
+    return "success", "Plan updated: " + "; ".join(f"{k} {before[k]} -> {after[k]}" for k in after) + "."
+
+
+def plan_editor(key: str, *, targets: bool) -> None:
+    """Editable tables of the plan's budget lines (and KPI targets, for admins) with one save button."""
+    t_before, l_before = plan_targets(), plan_budget_lines()
+    t_after = None
+    if targets:
+        t_after = st.data_editor(t_before, key=f"{key}_targets", hide_index=True, disabled=["kpi", "label", "unit", "op",
+                                                                                            "baseline"],
+                                 column_config={"target": st.column_config.NumberColumn("target", required=True)})
+    l_after = st.data_editor(l_before, key=f"{key}_lines", hide_index=True, disabled=["line", "group"],
+                             column_config={"annual_usd": st.column_config.NumberColumn(
+                                 "annual budget (USD)", min_value=0, format="dollar", required=True)})
+    if st.button("Save to plan.toml", icon=":material/save:", key=f"{key}_save"):
+        kind, text = save_plan_edits(t_before, t_after, l_before, l_after)
+        getattr(st, kind)(text)

@@ -1,0 +1,280 @@
+"""The Budget page: the plan year's spend against its budget per line, the year-end projection,
+and their tables and charts. The budget rules themselves live in models/budget.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import models.budget
+from core.period import add_months, month_start
+from core.plan import Plan
+
+from ui.cache import LOADER, db, plan, query, query_at
+from ui.figures import add_lines, hline
+from ui.formatting import fmt, line_label, month_text
+from ui.palette import GROUP_COLOURS, LINE_COLOURS, OVER_COLOUR, SPENT_COLOUR, WITHIN_COLOUR
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    """A plan year and the day its actuals run to: full months before `as_of` count as actual."""
+
+    start: date
+    as_of: date
+
+    @property
+    def end(self) -> date:
+        return add_months(self.start, 12)
+
+    @property
+    def months_closed(self) -> int:
+        return max(0, min(12, (self.as_of.year - self.start.year) * 12 + self.as_of.month - self.start.month))
+
+    def label(self) -> str:
+        return f"{self.start:%d %b %Y} to {self.end - timedelta(days=1):%d %b %Y}"
+
+
+def plan_years(today: date) -> list[PlanYear]:
+    """The plan years from the plan's first to the one holding `today`, newest first; a closed
+    year's actuals run to its end."""
+    the_plan = plan()
+    current = models.budget.plan_year_start(the_plan, today)
+    first = date.fromisoformat(the_plan.first_year_start)
+    years, start = [], current
+    while start >= first:
+        years.append(PlanYear(start, today if start == current else add_months(start, 12)))
+        start = add_months(start, -12)
+    return years or [PlanYear(current, today)]
+
+
+def plan_year_line(year: PlanYear) -> str:
+    """'**Plan year 01 Sep 2026 to 31 Aug 2027** · 2 of 12 months closed · actuals through Oct 2026 · ...'."""
+    parts = [f"**Plan year {year.label()}**", f"{year.months_closed} of 12 months closed"]
+    if year.months_closed:
+        parts.append(f"actuals through {month_text(add_months(year.start, year.months_closed - 1))}")
+    if year.months_closed < 12 and year.as_of > month_start(year.as_of):
+        parts.append(f"{month_text(year.as_of)} is still running and not counted")
+    return " · ".join(parts)
+
+
+def budget_plan_notes() -> list[str]:
+    """What the plan's budget says against what its numbers add up to (analytics.coherence)."""
+    from analytics.coherence import budget_checks
+
+    return [f"**{c.name}**: the plan says {c.plan_says}; its numbers give {c.data_says} ({c.gap}). {c.why}."
+            for c in budget_checks(plan())]
+
+
+def load_budget(year: PlanYear, run_rate_months: int = 3) -> pd.DataFrame:
+    """Per budget line: models.budget.projection (actual, budget to date, variance, run rate, year-end
+    projection with its 80 % band, crossing month) plus label, group and note from the plan.
+    The run rate may look back into the previous year, so a year's first months have one."""
+    return _budget(db(), plan(), year, run_rate_months)
+
+
+@st.cache_data(**LOADER, show_spinner=False)  # a projection per line: 30-40 ms a rerun
+def _budget(db_file: str, the_plan: Plan, year: PlanYear, run_rate_months: int) -> pd.DataFrame:
+    costs = query_at(db_file, "costs_by_line_monthly", start_month=add_months(year.start, -12), end_month=year.end)
+    table = models.budget.projection(costs, the_plan, year.start, year.as_of, run_rate_months)
+    lines = {b.name: b for b in the_plan.budget_lines}
+    names = table["line"]
+    return table.assign(label=[line_label(n) for n in names], group=[line_label(lines[n].group) for n in names],
+                        note=[lines[n].note for n in names])
+
+
+def budget_totals(table: pd.DataFrame) -> dict[str, float]:
+    """Sums over the lines. The band of the total adds up the lines' bands (the cautious reading:
+    lines that drift together), so it is wider than the lines' spreads alone would make it."""
+    keys = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "projected_usd", "lower_usd",
+            "upper_usd", "projected_variance_usd")
+    return {k: float(table[k].sum()) for k in keys}
+
+
+def load_budget_months(year: PlanYear) -> pd.DataFrame:
+    """Actual spend per month and line of the plan year up to `as_of`'s month: month, line, label,
+    group, amount_usd, is_closed (False for the month still running, which the projection does not
+    count). The budget per month is models.budget.monthly_budgets'."""
+    the_plan = plan()
+    costs = query("costs_by_line_monthly", start_month=year.start, end_month=min(year.end, add_months(year.as_of, 1)))
+    lines = {b.name: b for b in the_plan.budget_lines}
+    costs = costs[costs["line"].isin(lines)]
+    month = pd.to_datetime(costs["month"])
+    return costs.assign(month=month, label=[line_label(n) for n in costs["line"]],
+                        group=[lines[n].group for n in costs["line"]],
+                        is_closed=month < pd.Timestamp(add_months(year.start, year.months_closed)))
+
+
+def budget_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The projection as shown and exported: one row per line plus a total row, raw numbers."""
+    totals = budget_totals(table)
+    rows = table.assign(crosses=[("" if c is None or pd.isna(c) else
+                                  month_text(c) if over else f"{month_text(c)} (within tolerance)")
+                                 for c, over in zip(table["crosses_in"], table["is_heading_over"])])
+    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": "",
+                           "run_rate_usd": float(table["run_rate_usd"].sum())}])
+    out = pd.concat([rows, total], ignore_index=True)
+    return out[["label", "annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd",
+                "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses", "group", "note"]]
+
+
+def budget_display(shown: pd.DataFrame) -> pd.DataFrame:
+    """budget_table for the screen: the band as one 'from to' text column, the group and note left to the export."""
+    band = [f"{fmt(lo, 'USD')} to {fmt(hi, 'USD')}" for lo, hi in zip(shown["lower_usd"], shown["upper_usd"])]
+    out = shown.drop(columns=["lower_usd", "upper_usd", "group", "note"])
+    out.insert(out.columns.get_loc("projected_usd") + 1, "band", band)
+    return out
+
+
+BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
+    "label": st.column_config.TextColumn("Budget line"),
+    "annual_usd": st.column_config.NumberColumn("Annual budget", format="dollar"),
+    "actual_usd": st.column_config.NumberColumn("Spent to date", format="dollar"),
+    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
+                                                  help="Spent minus budget to date: above 0 is overspent."),
+    "projected_usd": st.column_config.NumberColumn("Projected year end", format="dollar"),
+    "projected_variance_usd": st.column_config.NumberColumn("Over (+) / under (-)", format="dollar",
+                                                            help="Projected year end minus the annual budget."),
+    "crosses": st.column_config.TextColumn("Passes its budget in"),
+    "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10, at the spread seen "
+                                                         "month to month (never below what is already spent)."),
+    "budget_to_date_usd": st.column_config.NumberColumn("Budget to date", format="dollar",
+                                                        help="The budget of the closed months: annual x months "
+                                                             "/ 12, or by the line's monthly profile (plan.toml)."),
+    "run_rate_usd": st.column_config.NumberColumn("Run rate a month", format="dollar",
+                                                  help="Mean of the last closed months (the run-rate window)."),
+}
+
+
+def over_budget_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """Lines heading over budget (models.budget: a projected overrun beyond the plan's tolerance),
+    earliest crossing first."""
+    over = table[table["is_heading_over"].astype(bool)]
+    return over.sort_values("crosses_in")
+
+
+def within_tolerance_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """Lines projected to pass their budget by no more than the plan's tolerance: not heading over."""
+    return table[table["crosses_in"].notna() & ~table["is_heading_over"].astype(bool)]
+
+
+def within_tolerance_text(within: pd.DataFrame) -> str:
+    """'Payment processing ($80.44 over), Backup storage ($79.85 over)'."""
+    return ", ".join(f"{r.label} ({fmt(r.projected_variance_usd, 'USD')} over)" for r in within.itertuples())
+
+
+def over_tolerance_text(the_plan: Plan) -> str:
+    """'more than 1 % of the line and more than $500': when an overrun counts (plan.toml)."""
+    t = the_plan.over_budget_tolerance
+    return f"more than {t.pct:g} % of the line and more than {fmt(t.usd, 'USD')}"
+
+
+def over_budget_text(over: pd.DataFrame) -> str:
+    """One Markdown bullet per line heading over budget: when it crosses, by how much, and whether
+    its 80 % band still reaches back under the budget."""
+    bullets = []
+    for r in over.itertuples():
+        maybe = " · *within its 80 % band: may still land on budget*" if r.lower_usd <= r.annual_usd else ""
+        bullets.append(f"- **{r.label}** passes its {fmt(r.annual_usd, 'USD')} in **{month_text(r.crosses_in)}**: "
+                       f"projected {fmt(r.projected_usd, 'USD')}, {fmt(r.projected_variance_usd, 'USD')} over, at "
+                       f"{fmt(r.run_rate_usd, 'USD')} a month{maybe}")
+    return "\n".join(bullets)
+
+
+def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
+    """Per line: spent so far (dark), projected year end (light bar, 80 % whisker) and the annual budget (tick),
+    in USD or as % of each line's budget; red when the line is heading over budget (beyond the plan's tolerance)."""
+    rows = table.sort_values("annual_usd")  # plotly draws the first row at the bottom: biggest line on top
+    scale = 100 / rows["annual_usd"] if as_pct else 1.0
+    over = rows["is_heading_over"].astype(bool)
+    hover = [f"{r.label}: spent {fmt(r.actual_usd, 'USD')}, projected {fmt(r.projected_usd, 'USD')} "
+             f"({fmt(r.lower_usd, 'USD')} to {fmt(r.upper_usd, 'USD')}), budget {fmt(r.annual_usd, 'USD')}"
+             for r in rows.itertuples()]
+    fig = go.Figure()
+    fig.add_bar(y=rows["label"], x=rows["projected_usd"] * scale, orientation="h", name="Projected year end",
+                marker_color=[OVER_COLOUR if o else WITHIN_COLOUR for o in over], opacity=0.45,
+                error_x={"type": "data", "array": (rows["upper_usd"] - rows["projected_usd"]) * scale,
+                         "arrayminus": (rows["projected_usd"] - rows["lower_usd"]) * scale,
+                         "color": "#555", "width": 6},
+                hovertext=hover, hoverinfo="text")
+    fig.add_bar(y=rows["label"], x=rows["actual_usd"] * scale, orientation="h", name="Spent so far",
+                marker_color=SPENT_COLOUR, width=0.35, hovertext=hover, hoverinfo="text")
+    fig.add_scatter(y=rows["label"], x=rows["annual_usd"] * scale, mode="markers", name="Annual budget",
+                    marker={"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": "#111"}},
+                    hovertext=hover, hoverinfo="text")
+    fig.update_layout(barmode="overlay", height=430, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      title={"text": "Year-end projection per line against its budget"},
+                      legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"})
+    fig.update_xaxes(title_text="% of the line's annual budget" if as_pct else "USD",
+                     ticksuffix=" %" if as_pct else "", tickprefix="" if as_pct else "$", separatethousands=True)
+    return fig
+
+
+def budget_cumulative_chart(months: pd.DataFrame, table: pd.DataFrame, year: PlanYear) -> go.Figure:
+    """Cumulative spend of all lines against the budget to date (pro rata, or by the lines' monthly
+    profiles), with the year-end projection and its band."""
+    totals = budget_totals(table)
+    closed = months[months["is_closed"]].groupby("month", as_index=False)["amount_usd"].sum()
+    ends = [pd.Timestamp(add_months(year.start, k)) for k in range(13)]
+    fig = go.Figure()
+    fig.add_scatter(x=ends, y=models.budget.budget_path(plan()), mode="lines", name="Budget to date",
+                    line={"color": LINE_COLOURS["target"], "dash": "dash"})
+    spent_x = [ends[0], *[pd.Timestamp(add_months(m.date(), 1)) for m in closed["month"]]]
+    spent_y = [0.0, *closed["amount_usd"].cumsum()]
+    fig.add_scatter(x=spent_x, y=spent_y, mode="lines+markers", name="Spent (closed months)",
+                    line={"color": SPENT_COLOUR, "width": 3})
+    fig.add_scatter(x=[spent_x[-1], ends[-1]], y=[spent_y[-1], totals["projected_usd"]], mode="lines+markers",
+                    name="Projected at run rate", line={"color": OVER_COLOUR if totals["projected_variance_usd"] > 0
+                                                        else WITHIN_COLOUR, "dash": "dot", "width": 3},
+                    error_y={"type": "data", "array": [0, totals["upper_usd"] - totals["projected_usd"]],
+                             "arrayminus": [0, totals["projected_usd"] - totals["lower_usd"]], "width": 8})
+    add_lines(fig, [hline(totals["annual_usd"], {"color": "#111", "width": 1},
+                          f"annual budget {fmt(totals['annual_usd'], 'USD')}")])
+    fig.update_layout(title={"text": "Cumulative spend, all lines"}, height=430,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.15})
+    fig.update_yaxes(title_text="USD, cumulative", tickprefix="$", separatethousands=True, rangemode="tozero")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
+    return fig
+
+
+def budget_monthly_chart(months: pd.DataFrame, year: PlanYear) -> go.Figure:
+    """Spend per month, stacked by budget group, against the plan's monthly budget (annual / 12, or
+    by the lines' monthly profiles: then a step per month)."""
+    closed = months[months["is_closed"]]
+    by_group = closed.groupby(["month", "group"], as_index=False)["amount_usd"].sum()
+    fig = go.Figure()
+    for group, colour in GROUP_COLOURS.items():
+        part = by_group[by_group["group"] == group]
+        fig.add_bar(x=part["month"], y=part["amount_usd"], name=line_label(group), marker_color=colour,
+                    hovertemplate="%{x|%b %Y}: $%{y:,.0f}<extra>" + line_label(group) + "</extra>")
+    budgets = models.budget.monthly_budgets(plan())
+    if len({round(b, 6) for b in budgets}) == 1:  # pro rata: one level all year
+        add_lines(fig, [hline(budgets[0], {"color": LINE_COLOURS["target"], "dash": "dash"},
+                              f"monthly budget {fmt(budgets[0], 'USD')}")])
+    else:
+        fig.add_scatter(x=[pd.Timestamp(add_months(year.start, k)) for k in range(12)], y=budgets, mode="lines",
+                        line={"color": LINE_COLOURS["target"], "dash": "dash", "shape": "hvh"}, name="monthly budget",
+                        hovertemplate="%{x|%b %Y}: budget $%{y:,.0f}<extra></extra>")
+    fig.update_layout(barmode="stack", title={"text": "Spend per closed month by budget group"}, height=360,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(title_text="USD a month", tickprefix="$", separatethousands=True)
+    half_month = timedelta(days=15)  # the whole plan year on the axis: the months to come show as empty
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1", range=[year.start - half_month, year.end - half_month])
+    return fig
+
+
+def budget_month_table(months: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Actual spend by line (rows) and closed month (columns), with each line's annual budget and
+    spend to date: what the projection starts from, for display and export."""
+    closed = months[months["is_closed"]]
+    wide = closed.pivot_table(index="label", columns="month", values="amount_usd", aggfunc="sum")
+    wide.columns = [month_text(c) for c in wide.columns]
+    info = table.set_index("label")[["annual_usd", "actual_usd"]]
+    out = info.join(wide).reset_index()
+    total = pd.DataFrame([{"label": "Total", **out.drop(columns="label").sum(numeric_only=True)}])
+    return pd.concat([out, total], ignore_index=True).rename(
+        columns={"label": "Budget line", "annual_usd": "Annual budget", "actual_usd": "Spent to date"})

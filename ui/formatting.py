@@ -1,0 +1,199 @@
+"""Numbers, units, statuses and dates as the pages write them. Pure: no streamlit here."""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Sequence
+
+import pandas as pd
+
+from analytics.measure import AT_BASELINE, AT_TARGET, STATUS_CONFIDENCE_PCT
+from analytics.scorecard import KpiResult
+
+from ui.palette import OP_SIGNS, STATUS_COLOURS, UNIT_TAILS
+
+
+def fmt(value: float | None, unit: str, *, diff: bool = False, short: bool = False, trim: bool = False,
+        decimals: int | None = None) -> str:
+    """The one place numbers become text.
+
+    diff: `value` is a difference (percent becomes "pp", scores become "pts");
+    short: the unit without its per-what tail, for the big tile number;
+    trim: drop trailing zeros, for the plan's own round targets;
+    decimals: instead of the unit's usual number of them.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    number = f"{abs(value):,.{_decimals(value, unit) if decimals is None else decimals}f}"
+    if trim and "." in number and not unit.startswith("USD"):  # money keeps its cents
+        number = number.rstrip("0").rstrip(".")
+    sign = "-" if value < 0 else ""
+    tail = "" if short or diff or unit not in UNIT_TAILS else f" {UNIT_TAILS[unit]}"
+    if unit.startswith("USD"):
+        return f"{sign}${number}{tail}"
+    base = unit.split(" ")[0].split("/")[0] or unit  # "% of revenue" -> "%", "h/employee/year" -> "h"
+    if diff:
+        suffix = {"%": " pp", "/5": " pts"}.get(base, f" {base}")
+    else:
+        suffix = " / 5" if unit == "/5" else f" {base}"
+    return f"{sign}{number}{suffix}{tail}"
+
+
+def _decimals(value: float, unit: str) -> int:
+    """Enough decimals to tell a value from its target (99.93 % vs 99.9 %), no more."""
+    size = abs(value)
+    if unit.startswith("USD") or unit == "/5":
+        return 2
+    if unit.startswith("%"):
+        if 99 <= size < 100:
+            return 3 if size >= 99.995 else 2  # 99.996 % must not read as 100.00 %
+        return 2 if size < 1 else 1
+    return 2 if size < 10 else 1 if size < 100 else 0
+
+
+def target_text(r: KpiResult) -> str:
+    """'Target < $5.00 · baseline $7.50, per user per month': the plan's comparison kept."""
+    tail = f", {UNIT_TAILS[r.unit]}" if r.unit in UNIT_TAILS else ""
+    return (f"Target {OP_SIGNS.get(r.op, r.op)} {fmt(r.target, r.unit, short=True, trim=True)} · "
+            f"baseline {fmt(r.baseline, r.unit, short=True, trim=True)}{tail}")
+
+
+def _decimals_apart(value: float, other: float, unit: str) -> int:
+    """The unit's usual decimals for `value`, or as many more (up to 6) as it takes for `value`
+    not to round to what `other` rounds to."""
+    decimals = _decimals(value, unit)
+    while decimals < 6 and round(value, decimals) == round(other, decimals):
+        decimals += 1
+    return decimals
+
+
+def value_text(r: KpiResult, short: bool = True) -> str:
+    """A KPI's value as text, with more decimals when the usual ones would round it onto its target
+    from the other side (99.8996 % is not met, and must not read 99.90 % beside a 99.9 % target)."""
+    value, decimals = r.value, None
+    if value is not None and not math.isnan(value) and not math.isclose(value, r.target, rel_tol=1e-9):
+        decimals = _decimals_apart(value, r.target, r.unit)
+    return fmt(value, r.unit, short=short, decimals=decimals)
+
+
+def delta_words(r: KpiResult) -> str | None:
+    """The distance to target in words, e.g. '0.17 h better than target', of the value the status
+    judges ('worst month 0.10 pp worse' for uptime over several months); None without data."""
+    value, prefix = r.judged_value, "" if r.judged is None else "worst month "
+    if value is None or math.isnan(value):
+        return None
+    gap = value - r.target
+    if gap == 0:
+        return f"{prefix}exactly on target"
+    better = gap > 0 if r.op.startswith(">") else gap < 0
+    tail = "" if prefix else " than target"  # a tile's delta has room for about 24 characters
+    decimals = _decimals_apart(abs(gap), 0.0, r.unit)  # never "0.00 pp worse": say how much
+    return f"{prefix}{fmt(abs(gap), r.unit, diff=True, decimals=decimals)} {'better' if better else 'worse'}{tail}"
+
+
+def n_text(r: KpiResult) -> str:
+    return f"n = {r.n:,} {r.n_label}"
+
+
+def interval_text(r: KpiResult) -> str | None:
+    """'90 % CI 4.14-4.26' for a mean over n records (its confidence interval, in the value's
+    decimals and base unit); None for the other KPIs."""
+    if r.interval is None or r.value is None:
+        return None
+    lo, hi = r.interval
+    decimals = _decimals(r.value, r.unit)
+    unit = fmt(r.value, r.unit, short=True).split(" ", 1)
+    suffix = "" if r.unit == "/5" or len(unit) < 2 else f" {unit[1]}"
+    low = f"{lo:,.{decimals}f}"
+    if not math.isfinite(hi):  # a single record of hours: no spread to bound it
+        return f"{STATUS_CONFIDENCE_PCT:g} % CI from {low}{suffix}, unbounded"
+    return f"{STATUS_CONFIDENCE_PCT:g} % CI {low}-{hi:,.{decimals}f}{suffix}"
+
+
+def at_text(r: KpiResult) -> str | None:
+    """'**at baseline** (within 0.1 pp of 18 %)': the value is within noise of that line (the
+    badge says met for at target, off track for at baseline): its interval holds the line, or it
+    lies within the KPI's tolerance of it. None when it is at neither."""
+    if r.at not in (AT_TARGET, AT_BASELINE):
+        return None
+    line = r.target if r.at == AT_TARGET else r.baseline
+    shown = fmt(line, r.unit, short=True, trim=True)
+    if r.interval is not None:
+        why = "the interval holds it"
+    elif r.tolerance > 0:
+        why = f"within {fmt(r.tolerance, r.unit, diff=True, trim=True)} of {shown}"
+    else:
+        why = f"equal to {shown}"
+    return f"**at {r.at}** ({why})"
+
+
+def noise_text(r: KpiResult) -> str | None:
+    """The tile's line on noise: the interval and whether the value is at a line, e.g.
+    '90 % CI 4.14-4.26 · **at baseline** (the interval holds it)'."""
+    parts = [p for p in (interval_text(r), at_text(r)) if p]
+    return " · ".join(parts) or None
+
+
+def status_badge(status: str) -> str:
+    """Markdown for a coloured status badge (works inside any Markdown text)."""
+    return f":{STATUS_COLOURS.get(status, 'gray')}-badge[{status}]"
+
+
+def summary_line(results: Sequence[KpiResult]) -> str:
+    """'**7 of 12 KPIs met** (1 at target) · 3 improving · 2 off track (2 at baseline)' as coloured
+    Markdown: how many of the met and off-track KPIs are so only within noise of the line."""
+    counts = {s: sum(r.status == s for r in results) for s in STATUS_COLOURS}
+    at = {line: sum(r.at == line for r in results) for line in (AT_TARGET, AT_BASELINE)}
+    parts = [f":green[**{counts['met']} of {len(results)} KPIs met**]" + _at_count(at[AT_TARGET], AT_TARGET),
+             f":orange[**{counts['improving']}** improving]",
+             f":red[**{counts['off track']}** off track]" + _at_count(at[AT_BASELINE], AT_BASELINE)]
+    if counts["no data"]:
+        parts.append(f":gray[**{counts['no data']}** without data]")
+    return " · ".join(parts)
+
+
+def _at_count(k: int, line: str) -> str:
+    return f" ({k} at {line})" if k else ""
+
+
+def line_label(name: str) -> str:
+    """'cloud_services' -> 'Cloud services' (plan.toml names budget lines in snake case)."""
+    return name.replace("_", " ").capitalize()
+
+
+def signed_usd(value: float) -> str:
+    """'+$1,234.00' or '-$1,234.00': a difference in money, for a metric's delta."""
+    return ("+" if value > 0 else "") + fmt(value, "USD")
+
+
+def month_text(day: date | pd.Timestamp | None) -> str:
+    return "no month" if day is None or pd.isna(day) else f"{pd.Timestamp(day):%b %Y}"
+
+
+def md_escape(text: str) -> str:
+    """Text shown as Markdown verbatim: no emphasis from snake_case, no :colour[...] directives."""
+    return "".join(f"\\{c}" if c in "\\`*_[]<>#|~$" else c for c in text)
+
+
+# What Markdown (and Streamlit's :directives: and $math$) reads anywhere in a line; '.', '-', '+' and
+# '=' only matter at the start of one (lists, headings), and are escaped there only.
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]()<>#|~$:!{}&^\"])")
+_MD_LEAD = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
+# Bare URLs and e-mail addresses are linked after escapes are read (GFM autolink literals work on the
+# text): an invisible word joiner after the scheme, after "www" and before "@" stops that.
+_MD_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?=@)")
+
+
+def md_text(text: object) -> str:
+    """Text from a file or a user, for a Markdown element, shown exactly as written: the marks Markdown
+    reads escaped (no link, image, emphasis, HTML, entity, :directive: or $math$; no list or heading at
+    the start), bare URLs and e-mail addresses not linked, line breaks as spaces."""
+    flat = _MD_AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u2060", " ".join(str(text).splitlines()))
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", flat)
+    lead = _MD_LEAD.match(escaped)
+    if lead:  # "- x", "1. x": a list item; "1" is kept and its "." or ")" escaped
+        head, mark = lead.group(1), lead.group(2)
+        rest = escaped[lead.end():]
+        escaped = head + ("\\" + mark if not mark[0].isdigit() else mark + ("\\" if rest[:1] == "." else "")) + rest
+    return escaped

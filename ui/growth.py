@@ -1,0 +1,206 @@
+"""The Growth page: measured demand (users, tickets, revenue, data) per month, its forecast, and
+the observed growth against the plan's assumptions.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import models.capacity
+from core.period import add_months, month_start
+from core.plan import Capacity
+from data.baseline import monthly_demand
+
+from ui.cache import LOADER, connection_for, db, plan
+from ui.capacity import CAP_LEVEL, CapacityView, cap_through
+from ui.figures import band, figure
+from ui.forecasting import forecast_model
+from ui.palette import FORECAST_COLOURS
+
+
+@dataclass(frozen=True)
+class DemandSeries:
+    label: str
+    axis: str
+    per_months: int   # the rate is stated per quarter (3) or per month (1)
+    plan_words: str   # the plan's assumption, {} filled from plan.toml
+    question: str     # the chart's title, {} filled from plan.toml
+
+
+DEMAND = {
+    "active_users": DemandSeries("Users", "monthly active users", 3, "+{user_growth_pct_per_quarter:g} % a quarter",
+                                 "Users: do they grow {user_growth_pct_per_quarter:g} % a quarter?"),
+    "visits": DemandSeries("Traffic", "site visits per month", 3,
+                           "+{user_growth_pct_per_quarter:g} % a quarter with users, and "
+                           "+{peak_traffic_growth_pct:g} % in the peak season",
+                           "Traffic: +{user_growth_pct_per_quarter:g} % a quarter, +{peak_traffic_growth_pct:g} % at peak?"),
+    "data_gb": DemandSeries("Data", "data stored, all services (GB)", 1, "+{data_growth_pct_per_month:g} % a month",
+                            "Data volume: does it grow {data_growth_pct_per_month:g} % a month?"),
+    "tickets": DemandSeries("Tickets", "support tickets per month", 3,
+                            "+{user_growth_pct_per_quarter:g} % a quarter (tickets follow users)",
+                            "Tickets: do they grow {user_growth_pct_per_quarter:g} % a quarter with users?"),
+}
+GROWTH_HORIZONS = (6, 12, 18)
+
+
+def growth_months(through: date) -> tuple[date, date]:
+    """[first, end) of the full months the growth page uses: two years up to the last full month."""
+    end = month_start(through + timedelta(days=1))
+    return add_months(end, -24), end
+
+
+@st.cache_data(**LOADER, show_spinner=False)
+def _growth_history(db_file: str, tz: str, start_month: date, end_month: date) -> pd.DataFrame:
+    frame = monthly_demand(connection_for(db_file), tz, start_month, end_month)
+    return frame[frame["days_observed"] > 0].reset_index(drop=True)
+
+
+@st.cache_data(**LOADER, max_entries=64, show_spinner=False)
+def _growth_fit(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int) -> pd.DataFrame:
+    history = _growth_history(db_file, tz, start_month, end_month)
+    series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
+    return forecast_model().forecast(series, horizon, CAP_LEVEL, freq="MS")
+
+
+@st.cache_data(**LOADER, max_entries=64, show_spinner=False)
+def _growth_skill(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int) -> str:
+    history = _growth_history(db_file, tz, start_month, end_month)
+    series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
+    return forecast_model().skill(series, horizon)[1]
+
+
+def load_growth_skill(metric: str, horizon: int) -> str:
+    """A demand series' forecast skill against seasonal naive, in words (models.forecast.skill)."""
+    first, end = growth_months(cap_through())
+    return _growth_skill(db(), plan().timezone, metric, first, end, horizon)
+
+
+@dataclass
+class GrowthView:
+    metric: str
+    history: pd.DataFrame    # ds, y: full months
+    forecast: pd.DataFrame   # ds, mean, lower, upper
+    plan: pd.Series          # the plan's assumption at the forecast's months
+    observed_pct: float | None
+    peak: tuple | None       # (first month of the last peak season, uplift %) for traffic
+
+
+def load_growth(metric: str, horizon: int) -> GrowthView:
+    """A demand series, its cached statistical forecast and the plan's assumption beside it."""
+    the_plan, tz = plan(), plan().timezone
+    first, end = growth_months(cap_through())
+    with st.spinner("Forecasting the demand series ...", show_time=True):
+        fit = _growth_fit(db(), tz, metric, first, end, horizon)
+    rows = _growth_history(db(), tz, first, end)
+    history = pd.DataFrame({"ds": pd.to_datetime(rows["month"]), "y": rows[metric].astype(float)})
+    cap, spec = the_plan.capacity, DEMAND[metric]
+    line = models.capacity.plan_line(history["ds"].iloc[-1], history["y"].iloc[-1], fit["ds"],
+                                models.capacity.demand_growth(metric, cap))
+    peak = models.capacity.peak_uplift_pct(history, cap.peak_months) if metric == "visits" else None
+    return GrowthView(metric, history, fit, pd.Series(line, index=fit.index),
+                      models.capacity.observed_growth_pct(history, spec.per_months), peak)
+
+
+def growth_words(view: GrowthView, cap: Capacity) -> str:
+    """'Users grew 11 % a quarter over the last year; the plan assumes +50 % a quarter.'"""
+    spec = DEMAND[view.metric]
+    per = "a quarter" if spec.per_months == 3 else "a month"
+    assumes = spec.plan_words.format(**{f.name: getattr(cap, f.name) for f in fields(cap)})
+    if view.observed_pct is None:
+        text = f"Not enough history to measure a year's growth; the plan assumes {assumes}."
+    else:
+        verb = "grew" if view.observed_pct >= 0 else "shrank"
+        text = (f"**{spec.label} {verb} {abs(view.observed_pct):.1f} % {per}** over the last year; "
+                f"the plan assumes **{assumes}**.")
+    if view.peak is not None:
+        start, pct = view.peak
+        text += (f" In the last peak season ({start:%b %Y} on) traffic was {pct:+.1f} % against the months "
+                 f"before; the plan assumes +{cap.peak_traffic_growth_pct:g} %.")
+    return text
+
+
+def growth_gap(view: GrowthView, plan_pct: float) -> str:
+    """How the data compares with the plan, as a coloured badge."""
+    if view.observed_pct is None:
+        return ":gray-badge[not measurable]"
+    ratio = view.observed_pct / plan_pct if plan_pct else math.inf
+    if 0.8 <= ratio <= 1.25:
+        return ":green-badge[borne out]"
+    return ":orange-badge[data grows slower than the plan]" if ratio < 0.8 else ":red-badge[data grows faster than the plan]"
+
+
+def plan_rate_pct(metric: str, cap: Capacity) -> float:
+    """The plan's rate for a series in the unit its words use (per quarter or per month)."""
+    return cap.data_growth_pct_per_month if metric == "data_gb" else cap.user_growth_pct_per_quarter
+
+
+def growth_title(metric: str, cap: Capacity) -> str:
+    return DEMAND[metric].question.format(**asdict(cap))
+
+
+def growth_span(view: GrowthView) -> str:
+    """'Dec 2024 to Oct 2026': the full months measured."""
+    return f"{view.history['ds'].iloc[0]:%b %Y} to {view.history['ds'].iloc[-1]:%b %Y}"
+
+
+def growth_chart(view: GrowthView, title: str) -> go.Figure:
+    """Measured months, the statistical forecast with its band, and the plan's assumption drawn
+    from the last measured month."""
+    spec = DEMAND[view.metric]
+    f = view.forecast
+    anchor = view.history.iloc[-1]
+    return figure([
+        go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured", mode="lines+markers",
+                   line={"color": FORECAST_COLOURS["history"]}, hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"),
+        *band(f, f"{CAP_LEVEL} % interval", "rgba(47, 111, 143, 0.15)"),
+        go.Scatter(x=f["ds"], y=f["mean"], name="statistical forecast", mode="lines",
+                   line={"color": FORECAST_COLOURS["history"], "dash": "dot", "width": 2},
+                   hovertemplate="forecast %{x|%b %Y}: %{y:,.0f}<extra></extra>"),
+        go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name="plan's assumption",
+                   mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
+                   hovertemplate="plan %{x|%b %Y}: %{y:,.0f}<extra></extra>")], title, 360,
+        yaxis={"title": {"text": spec.axis}, "rangemode": "tozero"}, xaxis={"title": {"text": "month"}})
+
+
+def growth_end_words(view: GrowthView, horizon: int) -> str:
+    """Where each line ends: the forecast (and its band) against the plan, at the horizon."""
+    last = view.forecast.iloc[-1]
+    plan_end = float(view.plan.iloc[-1])
+    return (f"In {horizon} months ({last['ds']:%b %Y}): statistical forecast **{last['mean']:,.0f}** "
+            f"({CAP_LEVEL} % interval {last['lower']:,.0f} to {last['upper']:,.0f}); the plan's assumption "
+            f"**{plan_end:,.0f}**, {plan_end / last['mean']:.1f} x the forecast.")
+
+
+def plan_peak_words(view: CapacityView, unit: str) -> tuple[str, str, str]:
+    """The fourth tile (label, value, delta): the most instances any month needs, or the storage
+    to provision by the horizon's end."""
+    m = view.monthly
+    if "instances_needed" in m:
+        peak = m.loc[m["instances_needed"].idxmax()]
+        return "Instances needed at peak", f"{int(peak['instances_needed'])}", f"in {peak['month']:%b %Y}"
+    unit = "GB" if unit == "GB" else "% of today's volume"
+    return "Storage to provision", f"{m['storage_needed'].iloc[-1]:,.1f}", f"{unit} by {m['month'].iloc[-1]:%b %Y}"
+
+
+def first_day_note(view: CapacityView, resource: str, cap: Capacity) -> str | None:
+    """Why a line is crossed on the forecast's first day: the scenario's flat uplifts start at once."""
+    if view.crossings is None or resource not in models.capacity.LOAD_RESOURCES:
+        return None
+    first = view.scenario["ds"].iloc[0]
+    if not (view.crossings["mean_at"] == first).any():
+        return None
+    peak = pd.Timestamp(first).month in cap.peak_months
+    parts = [f"the feature uplift (+{cap.feature_complexity_pct:g} %)"] if cap.feature_complexity_pct else []
+    if peak and cap.peak_traffic_growth_pct:
+        parts.append(f"the peak-season uplift (+{cap.peak_traffic_growth_pct:g} % in "
+                     f"{', '.join(f'{date(2000, m, 1):%b}' for m in cap.peak_months)})")
+    if not parts:
+        return None
+    return (f"Under this scenario a line is crossed on the forecast's first day ({first:%d %b %Y}): "
+            f"{' and '.join(parts)} apply from the start, on top of the trend. **Trend only** in the sidebar shows "
+            "the data alone.")

@@ -1,0 +1,44 @@
+"""Buttons that carry the four growth values between Capacity and Scenarios."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import streamlit as st
+
+from core.plan import Capacity
+from data import access
+
+from ui.auth import can
+from ui.capacity import CAP_SLIDERS
+from ui.state import CAP_SENT, SC_SENT
+
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # for st.switch_page, wherever the server was started
+
+
+def cap_send_button(cap: Capacity) -> None:
+    """'Cost it in Scenarios': the sliders' growth becomes the Scenarios page's drivers of the same
+    names (on its next run), which carry it through staffing and cost to the KPI targets."""
+    _send_growth({name: getattr(cap, name) for name in CAP_SLIDERS}, "scenarios.py", SC_SENT,
+                 "Cost it in Scenarios", "cap_to_scenarios", ":material/payments:",
+                 "Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
+                 "the budget and the cost KPIs follow.")
+
+
+def sc_send_button(values: Mapping[str, float | bool]) -> None:
+    """'See it on Capacity': the scenario's four growth drivers become the Capacity page's sliders
+    (on its next run), to see when each service crosses the scale-up line under them."""
+    _send_growth(values, "capacity.py", CAP_SENT, "See this growth on Capacity", "sc_to_capacity",
+                 ":material/storage:", "Open the Capacity page with its growth sliders set to these drivers: when "
+                 "does each service reach the plan's thresholds under them?")
+
+
+def _send_growth(growth: Mapping[str, float | bool], page: str, sent_key: str, label: str, key: str, icon: str,
+                 help_text: str) -> None:
+    """A button that leaves the four growth values (CAP_SLIDERS) under `sent_key` for pages/<page>,
+    read on its next run, and opens it. Shown to those who may open that page (access.page_right,
+    as shell/main.py lists it)."""
+    if can(access.page_right(page)) and st.button(label, key=key, icon=icon, help=help_text):
+        st.session_state[sent_key] = {name: float(growth[name]) for name in CAP_SLIDERS}
+        st.switch_page(PAGES_DIR / page)

@@ -1,0 +1,164 @@
+"""The Reliability page's loaders: incidents, outages, the error budget's burn, and the charts
+and words that explain them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import drilldown, reliability
+from core.period import Period
+from core.plan import Plan
+from data import warehouse
+
+from ui.cache import LOADER, db, plan, query, query_at
+from ui.downloads import download_csv
+from ui.figures import figure
+from ui.formatting import fmt, md_escape
+from ui.palette import LINE_COLOURS
+from ui.scorecard import filtered_inputs, page_span
+from ui.sidebar import plan_today
+from ui.state import Filters
+from ui.widgets import data_table, local_times, show_chart
+
+
+# The definitions behind each panel, shown one click away (widgets.definitions_popover).
+DEFINITIONS = {"mtta": (reliability.mtta, reliability.duration_stats),
+               "budget": (reliability.error_budget, reliability.availability),
+               "recovery": (reliability.mttr, reliability.mtbf, reliability.mtbf_interval),
+               "sla": (reliability.severity_sla,)}
+
+
+@dataclass(frozen=True)
+class ReliabilityView:
+    """Frames of the Reliability page; `spans` rows are the period's months, then the period."""
+
+    by_span: pd.DataFrame      # drilldown.reliability_by_span
+    by_service: pd.DataFrame   # drilldown.uptime_by_service
+    by_severity: pd.DataFrame  # drilldown.incidents_by_severity (months only)
+    sla: pd.DataFrame          # drilldown.severity_sla_by_span
+    budget: pd.DataFrame       # drilldown.error_budget_by_month (months only)
+    worst: pd.DataFrame        # reliability.worst_incidents of the period
+    sla_rows: pd.DataFrame     # drilldown.severity_sla_rows: sla labelled with the plan's targets
+    nominal_budget_minutes: float  # drilldown.nominal_error_budget_minutes: downtime allowed in 30 days
+
+
+@st.cache_data(**LOADER, show_spinner="Drilling into incidents ...")
+def _reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filters, as_of: date) -> ReliabilityView:
+    i = filtered_inputs(db_file, the_plan, page_span(the_plan, period), f)
+    months = period.months()
+    spans = [*months, period] if len(months) > 1 else months
+    services = list(f.services) or list(query_at(db_file, "services")["service_id"])
+    start, end = (warehouse.local_midnight(d, the_plan.timezone) for d in (period.start, period.end))
+    sla = drilldown.severity_sla_by_span(i.outages.incidents, the_plan, spans, f.severities)
+    return ReliabilityView(
+        drilldown.reliability_by_span(i.incidents, i.windows, the_plan, spans, i.outages),
+        drilldown.uptime_by_service(i.incidents, i.windows, the_plan, spans, services, i.outages),
+        drilldown.incidents_by_severity(i.outages.incidents, the_plan, months, f.severities),
+        sla,
+        drilldown.error_budget_by_month(i.incidents, i.windows, the_plan, months, as_of, i.outages),
+        reliability.worst_incidents(i.incidents, start, end, limit=15, times=i.outages.incidents),
+        drilldown.severity_sla_rows(sla, the_plan),
+        drilldown.nominal_error_budget_minutes(the_plan))
+
+
+def load_reliability_view(period: Period, f: Filters) -> ReliabilityView:
+    """Uptime by month and service, recovery times, SLA grid, error budget and worst incidents."""
+    the_plan = plan()
+    return _reliability_view(db(), the_plan, period, f, plan_today(the_plan))
+
+
+@st.cache_data(**LOADER, show_spinner="Tracing the error budget day by day ...")
+def _budget_burn(db_file: str, the_plan: Plan, month: Period, span: Period, f: Filters, as_of: date) -> pd.DataFrame:
+    i = filtered_inputs(db_file, the_plan, span, f)
+    return drilldown.budget_burn(i.incidents, i.windows, the_plan, month, as_of, i.outages)
+
+
+def load_budget_burn(first_day: date, f: Filters, period: Period | None = None) -> pd.DataFrame:
+    """Cumulative unplanned downtime per passed day of the month starting `first_day`, against
+    its allowance. With the page's `period` (which holds that month), it reuses the inputs the
+    page loaded for the period."""
+    the_plan, month = plan(), Period.month(first_day)
+    span = page_span(the_plan, period) if period else month
+    if not span.holds(month):  # a period without that month
+        span = month
+    return _budget_burn(db(), the_plan, month, span, f, plan_today(the_plan))
+
+
+def load_incident(incident_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One incident's record (one row), its timeline against the plan, and the changes to its
+    service in the 24 hours before it started."""
+    record = query("incident_detail", incident_id=incident_id)
+    if record.empty:
+        return record, pd.DataFrame(), pd.DataFrame()
+    timeline = drilldown.incident_timeline(record.iloc[0], plan())
+    return record, timeline, query("changes_before_incident", incident_id=incident_id, lookback_hours=24)
+
+
+def incident_chart(timeline: pd.DataFrame, title: str) -> go.Figure:
+    """An incident's steps on a local time axis, with the plan's deadlines as hollow diamonds."""
+    tz = plan().timezone
+    done = timeline[timeline["at"].notna()]
+    due = timeline[timeline["due_at"].notna()]
+    return figure([
+        go.Scatter(x=pd.to_datetime(done["at"], utc=True).dt.tz_convert(tz), y=done["step"], mode="markers+text",
+                   text=done["outcome"], textposition="middle right", name="happened",
+                   marker={"size": 12, "color": LINE_COLOURS["value"]}),
+        go.Scatter(x=pd.to_datetime(due["due_at"], utc=True).dt.tz_convert(tz), y=due["step"], mode="markers",
+                   name="plan deadline", marker={"size": 12, "symbol": "diamond-open", "color": "#b3261e"},
+                   text=due["target"], hovertemplate="deadline %{x}: %{text}<extra></extra>")], title, 300,
+        yaxis={"categoryorder": "array", "categoryarray": list(timeline["step"])[::-1], "title": {"text": ""}},
+        xaxis={"title": {"text": f"local time ({tz})"}})
+
+
+def remaining_words(month: pd.Series) -> tuple[str, str]:
+    """The third error-budget card: what is left, or by how much the month overspent."""
+    left = month["remaining_minutes"]
+    return ("Remaining", fmt(left, "min")) if left >= 0 else ("Overspent by", fmt(-left, "min"))
+
+
+def exhaustion_words(month: pd.Series) -> tuple[str, str]:
+    """The last error-budget card: the day it ran out, or how long it lasts at the burn so far."""
+    if pd.notna(month["exhausted_on"]):
+        return "Exhausted on", f"{pd.Timestamp(month['exhausted_on']):%d %b %Y}"
+    if not month["is_open"]:
+        return "Exhausted on", "not exhausted"
+    days = month["days_to_exhaustion"]
+    return "Days to exhaustion", "no burn yet" if pd.isna(days) else f"{days:,.1f} days at the current burn"
+
+
+def incident_details(incident_id: str) -> None:
+    """One incident: its record, its timeline against the plan's targets, and recent changes."""
+    record, timeline, changes = load_incident(incident_id)
+    if record.empty:
+        st.warning(f"Incident {incident_id} is no longer in the warehouse.")
+        return
+    r = local_times(record).iloc[0]
+    with st.container(border=True):
+        st.markdown(f"#### {md_escape(r['incident_id'])} · {md_escape(r['service_name'])} · "
+                    f"{md_escape(r['severity'])} · {md_escape(r['impact'])}")
+        st.markdown(md_escape("No summary recorded." if pd.isna(r["summary"]) else str(r["summary"])))
+        show_chart(incident_chart(timeline, f"Timeline of {incident_id} against the {r['severity']} targets"),
+                   "incident_timeline")
+        data_table(timeline, f"opsplan-incident-{incident_id}-timeline.csv", column_config={
+            "minutes_after_detection": st.column_config.NumberColumn("minutes after detection", format="%.0f")})
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Full record**")
+            fields = pd.DataFrame({"field": r.index, "value": [str(v) for v in r.to_numpy()]})
+            st.dataframe(fields, hide_index=True, height=36 * (len(fields) + 1))
+            download_csv(local_times(record), f"opsplan-incident-{incident_id}.csv", label="Download record")
+        with right:
+            _changes_before(changes, incident_id)
+
+
+def _changes_before(changes: pd.DataFrame, incident_id: str) -> None:
+    st.markdown("**Changes to this service in the 24 hours before it started**")
+    if changes.empty:
+        st.caption("None: no change was deployed to this service in the 24 hours before the incident started.")
+    else:
+        data_table(changes, f"opsplan-incident-{incident_id}-changes.csv")

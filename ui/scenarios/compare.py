@@ -1,0 +1,102 @@
+"""Scenario comparison: up to four scenarios side by side, by line and by KPI."""
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+import models.scenario
+from data import scenarios_store
+
+from ui.cache import connection, plan
+from ui.figures import add_lines, plan_line
+from ui.formatting import fmt, line_label
+from ui.palette import AXIS_TITLES, OP_SIGNS, SCENARIO_COLOURS
+from ui.scenarios.results import evaluate_scenario, scenario_summary, target_words
+
+
+CURRENT = "Current (on screen)"
+
+
+def scenarios_to_compare(picked: Sequence[str], current: models.scenario.Drivers,
+                         base_drivers: models.scenario.Drivers) -> dict[str, models.scenario.Drivers]:
+    """The drivers of each picked scenario: the one on screen, or a saved one from the warehouse."""
+    out = {}
+    for name in picked:
+        out[name] = current if name == CURRENT else scenarios_store.load(connection(), name, base_drivers).drivers
+    return out
+
+
+def compare_scenarios(named: Mapping[str, models.scenario.Drivers], base: models.scenario.Base,
+                      months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Side by side over the same horizon and base. Returns (table, monthly): table has metric, unit, the
+    plan's number and one column per scenario; monthly is long: scenario, month, total_usd,
+    support_cost_per_user_usd, infra_cost_pct_revenue, plus one column per budget line."""
+    the_plan = plan()
+    frames = {name: evaluate_scenario(d, base, months) for name, d in named.items()}
+    sums = {name: scenario_summary(f, months) for name, f in frames.items()}
+    rows = [(f"{line_label(b.name)}", "USD", b.annual_usd * months / 12, lambda s, n=b.name: s["lines_usd"][n])
+            for b in the_plan.budget_lines]
+    rows += [("Total", "USD", the_plan.budget_total_usd * months / 12, lambda s: s["total_usd"])]
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        kpi = the_plan.kpi(key)
+        rows += [(f"{kpi.label} (target {OP_SIGNS[kpi.op]} {kpi.target:g})", kpi.unit, kpi.target,
+                  lambda s, k=key: s[k]),
+                 (f"{kpi.label}: when", "text", "", lambda s, k=key: target_words(s, k))]
+    rows += [("Peak instances", "instances", math.nan, lambda s: s["instances"]),
+             ("Support FTE paid (mean)", "FTE",
+              next((b.fte for b in the_plan.budget_lines if b.name == "support_team"), math.nan),
+              lambda s: s["support_fte"]),
+             ("Support FTE needed (peak month)", "FTE", math.nan, lambda s: s["fte_needed_high"])]
+    table = pd.DataFrame({"metric": [r[0] for r in rows], "unit": [r[1] for r in rows],
+                          "Plan": [r[2] for r in rows], **{n: [r[3](s) for r in rows] for n, s in sums.items()}})
+    monthly = pd.concat([f.assign(scenario=n) for n, f in frames.items()], ignore_index=True)
+    keep = ["scenario", "month", "total_usd", "support_cost_per_user_usd", "infra_cost_pct_revenue",
+            *[b.name for b in the_plan.budget_lines]]
+    return table, monthly[keep]
+
+
+def compare_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as text, each number through fmt; 'text' rows as they are."""
+    out = table.copy()
+    for c in out.columns[2:]:
+        out[c] = ["" if (isinstance(v, float) and math.isnan(v)) or v == "" else v if u == "text" else fmt(v, u)
+                  for v, u in zip(out[c], out["unit"])]
+    return out.drop(columns="unit").rename(columns={"metric": ""})
+
+
+def compare_lines_chart(table: pd.DataFrame) -> go.Figure:
+    """Cost per budget line per scenario (grouped bars) with the plan's budget as a tick."""
+    lines = table[(table["unit"] == "USD") & (table["metric"] != "Total")].iloc[::-1]  # the total would dwarf the lines
+    fig = go.Figure()
+    for i, name in enumerate(table.columns[3:]):
+        fig.add_bar(y=lines["metric"], x=lines[name], orientation="h", name=name,
+                    marker_color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
+                    hovertemplate="%{y}: $%{x:,.0f}<extra>" + name + "</extra>")
+    fig.add_scatter(y=lines["metric"], x=lines["Plan"], mode="markers", name="Plan budget",
+                    marker={"symbol": "line-ns", "size": 24, "line": {"width": 3, "color": "#111"}},
+                    hovertemplate="%{y}: plan $%{x:,.0f}<extra></extra>")
+    fig.update_layout(barmode="group", height=560, title={"text": "Cost per budget line over the horizon"},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.1})
+    fig.update_xaxes(title_text="USD over the horizon", tickprefix="$", separatethousands=True)
+    return fig
+
+
+def compare_kpi_chart(monthly: pd.DataFrame, key: str) -> go.Figure:
+    """A cost KPI month by month for each scenario, with the plan's target and baseline."""
+    kpi = plan().kpi(key)
+    fig = go.Figure()
+    for i, (name, part) in enumerate(monthly.groupby("scenario", sort=False)):
+        fig.add_scatter(x=pd.to_datetime(part["month"]), y=part[key], name=name, mode="lines+markers",
+                        line={"color": SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], "width": 2.5},
+                        customdata=[fmt(v, kpi.unit) for v in part[key]],
+                        hovertemplate="%{x|%b %Y}: %{customdata}<extra>" + name + "</extra>")
+    add_lines(fig, [line for kind, level in (("target", kpi.target), ("baseline", kpi.baseline))
+                    for line in plan_line(level, f"{kind} {fmt(level, kpi.unit, short=True, trim=True)}", kind)])
+    fig.update_layout(title={"text": f"{kpi.label} per month"}, height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(title_text=AXIS_TITLES.get(kpi.unit, kpi.unit), rangemode="tozero")
+    fig.update_xaxes(tickformat="%b %Y")
+    return fig

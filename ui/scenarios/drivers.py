@@ -1,0 +1,253 @@
+"""Scenario drivers: what each one means (help generated from the plan), its input widget, and
+the messages left for the next run.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Mapping
+
+import pandas as pd
+import streamlit as st
+
+import models.scenario
+
+from ui.formatting import fmt
+from ui.handoff import sc_send_button
+from ui.state import SC_FLASH, SC_LOADED, SC_MONTHS, SC_OPENED, SC_PREFIX, SC_SEED, SC_SENT, SC_VERSION, SC_WORKING
+
+
+@dataclass(frozen=True)
+class DriverInfo:
+    """How a driver shows on the page: its group, label (with unit), unit for fmt, help text."""
+
+    group: str
+    label: str
+    unit: str = ""          # fmt's unit: "USD", "%", "min", "FTE" or "" (a plain number)
+    per: str = ""           # what the number is per, after the formatted value
+    help: str = ""
+    step: float = 1.0
+    fmt: str = "%.1f"
+    line: str = ""          # the budget line a unit rate prices
+    abbr: str = ""          # a short unit for the narrow unit-cost editor
+
+    @property
+    def long_label(self) -> str:
+        """The label with its unit, for charts that list drivers of every group."""
+        if self.group != "Unit costs":
+            return self.label
+        return f"{self.label}: {'USD' if self.unit == 'USD' else '%'} {self.per}"
+
+
+DRIVER_GROUPS = ("Demand", "Capacity", "Staffing", "Unit costs")
+DRIVER_INFO: dict[str, DriverInfo] = {
+    "user_growth_pct_per_quarter": DriverInfo(
+        "Demand", "User growth (% per quarter)", "%", "a quarter",
+        "Monthly active users grow by this much each quarter, compounded month by month. The plan assumes 50 %."),
+    "tickets_per_user_month": DriverInfo(
+        "Demand", "Tickets per active user a month", "", "tickets per user a month",
+        "Support tickets each active user opens in a month; the base is measured over the last 3 full months.",
+        0.01, "%.3f"),
+    "revenue_per_user_month_usd": DriverInfo(
+        "Demand", "Revenue per active user a month (USD)", "USD", "per user a month",
+        "What each active user brings in a month: the denominator of the infrastructure cost share and the base "
+        "of payment fees. Measured over the last 3 full months.", 0.5, "%.2f"),
+    "peak_traffic_growth_pct": DriverInfo(
+        "Capacity", "Peak-season load uplift (%)", "%", "in peak months",
+        "Extra load in the plan's peak months (November and December by the plan's setting). The plan: +100 %.",
+        5.0),
+    "feature_complexity_pct": DriverInfo(
+        "Capacity", "Feature complexity uplift (% more CPU)", "%", "more CPU per user",
+        "Extra compute per user from new features. The plan assumes 20 %. Instances are sized so that peak CPU "
+        "stays under the plan's 80 % scale-up trigger with its 20 % reserve."),
+    "data_growth_pct_per_month": DriverInfo(
+        "Capacity", "Data growth (% per month)", "%", "a month",
+        "Stored data grows by this much every month. The plan assumes 25 %. Storage needed keeps the 20 % reserve."),
+    "staff_to_demand": DriverInfo(
+        "Staffing", "Hire the FTE Erlang C needs", "flag", "",
+        "Off: pay the plan's support team (the FTE below). On: pay, each month, the tier-1 FTE that Erlang C "
+        "needs to answer chat in 2 min, email in 4 h and phone in 60 s at the service-level goal."),
+    "support_fte_plan": DriverInfo(
+        "Staffing", "Support team paid (FTE)", "FTE", "",
+        "Tier-1 support staff paid when not hiring to demand: the plan's support_team line, 4 FTE.", 0.5),
+    "maintenance_fte": DriverInfo(
+        "Staffing", "Maintenance team (FTE)", "FTE", "",
+        "Technical staff on the maintenance_team line; the plan has 3 FTE.", 0.5),
+    "aht_live_chat_min": DriverInfo(
+        "Staffing", "Handling time, live chat (minutes)", "min", "a chat",
+        "Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C).", 0.5),
+    "aht_email_min": DriverInfo(
+        "Staffing", "Handling time, email (minutes)", "min", "an email",
+        "Average minutes an agent spends on one email ticket.", 0.5),
+    "aht_phone_min": DriverInfo(
+        "Staffing", "Handling time, phone (minutes)", "min", "a call",
+        "Average minutes an agent spends on one call (phone is open 08:00-20:00).", 0.5),
+    "service_level_goal_pct": DriverInfo(
+        "Staffing", "Service-level goal (% answered within target)", "%", "",
+        "Share of contacts that must get a first response within the channel's target.", 1.0),
+    "max_occupancy_pct": DriverInfo(
+        "Staffing", "Highest agent occupancy (%)", "%", "",
+        "Agents are never planned busier than this share of their logged-in time.", 1.0),
+    "shrinkage_pct": DriverInfo(
+        "Staffing", "Shrinkage (% of paid time off the phones)", "%", "",
+        "Leave, training and meetings: paid time not spent on contacts. "
+        "FTE needed = agent hours / (40 h x (1 - shrinkage)).",
+        1.0),
+    "support_cost_per_fte_usd": DriverInfo(
+        "Unit costs", "Support staff", "USD", "per FTE a year", line="support_team", abbr="USD/FTE/yr"),
+    "maintenance_cost_per_fte_usd": DriverInfo(
+        "Unit costs", "Maintenance staff", "USD", "per FTE a year", line="maintenance_team", abbr="USD/FTE/yr"),
+    "training_per_fte_usd": DriverInfo(
+        "Unit costs", "Training", "USD", "per FTE a year", line="training_budget", abbr="USD/FTE/yr"),
+    "cloud_usd_per_instance_month": DriverInfo(
+        "Unit costs", "Compute, on demand", "USD", "per instance a month", line="cloud_services",
+        abbr="USD/instance/mo"),
+    "cloud_usd_per_gb_month": DriverInfo(
+        "Unit costs", "Cloud storage", "USD", "per GB a month", line="cloud_services", abbr="USD/GB/mo"),
+    "reserved_share_pct": DriverInfo(
+        "Unit costs", "Reserved instances", "%", "of the fleet", line="cloud_services", abbr="% of fleet"),
+    "reserved_discount_pct": DriverInfo(
+        "Unit costs", "Reserved discount", "%", "off on demand", line="cloud_services", abbr="% off"),
+    "spot_share_pct": DriverInfo(
+        "Unit costs", "Spot instances", "%", "of the fleet", line="cloud_services", abbr="% of fleet"),
+    "spot_discount_pct": DriverInfo(
+        "Unit costs", "Spot discount", "%", "off on demand", line="cloud_services", abbr="% off"),
+    "monitoring_usd_per_instance_month": DriverInfo(
+        "Unit costs", "Monitoring", "USD", "per instance a month", line="monitoring_tools", abbr="USD/instance/mo"),
+    "security_usd_per_month": DriverInfo(
+        "Unit costs", "Security tools", "USD", "a month", line="security_tools", abbr="USD/mo"),
+    "payment_fee_pct_revenue": DriverInfo(
+        "Unit costs", "Payment fees", "%", "of revenue", line="payment_processing", abbr="% of revenue"),
+    "communication_usd_per_user_month": DriverInfo(
+        "Unit costs", "SMS and email", "USD", "per user a month", line="communication_services", abbr="USD/user/mo"),
+    "backup_usd_per_gb_month": DriverInfo(
+        "Unit costs", "Backup storage", "USD", "per GB a month", line="backup_storage", abbr="USD/GB/mo"),
+    "contingency_pct": DriverInfo(
+        "Unit costs", "Contingency", "%", "of the other lines", line="contingency", abbr="% of other lines"),
+}
+
+
+def driver_value_text(name: str, value: float | bool) -> str:
+    """'50.0 % a quarter', '$45,000.00 per FTE a year', 'on' for a flag."""
+    info = DRIVER_INFO[name]
+    if info.unit == "flag":
+        return "on" if value else "off"
+    number = fmt(float(value), info.unit).strip() if info.unit else fmt(float(value), "").strip()
+    return f"{number} {info.per}".strip()
+
+
+def _names(group: str) -> list[str]:
+    return [n for n, i in DRIVER_INFO.items() if i.group == group]
+
+
+def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
+    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
+    state = st.session_state
+    for group in DRIVER_GROUPS[:3]:
+        for name in _names(group):
+            state[SC_PREFIX + name] = bool(values[name]) if DRIVER_INFO[name].unit == "flag" else float(values[name])
+    state[SC_SEED] = dict(values)
+    state[SC_WORKING] = dict(values)
+    state[SC_VERSION] = state.get(SC_VERSION, 0) + 1
+    state[SC_LOADED] = loaded
+    state[SC_OPENED] = dict(values)
+
+
+def init_driver_inputs(base_drivers: models.scenario.Drivers) -> None:
+    """First visit: the base scenario. Back from another page, where Streamlit dropped the inputs'
+    state: the drivers as the user left them."""
+    state = st.session_state
+    if SC_SEED not in state:
+        fill_driver_inputs(asdict(base_drivers))
+    elif any(SC_PREFIX + n not in state for g in DRIVER_GROUPS[:3] for n in _names(g)):
+        opened = state.get(SC_OPENED)
+        fill_driver_inputs(state[SC_WORKING], state.get(SC_LOADED))
+        state[SC_OPENED] = opened or state[SC_OPENED]  # unsaved edits stay marked as such
+    sent = state.pop(SC_SENT, None)
+    if sent:
+        opened, was = state[SC_OPENED], state[SC_WORKING]
+        fill_driver_inputs({**was, **sent}, state.get(SC_LOADED))
+        state[SC_OPENED] = opened  # the sent growth shows as an unsaved edit of what was open
+        changed = [f"{DRIVER_INFO[n].label}: {driver_value_text(n, was[n])} -> {driver_value_text(n, v)}"
+                   for n, v in sent.items() if v != was[n]]
+        flash("info", "From the Capacity page: " + ("; ".join(changed) if changed else "the same growth as here") + ".")
+    state.setdefault(SC_MONTHS, state.get("sc_months_kept", 12))
+
+
+def _driver_input(name: str, base_value: float | bool) -> float | bool:
+    info = DRIVER_INFO[name]
+    text = f"{info.help} Base: {driver_value_text(name, base_value)}."
+    if info.unit == "flag":
+        return st.toggle(info.label, key=SC_PREFIX + name, help=text)
+    low, high = models.scenario.LIMITS.get(name, (0.0, math.inf))
+    return st.number_input(info.label, min_value=float(low), max_value=None if math.isinf(high) else float(high),
+                           step=info.step, format=info.fmt, key=SC_PREFIX + name, help=text)
+
+
+def _unit_cost_editor(base_drivers: models.scenario.Drivers) -> dict[str, float]:
+    seed = st.session_state[SC_SEED]
+    names = _names("Unit costs")
+    frame = pd.DataFrame({"driver": names, "Rate": [DRIVER_INFO[n].label for n in names],
+                          "Value": [float(seed[n]) for n in names], "Unit": [DRIVER_INFO[n].abbr for n in names]})
+    edited = st.data_editor(
+        frame, key=f"sc_rates_{st.session_state[SC_VERSION]}", hide_index=True, width="stretch", height=36 * 16,
+        column_order=["Rate", "Value", "Unit"], disabled=["Rate", "Unit"],
+        column_config={"Value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True,
+                                                              help="Type a new rate; the scenario updates at once.")})
+    return {n: float(v) if v is not None and not pd.isna(v) else math.nan
+            for n, v in zip(edited["driver"], edited["Value"])}
+
+
+def driver_panel(base_drivers: models.scenario.Drivers) -> dict[str, float | bool]:
+    """The drivers in four tabs; returns every value as set on screen (not yet checked)."""
+    values: dict[str, float | bool] = {}
+    tabs = st.tabs(list(DRIVER_GROUPS))
+    for tab, group in zip(tabs[:3], DRIVER_GROUPS[:3]):
+        with tab:
+            for name in _names(group):
+                values[name] = _driver_input(name, getattr(base_drivers, name))
+            if group == "Capacity":  # the demand tab came first: every growth driver is read
+                sc_send_button(values)
+    with tabs[3]:
+        st.caption("Unit rates start calibrated so that the base costs exactly the plan's budget, line by line, "
+                   "over its first 12 months. Edit the Value column; the header lists what differs from the base.")
+        values |= _unit_cost_editor(base_drivers)
+    st.session_state[SC_WORKING] = values
+    st.session_state["sc_months_kept"] = st.session_state.get(SC_MONTHS, 12)
+    return values
+
+
+def scenario_drivers(base_drivers: models.scenario.Drivers,
+                     values: Mapping[str, float | bool]) -> models.scenario.Drivers:
+    """The drivers on screen as a checked scenario; ScenarioError names an impossible one."""
+    return models.scenario.with_overrides(base_drivers, dict(values))
+
+
+def changed_drivers(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers) -> list[str]:
+    """'User growth: 50.0 % a quarter -> 80.0 % a quarter' for each driver that differs from the base."""
+    out = []
+    for f in fields(drivers):
+        now, was = getattr(drivers, f.name), getattr(base_drivers, f.name)
+        if not (now == was or (isinstance(now, float) and math.isclose(now, was, rel_tol=1e-9, abs_tol=1e-12))):
+            out.append(f"{DRIVER_INFO[f.name].label}: {driver_value_text(f.name, was)} -> "
+                       f"{driver_value_text(f.name, now)}")
+    return out
+
+
+def drivers_table(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers) -> pd.DataFrame:
+    """Every driver with its group, label, value, base value and unit (for export)."""
+    return pd.DataFrame([{"group": DRIVER_INFO[f.name].group, "driver": f.name, "label": DRIVER_INFO[f.name].label,
+                          "value": getattr(drivers, f.name), "base": getattr(base_drivers, f.name),
+                          "unit": f"{DRIVER_INFO[f.name].unit} {DRIVER_INFO[f.name].per}".strip()}
+                         for f in fields(drivers)])
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state[SC_FLASH] = (kind, text)
+
+
+def show_flash() -> None:
+    """The message left by the last save, load or delete, shown once."""
+    kind, text = st.session_state.pop(SC_FLASH, (None, None))
+    if kind:
+        getattr(st, kind)(text)

@@ -1,0 +1,306 @@
+"""Scenario results: the starting point (measured or plan), the evaluation, its headline, the
+chain chart from demand to cost to KPIs, and the month-by-month tables.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+import models.scenario
+from analytics.measure import compare
+from core.period import add_months
+from core.plan import Kpi, Plan
+
+from ui.cache import LOADER, PLAN_KEY, connection_for, db, plan
+from ui.figures import Line, hline, lines_layout, plan_line, subplot_axes
+from ui.formatting import fmt, line_label, month_text
+from ui.palette import AXIS_TITLES, GROUP_COLOURS, GROUP_SHORT, LINE_COLOURS, OP_SIGNS, OVER_COLOUR
+from ui.scenarios.drivers import changed_drivers, fill_driver_inputs
+from ui.state import SC_BASE, SC_LOADED, SC_OPENED
+
+
+BASE_LABELS = {"measured": "Measured", "plan": "The plan"}
+BASE_HELP = ("**Measured** (the default): month 1 is the last closed months as the Overview counts them, "
+             "their spend per budget line included, and users, data and the peak season grow as the "
+             "warehouse's history forecasts. **The plan**: the plan's growth assumptions, with unit "
+             "costs calibrated so that 12 months cost the plan's budget.")
+
+
+@st.cache_data(**LOADER, show_spinner="Measuring the base from the warehouse ...")
+def _starting_point(db_file: str, the_plan: Plan, today: date,
+                    kind: str) -> tuple[models.scenario.Base, models.scenario.Drivers, str]:
+    return models.scenario.starting_point(connection_for(db_file), the_plan, today, kind)
+
+
+def load_starting_point(today: date, kind: str) -> tuple[models.scenario.Base, models.scenario.Drivers, str]:
+    """What scenarios start from (models.scenario.starting_point): the base, its drivers and a note
+    naming the months and assumptions taken. ScenarioError when the warehouse lacks data."""
+    return _starting_point(db(), plan(), today, kind)
+
+
+def base_kind() -> str:
+    """The base the Scenarios page starts from: measured unless the user chose the plan."""
+    return st.session_state.get(SC_BASE) or "measured"
+
+
+def on_base_change(today: date) -> None:
+    """Another base: every driver to that base's values (a scenario is edited against one base)."""
+    _, drivers, _ = load_starting_point(today, base_kind())
+    fill_driver_inputs(asdict(drivers))
+
+
+def base_caption(base: models.scenario.Base, note: str) -> str:
+    chat, email, phone = base.channel_share
+    return (f"{note}. Horizon from {base.start:%b %Y}; "
+            f"{fmt(base.active_users, 'users')} active, {base.tickets_per_user_month:.3f} tickets per user a month "
+            f"(chat {chat:.0%}, email {email:.0%}, phone {phone:.0%}), {fmt(base.revenue_per_user_month_usd, 'USD')} "
+            f"revenue per user a month, {fmt(base.instances, 'instances')} at {fmt(base.cpu_pct, '%')} peak CPU, "
+            f"{fmt(base.data_gb, 'GB')} of data.")
+
+
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=256, show_spinner=False)
+def _evaluate(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int) -> pd.DataFrame:
+    frame = models.scenario.evaluate(drivers, base, the_plan, months)
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        frame[f"{key}_missed"] = ~frame[f"{key}_met"].astype(bool)  # for first_month of a miss
+    return frame
+
+
+def evaluate_scenario(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int) -> pd.DataFrame:
+    """models.scenario.evaluate, cached by drivers, base, plan and horizon; adds <kpi>_missed flags."""
+    return _evaluate(drivers, base, plan(), months)
+
+
+def scenario_summary(frame: pd.DataFrame, months: int) -> dict:
+    """The horizon's totals (models.scenario.annual), the plan's budget for as many months, and the
+    first month each cost target is met and missed."""
+    the_plan = plan()
+    out = dict(models.scenario.annual(frame, the_plan))
+    out["plan_total_usd"] = the_plan.budget_total_usd * months / 12
+    out["fte_needed_low"], out["fte_needed_high"] = (float(frame["support_fte_needed"].min()),
+                                                     float(frame["support_fte_needed"].max()))
+    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
+        out[f"{key}_first_met"] = models.scenario.first_month(frame, f"{key}_met")
+        out[f"{key}_first_missed"] = models.scenario.first_month(frame, f"{key}_missed")
+    return out
+
+
+def target_words(summary: Mapping, key: str) -> str:
+    """When a cost target is met over the horizon, in words: 'met from Feb 2027', 'never met' ..."""
+    met, missed = summary[f"{key}_first_met"], summary[f"{key}_first_missed"]
+    if met is None:
+        return "never met"
+    if missed is None:
+        return "met every month"
+    if met < missed:
+        return f"met until {month_text(add_months(missed, -1))}"
+    return f"met from {month_text(met)}"
+
+
+HEADLINE_NAMES = {"support_cost_per_user_usd": "Support cost/user", "infra_cost_pct_revenue": "Infra cost share"}
+
+
+def scenario_headline(summary: Mapping, months: int) -> None:
+    """Four numbers: the horizon's cost against the plan, the two cost KPIs against their targets
+    (and the month each is first met), and support FTE paid against what Erlang C needs."""
+    the_plan = plan()
+    over = summary["total_usd"] - summary["plan_total_usd"]
+    cols = st.columns(4)
+    cols[0].metric(f"Total cost, {months} months", fmt(summary["total_usd"], "USD"), border=True,
+                   delta=("+" if over > 0 else "-" if over < 0 else "") + fmt(abs(over), "USD"),
+                   delta_description=f"vs plan {fmt(summary['plan_total_usd'], 'USD')}",
+                   delta_color="inverse" if abs(over) >= 0.005 else "off",
+                   delta_arrow="auto" if abs(over) >= 0.005 else "off",
+                   help=f"The plan's budget pro-rated to the horizon: {fmt(the_plan.budget_total_usd, 'USD')} x "
+                        f"{months} / 12.")
+    for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
+        kpi = the_plan.kpi(key)
+        value = summary[key]
+        met = value is not None and compare(value, kpi.op, kpi.target)
+        words = target_words(summary, key)
+        if key == "support_cost_per_user_usd" and met and models.scenario.understaffed(summary):
+            met, words = False, f"{words}, understaffed"  # cheap because customers wait: not a plain "met"
+        col.metric(f"{HEADLINE_NAMES[key]} ({OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True, trim=True)})",
+                   fmt(value, kpi.unit, short=True), border=True, delta=words,
+                   delta_color="green" if met else "orange" if value is not None and
+                   compare(value, kpi.op, kpi.target) else "red", delta_arrow="off",
+                   help=f"{kpi.label} over the whole horizon ({kpi.measurement.lower()}); target "
+                        f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, trim=True)}. Below the value: the month the "
+                        "monthly value first meets it. Month by month in rows 5 and 6 of the chart.")
+    short = summary["fte_needed_high"] - summary["support_fte"]
+    cols[3].metric("Support FTE paid (mean)", fmt(summary["support_fte"], "FTE"), border=True,
+                   delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
+                   delta_color="red" if short > 0.05 else "green", delta_arrow="off",
+                   help="Needed: the tier-1 FTE Erlang C asks for each month to answer chat in 2 min, email in 4 h and "
+                        "phone in 60 s at the service-level goal, grossed up for shrinkage.")
+
+
+def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
+    """The chain on one figure, month by month, top to bottom: demand -> capacity -> staffing -> cost ->
+    the two cost KPIs against the plan's targets. Each row names its series in its own legend."""
+    the_plan = plan()
+    titles = ("1  Demand", "2  Capacity", "3  Staffing (tier-1 support)", "4  Cost a month",
+              "5  Support cost per user", "6  Infrastructure cost share")
+    fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.045,
+                        row_heights=[1, 1, 1, 1.2, 1, 1], specs=[[{"secondary_y": r < 2}] for r in range(6)])
+    x = pd.to_datetime(frame["month"])
+    # The rows' axes, legends and lines go into one layout update at the end: each update on this
+    # six-row figure re-lays out all of it (10-40 ms a call; a dozen calls took most of the page's rerun).
+    layout: dict = {"barmode": "stack"}
+    _chain_demand_capacity(fig, frame, x, layout)
+    lines = [*_chain_staffing(fig, frame, x, the_plan, layout), *_chain_cost(fig, frame, x, the_plan, layout)]
+    for row, key in ((5, "support_cost_per_user_usd"), (6, "infra_cost_pct_revenue")):
+        lines += _chain_kpi(fig, frame, x, the_plan.kpi(key), row, layout)
+    for i, title in enumerate(titles):  # each row's title leads its own legend, so the two never overlap
+        cell = fig.get_subplot(i + 1, 1)
+        layout[f"legend{'' if i == 0 else i + 1}"] = {
+            "orientation": "h", "x": 0, "xanchor": "left", "y": cell.yaxis.domain[1], "yanchor": "bottom",
+            "font": {"size": 12}, "bgcolor": "rgba(0,0,0,0)",
+            "title": {"text": f"<b>{title}</b>  ", "font": {"size": 14}}}
+        layout[cell.xaxis.plotly_name] = {"tickformat": "%b %Y", "dtick": "M1" if len(frame) <= 12 else "M3"}
+    fig.update_layout(layout, height=1250, margin={"l": 10, "r": 70, "t": 30, "b": 10}, hovermode="x unified",
+                      bargap=0.25, **lines_layout(lines))
+    return fig
+
+
+def _chain_y(fig: go.Figure, row: int, secondary: bool = False) -> str:
+    """The layout key of a chain row's y axis ("yaxis5"), or of its right-hand one (rows 1-2)."""
+    return fig.get_subplot(row, 1, secondary_y=secondary).yaxis.plotly_name
+
+
+def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, layout: dict) -> None:
+    for row, (left, left_name, right, right_name, unit_l, unit_r) in enumerate((
+            ("active_users", "Active users", "tickets", "Tickets a month (right axis)", "users", "tickets"),
+            ("instances", "Instances needed", "storage_gb", "Storage needed, GB (right axis)", "instances", "GB")),
+            start=1):
+        legend = "legend" if row == 1 else f"legend{row}"
+        fig.add_scatter(x=x, y=frame[left], name=left_name, mode="lines+markers", line={"color": "#2f6f8f", "width": 3},
+                        legend=legend, row=row, col=1, secondary_y=False,
+                        hovertemplate="%{y:,.0f} " + unit_l + "<extra>" + left_name + "</extra>")
+        fig.add_scatter(x=x, y=frame[right], name=right_name, mode="lines", line={"color": "#e07b39", "dash": "dash"},
+                        legend=legend, row=row, col=1, secondary_y=True,
+                        hovertemplate="%{y:,.0f} " + unit_r + "<extra>" + right_name + "</extra>")
+        layout[_chain_y(fig, row)] = {"title": {"text": unit_l}, "rangemode": "tozero", "separatethousands": True}
+        layout[_chain_y(fig, row, secondary=True)] = {"title": {"text": unit_r}, "rangemode": "tozero",
+                                                      "showgrid": False, "separatethousands": True}
+
+
+def _chain_staffing(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan, layout: dict) -> list[Line]:
+    fig.add_scatter(x=x, y=frame["support_fte_needed"], name="FTE needed (Erlang C)", mode="lines+markers",
+                    line={"color": OVER_COLOUR, "width": 3}, legend="legend3", row=3, col=1,
+                    hovertemplate="%{y:.1f} FTE<extra>needed</extra>")
+    fig.add_scatter(x=x, y=frame["support_fte"], name="FTE paid", mode="lines", line={"color": "#2f6f8f", "width": 3,
+                    "shape": "hv"}, legend="legend3", row=3, col=1, hovertemplate="%{y:.1f} FTE<extra>paid</extra>")
+    size, names, lines = 0, [], []
+    for tier in the_plan.support_tiers:  # cumulative: tier 1 alone, tiers 1-2, all tiers
+        size += tier.team_size
+        names.append(tier.name.replace("tier", ""))
+        lines.append(hline(size, {"color": LINE_COLOURS["baseline"], "dash": "dot", "width": 1},
+                           f"tier{'s' if len(names) > 1 else ''} {'+'.join(names)}: {size}", "right",
+                           font={"size": 10, "color": "#6b7078"}, axes=subplot_axes(fig, 3)))
+    layout[_chain_y(fig, 3)] = {"title": {"text": "FTE"}, "rangemode": "tozero"}
+    return lines
+
+
+def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Plan, layout: dict) -> list[Line]:
+    for group, colour in GROUP_COLOURS.items():
+        names = [b.name for b in the_plan.budget_lines if b.group == group]
+        fig.add_bar(x=x, y=frame[names].sum(axis=1), name=GROUP_SHORT.get(group, group), marker_color=colour,
+                    legend="legend4", row=4, col=1, hovertemplate="$%{y:,.0f}<extra>" + line_label(group) + "</extra>")
+    monthly = the_plan.budget_total_usd / 12
+    layout[_chain_y(fig, 4)] = {"title": {"text": "USD a month"}, "tickprefix": "$", "separatethousands": True}
+    return [hline(monthly, {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
+                  f"plan {fmt(monthly, 'USD')} a month", font={"color": LINE_COLOURS["target"], "size": 11},
+                  axes=subplot_axes(fig, 4))]
+
+
+def _chain_kpi(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, kpi: Kpi, row: int, layout: dict) -> list[Line]:
+    met = frame[f"{kpi.key}_met"].astype(bool)
+    fig.add_scatter(x=x, y=frame[kpi.key], name=kpi.label, mode="lines+markers", legend=f"legend{row}",
+                    line={"color": "#2f6f8f", "width": 3},
+                    marker={"color": [LINE_COLOURS["target"] if m else OVER_COLOUR for m in met], "size": 9},
+                    customdata=[fmt(v, kpi.unit) for v in frame[kpi.key]], row=row, col=1,
+                    hovertemplate="%{customdata}<extra>" + kpi.label + "</extra>")
+    top = max(float(frame[kpi.key].max()), kpi.target, kpi.baseline) * 1.15
+    layout[_chain_y(fig, row)] = {"title": {"text": AXIS_TITLES.get(kpi.unit, kpi.unit)}, "range": [0, top],
+                                  "tickprefix": "$" if kpi.unit.startswith("USD") else "",
+                                  "ticksuffix": " %" if "%" in kpi.unit else ""}
+    return [line for kind, level in (("target", kpi.target), ("baseline", kpi.baseline))
+            for line in plan_line(level, f"{kind} {OP_SIGNS[kpi.op] if kind == 'target' else ''} "
+                                         f"{fmt(level, kpi.unit, short=True, trim=True)}".replace("  ", " "),
+                                  kind, font_size=11, axes=subplot_axes(fig, row))]
+
+
+MONTH_ROWS = (  # (column of evaluate's frame, label, unit) in the order of the chain
+    ("active_users", "Active users", "users"), ("tickets", "Tickets a month", "tickets"),
+    ("revenue_usd", "Revenue", "USD"), ("cpu_pct", "Peak CPU if the fleet stayed as today", "%"),
+    ("instances", "Instances needed", "instances"), ("storage_gb", "Storage needed (GB)", "GB"),
+    ("support_fte_needed", "Support FTE needed (Erlang C)", "FTE"), ("support_fte", "Support FTE paid", "FTE"),
+    ("maintenance_fte", "Maintenance FTE paid", "FTE"))
+
+
+def scenario_month_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The chain month by month as finance reads it: one row per quantity (demand, capacity, staffing,
+    each cost line, total, plan, KPIs), one column per month, raw numbers and a unit column."""
+    the_plan = plan()
+    rows = [(c, label, unit) for c, label, unit in MONTH_ROWS]
+    rows += [(b.name, f"Cost: {line_label(b.name)}", "USD") for b in the_plan.budget_lines]
+    rows += [("total_usd", "Cost: total", "USD"), ("plan_budget_usd", "Plan budget a month", "USD"),
+             ("support_cost_per_user_usd", the_plan.kpi("support_cost_per_user_usd").label, "USD/user/month"),
+             ("infra_cost_pct_revenue", the_plan.kpi("infra_cost_pct_revenue").label, "% of revenue")]
+    out = pd.DataFrame({"quantity": [r[1] for r in rows], "unit": [r[2] for r in rows]})
+    for i, month in enumerate(frame["month"]):
+        out[month_text(month)] = [float(frame[c].iloc[i]) for c, _, _ in rows]
+    return out
+
+
+def formatted(table: pd.DataFrame, unit_column: str = "unit",
+              text_columns: Sequence[str] = ("quantity",)) -> pd.DataFrame:
+    """A table of numbers with a unit per row, as text through fmt (for display only). Money and
+    percentages keep their sign; counts (users, FTE, GB ...) are bare, their unit is in the row's name."""
+    out = table.copy()
+    for c in out.columns:
+        if c not in (unit_column, *text_columns):
+            out[c] = [fmt(v, u if u.startswith("USD") or "%" in u else "", short=True).strip()
+                      for v, u in zip(out[c], out[unit_column])]
+    return out.drop(columns=[unit_column]).rename(columns={"quantity": ""})
+
+
+def line_vs_plan(frame: pd.DataFrame, months: int) -> pd.DataFrame:
+    """Cost per budget line over the horizon against the plan's budget for as many months:
+    line, group, plan_usd, scenario_usd, difference_usd."""
+    the_plan = plan()
+    lines = models.scenario.annual(frame, the_plan)["lines_usd"]
+    out = pd.DataFrame([{"line": line_label(b.name), "group": line_label(b.group),
+                         "plan_usd": b.annual_usd * months / 12, "scenario_usd": lines[b.name]}
+                        for b in the_plan.budget_lines])
+    out["difference_usd"] = out["scenario_usd"] - out["plan_usd"]
+    total = pd.DataFrame([{"line": "Total", "group": "", **out[["plan_usd", "scenario_usd", "difference_usd"]].sum()}])
+    return pd.concat([out, total], ignore_index=True)
+
+
+LINE_VS_PLAN_COLUMNS = {
+    "line": st.column_config.TextColumn("Budget line"), "group": st.column_config.TextColumn("Group"),
+    "plan_usd": st.column_config.NumberColumn("Plan for the horizon", format="dollar",
+                                              help="The line's annual budget x months / 12."),
+    "scenario_usd": st.column_config.NumberColumn("Scenario", format="dollar"),
+    "difference_usd": st.column_config.NumberColumn("Scenario - plan", format="dollar")}
+
+
+def scenario_title_line(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers,
+                        base: models.scenario.Base, months: int) -> str:
+    """'**Fast growth**, 12 months from Nov 2026 · 1 driver changed from the base: ...' (Markdown)."""
+    changes = changed_drivers(drivers, base_drivers)
+    name = st.session_state.get(SC_LOADED)
+    if name and models.scenario.with_overrides(base_drivers, st.session_state[SC_OPENED]) != drivers:
+        name += " (edited since opened, not saved)"
+    what = (f"{len(changes)} driver{'s' if len(changes) > 1 else ''} changed from the base: {' · '.join(changes)}"
+            if changes else "every driver as in the base")
+    name = name or ("Unsaved scenario" if changes else "Base scenario")
+    return f"**{name}**, {months} months from {base.start:%b %Y} · {what}"

@@ -1,0 +1,103 @@
+"""Saved scenarios: save, open, delete and reset, shared by everyone using the warehouse."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pandas as pd
+import streamlit as st
+
+import models.scenario
+from data import access, scenarios_store
+
+from ui import auth
+from ui.cache import connection
+from ui.scenarios.drivers import fill_driver_inputs, flash, show_flash
+from ui.state import SC_LOADED, SC_MONTHS, SC_OPENED
+
+
+def saved_scenarios() -> pd.DataFrame:
+    """The saved scenarios (not cached: saves and deletes must show at once; the table is small)."""
+    return scenarios_store.list_saved(connection())
+
+
+def on_save(drivers: models.scenario.Drivers, months: int) -> None:
+    """Save button: the drivers on screen under the typed name (one transaction in the warehouse)."""
+    state = st.session_state
+    name, note = state.get("sc_save_name", ""), state.get("sc_save_note", "")
+    overwrite = state.get("sc_save_replace", False)
+    try:
+        scenarios_store.save(connection(), name, drivers, months, auth.current_actor(), note, replace=overwrite)
+    except (scenarios_store.StoreError, models.scenario.ScenarioError, access.PermissionDenied) as exc:
+        flash("error", f"Not saved: {exc}.")
+        return
+    clean = scenarios_store.clean_name(name)
+    state[SC_LOADED] = clean
+    state[SC_OPENED] = asdict(drivers)
+    state["sc_pick"] = clean
+    flash("success", f"Saved '{clean}' by {auth.scenario_author()}.")
+
+
+def on_load(base_drivers: models.scenario.Drivers) -> None:
+    """Open button: fill the inputs with the chosen saved scenario's drivers and horizon."""
+    name = st.session_state.get("sc_pick")
+    try:
+        saved = scenarios_store.load(connection(), name, base_drivers)
+    except scenarios_store.StoreError as exc:
+        flash("error", str(exc))
+        return
+    fill_driver_inputs(asdict(saved.drivers), saved.name)
+    st.session_state[SC_MONTHS] = saved.months if saved.months in HORIZONS else 12
+    extra = f" Note: {'; '.join(saved.notes)}." if saved.notes else ""
+    flash("success", f"Opened '{saved.name}' (saved by {saved.author} on {saved.saved_at:%d %b %Y %H:%M} UTC).{extra}")
+
+
+def on_delete() -> None:
+    name = st.session_state.get("sc_pick")
+    try:
+        gone = scenarios_store.delete(connection(), name, auth.current_actor())
+    except access.PermissionDenied as exc:
+        flash("error", f"Not deleted: {exc}.")
+        return
+    if gone:
+        if st.session_state.get(SC_LOADED) == name:
+            st.session_state[SC_LOADED] = None
+        flash("success", f"Deleted '{name}'.")
+    else:
+        flash("warning", f"'{name}' was already deleted.")
+
+
+def on_reset(base_drivers: models.scenario.Drivers) -> None:
+    fill_driver_inputs(asdict(base_drivers))
+    st.session_state[SC_MONTHS] = 12
+
+
+HORIZONS = (6, 12, 18, 24, 36)
+
+
+def save_panel(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers, months: int) -> None:
+    """Save the scenario on screen under a name; open or delete a saved one."""
+    show_flash()
+    with st.container(border=True):
+        st.markdown("**Save this scenario**")
+        st.text_input("Name", key="sc_save_name", max_chars=scenarios_store.MAX_NAME,
+                      placeholder="e.g. Fast growth, 2 FTE more")
+        st.text_input("Note (optional)", key="sc_save_note", max_chars=scenarios_store.MAX_NOTE)
+        st.checkbox("Replace a saved scenario of the same name", key="sc_save_replace")
+        st.button("Save to the warehouse", icon=":material/save:", key="sc_save", on_click=on_save,
+                  args=(drivers, months),
+                  help=f"Saved with your name ({auth.scenario_author()}) and the time, for everyone using this warehouse.")
+    saved = saved_scenarios()
+    with st.container(border=True):
+        st.markdown(f"**Saved scenarios** ({len(saved)})")
+        if saved.empty:
+            st.caption("None yet.")
+            return
+        labels = {r.name: f"{r.name} · {r.author} · {pd.Timestamp(r.saved_at):%d %b %Y}" for r in saved.itertuples()}
+        if st.session_state.get("sc_pick") not in labels:
+            st.session_state["sc_pick"] = next(iter(labels))
+        st.selectbox("Saved scenario", list(labels), key="sc_pick", format_func=labels.get)
+        with st.container(horizontal=True):
+            st.button("Open", icon=":material/folder_open:", key="sc_open", on_click=on_load, args=(base_drivers,))
+            with st.popover("Delete", icon=":material/delete:"):
+                st.caption(f"Delete '{st.session_state['sc_pick']}' for everyone using this warehouse?")
+                st.button("Yes, delete", key="sc_delete", type="primary", on_click=on_delete)

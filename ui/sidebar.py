@@ -1,0 +1,112 @@
+"""The shared sidebar: the period picker (kept in the URL), the filters, and what the data covers."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Mapping
+
+import streamlit as st
+
+from core.period import Period, today_in
+from core.plan import Plan
+
+from ui.cache import data_through, plan, query
+from ui.periods import (CUSTOM, month_name, month_options, months_chosen, months_of, opened, period_to_params, preset_chosen,
+                        preset_of, presets)
+from ui.state import CHANNELS_KEY, FROM_KEY, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY, THROUGH_KEY, Filters
+
+
+def plan_today(plan: Plan) -> date:
+    """Today in the plan's time zone (periods are local plan dates); $OPSPLAN_TODAY pins it."""
+    return today_in(plan.timezone)
+
+
+def current_period() -> Period:
+    """The period chosen in the sidebar (shell/main.py renders the picker before any page runs;
+    a page run on its own starts from the link's period, else the plan's default)."""
+    if PERIOD_KEY not in st.session_state:
+        the_plan = plan()
+        _init_period(presets(plan_today(the_plan), the_plan.settings.scorecard_months, data_through()))
+    return st.session_state[PERIOD_KEY].period
+
+
+def _on_preset(named: Mapping[str, Period]) -> None:
+    state = preset_chosen(st.session_state[PERIOD_KEY], st.session_state[PRESET_KEY], named)
+    st.session_state[PERIOD_KEY] = state
+    if st.session_state[PRESET_KEY] == CUSTOM:
+        _set_months(state.period)
+
+
+def _set_months(period: Period) -> None:
+    st.session_state[FROM_KEY], st.session_state[THROUGH_KEY] = months_of(period)
+
+
+def _on_months() -> None:
+    st.session_state[PERIOD_KEY] = months_chosen(st.session_state[FROM_KEY], st.session_state[THROUGH_KEY])
+
+
+def _init_period(named: Mapping[str, Period]) -> None:
+    """First run of a session: the link's period, else the plan's default."""
+    state = opened(st.query_params.to_dict(), named)
+    st.session_state[PERIOD_KEY] = state
+    st.session_state[PRESET_KEY] = preset_of(state.period, named)
+    _set_months(state.period)
+
+
+def period_picker(plan: Plan, today: date, through: date | None) -> Period:
+    """Sidebar widgets for the reporting period, kept in sync with ?start=&end= in the URL; the
+    named periods end with the month the data runs through (`through`) when it stops earlier."""
+    named = presets(today, plan.settings.scorecard_months, through)
+    if PERIOD_KEY not in st.session_state:
+        _init_period(named)
+    st.selectbox("Period", [*named, CUSTOM], key=PRESET_KEY, on_change=_on_preset, args=(named,),
+                 help="Full calendar months in the plan's time zone. The URL keeps the period, so a link "
+                      "shares this view.")
+    if st.session_state[PRESET_KEY] == CUSTOM:
+        options = month_options(today, st.session_state[PERIOD_KEY].period)[::-1]  # newest first
+        left, right = st.columns(2)
+        left.selectbox("From", options, key=FROM_KEY, format_func=month_name, on_change=_on_months)
+        right.selectbox("Through", options, key=THROUGH_KEY, format_func=month_name, on_change=_on_months)
+    state = st.session_state[PERIOD_KEY]
+    if state.warning:
+        st.warning(state.warning)
+    period = state.period
+    params = period_to_params(period)
+    if {k: st.query_params.get(k) for k in params} != params:
+        st.query_params.update(params)
+    return period
+
+
+def filter_picker(plan: Plan) -> Filters:
+    """Sidebar multiselects for services, severities and channels, honoured by every drill-down page."""
+    services = query("services")
+    with st.expander("Filters", icon=":material/filter_alt:"):
+        st.multiselect("Services", list(services["service_id"]), key=SERVICES_KEY, placeholder="All services",
+                       format_func=dict(zip(services["service_id"], services["name"])).get)
+        st.multiselect("Severity", [s.name for s in plan.severities], key=SEVERITIES_KEY, placeholder="All")
+        st.multiselect("Channel", [c.name for c in plan.channels], key=CHANNELS_KEY, placeholder="All",
+                       format_func=lambda c: plan.channel(c).label)
+    return current_filters()
+
+
+def current_filters() -> Filters:
+    """The filters chosen in the sidebar (none before the sidebar has run), sorted: the same choice
+    picked in another order is the same key of the cached inputs and results."""
+    state = st.session_state
+    return Filters(*(tuple(sorted(state.get(key, ()))) for key in (SERVICES_KEY, SEVERITIES_KEY, CHANNELS_KEY)))
+
+
+def through_text(through: date | None, today: date) -> str:
+    """'Data through 26 Nov 2026 (10 days before today): ...', for the sidebar."""
+    if through is None:
+        return "Data through: no data yet"
+    text = f"Data through {through:%d %b %Y}"
+    behind = (today - through).days
+    if behind > 1:
+        text += f" ({behind} days before today): default periods end with {through:%B %Y}"
+        if (through + timedelta(days=1)).day != 1:
+            text += f", counted to the {through.day}{_ordinal(through.day)}"
+    return text
+
+
+def _ordinal(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")

@@ -1,0 +1,77 @@
+"""The Support page's loaders: tickets by channel and severity against the plan's SLAs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from analytics import drilldown, support
+from core.period import Period
+from core.plan import Plan
+from data import event_rollups, warehouse
+
+from ui.cache import LOADER, connection_for, db, plan
+from ui.state import Filters
+
+
+# The definitions behind each panel, shown one click away (widgets.definitions_popover).
+DEFINITIONS = {"csat": (support.csat, support.csat_interval),
+               "channels": (support.channel_sla, support.first_response_hours)}
+
+
+@dataclass(frozen=True)
+class SupportView:
+    """Frames of the Support page, for the chosen channels."""
+
+    csat: pd.DataFrame         # drilldown.csat_by_span: months, then the period
+    channel_sla: pd.DataFrame  # drilldown.channel_sla_by_span: months, then the period
+    times: pd.DataFrame        # drilldown.channel_times
+    tiers: pd.DataFrame        # drilldown.tiers_by_month
+    volume: pd.DataFrame       # drilldown.volume_by_month
+    hours: pd.DataFrame        # drilldown.hour_of_week
+    first_response: pd.DataFrame  # drilldown.high_priority_times: mean, median, p90 and unanswered per month
+    sla_rows: pd.DataFrame     # drilldown.channel_sla_rows: channel_sla labelled with the plan's targets
+
+
+@st.cache_data(**LOADER, show_spinner="Drilling into tickets ...")
+def _support_view(db_file: str, the_plan: Plan, period: Period, channels: tuple[str, ...]) -> SupportView:
+    con, tz = connection_for(db_file), the_plan.timezone
+    start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))
+    months = period.months()
+    spans = [*months, period] if len(months) > 1 else months
+    read = partial(event_rollups.query, con, tz=tz, start=start, end=end)
+    r = warehouse.side_by_side({  # independent reads, side by side (each on its own cursor)
+        "survey": partial(read, "survey_daily_by_channel" if channels else "survey_daily"),
+        "sla": partial(read, "channel_sla_daily", **drilldown.channel_sla_params(the_plan)),
+        "times": partial(read, "ticket_times_monthly"),
+        "channel_times": partial(read, "channel_times_monthly"),
+        "hours": partial(read, "ticket_hour_of_week"),
+        "first_response": partial(read, "high_priority_response_monthly",
+                                  priorities=list(the_plan.settings.high_priority), channels=list(channels))})
+    survey = drilldown.sum_channels(r["survey"], channels) if channels else r["survey"]
+    channel_sla = drilldown.channel_sla_by_span(r["sla"], spans, channels)
+    return SupportView(
+        drilldown.csat_by_span(survey, spans),
+        channel_sla,
+        drilldown.channel_times(r["channel_times"], the_plan, channels),
+        drilldown.tiers_by_month(r["times"], channels),
+        drilldown.volume_by_month(r["times"], channels),
+        drilldown.hour_of_week(r["hours"], period, channels),
+        drilldown.high_priority_times(r["first_response"]),
+        drilldown.channel_sla_rows(channel_sla, the_plan))
+
+
+def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
+    """What lies behind the high-priority response chart: tickets answered and not yet answered."""
+    answered, unanswered = int(times["n_answered"].sum()), int(times["n_unanswered"].sum())
+    left = f"{unanswered:,} not answered yet, left out of these times" if unanswered else "none left unanswered"
+    return (f"{answered:,} high-priority tickets ({', '.join(the_plan.settings.high_priority)}) answered in the "
+            f"period; {left}. A mean far above the median says a few slow answers, not slow answers in general, "
+            f"keep the KPI from its target.")
+
+
+def load_support_view(period: Period, f: Filters) -> SupportView:
+    """CSAT with its interval, channel SLA grid, ticket times, tiers and volume shape."""
+    return _support_view(db(), plan(), period, f.channels)

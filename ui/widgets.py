@@ -1,0 +1,157 @@
+"""Shared widgets: KPI tiles and grids, trend charts, tables, headers and definitions behind a click."""
+from __future__ import annotations
+
+import inspect
+from typing import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics.scorecard import KpiResult
+from core.period import Period
+
+from ui.cache import plan
+from ui.downloads import download_csv
+from ui.figures import spark, trend_chart
+from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, value_text
+from ui.palette import AREAS, CHART_CONFIG, STATUS_COLOURS
+from ui.scorecard import load_coherence
+from ui.state import Filters
+
+
+def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
+    """One KPI: value, distance to target, 12-month sparkline, status, target, n, definition."""
+    gap = None if r.judged_value is None else r.judged_value - r.target
+    with st.container(border=True):
+        value = ("> " if r.is_lower_bound else "") + value_text(r)
+        st.metric(r.label, value, delta=delta_words(r),
+                  delta_color=STATUS_COLOURS.get(r.status, "gray"),
+                  delta_arrow="off" if not gap else "up" if gap > 0 else "down",
+                  chart_data=list(sparkline) or None, chart_type="line")
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.badge(r.status, color=STATUS_COLOURS.get(r.status, "gray"))
+            with st.popover("Definition", type="tertiary", icon=":material/info:"):
+                definition_text(r)
+        st.caption("  \n".join(line for line in (target_text(r), n_text(r), noise_text(r), r.coverage) if line))
+
+
+def definition_text(r: KpiResult) -> None:
+    """What the popover says: the definition, the plan's numbers and what lies behind the value."""
+    at = f" (at {r.at})" if r.at else ""
+    st.markdown(f"**{r.label}**: {value_text(r, short=False)}, {r.status}{at}")
+    st.markdown(r.definition or "No definition recorded.")
+    lines = [target_text(r), n_text(r), noise_text(r), r.note, r.coverage,
+             "Sparkline: the last 12 full months; months without data left out."]
+    st.caption("  \n".join(line for line in lines if line))
+
+
+def kpi_grid(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: int = 4) -> None:
+    """The tiles, one section per area of the plan, `per_row` tiles to a row."""
+    for area in AREAS:
+        group = [r for r in results if r.area == area]
+        if not group:
+            continue
+        st.subheader(area, divider="gray")
+        columns = st.columns(per_row)
+        for i, r in enumerate(group):
+            with columns[i % per_row]:
+                kpi_tile(r, spark(trend_frame, r.kpi))
+
+
+def trend_charts(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: int = 2) -> None:
+    columns = st.columns(per_row)
+    for i, r in enumerate(results):
+        with columns[i % per_row]:
+            st.plotly_chart(trend_chart(r, trend_frame), key=f"trend_{r.kpi}",
+                            config={"displayModeBar": False})
+
+
+def scorecard_frame(results: Sequence[KpiResult]) -> pd.DataFrame:
+    """The scorecard as a table with raw numbers (for display and CSV export)."""
+    return pd.DataFrame([{
+        "kpi": r.label, "area": r.area, "value": r.value, "unit": r.unit, "target": f"{r.op} {r.target:g}",
+        "baseline": r.baseline, "status": r.status, "n": r.n, "n counts": r.n_label,
+        "definition": r.definition, "note": r.note, "key": r.kpi, "at": r.at,
+        "ci_lower": None if r.interval is None else r.interval[0],
+        "ci_upper": None if r.interval is None else r.interval[1]} for r in results])
+
+
+def scorecard_table(results: Sequence[KpiResult], period: Period) -> None:
+    frame = scorecard_frame(results)
+    st.dataframe(frame, hide_index=True, column_config={
+        "value": st.column_config.NumberColumn(format="%.2f"),
+        "definition": st.column_config.TextColumn(width="large")})
+    download_csv(frame, f"opsplan-scorecard-{period.start}-{period.end}.csv")
+
+
+def drill_header(title: str, period: Period, f: Filters, scope_note: str) -> None:
+    """Title, then the period and the filters in force, then what the filters cover on this page."""
+    st.title(title)
+    st.markdown(f"**{period.label()}** · Filters: {md_escape(f.label())}")
+    st.caption(scope_note)
+
+
+def definitions_popover(*objects, label: str = "Definition", key: str | None = None) -> None:
+    """The docstrings of the analytics functions behind a view, one click away."""
+    with st.popover(label, type="tertiary", icon=":material/info:", key=key):
+        for obj in objects:
+            st.markdown(f"**{md_escape(obj.__name__)}**")
+            st.markdown(md_escape(inspect.getdoc(obj) or "No definition recorded."))
+
+
+def show_chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=CHART_CONFIG)
+
+
+HIDDEN_COLUMNS = ("is_month",)  # bookkeeping of the drill-down frames, not for readers
+
+
+def local_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame as people read it: aware timestamps in the plan's time zone (the CSV keeps the
+    +07:00 offset), month and day columns as dates, bookkeeping columns dropped."""
+    out, tz = frame.drop(columns=[c for c in HIDDEN_COLUMNS if c in frame.columns]), plan().timezone
+    for col in out.columns:
+        values = out[col]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            out[col] = values.dt.tz_convert(tz)
+        elif pd.api.types.is_datetime64_dtype(values) and (values.dropna() == values.dropna().dt.normalize()).all():
+            out[col] = values.dt.date  # a SQL date comes back as midnight; show it as the date it is
+    return out
+
+
+def column_labels(frame: pd.DataFrame, given: dict | None) -> dict:
+    """Readable headers ('down minutes') and two decimals for measured numbers, unless given."""
+    config = {}
+    for col in frame.columns:
+        label = str(col).replace("_", " ")
+        config[col] = (st.column_config.NumberColumn(label, format="%.2f") if pd.api.types.is_float_dtype(frame[col])
+                       else st.column_config.Column(label))
+    return {**config, **(given or {})}
+
+
+def data_table(frame: pd.DataFrame, file_name: str, *, key: str | None = None, column_config: dict | None = None,
+               **kwargs):
+    """A table with its CSV download (spreadsheet-safe; numbers stay numbers). Extra keyword
+    arguments go to st.dataframe (e.g. on_select); its return value is passed back."""
+    shown = local_times(frame)
+    event = st.dataframe(shown, hide_index=True, key=key, column_config=column_labels(shown, column_config), **kwargs)
+    download_csv(shown, file_name)
+    return event
+
+
+def status_legend() -> None:
+    """What the status colours of a grid mean (the plan's own rule)."""
+    st.caption("Cell colours follow the plan's status rule: :green-badge[met] on the right side of the target · "
+               ":orange-badge[improving] between baseline and target · :red-badge[off track] at or beyond the "
+               "baseline · :gray-badge[no data]. Within the KPI's tolerance (plan.toml) of a line is at it: at "
+               "target is met, at baseline off track.")
+
+
+def coherence_table(period: Period, results: Sequence[KpiResult], part: str = "all") -> None:
+    """The plan-coherence checks as plan says / data says / gap / why, with a CSV download."""
+    frame = load_coherence(period, results, part)
+    st.caption("What the plan's own numbers imply, beside what the data of the period says. A gap here is not a "
+               "data error: it shows where the plan's targets, baselines or budget do not fit together.")
+    st.table(frame.set_index("check"))
+    download_csv(frame, f"opsplan-coherence-{part}-{period.start}-{period.end}.csv")
