@@ -28,10 +28,9 @@ from core.budget import budget_for
 from core.period import Period, add_months, month_start, today_in
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
-from models.staffing import (HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
-                             interval_agents, open_hours_of_week)
+from models.staffing import (CHANNELS, HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
+                             interval_agents, measured_week, open_hours_of_week)
 
-CHANNELS = ("live_chat", "email", "phone")
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 
 
@@ -585,16 +584,6 @@ def base_note(window: Period, through: date | None) -> str:
     if window.stops_inside(through):
         return f"{text}: the data runs through {through:%d %b %Y}, so {through:%B} counts to that day"
     return f"{text}: the last full months with data"
-
-
-def measured_week(con: Any, plan: Plan, today: date) -> tuple[dict[str, np.ndarray], Period]:
-    """The contacts per hour of an average week of the scenario's base window (data.baseline.
-    base_window), per channel (models.staffing.weekly_profile), and that window."""
-    from data.baseline import base_window, ticket_hours
-    from models.staffing import weekly_profile
-
-    window = base_window(con, today)
-    return weekly_profile(ticket_hours(con, plan.timezone, window), window.days, CHANNELS), window
 
 
 def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") -> tuple[Base, Drivers, str]:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from models import scenario
+from models import scenario, staffing
 
 BASE = scenario.Base(start=date(2025, 9, 1), active_users=2000.0, tickets_per_user_month=0.4,
                      channel_share=(0.5, 0.3, 0.2), revenue_per_user_month_usd=26.4, instances=20.0,
@@ -294,11 +294,11 @@ def test_measured_week_sets_the_fte_erlang_c_needs(plan, base_drivers):
 
     from models.staffing import fte_by_channel
 
-    shares = tuple(tuple(1.0 if (c == "live_chat" and h == 10) else 0.0 for h in range(168)) for c in scenario.CHANNELS)
+    shares = tuple(tuple(1.0 if (c == "live_chat" and h == 10) else 0.0 for h in range(168)) for c in staffing.CHANNELS)
     week = replace(BASE, hour_shares=shares)
     tickets = 15 * scenario.WEEKS_PER_MONTH
     assert scenario.support_fte_needed(tickets, base_drivers, week, plan) == pytest.approx(171 / 28)
-    profile = {c: 15.0 * np.asarray(s) for c, s in zip(scenario.CHANNELS, shares)}
+    profile = {c: 15.0 * np.asarray(s) for c, s in zip(staffing.CHANNELS, shares)}
     assert fte_by_channel(profile, plan).set_index("channel").loc["total", "fte"] == pytest.approx(171 / 28)
     flat = replace(week, hour_shares=(), channel_share=(1.0, 0.0, 0.0))
     assert scenario.support_fte_needed(tickets, base_drivers, flat, plan) == pytest.approx(168 / 28)
