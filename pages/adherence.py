@@ -30,7 +30,7 @@ adherence.row_definition(chosen)
 # ---- backups
 st.subheader("Backups", divider="gray")
 st.caption(f"Every gap between one good backup (any kind) finishing and the next, against the RPO of "
-           f"{view.rpo:g} minutes; {len(view.gaps_over_rpo)} gaps were longer.")
+           f"{view.rpo:g} minutes. Gaps longer than the RPO: {len(view.gaps_over_rpo):,}.")
 widgets.show_chart(adherence.gaps_chart(view.gaps_by_day, view.rpo), "adherence_gaps")
 if len(view.gaps_over_rpo):
     widgets.data_table(view.gaps_over_rpo, f"opsplan-backup-gaps-over-rpo-{period.start}-{period.end}.csv")
@@ -42,7 +42,9 @@ if view.drills.empty:
     st.info("No disaster-recovery drill was held in the period.")
 else:
     widgets.show_chart(adherence.drills_chart(view.drills, view.rto, view.rpo, view.mtd), "adherence_drills")
-    widgets.data_table(view.drills, f"opsplan-dr-drills-{period.start}-{period.end}.csv")
+    widgets.data_table(view.drills, f"opsplan-dr-drills-{period.start}-{period.end}.csv", column_config={
+        "rto_met": st.column_config.CheckboxColumn("RTO met"), "rpo_met": st.column_config.CheckboxColumn("RPO met"),
+        "mtd_met": st.column_config.CheckboxColumn("MTD met")})
 widgets.definitions_popover(*adherence.DEFINITIONS["Disaster recovery"], key="def_drills")
 
 # ---- maintenance windows
@@ -72,12 +74,16 @@ widgets.definitions_popover(*adherence.DEFINITIONS["Change control"], key="def_c
 
 # ---- security schedule and vendors
 st.subheader("Security schedule and vendors", divider="gray")
-left, right = st.columns(2)
-with left:
-    widgets.data_table(view.security, f"opsplan-security-schedule-{period.start}-{period.end}.csv")
-    widgets.definitions_popover(*adherence.DEFINITIONS["Security"], key="def_security")
-with right:
-    widgets.data_table(view.vendors, f"opsplan-vendor-slas-{period.start}-{period.end}.csv")
-    widgets.definitions_popover(*adherence.DEFINITIONS["Vendors"], key="def_vendors")
+widgets.data_table(view.security, f"opsplan-security-schedule-{period.start}-{period.end}.csv", column_config={
+    "every_days": st.column_config.NumberColumn("at most days apart"),
+    "longest_gap_days": st.column_config.NumberColumn("longest gap (days)"),
+    "overdue_since": st.column_config.TextColumn("overdue since")})
+widgets.definitions_popover(*adherence.DEFINITIONS["Security"], key="def_security")
+widgets.data_table(view.vendors, f"opsplan-vendor-slas-{period.start}-{period.end}.csv", column_config={
+    "label": st.column_config.TextColumn("vendor"), "sla_pct": st.column_config.NumberColumn("SLA (%)", format="%.1f"),
+    "availability_pct": st.column_config.NumberColumn("availability (%)", format="%.3f"),
+    "outage_minutes": st.column_config.NumberColumn("outage (minutes)", format="%.0f"),
+    "met": st.column_config.CheckboxColumn("SLA met")})
+widgets.definitions_popover(*adherence.DEFINITIONS["Vendors"], key="def_vendors")
 widgets.definitions_popover(*adherence.DEFINITIONS["filter"], label="How the service filter applies",
                             key="def_filter")

@@ -16,14 +16,21 @@ from ui import state
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def cli_json(demo_db: Path) -> dict:
-    """`python -m analytics.adherence` on the same demo for the page's period (Aug-Oct 2026)."""
-    done = subprocess.run([sys.executable, "-m", "analytics.adherence", "--db", str(demo_db), "--start",
-                           DEMO_LINK["start"], "--end", DEMO_LINK["end"], "--json"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+YEAR = {"start": "2025-12-01", "end": "2026-12-01"}  # holds windows past the plan's and a gap past the RPO
+
+
+def run_cli(db: Path, link: dict[str, str]) -> dict:
+    """`python -m analytics.adherence --json` on `db` for `link`'s period."""
+    done = subprocess.run([sys.executable, "-m", "analytics.adherence", "--db", str(db), "--start", link["start"],
+                           "--end", link["end"], "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def cli_json(demo_db: Path) -> dict:
+    """The CLI on the same demo for the page's period (Aug-Oct 2026)."""
+    return run_cli(demo_db, DEMO_LINK)
 
 
 @pytest.fixture
@@ -68,6 +75,21 @@ def test_the_service_filter_changes_the_changes_not_the_backups(app: AppTest, cl
     changes = int(tile(app, "Changes deployed").replace(",", ""))
     assert 0 < changes < cli_json["changes"]["total"]
     assert promises(app).query("area == 'Backups'").reset_index(drop=True).equals(backups)
+
+
+def test_a_year_with_misses_draws_them_red(app_db: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch):
+    """Dec 2025 - Nov 2026 (counted to 26 Nov, where the data stops): the CLI's windows outside the
+    plan's are listed with their overrun, their calendar cells are red (1), the gaps past the RPO
+    are listed, and the tiles are the CLI's."""
+    out = run_cli(demo_db, YEAR)
+    at = open_page(app_db, monkeypatch, "adherence.py", YEAR)
+    assert tile(at, "Plan promises kept") == f"{out['promises_kept']} of {out['promises_judged']}"
+    outside = next(d.value for d in at.dataframe if "overrun_minutes" in d.value.columns)
+    assert outside["overrun_minutes"].tolist() == [w["overrun_minutes"] for w in out["maintenance"]["outside"]]
+    cells = [v for row in chart(at, "adherence_windows")["data"][0]["z"] for v in row if v is not None]
+    assert cells.count(1) == len({(w["starts_at"][:10], w["kind"]) for w in out["maintenance"]["outside"]})
+    gaps = next(d.value for d in at.dataframe if "opens" in d.value.columns)
+    assert len(gaps) > 0 and gaps["minutes"].max() == pytest.approx(out["longest_gap_minutes"])
 
 
 def test_overview_links_to_the_page_with_the_clis_count(app_db: Path, monkeypatch: pytest.MonkeyPatch,

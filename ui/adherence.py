@@ -23,7 +23,7 @@ from ui.cache import LOADER, connection_for, data_through, db, plan
 from ui.downloads import download_csv
 from ui.figures import LABEL_BACKGROUND, add_lines, figure, hline, subplot_axes
 from ui.formatting import md_escape
-from ui.palette import OVER_COLOUR, PROMISE_TINTS, RULE_COLOURS, WITHIN_COLOUR
+from ui.palette import KEPT_COLOUR, OVER_COLOUR, PROMISE_TINTS, RULE_COLOURS, WITHIN_COLOUR
 from ui.state import Filters
 
 
@@ -45,11 +45,16 @@ SCOPE_NOTE = (f"The service filter selects the changes (and the incidents that f
               "Times are local, in the plan's time zone.")
 
 
+# The columns of the security and vendor tables, in the order a reader wants them.
+SECURITY_COLUMNS = ["activity", "every_days", "done", "last_done", "longest_gap_days", "kept", "overdue_since"]
+VENDOR_COLUMNS = ["label", "sla_pct", "availability_pct", "outage_minutes", "met"]
+
+
 @dataclass(frozen=True)
 class AdherenceView:
     """What the page draws for one period and service filter."""
 
-    promises: pd.DataFrame   # Result.promises(): area, promise, plan, happened, status, since; missed first
+    promises: pd.DataFrame   # Result.promises(): status, area, promise, plan, happened, since; missed first
     kept: int                # the CLI's promises_kept
     judged: int              # the CLI's promises_judged (kept or missed; no data is not judged)
     missed: int
@@ -74,11 +79,12 @@ def _adherence_view(db_file: str, the_plan: Plan, period: Period, services: tupl
     r = adherence.evaluate(frames, the_plan, period, adherence.data_until(through, the_plan.timezone))
     out, gaps, windows = r.as_json(), adherence.gaps_frame(r), adherence.windows_frame(r)
     return AdherenceView(
-        pd.DataFrame(out["promises"], columns=["area", "promise", "plan", "happened", "status", "since"]),
+        pd.DataFrame(out["promises"], columns=["status", "area", "promise", "plan", "happened", "since"]),
         out["promises_kept"], out["promises_judged"], out["promises_judged"] - out["promises_kept"], r.changes, adherence.gaps_by_day(r),
         gaps[gaps["over_rpo"]].drop(columns="over_rpo"), pd.DataFrame(r.dr_tests),
         adherence.windows_calendar(r), windows[~windows["inside"].astype(bool)].drop(columns="inside"),
-        adherence.changes_by_week(r), pd.DataFrame(r.security), pd.DataFrame(r.vendors),
+        adherence.changes_by_week(r), pd.DataFrame(r.security, columns=SECURITY_COLUMNS),
+        pd.DataFrame(r.vendors, columns=VENDOR_COLUMNS),
         r.plan.rto_minutes, r.plan.rpo_minutes, r.plan.mtd_minutes)
 
 
@@ -124,9 +130,8 @@ def summary_link(period: Period) -> None:
 
 
 def promise_rows(view: AdherenceView) -> pd.DataFrame:
-    """The promises as shown: 'since' as a local date and time instead of an ISO instant."""
-    since = ["" if pd.isna(s) else s if "T" not in s else pd.Timestamp(s).strftime("%Y-%m-%d %H:%M")
-             for s in view.promises["since"]]
+    """The promises as shown: 'since' as the local day instead of an ISO instant (the CSV keeps it)."""
+    since = ["" if pd.isna(s) else s[:10] for s in view.promises["since"]]
     return view.promises.assign(since=since)
 
 
@@ -136,10 +141,14 @@ def promises_table(view: AdherenceView, period: Period) -> pd.DataFrame:
     rows = promise_rows(view)
     styled = rows.style.map(lambda s: f"background-color: {PROMISE_TINTS[s]}", subset=["status"])
     event = st.dataframe(styled, hide_index=True, key="adherence_promises", on_select="rerun",
-                         selection_mode="single-row", height=36 * (len(rows) + 1) + 3, column_config={
-                             "plan": st.column_config.TextColumn("the plan says", width="large"),
-                             "happened": st.column_config.TextColumn("what happened", width="large"),
-                             "since": st.column_config.TextColumn("missed since (local)")})
+                         selection_mode="single-row", height=35 * (len(rows) + 1) + 3, column_config={
+                             # widths that fit the main pane beside the sidebar on a 1280 px screen
+                             "status": st.column_config.TextColumn("status", width=62),
+                             "area": st.column_config.TextColumn("area", width=110),
+                             "promise": st.column_config.TextColumn("promise", width=200),
+                             "plan": st.column_config.TextColumn("the plan says", width=170),
+                             "happened": st.column_config.TextColumn("what happened", width=160),
+                             "since": st.column_config.TextColumn("missed since", width=88)})
     download_csv(view.promises, f"opsplan-plan-adherence-{period.start}-{period.end}.csv")
     return rows.iloc[list(event.selection.rows)]
 
@@ -179,16 +188,18 @@ def drills_chart(drills: pd.DataFrame, rto: float, rpo: float, mtd: float) -> go
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
                         subplot_titles=(f"Recovery time (RTO {rto:g} min, MTD {mtd:,.0f} min)",
                                         f"Data lost (RPO {rpo:g} min)"))
-    names = [f"{t} ({d})" for t, d in zip(drills["test_id"], drills["tested_on"])]
     for col, value, met in ((1, "recovery_minutes", "rto_met"), (2, "data_loss_minutes", "rpo_met")):
-        fig.add_trace(go.Bar(x=names, y=drills[value], showlegend=False, texttemplate="%{y:,.0f} min",
-                             textposition="auto", marker_color=[WITHIN_COLOUR if m else OVER_COLOUR
-                                                                for m in drills[met]],
-                             hovertemplate="%{x}: %{y:,.0f} min<extra></extra>"), row=1, col=col)
+        fig.add_trace(go.Bar(x=drills["test_id"], y=drills[value].tolist(), showlegend=False,
+                             texttemplate="%{y:,.0f}", textposition="outside", textangle=0, textfont={"size": 10},
+                             customdata=drills[["tested_on", "scenario"]].to_numpy(),
+                             marker_color=[WITHIN_COLOUR if m else OVER_COLOUR for m in drills[met]],
+                             hovertemplate="%{x} on %{customdata[0]} (%{customdata[1]}): %{y:,.1f} min<extra></extra>"),
+                      row=1, col=col)
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 60, "b": 10},
                       title={"text": "Disaster-recovery drills against the plan's objectives", "y": 1.0,
                              "yanchor": "top", "yref": "container", "pad": {"t": 12}},
-                      yaxis={"title": {"text": "minutes"}}, yaxis2={"title": {"text": "minutes"}})
+                      yaxis={"title": {"text": "minutes"}}, yaxis2={"title": {"text": "minutes"}},
+                      xaxis={"title": {"text": "drill"}}, xaxis2={"title": {"text": "drill"}})
     left, right = subplot_axes(fig, 1, 1), subplot_axes(fig, 1, 2)
     return add_lines(fig, [_rule(rto, f"RTO {rto:g} min", "rto", left), _rule(mtd, f"MTD {mtd:,.0f} min", "mtd", left),
                            _rule(rpo, f"RPO {rpo:g} min", "rpo", right)])
@@ -202,7 +213,7 @@ def calendar_chart(calendar: pd.DataFrame) -> go.Figure:
     z = [[None if (d, k) not in cells else int(cells[(d, k)].outside > 0) for d in days] for k in kinds]
     text = [["" if (d, k) not in cells else _window_words(cells[(d, k)]) for d in days] for k in kinds]
     heat = go.Heatmap(z=z, x=list(days), y=kinds, text=text, zmin=0, zmax=1, showscale=False, xgap=1, ygap=3,
-                      colorscale=[[0, WITHIN_COLOUR], [1, OVER_COLOUR]],
+                      colorscale=[[0, KEPT_COLOUR], [1, OVER_COLOUR]],
                       hovertemplate="%{x|%a %d %b %Y}, %{y}: %{text}<extra></extra>")
     return figure([heat], "Maintenance windows used, by day and kind (green: inside the plan's window, "
                           "red: not)", 120 + 40 * len(kinds),
@@ -222,7 +233,8 @@ def changes_chart(weeks: pd.DataFrame) -> go.Figure:
     traces = [go.Bar(x=weeks["week"], y=weeks[col].tolist(), name=name, marker_color=colour, width=5 * 86_400_000,
                      hovertemplate=f"week of %{{x|%d %b %Y}}: %{{y}} {name}<extra></extra>")
               for col, name, colour in (("total", "changes deployed", WITHIN_COLOUR), ("failed", "failed", OVER_COLOUR))]
-    return figure(traces, "Changes deployed per week (weeks start on Monday), failed in red", 320,
+    return figure(traces, "Changes deployed per week (weeks start on Monday; the first and last may be partial), "
+                          "failed in red", 320,
                   barmode="overlay", xaxis={"title": {"text": "week (local)"}},
                   yaxis={"title": {"text": "changes"}})
 
