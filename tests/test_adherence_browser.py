@@ -23,7 +23,10 @@ def full_page(page, name: str) -> Path:
 
 def test_the_overview_line_opens_plan_adherence(server: str, browser):  # noqa: F811
     """The Overview's 'N of M plan promises kept' opens the page: no exception, its tables and the
-    four charts drawn; then a year with misses. Both screenshots are for a person to look at."""
+    four charts drawn; a click on the first row shows its definition; then a year with misses.
+    Both screenshots are for a person to look at."""
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": WIDTH, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -39,6 +42,15 @@ def test_the_overview_line_opens_plan_adherence(server: str, browser):  # noqa: 
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.locator('[data-testid="stDataFrame"]').count() >= 4
             assert full_page(page, "plan-adherence").exists()
+            # one click on the first row's selection box: its definition, under the table
+            table = page.locator('[data-testid="stDataFrame"]').filter(has_text="the plan says").first
+            table.scroll_into_view_if_needed()
+            box = table.bounding_box()
+            page.mouse.click(box["x"] + 15, box["y"] + 53)
+            expect(page.get_by_text("is judged this way")).to_be_visible(timeout=TIMEOUT_MS)
+            settle(page)
+            assert page.get_by_text("backups_expected").count() >= 1
+            full_page(page, "plan-adherence-definition")
             # a year that holds windows past the plan's and backup gaps past the RPO: red in the charts
             page.goto(f"{server}/adherence?start=2025-12-01&end=2026-12-01")
             check_page(page, "Plan adherence")
