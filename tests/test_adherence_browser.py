@@ -37,7 +37,8 @@ def test_the_overview_line_opens_plan_adherence(server: str, browser):  # noqa: 
             page.get_by_role("link", name="plan promises kept").click()
             page.wait_for_selector("h1:has-text('Plan adherence')")
             check_page(page, "Plan adherence")
-            page.wait_for_function("() => document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 4")
+            page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 4")
             settle(page)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.locator('[data-testid="stDataFrame"]').count() >= 4

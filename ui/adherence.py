@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
+from streamlit.errors import StreamlitPageNotFoundError
 
 from analytics import adherence
 from core.period import Period
@@ -21,7 +22,7 @@ from core.plan import Plan
 
 from ui.cache import LOADER, connection_for, data_through, db, plan
 from ui.downloads import download_csv
-from ui.figures import LABEL_BACKGROUND, add_lines, figure, hline, subplot_axes
+from ui.figures import LABEL_BACKGROUND, Line, add_lines, figure, hline, subplot_axes
 from ui.formatting import md_escape
 from ui.palette import KEPT_COLOUR, OVER_COLOUR, PROMISE_TINTS, RULE_COLOURS, WITHIN_COLOUR
 from ui.state import Filters
@@ -80,7 +81,8 @@ def _adherence_view(db_file: str, the_plan: Plan, period: Period, services: tupl
     out, gaps, windows = r.as_json(), adherence.gaps_frame(r), adherence.windows_frame(r)
     return AdherenceView(
         pd.DataFrame(out["promises"], columns=["status", "area", "promise", "plan", "happened", "since"]),
-        out["promises_kept"], out["promises_judged"], out["promises_judged"] - out["promises_kept"], r.changes, adherence.gaps_by_day(r),
+        out["promises_kept"], out["promises_judged"], sum(p["status"] == "missed" for p in out["promises"]),
+        r.changes, adherence.gaps_by_day(r),
         gaps[gaps["over_rpo"]].drop(columns="over_rpo"), pd.DataFrame(r.dr_tests),
         adherence.windows_calendar(r), windows[~windows["inside"].astype(bool)].drop(columns="inside"),
         adherence.changes_by_week(r), pd.DataFrame(r.security, columns=SECURITY_COLUMNS),
@@ -123,10 +125,15 @@ def missing_plan_sections() -> None:
 def summary_link(period: Period) -> None:
     """The Overview's line: how many plan promises were kept this period, linking to the page."""
     counts = load_promises_kept(period)
-    if counts is not None:
-        st.page_link(str(PAGE), label=f"{counts[0]} of {counts[1]} plan promises kept this period",
-                     icon=":material/fact_check:", help="Plan adherence: backups, disaster recovery, maintenance "
-                                                        "windows, change control, security and vendors.")
+    if counts is None:
+        return
+    label = f"{counts[0]} of {counts[1]} plan promises kept this period"
+    try:
+        st.page_link(str(PAGE), label=label, icon=":material/fact_check:",
+                     help="Plan adherence: backups, disaster recovery, maintenance windows, change control, "
+                          "security and vendors.")
+    except StreamlitPageNotFoundError:  # the Overview run alone, without the navigation: no page to link to
+        st.markdown(f":material/fact_check: {label} (Plan adherence)")
 
 
 def promise_rows(view: AdherenceView) -> pd.DataFrame:
@@ -222,24 +229,27 @@ def calendar_chart(calendar: pd.DataFrame) -> go.Figure:
 
 
 def _window_words(cell: Any) -> str:
-    past = "" if pd.isna(cell.overrun_minutes) else f", at most {cell.overrun_minutes:,.0f} min past the window"
-    words = "no plan window that day" if pd.isna(cell.overrun_minutes) and cell.outside else f"{cell.outside} outside"
-    return f"{cell.windows} window(s), {words}{past}"
+    """A calendar cell's hover: its windows, how many were outside, and the longest overrun."""
+    if pd.isna(cell.overrun_minutes):
+        return f"{cell.windows} window(s); the plan has no {cell.kind} window that day"
+    past = f", up to {cell.overrun_minutes:,.0f} min past the plan's window" if cell.overrun_minutes > 0 else ""
+    return f"{cell.windows} window(s), {cell.outside} outside{past}"
 
 
 def changes_chart(weeks: pd.DataFrame) -> go.Figure:
     """Changes deployed per local week, the failed ones (rolled back or followed by a
     change-related incident within 24 h) in red over them."""
+    series = (("total", "changes deployed", WITHIN_COLOUR), ("failed", "failed", OVER_COLOUR))
     traces = [go.Bar(x=weeks["week"], y=weeks[col].tolist(), name=name, marker_color=colour, width=5 * 86_400_000,
                      hovertemplate=f"week of %{{x|%d %b %Y}}: %{{y}} {name}<extra></extra>")
-              for col, name, colour in (("total", "changes deployed", WITHIN_COLOUR), ("failed", "failed", OVER_COLOUR))]
+              for col, name, colour in series]
     return figure(traces, "Changes deployed per week (weeks start on Monday; the first and last may be partial), "
                           "failed in red", 320,
                   barmode="overlay", xaxis={"title": {"text": "week (local)"}},
                   yaxis={"title": {"text": "changes"}})
 
 
-def _rule(level: float, label: str, kind: str, axes: tuple[str, str] = ("x", "y")):
+def _rule(level: float, label: str, kind: str, axes: tuple[str, str] = ("x", "y")) -> Line:
     """One of the plan's objectives across a chart, labelled."""
     colour = RULE_COLOURS[kind]
     return hline(level, {"color": colour, "dash": "dash", "width": 1.5}, label, font={"color": colour},
