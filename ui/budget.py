@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import core.budget
 import models.budget
 from core.period import add_months, month_start
 from core.plan import Plan
@@ -43,7 +44,7 @@ def plan_years(today: date) -> list[PlanYear]:
     """The plan years from the plan's first to the one holding `today`, newest first; a closed
     year's actuals run to its end."""
     the_plan = plan()
-    current = models.budget.plan_year_start(the_plan, today)
+    current = core.budget.plan_year_start(the_plan, today)
     first = date.fromisoformat(the_plan.first_year_start)
     years, start = [], current
     while start >= first:
