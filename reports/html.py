@@ -34,7 +34,7 @@ td.num {{ text-align: right; white-space: nowrap; }}
 small {{ color: #5f6368; }}
 .status {{ white-space: nowrap; }}
 ol.summary li {{ margin-bottom: 4px; }}
-table, tr, figure, .chart, ol.summary {{ break-inside: avoid; page-break-inside: avoid; }}
+table, tr, figure, .chart, ol.summary, .keep {{ break-inside: avoid; page-break-inside: avoid; }}
 h2 {{ break-after: avoid; page-break-after: avoid; }}
 thead {{ display: table-header-group; }}
 figure {{ margin: 0; }}
@@ -155,10 +155,15 @@ def _slas(review: Review) -> str:
     severity = [[_e(r.target), sla_cell(r.on_time_pct, r.n)] for r in review.severity_sla.itertuples()]
     channel = [[_e(r.target), sla_cell(r.on_time_pct, r.n)] for r in review.channel_sla.itertuples()]
     return _section("SLA grids: share on time",
-                    "<p class='sub'>By severity (incidents detected in the month)</p>",
-                    table(["measure · severity: plan target", "on time"], severity, numeric=(1,)),
-                    "<p class='sub'>By channel (tickets opened in the month)</p>",
-                    table(["measure · channel: plan target", "on time"], channel, numeric=(1,)))
+                    _kept("By severity (incidents detected in the month)",
+                          table(["measure · severity: plan target", "on time"], severity, numeric=(1,))),
+                    _kept("By channel (tickets opened in the month)",
+                          table(["measure · channel: plan target", "on time"], channel, numeric=(1,))))
+
+
+def _kept(caption: str, body: str) -> str:
+    """A caption and the table under it on one page."""
+    return f"<div class='keep'><p class='sub'>{_e(caption)}</p>{body}</div>"
 
 
 def _adherence(review: Review) -> str:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from analytics.scorecard import CommandError, open_command
 from core.period import today_in
+from core.plan import Plan
 from reports.html import render
 from reports.review import NoData, gather, month_of
 
@@ -36,11 +37,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def review_html(con, plan, month_text: str, through: date | None, db_label: str) -> str:
+def review_html(con, plan: Plan, month_text: str, through: date | None, today: date, db_label: str) -> str:
     """The review of `month_text` (YYYY-MM) as one HTML document (ValueError naming the value when
     the month is malformed or holds no data)."""
-    month = month_of(month_text)
-    review = gather(con, plan, month, through, today_in(plan.timezone))
+    review = gather(con, plan, month_of(month_text), through, today)
     return render(review, datetime.now(ZoneInfo(plan.timezone)), db_label)
 
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             raise CommandError(f"no warehouse file at {args.db}")
         args.start = args.end = None
         plan, con, through, _ = open_command(args)
-        write(review_html(con, plan, args.month, through, Path(args.db).name), out)
+        write(review_html(con, plan, args.month, through, today_in(plan.timezone), Path(args.db).name), out)
     except (CommandError, NoData, ValueError, subprocess.TimeoutExpired) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
