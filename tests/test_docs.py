@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 PAGES = [ROOT / "README.md", *DOCS]
 KPIS = ROOT / "docs" / "kpis.md"
-LIBRARY = ("core", "data", "analytics", "models")
+LIBRARY = ("core", "data", "analytics", "models", "reports")
 DEFINITION = re.compile(r"^Definition:", re.MULTILINE)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^ *```[^\n]*\n(.*?)^ *```", re.MULTILINE | re.DOTALL)  # fenced blocks, also in lists
@@ -26,7 +26,8 @@ COMMAND = re.compile(r"\bpython(?:3(?:\.11)?)?\s+(?:-m\s+([\w.]+)|([\w./-]+\.py)
 SHELL_SEPARATOR = re.compile(r"&&|;|\s\|\s|>>|\s>\s")
 FLAG = re.compile(r"(?<![\w-])--[a-z][\w-]*")
 # Commands small enough that docs/operating.md shows every flag they take.
-FULLY_DOCUMENTED = ("analytics.scorecard", "analytics.adherence", "models.scenario", "data.backup", "data.demo")
+FULLY_DOCUMENTED = ("analytics.scorecard", "analytics.adherence", "models.scenario", "data.backup", "data.demo",
+                    "reports.monthly")
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
