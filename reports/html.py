@@ -67,7 +67,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
 
 
 def status_cell(status: str) -> str:
-    return f'<span class="status" style="background:{STATUS_TINTS.get(status, "#e6e9ec")};padding:0 4px">{_e(status)}</span>'
+    tint = STATUS_TINTS.get(status, "#e6e9ec")
+    return f'<span class="status" style="background:{tint};padding:0 4px">{_e(status)}</span>'
 
 
 def _section(title: str, *body: str) -> str:
@@ -107,7 +108,8 @@ def _kpis(review: Review) -> str:
                      _e(fmt(previous, r.unit, short=True) if p else "no data"),
                      _e(change_text(r.value, previous, r.unit, r.op)), status_cell(r.status), _e(f"{r.n:,}")])
     note = (f"<p class='sub'>Change: against {month_text(review.month.start - timedelta(days=1))}. "
-            "Values as on the Overview's tiles and equal to <code>python -m analytics.scorecard</code> for the month.</p>")
+            "Values as on the Overview's tiles and equal to <code>python -m analytics.scorecard</code> for the "
+            "month.</p>")
     return _section("Every KPI against target and baseline",
                     table(["area", "KPI", "value", "target and baseline", "previous month", "change", "status", "n"],
                           rows, numeric=(2, 4, 5, 7)), note, _chart(progress_chart(review), first=True))
@@ -171,7 +173,8 @@ def _adherence(review: Review) -> str:
     if out is None:
         return _section("Plan adherence", "<p>The plan file has no schedules to check.</p>")
     missed = [p for p in out["promises"] if p["status"] == "missed"]
-    rows = [[_e(p["area"]), _e(p["promise"]), _e(p["plan"]), _e(p["happened"]), _e(since_text(p["since"]))] for p in missed]
+    rows = [[_e(p["area"]), _e(p["promise"]), _e(p["plan"]), _e(p["happened"]), _e(since_text(p["since"]))]
+            for p in missed]
     no_data = sum(p["status"] == "no data" for p in out["promises"])
     head = (f"<p><b>{out['promises_kept']} of {out['promises_judged']} plan promises kept</b>"
             f"{f', {no_data} without data' if no_data else ''}; "
@@ -196,10 +199,12 @@ def _budget(review: Review) -> str:
              _e(month_text(r.crosses_in) if r.is_heading_over else "")] for r in b.itertuples()]
     rows.append([f"<b>{_e(label)}</b>" for label in
                  ("Total", fmt(totals["annual_usd"], "USD"), fmt(totals["actual_usd"], "USD"),
-                  fmt(totals["budget_to_date_usd"], "USD"), signed_usd(totals["actual_usd"] - totals["budget_to_date_usd"]),
+                  fmt(totals["budget_to_date_usd"], "USD"),
+                  signed_usd(totals["actual_usd"] - totals["budget_to_date_usd"]),
                   fmt(totals["projected_usd"], "USD"), signed_usd(totals["projected_usd"] - totals["annual_usd"]), "")])
     year = review.budget_year
-    head = (f"<p class='sub'>Plan year {_e(year.label())}: actuals through {month_text(review.month.start)}; the rest "
+    actuals = month_text(review.budget_closed - timedelta(days=1))
+    head = (f"<p class='sub'>Plan year {_e(year.label())}: actuals through {actuals}; the rest "
             "of the year at each line's run rate (mean of its last 3 full months), as on the Budget page.</p>")
     return _section("Budget to date and year-end projection", head, table(
         ["line", "annual", "spent to date", "budget to date", "variance", "projected year end", "vs annual",

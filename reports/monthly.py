@@ -33,7 +33,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", required=True, help="DuckDB warehouse file")
     parser.add_argument("--month", required=True, help="the month to review, YYYY-MM")
     parser.add_argument("--out", required=True, help="the file to write: .html or .pdf")
-    parser.add_argument("--plan", default=None, help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
+    parser.add_argument("--plan", default=None,
+                        help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
     return parser.parse_args(argv)
 
 

@@ -17,7 +17,7 @@ import models.budget
 import models.capacity
 from analytics import adherence, drilldown, freshness, reliability
 from analytics.scorecard import KpiResult, evaluate, load_inputs
-from core.period import Period, add_months
+from core.period import Period, add_months, month_start
 from core.plan import Plan
 from data import event_rollups, params, warehouse
 
@@ -52,6 +52,7 @@ class Review:
     promises: dict[str, Any] | None  # analytics.adherence's JSON object (None: the plan has no schedules)
     budget: pd.DataFrame          # models.budget.projection with a label per line
     budget_year: Period           # the plan year the budget counts
+    budget_closed: date           # the budget's actuals are the plan year's months before this day's
     capacity: pd.DataFrame        # service, resource, current_pct, scale_up_at, days: soonest first
     sources: list[str]            # freshness.source_line of every table the review reads
 
@@ -79,11 +80,11 @@ def gather(con: duckdb.DuckDBPyConnection, plan: Plan, month: Period, through: d
         raise NoData(f"no data for {month.start:%Y-%m}: every KPI of the plan reads no data in that month")
     services = warehouse.query(con, "services")
     year_start = core.budget.plan_year_start(plan, month.start)
+    closed = month_start(min(month.end, today))  # a month still running is not an actual yet
     return Review(plan, month, through, today, kpis, evaluate(inputs, plan, previous),
                   worst_services(inputs, plan, month, services), severity_grid(inputs, plan, month),
-                  channel_grid(con, plan, month), promises(con, plan, month, through), budget(con, plan, year_start,
-                                                                                            month.end),
-                  Period(year_start, add_months(year_start, 12)),
+                  channel_grid(con, plan, month), promises(con, plan, month, through),
+                  budget(con, plan, year_start, closed), Period(year_start, add_months(year_start, 12)), closed,
                   capacity_risks(con, plan, services, min(through, month.end - timedelta(days=1))),
                   source_lines(con, plan, today))
 

@@ -20,8 +20,8 @@ from ui.formatting import value_text
 
 ROOT = Path(__file__).resolve().parent.parent
 # Anything a browser would fetch: a src or href, a CSS url() or @import, to another host.
-EXTERNAL = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)|@import""",
-                      re.IGNORECASE)
+EXTERNAL = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//)"""
+                      r"""|(?:url\(\s*["']?\s*(?:https?:)?//)|@import""", re.IGNORECASE)
 THAI_NAME = "ระบบส่งเนื้อหา CDN"  # "content delivery system": the worst service of October in the demo
 
 
