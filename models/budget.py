@@ -6,6 +6,7 @@ The plan year starts on the anniversary of plan.first_year_start.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -70,7 +71,7 @@ def projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,
     Output: line, annual_usd, actual_usd, budget_to_date_usd, variance_usd, run_rate_usd,
     projected_usd, lower_usd, upper_usd, projected_variance_usd, crosses_in, is_heading_over.
     """
-    elapsed = max(0, min(12, (as_of.year - year_start.year) * 12 + as_of.month - year_start.month))
+    elapsed = months_closed(year_start, as_of)
     actual = costs[(pd.to_datetime(costs["month"]) >= pd.Timestamp(year_start))
                    & (pd.to_datetime(costs["month"]) < pd.Timestamp(add_months(year_start, elapsed)))]
     rows = [_line_projection(b, actual[actual["line"] == b.name], costs[costs["line"] == b.name],
@@ -108,3 +109,73 @@ def _crossing_month(spent: float, rate: float, annual: float, year_start: date, 
         return None
     months_to_cross = math.floor((annual - spent) / rate) + 1
     return add_months(year_start, elapsed + months_to_cross - 1) if elapsed + months_to_cross <= 12 else None
+
+
+# --- plan years, totals and which lines to warn about (the Budget page) ----------------------
+
+def months_closed(year_start: date, as_of: date) -> int:
+    """The plan year's months closed by `as_of`: whole calendar months from the year's start to
+    `as_of`'s month, 0 to 12 (the month `as_of` falls in is still running and does not count)."""
+    return max(0, min(12, (as_of.year - year_start.year) * 12 + as_of.month - year_start.month))
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    """A plan year and the day its actuals run to: full months before `as_of` count as actual."""
+
+    start: date
+    as_of: date
+
+    @property
+    def end(self) -> date:
+        return add_months(self.start, 12)
+
+    @property
+    def months_closed(self) -> int:
+        return months_closed(self.start, self.as_of)
+
+    @property
+    def open_from(self) -> date:
+        """The first month not closed: spend from it on is not counted (the year's end when all are)."""
+        return add_months(self.start, self.months_closed)
+
+
+def plan_years(plan: Plan, today: date) -> list[PlanYear]:
+    """The plan years from the plan's first to the one holding `today`, newest first; a closed
+    year's actuals run to its end."""
+    current = plan_year_start(plan, today)
+    first = date.fromisoformat(plan.first_year_start)
+    years, start = [], current
+    while start >= first:
+        years.append(PlanYear(start, today if start == current else add_months(start, 12)))
+        start = add_months(start, -12)
+    return years or [PlanYear(current, today)]
+
+
+def is_closed(months: pd.Series, year: PlanYear) -> pd.Series:
+    """Which of `months` (first days) are closed in `year`: before its first open month. The month
+    still running is shown but not counted, as projection does not count it."""
+    return pd.to_datetime(months) < pd.Timestamp(year.open_from)
+
+
+TOTALLED = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "projected_usd", "lower_usd",
+            "upper_usd", "projected_variance_usd")
+
+
+def totals(table: pd.DataFrame) -> dict[str, float]:
+    """Sums of projection's columns over the lines. The band of the total adds up the lines' bands
+    (the cautious reading: lines that drift together), so it is wider than the lines' spreads
+    alone would make it."""
+    return {k: float(table[k].sum()) for k in TOTALLED}
+
+
+def over_budget_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """projection's lines heading over budget (an overrun beyond the plan's tolerance), earliest
+    crossing first."""
+    return table[table["is_heading_over"].astype(bool)].sort_values("crosses_in")
+
+
+def within_tolerance_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """projection's lines that pass their budget this year by no more than the plan's tolerance:
+    projected over, not heading over."""
+    return table[table["crosses_in"].notna() & ~table["is_heading_over"].astype(bool)]
