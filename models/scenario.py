@@ -553,6 +553,62 @@ def _measure(db: str, plan: Plan, today: date, kind: str) -> tuple[Base, Drivers
         con.close()
 
 
+# --- the horizon against the plan (the Scenarios page) ----------------------------------------
+
+COST_KPIS = ("support_cost_per_user_usd", "infra_cost_pct_revenue")  # the KPIs a scenario's costs decide
+
+
+def plan_budget(plan: Plan, months: int) -> float:
+    """The plan's budget for a horizon of `months`: its annual total x months / 12."""
+    return plan.budget_total_usd * months / 12
+
+
+def summary(frame: pd.DataFrame, plan: Plan, months: int) -> dict:
+    """evaluate's frame over its horizon: annual's totals, the plan's budget for as many months
+    (plan_total_usd), the lowest and highest monthly FTE Erlang C needs, and per cost KPI the first
+    month its target is met and the first it is missed (None: never)."""
+    out = dict(annual(frame, plan))
+    out["plan_total_usd"] = plan_budget(plan, months)
+    out["fte_needed_low"] = float(frame["support_fte_needed"].min())
+    out["fte_needed_high"] = float(frame["support_fte_needed"].max())
+    for key in COST_KPIS:
+        met = frame[f"{key}_met"].astype(bool)
+        out[f"{key}_first_met"] = first_month(frame.assign(hit=met), "hit")
+        out[f"{key}_first_missed"] = first_month(frame.assign(hit=~met), "hit")
+    return out
+
+
+def line_vs_plan(frame: pd.DataFrame, plan: Plan, months: int) -> pd.DataFrame:
+    """Cost per budget line over the horizon against the line's budget for as many months (annual
+    x months / 12), and a last row "total" over all lines.
+    Output: line, group, plan_usd, scenario_usd, difference_usd."""
+    lines = annual(frame, plan)["lines_usd"]
+    out = pd.DataFrame([{"line": b.name, "group": b.group, "plan_usd": b.annual_usd * months / 12,
+                         "scenario_usd": lines[b.name]} for b in plan.budget_lines])
+    out["difference_usd"] = out["scenario_usd"] - out["plan_usd"]
+    total = pd.DataFrame([{"line": "total", "group": "", **out[["plan_usd", "scenario_usd", "difference_usd"]].sum()}])
+    return pd.concat([out, total], ignore_index=True)
+
+
+def compare_table(summaries: Mapping[str, Mapping[str, Any]], plan: Plan, months: int) -> pd.DataFrame:
+    """Scenarios side by side (summary of each, by name) against the plan: one row per budget line
+    (the line's budget for the horizon), the total (the plan's budget for it), each cost KPI (its
+    target), peak instances, mean support FTE paid (the support_team line's FTE) and the peak
+    month's FTE needed (these two have no plan number: NaN).
+    Output: key (a line name, or total_usd, a KPI key, instances, support_fte, fte_needed_high),
+    unit, plan, then one column per scenario."""
+    rows = [(b.name, "USD", b.annual_usd * months / 12, lambda s, n=b.name: s["lines_usd"][n])
+            for b in plan.budget_lines]
+    rows += [("total_usd", "USD", plan_budget(plan, months), lambda s: s["total_usd"])]
+    rows += [(key, plan.kpi(key).unit, plan.kpi(key).target, lambda s, k=key: s[k]) for key in COST_KPIS]
+    team = next((b.fte for b in plan.budget_lines if b.name == "support_team"), None)
+    rows += [("instances", "instances", math.nan, lambda s: s["instances"]),
+             ("support_fte", "FTE", math.nan if team is None else team, lambda s: s["support_fte"]),
+             ("fte_needed_high", "FTE", math.nan, lambda s: s["fte_needed_high"])]
+    return pd.DataFrame({"key": [r[0] for r in rows], "unit": [r[1] for r in rows], "plan": [r[2] for r in rows],
+                         **{name: [r[3](s) for r in rows] for name, s in summaries.items()}})
+
+
 def to_json(d: Drivers, frame: pd.DataFrame, plan: Plan) -> dict:
     """The evaluated scenario in the CLI's JSON shape."""
     months = json.loads(frame.assign(month=frame["month"].astype(str)).to_json(orient="records"))

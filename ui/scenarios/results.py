@@ -66,29 +66,17 @@ def base_caption(base: models.scenario.Base, note: str) -> str:
 
 @st.cache_data(hash_funcs=PLAN_KEY, max_entries=256, show_spinner=False)
 def _evaluate(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int) -> pd.DataFrame:
-    frame = models.scenario.evaluate(drivers, base, the_plan, months)
-    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
-        frame[f"{key}_missed"] = ~frame[f"{key}_met"].astype(bool)  # for first_month of a miss
-    return frame
+    return models.scenario.evaluate(drivers, base, the_plan, months)
 
 
 def evaluate_scenario(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int) -> pd.DataFrame:
-    """models.scenario.evaluate, cached by drivers, base, plan and horizon; adds <kpi>_missed flags."""
+    """models.scenario.evaluate, cached by drivers, base, plan and horizon."""
     return _evaluate(drivers, base, plan(), months)
 
 
 def scenario_summary(frame: pd.DataFrame, months: int) -> dict:
-    """The horizon's totals (models.scenario.annual), the plan's budget for as many months, and the
-    first month each cost target is met and missed."""
-    the_plan = plan()
-    out = dict(models.scenario.annual(frame, the_plan))
-    out["plan_total_usd"] = the_plan.budget_total_usd * months / 12
-    out["fte_needed_low"], out["fte_needed_high"] = (float(frame["support_fte_needed"].min()),
-                                                     float(frame["support_fte_needed"].max()))
-    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
-        out[f"{key}_first_met"] = models.scenario.first_month(frame, f"{key}_met")
-        out[f"{key}_first_missed"] = models.scenario.first_month(frame, f"{key}_missed")
-    return out
+    """models.scenario.summary against the plan on screen."""
+    return models.scenario.summary(frame, plan(), months)
 
 
 def target_words(summary: Mapping, key: str) -> str:
@@ -273,16 +261,9 @@ def formatted(table: pd.DataFrame, unit_column: str = "unit",
 
 
 def line_vs_plan(frame: pd.DataFrame, months: int) -> pd.DataFrame:
-    """Cost per budget line over the horizon against the plan's budget for as many months:
-    line, group, plan_usd, scenario_usd, difference_usd."""
-    the_plan = plan()
-    lines = models.scenario.annual(frame, the_plan)["lines_usd"]
-    out = pd.DataFrame([{"line": line_label(b.name), "group": line_label(b.group),
-                         "plan_usd": b.annual_usd * months / 12, "scenario_usd": lines[b.name]}
-                        for b in the_plan.budget_lines])
-    out["difference_usd"] = out["scenario_usd"] - out["plan_usd"]
-    total = pd.DataFrame([{"line": "Total", "group": "", **out[["plan_usd", "scenario_usd", "difference_usd"]].sum()}])
-    return pd.concat([out, total], ignore_index=True)
+    """models.scenario.line_vs_plan with the lines and groups named as on screen."""
+    out = models.scenario.line_vs_plan(frame, plan(), months)
+    return out.assign(line=[line_label(n) for n in out["line"]], group=[line_label(g) for g in out["group"]])
 
 
 LINE_VS_PLAN_COLUMNS = {
