@@ -70,22 +70,13 @@ def tornado_caption(table: pd.DataFrame) -> str:
 
 
 MC_BATCH = 250  # runs per cached batch and progress step: about 0.1-0.2 s (a run takes 0.4-0.6 ms)
-MC_DEFAULT_SPREAD = {"user_growth_pct_per_quarter": 40, "tickets_per_user_month": 25, "aht_email_min": 25,
-                     "aht_live_chat_min": 25, "support_cost_per_fte_usd": 10, "cloud_usd_per_instance_month": 20,
-                     "data_growth_pct_per_month": 40}
-
-
 def mc_ranges_frame(drivers: models.scenario.Drivers) -> pd.DataFrame:
-    """Every numeric driver as a row to vary: a few that matter most ticked, with a default spread."""
-    rows = []
-    for name in whatif.numeric_drivers(drivers):
-        value = float(getattr(drivers, name))
-        spread = MC_DEFAULT_SPREAD.get(name, 20)
-        limits = models.scenario.LIMITS.get(name, (0.0, math.inf))
-        rows.append({"driver": name, "Vary": name in MC_DEFAULT_SPREAD, "Driver": DRIVER_INFO[name].long_label,
-                     "Group": DRIVER_INFO[name].group, "Scenario value": value,
-                     "Low": whatif.moved(value, -spread, limits), "High": whatif.moved(value, spread, limits)})
-    return pd.DataFrame(rows)
+    """models.whatif.default_ranges as the ranges editor shows them, each driver named."""
+    ranges = whatif.default_ranges(drivers, models.scenario.LIMITS)
+    return pd.DataFrame({"driver": ranges["driver"], "Vary": ranges["vary"],
+                         "Driver": [DRIVER_INFO[n].long_label for n in ranges["driver"]],
+                         "Group": [DRIVER_INFO[n].group for n in ranges["driver"]], "Scenario value": ranges["value"],
+                         "Low": ranges["low"], "High": ranges["high"]})
 
 
 def mc_ranges(edited: pd.DataFrame) -> tuple[tuple[str, float, float], ...]:
@@ -212,17 +203,7 @@ def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
 @st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Seeking the break-even ...")
 def _goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
                month: date) -> dict:
-    kpi = the_plan.kpi("support_cost_per_user_usd")
-    frame = models.scenario.evaluate(drivers, base, the_plan, months)
-    row = frame[frame["month"] == month].iloc[0]
-    users = whatif.users_for_target(drivers, base, the_plan, month, kpi.target)
-    fte = whatif.support_fte_for_target(drivers, base, the_plan, month, float(row["active_users"]), kpi.target)
-    reached = None if users is None else models.scenario.first_month(
-        frame.assign(hit=frame["active_users"] >= users), "hit")
-    return {"month": month, "users": float(row["active_users"]),
-            "cost_per_user": float(row["support_cost_per_user_usd"]),
-            "fte_paid": float(row["support_fte"]), "fte_needed": float(row["support_fte_needed"]),
-            "users_needed": users, "users_reached_in": reached, "fte_for_target": fte, "target": kpi.target}
+    return whatif.goal_seek(drivers, base, the_plan, months, month)
 
 
 def load_goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int, month: date) -> dict:
