@@ -1,7 +1,6 @@
 """What-if tools on a scenario: sensitivity (tornado), Monte Carlo and goal seek."""
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Mapping
 
