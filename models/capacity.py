@@ -7,6 +7,7 @@ nothing here fits a model, so every number can be checked by hand.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,3 +200,40 @@ def monthly_storage(forecast: pd.DataFrame, cap: Capacity) -> pd.DataFrame:
     g = f.groupby("month").agg(peak_upper=("upper", "max"), mean=("mean", "mean")).reset_index()
     g["storage_needed"] = [storage_needed_gb(v, cap) for v in g["peak_upper"]]
     return g
+
+
+# --- a resource's plan and every service's headroom (the Capacity page) ---------------------
+
+def scenario_forecast(fit: pd.DataFrame, resource: str, cap: Capacity) -> pd.DataFrame:
+    """A statistical forecast of `resource` with the scenario's growth for that resource on top."""
+    return apply_growth(fit, growth_for(resource, cap))
+
+
+def plan_for(resource: str, grown: pd.DataFrame, instances: int,
+             cap: Capacity) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """What a resource's scenario forecast asks for: (crossings, monthly plan). Disk (percent of
+    the volume): its crossings and the storage to provision; data volume (GB, no percent line to
+    cross): the storage only, crossings None; load (CPU, memory, requests): its crossings and the
+    instances needed."""
+    if resource == "data_gb":
+        return None, monthly_storage(grown, cap)
+    if resource == "disk_pct":
+        return crossings(grown, cap), monthly_storage(grown, cap)
+    if resource in LOAD_RESOURCES:
+        return crossings(grown, cap), monthly_plan(grown, instances, cap)
+    raise ValueError(f"unknown resource {resource!r}")
+
+
+def headroom_table(resource: str, services: Iterable[tuple[str, pd.DataFrame, pd.DataFrame]], cap: Capacity,
+                   today: pd.Timestamp) -> pd.DataFrame:
+    """headroom over services, each given as (service_id, daily history (ds, y), statistical fit):
+    where it stands now (current_level), and the first day the scenario's forecast mean and upper
+    bound reach the scale-up line. Output: headroom's columns and upper_at (missing: not in the horizon)."""
+    rows, upper = [], {}
+    for service_id, history, fit in services:
+        grown = scenario_forecast(fit, resource, cap)
+        rows.append({"service_id": service_id, "resource": resource, "current_pct": current_level(history),
+                     "scale_up_at": first_crossing(grown, "mean", cap.scale_up_pct)})
+        upper[service_id] = first_crossing(grown, "upper", cap.scale_up_pct)
+    table = headroom(rows, today)
+    return table.assign(upper_at=[upper[s] for s in table["service_id"]])
