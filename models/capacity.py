@@ -143,6 +143,41 @@ def demand_growth(metric: str, cap: Capacity) -> Growth:
     return table[metric]
 
 
+@dataclass(frozen=True)
+class PlanRate:
+    """The plan's growth rate for a demand series as the plan states it: pct per `per_months` months."""
+
+    pct: float
+    per_months: int  # 3: a quarter, 1: a month
+
+
+# Which [capacity] rate each demand series follows, as demand_growth applies it: users, traffic and
+# tickets grow with users (stated a quarter), data volume at the data rate (stated a month).
+_PLAN_RATES = {"active_users": ("user_growth_pct_per_quarter", 3), "visits": ("user_growth_pct_per_quarter", 3),
+               "tickets": ("user_growth_pct_per_quarter", 3), "data_gb": ("data_growth_pct_per_month", 1)}
+
+
+def plan_rate(metric: str, cap: Capacity) -> PlanRate:
+    """The plan's growth rate for a demand series, in the unit the plan states it."""
+    if metric not in _PLAN_RATES:
+        raise ValueError(f"unknown demand series {metric!r}")
+    name, per_months = _PLAN_RATES[metric]
+    return PlanRate(float(getattr(cap, name)), per_months)
+
+
+def growth_verdict(observed_pct: float | None, plan_pct: float, band: tuple[float, float]) -> str:
+    """How measured growth compares with the plan's (both per the same months): "unmeasurable"
+    without a measure; "borne_out" when observed / plan lies in `band` (plan.toml settings
+    growth_borne_out_ratio); else "slower" below it or "faster" above it. A plan of 0 % makes any
+    measured growth "faster"."""
+    if observed_pct is None:
+        return "unmeasurable"
+    ratio = observed_pct / plan_pct if plan_pct else math.inf
+    if band[0] <= ratio <= band[1]:
+        return "borne_out"
+    return "slower" if ratio < band[0] else "faster"
+
+
 def plan_line(anchor: pd.Timestamp, value: float, ds: pd.Series, growth: Growth) -> np.ndarray:
     """The plan's assumption drawn from the last actual: `value` at `anchor`, then scaled by the
     growth multiplier relative to the anchor's, at each timestamp of `ds`."""

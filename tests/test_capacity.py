@@ -233,3 +233,30 @@ def test_headroom_table_by_hand(plan):
     assert list(table["scale_up_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-01")]
     assert list(table["upper_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")]
     assert pd.isna(table["upper_at"].iloc[2]) and set(table["resource"]) == {"cpu_pct"}
+
+
+def test_plan_rate_states_each_series_as_the_plan_does(plan):
+    """Users, traffic and tickets: +50 % a quarter; data: +25 % a month. Per month each is the rate
+    demand_growth applies: 1.5^(1/3) - 1 = 14.47 % for the quarterly ones, 25 % for data."""
+    cap = plan.capacity
+    assert capacity.plan_rate("active_users", cap) == capacity.PlanRate(50.0, 3)
+    assert capacity.plan_rate("data_gb", cap) == capacity.PlanRate(25.0, 1)
+    for metric in ("active_users", "visits", "tickets", "data_gb"):
+        rate = capacity.plan_rate(metric, cap)
+        monthly = capacity.quarterly_to_monthly_pct(rate.pct) if rate.per_months == 3 else rate.pct
+        assert monthly == pytest.approx(capacity.demand_growth(metric, cap).monthly_pct), metric
+    with pytest.raises(ValueError, match="revenue"):
+        capacity.plan_rate("revenue", cap)
+
+
+@pytest.mark.parametrize("observed,plan_pct,verdict", [
+    (None, 50.0, "unmeasurable"),
+    (40.0, 50.0, "borne_out"),     # 40 / 50 = 0.8: the band's low end counts
+    (62.5, 50.0, "borne_out"),     # 62.5 / 50 = 1.25: its high end too
+    (39.0, 50.0, "slower"),        # 0.78
+    (63.0, 50.0, "faster"),        # 1.26
+    (-5.0, 50.0, "slower"),        # shrinking against planned growth: -0.1
+    (3.0, 0.0, "faster"),          # any growth against a plan of none
+])
+def test_growth_verdict_by_the_ratio_band(observed, plan_pct, verdict):
+    assert capacity.growth_verdict(observed, plan_pct, (0.8, 1.25)) == verdict
