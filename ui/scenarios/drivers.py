@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from datetime import date
 from typing import Mapping
 
 import pandas as pd
 import streamlit as st
 
 import models.scenario
+from analytics.drilldown import channel_label
+from core.plan import Plan
 
+from ui.cache import plan
 from ui.formatting import fmt
 from ui.handoff import sc_send_button
 from ui.state import SC_FLASH, SC_LOADED, SC_MONTHS, SC_OPENED, SC_PREFIX, SC_SEED, SC_SENT, SC_VERSION, SC_WORKING
@@ -25,7 +29,7 @@ class DriverInfo:
     label: str
     unit: str = ""          # fmt's unit: "USD", "%", "min", "FTE" or "" (a plain number)
     per: str = ""           # what the number is per, after the formatted value
-    help: str = ""
+    help: str = ""          # {names} filled from the plan by driver_help
     step: float = 1.0
     fmt: str = "%.1f"
     line: str = ""          # the budget line a unit rate prices
@@ -43,7 +47,8 @@ DRIVER_GROUPS = ("Demand", "Capacity", "Staffing", "Unit costs")
 DRIVER_INFO: dict[str, DriverInfo] = {
     "user_growth_pct_per_quarter": DriverInfo(
         "Demand", "User growth (% per quarter)", "%", "a quarter",
-        "Monthly active users grow by this much each quarter, compounded month by month. The plan assumes 50 %."),
+        "Monthly active users grow by this much each quarter, compounded month by month. The plan assumes "
+        "{user_growth_pct_per_quarter:g} %."),
     "tickets_per_user_month": DriverInfo(
         "Demand", "Tickets per active user a month", "", "tickets per user a month",
         "Support tickets each active user opens in a month; the base is measured over the last 3 full months.",
@@ -54,25 +59,28 @@ DRIVER_INFO: dict[str, DriverInfo] = {
         "of payment fees. Measured over the last 3 full months.", 0.5, "%.2f"),
     "peak_traffic_growth_pct": DriverInfo(
         "Capacity", "Peak-season load uplift (%)", "%", "in peak months",
-        "Extra load in the plan's peak months (November and December by the plan's setting). The plan: +100 %.",
+        "Extra load in the plan's peak months ({peak_months} by the plan's setting). The plan: "
+        "+{peak_traffic_growth_pct:g} %.",
         5.0),
     "feature_complexity_pct": DriverInfo(
         "Capacity", "Feature complexity uplift (% more CPU)", "%", "more CPU per user",
-        "Extra compute per user from new features. The plan assumes 20 %. Instances are sized so that peak CPU "
-        "stays under the plan's 80 % scale-up trigger with its 20 % reserve."),
+        "Extra compute per user from new features. The plan assumes {feature_complexity_pct:g} %. Instances are "
+        "sized so that peak CPU stays under the plan's {scale_up_pct:g} % scale-up trigger with its {reserve_pct:g} % "
+        "reserve."),
     "data_growth_pct_per_month": DriverInfo(
         "Capacity", "Data growth (% per month)", "%", "a month",
-        "Stored data grows by this much every month. The plan assumes 25 %. Storage needed keeps the 20 % reserve."),
+        "Stored data grows by this much every month. The plan assumes {data_growth_pct_per_month:g} %. Storage "
+        "needed keeps the {reserve_pct:g} % reserve."),
     "staff_to_demand": DriverInfo(
         "Staffing", "Hire the FTE Erlang C needs", "flag", "",
         "Off: pay the plan's support team (the FTE below). On: pay, each month, the tier-1 FTE that Erlang C "
-        "needs to answer chat in 2 min, email in 4 h and phone in 60 s at the service-level goal."),
+        "needs to answer {answer_targets} at the service-level goal."),
     "support_fte_plan": DriverInfo(
         "Staffing", "Support team paid (FTE)", "FTE", "",
-        "Tier-1 support staff paid when not hiring to demand: the plan's support_team line, 4 FTE.", 0.5),
+        "Tier-1 support staff paid when not hiring to demand: the plan's support_team line, {support_fte:g} FTE.", 0.5),
     "maintenance_fte": DriverInfo(
         "Staffing", "Maintenance team (FTE)", "FTE", "",
-        "Technical staff on the maintenance_team line; the plan has 3 FTE.", 0.5),
+        "Technical staff on the maintenance_team line; the plan has {maintenance_fte:g} FTE.", 0.5),
     "aht_live_chat_min": DriverInfo(
         "Staffing", "Handling time, live chat (minutes)", "min", "a chat",
         "Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C).", 0.5),
@@ -81,7 +89,7 @@ DRIVER_INFO: dict[str, DriverInfo] = {
         "Average minutes an agent spends on one email ticket.", 0.5),
     "aht_phone_min": DriverInfo(
         "Staffing", "Handling time, phone (minutes)", "min", "a call",
-        "Average minutes an agent spends on one call (phone is open 08:00-20:00).", 0.5),
+        "Average minutes an agent spends on one call (phone: {phone_hours}).", 0.5),
     "service_level_goal_pct": DriverInfo(
         "Staffing", "Service-level goal (% answered within target)", "%", "",
         "Share of contacts that must get a first response within the channel's target.", 1.0),
@@ -91,7 +99,7 @@ DRIVER_INFO: dict[str, DriverInfo] = {
     "shrinkage_pct": DriverInfo(
         "Staffing", "Shrinkage (% of paid time off the phones)", "%", "",
         "Leave, training and meetings: paid time not spent on contacts. "
-        "FTE needed = agent hours / (40 h x (1 - shrinkage)).",
+        "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)).",
         1.0),
     "support_cost_per_fte_usd": DriverInfo(
         "Unit costs", "Support staff", "USD", "per FTE a year", line="support_team", abbr="USD/FTE/yr"),
@@ -125,6 +133,27 @@ DRIVER_INFO: dict[str, DriverInfo] = {
     "contingency_pct": DriverInfo(
         "Unit costs", "Contingency", "%", "of the other lines", line="contingency", abbr="% of other lines"),
 }
+
+
+def plan_words(the_plan: Plan) -> dict[str, object]:
+    """The plan's numbers the drivers' help quotes, by the names DRIVER_INFO's help texts use."""
+    fte = {b.name: b.fte or 0.0 for b in the_plan.budget_lines}
+    return {**asdict(the_plan.capacity), "support_fte": fte.get("support_team", 0.0),
+            "maintenance_fte": fte.get("maintenance_team", 0.0), "answer_targets": answer_targets(the_plan),
+            "peak_months": " and ".join(f"{date(2000, m, 1):%B}" for m in the_plan.capacity.peak_months) or "none",
+            "phone_hours": the_plan.channel("phone").hours,
+            "hours_per_fte_week": models.scenario.HOURS_PER_FTE_WEEK}
+
+
+def answer_targets(the_plan: Plan) -> str:
+    """'within each channel's first-response target (Live chat: 2 min, Email: 4 h, Phone: 1 min)'."""
+    return (f"within each channel's first-response target "
+            f"({', '.join(channel_label(the_plan, c) for c in models.scenario.CHANNELS)})")
+
+
+def driver_help(name: str, the_plan: Plan) -> str:
+    """A driver's help text with the plan's numbers in it."""
+    return DRIVER_INFO[name].help.format(**plan_words(the_plan))
 
 
 def driver_value_text(name: str, value: float | bool) -> str:
@@ -176,7 +205,7 @@ def init_driver_inputs(base_drivers: models.scenario.Drivers) -> None:
 
 def _driver_input(name: str, base_value: float | bool) -> float | bool:
     info = DRIVER_INFO[name]
-    text = f"{info.help} Base: {driver_value_text(name, base_value)}."
+    text = f"{driver_help(name, plan())} Base: {driver_value_text(name, base_value)}."
     if info.unit == "flag":
         return st.toggle(info.label, key=SC_PREFIX + name, help=text)
     low, high = models.scenario.LIMITS.get(name, (0.0, math.inf))

@@ -21,7 +21,7 @@ from ui.cache import LOADER, PLAN_KEY, connection_for, db, plan
 from ui.figures import Line, hline, lines_layout, plan_line, subplot_axes
 from ui.formatting import fmt, line_label, month_text
 from ui.palette import AXIS_TITLES, GROUP_COLOURS, GROUP_SHORT, LINE_COLOURS, OP_SIGNS, OVER_COLOUR
-from ui.scenarios.drivers import changed_drivers, fill_driver_inputs
+from ui.scenarios.drivers import answer_targets, changed_drivers, fill_driver_inputs
 from ui.state import SC_BASE, SC_LOADED, SC_OPENED
 
 
@@ -125,8 +125,8 @@ def scenario_headline(summary: Mapping, months: int) -> None:
     cols[3].metric("Support FTE paid (mean)", fmt(summary["support_fte"], "FTE"), border=True,
                    delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
                    delta_color="red" if short > 0.05 else "green", delta_arrow="off",
-                   help="Needed: the tier-1 FTE Erlang C asks for each month to answer chat in 2 min, email in 4 h and "
-                        "phone in 60 s at the service-level goal, grossed up for shrinkage.")
+                   help=f"Needed: the tier-1 FTE Erlang C asks for each month to answer {answer_targets(the_plan)} "
+                        "at the service-level goal, grossed up for shrinkage.")
 
 
 def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
@@ -201,7 +201,7 @@ def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Pla
         names = [b.name for b in the_plan.budget_lines if b.group == group]
         fig.add_bar(x=x, y=frame[names].sum(axis=1), name=GROUP_SHORT.get(group, group), marker_color=colour,
                     legend="legend4", row=4, col=1, hovertemplate="$%{y:,.0f}<extra>" + line_label(group) + "</extra>")
-    monthly = the_plan.budget_total_usd / 12
+    monthly = models.scenario.plan_budget(the_plan, 1)
     layout[_chain_y(fig, 4)] = {"title": {"text": "USD a month"}, "tickprefix": "$", "separatethousands": True}
     return [hline(monthly, {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
                   f"plan {fmt(monthly, 'USD')} a month", font={"color": LINE_COLOURS["target"], "size": 11},
