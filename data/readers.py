@@ -23,6 +23,11 @@ import pandas as pd
 
 from data.validate import ImportOptions, Problem, Rejected, shown
 
+# openpyxl warns about styles and extensions it does not read; values are all an import needs. Set
+# once here: warnings.catch_warnings around each read would swap the process's filters from the
+# session threads that read at once (it is not thread-safe).
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+
 SIGNATURES = ((b"PAR1", "parquet"), (b"PK\x03\x04", "zip"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),
               (b"%PDF", "pdf"), (b"\x1f\x8b", "gzip"), (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"))
 CLAIMS = {"csv": "csv", "tsv": "csv", "txt": "csv", "xlsx": "xlsx", "xlsm": "xlsx", "xls": "xlsx",
@@ -293,9 +298,7 @@ def sheet_names(data: bytes) -> tuple[str, ...]:
 def _open_workbook(data: bytes, name: str):
     import openpyxl  # optional dependency: only Excel uploads need it
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about unsupported styles/extensions
-            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # a corrupt workbook can fail in many ways inside openpyxl
         raise Rejected([Problem("error", f"not a readable Excel workbook ({type(err).__name__})", file=name,
                                 fix="open it in Excel and save as .xlsx")])

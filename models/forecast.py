@@ -28,8 +28,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,14 +75,17 @@ class Grid:
     periods: tuple[int, ...]
 
 
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence statsmodels' warnings here only (convergence; log(0) in its AIC on a perfect
-    fit): the backtest judges every fit, and a bad one simply loses."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
+# statsmodels warns on a fit that does not converge, and numpy on log(0) in its AIC of a perfect
+# fit: the backtest judges every fit, and a bad one simply loses. The filters are set once, at
+# import: warnings.catch_warnings around each fit would swap the process's filters from the
+# session threads that fit at once (it is not thread-safe); numpy's error state is per thread.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"statsmodels\.")
+
+
+def _quiet() -> np.errstate:
+    """No floating-point warnings from numpy inside a fit (per thread)."""
+    return np.errstate(all="ignore")
 
 
 # --- frequency, seasonal periods, regular grid -------------------------------------------
@@ -239,10 +241,11 @@ def season_profile(y: np.ndarray, m: int) -> np.ndarray:
     detrended = y - _centered_mean(y, m)
     k = min(len(y) // m, PROFILE_SEASONS)
     start = len(y) - k * m
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN phase becomes 0 below
-        by_phase = np.nanmean(detrended[start:].reshape(k, m), axis=0)
-    profile = np.roll(np.nan_to_num(by_phase), start % m)
+    seasons = detrended[start:].reshape(k, m)
+    seen = (~np.isnan(seasons)).sum(axis=0)
+    # the mean of each phase's values; a phase with none at all (every season missing it) is 0
+    by_phase = np.divide(np.nansum(seasons, axis=0), seen, out=np.zeros(m), where=seen > 0)
+    profile = np.roll(by_phase, start % m)
     if m >= 300:  # a yearly profile from two or three years is mostly noise day to day
         width = m // 24
         wrapped = np.r_[profile[-width:], profile, profile[:width]]  # the year is a circle

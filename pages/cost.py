@@ -3,9 +3,6 @@ improvement KPIs (automation, self-service, certification, training)."""
 import streamlit as st
 
 from ui import cache, cost, figures, formatting, freshness, palette, scorecard, sidebar, widgets
-from analytics import drilldown
-import analytics.cost
-from models import budget
 
 period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
@@ -17,7 +14,7 @@ results = scorecard.load_scorecard(period)  # costs have no service or channel: 
 trend = scorecard.load_trend(period.end)
 view = cost.load_cost_view(period)
 kpis = [r for r in results if r.area in ("Cost", "Improvement")]
-totals = drilldown.budget_totals(view.summary)
+totals = view.totals
 
 widgets.kpi_grid(kpis, trend)
 
@@ -34,7 +31,7 @@ cards[2].metric("Variance", formatting.fmt(totals["variance_usd"], "USD"), borde
 cards[3].metric("Plan budget a year", formatting.fmt(the_plan.budget_total_usd, "USD"), border=True,
                 help="The plan's total operational budget; its lines are listed in plan.toml.")
 widgets.show_chart(figures.bars_chart(
-    drilldown.budget_bars(view.summary), "line", "usd", colour="series", barmode="group", horizontal=True,
+    view.bars, "line", "usd", colour="series", barmode="group", horizontal=True,
     colours=palette.BUDGET_COLOURS, title="Spend per budget line in the period, against its budget for the same months",
     y_title="USD", height=460), "budget_lines")
 grid = view.by_line.assign(month=[f"{m:%b %Y}" for m in view.by_line["month"]], cell=cost.variance_cells(view.by_line))
@@ -48,14 +45,14 @@ st.caption("Budget per month is the line's annual budget / 12, or its monthly pr
 with st.expander("Budget lines per month and in total (tables)", icon=":material/table:"):
     widgets.data_table(view.summary, f"opsplan-budget-lines-{period.start}-{period.end}.csv")
     widgets.data_table(view.by_line, f"opsplan-budget-lines-monthly-{period.start}-{period.end}.csv")
-widgets.definitions_popover(drilldown.budget_by_line, budget.budget_to_date, key="def_budget_lines")
+widgets.definitions_popover(*cost.DEFINITIONS["budget_lines"], key="def_budget_lines")
 
 # ---- cost KPIs and improvement KPIs over 12 months, each against target and baseline
 st.subheader("Cost and improvement KPIs, last 12 months", divider="gray")
 widgets.trend_charts(kpis, trend)
 with st.expander("Monthly cost drivers: infrastructure, support, revenue, active users", icon=":material/table:"):
     widgets.data_table(view.monthly, f"opsplan-cost-drivers-{period.start}-{period.end}.csv")
-widgets.definitions_popover(analytics.cost.support_cost_per_user_usd, analytics.cost.infra_cost_pct_revenue, key="def_cost")
+widgets.definitions_popover(*cost.DEFINITIONS["cost"], key="def_cost")
 
 with st.expander("Plan coherence: does the budget fit the plan's own numbers?", icon=":material/rule:"):
     widgets.coherence_table(period, results, "cost")

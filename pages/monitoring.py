@@ -2,8 +2,6 @@
 import streamlit as st
 
 from ui import cache, figures, formatting, freshness, monitoring, palette, sidebar, widgets
-from analytics import drilldown
-import analytics.monitoring
 
 period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
@@ -12,8 +10,7 @@ widgets.drill_header("Monitoring", period, filters,
                 "Business and security alerts are for the whole business, whatever the filters.")
 freshness.page_freshness("monitoring")
 view = monitoring.load_monitoring_view(period, filters)
-totals = drilldown.threshold_totals(view.hours)
-summary = drilldown.threshold_summary(totals, the_plan)
+totals, summary = view.totals, view.summary
 alerting = the_plan.section("alerting")
 
 st.info(monitoring.suppression_text(alerting, int(summary["hours_suppressed"])), icon=":material/notifications_off:")
@@ -33,7 +30,7 @@ widgets.show_chart(figures.grid_chart(
     y_labels={t: f"{t} ({level})" for t, level in zip(totals["threshold"], totals["level"])},
     title="Hours beyond each threshold of the plan in the period, per service (blank: none)", x_title="service",
     y_title="threshold (alert level)"), "threshold_grid")
-chosen = st.columns(2)[0].selectbox("Threshold by month", drilldown.thresholds_by_hours(totals),
+chosen = st.columns(2)[0].selectbox("Threshold by month", view.thresholds,
                                     key="monitoring_threshold", help="Thresholds with the most hours beyond first.")
 one = view.hours[view.hours["threshold"] == chosen]
 widgets.show_chart(figures.grid_chart(
@@ -43,7 +40,7 @@ widgets.show_chart(figures.grid_chart(
     title=f"Hours beyond {chosen} per service and month", x_title="", y_title="service"), "threshold_months")
 with st.expander("Hours beyond each threshold per service and month (table)", icon=":material/table:"):
     widgets.data_table(view.hours, f"opsplan-threshold-hours-{period.start}-{period.end}.csv")
-widgets.definitions_popover(analytics.monitoring.threshold_params, analytics.monitoring.sampled_thresholds, key="def_thresholds")
+widgets.definitions_popover(*monitoring.DEFINITIONS["thresholds"], key="def_thresholds")
 
 # ---- business and security alerts
 st.subheader("Business and security alerts", divider="gray")
@@ -56,4 +53,4 @@ else:
 widgets.data_table(view.alerts, f"opsplan-business-alerts-{period.start}-{period.end}.csv",
               column_config={"day": st.column_config.DateColumn(format="DD MMM YYYY"),
                              "value": st.column_config.NumberColumn(format="%.1f")})
-widgets.definitions_popover(analytics.monitoring.business_alerts, key="def_alerts")
+widgets.definitions_popover(*monitoring.DEFINITIONS["alerts"], key="def_alerts")

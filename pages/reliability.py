@@ -2,8 +2,6 @@
 import streamlit as st
 
 from ui import cache, figures, formatting, freshness, palette, reliability, scorecard, sidebar, widgets
-from analytics import drilldown
-import analytics.reliability
 
 period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
@@ -30,7 +28,7 @@ with tiles[3], st.container(border=True):
                    "no MTTA target; it sets a response time per severity (grid below).")
     st.caption(f"n = {int(whole['n_acknowledged']):,} incidents acknowledged  \nRecovery of failures: median "
                f"{formatting.fmt(whole['mttr_median_hours'], 'h')}, 90th percentile {formatting.fmt(whole['mttr_p90_hours'], 'h')}")
-    widgets.definitions_popover(analytics.reliability.mtta, analytics.reliability.duration_stats, key="def_mtta")
+    widgets.definitions_popover(*reliability.DEFINITIONS["mtta"], key="def_mtta")
 
 # ---- uptime per month and per service
 st.subheader(f"Uptime against the {target} target", divider="gray")
@@ -38,7 +36,7 @@ left, right = st.columns(2)
 with left:
     widgets.show_chart(figures.trend_chart(uptime, trend), "uptime_trend")
 with right:
-    nominal = drilldown.nominal_error_budget_minutes(the_plan)
+    nominal = view.nominal_budget_minutes
     widgets.show_chart(figures.bars_chart(
         months, "span", "down_minutes", title="Unplanned downtime per month",
         y_title="minutes of unplanned downtime", label_format="%{y:.0f} min", target=nominal,
@@ -77,7 +75,7 @@ widgets.show_chart(figures.lines_chart(
     target_label=f"allowance {formatting.fmt(month['allowed_minutes'], 'min')}"), "budget_burn")
 with st.expander("Error budget per month (table)", icon=":material/table:"):
     widgets.data_table(budget, f"opsplan-error-budget-{period.start}-{period.end}.csv")
-widgets.definitions_popover(analytics.reliability.error_budget, analytics.reliability.availability, key="def_budget")
+widgets.definitions_popover(*reliability.DEFINITIONS["budget"], key="def_budget")
 
 # ---- recovery: MTTR spread and MTBF interval
 st.subheader("Recovery and time between failures", divider="gray")
@@ -98,14 +96,14 @@ with right:
 st.caption(f"Period: MTTR {formatting.fmt(mttr.value, 'h')} (n = {mttr.n} failures resolved), MTBF "
            f"{formatting.fmt(mtbf.value, 'h')} ({mtbf.note}). Failures are {', '.join(the_plan.settings.failure_severities)} "
            "incidents; a month with few failures has a wide interval.")
-widgets.definitions_popover(analytics.reliability.mttr, analytics.reliability.mtbf, analytics.reliability.mtbf_interval, key="def_recovery")
+widgets.definitions_popover(*reliability.DEFINITIONS["recovery"], key="def_recovery")
 
 # ---- incidents by severity and SLA compliance
 st.subheader("Incidents and severity SLAs", divider="gray")
 widgets.show_chart(figures.bars_chart(
     view.by_severity, "span", "n_incidents", colour="severity", colours=palette.SEVERITY_COLOURS,
     title="Incidents started per month, by severity", y_title="incidents"), "severity_bars")
-sla = drilldown.severity_sla_rows(view.sla, the_plan)
+sla = view.sla_rows
 widgets.show_chart(figures.grid_chart(
     sla.assign(cell=scorecard.pct_cells(sla, "on_time_pct", "n")), "span", "target", text="cell", z="on_time_pct", zmin=50,
     zmax=100, z_title="% on time", title="Response, resolution and escalation on time, per severity and month",
@@ -115,7 +113,7 @@ st.caption("Each row names the plan's target for that severity; escalation count
            "time (red) to 100 % (green); 'none': no incident counted.")
 with st.expander("SLA compliance per severity and month (table)", icon=":material/table:"):
     widgets.data_table(view.sla, f"opsplan-severity-sla-{period.start}-{period.end}.csv")
-widgets.definitions_popover(analytics.reliability.severity_sla, key="def_sla")
+widgets.definitions_popover(*reliability.DEFINITIONS["sla"], key="def_sla")
 
 # ---- worst incidents, with one incident's record and timeline
 st.subheader("Longest incidents", divider="gray")

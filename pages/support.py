@@ -2,8 +2,6 @@
 import streamlit as st
 
 from ui import cache, figures, formatting, freshness, palette, scorecard, sidebar, support, widgets
-from analytics import drilldown
-import analytics.support
 
 period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
@@ -43,11 +41,11 @@ with right:
 st.caption(f"Period: {formatting.fmt(surveys['csat'], '/5')} from {surveys['n_responses']:,} responses "
            f"(95 % interval {formatting.fmt(surveys['lower'], '/5')} to {formatting.fmt(surveys['upper'], '/5')}); "
            f"{formatting.fmt(surveys['top2_pct'], '%')} scored 4 or 5. A month with few answers has a wide interval.")
-widgets.definitions_popover(analytics.support.csat, analytics.support.csat_interval, key="def_csat")
+widgets.definitions_popover(*support.DEFINITIONS["csat"], key="def_csat")
 
 # ---- channel SLAs: first response and resolution, month x channel
 st.subheader("Channel SLAs", divider="gray")
-sla = drilldown.channel_sla_rows(view.channel_sla, the_plan)
+sla = view.sla_rows
 widgets.show_chart(figures.grid_chart(
     sla.assign(cell=scorecard.pct_cells(sla, "on_time_pct", "n")), "span", "target", text="cell", z="on_time_pct", zmin=50,
     zmax=100, z_title="% on time", title="First response and resolution within the channel's target, per month",
@@ -58,7 +56,7 @@ st.caption("Targets come from the plan's channel table; live chat's resolution t
 with st.expander("Response and resolution times per channel and month (minutes)", icon=":material/table:"):
     widgets.data_table(view.times, f"opsplan-channel-times-{period.start}-{period.end}.csv")
     widgets.data_table(view.channel_sla, f"opsplan-channel-sla-{period.start}-{period.end}.csv")
-widgets.definitions_popover(analytics.support.channel_sla, analytics.support.first_response_hours, key="def_channels")
+widgets.definitions_popover(*support.DEFINITIONS["channels"], key="def_channels")
 
 # ---- first response to high-priority tickets: the mean (the KPI) beside its median and 90th percentile
 st.subheader("First response to high-priority tickets", divider="gray")

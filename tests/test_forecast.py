@@ -168,7 +168,10 @@ def test_mase_and_smape_by_hand():
 
 
 def test_damped_trend_recursion_by_hand():
-    """Two steps of the damped-trend recursion (alpha 0.5, beta 0.5, phi 0.9) from level 10, trend 1."""
+    """Two steps of the damped-trend recursion (alpha 0.5, beta 0.5, phi 0.9) from level 10, trend 1:
+    y=10: level = 0.5*10 + 0.5*(10 + 0.9*1) = 10.45; trend = 0.5*(10.45 - 10) + 0.5*0.9*1 = 0.675.
+    y=12: level = 0.5*12 + 0.5*(10.45 + 0.9*0.675) = 6 + 0.5*11.0575 = 11.52875;
+          trend = 0.5*(11.52875 - 10.45) + 0.5*0.9*0.675 = 0.539375 + 0.30375 = 0.843125."""
     level, trend = smooth(np.array([10.0, 12.0]), 0.5, 0.5, 0.9, 10.0, 1.0)
     assert level == pytest.approx(11.52875) and trend == pytest.approx(0.843125)
 

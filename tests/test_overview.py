@@ -54,7 +54,7 @@ def test_choosing_a_preset_changes_the_period(app: AppTest):
     assert not app.exception
     after = period_line(app)
     assert after != before
-    period = app.session_state[state.PERIOD_KEY]
+    period = app.session_state[state.PERIOD_KEY].period
     assert period.label() in after
     assert app.query_params["start"] == period.start.isoformat()
     assert len(app.metric) == 12
@@ -68,7 +68,7 @@ def test_custom_month_range(app: AppTest):
     months = app.selectbox(key=state.FROM_KEY).options
     app.selectbox(key=state.FROM_KEY).select(months[-1]).run()  # the oldest month
     assert not app.exception
-    assert app.session_state[state.PERIOD_KEY].end.isoformat() == LINK["end"]
+    assert app.session_state[state.PERIOD_KEY].period.end.isoformat() == LINK["end"]
     assert "to 31 Oct 2026" in period_line(app)
 
 

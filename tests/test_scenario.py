@@ -81,8 +81,10 @@ def test_bad_drivers_are_clear_errors(base_drivers, overrides, message):
         scenario.with_overrides(base_drivers, overrides)
 
 
-# The totals of the pandas code that evaluate() replaced (stop 16), to the last bit: the column
-# code must not drift from them, nor totals() from annual(evaluate()).
+# A characterisation test, not a derivation: these are the totals the earlier pandas implementation
+# of evaluate() returned, recorded to the last bit, so that the column code cannot drift from them
+# (nor totals() from annual(evaluate())). Only the first row's $670,000 is derived: the plan's
+# calibration reproduces its annual budget. The arithmetic itself is checked by hand elsewhere here.
 @pytest.mark.parametrize("overrides, months, expected", [
     ({}, 12, (670000.0, 3.2059770657968905, 7.691106597240016, 4.0, 72)),
     ({"user_growth_pct_per_quarter": 15.0, "staff_to_demand": True, "reserved_share_pct": 30.0}, 24,
@@ -92,9 +94,9 @@ def test_bad_drivers_are_clear_errors(base_drivers, overrides, message):
     ({"revenue_per_user_month_usd": 0.0, "data_growth_pct_per_month": 9.0, "spot_share_pct": 50.0}, 36,
      (4120666.38, 0.3034870438225085, None, 4.0, 1837)),
 ])
-def test_totals_are_the_frame_codes_to_the_last_bit(plan, base_drivers, overrides, months, expected):
-    """scenario.totals (Monte Carlo's path, no frame) equals annual(evaluate(...)) and the old pandas
-    code's numbers exactly, also with no revenue (no infrastructure share)."""
+def test_totals_characterisation_to_the_last_bit(plan, base_drivers, overrides, months, expected):
+    """scenario.totals (Monte Carlo's path, no frame) equals annual(evaluate(...)) and the recorded
+    numbers exactly, also with no revenue (no infrastructure share)."""
     d = replace(base_drivers, **overrides)
     totals = scenario.totals(d, BASE, plan, months)
     assert totals == scenario.annual(scenario.evaluate(d, BASE, plan, months), plan)

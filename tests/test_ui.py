@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
-from ui import cache, figures, forecasting, formatting, palette, periods, scorecard, sidebar, state, support, widgets
+from ui import cache, figures, formatting, palette, periods, scorecard, sidebar, state, support, widgets
 from core.period import Period
 from analytics.scorecard import KpiResult
 
@@ -428,3 +428,38 @@ def test_scorecard_frame_carries_the_interval_and_at():
     frame = widgets.scorecard_frame([replace(result(2.1), interval=(1.95, 2.25), at="target"), result(1.8)])
     assert list(frame.loc[0, ["at", "ci_lower", "ci_upper"]]) == ["target", 1.95, 2.25]
     assert frame.loc[1, "at"] == "" and pd.isna(frame.loc[1, "ci_lower"])
+
+
+# ---- the period picker's state: pure transitions, no Streamlit
+
+NAMED = {"Last 3 full months": Period(date(2026, 8, 1), date(2026, 11, 1)),
+         "Last full month": Period(date(2026, 10, 1), date(2026, 11, 1))}
+
+
+def test_a_session_opens_on_the_links_period_else_the_plans_default():
+    assert periods.opened({}, NAMED) == periods.PeriodState(NAMED["Last 3 full months"])
+    link = {"start": "2026-01-01", "end": "2026-02-01"}
+    assert periods.opened(link, NAMED) == periods.PeriodState(Period(date(2026, 1, 1), date(2026, 2, 1)))
+    bad = periods.opened({"start": "2026-13-01", "end": "2026-02-01"}, NAMED)
+    assert bad.period == NAMED["Last 3 full months"] and "was ignored" in bad.warning
+
+
+def test_a_preset_replaces_the_period_and_clears_the_warning_custom_keeps_it():
+    warned = periods.PeriodState(Period(date(2026, 1, 1), date(2026, 2, 1)), "the link's period was ignored")
+    assert periods.preset_chosen(warned, "Last full month", NAMED) == periods.PeriodState(NAMED["Last full month"])
+    assert periods.preset_chosen(warned, periods.CUSTOM, NAMED) == periods.PeriodState(warned.period)
+
+
+def test_months_picked_in_either_order_give_whole_months():
+    # July through September 2026, picked September first: [1 Jul, 1 Oct)
+    assert periods.months_chosen(date(2026, 9, 1), date(2026, 7, 1)) == periods.PeriodState(
+        Period(date(2026, 7, 1), date(2026, 10, 1)))
+
+
+def test_an_import_leaves_its_verdict_once_and_a_fresh_uploader_when_it_wrote():
+    s0 = state.ImportState()
+    after_ok = state.imported(s0, "verdict", ok=True)
+    assert after_ok == state.ImportState("verdict", 1)
+    assert state.result_shown(after_ok) == state.ImportState(None, 1)
+    # a rejected import keeps the file in the uploader (same round) to fix and try again
+    assert state.imported(after_ok, "rejected", ok=False) == state.ImportState("rejected", 1)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
+from types import MappingProxyType
+from typing import Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -109,14 +112,24 @@ def _bounds(tz: str, through: date) -> tuple[datetime, datetime]:
 
 @forgettable
 @st.cache_resource(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
-def _daily(db_file: str, tz: str, through: date) -> dict[str, pd.DataFrame]:
-    """Every service's daily levels (capacity_daily, one query), by service, shared and not
-    copied: the page ranks all services, and filtering a cached copy of the whole frame per
-    service cost 3 ms each at 100M. Read-only; forget_results() drops it with the results."""
+def _daily(db_file: str, tz: str, through: date) -> Mapping[str, Mapping[str, np.ndarray]]:
+    """Every service's daily levels (capacity_daily, one query), by service and column, shared and
+    not copied: the page ranks all services, and filtering a cached copy of the whole frame per
+    service cost more than the rest of its load. Every session reads the same arrays, so they are
+    frozen (read-only arrays in read-only mappings); forget_results() drops them with the results."""
     start, end = _bounds(tz, through)
     daily = loaded_after_clears(partial(warehouse.query, connection_for(db_file), "capacity_daily", tz=tz, start=start,
                                          end=end))
-    return {str(sid): rows for sid, rows in daily.groupby("service_id", sort=False)}
+    return MappingProxyType({str(sid): _frozen_columns(rows) for sid, rows in daily.groupby("service_id", sort=False)})
+
+
+def _frozen_columns(rows: pd.DataFrame) -> Mapping[str, np.ndarray]:
+    out = {}
+    for column in rows.columns:
+        values = rows[column].to_numpy(copy=True)
+        values.flags.writeable = False
+        out[column] = values
+    return MappingProxyType(out)
 
 
 @st.cache_data(**LOADER, max_entries=512, show_spinner=False)
@@ -124,7 +137,7 @@ def _history(db_file: str, tz: str, service_id: str, resource: str, through: dat
     rows = _daily(db_file, tz, through).get(service_id)
     if rows is None:  # no samples for this service in the two years
         return pd.DataFrame({"ds": pd.Series(dtype="datetime64[us]"), "y": pd.Series(dtype=float)})
-    return pd.DataFrame({"ds": pd.to_datetime(rows["day"]).to_numpy(), "y": rows[resource].to_numpy(dtype=float)})
+    return pd.DataFrame({"ds": pd.to_datetime(rows["day"]), "y": np.asarray(rows[resource], dtype=float)})
 
 
 @st.cache_data(**LOADER, max_entries=512, show_spinner=False)

@@ -6,15 +6,21 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analytics import drilldown
+from analytics import cost, drilldown
 from analytics.measure import in_days
 from core.period import Period
 from core.plan import Plan
 from data import warehouse
+from models import budget
 
 from ui.cache import LOADER, connection_for, db, plan
 from ui.formatting import fmt
 from ui.scorecard import whole_months
+
+
+# The definitions behind each panel, shown one click away (widgets.definitions_popover).
+DEFINITIONS = {"budget_lines": (drilldown.budget_by_line, budget.budget_to_date),
+               "cost": (cost.support_cost_per_user_usd, cost.infra_cost_pct_revenue)}
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,8 @@ class CostView:
     by_line: pd.DataFrame  # drilldown.budget_by_line: month x line
     summary: pd.DataFrame  # drilldown.budget_summary: per line over the period
     monthly: pd.DataFrame  # cost_monthly.sql rows of the period: infra, support, revenue, active users
+    totals: dict[str, float]  # drilldown.budget_totals: actual_usd, budget_usd, variance_usd over the lines
+    bars: pd.DataFrame  # drilldown.budget_bars: per line, actual and the budget of the same months
 
 
 @st.cache_data(**LOADER, show_spinner="Adding up the budget lines ...")
@@ -33,7 +41,8 @@ def _cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
     monthly = warehouse.query(con, "cost_monthly", infra_lines=list(s.infrastructure_cost_categories),
                               support_lines=list(s.support_cost_categories))
     in_period = in_days(monthly, months.start, months.end, "month").reset_index(drop=True)
-    return CostView(by_line, drilldown.budget_summary(by_line), in_period)
+    summary = drilldown.budget_summary(by_line)
+    return CostView(by_line, summary, in_period, drilldown.budget_totals(summary), drilldown.budget_bars(summary))
 
 
 def load_cost_view(period: Period) -> CostView:

@@ -19,7 +19,7 @@ from data.validate import ImportOptions, importable_tables
 from ui import auth
 from ui.cache import LOADER, PLAN_KEY, connection, connection_for, db, forget_results, plan
 from ui.formatting import md_text
-from ui.state import DATA_ASSUME, DATA_RESULT, DATA_UPLOADER
+from ui.state import DATA_ASSUME, IMPORT_KEY, ImportState, imported
 from ui.widgets import local_times
 
 
@@ -186,9 +186,7 @@ def on_import(data: bytes, name: str, table: str, opts: ImportOptions) -> None:
     except access.PermissionDenied as exc:  # the role changed since the page was drawn
         result = importer.ImportResult("rejected", table, readers.display_name(name), "", opts.mode,
                                            issues=(importer.Problem("error", str(exc), file=name),))
-    st.session_state[DATA_RESULT] = result
-    if result.ok:
-        st.session_state[DATA_UPLOADER] = st.session_state.get(DATA_UPLOADER, 0) + 1
+    st.session_state[IMPORT_KEY] = imported(st.session_state.get(IMPORT_KEY, ImportState()), result, result.ok)
 
 
 def problems_table(issues: Sequence) -> pd.DataFrame:

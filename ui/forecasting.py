@@ -10,6 +10,11 @@ import gc
 import threading
 from functools import cache
 
+# The (empty) package now, on the page's own import: the background thread's `from models import
+# forecast` then resolves through it, even when the thread runs while the app's folder is off
+# sys.path (AppTest swaps sys.path around each script run).
+import models  # noqa: F401
+
 
 def forecast_model():
     """models.forecast, imported on first use."""

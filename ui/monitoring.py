@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import drilldown
+from analytics import drilldown, monitoring
 from core.period import Period
 from core.plan import Plan
 from data import event_rollups, rollups, warehouse
@@ -20,10 +20,18 @@ from ui.figures import figure
 from ui.state import Filters
 
 
+# The definitions behind each panel, shown one click away (widgets.definitions_popover).
+DEFINITIONS = {"thresholds": (monitoring.threshold_params, monitoring.sampled_thresholds),
+               "alerts": (monitoring.business_alerts,)}
+
+
 @dataclass(frozen=True)
 class MonitoringView:
     hours: pd.DataFrame   # drilldown.threshold_hours: service x month x metric
     alerts: pd.DataFrame  # drilldown.alerts_in_period
+    totals: pd.DataFrame  # drilldown.threshold_totals: hours summed over the months, per service and metric
+    summary: dict[str, float]  # drilldown.threshold_summary: the headline counts
+    thresholds: list[str]  # threshold labels, the one with the most hours beyond first
 
 
 @st.cache_data(**LOADER, show_spinner="Counting hours beyond the thresholds ...")
@@ -38,7 +46,10 @@ def _monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tup
     survey = event_rollups.query(con, "survey_daily", tz=tz, start=warehouse.local_midnight(first_day, tz),
                              end=warehouse.local_midnight(end_day, tz))
     alerts = drilldown.alerts_in_period(daily, survey, the_plan, period)
-    return MonitoringView(drilldown.threshold_hours(hours, the_plan, services), alerts)
+    by_month = drilldown.threshold_hours(hours, the_plan, services)
+    totals = drilldown.threshold_totals(by_month)
+    return MonitoringView(by_month, alerts, totals, drilldown.threshold_summary(totals, the_plan),
+                          drilldown.thresholds_by_hours(totals))
 
 
 def load_monitoring_view(period: Period, f: Filters) -> MonitoringView:

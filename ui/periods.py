@@ -1,6 +1,7 @@
 """Named reporting periods and their query-string form: calendar rules only, no streamlit."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Mapping
 
@@ -76,3 +77,29 @@ def period_of_months(first: date, last: date) -> Period:
 
 def month_name(day: date) -> str:
     return f"{day:%b %Y}"
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    """What the sidebar's period picker keeps between runs (under state.PERIOD_KEY): the period
+    every page reports on, and the warning about a link's period that could not be used. The
+    picker's own widgets (preset, from, through) keep their values under their widget keys."""
+
+    period: Period
+    warning: str | None = None
+
+
+def opened(params: Mapping[str, str], named: Mapping[str, Period]) -> PeriodState:
+    """A session's first state: the link's period, else the first named period (the plan's default)."""
+    return PeriodState(*period_from_params(params, next(iter(named.values()))))
+
+
+def preset_chosen(state: PeriodState, choice: str, named: Mapping[str, Period]) -> PeriodState:
+    """A named period picked; CUSTOM keeps the period, for the month pickers to change."""
+    return PeriodState(state.period if choice == CUSTOM else named[choice])
+
+
+def months_chosen(first: date, last: date) -> PeriodState:
+    """A custom range picked: whole months from `first` through `last`, in either order."""
+    return PeriodState(period_of_months(first, last))
+

@@ -26,6 +26,13 @@ from ui.state import Filters
 from ui.widgets import data_table, local_times, show_chart
 
 
+# The definitions behind each panel, shown one click away (widgets.definitions_popover).
+DEFINITIONS = {"mtta": (reliability.mtta, reliability.duration_stats),
+               "budget": (reliability.error_budget, reliability.availability),
+               "recovery": (reliability.mttr, reliability.mtbf, reliability.mtbf_interval),
+               "sla": (reliability.severity_sla,)}
+
+
 @dataclass(frozen=True)
 class ReliabilityView:
     """Frames of the Reliability page; `spans` rows are the period's months, then the period."""
@@ -36,6 +43,8 @@ class ReliabilityView:
     sla: pd.DataFrame          # drilldown.severity_sla_by_span
     budget: pd.DataFrame       # drilldown.error_budget_by_month (months only)
     worst: pd.DataFrame        # reliability.worst_incidents of the period
+    sla_rows: pd.DataFrame     # drilldown.severity_sla_rows: sla labelled with the plan's targets
+    nominal_budget_minutes: float  # drilldown.nominal_error_budget_minutes: downtime allowed in 30 days
 
 
 @st.cache_data(**LOADER, show_spinner="Drilling into incidents ...")
@@ -45,13 +54,16 @@ def _reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filters, 
     spans = [*months, period] if len(months) > 1 else months
     services = list(f.services) or list(query_at(db_file, "services")["service_id"])
     start, end = (warehouse.local_midnight(d, the_plan.timezone) for d in (period.start, period.end))
+    sla = drilldown.severity_sla_by_span(i.outages.incidents, the_plan, spans, f.severities)
     return ReliabilityView(
         drilldown.reliability_by_span(i.incidents, i.windows, the_plan, spans, i.outages),
         drilldown.uptime_by_service(i.incidents, i.windows, the_plan, spans, services, i.outages),
         drilldown.incidents_by_severity(i.outages.incidents, the_plan, months, f.severities),
-        drilldown.severity_sla_by_span(i.outages.incidents, the_plan, spans, f.severities),
+        sla,
         drilldown.error_budget_by_month(i.incidents, i.windows, the_plan, months, as_of, i.outages),
-        reliability.worst_incidents(i.incidents, start, end, limit=15, times=i.outages.incidents))
+        reliability.worst_incidents(i.incidents, start, end, limit=15, times=i.outages.incidents),
+        drilldown.severity_sla_rows(sla, the_plan),
+        drilldown.nominal_error_budget_minutes(the_plan))
 
 
 def load_reliability_view(period: Period, f: Filters) -> ReliabilityView:

@@ -10,8 +10,9 @@ from core.period import Period, today_in
 from core.plan import Plan
 
 from ui.cache import data_through, plan, query
-from ui.periods import CUSTOM, month_name, month_options, months_of, period_from_params, period_of_months, period_to_params, preset_of, presets
-from ui.state import CHANNELS_KEY, FROM_KEY, Filters, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY, THROUGH_KEY, WARNING_KEY
+from ui.periods import (CUSTOM, month_name, month_options, months_chosen, months_of, opened, period_to_params, preset_chosen,
+                        preset_of, presets)
+from ui.state import CHANNELS_KEY, FROM_KEY, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY, THROUGH_KEY, Filters
 
 
 def plan_today(plan: Plan) -> date:
@@ -25,16 +26,14 @@ def current_period() -> Period:
     if PERIOD_KEY not in st.session_state:
         the_plan = plan()
         _init_period(presets(plan_today(the_plan), the_plan.settings.scorecard_months, data_through()))
-    return st.session_state[PERIOD_KEY]
+    return st.session_state[PERIOD_KEY].period
 
 
 def _on_preset(named: Mapping[str, Period]) -> None:
-    choice = st.session_state[PRESET_KEY]
-    st.session_state[WARNING_KEY] = None
-    if choice == CUSTOM:
-        _set_months(st.session_state[PERIOD_KEY])
-    else:
-        st.session_state[PERIOD_KEY] = named[choice]
+    state = preset_chosen(st.session_state[PERIOD_KEY], st.session_state[PRESET_KEY], named)
+    st.session_state[PERIOD_KEY] = state
+    if st.session_state[PRESET_KEY] == CUSTOM:
+        _set_months(state.period)
 
 
 def _set_months(period: Period) -> None:
@@ -42,18 +41,15 @@ def _set_months(period: Period) -> None:
 
 
 def _on_months() -> None:
-    st.session_state[WARNING_KEY] = None
-    st.session_state[PERIOD_KEY] = period_of_months(st.session_state[FROM_KEY], st.session_state[THROUGH_KEY])
+    st.session_state[PERIOD_KEY] = months_chosen(st.session_state[FROM_KEY], st.session_state[THROUGH_KEY])
 
 
 def _init_period(named: Mapping[str, Period]) -> None:
     """First run of a session: the link's period, else the plan's default."""
-    default = next(iter(named.values()))
-    period, warning = period_from_params(st.query_params.to_dict(), default)
-    st.session_state[PERIOD_KEY] = period
-    st.session_state[WARNING_KEY] = warning
-    st.session_state[PRESET_KEY] = preset_of(period, named)
-    _set_months(period)
+    state = opened(st.query_params.to_dict(), named)
+    st.session_state[PERIOD_KEY] = state
+    st.session_state[PRESET_KEY] = preset_of(state.period, named)
+    _set_months(state.period)
 
 
 def period_picker(plan: Plan, today: date, through: date | None) -> Period:
@@ -66,13 +62,14 @@ def period_picker(plan: Plan, today: date, through: date | None) -> Period:
                  help="Full calendar months in the plan's time zone. The URL keeps the period, so a link "
                       "shares this view.")
     if st.session_state[PRESET_KEY] == CUSTOM:
-        options = month_options(today, st.session_state[PERIOD_KEY])[::-1]  # newest first
+        options = month_options(today, st.session_state[PERIOD_KEY].period)[::-1]  # newest first
         left, right = st.columns(2)
         left.selectbox("From", options, key=FROM_KEY, format_func=month_name, on_change=_on_months)
         right.selectbox("Through", options, key=THROUGH_KEY, format_func=month_name, on_change=_on_months)
-    if st.session_state.get(WARNING_KEY):
-        st.warning(st.session_state[WARNING_KEY])
-    period = st.session_state[PERIOD_KEY]
+    state = st.session_state[PERIOD_KEY]
+    if state.warning:
+        st.warning(state.warning)
+    period = state.period
     params = period_to_params(period)
     if {k: st.query_params.get(k) for k in params} != params:
         st.query_params.update(params)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-# st.session_state[PERIOD_KEY] holds the Period every page reports on; read it with current_period().
+# st.session_state[PERIOD_KEY] holds the sidebar's periods.PeriodState; pages read sidebar.current_period().
 PERIOD_KEY = "opsplan_period"
 # Sidebar filters (empty selection = all); read them with current_filters().
 SERVICES_KEY, SEVERITIES_KEY, CHANNELS_KEY = "filter_services", "filter_severities", "filter_channels"
 PRESET_KEY = "period_preset"
 FROM_KEY, THROUGH_KEY = "period_from_month", "period_through_month"
-WARNING_KEY = "period_warning"
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,31 @@ SC_FLASH = "sc_flash"           # (kind, text) shown once after a save, load or 
 SC_SENT = "sc_sent"             # growth sent from the Capacity page, applied to the drivers on the next run
 SC_BASE = "sc_base"
 MC_REQUEST = "sc_mc_request"
-DATA_RESULT = "data_result"            # the last confirmed import's ImportResult, shown once
-DATA_UPLOADER = "data_uploader_round"  # bumped after an import, so the uploader starts empty again
+IMPORT_KEY = "data_import_state"       # the Data page's ImportState
 DATA_ASSUME = "data_assume"            # widget keys data_assume.<profile>.<column>: the chosen assumptions
 DATA_ADD_SERVICES = "data_add_services"
 CAP_KEY = "cap_"  # + Capacity field: the slider's widget key
 CAP_WORKING = "cap_working"  # the sliders' values as the user left them (widget state is dropped off-page)
 CAP_SENT = "cap_sent"  # growth sent from the Scenarios page, applied to the sliders on Capacity's next run
 CAP_RANGE = "cap_range"  # each slider's (low, high), widened for values sent from Scenarios
+
+
+@dataclass(frozen=True)
+class ImportState:
+    """What the Data page keeps between runs (under IMPORT_KEY): the verdict of the import just
+    confirmed, shown once on the next run, and the uploader's round, bumped after an import that
+    wrote rows so that the uploader starts empty again (a new widget key)."""
+
+    result: object | None = None  # data.importer.ImportResult
+    uploader_round: int = 0
+
+
+def imported(state: ImportState, result, ok: bool) -> ImportState:
+    """After an import: its verdict to show, and a fresh uploader when it wrote rows."""
+    return ImportState(result, state.uploader_round + 1 if ok else state.uploader_round)
+
+
+def result_shown(state: ImportState) -> ImportState:
+    """After the verdict was shown once."""
+    return ImportState(None, state.uploader_round)
+

@@ -7,13 +7,18 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from analytics import drilldown
+from analytics import drilldown, support
 from core.period import Period
 from core.plan import Plan
 from data import event_rollups, warehouse
 
 from ui.cache import LOADER, connection_for, db, plan
 from ui.state import Filters
+
+
+# The definitions behind each panel, shown one click away (widgets.definitions_popover).
+DEFINITIONS = {"csat": (support.csat, support.csat_interval),
+               "channels": (support.channel_sla, support.first_response_hours)}
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class SupportView:
     volume: pd.DataFrame       # drilldown.volume_by_month
     hours: pd.DataFrame        # drilldown.hour_of_week
     first_response: pd.DataFrame  # drilldown.high_priority_times: mean, median, p90 and unanswered per month
+    sla_rows: pd.DataFrame     # drilldown.channel_sla_rows: channel_sla labelled with the plan's targets
 
 
 @st.cache_data(**LOADER, show_spinner="Drilling into tickets ...")
@@ -45,14 +51,16 @@ def _support_view(db_file: str, the_plan: Plan, period: Period, channels: tuple[
         "first_response": partial(read, "high_priority_response_monthly",
                                   priorities=list(the_plan.settings.high_priority), channels=list(channels))})
     survey = drilldown.sum_channels(r["survey"], channels) if channels else r["survey"]
+    channel_sla = drilldown.channel_sla_by_span(r["sla"], spans, channels)
     return SupportView(
         drilldown.csat_by_span(survey, spans),
-        drilldown.channel_sla_by_span(r["sla"], spans, channels),
+        channel_sla,
         drilldown.channel_times(r["channel_times"], the_plan, channels),
         drilldown.tiers_by_month(r["times"], channels),
         drilldown.volume_by_month(r["times"], channels),
         drilldown.hour_of_week(r["hours"], period, channels),
-        drilldown.high_priority_times(r["first_response"]))
+        drilldown.high_priority_times(r["first_response"]),
+        drilldown.channel_sla_rows(channel_sla, the_plan))
 
 
 def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
