@@ -58,8 +58,9 @@ def access_rules() -> access.Rules:
 
 
 def current_actor() -> access.Actor | None:
-    """Who is using the app. Sign-in off: access.visitor_without_sign_in. Sign-in on: the signed-in user with the role access.toml gives them; None when not signed in or
-    given no role (shell/main.py then shows only the sign-in or no-access page)."""
+    """Who is using the app. Sign-in off: access.visitor_without_sign_in. Sign-in on: the signed-in
+    user with the role access.toml gives them; None when not signed in or given no role
+    (shell/main.py then shows only the sign-in or no-access page)."""
     if not auth_configured():
         return access.visitor_without_sign_in()
     claims = st.user.to_dict()
