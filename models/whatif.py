@@ -261,7 +261,8 @@ def goal_seek(d: Drivers, base: Base, plan: Plan, months: int, month: date) -> d
     users = users_for_target(d, base, plan, month, target)
     reached = None if users is None else scenario.first_month(frame.assign(hit=frame["active_users"] >= users), "hit")
     return {"month": month, "users": float(row["active_users"]),
-            "cost_per_user": float(row["support_cost_per_user_usd"]), "fte_paid": float(row["support_fte"]), "fte_needed": float(row["support_fte_needed"]),
+            "cost_per_user": float(row["support_cost_per_user_usd"]), "fte_paid": float(row["support_fte"]),
+            "fte_needed": float(row["support_fte_needed"]),
             "users_needed": users, "users_reached_in": reached,
             "fte_for_target": support_fte_for_target(d, base, plan, month, float(row["active_users"]), target),
             "target": target}
