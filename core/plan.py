@@ -64,6 +64,25 @@ class Channel:
     resolution_minutes: float  # 0: the plan sets no resolution target
     resolution_simple_only: bool  # the resolution target applies to simple issues only
     hours: str
+    # local hours of each day the channel is open, [from, until) (read from `hours`: its first
+    # whole-hour span "HH:00-HH:00", else "24/7" for all day)
+    open_hours: tuple[int, int] = (0, 24)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """How tier-1 support is staffed (plan.toml [staffing]). The plan names none of these values:
+    they are settings, the defaults the ones the scenario model always used."""
+
+    service_level_goal_pct: float = 80.0  # share of contacts answered within the channel's first-response target
+    max_occupancy_pct: float = 85.0       # busiest share of an agent's staffed time spent on contacts
+    shrinkage_pct: float = 30.0           # paid time away from contacts: leave, training, breaks
+    hours_per_fte_week: float = 40.0
+    handling_minutes: tuple[tuple[str, float], ...] = (("live_chat", 8.0), ("email", 15.0), ("phone", 10.0))
+
+    def handling(self, channel: str) -> float:
+        """Average handling time of one contact on `channel`, in minutes."""
+        return dict(self.handling_minutes)[channel]
 
 
 @dataclass(frozen=True)
@@ -157,6 +176,7 @@ class Plan:
     raw_json: str  # sections not typed above (maintenance, backup, DR ...), as JSON so the plan stays hashable
     over_budget_tolerance: OverBudgetTolerance = OverBudgetTolerance()
     adherence: "Adherence | None" = None  # the schedules plan adherence checks (None: the file has none)
+    staffing: Staffing = Staffing()  # absent [staffing]: the defaults
 
     def kpi(self, key: str) -> Kpi:
         return _by_name(self.kpis, "key", key)
@@ -244,9 +264,45 @@ def _severity(t: dict, name: str) -> Severity:
 
 def _channel(t: dict, name: str) -> Channel:
     p = f"channels.{name}"
+    hours = _get(t, f"{p}.hours", str)
     return Channel(name, _get(t, f"{p}.label", str), _nonneg(t, f"{p}.first_response_seconds"),
                    _nonneg(t, f"{p}.resolution_minutes"), _get(t, f"{p}.resolution_simple_only", bool),
-                   _get(t, f"{p}.hours", str))
+                   hours, _open_hours(hours, f"{p}.hours"))
+
+
+OPEN_SPAN = re.compile(r"([01]\d|2[0-3]):00-([01]\d|2[0-4]):00")
+
+
+def _open_hours(text: str, path: str) -> tuple[int, int]:
+    """A channel's daily opening hours from the plan's words: the first whole-hour span "HH:00-HH:00"
+    (phone: "08:00-20:00 UTC+7, critical hotline 24/7"), else all day for "24/7"."""
+    span = OPEN_SPAN.search(text)
+    if span and int(span[1]) < int(span[2]):
+        return int(span[1]), int(span[2])
+    if span is None and "24/7" in text:
+        return 0, 24
+    raise PlanError(f"plan.toml: key '{path}' = {text!r} breaks the rule: whole local hours 'HH:00-HH:00' "
+                    f"(from before until), or '24/7'")
+
+
+def _staffing(t: dict) -> Staffing:
+    """The [staffing] settings; an absent section (an older plan file) keeps the defaults."""
+    if "staffing" not in t:
+        return Staffing()
+    s = "staffing"
+    share = (lambda v: math.isfinite(v) and 0 < v < 100, "a percentage above 0 and below 100")
+    minutes = _get(t, f"{s}.handling_minutes", dict)
+    channels = tuple(_get(t, "channels", dict))
+    if set(minutes) != set(channels):
+        raise PlanError(f"plan.toml: key '{s}.handling_minutes' must give every channel {sorted(channels)}, "
+                        f"not {sorted(minutes)}")
+    return Staffing(_get(t, f"{s}.service_level_goal_pct", float, *share),
+                    _get(t, f"{s}.max_occupancy_pct", float, lambda v: math.isfinite(v) and 0 < v <= 100,
+                         "a percentage above 0, at most 100"),
+                    _get(t, f"{s}.shrinkage_pct", float, lambda v: math.isfinite(v) and 0 <= v < 100,
+                         "a percentage from 0, below 100"),
+                    _positive(t, f"{s}.hours_per_fte_week"),
+                    tuple((c, _positive(t, f"{s}.handling_minutes.{c}")) for c in channels))
 
 
 def _thresholds(t: dict) -> tuple[Threshold, ...]:
@@ -336,6 +392,7 @@ def parse_plan(t: dict) -> Plan:
         over_budget_tolerance=OverBudgetTolerance(_tolerance(t, "budget.over_tolerance_pct"),
                                                   _tolerance(t, "budget.over_tolerance_usd")),
         adherence=_adherence(t),
+        staffing=_staffing(t),
     )
     unknown = set(plan.settings.failure_severities + plan.settings.high_priority) - set(sev_names)
     if unknown:

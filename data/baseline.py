@@ -42,6 +42,13 @@ def monthly_demand(con: duckdb.DuckDBPyConnection, tz: str, start_month: date, e
     return frame
 
 
+def ticket_hours(con: duckdb.DuckDBPyConnection, tz: str, window: Period) -> pd.DataFrame:
+    """Tickets created in `window` per local day, channel and hour of week (ticket_hour_of_week.sql,
+    from its rollup): the week's shape that staffing works from."""
+    start, end = local_midnight(window.start, tz), local_midnight(window.end, tz)
+    return event_rollups.query(con, "ticket_hour_of_week", tz=tz, start=start, end=end)
+
+
 def closed_months(con: duckdb.DuckDBPyConnection, window: Period, infra_lines: list[str],
                   support_lines: list[str]) -> pd.DataFrame:
     """The months of `window` the cost KPIs count (cost_monthly.sql: costs recorded, revenue through

@@ -1,7 +1,8 @@
 """Budget against actual per line of the plan, and a year-end projection with a band.
 
 Input: one row per line and month of actual spend (data/sql/costs_by_line_monthly.sql).
-The plan year starts on the anniversary of plan.first_year_start.
+The plan year starts on the anniversary of plan.first_year_start. Two projections: `projection`
+at the line's run rate, and `trend_projection`, the forecaster's (trend and season) beside it.
 """
 from __future__ import annotations
 
@@ -179,3 +180,82 @@ def within_tolerance_lines(table: pd.DataFrame) -> pd.DataFrame:
     """projection's lines that pass their budget this year by no more than the plan's tolerance:
     projected over, not heading over."""
     return table[table["crosses_in"].notna() & ~table["is_heading_over"].astype(bool)]
+FORECAST_LEVEL = 80  # the band of the trend projection, as the run rate's (Z80)
+MIN_TESTED_MONTHS = 12  # below this the forecaster tests no model (models.forecast.origins)
+
+
+def trend_projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,
+                     run_rate_months: int = 3) -> pd.DataFrame:
+    """`projection`'s table with the year end forecast from each line's monthly history (trend and
+    season), the run rate kept beside it as a labelled comparison.
+
+    Definition: a line's projected year end is its actual to date plus the sum of
+    models.forecast.forecast(history, months left, level=80)'s monthly means, history being all
+    its closed months before `as_of` (a month with no spend recorded counts 0 between its first
+    and last). The band sums the monthly 80 % bounds: spend errors persist from month to month
+    (a new contract, a bigger fleet), so they add up rather than cancel. With fewer than
+    MIN_TESTED_MONTHS closed months the forecaster tests no model and repeats the last month
+    (model "naive", band from the month-to-month changes, none with one month); with none, the
+    plan's rate (annual / 12) with no band, as the run rate does. projected_variance_usd,
+    crosses_in and is_heading_over follow the forecast.
+    Output: projection's columns (projected_usd, lower_usd, upper_usd from the forecast) plus
+    run_rate_projected_usd, run_rate_lower_usd, run_rate_upper_usd, model, history_months.
+    """
+    table = projection(costs, plan, year_start, as_of, run_rate_months)
+    table = table.rename(columns={"projected_usd": "run_rate_projected_usd", "lower_usd": "run_rate_lower_usd",
+                                  "upper_usd": "run_rate_upper_usd"})
+    elapsed = months_closed(year_start, as_of)
+    by_line = {b.name: b for b in plan.budget_lines}
+    rows = [_line_forecast(by_line[r.line], costs[costs["line"] == r.line], r.actual_usd, 12 - elapsed, as_of)
+            for r in table.itertuples()]
+    table = table.assign(**{k: [row[k] for row in rows] for k in rows[0]}) if rows else table
+    table["projected_variance_usd"] = table["projected_usd"] - table["annual_usd"]
+    table["crosses_in"] = [_forecast_crossing(r.actual_usd, f, r.annual_usd, year_start, elapsed)
+                           for r, f in zip(table.itertuples(), (row["_monthly"] for row in rows))]
+    table["is_heading_over"] = [plan.over_budget_tolerance.exceeded_by(v, a)
+                                for v, a in zip(table["projected_variance_usd"], table["annual_usd"])]
+    order = ["line", "annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd",
+             "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses_in", "is_heading_over",
+             "run_rate_projected_usd", "run_rate_lower_usd", "run_rate_upper_usd", "model", "history_months"]
+    return table[order]
+
+
+def monthly_history(line_costs: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """One line's closed months before `as_of` on a complete monthly grid (columns ds, y): a month
+    with no spend recorded between the first and the last counts 0, as spend_by_line counts it."""
+    closed = line_costs[pd.to_datetime(line_costs["month"]) < pd.Timestamp(as_of.replace(day=1))]
+    if closed.empty:
+        return pd.DataFrame({"ds": pd.DatetimeIndex([]), "y": []})
+    y = closed.groupby(pd.to_datetime(closed["month"]))["amount_usd"].sum()
+    grid = pd.date_range(y.index.min(), y.index.max(), freq="MS")
+    return pd.DataFrame({"ds": grid, "y": y.reindex(grid, fill_value=0.0).to_numpy(dtype=float)})
+
+
+def _line_forecast(line: BudgetLine, line_costs: pd.DataFrame, spent: float, left: int, as_of: date) -> dict:
+    """One line's forecast columns for trend_projection (and its monthly means, for the crossing)."""
+    from models.forecast import forecast
+
+    history = monthly_history(line_costs, as_of)
+    if left <= 0 or history.empty:
+        monthly = [line.annual_usd / 12.0] * left
+        model = "none needed" if left <= 0 else "plan rate (no history)"
+        return {"projected_usd": spent + sum(monthly), "lower_usd": spent + sum(monthly),
+                "upper_usd": spent + sum(monthly), "model": model, "history_months": len(history),
+                "_monthly": monthly}
+    f = forecast(history, left, level=FORECAST_LEVEL, freq="MS")
+    return {"projected_usd": spent + float(f["mean"].sum()), "lower_usd": spent + float(f["lower"].sum()),
+            "upper_usd": spent + float(f["upper"].sum()), "model": str(f.attrs["model"]),
+            "history_months": len(history), "_monthly": [float(v) for v in f["mean"]]}
+
+
+def _forecast_crossing(spent: float, monthly: list[float], annual: float, year_start: date,
+                       elapsed: int) -> date | None:
+    """The month in which cumulative spend, along the forecast's months, passes the annual budget."""
+    if spent > annual:
+        return add_months(year_start, elapsed - 1)
+    total = spent
+    for k, usd in enumerate(monthly):
+        total += usd
+        if total > annual:
+            return add_months(year_start, elapsed + k)
+    return None

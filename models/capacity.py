@@ -22,8 +22,9 @@ BANDS = ("mean", "lower", "upper")
 class Growth:
     """Growth applied on top of a statistical forecast (percent; zero means none).
 
-    monthly_pct compounds per month from the forecast's start; feature_pct is a flat uplift
-    in resource needs; peak_pct applies inside the peak-season months (1-12).
+    monthly_pct compounds per month from where the measured history ends; feature_pct is the
+    uplift in resource needs that new features bring over a year; peak_pct applies in the
+    peak-season months (1-12), ramped in and out (season_factor).
     """
 
     monthly_pct: float = 0.0
@@ -32,26 +33,135 @@ class Growth:
     peak_months: tuple[int, ...] = ()
 
 
+MONTH_SECONDS = 365.25 / 12 * 86400
+FEATURE_RAMP_MONTHS = 12.0  # the plan's feature uplift is a year's features: it builds up over the plan year
+
+
 def quarterly_to_monthly_pct(quarterly_pct: float) -> float:
     """The monthly rate that compounds to a quarterly one: (1 + q)^(1/3) - 1."""
     return ((1.0 + quarterly_pct / 100.0) ** (1.0 / 3.0) - 1.0) * 100.0
 
 
-def multiplier(ds: pd.Series, growth: Growth) -> np.ndarray:
-    """The scenario's factor for each forecast timestamp."""
-    stamps = pd.to_datetime(ds)
-    months = (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy() / (365.25 / 12 * 86400)
-    factor = (1.0 + growth.monthly_pct / 100.0) ** months * (1.0 + growth.feature_pct / 100.0)
-    peak = stamps.dt.month.isin(growth.peak_months).to_numpy()
-    return factor * np.where(peak, 1.0 + growth.peak_pct / 100.0, 1.0)
+def season_factor(ds: pd.Series, peak_pct: float, peak_months: tuple[int, ...]) -> np.ndarray:
+    """The peak-season factor at each timestamp, ramped instead of a step.
+
+    Definition: the plan says "100% during peak seasons" (traffic_growth) and plan.toml names the
+    peak months. Inside a peak month the factor is 1 + peak_pct / 100; over the month before the
+    season it rises linearly from 1 at that month's first instant to the full uplift at the
+    season's start, and over the month after the season it falls back the same way; elsewhere 1.
+    The share of a ramp month passed is (t - month start) / the month's length, so 16 Oct 00:00
+    before a November peak is 15/31 of the way up. (A month between two peak months takes the
+    higher of its two ramps.)
+    """
+    stamps = pd.to_datetime(pd.Series(ds).reset_index(drop=True))
+    into = stamps.dt.day - 1 + (stamps.dt.hour * 3600 + stamps.dt.minute * 60 + stamps.dt.second) / 86400.0
+    share = (into / stamps.dt.days_in_month).to_numpy(dtype=float)
+    month = stamps.dt.month.to_numpy()
+    peak = set(peak_months)
+    inside = np.isin(month, list(peak))
+    before = np.isin(month % 12 + 1, list(peak)) & ~inside        # the next month is a peak month
+    after = np.isin((month - 2) % 12 + 1, list(peak)) & ~inside   # the last month was one
+    ramp = np.where(inside, 1.0, np.maximum(np.where(before, share, 0.0), np.where(after, 1.0 - share, 0.0)))
+    return 1.0 + peak_pct / 100.0 * ramp
 
 
-def apply_growth(forecast: pd.DataFrame, growth: Growth) -> pd.DataFrame:
-    """The forecast with every band scaled by the scenario's multiplier. (On arrays, one copy:
-    each pandas operation deep-copies a forecast's attrs, its model scores, and a slider move
+FACTORS = ("growth", "features", "season")
+
+
+def growth_factors(anchor: pd.Timestamp, ds: pd.Series, growth: Growth) -> dict[str, np.ndarray]:
+    """Each of the plan's assumptions as a factor at each timestamp of `ds`, relative to `anchor`
+    (where the measured level stands): growth (1 + monthly_pct)^months since the anchor; features
+    1 + feature_pct x months / 12, capped at the full uplift after a year; season
+    season_factor(t) / season_factor(anchor), never below 1. The measured level already holds the
+    season it is in, so the plan adds only the part of the season still to come; a level measured
+    inside the peak is not cut after it (the plan states no off-peak level to fall back to, and
+    capacity errs high). Months are 365.25 / 12 days; timestamps before the anchor count as it."""
+    stamps = pd.to_datetime(pd.Series(ds).reset_index(drop=True))
+    months = np.maximum((stamps - pd.Timestamp(anchor)).dt.total_seconds().to_numpy() / MONTH_SECONDS, 0.0)
+    seasons = season_factor(pd.Series([pd.Timestamp(anchor), *stamps]), growth.peak_pct, growth.peak_months)
+    return {"growth": (1.0 + growth.monthly_pct / 100.0) ** months,
+            "features": 1.0 + growth.feature_pct / 100.0 * np.minimum(months / FEATURE_RAMP_MONTHS, 1.0),
+            "season": np.maximum(seasons[1:] / seasons[0], 1.0)}
+
+
+def _product(factors: dict[str, np.ndarray]) -> np.ndarray:
+    return factors["growth"] * factors["features"] * factors["season"]
+
+
+def multiplier(ds: pd.Series, growth: Growth, anchor: pd.Timestamp | None = None) -> np.ndarray:
+    """The scenario's factor for each forecast timestamp, relative to `anchor` (default: the first
+    timestamp) as growth_factors gives it."""
+    stamps = pd.to_datetime(pd.Series(ds).reset_index(drop=True))
+    return _product(growth_factors(stamps.iloc[0] if anchor is None else pd.Timestamp(anchor), stamps, growth))
+
+
+def apply_growth(forecast: pd.DataFrame, growth: Growth, anchor: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The forecast with every band scaled by the scenario's multiplier, relative to `anchor`
+    (where the measured history ends; default the forecast's first timestamp). (On arrays, one
+    copy: each pandas operation deep-copies a forecast's attrs, its model scores, and a slider move
     reruns this for every service.)"""
-    m = multiplier(forecast["ds"], growth)
+    m = multiplier(forecast["ds"], growth, anchor)
     return forecast.assign(**{band: forecast[band].to_numpy(dtype=float) * m for band in BANDS})
+
+
+def plan_scenario(history: pd.DataFrame, fit: pd.DataFrame, growth: Growth) -> pd.DataFrame:
+    """The plan's (or a slider's) scenario drawn beside the measured forecast `fit`: the same fit,
+    band by band, scaled by the scenario's assumptions relative to where `history` (ds, y) ends, so
+    both leave from the same measured level and part as the assumptions build up. Output in the
+    forecast contract (ds, mean, lower, upper), for crossings, monthly_plan and monthly_storage."""
+    return apply_growth(fit, growth, pd.Timestamp(pd.to_datetime(history["ds"]).max()))
+
+
+def measured_and_plan(history: pd.DataFrame, fit: pd.DataFrame, growth: Growth) -> pd.DataFrame:
+    """The measured forecast (the default) and the scenario beside it (plan_scenario), from one
+    history and one fit, for a chart and crossing_causes. Input: history (ds, y), fit (ds, mean,
+    lower, upper). Output: the fit's columns plus plan_mean, plan_lower, plan_upper."""
+    planned = plan_scenario(history, fit, growth)
+    return fit.assign(**{f"plan_{band}": planned[band].to_numpy() for band in BANDS})
+
+
+def crossing_causes(resource: str, growth: Growth, current: float | None, planned: pd.DataFrame,
+                    history_end: pd.Timestamp, threshold: float, at: pd.Timestamp,
+                    whose: str = "the plan's") -> list[str]:
+    """Why the plan's scenario (measured_and_plan's frame) reaches `threshold` at `at`, in words a
+    planner reads; for a crossing on the forecast's first day above all.
+
+    Definition: the measured level now (`current`, e.g. current_level) at or over the threshold:
+    "already at or above 80 % today"; else the measured forecast's mean at `at` over it: "the
+    measured forecast itself"; else each of the plan's assumptions whose factor at `at` lifts the
+    line over the threshold, i.e. without which the plan line would stay under it (growth_factors:
+    users or data growth, the feature uplift, the peak season); when none is needed on its own (any
+    of them would do), all of those that lift the line; the largest factor first. Empty when the
+    line does not reach it. (At a line's first crossing every assumption that lifts it is needed,
+    since the line only just reaches the threshold there; on the forecast's first day the ramps
+    have barely started, so a crossing there is measured, not assumed.)
+    `growth` is the scenario drawn (growth_for(resource, plan.capacity) for the plan's); `whose`
+    names it in the words.
+    """
+    i = int(np.argmax(pd.to_datetime(planned["ds"]).to_numpy() >= np.datetime64(pd.Timestamp(at))))
+    measured = float(planned["mean"].iloc[i])
+    f = {k: float(v[i]) for k, v in growth_factors(history_end, planned["ds"], growth).items()}
+    words = _cause_words(resource, growth, whose)
+    if current is not None and current >= threshold:
+        return [f"already at or above {threshold:g} % today"]
+    if measured >= threshold:
+        return ["the measured forecast itself"]
+    total = measured * math.prod(f.values())
+    if total < threshold:
+        return []
+    lifting = sorted((k for k in FACTORS if f[k] > 1.0), key=lambda k: -f[k])  # the largest first
+    needed = [k for k in lifting if total / f[k] < threshold]
+    return [words[k] for k in (needed or lifting)]
+
+
+def _cause_words(resource: str, growth: Growth, whose: str) -> dict[str, str]:
+    """A scenario's assumptions, named in the plan's units (users a quarter, data a month), for
+    crossing_causes."""
+    quarterly = ((1.0 + growth.monthly_pct / 100.0) ** 3 - 1.0) * 100.0
+    grows = (f"{whose} +{growth.monthly_pct:.3g} % data a month" if resource in STORAGE_RESOURCES
+             else f"{whose} +{quarterly:.3g} % users a quarter")
+    return {"growth": grows, "features": f"{whose} +{growth.feature_pct:.3g} % resource needs for new features",
+            "season": f"{whose} +{growth.peak_pct:.3g} % peak-season uplift"}
 
 
 def first_crossing(frame: pd.DataFrame, column: str, threshold: float) -> pd.Timestamp | None:
@@ -180,10 +290,9 @@ def growth_verdict(observed_pct: float | None, plan_pct: float, band: tuple[floa
 
 def plan_line(anchor: pd.Timestamp, value: float, ds: pd.Series, growth: Growth) -> np.ndarray:
     """The plan's assumption drawn from the last actual: `value` at `anchor`, then scaled by the
-    growth multiplier relative to the anchor's, at each timestamp of `ds`."""
-    stamps = pd.Series([pd.Timestamp(anchor), *pd.to_datetime(ds)])
-    m = multiplier(stamps, growth)
-    return value * m[1:] / m[0]
+    plan's factors relative to the anchor (growth_factors), at each timestamp of `ds`."""
+    f = growth_factors(pd.Timestamp(anchor), ds, growth)
+    return value * _product(f)
 
 
 def _by_month(monthly: pd.DataFrame) -> pd.Series:

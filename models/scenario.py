@@ -25,14 +25,13 @@ import pandas as pd
 
 from analytics.measure import compare
 from core.period import Period, add_months, month_start, today_in
-from core.plan import Plan, PlanError, load_plan
+from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
-from models.staffing import agents_needed
+from models.staffing import (HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
+                             interval_agents, open_hours_of_week)
 
 CHANNELS = ("live_chat", "email", "phone")
-HOURS_PER_FTE_WEEK = 40.0
 WEEKS_PER_MONTH = 365.25 / 12 / 7
-PHONE_HOURS = 12 * 7  # a week's hours with the phone line open (8:00-20:00); chat and email: all 168
 
 
 class ScenarioError(ValueError):
@@ -51,6 +50,9 @@ class Base:
     instances: float                 # the fleet now
     data_gb: float
     cpu_pct: float                   # fleet peak (p95) CPU now
+    # the measured week: per channel (CHANNELS' order), each hour of week's share of all tickets
+    # (0 = Monday 00:00 local; all shares sum to 1). Empty: tickets spread evenly over open hours.
+    hour_shares: tuple[tuple[float, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,27 +149,72 @@ def _agents(traffic: float, aht_s: float, target_s: float, goal: float, occupanc
 
 
 def support_fte_needed(tickets: float, d: Drivers, base: Base, plan: Plan) -> float:
-    """Tier-1 FTE for a month's tickets: Erlang C agents per hour of week for each channel's
-    answer target (live chat and email around the clock, phone 12 hours a day), pooled, at
-    least one agent in every hour of 24/7 cover, grossed up for shrinkage."""
+    """Tier-1 FTE for a month's tickets: Erlang C agents per hour of week for each channel's answer
+    target, pooled, at least one agent in every hour some channel is open, grossed up for shrinkage
+    (models.staffing.interval_agents, fte_needed).
+
+    With the measured week (base.hour_shares) each hour gets its own share of the tickets. Without
+    it (the flat week) a channel's tickets are spread evenly over its open hours, so every open hour
+    looks like the average one: Erlang C then staffs no hour for its real queue. Per interval, a busy
+    hour needs more agents than the average hour would (waiting grows faster than traffic), and a
+    quiet one fewer (none beyond the one on cover); the flat week misses both, so it is kept only
+    where no tickets were measured."""
+    return float(_fte_needed_months(np.array([tickets], dtype=float), d, base, plan)[0])
+
+
+def _fte_needed_months(tickets: np.ndarray, d: Drivers, base: Base, plan: Plan) -> np.ndarray:
+    """support_fte_needed for each month's tickets at once (one Erlang table look-up per channel
+    for the whole horizon: Monte Carlo evaluates hundreds of scenarios)."""
     per_week = tickets / WEEKS_PER_MONTH
-    aht = {"live_chat": d.aht_live_chat_min * 60, "email": d.aht_email_min * 60, "phone": d.aht_phone_min * 60}
+    rules = channel_rules(plan, {c: getattr(d, f"aht_{c}_min") for c in CHANNELS}, d.service_level_goal_pct,
+                          d.max_occupancy_pct)
+    is_open = _open_week(plan.channels)
+    if base.hour_shares:
+        week = _week(base.hour_shares)
+        arrivals = {c: per_week[:, None] * week[i] for i, c in enumerate(CHANNELS)}
+        agent_hours = interval_agents(arrivals, rules, is_open)[1].sum(axis=-1)
+    else:
+        agent_hours = np.array([_flat_week_agent_hours(w, base, rules, plan.channels) for w in per_week])
+    return fte_needed(agent_hours, d.shrinkage_pct / 100, plan.staffing.hours_per_fte_week)
 
-    def agents_in_hour(phone_open: bool) -> int:
+
+@lru_cache(maxsize=8)
+def _week(hour_shares: tuple[tuple[float, ...], ...]) -> np.ndarray:
+    return np.asarray(hour_shares, dtype=float)
+
+
+@lru_cache(maxsize=8)
+def _open_week(channels: tuple[Channel, ...]) -> dict[str, np.ndarray]:
+    return {c.name: open_hours_of_week(c) for c in channels}
+
+
+@lru_cache(maxsize=8)
+def _hour_kinds(channels: tuple[Channel, ...]) -> tuple[tuple[tuple[bool, ...], int], ...]:
+    """The week's hours grouped by which of CHANNELS are open: (open flags, hours a week)."""
+    is_open = _open_week(channels)
+    kinds: dict[tuple[bool, ...], int] = {}
+    for hour in range(HOURS_PER_WEEK):
+        key = tuple(bool(is_open[c][hour]) for c in CHANNELS)
+        kinds[key] = kinds.get(key, 0) + 1
+    return tuple(kinds.items())
+
+
+def _flat_week_agent_hours(per_week: float, base: Base, rules: dict[str, ChannelStaffing],
+                           channels: tuple[Channel, ...]) -> float:
+    """Agent-hours a week on the flat week: each channel's share of the tickets spread evenly over
+    its open hours. Every hour with the same channels open needs the same agents, so one Erlang
+    look-up per such kind of hour instead of 168."""
+    open_hours = {c: int(v.sum()) for c, v in _open_week(channels).items()}
+    agent_hours = 0.0
+    for key, hours in _hour_kinds(channels):
         agents = 0
-        for share, channel in zip(base.channel_share, CHANNELS):
-            open_hours = PHONE_HOURS if channel == "phone" else 168
-            if channel == "phone" and not phone_open:
-                continue
-            traffic = round(per_week * share / open_hours * aht[channel] / 3600.0, 3)
-            agents += _agents(traffic, aht[channel], plan.channel(channel).first_response_seconds,
-                              d.service_level_goal_pct / 100, d.max_occupancy_pct / 100)
-        return max(agents, 1)
-
-    # Arrivals are spread evenly over a channel's open hours, so every hour of the same kind (phone
-    # open or closed) needs the same agents: two Erlang look-ups instead of 168 (Monte Carlo speed).
-    agent_hours = float(agents_in_hour(True) * PHONE_HOURS + agents_in_hour(False) * (168 - PHONE_HOURS))
-    return agent_hours / (HOURS_PER_FTE_WEEK * (1 - d.shrinkage_pct / 100))
+        for share, channel, open_ in zip(base.channel_share, CHANNELS, key):
+            if open_:
+                r = rules[channel]
+                traffic = round(per_week * share / open_hours[channel] * r.aht_s / 3600.0, 3)
+                agents += _agents(traffic, r.aht_s, r.target_s, r.goal, r.max_occupancy)
+        agent_hours += max(agents, 1 if any(key) else 0) * hours
+    return agent_hours
 
 
 VOLUMES = ("month", "active_users", "tickets", "revenue_usd", "cpu_pct", "instances", "data_gb", "storage_gb",
@@ -187,14 +234,15 @@ def _volume_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[str
     """volumes as lists, one per column (each month from the one before it)."""
     growth = quarterly_to_monthly_pct(d.user_growth_pct_per_quarter) / 100
     cols: dict[str, list] = {name: [] for name in VOLUMES}
-    for t in range(months):
+    users_by_month = [base.active_users * (1 + growth) ** t for t in range(months)]
+    needed_by_month = _fte_needed_months(np.array(users_by_month) * d.tickets_per_user_month, d, base, plan)
+    for t, users in enumerate(users_by_month):
         month = add_months(base.start, t)
-        users = base.active_users * (1 + growth) ** t
         peak = 1 + d.peak_traffic_growth_pct / 100 if month.month in plan.capacity.peak_months else 1.0
         cpu = base.cpu_pct * (1 + growth) ** t * (1 + d.feature_complexity_pct / 100) * peak
         data_gb = base.data_gb * (1 + d.data_growth_pct_per_month / 100) ** t
         tickets = users * d.tickets_per_user_month
-        needed = support_fte_needed(tickets, d, base, plan)
+        needed = float(needed_by_month[t])
         row = {"month": month, "active_users": users, "tickets": tickets,
                "revenue_usd": users * d.revenue_per_user_month_usd, "cpu_pct": cpu,
                "instances": max(1, units_needed(base.instances * cpu / 100, plan.capacity)),
@@ -357,8 +405,10 @@ def _draft(plan: Plan, base: Base, growth: Growth) -> Drivers:
         peak_traffic_growth_pct=growth.peak_traffic_growth_pct,
         data_growth_pct_per_month=growth.data_growth_pct_per_month, feature_complexity_pct=growth.feature_complexity_pct,
         tickets_per_user_month=base.tickets_per_user_month, revenue_per_user_month_usd=base.revenue_per_user_month_usd,
-        aht_live_chat_min=8.0, aht_email_min=15.0, aht_phone_min=10.0, service_level_goal_pct=80.0,
-        max_occupancy_pct=85.0, shrinkage_pct=30.0, staff_to_demand=False, support_fte_plan=support_fte,
+        aht_live_chat_min=plan.staffing.handling("live_chat"), aht_email_min=plan.staffing.handling("email"),
+        aht_phone_min=plan.staffing.handling("phone"), service_level_goal_pct=plan.staffing.service_level_goal_pct,
+        max_occupancy_pct=plan.staffing.max_occupancy_pct, shrinkage_pct=plan.staffing.shrinkage_pct,
+        staff_to_demand=False, support_fte_plan=support_fte,
         maintenance_fte=maintenance_fte, support_cost_per_fte_usd=_line(plan, "support_team") / support_fte,
         maintenance_cost_per_fte_usd=_line(plan, "maintenance_team") / maintenance_fte,
         training_per_fte_usd=_line(plan, "training_budget") / (support_fte + maintenance_fte),
@@ -502,12 +552,31 @@ def base_from_measures(m: dict[str, float | None], start: date) -> Base:
                 data_gb=m["data_gb"], cpu_pct=m["cpu_p95_pct"])
 
 
+def hour_shares(profile: Mapping[str, np.ndarray]) -> tuple[tuple[float, ...], ...]:
+    """Base.hour_shares from a weekly profile (models.staffing.weekly_profile): each channel's
+    contacts in each hour of week over all contacts of the week; empty when there are none."""
+    total = float(sum(profile[c].sum() for c in CHANNELS))
+    if total <= 0:
+        return ()
+    return tuple(tuple(float(v) / total for v in profile[c]) for c in CHANNELS)
+
+
 def base_note(window: Period, through: date | None) -> str:
     """Which months the base was measured over, and why those."""
     text = f"Base measured over {window.label()}"
     if window.stops_inside(through):
         return f"{text}: the data runs through {through:%d %b %Y}, so {through:%B} counts to that day"
     return f"{text}: the last full months with data"
+
+
+def measured_week(con: Any, plan: Plan, today: date) -> tuple[dict[str, np.ndarray], Period]:
+    """The contacts per hour of an average week of the scenario's base window (data.baseline.
+    base_window), per channel (models.staffing.weekly_profile), and that window."""
+    from data.baseline import base_window, ticket_hours
+    from models.staffing import weekly_profile
+
+    window = base_window(con, today)
+    return weekly_profile(ticket_hours(con, plan.timezone, window), window.days, CHANNELS), window
 
 
 def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") -> tuple[Base, Drivers, str]:
@@ -517,13 +586,15 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
     `measured`: month 1 is the last closed months of the base window (data.baseline.base_window)
     as the scorecard counts them, spend per line included, and demand grows as measured_growth
     finds. `plan`: the plan's growth and a calibration that costs the plan's budget over 12 months.
-    ScenarioError when the warehouse lacks what the base needs."""
+    Either way the FTE Erlang C needs follow the window's measured hour-of-week profile
+    (Base.hour_shares, support_fte_needed). ScenarioError when the warehouse lacks what the base needs."""
     from data.baseline import base_window, closed_months, measure_base, monthly_demand, spend_by_line
     from data.warehouse import data_through
 
     window = base_window(con, today)
     note = base_note(window, data_through(con))
     base = base_from_measures(measure_base(con, plan.timezone, today), month_start(today))
+    base = replace(base, hour_shares=hour_shares(measured_week(con, plan, today)[0]))
     if kind == "plan":
         return base, base_drivers(plan, base), f"{note}; growth and unit costs as the plan assumes"
     if kind != "measured":

@@ -8,10 +8,18 @@ numerically stable where factorials would overflow.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
+
+from core.plan import Channel, Plan
 
 HOURS_PER_WEEK = 168
 
@@ -99,3 +107,161 @@ def minimum_coverage_fte(coverage_hours_per_week: float, shrinkage: float,
                          hours_per_fte_week: float = 40.0) -> float:
     """FTE to keep one agent present in every covered hour (24/7 is 168 h a week)."""
     return fte_needed(coverage_hours_per_week, shrinkage, hours_per_fte_week)
+
+
+# --- per interval: the measured hour-of-week profile, channel by channel -----------------------
+
+@lru_cache(maxsize=4096)
+def _served(aht_s: float, target_s: float, goal: float, max_occupancy: float, n: int) -> tuple[float, ...]:
+    """For 1..n agents, the most traffic (Erlangs) each number meets the goal and the occupancy
+    ceiling for: agents_needed(A) is the fewest N whose entry is at least A. Service level falls as
+    traffic rises, so each entry is found by bisection (to 1e-12 of an Erlang)."""
+    out = []
+    for agents in range(1, n + 1):
+        high = min(max_occupancy * agents, float(agents))
+        if high < agents and service_level(agents, high, aht_s, target_s) >= goal:
+            out.append(high)
+            continue
+        low = 0.0
+        while high - low > 1e-12 * agents:
+            mid = (low + high) / 2
+            low, high = (mid, high) if service_level(agents, mid, aht_s, target_s) >= goal else (low, mid)
+        out.append(low)
+    return tuple(out)
+
+
+TABLE_AGENTS = 64  # beyond this many agents a table costs more than asking agents_needed per traffic
+
+
+def agents_for(traffic: np.ndarray, rule: ChannelStaffing) -> np.ndarray:
+    """agents_needed for each traffic of an array at once (the same answers; Monte Carlo asks for
+    12 months x 168 hours x 3 channels a scenario): no agent for no traffic. Small teams read a
+    table of the traffic each headcount serves; large ones (a goal seek at millions of users)
+    ask agents_needed once per distinct traffic."""
+    traffic = np.asarray(traffic, dtype=float)
+    top = float(traffic.max(initial=0.0))
+    if top / rule.max_occupancy + 1 > TABLE_AGENTS:
+        distinct, where = np.unique(traffic, return_inverse=True)
+        needed = [agents_needed(a, rule.aht_s, rule.target_s, rule.goal, rule.max_occupancy) for a in distinct]
+        return np.asarray(needed, dtype=int)[where].reshape(traffic.shape)
+    n = 2  # powers of two, so that tables are shared between calls; the occupancy ceiling bounds from below
+    while n < top / rule.max_occupancy + 1:
+        n *= 2
+    while (served := _served(rule.aht_s, rule.target_s, rule.goal, rule.max_occupancy, n))[-1] < top:
+        n *= 2
+    return np.where(traffic > 0, np.searchsorted(np.asarray(served), traffic, side="left") + 1, 0)
+
+
+def open_hours_of_week(channel: Channel) -> np.ndarray:
+    """168 flags, hour 0 = Monday 00:00 local: the channel open in that hour (its daily open_hours)."""
+    start, end = channel.open_hours
+    hour = np.arange(HOURS_PER_WEEK) % 24
+    return (hour >= start) & (hour < end)
+
+
+def channel_rules(plan: Plan, handling_minutes: Mapping[str, float] | None = None,
+                  goal_pct: float | None = None, max_occupancy_pct: float | None = None) -> dict[str, ChannelStaffing]:
+    """Each channel's staffing rule: its handling time, its first-response target as the answer
+    time, the service-level goal and the occupancy ceiling (plan.staffing unless given)."""
+    s = plan.staffing
+    goal = (s.service_level_goal_pct if goal_pct is None else goal_pct) / 100
+    occupancy = (s.max_occupancy_pct if max_occupancy_pct is None else max_occupancy_pct) / 100
+    minutes = dict(s.handling_minutes) | dict(handling_minutes or {})
+    return {c.name: ChannelStaffing(minutes[c.name] * 60, c.first_response_seconds, goal, occupancy)
+            for c in plan.channels}
+
+
+def interval_agents(arrivals: Mapping[str, np.ndarray], rules: Mapping[str, ChannelStaffing],
+                    is_open: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Agents in each hour of week, per channel and in all, from contacts per hour of week (their
+    sums are agent-hours a week).
+
+    Definition: in each hour each channel gets the Erlang C agents its own arrivals need against
+    its first-response target (agents_for: a quiet hour needs none); contacts that arrive while a
+    channel is closed are still answered (the phone's critical hotline is 24/7) and staffed the
+    same way. All channels together: the sum of the channels' agents in each hour, and at least one
+    agent in every hour some channel is open (someone answers an open line with no queue).
+    Input: per channel, arrivals (contacts per hour, one per hour of week) and is_open flags.
+    """
+    agents = {c: agents_for(arrivals[c] * rules[c].aht_s / 3600.0, rules[c]) for c in arrivals}
+    pooled = np.sum(list(agents.values()), axis=0)
+    return agents, np.maximum(pooled, np.any([is_open[c] for c in arrivals], axis=0))
+
+
+def weekly_profile(hours: pd.DataFrame, days: float, channels: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Contacts per hour of an average week, per channel: each channel's tickets in each hour of week
+    over the period's weeks (`days` / 7). Input: ticket_hour_of_week.sql rows (channel,
+    hour_of_week 0 = Monday 00:00 local, n_tickets). A channel without tickets gets zeros."""
+    counts = hours.groupby(["channel", "hour_of_week"])["n_tickets"].sum()
+    return {c: counts.get(c, pd.Series(dtype=float)).reindex(range(HOURS_PER_WEEK), fill_value=0)
+            .to_numpy(dtype=float) / (days / 7.0) for c in channels}
+
+
+def fte_by_channel(profile: Mapping[str, np.ndarray], plan: Plan, handling_minutes: Mapping[str, float] | None = None,
+                   goal_pct: float | None = None, max_occupancy_pct: float | None = None,
+                   shrinkage_pct: float | None = None) -> pd.DataFrame:
+    """Staff for the measured hour-of-week profile (weekly_profile), channel by channel and in all.
+
+    Definition: agent-hours a week by interval_agents (per-interval Erlang C against each
+    channel's first-response target, the plan's service-level goal and occupancy ceiling, the
+    channels' opening hours), and the FTE that implies with the plan's shrinkage:
+    agent-hours / (hours_per_fte_week x (1 - shrinkage)). The staffing values are plan.staffing's
+    unless given.
+    Output: one row per channel, then "total": channel, contacts_per_week, busiest_hour_contacts,
+    peak_agents, open_hours_per_week, agent_hours_per_week, fte.
+    """
+    s = plan.staffing
+    rules = channel_rules(plan, handling_minutes, goal_pct, max_occupancy_pct)
+    is_open = {c.name: open_hours_of_week(c) for c in plan.channels}
+    per, pooled = interval_agents(profile, rules, is_open)
+    shrink = (s.shrinkage_pct if shrinkage_pct is None else shrinkage_pct) / 100
+
+    def row(name: str, contacts: np.ndarray, agents: np.ndarray, is_open_: np.ndarray) -> dict:
+        return {"channel": name, "contacts_per_week": float(contacts.sum()),
+                "busiest_hour_contacts": float(contacts.max(initial=0.0)), "peak_agents": int(agents.max(initial=0)),
+                "open_hours_per_week": int(is_open_.sum()), "agent_hours_per_week": float(agents.sum()),
+                "fte": fte_needed(float(agents.sum()), shrink, s.hours_per_fte_week)}
+
+    rows = [row(c, profile[c], per[c], is_open[c]) for c in profile]
+    rows.append(row("total", np.sum(list(profile.values()), axis=0), pooled,
+                    np.any([is_open[c] for c in profile], axis=0)))
+    return pd.DataFrame(rows)
+
+
+# --- the command line -----------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m models.staffing --db PATH [--plan FILE] [--json]: fte_by_channel for the measured
+    week of the scenario's base window (the last full months), with the plan's staffing settings."""
+    from analytics.scorecard import CommandError, open_command
+    from core.period import today_in
+    from models.scenario import measured_week
+
+    p = argparse.ArgumentParser(prog="python -m models.staffing",
+                                description="FTE by channel from the measured hour-of-week profile (Erlang C).")
+    p.add_argument("--db", required=True, help="DuckDB warehouse file")
+    p.add_argument("--plan", help="plan file (default: $OPSPLAN_PLAN, else plan.toml)")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.set_defaults(start=None, end=None)  # open_command's period; the week is the base window's
+    args = p.parse_args(argv)
+    try:
+        plan, con, _, _ = open_command(args)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        week, window = measured_week(con, plan, today_in(plan.timezone))
+    finally:
+        con.close()
+    table = fte_by_channel(week, plan)
+    if args.json:
+        print(json.dumps({"window": {"start": str(window.start), "end": str(window.end)},
+                          "channels": table.to_dict(orient="records")}, indent=2))
+    else:
+        print(f"Measured week over {window.label()}:")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -195,3 +195,77 @@ def test_over_and_within_tolerance_lines(plan):
     assert over["line"].tolist() == ["security_tools", "training_budget"]
     assert over["crosses_in"].tolist() == [date(2027, 3, 1), date(2027, 7, 1)]
     assert budget.within_tolerance_lines(table)["line"].tolist() == ["payment_processing"]
+
+
+# --- the trend projection: the forecaster's year end, the run rate beside it ----------------
+
+FLAT = [6100.0, 5900.0, 6050.0, 5800.0, 6200.0, 5950.0, 6000.0, 6150.0, 5850.0, 6100.0, 5900.0, 6050.0,
+        6200.0, 5800.0, 5950.0, 6000.0, 6150.0, 5850.0]
+
+def test_trending_line_projects_above_its_run_rate(plan):
+    """Security rising $100 a month from $1,000 (Jan 2025) to $2,900 (Aug 2026), 20 closed months, none in
+    the plan year yet (as of 15 Sep 2026: 12 months left). The forecaster finds the straight line (drift,
+    no backtest error): $3,000 ... $4,100, summing 12 x 3,000 + 100 x (0 + ... + 11) = 36,000 + 6,600 =
+    $42,600. The run rate (mean of Jun-Aug: 2,700, 2,800, 2,900 = 2,800) gives 12 x 2,800 = $33,600.
+    Cumulative forecast 3,000, 6,100, 9,300, 12,600, 16,000, 19,500: past $18,000 in the sixth month,
+    February 2027."""
+    costs = spend("security_tools", [1000.0 + 100 * k for k in range(20)], start="2025-01-01")
+    line = budget.trend_projection(costs, plan, date(2026, 9, 1), as_of=date(2026, 9, 15)) \
+        .set_index("line").loc["security_tools"]
+    assert line["model"] == "drift" and line["history_months"] == 20
+    assert line["projected_usd"] == pytest.approx(42600.0)
+    assert line["run_rate_projected_usd"] == pytest.approx(33600.0)
+    assert line["projected_variance_usd"] == pytest.approx(42600.0 - 18000.0)
+    assert line["crosses_in"] == date(2027, 2, 1) and line["is_heading_over"]
+
+
+def test_flat_line_projects_within_its_band_of_the_run_rate(plan):
+    """Cloud wandering $5,800-6,200 around $6,000 for 18 months, May 2025 - Oct 2026 (no trend, no
+    season; not a pattern a model could learn exactly): the forecast's band holds the run-rate projection
+    ($12,000 spent + 10 x $6,000), and its own mean."""
+    costs = spend("cloud_services", FLAT, start="2025-05-01")
+    line = budget.trend_projection(costs, plan, date(2026, 9, 1), as_of=date(2026, 11, 26)) \
+        .set_index("line").loc["cloud_services"]
+    assert line["history_months"] == 18 and line["model"] not in ("naive", "plan rate (no history)")
+    assert line["run_rate_projected_usd"] == pytest.approx(72000.0)
+    assert line["lower_usd"] <= line["run_rate_projected_usd"] <= line["upper_usd"]
+    assert line["lower_usd"] < line["projected_usd"] < line["upper_usd"]
+    assert line["actual_usd"] == 12000.0  # Sep 6,150 + Oct 5,850, the plan year's closed months
+
+
+def test_trend_band_contains_the_projection_on_every_line(plan):
+    """Whatever each line's history (rising, flat, short, none), lower <= projected <= upper."""
+    costs = pd.concat([spend("security_tools", [1000.0 + 100 * k for k in range(20)], start="2025-01-01"),
+                       spend("cloud_services", FLAT, start="2025-05-01"),
+                       spend("backup_storage", [600.0, 700.0, 650.0], start="2026-08-01")])
+    table = budget.trend_projection(costs, plan, date(2026, 9, 1), as_of=date(2026, 11, 26))
+    assert len(table) == len(plan.budget_lines)
+    assert (table["lower_usd"] <= table["projected_usd"] + 1e-9).all()
+    assert (table["projected_usd"] <= table["upper_usd"] + 1e-9).all()
+
+
+def test_short_history_repeats_the_last_month(plan):
+    """Three closed months (Sep-Nov: 1,000, 1,100, 1,050) are too few for the forecaster to test a model:
+    it repeats November's $1,050 for the 9 months left: 3,150 + 9 x 1,050 = $12,600, with a band from
+    the month-to-month changes. The run rate (their mean, 1,050) happens to agree."""
+    costs = spend("backup_storage", [1000.0, 1100.0, 1050.0])
+    line = budget.trend_projection(costs, plan, date(2026, 9, 1), as_of=date(2026, 12, 5)) \
+        .set_index("line").loc["backup_storage"]
+    assert line["model"] == "naive" and line["history_months"] == 3
+    assert line["projected_usd"] == pytest.approx(12600.0)
+    assert line["lower_usd"] < line["projected_usd"] < line["upper_usd"]
+
+
+def test_line_without_history_projects_at_plan_rate_with_no_band(plan):
+    """Training has no spend at all: $30,000 / 12 for the 12 months left, $30,000, no band."""
+    line = budget.trend_projection(spend("cloud_services", [6000.0]), plan, date(2026, 9, 1),
+                                   as_of=date(2026, 9, 10)).set_index("line").loc["training_budget"]
+    assert line["model"] == "plan rate (no history)"
+    assert line["projected_usd"] == line["lower_usd"] == line["upper_usd"] == pytest.approx(30000.0)
+
+
+def test_missing_month_counts_zero_in_the_history():
+    """Spend in Jan and Mar only: February is on the grid at $0 (a line missing in a month spent nothing)."""
+    history = budget.monthly_history(spend("x", [10.0, 30.0], start="2026-01-01").iloc[[0, 1]]
+                                     .assign(month=pd.to_datetime(["2026-01-01", "2026-03-01"])), date(2026, 4, 2))
+    assert history["y"].tolist() == [10.0, 0.0, 30.0]

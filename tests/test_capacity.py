@@ -23,17 +23,48 @@ def test_quarterly_growth_compounds_to_monthly():
     assert (1 + monthly / 100) ** 3 == pytest.approx(1.5)
 
 
-def test_peak_season_doubles_only_peak_months():
-    """A flat 40 % forecast with +100 % in November and December: 80 % there, 40 % elsewhere."""
-    out = capacity.apply_growth(line(40, 0), capacity.Growth(peak_pct=100.0, peak_months=(11, 12)))
-    assert list(out["mean"].round(6)) == [40.0] * 10 + [80.0] * 2
+def test_peak_season_doubles_peak_months_and_ramps_around_them():
+    """A flat 40 % forecast from 1 March with +100 % in November and December, on month starts: 40 % from
+    March to 1 October (the ramp in starts there at 0), 80 % on 1 November and 1 December, and still 80 %
+    on 1 January (the ramp out starts there at full), 40 % again on 1 February."""
+    ds = pd.date_range("2027-03-01", periods=12, freq="MS")
+    flat = pd.DataFrame({"ds": ds, "mean": 40.0, "lower": 35.0, "upper": 45.0})
+    out = capacity.apply_growth(flat, capacity.Growth(peak_pct=100.0, peak_months=(11, 12)))
+    assert list(out["mean"].round(6)) == [40.0] * 8 + [80.0] * 3 + [40.0]
+    assert out["upper"].iloc[8] == pytest.approx(90.0)
 
 
-def test_feature_complexity_and_growth_stack():
-    """+20 % feature uplift on 50 %: 60 % at the start."""
+def test_season_ramps_linearly_through_the_months_around_it():
+    """+100 % in Nov-Dec: 16 Oct 00:00 is 15 of October's 31 days up the ramp, 1 + 15/31 = 1.48387;
+    31 Dec 12:00 is inside, 2; 16 Jan 00:00 is 15/31 down, 2 - 15/31 = 1.51613; 1 Feb, 1. A season
+    that wraps the year (Dec-Jan): 15 Nov is 14/30 up, 1.46667."""
+    ds = pd.Series(pd.to_datetime(["2026-10-16", "2026-12-31 12:00", "2027-01-16", "2027-02-01"], format="ISO8601"))
+    assert capacity.season_factor(ds, 100.0, (11, 12)) == pytest.approx([1 + 15 / 31, 2.0, 2 - 15 / 31, 1.0])
+    assert capacity.season_factor(pd.Series([pd.Timestamp("2026-11-15")]), 100.0, (12, 1)) == \
+        pytest.approx([1 + 14 / 30])
+
+
+def test_a_forecast_starting_in_the_peak_does_not_double_on_its_first_day():
+    """The measured level already holds the season it is in: a forecast from 27 Nov (inside a +100 %
+    Nov-Dec peak) keeps its level through December, and is not cut after the season (1 Feb: 1, not
+    1 / 2). From 16 Oct (1 + 15/31 up the ramp), 1 Dec is 2 / (1 + 15/31) = 1.34783 up."""
+    ds = pd.Series(pd.to_datetime(["2026-11-27", "2026-12-15", "2027-02-01"]))
+    peak = capacity.Growth(peak_pct=100.0, peak_months=(11, 12))
+    assert list(capacity.multiplier(ds, peak).round(6)) == [1.0, 1.0, 1.0]
+    later = capacity.multiplier(pd.Series(pd.to_datetime(["2026-10-16", "2026-12-01"])), peak)
+    assert later[1] == pytest.approx(2 / (1 + 15 / 31))
+
+
+def test_feature_complexity_and_growth_compound_from_the_start():
+    """+10 % a month and +20 % feature uplift over a year on 50 %: 50 % at the start (no step). On 1 Jul
+    2027, 181 days = 181 / 30.4375 = 5.94661 months on: 1.1^5.94661 = 1.76257 and 1 + 0.2 x 5.94661 / 12
+    = 1.09911, so 50 x 1.76257 x 1.09911 = 96.86 %. After a year the feature uplift stays at 1.2."""
     out = capacity.apply_growth(line(50, 0), capacity.Growth(monthly_pct=10.0, feature_pct=20.0))
-    assert out["mean"].iloc[0] == pytest.approx(60.0)
-    assert out["upper"].iloc[0] == pytest.approx(66.0)
+    assert out["mean"].iloc[0] == pytest.approx(50.0) and out["upper"].iloc[0] == pytest.approx(55.0)
+    assert out["mean"].iloc[6] == pytest.approx(96.86, abs=0.01)
+    later = capacity.growth_factors(pd.Timestamp("2027-01-01"), pd.Series([pd.Timestamp("2028-07-01")]),
+                                    capacity.Growth(feature_pct=20.0))
+    assert later["features"] == pytest.approx([1.2])
 
 
 def test_crossings_of_mean_and_upper(plan):
@@ -125,12 +156,81 @@ def test_peak_uplift_of_last_complete_season():
 
 
 def test_plan_line_from_the_last_actual():
-    """From 100 in October with +100 % in Nov-Dec and no trend: 200, 200, then 100 in January."""
-    ds = pd.Series(pd.date_range("2026-11-01", periods=3, freq="MS"))
+    """From 100 on 1 October with +100 % in Nov-Dec and no trend: 200 on 1 Nov, 1 Dec and 1 Jan (the ramp
+    out starts there), 100 on 1 February."""
+    ds = pd.Series(pd.date_range("2026-11-01", periods=4, freq="MS"))
     line_ = capacity.plan_line(pd.Timestamp("2026-10-01"), 100.0, ds, capacity.Growth(peak_pct=100.0, peak_months=(11, 12)))
-    assert list(line_.round(6)) == [200.0, 200.0, 100.0]
+    assert list(line_.round(6)) == [200.0, 200.0, 200.0, 100.0]
     grown = capacity.plan_line(pd.Timestamp("2026-10-01"), 100.0, ds[:1], capacity.Growth(monthly_pct=10.0))
     assert grown[0] == pytest.approx(100.0 * 1.1 ** (31 / (365.25 / 12)))  # 31 days = 1.018 months
+
+
+def test_measured_and_plan_leave_from_the_same_level():
+    """History ends 1 Mar 2027; the fit is 50 % (band 45-55) at one and two months of 30.4375 days later
+    and on 16 Oct. The plan (+10 % a month, +100 % in Nov-Dec) scales every band: 1.1 -> 55 %, 1.21 ->
+    60.5 %; on 16 Oct 1.1^(229 / 30.4375) x (1 + 15/31) = 1.1^7.52361 x 1.48387 = 2.04844 x 1.48387 =
+    3.03962 -> 151.98 %. The measured columns stay as they were."""
+    anchor = pd.Timestamp("2027-03-01")
+    ds = [anchor + pd.Timedelta(days=30.4375), anchor + pd.Timedelta(days=60.875), pd.Timestamp("2027-10-16")]
+    fit = pd.DataFrame({"ds": ds, "mean": 50.0, "lower": 45.0, "upper": 55.0})
+    both = capacity.measured_and_plan(pd.DataFrame({"ds": [anchor], "y": [50.0]}), fit,
+                                      capacity.Growth(monthly_pct=10.0, peak_pct=100.0, peak_months=(11, 12)))
+    assert both["plan_mean"].tolist() == pytest.approx([55.0, 60.5, 151.98], abs=0.01)
+    assert both["plan_upper"].iloc[0] == pytest.approx(60.5) and both["plan_lower"].iloc[1] == pytest.approx(54.45)
+    assert both["mean"].tolist() == [50.0] * 3
+
+
+PLAN_GROWTH = capacity.Growth(monthly_pct=capacity.quarterly_to_monthly_pct(50.0), feature_pct=20.0, peak_pct=100.0,
+                              peak_months=(11, 12))
+
+
+def causes(mean: float, current: float | None, growth: capacity.Growth = PLAN_GROWTH, resource: str = "cpu_pct",
+           end: str = "2026-10-01", at: str = "2026-11-01") -> list[str]:
+    fit = pd.DataFrame({"ds": [pd.Timestamp(at)], "mean": mean, "lower": mean - 5, "upper": mean + 5})
+    planned = capacity.measured_and_plan(pd.DataFrame({"ds": [pd.Timestamp(end)], "y": [mean]}), fit, growth)
+    return capacity.crossing_causes(resource, growth, current, planned, pd.Timestamp(end), 80.0, pd.Timestamp(at))
+
+
+def test_crossing_already_above_today_or_in_the_measured_forecast():
+    """Measured 85 % now: already above; 70 % now but the measured forecast at 81 %: the forecast itself."""
+    assert causes(50.0, current=85.0) == ["already at or above 80 % today"]
+    assert causes(81.0, current=70.0) == ["the measured forecast itself"]
+
+
+def test_crossing_caused_by_the_peak_season_uplift():
+    """History ends 1 Oct at 50 %, crossing checked on 1 Nov (31 days = 1.01848 months): users 1.144714^1.01848
+    = 1.14758, features 1 + 0.2 x 1.01848 / 12 = 1.01697, season 2 / 1: 50 x 1.14740 x 1.01697 x 2 =
+    116.7 %. Without the season 58.4 % (< 80: the cause); without users 101.7 %, without features
+    114.8 % (both still over)."""
+    assert causes(50.0, current=50.0) == ["the plan's +100 % peak-season uplift"]
+
+
+def test_crossing_needing_two_assumptions_or_either():
+    """75 % on 1 Apr, a month (31 days) after 1 Mar, +5 % a month and +20 % features: 75 x 1.05^1.01848 x
+    1.01697 = 75 x 1.05094 x 1.01697 = 80.16 %; without growth 76.27 %, without features 78.82 %: both
+    are needed (+5 % a month is +15.8 % a quarter). 70 % with +20 % a month (1.2^1.01848 = 1.20405) and
+    the features (1.01697): 85.71 %; without growth 71.19 % (needed), without features 84.28 % (not):
+    growth alone is named (+72.8 % a quarter)."""
+    five = capacity.Growth(monthly_pct=5.0, feature_pct=20.0)
+    assert causes(75.0, None, five, end="2026-03-01", at="2026-04-01") == \
+        ["the plan's +15.8 % users a quarter", "the plan's +20 % resource needs for new features"]
+    twenty = capacity.Growth(monthly_pct=20.0, feature_pct=20.0)
+    assert causes(70.0, None, twenty, end="2026-03-01", at="2026-04-01") == ["the plan's +72.8 % users a quarter"]
+
+
+def test_crossing_where_any_assumption_alone_would_do_names_all():
+    """70 % with growth x1.25 and features x1.2 (each at its value on 1 Apr): 70 x 1.25 x 1.2 = 105 %;
+    without growth 84 %, without features 87.5 %, both still over: none is needed alone, both are named,
+    the larger first. Data growth is worded per month."""
+    month = 31 / 30.4375  # 1 Mar -> 1 Apr
+    g = capacity.Growth(monthly_pct=(1.25 ** (1 / month) - 1) * 100, feature_pct=0.2 / month * 12 * 100)
+    assert causes(70.0, None, g, resource="data_gb", end="2026-03-01", at="2026-04-01") == \
+        [f"the plan's +{g.monthly_pct:.3g} % data a month", f"the plan's +{g.feature_pct:.3g} % resource needs for new features"]
+
+
+def test_no_crossing_no_cause():
+    """50 % a month after a quiet October start with only +5 % a month: 52.5 %, never 80 %."""
+    assert causes(50.0, 50.0, capacity.Growth(monthly_pct=5.0), end="2026-03-01", at="2026-04-01") == []
 
 
 def test_current_level_is_mean_of_last_days():
@@ -260,3 +360,16 @@ def test_plan_rate_states_each_series_as_the_plan_does(plan):
 ])
 def test_growth_verdict_by_the_ratio_band(observed, plan_pct, verdict):
     assert capacity.growth_verdict(observed, plan_pct, (0.8, 1.25)) == verdict
+
+
+def test_plan_scenario_is_the_plan_columns_in_the_forecast_contract():
+    """plan_scenario gives measured_and_plan's plan columns as ds, mean, lower, upper, so crossings and the
+    monthly plan read it as a forecast: +10 % a month from 1 Mar, one month on 55 % (band 49.5-60.5)."""
+    anchor = pd.Timestamp("2027-03-01")
+    fit = pd.DataFrame({"ds": [anchor + pd.Timedelta(days=30.4375)], "mean": 50.0, "lower": 45.0, "upper": 55.0})
+    history = pd.DataFrame({"ds": [anchor], "y": [50.0]})
+    planned = capacity.plan_scenario(history, fit, capacity.Growth(monthly_pct=10.0))
+    assert list(planned.columns) == ["ds", "mean", "lower", "upper"]
+    assert planned[["mean", "lower", "upper"]].iloc[0].tolist() == pytest.approx([55.0, 49.5, 60.5])
+    both = capacity.measured_and_plan(history, fit, capacity.Growth(monthly_pct=10.0))
+    assert both["plan_mean"].tolist() == planned["mean"].tolist()

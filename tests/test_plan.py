@@ -236,3 +236,34 @@ def test_growth_borne_out_ratio_from_the_file_or_its_default(plan):
     assert parse_plan(table).settings.growth_borne_out_ratio == (0.5, 2.0)
     del table["settings"]["growth_borne_out_ratio"]
     assert parse_plan(table).settings.growth_borne_out_ratio == (0.8, 1.25)
+
+
+def test_staffing_settings_and_opening_hours(plan):
+    """[staffing] as written (80 % answered in target, occupancy at most 85 %, 30 % shrinkage, 40-hour weeks,
+    chat 8 / email 15 / phone 10 minutes); opening hours from the channels' words: phone "08:00-20:00
+    UTC+7, critical hotline 24/7" opens 8 to 20, "24/7" and "24/7 monitoring" all day. A plan file
+    without [staffing] keeps those values."""
+    s = plan.staffing
+    assert (s.service_level_goal_pct, s.max_occupancy_pct, s.shrinkage_pct, s.hours_per_fte_week) == (80, 85, 30, 40)
+    assert [s.handling(c) for c in ("live_chat", "email", "phone")] == [8.0, 15.0, 10.0]
+    assert [plan.channel(c).open_hours for c in ("live_chat", "email", "phone")] == [(0, 24), (0, 24), (8, 20)]
+    table = raw()
+    del table["staffing"]
+    assert parse_plan(table).staffing == s
+
+
+@pytest.mark.parametrize("mutate,key", [
+    (lambda t: t["channels"]["phone"].update(hours="business hours"), "channels.phone.hours"),
+    (lambda t: t["channels"]["phone"].update(hours="20:00-08:00"), "channels.phone.hours"),
+    (lambda t: t["staffing"].update(shrinkage_pct=100), "staffing.shrinkage_pct"),
+    (lambda t: t["staffing"].update(max_occupancy_pct=0), "staffing.max_occupancy_pct"),
+    (lambda t: t["staffing"]["handling_minutes"].pop("phone"), "staffing.handling_minutes"),
+    (lambda t: t["staffing"]["handling_minutes"].update(email=0), "staffing.handling_minutes.email"),
+])
+def test_malformed_staffing_names_the_key(mutate, key):
+    """Unreadable opening hours (no whole-hour span, none that ends after it starts, no 24/7) and impossible
+    staffing values raise PlanError naming the key."""
+    table = raw()
+    mutate(table)
+    with pytest.raises(PlanError, match=key.replace(".", r"\.")):
+        parse_plan(table)

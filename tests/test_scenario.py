@@ -341,3 +341,50 @@ def test_compare_table_by_hand(plan):
     assert table.loc["infra_cost_pct_revenue", "plan"] == 15.0
     assert table.loc["support_fte", "plan"] == 4.0 and table.loc["instances", "A"] == 12
     assert table.loc[["instances", "fte_needed_high"], "plan"].isna().all()
+
+
+def test_measured_week_sets_the_fte_erlang_c_needs(plan, base_drivers):
+    """All of a month's tickets on Monday 10:00 chat, 15 a week (15 x 365.25 / 12 / 7 = 65.22 a month): the
+    busy hour needs 4 agents (A = 15 x 8 / 60 = 2 Erlangs, 120 s at 80 %: see test_staffing's
+    test_fte_by_channel_by_hand) and every other hour one on cover: 171 agent-hours / (40 x 0.7) = 6.107 FTE,
+    as models.staffing.fte_by_channel gives for the same week. The flat week spreads those tickets over
+    168 hours instead (0.012 Erlangs an hour): it never sees the 4-agent hour."""
+    import numpy as np
+
+    from models.staffing import fte_by_channel
+
+    shares = tuple(tuple(1.0 if (c == "live_chat" and h == 10) else 0.0 for h in range(168)) for c in scenario.CHANNELS)
+    week = replace(BASE, hour_shares=shares)
+    tickets = 15 * scenario.WEEKS_PER_MONTH
+    assert scenario.support_fte_needed(tickets, base_drivers, week, plan) == pytest.approx(171 / 28)
+    profile = {c: 15.0 * np.asarray(s) for c, s in zip(scenario.CHANNELS, shares)}
+    assert fte_by_channel(profile, plan).set_index("channel").loc["total", "fte"] == pytest.approx(171 / 28)
+    flat = replace(week, hour_shares=(), channel_share=(1.0, 0.0, 0.0))
+    assert scenario.support_fte_needed(tickets, base_drivers, flat, plan) == pytest.approx(168 / 28)
+
+
+def test_hour_shares_sum_to_one_over_all_channels():
+    """Chat 3 and phone 1 contacts in a week: shares 0.75 and 0.25; no contacts at all: no shares."""
+    import numpy as np
+
+    week = {"live_chat": np.zeros(168), "email": np.zeros(168), "phone": np.zeros(168)}
+    assert scenario.hour_shares(week) == ()
+    week["live_chat"][5], week["phone"][9] = 3.0, 1.0
+    shares = scenario.hour_shares(week)
+    assert (shares[0][5], shares[2][9], sum(map(sum, shares))) == (0.75, 0.25, 1.0)
+
+
+def test_the_warehouse_base_carries_the_measured_week(demo_db, plan):
+    """starting_point reads the base window's tickets by hour of week: three channels of 168 shares summing
+    to 1, and the understaffed flag compares the paid FTE with the FTE of that week."""
+    from data.warehouse import connect
+
+    con = connect(str(demo_db), read_only=True)
+    try:
+        base, drivers, _ = scenario.starting_point(con, plan, date(2026, 11, 26))
+    finally:
+        con.close()
+    assert [len(s) for s in base.hour_shares] == [168, 168, 168]
+    assert sum(map(sum, base.hour_shares)) == pytest.approx(1.0)
+    totals = scenario.totals(drivers, base, plan, 12)
+    assert totals["support_fte_needed"] > totals["support_fte"] and scenario.understaffed(totals)
