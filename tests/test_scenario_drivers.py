@@ -39,6 +39,8 @@ def test_help_follows_a_changed_plan(plan: Plan):
     assert driver_help("support_fte_plan", other).endswith("support_team line, 5.5 FTE.")
     assert "Live chat: 5 min" in answer_targets(other) and "Live chat: 5 min" in driver_help("staff_to_demand", other)
     assert "(phone: 09:00-17:00)" in driver_help("aht_phone_min", other)
+    weeks = replace(plan, staffing=replace(plan.staffing, hours_per_fte_week=37.5))
+    assert "(37.5 h x (1 - shrinkage))" in driver_help("shrinkage_pct", weeks)
 
 
 def test_every_help_text_fills_from_the_plan(plan: Plan):

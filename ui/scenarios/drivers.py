@@ -142,7 +142,7 @@ def plan_words(the_plan: Plan) -> dict[str, object]:
             "maintenance_fte": fte.get("maintenance_team", 0.0), "answer_targets": answer_targets(the_plan),
             "peak_months": " and ".join(f"{date(2000, m, 1):%B}" for m in the_plan.capacity.peak_months) or "none",
             "phone_hours": the_plan.channel("phone").hours,
-            "hours_per_fte_week": models.scenario.HOURS_PER_FTE_WEEK}
+            "hours_per_fte_week": the_plan.staffing.hours_per_fte_week}
 
 
 def answer_targets(the_plan: Plan) -> str:
