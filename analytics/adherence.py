@@ -14,7 +14,7 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -480,10 +480,11 @@ def report(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | Non
 
 def gaps_frame(r: Result) -> pd.DataFrame:
     """One row per gap between good backups: opens, closes (local), minutes, over_rpo."""
-    return pd.DataFrame({"opens": [g.opens.tz_convert(r.tz) for g in r.gaps],
-                         "closes": [g.closes.tz_convert(r.tz) for g in r.gaps],
-                         "minutes": [g.minutes for g in r.gaps],
-                         "over_rpo": [g.minutes > r.plan.rpo_minutes for g in r.gaps]},
+    # converted as one index, not a timestamp at a time: a year holds some 35,000 gaps
+    minutes = pd.Series([g.minutes for g in r.gaps], dtype=float)
+    return pd.DataFrame({"opens": pd.to_datetime([g.opens for g in r.gaps], utc=True).tz_convert(r.tz),
+                         "closes": pd.to_datetime([g.closes for g in r.gaps], utc=True).tz_convert(r.tz),
+                         "minutes": minutes, "over_rpo": minutes > r.plan.rpo_minutes},
                         columns=["opens", "closes", "minutes", "over_rpo"])
 
 
@@ -508,6 +509,45 @@ def changes_by_week(r: Result) -> pd.DataFrame:
                 {"total": int, "failed": int, "emergency": int}))
 
 
+def gaps_by_day(r: Result) -> pd.DataFrame:
+    """Per local day a gap between good backups opened on: the longest gap (minutes) and how many
+    gaps were longer than the RPO; days that opened no gap are absent. A gap is counted on the day
+    it opens, however long it runs."""
+    frame = gaps_frame(r).assign(day=lambda f: f["opens"].dt.date)
+    return (frame.groupby("day").agg(longest_minutes=("minutes", "max"), over_rpo=("over_rpo", "sum"))
+            .reset_index().astype({"over_rpo": int}))
+
+
+def windows_calendar(r: Result) -> pd.DataFrame:
+    """Per local day and kind of maintenance window used: windows, how many were not inside the
+    plan's window (outside), and the most minutes one ran past the plan window's end (0 when none
+    did; NaN when the plan has no window of that kind that day)."""
+    frame = windows_frame(r).assign(outside=lambda f: ~f["inside"].astype(bool))
+    return (frame.groupby(["day", "kind"]).agg(windows=("window_id", "size"), outside=("outside", "sum"),
+                                               overrun_minutes=("overrun_minutes", "max"))
+            .reset_index().astype({"windows": int, "outside": int}))
+
+
+# ---------------------------------------------------------------------------
+# The service filter
+
+# The areas whose rows carry no service: a service filter leaves them whole-system.
+WHOLE_SYSTEM_AREAS = ("Backups", "Disaster recovery", "Security", "Vendors")
+
+
+def for_services(frames: Frames, services: tuple[str, ...]) -> Frames:
+    """Definition: the rows of the chosen services (none chosen: every row). Changes and their
+    change-related incidents are those of the chosen services; maintenance windows those of the
+    chosen services and the whole-system ones (an empty `service_id`: they cover every service).
+    Backups, DR drills, security activities and vendor outages carry no service: they stay whole."""
+    if not services:
+        return frames
+    chosen, windows = list(services), frames.maintenance_windows
+    return replace(frames, changes=frames.changes[frames.changes["service_id"].isin(chosen)],
+                   incidents=frames.incidents[frames.incidents["service_id"].isin(chosen)],
+                   maintenance_windows=windows[windows["service_id"].isna() | windows["service_id"].isin(chosen)])
+
+
 # ---------------------------------------------------------------------------
 # The edge: loading a period's rows and the CLI
 
@@ -521,6 +561,14 @@ def load(con: "duckdb.DuckDBPyConnection", plan: Plan, period: Period) -> Frames
     after = 24.0 if plan.adherence is None else plan.adherence.failure_incident_hours
     return Frames(**adherence_rows(con, b.start.to_pydatetime(), b.end.to_pydatetime(), period.start, period.end,
                                    after))
+
+
+def data_until(through: date | None, tz: str) -> pd.Timestamp | None:
+    """Where the data stops, as `evaluate`'s `until`: the local midnight after `through` (the last
+    day with data, data.warehouse.data_through); None for an empty warehouse."""
+    if through is None:
+        return None
+    return pd.Timestamp(datetime.combine(through + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo(tz)))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -573,13 +621,10 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    until = None
-    if through is not None:
-        until = pd.Timestamp(datetime.combine(through + timedelta(days=1), datetime.min.time(),
-                                              tzinfo=ZoneInfo(plan.timezone)))
-        if period.stops_inside(through):
-            print(f"note: the data runs through {through:%d %b %Y}; the last gaps close at that day's end",
-                  file=sys.stderr)
+    until = data_until(through, plan.timezone)
+    if through is not None and period.stops_inside(through):
+        print(f"note: the data runs through {through:%d %b %Y}; the last gaps close at that day's end",
+              file=sys.stderr)
     out = report(load(con, plan, period), plan, period, until)
     print(json.dumps(out, indent=2, default=_json_default) if args.json else _text(out, plan, period))
     return 0

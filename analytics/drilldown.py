@@ -23,11 +23,13 @@ import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
 from analytics.measure import Columns, Table, count_sums, in_days, ratio, status, total
+from core.budget import month_budget, month_of_plan_year
 from core.period import Period, add_months
 from core.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, worst_month
 from analytics.scorecard import load_inputs as load_all_inputs
 from data.event_rollups import query as rolled
+from data.params import sampled_thresholds
 from data.warehouse import local_midnight
 
 # Day x channel aggregates that replace scorecard inputs when a channel filter is set.
@@ -360,14 +362,6 @@ def severity_label(s: Severity, measure: str = "response", grace_minutes: float 
 
 # ----------------------------------------------------------------------------- support
 
-def channel_sla_params(plan: Plan) -> dict[str, list]:
-    """Bound parameters for channel_sla_daily.sql: each channel's targets, from the plan."""
-    cs = plan.channels
-    return {"channels": [c.name for c in cs], "response_seconds": [c.first_response_seconds for c in cs],
-            "resolution_minutes": [c.resolution_minutes for c in cs],
-            "simple_only": [c.resolution_simple_only for c in cs]}
-
-
 def channel_label(plan: Plan, name: str, measure: str = "response") -> str:
     """The channel and its plan target for first response ('Live chat: 2 min') or resolution
     ('Live chat: 30 min, simple issues'; 'Phone: no target')."""
@@ -497,7 +491,7 @@ def threshold_hours(hours_monthly: pd.DataFrame, plan: Plan, services: Sequence[
     Output: service_id, month, metric, threshold, group, level, hours_observed, hours_beyond,
     beyond_pct, hours_suppressed."""
     rows = hours_monthly[hours_monthly["service_id"].isin(list(services))] if services else hours_monthly
-    limits = {t.metric: t for t in monitoring.sampled_thresholds(plan)}
+    limits = {t.metric: t for t in sampled_thresholds(plan)}
     out = rows.assign(threshold=rows["metric"].map(lambda m: threshold_label(limits[m])),
                       group=rows["metric"].map(lambda m: limits[m].group),
                       level=rows["metric"].map(lambda m: limits[m].level))
@@ -525,7 +519,7 @@ def threshold_summary(totals: pd.DataFrame, plan: Plan) -> dict[str, float]:
     return {"hours_beyond": float(totals["hours_beyond"].sum()),
             "hours_suppressed": float(totals["hours_suppressed"].sum()),
             "n_breached": int(totals.loc[totals["hours_beyond"] > 0, "metric"].nunique()),
-            "n_thresholds": len(monitoring.sampled_thresholds(plan))}
+            "n_thresholds": len(sampled_thresholds(plan))}
 
 
 def thresholds_by_hours(totals: pd.DataFrame) -> list[str]:
@@ -561,8 +555,6 @@ def budget_by_line(costs_by_line: pd.DataFrame, plan: Plan, months: Sequence[Per
 
     A month without a row for a line has no data (NaN), not zero spend.
     Output: month, line, group, actual_usd, budget_usd, variance_usd, variance_pct."""
-    from models.budget import month_budget, month_of_plan_year  # the one budget rule
-
     # a lookup, not a merge: months x lines are a few dozen rows, and pandas' merge cost 6 ms
     actual = dict(zip(zip(pd.to_datetime(costs_by_line["month"]).dt.date, costs_by_line["line"]),
                       costs_by_line["amount_usd"].astype(float)))

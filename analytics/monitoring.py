@@ -1,7 +1,7 @@
 """Monitoring: hours beyond the plan's thresholds, and business alerts by day.
 
 Threshold hours are counted in SQL (data/sql/threshold_hours_monthly.sql) from the bound
-lists built here; business alerts are derived from one row per day (business_daily.sql).
+lists of data/params.py; business alerts are derived from one row per day (business_daily.sql).
 """
 from __future__ import annotations
 
@@ -9,21 +9,6 @@ import pandas as pd
 
 from analytics.measure import compare
 from core.plan import Plan, Threshold
-
-SAMPLED_GROUPS = ("infrastructure", "application", "database")  # metrics sampled per service-hour
-
-
-def sampled_thresholds(plan: Plan) -> list[Threshold]:
-    """The thresholds checked on hourly samples (active users is a daily business figure)."""
-    return [t for t in plan.thresholds if t.group in SAMPLED_GROUPS and t.metric != "active_users"]
-
-
-def threshold_params(plan: Plan) -> dict[str, list]:
-    """Bound parameters for threshold_hours_monthly.sql."""
-    limits = sampled_thresholds(plan)
-    return {"metrics": [t.metric for t in limits], "ops": [t.op for t in limits],
-            "limits": [t.value for t in limits],
-            "suppress": bool(plan.section("alerting")["suppress_during_maintenance"])}
 
 
 def _threshold(plan: Plan, group: str, metric: str) -> Threshold:

@@ -435,7 +435,7 @@ def pandas_scorecard_inputs(con, plan, period: Period) -> Callable[[], object]:
 
 def pandas_threshold_hours(con, plan, period: Period) -> Callable[[], object]:
     """threshold_hours_monthly.sql on the raw rows of the period, in pandas (suppression included)."""
-    from analytics.monitoring import threshold_params
+    from data.params import threshold_params
     tz, p = plan.timezone, threshold_params(plan)
     start, end = (local_midnight(d, tz) for d in (period.start, period.end))
     u = con.execute("select * exclude (data_gb) rename (response_time_p95_ms as response_time_ms) "

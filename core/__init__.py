@@ -1,1 +1,2 @@
-"""The bottom layer: the plan, periods and today. No I/O beyond reading plan.toml; imports nothing of the project."""
+"""The bottom layer: the plan, its budget over time, periods and today. No I/O beyond reading plan.toml;
+imports nothing of the project outside core/."""

@@ -26,6 +26,7 @@ from typing import Any
 ROLES = ("viewer", "finance", "planner", "admin")  # lowest first; each role has the rights of those before it
 NO_ACCESS = "none"
 DEFAULT_ACCESS_PATH = Path(__file__).resolve().parent.parent / "access.toml"
+ACCESS_ENV = "OPSPLAN_ACCESS"  # the access file the app and every command read, else access.toml
 
 VIEW = "view"
 EDIT_BUDGET = "edit_budget"
@@ -147,9 +148,14 @@ def parse_rules(t: Mapping[str, Any]) -> Rules:
                  unknown=unknown, groups_claim=claim)
 
 
+def access_path() -> Path:
+    """The access file to read: $OPSPLAN_ACCESS when set, else access.toml at the repo root."""
+    return Path(os.environ.get(ACCESS_ENV) or DEFAULT_ACCESS_PATH)
+
+
 def load_rules(path: str | Path | None = None) -> Rules:
-    """access.toml ($OPSPLAN_ACCESS, else the repo root's); no file means no signed-in user has a role."""
-    path = Path(path or os.environ.get("OPSPLAN_ACCESS") or DEFAULT_ACCESS_PATH)
+    """The access rules (`path`, else access_path()); no file means no signed-in user has a role."""
+    path = access_path() if path is None else Path(path)
     try:
         with open(path, "rb") as fh:
             return parse_rules(tomllib.load(fh))

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from core.plan import Plan
+from data.params import channel_sla_params
 from data.warehouse import Arrays, fetch, local_midnight, sql_text, transaction
 
 
@@ -75,8 +76,6 @@ _TOUCHED = {
 
 def plan_params(plan: Plan) -> dict[str, dict[str, Any]]:
     """Per rollup, the parameters (besides $start/$end) the plan asks its query with."""
-    from analytics.drilldown import channel_sla_params
-
     extra = {"first_response_daily": {"priorities": list(plan.settings.high_priority)},
              "high_priority_response_monthly": {"priorities": list(plan.settings.high_priority), "channels": []},
              "channel_sla_daily": channel_sla_params(plan)}

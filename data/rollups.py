@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from core.plan import Plan
+from data.params import threshold_params
 from data.warehouse import local_midnight, query, sql_text
 
 HOURLY_TABLES = ("utilisation_hourly", "database_hourly")
@@ -40,8 +41,6 @@ HOURLY_FAMILY = 2  # these rollups' row of rollup_turn
 
 def configure(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """Set the rollup's thresholds and zone to the plan's, and count every day again."""
-    from analytics.monitoring import threshold_params
-
     p = threshold_params(plan)
     con.execute("delete from threshold_rollup_config")
     con.executemany("insert into threshold_rollup_config values (?, ?, ?, ?)",

@@ -1,18 +1,20 @@
 """Named scenarios saved in the warehouse (table saved_scenarios): save, list, load, delete.
 
-A scenario is saved as its drivers (JSON of models.scenario.Drivers) and horizon; the base it
-starts from (users, fleet, tickets) is measured again when it is opened. Every write is one
-transaction on its own cursor, with its audit row, so a save that fails changes nothing; the
-actor's role is checked by each write itself (data/access.py). Loading fills a driver
-added to the model since the save from the defaults given, and drops one the model no longer
-has, and says which, so that old saves keep opening.
+A scenario is saved as its drivers (a JSON object of plain numbers and flags, by name) and
+horizon; the base it starts from (users, fleet, tickets) is measured again when it is opened.
+Every write is one transaction on its own cursor, with its audit row, so a save that fails
+changes nothing; the actor's role is checked by each write itself (data/access.py). The drivers'
+meaning is the scenario model's: it checks them before a save (models.scenario.to_stored) and
+completes an old save after a load (models.scenario.from_stored); the store keeps them as given.
 """
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -20,7 +22,6 @@ import pandas as pd
 from data import audit
 from data.access import DELETE_SCENARIO, SAVE_SCENARIO, Actor, require
 from data.warehouse import query, sql_text, transaction
-from models.scenario import Drivers, ScenarioError, check, with_overrides
 
 MAX_NAME = 80
 MAX_NOTE = 500
@@ -32,16 +33,15 @@ class StoreError(ValueError):
 
 @dataclass(frozen=True)
 class Saved:
-    """One saved scenario as loaded; `notes` says which drivers were filled in or dropped."""
+    """One saved scenario as loaded, its drivers by name as they were saved."""
 
     scenario_id: str
     name: str
     author: str
     saved_at: datetime
-    drivers: Drivers
+    drivers: dict[str, Any]
     months: int
     note: str
-    notes: tuple[str, ...] = ()
 
 
 def clean_name(name: str) -> str:
@@ -54,29 +54,16 @@ def clean_name(name: str) -> str:
     return text
 
 
-def drivers_to_json(d: Drivers) -> str:
-    """The drivers as a JSON object of plain numbers and flags (numpy floats made plain)."""
-    return json.dumps({k: v if isinstance(v, bool) else float(v) for k, v in asdict(d).items()}, sort_keys=True)
+def drivers_to_json(drivers: Mapping[str, float | bool]) -> str:
+    """The drivers as one JSON object, keys sorted."""
+    return json.dumps(dict(drivers), sort_keys=True)
 
 
-def drivers_from_json(text: str, defaults: Drivers) -> tuple[Drivers, tuple[str, ...]]:
-    """Drivers from their JSON; missing fields come from `defaults`, unknown ones are dropped,
-    each named in the notes; an impossible value raises ScenarioError naming the driver."""
-    stored = json.loads(text)
-    if not isinstance(stored, dict):
-        raise StoreError("the saved drivers are not a JSON object")
-    known = {f.name for f in fields(Drivers)}
-    notes = [f"driver {k} is no longer in the model and was left out" for k in sorted(set(stored) - known)]
-    notes += [f"driver {k} did not exist when this was saved; it takes the base value"
-              for k in sorted(known - set(stored))]
-    return with_overrides(defaults, {k: v for k, v in stored.items() if k in known}), tuple(notes)
-
-
-def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Drivers, months: int, actor: Actor,
+def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Mapping[str, float | bool], months: int, actor: Actor,
          note: str = "", *, replace: bool = False, now: datetime | None = None) -> str:
-    """Save `drivers` under `name` in one transaction, audited, and return the new id. The author is
-    `actor` (its role must allow saving). An existing name is an error unless `replace`, which swaps
-    the old row for the new one (or keeps it, on failure)."""
+    """Save `drivers` (models.scenario.to_stored's) under `name` in one transaction, audited, and
+    return the new id. The author is `actor` (its role must allow saving). An existing name is an
+    error unless `replace`, which swaps the old row for the new one (or keeps it, on failure)."""
     require(actor, SAVE_SCENARIO)
     name, row = clean_name(name), _row(drivers, months, actor.name, note, now)
     try:
@@ -107,8 +94,7 @@ def _state_of_row(row: dict) -> dict:
             "saved_at": str(row["saved_at"]), "drivers": json.loads(row["drivers_json"])}
 
 
-def _row(drivers: Drivers, months: int, author: str, note: str, now: datetime | None) -> dict:
-    check(drivers)  # never store a scenario that cannot be evaluated
+def _row(drivers: Mapping[str, float | bool], months: int, author: str, note: str, now: datetime | None) -> dict:
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 120:
         raise StoreError(f"the horizon must be 1 to 120 months, not {months!r}")
     if len(note or "") > MAX_NOTE:
@@ -123,19 +109,21 @@ def list_saved(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return query(con, "saved_scenarios")
 
 
-def load(con: duckdb.DuckDBPyConnection, name: str, defaults: Drivers) -> Saved:
-    """The saved scenario `name`, its drivers completed from `defaults` (see drivers_from_json)."""
+def load(con: duckdb.DuckDBPyConnection, name: str) -> Saved:
+    """The saved scenario `name`, its drivers as saved (models.scenario.from_stored completes them)."""
     rows = query(con, "saved_scenario", scenario_name=name)
     if rows.empty:
         raise StoreError(f"no saved scenario named '{name}'")
     r = rows.iloc[0]
     try:
-        drivers, notes = drivers_from_json(r["drivers_json"], defaults)
-    except (ValueError, ScenarioError) as exc:
-        raise StoreError(f"saved scenario '{name}' cannot be used: {exc}") from None
+        drivers = json.loads(r["drivers_json"])
+    except ValueError as exc:
+        raise StoreError(f"saved scenario '{name}' cannot be used: its drivers are not JSON: {exc}") from None
+    if not isinstance(drivers, dict):
+        raise StoreError(f"saved scenario '{name}' cannot be used: its drivers are not a JSON object")
     return Saved(scenario_id=r["scenario_id"], name=r["name"], author=r["author"],
                  saved_at=pd.Timestamp(r["saved_at"]).to_pydatetime(), drivers=drivers, months=int(r["months"]),
-                 note=r["note"], notes=notes)
+                 note=r["note"])
 
 
 def delete(con: duckdb.DuckDBPyConnection, name: str, actor: Actor) -> bool:

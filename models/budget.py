@@ -1,7 +1,7 @@
 """Budget against actual per line of the plan, and a year-end projection with a band.
 
 Input: one row per line and month of actual spend (data/sql/costs_by_line_monthly.sql).
-The plan year starts on the anniversary of plan.first_year_start. Two projections: `projection`
+The plan year and each line's budget per month are core/budget.py's. Two projections: `projection`
 at the line's run rate, and `trend_projection`, the forecaster's (trend and season) beside it.
 """
 from __future__ import annotations
@@ -12,34 +12,11 @@ from datetime import date
 
 import pandas as pd
 
+from core.budget import budget_to_date, month_budget, plan_year_start
 from core.period import add_months
 from core.plan import BudgetLine, Plan
 
 Z80 = 1.2816  # two-sided 80 % band of a normal error
-
-
-def plan_year_start(plan: Plan, today: date) -> date:
-    """The first day of the plan year containing `today`."""
-    first = date.fromisoformat(plan.first_year_start)
-    years = (today.year - first.year) - ((today.month, today.day) < (first.month, first.day))
-    return add_months(first, 12 * years)
-
-
-def budget_to_date(line: BudgetLine, months_elapsed: int) -> float:
-    """The line's budget for the first `months_elapsed` months of the plan year: pro rata (1/12 a
-    month), or by its monthly profile when plan.toml gives one (kpi-definitions.md: "pro rata
-    or by its monthly profile")."""
-    if line.monthly_profile is None:
-        return line.annual_usd * months_elapsed / 12.0
-    return line.annual_usd * sum(line.monthly_profile[:months_elapsed]) / sum(line.monthly_profile)
-
-
-def month_budget(line: BudgetLine, month_of_year: int) -> float:
-    """The line's budget for one month of the plan year (0: its first month), as budget_to_date
-    shares it out."""
-    if line.monthly_profile is None:
-        return line.annual_usd / 12.0
-    return line.annual_usd * line.monthly_profile[month_of_year] / sum(line.monthly_profile)
 
 
 def budget_path(plan: Plan) -> list[float]:
@@ -50,11 +27,6 @@ def budget_path(plan: Plan) -> list[float]:
 def monthly_budgets(plan: Plan) -> list[float]:
     """The budget of all lines together for each of the plan year's 12 months."""
     return [sum(month_budget(b, k) for b in plan.budget_lines) for k in range(12)]
-
-
-def month_of_plan_year(plan: Plan, month: date) -> int:
-    """0 for the plan year's first calendar month (plan.first_year_start's), up to 11."""
-    return (month.month - date.fromisoformat(plan.first_year_start).month) % 12
 
 
 def projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,

@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from analytics.measure import compare
+from core.budget import budget_for
 from core.period import Period, add_months, month_start, today_in
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
-from models.staffing import (HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
-                             interval_agents, open_hours_of_week)
+from models.staffing import (CHANNELS, HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
+                             interval_agents, measured_week, open_hours_of_week)
 
-CHANNELS = ("live_chat", "email", "phone")
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 
 
@@ -126,6 +126,23 @@ def with_overrides(drivers: Drivers, overrides: dict[str, str | float]) -> Drive
             raise ScenarioError(f"unknown driver '{name}'; known: {', '.join(sorted(names))}")
         typed[name] = _parse_value(name, value, names[name])
     return check(replace(drivers, **typed))
+
+
+def to_stored(d: Drivers) -> dict[str, float | bool]:
+    """The drivers as plain numbers and flags (numpy floats made plain), for a saved scenario; an
+    impossible value is refused here, so that no scenario is saved that cannot be evaluated."""
+    return {k: v if isinstance(v, bool) else float(v) for k, v in asdict(check(d)).items()}
+
+
+def from_stored(stored: Mapping[str, Any], defaults: Drivers) -> tuple[Drivers, tuple[str, ...]]:
+    """Drivers from a saved scenario's: a driver added to the model since the save takes its value
+    from `defaults`, one the model no longer has is dropped, each named in the notes, so that old
+    saves keep opening; an impossible value raises ScenarioError naming the driver."""
+    known = {f.name for f in fields(Drivers)}
+    notes = [f"driver {k} is no longer in the model and was left out" for k in sorted(set(stored) - known)]
+    notes += [f"driver {k} did not exist when this was saved; it takes the base value"
+              for k in sorted(known - set(stored))]
+    return with_overrides(defaults, {k: v for k, v in stored.items() if k in known}), tuple(notes)
 
 
 def _parse_value(name: str, value: str | float, kind: str) -> float | bool:
@@ -311,7 +328,7 @@ def _evaluate_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[s
     with np.errstate(divide="ignore", invalid="ignore"):  # no revenue: inf or NaN, as pandas divides
         out["support_cost_per_user_usd"] = lines["support_team"] / c["active_users"]
         out["infra_cost_pct_revenue"] = _row_sum(lines[n] for n in _infra(plan)) / c["revenue_usd"] * 100
-    out["plan_budget_usd"] = np.full(months, plan.budget_total_usd / 12)
+    out["plan_budget_usd"] = np.array([budget_for(plan, add_months(base.start, k), 1) for k in range(months)])
     for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
         kpi = plan.kpi(key)
         out[f"{key}_met"] = [compare(x, kpi.op, kpi.target) for x in out[key]]
@@ -569,16 +586,6 @@ def base_note(window: Period, through: date | None) -> str:
     return f"{text}: the last full months with data"
 
 
-def measured_week(con: Any, plan: Plan, today: date) -> tuple[dict[str, np.ndarray], Period]:
-    """The contacts per hour of an average week of the scenario's base window (data.baseline.
-    base_window), per channel (models.staffing.weekly_profile), and that window."""
-    from data.baseline import base_window, ticket_hours
-    from models.staffing import weekly_profile
-
-    window = base_window(con, today)
-    return weekly_profile(ticket_hours(con, plan.timezone, window), window.days, CHANNELS), window
-
-
 def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") -> tuple[Base, Drivers, str]:
     """What a scenario starts from, read from the warehouse `con` (the CLI's and the app's one
     path): the base, its drivers and a note saying which months and assumptions it took.
@@ -728,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         a = annual(frame, plan)
         print(f"{args.months} months from {base.start}: total ${a['total_usd']:,.0f} "
-              f"(plan ${plan.budget_total_usd * args.months / 12:,.0f}); peak instances {a['instances']}; "
+              f"(plan ${budget_for(plan, base.start, args.months):,.0f}); peak instances {a['instances']}; "
               f"support FTE {a['support_fte']:.1f}")
         for name, usd in a["lines_usd"].items():
             print(f"  {name:24} ${usd:>12,.0f}")

@@ -14,14 +14,18 @@ import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from core.period import Period
 from core.plan import Channel, Plan
 
 HOURS_PER_WEEK = 168
+CHANNELS = ("live_chat", "email", "phone")  # the staffed channels, in the order of a scenario's channel shares
 
 
 def erlang_b(agents: int, traffic: float) -> float:
@@ -197,6 +201,15 @@ def weekly_profile(hours: pd.DataFrame, days: float, channels: tuple[str, ...]) 
             .to_numpy(dtype=float) / (days / 7.0) for c in channels}
 
 
+def measured_week(con: Any, plan: Plan, today: date) -> tuple[dict[str, np.ndarray], Period]:
+    """The contacts per hour of an average week of the scenario's base window (data.baseline.
+    base_window), per channel (weekly_profile), and that window."""
+    from data.baseline import base_window, ticket_hours
+
+    window = base_window(con, today)
+    return weekly_profile(ticket_hours(con, plan.timezone, window), window.days, CHANNELS), window
+
+
 def fte_by_channel(profile: Mapping[str, np.ndarray], plan: Plan, handling_minutes: Mapping[str, float] | None = None,
                    goal_pct: float | None = None, max_occupancy_pct: float | None = None,
                    shrinkage_pct: float | None = None) -> pd.DataFrame:
@@ -235,7 +248,6 @@ def main(argv: list[str] | None = None) -> int:
     week of the scenario's base window (the last full months), with the plan's staffing settings."""
     from analytics.scorecard import CommandError, open_command
     from core.period import today_in
-    from models.scenario import measured_week
 
     p = argparse.ArgumentParser(prog="python -m models.staffing",
                                 description="FTE by channel from the measured hour-of-week profile (Erlang C).")

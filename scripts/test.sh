@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need on a fresh machine, then run the whole suite.
+# Install what the tests need on a fresh machine, check the import layers, then run the whole suite.
 # Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +17,6 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
+# The layers contract (pyproject.toml, [tool.importlinter]) before the tests: a broken one names the import.
+lint-imports --no-logo --no-cache
 python3 -m pytest -q "$@"

@@ -1,9 +1,12 @@
 """Shared fixtures: demo warehouses built by the same generator the app uses."""
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import CodeType
 
 import pytest
 
@@ -18,6 +21,48 @@ DEMO_SEED = 42
 # today_in), so no result depends on the day the suite runs. Set at import, before any test or
 # subprocess; a test that needs another day sets it with monkeypatch.
 os.environ[TODAY_ENV] = DEMO_TODAY.isoformat()
+
+
+# Markers by what a test does, so that a new test cannot forget its mark (pyproject.toml registers
+# them; `-m "not browser and not slow"` is the quick loop). browser: it uses the fixture that launches
+# Chromium. slow: it uses a fixture that starts a server or builds a warehouse of its own, or its
+# code (with its fixtures' and its module's helpers') runs app.py under AppTest, starts the app's
+# server, runs a command in a new interpreter or builds a demo warehouse: each costs seconds (other
+# slow tests carry the mark themselves). The session's demo_db is built once for all, so using it
+# is not slow.
+BROWSER_FIXTURES = {"browser"}
+SLOW_FIXTURES = {"server", "signed_app", "demo_file"}
+SLOW_NAMES = {"app_test", "open_page", "AppTest", "subprocess", "build_demo", "build_demo_file", "started_app",
+              "running_app"}
+
+
+def _names(code: CodeType) -> set[str]:
+    """The global and attribute names a function's code uses, its nested functions' included."""
+    return set(code.co_names).union(*(_names(c) for c in code.co_consts if isinstance(c, CodeType)))
+
+
+def _calls_slow(func: Callable, seen: set[Callable]) -> bool:
+    """Whether `func`, or a helper of its own module that it names, uses one of SLOW_NAMES."""
+    seen.add(func)
+    used = _names(func.__code__)
+    helpers = [f for f in map(func.__globals__.get, used)
+               if inspect.isfunction(f) and f.__module__ == func.__module__ and f not in seen]
+    return bool(SLOW_NAMES & used) or any(_calls_slow(f, seen) for f in helpers)
+
+
+def _is_slow(item: pytest.Function) -> bool:
+    fixtures = [inspect.unwrap(defs[-1].func) for defs in item._fixtureinfo.name2fixturedefs.values()
+                if defs[-1].scope != "session"]
+    funcs = [f for f in [item.function, *fixtures] if inspect.isfunction(f)]
+    return bool(SLOW_FIXTURES & set(item.fixturenames)) or any(_calls_slow(f, set()) for f in funcs)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+        if isinstance(item, pytest.Function) and _is_slow(item):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -85,6 +85,19 @@ def test_shipped_access_file_loads():
     assert role_for({"email": "admin@example.com"}, access.load_rules(access.DEFAULT_ACCESS_PATH)) == "admin"
 
 
+def test_access_file_comes_from_the_environment(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """$OPSPLAN_ACCESS names the file (access_path, read by load_rules without a path); unset, the repo root's."""
+    monkeypatch.delenv(access.ACCESS_ENV, raising=False)
+    assert access.access_path() == access.DEFAULT_ACCESS_PATH
+    own = tmp_path / "access.toml"
+    own.write_text('[users]\n"ana@example.com" = "finance"\n')
+    monkeypatch.setenv(access.ACCESS_ENV, str(own))
+    assert access.access_path() == own
+    rules = access.load_rules()
+    assert (role_for({"email": "ana@example.com"}, rules), role_for({"email": "admin@example.com"}, rules)) == \
+        ("finance", None)
+
+
 # ---- each write function checks the role itself, and audits in the same transaction
 
 @pytest.fixture
@@ -102,7 +115,7 @@ def audit_rows(con) -> list[tuple]:
 
 def _write(action: str, con, actor: Actor, tmp_path: Path, plan):
     """Do the write that `action` names as `actor`."""
-    drivers = scenario.base_drivers(plan, BASE)
+    drivers = scenario.to_stored(scenario.base_drivers(plan, BASE))
     if action == access.SAVE_SCENARIO:
         return scenarios_store.save(con, "probe", drivers, 12, actor)
     if action == access.DELETE_SCENARIO:
@@ -144,7 +157,7 @@ def test_write_checks_its_actor(role, action, con, tmp_path, plan):
 
 def test_failed_save_leaves_no_audit_row(con, plan):
     """The audit row is in the write's transaction: a refused duplicate name writes neither."""
-    drivers = scenario.base_drivers(plan, BASE)
+    drivers = scenario.to_stored(scenario.base_drivers(plan, BASE))
     scenarios_store.save(con, "dup", drivers, 12, ROLE_ACTORS["finance"])
     with pytest.raises(scenarios_store.StoreError):
         scenarios_store.save(con, "dup", drivers, 6, ROLE_ACTORS["finance"])
@@ -153,7 +166,7 @@ def test_failed_save_leaves_no_audit_row(con, plan):
 
 def test_replace_and_delete_keep_before_and_after(con, plan):
     """A replacing save audits the old drivers as before; a delete audits them with no after."""
-    drivers = scenario.base_drivers(plan, BASE)
+    drivers = scenario.to_stored(scenario.base_drivers(plan, BASE))
     scenarios_store.save(con, "s", drivers, 12, ROLE_ACTORS["finance"])
     scenarios_store.save(con, "s", drivers, 6, ROLE_ACTORS["planner"], replace=True)
     scenarios_store.delete(con, "s", ROLE_ACTORS["admin"])

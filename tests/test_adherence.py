@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from analytics.adherence import (Bounds, Frames, backup_counts, backup_gaps, backups_expected, change_outcomes,
-                                 change_summary, changes_by_week, dr_drills, evaluate, gaps_frame, longest_gap,
-                                 maintenance, restore_tests, security_schedule, vendor_availability, windows_frame)
+                                 change_summary, changes_by_week, data_until, dr_drills, evaluate, for_services,
+                                 gaps_by_day, gaps_frame, longest_gap, maintenance, restore_tests, security_schedule,
+                                 vendor_availability, windows_calendar, windows_frame)
 from core.period import Period
 from core.plan import Plan
 from data.access import LOCAL_USER
@@ -311,6 +312,70 @@ def test_chart_frames_count_in_local_weeks_and_mark_gaps_past_the_rpo(plan: Plan
     windows = windows_frame(result)
     assert windows[["day", "inside", "overrun_minutes"]].to_dict("records") == [
         {"day": date(2026, 3, 2), "inside": False, "overrun_minutes": 1.0}]
+
+
+def _only(**frames: pd.DataFrame) -> Frames:
+    """Frames holding the given ones, every other empty (security and vendors not recorded)."""
+    empty = {"backup_runs": runs(), "maintenance_windows": window_frame(), "changes": _changes().iloc[:0],
+             "incidents": _incidents().iloc[:0],
+             "dr_tests": pd.DataFrame(columns=["test_id", "tested_on", "scenario", "recovery_minutes",
+                                               "data_loss_minutes"]),
+             "security_activities": pd.DataFrame(columns=["activity", "done_on"]),
+             "vendor_outages": pd.DataFrame(columns=["vendor", "started_at", "ended_at"])}
+    return Frames(**{**empty, **frames}, security_recorded=False, vendor_outages_recorded=False)
+
+
+def test_longest_gap_and_windows_per_local_day(plan: Plan):
+    """1-10 Mar 2026, data until 2 Mar 03:00. Good finishes 1 Mar 00:30 and 01:10, 2 Mar 02:50,
+    then `until`: gaps opening 1 Mar 00:00 (30 min), 00:30 (40), 01:10 (1,540 > RPO 60), 2 Mar 02:50
+    (10): 1 Mar longest 1,540 with 1 over the RPO; 2 Mar longest 10, none over.
+    Windows on Sunday 1 Mar (the first Sunday): daily 02:00-04:00 inside, daily 02:00-04:01 one
+    minute over, weekly 01:00-05:00 inside; Monday 2 Mar a weekly one (no plan window that day).
+    Per day and kind: 1 Mar daily 2 windows, 1 outside, at most 1 min over; 1 Mar weekly 1, 0, 0;
+    2 Mar weekly 1, 1, no plan window (NaN)."""
+    backups = runs(("full", "2026-03-01 00:00", "2026-03-01 00:30", True),
+                   ("incremental", "2026-03-01 01:00", "2026-03-01 01:10", True),
+                   ("full", "2026-03-02 02:00", "2026-03-02 02:50", True))
+    windows = window_frame(("daily", "2026-03-01 02:00", "2026-03-01 04:00"),
+                           ("daily", "2026-03-01 02:00", "2026-03-01 04:01"),
+                           ("weekly", "2026-03-01 01:00", "2026-03-01 05:00"),
+                           ("weekly", "2026-03-02 01:00", "2026-03-02 03:00"))
+    result = evaluate(_only(backup_runs=backups, maintenance_windows=windows), plan,
+                      Period(date(2026, 3, 1), date(2026, 3, 10)), until=at("2026-03-02 03:00"))
+    assert gaps_by_day(result).to_dict("records") == [
+        {"day": date(2026, 3, 1), "longest_minutes": 1540.0, "over_rpo": 1},
+        {"day": date(2026, 3, 2), "longest_minutes": 10.0, "over_rpo": 0}]
+    calendar = windows_calendar(result)
+    assert calendar[["day", "kind", "windows", "outside"]].to_dict("records") == [
+        {"day": date(2026, 3, 1), "kind": "daily", "windows": 2, "outside": 1},
+        {"day": date(2026, 3, 1), "kind": "weekly", "windows": 1, "outside": 0},
+        {"day": date(2026, 3, 2), "kind": "weekly", "windows": 1, "outside": 1}]
+    assert calendar["overrun_minutes"].iloc[:2].tolist() == [1.0, 0.0] and pd.isna(calendar["overrun_minutes"].iloc[2])
+
+
+def test_the_service_filter_keeps_its_changes_and_the_whole_system_windows(plan: Plan):
+    """Changes C1 web, C2 api, C3 db; change-related incidents I1 web, I2 api, I4 db (I3 api not
+    related); windows MW0 whole-system, MW1 web, MW2 api. Filtered to web: C1 and I1 only, windows
+    MW0 (it covers every service) and MW1; backups stay whole. C1 (23:30 on 2 Mar) is followed by
+    I1 23 h 59 min later: 1 change, 1 failed, 100 %. No service chosen: every row."""
+    windows = window_frame(("daily", "2026-03-02 02:00", "2026-03-02 04:00"),
+                           ("daily", "2026-03-02 02:00", "2026-03-02 04:00", "web"),
+                           ("daily", "2026-03-02 02:00", "2026-03-02 04:00", "api"))
+    backups = runs(("full", "2026-03-02 02:00", "2026-03-02 02:30", True))
+    frames = _only(backup_runs=backups, maintenance_windows=windows, changes=_changes(), incidents=_incidents())
+    web = for_services(frames, ("web",))
+    assert web.changes["change_id"].tolist() == ["C1"] and web.incidents["incident_id"].tolist() == ["I1"]
+    assert web.maintenance_windows["window_id"].tolist() == ["MW0", "MW1"] and len(web.backup_runs) == 1
+    changes = evaluate(web, plan, DAY).changes
+    assert (changes["total"], changes["failed"], changes["change_failure_pct"]) == (1, 1, 100.0)
+    assert for_services(frames, ()) is frames
+    assert evaluate(frames, plan, DAY).changes["total"] == 3
+
+
+def test_data_until_is_the_local_midnight_after_the_last_day():
+    """Data through 26 Nov 2026 stops at 27 Nov 00:00 Bangkok = 26 Nov 17:00 UTC; no data: None."""
+    assert data_until(date(2026, 11, 26), TZ) == pd.Timestamp("2026-11-26 17:00", tz="UTC")
+    assert data_until(None, TZ) is None
 
 
 # ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ def warehouse(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow  # backs up and restores a whole warehouse
 def test_restore_rebuilds_an_identical_warehouse(warehouse, tmp_path):
     """Every table has the same row count and content checksum after backup and restore."""
     backup_dir, restored = tmp_path / "bk", tmp_path / "restored.duckdb"
@@ -97,6 +98,7 @@ def test_tables_come_parents_first(warehouse):
     assert order.index("staff") < order.index("certifications")
 
 
+@pytest.mark.slow  # backs up and restores the demo warehouse
 def test_a_warehouse_with_rollups_restores_and_rebuilds_them(demo_db: Path, tmp_path, plan):
     """The event rollups are derived: a backup leaves them out, the restore succeeds without them,
     reads fall back to the raw rows, and `ensure` (the app's first connection) builds them again

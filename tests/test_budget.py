@@ -14,12 +14,6 @@ def spend(line: str, amounts: list[float], start: str = "2026-09-01") -> pd.Data
     return pd.DataFrame({"month": months, "line": line, "amount_usd": amounts})
 
 
-def test_plan_year_start(plan):
-    """The plan's year starts 1 Sep: 26 Nov 2026 lies in the year from 1 Sep 2026; 1 Aug 2026 in 2025's."""
-    assert budget.plan_year_start(plan, date(2026, 11, 26)) == date(2026, 9, 1)
-    assert budget.plan_year_start(plan, date(2026, 8, 1)) == date(2025, 9, 1)
-
-
 def test_on_budget_line(plan):
     """Cloud at exactly $6,000 a month for 2 months: on budget, projected $72,000, no crossing."""
     table = budget.projection(spend("cloud_services", [6000.0, 6000.0]), plan, date(2026, 9, 1),

@@ -239,6 +239,7 @@ def test_file_build_refuses_to_overwrite(tmp_path, plan):
     assert target.read_bytes() == b"keep me"
 
 
+@pytest.mark.slow  # builds a demo warehouse
 def test_cli_overwrites_when_asked_and_reports(tmp_path, capsys):
     """--overwrite replaces the file with a full warehouse and prints rows per table and the time."""
     target = tmp_path / "w.duckdb"

@@ -214,13 +214,6 @@ def test_channel_sla_per_span_and_rows(plan: Plan):
     assert dd.channel_label(plan, "live_chat", "resolution") == "Live chat: 30 min, simple issues"
 
 
-def test_channel_sla_params_come_from_the_plan(plan: Plan):
-    """The bound lists line up with plan.channels."""
-    params = dd.channel_sla_params(plan)
-    assert params["channels"] == ["live_chat", "email", "phone"]
-    assert params["response_seconds"] == [120, 14400, 60] and params["simple_only"] == [True, False, False]
-
-
 def test_csat_by_span_with_interval_and_top_two():
     """Scores 4, 5, 2, 3: mean 3.5, half of them 4-5; s^2 = (54 - 4 x 3.5^2) / 3 = 5/3, so the 95 %
     interval is 3.5 +- 1.96 sqrt(5/12)."""

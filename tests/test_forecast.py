@@ -205,6 +205,7 @@ def test_a_trending_series_keeps_its_trend():
     assert rise == pytest.approx(15 / 729 * 173, rel=0.25)
 
 
+@pytest.mark.slow  # fits every model on eight weeks of half-hours
 def test_half_hourly_data_keeps_eight_weeks_and_both_seasons():
     """Half-hourly load with a daily shape and quiet weekends: the forecaster keeps
     8 x 336 = 2688 points (more than the 2016 of other grids) and its forecast of a

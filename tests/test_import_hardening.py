@@ -253,6 +253,7 @@ def test_kill_9_during_an_import_leaves_no_upload_without_a_log_row(tmp_path):
 # --- the same samples always roll up to the same bits ----------------------------------------------
 
 
+@pytest.mark.slow  # imports the same samples into several warehouses
 def test_utilisation_rollup_is_bit_identical_across_runs():
     """400,000 samples (enough for DuckDB to aggregate in parallel): three rollups of the same samples give
     one checksum. Floating-point sums in whatever order the threads finish gave different last bits."""

@@ -92,6 +92,16 @@ ONE_ROW = {
 }
 
 
+def test_naive_times_default_to_the_zone_of_the_plan_in_OPSPLAN_PLAN(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """The importer reads the plan the app reads ($OPSPLAN_PLAN), not the repository's plan.toml."""
+    from data.importer import plan_timezone
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text((ROOT / "plan.toml").read_text().replace('timezone = "Asia/Bangkok"', 'timezone = "Europe/Paris"', 1))
+    monkeypatch.setenv("OPSPLAN_PLAN", str(plan))
+    assert plan_timezone() == "Europe/Paris"
+
+
 def test_every_importable_table_has_a_sample_row(con):
     """Every KPI data table exists in the catalogue, is importable, and has a hand-made sample here."""
     assert set(importable_tables(con)) == set(ONE_ROW) == set(KPI_TABLES)
@@ -512,6 +522,7 @@ def kill_during(zygote: Zygote, base: Path, data: Path, db: Path, delay: float, 
     return snapshot(db)
 
 
+@pytest.mark.slow  # forks and kills importers many times
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and SIGKILL")
 def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path):
     """20 real imports killed at random moments: each warehouse is exactly as before or exactly as after."""

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics import monitoring
+from data.params import threshold_params
 from data.warehouse import connect, query
 
 UTC = ZoneInfo("UTC")
@@ -33,7 +34,7 @@ def test_threshold_hours_with_maintenance_suppressed(con, plan):
     """24 hot hours, one in maintenance: 23 beyond 80 %, 1 suppressed; response 2.5 s every hour; deadlocks over 5 once,
     inside a window of the database service."""
     frame = query(con, "threshold_hours_monthly", start=datetime(2026, 1, 1, tzinfo=UTC),
-                  end=datetime(2026, 2, 1, tzinfo=UTC), tz="UTC", **monitoring.threshold_params(plan))
+                  end=datetime(2026, 2, 1, tzinfo=UTC), tz="UTC", **threshold_params(plan))
     rows = frame.set_index(["service_id", "metric"])
     assert tuple(rows.loc[("web", "cpu_pct"), ["hours_observed", "hours_beyond", "hours_suppressed"]]) == (48, 23, 1)
     assert rows.loc[("web", "response_time_ms"), "hours_beyond"] == 46  # 2 hours suppressed

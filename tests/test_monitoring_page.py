@@ -22,7 +22,7 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def test_monitoring_page_shows_thresholds_suppression_and_alerts(app: AppTest, plan: Plan):
     """The threshold grid has a row for each sampled threshold of the plan and a column per service;
     the page says alert suppression applies and how many hours it suppressed; alerts have dates."""
-    from analytics.monitoring import sampled_thresholds
+    from data.params import sampled_thresholds
 
     assert app.title[0].value == "Monitoring"
     grid = chart(app, "threshold_grid")["data"][0]

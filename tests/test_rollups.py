@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.monitoring import threshold_params
 from core.plan import Plan
 from data import rollups
 from data.access import LOCAL_USER
 from data.importer import run_import
+from data.params import threshold_params
 from data.validate import ImportOptions
 from data.warehouse import connect, local_midnight, query
 
@@ -153,6 +153,7 @@ def assert_rolled_up(con, plan: Plan) -> None:
     assert_same(con, plan, date(2025, 12, 1), date(2026, 2, 1))
 
 
+@pytest.mark.slow  # a demo warehouse copy and several imports
 def test_sample_imports_keep_hourly_equal_to_the_samples(con, plan: Plan):
     """Append, upsert and replace of samples: utilisation_hourly and threshold_hours_daily follow exactly."""
     imp(con, samples_csv(3, range(24), ("web-1", "web-2"), 60.0), "utilisation_samples", "append")
@@ -169,6 +170,7 @@ def test_sample_imports_keep_hourly_equal_to_the_samples(con, plan: Plan):
     assert 0 < con.execute("select count(*) from threshold_hours_daily").fetchone()[0] < before
 
 
+@pytest.mark.slow  # a demo warehouse copy and several imports
 def test_samples_win_over_direct_hourly_rows(con, plan: Plan):
     """Samples replace a directly imported hour they cover; a direct row for a sampled hour is refused;
     hours without samples keep their direct rows, also through a replace of utilisation_hourly."""

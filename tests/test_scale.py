@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "scale.py"
+pytestmark = pytest.mark.slow  # builds and measures a warehouse
 
 
 @pytest.fixture(scope="module")

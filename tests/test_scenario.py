@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from models import scenario
+from models import scenario, staffing
 
 BASE = scenario.Base(start=date(2025, 9, 1), active_users=2000.0, tickets_per_user_month=0.4,
                      channel_share=(0.5, 0.3, 0.2), revenue_per_user_month_usd=26.4, instances=20.0,
@@ -116,6 +116,16 @@ def test_evaluate_rows_add_up(plan, base_drivers):
     budget = frame["plan_budget_usd"].cumsum() + 0.005
     assert list(frame["within_budget"]) == list(frame["total_usd"].cumsum() <= budget)
     assert frame["instances"].dtype.kind == "i" and frame["month"].iloc[1] == date(2025, 10, 1)
+
+
+def test_plan_budget_per_month_follows_a_monthly_profile(plan, base_drivers):
+    """Cloud ($72,000) profiled all in September, the plan year's first month; the horizon starts in
+    September 2025: month 0's budget is (670,000 - 72,000) / 12 + 72,000 = $121,833.33, the next
+    ones $49,833.33, as the Budget page shares the year out (not 670,000 / 12 = $55,833.33 each)."""
+    lines = tuple(replace(b, monthly_profile=(1.0,) + (0.0,) * 11) if b.name == "cloud_services" else b
+                  for b in plan.budget_lines)
+    frame = scenario.evaluate(base_drivers, BASE, replace(plan, budget_lines=lines), 3)
+    assert list(frame["plan_budget_usd"]) == pytest.approx([121833.33, 49833.33, 49833.33], abs=0.005)
 
 
 def test_a_horizon_needs_a_month(plan, base_drivers):
@@ -353,11 +363,11 @@ def test_measured_week_sets_the_fte_erlang_c_needs(plan, base_drivers):
 
     from models.staffing import fte_by_channel
 
-    shares = tuple(tuple(1.0 if (c == "live_chat" and h == 10) else 0.0 for h in range(168)) for c in scenario.CHANNELS)
+    shares = tuple(tuple(1.0 if (c == "live_chat" and h == 10) else 0.0 for h in range(168)) for c in staffing.CHANNELS)
     week = replace(BASE, hour_shares=shares)
     tickets = 15 * scenario.WEEKS_PER_MONTH
     assert scenario.support_fte_needed(tickets, base_drivers, week, plan) == pytest.approx(171 / 28)
-    profile = {c: 15.0 * np.asarray(s) for c, s in zip(scenario.CHANNELS, shares)}
+    profile = {c: 15.0 * np.asarray(s) for c, s in zip(staffing.CHANNELS, shares)}
     assert fte_by_channel(profile, plan).set_index("channel").loc["total", "fte"] == pytest.approx(171 / 28)
     flat = replace(week, hour_shares=(), channel_share=(1.0, 0.0, 0.0))
     assert scenario.support_fte_needed(tickets, base_drivers, flat, plan) == pytest.approx(168 / 28)

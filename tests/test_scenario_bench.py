@@ -4,7 +4,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "scenario.py"
+pytestmark = pytest.mark.slow  # runs the benchmark
 
 
 def test_scenario_benchmark_times_every_operation():

@@ -4,9 +4,7 @@ what they may do (access.toml), the sign-in gate, and the refusal to serve with 
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Mapping
 
 import streamlit as st
@@ -49,7 +47,7 @@ def _rules(path: str, mtime: float) -> access.Rules:
 
 def access_rules() -> access.Rules:
     """access.toml ($OPSPLAN_ACCESS, else the repo root's); a bad file stops the app with the key named."""
-    path = Path(os.environ.get("OPSPLAN_ACCESS") or access.DEFAULT_ACCESS_PATH)
+    path = access.access_path()
     try:
         return _rules(str(path), path.stat().st_mtime if path.exists() else 0.0)
     except access.AccessError as exc:

@@ -11,7 +11,7 @@ from analytics.measure import in_days
 from core.period import Period
 from core.plan import Plan
 from data import warehouse
-from models import budget
+from core import budget
 
 from ui.cache import LOADER, connection_for, db, plan
 from ui.formatting import fmt

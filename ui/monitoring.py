@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import drilldown, monitoring
 from core.period import Period
 from core.plan import Plan
-from data import event_rollups, rollups, warehouse
+from data import event_rollups, params, rollups, warehouse
 
 from ui.cache import LOADER, connection_for, db, plan
 from ui.figures import figure
@@ -21,7 +21,7 @@ from ui.state import Filters
 
 
 # The definitions behind each panel, shown one click away (widgets.definitions_popover).
-DEFINITIONS = {"thresholds": (monitoring.threshold_params, monitoring.sampled_thresholds),
+DEFINITIONS = {"thresholds": (params.threshold_params, params.sampled_thresholds),
                "alerts": (monitoring.business_alerts,)}
 
 
@@ -36,7 +36,7 @@ class MonitoringView:
 
 @st.cache_data(**LOADER, show_spinner="Counting hours beyond the thresholds ...")
 def _monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tuple[str, ...]) -> MonitoringView:
-    from analytics.monitoring import threshold_params
+    from data.params import threshold_params
 
     con, tz = connection_for(db_file), the_plan.timezone
     start, end = (warehouse.local_midnight(d, tz) for d in (period.start, period.end))

@@ -44,3 +44,7 @@ THRESHOLD_STYLE = {"monitor": ("#e8a33d", "dot"), "scale up": ("#d64541", "dash"
 
 
 FORECAST_COLOURS = {"history": "#2f6f8f", "statistical": "#8a8f98", "scenario": "#e07b39", "plan": "#8c6bb1"}
+# Plan adherence: a promise's status as a cell tint, and each recovery objective's line.
+PROMISE_TINTS = {"missed": STATUS_TINTS["off track"], "kept": STATUS_TINTS["met"], "no data": STATUS_TINTS["no data"]}
+KEPT_COLOUR = "#4caf7a"  # a calendar cell whose every window was kept
+RULE_COLOURS = {"rpo": "#b3261e", "rto": "#e8710a", "mtd": "#16384a"}

@@ -10,7 +10,7 @@ import streamlit as st
 from analytics import drilldown, support
 from core.period import Period
 from core.plan import Plan
-from data import event_rollups, warehouse
+from data import event_rollups, params, warehouse
 
 from ui.cache import LOADER, connection_for, db, plan
 from ui.state import Filters
@@ -44,7 +44,7 @@ def _support_view(db_file: str, the_plan: Plan, period: Period, channels: tuple[
     read = partial(event_rollups.query, con, tz=tz, start=start, end=end)
     r = warehouse.side_by_side({  # independent reads, side by side (each on its own cursor)
         "survey": partial(read, "survey_daily_by_channel" if channels else "survey_daily"),
-        "sla": partial(read, "channel_sla_daily", **drilldown.channel_sla_params(the_plan)),
+        "sla": partial(read, "channel_sla_daily", **params.channel_sla_params(the_plan)),
         "times": partial(read, "ticket_times_monthly"),
         "channel_times": partial(read, "channel_times_monthly"),
         "hours": partial(read, "ticket_hour_of_week"),

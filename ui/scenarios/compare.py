@@ -26,7 +26,7 @@ def scenarios_to_compare(picked: Sequence[str], current: models.scenario.Drivers
     """The drivers of each picked scenario: the one on screen, or a saved one from the warehouse."""
     out = {}
     for name in picked:
-        out[name] = current if name == CURRENT else scenarios_store.load(connection(), name, base_drivers).drivers
+        out[name] = current if name == CURRENT else models.scenario.from_stored(scenarios_store.load(connection(), name).drivers, base_drivers)[0]
     return out
 
 

@@ -26,7 +26,8 @@ def on_save(drivers: models.scenario.Drivers, months: int) -> None:
     name, note = state.get("sc_save_name", ""), state.get("sc_save_note", "")
     overwrite = state.get("sc_save_replace", False)
     try:
-        scenarios_store.save(connection(), name, drivers, months, auth.current_actor(), note, replace=overwrite)
+        scenarios_store.save(connection(), name, models.scenario.to_stored(drivers), months, auth.current_actor(),
+                             note, replace=overwrite)
     except (scenarios_store.StoreError, models.scenario.ScenarioError, access.PermissionDenied) as exc:
         flash("error", f"Not saved: {exc}.")
         return
@@ -41,13 +42,17 @@ def on_load(base_drivers: models.scenario.Drivers) -> None:
     """Open button: fill the inputs with the chosen saved scenario's drivers and horizon."""
     name = st.session_state.get("sc_pick")
     try:
-        saved = scenarios_store.load(connection(), name, base_drivers)
+        saved = scenarios_store.load(connection(), name)
+        drivers, notes = models.scenario.from_stored(saved.drivers, base_drivers)
     except scenarios_store.StoreError as exc:
         flash("error", str(exc))
         return
-    fill_driver_inputs(asdict(saved.drivers), saved.name)
+    except models.scenario.ScenarioError as exc:
+        flash("error", f"saved scenario '{name}' cannot be used: {exc}")
+        return
+    fill_driver_inputs(asdict(drivers), saved.name)
     st.session_state[SC_MONTHS] = saved.months if saved.months in HORIZONS else 12
-    extra = f" Note: {'; '.join(saved.notes)}." if saved.notes else ""
+    extra = f" Note: {'; '.join(notes)}." if notes else ""
     flash("success", f"Opened '{saved.name}' (saved by {saved.author} on {saved.saved_at:%d %b %Y %H:%M} UTC).{extra}")
 
 
