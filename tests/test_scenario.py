@@ -324,14 +324,42 @@ def test_line_vs_plan_by_hand(plan):
     difference 0), support 180,000 / 6 = 30,000 (spent 30,000), maintenance 240,000 / 6 = 40,000
     (spent 0: -40,000); the total row: 670,000 / 6 = 111,666.67 against 42,000, -69,666.67."""
     table = scenario.line_vs_plan(two_months(plan), plan, 2).set_index("line")
-    assert table.loc["cloud_services", ["plan_usd", "scenario_usd", "difference_usd"]].tolist() == [12000.0, 12000.0, 0.0]
-    assert table.loc["support_team", ["plan_usd", "scenario_usd", "difference_usd"]].tolist() == [30000.0, 30000.0, 0.0]
+    columns = ["plan_usd", "scenario_usd", "difference_usd"]
+    assert table.loc["cloud_services", columns].tolist() == [12000.0, 12000.0, 0.0]
+    assert table.loc["support_team", columns].tolist() == [30000.0, 30000.0, 0.0]
     assert table.loc["maintenance_team", "difference_usd"] == -40000.0
     assert table.loc["maintenance_team", "group"] == "human_resources"
     total = table.loc["total"]
     assert (total["plan_usd"], total["scenario_usd"], total["difference_usd"]) == \
         (pytest.approx(111666.667, abs=1e-3), 42000.0, pytest.approx(-69666.667, abs=1e-3))
     assert list(table.index[:-1]) == [b.name for b in plan.budget_lines]
+
+
+def front_loaded(plan):
+    """The plan with cloud ($72,000) profiled 3:3:3 for September to November and 1 for each other
+    month (18 weights in all)."""
+    lines = tuple(replace(b, monthly_profile=(3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)) if b.name == "cloud_services" else b
+                  for b in plan.budget_lines)
+    return replace(plan, budget_lines=lines)
+
+
+def test_the_plan_side_follows_a_monthly_profile(plan):
+    """Cloud front-loaded (front_loaded): Jan and Feb 2027 are the plan year's 5th and 6th months,
+    weight 1 each, so cloud's plan for them is 72,000 x 2 / 18 = 8,000 (not 12,000), and the total
+    (670,000 - 72,000) x 2 / 12 + 8,000 = 99,666.67 + 8,000 = 107,666.67. From Sep 2026 the same
+    two months weigh 3 + 3: cloud 72,000 x 6 / 18 = 24,000."""
+    profiled = front_loaded(plan)
+    frame = two_months(profiled)
+    assert scenario.summary(frame, profiled, 2)["plan_total_usd"] == pytest.approx(107666.667, abs=1e-3)
+    lines = scenario.line_vs_plan(frame, profiled, 2).set_index("line")
+    assert lines.loc["cloud_services", "plan_usd"] == pytest.approx(8000.0)
+    assert lines.loc["total", "plan_usd"] == pytest.approx(107666.667, abs=1e-3)
+    table = scenario.compare_table({"A": scenario.summary(frame, profiled, 2)}, profiled, date(2027, 1, 1), 2)
+    assert table.set_index("key").loc[["cloud_services", "total_usd"], "plan"].tolist() == \
+        pytest.approx([8000.0, 107666.667], abs=1e-3)
+    september = frame.assign(month=[date(2026, 9, 1), date(2026, 10, 1)])
+    assert scenario.line_vs_plan(september, profiled, 2).set_index("line").loc["cloud_services", "plan_usd"] == \
+        pytest.approx(24000.0)
 
 
 def test_compare_table_by_hand(plan):
@@ -342,7 +370,7 @@ def test_compare_table_by_hand(plan):
     frame = two_months(plan)
     sums = {"A": scenario.summary(frame, plan, 2),
             "B": scenario.summary(frame.assign(support_team=7500.0), plan, 2)}
-    table = scenario.compare_table(sums, plan, 2).set_index("key")
+    table = scenario.compare_table(sums, plan, date(2027, 1, 1), 2).set_index("key")
     assert list(table.columns) == ["unit", "plan", "A", "B"]
     assert table.loc["cloud_services", ["unit", "plan", "A", "B"]].tolist() == ["USD", 12000.0, 12000.0, 12000.0]
     assert table.loc["total_usd", "plan"] == pytest.approx(111666.667, abs=1e-3)

@@ -38,7 +38,7 @@ def compare_scenarios(named: Mapping[str, models.scenario.Drivers], base: models
     the_plan = plan()
     frames = {name: evaluate_scenario(d, base, months) for name, d in named.items()}
     sums = {name: scenario_summary(f, months) for name, f in frames.items()}
-    table = _labelled(models.scenario.compare_table(sums, the_plan, months), sums, the_plan)
+    table = _labelled(models.scenario.compare_table(sums, the_plan, base.start, months), sums, the_plan)
     monthly = pd.concat([f.assign(scenario=n) for n, f in frames.items()], ignore_index=True)
     keep = ["scenario", "month", "total_usd", "support_cost_per_user_usd", "infra_cost_pct_revenue",
             *[b.name for b in the_plan.budget_lines]]

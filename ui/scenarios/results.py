@@ -105,8 +105,8 @@ def scenario_headline(summary: Mapping, months: int) -> None:
                    delta_description=f"vs plan {fmt(summary['plan_total_usd'], 'USD')}",
                    delta_color="inverse" if abs(over) >= 0.005 else "off",
                    delta_arrow="auto" if abs(over) >= 0.005 else "off",
-                   help=f"The plan's budget pro-rated to the horizon: {fmt(the_plan.budget_total_usd, 'USD')} x "
-                        f"{months} / 12.")
+                   help=f"The plan's budget for the horizon's {months} months: {fmt(the_plan.budget_total_usd, 'USD')} "
+                        "a year, pro rata or by a line's monthly profile (plan.toml).")
     for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
         kpi = the_plan.kpi(key)
         value = summary[key]
@@ -201,8 +201,14 @@ def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Pla
         names = [b.name for b in the_plan.budget_lines if b.group == group]
         fig.add_bar(x=x, y=frame[names].sum(axis=1), name=GROUP_SHORT.get(group, group), marker_color=colour,
                     legend="legend4", row=4, col=1, hovertemplate="$%{y:,.0f}<extra>" + line_label(group) + "</extra>")
-    monthly = models.scenario.plan_budget(the_plan, 1)
     layout[_chain_y(fig, 4)] = {"title": {"text": "USD a month"}, "tickprefix": "$", "separatethousands": True}
+    budgets = frame["plan_budget_usd"]
+    if budgets.round(6).nunique() > 1:  # lines with monthly profiles: the plan's budget steps month by month
+        fig.add_scatter(x=x, y=budgets, name="plan budget", mode="lines", legend="legend4", row=4, col=1,
+                        line={"color": LINE_COLOURS["target"], "dash": "dash", "width": 2, "shape": "hvh"},
+                        hovertemplate="$%{y:,.0f}<extra>plan budget</extra>")
+        return []
+    monthly = float(budgets.iloc[0])
     return [hline(monthly, {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
                   f"plan {fmt(monthly, 'USD')} a month", font={"color": LINE_COLOURS["target"], "size": 11},
                   axes=subplot_axes(fig, 4))]
@@ -269,7 +275,8 @@ def line_vs_plan(frame: pd.DataFrame, months: int) -> pd.DataFrame:
 LINE_VS_PLAN_COLUMNS = {
     "line": st.column_config.TextColumn("Budget line"), "group": st.column_config.TextColumn("Group"),
     "plan_usd": st.column_config.NumberColumn("Plan for the horizon", format="dollar",
-                                              help="The line's annual budget x months / 12."),
+                                              help="The line's budget for the horizon's months: annual x months / 12, "
+                                                   "or by its monthly profile (plan.toml)."),
     "scenario_usd": st.column_config.NumberColumn("Scenario", format="dollar"),
     "difference_usd": st.column_config.NumberColumn("Scenario - plan", format="dollar")}
 

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import models.scenario
+from core.budget import budget_for
 from core.plan import Kpi, Plan
 from models import whatif
 
@@ -171,7 +172,7 @@ def _monte_carlo_results(request: tuple, drivers: models.scenario.Drivers, base:
         st.error(f"**The simulation cannot run:** {exc}.")
         return
     kpi = plan().kpi("support_cost_per_user_usd")
-    budget = models.scenario.plan_budget(plan(), ran_months)
+    budget = budget_for(plan(), base.start, ran_months)
     st.dataframe(mc_summary(results, budget, kpi), hide_index=True)
     left, right = st.columns(2)
     left.plotly_chart(mc_histogram(results, "total_usd", "USD", f"Total cost over {ran_months} months, {runs:,} runs",
