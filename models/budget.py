@@ -131,8 +131,8 @@ def is_closed(months: pd.Series, year: PlanYear) -> pd.Series:
     return pd.to_datetime(months) < pd.Timestamp(year.open_from)
 
 
-TOTALLED = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "projected_usd", "lower_usd",
-            "upper_usd", "projected_variance_usd")
+TOTALLED = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd", "projected_usd",
+            "lower_usd", "upper_usd", "projected_variance_usd")
 
 
 def totals(table: pd.DataFrame) -> dict[str, float]:

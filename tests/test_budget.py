@@ -165,15 +165,17 @@ def test_is_closed_leaves_out_the_running_month():
 
 
 def test_totals_add_up_the_lines_bands_too():
-    """Two lines: annual 1,000 + 2,000 = 3,000; projected 900 + 2,300 = 3,200; the band adds the
-    lines' bounds: lower 800 + 2,100 = 2,900, upper 1,000 + 2,500 = 3,500 (not a root-sum-square)."""
+    """Two lines: annual 1,000 + 2,000 = 3,000; run rate 100 + 250 = 350 a month; projected 900 +
+    2,300 = 3,200; the band adds the lines' bounds: lower 800 + 2,100 = 2,900, upper 1,000 + 2,500 =
+    3,500 (not a root-sum-square)."""
     table = pd.DataFrame({"annual_usd": [1000.0, 2000.0], "actual_usd": [300.0, 700.0],
                           "budget_to_date_usd": [250.0, 500.0], "variance_usd": [50.0, 200.0],
-                          "projected_usd": [900.0, 2300.0], "lower_usd": [800.0, 2100.0],
-                          "upper_usd": [1000.0, 2500.0], "projected_variance_usd": [-100.0, 300.0]})
+                          "run_rate_usd": [100.0, 250.0], "projected_usd": [900.0, 2300.0],
+                          "lower_usd": [800.0, 2100.0], "upper_usd": [1000.0, 2500.0],
+                          "projected_variance_usd": [-100.0, 300.0]})
     assert budget.totals(table) == {"annual_usd": 3000.0, "actual_usd": 1000.0, "budget_to_date_usd": 750.0,
-                                    "variance_usd": 250.0, "projected_usd": 3200.0, "lower_usd": 2900.0,
-                                    "upper_usd": 3500.0, "projected_variance_usd": 200.0}
+                                    "variance_usd": 250.0, "run_rate_usd": 350.0, "projected_usd": 3200.0,
+                                    "lower_usd": 2900.0, "upper_usd": 3500.0, "projected_variance_usd": 200.0}
 
 
 def test_over_and_within_tolerance_lines(plan):

@@ -85,8 +85,7 @@ def budget_table(table: pd.DataFrame) -> pd.DataFrame:
     rows = table.assign(crosses=[("" if c is None or pd.isna(c) else
                                   month_text(c) if over else f"{month_text(c)} (within tolerance)")
                                  for c, over in zip(table["crosses_in"], table["is_heading_over"])])
-    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": "",
-                           "run_rate_usd": float(table["run_rate_usd"].sum())}])
+    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": ""}])
     out = pd.concat([rows, total], ignore_index=True)
     return out[["label", "annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd",
                 "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses", "group", "note"]]

@@ -350,11 +350,3 @@ HEADROOM_COLUMNS = {
     "upper_at": st.column_config.TextColumn("upper bound reaches it on",
                                             help="The pessimistic date: the interval's upper bound crosses."),
 }
-
-
-def backtest_summary(folds: pd.DataFrame) -> dict:
-    """The backtest's folds averaged: mase, smape, coverage (share), folds, model of the last fold."""
-    if folds.empty:
-        return {"mase": None, "smape": None, "coverage": None, "folds": 0}
-    return {"mase": float(folds["mase"].mean()), "smape": float(folds["smape"].mean()),
-            "coverage": float(folds["coverage"].mean()), "folds": len(folds)}
