@@ -152,6 +152,10 @@ def within_tolerance_lines(table: pd.DataFrame) -> pd.DataFrame:
     """projection's lines that pass their budget this year by no more than the plan's tolerance:
     projected over, not heading over."""
     return table[table["crosses_in"].notna() & ~table["is_heading_over"].astype(bool)]
+
+
+# --- the trend projection beside the run rate ----------------------------------------------------
+
 FORECAST_LEVEL = 80  # the band of the trend projection, as the run rate's (Z80)
 MIN_TESTED_MONTHS = 12  # below this the forecaster tests no model (models.forecast.origins)
 

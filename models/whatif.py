@@ -165,10 +165,10 @@ def chance(results: pd.DataFrame, column: str, op: str, limit: float, staffed: b
     return float(right.mean())
 
 
-# Default spread of each driver in the Monte Carlo, in percent either side of the scenario's value:
-# growth rates are the least known (+/- 40 %), demand per user and handling times next (25 %),
-# prices fixed by contract the best (salaries 10 %); any other driver 20 %. Only the named ones are
-# varied by default: they move the two outcomes most in the base scenario's tornado.
+# The Monte Carlo's default uncertainty, in percent either side of the scenario's value (a
+# modelling assumption, editable on the page): growth rates +/- 40 %, tickets per user and handling
+# times 25 %, salaries 10 % (set by contract), the compute rate and any driver not named 20 %. Only
+# the named drivers are ticked to vary at first.
 DEFAULT_SPREAD_PCT = {"user_growth_pct_per_quarter": 40.0, "tickets_per_user_month": 25.0, "aht_email_min": 25.0,
                       "aht_live_chat_min": 25.0, "support_cost_per_fte_usd": 10.0,
                       "cloud_usd_per_instance_month": 20.0, "data_growth_pct_per_month": 40.0}
