@@ -426,7 +426,7 @@ def tiers_by_month(ticket_times: pd.DataFrame, channels: Sequence[str] = ()) -> 
 
     Input: ticket_times_monthly.sql rows. Output: month, tier, n_tickets, share_pct."""
     chosen = _chosen(ticket_times, channels)
-    # per month by codes: pandas' groupby, melt and keyed sort of a few dozen rows cost 10-18 ms
+    # per month by codes: on a few dozen rows, pandas' groupby, melt and keyed sort cost more than the sums
     months, codes = np.unique(chosen["month"].to_numpy(dtype="datetime64[us]"), return_inverse=True)
     n, tier2, tier3 = (count_sums(codes, chosen[c], len(months)) for c in ("n_tickets", "n_tier2", "n_tier3"))
     counts = (n - tier2 - tier3, tier2, tier3)
@@ -555,7 +555,7 @@ def budget_by_line(costs_by_line: pd.DataFrame, plan: Plan, months: Sequence[Per
 
     A month without a row for a line has no data (NaN), not zero spend.
     Output: month, line, group, actual_usd, budget_usd, variance_usd, variance_pct."""
-    # a lookup, not a merge: months x lines are a few dozen rows, and pandas' merge cost 6 ms
+    # a lookup, not a merge: months x lines are a few dozen rows, where a merge's overhead dominates
     actual = dict(zip(zip(pd.to_datetime(costs_by_line["month"]).dt.date, costs_by_line["line"]),
                       costs_by_line["amount_usd"].astype(float)))
     grid = pd.DataFrame([{"month": m.start, "line": b.name, "group": b.group,
@@ -578,7 +578,7 @@ def budget_summary(by_line: pd.DataFrame) -> pd.DataFrame:
     """budget_by_line summed over the months with data, per line (plan order).
 
     Output: line, group, months, actual_usd, budget_usd, variance_usd, variance_pct."""
-    # in plain Python: a few dozen rows, where pandas' named aggregations and keyed sort cost 11 ms
+    # in plain Python: a few dozen rows, where pandas' named aggregations and keyed sort cost more than the work
     known: dict[tuple[str, str], list[tuple]] = {}
     for month, line, group, actual, budget in zip(by_line["month"], by_line["line"], by_line["group"],
                                                   by_line["actual_usd"], by_line["budget_usd"]):

@@ -133,8 +133,8 @@ def wilson_interval(successes: float, n: float, scale: float = 1.0,
 class Columns:
     """A small table's columns as numpy arrays, each converted on first use and kept, and row
     slices of them (views). A trend asks the same daily and catalogue rows once per month, and
-    pandas' per-call costs (a slice, a date conversion, a Series sum: 0.2-0.8 ms a KPI) were most
-    of a month's time; the KPI functions read a frame or these alike (`frame[column]`, `len`).
+    pandas' per-call costs (a slice, a date conversion, a Series sum) were most of a month's
+    time; the KPI functions read a frame or these alike (`frame[column]`, `len`).
     Built from a frame, or from the numpy columns of a query (warehouse.query_arrays): NULLs
     become NaN or NaT, numbers and flags floats, dates datetime64[us], as a frame's would."""
 
@@ -231,8 +231,8 @@ def total(values: pd.Series | np.ndarray) -> float:
 
 
 def count_sums(codes: np.ndarray, values: pd.Series | np.ndarray, size: int) -> np.ndarray:
-    """Per code 0..size-1, the sum of a count column (missing: 0) as integers. (bincount: a
-    pandas groupby of the few hundred rows of a page's spans cost 5-18 ms.)"""
+    """Per code 0..size-1, the sum of a count column (missing: 0) as integers. (bincount: on the
+    few hundred rows of a page's spans, a pandas groupby's overhead is most of the time.)"""
     return np.bincount(codes, weights=np.nan_to_num(numbers(values)), minlength=size).round().astype("int64")
 
 
@@ -264,7 +264,7 @@ def _ascending(days: np.ndarray) -> bool:
 def epoch_array(values: pd.Series) -> np.ndarray:
     """Aware timestamps as float seconds since 1970 (NaT -> NaN), for interval arithmetic.
     (Through the int64 ticks: pandas' Timedelta arithmetic, or to_numpy of aware stamps, costs
-    several times the numbers: a year's incidents at 100M are 219k rows a column.)"""
+    several times the numbers, and a large year's incidents are hundreds of thousands of rows.)"""
     stamps = values if isinstance(values.dtype, pd.DatetimeTZDtype) else pd.to_datetime(values, utc=True)
     if stamps.array.unit == "us":  # as loaded: the ticks as they are
         ticks, missing = stamps.array.asi8 / 1e6, stamps.array.isna()

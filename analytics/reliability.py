@@ -104,7 +104,7 @@ class IncidentTimes:
         if key not in self.cache:
             at = self.at(moment)
             rows = np.flatnonzero(self.of_severity(names) & ~np.isnan(at))
-            rows = rows[np.argsort(at[rows])]  # 4x faster than a stable sort; ties reorder only a sum's last bit
+            rows = rows[np.argsort(at[rows])]  # not a stable sort (slower): ties reorder only a sum's last bit
             self.cache[key] = (_frozen(rows), _frozen(at[rows]))
         rows, moments = self.cache[key]
         return rows[np.searchsorted(moments, lo, side="left"):np.searchsorted(moments, hi, side="left")]
@@ -118,7 +118,7 @@ class IncidentTimes:
 
     def severity_index(self, names: Sequence[str]) -> np.ndarray:
         """Each row's severity as its position in `names` (-1: another or none): a lookup of each
-        row's code in a table of the names (pandas' isin hashed every row: 3-4 ms a name at 100M)."""
+        row's code in a table of the names (pandas' isin hashes every row again for each name)."""
         codes, labels = self._severity_codes()
         table = np.array([names.index(label) if label in names else -1 for label in labels] + [-1])
         return table[codes]  # code -1 (no severity) reads the table's last entry
@@ -437,7 +437,7 @@ def mtbf_interval(operating_hours: float, n_failures: int, confidence_pct: float
 
 def _chi2_quantile(p: float, df: int) -> float:
     """scipy.stats.chi2.ppf(p, df), through the special function it calls (its _ppf), without
-    the distribution's argument handling: 0.2 ms a call, twice per MTBF, every month of a trend."""
+    the distribution's argument handling, which dominated: it runs twice per MTBF, every month of a trend."""
     return 2.0 * float(gammaincinv(df / 2.0, p))
 
 
@@ -504,8 +504,8 @@ def severity_sla_spans(incidents: Incidents, severities: tuple, spans: Sequence[
                       immediate_grace_minutes: float = 5.0) -> list[list[dict]]:
     """severity_sla's rows as dicts for each of several spans (they may overlap: a page's months
     and their total). Each incident detected in any of them is judged once against its
-    severity's targets; a span then counts its own by severity (a pass per span and severity
-    over the rows cost 4 ms a span at 100M)."""
+    severity's targets; a span then counts its own by severity (not a pass over all the rows per
+    span and severity)."""
     if not spans:
         return []
     t = IncidentTimes.of(incidents)
@@ -594,8 +594,8 @@ def worst_incidents(incidents: pd.DataFrame, start: datetime, end: datetime, lim
 def _top(is_open: np.ndarray, hours: np.ndarray, started: np.ndarray, limit: int) -> np.ndarray:
     """Positions of the `limit` first rows in the order open, longest, earliest. Only the rows
     that can be among them are sorted: those at least as long as the limit-th longest (open
-    ones count as endless; ties at the edge are all kept). A quarter's 61k incidents at 100M
-    took 12 ms to sort whole."""
+    ones count as endless; ties at the edge are all kept): a large quarter's incidents are many
+    to sort whole for a list of a few."""
     rank = np.where(is_open, np.inf, hours)
     candidates = np.arange(len(rank))
     if limit < len(rank):

@@ -2,7 +2,7 @@
 
 Run: python benchmarks/scale.py --rows 10000000 [--db PATH] [--keep] [--repeat 3]
 
-Shape (issue #6 item 2): N raw samples in utilisation_samples, one per host per minute, from 100
+Shape: N raw samples in utilisation_samples, one per host per minute, from 100
 hosts (10 services x 10 hosts), ending where the scorecard's default period (the last full months)
 ends, so that every size has samples in the period the pages show: the time span follows from N
 (whole hours: 1M rows = 9,960 minutes, about 7 days; 100M rows = about 1.9 years). They are rolled up into

@@ -6,7 +6,7 @@ The scenario model needs no warehouse: it starts from a Base, here the demo ware
 (seed 42, measured on 2026-11-26) and the plan's base drivers. Each row is a median of --repeat
 calls (Erlang C look-ups are cached across calls, as in the app's process). Beside the app's
 path, the same numbers through the frame: annual(evaluate(...)), which Monte Carlo and the
-tornado used per scenario until stop 17, checked equal first; the ratio is frame / app.
+tornado used per scenario before the column code, checked equal first; the ratio is frame / app.
 """
 from __future__ import annotations
 

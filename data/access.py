@@ -38,7 +38,7 @@ EDIT_PLAN = "edit_plan"
 BACKUP = "backup"
 VIEW_AUDIT = "view_audit"
 
-# The right a page of pages/ needs to be listed (issue #7); any other page needs VIEW. A hidden page
+# The right a page of pages/ needs to be listed; any other page needs VIEW. A hidden page
 # is not a permission: every write checks the actor's role again in the data layer.
 PAGE_RIGHTS = {"scenarios.py": SAVE_SCENARIO, "capacity.py": CAPACITY_SCENARIO, "data.py": IMPORT,
                "admin.py": VIEW_AUDIT}

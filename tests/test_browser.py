@@ -555,7 +555,7 @@ def test_data_page_upload_preview_import_and_bad_file(server: str, page):
         assert _log_line(page) == after  # nothing written, nothing logged
 
 
-# ---- progress on a cold start (issue #6): no page is a blank screen for over 2 s without a spinner
+# ---- progress on a cold start: every page draws and finishes on a new server
 
 def _listed_paths(browser, url: str) -> list[str]:
     """The URL path of every page the navigation lists (the Overview is the root)."""

@@ -25,15 +25,15 @@ from data import event_rollups, warehouse
 
 CACHE_TTL = "10m"  # when an entry is refreshed (LOADER); imports and plan edits clear the caches at once
 # Cached loaders take the plan as an argument; Streamlit's own hashing walks its whole dataclass
-# tree on every call (17 ms a call), its printed form's digest is the same key in 0.15 ms.
+# tree on every call, its printed form's digest is the same key, a hundred times cheaper.
 PLAN_KEY = {Plan: lambda p: hashlib.sha256(repr(p).encode()).hexdigest()}
 # What every cached loader of the warehouse shares. Once its ten minutes are up, an entry is still
 # served (for up to ten minutes more) while Streamlit recomputes it on a thread of its own: the
 # warehouse changes only through this app (its connection locks the file), whose imports and plan
 # edits clear every cache (forget_results; a refresh then under way is discarded, and the shared
 # loads are read again: loaded_after_clears). So the visitor who comes after the ten minutes is
-# not the one who waits for the page's data all over again (at 100M samples: 0.2-0.35 s for a KPI
-# page's, about 1 s for the capacity fits); the refresh still takes its share of the two cores.
+# not the one who waits for the page's data all over again (on a large warehouse, a noticeable
+# wait for a KPI page and more for the capacity fits); the refresh still takes its share of the CPU.
 LOADER = {"hash_funcs": PLAN_KEY, "ttl": CACHE_TTL, "refresh_mode": "background"}
 
 _BUILD_LOCK = threading.Lock()

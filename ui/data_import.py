@@ -181,7 +181,7 @@ def import_file(data: bytes, name: str, table: str, opts: ImportOptions) -> impo
 def on_import(data: bytes, name: str, table: str, opts: ImportOptions) -> None:
     """Import button: write, keep the result to show once, and empty the uploader after a success."""
     try:
-        with st.spinner(f"Importing {name} into {table} ... all rows or none", show_time=True):  # issue #6
+        with st.spinner(f"Importing {name} into {table} ... all rows or none", show_time=True):
             result = import_file(data, name, table, opts)
     except access.PermissionDenied as exc:  # the role changed since the page was drawn
         result = importer.ImportResult("rejected", table, readers.display_name(name), "", opts.mode,

@@ -10,7 +10,7 @@ import streamlit as st
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV") -> None:
     """A CSV download of a table; text cells that a spreadsheet would run as formulas are escaped.
     Written when clicked (a callable): a page shows up to a dozen of these, and writing every file
-    on every rerun cost 10-20 ms of each. A click does not rerun the page: a rerun gives every
+    on every rerun would slow each rerun for a file rarely asked for. A click does not rerun the page: a rerun gives every
     deferred file a new id, and a second button clicked before the page redrew asked for the
     old one (MediaFileStorageError, nothing downloaded)."""
     from data.importer import to_csv_bytes  # the one spreadsheet-safe writer

@@ -17,8 +17,8 @@ from ui.palette import AXIS_TITLES, LINE_COLOURS, STATUS_CODES, STATUS_TINTS
 
 
 # Plan lines (targets, budgets, thresholds, dates) as plain layout dicts. plotly's add_hline and
-# add_vline re-lay-out the figure and walk its subplots on every call: 37 ms a line, so a page of
-# 12 trend charts spent 0.45 s of each rerun on its targets and baselines. hline and vline build the
+# add_vline re-lay-out the figure and walk its subplots on every call, so a page of a dozen trend
+# charts spent a large share of each rerun on its targets and baselines. hline and vline build the
 # same shape and label (tests/test_ui.py checks them against plotly's own); a figure takes all of
 # them in one layout update (add_lines) or at construction (lines_layout).
 Line = tuple[dict | None, dict | None]  # a shape and its label, either may be absent
@@ -97,7 +97,7 @@ def add_lines(fig: go.Figure, lines: Sequence[Line]) -> go.Figure:
 
 def kpi_months(trend_frame: pd.DataFrame, kpi: str) -> dict[str, np.ndarray]:
     """A KPI's rows of a trend frame in month order, as arrays by column (month, value, n, ...):
-    masking the frame itself took 1-2 ms a KPI (a copy of its string columns), twice per tile."""
+    masking the frame itself copies its string columns, twice per tile."""
     rows = np.flatnonzero(trend_frame["kpi"].to_numpy(dtype=object) == kpi)
     rows = rows[np.argsort(trend_frame["month"].to_numpy()[rows], kind="stable")]
     return {column: trend_frame[column].to_numpy()[rows] for column in trend_frame.columns}
@@ -130,8 +130,8 @@ def trend_chart(r: KpiResult, trend_frame: pd.DataFrame) -> go.Figure:
 
 def figure(traces: Sequence[go.Scatter | go.Bar | go.Heatmap], title: str, height: int, *, top: int = 50,
                lines: Sequence[Line] = (), **layout: object) -> go.Figure:
-    """A drill-down chart built in one go (every update_* call on a built figure re-lays it out, 3-8 ms
-    each, and a page draws dozens): `layout` as go.Layout takes it, the title on the left, the legend
+    """A drill-down chart built in one go (every update_* call on a built figure re-lays it out,
+    and a page draws dozens): `layout` as go.Layout takes it, the title on the left, the legend
     on its own line above the plot (never over the title), and `lines` drawn."""
     if len(traces) > 1:
         top += 25
@@ -201,7 +201,7 @@ def grid_chart(frame: pd.DataFrame, x: str, y: str, *, text: str, title: str, x_
     continuous scale (`z`, e.g. compliance in percent); a missing value is grey. `robust` tops the
     scale at the 90th percentile of the non-zero values, so one huge cell does not wash out the rest."""
     xs, ys = list(dict.fromkeys(frame[x])), list(dict.fromkeys(frame[y]))
-    cells = list(zip(frame[y], frame[x]))  # looked up in dicts: .loc per cell cost 0.1 ms, a grid has hundreds
+    cells = list(zip(frame[y], frame[x]))  # looked up in dicts, not .loc per cell: a grid has hundreds
     z_of, text_of = dict(zip(cells, frame[status or z])), dict(zip(cells, frame[text]))
     codes = {"z": lambda v: v, "status": lambda v: STATUS_CODES.get(v, 0)}["status" if status else "z"]
     zs = [[cell(z_of.get((r, c)), codes) for c in xs] for r in ys]
