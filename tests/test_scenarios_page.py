@@ -129,7 +129,7 @@ def test_save_reopen_and_delete_a_scenario(app: AppTest, app_db: Path):
     assert any("Opened 'Fast growth'" in s.value for s in app.success)
     assert app.number_input(key=GROWTH).value == 80.0
     assert app.toggle(key=state.SC_PREFIX + "staff_to_demand").value is True
-    assert scenario.with_overrides(base_drivers(app_db), app.session_state[state.SC_SEED]) == expected
+    assert scenario.with_overrides(base_drivers(app_db), app.session_state[state.SCENARIO_KEY].seed) == expected
     assert any(m.value.startswith("**Fast growth**, 12 months") for m in app.markdown)
     app.number_input(key=GROWTH).set_value(90.0).run()
     assert any(m.value.startswith("**Fast growth (edited since opened, not saved)**") for m in app.markdown)
