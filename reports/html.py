@@ -11,6 +11,9 @@ from typing import Iterable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+import models.budget
+from core.period import Period, add_months
+
 from reports.review import CAPACITY_HORIZON_DAYS, Review, gap_closed
 from reports.summary import summary
 
@@ -192,19 +195,18 @@ def since_text(since: str | None) -> str:
 
 def _budget(review: Review) -> str:
     b = review.budget
-    totals = {k: float(b[k].sum()) for k in ("annual_usd", "actual_usd", "budget_to_date_usd", "projected_usd")}
+    totals = models.budget.totals(b)
     rows = [[_e(r.label), _e(fmt(r.annual_usd, "USD")), _e(fmt(r.actual_usd, "USD")),
              _e(fmt(r.budget_to_date_usd, "USD")), _e(signed_usd(r.variance_usd)), _e(fmt(r.projected_usd, "USD")),
              _e(signed_usd(r.projected_variance_usd)),
              _e(month_text(r.crosses_in) if r.is_heading_over else "")] for r in b.itertuples()]
     rows.append([f"<b>{_e(label)}</b>" for label in
                  ("Total", fmt(totals["annual_usd"], "USD"), fmt(totals["actual_usd"], "USD"),
-                  fmt(totals["budget_to_date_usd"], "USD"),
-                  signed_usd(totals["actual_usd"] - totals["budget_to_date_usd"]),
-                  fmt(totals["projected_usd"], "USD"), signed_usd(totals["projected_usd"] - totals["annual_usd"]), "")])
+                  fmt(totals["budget_to_date_usd"], "USD"), signed_usd(totals["variance_usd"]),
+                  fmt(totals["projected_usd"], "USD"), signed_usd(totals["projected_variance_usd"]), "")])
     year = review.budget_year
-    actuals = month_text(review.budget_closed - timedelta(days=1))
-    head = (f"<p class='sub'>Plan year {_e(year.label())}: actuals through {actuals}; the rest "
+    actuals = month_text(add_months(year.open_from, -1)) if year.months_closed else "no month yet"
+    head = (f"<p class='sub'>Plan year {Period(year.start, year.end).label()}: actuals through {actuals}; the rest "
             "of the year at each line's run rate (mean of its last 3 full months), as on the Budget page.</p>")
     return _section("Budget to date and year-end projection", head, table(
         ["line", "annual", "spent to date", "budget to date", "variance", "projected year end", "vs annual",

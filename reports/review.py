@@ -17,7 +17,7 @@ import models.budget
 import models.capacity
 from analytics import adherence, drilldown, freshness, reliability
 from analytics.scorecard import KpiResult, evaluate, load_inputs
-from core.period import Period, add_months, month_start
+from core.period import Period, add_months
 from core.plan import Plan
 from data import event_rollups, params, warehouse
 
@@ -51,8 +51,7 @@ class Review:
     channel_sla: pd.DataFrame     # drilldown.channel_sla_rows of the month
     promises: dict[str, Any] | None  # analytics.adherence's JSON object (None: the plan has no schedules)
     budget: pd.DataFrame          # models.budget.projection with a label per line
-    budget_year: Period           # the plan year the budget counts
-    budget_closed: date           # the budget's actuals are the plan year's months before this day's
+    budget_year: models.budget.PlanYear  # its actuals: the months closed by the month's end (or today)
     capacity: pd.DataFrame        # service, resource, current_pct, scale_up_at, days: soonest first
     sources: list[str]            # freshness.source_line of every table the review reads
 
@@ -79,12 +78,11 @@ def gather(con: duckdb.DuckDBPyConnection, plan: Plan, month: Period, through: d
     if all(r.value is None for r in kpis):
         raise NoData(f"no data for {month.start:%Y-%m}: every KPI of the plan reads no data in that month")
     services = warehouse.query(con, "services")
-    year_start = core.budget.plan_year_start(plan, month.start)
-    closed = month_start(min(month.end, today))  # a month still running is not an actual yet
+    year = models.budget.PlanYear(core.budget.plan_year_start(plan, month.start), min(month.end, today))
     return Review(plan, month, through, today, kpis, evaluate(inputs, plan, previous),
                   worst_services(inputs, plan, month, services), severity_grid(inputs, plan, month),
                   channel_grid(con, plan, month), promises(con, plan, month, through),
-                  budget(con, plan, year_start, closed), Period(year_start, add_months(year_start, 12)), closed,
+                  budget(con, plan, year), year,
                   capacity_risks(con, plan, services, min(through, month.end - timedelta(days=1))),
                   source_lines(con, plan, today))
 
@@ -123,12 +121,11 @@ def promises(con: duckdb.DuckDBPyConnection, plan: Plan, month: Period, through:
                             adherence.data_until(through, plan.timezone))
 
 
-def budget(con: duckdb.DuckDBPyConnection, plan: Plan, year_start: date, as_of: date) -> pd.DataFrame:
-    """The Budget page's projection with actuals through the months closed before `as_of` (the
-    report month included): models.budget.projection plus label."""
-    costs = warehouse.query(con, "costs_by_line_monthly", start_month=add_months(year_start, -12),
-                            end_month=add_months(year_start, 12))
-    table = models.budget.projection(costs, plan, year_start, as_of)
+def budget(con: duckdb.DuckDBPyConnection, plan: Plan, year: models.budget.PlanYear) -> pd.DataFrame:
+    """The Budget page's projection for the plan year (actuals: its closed months; the run rate may
+    look back into the year before): models.budget.projection plus label."""
+    costs = warehouse.query(con, "costs_by_line_monthly", start_month=add_months(year.start, -12), end_month=year.end)
+    table = models.budget.projection(costs, plan, year.start, year.as_of)
     return table.assign(label=[line_label(n) for n in table["line"]])
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+import models.budget
+
 from reports.review import CAPACITY_HORIZON_DAYS, Review, gap_closed, worst_kpi
 
 from ui.formatting import delta_words, fmt, month_text, signed_usd, value_text
@@ -53,10 +55,9 @@ def worst_sla(review: Review) -> str | None:
 
 def risk_sentence(review: Review) -> str:
     """The budget to date and at year end, the lines heading over, and the capacity crossings."""
-    b = review.budget
-    spent, due = float(b["actual_usd"].sum()), float(b["budget_to_date_usd"].sum())
-    projected, annual = float(b["projected_usd"].sum()), float(b["annual_usd"].sum())
-    over = list(b.loc[b["is_heading_over"], "label"])
+    t = models.budget.totals(review.budget)
+    spent, due, projected, annual = t["actual_usd"], t["budget_to_date_usd"], t["projected_usd"], t["annual_usd"]
+    over = list(models.budget.over_budget_lines(review.budget)["label"])  # earliest crossing first
     over_text = f", {len(over)} lines heading over ({', '.join(over)})" if over else ", no line heading over"
     return (f"Budget: {fmt(spent, 'USD')} spent to date against {fmt(due, 'USD')} budgeted "
             f"({signed_usd(spent - due)}), heading for {fmt(projected, 'USD')} at year end against "
