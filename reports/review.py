@@ -15,8 +15,8 @@ import pandas as pd
 import core.budget
 import models.budget
 import models.capacity
-from analytics import adherence, drilldown, freshness, reliability
-from analytics.scorecard import KpiResult, evaluate, load_inputs
+from analytics import adherence, drilldown, freshness
+from analytics.scorecard import Inputs, KpiResult, evaluate, load_inputs
 from core.period import Period, add_months
 from core.plan import Plan
 from data import event_rollups, params, warehouse
@@ -87,7 +87,7 @@ def gather(con: duckdb.DuckDBPyConnection, plan: Plan, month: Period, through: d
                   source_lines(con, plan, today))
 
 
-def worst_services(inputs, plan: Plan, month: Period, services: pd.DataFrame) -> pd.DataFrame:
+def worst_services(inputs: Inputs, plan: Plan, month: Period, services: pd.DataFrame) -> pd.DataFrame:
     """drilldown.uptime_by_service for the month, the WORST_SERVICES lowest first (most downtime on
     a tie), with the catalogue's name: service, uptime_pct, status, down_minutes, n_outages."""
     frame = drilldown.uptime_by_service(inputs.incidents, inputs.windows, plan, [month],
@@ -99,7 +99,7 @@ def worst_services(inputs, plan: Plan, month: Period, services: pd.DataFrame) ->
         .reset_index(drop=True)
 
 
-def severity_grid(inputs, plan: Plan, month: Period) -> pd.DataFrame:
+def severity_grid(inputs: Inputs, plan: Plan, month: Period) -> pd.DataFrame:
     """The Reliability page's SLA grid for the month: measure, severity, target, on_time_pct, n."""
     sla = drilldown.severity_sla_by_span(inputs.outages.incidents, plan, [month])
     return drilldown.severity_sla_rows(sla, plan)
