@@ -3,8 +3,10 @@
 Each rule is a pure function of measured inputs (a scorecard, a budget projection, capacity
 crossings, the sources' spans, SLA grids) to a list of Alert; `evaluate` runs them all and
 `changes` says what a run found new or no longer finds against the alert log's open rows.
-`measure` is the one loader: it reads the warehouse the way the Overview, Budget, Capacity,
-Reliability and Support pages do, so an alert and its page agree number for number.
+`measure` is the one loader: it reads the warehouse with the queries and functions of the
+Overview, Budget, Reliability and Support pages, so those alerts and their pages agree number for
+number. Capacity is the measured forecast (no scenario growth) fitted over the alert horizon: the
+Capacity page draws the plan's scenario beside it over its own horizon, so its dates may differ.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from analytics import drilldown, freshness
 from analytics.measure import OFF_TRACK
 from analytics.scorecard import KpiResult, load_inputs, scorecard
 from core.budget import plan_year_start
-from core.period import Period
+from core.period import Period, add_months
 from core.plan import Plan
 from data import event_rollups
 from data.params import channel_sla_params
@@ -230,8 +232,7 @@ def measure(con, plan: Plan, period: Period, today: date, through: date | None) 
     """Everything the rules read, for `period` (the scorecard's and the SLAs') and `today`."""
     through = through or today
     year = plan_year_start(plan, today)
-    costs = query(con, "costs_by_line_monthly", start_month=year.replace(year=year.year - 1),
-                  end_month=year.replace(year=year.year + 1))
+    costs = query(con, "costs_by_line_monthly", start_month=add_months(year, -12), end_month=add_months(year, 12))
     tables = sorted({t for ts in freshness.KPI_SOURCES.values() for t in ts})
     severity, channel = _sla(con, plan, period)
     return Measured(tuple(scorecard(con, plan, period)), budget.projection(costs, plan, year, today),

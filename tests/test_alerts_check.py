@@ -224,3 +224,12 @@ def test_bad_secrets_name_the_key(tmp_path, capsys):
     secrets.write_text('[alerts]\nwebhooks = ["ftp://x"]\n')
     assert check.main(["--db", str(tmp_path / "w.duckdb"), "--deliver", "--secrets", str(secrets)]) == 2
     assert "key 'webhooks'" in capsys.readouterr().err
+
+
+def test_a_warehouse_older_than_the_log_reads_no_alert(tmp_path):
+    """A file made before alert_log existed, opened read-only (no migration): no alert, no error."""
+    path = tmp_path / "old.duckdb"
+    with closing(connect(path)) as con:
+        con.execute("drop table alert_log")
+    with closing(connect(path, read_only=True)) as con:
+        assert alert_log.open_alerts(con).empty and alert_log.pending(con).empty
