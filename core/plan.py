@@ -141,6 +141,8 @@ class Settings:
     uptime_judged_by: str  # "month" or "period": what a several-month period's uptime status judges
     relevant_certifications: tuple[str, ...]  # the certifications the certification KPI counts (empty: any)
     stale_after_days: int = 7  # a source whose data ends more than this many days before today is stale
+    # observed growth / the plan's growth inside [low, high]: the plan's growth is borne out by the data
+    growth_borne_out_ratio: tuple[float, float] = (0.8, 1.25)
 
 
 @dataclass(frozen=True)
@@ -371,7 +373,16 @@ def _settings(t: dict) -> Settings:
         _get(t, f"{s}.uptime_judged_by", str, lambda v: v in ("month", "period"), "'month' or 'period'"),
         _strings(t, f"{s}.relevant_certifications"),
         _get(t, f"{s}.stale_after_days", int, lambda v: v >= 0, "must be >= 0")
-        if "stale_after_days" in t.get(s, {}) else Settings.stale_after_days)
+        if "stale_after_days" in t.get(s, {}) else Settings.stale_after_days,
+        _ratio_band(t, f"{s}.growth_borne_out_ratio") if "growth_borne_out_ratio" in t.get(s, {})
+        else Settings.growth_borne_out_ratio)
+
+
+def _ratio_band(t: dict, path: str) -> tuple[float, float]:
+    """[low, high]: two finite numbers with 0 < low <= 1 <= high (a ratio of 1 is always inside)."""
+    band = _get(t, path, list, lambda v: len(v) == 2 and all(_number(x) for x in v) and 0 < v[0] <= 1 <= v[1],
+                "two numbers [low, high] with 0 < low <= 1 <= high")
+    return float(band[0]), float(band[1])
 
 
 def _capacity(t: dict) -> Capacity:

@@ -83,13 +83,25 @@ class Actor:
 LOCAL_USER = Actor("local user", "", "admin")  # sign-in off: one local user with every right
 
 
+def os_user() -> str:
+    """The operating-system user the process runs as ('local user' when the environment names none)."""
+    try:
+        return getpass.getuser() or "local user"
+    except (KeyError, OSError):  # no user name in the environment (some containers)
+        return "local user"
+
+
 def cli_actor() -> Actor:
     """The command line acts as a local admin, audited under the operating-system user."""
-    try:
-        name = getpass.getuser() or "local user"
-    except (KeyError, OSError):
-        name = "local user"
-    return Actor(f"{name} (command line)", "", "admin")
+    return Actor(f"{os_user()} (command line)", "", "admin")
+
+
+def visitor_without_sign_in() -> Actor:
+    """Who a visitor is while sign-in is off: the one local user, named as the operating-system
+    user the app runs as, with every right (admin). Without sign-in the app is meant to listen on
+    the loopback only (docs/operating.md), where whoever reaches it could open the warehouse file
+    directly anyway."""
+    return Actor(os_user(), "", "admin")
 
 
 def can(actor: Actor | None, action: str) -> bool:

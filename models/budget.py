@@ -7,11 +7,12 @@ at the line's run rate, and `trend_projection`, the forecaster's (trend and seas
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from core.budget import budget_to_date, month_budget
+from core.budget import budget_to_date, month_budget, plan_year_start
 from core.period import add_months
 from core.plan import BudgetLine, Plan
 
@@ -43,7 +44,7 @@ def projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: date,
     Output: line, annual_usd, actual_usd, budget_to_date_usd, variance_usd, run_rate_usd,
     projected_usd, lower_usd, upper_usd, projected_variance_usd, crosses_in, is_heading_over.
     """
-    elapsed = _elapsed(year_start, as_of)
+    elapsed = months_closed(year_start, as_of)
     actual = costs[(pd.to_datetime(costs["month"]) >= pd.Timestamp(year_start))
                    & (pd.to_datetime(costs["month"]) < pd.Timestamp(add_months(year_start, elapsed)))]
     rows = [_line_projection(b, actual[actual["line"] == b.name], costs[costs["line"] == b.name],
@@ -83,6 +84,78 @@ def _crossing_month(spent: float, rate: float, annual: float, year_start: date, 
     return add_months(year_start, elapsed + months_to_cross - 1) if elapsed + months_to_cross <= 12 else None
 
 
+# --- plan years, totals and which lines to warn about (the Budget page) ----------------------
+
+def months_closed(year_start: date, as_of: date) -> int:
+    """The plan year's months closed by `as_of`: whole calendar months from the year's start to
+    `as_of`'s month, 0 to 12 (the month `as_of` falls in is still running and does not count)."""
+    return max(0, min(12, (as_of.year - year_start.year) * 12 + as_of.month - year_start.month))
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    """A plan year and the day its actuals run to: full months before `as_of` count as actual."""
+
+    start: date
+    as_of: date
+
+    @property
+    def end(self) -> date:
+        return add_months(self.start, 12)
+
+    @property
+    def months_closed(self) -> int:
+        return months_closed(self.start, self.as_of)
+
+    @property
+    def open_from(self) -> date:
+        """The first month not closed: spend from it on is not counted (the year's end when all are)."""
+        return add_months(self.start, self.months_closed)
+
+
+def plan_years(plan: Plan, today: date) -> list[PlanYear]:
+    """The plan years from the plan's first to the one holding `today`, newest first; a closed
+    year's actuals run to its end."""
+    current = plan_year_start(plan, today)
+    first = date.fromisoformat(plan.first_year_start)
+    years, start = [], current
+    while start >= first:
+        years.append(PlanYear(start, today if start == current else add_months(start, 12)))
+        start = add_months(start, -12)
+    return years or [PlanYear(current, today)]
+
+
+def is_closed(months: pd.Series, year: PlanYear) -> pd.Series:
+    """Which of `months` (first days) are closed in `year`: before its first open month. The month
+    still running is shown but not counted, as projection does not count it."""
+    return pd.to_datetime(months) < pd.Timestamp(year.open_from)
+
+
+TOTALLED = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd", "projected_usd",
+            "lower_usd", "upper_usd", "projected_variance_usd")
+
+
+def totals(table: pd.DataFrame) -> dict[str, float]:
+    """Sums of projection's columns over the lines. The band of the total adds up the lines' bands
+    (the cautious reading: lines that drift together), so it is wider than the lines' spreads
+    alone would make it."""
+    return {k: float(table[k].sum()) for k in TOTALLED}
+
+
+def over_budget_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """projection's lines heading over budget (an overrun beyond the plan's tolerance), earliest
+    crossing first."""
+    return table[table["is_heading_over"].astype(bool)].sort_values("crosses_in")
+
+
+def within_tolerance_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """projection's lines that pass their budget this year by no more than the plan's tolerance:
+    projected over, not heading over."""
+    return table[table["crosses_in"].notna() & ~table["is_heading_over"].astype(bool)]
+
+
+# --- the trend projection beside the run rate ----------------------------------------------------
+
 FORECAST_LEVEL = 80  # the band of the trend projection, as the run rate's (Z80)
 MIN_TESTED_MONTHS = 12  # below this the forecaster tests no model (models.forecast.origins)
 
@@ -107,7 +180,7 @@ def trend_projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: d
     table = projection(costs, plan, year_start, as_of, run_rate_months)
     table = table.rename(columns={"projected_usd": "run_rate_projected_usd", "lower_usd": "run_rate_lower_usd",
                                   "upper_usd": "run_rate_upper_usd"})
-    elapsed = _elapsed(year_start, as_of)
+    elapsed = months_closed(year_start, as_of)
     by_line = {b.name: b for b in plan.budget_lines}
     rows = [_line_forecast(by_line[r.line], costs[costs["line"] == r.line], r.actual_usd, 12 - elapsed, as_of)
             for r in table.itertuples()]
@@ -121,11 +194,6 @@ def trend_projection(costs: pd.DataFrame, plan: Plan, year_start: date, as_of: d
              "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses_in", "is_heading_over",
              "run_rate_projected_usd", "run_rate_lower_usd", "run_rate_upper_usd", "model", "history_months"]
     return table[order]
-
-
-def _elapsed(year_start: date, as_of: date) -> int:
-    """Full months of the plan year before `as_of` (0-12)."""
-    return max(0, min(12, (as_of.year - year_start.year) * 12 + as_of.month - year_start.month))
 
 
 def monthly_history(line_costs: pd.DataFrame, as_of: date) -> pd.DataFrame:

@@ -7,6 +7,7 @@ nothing here fits a model, so every number can be checked by hand.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -252,6 +253,41 @@ def demand_growth(metric: str, cap: Capacity) -> Growth:
     return table[metric]
 
 
+@dataclass(frozen=True)
+class PlanRate:
+    """The plan's growth rate for a demand series as the plan states it: pct per `per_months` months."""
+
+    pct: float
+    per_months: int  # 3: a quarter, 1: a month
+
+
+# Which [capacity] rate each demand series follows, as demand_growth applies it: users, traffic and
+# tickets grow with users (stated a quarter), data volume at the data rate (stated a month).
+_PLAN_RATES = {"active_users": ("user_growth_pct_per_quarter", 3), "visits": ("user_growth_pct_per_quarter", 3),
+               "tickets": ("user_growth_pct_per_quarter", 3), "data_gb": ("data_growth_pct_per_month", 1)}
+
+
+def plan_rate(metric: str, cap: Capacity) -> PlanRate:
+    """The plan's growth rate for a demand series, in the unit the plan states it."""
+    if metric not in _PLAN_RATES:
+        raise ValueError(f"unknown demand series {metric!r}")
+    name, per_months = _PLAN_RATES[metric]
+    return PlanRate(float(getattr(cap, name)), per_months)
+
+
+def growth_verdict(observed_pct: float | None, plan_pct: float, band: tuple[float, float]) -> str:
+    """How measured growth compares with the plan's (both per the same months): "unmeasurable"
+    without a measure; "borne_out" when observed / plan lies in `band` (plan.toml settings
+    growth_borne_out_ratio); else "slower" below it or "faster" above it. A plan of 0 % makes any
+    measured growth "faster"."""
+    if observed_pct is None:
+        return "unmeasurable"
+    ratio = observed_pct / plan_pct if plan_pct else math.inf
+    if band[0] <= ratio <= band[1]:
+        return "borne_out"
+    return "slower" if ratio < band[0] else "faster"
+
+
 def plan_line(anchor: pd.Timestamp, value: float, ds: pd.Series, growth: Growth) -> np.ndarray:
     """The plan's assumption drawn from the last actual: `value` at `anchor`, then scaled by the
     plan's factors relative to the anchor (growth_factors), at each timestamp of `ds`."""
@@ -308,3 +344,40 @@ def monthly_storage(forecast: pd.DataFrame, cap: Capacity) -> pd.DataFrame:
     g = f.groupby("month").agg(peak_upper=("upper", "max"), mean=("mean", "mean")).reset_index()
     g["storage_needed"] = [storage_needed_gb(v, cap) for v in g["peak_upper"]]
     return g
+
+
+# --- a resource's plan and every service's headroom (the Capacity page) ---------------------
+
+def scenario_forecast(fit: pd.DataFrame, resource: str, cap: Capacity) -> pd.DataFrame:
+    """A statistical forecast of `resource` with the scenario's growth for that resource on top."""
+    return apply_growth(fit, growth_for(resource, cap))
+
+
+def plan_for(resource: str, grown: pd.DataFrame, instances: int,
+             cap: Capacity) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """What a resource's scenario forecast asks for: (crossings, monthly plan). Disk (percent of
+    the volume): its crossings and the storage to provision; data volume (GB, no percent line to
+    cross): the storage only, crossings None; load (CPU, memory, requests): its crossings and the
+    instances needed."""
+    if resource == "data_gb":
+        return None, monthly_storage(grown, cap)
+    if resource == "disk_pct":
+        return crossings(grown, cap), monthly_storage(grown, cap)
+    if resource in LOAD_RESOURCES:
+        return crossings(grown, cap), monthly_plan(grown, instances, cap)
+    raise ValueError(f"unknown resource {resource!r}")
+
+
+def headroom_table(resource: str, services: Iterable[tuple[str, pd.DataFrame, pd.DataFrame]], cap: Capacity,
+                   today: pd.Timestamp) -> pd.DataFrame:
+    """headroom over services, each given as (service_id, daily history (ds, y), statistical fit):
+    where it stands now (current_level), and the first day the scenario's forecast mean and upper
+    bound reach the scale-up line. Output: headroom's columns and upper_at (missing: not in the horizon)."""
+    rows, upper = [], {}
+    for service_id, history, fit in services:
+        grown = scenario_forecast(fit, resource, cap)
+        rows.append({"service_id": service_id, "resource": resource, "current_pct": current_level(history),
+                     "scale_up_at": first_crossing(grown, "mean", cap.scale_up_pct)})
+        upper[service_id] = first_crossing(grown, "upper", cap.scale_up_pct)
+    table = headroom(rows, today)
+    return table.assign(upper_at=[upper[s] for s in table["service_id"]])

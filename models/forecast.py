@@ -685,6 +685,15 @@ def backtest(
     return pd.DataFrame(rows, columns=["fold", "cutoff", "model", "mase", "smape", "coverage"])
 
 
+def backtest_means(folds: pd.DataFrame) -> dict:
+    """backtest's folds in one line: the mean mase, smape (%) and coverage (share) over the folds,
+    and how many folds there were; the means are None without a fold."""
+    if folds.empty:
+        return {"mase": None, "smape": None, "coverage": None, "folds": 0}
+    return {"mase": float(folds["mase"].mean()), "smape": float(folds["smape"].mean()),
+            "coverage": float(folds["coverage"].mean()), "folds": len(folds)}
+
+
 def _fold_row(fold: int, train: pd.DataFrame, test: np.ndarray, result: pd.DataFrame, m: int) -> dict:
     """Scores of one fold, on the steps that were actually observed."""
     seen = ~np.isnan(test)

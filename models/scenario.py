@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.measure import compare
-from core.budget import budget_for
+from core.budget import budget_for, line_budget, month_of_plan_year
 from core.period import Period, add_months, month_start, today_in
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
@@ -629,6 +629,61 @@ def _measure(db: str, plan: Plan, today: date, kind: str) -> tuple[Base, Drivers
         return starting_point(con, plan, today, kind)
     finally:
         con.close()
+
+
+# --- the horizon against the plan (the Scenarios page) ----------------------------------------
+
+COST_KPIS = ("support_cost_per_user_usd", "infra_cost_pct_revenue")  # the KPIs a scenario's costs decide
+
+
+def summary(frame: pd.DataFrame, plan: Plan, months: int) -> dict:
+    """evaluate's frame over its horizon: annual's totals, the plan's budget for the same months
+    (plan_total_usd, core.budget.budget_for), the lowest and highest monthly FTE Erlang C needs,
+    and per cost KPI the first month its target is met and the first it is missed (None: never)."""
+    out = dict(annual(frame, plan))
+    out["plan_total_usd"] = budget_for(plan, frame["month"].iloc[0], months)
+    out["fte_needed_low"] = float(frame["support_fte_needed"].min())
+    out["fte_needed_high"] = float(frame["support_fte_needed"].max())
+    for key in COST_KPIS:
+        met = frame[f"{key}_met"].astype(bool)
+        out[f"{key}_first_met"] = first_month(frame.assign(hit=met), "hit")
+        out[f"{key}_first_missed"] = first_month(frame.assign(hit=~met), "hit")
+    return out
+
+
+def line_vs_plan(frame: pd.DataFrame, plan: Plan, months: int) -> pd.DataFrame:
+    """Cost per budget line over the horizon against the line's budget for the same months (pro
+    rata or by its monthly profile, core.budget.line_budget), and a last row "total" over all lines.
+    Output: line, group, plan_usd, scenario_usd, difference_usd."""
+    lines = annual(frame, plan)["lines_usd"]
+    first = month_of_plan_year(plan, frame["month"].iloc[0])
+    out = pd.DataFrame([{"line": b.name, "group": b.group, "plan_usd": line_budget(b, first, months),
+                         "scenario_usd": lines[b.name]} for b in plan.budget_lines])
+    out["difference_usd"] = out["scenario_usd"] - out["plan_usd"]
+    total = pd.DataFrame([{"line": "total", "group": "", **out[["plan_usd", "scenario_usd", "difference_usd"]].sum()}])
+    return pd.concat([out, total], ignore_index=True)
+
+
+def compare_table(summaries: Mapping[str, Mapping[str, Any]], plan: Plan, start: date,
+                  months: int) -> pd.DataFrame:
+    """Scenarios side by side (summary of each, by name) over the horizon of `months` from `start`,
+    against the plan: one row per budget line (the line's budget for those months, as line_vs_plan),
+    the total (the plan's budget for them, core.budget.budget_for), each cost KPI (its
+    target), peak instances, mean support FTE paid (the support_team line's FTE) and the peak
+    month's FTE needed (these two have no plan number: NaN).
+    Output: key (a line name, or total_usd, a KPI key, instances, support_fte, fte_needed_high),
+    unit, plan, then one column per scenario."""
+    first = month_of_plan_year(plan, start)
+    rows = [(b.name, "USD", line_budget(b, first, months), lambda s, n=b.name: s["lines_usd"][n])
+            for b in plan.budget_lines]
+    rows += [("total_usd", "USD", budget_for(plan, start, months), lambda s: s["total_usd"])]
+    rows += [(key, plan.kpi(key).unit, plan.kpi(key).target, lambda s, k=key: s[k]) for key in COST_KPIS]
+    team = next((b.fte for b in plan.budget_lines if b.name == "support_team"), None)
+    rows += [("instances", "instances", math.nan, lambda s: s["instances"]),
+             ("support_fte", "FTE", math.nan if team is None else team, lambda s: s["support_fte"]),
+             ("fte_needed_high", "FTE", math.nan, lambda s: s["fte_needed_high"])]
+    return pd.DataFrame({"key": [r[0] for r in rows], "unit": [r[1] for r in rows], "plan": [r[2] for r in rows],
+                         **{name: [r[3](s) for r in rows] for name, s in summaries.items()}})
 
 
 def to_json(d: Drivers, frame: pd.DataFrame, plan: Plan) -> dict:

@@ -165,6 +165,30 @@ def chance(results: pd.DataFrame, column: str, op: str, limit: float, staffed: b
     return float(right.mean())
 
 
+# The Monte Carlo's default uncertainty, in percent either side of the scenario's value (a
+# modelling assumption, editable on the page): growth rates +/- 40 %, tickets per user and handling
+# times 25 %, salaries 10 % (set by contract), the compute rate and any driver not named 20 %. Only
+# the named drivers are ticked to vary at first.
+DEFAULT_SPREAD_PCT = {"user_growth_pct_per_quarter": 40.0, "tickets_per_user_month": 25.0, "aht_email_min": 25.0,
+                      "aht_live_chat_min": 25.0, "support_cost_per_fte_usd": 10.0,
+                      "cloud_usd_per_instance_month": 20.0, "data_growth_pct_per_month": 40.0}
+OTHER_SPREAD_PCT = 20.0
+
+
+def default_ranges(drivers: Any, limits: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    """The Monte Carlo's starting ranges: every numeric driver moved down and up by its default
+    spread (DEFAULT_SPREAD_PCT, else OTHER_SPREAD_PCT), kept inside its limits (unnamed: 0 and up).
+    Output: driver, vary (one of DEFAULT_SPREAD_PCT's), value, low, high."""
+    rows = []
+    for name in numeric_drivers(drivers):
+        value = float(getattr(drivers, name))
+        spread = DEFAULT_SPREAD_PCT.get(name, OTHER_SPREAD_PCT)
+        bounds = (0.0, math.inf) if limits is None else limits.get(name, (0.0, math.inf))
+        rows.append({"driver": name, "vary": name in DEFAULT_SPREAD_PCT, "value": value,
+                     "low": moved(value, -spread, bounds), "high": moved(value, spread, bounds)})
+    return pd.DataFrame(rows, columns=["driver", "vary", "value", "low", "high"])
+
+
 # --- goal seek --------------------------------------------------------------------------------
 
 def bisect(f: Callable[[float], float], target: float, low: float, high: float, *, rel_tol: float = 1e-7,
@@ -223,3 +247,22 @@ def cost_per_user_curve(d: Drivers, base: Base, plan: Plan, month: date, users: 
 def horizon_months(base: Base, months: int) -> list[date]:
     """The first days of the horizon's months (for choosing a goal-seek month)."""
     return [add_months(base.start, t) for t in range(months)]
+
+
+def goal_seek(d: Drivers, base: Base, plan: Plan, months: int, month: date) -> dict:
+    """Goal seek on support cost per user in `month` of the scenario: the month's users, cost per
+    user, FTE paid and FTE Erlang C needs; the active users that bring the cost to the plan's target
+    at the scenario's staffing (users_needed) and the first month the scenario has that many
+    (users_reached_in; None: not within the horizon); the paid FTE that does at the month's users
+    (fte_for_target); and the target. None where no value up to the search's bound reaches it."""
+    target = plan.kpi("support_cost_per_user_usd").target
+    frame = scenario.evaluate(d, base, plan, months)
+    row = frame[frame["month"] == month].iloc[0]
+    users = users_for_target(d, base, plan, month, target)
+    reached = None if users is None else scenario.first_month(frame.assign(hit=frame["active_users"] >= users), "hit")
+    return {"month": month, "users": float(row["active_users"]),
+            "cost_per_user": float(row["support_cost_per_user_usd"]), "fte_paid": float(row["support_fte"]),
+            "fte_needed": float(row["support_fte_needed"]),
+            "users_needed": users, "users_reached_in": reached,
+            "fte_for_target": support_fte_for_target(d, base, plan, month, float(row["active_users"]), target),
+            "target": target}

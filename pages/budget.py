@@ -1,6 +1,8 @@
 """Budget: the plan's annual budget against actual spend, line by line, and where the year will end."""
 import streamlit as st
 
+import models.budget
+
 from ui import admin, auth, budget, cache, downloads, formatting, freshness, palette, sidebar
 the_plan = cache.plan()
 years = budget.plan_years(sidebar.plan_today(the_plan))
@@ -8,7 +10,7 @@ years = budget.plan_years(sidebar.plan_today(the_plan))
 st.title("Budget: where will the plan year end?")
 freshness.page_freshness("budget")
 with st.container(horizontal=True, vertical_alignment="bottom"):
-    year = st.selectbox("Plan year", years, format_func=lambda y: y.label(), key="budget_year", width=260,
+    year = st.selectbox("Plan year", years, format_func=budget.year_label, key="budget_year", width=260,
                         help=f"Plan years start on the anniversary of {the_plan.first_year_start} (plan.toml). "
                              "The sidebar's period does not apply to the budget.")
     window = st.segmented_control("Run rate over the last", [1, 3, 6], default=3, key="budget_window",
@@ -19,8 +21,8 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 
 table = budget.load_budget(year, window)
 months = budget.load_budget_months(year)
-totals = budget.budget_totals(table)
-over = budget.over_budget_lines(table)
+totals = models.budget.totals(table)
+over = models.budget.over_budget_lines(table)
 
 st.markdown(budget.plan_year_line(year))
 
@@ -44,7 +46,7 @@ cols[3].metric("Lines heading over budget", f"{len(over)} of {len(table)}", bord
                help=f"A line is heading over budget when its projected overrun is {budget.over_tolerance_text(the_plan)} "
                     "(plan.toml: budget.over_tolerance_pct and over_tolerance_usd).")
 
-within = budget.within_tolerance_lines(table)
+within = models.budget.within_tolerance_lines(table)
 if len(over):
     st.warning(f"**{len(over)} line{'s' if len(over) > 1 else ''} heading over budget** at the run rate of the last "
                f"{window} closed month{'s' if window > 1 else ''}, each by {budget.over_tolerance_text(the_plan)}:\n"

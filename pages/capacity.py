@@ -1,6 +1,8 @@
 """Capacity: when does a service reach the plan's thresholds, and what must be added to stay under them?"""
 import streamlit as st
 
+import models.forecast
+
 from ui import cache, capacity, downloads, freshness, growth, handoff, palette
 the_plan = cache.plan()
 services = capacity.cap_services()
@@ -62,7 +64,7 @@ with accuracy_col:
     st.markdown("**How good is this forecast?**")
     with st.spinner("Backtesting ...", show_time=True):
         folds = capacity.load_backtest(service_id, resource, months)
-    score = capacity.backtest_summary(folds)
+    score = models.forecast.backtest_means(folds)
     st.markdown(f"**{capacity.load_skill(service_id, resource, months).capitalize()}**",
                 help="The forecast's mean absolute scaled error over that of repeating the last season, on the "
                      "same held-out tails: below 1 (better) means the model earns its keep.")

@@ -1,6 +1,8 @@
 """Growth: is the plan's growth borne out by the data? Users, traffic, data volume and tickets."""
 import streamlit as st
 
+import models.capacity
+
 from ui import cache, capacity, freshness, growth, palette
 the_plan = cache.plan()
 cap = the_plan.capacity
@@ -21,10 +23,10 @@ st.caption(f"Observed growth compares the last three full months with the same t
 summary = st.columns(len(views))
 for col, (metric, view) in zip(summary, views.items()):
     spec = growth.DEMAND[metric]
-    per = "quarter" if spec.per_months == 3 else "month"
+    per = growth.per_words(metric, cap)
     col.metric(f"{spec.label}, growth a {per}", "n/a" if view.observed_pct is None else
                f"{view.observed_pct:+.1f} %", border=True,
-               delta=f"plan {growth.plan_rate_pct(metric, cap):+g} % a {per}", delta_color="off", delta_arrow="off",
+               delta=f"plan {models.capacity.plan_rate(metric, cap).pct:+g} % a {per}", delta_color="off", delta_arrow="off",
                help=f"Last three full months against the same months a year before, compounded per {per}.")
 
 for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "tickets")):
@@ -32,6 +34,6 @@ for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "ticke
         view, spec = views[metric], growth.DEMAND[metric]
         with col:
             st.plotly_chart(growth.growth_chart(view, growth.growth_title(metric, cap)), key=f"growth_{metric}", config=palette.NO_BAR)
-            st.markdown(f"{growth.growth_gap(view, growth.plan_rate_pct(metric, cap))} {growth.growth_words(view, cap)}")
+            st.markdown(f"{growth.growth_gap(view, the_plan)} {growth.growth_words(view, cap)}")
             st.caption(growth.growth_end_words(view, horizon) + f" Model: {view.forecast.attrs.get('model', '?')}, "
                        f"{growth.load_growth_skill(metric, horizon)}.")

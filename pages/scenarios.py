@@ -27,7 +27,8 @@ left, right = st.columns([1.3, 2.2], gap="medium")
 with left:
     with st.container(horizontal=True, vertical_alignment="bottom"):
         months = st.selectbox("Horizon", saved.HORIZONS, key=state.SC_MONTHS, format_func=lambda m: f"{m} months",
-                              help=f"Months from {base.start:%b %Y}. The plan's budget is pro-rated to the horizon.")
+                              help=f"Months from {base.start:%b %Y}. The plan's budget is taken for the same months "
+                                   "(pro rata, or by a line's monthly profile).")
         st.button("Reset to the base", icon=":material/restart_alt:", key="sc_reset", on_click=saved.on_reset,
                   args=(base_drivers,), help="Every driver back to the base scenario chosen above.")
     values = drivers.driver_panel(base_drivers)
@@ -75,7 +76,7 @@ with tabs[2]:
                 st.stop()
             table, monthly = compare.compare_scenarios(named, base, months)
             st.caption(f"All on today's base and the same {months}-month horizon; 'Plan' is the plan's budget "
-                       "pro-rated to the horizon, or its target.")
+                       "for the same months, or its target.")
             st.dataframe(compare.compare_display(table), hide_index=True, height=36 * (len(table) + 1) + 4)
             downloads.download_both(table, f"opsplan-comparison-{months}m", "Comparison")
             st.plotly_chart(compare.compare_lines_chart(table), key="sc_compare_lines", config=palette.NO_BAR)

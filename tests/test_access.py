@@ -180,3 +180,21 @@ def test_cli_acts_as_local_admin():
     """The command line is a local admin (shell access to the file is admin already)."""
     actor = access.cli_actor()
     assert actor.role == "admin" and "(command line)" in actor.name
+
+
+def test_without_sign_in_every_visitor_is_the_local_admin(monkeypatch):
+    """Sign-in off: the visitor is the operating-system user (getpass reads LOGNAME first), an admin
+    who may do everything, editing the plan included; with no user name in the environment the
+    name is 'local user'."""
+    monkeypatch.setenv("LOGNAME", "maria")
+    visitor = access.visitor_without_sign_in()
+    assert visitor == access.Actor("maria", "", "admin")
+    assert all(access.can(visitor, action) for action in access.MIN_ROLE)
+    assert access.cli_actor().name == "maria (command line)"
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    def no_such_uid(uid: int):
+        raise KeyError(uid)  # what pwd raises for a uid without a passwd entry (a container's)
+
+    monkeypatch.setattr("pwd.getpwuid", no_such_uid)
+    assert access.visitor_without_sign_in().name == "local user"

@@ -15,7 +15,8 @@ PAGES = Path(__file__).resolve().parent.parent / "pages"
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret-" + "x" * 32,
         "client_id": "opsplan", "client_secret": "s",
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
-KPI_PAGES = {"overview.py", "reliability.py", "support.py", "cost.py", "monitoring.py", "budget.py", "growth.py"}
+KPI_PAGES = {"overview.py", "reliability.py", "support.py", "cost.py", "monitoring.py", "budget.py", "growth.py",
+             "adherence.py"}
 # The pages each role finds in its navigation (access.toml at the repo root maps these e-mails).
 EXPECTED = {
     "viewer": KPI_PAGES,

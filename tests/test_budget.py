@@ -136,6 +136,63 @@ def test_both_parts_of_the_tolerance_must_be_exceeded(plan, line, over, expected
     assert bool(table.loc[line, "is_heading_over"]) is expected
 
 
+def test_months_closed_counts_whole_months_of_the_year():
+    """From 1 Sep 2026: on 26 Nov, September and October are closed (11 - 9 = 2; November runs);
+    on 1 Sep 2027 all 12 (12 x 1 + 9 - 9 = 12); later stays 12; before the start, 0 (8 - 9 < 0)."""
+    start = date(2026, 9, 1)
+    assert budget.months_closed(start, date(2026, 11, 26)) == 2
+    assert budget.months_closed(start, date(2027, 9, 1)) == 12
+    assert budget.months_closed(start, date(2028, 1, 1)) == 12  # 16 months on: capped at 12
+    assert budget.months_closed(start, date(2026, 8, 15)) == 0
+    year = budget.PlanYear(start, date(2026, 11, 26))
+    assert (year.months_closed, year.end, year.open_from) == (2, date(2027, 9, 1), date(2026, 11, 1))
+
+
+def test_plan_years_run_from_the_first_to_today_newest_first(plan):
+    """The plan's first year starts 1 Sep 2025. On 26 Nov 2026: this year (actuals to today) and
+    2025's, closed (actuals to its end, 1 Sep 2026). Before the first year: the year holding today."""
+    assert budget.plan_years(plan, date(2026, 11, 26)) == [budget.PlanYear(date(2026, 9, 1), date(2026, 11, 26)),
+                                                           budget.PlanYear(date(2025, 9, 1), date(2026, 9, 1))]
+    assert budget.plan_years(plan, date(2025, 10, 3)) == [budget.PlanYear(date(2025, 9, 1), date(2025, 10, 3))]
+    assert budget.plan_years(plan, date(2025, 5, 1)) == [budget.PlanYear(date(2024, 9, 1), date(2025, 5, 1))]
+
+
+def test_is_closed_leaves_out_the_running_month():
+    """On 26 Nov 2026 in the year from 1 Sep: September and October are closed, November is not."""
+    year = budget.PlanYear(date(2026, 9, 1), date(2026, 11, 26))
+    months = pd.Series(pd.to_datetime(["2026-09-01", "2026-10-01", "2026-11-01"]))
+    assert budget.is_closed(months, year).tolist() == [True, True, False]
+
+
+def test_totals_add_up_the_lines_bands_too():
+    """Two lines: annual 1,000 + 2,000 = 3,000; run rate 100 + 250 = 350 a month; projected 900 +
+    2,300 = 3,200; the band adds the lines' bounds: lower 800 + 2,100 = 2,900, upper 1,000 + 2,500 =
+    3,500 (not a root-sum-square)."""
+    table = pd.DataFrame({"annual_usd": [1000.0, 2000.0], "actual_usd": [300.0, 700.0],
+                          "budget_to_date_usd": [250.0, 500.0], "variance_usd": [50.0, 200.0],
+                          "run_rate_usd": [100.0, 250.0], "projected_usd": [900.0, 2300.0],
+                          "lower_usd": [800.0, 2100.0], "upper_usd": [1000.0, 2500.0],
+                          "projected_variance_usd": [-100.0, 300.0]})
+    assert budget.totals(table) == {"annual_usd": 3000.0, "actual_usd": 1000.0, "budget_to_date_usd": 750.0,
+                                    "variance_usd": 250.0, "run_rate_usd": 350.0, "projected_usd": 3200.0,
+                                    "lower_usd": 2900.0, "upper_usd": 3500.0, "projected_variance_usd": 200.0}
+
+
+def test_over_and_within_tolerance_lines(plan):
+    """Security at $3,000 a month ($18,000 a year) reaches $18,000 in Feb 2027 and passes it in Mar
+    (floor(12,000 / 3,000) + 1 = 5 months after October); training at $3,000 a month ($30,000 a
+    year) passes it in Jul 2027 (floor(24,000 / 3,000) + 1 = 9 after October). Both far over: heading
+    over, earliest crossing first. Payment processing $0.04 over (test above) crosses in
+    Aug 2027 but within the tolerance; cloud never crosses: in neither list."""
+    costs = pd.concat([spend("training_budget", [3000.0, 3000.0]), spend("security_tools", [3000.0, 3000.0]),
+                       spend("payment_processing", [3000.04, 3000.0]), spend("cloud_services", [6000.0, 6000.0])])
+    table = budget.projection(costs, plan, date(2026, 9, 1), as_of=date(2026, 11, 26), run_rate_months=1)
+    over = budget.over_budget_lines(table)
+    assert over["line"].tolist() == ["security_tools", "training_budget"]
+    assert over["crosses_in"].tolist() == [date(2027, 3, 1), date(2027, 7, 1)]
+    assert budget.within_tolerance_lines(table)["line"].tolist() == ["payment_processing"]
+
+
 # --- the trend projection: the forecaster's year end, the run rate beside it ----------------
 
 FLAT = [6100.0, 5900.0, 6050.0, 5800.0, 6200.0, 5950.0, 6000.0, 6150.0, 5850.0, 6100.0, 5900.0, 6050.0,

@@ -93,7 +93,7 @@ def test_a_closed_plan_year(app: AppTest):
     """Choosing the previous plan year shows all 12 months closed and nothing left to project."""
     years = app.selectbox(key="budget_year").options
     assert len(years) == 2
-    app.selectbox(key="budget_year").set_value(budget.PlanYear(date(2025, 9, 1), date(2026, 9, 1))).run()
+    app.selectbox(key="budget_year").set_value(models.budget.PlanYear(date(2025, 9, 1), date(2026, 9, 1))).run()
     assert not app.exception
     line = next(m.value for m in app.markdown if m.value.startswith("**Plan year"))
     assert "01 Sep 2025 to 31 Aug 2026" in line and "12 of 12 months closed" in line

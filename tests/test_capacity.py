@@ -1,6 +1,8 @@
 """Capacity arithmetic by hand: growth multipliers, crossings, instances needed, headroom."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -280,6 +282,84 @@ def test_capacity_daily_busy_hour_level_by_hand(tmp_path):
     second, other = got[("a", date(2026, 3, 2))], got[("b", date(2026, 3, 1))]
     assert (second.cpu_pct, second.data_gb, second.hours_observed) == (50.0, 20.0, 1)
     assert (other.cpu_pct, other.requests_pct, other.data_gb) == (70.0, pytest.approx(40.0), 3.0)
+
+
+# ---- a resource's plan and every service's headroom
+
+
+def no_growth(plan):
+    """The plan's thresholds (monitor 70 %, scale up 80 %, reserve 20 %) without any growth, so the
+    forecast is read as given."""
+    return replace(plan.capacity, user_growth_pct_per_quarter=0.0, peak_traffic_growth_pct=0.0,
+                   data_growth_pct_per_month=0.0, feature_complexity_pct=0.0)
+
+
+def test_plan_for_branches_on_the_resource(plan):
+    """Mean 70, 75, 80 (upper 75, 80, 85) in Jan-Mar 2027 on 10 instances. Crossings: the mean
+    reaches 70 in Jan and 80 in Mar, the upper bound 70 in Jan and 80 in Feb; nothing reaches 100.
+    Load: instances ceil(10 x upper x 1.2 / 0.8): 11.25 -> 12, 12 -> 12, 12.75 -> 13. Disk: the
+    same crossings and storage upper x 1.2 / 0.8 = 112.5, 120, 127.5. Data volume: that storage, no
+    crossings (GB has no percent line)."""
+    cap, grown = no_growth(plan), line(70, 5, periods=3)
+    crossings, monthly = capacity.plan_for("cpu_pct", grown, 10, cap)
+    by_line = crossings.set_index("threshold_pct")
+    assert list(by_line["mean_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-01")]
+    assert list(by_line["upper_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")]
+    assert list(by_line.index) == [70.0, 80.0, 100.0] and by_line.loc[100.0].isna().all()
+    assert list(monthly["instances_needed"]) == [12, 12, 13]
+    disk_crossings, storage = capacity.plan_for("disk_pct", grown, 10, cap)
+    assert disk_crossings.equals(crossings)
+    assert list(storage["storage_needed"]) == pytest.approx([112.5, 120.0, 127.5])
+    none, data = capacity.plan_for("data_gb", grown, 10, cap)
+    assert none is None and list(data["storage_needed"]) == pytest.approx([112.5, 120.0, 127.5])
+    with pytest.raises(ValueError, match="latency"):
+        capacity.plan_for("latency", grown, 10, cap)
+
+
+def test_headroom_table_by_hand(plan):
+    """Three services on 31 Dec 2026. a: 50 % over the last 7 days, forecast mean 70, 75, 80 (upper
+    +5) in Jan-Mar: the mean reaches 80 on 1 Mar (60 days on: 31 + 28 + 1), the upper bound on
+    1 Feb. b: 60 % now, forecast 90 flat: both on 1 Jan, 1 day on. c: 10 % now, 20 flat: never.
+    Soonest first: b, a, c."""
+    def history(level: float) -> pd.DataFrame:
+        return pd.DataFrame({"ds": pd.date_range("2026-12-25", periods=7, freq="D"), "y": [level] * 7})
+
+    services = [("a", history(50.0), line(70, 5, periods=3)), ("b", history(60.0), line(90, 0, periods=3)),
+                ("c", history(10.0), line(20, 0, periods=3))]
+    table = capacity.headroom_table("cpu_pct", iter(services), no_growth(plan), pd.Timestamp("2026-12-31"))
+    assert list(table["service_id"]) == ["b", "a", "c"]
+    assert list(table["current_pct"]) == [60.0, 50.0, 10.0]
+    assert list(table["days_to_scale_up"][:2]) == [1, 60] and pd.isna(table["days_to_scale_up"].iloc[2])
+    assert list(table["scale_up_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-01")]
+    assert list(table["upper_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")]
+    assert pd.isna(table["upper_at"].iloc[2]) and set(table["resource"]) == {"cpu_pct"}
+
+
+def test_plan_rate_states_each_series_as_the_plan_does(plan):
+    """Users, traffic and tickets: +50 % a quarter; data: +25 % a month. Per month each is the rate
+    demand_growth applies: 1.5^(1/3) - 1 = 14.47 % for the quarterly ones, 25 % for data."""
+    cap = plan.capacity
+    assert capacity.plan_rate("active_users", cap) == capacity.PlanRate(50.0, 3)
+    assert capacity.plan_rate("data_gb", cap) == capacity.PlanRate(25.0, 1)
+    for metric in ("active_users", "visits", "tickets", "data_gb"):
+        rate = capacity.plan_rate(metric, cap)
+        monthly = capacity.quarterly_to_monthly_pct(rate.pct) if rate.per_months == 3 else rate.pct
+        assert monthly == pytest.approx(capacity.demand_growth(metric, cap).monthly_pct), metric
+    with pytest.raises(ValueError, match="revenue"):
+        capacity.plan_rate("revenue", cap)
+
+
+@pytest.mark.parametrize("observed,plan_pct,verdict", [
+    (None, 50.0, "unmeasurable"),
+    (40.0, 50.0, "borne_out"),     # 40 / 50 = 0.8: the band's low end counts
+    (62.5, 50.0, "borne_out"),     # 62.5 / 50 = 1.25: its high end too
+    (39.0, 50.0, "slower"),        # 0.78
+    (63.0, 50.0, "faster"),        # 1.26
+    (-5.0, 50.0, "slower"),        # shrinking against planned growth: -0.1
+    (3.0, 0.0, "faster"),          # any growth against a plan of none
+])
+def test_growth_verdict_by_the_ratio_band(observed, plan_pct, verdict):
+    assert capacity.growth_verdict(observed, plan_pct, (0.8, 1.25)) == verdict
 
 
 def test_plan_scenario_is_the_plan_columns_in_the_forecast_contract():

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.forecast import backtest, fill_gaps, forecast, infer_freq, mase, seasonal_periods, smape, smooth
+from models.forecast import (backtest, backtest_means, fill_gaps, forecast, infer_freq, mase, seasonal_periods, smape,
+                             smooth)
 
 WEEK = np.array([10.0, 14.0, 13.0, 15.0, 12.0, 4.0, 3.0])  # a weekday-heavy daily pattern
 
@@ -247,3 +248,11 @@ def test_skill_of_a_straight_line_by_hand():
     ratio, words = skill(frame, 7)
     assert ratio == pytest.approx(0, abs=1e-6)
     assert words == "100 % better than repeating last week"
+
+
+def test_backtest_means_by_hand():
+    """Two folds: mase (1.0 + 2.0) / 2 = 1.5, smape (10 + 20) / 2 = 15 %, coverage (0.8 + 0.9) / 2 =
+    0.85; no fold: no means."""
+    folds = pd.DataFrame({"fold": [1, 2], "mase": [1.0, 2.0], "smape": [10.0, 20.0], "coverage": [0.8, 0.9]})
+    assert backtest_means(folds) == {"mase": 1.5, "smape": 15.0, "coverage": pytest.approx(0.85), "folds": 2}
+    assert backtest_means(folds.iloc[:0]) == {"mase": None, "smape": None, "coverage": None, "folds": 0}

@@ -50,6 +50,9 @@ def test_plan_is_hashable_and_frozen(plan):
     (lambda t: t["budget"]["lines"]["cloud_services"].update(monthly_profile=[1] * 11),
      "budget.lines.cloud_services.monthly_profile"),
     (lambda t: t["settings"].update(uptime_judged_by="quarter"), "settings.uptime_judged_by"),
+    (lambda t: t["settings"].update(growth_borne_out_ratio=[1.1, 1.25]), "settings.growth_borne_out_ratio"),
+    (lambda t: t["settings"].update(growth_borne_out_ratio=[0.8]), "settings.growth_borne_out_ratio"),
+    (lambda t: t["settings"].update(growth_borne_out_ratio=[0.0, 1.25]), "settings.growth_borne_out_ratio"),
 ])
 def test_malformed_plan_names_the_key(mutate, key):
     """Each malformed value raises PlanError naming its dotted key."""
@@ -223,6 +226,16 @@ def test_every_command_reads_the_plan_named_by_opsplan_plan(tmp_path, module, ar
     out = run.stdout + run.stderr
     assert run.returncode == 2 and "Traceback" not in out
     assert "'plan.timezone'" in out and "Mars/Olympus" in out
+
+
+def test_growth_borne_out_ratio_from_the_file_or_its_default(plan):
+    """plan.toml says [0.8, 1.25]; a plan without the key gets the same default."""
+    assert plan.settings.growth_borne_out_ratio == (0.8, 1.25)
+    table = raw()
+    table["settings"]["growth_borne_out_ratio"] = [0.5, 2]
+    assert parse_plan(table).settings.growth_borne_out_ratio == (0.5, 2.0)
+    del table["settings"]["growth_borne_out_ratio"]
+    assert parse_plan(table).settings.growth_borne_out_ratio == (0.8, 1.25)
 
 
 def test_staffing_settings_and_opening_hours(plan):

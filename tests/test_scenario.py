@@ -5,6 +5,7 @@ import json
 from dataclasses import replace
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from models import scenario, staffing
@@ -282,6 +283,102 @@ def test_monte_carlo_counts_targets_met_with_enough_staff():
     runs = pd.DataFrame({"support_cost_per_user_usd": [4.0, 6.0, 4.0, 4.0], "understaffed": [True, False, True, False]})
     assert whatif.chance(runs, "support_cost_per_user_usd", "<", 5.0) == 0.75
     assert whatif.chance(runs, "support_cost_per_user_usd", "<", 5.0, staffed=True) == 0.25
+
+
+def two_months(plan) -> pd.DataFrame:
+    """A hand-made evaluated horizon, Jan and Feb 2027: support $15,000 and cloud $6,000 a month,
+    no other spend; 2,000 then 4,000 users; $100,000 revenue a month; 4 FTE paid against 3.5 then
+    4.5 needed; 10 then 12 instances; support cost per user missed then met, infra share met then missed."""
+    frame = pd.DataFrame({"month": [date(2027, 1, 1), date(2027, 2, 1)], "active_users": [2000.0, 4000.0],
+                          "revenue_usd": [100000.0, 100000.0], "support_fte": [4.0, 4.0],
+                          "support_fte_needed": [3.5, 4.5], "instances": [10, 12],
+                          "support_cost_per_user_usd_met": [False, True], "infra_cost_pct_revenue_met": [True, False]})
+    for b in plan.budget_lines:
+        frame[b.name] = {"support_team": 15000.0, "cloud_services": 6000.0}.get(b.name, 0.0)
+    return frame
+
+
+def test_summary_by_hand(plan):
+    """Total 2 x (15,000 + 6,000) = 42,000 against the plan's 670,000 x 2 / 12 = 111,666.67;
+    support cost per user 30,000 / 6,000 user-months = $5.00; infra share 12,000 / 200,000 = 6 %;
+    FTE needed from 3.5 to 4.5; support per user first met in Feb (missed in Jan), infra the reverse."""
+    s = scenario.summary(two_months(plan), plan, 2)
+    assert (s["total_usd"], s["plan_total_usd"]) == (42000.0, pytest.approx(111666.667, abs=1e-3))
+    assert (s["support_cost_per_user_usd"], s["infra_cost_pct_revenue"]) == (5.0, 6.0)
+    assert (s["fte_needed_low"], s["fte_needed_high"], s["support_fte"], s["instances"]) == (3.5, 4.5, 4.0, 12)
+    assert (s["support_cost_per_user_usd_first_met"], s["support_cost_per_user_usd_first_missed"]) == \
+        (date(2027, 2, 1), date(2027, 1, 1))
+    assert (s["infra_cost_pct_revenue_first_met"], s["infra_cost_pct_revenue_first_missed"]) == \
+        (date(2027, 1, 1), date(2027, 2, 1))
+
+
+def test_summary_never_missed_or_never_met(plan):
+    """Met both months: first missed is None; never met: first met is None."""
+    frame = two_months(plan).assign(support_cost_per_user_usd_met=True, infra_cost_pct_revenue_met=False)
+    s = scenario.summary(frame, plan, 2)
+    assert s["support_cost_per_user_usd_first_missed"] is None and s["infra_cost_pct_revenue_first_met"] is None
+
+
+def test_line_vs_plan_by_hand(plan):
+    """Over 2 months each line's plan is annual x 2 / 12: cloud 72,000 / 6 = 12,000 (spent 12,000,
+    difference 0), support 180,000 / 6 = 30,000 (spent 30,000), maintenance 240,000 / 6 = 40,000
+    (spent 0: -40,000); the total row: 670,000 / 6 = 111,666.67 against 42,000, -69,666.67."""
+    table = scenario.line_vs_plan(two_months(plan), plan, 2).set_index("line")
+    columns = ["plan_usd", "scenario_usd", "difference_usd"]
+    assert table.loc["cloud_services", columns].tolist() == [12000.0, 12000.0, 0.0]
+    assert table.loc["support_team", columns].tolist() == [30000.0, 30000.0, 0.0]
+    assert table.loc["maintenance_team", "difference_usd"] == -40000.0
+    assert table.loc["maintenance_team", "group"] == "human_resources"
+    total = table.loc["total"]
+    assert (total["plan_usd"], total["scenario_usd"], total["difference_usd"]) == \
+        (pytest.approx(111666.667, abs=1e-3), 42000.0, pytest.approx(-69666.667, abs=1e-3))
+    assert list(table.index[:-1]) == [b.name for b in plan.budget_lines]
+
+
+def front_loaded(plan):
+    """The plan with cloud ($72,000) profiled 3:3:3 for September to November and 1 for each other
+    month (18 weights in all)."""
+    lines = tuple(replace(b, monthly_profile=(3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)) if b.name == "cloud_services" else b
+                  for b in plan.budget_lines)
+    return replace(plan, budget_lines=lines)
+
+
+def test_the_plan_side_follows_a_monthly_profile(plan):
+    """Cloud front-loaded (front_loaded): Jan and Feb 2027 are the plan year's 5th and 6th months,
+    weight 1 each, so cloud's plan for them is 72,000 x 2 / 18 = 8,000 (not 12,000), and the total
+    (670,000 - 72,000) x 2 / 12 + 8,000 = 99,666.67 + 8,000 = 107,666.67. From Sep 2026 the same
+    two months weigh 3 + 3: cloud 72,000 x 6 / 18 = 24,000."""
+    profiled = front_loaded(plan)
+    frame = two_months(profiled)
+    assert scenario.summary(frame, profiled, 2)["plan_total_usd"] == pytest.approx(107666.667, abs=1e-3)
+    lines = scenario.line_vs_plan(frame, profiled, 2).set_index("line")
+    assert lines.loc["cloud_services", "plan_usd"] == pytest.approx(8000.0)
+    assert lines.loc["total", "plan_usd"] == pytest.approx(107666.667, abs=1e-3)
+    table = scenario.compare_table({"A": scenario.summary(frame, profiled, 2)}, profiled, date(2027, 1, 1), 2)
+    assert table.set_index("key").loc[["cloud_services", "total_usd"], "plan"].tolist() == \
+        pytest.approx([8000.0, 107666.667], abs=1e-3)
+    september = frame.assign(month=[date(2026, 9, 1), date(2026, 10, 1)])
+    assert scenario.line_vs_plan(september, profiled, 2).set_index("line").loc["cloud_services", "plan_usd"] == \
+        pytest.approx(24000.0)
+
+
+def test_compare_table_by_hand(plan):
+    """Two scenarios, the second with support at $7,500 a month (half): the plan column holds each
+    line's budget for 2 months (cloud 12,000), the total's 111,666.67, the KPI targets ($5, 15 %),
+    the support team's 4 FTE, and NaN where the plan has no number; support per user 30,000 /
+    6,000 = 5.00 against 15,000 / 6,000 = 2.50."""
+    frame = two_months(plan)
+    sums = {"A": scenario.summary(frame, plan, 2),
+            "B": scenario.summary(frame.assign(support_team=7500.0), plan, 2)}
+    table = scenario.compare_table(sums, plan, date(2027, 1, 1), 2).set_index("key")
+    assert list(table.columns) == ["unit", "plan", "A", "B"]
+    assert table.loc["cloud_services", ["unit", "plan", "A", "B"]].tolist() == ["USD", 12000.0, 12000.0, 12000.0]
+    assert table.loc["total_usd", "plan"] == pytest.approx(111666.667, abs=1e-3)
+    assert table.loc["total_usd", ["A", "B"]].tolist() == [42000.0, 27000.0]
+    assert table.loc["support_cost_per_user_usd", ["plan", "A", "B"]].tolist() == [5.0, 5.0, 2.5]
+    assert table.loc["infra_cost_pct_revenue", "plan"] == 15.0
+    assert table.loc["support_fte", "plan"] == 4.0 and table.loc["instances", "A"] == 12
+    assert table.loc[["instances", "fte_needed_high"], "plan"].isna().all()
 
 
 def test_measured_week_sets_the_fte_erlang_c_needs(plan, base_drivers):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import auth, formatting, state
+from ui import formatting, state
 from ui.scenarios import compare
 from data import scenarios_store, warehouse
 from data.baseline import measure_base
@@ -23,7 +23,7 @@ GROWTH = state.SC_PREFIX + "user_growth_pct_per_quarter"
 def opened(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The Scenarios page on the demo warehouse (today: the demo's last day, pinned for the whole
     suite), no scenario saved, a known author; it opens on the measured base."""
-    monkeypatch.setattr(auth, "_os_user", lambda: "ana")  # sign-in off: the local user, named as the OS user
+    monkeypatch.setenv("LOGNAME", "ana")  # sign-in off: the local user, named as the OS user (getpass reads LOGNAME)
     at = app_test(app_db, monkeypatch, timeout=120)
     con = warehouse.connect(app_db)
     con.execute("delete from saved_scenarios")  # each test starts with none saved
@@ -129,7 +129,7 @@ def test_save_reopen_and_delete_a_scenario(app: AppTest, app_db: Path):
     assert any("Opened 'Fast growth'" in s.value for s in app.success)
     assert app.number_input(key=GROWTH).value == 80.0
     assert app.toggle(key=state.SC_PREFIX + "staff_to_demand").value is True
-    assert scenario.with_overrides(base_drivers(app_db), app.session_state[state.SC_SEED]) == expected
+    assert scenario.with_overrides(base_drivers(app_db), app.session_state[state.SCENARIO_KEY].seed) == expected
     assert any(m.value.startswith("**Fast growth**, 12 months") for m in app.markdown)
     app.number_input(key=GROWTH).set_value(90.0).run()
     assert any(m.value.startswith("**Fast growth (edited since opened, not saved)**") for m in app.markdown)

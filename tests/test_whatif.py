@@ -182,3 +182,36 @@ def test_cost_per_user_curve(plan, drivers):
     """With the plan's team the curve is $15,000 / users: $15 at 1,000, $5 at 3,000."""
     curve = whatif.cost_per_user_curve(drivers, BASE, plan, date(2025, 9, 1), [1000.0, 3000.0])
     assert list(curve["support_cost_per_user_usd"]) == pytest.approx([15.0, 5.0])
+
+
+def test_default_ranges_by_hand():
+    """Tiny(a=10, b=20) with a limited to [0, 11]: neither is named, so each moves by 20 %: a 8 to
+    12, cut to 11 by its limit; b 16 to 24 (no limit given: 0 and up). The flag is no range.
+    On the scenario's drivers user growth (50 % a quarter in the plan) is varied by 40 %: 30 to 70."""
+    table = whatif.default_ranges(Tiny(10.0, 20.0), {"a": (0.0, 11.0)}).set_index("driver")
+    assert table.loc["a", ["vary", "value", "low", "high"]].tolist() == [False, 10.0, 8.0, 11.0]
+    assert table.loc["b", ["low", "high"]].tolist() == [16.0, 24.0]
+    assert list(table.index) == ["a", "b"]
+
+
+def test_default_ranges_vary_the_named_drivers(plan, drivers):
+    table = whatif.default_ranges(drivers, scenario.LIMITS).set_index("driver")
+    growth = table.loc["user_growth_pct_per_quarter"]
+    assert (bool(growth["vary"]), growth["low"], growth["high"]) == (True, pytest.approx(30.0), pytest.approx(70.0))
+    assert set(table.index[table["vary"]]) == set(whatif.DEFAULT_SPREAD_PCT)
+
+
+def test_goal_seek_by_hand(plan, drivers):
+    """4.2 FTE paid at $45,000 a year cost 4.2 x 45,000 / 12 = $15,750 a month. In Sep 2025 the base
+    has 2,000 users: $7.875 a user. $5 a user takes 15,750 / 5 = 3,150 users; users grow 50 % a
+    quarter, so 3,000 in Dec 2025 and 3,000 x 1.5^(1/3) = 3,434 in Jan 2026: reached in Jan 2026.
+    At 2,000 users $5 a user is $10,000 a month: 10,000 x 12 / 45,000 = 2.667 FTE."""
+    d = replace(drivers, support_fte_plan=4.2)
+    seek = whatif.goal_seek(d, BASE, plan, 12, date(2025, 9, 1))
+    assert (seek["users"], seek["fte_paid"], seek["target"]) == (pytest.approx(2000.0), pytest.approx(4.2), 5.0)
+    assert seek["cost_per_user"] == pytest.approx(7.875)
+    assert seek["users_needed"] == pytest.approx(3150.0, rel=1e-5)
+    assert seek["users_reached_in"] == date(2026, 1, 1)
+    assert seek["fte_for_target"] == pytest.approx(10000 * 12 / 45000, rel=1e-5)
+    month = scenario.evaluate(d, BASE, plan, 12).iloc[0]
+    assert seek["fte_needed"] == month["support_fte_needed"]  # Erlang C's, as the month shows it

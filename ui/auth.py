@@ -3,7 +3,6 @@ what they may do (access.toml), the sign-in gate, and the refusal to serve with 
 """
 from __future__ import annotations
 
-import getpass
 import logging
 from datetime import UTC, datetime
 from typing import Mapping
@@ -22,11 +21,9 @@ def scenario_author() -> str:
     return actor.name if actor else "nobody"
 
 
-def importer_actor() -> access.Actor:
-    """Who imports: the signed-in actor once sign-in (issue #7) gives ui a `current_actor()`, else the
-    one local user with every right (sign-in off)."""
-    current = globals().get("current_actor")
-    return current() if callable(current) else access.LOCAL_USER
+def importer_actor() -> access.Actor | None:
+    """Who imports: the user on screen (current_actor)."""
+    return current_actor()
 
 
 def can_import() -> bool:
@@ -58,19 +55,12 @@ def access_rules() -> access.Rules:
         st.stop()
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser() or "local user"
-    except Exception:  # no user name in the environment (some containers)
-        return "local user"
-
-
 def current_actor() -> access.Actor | None:
-    """Who is using the app. Sign-in off: the one local user (named as the OS user) with every right.
-    Sign-in on: the signed-in user with the role access.toml gives them; None when not signed in or
-    given no role (shell/main.py then shows only the sign-in or no-access page)."""
+    """Who is using the app. Sign-in off: access.visitor_without_sign_in. Sign-in on: the signed-in
+    user with the role access.toml gives them; None when not signed in or given no role
+    (shell/main.py then shows only the sign-in or no-access page)."""
     if not auth_configured():
-        return access.Actor(_os_user(), "", "admin")
+        return access.visitor_without_sign_in()
     claims = st.user.to_dict()
     if not claims.get("is_logged_in"):
         return None

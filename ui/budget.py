@@ -3,17 +3,16 @@ and their tables and charts. The budget rules themselves live in models/budget.p
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import core.budget
 import models.budget
 from core.period import add_months, month_start
 from core.plan import Plan
+from models.budget import PlanYear
 
 from ui.cache import LOADER, db, plan, query, query_at
 from ui.figures import add_lines, hline
@@ -21,41 +20,19 @@ from ui.formatting import fmt, line_label, month_text
 from ui.palette import GROUP_COLOURS, LINE_COLOURS, OVER_COLOUR, SPENT_COLOUR, WITHIN_COLOUR
 
 
-@dataclass(frozen=True)
-class PlanYear:
-    """A plan year and the day its actuals run to: full months before `as_of` count as actual."""
-
-    start: date
-    as_of: date
-
-    @property
-    def end(self) -> date:
-        return add_months(self.start, 12)
-
-    @property
-    def months_closed(self) -> int:
-        return max(0, min(12, (self.as_of.year - self.start.year) * 12 + self.as_of.month - self.start.month))
-
-    def label(self) -> str:
-        return f"{self.start:%d %b %Y} to {self.end - timedelta(days=1):%d %b %Y}"
-
-
 def plan_years(today: date) -> list[PlanYear]:
-    """The plan years from the plan's first to the one holding `today`, newest first; a closed
-    year's actuals run to its end."""
-    the_plan = plan()
-    current = core.budget.plan_year_start(the_plan, today)
-    first = date.fromisoformat(the_plan.first_year_start)
-    years, start = [], current
-    while start >= first:
-        years.append(PlanYear(start, today if start == current else add_months(start, 12)))
-        start = add_months(start, -12)
-    return years or [PlanYear(current, today)]
+    """The plan's years up to the one holding `today`, newest first (models.budget.plan_years)."""
+    return models.budget.plan_years(plan(), today)
+
+
+def year_label(year: PlanYear) -> str:
+    """'01 Sep 2026 to 31 Aug 2027'."""
+    return f"{year.start:%d %b %Y} to {year.end - timedelta(days=1):%d %b %Y}"
 
 
 def plan_year_line(year: PlanYear) -> str:
     """'**Plan year 01 Sep 2026 to 31 Aug 2027** · 2 of 12 months closed · actuals through Oct 2026 · ...'."""
-    parts = [f"**Plan year {year.label()}**", f"{year.months_closed} of 12 months closed"]
+    parts = [f"**Plan year {year_label(year)}**", f"{year.months_closed} of 12 months closed"]
     if year.months_closed:
         parts.append(f"actuals through {month_text(add_months(year.start, year.months_closed - 1))}")
     if year.months_closed < 12 and year.as_of > month_start(year.as_of):
@@ -88,14 +65,6 @@ def _budget(db_file: str, the_plan: Plan, year: PlanYear, run_rate_months: int) 
                         note=[lines[n].note for n in names])
 
 
-def budget_totals(table: pd.DataFrame) -> dict[str, float]:
-    """Sums over the lines. The band of the total adds up the lines' bands (the cautious reading:
-    lines that drift together), so it is wider than the lines' spreads alone would make it."""
-    keys = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "projected_usd", "lower_usd",
-            "upper_usd", "projected_variance_usd")
-    return {k: float(table[k].sum()) for k in keys}
-
-
 def load_budget_months(year: PlanYear) -> pd.DataFrame:
     """Actual spend per month and line of the plan year up to `as_of`'s month: month, line, label,
     group, amount_usd, is_closed (False for the month still running, which the projection does not
@@ -107,17 +76,16 @@ def load_budget_months(year: PlanYear) -> pd.DataFrame:
     month = pd.to_datetime(costs["month"])
     return costs.assign(month=month, label=[line_label(n) for n in costs["line"]],
                         group=[lines[n].group for n in costs["line"]],
-                        is_closed=month < pd.Timestamp(add_months(year.start, year.months_closed)))
+                        is_closed=models.budget.is_closed(month, year))
 
 
 def budget_table(table: pd.DataFrame) -> pd.DataFrame:
     """The projection as shown and exported: one row per line plus a total row, raw numbers."""
-    totals = budget_totals(table)
+    totals = models.budget.totals(table)
     rows = table.assign(crosses=[("" if c is None or pd.isna(c) else
                                   month_text(c) if over else f"{month_text(c)} (within tolerance)")
                                  for c, over in zip(table["crosses_in"], table["is_heading_over"])])
-    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": "",
-                           "run_rate_usd": float(table["run_rate_usd"].sum())}])
+    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": ""}])
     out = pd.concat([rows, total], ignore_index=True)
     return out[["label", "annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd",
                 "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses", "group", "note"]]
@@ -149,18 +117,6 @@ BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
     "run_rate_usd": st.column_config.NumberColumn("Run rate a month", format="dollar",
                                                   help="Mean of the last closed months (the run-rate window)."),
 }
-
-
-def over_budget_lines(table: pd.DataFrame) -> pd.DataFrame:
-    """Lines heading over budget (models.budget: a projected overrun beyond the plan's tolerance),
-    earliest crossing first."""
-    over = table[table["is_heading_over"].astype(bool)]
-    return over.sort_values("crosses_in")
-
-
-def within_tolerance_lines(table: pd.DataFrame) -> pd.DataFrame:
-    """Lines projected to pass their budget by no more than the plan's tolerance: not heading over."""
-    return table[table["crosses_in"].notna() & ~table["is_heading_over"].astype(bool)]
 
 
 def within_tolerance_text(within: pd.DataFrame) -> str:
@@ -218,7 +174,7 @@ def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
 def budget_cumulative_chart(months: pd.DataFrame, table: pd.DataFrame, year: PlanYear) -> go.Figure:
     """Cumulative spend of all lines against the budget to date (pro rata, or by the lines' monthly
     profiles), with the year-end projection and its band."""
-    totals = budget_totals(table)
+    totals = models.budget.totals(table)
     closed = months[months["is_closed"]].groupby("month", as_index=False)["amount_usd"].sum()
     ends = [pd.Timestamp(add_months(year.start, k)) for k in range(13)]
     fig = go.Figure()

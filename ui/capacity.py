@@ -189,13 +189,8 @@ def load_capacity(service: pd.Series, resource: str, months: int, cap: Capacity)
     db_file, tz, through = db(), plan().timezone, cap_through()
     history = _history(db_file, tz, service["service_id"], resource, through)
     fit = _fit(db_file, tz, service["service_id"], resource, CAP_HORIZONS[months], through)
-    grown = models.capacity.apply_growth(fit, models.capacity.growth_for(resource, cap))
-    if resource in ("disk_pct", "data_gb"):
-        crossings = models.capacity.crossings(grown, cap) if resource == "disk_pct" else None
-        monthly = models.capacity.monthly_storage(grown, cap)
-    else:
-        crossings = models.capacity.crossings(grown, cap)
-        monthly = models.capacity.monthly_plan(grown, int(service["instances"]), cap)
+    grown = models.capacity.scenario_forecast(fit, resource, cap)
+    crossings, monthly = models.capacity.plan_for(resource, grown, int(service["instances"]), cap)
     return CapacityView(history, fit, grown, fit.attrs.get("model", "?"), crossings, monthly,
                         models.capacity.current_level(history))
 
@@ -210,24 +205,17 @@ def load_headroom(resource: str, months: int, cap: Capacity) -> pd.DataFrame:
     cached per service; the first visit fits them all, with a spinner)."""
     db_file, tz, through = db(), plan().timezone, cap_through()
     services = cap_services()
-    rows, upper = [], {}
+    fits = ((s.service_id, _history(db_file, tz, s.service_id, resource, through),
+             _fit(db_file, tz, s.service_id, resource, CAP_HORIZONS[months], through)) for s in services.itertuples())
     with st.spinner(f"Forecasting {CAP_RESOURCES[resource].label} for all {len(services)} services ...",
                     show_time=True):
-        for s in services.itertuples():
-            history = _history(db_file, tz, s.service_id, resource, through)
-            grown = models.capacity.apply_growth(_fit(db_file, tz, s.service_id, resource, CAP_HORIZONS[months], through),
-                                            models.capacity.growth_for(resource, cap))
-            rows.append({"service_id": s.service_id, "resource": CAP_RESOURCES[resource].label,
-                         "current_pct": models.capacity.current_level(history),
-                         "scale_up_at": models.capacity.first_crossing(grown, "mean", cap.scale_up_pct)})
-            upper[s.service_id] = models.capacity.first_crossing(grown, "upper", cap.scale_up_pct)
-    table = models.capacity.headroom(rows, pd.Timestamp(through))
+        table = models.capacity.headroom_table(resource, fits, cap, pd.Timestamp(through))
     names = dict(zip(services["service_id"], services["name"]))
     never = f"not within {months} months"
-    return table.assign(service=table["service_id"].map(names),
+    return table.assign(service=table["service_id"].map(names), resource=CAP_RESOURCES[resource].label,
                         scale_up_at=[cap_date(v) if v is not None and pd.notna(v) else never for v in table["scale_up_at"]],
                         days_to_scale_up=[f"{int(d):,}" if pd.notna(d) else never for d in table["days_to_scale_up"]],
-                        upper_at=[cap_date(upper[s]) if upper[s] is not None else never for s in table["service_id"]])
+                        upper_at=[cap_date(v) if v is not None and pd.notna(v) else never for v in table["upper_at"]])
 
 
 def cap_date(value) -> str:
@@ -362,11 +350,3 @@ HEADROOM_COLUMNS = {
     "upper_at": st.column_config.TextColumn("upper bound reaches it on",
                                             help="The pessimistic date: the interval's upper bound crosses."),
 }
-
-
-def backtest_summary(folds: pd.DataFrame) -> dict:
-    """The backtest's folds averaged: mase, smape, coverage (share), folds, model of the last fold."""
-    if folds.empty:
-        return {"mase": None, "smape": None, "coverage": None, "folds": 0}
-    return {"mase": float(folds["mase"].mean()), "smape": float(folds["smape"].mean()),
-            "coverage": float(folds["coverage"].mean()), "folds": len(folds)}

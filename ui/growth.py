@@ -3,7 +3,6 @@ the observed growth against the plan's assumptions.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
@@ -13,7 +12,7 @@ import streamlit as st
 
 import models.capacity
 from core.period import add_months, month_start
-from core.plan import Capacity
+from core.plan import Capacity, Plan
 from data.baseline import monthly_demand
 
 from ui.cache import LOADER, connection_for, db, plan
@@ -27,21 +26,20 @@ from ui.palette import FORECAST_COLOURS
 class DemandSeries:
     label: str
     axis: str
-    per_months: int   # the rate is stated per quarter (3) or per month (1)
     plan_words: str   # the plan's assumption, {} filled from plan.toml
     question: str     # the chart's title, {} filled from plan.toml
 
 
 DEMAND = {
-    "active_users": DemandSeries("Users", "monthly active users", 3, "+{user_growth_pct_per_quarter:g} % a quarter",
+    "active_users": DemandSeries("Users", "monthly active users", "+{user_growth_pct_per_quarter:g} % a quarter",
                                  "Users: do they grow {user_growth_pct_per_quarter:g} % a quarter?"),
-    "visits": DemandSeries("Traffic", "site visits per month", 3,
+    "visits": DemandSeries("Traffic", "site visits per month",
                            "+{user_growth_pct_per_quarter:g} % a quarter with users, and "
                            "+{peak_traffic_growth_pct:g} % in the peak season",
                            "Traffic: +{user_growth_pct_per_quarter:g} % a quarter, +{peak_traffic_growth_pct:g} % at peak?"),
-    "data_gb": DemandSeries("Data", "data stored, all services (GB)", 1, "+{data_growth_pct_per_month:g} % a month",
+    "data_gb": DemandSeries("Data", "data stored, all services (GB)", "+{data_growth_pct_per_month:g} % a month",
                             "Data volume: does it grow {data_growth_pct_per_month:g} % a month?"),
-    "tickets": DemandSeries("Tickets", "support tickets per month", 3,
+    "tickets": DemandSeries("Tickets", "support tickets per month",
                             "+{user_growth_pct_per_quarter:g} % a quarter (tickets follow users)",
                             "Tickets: do they grow {user_growth_pct_per_quarter:g} % a quarter with users?"),
 }
@@ -98,18 +96,19 @@ def load_growth(metric: str, horizon: int) -> GrowthView:
         fit = _growth_fit(db(), tz, metric, first, end, horizon)
     rows = _growth_history(db(), tz, first, end)
     history = pd.DataFrame({"ds": pd.to_datetime(rows["month"]), "y": rows[metric].astype(float)})
-    cap, spec = the_plan.capacity, DEMAND[metric]
+    cap = the_plan.capacity
     line = models.capacity.plan_line(history["ds"].iloc[-1], history["y"].iloc[-1], fit["ds"],
                                 models.capacity.demand_growth(metric, cap))
     peak = models.capacity.peak_uplift_pct(history, cap.peak_months) if metric == "visits" else None
     return GrowthView(metric, history, fit, pd.Series(line, index=fit.index),
-                      models.capacity.observed_growth_pct(history, spec.per_months), peak)
+                      models.capacity.observed_growth_pct(history, models.capacity.plan_rate(metric, cap).per_months),
+                      peak)
 
 
 def growth_words(view: GrowthView, cap: Capacity) -> str:
     """'Users grew 11 % a quarter over the last year; the plan assumes +50 % a quarter.'"""
     spec = DEMAND[view.metric]
-    per = "a quarter" if spec.per_months == 3 else "a month"
+    per = f"a {per_words(view.metric, cap)}"
     assumes = spec.plan_words.format(**{f.name: getattr(cap, f.name) for f in fields(cap)})
     if view.observed_pct is None:
         text = f"Not enough history to measure a year's growth; the plan assumes {assumes}."
@@ -124,19 +123,21 @@ def growth_words(view: GrowthView, cap: Capacity) -> str:
     return text
 
 
-def growth_gap(view: GrowthView, plan_pct: float) -> str:
-    """How the data compares with the plan, as a coloured badge."""
-    if view.observed_pct is None:
-        return ":gray-badge[not measurable]"
-    ratio = view.observed_pct / plan_pct if plan_pct else math.inf
-    if 0.8 <= ratio <= 1.25:
-        return ":green-badge[borne out]"
-    return ":orange-badge[data grows slower than the plan]" if ratio < 0.8 else ":red-badge[data grows faster than the plan]"
+GROWTH_BADGES = {"unmeasurable": ":gray-badge[not measurable]", "borne_out": ":green-badge[borne out]",
+                 "slower": ":orange-badge[data grows slower than the plan]",
+                 "faster": ":red-badge[data grows faster than the plan]"}
 
 
-def plan_rate_pct(metric: str, cap: Capacity) -> float:
-    """The plan's rate for a series in the unit its words use (per quarter or per month)."""
-    return cap.data_growth_pct_per_month if metric == "data_gb" else cap.user_growth_pct_per_quarter
+def growth_gap(view: GrowthView, the_plan: Plan) -> str:
+    """How the data compares with the plan (models.capacity.growth_verdict), as a coloured badge."""
+    rate = models.capacity.plan_rate(view.metric, the_plan.capacity)
+    return GROWTH_BADGES[models.capacity.growth_verdict(view.observed_pct, rate.pct,
+                                                        the_plan.settings.growth_borne_out_ratio)]
+
+
+def per_words(metric: str, cap: Capacity) -> str:
+    """'quarter' or 'month': the period the plan states a series' growth for."""
+    return "quarter" if models.capacity.plan_rate(metric, cap).per_months == 3 else "month"
 
 
 def growth_title(metric: str, cap: Capacity) -> str:

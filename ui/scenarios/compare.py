@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import models.scenario
+from core.plan import Plan
 from data import scenarios_store
 
 from ui.cache import connection, plan
@@ -37,25 +38,32 @@ def compare_scenarios(named: Mapping[str, models.scenario.Drivers], base: models
     the_plan = plan()
     frames = {name: evaluate_scenario(d, base, months) for name, d in named.items()}
     sums = {name: scenario_summary(f, months) for name, f in frames.items()}
-    rows = [(f"{line_label(b.name)}", "USD", b.annual_usd * months / 12, lambda s, n=b.name: s["lines_usd"][n])
-            for b in the_plan.budget_lines]
-    rows += [("Total", "USD", the_plan.budget_total_usd * months / 12, lambda s: s["total_usd"])]
-    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
-        kpi = the_plan.kpi(key)
-        rows += [(f"{kpi.label} (target {OP_SIGNS[kpi.op]} {kpi.target:g})", kpi.unit, kpi.target,
-                  lambda s, k=key: s[k]),
-                 (f"{kpi.label}: when", "text", "", lambda s, k=key: target_words(s, k))]
-    rows += [("Peak instances", "instances", math.nan, lambda s: s["instances"]),
-             ("Support FTE paid (mean)", "FTE",
-              next((b.fte for b in the_plan.budget_lines if b.name == "support_team"), math.nan),
-              lambda s: s["support_fte"]),
-             ("Support FTE needed (peak month)", "FTE", math.nan, lambda s: s["fte_needed_high"])]
-    table = pd.DataFrame({"metric": [r[0] for r in rows], "unit": [r[1] for r in rows],
-                          "Plan": [r[2] for r in rows], **{n: [r[3](s) for r in rows] for n, s in sums.items()}})
+    table = _labelled(models.scenario.compare_table(sums, the_plan, base.start, months), sums, the_plan)
     monthly = pd.concat([f.assign(scenario=n) for n, f in frames.items()], ignore_index=True)
     keep = ["scenario", "month", "total_usd", "support_cost_per_user_usd", "infra_cost_pct_revenue",
             *[b.name for b in the_plan.budget_lines]]
     return table, monthly[keep]
+
+
+COMPARE_NAMES = {"total_usd": "Total", "instances": "Peak instances", "support_fte": "Support FTE paid (mean)",
+                 "fte_needed_high": "Support FTE needed (peak month)"}
+
+
+def _labelled(rows: pd.DataFrame, sums: Mapping[str, dict], the_plan: Plan) -> pd.DataFrame:
+    """The model's comparison with its rows named as on screen, each cost KPI followed by when it is met."""
+    out = []
+    for r in rows.to_dict("records"):
+        key, values = r["key"], {n: r[n] for n in sums}
+        if key in models.scenario.COST_KPIS:
+            kpi = the_plan.kpi(key)
+            out += [{"metric": f"{kpi.label} (target {OP_SIGNS[kpi.op]} {kpi.target:g})", "unit": r["unit"],
+                     "Plan": r["plan"], **values},
+                    {"metric": f"{kpi.label}: when", "unit": "text", "Plan": "",
+                     **{n: target_words(s, key) for n, s in sums.items()}}]
+        else:
+            out.append({"metric": COMPARE_NAMES.get(key, line_label(key)), "unit": r["unit"], "Plan": r["plan"],
+                        **values})
+    return pd.DataFrame(out, columns=["metric", "unit", "Plan", *sums])
 
 
 def compare_display(table: pd.DataFrame) -> pd.DataFrame:

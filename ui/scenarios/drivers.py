@@ -4,17 +4,22 @@ the messages left for the next run.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import replace, asdict, dataclass, fields
+from datetime import date
 from typing import Mapping
 
 import pandas as pd
 import streamlit as st
 
 import models.scenario
+from analytics.drilldown import channel_label
+from core.plan import Plan
 
+from ui.cache import plan
 from ui.formatting import fmt
 from ui.handoff import sc_send_button
-from ui.state import SC_FLASH, SC_LOADED, SC_MONTHS, SC_OPENED, SC_PREFIX, SC_SEED, SC_SENT, SC_VERSION, SC_WORKING
+from ui.scenarios.session import keep, scenario_state
+from ui.state import SC_MONTHS, SC_PREFIX, edited, filled, received, refilled
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class DriverInfo:
     label: str
     unit: str = ""          # fmt's unit: "USD", "%", "min", "FTE" or "" (a plain number)
     per: str = ""           # what the number is per, after the formatted value
-    help: str = ""
+    help: str = ""          # {names} filled from the plan by driver_help
     step: float = 1.0
     fmt: str = "%.1f"
     line: str = ""          # the budget line a unit rate prices
@@ -43,7 +48,8 @@ DRIVER_GROUPS = ("Demand", "Capacity", "Staffing", "Unit costs")
 DRIVER_INFO: dict[str, DriverInfo] = {
     "user_growth_pct_per_quarter": DriverInfo(
         "Demand", "User growth (% per quarter)", "%", "a quarter",
-        "Monthly active users grow by this much each quarter, compounded month by month. The plan assumes 50 %."),
+        "Monthly active users grow by this much each quarter, compounded month by month. The plan assumes "
+        "{user_growth_pct_per_quarter:g} %."),
     "tickets_per_user_month": DriverInfo(
         "Demand", "Tickets per active user a month", "", "tickets per user a month",
         "Support tickets each active user opens in a month; the base is measured over the last 3 full months.",
@@ -54,25 +60,28 @@ DRIVER_INFO: dict[str, DriverInfo] = {
         "of payment fees. Measured over the last 3 full months.", 0.5, "%.2f"),
     "peak_traffic_growth_pct": DriverInfo(
         "Capacity", "Peak-season load uplift (%)", "%", "in peak months",
-        "Extra load in the plan's peak months (November and December by the plan's setting). The plan: +100 %.",
+        "Extra load in the plan's peak months ({peak_months} by the plan's setting). The plan: "
+        "+{peak_traffic_growth_pct:g} %.",
         5.0),
     "feature_complexity_pct": DriverInfo(
         "Capacity", "Feature complexity uplift (% more CPU)", "%", "more CPU per user",
-        "Extra compute per user from new features. The plan assumes 20 %. Instances are sized so that peak CPU "
-        "stays under the plan's 80 % scale-up trigger with its 20 % reserve."),
+        "Extra compute per user from new features. The plan assumes {feature_complexity_pct:g} %. Instances are "
+        "sized so that peak CPU stays under the plan's {scale_up_pct:g} % scale-up trigger with its {reserve_pct:g} % "
+        "reserve."),
     "data_growth_pct_per_month": DriverInfo(
         "Capacity", "Data growth (% per month)", "%", "a month",
-        "Stored data grows by this much every month. The plan assumes 25 %. Storage needed keeps the 20 % reserve."),
+        "Stored data grows by this much every month. The plan assumes {data_growth_pct_per_month:g} %. Storage "
+        "needed keeps the {reserve_pct:g} % reserve."),
     "staff_to_demand": DriverInfo(
         "Staffing", "Hire the FTE Erlang C needs", "flag", "",
         "Off: pay the plan's support team (the FTE below). On: pay, each month, the tier-1 FTE that Erlang C "
-        "needs to answer chat in 2 min, email in 4 h and phone in 60 s at the service-level goal."),
+        "needs to answer {answer_targets} at the service-level goal."),
     "support_fte_plan": DriverInfo(
         "Staffing", "Support team paid (FTE)", "FTE", "",
-        "Tier-1 support staff paid when not hiring to demand: the plan's support_team line, 4 FTE.", 0.5),
+        "Tier-1 support staff paid when not hiring to demand: the plan's support_team line, {support_fte:g} FTE.", 0.5),
     "maintenance_fte": DriverInfo(
         "Staffing", "Maintenance team (FTE)", "FTE", "",
-        "Technical staff on the maintenance_team line; the plan has 3 FTE.", 0.5),
+        "Technical staff on the maintenance_team line; the plan has {maintenance_fte:g} FTE.", 0.5),
     "aht_live_chat_min": DriverInfo(
         "Staffing", "Handling time, live chat (minutes)", "min", "a chat",
         "Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C).", 0.5),
@@ -81,7 +90,7 @@ DRIVER_INFO: dict[str, DriverInfo] = {
         "Average minutes an agent spends on one email ticket.", 0.5),
     "aht_phone_min": DriverInfo(
         "Staffing", "Handling time, phone (minutes)", "min", "a call",
-        "Average minutes an agent spends on one call (phone is open 08:00-20:00).", 0.5),
+        "Average minutes an agent spends on one call (phone: {phone_hours}).", 0.5),
     "service_level_goal_pct": DriverInfo(
         "Staffing", "Service-level goal (% answered within target)", "%", "",
         "Share of contacts that must get a first response within the channel's target.", 1.0),
@@ -91,7 +100,7 @@ DRIVER_INFO: dict[str, DriverInfo] = {
     "shrinkage_pct": DriverInfo(
         "Staffing", "Shrinkage (% of paid time off the phones)", "%", "",
         "Leave, training and meetings: paid time not spent on contacts. "
-        "FTE needed = agent hours / (40 h x (1 - shrinkage)).",
+        "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)).",
         1.0),
     "support_cost_per_fte_usd": DriverInfo(
         "Unit costs", "Support staff", "USD", "per FTE a year", line="support_team", abbr="USD/FTE/yr"),
@@ -127,6 +136,27 @@ DRIVER_INFO: dict[str, DriverInfo] = {
 }
 
 
+def plan_words(the_plan: Plan) -> dict[str, object]:
+    """The plan's numbers the drivers' help quotes, by the names DRIVER_INFO's help texts use."""
+    fte = {b.name: b.fte or 0.0 for b in the_plan.budget_lines}
+    return {**asdict(the_plan.capacity), "support_fte": fte.get("support_team", 0.0),
+            "maintenance_fte": fte.get("maintenance_team", 0.0), "answer_targets": answer_targets(the_plan),
+            "peak_months": " and ".join(f"{date(2000, m, 1):%B}" for m in the_plan.capacity.peak_months) or "none",
+            "phone_hours": the_plan.channel("phone").hours,
+            "hours_per_fte_week": the_plan.staffing.hours_per_fte_week}
+
+
+def answer_targets(the_plan: Plan) -> str:
+    """'within each channel's first-response target (Live chat: 2 min, Email: 4 h, Phone: 1 min)'."""
+    return (f"within each channel's first-response target "
+            f"({', '.join(channel_label(the_plan, c) for c in models.scenario.CHANNELS)})")
+
+
+def driver_help(name: str, the_plan: Plan) -> str:
+    """A driver's help text with the plan's numbers in it."""
+    return DRIVER_INFO[name].help.format(**plan_words(the_plan))
+
+
 def driver_value_text(name: str, value: float | bool) -> str:
     """'50.0 % a quarter', '$45,000.00 per FTE a year', 'on' for a flag."""
     info = DRIVER_INFO[name]
@@ -140,43 +170,43 @@ def _names(group: str) -> list[str]:
     return [n for n, i in DRIVER_INFO.items() if i.group == group]
 
 
-def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
-    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
-    state = st.session_state
+def _set_inputs(values: Mapping[str, float | bool]) -> None:
+    # the widgets' own keys: set before the inputs are drawn, or from a callback
     for group in DRIVER_GROUPS[:3]:
         for name in _names(group):
-            state[SC_PREFIX + name] = bool(values[name]) if DRIVER_INFO[name].unit == "flag" else float(values[name])
-    state[SC_SEED] = dict(values)
-    state[SC_WORKING] = dict(values)
-    state[SC_VERSION] = state.get(SC_VERSION, 0) + 1
-    state[SC_LOADED] = loaded
-    state[SC_OPENED] = dict(values)
+            st.session_state[SC_PREFIX + name] = (bool(values[name]) if DRIVER_INFO[name].unit == "flag"
+                                                  else float(values[name]))
+
+
+def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
+    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
+    _set_inputs(values)
+    keep(filled(scenario_state(), values, loaded))
 
 
 def init_driver_inputs(base_drivers: models.scenario.Drivers) -> None:
     """First visit: the base scenario. Back from another page, where Streamlit dropped the inputs'
-    state: the drivers as the user left them."""
-    state = st.session_state
-    if SC_SEED not in state:
-        fill_driver_inputs(asdict(base_drivers))
-    elif any(SC_PREFIX + n not in state for g in DRIVER_GROUPS[:3] for n in _names(g)):
-        opened = state.get(SC_OPENED)
-        fill_driver_inputs(state[SC_WORKING], state.get(SC_LOADED))
-        state[SC_OPENED] = opened or state[SC_OPENED]  # unsaved edits stay marked as such
-    sent = state.pop(SC_SENT, None)
-    if sent:
-        opened, was = state[SC_OPENED], state[SC_WORKING]
-        fill_driver_inputs({**was, **sent}, state.get(SC_LOADED))
-        state[SC_OPENED] = opened  # the sent growth shows as an unsaved edit of what was open
+    state: the drivers as the user left them. Then growth sent from Capacity, if any."""
+    s = scenario_state()
+    if s.seed is None:
+        s = filled(s, asdict(base_drivers))
+    elif any(SC_PREFIX + n not in st.session_state for g in DRIVER_GROUPS[:3] for n in _names(g)):
+        s = refilled(s)
+    if s.sent:
+        was = s.working
         changed = [f"{DRIVER_INFO[n].label}: {driver_value_text(n, was[n])} -> {driver_value_text(n, v)}"
-                   for n, v in sent.items() if v != was[n]]
-        flash("info", "From the Capacity page: " + ("; ".join(changed) if changed else "the same growth as here") + ".")
-    state.setdefault(SC_MONTHS, state.get("sc_months_kept", 12))
+                   for n, v in s.sent.items() if v != was[n]]
+        s = replace(received(s), flash=("info", "From the Capacity page: " + ("; ".join(changed) if changed
+                                                                          else "the same growth as here") + "."))
+    if s.version != scenario_state().version:
+        _set_inputs(s.working)
+    keep(s)
+    st.session_state.setdefault(SC_MONTHS, s.months_kept)
 
 
 def _driver_input(name: str, base_value: float | bool) -> float | bool:
     info = DRIVER_INFO[name]
-    text = f"{info.help} Base: {driver_value_text(name, base_value)}."
+    text = f"{driver_help(name, plan())} Base: {driver_value_text(name, base_value)}."
     if info.unit == "flag":
         return st.toggle(info.label, key=SC_PREFIX + name, help=text)
     low, high = models.scenario.LIMITS.get(name, (0.0, math.inf))
@@ -185,12 +215,12 @@ def _driver_input(name: str, base_value: float | bool) -> float | bool:
 
 
 def _unit_cost_editor(base_drivers: models.scenario.Drivers) -> dict[str, float]:
-    seed = st.session_state[SC_SEED]
+    seed = scenario_state().seed
     names = _names("Unit costs")
     frame = pd.DataFrame({"driver": names, "Rate": [DRIVER_INFO[n].label for n in names],
                           "Value": [float(seed[n]) for n in names], "Unit": [DRIVER_INFO[n].abbr for n in names]})
     edited = st.data_editor(
-        frame, key=f"sc_rates_{st.session_state[SC_VERSION]}", hide_index=True, width="stretch", height=36 * 16,
+        frame, key=f"sc_rates_{scenario_state().version}", hide_index=True, width="stretch", height=36 * 16,
         column_order=["Rate", "Value", "Unit"], disabled=["Rate", "Unit"],
         column_config={"Value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True,
                                                               help="Type a new rate; the scenario updates at once.")})
@@ -212,8 +242,7 @@ def driver_panel(base_drivers: models.scenario.Drivers) -> dict[str, float | boo
         st.caption("Unit rates start calibrated so that the base costs exactly the plan's budget, line by line, "
                    "over its first 12 months. Edit the Value column; the header lists what differs from the base.")
         values |= _unit_cost_editor(base_drivers)
-    st.session_state[SC_WORKING] = values
-    st.session_state["sc_months_kept"] = st.session_state.get(SC_MONTHS, 12)
+    keep(edited(scenario_state(), values, st.session_state.get(SC_MONTHS, 12)))
     return values
 
 
@@ -243,11 +272,13 @@ def drivers_table(drivers: models.scenario.Drivers, base_drivers: models.scenari
 
 
 def flash(kind: str, text: str) -> None:
-    st.session_state[SC_FLASH] = (kind, text)
+    keep(replace(scenario_state(), flash=(kind, text)))
 
 
 def show_flash() -> None:
     """The message left by the last save, load or delete, shown once."""
-    kind, text = st.session_state.pop(SC_FLASH, (None, None))
-    if kind:
+    s = scenario_state()
+    if s.flash:
+        keep(replace(s, flash=None))
+        kind, text = s.flash
         getattr(st, kind)(text)

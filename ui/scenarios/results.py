@@ -21,8 +21,9 @@ from ui.cache import LOADER, PLAN_KEY, connection_for, db, plan
 from ui.figures import Line, hline, lines_layout, plan_line, subplot_axes
 from ui.formatting import fmt, line_label, month_text
 from ui.palette import AXIS_TITLES, GROUP_COLOURS, GROUP_SHORT, LINE_COLOURS, OP_SIGNS, OVER_COLOUR
-from ui.scenarios.drivers import changed_drivers, fill_driver_inputs
-from ui.state import SC_BASE, SC_LOADED, SC_OPENED
+from ui.scenarios.drivers import answer_targets, changed_drivers, fill_driver_inputs
+from ui.scenarios.session import scenario_state
+from ui.state import SC_BASE
 
 
 BASE_LABELS = {"measured": "Measured", "plan": "The plan"}
@@ -66,29 +67,17 @@ def base_caption(base: models.scenario.Base, note: str) -> str:
 
 @st.cache_data(hash_funcs=PLAN_KEY, max_entries=256, show_spinner=False)
 def _evaluate(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int) -> pd.DataFrame:
-    frame = models.scenario.evaluate(drivers, base, the_plan, months)
-    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
-        frame[f"{key}_missed"] = ~frame[f"{key}_met"].astype(bool)  # for first_month of a miss
-    return frame
+    return models.scenario.evaluate(drivers, base, the_plan, months)
 
 
 def evaluate_scenario(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int) -> pd.DataFrame:
-    """models.scenario.evaluate, cached by drivers, base, plan and horizon; adds <kpi>_missed flags."""
+    """models.scenario.evaluate, cached by drivers, base, plan and horizon."""
     return _evaluate(drivers, base, plan(), months)
 
 
 def scenario_summary(frame: pd.DataFrame, months: int) -> dict:
-    """The horizon's totals (models.scenario.annual), the plan's budget for as many months, and the
-    first month each cost target is met and missed."""
-    the_plan = plan()
-    out = dict(models.scenario.annual(frame, the_plan))
-    out["plan_total_usd"] = the_plan.budget_total_usd * months / 12
-    out["fte_needed_low"], out["fte_needed_high"] = (float(frame["support_fte_needed"].min()),
-                                                     float(frame["support_fte_needed"].max()))
-    for key in ("support_cost_per_user_usd", "infra_cost_pct_revenue"):
-        out[f"{key}_first_met"] = models.scenario.first_month(frame, f"{key}_met")
-        out[f"{key}_first_missed"] = models.scenario.first_month(frame, f"{key}_missed")
-    return out
+    """models.scenario.summary against the plan on screen."""
+    return models.scenario.summary(frame, plan(), months)
 
 
 def target_words(summary: Mapping, key: str) -> str:
@@ -117,8 +106,8 @@ def scenario_headline(summary: Mapping, months: int) -> None:
                    delta_description=f"vs plan {fmt(summary['plan_total_usd'], 'USD')}",
                    delta_color="inverse" if abs(over) >= 0.005 else "off",
                    delta_arrow="auto" if abs(over) >= 0.005 else "off",
-                   help=f"The plan's budget pro-rated to the horizon: {fmt(the_plan.budget_total_usd, 'USD')} x "
-                        f"{months} / 12.")
+                   help=f"The plan's budget for the horizon's {months} months: {fmt(the_plan.budget_total_usd, 'USD')} "
+                        "a year, pro rata or by a line's monthly profile (plan.toml).")
     for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
         kpi = the_plan.kpi(key)
         value = summary[key]
@@ -137,8 +126,8 @@ def scenario_headline(summary: Mapping, months: int) -> None:
     cols[3].metric("Support FTE paid (mean)", fmt(summary["support_fte"], "FTE"), border=True,
                    delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
                    delta_color="red" if short > 0.05 else "green", delta_arrow="off",
-                   help="Needed: the tier-1 FTE Erlang C asks for each month to answer chat in 2 min, email in 4 h and "
-                        "phone in 60 s at the service-level goal, grossed up for shrinkage.")
+                   help=f"Needed: the tier-1 FTE Erlang C asks for each month to answer {answer_targets(the_plan)} "
+                        "at the service-level goal, grossed up for shrinkage.")
 
 
 def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
@@ -213,8 +202,14 @@ def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Pla
         names = [b.name for b in the_plan.budget_lines if b.group == group]
         fig.add_bar(x=x, y=frame[names].sum(axis=1), name=GROUP_SHORT.get(group, group), marker_color=colour,
                     legend="legend4", row=4, col=1, hovertemplate="$%{y:,.0f}<extra>" + line_label(group) + "</extra>")
-    monthly = the_plan.budget_total_usd / 12
     layout[_chain_y(fig, 4)] = {"title": {"text": "USD a month"}, "tickprefix": "$", "separatethousands": True}
+    budgets = frame["plan_budget_usd"]
+    if budgets.round(6).nunique() > 1:  # lines with monthly profiles: the plan's budget steps month by month
+        fig.add_scatter(x=x, y=budgets, name="plan budget", mode="lines", legend="legend4", row=4, col=1,
+                        line={"color": LINE_COLOURS["target"], "dash": "dash", "width": 2, "shape": "hvh"},
+                        hovertemplate="$%{y:,.0f}<extra>plan budget</extra>")
+        return []
+    monthly = float(budgets.iloc[0])
     return [hline(monthly, {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2},
                   f"plan {fmt(monthly, 'USD')} a month", font={"color": LINE_COLOURS["target"], "size": 11},
                   axes=subplot_axes(fig, 4))]
@@ -273,22 +268,16 @@ def formatted(table: pd.DataFrame, unit_column: str = "unit",
 
 
 def line_vs_plan(frame: pd.DataFrame, months: int) -> pd.DataFrame:
-    """Cost per budget line over the horizon against the plan's budget for as many months:
-    line, group, plan_usd, scenario_usd, difference_usd."""
-    the_plan = plan()
-    lines = models.scenario.annual(frame, the_plan)["lines_usd"]
-    out = pd.DataFrame([{"line": line_label(b.name), "group": line_label(b.group),
-                         "plan_usd": b.annual_usd * months / 12, "scenario_usd": lines[b.name]}
-                        for b in the_plan.budget_lines])
-    out["difference_usd"] = out["scenario_usd"] - out["plan_usd"]
-    total = pd.DataFrame([{"line": "Total", "group": "", **out[["plan_usd", "scenario_usd", "difference_usd"]].sum()}])
-    return pd.concat([out, total], ignore_index=True)
+    """models.scenario.line_vs_plan with the lines and groups named as on screen."""
+    out = models.scenario.line_vs_plan(frame, plan(), months)
+    return out.assign(line=[line_label(n) for n in out["line"]], group=[line_label(g) for g in out["group"]])
 
 
 LINE_VS_PLAN_COLUMNS = {
     "line": st.column_config.TextColumn("Budget line"), "group": st.column_config.TextColumn("Group"),
     "plan_usd": st.column_config.NumberColumn("Plan for the horizon", format="dollar",
-                                              help="The line's annual budget x months / 12."),
+                                              help="The line's budget for the horizon's months: annual x months / 12, "
+                                                   "or by its monthly profile (plan.toml)."),
     "scenario_usd": st.column_config.NumberColumn("Scenario", format="dollar"),
     "difference_usd": st.column_config.NumberColumn("Scenario - plan", format="dollar")}
 
@@ -297,8 +286,9 @@ def scenario_title_line(drivers: models.scenario.Drivers, base_drivers: models.s
                         base: models.scenario.Base, months: int) -> str:
     """'**Fast growth**, 12 months from Nov 2026 · 1 driver changed from the base: ...' (Markdown)."""
     changes = changed_drivers(drivers, base_drivers)
-    name = st.session_state.get(SC_LOADED)
-    if name and models.scenario.with_overrides(base_drivers, st.session_state[SC_OPENED]) != drivers:
+    s = scenario_state()
+    name = s.loaded
+    if name and models.scenario.with_overrides(base_drivers, s.opened) != drivers:
         name += " (edited since opened, not saved)"
     what = (f"{len(changes)} driver{'s' if len(changes) > 1 else ''} changed from the base: {' · '.join(changes)}"
             if changes else "every driver as in the base")

@@ -1,7 +1,7 @@
 """What-if tools on a scenario: sensitivity (tornado), Monte Carlo and goal seek."""
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 from datetime import date
 from typing import Mapping
 
@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import models.scenario
+from core.budget import budget_for
 from core.plan import Kpi, Plan
 from models import whatif
 
@@ -19,7 +20,7 @@ from ui.figures import add_lines, hline, vline
 from ui.formatting import fmt, month_text
 from ui.palette import AXIS_TITLES, LINE_COLOURS, NO_BAR, OP_SIGNS, OVER_COLOUR
 from ui.scenarios.drivers import DRIVER_INFO, driver_value_text
-from ui.state import MC_REQUEST
+from ui.scenarios.session import keep, scenario_state
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Moving each driver down and up ...")
@@ -70,22 +71,13 @@ def tornado_caption(table: pd.DataFrame) -> str:
 
 
 MC_BATCH = 250  # runs per cached batch and progress step: about 0.1-0.2 s (a run takes 0.4-0.6 ms)
-MC_DEFAULT_SPREAD = {"user_growth_pct_per_quarter": 40, "tickets_per_user_month": 25, "aht_email_min": 25,
-                     "aht_live_chat_min": 25, "support_cost_per_fte_usd": 10, "cloud_usd_per_instance_month": 20,
-                     "data_growth_pct_per_month": 40}
-
-
 def mc_ranges_frame(drivers: models.scenario.Drivers) -> pd.DataFrame:
-    """Every numeric driver as a row to vary: a few that matter most ticked, with a default spread."""
-    rows = []
-    for name in whatif.numeric_drivers(drivers):
-        value = float(getattr(drivers, name))
-        spread = MC_DEFAULT_SPREAD.get(name, 20)
-        limits = models.scenario.LIMITS.get(name, (0.0, math.inf))
-        rows.append({"driver": name, "Vary": name in MC_DEFAULT_SPREAD, "Driver": DRIVER_INFO[name].long_label,
-                     "Group": DRIVER_INFO[name].group, "Scenario value": value,
-                     "Low": whatif.moved(value, -spread, limits), "High": whatif.moved(value, spread, limits)})
-    return pd.DataFrame(rows)
+    """models.whatif.default_ranges as the ranges editor shows them, each driver named."""
+    ranges = whatif.default_ranges(drivers, models.scenario.LIMITS)
+    return pd.DataFrame({"driver": ranges["driver"], "Vary": ranges["vary"],
+                         "Driver": [DRIVER_INFO[n].long_label for n in ranges["driver"]],
+                         "Group": [DRIVER_INFO[n].group for n in ranges["driver"]], "Scenario value": ranges["value"],
+                         "Low": ranges["low"], "High": ranges["high"]})
 
 
 def mc_ranges(edited: pd.DataFrame) -> tuple[tuple[str, float, float], ...]:
@@ -158,8 +150,8 @@ def monte_carlo_section(drivers: models.scenario.Drivers, base: models.scenario.
         seed = seed_col.number_input("Seed", 0, 2**31 - 1, 42, step=1, key="sc_mc_seed",
                                      help="The same seed and ranges give the same runs (numpy default_rng).")
         if st.form_submit_button("Run the simulation", icon=":material/casino:", type="primary"):
-            st.session_state[MC_REQUEST] = (drivers, months, mc_ranges(edited), int(runs), int(seed))
-    request = st.session_state.get(MC_REQUEST)
+            keep(replace(scenario_state(), mc_request=(drivers, months, mc_ranges(edited), int(runs), int(seed))))
+    request = scenario_state().mc_request
     if request is None:
         st.info("Set the ranges and press **Run the simulation**.")
         return
@@ -181,7 +173,7 @@ def _monte_carlo_results(request: tuple, drivers: models.scenario.Drivers, base:
         st.error(f"**The simulation cannot run:** {exc}.")
         return
     kpi = plan().kpi("support_cost_per_user_usd")
-    budget = plan().budget_total_usd * ran_months / 12
+    budget = budget_for(plan(), base.start, ran_months)
     st.dataframe(mc_summary(results, budget, kpi), hide_index=True)
     left, right = st.columns(2)
     left.plotly_chart(mc_histogram(results, "total_usd", "USD", f"Total cost over {ran_months} months, {runs:,} runs",
@@ -212,17 +204,7 @@ def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
 @st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Seeking the break-even ...")
 def _goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
                month: date) -> dict:
-    kpi = the_plan.kpi("support_cost_per_user_usd")
-    frame = models.scenario.evaluate(drivers, base, the_plan, months)
-    row = frame[frame["month"] == month].iloc[0]
-    users = whatif.users_for_target(drivers, base, the_plan, month, kpi.target)
-    fte = whatif.support_fte_for_target(drivers, base, the_plan, month, float(row["active_users"]), kpi.target)
-    reached = None if users is None else models.scenario.first_month(
-        frame.assign(hit=frame["active_users"] >= users), "hit")
-    return {"month": month, "users": float(row["active_users"]),
-            "cost_per_user": float(row["support_cost_per_user_usd"]),
-            "fte_paid": float(row["support_fte"]), "fte_needed": float(row["support_fte_needed"]),
-            "users_needed": users, "users_reached_in": reached, "fte_for_target": fte, "target": kpi.target}
+    return whatif.goal_seek(drivers, base, the_plan, months, month)
 
 
 def load_goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int, month: date) -> dict:
