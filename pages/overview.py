@@ -2,7 +2,7 @@
 import streamlit as st
 
 from reports.download import review_button
-from ui import adherence, formatting, freshness, scorecard, sidebar, widgets
+from ui import adherence, alerts, formatting, freshness, scorecard, sidebar, widgets
 period = sidebar.current_period()
 st.title("Is the plan on track?")  # before the loads: a title at once on a cold start, not a blank page
 results = scorecard.load_scorecard(period)
@@ -11,6 +11,7 @@ trend = scorecard.load_trend(period.end)
 st.markdown(f"**{period.label()}** · {formatting.summary_line(results)}")
 adherence.summary_link(period)
 freshness.page_freshness("overview")
+alerts.alerts_panel()
 review_button(period)
 widgets.kpi_grid(results, trend)
 

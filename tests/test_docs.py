@@ -17,6 +17,7 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 PAGES = [ROOT / "README.md", *DOCS]
 KPIS = ROOT / "docs" / "kpis.md"
 LIBRARY = ("core", "data", "analytics", "models", "reports")
+COMMAND_PACKAGES = (*LIBRARY, "alerts")  # packages whose modules the docs show as commands
 DEFINITION = re.compile(r"^Definition:", re.MULTILINE)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^ *```[^\n]*\n(.*?)^ *```", re.MULTILINE | re.DOTALL)  # fenced blocks, also in lists
@@ -55,7 +56,7 @@ def documented_commands() -> dict[str, set[str]]:
 
 
 def is_project(command: str) -> bool:
-    return (ROOT / command).is_file() or command.split(".")[0] in LIBRARY
+    return (ROOT / command).is_file() or command.split(".")[0] in COMMAND_PACKAGES
 
 
 @cache
