@@ -4,7 +4,6 @@ import streamlit as st
 from ui import cache, downloads, formatting, freshness, palette, sidebar, state
 from ui.scenarios import compare, drivers, results, saved, whatif
 from data.scenarios_store import StoreError
-import models.whatif
 from models.scenario import ScenarioError
 
 the_plan = cache.plan()
@@ -104,7 +103,7 @@ with tabs[4]:
         whatif.monte_carlo_section(scenario, base, months)
 with tabs[5]:
     if tabs[5].open:
-        month = st.selectbox("Month", models.whatif.horizon_months(base, months), format_func=formatting.month_text,
+        month = st.selectbox("Month", whatif.seek_months(base, months), format_func=formatting.month_text,
                              key="sc_seek_month", width=220)
         seek = whatif.load_goal_seek(scenario, base, months, month)
         whatif.goal_seek_text(seek)

@@ -207,6 +207,11 @@ def _goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, the
     return whatif.goal_seek(drivers, base, the_plan, months, month)
 
 
+def seek_months(base: models.scenario.Base, months: int) -> list[date]:
+    """The months a goal seek can be asked for: the scenario's horizon."""
+    return models.whatif.horizon_months(base, months)
+
+
 def load_goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int, month: date) -> dict:
     """Goal seek on support cost per user in `month`: the active users that bring it to the target with
     the scenario's staffing, the paid headcount that does at the month's users, and that month's
