@@ -209,7 +209,7 @@ def _goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, the
 
 def seek_months(base: models.scenario.Base, months: int) -> list[date]:
     """The months a goal seek can be asked for: the scenario's horizon."""
-    return models.whatif.horizon_months(base, months)
+    return whatif.horizon_months(base, months)
 
 
 def load_goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int, month: date) -> dict:
