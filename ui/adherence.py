@@ -29,7 +29,6 @@ from ui.state import Filters
 
 
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "adherence.py"  # st.page_link's target
-
 # The definitions behind each area's promises and panels, shown one click away.
 DEFINITIONS = {"Backups": (adherence.backups_expected, adherence.backup_counts, adherence.restore_tests,
                            adherence.backup_gaps, adherence.longest_gap),
@@ -39,38 +38,13 @@ DEFINITIONS = {"Backups": (adherence.backups_expected, adherence.backup_counts, 
                "Security": (adherence.security_schedule,),
                "Vendors": (adherence.vendor_availability,),
                "filter": (adherence.for_services,)}
-
 SCOPE_NOTE = (f"The service filter selects the changes (and the incidents that follow them) and the maintenance "
               f"windows (the chosen services' and the whole-system ones). {', '.join(adherence.WHOLE_SYSTEM_AREAS)} "
               "are whole-system, whatever the filters. The severity and channel filters do not apply here. "
               "Times are local, in the plan's time zone.")
-
-
 # The columns of the security and vendor tables, in the order a reader wants them.
 SECURITY_COLUMNS = ["activity", "every_days", "done", "last_done", "longest_gap_days", "kept", "overdue_since"]
 VENDOR_COLUMNS = ["label", "sla_pct", "availability_pct", "outage_minutes", "met"]
-
-
-@dataclass(frozen=True)
-class AdherenceView:
-    """What the page draws for one period and service filter."""
-
-    promises: pd.DataFrame   # Result.promises(): status, area, promise, plan, happened, since; missed first
-    kept: int                # the CLI's promises_kept
-    judged: int              # the CLI's promises_judged (kept or missed; no data is not judged)
-    missed: int
-    changes: dict[str, Any]  # change_summary
-    gaps_by_day: pd.DataFrame   # adherence.gaps_by_day
-    gaps_over_rpo: pd.DataFrame  # adherence.gaps_frame, the gaps longer than the RPO
-    drills: pd.DataFrame     # adherence.dr_drills
-    calendar: pd.DataFrame   # adherence.windows_calendar
-    outside: pd.DataFrame    # adherence.windows_frame, the windows not inside the plan's
-    weeks: pd.DataFrame      # adherence.changes_by_week
-    security: pd.DataFrame   # adherence.security_schedule
-    vendors: pd.DataFrame    # adherence.vendor_availability
-    rto: float
-    rpo: float
-    mtd: float
 
 
 @st.cache_data(**LOADER, show_spinner="Checking the plan's schedule ...")
@@ -114,8 +88,48 @@ def load_promises_kept(period: Period) -> tuple[int, int] | None:
     return _promises_kept(db(), the_plan, period, data_through())
 
 
-# ---------------------------------------------------------------------------
-# Panels
+@dataclass(frozen=True)
+class AdherenceView:
+    """What the page draws for one period and service filter."""
+
+    promises: pd.DataFrame   # Result.promises(): status, area, promise, plan, happened, since; missed first
+    kept: int                # the CLI's promises_kept
+    judged: int              # the CLI's promises_judged (kept or missed; no data is not judged)
+    missed: int
+    changes: dict[str, Any]  # change_summary
+    gaps_by_day: pd.DataFrame   # adherence.gaps_by_day
+    gaps_over_rpo: pd.DataFrame  # adherence.gaps_frame, the gaps longer than the RPO
+    drills: pd.DataFrame     # adherence.dr_drills
+    calendar: pd.DataFrame   # adherence.windows_calendar
+    outside: pd.DataFrame    # adherence.windows_frame, the windows not inside the plan's
+    weeks: pd.DataFrame      # adherence.changes_by_week
+    security: pd.DataFrame   # adherence.security_schedule
+    vendors: pd.DataFrame    # adherence.vendor_availability
+    rto: float
+    rpo: float
+    mtd: float
+
+
+def promise_rows(view: AdherenceView) -> pd.DataFrame:
+    """The promises as shown: 'since' as the local day instead of an ISO instant (the CSV keeps it)."""
+    since = ["" if pd.isna(s) else s[:10] for s in view.promises["since"]]
+    return view.promises.assign(since=since)
+
+
+def _window_words(cell: Any) -> str:
+    """A calendar cell's hover: its windows, how many were outside, and the longest overrun."""
+    if pd.isna(cell.overrun_minutes):
+        return f"{cell.windows} window(s); the plan has no {cell.kind} window that day"
+    past = f", up to {cell.overrun_minutes:,.0f} min past the plan's window" if cell.overrun_minutes > 0 else ""
+    return f"{cell.windows} window(s), {cell.outside} outside{past}"
+
+
+def _rule(level: float, label: str, kind: str, axes: tuple[str, str] = ("x", "y")) -> Line:
+    """One of the plan's objectives across a chart, labelled."""
+    colour = RULE_COLOURS[kind]
+    return hline(level, {"color": colour, "dash": "dash", "width": 1.5}, label, font={"color": colour},
+                 bgcolor=LABEL_BACKGROUND, axes=axes)
+
 
 def missing_plan_sections() -> None:
     st.error("**The plan file has no adherence sections** (backups, disaster_recovery, maintenance, "
@@ -134,12 +148,6 @@ def summary_link(period: Period) -> None:
                           "security and vendors.")
     except StreamlitPageNotFoundError:  # the Overview run alone, without the navigation: no page to link to
         st.markdown(f":material/fact_check: {label} (Plan adherence)")
-
-
-def promise_rows(view: AdherenceView) -> pd.DataFrame:
-    """The promises as shown: 'since' as the local day instead of an ISO instant (the CSV keeps it)."""
-    since = ["" if pd.isna(s) else s[:10] for s in view.promises["since"]]
-    return view.promises.assign(since=since)
 
 
 def promises_table(view: AdherenceView, period: Period) -> pd.DataFrame:
@@ -171,9 +179,6 @@ def row_definition(chosen: pd.DataFrame) -> None:
         for obj in DEFINITIONS[row["area"]]:
             st.markdown(f"`{obj.__name__}`: {md_escape(inspect.getdoc(obj) or '')}")
 
-
-# ---------------------------------------------------------------------------
-# Figures
 
 def gaps_chart(days: pd.DataFrame, rpo: float) -> go.Figure:
     """Per local day, the longest gap between good backups that opened that day, red past the RPO."""
@@ -228,14 +233,6 @@ def calendar_chart(calendar: pd.DataFrame) -> go.Figure:
                   yaxis={"title": {"text": ""}, "type": "category"})
 
 
-def _window_words(cell: Any) -> str:
-    """A calendar cell's hover: its windows, how many were outside, and the longest overrun."""
-    if pd.isna(cell.overrun_minutes):
-        return f"{cell.windows} window(s); the plan has no {cell.kind} window that day"
-    past = f", up to {cell.overrun_minutes:,.0f} min past the plan's window" if cell.overrun_minutes > 0 else ""
-    return f"{cell.windows} window(s), {cell.outside} outside{past}"
-
-
 def changes_chart(weeks: pd.DataFrame) -> go.Figure:
     """Changes deployed per local week, the failed ones (rolled back or followed by a
     change-related incident within 24 h) in red over them."""
@@ -247,10 +244,3 @@ def changes_chart(weeks: pd.DataFrame) -> go.Figure:
                           "failed in red", 320,
                   barmode="overlay", xaxis={"title": {"text": "week (local)"}},
                   yaxis={"title": {"text": "changes"}})
-
-
-def _rule(level: float, label: str, kind: str, axes: tuple[str, str] = ("x", "y")) -> Line:
-    """One of the plan's objectives across a chart, labelled."""
-    colour = RULE_COLOURS[kind]
-    return hline(level, {"color": colour, "dash": "dash", "width": 1.5}, label, font={"color": colour},
-                 bgcolor=LABEL_BACKGROUND, axes=axes)

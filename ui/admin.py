@@ -17,13 +17,6 @@ from ui.cache import connection, db, forget_results, plan, plan_at
 from ui.widgets import local_times
 
 
-def audit_span() -> tuple[date, date]:
-    """The audit log's default span: the last 30 days by the wall clock in the plan's zone. Writes
-    are stamped by the wall clock, so a pinned $OPSPLAN_TODAY (a replayed day) must not hide them."""
-    today = datetime.now(ZoneInfo(plan().timezone)).date()
-    return today - timedelta(days=30), today
-
-
 def load_audit(start: date, end: date, action: str = "", who: str = "") -> pd.DataFrame:
     """Audit rows from `start` to `end` (inclusive, plan dates), newest first; not cached: writes show at once."""
     access.require(current_actor(), access.VIEW_AUDIT)
@@ -31,6 +24,13 @@ def load_audit(start: date, end: date, action: str = "", who: str = "") -> pd.Da
     frame = audit.entries(connection(), datetime.combine(start, datetime.min.time(), tzinfo=tz),
                               datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz), action, who)
     return local_times(frame)
+
+
+def audit_span() -> tuple[date, date]:
+    """The audit log's default span: the last 30 days by the wall clock in the plan's zone. Writes
+    are stamped by the wall clock, so a pinned $OPSPLAN_TODAY (a replayed day) must not hide them."""
+    today = datetime.now(ZoneInfo(plan().timezone)).date()
+    return today - timedelta(days=30), today
 
 
 def backup_folder(now: datetime | None = None) -> Path:

@@ -23,15 +23,6 @@ DEFINITIONS = {"budget_lines": (drilldown.budget_by_line, budget.budget_to_date)
                "cost": (cost.support_cost_per_user_usd, cost.infra_cost_pct_revenue)}
 
 
-@dataclass(frozen=True)
-class CostView:
-    by_line: pd.DataFrame  # drilldown.budget_by_line: month x line
-    summary: pd.DataFrame  # drilldown.budget_summary: per line over the period
-    monthly: pd.DataFrame  # cost_monthly.sql rows of the period: infra, support, revenue, active users
-    totals: dict[str, float]  # drilldown.budget_totals: actual_usd, budget_usd, variance_usd over the lines
-    bars: pd.DataFrame  # drilldown.budget_bars: per line, actual and the budget of the same months
-
-
 @st.cache_data(**LOADER, show_spinner="Adding up the budget lines ...")
 def _cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
     con, s = connection_for(db_file), the_plan.settings
@@ -48,6 +39,15 @@ def _cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
 def load_cost_view(period: Period) -> CostView:
     """Budget lines against the plan per month and in total, and the monthly cost drivers."""
     return _cost_view(db(), plan(), period)
+
+
+@dataclass(frozen=True)
+class CostView:
+    by_line: pd.DataFrame  # drilldown.budget_by_line: month x line
+    summary: pd.DataFrame  # drilldown.budget_summary: per line over the period
+    monthly: pd.DataFrame  # cost_monthly.sql rows of the period: infra, support, revenue, active users
+    totals: dict[str, float]  # drilldown.budget_totals: actual_usd, budget_usd, variance_usd over the lines
+    bars: pd.DataFrame  # drilldown.budget_bars: per line, actual and the budget of the same months
 
 
 def variance_cells(by_line: pd.DataFrame) -> list[str]:

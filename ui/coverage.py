@@ -15,6 +15,15 @@ from ui.cache import LOADER, connection_for, db, plan
 from ui.data_import import data_tables, table_label
 
 
+COVERAGE_CONFIG = {"table": st.column_config.TextColumn("Table", width=150),
+                   "holds": st.column_config.TextColumn("Holds", width=300),
+                   "used_for": st.column_config.TextColumn("Used for", width=300),
+                   "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                   "first_date": st.column_config.DateColumn("First date"),
+                   "last_date": st.column_config.DateColumn("Last date"),
+                   "months_without_rows": st.column_config.TextColumn("Months without rows", width=180)}
+
+
 @st.cache_data(**LOADER, show_spinner="Counting rows per table ...")
 def _coverage(db_file: str, tz: str) -> pd.DataFrame:
     return importer.coverage(connection_for(db_file), tz)
@@ -37,18 +46,18 @@ def load_coverage() -> pd.DataFrame:
                          "holds": [table_label(t).partition(": ")[2] for t in cov["table"]]})
 
 
-COVERAGE_CONFIG = {"table": st.column_config.TextColumn("Table", width=150),
-                   "holds": st.column_config.TextColumn("Holds", width=300),
-                   "used_for": st.column_config.TextColumn("Used for", width=300),
-                   "rows": st.column_config.NumberColumn("Rows", format="localized"),
-                   "first_date": st.column_config.DateColumn("First date"),
-                   "last_date": st.column_config.DateColumn("Last date"),
-                   "months_without_rows": st.column_config.TextColumn("Months without rows", width=180)}
-
-
 def load_monthly_rows(last: date, months: int = 24) -> pd.DataFrame:
     """Rows per dated table per local month, for the `months` months up to `last`'s month."""
     return _monthly(db(), plan().timezone, add_months(month_start(last), -(months - 1)))
+
+
+def _short(v: float) -> str:
+    return "0" if v == 0 else (f"{v / 1000:.0f}k" if v >= 10_000 else (f"{v / 1000:.1f}k" if v >= 1000 else f"{v:.0f}"))
+
+
+def table_uses(table: str) -> str:
+    """Which KPIs and pages read the table, in a few words."""
+    return catalog.TABLE_USES.get(table, "")
 
 
 def coverage_heatmap(monthly: pd.DataFrame, last: date, months: int = 24) -> go.Figure:
@@ -70,12 +79,3 @@ def coverage_heatmap(monthly: pd.DataFrame, last: date, months: int = 24) -> go.
                       xaxis={"side": "top", "tickangle": 0, "showgrid": False},
                       yaxis={"showgrid": False}, plot_bgcolor="rgba(0,0,0,0)")
     return fig
-
-
-def _short(v: float) -> str:
-    return "0" if v == 0 else (f"{v / 1000:.0f}k" if v >= 10_000 else (f"{v / 1000:.1f}k" if v >= 1000 else f"{v:.0f}"))
-
-
-def table_uses(table: str) -> str:
-    """Which KPIs and pages read the table, in a few words."""
-    return catalog.TABLE_USES.get(table, "")

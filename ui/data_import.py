@@ -66,6 +66,49 @@ _FLAG_WORDS = (
     (r"raise --max-problems to list them all", "fix these first; the rest are listed after the next upload"),
     (r"raise --max-rows", "import it in parts"),
 )
+SOURCE_DETECT, SOURCE_NONE = "", sources.NO_PROFILE
+PROBLEM_COLUMNS = ["level", "where", "value", "rule", "fix"]
+PROBLEM_CONFIG = {"level": st.column_config.TextColumn("Level", width=70),
+                  "where": st.column_config.TextColumn("Where (file:line:column)", width=190),
+                  "value": st.column_config.TextColumn("Value", width=110),
+                  "rule": st.column_config.TextColumn("Rule broken", width=340),
+                  "fix": st.column_config.TextColumn("How to fix", width=400)}
+KIND_WORDS = {"text": "text", "int": "whole number", "float": "number", "decimal": "amount", "bool": "true/false",
+              "date": "date", "timestamp": "date and time"}
+IMPORT_LOG_CONFIG = {
+    "imported_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "file_name": "File", "table_name": "Table", "mode": "Mode", "user_name": "User", "outcome": "Outcome",
+    "rows_read": "Read", "rows_inserted": "Inserted", "rows_updated": "Updated", "rows_skipped": "Skipped",
+    "rows_deleted": "Deleted", "rows_rejected": "Rejected rows",
+    "content_sha256": st.column_config.TextColumn("Content hash", help="SHA-256 of the file (first 12 characters)"),
+}
+
+
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=4, show_spinner="Reading and checking the file ... nothing is written yet")
+def _preview(db_file: str, sha: str, name: str, table: str, opts: ImportOptions, actor: access.Actor,
+                _data: bytes) -> tuple[importer.Preview, importer.ImportResult]:
+    # Keyed by the content hash, not the bytes (underscore: not hashed). The dry run counts what
+    # would be inserted, updated and skipped, and finds the append conflicts the preview cannot.
+    con = connection_for(db_file)
+    return (importer.preview(_data, name, table, opts, con=con),
+            importer.run_import(con, _data, name, table, opts, user=auth.scenario_author(), dry_run=True,
+                                    actor=actor))
+
+
+@st.cache_data(**LOADER, show_spinner=False)
+def _import_log(db_file: str, limit: int) -> pd.DataFrame:
+    return warehouse.query(connection_for(db_file), "import_log", limit=limit)
+
+
+def load_import_log(limit: int = 200) -> pd.DataFrame:
+    """The latest import attempts, newest first (cached; an import clears it)."""
+    return _import_log(db(), limit)
+
+
+def load_import_problems(import_id: str) -> pd.DataFrame:
+    """The problems one logged attempt reported (not cached: small, and read on a click)."""
+    frame = warehouse.query(connection(), "import_problems", import_id=import_id)
+    return frame.drop(columns=["problem_no"]).rename(columns={"column_name": "column"})
 
 
 def page_words(text: str | None) -> str:
@@ -88,9 +131,6 @@ def date_format_error(fmt: str | None) -> str | None:
     return None
 
 
-SOURCE_DETECT, SOURCE_NONE = "", sources.NO_PROFILE
-
-
 def source_choices() -> list[str]:
     """The Source tool picker's options: detect, none, then every profile in data/sources/."""
     return [SOURCE_DETECT, SOURCE_NONE, *sources.names()]
@@ -110,15 +150,6 @@ def source_label(name: str) -> str:
 
 def assume_key(profile: str, column: str) -> str:
     return f"{DATA_ASSUME}.{profile}.{column}"
-
-
-def chosen_assumptions(profile: str | None) -> tuple[tuple[str, str], ...]:
-    """The assumptions the user changed on the page for this profile (widget state), as (column, value)."""
-    if not profile:
-        return ()
-    prefix = f"{DATA_ASSUME}.{profile}."
-    return tuple(sorted((k[len(prefix):], v) for k, v in st.session_state.items()
-                        if isinstance(k, str) and k.startswith(prefix) and v))
 
 
 def profile_docs(name: str) -> list[tuple[str, str]]:
@@ -151,17 +182,6 @@ def upload_sheets(data: bytes) -> tuple[str, ...]:
     return readers.sheet_names(data) if data[:4] == b"PK\x03\x04" else ()
 
 
-@st.cache_data(hash_funcs=PLAN_KEY, max_entries=4, show_spinner="Reading and checking the file ... nothing is written yet")
-def _preview(db_file: str, sha: str, name: str, table: str, opts: ImportOptions, actor: access.Actor,
-                _data: bytes) -> tuple[importer.Preview, importer.ImportResult]:
-    # Keyed by the content hash, not the bytes (underscore: not hashed). The dry run counts what
-    # would be inserted, updated and skipped, and finds the append conflicts the preview cannot.
-    con = connection_for(db_file)
-    return (importer.preview(_data, name, table, opts, con=con),
-            importer.run_import(con, _data, name, table, opts, user=auth.scenario_author(), dry_run=True,
-                                    actor=actor))
-
-
 def preview_file(data: bytes, name: str, table: str,
                  opts: ImportOptions) -> tuple[importer.Preview, importer.ImportResult]:
     """The file as the import would read it (first rows, header mapping) and a dry run of the import
@@ -178,17 +198,6 @@ def import_file(data: bytes, name: str, table: str, opts: ImportOptions) -> impo
     return result
 
 
-def on_import(data: bytes, name: str, table: str, opts: ImportOptions) -> None:
-    """Import button: write, keep the result to show once, and empty the uploader after a success."""
-    try:
-        with st.spinner(f"Importing {name} into {table} ... all rows or none", show_time=True):
-            result = import_file(data, name, table, opts)
-    except access.PermissionDenied as exc:  # the role changed since the page was drawn
-        result = importer.ImportResult("rejected", table, readers.display_name(name), "", opts.mode,
-                                           issues=(importer.Problem("error", str(exc), file=name),))
-    st.session_state[IMPORT_KEY] = imported(st.session_state.get(IMPORT_KEY, ImportState()), result, result.ok)
-
-
 def problems_table(issues: Sequence) -> pd.DataFrame:
     """Problems as the page lists them: level, where (file:line:column), value, rule, fix."""
     return pd.DataFrame({"level": [p.level for p in issues], "where": [p.location() for p in issues],
@@ -196,21 +205,9 @@ def problems_table(issues: Sequence) -> pd.DataFrame:
                          "fix": [page_words(p.fix) for p in issues]}, columns=PROBLEM_COLUMNS)
 
 
-PROBLEM_COLUMNS = ["level", "where", "value", "rule", "fix"]
-PROBLEM_CONFIG = {"level": st.column_config.TextColumn("Level", width=70),
-                  "where": st.column_config.TextColumn("Where (file:line:column)", width=190),
-                  "value": st.column_config.TextColumn("Value", width=110),
-                  "rule": st.column_config.TextColumn("Rule broken", width=340),
-                  "fix": st.column_config.TextColumn("How to fix", width=400)}
-
-
 def problem_counts(issues: Sequence) -> dict[str, int]:
     """How many errors, warnings and notes."""
     return {level: sum(p.level == level for p in issues) for level in ("error", "warning", "info")}
-
-
-KIND_WORDS = {"text": "text", "int": "whole number", "float": "number", "decimal": "amount", "bool": "true/false",
-              "date": "date", "timestamp": "date and time"}
 
 
 def _kinds(table: str) -> dict[str, str]:
@@ -227,17 +224,6 @@ def mapping_table(shown: importer.Preview) -> pd.DataFrame:
                                      "ignored": "not a column of the table: ignored",
                                      "assumed": "assumed: not in the export (choose above)"}).fillna(frame["how"])
     return frame
-
-
-def preview_rows(shown: importer.Preview) -> tuple[pd.DataFrame, dict]:
-    """The first rows as they would be stored (mapped columns only; times in the plan's zone), with
-    each header naming the column's warehouse type."""
-    mapped = [c for c in shown.mapping["column"].dropna() if c in shown.rows.columns]
-    rows = local_times(shown.rows[["_line", *mapped]])
-    types = _kinds(shown.table)
-    config = {"_line": st.column_config.NumberColumn("line", format="%d", width="small")}
-    config.update({c: st.column_config.Column(f"{c} · {types.get(c, '?')}") for c in mapped})
-    return rows, config
 
 
 def preview_counts(dry: importer.ImportResult) -> list[tuple[str, str, str]]:
@@ -307,39 +293,11 @@ def import_result_text(result: importer.ImportResult) -> tuple[str, str]:
                      f"is unchanged.{retry}")
 
 
-def rejected_download(result: importer.ImportResult, key: str) -> None:
-    """The rows with errors as CSV (escaped against formula injection), with their problems."""
-    if len(result.rejected):
-        st.download_button(f"Rows with errors ({len(result.rejected):,}, CSV)", importer.quarantine_csv(result),
-                           file_name=f"rejected-{Path(result.file_name).stem}.csv", mime="text/csv",
-                           icon=":material/download:", key=key, on_click="ignore",
-                           help="Each row as read, with its line and what is wrong. Fix and upload again.")
-
-
-@st.cache_data(**LOADER, show_spinner=False)
-def _import_log(db_file: str, limit: int) -> pd.DataFrame:
-    return warehouse.query(connection_for(db_file), "import_log", limit=limit)
-
-
-def load_import_log(limit: int = 200) -> pd.DataFrame:
-    """The latest import attempts, newest first (cached; an import clears it)."""
-    return _import_log(db(), limit)
-
-
 def import_log_display(log: pd.DataFrame) -> pd.DataFrame:
     """The log as read on the page: local time, short hash, counts."""
     out = local_times(log.drop(columns=["import_id"]))
     out["content_sha256"] = out["content_sha256"].str[:12]
     return out
-
-
-IMPORT_LOG_CONFIG = {
-    "imported_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-    "file_name": "File", "table_name": "Table", "mode": "Mode", "user_name": "User", "outcome": "Outcome",
-    "rows_read": "Read", "rows_inserted": "Inserted", "rows_updated": "Updated", "rows_skipped": "Skipped",
-    "rows_deleted": "Deleted", "rows_rejected": "Rejected rows",
-    "content_sha256": st.column_config.TextColumn("Content hash", help="SHA-256 of the file (first 12 characters)"),
-}
 
 
 def import_log_line(log: pd.DataFrame) -> str:
@@ -350,7 +308,41 @@ def import_log_line(log: pd.DataFrame) -> str:
             f"into {last['table_name']}, {last['outcome']}, {when:%d %b %Y %H:%M} ({last['user_name']})")
 
 
-def load_import_problems(import_id: str) -> pd.DataFrame:
-    """The problems one logged attempt reported (not cached: small, and read on a click)."""
-    frame = warehouse.query(connection(), "import_problems", import_id=import_id)
-    return frame.drop(columns=["problem_no"]).rename(columns={"column_name": "column"})
+def chosen_assumptions(profile: str | None) -> tuple[tuple[str, str], ...]:
+    """The assumptions the user changed on the page for this profile (widget state), as (column, value)."""
+    if not profile:
+        return ()
+    prefix = f"{DATA_ASSUME}.{profile}."
+    return tuple(sorted((k[len(prefix):], v) for k, v in st.session_state.items()
+                        if isinstance(k, str) and k.startswith(prefix) and v))
+
+
+def on_import(data: bytes, name: str, table: str, opts: ImportOptions) -> None:
+    """Import button: write, keep the result to show once, and empty the uploader after a success."""
+    try:
+        with st.spinner(f"Importing {name} into {table} ... all rows or none", show_time=True):
+            result = import_file(data, name, table, opts)
+    except access.PermissionDenied as exc:  # the role changed since the page was drawn
+        result = importer.ImportResult("rejected", table, readers.display_name(name), "", opts.mode,
+                                           issues=(importer.Problem("error", str(exc), file=name),))
+    st.session_state[IMPORT_KEY] = imported(st.session_state.get(IMPORT_KEY, ImportState()), result, result.ok)
+
+
+def preview_rows(shown: importer.Preview) -> tuple[pd.DataFrame, dict]:
+    """The first rows as they would be stored (mapped columns only; times in the plan's zone), with
+    each header naming the column's warehouse type."""
+    mapped = [c for c in shown.mapping["column"].dropna() if c in shown.rows.columns]
+    rows = local_times(shown.rows[["_line", *mapped]])
+    types = _kinds(shown.table)
+    config = {"_line": st.column_config.NumberColumn("line", format="%d", width="small")}
+    config.update({c: st.column_config.Column(f"{c} · {types.get(c, '?')}") for c in mapped})
+    return rows, config
+
+
+def rejected_download(result: importer.ImportResult, key: str) -> None:
+    """The rows with errors as CSV (escaped against formula injection), with their problems."""
+    if len(result.rejected):
+        st.download_button(f"Rows with errors ({len(result.rejected):,}, CSV)", importer.quarantine_csv(result),
+                           file_name=f"rejected-{Path(result.file_name).stem}.csv", mime="text/csv",
+                           icon=":material/download:", key=key, on_click="ignore",
+                           help="Each row as read, with its line and what is wrong. Fix and upload again.")

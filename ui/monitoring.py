@@ -25,15 +25,6 @@ DEFINITIONS = {"thresholds": (params.threshold_params, params.sampled_thresholds
                "alerts": (monitoring.business_alerts,)}
 
 
-@dataclass(frozen=True)
-class MonitoringView:
-    hours: pd.DataFrame   # drilldown.threshold_hours: service x month x metric
-    alerts: pd.DataFrame  # drilldown.alerts_in_period
-    totals: pd.DataFrame  # drilldown.threshold_totals: hours summed over the months, per service and metric
-    summary: dict[str, float]  # drilldown.threshold_summary: the headline counts
-    thresholds: list[str]  # threshold labels, the one with the most hours beyond first
-
-
 @st.cache_data(**LOADER, show_spinner="Counting hours beyond the thresholds ...")
 def _monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tuple[str, ...]) -> MonitoringView:
     from data.params import threshold_params
@@ -57,6 +48,26 @@ def load_monitoring_view(period: Period, f: Filters) -> MonitoringView:
     return _monitoring_view(db(), plan(), period, f.services)
 
 
+@dataclass(frozen=True)
+class MonitoringView:
+    hours: pd.DataFrame   # drilldown.threshold_hours: service x month x metric
+    alerts: pd.DataFrame  # drilldown.alerts_in_period
+    totals: pd.DataFrame  # drilldown.threshold_totals: hours summed over the months, per service and metric
+    summary: dict[str, float]  # drilldown.threshold_summary: the headline counts
+    thresholds: list[str]  # threshold labels, the one with the most hours beyond first
+
+
+def suppression_text(alerting: Mapping, suppressed_hours: int) -> str:
+    """The plan's alert suppression rules in words, with the hours they took out of the counts."""
+    during = ("alerts during scheduled maintenance windows are suppressed" if alerting["suppress_during_maintenance"]
+              else "alerts during maintenance windows are not suppressed")
+    return (f"**Alert suppression applies**, as the plan sets it: repeats of an alert within "
+            f"{alerting['duplicate_suppression_minutes']:g} minutes are suppressed, and {during}. Samples here are "
+            f"hourly, so they cannot repeat within {alerting['duplicate_suppression_minutes']:g} minutes; "
+            f"{suppressed_hours:,} service-hours beyond a threshold fell inside a maintenance window and are "
+            "counted as suppressed, not as hours beyond.")
+
+
 def events_chart(frame: pd.DataFrame, x: str, y: str, *, colour: str, colours: Mapping[str, str], title: str,
                  x_title: str, value: str, threshold: str, height: int = 320) -> go.Figure:
     """One marker per event (e.g. an alert on a day), rows by `y`, coloured by `colour`; the hover
@@ -69,14 +80,3 @@ def events_chart(frame: pd.DataFrame, x: str, y: str, *, colour: str, colours: M
               for name, rows in frame.groupby(colour, sort=False)]
     return figure(traces, title, height, xaxis={"title": {"text": x_title}},
                       yaxis={"type": "category", "title": {"text": ""}})
-
-
-def suppression_text(alerting: Mapping, suppressed_hours: int) -> str:
-    """The plan's alert suppression rules in words, with the hours they took out of the counts."""
-    during = ("alerts during scheduled maintenance windows are suppressed" if alerting["suppress_during_maintenance"]
-              else "alerts during maintenance windows are not suppressed")
-    return (f"**Alert suppression applies**, as the plan sets it: repeats of an alert within "
-            f"{alerting['duplicate_suppression_minutes']:g} minutes are suppressed, and {during}. Samples here are "
-            f"hourly, so they cannot repeat within {alerting['duplicate_suppression_minutes']:g} minutes; "
-            f"{suppressed_hours:,} service-hours beyond a threshold fell inside a maintenance window and are "
-            "counted as suppressed, not as hours beyond.")

@@ -33,20 +33,6 @@ DEFINITIONS = {"mtta": (reliability.mtta, reliability.duration_stats),
                "sla": (reliability.severity_sla,)}
 
 
-@dataclass(frozen=True)
-class ReliabilityView:
-    """Frames of the Reliability page; `spans` rows are the period's months, then the period."""
-
-    by_span: pd.DataFrame      # drilldown.reliability_by_span
-    by_service: pd.DataFrame   # drilldown.uptime_by_service
-    by_severity: pd.DataFrame  # drilldown.incidents_by_severity (months only)
-    sla: pd.DataFrame          # drilldown.severity_sla_by_span
-    budget: pd.DataFrame       # drilldown.error_budget_by_month (months only)
-    worst: pd.DataFrame        # reliability.worst_incidents of the period
-    sla_rows: pd.DataFrame     # drilldown.severity_sla_rows: sla labelled with the plan's targets
-    nominal_budget_minutes: float  # drilldown.nominal_error_budget_minutes: downtime allowed in 30 days
-
-
 @st.cache_data(**LOADER, show_spinner="Drilling into incidents ...")
 def _reliability_view(db_file: str, the_plan: Plan, period: Period, f: Filters, as_of: date) -> ReliabilityView:
     i = filtered_inputs(db_file, the_plan, page_span(the_plan, period), f)
@@ -99,20 +85,18 @@ def load_incident(incident_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     return record, timeline, query("changes_before_incident", incident_id=incident_id, lookback_hours=24)
 
 
-def incident_chart(timeline: pd.DataFrame, title: str) -> go.Figure:
-    """An incident's steps on a local time axis, with the plan's deadlines as hollow diamonds."""
-    tz = plan().timezone
-    done = timeline[timeline["at"].notna()]
-    due = timeline[timeline["due_at"].notna()]
-    return figure([
-        go.Scatter(x=pd.to_datetime(done["at"], utc=True).dt.tz_convert(tz), y=done["step"], mode="markers+text",
-                   text=done["outcome"], textposition="middle right", name="happened",
-                   marker={"size": 12, "color": LINE_COLOURS["value"]}),
-        go.Scatter(x=pd.to_datetime(due["due_at"], utc=True).dt.tz_convert(tz), y=due["step"], mode="markers",
-                   name="plan deadline", marker={"size": 12, "symbol": "diamond-open", "color": "#b3261e"},
-                   text=due["target"], hovertemplate="deadline %{x}: %{text}<extra></extra>")], title, 300,
-        yaxis={"categoryorder": "array", "categoryarray": list(timeline["step"])[::-1], "title": {"text": ""}},
-        xaxis={"title": {"text": f"local time ({tz})"}})
+@dataclass(frozen=True)
+class ReliabilityView:
+    """Frames of the Reliability page; `spans` rows are the period's months, then the period."""
+
+    by_span: pd.DataFrame      # drilldown.reliability_by_span
+    by_service: pd.DataFrame   # drilldown.uptime_by_service
+    by_severity: pd.DataFrame  # drilldown.incidents_by_severity (months only)
+    sla: pd.DataFrame          # drilldown.severity_sla_by_span
+    budget: pd.DataFrame       # drilldown.error_budget_by_month (months only)
+    worst: pd.DataFrame        # reliability.worst_incidents of the period
+    sla_rows: pd.DataFrame     # drilldown.severity_sla_rows: sla labelled with the plan's targets
+    nominal_budget_minutes: float  # drilldown.nominal_error_budget_minutes: downtime allowed in 30 days
 
 
 def remaining_words(month: pd.Series) -> tuple[str, str]:
@@ -162,3 +146,19 @@ def _changes_before(changes: pd.DataFrame, incident_id: str) -> None:
         st.caption("None: no change was deployed to this service in the 24 hours before the incident started.")
     else:
         data_table(changes, f"opsplan-incident-{incident_id}-changes.csv")
+
+
+def incident_chart(timeline: pd.DataFrame, title: str) -> go.Figure:
+    """An incident's steps on a local time axis, with the plan's deadlines as hollow diamonds."""
+    tz = plan().timezone
+    done = timeline[timeline["at"].notna()]
+    due = timeline[timeline["due_at"].notna()]
+    return figure([
+        go.Scatter(x=pd.to_datetime(done["at"], utc=True).dt.tz_convert(tz), y=done["step"], mode="markers+text",
+                   text=done["outcome"], textposition="middle right", name="happened",
+                   marker={"size": 12, "color": LINE_COLOURS["value"]}),
+        go.Scatter(x=pd.to_datetime(due["due_at"], utc=True).dt.tz_convert(tz), y=due["step"], mode="markers",
+                   name="plan deadline", marker={"size": 12, "symbol": "diamond-open", "color": "#b3261e"},
+                   text=due["target"], hovertemplate="deadline %{x}: %{text}<extra></extra>")], title, 300,
+        yaxis={"categoryorder": "array", "categoryarray": list(timeline["step"])[::-1], "title": {"text": ""}},
+        xaxis={"title": {"text": f"local time ({tz})"}})

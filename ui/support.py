@@ -21,20 +21,6 @@ DEFINITIONS = {"csat": (support.csat, support.csat_interval),
                "channels": (support.channel_sla, support.first_response_hours)}
 
 
-@dataclass(frozen=True)
-class SupportView:
-    """Frames of the Support page, for the chosen channels."""
-
-    csat: pd.DataFrame         # drilldown.csat_by_span: months, then the period
-    channel_sla: pd.DataFrame  # drilldown.channel_sla_by_span: months, then the period
-    times: pd.DataFrame        # drilldown.channel_times
-    tiers: pd.DataFrame        # drilldown.tiers_by_month
-    volume: pd.DataFrame       # drilldown.volume_by_month
-    hours: pd.DataFrame        # drilldown.hour_of_week
-    first_response: pd.DataFrame  # drilldown.high_priority_times: mean, median, p90 and unanswered per month
-    sla_rows: pd.DataFrame     # drilldown.channel_sla_rows: channel_sla labelled with the plan's targets
-
-
 @st.cache_data(**LOADER, show_spinner="Drilling into tickets ...")
 def _support_view(db_file: str, the_plan: Plan, period: Period, channels: tuple[str, ...]) -> SupportView:
     con, tz = connection_for(db_file), the_plan.timezone
@@ -63,6 +49,25 @@ def _support_view(db_file: str, the_plan: Plan, period: Period, channels: tuple[
         drilldown.channel_sla_rows(channel_sla, the_plan))
 
 
+def load_support_view(period: Period, f: Filters) -> SupportView:
+    """CSAT with its interval, channel SLA grid, ticket times, tiers and volume shape."""
+    return _support_view(db(), plan(), period, f.channels)
+
+
+@dataclass(frozen=True)
+class SupportView:
+    """Frames of the Support page, for the chosen channels."""
+
+    csat: pd.DataFrame         # drilldown.csat_by_span: months, then the period
+    channel_sla: pd.DataFrame  # drilldown.channel_sla_by_span: months, then the period
+    times: pd.DataFrame        # drilldown.channel_times
+    tiers: pd.DataFrame        # drilldown.tiers_by_month
+    volume: pd.DataFrame       # drilldown.volume_by_month
+    hours: pd.DataFrame        # drilldown.hour_of_week
+    first_response: pd.DataFrame  # drilldown.high_priority_times: mean, median, p90 and unanswered per month
+    sla_rows: pd.DataFrame     # drilldown.channel_sla_rows: channel_sla labelled with the plan's targets
+
+
 def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
     """What lies behind the high-priority response chart: tickets answered and not yet answered."""
     answered, unanswered = int(times["n_answered"].sum()), int(times["n_unanswered"].sum())
@@ -70,8 +75,3 @@ def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
     return (f"{answered:,} high-priority tickets ({', '.join(the_plan.settings.high_priority)}) answered in the "
             f"period; {left}. A mean far above the median says a few slow answers, not slow answers in general, "
             f"keep the KPI from its target.")
-
-
-def load_support_view(period: Period, f: Filters) -> SupportView:
-    """CSAT with its interval, channel SLA grid, ticket times, tiers and volume shape."""
-    return _support_view(db(), plan(), period, f.channels)

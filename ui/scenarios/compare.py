@@ -19,6 +19,8 @@ from ui.scenarios.results import evaluate_scenario, scenario_summary, target_wor
 
 
 CURRENT = "Current (on screen)"
+COMPARE_NAMES = {"total_usd": "Total", "instances": "Peak instances", "support_fte": "Support FTE paid (mean)",
+                 "fte_needed_high": "Support FTE needed (peak month)"}
 
 
 def scenarios_to_compare(picked: Sequence[str], current: models.scenario.Drivers,
@@ -43,10 +45,6 @@ def compare_scenarios(named: Mapping[str, models.scenario.Drivers], base: models
     keep = ["scenario", "month", "total_usd", "support_cost_per_user_usd", "infra_cost_pct_revenue",
             *[b.name for b in the_plan.budget_lines]]
     return table, monthly[keep]
-
-
-COMPARE_NAMES = {"total_usd": "Total", "instances": "Peak instances", "support_fte": "Support FTE paid (mean)",
-                 "fte_needed_high": "Support FTE needed (peak month)"}
 
 
 def _labelled(rows: pd.DataFrame, sums: Mapping[str, dict], the_plan: Plan) -> pd.DataFrame:

@@ -170,18 +170,47 @@ def _names(group: str) -> list[str]:
     return [n for n, i in DRIVER_INFO.items() if i.group == group]
 
 
+def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
+    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
+    _set_inputs(values)
+    keep(filled(scenario_state(), values, loaded))
+
+
+def scenario_drivers(base_drivers: models.scenario.Drivers,
+                     values: Mapping[str, float | bool]) -> models.scenario.Drivers:
+    """The drivers on screen as a checked scenario; ScenarioError names an impossible one."""
+    return models.scenario.with_overrides(base_drivers, dict(values))
+
+
+def changed_drivers(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers) -> list[str]:
+    """'User growth: 50.0 % a quarter -> 80.0 % a quarter' for each driver that differs from the base."""
+    out = []
+    for f in fields(drivers):
+        now, was = getattr(drivers, f.name), getattr(base_drivers, f.name)
+        if not (now == was or (isinstance(now, float) and math.isclose(now, was, rel_tol=1e-9, abs_tol=1e-12))):
+            out.append(f"{DRIVER_INFO[f.name].label}: {driver_value_text(f.name, was)} -> "
+                       f"{driver_value_text(f.name, now)}")
+    return out
+
+
+def drivers_table(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers) -> pd.DataFrame:
+    """Every driver with its group, label, value, base value and unit (for export)."""
+    return pd.DataFrame([{"group": DRIVER_INFO[f.name].group, "driver": f.name, "label": DRIVER_INFO[f.name].label,
+                          "value": getattr(drivers, f.name), "base": getattr(base_drivers, f.name),
+                          "unit": f"{DRIVER_INFO[f.name].unit} {DRIVER_INFO[f.name].per}".strip()}
+                         for f in fields(drivers)])
+
+
+def flash(kind: str, text: str) -> None:
+    keep(replace(scenario_state(), flash=(kind, text)))
+
+
 def _set_inputs(values: Mapping[str, float | bool]) -> None:
     # the widgets' own keys: set before the inputs are drawn, or from a callback
     for group in DRIVER_GROUPS[:3]:
         for name in _names(group):
             st.session_state[SC_PREFIX + name] = (bool(values[name]) if DRIVER_INFO[name].unit == "flag"
                                                   else float(values[name]))
-
-
-def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
-    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
-    _set_inputs(values)
-    keep(filled(scenario_state(), values, loaded))
 
 
 def init_driver_inputs(base_drivers: models.scenario.Drivers) -> None:
@@ -244,35 +273,6 @@ def driver_panel(base_drivers: models.scenario.Drivers) -> dict[str, float | boo
         values |= _unit_cost_editor(base_drivers)
     keep(edited(scenario_state(), values, st.session_state.get(SC_MONTHS, 12)))
     return values
-
-
-def scenario_drivers(base_drivers: models.scenario.Drivers,
-                     values: Mapping[str, float | bool]) -> models.scenario.Drivers:
-    """The drivers on screen as a checked scenario; ScenarioError names an impossible one."""
-    return models.scenario.with_overrides(base_drivers, dict(values))
-
-
-def changed_drivers(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers) -> list[str]:
-    """'User growth: 50.0 % a quarter -> 80.0 % a quarter' for each driver that differs from the base."""
-    out = []
-    for f in fields(drivers):
-        now, was = getattr(drivers, f.name), getattr(base_drivers, f.name)
-        if not (now == was or (isinstance(now, float) and math.isclose(now, was, rel_tol=1e-9, abs_tol=1e-12))):
-            out.append(f"{DRIVER_INFO[f.name].label}: {driver_value_text(f.name, was)} -> "
-                       f"{driver_value_text(f.name, now)}")
-    return out
-
-
-def drivers_table(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers) -> pd.DataFrame:
-    """Every driver with its group, label, value, base value and unit (for export)."""
-    return pd.DataFrame([{"group": DRIVER_INFO[f.name].group, "driver": f.name, "label": DRIVER_INFO[f.name].label,
-                          "value": getattr(drivers, f.name), "base": getattr(base_drivers, f.name),
-                          "unit": f"{DRIVER_INFO[f.name].unit} {DRIVER_INFO[f.name].per}".strip()}
-                         for f in fields(drivers)])
-
-
-def flash(kind: str, text: str) -> None:
-    keep(replace(scenario_state(), flash=(kind, text)))
 
 
 def show_flash() -> None:

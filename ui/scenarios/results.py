@@ -31,6 +31,20 @@ BASE_HELP = ("**Measured** (the default): month 1 is the last closed months as t
              "their spend per budget line included, and users, data and the peak season grow as the "
              "warehouse's history forecasts. **The plan**: the plan's growth assumptions, with unit "
              "costs calibrated so that 12 months cost the plan's budget.")
+HEADLINE_NAMES = {"support_cost_per_user_usd": "Support cost/user", "infra_cost_pct_revenue": "Infra cost share"}
+MONTH_ROWS = (  # (column of evaluate's frame, label, unit) in the order of the chain
+    ("active_users", "Active users", "users"), ("tickets", "Tickets a month", "tickets"),
+    ("revenue_usd", "Revenue", "USD"), ("cpu_pct", "Peak CPU if the fleet stayed as today", "%"),
+    ("instances", "Instances needed", "instances"), ("storage_gb", "Storage needed (GB)", "GB"),
+    ("support_fte_needed", "Support FTE needed (Erlang C)", "FTE"), ("support_fte", "Support FTE paid", "FTE"),
+    ("maintenance_fte", "Maintenance FTE paid", "FTE"))
+LINE_VS_PLAN_COLUMNS = {
+    "line": st.column_config.TextColumn("Budget line"), "group": st.column_config.TextColumn("Group"),
+    "plan_usd": st.column_config.NumberColumn("Plan for the horizon", format="dollar",
+                                              help="The line's budget for the horizon's months: annual x months / 12, "
+                                                   "or by its monthly profile (plan.toml)."),
+    "scenario_usd": st.column_config.NumberColumn("Scenario", format="dollar"),
+    "difference_usd": st.column_config.NumberColumn("Scenario - plan", format="dollar")}
 
 
 @st.cache_data(**LOADER, show_spinner="Measuring the base from the warehouse ...")
@@ -45,9 +59,9 @@ def load_starting_point(today: date, kind: str) -> tuple[models.scenario.Base, m
     return _starting_point(db(), plan(), today, kind)
 
 
-def base_kind() -> str:
-    """The base the Scenarios page starts from: measured unless the user chose the plan."""
-    return st.session_state.get(SC_BASE) or "measured"
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=256, show_spinner=False)
+def _evaluate(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int) -> pd.DataFrame:
+    return models.scenario.evaluate(drivers, base, the_plan, months)
 
 
 def on_base_change(today: date) -> None:
@@ -63,11 +77,6 @@ def base_caption(base: models.scenario.Base, note: str) -> str:
             f"(chat {chat:.0%}, email {email:.0%}, phone {phone:.0%}), {fmt(base.revenue_per_user_month_usd, 'USD')} "
             f"revenue per user a month, {fmt(base.instances, 'instances')} at {fmt(base.cpu_pct, '%')} peak CPU, "
             f"{fmt(base.data_gb, 'GB')} of data.")
-
-
-@st.cache_data(hash_funcs=PLAN_KEY, max_entries=256, show_spinner=False)
-def _evaluate(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int) -> pd.DataFrame:
-    return models.scenario.evaluate(drivers, base, the_plan, months)
 
 
 def evaluate_scenario(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int) -> pd.DataFrame:
@@ -90,72 +99,6 @@ def target_words(summary: Mapping, key: str) -> str:
     if met < missed:
         return f"met until {month_text(add_months(missed, -1))}"
     return f"met from {month_text(met)}"
-
-
-HEADLINE_NAMES = {"support_cost_per_user_usd": "Support cost/user", "infra_cost_pct_revenue": "Infra cost share"}
-
-
-def scenario_headline(summary: Mapping, months: int) -> None:
-    """Four numbers: the horizon's cost against the plan, the two cost KPIs against their targets
-    (and the month each is first met), and support FTE paid against what Erlang C needs."""
-    the_plan = plan()
-    over = summary["total_usd"] - summary["plan_total_usd"]
-    cols = st.columns(4)
-    cols[0].metric(f"Total cost, {months} months", fmt(summary["total_usd"], "USD"), border=True,
-                   delta=("+" if over > 0 else "-" if over < 0 else "") + fmt(abs(over), "USD"),
-                   delta_description=f"vs plan {fmt(summary['plan_total_usd'], 'USD')}",
-                   delta_color="inverse" if abs(over) >= 0.005 else "off",
-                   delta_arrow="auto" if abs(over) >= 0.005 else "off",
-                   help=f"The plan's budget for the horizon's {months} months: {fmt(the_plan.budget_total_usd, 'USD')} "
-                        "a year, pro rata or by a line's monthly profile (plan.toml).")
-    for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
-        kpi = the_plan.kpi(key)
-        value = summary[key]
-        met = value is not None and compare(value, kpi.op, kpi.target)
-        words = target_words(summary, key)
-        if key == "support_cost_per_user_usd" and met and models.scenario.understaffed(summary):
-            met, words = False, f"{words}, understaffed"  # cheap because customers wait: not a plain "met"
-        col.metric(f"{HEADLINE_NAMES[key]} ({OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True, trim=True)})",
-                   fmt(value, kpi.unit, short=True), border=True, delta=words,
-                   delta_color="green" if met else "orange" if value is not None and
-                   compare(value, kpi.op, kpi.target) else "red", delta_arrow="off",
-                   help=f"{kpi.label} over the whole horizon ({kpi.measurement.lower()}); target "
-                        f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, trim=True)}. Below the value: the month the "
-                        "monthly value first meets it. Month by month in rows 5 and 6 of the chart.")
-    short = summary["fte_needed_high"] - summary["support_fte"]
-    cols[3].metric("Support FTE paid (mean)", fmt(summary["support_fte"], "FTE"), border=True,
-                   delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
-                   delta_color="red" if short > 0.05 else "green", delta_arrow="off",
-                   help=f"Needed: the tier-1 FTE Erlang C asks for each month to answer {answer_targets(the_plan)} "
-                        "at the service-level goal, grossed up for shrinkage.")
-
-
-def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
-    """The chain on one figure, month by month, top to bottom: demand -> capacity -> staffing -> cost ->
-    the two cost KPIs against the plan's targets. Each row names its series in its own legend."""
-    the_plan = plan()
-    titles = ("1  Demand", "2  Capacity", "3  Staffing (tier-1 support)", "4  Cost a month",
-              "5  Support cost per user", "6  Infrastructure cost share")
-    fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.045,
-                        row_heights=[1, 1, 1, 1.2, 1, 1], specs=[[{"secondary_y": r < 2}] for r in range(6)])
-    x = pd.to_datetime(frame["month"])
-    # The rows' axes, legends and lines go into one layout update at the end: each update on this
-    # six-row figure re-lays out all of it (10-40 ms a call; a dozen calls took most of the page's rerun).
-    layout: dict = {"barmode": "stack"}
-    _chain_demand_capacity(fig, frame, x, layout)
-    lines = [*_chain_staffing(fig, frame, x, the_plan, layout), *_chain_cost(fig, frame, x, the_plan, layout)]
-    for row, key in ((5, "support_cost_per_user_usd"), (6, "infra_cost_pct_revenue")):
-        lines += _chain_kpi(fig, frame, x, the_plan.kpi(key), row, layout)
-    for i, title in enumerate(titles):  # each row's title leads its own legend, so the two never overlap
-        cell = fig.get_subplot(i + 1, 1)
-        layout[f"legend{'' if i == 0 else i + 1}"] = {
-            "orientation": "h", "x": 0, "xanchor": "left", "y": cell.yaxis.domain[1], "yanchor": "bottom",
-            "font": {"size": 12}, "bgcolor": "rgba(0,0,0,0)",
-            "title": {"text": f"<b>{title}</b>  ", "font": {"size": 14}}}
-        layout[cell.xaxis.plotly_name] = {"tickformat": "%b %Y", "dtick": "M1" if len(frame) <= 12 else "M3"}
-    fig.update_layout(layout, height=1250, margin={"l": 10, "r": 70, "t": 30, "b": 10}, hovermode="x unified",
-                      bargap=0.25, **lines_layout(lines))
-    return fig
 
 
 def _chain_y(fig: go.Figure, row: int, secondary: bool = False) -> str:
@@ -232,14 +175,6 @@ def _chain_kpi(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, kpi: Kpi, row:
                                   kind, font_size=11, axes=subplot_axes(fig, row))]
 
 
-MONTH_ROWS = (  # (column of evaluate's frame, label, unit) in the order of the chain
-    ("active_users", "Active users", "users"), ("tickets", "Tickets a month", "tickets"),
-    ("revenue_usd", "Revenue", "USD"), ("cpu_pct", "Peak CPU if the fleet stayed as today", "%"),
-    ("instances", "Instances needed", "instances"), ("storage_gb", "Storage needed (GB)", "GB"),
-    ("support_fte_needed", "Support FTE needed (Erlang C)", "FTE"), ("support_fte", "Support FTE paid", "FTE"),
-    ("maintenance_fte", "Maintenance FTE paid", "FTE"))
-
-
 def scenario_month_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The chain month by month as finance reads it: one row per quantity (demand, capacity, staffing,
     each cost line, total, plan, KPIs), one column per month, raw numbers and a unit column."""
@@ -273,15 +208,6 @@ def line_vs_plan(frame: pd.DataFrame, months: int) -> pd.DataFrame:
     return out.assign(line=[line_label(n) for n in out["line"]], group=[line_label(g) for g in out["group"]])
 
 
-LINE_VS_PLAN_COLUMNS = {
-    "line": st.column_config.TextColumn("Budget line"), "group": st.column_config.TextColumn("Group"),
-    "plan_usd": st.column_config.NumberColumn("Plan for the horizon", format="dollar",
-                                              help="The line's budget for the horizon's months: annual x months / 12, "
-                                                   "or by its monthly profile (plan.toml)."),
-    "scenario_usd": st.column_config.NumberColumn("Scenario", format="dollar"),
-    "difference_usd": st.column_config.NumberColumn("Scenario - plan", format="dollar")}
-
-
 def scenario_title_line(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers,
                         base: models.scenario.Base, months: int) -> str:
     """'**Fast growth**, 12 months from Nov 2026 · 1 driver changed from the base: ...' (Markdown)."""
@@ -294,3 +220,71 @@ def scenario_title_line(drivers: models.scenario.Drivers, base_drivers: models.s
             if changes else "every driver as in the base")
     name = name or ("Unsaved scenario" if changes else "Base scenario")
     return f"**{name}**, {months} months from {base.start:%b %Y} · {what}"
+
+
+def base_kind() -> str:
+    """The base the Scenarios page starts from: measured unless the user chose the plan."""
+    return st.session_state.get(SC_BASE) or "measured"
+
+
+def scenario_headline(summary: Mapping, months: int) -> None:
+    """Four numbers: the horizon's cost against the plan, the two cost KPIs against their targets
+    (and the month each is first met), and support FTE paid against what Erlang C needs."""
+    the_plan = plan()
+    over = summary["total_usd"] - summary["plan_total_usd"]
+    cols = st.columns(4)
+    cols[0].metric(f"Total cost, {months} months", fmt(summary["total_usd"], "USD"), border=True,
+                   delta=("+" if over > 0 else "-" if over < 0 else "") + fmt(abs(over), "USD"),
+                   delta_description=f"vs plan {fmt(summary['plan_total_usd'], 'USD')}",
+                   delta_color="inverse" if abs(over) >= 0.005 else "off",
+                   delta_arrow="auto" if abs(over) >= 0.005 else "off",
+                   help=f"The plan's budget for the horizon's {months} months: {fmt(the_plan.budget_total_usd, 'USD')} "
+                        "a year, pro rata or by a line's monthly profile (plan.toml).")
+    for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
+        kpi = the_plan.kpi(key)
+        value = summary[key]
+        met = value is not None and compare(value, kpi.op, kpi.target)
+        words = target_words(summary, key)
+        if key == "support_cost_per_user_usd" and met and models.scenario.understaffed(summary):
+            met, words = False, f"{words}, understaffed"  # cheap because customers wait: not a plain "met"
+        col.metric(f"{HEADLINE_NAMES[key]} ({OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True, trim=True)})",
+                   fmt(value, kpi.unit, short=True), border=True, delta=words,
+                   delta_color="green" if met else "orange" if value is not None and
+                   compare(value, kpi.op, kpi.target) else "red", delta_arrow="off",
+                   help=f"{kpi.label} over the whole horizon ({kpi.measurement.lower()}); target "
+                        f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, trim=True)}. Below the value: the month the "
+                        "monthly value first meets it. Month by month in rows 5 and 6 of the chart.")
+    short = summary["fte_needed_high"] - summary["support_fte"]
+    cols[3].metric("Support FTE paid (mean)", fmt(summary["support_fte"], "FTE"), border=True,
+                   delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
+                   delta_color="red" if short > 0.05 else "green", delta_arrow="off",
+                   help=f"Needed: the tier-1 FTE Erlang C asks for each month to answer {answer_targets(the_plan)} "
+                        "at the service-level goal, grossed up for shrinkage.")
+
+
+def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
+    """The chain on one figure, month by month, top to bottom: demand -> capacity -> staffing -> cost ->
+    the two cost KPIs against the plan's targets. Each row names its series in its own legend."""
+    the_plan = plan()
+    titles = ("1  Demand", "2  Capacity", "3  Staffing (tier-1 support)", "4  Cost a month",
+              "5  Support cost per user", "6  Infrastructure cost share")
+    fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.045,
+                        row_heights=[1, 1, 1, 1.2, 1, 1], specs=[[{"secondary_y": r < 2}] for r in range(6)])
+    x = pd.to_datetime(frame["month"])
+    # The rows' axes, legends and lines go into one layout update at the end: each update on this
+    # six-row figure re-lays out all of it (10-40 ms a call; a dozen calls took most of the page's rerun).
+    layout: dict = {"barmode": "stack"}
+    _chain_demand_capacity(fig, frame, x, layout)
+    lines = [*_chain_staffing(fig, frame, x, the_plan, layout), *_chain_cost(fig, frame, x, the_plan, layout)]
+    for row, key in ((5, "support_cost_per_user_usd"), (6, "infra_cost_pct_revenue")):
+        lines += _chain_kpi(fig, frame, x, the_plan.kpi(key), row, layout)
+    for i, title in enumerate(titles):  # each row's title leads its own legend, so the two never overlap
+        cell = fig.get_subplot(i + 1, 1)
+        layout[f"legend{'' if i == 0 else i + 1}"] = {
+            "orientation": "h", "x": 0, "xanchor": "left", "y": cell.yaxis.domain[1], "yanchor": "bottom",
+            "font": {"size": 12}, "bgcolor": "rgba(0,0,0,0)",
+            "title": {"text": f"<b>{title}</b>  ", "font": {"size": 14}}}
+        layout[cell.xaxis.plotly_name] = {"tickformat": "%b %Y", "dtick": "M1" if len(frame) <= 12 else "M3"}
+    fig.update_layout(layout, height=1250, margin={"l": 10, "r": 70, "t": 30, "b": 10}, hovermode="x unified",
+                      bargap=0.25, **lines_layout(lines))
+    return fig

@@ -16,6 +16,9 @@ from ui.scenarios.session import keep, scenario_state
 from ui.state import SC_MONTHS, deleted, saved_as
 
 
+HORIZONS = (6, 12, 18, 24, 36)
+
+
 def saved_scenarios() -> pd.DataFrame:
     """The saved scenarios (not cached: saves and deletes must show at once; the table is small)."""
     return scenarios_store.list_saved(connection())
@@ -73,9 +76,6 @@ def on_delete() -> None:
 def on_reset(base_drivers: models.scenario.Drivers) -> None:
     fill_driver_inputs(asdict(base_drivers))
     st.session_state[SC_MONTHS] = 12
-
-
-HORIZONS = (6, 12, 18, 24, 36)
 
 
 def save_panel(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers, months: int) -> None:

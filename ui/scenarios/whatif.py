@@ -23,6 +23,14 @@ from ui.scenarios.drivers import DRIVER_INFO, driver_value_text
 from ui.scenarios.session import keep, scenario_state
 
 
+MC_BATCH = 250  # runs per cached batch and progress step: about 0.1-0.2 s (a run takes 0.4-0.6 ms)
+MC_COLUMNS = {
+    "Vary": st.column_config.CheckboxColumn("Vary", help="Draw this driver at random in each run."),
+    "Scenario value": st.column_config.NumberColumn(format="localized"),
+    "Low": st.column_config.NumberColumn(format="localized", required=True),
+    "High": st.column_config.NumberColumn(format="localized", required=True)}
+
+
 @st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Moving each driver down and up ...")
 def _tornado(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
              pct: float) -> pd.DataFrame:
@@ -35,28 +43,26 @@ def load_tornado(drivers: models.scenario.Drivers, base: models.scenario.Base, m
     return _tornado(drivers, base, plan(), months, pct)
 
 
-def tornado_chart(table: pd.DataFrame, metric: str, unit: str, title: str, pct: float,
-                  reference: tuple[float, str] | None = None, top: int = 12) -> go.Figure:
-    """The drivers that move `metric` most: a bar from the scenario's value to the value with the
-    driver down `pct` % (blue) and up `pct` % (orange)."""
-    rows = table[(table["metric"] == metric) & (table["swing"] > 1e-9)].head(top).iloc[::-1]
-    labels = [DRIVER_INFO[n].long_label for n in rows["driver"]]
-    base = float(table.loc[table["metric"] == metric, "base"].iloc[0])
-    fig = go.Figure()
-    for side, colour, name in (("low", "#2f6f8f", f"driver -{pct:g} %"), ("high", "#e07b39", f"driver +{pct:g} %")):
-        texts = [f"{driver_value_text(d, v)}: {fmt(o, unit)}" for d, v, o in
-                 zip(rows["driver"], rows[f"{side}_value"], rows[side])]
-        fig.add_bar(y=labels, x=rows[side] - base, base=base, orientation="h", name=name, marker_color=colour,
-                    hovertext=texts, hoverinfo="text")
-    lines = [vline(base, {"color": "#111", "width": 1}, f"scenario {fmt(base, unit, short=True)}")]
-    if reference:
-        lines.append(vline(reference[0], {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2}, reference[1],
-                           "bottom", font={"color": LINE_COLOURS["target"]}))
-    add_lines(fig, lines)
-    fig.update_layout(barmode="overlay", title={"text": title}, height=120 + 30 * max(len(rows), 6),
-                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.12})
-    fig.update_xaxes(title_text=AXIS_TITLES.get(unit, "USD over the horizon"), tickprefix="$", separatethousands=True)
-    return fig
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=400, show_spinner=False)
+def _mc_batch(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
+              ranges: tuple[tuple[str, float, float], ...], runs: int, seed: int, start: int,
+              stop: int) -> pd.DataFrame:
+    # Every batch draws all runs from the seed and keeps its slice: the same runs however they are batched.
+    draws = whatif.draw(drivers, {n: (lo, hi) for n, lo, hi in ranges}, runs, seed).iloc[start:stop]
+    return whatif.simulate(whatif.scenario_outcome(base, the_plan, months), drivers, draws)
+
+
+@st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Seeking the break-even ...")
+def _goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
+               month: date) -> dict:
+    return whatif.goal_seek(drivers, base, the_plan, months, month)
+
+
+def load_goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int, month: date) -> dict:
+    """Goal seek on support cost per user in `month`: the active users that bring it to the target with
+    the scenario's staffing, the paid headcount that does at the month's users, and that month's
+    Erlang FTE; cached."""
+    return _goal_seek(drivers, base, plan(), months, month)
 
 
 def tornado_caption(table: pd.DataFrame) -> str:
@@ -70,7 +76,6 @@ def tornado_caption(table: pd.DataFrame) -> str:
     return " ".join(p for p in parts if p) or "Every driver moves at least one of the two numbers."
 
 
-MC_BATCH = 250  # runs per cached batch and progress step: about 0.1-0.2 s (a run takes 0.4-0.6 ms)
 def mc_ranges_frame(drivers: models.scenario.Drivers) -> pd.DataFrame:
     """models.whatif.default_ranges as the ranges editor shows them, each driver named."""
     ranges = whatif.default_ranges(drivers, models.scenario.LIMITS)
@@ -86,13 +91,24 @@ def mc_ranges(edited: pd.DataFrame) -> tuple[tuple[str, float, float], ...]:
     return tuple((r.driver, float(r.Low), float(r.High)) for r in ticked.itertuples())
 
 
-@st.cache_data(hash_funcs=PLAN_KEY, max_entries=400, show_spinner=False)
-def _mc_batch(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
-              ranges: tuple[tuple[str, float, float], ...], runs: int, seed: int, start: int,
-              stop: int) -> pd.DataFrame:
-    # Every batch draws all runs from the seed and keeps its slice: the same runs however they are batched.
-    draws = whatif.draw(drivers, {n: (lo, hi) for n, lo, hi in ranges}, runs, seed).iloc[start:stop]
-    return whatif.simulate(whatif.scenario_outcome(base, the_plan, months), drivers, draws)
+def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
+    """P10 / P50 / P90 of the two outcomes and the share of runs on the right side of the plan, as text."""
+    table = whatif.percentiles(results, whatif.OUTCOMES).set_index("metric")
+    chances = {"total_usd": (f"{whatif.chance(results, 'total_usd', '<=', budget):.0%} within the budget of "
+                             f"{fmt(budget, 'USD')}"),
+               kpi.key: (f"{whatif.chance(results, kpi.key, kpi.op, kpi.target):.0%} meet the target "
+                         f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}, "
+                         f"{whatif.chance(results, kpi.key, kpi.op, kpi.target, staffed=True):.0%} while paying the "
+                         "support FTE Erlang C needs")}
+    names = {"total_usd": ("Total cost over the horizon", "USD"), kpi.key: (f"{kpi.label} (horizon)", kpi.unit)}
+    return pd.DataFrame([{"": names[k][0], **{q.upper(): fmt(table.loc[k, q], names[k][1], short=True)
+                                              for q in ("p10", "p50", "p90")}, "Runs": chances[k]}
+                         for k in whatif.OUTCOMES])
+
+
+def seek_months(base: models.scenario.Base, months: int) -> list[date]:
+    """The months a goal seek can be asked for: the scenario's horizon."""
+    return whatif.horizon_months(base, months)
 
 
 def run_monte_carlo(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int,
@@ -110,30 +126,6 @@ def run_monte_carlo(drivers: models.scenario.Drivers, base: models.scenario.Base
     finally:
         bar.empty()  # also when a draw is refused: no bar left half full
     return pd.concat(parts)
-
-
-def mc_histogram(results: pd.DataFrame, column: str, unit: str, title: str,
-                 reference: tuple[float, str]) -> go.Figure:
-    """The runs' distribution with P10 / P50 / P90 and the plan's number (budget or target) marked."""
-    table = whatif.percentiles(results, [column]).iloc[0]
-    fig = go.Figure(go.Histogram(x=results[column], nbinsx=40, marker_color="#6c9fb8", name="runs",
-                                 hovertemplate="%{x}: %{y} runs<extra></extra>"))
-    add_lines(fig, [*(vline(table[q], {"color": "#1f4e66", "dash": dash, "width": 2}, q.upper())
-                      for q, dash in (("p10", "dot"), ("p50", "solid"), ("p90", "dot"))),
-                    vline(reference[0], {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2}, reference[1],
-                          "bottom right", font={"color": LINE_COLOURS["target"]})])
-    fig.update_layout(title={"text": title}, height=330, margin={"l": 10, "r": 10, "t": 60, "b": 10}, showlegend=False,
-                      bargap=0.05)
-    fig.update_xaxes(title_text=AXIS_TITLES.get(unit, "USD over the horizon"), tickprefix="$", separatethousands=True)
-    fig.update_yaxes(title_text="runs")
-    return fig
-
-
-MC_COLUMNS = {
-    "Vary": st.column_config.CheckboxColumn("Vary", help="Draw this driver at random in each run."),
-    "Scenario value": st.column_config.NumberColumn(format="localized"),
-    "Low": st.column_config.NumberColumn(format="localized", required=True),
-    "High": st.column_config.NumberColumn(format="localized", required=True)}
 
 
 def monte_carlo_section(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int) -> None:
@@ -186,37 +178,72 @@ def _monte_carlo_results(request: tuple, drivers: models.scenario.Drivers, base:
     download_both(results.reset_index(), f"opsplan-monte-carlo-seed{seed}", "Monte Carlo runs")
 
 
-def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
-    """P10 / P50 / P90 of the two outcomes and the share of runs on the right side of the plan, as text."""
-    table = whatif.percentiles(results, whatif.OUTCOMES).set_index("metric")
-    chances = {"total_usd": (f"{whatif.chance(results, 'total_usd', '<=', budget):.0%} within the budget of "
-                             f"{fmt(budget, 'USD')}"),
-               kpi.key: (f"{whatif.chance(results, kpi.key, kpi.op, kpi.target):.0%} meet the target "
-                         f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}, "
-                         f"{whatif.chance(results, kpi.key, kpi.op, kpi.target, staffed=True):.0%} while paying the "
-                         "support FTE Erlang C needs")}
-    names = {"total_usd": ("Total cost over the horizon", "USD"), kpi.key: (f"{kpi.label} (horizon)", kpi.unit)}
-    return pd.DataFrame([{"": names[k][0], **{q.upper(): fmt(table.loc[k, q], names[k][1], short=True)
-                                              for q in ("p10", "p50", "p90")}, "Runs": chances[k]}
-                         for k in whatif.OUTCOMES])
+def goal_seek_text(seek: Mapping) -> None:
+    """The goal seek's answers in sentences, with the month's Erlang FTE beside the headcount answer."""
+    kpi = plan().kpi("support_cost_per_user_usd")
+    target = f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}"
+    month = month_text(seek["month"])
+    st.markdown(f"In **{month}** the scenario has **{fmt(seek['users'], 'users')}** and pays "
+                f"**{fmt(seek['fte_paid'], 'FTE')}** of support: **{fmt(seek['cost_per_user'], kpi.unit)}**.")
+    if seek["users_needed"] is None:
+        st.markdown(f"- **Active users for {target}:** none; at this staffing no user count up to 100 million "
+                    "gets there.")
+    else:
+        reached = (f"the scenario gets there in **{month_text(seek['users_reached_in'])}**" if seek["users_reached_in"]
+                   else "the scenario does not get there within the horizon")
+        st.markdown(f"- **Active users for {target}:** more than **{fmt(seek['users_needed'], 'users')}** "
+                    f"with the month's support staffing; {reached}.")
+    fte = seek["fte_for_target"]
+    if fte is None:
+        st.markdown(f"- **Paid support headcount for {target}:** none found up to 1,000 FTE.")
+        return
+    clash = fte < seek["fte_needed"]
+    st.markdown(f"- **Paid support headcount for {target}** at {fmt(seek['users'], 'users')}: "
+                f"below **{fmt(fte, 'FTE')}**. "
+                f"Erlang C needs **{fmt(seek['fte_needed'], 'FTE')}** that month for the answer targets"
+                + (": :red[the cost target and the service level cannot both be met at this size.]" if clash
+                   else ": both can be met."))
 
 
-@st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Seeking the break-even ...")
-def _goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
-               month: date) -> dict:
-    return whatif.goal_seek(drivers, base, the_plan, months, month)
+def tornado_chart(table: pd.DataFrame, metric: str, unit: str, title: str, pct: float,
+                  reference: tuple[float, str] | None = None, top: int = 12) -> go.Figure:
+    """The drivers that move `metric` most: a bar from the scenario's value to the value with the
+    driver down `pct` % (blue) and up `pct` % (orange)."""
+    rows = table[(table["metric"] == metric) & (table["swing"] > 1e-9)].head(top).iloc[::-1]
+    labels = [DRIVER_INFO[n].long_label for n in rows["driver"]]
+    base = float(table.loc[table["metric"] == metric, "base"].iloc[0])
+    fig = go.Figure()
+    for side, colour, name in (("low", "#2f6f8f", f"driver -{pct:g} %"), ("high", "#e07b39", f"driver +{pct:g} %")):
+        texts = [f"{driver_value_text(d, v)}: {fmt(o, unit)}" for d, v, o in
+                 zip(rows["driver"], rows[f"{side}_value"], rows[side])]
+        fig.add_bar(y=labels, x=rows[side] - base, base=base, orientation="h", name=name, marker_color=colour,
+                    hovertext=texts, hoverinfo="text")
+    lines = [vline(base, {"color": "#111", "width": 1}, f"scenario {fmt(base, unit, short=True)}")]
+    if reference:
+        lines.append(vline(reference[0], {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2}, reference[1],
+                           "bottom", font={"color": LINE_COLOURS["target"]}))
+    add_lines(fig, lines)
+    fig.update_layout(barmode="overlay", title={"text": title}, height=120 + 30 * max(len(rows), 6),
+                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.12})
+    fig.update_xaxes(title_text=AXIS_TITLES.get(unit, "USD over the horizon"), tickprefix="$", separatethousands=True)
+    return fig
 
 
-def seek_months(base: models.scenario.Base, months: int) -> list[date]:
-    """The months a goal seek can be asked for: the scenario's horizon."""
-    return whatif.horizon_months(base, months)
-
-
-def load_goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int, month: date) -> dict:
-    """Goal seek on support cost per user in `month`: the active users that bring it to the target with
-    the scenario's staffing, the paid headcount that does at the month's users, and that month's
-    Erlang FTE; cached."""
-    return _goal_seek(drivers, base, plan(), months, month)
+def mc_histogram(results: pd.DataFrame, column: str, unit: str, title: str,
+                 reference: tuple[float, str]) -> go.Figure:
+    """The runs' distribution with P10 / P50 / P90 and the plan's number (budget or target) marked."""
+    table = whatif.percentiles(results, [column]).iloc[0]
+    fig = go.Figure(go.Histogram(x=results[column], nbinsx=40, marker_color="#6c9fb8", name="runs",
+                                 hovertemplate="%{x}: %{y} runs<extra></extra>"))
+    add_lines(fig, [*(vline(table[q], {"color": "#1f4e66", "dash": dash, "width": 2}, q.upper())
+                      for q, dash in (("p10", "dot"), ("p50", "solid"), ("p90", "dot"))),
+                    vline(reference[0], {"color": LINE_COLOURS["target"], "dash": "dash", "width": 2}, reference[1],
+                          "bottom right", font={"color": LINE_COLOURS["target"]})])
+    fig.update_layout(title={"text": title}, height=330, margin={"l": 10, "r": 10, "t": 60, "b": 10}, showlegend=False,
+                      bargap=0.05)
+    fig.update_xaxes(title_text=AXIS_TITLES.get(unit, "USD over the horizon"), tickprefix="$", separatethousands=True)
+    fig.update_yaxes(title_text="runs")
+    return fig
 
 
 def goal_seek_chart(drivers: models.scenario.Drivers, base: models.scenario.Base, seek: Mapping) -> go.Figure:
@@ -245,30 +272,3 @@ def goal_seek_chart(drivers: models.scenario.Drivers, base: models.scenario.Base
     fig.update_yaxes(title_text="USD per user per month", tickprefix="$",
                      range=[0, max(kpi.target * 3, seek["cost_per_user"] * 1.3)])
     return fig
-
-
-def goal_seek_text(seek: Mapping) -> None:
-    """The goal seek's answers in sentences, with the month's Erlang FTE beside the headcount answer."""
-    kpi = plan().kpi("support_cost_per_user_usd")
-    target = f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True)}"
-    month = month_text(seek["month"])
-    st.markdown(f"In **{month}** the scenario has **{fmt(seek['users'], 'users')}** and pays "
-                f"**{fmt(seek['fte_paid'], 'FTE')}** of support: **{fmt(seek['cost_per_user'], kpi.unit)}**.")
-    if seek["users_needed"] is None:
-        st.markdown(f"- **Active users for {target}:** none; at this staffing no user count up to 100 million "
-                    "gets there.")
-    else:
-        reached = (f"the scenario gets there in **{month_text(seek['users_reached_in'])}**" if seek["users_reached_in"]
-                   else "the scenario does not get there within the horizon")
-        st.markdown(f"- **Active users for {target}:** more than **{fmt(seek['users_needed'], 'users')}** "
-                    f"with the month's support staffing; {reached}.")
-    fte = seek["fte_for_target"]
-    if fte is None:
-        st.markdown(f"- **Paid support headcount for {target}:** none found up to 1,000 FTE.")
-        return
-    clash = fte < seek["fte_needed"]
-    st.markdown(f"- **Paid support headcount for {target}** at {fmt(seek['users'], 'users')}: "
-                f"below **{fmt(fte, 'FTE')}**. "
-                f"Erlang C needs **{fmt(seek['fte_needed'], 'FTE')}** that month for the answer targets"
-                + (": :red[the cost target and the service level cannot both be met at this size.]" if clash
-                   else ": both can be met."))
