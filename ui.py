@@ -429,13 +429,15 @@ def plan() -> Plan:
 
 
 def db() -> str:
-    """The warehouse path; with no file there yet, the seeded demo is built first."""
+    """The warehouse path; with no file there yet, the seeded demo is built first. Each call also
+    moves this process to the newest published version of it (data/snapshot.py)."""
     path = warehouse.db_path()
     if not path.exists():
         with st.status("Building the demo warehouse ... first start only", expanded=True) as box:
             st.write(f"No warehouse at `{path}` yet: generating seeded demo data (seed 42).")
             _ensure_demo(path)
             box.update(label="Demo warehouse built", state="complete", expanded=False)
+    _follow(str(path))
     return str(path)
 
 
@@ -450,13 +452,53 @@ def _ensure_demo(path: Path) -> None:
                 build_demo_file(path)
 
 
+from data import snapshot as _snapshot  # noqa: E402
+
+
 @st.cache_resource(show_spinner="Opening the warehouse (after an upgrade or a change of the plan's time zone, "
                                 "priorities or channel targets, its summary tables are built first) ...")
+def _published(db_file: str) -> _snapshot.Snapshot | None:
+    # Once per process, through the writer: a left-over write published, the rollups a new plan or
+    # version lacks built (a snapshot reader cannot write them).
+    return _snapshot.prepare(db_file, plan())
+
+
+def _newest(db_file: str) -> _snapshot.Snapshot:
+    """The newest published version of the warehouse `db_file`."""
+    published = _published(db_file)
+    newest = _snapshot.current(db_file) or published
+    if newest is None:
+        st.error(f"**The warehouse `{db_file}` cannot be opened**: another program holds it for writing. "
+                 "Close that program and reload the page.")
+        st.stop()
+    return newest
+
+
+_SEEN: dict[str, int] = {}  # per warehouse, the version this process reads
+_FOLLOW_LOCK = threading.Lock()
+
+
+def _follow(db_file: str) -> None:
+    """Switch to a newer published version: drop the old version's connection and every result
+    read from it (the next loads read the new one)."""
+    newest = _newest(db_file)
+    with _FOLLOW_LOCK:
+        seen, _SEEN[db_file] = _SEEN.get(db_file), newest.version
+    if seen is not None and seen != newest.version:
+        _reader.clear()
+        forget_results()
+
+
 def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
-    # One connection per process; warehouse.query opens a cursor per query, safe across sessions.
-    con = warehouse.connect(db_file)
-    event_rollups.ensure(con, plan())  # once per process: builds what a new plan or version lacks
-    return con
+    """The process's read-only connection to the version of `db_file` it reads now."""
+    return _reader(str(_newest(db_file).file))
+
+
+@st.cache_resource(show_spinner=False)
+def _reader(snapshot_file: str) -> duckdb.DuckDBPyConnection:
+    # One connection per process and version; warehouse.query opens a cursor per query, safe across
+    # sessions. A write given it goes through the writer (snapshot.writes_through).
+    return warehouse.connect(snapshot_file, read_only=True)
 
 
 def forget_results() -> None:
