@@ -41,6 +41,19 @@ def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
     return out
 
 
+WATCH_SECONDS = 20  # how often an open page asks whether a newer warehouse version was published
+
+
+@st.fragment(run_every=WATCH_SECONDS)
+def watch_warehouse(shown: int) -> None:
+    """Reruns the whole page once a write elsewhere (a cron import, another app process) published a
+    newer version than the one the page was drawn from: an open dashboard shows new rows without a click."""
+    import ui
+
+    if ui.warehouse_version() != shown:
+        st.rerun(scope="app")
+
+
 def main() -> None:
     """The page script: sign-in gate, navigation, the shared sidebar, then the page."""
     import ui  # here, not at the top: the server process imports this file too, and must not build pages
@@ -56,6 +69,7 @@ def main() -> None:
     page = st.navigation(pages(actor))
     plan = ui.plan()
     db_file = ui.db()  # builds the demo warehouse on first start, with a visible status
+    shown = ui.warehouse_version()
     through = ui.data_through()
 
     with st.sidebar:
@@ -67,6 +81,7 @@ def main() -> None:
         st.caption(f"Warehouse: `{db_file}`  \n{ui.through_text(through, today)}")
         ui.user_box(actor)
 
+    watch_warehouse(shown)
     page.run()
     ui.warm_forecasting()  # after the first page: statsmodels loads while the user reads it
 
@@ -76,6 +91,7 @@ if __name__ == "__main__":  # Streamlit runs this file as the page script, once 
 else:  # imported by `streamlit run app.py` (which finds `app` below): the server, with security headers
     from starlette.middleware import Middleware
 
+    from server_api import ROUTES
     from server_headers import SecurityHeaders
 
-    app = st.App(__file__, middleware=[Middleware(SecurityHeaders)])
+    app = st.App(__file__, routes=ROUTES, middleware=[Middleware(SecurityHeaders)])

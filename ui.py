@@ -489,6 +489,11 @@ def _follow(db_file: str) -> None:
         forget_results()
 
 
+def warehouse_version() -> int:
+    """The published version of the warehouse this process reads now (it grows with every write)."""
+    return _newest(db()).version
+
+
 def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
     """The process's read-only connection to the version of `db_file` it reads now."""
     return _reader(str(_newest(db_file).file))

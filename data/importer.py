@@ -112,6 +112,15 @@ class ImportResult:
     def errors(self) -> list[Problem]:
         return [p for p in self.issues if p.level == "error"]
 
+    def as_json(self) -> dict[str, Any]:
+        """The verdict as plain values (the HTTP import's answer): outcome, counts, and the lines the
+        command line prints (each problem, then the summary)."""
+        counts = {k: getattr(self, k) for k in ("rows_read", "inserted", "updated", "skipped_identical",
+                                                "skipped_older", "deleted", "rows_rejected")}
+        return {"outcome": self.outcome, "ok": self.ok, "table": self.table, "file": self.file_name,
+                "mode": self.mode, **counts, "import_id": self.import_id, "notes": list(self.notes),
+                "problems": [p.format() for p in self.issues], "summary": self.summary()}
+
     def summary(self) -> str:
         """One paragraph for the CLI and the Data page."""
         verb = {"imported": "imported", "dry_run": "dry run, nothing written", "rejected": "REJECTED",

@@ -188,7 +188,7 @@ def current(primary: str | Path) -> Snapshot | None:
     return None if pointer is None else _snapshot(Path(primary), pointer)
 
 
-def fresh(primary: str | Path, wait: float = 5.0) -> Snapshot | None:
+def fresh(primary: str | Path, wait: float | None = None) -> Snapshot | None:
     """The newest version, after publishing a write that committed but was not published (a writer
     killed in between, or a tool that wrote the file directly). A write running now is left to
     publish itself. None when nothing can be published (the file is held by a process outside
@@ -199,8 +199,8 @@ def fresh(primary: str | Path, wait: float = 5.0) -> Snapshot | None:
         return now
     if now is not None and _read_pointer(primary)["stamp"] == _stamp(primary):
         return now
-    try:
-        with locked(primary, wait):
+    try:  # with a version to read, a busy lock is a write running now: it publishes, no wait
+        with locked(primary, wait if wait is not None else (0.0 if now else WRITE_WAIT)):
             with contextlib.closing(connect(primary)) as con:  # replays and checkpoints a .wal left behind
                 con.execute("checkpoint")
             return _publish(primary)
@@ -240,7 +240,11 @@ def open_reader(primary: str | Path) -> duckdb.DuckDBPyConnection:
 
 def primary_of(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The warehouse a snapshot reader's connection reads a version of; None for any other connection."""
-    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    cur = con.cursor()  # the app's connection is shared by sessions' threads
+    try:
+        row = cur.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    finally:
+        cur.close()
     path = Path(row[0]) if row and row[0] else None
     if path is None or not VERSION_FILE.match(path.name) or not path.parent.name.endswith(".snapshots"):
         return None
