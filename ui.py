@@ -466,7 +466,7 @@ def _published(db_file: str) -> _snapshot.Snapshot | None:
 def _newest(db_file: str) -> _snapshot.Snapshot:
     """The newest published version of the warehouse `db_file`."""
     published = _published(db_file)
-    newest = _snapshot.current(db_file) or published
+    newest = _snapshot.fresh(db_file) or published  # also publishes a write made without the writer
     if newest is None:
         st.error(f"**The warehouse `{db_file}` cannot be opened**: another program holds it for writing. "
                  "Close that program and reload the page.")

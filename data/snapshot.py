@@ -194,10 +194,11 @@ def fresh(primary: str | Path, wait: float | None = None) -> Snapshot | None:
     publish itself. None when nothing can be published (the file is held by a process outside
     this protocol, or its folder is read-only) and no version exists."""
     primary = Path(primary)
-    now = current(primary)
+    pointer = _read_pointer(primary)
+    now = None if pointer is None else _snapshot(primary, pointer)
     if not primary.exists():  # never create a warehouse by reading one
         return now
-    if now is not None and _read_pointer(primary)["stamp"] == _stamp(primary):
+    if pointer is not None and pointer["stamp"] == _stamp(primary):  # two stats: cheap enough for every page run
         return now
     try:  # with a version to read, a busy lock is a write running now: it publishes, no wait
         with locked(primary, wait if wait is not None else (0.0 if now else WRITE_WAIT)):
