@@ -76,7 +76,7 @@ def refused(request: Request) -> Response | None:
     token, given = api_token(), request.headers.get("authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return None
-    if not token and not sign_in_on() and _loopback(request):
+    if not sign_in_on() and _loopback(request):
         return None
     if not token and not sign_in_on():
         why = "with sign-in off the API answers this machine only; set [api] token in the secrets to call it from elsewhere"

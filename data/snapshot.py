@@ -104,13 +104,13 @@ def writer(primary: str | Path, wait: float = WRITE_WAIT) -> Iterator[duckdb.Duc
         con = connect(primary)
         try:
             yield con
-        finally:
+        finally:  # after an error too: what the block committed before it is published
             try:
                 con.execute("checkpoint")  # the copy must hold every commit, not leave some in the .wal
             except duckdb.Error:  # another connection of this process is inside a transaction: published later
                 log.warning("could not checkpoint %s; its last writes are published by the next writer", primary)
             con.close()
-        _publish(primary)
+            _publish(primary)
 
 
 def _stamp(primary: Path) -> list[int]:

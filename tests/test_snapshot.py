@@ -116,6 +116,17 @@ def test_a_writer_killed_after_its_commit_loses_nothing(primary: Path):
     assert snapshot.current(primary).version == 2
 
 
+def test_a_write_that_fails_after_a_commit_is_still_published(primary: Path):
+    """A writer block commits a row, then raises: the error reaches the caller, and the committed
+    row is published (version 2), not left for the next writer."""
+    with pytest.raises(RuntimeError, match="after the commit"):
+        with snapshot.writer(primary) as con:
+            con.execute("insert into services values ('api', 'API', 'web', true, 1, 10)")
+            raise RuntimeError("after the commit")
+    assert snapshot.current(primary).version == 2
+    assert services(warehouse.connect(snapshot.current(primary).file, read_only=True)) == ["api", "web"]
+
+
 def test_a_copy_killed_half_way_is_never_read_and_is_swept(primary: Path):
     """A writer killed while copying leaves a .part file: readers never open it (the pointer names
     whole versions only) and the next publish deletes it."""
