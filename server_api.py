@@ -12,7 +12,8 @@
 
 The two API routes take `Authorization: Bearer <token>` with the token from the secrets
 (`[api] token = "..."` in .streamlit/secrets.toml). With sign-in off (no `[auth]` section) a
-client on this machine (loopback) needs no token; with sign-in on every call needs it (401).
+client on this machine (loopback, also through deploy/'s nginx) needs no token; with sign-in on
+every call needs it (401).
 Errors are JSON `{"error": "..."}`, never a traceback.
 """
 from __future__ import annotations
@@ -65,9 +66,13 @@ def api_token() -> str:
 
 
 def _loopback(request: Request) -> bool:
+    """The caller is on this machine: its address, and every address a proxy in front says it
+    forwarded for (nginx appends the real one to X-Forwarded-For), are loopback."""
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
     try:
-        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
-    except ValueError:  # a client address that is not an IP (a test transport): not loopback
+        return request.client is not None and all(ipaddress.ip_address(a).is_loopback
+                                                  for a in [request.client.host, *forwarded])
+    except ValueError:  # an address that is not an IP: not known to be loopback
         return False
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -143,3 +144,14 @@ def test_an_import_through_one_process_is_seen_by_both(cluster: dict):
         assert status == 200 and health["warehouse_version"] == before + 1
     after = {r["kpi"]: r["n"] for r in http(f"{second}/api/v1/scorecard?{november}")[1]}
     assert after["mttr_hours"] == counted["mttr_hours"] + 1
+
+
+def test_through_the_proxy_a_caller_from_elsewhere_needs_the_token(cluster: dict):
+    """Sign-in off: a caller on this machine uses the API through nginx without a token, but one
+    that nginx says it forwarded for another address (X-Forwarded-For, which nginx appends to) gets 401."""
+    url = f"{cluster['proxy']}/api/v1/scorecard?start=2026-08-01&end=2026-11-01"
+    assert http(url)[0] == 200
+    request = urllib.request.Request(url, headers={"X-Forwarded-For": "203.0.113.7"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 401
