@@ -23,8 +23,7 @@ from alerts.deliver import DEFAULT_SECRETS, Channels, ConfigError, load_channels
 from analytics.scorecard import CommandError, open_command
 from core.period import today_in
 from core.plan import Plan
-from data import alert_log
-from data.warehouse import connect
+from data import alert_log, snapshot
 from models.alerts import Alert, changes, evaluate, measure, with_first_seen
 from ui.formatting import fmt
 
@@ -70,24 +69,27 @@ def notice_subject(plan: Plan, notices: pd.DataFrame) -> str:
 
 
 def deliver(db: str, plan: Plan, found: list[Alert], channels: Channels, now: datetime) -> int:
-    """Record the run, then send what is pending; 1 when a channel failed (kept for the next run)."""
-    with closing(connect(db)) as con:
+    """Record the run, then send what is pending; 1 when a channel failed (kept for the next run).
+    Writes go through the warehouse's one writer (data/snapshot.py), so this runs while the app
+    serves; the lock is not held while the notices are on their way."""
+    with snapshot.writer(db) as con:
         logged = alert_log.open_alerts(con)
         cleared = changes(found, zip(logged["rule"], logged["subject"])).cleared
         alert_log.record_run(con, [as_json(a) for a in found], cleared, now)
         notices = alert_log.pending(con)
-        if not len(notices):
-            print("alerts: nothing new to send", file=sys.stderr)
-            return 0
-        if not channels.any:
-            print(f"alerts: {len(notices)} notice(s) pending; no webhook or e-mail in the secrets' [alerts] "
-                  f"table, so none sent", file=sys.stderr)
-            return 0
-        failures = send(channels, notice_subject(plan, notices), notice_text(notices, channels.base_url))
-        if failures:
-            for failure in failures:
-                print(f"error: {failure}", file=sys.stderr)
-            return 1
+    if not len(notices):
+        print("alerts: nothing new to send", file=sys.stderr)
+        return 0
+    if not channels.any:
+        print(f"alerts: {len(notices)} notice(s) pending; no webhook or e-mail in the secrets' [alerts] "
+              f"table, so none sent", file=sys.stderr)
+        return 0
+    failures = send(channels, notice_subject(plan, notices), notice_text(notices, channels.base_url))
+    if failures:
+        for failure in failures:
+            print(f"error: {failure}", file=sys.stderr)
+        return 1
+    with snapshot.writer(db) as con:
         alert_log.mark_sent(con, notices, now)
     print(f"alerts: sent {len(notices)} notice(s)", file=sys.stderr)
     return 0

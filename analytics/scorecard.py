@@ -23,7 +23,8 @@ from analytics.measure import Columns, Measure, in_days, judge
 from core.period import Period, add_months, requested, today_in
 from core.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
-from data.warehouse import connect, data_through, local_midnight, query, query_arrays, query_events, side_by_side
+from data.snapshot import open_reader
+from data.warehouse import data_through, local_midnight, query, query_arrays, query_events, side_by_side
 
 
 @dataclass(frozen=True)
@@ -363,11 +364,12 @@ class CommandError(Exception):
 
 def open_command(args: argparse.Namespace) -> tuple[Plan, duckdb.DuckDBPyConnection, date | None, Period]:
     """What a read-only command needs (the scorecard's and the adherence report's): the plan
-    (--plan, else $OPSPLAN_PLAN), the warehouse opened read-only, the last day its data runs
+    (--plan, else $OPSPLAN_PLAN), the warehouse's newest published version opened read-only
+    (data.snapshot: it sees every import published, and never blocks one), the last day its data runs
     through, and the period asked for (--start/--end: core.period.requested)."""
     try:
         plan = load_plan(args.plan) if args.plan else load_plan()
-        con = connect(args.db, read_only=True)
+        con = open_reader(args.db)
     except (PlanError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
     except Exception as exc:  # duckdb raises its own IOException for a missing or locked file

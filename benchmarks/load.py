@@ -1,6 +1,7 @@
 """Load benchmark: N concurrent browser-free sessions against the running app.
 
 Run: python benchmarks/load.py --sessions 50 [--url http://127.0.0.1:PORT --pid PID] [--no-import]
+     python benchmarks/load.py --sessions 50 --compare 2   (one process, then two behind nginx)
 
 Each session speaks Streamlit's own browser protocol (protobuf BackMsg / ForwardMsg over the
 websocket at /_stcore/stream, the `websockets` client that ships with streamlit): it opens the
@@ -10,8 +11,8 @@ is from the rerun request to the server's `script_finished`. An error is an exce
 an error alert, a page not found, a run that did not finish, a closed socket, or any text about
 a DuckDB lock or connection. While the sessions run, one import goes through the Data page
 (pages/data.py, upload -> preview -> confirm) in one headless Chromium, when that page exists:
-another process cannot open the warehouse file the app holds, so the import must use the app's
-own connection.
+it goes through the warehouse's one writer (data/snapshot.py) like every write, and every
+process then moves to the version it publishes.
 
 Without --url the script builds a fresh seeded demo warehouse in a temporary folder and starts
 the app on a free loopback port itself. Only loopback addresses are accepted; sessions are
@@ -291,18 +292,50 @@ def wait_healthy(url: str, proc: subprocess.Popen | None, seconds: float, log: P
 @contextlib.contextmanager
 def started_app(workdir: Path, source: Path | None = None) -> Iterator[tuple[str, int]]:
     """`streamlit run app.py` on a free loopback port over a fresh seeded demo warehouse in `workdir`
-    (a copy of `source` when given: the app must own its file)."""
+    (a copy of `source` when given)."""
+    with serving(demo_warehouse(workdir, source), workdir / "streamlit.log") as served:
+        yield served
+
+
+@contextlib.contextmanager
+def started_cluster(workdir: Path, processes: int, source: Path | None = None) -> Iterator[str]:
+    """`processes` app processes over one fresh demo warehouse behind nginx (deploy/proxy.py), as
+    deploy/run.sh runs them; yields the proxy's loopback URL."""
+    from deploy import proxy
+
+    db = demo_warehouse(workdir, source)
+    with contextlib.ExitStack() as stack:
+        urls = [stack.enter_context(serving(db, workdir / f"streamlit-{i}.log"))[0] for i in range(processes)]
+        listen = free_port()
+        conf = proxy.write(listen, [int(u.rsplit(":", 1)[1]) for u in urls], workdir / "proxy")
+        nginx = subprocess.Popen(proxy.command(conf, workdir / "proxy"), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        stack.callback(nginx.wait, 15)
+        stack.callback(nginx.terminate)
+        url = f"http://127.0.0.1:{listen}"
+        wait_healthy(url, nginx, 30)
+        yield url
+
+
+def demo_warehouse(workdir: Path, source: Path | None = None) -> Path:
+    """A seeded demo warehouse in `workdir`: built, or a copy of `source`."""
     db = workdir / "demo.duckdb"
     if source is not None:
         shutil.copyfile(source, db)
     else:
         subprocess.run([sys.executable, "-m", "data.demo", "--db", str(db), "--today", DEMO_TODAY],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return db
+
+
+@contextlib.contextmanager
+def serving(db: Path, log_path: Path) -> Iterator[tuple[str, int]]:
+    """One `streamlit run app.py` over `db` on a free loopback port: (url, pid); stopped at the end."""
     port = free_port()
     # the app's today is the demo's, so its default period and scenario base are the same every day
     env = {**os.environ, "OPSPLAN_DB": str(db), TODAY_ENV: DEMO_TODAY}
     env.pop("OPSPLAN_PLAN", None)
-    log = open(workdir / "streamlit.log", "w")
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
          "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
@@ -445,6 +478,27 @@ def report(result: Result) -> str:
     return "\n".join(lines)
 
 
+def compare(sessions: int, processes: int, kwargs: dict) -> int:
+    """The same load against one process, then against `processes` behind the proxy: both reports,
+    then one table side by side."""
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="opsplan-load-") as tmp:
+        with started_app(Path(tmp)) as (url, pid):
+            results["1 process"] = run_load(url, pid, sessions, **kwargs)
+    with tempfile.TemporaryDirectory(prefix="opsplan-load-") as tmp:
+        with started_cluster(Path(tmp), processes) as url:
+            results[f"{processes} processes + nginx"] = run_load(url, None, sessions, **kwargs)
+    for name, result in results.items():
+        print(f"## {name}\n\n{report(result)}\n")
+    print("| setup | errors | median s | p95 s | max s | wall s |\n|---|---:|---:|---:|---:|---:|")
+    for name, result in results.items():
+        times = result.times()
+        spread = (f"{statistics.median(times):.2f} | {percentile(times, 95):.2f} | {max(times):.2f}" if times
+                  else "- | - | -")
+        print(f"| {name} | {len(result.errors)} | {spread} | {result.wall_s:.1f} |")
+    return 1 if any(r.errors for r in results.values()) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python benchmarks/load.py", description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10, help=f"concurrent sessions, 1 to {MAX_SESSIONS}")
@@ -453,10 +507,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-import", action="store_true", help="no import through the Data page alongside")
     parser.add_argument("--ramp", type=float, default=2.0, help="seconds over which the sessions connect")
     parser.add_argument("--time-limit", type=float, default=900, help="stop everything after this many seconds")
+    parser.add_argument("--compare", type=int, metavar="N", help="run once against one process, then against N "
+                        "processes behind nginx (deploy/), each over its own fresh demo warehouse; print both")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be 1 to {MAX_SESSIONS}")
     kwargs = dict(with_import=not args.no_import, ramp=args.ramp, time_limit=args.time_limit)
+    if args.compare:
+        if args.url or args.compare < 2:
+            parser.error("--compare takes the number of processes (2 or more) and starts them itself")
+        return compare(args.sessions, args.compare, kwargs)
     if args.url:
         wait_healthy(args.url.rstrip("/"), None, 30)
         result = run_load(args.url.rstrip("/"), args.pid, args.sessions, **kwargs)

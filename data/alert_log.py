@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from data import audit
+from data.snapshot import writes_through
 from data.access import ACKNOWLEDGE_ALERT, Actor, require
 from data.warehouse import query, sql_text, transaction
 
@@ -47,7 +48,7 @@ def record_run(con: duckdb.DuckDBPyConnection, found: Sequence[Mapping], cleared
                seen_at: datetime) -> None:
     """One check run in one transaction: each found alert opens an episode or refreshes its active
     one; each (rule, subject) in `cleared` closes its active episode."""
-    with transaction(con) as cur:
+    with writes_through(con) as w, transaction(w) as cur:
         rows = cur.execute(sql_text("alert_log_open")).df()
         active = set(zip(rows["rule"], rows["subject"]))
         for alert in found:
@@ -63,7 +64,7 @@ def _row(alert: Mapping) -> dict:
 
 def mark_sent(con: duckdb.DuckDBPyConnection, sent: pd.DataFrame, sent_at: datetime) -> None:
     """Record the notices of `sent` (rows of `pending`) as delivered, in one transaction."""
-    with transaction(con) as cur:
+    with writes_through(con) as w, transaction(w) as cur:
         for r in sent.itertuples():
             cur.execute(sql_text("alert_log_delivered"), {"notice": r.notice, "rule": r.rule, "subject": r.subject,
                                                           "first_seen_at": r.first_seen_at, "sent_at": sent_at})
@@ -73,7 +74,7 @@ def acknowledge(con: duckdb.DuckDBPyConnection, rule: str, subject: str, actor: 
     """Acknowledge the active episode of (rule, subject) as `actor` (a planner or admin), audited;
     False when there is none to acknowledge (cleared meanwhile, or acknowledged already)."""
     require(actor, ACKNOWLEDGE_ALERT)
-    with transaction(con) as cur:
+    with writes_through(con) as w, transaction(w) as cur:
         done = cur.execute(sql_text("alert_log_acknowledge"),
                            {"rule": rule, "subject": subject, "acknowledged_by": actor.label(),
                             "acknowledged_at": at}).fetchall()

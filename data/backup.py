@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from data import audit, event_rollups
 from data.access import BACKUP, Actor, cli_actor, require
 from data.validate import quote
+from data.snapshot import open_reader, writes_through
 from data.warehouse import connect, transaction
 
 MANIFEST = "manifest.json"
@@ -117,13 +118,15 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: Actor) -> dict:
 
 
 def _audit(con: duckdb.DuckDBPyConnection, actor: Actor, out: Path, manifest: dict) -> None:
-    """One audit row for a finished backup: its folder and row counts (skipped on a read-only connection)."""
-    if con.execute("select current_setting('access_mode')").fetchone()[0] == "read_only":
-        return
+    """One audit row for a finished backup: its folder and row counts, through the writer when the
+    backup read a snapshot (skipped on another read-only connection)."""
     summary = {"folder": str(out), "created_at": manifest["created_at"],
                "rows": {t: e["rows"] for t, e in manifest["tables"].items()}}
-    with transaction(con) as cur:
-        audit.record(cur, actor, BACKUP, str(out), None, summary)
+    with writes_through(con) as w:
+        if w.execute("select current_setting('access_mode')").fetchone()[0] == "read_only":
+            return
+        with transaction(w) as cur:
+            audit.record(cur, actor, BACKUP, str(out), None, summary)
 
 
 def read_manifest(src: Path) -> dict:
@@ -214,9 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _backup(db: Path, out: Path) -> dict:
-    """Back up the warehouse at `db` into `out`, audited like every other write (so the file is opened
-    for writing: the command cannot run while the app holds the warehouse)."""
-    con = connect(db)
+    """Back up the newest published version of the warehouse at `db` into `out` (one consistent state,
+    while the app serves and imports run), audited through the writer like every other write."""
+    con = open_reader(db)
     try:
         return backup(con, out, cli_actor())
     finally:

@@ -124,7 +124,8 @@ def ensure(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[str]:
             cur.execute("insert or replace into event_rollup_config values ($q, $f, $p)",
                         {"q": name, "f": _fingerprint(r, params), "p": json.dumps(params)})
         built.append(name)
-    con.execute("insert or replace into rollup_turn values ($f, $n)", {"f": FAMILY, "n": imported})
+    if imported != counted:  # only when it changes: a write of the same value would publish a new version
+        con.execute("insert or replace into rollup_turn values ($f, $n)", {"f": FAMILY, "n": imported})
     return built
 
 

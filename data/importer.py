@@ -46,6 +46,7 @@ import pandas as pd
 
 from data import audit, event_rollups, readers, rollups, sources, spans
 from data.access import IMPORT, Actor, cli_actor, require
+from data.snapshot import Busy, writer, writes_through
 from data.warehouse import sql_text
 from data.validate import (Ctx, Flag, ImportOptions, Problem, Rejected, TableSpec, alias_map,
                            convert, importable_tables, map_headers, naive_mix_flags, quote, referencing,
@@ -110,6 +111,15 @@ class ImportResult:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.issues if p.level == "error"]
+
+    def as_json(self) -> dict[str, Any]:
+        """The verdict as plain values (the HTTP import's answer): outcome, counts, and the lines the
+        command line prints (each problem, then the summary)."""
+        counts = {k: getattr(self, k) for k in ("rows_read", "inserted", "updated", "skipped_identical",
+                                                "skipped_older", "deleted", "rows_rejected")}
+        return {"outcome": self.outcome, "ok": self.ok, "table": self.table, "file": self.file_name,
+                "mode": self.mode, **counts, "import_id": self.import_id, "notes": list(self.notes),
+                "problems": [p.format() for p in self.issues], "summary": self.summary()}
 
     def summary(self) -> str:
         """One paragraph for the CLI and the Data page."""
@@ -884,6 +894,16 @@ def run_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str,
     progress bar. Stopping the process at any moment leaves the warehouse as it was.
     """
     require(actor, IMPORT)
+    if dry_run:  # reads only: a snapshot reader's connection answers, without waiting for the writer
+        return _checked_import(con, file_bytes, filename, table, options, user, dry_run, now, progress, actor)
+    with writes_through(con) as w:
+        return _checked_import(w, file_bytes, filename, table, options, user, dry_run, now, progress, actor)
+
+
+def _checked_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename: str, table: str,
+                    options: ImportOptions | None, user: str | None, dry_run: bool, now: datetime | None,
+                    progress: Progress | None, actor: Actor) -> ImportResult:
+    """run_import on a connection that may write (unless a dry run)."""
     user = user or actor.label()
     opts, name = _options(options), readers.display_name(filename)
     sha, clock = hashlib.sha256(file_bytes).hexdigest(), _now(now)
@@ -1330,19 +1350,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cli_import(args: argparse.Namespace, opts: ImportOptions, path: Path) -> int:
-    from data.warehouse import connect
     try:
-        con = connect(args.db)
-    except duckdb.IOException as err:
+        with writer(args.db) as con:  # the one writer: waits for a write running elsewhere, publishes after
+            if args.table not in importable_tables(con):
+                return _usage(f"unknown table {args.table!r}; tables: {', '.join(importable_tables(con))}")
+            result = run_import(con, path.read_bytes(), path.name, args.table, opts,
+                                user=args.user or _os_user(), dry_run=args.dry_run, actor=cli_actor())
+    except (duckdb.IOException, Busy) as err:
         print(f"cannot open the warehouse {args.db}: {str(err).splitlines()[0]} (in use by another process? retry)")
         return 1
-    try:
-        if args.table not in importable_tables(con):
-            return _usage(f"unknown table {args.table!r}; tables: {', '.join(importable_tables(con))}")
-        result = run_import(con, path.read_bytes(), path.name, args.table, opts,
-                            user=args.user or _os_user(), dry_run=args.dry_run, actor=cli_actor())
-    finally:
-        con.close()
     for p in result.issues:
         print(p.format())
     print(result.summary())

@@ -24,6 +24,7 @@ import tomlkit
 from core.plan import PlanError, load_plan
 from data import audit
 from data.access import EDIT_BUDGET, EDIT_PLAN, Actor, require
+from data.snapshot import writes_through
 from data.warehouse import transaction
 
 _LOCK = threading.Lock()  # one edit at a time per process: read, check and replace are one step
@@ -130,7 +131,7 @@ def _replace_audited(con: duckdb.DuckDBPyConnection, actor: Actor, path: Path, t
     action = EDIT_PLAN if any(k.startswith("kpis.") for k in after) else EDIT_BUDGET
     replaced = False
     try:
-        with transaction(con) as cur:
+        with writes_through(con) as w, transaction(w) as cur:
             audit.record(cur, actor, action, path.name, before, after, now)
             if path.read_text(encoding="utf-8") != old_text:
                 raise PlanEditError(f"{path.name} was changed by someone else meanwhile; reload and edit again")

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from data import audit
+from data.snapshot import writes_through
 from data.access import DELETE_SCENARIO, SAVE_SCENARIO, Actor, require
 from data.warehouse import query, sql_text, transaction
 
@@ -67,7 +68,7 @@ def save(con: duckdb.DuckDBPyConnection, name: str, drivers: Mapping[str, float 
     require(actor, SAVE_SCENARIO)
     name, row = clean_name(name), _row(drivers, months, actor.name, note, now)
     try:
-        with transaction(con) as cur:
+        with writes_through(con) as w, transaction(w) as cur:
             old = cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df()
             if not old.empty and not replace:
                 raise StoreError(f"a scenario named '{name}' is already saved; pick another name or replace it")
@@ -129,7 +130,7 @@ def load(con: duckdb.DuckDBPyConnection, name: str) -> Saved:
 def delete(con: duckdb.DuckDBPyConnection, name: str, actor: Actor) -> bool:
     """Delete the saved scenario `name` (audited, one transaction); False when there was none."""
     require(actor, DELETE_SCENARIO)
-    with transaction(con) as cur:
+    with writes_through(con) as w, transaction(w) as cur:
         old = cur.execute(sql_text("saved_scenario"), {"scenario_name": name}).df()
         gone = cur.execute(sql_text("saved_scenario_delete"), {"scenario_name": name}).fetchall()
         if not old.empty:

@@ -13,6 +13,8 @@ from typing import Any, Mapping
 
 import duckdb
 
+from data.snapshot import writes_through
+
 MAX_AGE = timedelta(days=1)
 
 
@@ -52,5 +54,6 @@ def verdict(claims: Mapping[str, Any], last_sign_out: datetime | None, now: date
 def record_sign_out(con: duckdb.DuckDBPyConnection, claims: Mapping[str, Any], now: datetime | None = None) -> None:
     """Remember that this identity signed out now: every cookie issued until now is refused from here on."""
     issuer, subject = identity(claims)
-    con.execute("insert or replace into signed_out values ($i, $s, $at)",
-                {"i": issuer, "s": subject, "at": now or datetime.now(UTC)})
+    with writes_through(con) as w:
+        w.execute("insert or replace into signed_out values ($i, $s, $at)",
+                  {"i": issuer, "s": subject, "at": now or datetime.now(UTC)})

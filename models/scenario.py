@@ -618,11 +618,12 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
 
 
 def _measure(db: str, plan: Plan, today: date, kind: str) -> tuple[Base, Drivers, str]:
-    """starting_point on the warehouse file `db`, opened read-only at the command line's edge."""
-    from data.warehouse import connect
+    """starting_point on the newest published version of the warehouse file `db`, opened read-only
+    at the command line's edge."""
+    from data.snapshot import open_reader
 
     try:
-        con = connect(db, read_only=True)
+        con = open_reader(db)
     except Exception as exc:  # duckdb's IOException for a missing or locked file
         raise ScenarioError(f"cannot open warehouse {db}: {exc}") from None
     try:

@@ -47,6 +47,19 @@ def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
     return out
 
 
+WATCH_SECONDS = 20  # how often an open page asks whether a newer warehouse version was published
+
+
+@st.fragment(run_every=WATCH_SECONDS)
+def watch_warehouse(shown: int) -> None:
+    """Reruns the whole page once a write elsewhere (a cron import, another app process) published a
+    newer version than the one the page was drawn from: an open dashboard shows new rows without a click."""
+    from ui import cache
+
+    if cache.warehouse_version() != shown:
+        st.rerun(scope="app")
+
+
 def main() -> None:
     """The page script: sign-in gate, navigation, the shared sidebar, then the page."""
     st.set_page_config(page_title="opsplan", page_icon=str(ROOT / "assets" / "icon.png"), layout="wide")
@@ -65,6 +78,7 @@ def main() -> None:
     page = st.navigation(pages(actor))
     plan = cache.plan()
     db_file = cache.db()  # builds the demo warehouse on first start, with a visible status
+    shown = cache.warehouse_version()
     through = cache.data_through()
 
     with st.sidebar:
@@ -76,6 +90,7 @@ def main() -> None:
         st.caption(f"Warehouse: `{db_file}`  \n{sidebar.through_text(through, today)}")
         auth.user_box(actor)
 
+    watch_warehouse(shown)
     page.run()
     forecasting.warm_forecasting()  # after the first page: statsmodels loads while the user reads it
 

@@ -20,7 +20,7 @@ import streamlit as st
 
 from core.period import Period
 from core.plan import Plan, PlanError, load_plan, plan_path
-from data import event_rollups, warehouse
+from data import snapshot, warehouse
 
 
 CACHE_TTL = "10m"  # when an entry is refreshed (LOADER); imports and plan edits clear the caches at once
@@ -28,15 +28,17 @@ CACHE_TTL = "10m"  # when an entry is refreshed (LOADER); imports and plan edits
 # tree on every call, its printed form's digest is the same key, a hundred times cheaper.
 PLAN_KEY = {Plan: lambda p: hashlib.sha256(repr(p).encode()).hexdigest()}
 # What every cached loader of the warehouse shares. Once its ten minutes are up, an entry is still
-# served (for up to ten minutes more) while Streamlit recomputes it on a thread of its own: the
-# warehouse changes only through this app (its connection locks the file), whose imports and plan
-# edits clear every cache (forget_results; a refresh then under way is discarded, and the shared
-# loads are read again: loaded_after_clears). So the visitor who comes after the ten minutes is
+# served (for up to ten minutes more) while Streamlit recomputes it on a thread of its own: every
+# write (this app's imports and plan edits, a cron import, another app process) publishes a new
+# version of the warehouse, and a process that sees one clears every cache (forget_results; a
+# refresh then under way is discarded, and the shared loads are read again: loaded_after_clears). So the visitor who comes after the ten minutes is
 # not the one who waits for the page's data all over again (on a large warehouse, a noticeable
 # wait for a KPI page and more for the capacity fits); the refresh still takes its share of the CPU.
 LOADER = {"hash_funcs": PLAN_KEY, "ttl": CACHE_TTL, "refresh_mode": "background"}
 
 _BUILD_LOCK = threading.Lock()
+_SEEN: dict[str, int] = {}  # per warehouse, the version this process reads
+_FOLLOW_LOCK = threading.Lock()
 _CLEARS_LOCK = threading.Lock()  # sessions run on threads: the counter's read-add-write must not interleave
 _CLEARS = [0]  # how many times forget_results has run in this process
 # Shared loads kept in st.cache_resource (read-only frames that many sessions read without a copy);
@@ -61,13 +63,15 @@ def plan() -> Plan:
 
 
 def db() -> str:
-    """The warehouse path; with no file there yet, the seeded demo is built first."""
+    """The warehouse path; with no file there yet, the seeded demo is built first. Each call also
+    moves this process to the newest published version of it (data/snapshot.py)."""
     path = warehouse.db_path()
     if not path.exists():
         with st.status("Building the demo warehouse ... first start only", expanded=True) as box:
             st.write(f"No warehouse at `{path}` yet: generating seeded demo data (seed 42).")
             _ensure_demo(path)
             box.update(label="Demo warehouse built", state="complete", expanded=False)
+    _follow(str(path))
     return str(path)
 
 
@@ -84,11 +88,49 @@ def _ensure_demo(path: Path) -> None:
 
 @st.cache_resource(show_spinner="Opening the warehouse (after an upgrade or a change of the plan's time zone, "
                                 "priorities or channel targets, its summary tables are built first) ...")
+def _published(db_file: str) -> snapshot.Snapshot | None:
+    # Once per process, through the writer: a left-over write published, the rollups a new plan or
+    # version lacks built (a snapshot reader cannot write them).
+    return snapshot.prepare(db_file, plan())
+
+
+def _newest(db_file: str) -> snapshot.Snapshot:
+    """The newest published version of the warehouse `db_file`."""
+    published = _published(db_file)
+    newest = snapshot.fresh(db_file) or published  # also publishes a write made without the writer
+    if newest is None:
+        st.error(f"**The warehouse `{db_file}` cannot be opened**: another program holds it for writing. "
+                 "Close that program and reload the page.")
+        st.stop()
+    return newest
+
+
+def _follow(db_file: str) -> None:
+    """Switch to a newer published version: drop the old version's connection and every result
+    read from it (the next loads read the new one)."""
+    newest = _newest(db_file)
+    with _FOLLOW_LOCK:
+        seen, _SEEN[db_file] = _SEEN.get(db_file), newest.version
+    if seen is not None and seen != newest.version:
+        _reader.clear()
+        forget_results()
+
+
+def warehouse_version() -> int:
+    """The published version of the warehouse this process reads now (it grows with every write)."""
+    return _newest(db()).version
+
+
 def connection_for(db_file: str) -> duckdb.DuckDBPyConnection:
-    # One connection per process; warehouse.query opens a cursor per query, safe across sessions.
-    con = warehouse.connect(db_file)
-    event_rollups.ensure(con, plan())  # once per process: builds what a new plan or version lacks
-    return con
+    """The process's read-only connection to the version of `db_file` it reads now."""
+    return _reader(str(_newest(db_file).file))
+
+
+@st.cache_resource(show_spinner=False)
+def _reader(snapshot_file: str) -> duckdb.DuckDBPyConnection:
+    # One connection per process and version; warehouse.query opens a cursor per query, safe across
+    # sessions. A write given it goes through the writer (snapshot.writes_through).
+    return warehouse.connect(snapshot_file, read_only=True)
 
 
 def forgettable(shared: T) -> T:
