@@ -83,6 +83,9 @@ with accuracy_col:
 if view.crossings is not None:
     st.subheader("When are the lines crossed?")
     st.table(capacity_words.crossing_table(view, cap).set_index("line"))
+    cause = capacity_words.scenario_cause_words(view, cap)
+    if cause:
+        st.caption(cause)
 
 st.subheader("Monthly capacity plan")
 st.markdown(capacity_words.monthly_plan_words(view, resource, cap, int(service["instances"])))

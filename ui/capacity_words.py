@@ -52,6 +52,19 @@ def first_day_note(view: CapacityView, resource: str, cap: Capacity) -> str | No
     return None
 
 
+def scenario_cause_words(view: CapacityView, cap: Capacity) -> str | None:
+    """What makes the scenario reach the scale-up line, beside the measured forecast's day: 'Plan's
+    assumptions reach 80 % on 19 Dec 2026 because of the plan's +50 % users a quarter; the measured
+    forecast on 01 May 2027.' None when the scenario does not reach it."""
+    at = None if view.scenario_crossings is None else scale_up_at(view.scenario_crossings, cap)
+    if at is None or not view.causes:
+        return None
+    measured = scale_up_at(view.crossings, cap)
+    return (f"{view.scenario_name} reach {cap.scale_up_pct:g} % on {cap_date(at)} because of "
+            f"{' and '.join(view.causes)}; the measured forecast "
+            f"{'on ' + cap_date(measured) if measured is not None else 'not within the horizon'}.")
+
+
 def plan_peak_words(view: CapacityView, unit: str) -> tuple[str, str, str]:
     """The fourth tile (label, value, delta): the most instances any month needs, or the storage
     to provision by the horizon's end."""

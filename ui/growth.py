@@ -79,7 +79,7 @@ def load_growth_skill(metric: str, horizon: int) -> str:
     return _growth_skill(db(), plan().timezone, metric, first, end, horizon)
 
 
-@dataclass
+@dataclass(frozen=True)
 class GrowthView:
     metric: str
     history: pd.DataFrame    # ds, y: full months
@@ -104,7 +104,7 @@ def load_growth(metric: str, horizon: int) -> GrowthView:
     peak = models.capacity.peak_uplift_pct(history, cap.peak_months) if metric == "visits" else None
     rate = models.capacity.plan_rate(metric, cap)
     return GrowthView(metric, history, fit, pd.Series(line, index=fit.index),
-                      models.capacity.observed_growth_pct(history, rate.per_months), peak, rate)
+                      models.capacity.observed_growth_pct(history, rate.per_months), rate, peak)
 
 
 def growth_words(view: GrowthView, cap: Capacity) -> str:
