@@ -23,22 +23,25 @@ table, totals, over, within = view.table, view.totals, view.over, view.within
 
 st.markdown(budget.plan_year_line(year))
 
-cols = st.columns(4)
-cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD"), border=True,
-               delta=f"plan total {formatting.fmt(the_plan.budget_total_usd, 'USD')}, {len(table)} lines", delta_color="off",
-               delta_arrow="off")
-cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD"), border=True,
-               delta=formatting.signed_usd(totals["variance_usd"]), delta_description="vs budget to date",
+cols = st.columns(4)  # whole dollars in the tiles (their help has the cents): 8 characters fit at 1280 px
+cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD", decimals=0), border=True, delta=f"{len(table)} lines",
+               delta_color="off", delta_arrow="off",
+               help=f"{formatting.fmt(totals['annual_usd'], 'USD')} over the lines; the plan's total: "
+                    f"{formatting.fmt(the_plan.budget_total_usd, 'USD')}.")
+cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD", decimals=0), border=True,
+               delta=formatting.signed_usd(totals["variance_usd"], decimals=0), delta_description="vs budget to date",
                delta_color="red" if totals["variance_usd"] > 0 else "green",
-               help=f"Budget to date: {formatting.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
+               help=f"{formatting.fmt(totals['actual_usd'], 'USD')} spent; budget to date: "
+                    f"{formatting.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
                     "months / 12, or by a line's monthly profile in plan.toml.")
-cols[2].metric("Projected year end", formatting.fmt(totals["projected_usd"], "USD"), border=True,
-               delta=formatting.signed_usd(totals["projected_variance_usd"]), delta_description="vs annual budget",
+cols[2].metric("Projected year end", formatting.fmt(totals["projected_usd"], "USD", decimals=0), border=True,
+               delta=formatting.signed_usd(totals["projected_variance_usd"], decimals=0), delta_description="vs budget",
                delta_color="red" if totals["projected_variance_usd"] > 0 else "green",
-               help=f"Spent to date plus each line's monthly spend forecast over the months left (trend and "
+               help=f"{formatting.fmt(totals['projected_usd'], 'USD')}: spent to date plus each line's monthly spend "
+                    "forecast over the months left (trend and "
                     f"season). 80 % band {formatting.fmt(totals['lower_usd'], 'USD')} to "
                     f"{formatting.fmt(totals['upper_usd'], 'USD')}: the lines' bands added up.")
-cols[3].metric("Lines heading over budget", f"{len(over)} of {len(table)}", border=True,
+cols[3].metric("Heading over budget", f"{len(over)} of {len(table)}", border=True,
                delta=f"first in {formatting.month_text(over['crosses_in'].iloc[0])}" if len(over) else "none this year",
                delta_color="red" if len(over) else "green", delta_arrow="off",
                help=f"A line is heading over budget when its projected overrun is {budget.over_tolerance_text(the_plan)} "
@@ -46,7 +49,7 @@ cols[3].metric("Lines heading over budget", f"{len(over)} of {len(table)}", bord
 
 st.caption(budget.projection_words(view, window))
 if len(over):
-    st.warning(f"**{len(over)} line{'s' if len(over) > 1 else ''} heading over budget** on the forecast of its "
+    st.warning(f"**{len(over)} line{'s' if len(over) > 1 else ''} heading over budget** on the forecast of each line's "
                f"monthly spend, each by {budget.over_tolerance_text(the_plan)}:\n"
                f"{budget.over_budget_text(over)}", icon=":material/trending_up:")
 if len(within):

@@ -37,8 +37,8 @@ st.markdown(f"**{service['name']}** · {spec.label} · daily busy-hour level ove
             f"forecast {months} months ahead · {int(service['instances'])} instances today")
 
 label, when, when_note = capacity_words.crossing_words(view, cap)
-cols = st.columns(4)
-cols[0].metric("Now (last 7 days)", f"{view.current:,.1f} {spec.unit}", border=True, help=spec.help)
+cols = st.columns([0.75, 1.25, 1.25, 0.85])  # the crossing's date and the scenario's beside it need the room
+cols[0].metric("Now (7 days)", f"{view.current:,.1f} {spec.unit}", border=True, help=spec.help)
 cols[1].metric(label, when, delta=when_note, delta_color="off", delta_arrow="off", border=True,
                help=f"The first day the measured forecast's mean reaches the plan's scale-up trigger "
                     f"({cap.scale_up_pct:g} %); below it, the day the sidebar's growth scenario does.")
@@ -93,10 +93,11 @@ st.dataframe(view.monthly, hide_index=True, column_config=capacity_words.CAP_PLA
 downloads.download_csv(view.monthly, f"opsplan-capacity-plan-{service_id}-{resource}.csv")
 
 headroom_resource = "disk_pct" if resource == "data_gb" else resource
-st.subheader(f"Which services reach the scale-up line first? ({capacity.CAP_RESOURCES[headroom_resource].label})")
+st.subheader(f"Which services reach the {cap.scale_up_pct:g} % scale-up line first? "
+             f"({capacity.CAP_RESOURCES[headroom_resource].label})")
 headroom = capacity.load_headroom(headroom_resource, months, cap)
 st.dataframe(headroom, hide_index=True, column_config=capacity_words.HEADROOM_COLUMNS, key="cap_headroom",
              column_order=list(capacity_words.HEADROOM_COLUMNS))
-st.caption(f"Every service's measured forecast, soonest first, and beside it the day {view.scenario_name.lower()} "
-           f"of the sidebar reach the line; days count from {through:%d %b %Y}. "
+st.caption(f"Every service ranked by its measured forecast's crossing, soonest first; beside it, the day the "
+           f"sidebar's assumptions ({view.scenario_name.lower()}) reach the line. Days count from {through:%d %b %Y}. "
            + ("Data volume has no percent line, so services are ranked by disk. " if resource == "data_gb" else ""))

@@ -34,7 +34,7 @@ def day(value: str) -> pd.Timestamp:
 def crossings(at: AppTest) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The headline tile's scale-up dates: the measured forecast's (its value) and the scenario's
     (its delta, '<scenario name>: <date>' after any 'not by ... · ')."""
-    tile = next(m for m in at.metric if m.label == "Measured forecast reaches 80 %")
+    tile = next(m for m in at.metric if m.label == "Reaches 80 % (measured)")
     return day(tile.value), day(tile.proto.delta.split(" · ")[-1].split(": ", 1)[1])
 
 
@@ -101,7 +101,7 @@ def test_the_plans_crossing_on_the_first_day_says_why(app: AppTest):
     forecast's first day is explained: by the measured level, or by the assumption that makes the plan's
     line cross (the words of models.capacity.crossing_causes, tested by hand in test_capacity.py)."""
     _, scenario = crossings(app)
-    tile = next(m for m in app.metric if m.label == "Measured forecast reaches 80 %")
+    tile = next(m for m in app.metric if m.label == "Reaches 80 % (measured)")
     assert tile.proto.delta.split(" · ")[-1].startswith("Plan's assumptions: ")
     first = pd.Timestamp(next(t for t in chart(app, "cap_chart")["data"] if t.get("name") == "measured forecast")["x"][0])
     notes = [i.value for i in app.info if "first day" in i.value]

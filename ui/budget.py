@@ -131,19 +131,19 @@ BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
     "label": st.column_config.TextColumn("Budget line"),
     "annual_usd": st.column_config.NumberColumn("Annual budget", format="dollar"),
     "actual_usd": st.column_config.NumberColumn("Spent to date", format="dollar"),
-    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
-                                                  help="Spent minus budget to date: above 0 is overspent."),
     "projected_usd": st.column_config.NumberColumn(
         "Projected year end", format="dollar",
         help="Spent to date plus the forecast of the months left, from the line's monthly spend (trend and season)."),
-    "projected_variance_usd": st.column_config.NumberColumn("Over (+) / under (-)", format="dollar",
-                                                            help="Projected year end minus the annual budget."),
-    "crosses": st.column_config.TextColumn("Passes its budget in"),
     "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10 on the forecast: "
                                                          "the months' 80 % bounds added up."),
     "run_rate_projected_usd": st.column_config.NumberColumn(
         "At run rate (comparison)", format="dollar",
         help="Spent to date plus the run rate x the months left: the flat projection, for comparison."),
+    "projected_variance_usd": st.column_config.NumberColumn("Over (+) / under (-)", format="dollar",
+                                                            help="Projected year end minus the annual budget."),
+    "crosses": st.column_config.TextColumn("Passes its budget in"),
+    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
+                                                  help="Spent minus budget to date: above 0 is overspent."),
     "budget_to_date_usd": st.column_config.NumberColumn("Budget to date", format="dollar",
                                                         help="The budget of the closed months: annual x months "
                                                              "/ 12, or by the line's monthly profile (plan.toml)."),
@@ -241,7 +241,7 @@ def budget_cumulative_chart(view: BudgetView, year: PlanYear) -> go.Figure:
     fig.update_layout(title={"text": "Cumulative spend, all lines"}, height=430,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.15})
     fig.update_yaxes(title_text="USD, cumulative", tickprefix="$", separatethousands=True, rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M3")  # a narrow column: a label a quarter, level
     return fig
 
 

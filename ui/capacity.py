@@ -247,7 +247,7 @@ def load_headroom(resource: str, months: int, cap: Capacity) -> pd.DataFrame:
     dates = {column: [cap_date(v) if v is not None and pd.notna(v) else never for v in table[column]]
              for column in ("scale_up_at", "upper_at", "plan_at")}
     return table.assign(service=table["service_id"].map(names), resource=CAP_RESOURCES[resource].label,
-                        days_to_scale_up=[f"{int(d):,}" if pd.notna(d) else never for d in table["days_to_scale_up"]],
+                        days_to_scale_up=[f"{int(d):,}" if pd.notna(d) else "—" for d in table["days_to_scale_up"]],
                         **dates)
 
 
@@ -282,7 +282,7 @@ def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str,
                    hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
         *band(view.statistical, f"{CAP_LEVEL} % interval (measured forecast)", "rgba(47, 111, 143, 0.18)"),
         go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name="measured forecast",
-                   mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 2.5},
+                   mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 2},
                    hovertemplate=f"measured forecast %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
         go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name=view.scenario_name,
                    mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
@@ -298,7 +298,7 @@ def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str,
             lines += [vline(hit, {"color": THRESHOLD_STYLE["scale up"][0], "width": 1}),
                       (None, {"x": hit, "y": 1.0, "yref": "paper",
                               "text": f"measured forecast reaches {cap.scale_up_pct:g} %", "showarrow": False,
-                              "xanchor": "left", "yanchor": "top", "font": {"color": "#d64541"},
+                              "xanchor": "right", "yanchor": "top", "font": {"color": "#d64541"},
                               "bgcolor": LABEL_BACKGROUND})]
     else:
         traces.append(go.Scatter(x=view.monthly["month"], y=view.monthly["storage_needed"], mode="lines",

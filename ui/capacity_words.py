@@ -30,7 +30,7 @@ def crossing_words(view: CapacityView, cap: Capacity) -> tuple[str, str, str | N
     scale-up line (or that it does not within the horizon), the scenario's day below it."""
     if view.crossings is None:
         return "Scale-up line", "n/a", "data volume is in GB"
-    label = f"Measured forecast reaches {cap.scale_up_pct:g} %"
+    label = f"Reaches {cap.scale_up_pct:g} % (measured)"
     measured, scenario = scale_up_at(view.crossings, cap), scale_up_at(view.scenario_crossings, cap)
     beside = f"{view.scenario_name}: {cap_date(scenario) if scenario is not None else 'not within the horizon'}"
     return label, "—" if measured is None else cap_date(measured), \
@@ -71,7 +71,7 @@ def plan_peak_words(view: CapacityView, unit: str) -> tuple[str, str, str]:
     m = view.monthly
     if "instances_needed" in m:
         peak = m.loc[m["instances_needed"].idxmax()]
-        return "Instances needed at peak", f"{int(peak['instances_needed'])}", f"in {peak['month']:%b %Y}"
+        return "Instances at peak", f"{int(peak['instances_needed'])}", f"in {peak['month']:%b %Y}"
     unit = "GB" if unit == "GB" else "% of today's volume"
     return "Storage to provision", f"{m['storage_needed'].iloc[-1]:,.1f}", f"{unit} by {m['month'].iloc[-1]:%b %Y}"
 
@@ -132,14 +132,16 @@ def monthly_plan_words(view: CapacityView, resource: str, cap: Capacity, instanc
 
 HEADROOM_COLUMNS = {
     "service": st.column_config.TextColumn("service"),
-    "current_pct": st.column_config.ProgressColumn("now (mean of last 7 days)", format="%.0f %%", min_value=0,
-                                                   max_value=100),
-    "scale_up_at": st.column_config.TextColumn("measured forecast reaches scale-up on",
-                                               help="The first day the measured forecast's mean reaches the line."),
-    "days_to_scale_up": st.column_config.TextColumn("days to scale-up", help="Days from the data-through date."),
-    "upper_at": st.column_config.TextColumn("its upper bound reaches it on",
+    "current_pct": st.column_config.ProgressColumn("now", format="%.0f %%", min_value=0, max_value=100,
+                                                   width="small", help="The mean of the last 7 days."),
+    "scale_up_at": st.column_config.TextColumn("measured forecast",
+                                               help="The first day the measured forecast's mean reaches the "
+                                                    "scale-up line."),
+    "days_to_scale_up": st.column_config.TextColumn("days", width="small", help="Days from the data-through date to the measured "
+                                                                 "forecast's crossing."),
+    "upper_at": st.column_config.TextColumn("its upper bound",
                                             help="The pessimistic date: the measured forecast's upper bound crosses."),
-    "plan_at": st.column_config.TextColumn("under the sidebar's assumptions",
+    "plan_at": st.column_config.TextColumn("sidebar's assumptions",
                                            help="The first day the growth scenario of the sidebar (the plan's "
                                                 "assumptions unless a slider moved) reaches the scale-up line."),
 }

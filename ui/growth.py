@@ -161,7 +161,7 @@ def growth_chart(view: GrowthView, title: str) -> go.Figure:
                    line={"color": FORECAST_COLOURS["history"]}, hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"),
         *band(f, f"{CAP_LEVEL} % interval", "rgba(47, 111, 143, 0.15)"),
         go.Scatter(x=f["ds"], y=f["mean"], name="measured forecast", mode="lines",
-                   line={"color": FORECAST_COLOURS["history"], "dash": "dot", "width": 2},
+                   line={"color": FORECAST_COLOURS["history"], "width": 2.5},
                    hovertemplate="forecast %{x|%b %Y}: %{y:,.0f}<extra></extra>"),
         go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name=PLAN_NAME,
                    mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},

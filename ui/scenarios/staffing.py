@@ -55,8 +55,8 @@ def load_staffing(drivers: models.scenario.Drivers, today: date) -> StaffingView
 
 
 def hour_text(hour: int) -> str:
-    """'Tue 10:00-11:00' for hour of week 34."""
-    return f"{WEEKDAYS[hour // 24]} {hour % 24:02d}:00-{hour % 24 + 1:02d}:00"
+    """'Tue 10:00' for hour of week 34: the hour's start, local time."""
+    return f"{WEEKDAYS[hour // 24]} {hour % 24:02d}:00"
 
 
 def staffing_tiles(view: StaffingView) -> None:
@@ -80,7 +80,9 @@ def staffing_tiles(view: StaffingView) -> None:
                             "the measured week needs, so contacts wait past their targets.")
     hour, contacts = view.busiest
     cols[2].metric("Busiest hour (local time)", hour_text(hour), border=True,
-                   delta=f"{contacts:,.1f} contacts in an average week", delta_color="off", delta_arrow="off")
+                   delta=f"{contacts:,.1f} contacts in that hour", delta_color="off", delta_arrow="off",
+                   help="The hour of an average week (from its start, for an hour) with the most contacts of all "
+                        "channels together.")
 
 
 def staffing_caption(view: StaffingView) -> str:
