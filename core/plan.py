@@ -159,6 +159,15 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class AlertRules:
+    """What the alert check adds to the plan's own lines (plan.toml [alerts])."""
+
+    capacity_within_days: int = 30  # a capacity line the measured forecast reaches this soon is an alert
+    sla_floor_pct: float = 90.0     # severity SLAs and channel resolution: on-time share at least this
+    sla_min_records: int = 5        # an on-time share over fewer records is not judged
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     timezone: str
@@ -177,6 +186,7 @@ class Plan:
     over_budget_tolerance: OverBudgetTolerance = OverBudgetTolerance()
     adherence: "Adherence | None" = None  # the schedules plan adherence checks (None: the file has none)
     staffing: Staffing = Staffing()  # absent [staffing]: the defaults
+    alerts: AlertRules = AlertRules()  # absent [alerts]: the defaults
 
     def kpi(self, key: str) -> Kpi:
         return _by_name(self.kpis, "key", key)
@@ -305,6 +315,17 @@ def _staffing(t: dict) -> Staffing:
                     tuple((c, _positive(t, f"{s}.handling_minutes.{c}")) for c in channels))
 
 
+def _alert_rules(t: dict) -> AlertRules:
+    """The [alerts] settings; an absent section (an older plan file) keeps the defaults."""
+    if "alerts" not in t:
+        return AlertRules()
+    positive_int = (lambda v: v > 0, "must be > 0")
+    return AlertRules(_get(t, "alerts.capacity_within_days", int, *positive_int),
+                      _get(t, "alerts.sla_floor_pct", float, lambda v: math.isfinite(v) and 0 < v <= 100,
+                           "a percentage above 0, at most 100"),
+                      _get(t, "alerts.sla_min_records", int, *positive_int))
+
+
 def _thresholds(t: dict) -> tuple[Threshold, ...]:
     out = []
     for group in _get(t, "monitoring", dict):
@@ -393,6 +414,7 @@ def parse_plan(t: dict) -> Plan:
                                                   _tolerance(t, "budget.over_tolerance_usd")),
         adherence=_adherence(t),
         staffing=_staffing(t),
+        alerts=_alert_rules(t),
     )
     unknown = set(plan.settings.failure_severities + plan.settings.high_priority) - set(sev_names)
     if unknown:

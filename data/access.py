@@ -37,6 +37,7 @@ IMPORT = "import"
 EDIT_PLAN = "edit_plan"
 BACKUP = "backup"
 VIEW_AUDIT = "view_audit"
+ACKNOWLEDGE_ALERT = "acknowledge_alert"
 
 # The right a page of pages/ needs to be listed; any other page needs VIEW. A hidden page
 # is not a permission: every write checks the actor's role again in the data layer.
@@ -51,11 +52,12 @@ def page_right(page_file: str) -> str:
 
 # The lowest role allowed each action.
 MIN_ROLE = {VIEW: "viewer", EDIT_BUDGET: "finance", SAVE_SCENARIO: "finance", DELETE_SCENARIO: "finance",
-            CAPACITY_SCENARIO: "planner", IMPORT: "admin", EDIT_PLAN: "admin", BACKUP: "admin", VIEW_AUDIT: "admin"}
+            CAPACITY_SCENARIO: "planner", IMPORT: "admin", EDIT_PLAN: "admin", BACKUP: "admin", VIEW_AUDIT: "admin",
+            ACKNOWLEDGE_ALERT: "planner"}
 WORDS = {VIEW: "view the dashboard", EDIT_BUDGET: "edit the plan's budget lines", SAVE_SCENARIO: "save scenarios",
          DELETE_SCENARIO: "delete saved scenarios", CAPACITY_SCENARIO: "run capacity scenarios",
          IMPORT: "import data", EDIT_PLAN: "edit the plan's targets", BACKUP: "back up the warehouse",
-         VIEW_AUDIT: "read the audit log"}
+         VIEW_AUDIT: "read the audit log", ACKNOWLEDGE_ALERT: "acknowledge alerts"}
 
 
 class PermissionDenied(PermissionError):

@@ -390,3 +390,28 @@ create table if not exists signed_out (
     signed_out_at timestamptz not null,
     primary key (issuer, subject)
 );
+
+-- ---------------------------------------------------------------------------
+-- Alerts (data/alert_log.py): what `python -m alerts.check --deliver` found, when it was sent and
+-- cleared, and who acknowledged it. Written in one transaction per check run, and by the Overview's
+-- Acknowledge button.
+-- An episode runs from the check that first finds an alert (a rule and subject) to the first that no
+-- longer does (cleared_at); the same alert found again later opens a new row.
+-- One row per alert episode: rule, subject and the run that first found it.
+create table if not exists alert_log (
+    rule varchar not null,                     -- kpi_off_track, budget_over, capacity_crossing, data_stale, sla_below_floor
+    subject varchar not null,                  -- what it is about: a KPI key, budget line, service and resource ...
+    first_seen_at timestamptz not null,        -- the check run that first found it
+    last_seen_at timestamptz not null,         -- the latest run that still found it
+    cleared_at timestamptz,                    -- the first run that no longer found it; null: active
+    since varchar,                             -- the alert's own start as the check reports it (ISO date)
+    value double,                              -- the measured value at the latest run
+    threshold double,                          -- the line it is judged against
+    message varchar not null,                  -- the sentence sent and shown
+    link varchar not null,                     -- the page's URL path with the period
+    delivered_at timestamptz,                  -- when the "new" notice was sent; null: not yet
+    cleared_delivered_at timestamptz,          -- when the "cleared" notice was sent
+    acknowledged_by varchar,                   -- who acknowledged it on the Overview
+    acknowledged_at timestamptz,
+    primary key (rule, subject, first_seen_at)
+);

@@ -1,7 +1,8 @@
 """Overview: is the plan on track? Every KPI of the plan against target and baseline."""
 import streamlit as st
 
-from ui import adherence, formatting, freshness, scorecard, sidebar, widgets
+from reports.download import review_button
+from ui import adherence, alerts, formatting, freshness, scorecard, sidebar, widgets
 period = sidebar.current_period()
 st.title("Is the plan on track?")  # before the loads: a title at once on a cold start, not a blank page
 results = scorecard.load_scorecard(period)
@@ -10,6 +11,8 @@ trend = scorecard.load_trend(period.end)
 st.markdown(f"**{period.label()}** · {formatting.summary_line(results)}")
 adherence.summary_link(period)
 freshness.page_freshness("overview")
+alerts.alerts_panel()
+review_button(period)
 widgets.kpi_grid(results, trend)
 
 trends_tab, table_tab = st.tabs(["Trends, last 12 months", "Scorecard table"])

@@ -4,7 +4,6 @@ import streamlit as st
 from ui import cache, downloads, formatting, freshness, palette, sidebar, state
 from ui.scenarios import compare, drivers, results, saved, staffing, whatif
 from data.scenarios_store import StoreError
-import models.whatif
 from models.scenario import ScenarioError
 
 the_plan = cache.plan()
@@ -112,7 +111,7 @@ with tabs[5]:
         whatif.monte_carlo_section(scenario, base, months)
 with tabs[6]:
     if tabs[6].open:
-        month = st.selectbox("Month", models.whatif.horizon_months(base, months), format_func=formatting.month_text,
+        month = st.selectbox("Month", whatif.seek_months(base, months), format_func=formatting.month_text,
                              key="sc_seek_month", width=220)
         seek = whatif.load_goal_seek(scenario, base, months, month)
         whatif.goal_seek_text(seek)

@@ -5,7 +5,7 @@
 
 The KPI text is the one each dashboard tile shows behind its "Definition" button
 (`analytics.scorecard.definition`), so the documentation cannot drift from the dashboard.
-The other blocks are every `Definition:` paragraph in core/, data/, analytics/ and models/,
+The other blocks are every `Definition:` paragraph in core/, data/, analytics/, models/ and reports/,
 and the [settings] of plan.toml with their comments. Everything outside the markers is
 written by hand and left as it is.
 """
@@ -25,7 +25,7 @@ import tomlkit
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "kpis.md"
 PLAN = ROOT / "plan.toml"  # the committed plan, never $OPSPLAN_PLAN: the docs describe the repository
-PACKAGES = ("core", "data", "analytics", "models")
+PACKAGES = ("core", "data", "analytics", "models", "reports")
 DEFINITION = re.compile(r"^Definition:", re.MULTILINE)
 # A Definition: paragraph ends at a blank line or where the docstring names its input or output.
 PARAGRAPH_END = re.compile(r"\n\s*\n|\n(?:Input|Output):")

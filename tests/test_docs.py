@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 PAGES = [ROOT / "README.md", *DOCS]
 KPIS = ROOT / "docs" / "kpis.md"
-LIBRARY = ("core", "data", "analytics", "models")
+LIBRARY = ("core", "data", "analytics", "models", "reports")
+COMMAND_PACKAGES = (*LIBRARY, "alerts")  # packages whose modules the docs show as commands
 DEFINITION = re.compile(r"^Definition:", re.MULTILINE)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^ *```[^\n]*\n(.*?)^ *```", re.MULTILINE | re.DOTALL)  # fenced blocks, also in lists
@@ -26,7 +27,8 @@ COMMAND = re.compile(r"\bpython(?:3(?:\.11)?)?\s+(?:-m\s+([\w.]+)|([\w./-]+\.py)
 SHELL_SEPARATOR = re.compile(r"&&|;|\s\|\s|>>|\s>\s")
 FLAG = re.compile(r"(?<![\w-])--[a-z][\w-]*")
 # Commands small enough that docs/operating.md shows every flag they take.
-FULLY_DOCUMENTED = ("analytics.scorecard", "analytics.adherence", "models.scenario", "data.backup", "data.demo")
+FULLY_DOCUMENTED = ("analytics.scorecard", "analytics.adherence", "models.scenario", "data.backup", "data.demo",
+                    "reports.monthly")
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -54,7 +56,7 @@ def documented_commands() -> dict[str, set[str]]:
 
 
 def is_project(command: str) -> bool:
-    return (ROOT / command).is_file() or command.split(".")[0] in LIBRARY
+    return (ROOT / command).is_file() or command.split(".")[0] in COMMAND_PACKAGES
 
 
 @cache

@@ -43,7 +43,7 @@ def test_overview_shows_every_kpi_with_status(app: AppTest, plan: Plan):
     assert all(any(f"[{s}]" in b for s in STATUSES) for b in shown)
     assert "01 Aug 2026 to 31 Oct 2026" in period_line(app)
     assert all(m.value and m.value != "no data" for m in app.metric)
-    assert len(app.get("download_button")) == 2  # the scorecard and the plan-coherence table
+    assert len(app.get("download_button")) == 3  # the month's review, the scorecard and the plan-coherence table
 
 
 def test_choosing_a_preset_changes_the_period(app: AppTest):
@@ -132,3 +132,14 @@ def test_tiles_say_at_baseline_and_show_the_interval(app: AppTest):
     # (uptime is off track beyond its baseline: judged by its worst month, Oct 2026 at 99.55 %)
     assert ":orange[**0** improving]" in period_line(app)
     assert ":red[**12** off track] (11 at baseline)" in period_line(app)
+
+
+def test_the_months_review_downloads_from_the_overview(app: AppTest):
+    """The "Download this month's review" button: the last whole month of the period (Oct 2026 for
+    Aug-Oct), as HTML, built only when clicked and without rerunning the page."""
+    app.query_params.update(LINK)
+    app.run()
+    assert not app.exception
+    button = next(b for b in app.get("download_button") if b.proto.label.startswith("Download this month's review"))
+    assert button.proto.label == "Download this month's review (Oct 2026, HTML)"
+    assert button.proto.ignore_rerun

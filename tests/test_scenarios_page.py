@@ -129,7 +129,7 @@ def test_save_reopen_and_delete_a_scenario(app: AppTest, app_db: Path):
     assert any("Opened 'Fast growth'" in s.value for s in app.success)
     assert app.number_input(key=GROWTH).value == 80.0
     assert app.toggle(key=state.SC_PREFIX + "staff_to_demand").value is True
-    assert scenario.with_overrides(base_drivers(app_db), app.session_state[state.SC_SEED]) == expected
+    assert scenario.with_overrides(base_drivers(app_db), app.session_state[state.SCENARIO_KEY].seed) == expected
     assert any(m.value.startswith("**Fast growth**, 12 months") for m in app.markdown)
     app.number_input(key=GROWTH).set_value(90.0).run()
     assert any(m.value.startswith("**Fast growth (edited since opened, not saved)**") for m in app.markdown)
@@ -190,10 +190,18 @@ def test_compare_two_scenarios(app: AppTest):
 
 
 def test_sensitivity_tab(app: AppTest):
-    """The tornado tab draws two charts and says which drivers move nothing."""
+    """The tornado tab draws two charts, each with a bar down and a bar up per driver that moves the
+    number, and says which drivers move nothing."""
     open_tab(app, "Sensitivity")
     assert not app.exception
     assert app.slider(key="sc_tornado_pct").value == 10
+    charts = {c.proto.id: json.loads(c.proto.spec) for c in app.get("plotly_chart")}
+    tornadoes = [spec for key, spec in charts.items() if "sc_tornado_" in key]
+    assert len(tornadoes) == 2
+    for spec in tornadoes:
+        down, up = spec["data"]
+        assert down["name"] == "driver -10 %" and up["name"] == "driver +10 %"
+        assert len(down["y"]) == len(up["y"]) >= 1  # one row per driver that moves it
     assert any("No effect on either number" in c.value for c in app.caption)
 
 
@@ -206,6 +214,9 @@ def test_monte_carlo_tab(app: AppTest):
     assert not app.exception
     summary = next(d.value for d in app.dataframe if "P50" in d.value.columns)
     assert list(summary["P10"].str.startswith("$")) == [True, True]
+    for _, row in summary.iterrows():  # the percentiles in order: a mislabelled column would break it
+        p10, p50, p90 = (_money(row[q]) for q in ("P10", "P50", "P90"))
+        assert p10 <= p50 <= p90, row.to_dict()
     assert any("200 runs, seed 42" in c.value for c in app.caption)
 
 
@@ -226,6 +237,13 @@ def test_empty_warehouse_is_an_error_not_a_traceback(app: AppTest, tmp_path: Pat
     app.run()
     assert not app.exception
     assert any("No base to start a scenario from" in e.value for e in app.error)
+
+
+def _money(text: str) -> float:
+    """'$1.23M', '$670k' or '$4.20' as a number."""
+    scale = {"k": 1e3, "M": 1e6, "B": 1e9}
+    body = text.replace("$", "").replace(",", "").strip()
+    return float(body[:-1]) * scale[body[-1]] if body[-1] in scale else float(body)
 
 
 def staffing_shown(at: AppTest):

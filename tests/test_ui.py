@@ -463,3 +463,31 @@ def test_an_import_leaves_its_verdict_once_and_a_fresh_uploader_when_it_wrote():
     assert state.result_shown(after_ok) == state.ImportState(None, 1)
     # a rejected import keeps the file in the uploader (same round) to fix and try again
     assert state.imported(after_ok, "rejected", ok=False) == state.ImportState("rejected", 1)
+
+
+# ---- the Scenarios page's state: pure transitions, no Streamlit
+
+def test_a_fill_starts_afresh_and_back_from_another_page_keeps_unsaved_edits_marked():
+    base = {"users": 1000.0, "growth": 10.0}
+    s = state.filled(state.ScenarioState(), base)
+    assert (s.seed, s.working, s.opened, s.loaded, s.version) == (base, base, base, None, 1)
+    s = state.edited(s, {"users": 1200.0, "growth": 10.0}, months=24)
+    assert s.working["users"] == 1200.0 and s.opened == base and s.months_kept == 24
+    back = state.refilled(s)  # the inputs refilled from what was left; what was opened is still the base
+    assert back.seed == back.working == {"users": 1200.0, "growth": 10.0} and back.opened == base
+    assert back.version == 2
+
+
+def test_growth_sent_from_capacity_is_an_unsaved_edit_of_what_was_open():
+    s = state.saved_as(state.filled(state.ScenarioState(), {"users": 1000.0, "growth": 10.0}), "q1",
+                       {"users": 1000.0, "growth": 10.0})
+    from dataclasses import replace
+    got = state.received(replace(s, sent={"growth": 25.0}))
+    assert got.working == {"users": 1000.0, "growth": 25.0} and got.sent is None
+    assert got.loaded == "q1" and got.opened == {"users": 1000.0, "growth": 10.0}
+
+
+def test_deleting_the_open_scenario_makes_it_unsaved_another_leaves_it():
+    s = state.saved_as(state.ScenarioState(), "q1", {"users": 1.0})
+    assert state.deleted(s, "q2") == s
+    assert state.deleted(s, "q1").loaded is None

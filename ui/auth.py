@@ -32,7 +32,8 @@ def can_import() -> bool:
 
 
 _log = logging.getLogger("opsplan.access")
-AUDIT_ACTIONS = ("", access.IMPORT, access.SAVE_SCENARIO, access.DELETE_SCENARIO, access.EDIT_PLAN, access.EDIT_BUDGET, access.BACKUP)
+AUDIT_ACTIONS = ("", access.IMPORT, access.SAVE_SCENARIO, access.DELETE_SCENARIO, access.EDIT_PLAN, access.EDIT_BUDGET, access.BACKUP,
+                 access.ACKNOWLEDGE_ALERT)
 
 
 def auth_configured() -> bool:

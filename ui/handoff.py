@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from dataclasses import replace
+from typing import Callable, Mapping
 
 import streamlit as st
 
@@ -11,7 +12,8 @@ from data import access
 
 from ui.auth import can
 from ui.capacity import CAP_SLIDERS
-from ui.state import CAP_SENT, SC_SENT
+from ui.scenarios.session import keep, scenario_state
+from ui.state import CAP_SENT
 
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # for st.switch_page, wherever the server was started
@@ -20,8 +22,8 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # for st.switch_pa
 def cap_send_button(cap: Capacity) -> None:
     """'Cost it in Scenarios': the sliders' growth becomes the Scenarios page's drivers of the same
     names (on its next run), which carry it through staffing and cost to the KPI targets."""
-    _send_growth({name: getattr(cap, name) for name in CAP_SLIDERS}, "scenarios.py", SC_SENT,
-                 "Cost it in Scenarios", "cap_to_scenarios", ":material/payments:",
+    _send_growth({name: getattr(cap, name) for name in CAP_SLIDERS}, "scenarios.py",
+                 lambda sent: keep(replace(scenario_state(), sent=sent)), "Cost it in Scenarios", "cap_to_scenarios", ":material/payments:",
                  "Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
                  "the budget and the cost KPIs follow.")
 
@@ -29,16 +31,17 @@ def cap_send_button(cap: Capacity) -> None:
 def sc_send_button(values: Mapping[str, float | bool]) -> None:
     """'See it on Capacity': the scenario's four growth drivers become the Capacity page's sliders
     (on its next run), to see when each service crosses the scale-up line under them."""
-    _send_growth(values, "capacity.py", CAP_SENT, "See this growth on Capacity", "sc_to_capacity",
+    _send_growth(values, "capacity.py", lambda sent: st.session_state.__setitem__(CAP_SENT, sent),
+                 "See this growth on Capacity", "sc_to_capacity",
                  ":material/storage:", "Open the Capacity page with its growth sliders set to these drivers: when "
                  "does each service reach the plan's thresholds under them?")
 
 
-def _send_growth(growth: Mapping[str, float | bool], page: str, sent_key: str, label: str, key: str, icon: str,
-                 help_text: str) -> None:
-    """A button that leaves the four growth values (CAP_SLIDERS) under `sent_key` for pages/<page>,
-    read on its next run, and opens it. Shown to those who may open that page (access.page_right,
+def _send_growth(growth: Mapping[str, float | bool], page: str, leave: Callable[[dict[str, float]], None],
+                 label: str, key: str, icon: str, help_text: str) -> None:
+    """A button that leaves the four growth values (CAP_SLIDERS) for pages/<page> (`leave`), read on
+    its next run, and opens it. Shown to those who may open that page (access.page_right,
     as shell/main.py lists it)."""
     if can(access.page_right(page)) and st.button(label, key=key, icon=icon, help=help_text):
-        st.session_state[sent_key] = {name: float(growth[name]) for name in CAP_SLIDERS}
+        leave({name: float(growth[name]) for name in CAP_SLIDERS})
         st.switch_page(PAGES_DIR / page)

@@ -3,7 +3,8 @@ between Capacity and Scenarios). One place names every key.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Mapping
 
 
 # st.session_state[PERIOD_KEY] holds the sidebar's periods.PeriodState; pages read sidebar.current_period().
@@ -29,16 +30,9 @@ class Filters:
 
 
 SC_PREFIX = "sc_drv_"           # + driver name: the driver's input widget
-SC_SEED = "sc_seed"             # the driver values the inputs were last filled from
-SC_VERSION = "sc_seed_version"  # bumped on every fill, so the unit-cost editor starts afresh
-SC_WORKING = "sc_working"       # the values as the user left them (widget state is dropped off-page)
-SC_LOADED = "sc_loaded"         # the saved scenario last opened, None: the base
-SC_OPENED = "sc_opened"         # its driver values as opened or saved, to tell unsaved edits
-SC_MONTHS = "sc_months"
-SC_FLASH = "sc_flash"           # (kind, text) shown once after a save, load or delete
-SC_SENT = "sc_sent"             # growth sent from the Capacity page, applied to the drivers on the next run
-SC_BASE = "sc_base"
-MC_REQUEST = "sc_mc_request"
+SC_MONTHS = "sc_months"         # the horizon's widget
+SC_BASE = "sc_base"             # the starting point's widget
+SCENARIO_KEY = "sc_state"       # the Scenarios page's ScenarioState
 IMPORT_KEY = "data_import_state"       # the Data page's ImportState
 DATA_ASSUME = "data_assume"            # widget keys data_assume.<profile>.<column>: the chosen assumptions
 DATA_ADD_SERVICES = "data_add_services"
@@ -66,4 +60,52 @@ def imported(state: ImportState, result, ok: bool) -> ImportState:
 def result_shown(state: ImportState) -> ImportState:
     """After the verdict was shown once."""
     return ImportState(None, state.uploader_round)
+
+
+@dataclass(frozen=True)
+class ScenarioState:
+    """What the Scenarios page keeps between runs (under SCENARIO_KEY), beside its widgets' own
+    keys: Streamlit drops a widget's state when its page is left, so the drivers as the user left
+    them are kept here to refill the inputs on the way back."""
+
+    seed: Mapping | None = None     # the driver values the inputs were last filled from (None: never)
+    working: Mapping | None = None  # the values as the user left them
+    version: int = 0                # bumped on every fill, so the unit-cost editor starts afresh
+    loaded: str | None = None       # the saved scenario last opened or saved, None: the base
+    opened: Mapping | None = None   # its values as opened or saved, to tell unsaved edits
+    flash: tuple[str, str] | None = None  # (kind, text) shown once after a save, load or delete
+    sent: Mapping | None = None     # growth sent from the Capacity page, applied on the next run
+    mc_request: tuple | None = None  # the Monte Carlo run asked for: (drivers, months, ranges, runs, seed)
+    months_kept: int = 12           # the horizon as left (its widget's state is dropped off-page too)
+
+
+def filled(s: ScenarioState, values: Mapping, loaded: str | None = None) -> ScenarioState:
+    """The inputs filled with `values` (the base, a saved scenario, or what was left): nothing
+    unsaved; the unit-cost editor starts afresh."""
+    return replace(s, seed=dict(values), working=dict(values), version=s.version + 1, loaded=loaded,
+                   opened=dict(values))
+
+
+def refilled(s: ScenarioState) -> ScenarioState:
+    """Back from another page: the inputs as they were left, unsaved edits still marked as such."""
+    return replace(filled(s, s.working, s.loaded), opened=s.opened or s.working)
+
+
+def received(s: ScenarioState) -> ScenarioState:
+    """Growth sent from Capacity applied over what was on screen; it shows as an unsaved edit of
+    what was open."""
+    return replace(filled(s, {**s.working, **s.sent}, s.loaded), opened=s.opened, sent=None)
+
+
+def edited(s: ScenarioState, values: Mapping, months: int) -> ScenarioState:
+    return replace(s, working=dict(values), months_kept=months)
+
+
+def saved_as(s: ScenarioState, name: str, values: Mapping) -> ScenarioState:
+    return replace(s, loaded=name, opened=dict(values))
+
+
+def deleted(s: ScenarioState, name: str) -> ScenarioState:
+    """A saved scenario deleted: the one on screen, if it was that one, is no longer a saved one."""
+    return replace(s, loaded=None) if s.loaded == name else s
 

@@ -4,7 +4,7 @@ the messages left for the next run.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import replace, asdict, dataclass, fields
 from datetime import date
 from typing import Mapping
 
@@ -18,7 +18,8 @@ from core.plan import Plan
 from ui.cache import plan
 from ui.formatting import fmt
 from ui.handoff import sc_send_button
-from ui.state import SC_FLASH, SC_LOADED, SC_MONTHS, SC_OPENED, SC_PREFIX, SC_SEED, SC_SENT, SC_VERSION, SC_WORKING
+from ui.scenarios.session import keep, scenario_state
+from ui.state import SC_MONTHS, SC_PREFIX, edited, filled, received, refilled
 
 
 @dataclass(frozen=True)
@@ -176,38 +177,38 @@ def _names(group: str) -> list[str]:
     return [n for n, i in DRIVER_INFO.items() if i.group == group]
 
 
-def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
-    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
-    state = st.session_state
+def _set_inputs(values: Mapping[str, float | bool]) -> None:
+    # the widgets' own keys: set before the inputs are drawn, or from a callback
     for group in DRIVER_GROUPS[:3]:
         for name in _names(group):
-            state[SC_PREFIX + name] = bool(values[name]) if DRIVER_INFO[name].unit == "flag" else float(values[name])
-    state[SC_SEED] = dict(values)
-    state[SC_WORKING] = dict(values)
-    state[SC_VERSION] = state.get(SC_VERSION, 0) + 1
-    state[SC_LOADED] = loaded
-    state[SC_OPENED] = dict(values)
+            st.session_state[SC_PREFIX + name] = (bool(values[name]) if DRIVER_INFO[name].unit == "flag"
+                                                  else float(values[name]))
+
+
+def fill_driver_inputs(values: Mapping[str, float | bool], loaded: str | None = None) -> None:
+    """Set every driver input to `values` (call before the inputs are drawn, or from a callback)."""
+    _set_inputs(values)
+    keep(filled(scenario_state(), values, loaded))
 
 
 def init_driver_inputs(base_drivers: models.scenario.Drivers) -> None:
     """First visit: the base scenario. Back from another page, where Streamlit dropped the inputs'
-    state: the drivers as the user left them."""
-    state = st.session_state
-    if SC_SEED not in state:
-        fill_driver_inputs(asdict(base_drivers))
-    elif any(SC_PREFIX + n not in state for g in DRIVER_GROUPS[:3] for n in _names(g)):
-        opened = state.get(SC_OPENED)
-        fill_driver_inputs(state[SC_WORKING], state.get(SC_LOADED))
-        state[SC_OPENED] = opened or state[SC_OPENED]  # unsaved edits stay marked as such
-    sent = state.pop(SC_SENT, None)
-    if sent:
-        opened, was = state[SC_OPENED], state[SC_WORKING]
-        fill_driver_inputs({**was, **sent}, state.get(SC_LOADED))
-        state[SC_OPENED] = opened  # the sent growth shows as an unsaved edit of what was open
+    state: the drivers as the user left them. Then growth sent from Capacity, if any."""
+    s = scenario_state()
+    if s.seed is None:
+        s = filled(s, asdict(base_drivers))
+    elif any(SC_PREFIX + n not in st.session_state for g in DRIVER_GROUPS[:3] for n in _names(g)):
+        s = refilled(s)
+    if s.sent:
+        was = s.working
         changed = [f"{DRIVER_INFO[n].label}: {driver_value_text(n, was[n])} -> {driver_value_text(n, v)}"
-                   for n, v in sent.items() if v != was[n]]
-        flash("info", "From the Capacity page: " + ("; ".join(changed) if changed else "the same growth as here") + ".")
-    state.setdefault(SC_MONTHS, state.get("sc_months_kept", 12))
+                   for n, v in s.sent.items() if v != was[n]]
+        s = replace(received(s), flash=("info", "From the Capacity page: " + ("; ".join(changed) if changed
+                                                                          else "the same growth as here") + "."))
+    if s.version != scenario_state().version:
+        _set_inputs(s.working)
+    keep(s)
+    st.session_state.setdefault(SC_MONTHS, s.months_kept)
 
 
 def _driver_input(name: str, base_value: float | bool) -> float | bool:
@@ -221,12 +222,12 @@ def _driver_input(name: str, base_value: float | bool) -> float | bool:
 
 
 def _unit_cost_editor(base_drivers: models.scenario.Drivers) -> dict[str, float]:
-    seed = st.session_state[SC_SEED]
+    seed = scenario_state().seed
     names = _names("Unit costs")
     frame = pd.DataFrame({"driver": names, "Rate": [DRIVER_INFO[n].label for n in names],
                           "Value": [float(seed[n]) for n in names], "Unit": [DRIVER_INFO[n].abbr for n in names]})
     edited = st.data_editor(
-        frame, key=f"sc_rates_{st.session_state[SC_VERSION]}", hide_index=True, width="stretch", height=36 * 16,
+        frame, key=f"sc_rates_{scenario_state().version}", hide_index=True, width="stretch", height=36 * 16,
         column_order=["Rate", "Value", "Unit"], disabled=["Rate", "Unit"],
         column_config={"Value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True,
                                                               help="Type a new rate; the scenario updates at once.")})
@@ -248,8 +249,7 @@ def driver_panel(base_drivers: models.scenario.Drivers) -> dict[str, float | boo
         st.caption("Unit rates start calibrated so that the base costs exactly the plan's budget, line by line, "
                    "over its first 12 months. Edit the Value column; the header lists what differs from the base.")
         values |= _unit_cost_editor(base_drivers)
-    st.session_state[SC_WORKING] = values
-    st.session_state["sc_months_kept"] = st.session_state.get(SC_MONTHS, 12)
+    keep(edited(scenario_state(), values, st.session_state.get(SC_MONTHS, 12)))
     return values
 
 
@@ -279,11 +279,13 @@ def drivers_table(drivers: models.scenario.Drivers, base_drivers: models.scenari
 
 
 def flash(kind: str, text: str) -> None:
-    st.session_state[SC_FLASH] = (kind, text)
+    keep(replace(scenario_state(), flash=(kind, text)))
 
 
 def show_flash() -> None:
     """The message left by the last save, load or delete, shown once."""
-    kind, text = st.session_state.pop(SC_FLASH, (None, None))
-    if kind:
+    s = scenario_state()
+    if s.flash:
+        keep(replace(s, flash=None))
+        kind, text = s.flash
         getattr(st, kind)(text)

@@ -22,7 +22,8 @@ from ui.figures import Line, hline, lines_layout, plan_line, subplot_axes
 from ui.formatting import fmt, line_label, month_text
 from ui.palette import AXIS_TITLES, GROUP_COLOURS, GROUP_SHORT, LINE_COLOURS, OP_SIGNS, OVER_COLOUR
 from ui.scenarios.drivers import answer_targets, changed_drivers, fill_driver_inputs
-from ui.state import SC_BASE, SC_LOADED, SC_OPENED
+from ui.scenarios.session import scenario_state
+from ui.state import SC_BASE
 
 
 BASE_LABELS = {"measured": "Measured", "plan": "The plan"}
@@ -285,8 +286,9 @@ def scenario_title_line(drivers: models.scenario.Drivers, base_drivers: models.s
                         base: models.scenario.Base, months: int) -> str:
     """'**Fast growth**, 12 months from Nov 2026 · 1 driver changed from the base: ...' (Markdown)."""
     changes = changed_drivers(drivers, base_drivers)
-    name = st.session_state.get(SC_LOADED)
-    if name and models.scenario.with_overrides(base_drivers, st.session_state[SC_OPENED]) != drivers:
+    s = scenario_state()
+    name = s.loaded
+    if name and models.scenario.with_overrides(base_drivers, s.opened) != drivers:
         name += " (edited since opened, not saved)"
     what = (f"{len(changes)} driver{'s' if len(changes) > 1 else ''} changed from the base: {' · '.join(changes)}"
             if changes else "every driver as in the base")

@@ -12,7 +12,8 @@ from data import access, scenarios_store
 from ui import auth
 from ui.cache import connection
 from ui.scenarios.drivers import fill_driver_inputs, flash, show_flash
-from ui.state import SC_LOADED, SC_MONTHS, SC_OPENED
+from ui.scenarios.session import keep, scenario_state
+from ui.state import SC_MONTHS, deleted, saved_as
 
 
 def saved_scenarios() -> pd.DataFrame:
@@ -32,8 +33,7 @@ def on_save(drivers: models.scenario.Drivers, months: int) -> None:
         flash("error", f"Not saved: {exc}.")
         return
     clean = scenarios_store.clean_name(name)
-    state[SC_LOADED] = clean
-    state[SC_OPENED] = asdict(drivers)
+    keep(saved_as(scenario_state(), clean, asdict(drivers)))
     state["sc_pick"] = clean
     flash("success", f"Saved '{clean}' by {auth.scenario_author()}.")
 
@@ -64,8 +64,7 @@ def on_delete() -> None:
         flash("error", f"Not deleted: {exc}.")
         return
     if gone:
-        if st.session_state.get(SC_LOADED) == name:
-            st.session_state[SC_LOADED] = None
+        keep(deleted(scenario_state(), name))
         flash("success", f"Deleted '{name}'.")
     else:
         flash("warning", f"'{name}' was already deleted.")

@@ -1,6 +1,7 @@
 """What-if tools on a scenario: sensitivity (tornado), Monte Carlo and goal seek."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Mapping
 
@@ -19,7 +20,7 @@ from ui.figures import add_lines, hline, vline
 from ui.formatting import fmt, month_text
 from ui.palette import AXIS_TITLES, LINE_COLOURS, NO_BAR, OP_SIGNS, OVER_COLOUR
 from ui.scenarios.drivers import DRIVER_INFO, driver_value_text
-from ui.state import MC_REQUEST
+from ui.scenarios.session import keep, scenario_state
 
 
 @st.cache_data(hash_funcs=PLAN_KEY, max_entries=64, show_spinner="Moving each driver down and up ...")
@@ -149,8 +150,8 @@ def monte_carlo_section(drivers: models.scenario.Drivers, base: models.scenario.
         seed = seed_col.number_input("Seed", 0, 2**31 - 1, 42, step=1, key="sc_mc_seed",
                                      help="The same seed and ranges give the same runs (numpy default_rng).")
         if st.form_submit_button("Run the simulation", icon=":material/casino:", type="primary"):
-            st.session_state[MC_REQUEST] = (drivers, months, mc_ranges(edited), int(runs), int(seed))
-    request = st.session_state.get(MC_REQUEST)
+            keep(replace(scenario_state(), mc_request=(drivers, months, mc_ranges(edited), int(runs), int(seed))))
+    request = scenario_state().mc_request
     if request is None:
         st.info("Set the ranges and press **Run the simulation**.")
         return
@@ -204,6 +205,11 @@ def mc_summary(results: pd.DataFrame, budget: float, kpi: Kpi) -> pd.DataFrame:
 def _goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, the_plan: Plan, months: int,
                month: date) -> dict:
     return whatif.goal_seek(drivers, base, the_plan, months, month)
+
+
+def seek_months(base: models.scenario.Base, months: int) -> list[date]:
+    """The months a goal seek can be asked for: the scenario's horizon."""
+    return whatif.horizon_months(base, months)
 
 
 def load_goal_seek(drivers: models.scenario.Drivers, base: models.scenario.Base, months: int, month: date) -> dict:

@@ -1,0 +1,136 @@
+"""`python -m alerts.check --db PATH [--deliver] [--json]`: the alerts active now, for cron.
+
+Without --deliver it reads only (the warehouse opened read-only, as the scorecard's command does).
+With --deliver it records the run in the alert log (data/alert_log.py) and sends each new or
+cleared alert once, as one notice per run, to the channels of the secrets file's [alerts] table
+(alerts/deliver.py). A notice that does not get through stays pending and is sent by the next run.
+Exit 0 whether or not alerts are active; 1 when a notice could not be sent; 2 when it cannot run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import closing
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+from alerts.deliver import DEFAULT_SECRETS, Channels, ConfigError, load_channels, send
+from analytics.scorecard import CommandError, open_command
+from core.period import today_in
+from core.plan import Plan
+from data import alert_log
+from data.warehouse import connect
+from models.alerts import Alert, changes, evaluate, measure, with_first_seen
+from ui.formatting import fmt
+
+
+def message(a: Alert) -> str:
+    """The alert in one sentence, numbers as the tiles write them."""
+    decimals = 0 if a.unit == "days" else None
+    return (f"{a.detail}; now {fmt(a.value, a.unit, decimals=decimals)}, "
+            f"threshold {fmt(a.threshold, a.unit, decimals=decimals, trim=True)}")
+
+
+def as_json(a: Alert) -> dict:
+    return {**a.as_json(), "message": message(a)}
+
+
+def _first_seen(logged: pd.DataFrame, tz: str) -> dict[tuple[str, str], date]:
+    zone = ZoneInfo(tz)
+    return {(r.rule, r.subject): pd.Timestamp(r.first_seen_at).to_pydatetime().astimezone(zone).date()
+            for r in logged.itertuples()}
+
+
+def active(con: duckdb.DuckDBPyConnection, plan: Plan, period, through: date | None) -> list[Alert]:
+    """The alerts active today on `period`, dated from the log's first sighting where it has one."""
+    today = today_in(plan.timezone)
+    found = evaluate(measure(con, plan, period, today, through), plan, period, today)
+    return with_first_seen(found, _first_seen(alert_log.open_alerts(con), plan.timezone))
+
+
+def notice_text(notices: pd.DataFrame, base_url: str) -> str:
+    """The notices as lines: what is new, then what has cleared, each with its link."""
+    lines = []
+    for kind, title in (("new", "New"), ("cleared", "Cleared")):
+        rows = notices[notices["notice"] == kind]
+        if len(rows):
+            lines.append(f"{title}:")
+            lines += [f"- {r.message} (since {r.since}) {base_url.rstrip('/')}{r.link}" for r in rows.itertuples()]
+    return "\n".join(lines)
+
+
+def notice_subject(plan: Plan, notices: pd.DataFrame) -> str:
+    new, cleared = int((notices["notice"] == "new").sum()), int((notices["notice"] == "cleared").sum())
+    return f"opsplan alerts: {new} new, {cleared} cleared ({plan.name})"
+
+
+def deliver(db: str, plan: Plan, found: list[Alert], channels: Channels, now: datetime) -> int:
+    """Record the run, then send what is pending; 1 when a channel failed (kept for the next run)."""
+    with closing(connect(db)) as con:
+        logged = alert_log.open_alerts(con)
+        cleared = changes(found, zip(logged["rule"], logged["subject"])).cleared
+        alert_log.record_run(con, [as_json(a) for a in found], cleared, now)
+        notices = alert_log.pending(con)
+        if not len(notices):
+            print("alerts: nothing new to send", file=sys.stderr)
+            return 0
+        if not channels.any:
+            print(f"alerts: {len(notices)} notice(s) pending; no webhook or e-mail in the secrets' [alerts] "
+                  f"table, so none sent", file=sys.stderr)
+            return 0
+        failures = send(channels, notice_subject(plan, notices), notice_text(notices, channels.base_url))
+        if failures:
+            for failure in failures:
+                print(f"error: {failure}", file=sys.stderr)
+            return 1
+        alert_log.mark_sent(con, notices, now)
+    print(f"alerts: sent {len(notices)} notice(s)", file=sys.stderr)
+    return 0
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m alerts.check",
+                                     description="The alerts active now: KPIs off track, budget lines heading over, "
+                                                 "capacity lines near, stale data, SLAs below their floor.")
+    parser.add_argument("--db", required=True, help="DuckDB warehouse file")
+    parser.add_argument("--start", type=date.fromisoformat, help="first day of the period judged, YYYY-MM-DD (local)")
+    parser.add_argument("--end", type=date.fromisoformat, help="day after its last, YYYY-MM-DD (exclusive)")
+    parser.add_argument("--plan", default=None, help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list, one object per active alert")
+    parser.add_argument("--deliver", action="store_true",
+                        help="record the run in the alert log and send new and cleared alerts once")
+    parser.add_argument("--secrets", type=Path, default=DEFAULT_SECRETS,
+                        help="secrets file with the [alerts] channels (default: .streamlit/secrets.toml)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    try:
+        channels = load_channels(args.secrets) if args.deliver else Channels()
+        plan, con, through, period = open_command(args)
+    except (CommandError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with closing(con):
+        try:
+            found = active(con, plan, period, through)
+        except (duckdb.Error, ValueError) as exc:
+            print(f"error: cannot check alerts on {args.db}: {exc}", file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps([as_json(a) for a in found], indent=2))
+    else:
+        print(f"{plan.name}: {period.label()}: {len(found)} active alert(s)")
+        for a in found:
+            print(f"{a.rule:18} {a.subject:36} {message(a)}  {a.link}")
+    return deliver(args.db, plan, found, channels, datetime.now(UTC)) if args.deliver else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The review pack's own arithmetic (the summary's ranking, the change from the previous month, the
+month asked for) with hand-made values, and its numbers gathered from the demo warehouse."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analytics.scorecard import KpiResult, scorecard
+from core.period import Period
+from core.plan import Plan
+from data.warehouse import connect, data_through
+from reports import summary
+from reports.download import review_month
+from reports.html import change_text, since_text
+from reports.review import gap_closed, gather, month_of, worst_kpi
+
+DEMO_TODAY = date(2026, 11, 26)
+
+
+def kpi(value: float | None, target: float, baseline: float, op: str = ">=", status: str = "off track",
+        judged: float | None = None, key: str = "k") -> KpiResult:
+    return KpiResult(key, key.upper(), "Area", value, "%", target, baseline, op, status, 1, "things", "",
+                     judged=judged)
+
+
+def test_gap_closed_is_the_share_of_the_way_from_baseline_to_target():
+    # higher is better: baseline 60, target 80, value 65: (65 - 60) / (80 - 60) = 5 / 20 = 0.25
+    assert gap_closed(kpi(65.0, 80.0, 60.0)) == pytest.approx(0.25)
+    # lower is better: baseline 8 h, target 4 h, value 7 h: (7 - 8) / (4 - 8) = -1 / -4 = 0.25
+    assert gap_closed(kpi(7.0, 4.0, 8.0, op="<")) == pytest.approx(0.25)
+    # beyond the target: baseline 8, target 4, value 3: (3 - 8) / (4 - 8) = 1.25
+    assert gap_closed(kpi(3.0, 4.0, 8.0, op="<")) == pytest.approx(1.25)
+    # worse than the baseline: 99.5 against 99.7 -> 99.9: (99.5 - 99.7) / 0.2 = -1.0
+    assert gap_closed(kpi(99.5, 99.9, 99.7, op=">")) == pytest.approx(-1.0)
+    # the judged value (uptime's worst month, 99.6) counts, not the period's 99.8: (99.6 - 99.7) / 0.2 = -0.5
+    assert gap_closed(kpi(99.8, 99.9, 99.7, op=">", judged=99.6)) == pytest.approx(-0.5)
+    assert gap_closed(kpi(None, 80.0, 60.0)) is None
+    assert gap_closed(kpi(70.0, 80.0, 80.0)) is None  # no way to come: target equals baseline
+
+
+def test_the_worst_kpi_has_come_least_of_the_way_among_those_not_met():
+    a = kpi(65.0, 80.0, 60.0, key="a")                     # 0.25
+    b = kpi(7.5, 4.0, 8.0, op="<", key="b")                # (7.5 - 8) / (4 - 8) = 0.125
+    met = kpi(50.0, 80.0, 60.0, status="met", key="c")    # -0.5, but met: not ranked
+    assert worst_kpi([a, b, met]) is b
+    assert worst_kpi([met]) is None
+
+
+def test_change_from_the_previous_month_says_better_or_worse_by_the_plans_comparison():
+    # MTTR 3.62 h -> 2.77 h, lower is better: 2.77 - 3.62 = -0.85 h, better
+    assert change_text(2.77, 3.62, "h", "<") == "-0.85 h (better)"
+    # uptime 99.68 % -> 99.55 %, higher is better: -0.13 pp, worse
+    assert change_text(99.55, 99.68, "%", ">") == "-0.13 pp (worse)"
+    # training 25.4 h -> 28.0 h, higher is better: +2.60 h
+    assert change_text(28.0, 25.4, "h/employee/year", ">=") == "+2.60 h (better)"
+    assert change_text(60.0, 60.0, "%", ">=") == "no change"
+    assert change_text(None, 60.0, "%", ">=") == "n/a"
+
+
+def test_a_month_is_yyyy_mm_and_anything_else_names_the_value():
+    assert month_of("2026-10") == Period(date(2026, 10, 1), date(2026, 11, 1))
+    assert month_of("2026-12") == Period(date(2026, 12, 1), date(2027, 1, 1))
+    for bad in ("2026-13", "2026-1", "Oct 2026", "2026-10-01", ""):
+        with pytest.raises(ValueError, match=repr(bad)):
+            month_of(bad)
+
+
+def test_the_overviews_review_is_of_the_last_whole_month_ended_by_today():
+    # Sep-Nov with today 26 Nov: November is still running, so October
+    assert review_month(Period(date(2026, 9, 1), date(2026, 12, 1)), DEMO_TODAY) == Period.month(date(2026, 10, 1))
+    # Jun-Aug: its last month, August
+    assert review_month(Period(date(2026, 6, 1), date(2026, 9, 1)), DEMO_TODAY) == Period.month(date(2026, 8, 1))
+
+
+def test_missed_since_reads_in_local_time():
+    assert since_text("2026-10-01T13:02:39+07:00") == "01 Oct 2026 13:02"
+    assert since_text("2026-09-10") == "10 Sep 2026"
+    assert since_text(None) == ""
+
+
+@pytest.mark.slow  # fits every service's capacity forecast
+def test_the_review_of_october_holds_the_scorecards_numbers(demo_db: Path, plan: Plan):
+    con = connect(demo_db, read_only=True)
+    october = month_of("2026-10")
+    review = gather(con, plan, october, data_through(con), DEMO_TODAY)
+    assert [(r.kpi, r.value, r.status) for r in review.kpis] == \
+        [(r.kpi, r.value, r.status) for r in scorecard(con, plan, october)]
+    assert [(r.kpi, r.value) for r in review.previous] == \
+        [(r.kpi, r.value) for r in scorecard(con, plan, Period.month(date(2026, 9, 1)))]
+    uptimes = list(review.services["uptime_pct"])
+    assert uptimes == sorted(uptimes) and len(uptimes) == 5
+    assert set(review.severity_sla["measure"]) == {"response", "resolution", "escalation"}
+    assert set(review.channel_sla["measure"]) == {"first response", "resolution"}
+    assert (review.budget_year.start, review.budget_year.months_closed) == (date(2026, 9, 1), 2)  # Sep and Oct
+    days = review.capacity["days_to_scale_up"].dropna()
+    assert list(days) == sorted(days)  # soonest first
+    sentences = summary.summary(review)
+    assert len(sentences) == 3
+    assert sentences[0].startswith("In Oct 2026, ")
+    worst = worst_kpi(review.kpis)
+    assert worst is not None and worst.label.lower() in sentences[1]
+    assert sentences[2].startswith("Budget: ")
+
+
+def test_an_empty_month_is_no_data(demo_db: Path, plan: Plan):
+    con = connect(demo_db, read_only=True)
+    with pytest.raises(ValueError, match="no data for 2030-01"):
+        gather(con, plan, month_of("2030-01"), data_through(con), DEMO_TODAY)
+    with pytest.raises(ValueError, match="no data for 2020-01"):
+        gather(con, plan, month_of("2020-01"), data_through(con), DEMO_TODAY)
