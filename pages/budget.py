@@ -24,8 +24,8 @@ table, totals, over, within = view.table, view.totals, view.over, view.within
 st.markdown(budget.plan_year_line(year))
 
 cols = st.columns(4)  # whole dollars in the tiles (their help has the cents): 8 characters fit at 1280 px
-cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD", decimals=0), border=True, delta=f"{len(table)} lines",
-               delta_color="off", delta_arrow="off",
+cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD", decimals=0), border=True,
+               delta=f"{len(table)} lines", delta_color="off", delta_arrow="off",
                help=f"{formatting.fmt(totals['annual_usd'], 'USD')} over the lines; the plan's total: "
                     f"{formatting.fmt(the_plan.budget_total_usd, 'USD')}.")
 cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD", decimals=0), border=True,

@@ -55,7 +55,8 @@ def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: 
     said = next(c.value for c in app.caption if c.value.startswith("Projected year end: each line's"))
     assert (f"80 % band {formatting.fmt(table['lower_usd'].sum(), 'USD')} to "
             f"{formatting.fmt(table['upper_usd'].sum(), 'USD')}") in said
-    assert f"at the run rate** of the last 3 closed months: {formatting.fmt(table['run_rate_projected_usd'].sum(), 'USD')}" in said
+    run_rate = formatting.fmt(table["run_rate_projected_usd"].sum(), "USD")
+    assert f"at the run rate** of the last 3 closed months: {run_rate}" in said
     over = table[table["is_heading_over"]]
     assert metric(app, "Heading over budget") == f"{len(over)} of 10"
     warning = app.warning[0].value

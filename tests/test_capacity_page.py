@@ -103,7 +103,8 @@ def test_the_plans_crossing_on_the_first_day_says_why(app: AppTest):
     _, scenario = crossings(app)
     tile = next(m for m in app.metric if m.label == "Reaches 80 % (measured)")
     assert tile.proto.delta.split(" · ")[-1].startswith("Plan's assumptions: ")
-    first = pd.Timestamp(next(t for t in chart(app, "cap_chart")["data"] if t.get("name") == "measured forecast")["x"][0])
+    measured = next(t for t in chart(app, "cap_chart")["data"] if t.get("name") == "measured forecast")
+    first = pd.Timestamp(measured["x"][0])
     notes = [i.value for i in app.info if "first day" in i.value]
     if scenario == first:
         assert notes and ("because of the plan's" in notes[0] or "already there" in notes[0]), notes

@@ -272,7 +272,8 @@ def test_staffing_by_hour_tab(app_db: Path, monkeypatch: pytest.MonkeyPatch):
     assert metric(at, "FTE needed, all channels") == formatting.fmt(total["fte"], "FTE")
     assert metric(at, "FTE paid") == formatting.fmt(4.0, "FTE")
     hour, _ = staffing.busiest_hour(week)
-    assert metric(at, "Busiest hour") == f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[hour // 24]} {hour % 24:02d}:00"
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[hour // 24]
+    assert metric(at, "Busiest hour") == f"{weekday} {hour % 24:02d}:00"
     assert any(window.label() in c.value and "30 % shrinkage" in c.value for c in at.caption)
     at.number_input(key=state.SC_PREFIX + "shrinkage_pct").set_value(0.0).run()
     assert not at.exception, at.exception

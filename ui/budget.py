@@ -172,7 +172,8 @@ def over_budget_text(over: pd.DataFrame) -> str:
         maybe = " · *within its 80 % band: may still land on budget*" if r.lower_usd <= r.annual_usd else ""
         bullets.append(f"- **{r.label}** passes its {fmt(r.annual_usd, 'USD')} in **{month_text(r.crosses_in)}**: "
                        f"projected {fmt(r.projected_usd, 'USD')}, {fmt(r.projected_variance_usd, 'USD')} over (at the "
-                       f"run rate of {fmt(r.run_rate_usd, 'USD')} a month: {fmt(r.run_rate_projected_usd, 'USD')}){maybe}")
+                       f"run rate of {fmt(r.run_rate_usd, 'USD')} a month: "
+                       f"{fmt(r.run_rate_projected_usd, 'USD')}){maybe}")
     return "\n".join(bullets)
 
 

@@ -81,8 +81,9 @@ def capacity_caption(view: CapacityView, resource: str, cap: Capacity) -> str:
     lines = (f"The solid line is the measured forecast: the data's own trend and seasons. The shaded band is its "
              f"{CAP_LEVEL} % interval: on held-out past data, about {CAP_LEVEL} % of days fell inside a band made this "
              f"way (see the backtest). The dashed line, {view.scenario_name}, scales that forecast by the sidebar's "
-             "growth from the last measured day on: the peak season ramps in over the month before it, the feature "
-             "uplift over a year.")
+             "growth from the last measured day on" + (": the peak season ramps in over the month before it, the "
+                                                       "feature uplift over a year." if resource in
+                                                       models.capacity.LOAD_RESOURCES else "."))
     if unit == "%":
         return (lines + f" Lines: monitor {cap.monitor_pct:g} %, scale up {cap.scale_up_pct:g} %, full 100 %, "
                 f"scale down below {cap.scale_down_pct:g} % (plan.toml [capacity]). The axis stops at 200 %.")
@@ -137,7 +138,8 @@ HEADROOM_COLUMNS = {
     "scale_up_at": st.column_config.TextColumn("measured forecast",
                                                help="The first day the measured forecast's mean reaches the "
                                                     "scale-up line."),
-    "days_to_scale_up": st.column_config.TextColumn("days", width="small", help="Days from the data-through date to the measured "
+    "days_to_scale_up": st.column_config.TextColumn("days", width="small",
+                                                    help="Days from the data-through date to the measured "
                                                                  "forecast's crossing."),
     "upper_at": st.column_config.TextColumn("its upper bound",
                                             help="The pessimistic date: the measured forecast's upper bound crosses."),

@@ -91,7 +91,8 @@ DRIVER_INFO: dict[str, DriverInfo] = {
         "Average minutes an agent spends on one email ticket. plan.toml [staffing]: {aht_email_min:g} min.", 0.5),
     "aht_phone_min": DriverInfo(
         "Staffing", "Handling time, phone (minutes)", "min", "a call",
-        "Average minutes an agent spends on one call (phone: {phone_hours}). plan.toml [staffing]: {aht_phone_min:g} min.",
+        "Average minutes an agent spends on one call (phone: {phone_hours}). plan.toml [staffing]: "
+        "{aht_phone_min:g} min.",
         0.5),
     "service_level_goal_pct": DriverInfo(
         "Staffing", "Service-level goal (% answered within target)", "%", "",
@@ -104,7 +105,8 @@ DRIVER_INFO: dict[str, DriverInfo] = {
     "shrinkage_pct": DriverInfo(
         "Staffing", "Shrinkage (% of paid time off the phones)", "%", "",
         "Leave, training and meetings: paid time not spent on contacts. "
-        "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)). plan.toml [staffing]: {shrinkage_pct:g} %.",
+        "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)). plan.toml [staffing]: "
+        "{shrinkage_pct:g} %.",
         1.0),
     "support_cost_per_fte_usd": DriverInfo(
         "Unit costs", "Support staff", "USD", "per FTE a year", line="support_team", abbr="USD/FTE/yr"),
