@@ -132,14 +132,15 @@ def is_closed(months: pd.Series, year: PlanYear) -> pd.Series:
 
 
 TOTALLED = ("annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd", "projected_usd",
-            "lower_usd", "upper_usd", "projected_variance_usd")
+            "lower_usd", "upper_usd", "projected_variance_usd", "run_rate_projected_usd", "run_rate_lower_usd",
+            "run_rate_upper_usd")
 
 
 def totals(table: pd.DataFrame) -> dict[str, float]:
-    """Sums of projection's columns over the lines. The band of the total adds up the lines' bands
-    (the cautious reading: lines that drift together), so it is wider than the lines' spreads
-    alone would make it."""
-    return {k: float(table[k].sum()) for k in TOTALLED}
+    """Sums of projection's (or trend_projection's) columns over the lines, those of TOTALLED the
+    table has. The band of the total adds up the lines' bands (the cautious reading: lines that
+    drift together), so it is wider than the lines' spreads alone would make it."""
+    return {k: float(table[k].sum()) for k in TOTALLED if k in table}
 
 
 def over_budget_lines(table: pd.DataFrame) -> pd.DataFrame:

@@ -348,11 +348,6 @@ def monthly_storage(forecast: pd.DataFrame, cap: Capacity) -> pd.DataFrame:
 
 # --- a resource's plan and every service's headroom (the Capacity page) ---------------------
 
-def scenario_forecast(fit: pd.DataFrame, resource: str, cap: Capacity) -> pd.DataFrame:
-    """A statistical forecast of `resource` with the scenario's growth for that resource on top."""
-    return apply_growth(fit, growth_for(resource, cap))
-
-
 def plan_for(resource: str, grown: pd.DataFrame, instances: int,
              cap: Capacity) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """What a resource's scenario forecast asks for: (crossings, monthly plan). Disk (percent of
@@ -371,13 +366,18 @@ def plan_for(resource: str, grown: pd.DataFrame, instances: int,
 def headroom_table(resource: str, services: Iterable[tuple[str, pd.DataFrame, pd.DataFrame]], cap: Capacity,
                    today: pd.Timestamp) -> pd.DataFrame:
     """headroom over services, each given as (service_id, daily history (ds, y), statistical fit):
-    where it stands now (current_level), and the first day the scenario's forecast mean and upper
-    bound reach the scale-up line. Output: headroom's columns and upper_at (missing: not in the horizon)."""
-    rows, upper = [], {}
+    where it stands now (current_level), and the first day the measured forecast's mean and upper
+    bound reach the scale-up line (the ranking: measured first); plan_at, the first day the mean of
+    the scenario `cap` describes (plan_scenario with growth_for(resource, cap)) reaches it, beside.
+    Output: headroom's columns, upper_at and plan_at (missing: not in the horizon)."""
+    growth = growth_for(resource, cap)
+    rows, upper, planned = [], {}, {}
     for service_id, history, fit in services:
-        grown = scenario_forecast(fit, resource, cap)
         rows.append({"service_id": service_id, "resource": resource, "current_pct": current_level(history),
-                     "scale_up_at": first_crossing(grown, "mean", cap.scale_up_pct)})
-        upper[service_id] = first_crossing(grown, "upper", cap.scale_up_pct)
+                     "scale_up_at": first_crossing(fit, "mean", cap.scale_up_pct)})
+        upper[service_id] = first_crossing(fit, "upper", cap.scale_up_pct)
+        planned[service_id] = (first_crossing(plan_scenario(history, fit, growth), "mean", cap.scale_up_pct)
+                               if len(history) else None)
     table = headroom(rows, today)
-    return table.assign(upper_at=[upper[s] for s in table["service_id"]])
+    return table.assign(upper_at=[upper[s] for s in table["service_id"]],
+                        plan_at=[planned[s] for s in table["service_id"]])

@@ -241,6 +241,14 @@ def fte_by_channel(profile: Mapping[str, np.ndarray], plan: Plan, handling_minut
     return pd.DataFrame(rows)
 
 
+def busiest_hour(profile: Mapping[str, np.ndarray]) -> tuple[int, float]:
+    """The hour of week (0 = Monday 00:00 local) with the most contacts of all channels together in a
+    weekly_profile, and that many contacts; the earliest such hour on a tie, (0, 0.0) without any."""
+    total = np.sum([np.asarray(v, dtype=float) for v in profile.values()], axis=0) if profile else np.zeros(1)
+    hour = int(np.argmax(total))
+    return hour, float(total[hour])
+
+
 # --- the command line -----------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,6 @@
 """Budget: the plan's annual budget against actual spend, line by line, and where the year will end."""
 import streamlit as st
 
-import models.budget
-
 from ui import admin, auth, budget, cache, downloads, formatting, freshness, palette, sidebar
 the_plan = cache.plan()
 years = budget.plan_years(sidebar.plan_today(the_plan))
@@ -15,41 +13,44 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
                              "The sidebar's period does not apply to the budget.")
     window = st.segmented_control("Run rate over the last", [1, 3, 6], default=3, key="budget_window",
                                   format_func=lambda n: f"{n} month{'s' if n > 1 else ''}", required=True,
-                                  help="The rest of the year is projected at the mean spend of these closed months.")
+                                  help="The 'At run rate' comparison: the rest of the year at the mean spend of these "
+                                       "closed months. The projected year end is the forecast's and does not use it.")
     as_pct = st.segmented_control("Show lines in", ["USD", "% of budget"], default="% of budget",
                                   key="budget_units", required=True) == "% of budget"
 
-table = budget.load_budget(year, window)
-months = budget.load_budget_months(year)
-totals = models.budget.totals(table)
-over = models.budget.over_budget_lines(table)
+view = budget.load_budget_view(year, window)
+table, totals, over, within = view.table, view.totals, view.over, view.within
 
 st.markdown(budget.plan_year_line(year))
 
-cols = st.columns(4)
-cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD"), border=True,
-               delta=f"plan total {formatting.fmt(the_plan.budget_total_usd, 'USD')}, {len(table)} lines", delta_color="off",
-               delta_arrow="off")
-cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD"), border=True,
-               delta=formatting.signed_usd(totals["variance_usd"]), delta_description="vs budget to date",
+cols = st.columns(4)  # whole dollars in the tiles (their help has the cents): 8 characters fit at 1280 px
+cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD", decimals=0), border=True,
+               delta=f"{len(table)} lines", delta_color="off", delta_arrow="off",
+               help=f"{formatting.fmt(totals['annual_usd'], 'USD')} over the lines; the plan's total: "
+                    f"{formatting.fmt(the_plan.budget_total_usd, 'USD')}.")
+cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD", decimals=0), border=True,
+               delta=formatting.signed_usd(totals["variance_usd"], decimals=0), delta_description="vs budget to date",
                delta_color="red" if totals["variance_usd"] > 0 else "green",
-               help=f"Budget to date: {formatting.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
+               help=f"{formatting.fmt(totals['actual_usd'], 'USD')} spent; budget to date: "
+                    f"{formatting.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
                     "months / 12, or by a line's monthly profile in plan.toml.")
-cols[2].metric("Projected year end", formatting.fmt(totals["projected_usd"], "USD"), border=True,
-               delta=formatting.signed_usd(totals["projected_variance_usd"]), delta_description="vs annual budget",
+cols[2].metric("Projected year end", formatting.fmt(totals["projected_usd"], "USD", decimals=0), border=True,
+               delta=formatting.signed_usd(totals["projected_variance_usd"], decimals=0), delta_description="vs budget",
                delta_color="red" if totals["projected_variance_usd"] > 0 else "green",
-               help=f"80 % band {formatting.fmt(totals['lower_usd'], 'USD')} to {formatting.fmt(totals['upper_usd'], 'USD')}: "
-                    "the lines' bands added up.")
-cols[3].metric("Lines heading over budget", f"{len(over)} of {len(table)}", border=True,
+               help=f"{formatting.fmt(totals['projected_usd'], 'USD')}: spent to date plus each line's monthly spend "
+                    "forecast over the months left (trend and "
+                    f"season). 80 % band {formatting.fmt(totals['lower_usd'], 'USD')} to "
+                    f"{formatting.fmt(totals['upper_usd'], 'USD')}: the lines' bands added up.")
+cols[3].metric("Heading over budget", f"{len(over)} of {len(table)}", border=True,
                delta=f"first in {formatting.month_text(over['crosses_in'].iloc[0])}" if len(over) else "none this year",
                delta_color="red" if len(over) else "green", delta_arrow="off",
                help=f"A line is heading over budget when its projected overrun is {budget.over_tolerance_text(the_plan)} "
                     "(plan.toml: budget.over_tolerance_pct and over_tolerance_usd).")
 
-within = models.budget.within_tolerance_lines(table)
+st.caption(budget.projection_words(view, window))
 if len(over):
-    st.warning(f"**{len(over)} line{'s' if len(over) > 1 else ''} heading over budget** at the run rate of the last "
-               f"{window} closed month{'s' if window > 1 else ''}, each by {budget.over_tolerance_text(the_plan)}:\n"
+    st.warning(f"**{len(over)} line{'s' if len(over) > 1 else ''} heading over budget** on the forecast of each line's "
+               f"monthly spend, each by {budget.over_tolerance_text(the_plan)}:\n"
                f"{budget.over_budget_text(over)}", icon=":material/trending_up:")
 if len(within):
     st.caption(f"Projected over, but within the tolerance, so not heading over budget: "
@@ -57,7 +58,7 @@ if len(within):
 
 left, right = st.columns([4, 3])
 left.plotly_chart(budget.budget_projection_chart(table, as_pct), key="budget_projection", config=palette.NO_BAR)
-right.plotly_chart(budget.budget_cumulative_chart(months, table, year), key="budget_cumulative", config=palette.NO_BAR)
+right.plotly_chart(budget.budget_cumulative_chart(view, year), key="budget_cumulative", config=palette.NO_BAR)
 
 by_line, by_month = st.tabs(["By line", "By month"])
 with by_line:
@@ -65,14 +66,15 @@ with by_line:
     st.dataframe(budget.budget_display(shown), hide_index=True, column_config=budget.BUDGET_COLUMNS, key="budget_table_view",
                  column_order=list(budget.BUDGET_COLUMNS), height=36 * (len(shown) + 1) + 4)
     st.caption("Budget to date is pro rata (annual budget x closed months / 12) unless a line gives its monthly "
-               "profile in plan.toml. Projected year end: spent + run rate "
-               "x months left; the 80 % band comes from the month-to-month spread and widens with the months left.")
+               "profile in plan.toml. Projected year end: spent + the forecast of the months left from the line's "
+               "monthly spend (trend and season; the model per line is in the export); the 80 % band adds up the "
+               "months' 80 % bounds. At run rate: spent + run rate x months left, for comparison.")
     for note in budget.budget_plan_notes():
         st.caption(note)
     downloads.download_both(shown, f"opsplan-budget-{year.start}", "Budget by line")
 with by_month:
-    st.plotly_chart(budget.budget_monthly_chart(months, year), key="budget_monthly", config=palette.NO_BAR)
-    wide = budget.budget_month_table(months, table)
+    st.plotly_chart(budget.budget_monthly_chart(view.months, year), key="budget_monthly", config=palette.NO_BAR)
+    wide = budget.budget_month_table(view.months, table)
     st.dataframe(wide, hide_index=True, height=36 * (len(wide) + 1) + 16,
                  column_config={c: st.column_config.NumberColumn(format="dollar") for c in wide.columns[1:]})
     downloads.download_both(wide, f"opsplan-spend-by-month-{year.start}", "Spend by month")

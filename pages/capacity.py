@@ -1,9 +1,7 @@
 """Capacity: when does a service reach the plan's thresholds, and what must be added to stay under them?"""
 import streamlit as st
 
-import models.forecast
-
-from ui import cache, capacity, downloads, freshness, growth, handoff, palette
+from ui import cache, capacity, capacity_words, downloads, freshness, handoff, palette
 the_plan = cache.plan()
 services = capacity.cap_services()
 through = capacity.cap_through()
@@ -23,8 +21,9 @@ service = services[services["service_id"] == service_id].iloc[0]
 spec = capacity.CAP_RESOURCES[resource]
 
 with st.sidebar.expander("Growth scenario", expanded=True, icon=":material/tune:"):
-    st.caption("Seeded from plan.toml [capacity]; applied on top of the statistical forecast. The Scenarios page "
-               "has the same four drivers: send them there to see what they cost.")
+    st.caption(f"**{capacity.PLAN_NAME}** (plan.toml [capacity]), drawn beside the measured forecast from the last "
+               "measured day; the sliders edit them. The Scenarios page has the same four drivers: send them there to "
+               "see what they cost.")
     cap = capacity.cap_scenario(the_plan.capacity)
     with st.container(horizontal=True):
         st.button("The plan's values", key="cap_reset", on_click=capacity.cap_seed_sliders, args=(the_plan.capacity,),
@@ -37,20 +36,21 @@ view = capacity.load_capacity(service, resource, months, cap)
 st.markdown(f"**{service['name']}** · {spec.label} · daily busy-hour level over two years to {through:%d %b %Y}, "
             f"forecast {months} months ahead · {int(service['instances'])} instances today")
 
-label, when, when_note = capacity.crossing_words(view, cap)
-cols = st.columns(4)
-cols[0].metric("Now (last 7 days)", f"{view.current:,.1f} {spec.unit}", border=True, help=spec.help)
+label, when, when_note = capacity_words.crossing_words(view, cap)
+cols = st.columns([0.75, 1.25, 1.25, 0.85])  # the crossing's date and the scenario's beside it need the room
+cols[0].metric("Now (7 days)", f"{view.current:,.1f} {spec.unit}", border=True, help=spec.help)
 cols[1].metric(label, when, delta=when_note, delta_color="off", delta_arrow="off", border=True,
-               help=f"The first day the scenario's mean forecast reaches the plan's scale-up trigger "
-                    f"({cap.scale_up_pct:g} %).")
-cols[2].metric(f"End of horizon ({months} months)", f"{view.scenario['mean'].iloc[-1]:,.1f} {spec.unit}",
-               border=True, delta=f"{view.statistical['mean'].iloc[-1]:,.1f} {spec.unit} on trend alone",
-               delta_color="off", delta_arrow="off", help="The scenario's mean forecast on the last day.")
-peak_label, peak_value, peak_when = growth.plan_peak_words(view, spec.unit)
+               help=f"The first day the measured forecast's mean reaches the plan's scale-up trigger "
+                    f"({cap.scale_up_pct:g} %); below it, the day the sidebar's growth scenario does.")
+cols[2].metric(f"End of horizon ({months} months)", f"{view.statistical['mean'].iloc[-1]:,.1f} {spec.unit}",
+               border=True, delta=f"{view.scenario_name}: {view.scenario['mean'].iloc[-1]:,.1f} {spec.unit}",
+               delta_color="off", delta_arrow="off", help="The measured forecast's mean on the last day; below it, "
+                                                          "the sidebar's growth scenario's.")
+peak_label, peak_value, peak_when = capacity_words.plan_peak_words(view, spec.unit)
 cols[3].metric(peak_label, peak_value, delta=peak_when, delta_color="off", delta_arrow="off", border=True,
                help="From the monthly capacity plan below: instances (or storage) to keep the month's peak under "
                     f"the {cap.scale_up_pct:g} % scale-up line with the {cap.reserve_pct:g} % reserve.")
-note = growth.first_day_note(view, resource, cap)
+note = capacity_words.first_day_note(view, resource, cap)
 if note:
     st.info(note, icon=":material/info:")
 
@@ -59,12 +59,11 @@ with chart_col:
     title = (f"Will {service['name']} {spec.label} reach the {cap.scale_up_pct:g} % scale-up line in {months} months?"
              if spec.unit == "%" else f"How much storage will {service['name']} need in {months} months?")
     st.plotly_chart(capacity.capacity_chart(view, resource, cap, title, through), key="cap_chart", config=palette.NO_BAR)
-    st.caption(capacity.capacity_caption(resource, cap))
+    st.caption(capacity_words.capacity_caption(view, resource, cap))
 with accuracy_col:
     st.markdown("**How good is this forecast?**")
     with st.spinner("Backtesting ...", show_time=True):
-        folds = capacity.load_backtest(service_id, resource, months)
-    score = models.forecast.backtest_means(folds)
+        score = capacity.load_backtest(service_id, resource, months)
     st.markdown(f"**{capacity.load_skill(service_id, resource, months).capitalize()}**",
                 help="The forecast's mean absolute scaled error over that of repeating the last season, on the "
                      "same held-out tails: below 1 (better) means the model earns its keep.")
@@ -83,17 +82,22 @@ with accuracy_col:
 
 if view.crossings is not None:
     st.subheader("When are the lines crossed?")
-    st.table(capacity.crossing_table(view.crossings, cap).set_index("line"))
+    st.table(capacity_words.crossing_table(view, cap).set_index("line"))
+    cause = capacity_words.scenario_cause_words(view, cap)
+    if cause:
+        st.caption(cause)
 
 st.subheader("Monthly capacity plan")
-st.markdown(capacity.monthly_plan_words(view, resource, cap, int(service["instances"])))
-st.dataframe(view.monthly, hide_index=True, column_config=capacity.CAP_PLAN_COLUMNS, key="cap_plan_table")
+st.markdown(capacity_words.monthly_plan_words(view, resource, cap, int(service["instances"])))
+st.dataframe(view.monthly, hide_index=True, column_config=capacity_words.CAP_PLAN_COLUMNS, key="cap_plan_table")
 downloads.download_csv(view.monthly, f"opsplan-capacity-plan-{service_id}-{resource}.csv")
 
 headroom_resource = "disk_pct" if resource == "data_gb" else resource
-st.subheader(f"Which services reach the scale-up line first? ({capacity.CAP_RESOURCES[headroom_resource].label})")
+st.subheader(f"Which services reach the {cap.scale_up_pct:g} % scale-up line first? "
+             f"({capacity.CAP_RESOURCES[headroom_resource].label})")
 headroom = capacity.load_headroom(headroom_resource, months, cap)
-st.dataframe(headroom, hide_index=True, column_config=capacity.HEADROOM_COLUMNS, key="cap_headroom",
-             column_order=list(capacity.HEADROOM_COLUMNS))
-st.caption(f"Every service under the same scenario, soonest first; days count from {through:%d %b %Y}. "
+st.dataframe(headroom, hide_index=True, column_config=capacity_words.HEADROOM_COLUMNS, key="cap_headroom",
+             column_order=list(capacity_words.HEADROOM_COLUMNS))
+st.caption(f"Every service ranked by its measured forecast's crossing, soonest first; beside it, the day the "
+           f"sidebar's assumptions ({view.scenario_name.lower()}) reach the line. Days count from {through:%d %b %Y}. "
            + ("Data volume has no percent line, so services are ranked by disk. " if resource == "data_gb" else ""))

@@ -1,8 +1,6 @@
 """Growth: is the plan's growth borne out by the data? Users, traffic, data volume and tickets."""
 import streamlit as st
 
-import models.capacity
-
 from ui import cache, capacity, freshness, growth, palette
 the_plan = cache.plan()
 cap = the_plan.capacity
@@ -13,9 +11,9 @@ horizon = st.segmented_control("Forecast horizon", list(growth.GROWTH_HORIZONS),
                                required=True, format_func=lambda m: f"{m} months",
                                help="Months ahead of the last full month of data.")
 views = {metric: growth.load_growth(metric, horizon) for metric in growth.DEMAND}
-st.markdown(f"Full months **{growth.growth_span(views['active_users'])}** · statistical forecast with its "
-            f"{capacity.CAP_LEVEL} % interval, and the plan's growth assumption (plan.toml [capacity]) drawn from the last "
-            "measured month.")
+st.markdown(f"Full months **{growth.growth_span(views['active_users'])}** · the measured forecast with its "
+            f"{capacity.CAP_LEVEL} % interval, and beside it **{capacity.PLAN_NAME}** (plan.toml [capacity]) drawn from "
+            "the last measured month.")
 st.caption(f"Observed growth compares the last three full months with the same three months a year before, so a "
            f"sale season is compared with a sale season, and states it as a compound rate. The shaded band is the "
            f"{capacity.CAP_LEVEL} % interval: about {capacity.CAP_LEVEL} % of months should fall inside it if the past holds.")
@@ -23,10 +21,10 @@ st.caption(f"Observed growth compares the last three full months with the same t
 summary = st.columns(len(views))
 for col, (metric, view) in zip(summary, views.items()):
     spec = growth.DEMAND[metric]
-    per = growth.per_words(metric, cap)
+    per = growth.per_words(view)
     col.metric(f"{spec.label}, growth a {per}", "n/a" if view.observed_pct is None else
                f"{view.observed_pct:+.1f} %", border=True,
-               delta=f"plan {models.capacity.plan_rate(metric, cap).pct:+g} % a {per}", delta_color="off", delta_arrow="off",
+               delta=f"plan {view.plan_rate.pct:+g} % a {per}", delta_color="off", delta_arrow="off",
                help=f"Last three full months against the same months a year before, compounded per {per}.")
 
 for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "tickets")):

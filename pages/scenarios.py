@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui import cache, downloads, formatting, freshness, palette, sidebar, state
-from ui.scenarios import compare, drivers, results, saved, whatif
+from ui.scenarios import compare, drivers, results, saved, staffing, whatif
 from data.scenarios_store import StoreError
 from models.scenario import ScenarioError
 
@@ -46,8 +46,8 @@ with headline:
 with right:
     st.plotly_chart(results.scenario_chain_chart(frame), key="sc_chain", config=palette.NO_BAR)
 
-tabs = st.tabs(["Cost by line vs plan", "Month by month", "Compare", "Sensitivity", "Monte Carlo", "Goal seek"],
-               key="sc_tab", on_change="rerun")
+tabs = st.tabs(["Cost by line vs plan", "Month by month", "Staffing by hour", "Compare", "Sensitivity", "Monte Carlo",
+                "Goal seek"], key="sc_tab", on_change="rerun")
 with tabs[0]:
     if tabs[0].open:
         lines = results.line_vs_plan(frame, months)
@@ -61,6 +61,14 @@ with tabs[1]:
         downloads.download_both(drivers.drivers_table(scenario, base_drivers), "opsplan-scenario-drivers", "Drivers")
 with tabs[2]:
     if tabs[2].open:
+        staff = staffing.load_staffing(scenario, today)
+        staffing.staffing_tiles(staff)
+        shown = staffing.staffing_table(staff)
+        st.dataframe(shown, hide_index=True, column_config=staffing.STAFFING_COLUMNS, key="sc_staffing_table")
+        st.caption(staffing.staffing_caption(staff))
+        downloads.download_both(shown, "opsplan-staffing-by-channel", "Staffing by channel")
+with tabs[3]:
+    if tabs[3].open:
         stored = saved.saved_scenarios()
         options = [compare.CURRENT, *stored["name"]]
         picked = st.multiselect("Scenarios to compare (two to four)", options, max_selections=4, key="sc_compare",
@@ -84,8 +92,8 @@ with tabs[2]:
                                   config=palette.NO_BAR)
             kpi_right.plotly_chart(compare.compare_kpi_chart(monthly, "infra_cost_pct_revenue"), key="sc_compare_infra",
                                    config=palette.NO_BAR)
-with tabs[3]:
-    if tabs[3].open:
+with tabs[4]:
+    if tabs[4].open:
         pct = st.slider("Move each driver down and up by (%)", 1, 50, 10, key="sc_tornado_pct",
                         help="Each numeric driver in turn, the others held; moves stop at a driver's allowed range.")
         tornado = whatif.load_tornado(scenario, base, months, float(pct))
@@ -98,11 +106,11 @@ with tabs[3]:
                                               "Support cost per user (horizon)", pct, (target.target, "target")),
                              key="sc_tornado_cpu", config=palette.NO_BAR)
         st.caption(whatif.tornado_caption(tornado))
-with tabs[4]:
-    if tabs[4].open:
-        whatif.monte_carlo_section(scenario, base, months)
 with tabs[5]:
     if tabs[5].open:
+        whatif.monte_carlo_section(scenario, base, months)
+with tabs[6]:
+    if tabs[6].open:
         month = st.selectbox("Month", whatif.seek_months(base, months), format_func=formatting.month_text,
                              key="sc_seek_month", width=220)
         seek = whatif.load_goal_seek(scenario, base, months, month)

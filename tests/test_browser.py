@@ -230,7 +230,8 @@ def metric_value(page, label: str) -> str:
 
 def test_budget_page_projection_and_run_rate(server: str, page):
     """Budget: the plan year and $670,000 stated, a warning naming each line heading over budget with its
-    month, the projection chart; a shorter run-rate window changes the projected year end."""
+    month, the projection chart; a shorter run-rate window changes the 'at the run rate' comparison, not
+    the projected year end (the forecaster's)."""
     from playwright.sync_api import expect
 
     with shot_on_failure(page, "budget-run-rate"):
@@ -238,12 +239,13 @@ def test_budget_page_projection_and_run_rate(server: str, page):
         check_page(page, "Budget")
         assert page.get_by_role("heading", name="Budget: where will the plan year end?").is_visible()
         assert page.get_by_text(re.compile(r"Plan year \d{2} \w{3} \d{4} to \d{2} \w{3} \d{4}")).first.is_visible()
-        assert metric_value(page, "Annual budget") == "$670,000.00"
+        assert metric_value(page, "Annual budget") == "$670,000"
         before = metric_value(page, "Projected year end")
+        assert page.get_by_text("of the last 3 closed months:").first.is_visible()
         page.get_by_role("radio", name="1 month", exact=True).click()  # a segmented control's option
-        expect(page.locator('[data-testid="stMetric"]', has_text="Projected year end")
-               .locator('[data-testid="stMetricValue"]')).not_to_have_text(before, timeout=TIMEOUT_MS)
+        expect(page.get_by_text("of the last 1 closed month:").first).to_be_visible(timeout=TIMEOUT_MS)
         settle(page)
+        assert metric_value(page, "Projected year end") == before
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "budget-run-rate-1-month")
 
@@ -425,23 +427,32 @@ def test_monitoring_service_filter_changes_hours(server: str, page):
 
 def test_capacity_slider_moves_the_forecast(server: str, page):
     """Capacity: raising user growth with the keyboard on its slider re-renders the scenario's end-of-horizon
-    level (higher) within seconds, with no exception; the thresholds' labels are on the chart."""
+    level (higher, below the tile) within seconds while the measured forecast's (the tile's value) stays, with
+    no exception; the thresholds' labels are on the chart."""
     from playwright.sync_api import expect
 
     with shot_on_failure(page, "capacity-slider"):
         _open(page, server, "capacity", "Capacity")
         assert page.get_by_role("heading", name="Capacity: when do we run out?").is_visible()
         assert page.locator('[data-testid="stPlotlyChart"]').first.get_by_text("scale up 80 %").count() == 1
-        tile = page.locator('[data-testid="stMetric"]', has_text="End of horizon").locator('[data-testid="stMetricValue"]')
-        before = tile.inner_text().strip()
+        tile = page.locator('[data-testid="stMetric"]', has_text="End of horizon")
+        value, delta = tile.locator('[data-testid="stMetricValue"]'), tile.locator('[data-testid="stMetricDelta"]')
+        measured, before = value.inner_text().strip(), delta.inner_text().strip()
+        assert before.startswith("Plan's assumptions: ")
         growth = page.get_by_role("slider", name="User growth (% per quarter)")
         assert growth.input_value() == "50"
         growth.focus()
         page.keyboard.press("ArrowRight")  # one step: +5 % a quarter
-        expect(tile).not_to_have_text(before, timeout=TIMEOUT_MS)
+        expect(delta).not_to_have_text(before, timeout=TIMEOUT_MS)
         settle(page)
         assert growth.input_value() == "55"
-        assert float(tile.inner_text().split()[0].replace(",", "")) > float(before.split()[0].replace(",", ""))
+        after = delta.inner_text().strip()
+        assert after.startswith("Edited assumptions: ")
+        def level(delta_text: str) -> float:
+            return float(delta_text.split(": ")[1].split()[0].replace(",", ""))
+
+        assert level(after) > level(before)
+        assert value.inner_text().strip() == measured
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "capacity-growth-55")
 

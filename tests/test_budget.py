@@ -178,6 +178,16 @@ def test_totals_add_up_the_lines_bands_too():
                                     "lower_usd": 2900.0, "upper_usd": 3500.0, "projected_variance_usd": 200.0}
 
 
+def test_totals_of_the_trend_projection_add_the_run_rate_beside_it():
+    """trend_projection's table also totals its run-rate comparison: at run rate 950 + 2,250 = 3,200,
+    its band 850 + 2,050 = 2,900 to 1,050 + 2,450 = 3,500; the forecast's own columns as before."""
+    table = pd.DataFrame({"annual_usd": [1000.0, 2000.0], "projected_usd": [900.0, 2300.0],
+                          "run_rate_projected_usd": [950.0, 2250.0], "run_rate_lower_usd": [850.0, 2050.0],
+                          "run_rate_upper_usd": [1050.0, 2450.0]})
+    assert budget.totals(table) == {"annual_usd": 3000.0, "projected_usd": 3200.0, "run_rate_projected_usd": 3200.0,
+                                    "run_rate_lower_usd": 2900.0, "run_rate_upper_usd": 3500.0}
+
+
 def test_over_and_within_tolerance_lines(plan):
     """Security at $3,000 a month ($18,000 a year) reaches $18,000 in Feb 2027 and passes it in Mar
     (floor(12,000 / 3,000) + 1 = 5 months after October); training at $3,000 a month ($30,000 a

@@ -28,10 +28,11 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def expected(app_db: Path, plan: Plan, run_rate_months: int = 3) -> pd.DataFrame:
-    """The projection the page should show, straight from models.budget on the same warehouse."""
+    """The projection the page should show, straight from models.budget on the same warehouse: the
+    forecaster's year end over three years of each line's months (Sep 2023 on), the run rate beside it."""
     con = warehouse.connect(app_db)
-    costs = warehouse.query(con, "costs_by_line_monthly", start_month=date(2025, 9, 1), end_month=date(2027, 9, 1))
-    return models.budget.projection(costs, plan, YEAR, DEMO_TODAY, run_rate_months)
+    costs = warehouse.query(con, "costs_by_line_monthly", start_month=date(2023, 9, 1), end_month=date(2027, 9, 1))
+    return models.budget.trend_projection(costs, plan, YEAR, DEMO_TODAY, run_rate_months)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -48,11 +49,16 @@ def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: 
     assert "**Plan year 01 Sep 2026 to 31 Aug 2027**" in line and "2 of 12 months closed" in line
     assert "actuals through Oct 2026" in line
     table = expected(app_db, plan)
-    assert metric(app, "Annual budget") == "$670,000.00"
-    assert metric(app, "Spent to date") == formatting.fmt(table["actual_usd"].sum(), "USD")
-    assert metric(app, "Projected year end") == formatting.fmt(table["projected_usd"].sum(), "USD")
+    assert metric(app, "Annual budget") == "$670,000"  # whole dollars in the tiles
+    assert metric(app, "Spent to date") == formatting.fmt(table["actual_usd"].sum(), "USD", decimals=0)
+    assert metric(app, "Projected year end") == formatting.fmt(table["projected_usd"].sum(), "USD", decimals=0)
+    said = next(c.value for c in app.caption if c.value.startswith("Projected year end: each line's"))
+    assert (f"80 % band {formatting.fmt(table['lower_usd'].sum(), 'USD')} to "
+            f"{formatting.fmt(table['upper_usd'].sum(), 'USD')}") in said
+    run_rate = formatting.fmt(table["run_rate_projected_usd"].sum(), "USD")
+    assert f"at the run rate** of the last 3 closed months: {run_rate}" in said
     over = table[table["is_heading_over"]]
-    assert metric(app, "Lines heading over budget") == f"{len(over)} of 10"
+    assert metric(app, "Heading over budget") == f"{len(over)} of 10"
     warning = app.warning[0].value
     assert "each by more than 1 % of the line and more than $500.00" in warning
     for r in over.itertuples():
@@ -79,14 +85,24 @@ def test_table_has_a_total_row_matching_the_plan(app: AppTest):
     assert total["annual_usd"] == pytest.approx(670000.0)
 
 
-def test_run_rate_window_changes_the_projection(app: AppTest, app_db: Path, plan: Plan):
-    """Projecting at the last month's spend instead of three months' mean gives the one-month projection."""
+def test_run_rate_window_moves_only_the_comparison(app: AppTest, app_db: Path, plan: Plan):
+    """The run-rate window is the 'At run rate' comparison's: at the last month's spend instead of three
+    months' mean the comparison column and its total become models.budget's one-month run rate
+    (spent + last month x 10 months left), while the projected year end, the forecaster's, stays."""
     before = metric(app, "Projected year end")
     app.segmented_control(key="budget_window").set_value(1).run()
     assert not app.exception
-    after = metric(app, "Projected year end")
-    assert after == formatting.fmt(expected(app_db, plan, run_rate_months=1)["projected_usd"].sum(), "USD")
-    assert after != before
+    assert metric(app, "Projected year end") == before
+    one_month = expected(app_db, plan, run_rate_months=1)
+    shown = app.dataframe[0].value.set_index("label")
+    assert shown.loc["Total", "run_rate_projected_usd"] == pytest.approx(one_month["run_rate_projected_usd"].sum())
+    by_line = one_month.set_index("line")
+    cloud = by_line.loc["cloud_services"]  # two closed months: spent Sep + Oct, then October's spend x 10
+    assert cloud["run_rate_projected_usd"] == pytest.approx(cloud["actual_usd"] + cloud["run_rate_usd"] * 10)
+    assert shown.loc[formatting.line_label("cloud_services"), "run_rate_projected_usd"] == pytest.approx(
+        cloud["run_rate_projected_usd"])
+    assert any(c.value.startswith("Projected year end: each line's") and "last 1 closed month:" in c.value
+               for c in app.caption)
 
 
 def test_a_closed_plan_year(app: AppTest):

@@ -333,6 +333,27 @@ def test_headroom_table_by_hand(plan):
     assert list(table["scale_up_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-01")]
     assert list(table["upper_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")]
     assert pd.isna(table["upper_at"].iloc[2]) and set(table["resource"]) == {"cpu_pct"}
+    assert table["plan_at"].equals(table["scale_up_at"])  # no growth: the plan scenario is the measured forecast
+
+
+def test_headroom_ranks_by_the_measured_forecast_with_the_plan_beside(plan):
+    """The same services on 31 Dec 2026 (the histories end there), the plan scenario a +100 % peak season
+    in March only. Measured (the fits as given): b on 1 Jan, a on 1 Mar, d (50 flat) never. The
+    scenario leaves from 31 Dec (December is no ramp month: factor 1): January 1; on 1 Feb, the
+    first instant of the ramp month, 1 + 1.0 x 0/28 = 1; March inside the season 2. So b 90 on 1 Jan,
+    a 75 < 80 on 1 Feb and 80 x 2 = 160 on 1 Mar, d 50 x 2 = 100 on 1 Mar: d crosses only in the
+    scenario, and the ranking stays the measured one (b, a, d)."""
+    def history(level: float) -> pd.DataFrame:
+        return pd.DataFrame({"ds": pd.date_range("2026-12-25", periods=7, freq="D"), "y": [level] * 7})
+
+    cap = replace(no_growth(plan), peak_traffic_growth_pct=100.0, peak_months=(3,))
+    services = [("a", history(50.0), line(70, 5, periods=3)), ("b", history(60.0), line(90, 0, periods=3)),
+                ("d", history(40.0), line(50, 0, periods=3))]
+    table = capacity.headroom_table("cpu_pct", iter(services), cap, pd.Timestamp("2026-12-31")).set_index("service_id")
+    assert list(table.index) == ["b", "a", "d"]
+    assert list(table["scale_up_at"][:2]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-01")]
+    assert pd.isna(table.loc["d", "scale_up_at"]) and pd.isna(table.loc["d", "days_to_scale_up"])
+    assert list(table["plan_at"]) == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-01"), pd.Timestamp("2027-03-01")]
 
 
 def test_plan_rate_states_each_series_as_the_plan_does(plan):

@@ -1,6 +1,7 @@
-"""The Capacity page through the app's page script with AppTest on a private demo warehouse: history, forecast and
-thresholds, crossings, the monthly plan, the headroom of all services and the backtest; a growth
-slider moves the scale-up crossing without refitting a single forecast."""
+"""The Capacity page through the app's page script with AppTest on a private demo warehouse: history, the measured
+forecast (the default) and the plan's assumptions beside it, thresholds, crossings, the monthly plan, the headroom
+of all services and the backtest; a growth slider moves the scenario's scale-up crossing, not the measured one,
+without refitting a single forecast."""
 from __future__ import annotations
 
 import time
@@ -25,10 +26,16 @@ def metric(at: AppTest, start: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(start))
 
 
-def crossing(at: AppTest) -> pd.Timestamp:
-    """The tile's scale-up date; none within the horizon counts as never (the far future)."""
-    value = metric(at, "Mean reaches 80 %")
-    return pd.Timestamp.max if value == "—" else pd.Timestamp(value)
+def day(value: str) -> pd.Timestamp:
+    """A crossing date as the page writes it; none within the horizon counts as never (the far future)."""
+    return pd.Timestamp.max if value == "—" or value.startswith("not within") else pd.Timestamp(value)
+
+
+def crossings(at: AppTest) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The headline tile's scale-up dates: the measured forecast's (its value) and the scenario's
+    (its delta, '<scenario name>: <date>' after any 'not by ... · ')."""
+    tile = next(m for m in at.metric if m.label == "Reaches 80 % (measured)")
+    return day(tile.value), day(tile.proto.delta.split(" · ")[-1].split(": ", 1)[1])
 
 
 def test_page_shows_forecast_thresholds_plan_and_headroom(app: AppTest, plan):
@@ -45,26 +52,33 @@ def test_page_shows_forecast_thresholds_plan_and_headroom(app: AppTest, plan):
     lines = sorted(s["y0"] for s in fig["layout"]["shapes"] if s.get("y0") == s.get("y1") and s.get("type") == "line")
     assert lines == [30.0, 70.0, 80.0, 100.0]
     names = {t.get("name") for t in fig["data"]}
-    assert {"measured (daily busy hours)", "statistical trend only", "forecast with scenario growth",
-            "80 % interval (scenario)"} <= names
+    assert {"measured (daily busy hours)", "measured forecast", "80 % interval (measured forecast)",
+            "Plan's assumptions"} <= names
     assert fig["layout"]["yaxis"]["title"]["text"].startswith("CPU")
     crossings = app.table[0].value
     assert list(crossings.index) == ["monitor 70 %", "scale up 80 %", "full 100 %"]
     monthly, headroom = app.dataframe[0].value, app.dataframe[1].value
     assert {"instances_needed", "scale_down", "peak_upper_pct"} <= set(monthly.columns)
     days = [int(d.replace(",", "")) for d in headroom["days_to_scale_up"] if d[0].isdigit()]
-    assert len(headroom) == 10 and days == sorted(days)
+    assert len(headroom) == 10 and days == sorted(days)  # ranked by the measured forecast
+    assert {"scale_up_at", "upper_at", "plan_at"} <= set(headroom.columns)
+    # the plan's growth only adds to the measured forecast, so its crossing is never later
+    assert all(day(p) <= day(m) for p, m in zip(headroom["plan_at"], headroom["scale_up_at"]))
     assert {"MASE", "sMAPE", "Interval coverage"} <= {m.label for m in app.metric}
     assert any("held-out" in c.value for c in app.caption)
 
 
-def test_more_growth_brings_the_crossing_earlier_without_refitting(app: AppTest, monkeypatch: pytest.MonkeyPatch):
-    """From the trend alone over 12 months, raising user growth to 40 % a quarter brings the 80 %
-    crossing earlier; the slider reruns on cached fits (no forecast refitted) and in under a second."""
+def test_more_growth_moves_the_scenario_not_the_measured_crossing(app: AppTest, monkeypatch: pytest.MonkeyPatch):
+    """Over 12 months with every slider at 0 the scenario is the measured forecast times 1, so both cross
+    80 % on the same day and the scenario is named 'Edited assumptions'. Raising user growth to 40 % a
+    quarter multiplies the scenario by 1.4^(months/3) >= 1 and brings its crossing earlier; the headline
+    (measured) date stays where it was, and the crossing table says both. The slider reruns on cached
+    fits (no forecast refitted) and in under a second."""
     app.button(key="cap_trend").click().run()
     app.segmented_control(key="cap_months").set_value(12).run()
     assert app.slider(key=GROWTH).value == 0.0
-    before = crossing(app)
+    measured, scenario = crossings(app)
+    assert scenario == measured
     calls = []
     model = forecasting.forecast_model()  # models.forecast, imported on first use
     real = model.forecast
@@ -73,11 +87,29 @@ def test_more_growth_brings_the_crossing_earlier_without_refitting(app: AppTest,
     app.slider(key=GROWTH).set_value(40.0).run()
     elapsed = time.perf_counter() - started
     assert not app.exception, app.exception
-    after = crossing(app)
-    assert after < before
-    assert app.table[0].value.loc["scale up 80 %", "forecast mean reaches it"] == f"{after:%d %b %Y}"
+    measured_after, scenario_after = crossings(app)
+    assert measured_after == measured and scenario_after < scenario
+    table = app.table[0].value
+    assert day(table.loc["scale up 80 %", "measured forecast reaches it"]) == measured
+    assert table.loc["scale up 80 %", "Edited assumptions reach it"] == f"{scenario_after:%d %b %Y}"
     assert calls == []  # the scenario is applied to cached fits
     assert elapsed < 1.0, f"a slider rerun took {elapsed:.2f} s"
+
+
+def test_the_plans_crossing_on_the_first_day_says_why(app: AppTest):
+    """With the plan's values the scenario is named the plan's assumptions; a scale-up crossing on the
+    forecast's first day is explained: by the measured level, or by the assumption that makes the plan's
+    line cross (the words of models.capacity.crossing_causes, tested by hand in test_capacity.py)."""
+    _, scenario = crossings(app)
+    tile = next(m for m in app.metric if m.label == "Reaches 80 % (measured)")
+    assert tile.proto.delta.split(" · ")[-1].startswith("Plan's assumptions: ")
+    measured = next(t for t in chart(app, "cap_chart")["data"] if t.get("name") == "measured forecast")
+    first = pd.Timestamp(measured["x"][0])
+    notes = [i.value for i in app.info if "first day" in i.value]
+    if scenario == first:
+        assert notes and ("because of the plan's" in notes[0] or "already there" in notes[0]), notes
+    else:
+        assert not notes, notes
 
 
 def test_data_volume_shows_storage(app: AppTest):

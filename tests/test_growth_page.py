@@ -1,5 +1,5 @@
 """The Growth page through the app's page script with AppTest on a private demo warehouse: users, traffic, data
-volume and tickets, each with its statistical forecast, the plan's assumption beside it, and the
+volume and tickets, each with its measured forecast, the plan's assumptions beside it, and the
 observed growth stated in words against the plan's."""
 from __future__ import annotations
 
@@ -33,12 +33,12 @@ def observed(db: Path, metric: str, per_months: int) -> float:
 
 
 def test_four_series_with_forecast_and_plan(app: AppTest, demo_db: Path):
-    """Four charts, each with measured months, forecast, interval and the plan's line; the words
+    """Four charts, each with measured months, the measured forecast, its interval and the plan's assumptions; the words
     give the observed rate against the plan's (users: +50 % a quarter; data: +25 % a month)."""
     assert app.title[0].value.startswith("Growth:")
     for metric in growth.DEMAND:
         names = {t.get("name") for t in chart(app, f"growth_{metric}")["data"]}
-        assert {"measured", "statistical forecast", "80 % interval", "plan's assumption"} <= names
+        assert {"measured", "measured forecast", "80 % interval", "Plan's assumptions"} <= names
     said = texts(app)
     users = observed(demo_db, "active_users", 3)
     assert f"**Users grew {users:.1f} % a quarter** over the last year; the plan assumes **+50 % a quarter**." in said
@@ -56,7 +56,7 @@ def test_longer_horizon_extends_every_forecast(app: AppTest):
     assert not app.exception, app.exception
     for metric in growth.DEMAND:
         fig = chart(app, f"growth_{metric}")
-        forecast = next(t for t in fig["data"] if t.get("name") == "statistical forecast")
+        forecast = next(t for t in fig["data"] if t.get("name") == "measured forecast")
         assert len(forecast["x"]) == 18 and str(forecast["x"][-1]).startswith("2028-04")
     assert "In 18 months (Apr 2028)" in texts(app)
 

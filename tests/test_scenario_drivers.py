@@ -23,6 +23,10 @@ def test_help_quotes_the_plan_file(plan: Plan):
     assert "(Live chat: 2 min, Email: 4 h, Phone: 1 min)" in driver_help("staff_to_demand", plan)
     assert "(phone: 08:00-20:00 UTC+7, critical hotline 24/7)" in driver_help("aht_phone_min", plan)
     assert "(40 h x (1 - shrinkage))" in driver_help("shrinkage_pct", plan)
+    # the staffing settings of plan.toml [staffing]: 8, 15 and 10 minutes, 80 % goal, 85 % occupancy, 30 % shrinkage
+    assert [driver_help(n, plan).rsplit(": ", 1)[1] for n in ("aht_live_chat_min", "aht_email_min", "aht_phone_min",
+            "service_level_goal_pct", "max_occupancy_pct", "shrinkage_pct")] == [
+        "8 min.", "15 min.", "10 min.", "80 %.", "85 %.", "30 %."]
 
 
 def test_help_follows_a_changed_plan(plan: Plan):

@@ -245,3 +245,37 @@ def _money(text: str) -> float:
     body = text.replace("$", "").replace(",", "").strip()
     return float(body[:-1]) * scale[body[-1]] if body[-1] in scale else float(body)
 
+
+def staffing_shown(at: AppTest):
+    return next(d.value for d in at.dataframe if "agent_hours_per_week" in d.value.columns)
+
+
+def test_staffing_by_hour_tab(app_db: Path, monkeypatch: pytest.MonkeyPatch):
+    """The measured week staffed per channel (models.staffing.fte_by_channel on the base window's week, with
+    the plan's staffing values: the base drivers carry them), against the 4 FTE the plan pays, and the
+    busiest hour. With shrinkage at 0 % the FTE needed is the agent-hours / 40 h exactly."""
+    from core.plan import load_plan
+    from models import staffing
+
+    at = opened(app_db, monkeypatch)
+    open_tab(at, "Staffing by hour")
+    assert not at.exception, at.exception
+    plan = load_plan()
+    con = warehouse.connect(app_db)
+    week, window = staffing.measured_week(con, plan, DEMO_TODAY)
+    con.close()
+    table = staffing.fte_by_channel(week, plan)
+    shown = staffing_shown(at)
+    assert list(shown["channel"]) == ["Live chat", "Email", "Phone", "All channels"]
+    assert list(shown["fte"]) == pytest.approx(list(table["fte"]))
+    total = table.set_index("channel").loc["total"]
+    assert metric(at, "FTE needed, all channels") == formatting.fmt(total["fte"], "FTE")
+    assert metric(at, "FTE paid") == formatting.fmt(4.0, "FTE")
+    hour, _ = staffing.busiest_hour(week)
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[hour // 24]
+    assert metric(at, "Busiest hour") == f"{weekday} {hour % 24:02d}:00"
+    assert any(window.label() in c.value and "30 % shrinkage" in c.value for c in at.caption)
+    at.number_input(key=state.SC_PREFIX + "shrinkage_pct").set_value(0.0).run()
+    assert not at.exception, at.exception
+    shown = staffing_shown(at).set_index("channel")
+    assert shown.loc["All channels", "fte"] == pytest.approx(shown.loc["All channels", "agent_hours_per_week"] / 40.0)

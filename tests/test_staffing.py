@@ -135,6 +135,18 @@ def test_fte_by_channel_by_hand(plan):
     assert tighter.loc["total", "fte"] == pytest.approx(171 / 40)
 
 
+def test_busiest_hour_adds_the_channels():
+    """Chat 3 contacts at hour 10 (Monday 10:00) and 1 at hour 34 (Tuesday 10:00); email 4 at hour 34.
+    Together hour 10 has 3, hour 34 has 5: Tuesday 10:00 with 5. A tie goes to the earlier hour; no
+    contacts at all give hour 0 with 0."""
+    chat, email = [0.0] * staffing.HOURS_PER_WEEK, [0.0] * staffing.HOURS_PER_WEEK
+    chat[10], chat[34], email[34] = 3.0, 1.0, 4.0
+    assert staffing.busiest_hour({"live_chat": chat, "email": email}) == (34, 5.0)
+    email[34] = 2.0  # now 3 at both hours
+    assert staffing.busiest_hour({"live_chat": chat, "email": email}) == (10, 3.0)
+    assert staffing.busiest_hour({"live_chat": [0.0] * staffing.HOURS_PER_WEEK}) == (0, 0.0)
+
+
 def test_cli_staffs_the_measured_week_of_the_base_window(demo_db, tmp_path):
     """--json: the base window (Aug-Oct 2026 for 26 Nov), three channels and a total whose FTE is its
     agent-hours / 28 (the plan's 40 h, 30 % shrinkage) and at least the channels' together; a missing

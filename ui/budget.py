@@ -3,7 +3,10 @@ and their tables and charts. The budget rules themselves live in models/budget.p
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -49,20 +52,43 @@ def budget_plan_notes() -> list[str]:
 
 
 def load_budget(year: PlanYear, run_rate_months: int = 3) -> pd.DataFrame:
-    """Per budget line: models.budget.projection (actual, budget to date, variance, run rate, year-end
-    projection with its 80 % band, crossing month) plus label, group and note from the plan.
-    The run rate may look back into the previous year, so a year's first months have one."""
+    """Per budget line: models.budget.trend_projection (actual, budget to date, variance, the year end
+    forecast from the line's monthly history with its 80 % band and crossing month, and the run
+    rate's year end beside it) plus label, group and note from the plan. The run rate may look back
+    into the previous year, so a year's first months have one."""
     return _budget(db(), plan(), year, run_rate_months)
 
 
-@st.cache_data(**LOADER, show_spinner=False)  # a projection per line: 30-40 ms a rerun
+HISTORY_MONTHS = 36  # three years of each line's spend: enough for the forecaster to test a yearly season
+
+
+@st.cache_data(**LOADER, show_spinner="Forecasting each budget line ...")
 def _budget(db_file: str, the_plan: Plan, year: PlanYear, run_rate_months: int) -> pd.DataFrame:
-    costs = query_at(db_file, "costs_by_line_monthly", start_month=add_months(year.start, -12), end_month=year.end)
-    table = models.budget.projection(costs, the_plan, year.start, year.as_of, run_rate_months)
+    costs = query_at(db_file, "costs_by_line_monthly", start_month=add_months(year.start, -HISTORY_MONTHS),
+                     end_month=year.end)
+    table = models.budget.trend_projection(costs, the_plan, year.start, year.as_of, run_rate_months)
     lines = {b.name: b for b in the_plan.budget_lines}
     names = table["line"]
     return table.assign(label=[line_label(n) for n in names], group=[line_label(lines[n].group) for n in names],
                         note=[lines[n].note for n in names])
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    """The Budget page's numbers for a plan year and run-rate window."""
+
+    table: pd.DataFrame       # load_budget: one row per line
+    months: pd.DataFrame      # load_budget_months: actual spend per month and line
+    totals: Mapping[str, float]  # models.budget.totals of the table
+    over: pd.DataFrame        # models.budget.over_budget_lines: heading over budget, earliest first
+    within: pd.DataFrame      # models.budget.within_tolerance_lines: over by no more than the tolerance
+
+
+def load_budget_view(year: PlanYear, run_rate_months: int) -> BudgetView:
+    """The projection per line, the spend per month, their totals and the lines to warn about."""
+    table = load_budget(year, run_rate_months)
+    return BudgetView(table, load_budget_months(year), MappingProxyType(models.budget.totals(table)),
+                      models.budget.over_budget_lines(table), models.budget.within_tolerance_lines(table))
 
 
 def load_budget_months(year: PlanYear) -> pd.DataFrame:
@@ -85,16 +111,18 @@ def budget_table(table: pd.DataFrame) -> pd.DataFrame:
     rows = table.assign(crosses=[("" if c is None or pd.isna(c) else
                                   month_text(c) if over else f"{month_text(c)} (within tolerance)")
                                  for c, over in zip(table["crosses_in"], table["is_heading_over"])])
-    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": ""}])
+    total = pd.DataFrame([{**totals, "label": "Total", "group": "", "note": "", "crosses": "", "model": ""}])
     out = pd.concat([rows, total], ignore_index=True)
     return out[["label", "annual_usd", "actual_usd", "budget_to_date_usd", "variance_usd", "run_rate_usd",
-                "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses", "group", "note"]]
+                "projected_usd", "lower_usd", "upper_usd", "projected_variance_usd", "crosses",
+                "run_rate_projected_usd", "model", "group", "note"]]
 
 
 def budget_display(shown: pd.DataFrame) -> pd.DataFrame:
-    """budget_table for the screen: the band as one 'from to' text column, the group and note left to the export."""
+    """budget_table for the screen: the band as one 'from to' text column, the model, group and note left to the
+    export."""
     band = [f"{fmt(lo, 'USD')} to {fmt(hi, 'USD')}" for lo, hi in zip(shown["lower_usd"], shown["upper_usd"])]
-    out = shown.drop(columns=["lower_usd", "upper_usd", "group", "note"])
+    out = shown.drop(columns=["lower_usd", "upper_usd", "model", "group", "note"])
     out.insert(out.columns.get_loc("projected_usd") + 1, "band", band)
     return out
 
@@ -103,19 +131,25 @@ BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
     "label": st.column_config.TextColumn("Budget line"),
     "annual_usd": st.column_config.NumberColumn("Annual budget", format="dollar"),
     "actual_usd": st.column_config.NumberColumn("Spent to date", format="dollar"),
-    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
-                                                  help="Spent minus budget to date: above 0 is overspent."),
-    "projected_usd": st.column_config.NumberColumn("Projected year end", format="dollar"),
+    "projected_usd": st.column_config.NumberColumn(
+        "Projected year end", format="dollar",
+        help="Spent to date plus the forecast of the months left, from the line's monthly spend (trend and season)."),
+    "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10 on the forecast: "
+                                                         "the months' 80 % bounds added up."),
+    "run_rate_projected_usd": st.column_config.NumberColumn(
+        "At run rate (comparison)", format="dollar",
+        help="Spent to date plus the run rate x the months left: the flat projection, for comparison."),
     "projected_variance_usd": st.column_config.NumberColumn("Over (+) / under (-)", format="dollar",
                                                             help="Projected year end minus the annual budget."),
     "crosses": st.column_config.TextColumn("Passes its budget in"),
-    "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10, at the spread seen "
-                                                         "month to month (never below what is already spent)."),
+    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
+                                                  help="Spent minus budget to date: above 0 is overspent."),
     "budget_to_date_usd": st.column_config.NumberColumn("Budget to date", format="dollar",
                                                         help="The budget of the closed months: annual x months "
                                                              "/ 12, or by the line's monthly profile (plan.toml)."),
     "run_rate_usd": st.column_config.NumberColumn("Run rate a month", format="dollar",
-                                                  help="Mean of the last closed months (the run-rate window)."),
+                                                  help="Mean of the last closed months (the run-rate window): the "
+                                                       "comparison column's rate."),
 }
 
 
@@ -131,15 +165,25 @@ def over_tolerance_text(the_plan: Plan) -> str:
 
 
 def over_budget_text(over: pd.DataFrame) -> str:
-    """One Markdown bullet per line heading over budget: when it crosses, by how much, and whether
-    its 80 % band still reaches back under the budget."""
+    """One Markdown bullet per line heading over budget: when it crosses, by how much, whether its 80 %
+    band still reaches back under the budget, and the run rate's year end for comparison."""
     bullets = []
     for r in over.itertuples():
         maybe = " · *within its 80 % band: may still land on budget*" if r.lower_usd <= r.annual_usd else ""
         bullets.append(f"- **{r.label}** passes its {fmt(r.annual_usd, 'USD')} in **{month_text(r.crosses_in)}**: "
-                       f"projected {fmt(r.projected_usd, 'USD')}, {fmt(r.projected_variance_usd, 'USD')} over, at "
-                       f"{fmt(r.run_rate_usd, 'USD')} a month{maybe}")
+                       f"projected {fmt(r.projected_usd, 'USD')}, {fmt(r.projected_variance_usd, 'USD')} over (at the "
+                       f"run rate of {fmt(r.run_rate_usd, 'USD')} a month: "
+                       f"{fmt(r.run_rate_projected_usd, 'USD')}){maybe}")
     return "\n".join(bullets)
+
+
+def projection_words(view: BudgetView, window: int) -> str:
+    """The year end's band and the run rate's beside it, in one line under the tiles."""
+    t = view.totals
+    return (f"Projected year end: each line's monthly spend forecast over the months left (trend and season), "
+            f"80 % band {fmt(t['lower_usd'], 'USD')} to {fmt(t['upper_usd'], 'USD')}. For comparison, **at the run "
+            f"rate** of the last {window} closed month{'s' if window > 1 else ''}: "
+            f"{fmt(t['run_rate_projected_usd'], 'USD')}.")
 
 
 def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
@@ -149,8 +193,8 @@ def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
     scale = 100 / rows["annual_usd"] if as_pct else 1.0
     over = rows["is_heading_over"].astype(bool)
     hover = [f"{r.label}: spent {fmt(r.actual_usd, 'USD')}, projected {fmt(r.projected_usd, 'USD')} "
-             f"({fmt(r.lower_usd, 'USD')} to {fmt(r.upper_usd, 'USD')}), budget {fmt(r.annual_usd, 'USD')}"
-             for r in rows.itertuples()]
+             f"({fmt(r.lower_usd, 'USD')} to {fmt(r.upper_usd, 'USD')}), at run rate "
+             f"{fmt(r.run_rate_projected_usd, 'USD')}, budget {fmt(r.annual_usd, 'USD')}" for r in rows.itertuples()]
     fig = go.Figure()
     fig.add_bar(y=rows["label"], x=rows["projected_usd"] * scale, orientation="h", name="Projected year end",
                 marker_color=[OVER_COLOUR if o else WITHIN_COLOUR for o in over], opacity=0.45,
@@ -171,10 +215,10 @@ def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
     return fig
 
 
-def budget_cumulative_chart(months: pd.DataFrame, table: pd.DataFrame, year: PlanYear) -> go.Figure:
+def budget_cumulative_chart(view: BudgetView, year: PlanYear) -> go.Figure:
     """Cumulative spend of all lines against the budget to date (pro rata, or by the lines' monthly
-    profiles), with the year-end projection and its band."""
-    totals = models.budget.totals(table)
+    profiles), with the year-end projection and its band, and the run rate's year end beside it."""
+    totals, months = view.totals, view.months
     closed = months[months["is_closed"]].groupby("month", as_index=False)["amount_usd"].sum()
     ends = [pd.Timestamp(add_months(year.start, k)) for k in range(13)]
     fig = go.Figure()
@@ -185,16 +229,20 @@ def budget_cumulative_chart(months: pd.DataFrame, table: pd.DataFrame, year: Pla
     fig.add_scatter(x=spent_x, y=spent_y, mode="lines+markers", name="Spent (closed months)",
                     line={"color": SPENT_COLOUR, "width": 3})
     fig.add_scatter(x=[spent_x[-1], ends[-1]], y=[spent_y[-1], totals["projected_usd"]], mode="lines+markers",
-                    name="Projected at run rate", line={"color": OVER_COLOUR if totals["projected_variance_usd"] > 0
-                                                        else WITHIN_COLOUR, "dash": "dot", "width": 3},
+                    name="Projected (forecast, 80 % band)",
+                    line={"color": OVER_COLOUR if totals["projected_variance_usd"] > 0 else WITHIN_COLOUR,
+                          "dash": "dot", "width": 3},
                     error_y={"type": "data", "array": [0, totals["upper_usd"] - totals["projected_usd"]],
                              "arrayminus": [0, totals["projected_usd"] - totals["lower_usd"]], "width": 8})
+    fig.add_scatter(x=[ends[-1]], y=[totals["run_rate_projected_usd"]], mode="markers", name="At run rate",
+                    marker={"symbol": "diamond-open", "size": 11, "color": "#555", "line": {"width": 2}},
+                    hovertemplate="at run rate: $%{y:,.0f}<extra></extra>")
     add_lines(fig, [hline(totals["annual_usd"], {"color": "#111", "width": 1},
                           f"annual budget {fmt(totals['annual_usd'], 'USD')}")])
     fig.update_layout(title={"text": "Cumulative spend, all lines"}, height=430,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.15})
     fig.update_yaxes(title_text="USD, cumulative", tickprefix="$", separatethousands=True, rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y", dtick="M2")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M3")  # a narrow column: a label a quarter, level
     return fig
 
 

@@ -1,8 +1,10 @@
-"""The Capacity page: per service and resource, the measured history, the forecast and a growth
-scenario against the plan's thresholds; when each crosses them and what to buy. Statistical fits
-are cached by plain values (warehouse, service, resource, horizon, data-through date); a
-scenario's growth is applied to the cached fits uncached (it is cheap), so a slider moves without
-refitting. Formulas live in models/capacity.py and models/forecast.py, SQL in data/sql/.
+"""The Capacity page: per service and resource, the measured history, the measured forecast (the
+default) and a growth scenario beside it (the plan's assumptions, edited by the sliders) against
+the plan's thresholds; when each crosses them and what to buy. Statistical fits are cached by
+plain values (warehouse, service, resource, horizon, data-through date); a scenario's growth is
+applied to the cached fits uncached (it is cheap), so a slider moves without refitting. Formulas
+live in models/capacity.py and models/forecast.py, SQL in data/sql/; the page's words and tables
+in ui/capacity_words.py.
 """
 from __future__ import annotations
 
@@ -173,36 +175,66 @@ def cap_through() -> date:
     return data_through() or plan_today(plan())
 
 
-@dataclass
+PLAN_NAME = "Plan's assumptions"  # the scenario the sliders start from, named as the page draws it
+
+
+def scenario_name(cap: Capacity, the_plan: Capacity) -> str:
+    """The sliders' scenario as the page names it: the plan's assumptions while the sliders hold the
+    plan's values, else an edited scenario (the plan's line would be a claim the plan does not make)."""
+    same = all(float(getattr(cap, n)) == float(getattr(the_plan, n)) for n in CAP_SLIDERS)
+    return PLAN_NAME if same else "Edited assumptions"
+
+
+@dataclass(frozen=True)
 class CapacityView:
     history: pd.DataFrame      # ds, y: the daily busy-hour level
-    statistical: pd.DataFrame  # ds, mean, lower, upper: the fit, no scenario growth
-    scenario: pd.DataFrame     # the same with the scenario's growth applied
+    statistical: pd.DataFrame  # ds, mean, lower, upper: the measured forecast, the page's default
+    scenario: pd.DataFrame     # the same with the sliders' growth from where the history ends, drawn beside it
     model: str
-    crossings: pd.DataFrame | None   # threshold_pct, mean_at, upper_at (percent resources)
-    monthly: pd.DataFrame      # the monthly capacity plan
+    crossings: pd.DataFrame | None   # threshold_pct, mean_at, upper_at of the measured forecast (percent resources)
+    monthly: pd.DataFrame      # the monthly capacity plan of the measured forecast
     current: float | None      # the mean of the last 7 days
+    scenario_name: str         # "Plan's assumptions", or "Edited assumptions" once a slider moved
+    scenario_crossings: pd.DataFrame | None  # the scenario's crossings, as crossings
+    scenario_monthly: pd.DataFrame  # the scenario's monthly plan
+    causes: tuple[str, ...]    # why the scenario's mean reaches the scale-up line (models.capacity.crossing_causes)
 
 
 def load_capacity(service: pd.Series, resource: str, months: int, cap: Capacity) -> CapacityView:
-    """History, cached fit, and (uncached) the scenario's growth, crossings and monthly plan."""
+    """History and cached fit (the measured forecast), and (uncached, cheap) the sliders' scenario
+    beside it: both sets of crossings and monthly plans, and what makes the scenario cross."""
     db_file, tz, through = db(), plan().timezone, cap_through()
     history = _history(db_file, tz, service["service_id"], resource, through)
     fit = _fit(db_file, tz, service["service_id"], resource, CAP_HORIZONS[months], through)
-    grown = models.capacity.scenario_forecast(fit, resource, cap)
-    crossings, monthly = models.capacity.plan_for(resource, grown, int(service["instances"]), cap)
-    return CapacityView(history, fit, grown, fit.attrs.get("model", "?"), crossings, monthly,
-                        models.capacity.current_level(history))
+    growth = models.capacity.growth_for(resource, cap)
+    planned = models.capacity.plan_scenario(history, fit, growth)
+    instances = int(service["instances"])
+    crossings, monthly = models.capacity.plan_for(resource, fit, instances, cap)
+    scenario_crossings, scenario_monthly = models.capacity.plan_for(resource, planned, instances, cap)
+    current = models.capacity.current_level(history)
+    name = scenario_name(cap, plan().capacity)
+    causes: tuple[str, ...] = ()
+    at = None if scenario_crossings is None else \
+        scenario_crossings.set_index("threshold_pct").loc[cap.scale_up_pct, "mean_at"]
+    if at is not None and pd.notna(at):
+        causes = tuple(models.capacity.crossing_causes(
+            resource, growth, current, models.capacity.measured_and_plan(history, fit, growth), history["ds"].max(),
+            cap.scale_up_pct, at, whose="the plan's" if name == PLAN_NAME else "the edited scenario's"))
+    return CapacityView(history, fit, planned, fit.attrs.get("model", "?"), crossings, monthly, current, name,
+                        scenario_crossings, scenario_monthly, causes)
 
 
-def load_backtest(service_id: str, resource: str, months: int) -> pd.DataFrame:
-    """Held-out accuracy of the forecaster on this series: fold, cutoff, model, mase, smape, coverage."""
-    return _backtest(db(), plan().timezone, service_id, resource, CAP_HORIZONS[months], cap_through())
+def load_backtest(service_id: str, resource: str, months: int) -> dict:
+    """Held-out accuracy of the forecaster on this series, the folds' means
+    (models.forecast.backtest_means: folds, mase, smape, coverage)."""
+    folds = _backtest(db(), plan().timezone, service_id, resource, CAP_HORIZONS[months], cap_through())
+    return forecast_model().backtest_means(folds)
 
 
 def load_headroom(resource: str, months: int, cap: Capacity) -> pd.DataFrame:
-    """Every service ranked by days until the scenario's mean crosses the scale-up line (fits
-    cached per service; the first visit fits them all, with a spinner)."""
+    """Every service ranked by days until the measured forecast's mean crosses the scale-up line,
+    with the sliders' scenario's crossing beside it (fits cached per service; the first visit fits
+    them all, with a spinner)."""
     db_file, tz, through = db(), plan().timezone, cap_through()
     services = cap_services()
     fits = ((s.service_id, _history(db_file, tz, s.service_id, resource, through),
@@ -212,35 +244,21 @@ def load_headroom(resource: str, months: int, cap: Capacity) -> pd.DataFrame:
         table = models.capacity.headroom_table(resource, fits, cap, pd.Timestamp(through))
     names = dict(zip(services["service_id"], services["name"]))
     never = f"not within {months} months"
+    dates = {column: [cap_date(v) if v is not None and pd.notna(v) else never for v in table[column]]
+             for column in ("scale_up_at", "upper_at", "plan_at")}
     return table.assign(service=table["service_id"].map(names), resource=CAP_RESOURCES[resource].label,
-                        scale_up_at=[cap_date(v) if v is not None and pd.notna(v) else never for v in table["scale_up_at"]],
-                        days_to_scale_up=[f"{int(d):,}" if pd.notna(d) else never for d in table["days_to_scale_up"]],
-                        upper_at=[cap_date(v) if v is not None and pd.notna(v) else never for v in table["upper_at"]])
+                        days_to_scale_up=[f"{int(d):,}" if pd.notna(d) else "—" for d in table["days_to_scale_up"]],
+                        **dates)
 
 
 def cap_date(value) -> str:
     return "not within the horizon" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
 
 
-def crossing_table(crossings: pd.DataFrame, cap: Capacity) -> pd.DataFrame:
-    """The crossings as a planner reads them: which line, and the first day the mean and the
-    upper bound reach it."""
-    names = {cap.monitor_pct: "monitor", cap.scale_up_pct: "scale up", 100.0: "full"}
-    return pd.DataFrame({
-        "line": [f"{names.get(t, '')} {t:g} %".strip() for t in crossings["threshold_pct"]],
-        "forecast mean reaches it": [cap_date(v) for v in crossings["mean_at"]],
-        f"upper bound ({CAP_LEVEL} %) reaches it": [cap_date(v) for v in crossings["upper_at"]]})
-
-
-def crossing_words(view: CapacityView, cap: Capacity) -> tuple[str, str, str | None]:
-    """The headline tile (label, value, delta): when the mean reaches the scale-up line, or that it
-    does not within the horizon."""
-    if view.crossings is None:
-        return "Scale-up line", "n/a", "data volume is in GB"
-    row = view.crossings.set_index("threshold_pct").loc[cap.scale_up_pct]
-    if pd.notna(row["mean_at"]):
-        return f"Mean reaches {cap.scale_up_pct:g} %", cap_date(row["mean_at"]), None
-    return f"Mean reaches {cap.scale_up_pct:g} %", "—", f"not by {view.scenario['ds'].iloc[-1]:%d %b %Y}"
+def scale_up_at(crossings: pd.DataFrame, cap: Capacity) -> pd.Timestamp | None:
+    """The first day a forecast's mean reaches the scale-up line (crossings' frame), None: never."""
+    at = crossings.set_index("threshold_pct").loc[cap.scale_up_pct, "mean_at"]
+    return None if pd.isna(at) else pd.Timestamp(at)
 
 
 def _threshold_lines(cap: Capacity) -> list[Line]:
@@ -254,32 +272,34 @@ def _threshold_lines(cap: Capacity) -> list[Line]:
 
 
 def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str, through: date) -> go.Figure:
-    """History, the statistical forecast, the scenario's forecast with its band, the plan's
-    thresholds (percent) or the storage to provision (GB), and the scale-up crossing."""
+    """History, the measured forecast with its band (the default), the sliders' scenario beside it
+    as a dashed line, the plan's thresholds (percent) or the storage to provision (GB), and where
+    the measured forecast crosses the scale-up line."""
     r = CAP_RESOURCES[resource]
     traces = [
         go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured (daily busy hours)",
                    mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 1},
                    hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
-        *band(view.scenario, f"{CAP_LEVEL} % interval (scenario)", "rgba(224, 123, 57, 0.18)"),
-        go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name="statistical trend only",
-                   mode="lines", line={"color": FORECAST_COLOURS["statistical"], "dash": "dot"},
-                   hovertemplate=f"trend %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
-        go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name="forecast with scenario growth",
-                   mode="lines", line={"color": FORECAST_COLOURS["scenario"], "width": 2.5},
-                   hovertemplate=f"scenario %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>")]
+        *band(view.statistical, f"{CAP_LEVEL} % interval (measured forecast)", "rgba(47, 111, 143, 0.18)"),
+        go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name="measured forecast",
+                   mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 2},
+                   hovertemplate=f"measured forecast %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
+        go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name=view.scenario_name,
+                   mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
+                   hovertemplate=f"{view.scenario_name} %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>")]
     lines: list[Line] = []
     yaxis: dict = {"title": {"text": r.axis}}
     if r.unit == "%":
         lines += _threshold_lines(cap)
-        top = float(max(view.scenario["upper"].max(), view.history["y"].max(), 100.0))
+        top = float(max(view.statistical["upper"].max(), view.scenario["mean"].max(), view.history["y"].max(), 100.0))
         yaxis["range"] = [0, min(top * 1.05, 200.0)]
-        hit = view.crossings.set_index("threshold_pct").loc[cap.scale_up_pct, "mean_at"]
-        if pd.notna(hit):
-            lines += [vline(pd.Timestamp(hit), {"color": THRESHOLD_STYLE["scale up"][0], "width": 1}),
-                      (None, {"x": pd.Timestamp(hit), "y": 1.0, "yref": "paper",
-                              "text": f"mean reaches {cap.scale_up_pct:g} %", "showarrow": False, "xanchor": "left",
-                              "yanchor": "top", "font": {"color": "#d64541"}, "bgcolor": LABEL_BACKGROUND})]
+        hit = scale_up_at(view.crossings, cap)
+        if hit is not None:
+            lines += [vline(hit, {"color": THRESHOLD_STYLE["scale up"][0], "width": 1}),
+                      (None, {"x": hit, "y": 1.0, "yref": "paper",
+                              "text": f"measured forecast reaches {cap.scale_up_pct:g} %", "showarrow": False,
+                              "xanchor": "right", "yanchor": "top", "font": {"color": "#d64541"},
+                              "bgcolor": LABEL_BACKGROUND})]
     else:
         traces.append(go.Scatter(x=view.monthly["month"], y=view.monthly["storage_needed"], mode="lines",
                                  line={"color": THRESHOLD_STYLE["scale up"][0], "dash": "dash", "shape": "hv"},
@@ -290,63 +310,3 @@ def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str,
                       "showarrow": False, "xanchor": "right", "yanchor": "bottom",
                       "font": {"color": "#5f6368", "size": 11}})]
     return figure(traces, title, 460, lines=lines, yaxis=yaxis, xaxis={"title": {"text": "day"}})
-
-
-def capacity_caption(resource: str, cap: Capacity) -> str:
-    unit = CAP_RESOURCES[resource].unit
-    lines = (f"The shaded band is the {CAP_LEVEL} % interval: on held-out past data, about {CAP_LEVEL} % of days fell "
-             "inside a band made this way (see the backtest). The dotted grey line is the statistical forecast alone; "
-             "the orange line adds the scenario's growth on top of the trend the data already shows.")
-    if unit == "%":
-        return (lines + f" Lines: monitor {cap.monitor_pct:g} %, scale up {cap.scale_up_pct:g} %, full 100 %, "
-                f"scale down below {cap.scale_down_pct:g} % (plan.toml [capacity]). The axis stops at 200 %.")
-    return (lines + f" Storage to provision: the month's upper bound x (1 + {cap.reserve_pct:g} % reserve) / "
-            f"{cap.scale_up_pct:g} % scale-up line.")
-
-
-CAP_PLAN_COLUMNS = {
-    "month": st.column_config.DateColumn("month", format="MMM YYYY"),
-    "peak_upper_pct": st.column_config.NumberColumn("peak of upper bound", format="%.1f %%",
-                                                    help="The month's highest daily upper bound, % of today's fleet."),
-    "mean_pct": st.column_config.NumberColumn("mean forecast", format="%.1f %%"),
-    "instances_now": st.column_config.NumberColumn("instances now"),
-    "instances_needed": st.column_config.NumberColumn(
-        "instances needed", help="ceil(instances now x peak upper bound x (1 + reserve) / scale-up line): enough "
-                                 "that the month's peak stays under the scale-up trigger with the reserve kept."),
-    "change": st.column_config.NumberColumn("change", format="%+d"),
-    "scale_down": st.column_config.CheckboxColumn("scale-down opportunity",
-                                                  help="The month's mean forecast stays under the scale-down line."),
-    "peak_upper": st.column_config.NumberColumn("peak of upper bound", format="%.1f"),
-    "mean": st.column_config.NumberColumn("mean forecast", format="%.1f"),
-    "storage_needed": st.column_config.NumberColumn(
-        "storage to provision", format="%.1f",
-        help="The month's peak upper bound x (1 + reserve) / scale-up line."),
-}
-
-
-def monthly_plan_words(view: CapacityView, resource: str, cap: Capacity, instances: int) -> str:
-    """One line over the monthly plan: the most instances (or storage) any month needs, and
-    the scale-down months."""
-    m = view.monthly
-    if "instances_needed" in m:
-        peak = m.loc[m["instances_needed"].idxmax()]
-        down = m.loc[m["scale_down"], "month"]
-        text = (f"**{int(peak['instances_needed'])} instances** needed at most (in {peak['month']:%b %Y}), "
-                f"against **{instances}** today.")
-        return text + (f" Scale-down opportunity in {', '.join(f'{d:%b %Y}' for d in down)}: the mean stays "
-                       f"under {cap.scale_down_pct:g} %." if len(down) else " No month falls under the scale-down line.")
-    last = m.iloc[-1]
-    unit = "GB" if resource == "data_gb" else "% of today's volume"
-    return (f"Provision **{last['storage_needed']:,.1f} {unit}** by {last['month']:%b %Y} to keep the "
-            f"{cap.reserve_pct:g} % reserve under the {cap.scale_up_pct:g} % line.")
-
-
-HEADROOM_COLUMNS = {
-    "service": st.column_config.TextColumn("service"),
-    "current_pct": st.column_config.ProgressColumn("now (mean of last 7 days)", format="%.0f %%", min_value=0,
-                                                   max_value=100),
-    "scale_up_at": st.column_config.TextColumn("mean reaches scale-up on"),
-    "days_to_scale_up": st.column_config.TextColumn("days to scale-up", help="Days from the data-through date."),
-    "upper_at": st.column_config.TextColumn("upper bound reaches it on",
-                                            help="The pessimistic date: the interval's upper bound crosses."),
-}

@@ -162,9 +162,10 @@ def line_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def signed_usd(value: float) -> str:
-    """'+$1,234.00' or '-$1,234.00': a difference in money, for a metric's delta."""
-    return ("+" if value > 0 else "") + fmt(value, "USD")
+def signed_usd(value: float, decimals: int | None = None) -> str:
+    """'+$1,234.00' or '-$1,234.00': a difference in money, for a metric's delta (`decimals`: 0 for
+    whole dollars)."""
+    return ("+" if value > 0 else "") + fmt(value, "USD", decimals=decimals)
 
 
 def month_text(day: date | pd.Timestamp | None) -> str:

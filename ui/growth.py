@@ -1,5 +1,6 @@
-"""The Growth page: measured demand (users, tickets, revenue, data) per month, its forecast, and
-the observed growth against the plan's assumptions.
+"""The Growth page: measured demand (users, tickets, revenue, data) per month, its measured
+forecast (the default), the plan's assumptions drawn beside it as a named scenario, and the
+observed growth against them.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.plan import Capacity, Plan
 from data.baseline import monthly_demand
 
 from ui.cache import LOADER, connection_for, db, plan
-from ui.capacity import CAP_LEVEL, CapacityView, cap_through
+from ui.capacity import CAP_LEVEL, PLAN_NAME, cap_through
 from ui.figures import band, figure
 from ui.forecasting import forecast_model
 from ui.palette import FORECAST_COLOURS
@@ -78,18 +79,19 @@ def load_growth_skill(metric: str, horizon: int) -> str:
     return _growth_skill(db(), plan().timezone, metric, first, end, horizon)
 
 
-@dataclass
+@dataclass(frozen=True)
 class GrowthView:
     metric: str
     history: pd.DataFrame    # ds, y: full months
-    forecast: pd.DataFrame   # ds, mean, lower, upper
-    plan: pd.Series          # the plan's assumption at the forecast's months
+    forecast: pd.DataFrame   # ds, mean, lower, upper: the measured forecast
+    plan: pd.Series          # the plan's assumptions at the forecast's months, from the last measured month
     observed_pct: float | None
+    plan_rate: models.capacity.PlanRate  # the plan's rate for the series, as the plan states it
     peak: tuple | None       # (first month of the last peak season, uplift %) for traffic
 
 
 def load_growth(metric: str, horizon: int) -> GrowthView:
-    """A demand series, its cached statistical forecast and the plan's assumption beside it."""
+    """A demand series, its cached measured forecast and the plan's assumptions beside it."""
     the_plan, tz = plan(), plan().timezone
     first, end = growth_months(cap_through())
     with st.spinner("Forecasting the demand series ...", show_time=True):
@@ -100,15 +102,15 @@ def load_growth(metric: str, horizon: int) -> GrowthView:
     line = models.capacity.plan_line(history["ds"].iloc[-1], history["y"].iloc[-1], fit["ds"],
                                 models.capacity.demand_growth(metric, cap))
     peak = models.capacity.peak_uplift_pct(history, cap.peak_months) if metric == "visits" else None
+    rate = models.capacity.plan_rate(metric, cap)
     return GrowthView(metric, history, fit, pd.Series(line, index=fit.index),
-                      models.capacity.observed_growth_pct(history, models.capacity.plan_rate(metric, cap).per_months),
-                      peak)
+                      models.capacity.observed_growth_pct(history, rate.per_months), rate, peak)
 
 
 def growth_words(view: GrowthView, cap: Capacity) -> str:
     """'Users grew 11 % a quarter over the last year; the plan assumes +50 % a quarter.'"""
     spec = DEMAND[view.metric]
-    per = f"a {per_words(view.metric, cap)}"
+    per = f"a {per_words(view)}"
     assumes = spec.plan_words.format(**{f.name: getattr(cap, f.name) for f in fields(cap)})
     if view.observed_pct is None:
         text = f"Not enough history to measure a year's growth; the plan assumes {assumes}."
@@ -130,14 +132,13 @@ GROWTH_BADGES = {"unmeasurable": ":gray-badge[not measurable]", "borne_out": ":g
 
 def growth_gap(view: GrowthView, the_plan: Plan) -> str:
     """How the data compares with the plan (models.capacity.growth_verdict), as a coloured badge."""
-    rate = models.capacity.plan_rate(view.metric, the_plan.capacity)
-    return GROWTH_BADGES[models.capacity.growth_verdict(view.observed_pct, rate.pct,
+    return GROWTH_BADGES[models.capacity.growth_verdict(view.observed_pct, view.plan_rate.pct,
                                                         the_plan.settings.growth_borne_out_ratio)]
 
 
-def per_words(metric: str, cap: Capacity) -> str:
+def per_words(view: GrowthView) -> str:
     """'quarter' or 'month': the period the plan states a series' growth for."""
-    return "quarter" if models.capacity.plan_rate(metric, cap).per_months == 3 else "month"
+    return "quarter" if view.plan_rate.per_months == 3 else "month"
 
 
 def growth_title(metric: str, cap: Capacity) -> str:
@@ -150,8 +151,8 @@ def growth_span(view: GrowthView) -> str:
 
 
 def growth_chart(view: GrowthView, title: str) -> go.Figure:
-    """Measured months, the statistical forecast with its band, and the plan's assumption drawn
-    from the last measured month."""
+    """Measured months, the measured forecast with its band (the default), and the plan's
+    assumptions drawn beside it from the last measured month (ramped as models.capacity.plan_line)."""
     spec = DEMAND[view.metric]
     f = view.forecast
     anchor = view.history.iloc[-1]
@@ -159,49 +160,20 @@ def growth_chart(view: GrowthView, title: str) -> go.Figure:
         go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured", mode="lines+markers",
                    line={"color": FORECAST_COLOURS["history"]}, hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"),
         *band(f, f"{CAP_LEVEL} % interval", "rgba(47, 111, 143, 0.15)"),
-        go.Scatter(x=f["ds"], y=f["mean"], name="statistical forecast", mode="lines",
-                   line={"color": FORECAST_COLOURS["history"], "dash": "dot", "width": 2},
+        go.Scatter(x=f["ds"], y=f["mean"], name="measured forecast", mode="lines",
+                   line={"color": FORECAST_COLOURS["history"], "width": 2.5},
                    hovertemplate="forecast %{x|%b %Y}: %{y:,.0f}<extra></extra>"),
-        go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name="plan's assumption",
+        go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name=PLAN_NAME,
                    mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
-                   hovertemplate="plan %{x|%b %Y}: %{y:,.0f}<extra></extra>")], title, 360,
+                   hovertemplate="the plan's assumptions %{x|%b %Y}: %{y:,.0f}<extra></extra>")], title, 360,
         yaxis={"title": {"text": spec.axis}, "rangemode": "tozero"}, xaxis={"title": {"text": "month"}})
 
 
 def growth_end_words(view: GrowthView, horizon: int) -> str:
-    """Where each line ends: the forecast (and its band) against the plan, at the horizon."""
+    """Where each line ends: the measured forecast (and its band), and the plan's assumptions beside
+    it, at the horizon."""
     last = view.forecast.iloc[-1]
     plan_end = float(view.plan.iloc[-1])
-    return (f"In {horizon} months ({last['ds']:%b %Y}): statistical forecast **{last['mean']:,.0f}** "
-            f"({CAP_LEVEL} % interval {last['lower']:,.0f} to {last['upper']:,.0f}); the plan's assumption "
+    return (f"In {horizon} months ({last['ds']:%b %Y}): measured forecast **{last['mean']:,.0f}** "
+            f"({CAP_LEVEL} % interval {last['lower']:,.0f} to {last['upper']:,.0f}); {PLAN_NAME.lower()} "
             f"**{plan_end:,.0f}**, {plan_end / last['mean']:.1f} x the forecast.")
-
-
-def plan_peak_words(view: CapacityView, unit: str) -> tuple[str, str, str]:
-    """The fourth tile (label, value, delta): the most instances any month needs, or the storage
-    to provision by the horizon's end."""
-    m = view.monthly
-    if "instances_needed" in m:
-        peak = m.loc[m["instances_needed"].idxmax()]
-        return "Instances needed at peak", f"{int(peak['instances_needed'])}", f"in {peak['month']:%b %Y}"
-    unit = "GB" if unit == "GB" else "% of today's volume"
-    return "Storage to provision", f"{m['storage_needed'].iloc[-1]:,.1f}", f"{unit} by {m['month'].iloc[-1]:%b %Y}"
-
-
-def first_day_note(view: CapacityView, resource: str, cap: Capacity) -> str | None:
-    """Why a line is crossed on the forecast's first day: the scenario's flat uplifts start at once."""
-    if view.crossings is None or resource not in models.capacity.LOAD_RESOURCES:
-        return None
-    first = view.scenario["ds"].iloc[0]
-    if not (view.crossings["mean_at"] == first).any():
-        return None
-    peak = pd.Timestamp(first).month in cap.peak_months
-    parts = [f"the feature uplift (+{cap.feature_complexity_pct:g} %)"] if cap.feature_complexity_pct else []
-    if peak and cap.peak_traffic_growth_pct:
-        parts.append(f"the peak-season uplift (+{cap.peak_traffic_growth_pct:g} % in "
-                     f"{', '.join(f'{date(2000, m, 1):%b}' for m in cap.peak_months)})")
-    if not parts:
-        return None
-    return (f"Under this scenario a line is crossed on the forecast's first day ({first:%d %b %Y}): "
-            f"{' and '.join(parts)} apply from the start, on top of the trend. **Trend only** in the sidebar shows "
-            "the data alone.")

@@ -84,23 +84,29 @@ DRIVER_INFO: dict[str, DriverInfo] = {
         "Technical staff on the maintenance_team line; the plan has {maintenance_fte:g} FTE.", 0.5),
     "aht_live_chat_min": DriverInfo(
         "Staffing", "Handling time, live chat (minutes)", "min", "a chat",
-        "Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C).", 0.5),
+        "Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C). plan.toml [staffing]: "
+        "{aht_live_chat_min:g} min.", 0.5),
     "aht_email_min": DriverInfo(
         "Staffing", "Handling time, email (minutes)", "min", "an email",
-        "Average minutes an agent spends on one email ticket.", 0.5),
+        "Average minutes an agent spends on one email ticket. plan.toml [staffing]: {aht_email_min:g} min.", 0.5),
     "aht_phone_min": DriverInfo(
         "Staffing", "Handling time, phone (minutes)", "min", "a call",
-        "Average minutes an agent spends on one call (phone: {phone_hours}).", 0.5),
+        "Average minutes an agent spends on one call (phone: {phone_hours}). plan.toml [staffing]: "
+        "{aht_phone_min:g} min.",
+        0.5),
     "service_level_goal_pct": DriverInfo(
         "Staffing", "Service-level goal (% answered within target)", "%", "",
-        "Share of contacts that must get a first response within the channel's target.", 1.0),
+        "Share of contacts that must get a first response within the channel's target. plan.toml [staffing]: "
+        "{service_level_goal_pct:g} %.", 1.0),
     "max_occupancy_pct": DriverInfo(
         "Staffing", "Highest agent occupancy (%)", "%", "",
-        "Agents are never planned busier than this share of their logged-in time.", 1.0),
+        "Agents are never planned busier than this share of their logged-in time. plan.toml [staffing]: "
+        "{max_occupancy_pct:g} %.", 1.0),
     "shrinkage_pct": DriverInfo(
         "Staffing", "Shrinkage (% of paid time off the phones)", "%", "",
         "Leave, training and meetings: paid time not spent on contacts. "
-        "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)).",
+        "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)). plan.toml [staffing]: "
+        "{shrinkage_pct:g} %.",
         1.0),
     "support_cost_per_fte_usd": DriverInfo(
         "Unit costs", "Support staff", "USD", "per FTE a year", line="support_team", abbr="USD/FTE/yr"),
@@ -143,7 +149,10 @@ def plan_words(the_plan: Plan) -> dict[str, object]:
             "maintenance_fte": fte.get("maintenance_team", 0.0), "answer_targets": answer_targets(the_plan),
             "peak_months": " and ".join(f"{date(2000, m, 1):%B}" for m in the_plan.capacity.peak_months) or "none",
             "phone_hours": the_plan.channel("phone").hours,
-            "hours_per_fte_week": the_plan.staffing.hours_per_fte_week}
+            "hours_per_fte_week": the_plan.staffing.hours_per_fte_week,
+            **{f"aht_{c}_min": minutes for c, minutes in the_plan.staffing.handling_minutes},
+            "service_level_goal_pct": the_plan.staffing.service_level_goal_pct,
+            "max_occupancy_pct": the_plan.staffing.max_occupancy_pct, "shrinkage_pct": the_plan.staffing.shrinkage_pct}
 
 
 def answer_targets(the_plan: Plan) -> str:
