@@ -77,7 +77,7 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFr
 
 def query_arrays(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> Arrays:
     """`query` as numpy columns, for a small result read column by column (measure.Columns): a
-    frame built only to be taken apart again cost about 1.5 ms a table, a dozen per page."""
+    frame built only to be taken apart again is a cost paid a dozen times per page."""
     return fetch(con, sql_text(name), params, as_arrays=True)
 
 
@@ -95,11 +95,10 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
 
 def query_events(con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str] = (),
                  **params: Any) -> pd.DataFrame:
-    """`query` for raw event rows (strings, timestamps, booleans), through Arrow: about 3x faster
-    than DuckDB's own frame conversion for them (52k incidents: 0.04 s against 0.12 s), with the
-    same frame; an empty or all-null string column stays `str` here (DuckDB's gives `object`).
+    """`query` for raw event rows (strings, timestamps, booleans), through Arrow: several times
+    faster than DuckDB's own frame conversion for them (benchmarks/README.md), with the same frame; an empty or all-null string column stays `str` here (DuckDB's gives `object`).
     Not for dates or decimals, which Arrow turns into Python objects. `columns`: only these (DuckDB
-    then never reads the others: a quarter's incidents at 100M without their ids, 25 -> 15 ms)."""
+    then never reads the others)."""
     sql = sql_text(name)
     if columns:
         if not all(c.isidentifier() for c in columns):  # names from code, like the query's: never paths or SQL
@@ -119,7 +118,7 @@ LOAD_THREADS = 4  # queries of one side_by_side call at a time
 def side_by_side(loads: dict[str, Callable[[], T]]) -> dict[str, T]:
     """Run independent loads (each `query`/`query_events`, on its own cursor) on a few threads and
     return their results by name. DuckDB runs a query without holding the GIL, so a page's
-    queries overlap (a year's scorecard inputs at 100M: about 0.13 s one after another, 0.09 s so).
+    queries overlap instead of waiting for each other.
     The first failure is raised and the loads not yet started are dropped."""
     with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
         running = {name: pool.submit(load) for name, load in loads.items()}

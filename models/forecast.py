@@ -159,7 +159,7 @@ def grid_range(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.Datetime
     offset = pd.tseries.frequencies.to_offset(freq)
     first, last = offset.rollforward(start), offset.rollforward(end)
     if isinstance(offset, pd.offsets.Week) and offset.n == 1:
-        return pd.date_range(first, last, freq="7D")  # same points, ~100x faster than anchored weeks
+        return pd.date_range(first, last, freq="7D")  # same points, far cheaper than anchored weeks
     return pd.date_range(first, last, freq=freq)
 
 
@@ -319,7 +319,7 @@ def exponential_smoothing(damped: bool, periods: tuple[int, ...]) -> Factory:
         adjusted = deseasonalise(fit_y, periods, 0)[0]
         trend_kind = "add" if damped else None
         model = ExponentialSmoothing(adjusted, trend=trend_kind, damped_trend=damped, initialization_method="estimated")
-        with _quiet():  # SLSQP without the brute-force start grid: 5x faster, as accurate here
+        with _quiet():  # SLSQP without the brute-force start grid: faster, as accurate here
             params = model.fit(method="SLSQP", use_brute=False).params
         alpha, level = float(params["smoothing_level"]), float(params["initial_level"])
         beta, phi, trend = 0.0, 1.0, 0.0

@@ -281,8 +281,8 @@ def _compute_factor(d: Drivers) -> float:
 
 def _line_columns(c: Mapping[str, np.ndarray], d: Drivers) -> dict[str, np.ndarray]:
     """Cost per budget line per month (one column per line) from numpy columns of the volumes
-    (COSTED) and the unit rates: Series arithmetic on twelve rows cost 4 ms a scenario, and
-    Monte Carlo evaluates hundreds."""
+    (COSTED) and the unit rates: Series arithmetic on twelve rows costs more than the sums, and
+    Monte Carlo evaluates hundreds of scenarios."""
     staff = c["support_fte"] + c["maintenance_fte"]
     lines = {
         "cloud_services": c["instances"] * d.cloud_usd_per_instance_month * _compute_factor(d)
@@ -338,7 +338,7 @@ def _evaluate_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[s
 
 def totals(d: Drivers, base: Base, plan: Plan, months: int = 12) -> dict:
     """annual(evaluate(d, ...)) without building the frame: the same numbers, for Monte Carlo and
-    the tornado, which evaluate hundreds of scenarios (0.4 ms each; frame and sums took 10 ms)."""
+    the tornado, which evaluate hundreds of scenarios (a frame and its sums cost far more than the numbers)."""
     return annual(_evaluate_columns(d, base, plan, months), plan)
 
 

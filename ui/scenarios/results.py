@@ -272,7 +272,7 @@ def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
                         row_heights=[1, 1, 1, 1.2, 1, 1], specs=[[{"secondary_y": r < 2}] for r in range(6)])
     x = pd.to_datetime(frame["month"])
     # The rows' axes, legends and lines go into one layout update at the end: each update on this
-    # six-row figure re-lays out all of it (10-40 ms a call; a dozen calls took most of the page's rerun).
+    # six-row figure re-lays out all of it, and a dozen calls took most of the page's rerun.
     layout: dict = {"barmode": "stack"}
     _chain_demand_capacity(fig, frame, x, layout)
     lines = [*_chain_staffing(fig, frame, x, the_plan, layout), *_chain_cost(fig, frame, x, the_plan, layout)]

@@ -23,7 +23,7 @@ from ui.scenarios.drivers import DRIVER_INFO, driver_value_text
 from ui.scenarios.session import keep, scenario_state
 
 
-MC_BATCH = 250  # runs per cached batch and progress step: about 0.1-0.2 s (a run takes 0.4-0.6 ms)
+MC_BATCH = 250  # runs per cached batch and progress step: short enough for the bar to move steadily
 MC_COLUMNS = {
     "Vary": st.column_config.CheckboxColumn("Vary", help="Draw this driver at random in each run."),
     "Scenario value": st.column_config.NumberColumn(format="localized"),
