@@ -88,7 +88,7 @@ def subplot_axes(fig: go.Figure, row: int, col: int = 1) -> tuple[str, str]:
 
 def add_lines(fig: go.Figure, lines: Sequence[Line]) -> go.Figure:
     """`fig` with `lines` drawn after its own shapes and labels, in one layout update. Call it once
-    per figure: a second call re-validates every line the first drew (0.1 s on a six-row chart)."""
+    per figure: a second call re-validates every line the first drew."""
     new = lines_layout(lines)
     fig.update_layout(shapes=[*fig.layout.shapes, *new["shapes"]],
                       annotations=[*fig.layout.annotations, *new["annotations"]])
