@@ -23,6 +23,84 @@ from ui.formatting import fmt, line_label, month_text
 from ui.palette import GROUP_COLOURS, LINE_COLOURS, OVER_COLOUR, SPENT_COLOUR, WITHIN_COLOUR
 
 
+HISTORY_MONTHS = 36  # three years of each line's spend: enough for the forecaster to test a yearly season
+BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
+    "label": st.column_config.TextColumn("Budget line"),
+    "annual_usd": st.column_config.NumberColumn("Annual budget", format="dollar"),
+    "actual_usd": st.column_config.NumberColumn("Spent to date", format="dollar"),
+    "projected_usd": st.column_config.NumberColumn(
+        "Projected year end", format="dollar",
+        help="Spent to date plus the forecast of the months left, from the line's monthly spend (trend and season)."),
+    "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10 on the forecast: "
+                                                         "the months' 80 % bounds added up."),
+    "run_rate_projected_usd": st.column_config.NumberColumn(
+        "At run rate (comparison)", format="dollar",
+        help="Spent to date plus the run rate x the months left: the flat projection, for comparison."),
+    "projected_variance_usd": st.column_config.NumberColumn("Over (+) / under (-)", format="dollar",
+                                                            help="Projected year end minus the annual budget."),
+    "crosses": st.column_config.TextColumn("Passes its budget in"),
+    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
+                                                  help="Spent minus budget to date: above 0 is overspent."),
+    "budget_to_date_usd": st.column_config.NumberColumn("Budget to date", format="dollar",
+                                                        help="The budget of the closed months: annual x months "
+                                                             "/ 12, or by the line's monthly profile (plan.toml)."),
+    "run_rate_usd": st.column_config.NumberColumn("Run rate a month", format="dollar",
+                                                  help="Mean of the last closed months (the run-rate window): the "
+                                                       "comparison column's rate."),
+}
+
+
+def load_budget(year: PlanYear, run_rate_months: int = 3) -> pd.DataFrame:
+    """Per budget line: models.budget.trend_projection (actual, budget to date, variance, the year end
+    forecast from the line's monthly history with its 80 % band and crossing month, and the run
+    rate's year end beside it) plus label, group and note from the plan. The run rate may look back
+    into the previous year, so a year's first months have one."""
+    return _budget(db(), plan(), year, run_rate_months)
+
+
+@st.cache_data(**LOADER, show_spinner="Forecasting each budget line ...")
+def _budget(db_file: str, the_plan: Plan, year: PlanYear, run_rate_months: int) -> pd.DataFrame:
+    costs = query_at(db_file, "costs_by_line_monthly", start_month=add_months(year.start, -HISTORY_MONTHS),
+                     end_month=year.end)
+    table = models.budget.trend_projection(costs, the_plan, year.start, year.as_of, run_rate_months)
+    lines = {b.name: b for b in the_plan.budget_lines}
+    names = table["line"]
+    return table.assign(label=[line_label(n) for n in names], group=[line_label(lines[n].group) for n in names],
+                        note=[lines[n].note for n in names])
+
+
+def load_budget_view(year: PlanYear, run_rate_months: int) -> BudgetView:
+    """The projection per line, the spend per month, their totals and the lines to warn about."""
+    table = load_budget(year, run_rate_months)
+    return BudgetView(table, load_budget_months(year), MappingProxyType(models.budget.totals(table)),
+                      models.budget.over_budget_lines(table), models.budget.within_tolerance_lines(table))
+
+
+def load_budget_months(year: PlanYear) -> pd.DataFrame:
+    """Actual spend per month and line of the plan year up to `as_of`'s month: month, line, label,
+    group, amount_usd, is_closed (False for the month still running, which the projection does not
+    count). The budget per month is models.budget.monthly_budgets'."""
+    the_plan = plan()
+    costs = query("costs_by_line_monthly", start_month=year.start, end_month=min(year.end, add_months(year.as_of, 1)))
+    lines = {b.name: b for b in the_plan.budget_lines}
+    costs = costs[costs["line"].isin(lines)]
+    month = pd.to_datetime(costs["month"])
+    return costs.assign(month=month, label=[line_label(n) for n in costs["line"]],
+                        group=[lines[n].group for n in costs["line"]],
+                        is_closed=models.budget.is_closed(month, year))
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    """The Budget page's numbers for a plan year and run-rate window."""
+
+    table: pd.DataFrame       # load_budget: one row per line
+    months: pd.DataFrame      # load_budget_months: actual spend per month and line
+    totals: Mapping[str, float]  # models.budget.totals of the table
+    over: pd.DataFrame        # models.budget.over_budget_lines: heading over budget, earliest first
+    within: pd.DataFrame      # models.budget.within_tolerance_lines: over by no more than the tolerance
+
+
 def plan_years(today: date) -> list[PlanYear]:
     """The plan's years up to the one holding `today`, newest first (models.budget.plan_years)."""
     return models.budget.plan_years(plan(), today)
@@ -51,60 +129,6 @@ def budget_plan_notes() -> list[str]:
             for c in budget_checks(plan())]
 
 
-def load_budget(year: PlanYear, run_rate_months: int = 3) -> pd.DataFrame:
-    """Per budget line: models.budget.trend_projection (actual, budget to date, variance, the year end
-    forecast from the line's monthly history with its 80 % band and crossing month, and the run
-    rate's year end beside it) plus label, group and note from the plan. The run rate may look back
-    into the previous year, so a year's first months have one."""
-    return _budget(db(), plan(), year, run_rate_months)
-
-
-HISTORY_MONTHS = 36  # three years of each line's spend: enough for the forecaster to test a yearly season
-
-
-@st.cache_data(**LOADER, show_spinner="Forecasting each budget line ...")
-def _budget(db_file: str, the_plan: Plan, year: PlanYear, run_rate_months: int) -> pd.DataFrame:
-    costs = query_at(db_file, "costs_by_line_monthly", start_month=add_months(year.start, -HISTORY_MONTHS),
-                     end_month=year.end)
-    table = models.budget.trend_projection(costs, the_plan, year.start, year.as_of, run_rate_months)
-    lines = {b.name: b for b in the_plan.budget_lines}
-    names = table["line"]
-    return table.assign(label=[line_label(n) for n in names], group=[line_label(lines[n].group) for n in names],
-                        note=[lines[n].note for n in names])
-
-
-@dataclass(frozen=True)
-class BudgetView:
-    """The Budget page's numbers for a plan year and run-rate window."""
-
-    table: pd.DataFrame       # load_budget: one row per line
-    months: pd.DataFrame      # load_budget_months: actual spend per month and line
-    totals: Mapping[str, float]  # models.budget.totals of the table
-    over: pd.DataFrame        # models.budget.over_budget_lines: heading over budget, earliest first
-    within: pd.DataFrame      # models.budget.within_tolerance_lines: over by no more than the tolerance
-
-
-def load_budget_view(year: PlanYear, run_rate_months: int) -> BudgetView:
-    """The projection per line, the spend per month, their totals and the lines to warn about."""
-    table = load_budget(year, run_rate_months)
-    return BudgetView(table, load_budget_months(year), MappingProxyType(models.budget.totals(table)),
-                      models.budget.over_budget_lines(table), models.budget.within_tolerance_lines(table))
-
-
-def load_budget_months(year: PlanYear) -> pd.DataFrame:
-    """Actual spend per month and line of the plan year up to `as_of`'s month: month, line, label,
-    group, amount_usd, is_closed (False for the month still running, which the projection does not
-    count). The budget per month is models.budget.monthly_budgets'."""
-    the_plan = plan()
-    costs = query("costs_by_line_monthly", start_month=year.start, end_month=min(year.end, add_months(year.as_of, 1)))
-    lines = {b.name: b for b in the_plan.budget_lines}
-    costs = costs[costs["line"].isin(lines)]
-    month = pd.to_datetime(costs["month"])
-    return costs.assign(month=month, label=[line_label(n) for n in costs["line"]],
-                        group=[lines[n].group for n in costs["line"]],
-                        is_closed=models.budget.is_closed(month, year))
-
-
 def budget_table(table: pd.DataFrame) -> pd.DataFrame:
     """The projection as shown and exported: one row per line plus a total row, raw numbers."""
     totals = models.budget.totals(table)
@@ -125,32 +149,6 @@ def budget_display(shown: pd.DataFrame) -> pd.DataFrame:
     out = shown.drop(columns=["lower_usd", "upper_usd", "model", "group", "note"])
     out.insert(out.columns.get_loc("projected_usd") + 1, "band", band)
     return out
-
-
-BUDGET_COLUMNS = {  # in the order shown: what finance reads first comes first
-    "label": st.column_config.TextColumn("Budget line"),
-    "annual_usd": st.column_config.NumberColumn("Annual budget", format="dollar"),
-    "actual_usd": st.column_config.NumberColumn("Spent to date", format="dollar"),
-    "projected_usd": st.column_config.NumberColumn(
-        "Projected year end", format="dollar",
-        help="Spent to date plus the forecast of the months left, from the line's monthly spend (trend and season)."),
-    "band": st.column_config.TextColumn("80 % band", help="Where the year end lands 8 times in 10 on the forecast: "
-                                                         "the months' 80 % bounds added up."),
-    "run_rate_projected_usd": st.column_config.NumberColumn(
-        "At run rate (comparison)", format="dollar",
-        help="Spent to date plus the run rate x the months left: the flat projection, for comparison."),
-    "projected_variance_usd": st.column_config.NumberColumn("Over (+) / under (-)", format="dollar",
-                                                            help="Projected year end minus the annual budget."),
-    "crosses": st.column_config.TextColumn("Passes its budget in"),
-    "variance_usd": st.column_config.NumberColumn("Variance to date", format="dollar",
-                                                  help="Spent minus budget to date: above 0 is overspent."),
-    "budget_to_date_usd": st.column_config.NumberColumn("Budget to date", format="dollar",
-                                                        help="The budget of the closed months: annual x months "
-                                                             "/ 12, or by the line's monthly profile (plan.toml)."),
-    "run_rate_usd": st.column_config.NumberColumn("Run rate a month", format="dollar",
-                                                  help="Mean of the last closed months (the run-rate window): the "
-                                                       "comparison column's rate."),
-}
 
 
 def within_tolerance_text(within: pd.DataFrame) -> str:
@@ -184,6 +182,19 @@ def projection_words(view: BudgetView, window: int) -> str:
             f"80 % band {fmt(t['lower_usd'], 'USD')} to {fmt(t['upper_usd'], 'USD')}. For comparison, **at the run "
             f"rate** of the last {window} closed month{'s' if window > 1 else ''}: "
             f"{fmt(t['run_rate_projected_usd'], 'USD')}.")
+
+
+def budget_month_table(months: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Actual spend by line (rows) and closed month (columns), with each line's annual budget and
+    spend to date: what the projection starts from, for display and export."""
+    closed = months[months["is_closed"]]
+    wide = closed.pivot_table(index="label", columns="month", values="amount_usd", aggfunc="sum")
+    wide.columns = [month_text(c) for c in wide.columns]
+    info = table.set_index("label")[["annual_usd", "actual_usd"]]
+    out = info.join(wide).reset_index()
+    total = pd.DataFrame([{"label": "Total", **out.drop(columns="label").sum(numeric_only=True)}])
+    return pd.concat([out, total], ignore_index=True).rename(
+        columns={"label": "Budget line", "annual_usd": "Annual budget", "actual_usd": "Spent to date"})
 
 
 def budget_projection_chart(table: pd.DataFrame, as_pct: bool) -> go.Figure:
@@ -270,16 +281,3 @@ def budget_monthly_chart(months: pd.DataFrame, year: PlanYear) -> go.Figure:
     half_month = timedelta(days=15)  # the whole plan year on the axis: the months to come show as empty
     fig.update_xaxes(tickformat="%b %Y", dtick="M1", range=[year.start - half_month, year.end - half_month])
     return fig
-
-
-def budget_month_table(months: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Actual spend by line (rows) and closed month (columns), with each line's annual budget and
-    spend to date: what the projection starts from, for display and export."""
-    closed = months[months["is_closed"]]
-    wide = closed.pivot_table(index="label", columns="month", values="amount_usd", aggfunc="sum")
-    wide.columns = [month_text(c) for c in wide.columns]
-    info = table.set_index("label")[["annual_usd", "actual_usd"]]
-    out = info.join(wide).reset_index()
-    total = pd.DataFrame([{"label": "Total", **out.drop(columns="label").sum(numeric_only=True)}])
-    return pd.concat([out, total], ignore_index=True).rename(
-        columns={"label": "Budget line", "annual_usd": "Annual budget", "actual_usd": "Spent to date"})

@@ -68,48 +68,7 @@ CAP_SLIDERS = {  # Capacity field -> (label, max, step, help)
     "feature_complexity_pct": ("Feature complexity uplift (%)", 100.0, 5.0,
                                "A flat extra load on CPU, memory and requests from new features."),
 }
-
-
-def cap_seed_sliders(cap: Capacity, *, trend_only: bool = False) -> None:
-    """Set the scenario sliders to the plan's values (or all to zero: the statistical trend alone)."""
-    for name in CAP_SLIDERS:
-        st.session_state[CAP_KEY + name] = 0.0 if trend_only else float(getattr(cap, name))
-
-
-def cap_scenario(cap: Capacity) -> Capacity:
-    """The scenario the sliders describe: the plan's [capacity] with the slider values in place.
-    First visit: the plan's values. Back from another page (where Streamlit dropped the sliders'
-    state): as the user left them. Sent from the Scenarios page: that scenario's growth."""
-    state = st.session_state
-    source = state.pop(CAP_SENT, None)
-    if source is None and any(CAP_KEY + name not in state for name in CAP_SLIDERS):
-        source = state.get(CAP_WORKING) or {name: getattr(cap, name) for name in CAP_SLIDERS}
-    if source is not None:
-        for name in CAP_SLIDERS:
-            state[CAP_KEY + name] = float(source[name])
-    values = {}
-    for name, (label, _, step, help_text) in CAP_SLIDERS.items():
-        low, high = _slider_range(name, cap)
-        values[name] = st.slider(label, low, high, step=step, key=CAP_KEY + name, format="%.1f %%",
-                                 help=f"{help_text} The plan: {getattr(cap, name):g} %.")
-    state[CAP_WORKING] = values
-    return replace(cap, **values)
-
-
-def _slider_range(name: str, cap: Capacity) -> tuple[float, float]:
-    """A slider's bounds: 0 to its usual top (or the plan's value), widened to take a value sent
-    from Scenarios (a shrinking scenario goes below 0) and kept so for the session. Never derived
-    from the live value: a slider whose bounds change is reset, and would jump to its minimum."""
-    ranges = st.session_state.setdefault(CAP_RANGE, {})
-    low, high = ranges.get(name, (0.0, max(CAP_SLIDERS[name][1], float(getattr(cap, name)))))
-    now = float(st.session_state[CAP_KEY + name])
-    ranges[name] = (min(low, now), max(high, now))
-    return ranges[name]
-
-
-def _bounds(tz: str, through: date) -> tuple[datetime, datetime]:
-    end = through + timedelta(days=1)
-    return (warehouse.local_midnight(end - timedelta(days=CAP_HISTORY_DAYS), tz), warehouse.local_midnight(end, tz))
+PLAN_NAME = "Plan's assumptions"  # the scenario the sliders start from, named as the page draws it
 
 
 @forgettable
@@ -123,15 +82,6 @@ def _daily(db_file: str, tz: str, through: date) -> Mapping[str, Mapping[str, np
     daily = loaded_after_clears(partial(warehouse.query, connection_for(db_file), "capacity_daily", tz=tz, start=start,
                                          end=end))
     return MappingProxyType({str(sid): _frozen_columns(rows) for sid, rows in daily.groupby("service_id", sort=False)})
-
-
-def _frozen_columns(rows: pd.DataFrame) -> Mapping[str, np.ndarray]:
-    out = {}
-    for column in rows.columns:
-        values = rows[column].to_numpy(copy=True)
-        values.flags.writeable = False
-        out[column] = values
-    return MappingProxyType(out)
 
 
 @st.cache_data(**LOADER, max_entries=512, show_spinner=False)
@@ -163,41 +113,6 @@ def load_skill(service_id: str, resource: str, months: int) -> str:
     """The forecast's skill against seasonal naive in a planner's words (models.forecast.skill):
     '23 % better than repeating last week'."""
     return _skill(db(), plan().timezone, service_id, resource, CAP_HORIZONS[months], cap_through())
-
-
-def cap_services() -> pd.DataFrame:
-    """The service catalogue: service_id, name, instances, instance_rps_capacity ..."""
-    return query("services")
-
-
-def cap_through() -> date:
-    """The last day the fits use (the warehouse's data-through date; today without data)."""
-    return data_through() or plan_today(plan())
-
-
-PLAN_NAME = "Plan's assumptions"  # the scenario the sliders start from, named as the page draws it
-
-
-def scenario_name(cap: Capacity, the_plan: Capacity) -> str:
-    """The sliders' scenario as the page names it: the plan's assumptions while the sliders hold the
-    plan's values, else an edited scenario (the plan's line would be a claim the plan does not make)."""
-    same = all(float(getattr(cap, n)) == float(getattr(the_plan, n)) for n in CAP_SLIDERS)
-    return PLAN_NAME if same else "Edited assumptions"
-
-
-@dataclass(frozen=True)
-class CapacityView:
-    history: pd.DataFrame      # ds, y: the daily busy-hour level
-    statistical: pd.DataFrame  # ds, mean, lower, upper: the measured forecast, the page's default
-    scenario: pd.DataFrame     # the same with the sliders' growth from where the history ends, drawn beside it
-    model: str
-    crossings: pd.DataFrame | None   # threshold_pct, mean_at, upper_at of the measured forecast (percent resources)
-    monthly: pd.DataFrame      # the monthly capacity plan of the measured forecast
-    current: float | None      # the mean of the last 7 days
-    scenario_name: str         # "Plan's assumptions", or "Edited assumptions" once a slider moved
-    scenario_crossings: pd.DataFrame | None  # the scenario's crossings, as crossings
-    scenario_monthly: pd.DataFrame  # the scenario's monthly plan
-    causes: tuple[str, ...]    # why the scenario's mean reaches the scale-up line (models.capacity.crossing_causes)
 
 
 def load_capacity(service: pd.Series, resource: str, months: int, cap: Capacity) -> CapacityView:
@@ -251,6 +166,52 @@ def load_headroom(resource: str, months: int, cap: Capacity) -> pd.DataFrame:
                         **dates)
 
 
+@dataclass(frozen=True)
+class CapacityView:
+    history: pd.DataFrame      # ds, y: the daily busy-hour level
+    statistical: pd.DataFrame  # ds, mean, lower, upper: the measured forecast, the page's default
+    scenario: pd.DataFrame     # the same with the sliders' growth from where the history ends, drawn beside it
+    model: str
+    crossings: pd.DataFrame | None   # threshold_pct, mean_at, upper_at of the measured forecast (percent resources)
+    monthly: pd.DataFrame      # the monthly capacity plan of the measured forecast
+    current: float | None      # the mean of the last 7 days
+    scenario_name: str         # "Plan's assumptions", or "Edited assumptions" once a slider moved
+    scenario_crossings: pd.DataFrame | None  # the scenario's crossings, as crossings
+    scenario_monthly: pd.DataFrame  # the scenario's monthly plan
+    causes: tuple[str, ...]    # why the scenario's mean reaches the scale-up line (models.capacity.crossing_causes)
+
+
+def _bounds(tz: str, through: date) -> tuple[datetime, datetime]:
+    end = through + timedelta(days=1)
+    return (warehouse.local_midnight(end - timedelta(days=CAP_HISTORY_DAYS), tz), warehouse.local_midnight(end, tz))
+
+
+def _frozen_columns(rows: pd.DataFrame) -> Mapping[str, np.ndarray]:
+    out = {}
+    for column in rows.columns:
+        values = rows[column].to_numpy(copy=True)
+        values.flags.writeable = False
+        out[column] = values
+    return MappingProxyType(out)
+
+
+def cap_services() -> pd.DataFrame:
+    """The service catalogue: service_id, name, instances, instance_rps_capacity ..."""
+    return query("services")
+
+
+def cap_through() -> date:
+    """The last day the fits use (the warehouse's data-through date; today without data)."""
+    return data_through() or plan_today(plan())
+
+
+def scenario_name(cap: Capacity, the_plan: Capacity) -> str:
+    """The sliders' scenario as the page names it: the plan's assumptions while the sliders hold the
+    plan's values, else an edited scenario (the plan's line would be a claim the plan does not make)."""
+    same = all(float(getattr(cap, n)) == float(getattr(the_plan, n)) for n in CAP_SLIDERS)
+    return PLAN_NAME if same else "Edited assumptions"
+
+
 def cap_date(value) -> str:
     return "not within the horizon" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
 
@@ -269,6 +230,43 @@ def _threshold_lines(cap: Capacity) -> list[Line]:
         lines.append(hline(value, {"color": colour, "dash": dash, "width": 1.5}, f"{kind} {value:g} %",
                            font={"color": colour}, bgcolor=LABEL_BACKGROUND))
     return lines
+
+
+def cap_seed_sliders(cap: Capacity, *, trend_only: bool = False) -> None:
+    """Set the scenario sliders to the plan's values (or all to zero: the statistical trend alone)."""
+    for name in CAP_SLIDERS:
+        st.session_state[CAP_KEY + name] = 0.0 if trend_only else float(getattr(cap, name))
+
+
+def cap_scenario(cap: Capacity) -> Capacity:
+    """The scenario the sliders describe: the plan's [capacity] with the slider values in place.
+    First visit: the plan's values. Back from another page (where Streamlit dropped the sliders'
+    state): as the user left them. Sent from the Scenarios page: that scenario's growth."""
+    state = st.session_state
+    source = state.pop(CAP_SENT, None)
+    if source is None and any(CAP_KEY + name not in state for name in CAP_SLIDERS):
+        source = state.get(CAP_WORKING) or {name: getattr(cap, name) for name in CAP_SLIDERS}
+    if source is not None:
+        for name in CAP_SLIDERS:
+            state[CAP_KEY + name] = float(source[name])
+    values = {}
+    for name, (label, _, step, help_text) in CAP_SLIDERS.items():
+        low, high = _slider_range(name, cap)
+        values[name] = st.slider(label, low, high, step=step, key=CAP_KEY + name, format="%.1f %%",
+                                 help=f"{help_text} The plan: {getattr(cap, name):g} %.")
+    state[CAP_WORKING] = values
+    return replace(cap, **values)
+
+
+def _slider_range(name: str, cap: Capacity) -> tuple[float, float]:
+    """A slider's bounds: 0 to its usual top (or the plan's value), widened to take a value sent
+    from Scenarios (a shrinking scenario goes below 0) and kept so for the session. Never derived
+    from the live value: a slider whose bounds change is reset, and would jump to its minimum."""
+    ranges = st.session_state.setdefault(CAP_RANGE, {})
+    low, high = ranges.get(name, (0.0, max(CAP_SLIDERS[name][1], float(getattr(cap, name)))))
+    now = float(st.session_state[CAP_KEY + name])
+    ranges[name] = (min(low, now), max(high, now))
+    return ranges[name]
 
 
 def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str, through: date) -> go.Figure:

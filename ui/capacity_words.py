@@ -13,6 +13,42 @@ from core.plan import Capacity
 from ui.capacity import CAP_LEVEL, CAP_RESOURCES, CapacityView, cap_date, scale_up_at
 
 
+CAP_PLAN_COLUMNS = {
+    "month": st.column_config.DateColumn("month", format="MMM YYYY"),
+    "peak_upper_pct": st.column_config.NumberColumn("peak of upper bound", format="%.1f %%",
+                                                    help="The month's highest daily upper bound, % of today's fleet."),
+    "mean_pct": st.column_config.NumberColumn("mean forecast", format="%.1f %%"),
+    "instances_now": st.column_config.NumberColumn("instances now"),
+    "instances_needed": st.column_config.NumberColumn(
+        "instances needed", help="ceil(instances now x peak upper bound x (1 + reserve) / scale-up line): enough "
+                                 "that the month's peak stays under the scale-up trigger with the reserve kept."),
+    "change": st.column_config.NumberColumn("change", format="%+d"),
+    "scale_down": st.column_config.CheckboxColumn("scale-down opportunity",
+                                                  help="The month's mean forecast stays under the scale-down line."),
+    "peak_upper": st.column_config.NumberColumn("peak of upper bound", format="%.1f"),
+    "mean": st.column_config.NumberColumn("mean forecast", format="%.1f"),
+    "storage_needed": st.column_config.NumberColumn(
+        "storage to provision", format="%.1f",
+        help="The month's peak upper bound x (1 + reserve) / scale-up line."),
+}
+HEADROOM_COLUMNS = {
+    "service": st.column_config.TextColumn("service"),
+    "current_pct": st.column_config.ProgressColumn("now", format="%.0f %%", min_value=0, max_value=100,
+                                                   width="small", help="The mean of the last 7 days."),
+    "scale_up_at": st.column_config.TextColumn("measured forecast",
+                                               help="The first day the measured forecast's mean reaches the "
+                                                    "scale-up line."),
+    "days_to_scale_up": st.column_config.TextColumn("days", width="small",
+                                                    help="Days from the data-through date to the measured "
+                                                                 "forecast's crossing."),
+    "upper_at": st.column_config.TextColumn("its upper bound",
+                                            help="The pessimistic date: the measured forecast's upper bound crosses."),
+    "plan_at": st.column_config.TextColumn("sidebar's assumptions",
+                                           help="The first day the growth scenario of the sidebar (the plan's "
+                                                "assumptions unless a slider moved) reaches the scale-up line."),
+}
+
+
 def crossing_table(view: CapacityView, cap: Capacity) -> pd.DataFrame:
     """The crossings as a planner reads them: which line, the first day the measured forecast's
     mean and upper bound reach it, and the day the scenario's mean does, beside."""
@@ -91,26 +127,6 @@ def capacity_caption(view: CapacityView, resource: str, cap: Capacity) -> str:
             f"reserve) / {cap.scale_up_pct:g} % scale-up line.")
 
 
-CAP_PLAN_COLUMNS = {
-    "month": st.column_config.DateColumn("month", format="MMM YYYY"),
-    "peak_upper_pct": st.column_config.NumberColumn("peak of upper bound", format="%.1f %%",
-                                                    help="The month's highest daily upper bound, % of today's fleet."),
-    "mean_pct": st.column_config.NumberColumn("mean forecast", format="%.1f %%"),
-    "instances_now": st.column_config.NumberColumn("instances now"),
-    "instances_needed": st.column_config.NumberColumn(
-        "instances needed", help="ceil(instances now x peak upper bound x (1 + reserve) / scale-up line): enough "
-                                 "that the month's peak stays under the scale-up trigger with the reserve kept."),
-    "change": st.column_config.NumberColumn("change", format="%+d"),
-    "scale_down": st.column_config.CheckboxColumn("scale-down opportunity",
-                                                  help="The month's mean forecast stays under the scale-down line."),
-    "peak_upper": st.column_config.NumberColumn("peak of upper bound", format="%.1f"),
-    "mean": st.column_config.NumberColumn("mean forecast", format="%.1f"),
-    "storage_needed": st.column_config.NumberColumn(
-        "storage to provision", format="%.1f",
-        help="The month's peak upper bound x (1 + reserve) / scale-up line."),
-}
-
-
 def monthly_plan_words(view: CapacityView, resource: str, cap: Capacity, instances: int) -> str:
     """One line over the monthly plan: the most instances (or storage) any month of the measured
     forecast needs, the scale-down months, and what the scenario beside it would ask for."""
@@ -129,21 +145,3 @@ def monthly_plan_words(view: CapacityView, resource: str, cap: Capacity, instanc
     return (f"Measured forecast: provision **{m['storage_needed'].iloc[-1]:,.1f} {unit}** by "
             f"{m['month'].iloc[-1]:%b %Y} to keep the {cap.reserve_pct:g} % reserve under the {cap.scale_up_pct:g} % "
             f"line; {view.scenario_name}: {s['storage_needed'].iloc[-1]:,.1f} {unit}.")
-
-
-HEADROOM_COLUMNS = {
-    "service": st.column_config.TextColumn("service"),
-    "current_pct": st.column_config.ProgressColumn("now", format="%.0f %%", min_value=0, max_value=100,
-                                                   width="small", help="The mean of the last 7 days."),
-    "scale_up_at": st.column_config.TextColumn("measured forecast",
-                                               help="The first day the measured forecast's mean reaches the "
-                                                    "scale-up line."),
-    "days_to_scale_up": st.column_config.TextColumn("days", width="small",
-                                                    help="Days from the data-through date to the measured "
-                                                                 "forecast's crossing."),
-    "upper_at": st.column_config.TextColumn("its upper bound",
-                                            help="The pessimistic date: the measured forecast's upper bound crosses."),
-    "plan_at": st.column_config.TextColumn("sidebar's assumptions",
-                                           help="The first day the growth scenario of the sidebar (the plan's "
-                                                "assumptions unless a slider moved) reaches the scale-up line."),
-}

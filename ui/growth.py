@@ -45,12 +45,9 @@ DEMAND = {
                             "Tickets: do they grow {user_growth_pct_per_quarter:g} % a quarter with users?"),
 }
 GROWTH_HORIZONS = (6, 12, 18)
-
-
-def growth_months(through: date) -> tuple[date, date]:
-    """[first, end) of the full months the growth page uses: two years up to the last full month."""
-    end = month_start(through + timedelta(days=1))
-    return add_months(end, -24), end
+GROWTH_BADGES = {"unmeasurable": ":gray-badge[not measurable]", "borne_out": ":green-badge[borne out]",
+                 "slower": ":orange-badge[data grows slower than the plan]",
+                 "faster": ":red-badge[data grows faster than the plan]"}
 
 
 @st.cache_data(**LOADER, show_spinner=False)
@@ -79,17 +76,6 @@ def load_growth_skill(metric: str, horizon: int) -> str:
     return _growth_skill(db(), plan().timezone, metric, first, end, horizon)
 
 
-@dataclass(frozen=True)
-class GrowthView:
-    metric: str
-    history: pd.DataFrame    # ds, y: full months
-    forecast: pd.DataFrame   # ds, mean, lower, upper: the measured forecast
-    plan: pd.Series          # the plan's assumptions at the forecast's months, from the last measured month
-    observed_pct: float | None
-    plan_rate: models.capacity.PlanRate  # the plan's rate for the series, as the plan states it
-    peak: tuple | None       # (first month of the last peak season, uplift %) for traffic
-
-
 def load_growth(metric: str, horizon: int) -> GrowthView:
     """A demand series, its cached measured forecast and the plan's assumptions beside it."""
     the_plan, tz = plan(), plan().timezone
@@ -105,6 +91,23 @@ def load_growth(metric: str, horizon: int) -> GrowthView:
     rate = models.capacity.plan_rate(metric, cap)
     return GrowthView(metric, history, fit, pd.Series(line, index=fit.index),
                       models.capacity.observed_growth_pct(history, rate.per_months), rate, peak)
+
+
+@dataclass(frozen=True)
+class GrowthView:
+    metric: str
+    history: pd.DataFrame    # ds, y: full months
+    forecast: pd.DataFrame   # ds, mean, lower, upper: the measured forecast
+    plan: pd.Series          # the plan's assumptions at the forecast's months, from the last measured month
+    observed_pct: float | None
+    plan_rate: models.capacity.PlanRate  # the plan's rate for the series, as the plan states it
+    peak: tuple | None       # (first month of the last peak season, uplift %) for traffic
+
+
+def growth_months(through: date) -> tuple[date, date]:
+    """[first, end) of the full months the growth page uses: two years up to the last full month."""
+    end = month_start(through + timedelta(days=1))
+    return add_months(end, -24), end
 
 
 def growth_words(view: GrowthView, cap: Capacity) -> str:
@@ -123,11 +126,6 @@ def growth_words(view: GrowthView, cap: Capacity) -> str:
         text += (f" In the last peak season ({start:%b %Y} on) traffic was {pct:+.1f} % against the months "
                  f"before; the plan assumes +{cap.peak_traffic_growth_pct:g} %.")
     return text
-
-
-GROWTH_BADGES = {"unmeasurable": ":gray-badge[not measurable]", "borne_out": ":green-badge[borne out]",
-                 "slower": ":orange-badge[data grows slower than the plan]",
-                 "faster": ":red-badge[data grows faster than the plan]"}
 
 
 def growth_gap(view: GrowthView, the_plan: Plan) -> str:
@@ -150,6 +148,16 @@ def growth_span(view: GrowthView) -> str:
     return f"{view.history['ds'].iloc[0]:%b %Y} to {view.history['ds'].iloc[-1]:%b %Y}"
 
 
+def growth_end_words(view: GrowthView, horizon: int) -> str:
+    """Where each line ends: the measured forecast (and its band), and the plan's assumptions beside
+    it, at the horizon."""
+    last = view.forecast.iloc[-1]
+    plan_end = float(view.plan.iloc[-1])
+    return (f"In {horizon} months ({last['ds']:%b %Y}): measured forecast **{last['mean']:,.0f}** "
+            f"({CAP_LEVEL} % interval {last['lower']:,.0f} to {last['upper']:,.0f}); {PLAN_NAME.lower()} "
+            f"**{plan_end:,.0f}**, {plan_end / last['mean']:.1f} x the forecast.")
+
+
 def growth_chart(view: GrowthView, title: str) -> go.Figure:
     """Measured months, the measured forecast with its band (the default), and the plan's
     assumptions drawn beside it from the last measured month (ramped as models.capacity.plan_line)."""
@@ -167,13 +175,3 @@ def growth_chart(view: GrowthView, title: str) -> go.Figure:
                    mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
                    hovertemplate="the plan's assumptions %{x|%b %Y}: %{y:,.0f}<extra></extra>")], title, 360,
         yaxis={"title": {"text": spec.axis}, "rangemode": "tozero"}, xaxis={"title": {"text": "month"}})
-
-
-def growth_end_words(view: GrowthView, horizon: int) -> str:
-    """Where each line ends: the measured forecast (and its band), and the plan's assumptions beside
-    it, at the horizon."""
-    last = view.forecast.iloc[-1]
-    plan_end = float(view.plan.iloc[-1])
-    return (f"In {horizon} months ({last['ds']:%b %Y}): measured forecast **{last['mean']:,.0f}** "
-            f"({CAP_LEVEL} % interval {last['lower']:,.0f} to {last['upper']:,.0f}); {PLAN_NAME.lower()} "
-            f"**{plan_end:,.0f}**, {plan_end / last['mean']:.1f} x the forecast.")
