@@ -2,18 +2,21 @@
 the year-end projection and crossing months, and the controls that change them."""
 from __future__ import annotations
 
+import base64
+
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import budget, formatting
+from ui import formatting
 from core.plan import Plan
 from data import warehouse
 import models.budget
-from tests.conftest import DEMO_TODAY, app_test
+from tests.conftest import DEMO_TODAY, app_test, chart
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "budget.py")
@@ -29,7 +32,9 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def expected(app_db: Path, plan: Plan, run_rate_months: int = 3) -> pd.DataFrame:
     """The projection the page should show, straight from models.budget on the same warehouse: the
-    forecaster's year end over three years of each line's months (Sep 2023 on), the run rate beside it."""
+    forecaster's year end over three years of each line's months (Sep 2023 on), the run rate beside it.
+    The tests using it are wiring tests (the page shows what the model gives, formatted); the
+    projection's arithmetic is checked by hand in tests/test_budget.py."""
     con = warehouse.connect(app_db)
     costs = warehouse.query(con, "costs_by_line_monthly", start_month=date(2023, 9, 1), end_month=date(2027, 9, 1))
     return models.budget.trend_projection(costs, plan, YEAR, DEMO_TODAY, run_rate_months)
@@ -39,7 +44,7 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: Plan):
+def test_wiring_budget_against_actual_and_projection(app: AppTest, app_db: Path, plan: Plan):
     """The plan year stated, $670,000 in ten lines, spend to date and the projection as models.budget
     computes them, every line heading over budget (beyond the plan's tolerance) named with its
     crossing month, the lines over by less named apart, CSV exports."""
@@ -117,7 +122,19 @@ def test_a_closed_plan_year(app: AppTest):
 
 
 def test_units_switch(app: AppTest):
-    """The per-line chart switches between % of budget and USD without an error."""
+    """The per-line chart switches between % of budget and USD: in % every line's budget tick sits
+    at 100; in USD at the line's annual budget, and the ticks add up to the plan's $670,000."""
+    ticks = next(t for t in chart(app, "budget_projection")["data"] if t["name"] == "Annual budget")
+    assert list(_values(ticks["x"])) == pytest.approx([100.0] * 10)
     app.segmented_control(key="budget_units").set_value("USD").run()
     assert not app.exception
-    assert app.session_state["budget_units"] == "USD"
+    fig = chart(app, "budget_projection")
+    ticks = next(t for t in fig["data"] if t["name"] == "Annual budget")
+    assert sum(_values(ticks["x"])) == pytest.approx(670_000) and fig["layout"]["xaxis"]["title"]["text"] == "USD"
+
+
+def _values(x) -> np.ndarray:
+    """A plotly JSON array: a list, or numpy's bytes as {"dtype", "bdata"} (base64)."""
+    if isinstance(x, dict):
+        return np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"])
+    return np.asarray(x, dtype=float)

@@ -21,7 +21,9 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def observed(db: Path, metric: str, per_months: int) -> float:
-    """The growth the page should state, from the same query and model on a copy of its warehouse."""
+    """The growth the page should state, from the same query and model on a copy of its warehouse:
+    what makes the test below a wiring test (the page says what the model gives); the model's
+    arithmetic is checked by hand in tests/test_capacity.py."""
     first, end = growth.growth_months(DEMO_TODAY)
     tz = "Asia/Bangkok"
     con = warehouse.connect(db, read_only=True)
@@ -32,7 +34,7 @@ def observed(db: Path, metric: str, per_months: int) -> float:
     return capacity.observed_growth_pct(pd.DataFrame({"ds": rows["month"], "y": rows[metric]}), per_months)
 
 
-def test_four_series_with_forecast_and_plan(app: AppTest, demo_db: Path):
+def test_wiring_four_series_with_forecast_and_plan(app: AppTest, demo_db: Path):
     """Four charts, each with measured months, the measured forecast, its interval and the plan's assumptions; the words
     give the observed rate against the plan's (users: +50 % a quarter; data: +25 % a month)."""
     assert app.title[0].value.startswith("Growth:")
