@@ -1,6 +1,7 @@
 """HTTP routes served beside the app by its st.App (app.py): health, the scorecard, imports.
 
-- `GET /healthz`: 200 `{"status": "ok", "data_through": "YYYY-MM-DD" | null, "warehouse_version": N}`
+- `GET /healthz`: 200 `{"status": "ok", "data_through": ISO 8601 timestamp | null, "warehouse_version": N}`
+  (data_through: the last instant of the last local day with business data, in the plan's zone)
   (the published version this process reads: it grows with every write; data/snapshot.py), for
   a load balancer or a monitor; 503 with `"status": "no warehouse"` before there is one. No token.
 - `GET /api/v1/scorecard?start=YYYY-MM-DD&end=YYYY-MM-DD`: the JSON list that
@@ -24,8 +25,9 @@ import hmac
 import ipaddress
 import json
 import logging
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import streamlit as st
@@ -35,6 +37,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from analytics.scorecard import CommandError, open_command, scorecard
+from core.plan import load_plan
 from data import importer, snapshot, warehouse
 from data.access import Actor
 
@@ -103,7 +106,8 @@ def healthz(request: Request) -> Response:
 
 
 def _through(primary: Path, snap: snapshot.Snapshot) -> str | None:
-    """The version's data-through day as ISO 8601, read once per version."""
+    """The version's data-through day as an ISO 8601 timestamp, its last second in the plan's time
+    zone (e.g. 2026-11-20T23:59:59+07:00), read once per version."""
     seen = _THROUGH.get(primary)
     if seen is None or seen[0] != snap.version:
         con = warehouse.connect(snap.file, read_only=True)
@@ -111,7 +115,9 @@ def _through(primary: Path, snap: snapshot.Snapshot) -> str | None:
             seen = _THROUGH[primary] = (snap.version, warehouse.data_through(con))
         finally:
             con.close()
-    return None if seen[1] is None else seen[1].isoformat()
+    if seen[1] is None:
+        return None
+    return datetime.combine(seen[1], time(23, 59, 59), ZoneInfo(load_plan().timezone)).isoformat()
 
 
 def _day(request: Request, name: str) -> date | None:

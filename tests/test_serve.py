@@ -63,7 +63,7 @@ def command(*argv: str) -> subprocess.CompletedProcess:
 def test_health_says_version_and_data_through(server: str):
     status, body = http(f"{server}/healthz")
     assert status == 200
-    assert body["status"] == "ok" and body["data_through"] == LAST_DAY.isoformat()
+    assert body["status"] == "ok" and body["data_through"] == f"{LAST_DAY.isoformat()}T23:59:59+07:00"
     assert isinstance(body["warehouse_version"], int) and body["warehouse_version"] >= 1
 
 
@@ -130,7 +130,7 @@ def test_cli_import_while_the_app_serves_is_seen_by_every_reader(server: str, wa
         chromium.close()
 
     status, health = http(f"{server}/healthz")
-    assert status == 200 and health["data_through"] == NEW_DAY and health["warehouse_version"] > version
+    assert status == 200 and health["data_through"] == f"{NEW_DAY}T23:59:59+07:00" and health["warehouse_version"] > version
     november = ("--start", "2026-11-01", "--end", "2026-12-01")  # a period the data stops inside: the note says where
     scorecard = command("analytics.scorecard", "--db", str(warehouse_file), *november)
     assert scorecard.returncode == 0 and "the data runs through 24 Nov 2026" in scorecard.stderr
@@ -148,7 +148,7 @@ def test_http_import_is_published_to_readers(server: str, warehouse_file: Path):
     assert status == 200 and body["outcome"] == "imported" and body["inserted"] == 1
     assert body["summary"].startswith("one.csv -> business_daily (append): imported: read 1, inserted 1")
     status, health = http(f"{server}/healthz")
-    assert health["warehouse_version"] == before + 1 and health["data_through"] == "2026-11-25"
+    assert health["warehouse_version"] == before + 1 and health["data_through"] == "2026-11-25T23:59:59+07:00"
 
 
 def test_with_sign_in_on_the_api_needs_the_token(warehouse_file: Path, tmp_path: Path):
