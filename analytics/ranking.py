@@ -7,6 +7,8 @@ import math
 from datetime import timedelta
 from typing import Sequence
 
+import pandas as pd
+
 from analytics.scorecard import KpiResult
 from core.period import Period, add_months, month_start
 
@@ -60,3 +62,16 @@ def change(now: KpiResult, before: KpiResult | None) -> float | None:
 def is_better(delta: float, op: str) -> bool:
     """Whether a change of `delta` is for the better by the plan's comparison (up is better for > and >=)."""
     return (delta > 0) == op.startswith(">")
+
+
+def worst_row(frame: pd.DataFrame, value: str, op: str, n: str | None = None) -> pd.Series | None:
+    """The row of `frame` whose `value` is worst by the plan's comparison `op` (the lowest when
+    higher is better, the highest when lower is better), among rows with a value and, when `n` is
+    named, something counted (a share of nothing is no evidence); None when no row qualifies.
+    Ties keep the first row."""
+    rows = frame[frame[value].notna()]
+    if n is not None:
+        rows = rows[rows[n] > 0]
+    if rows.empty:
+        return None
+    return rows.loc[rows[value].idxmin() if op.startswith(">") else rows[value].idxmax()]

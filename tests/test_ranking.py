@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
-from analytics.ranking import change, gap_closed, is_better, previous_period, worst_first, worst_kpi
+from analytics.ranking import change, gap_closed, is_better, previous_period, worst_first, worst_kpi, worst_row
 from analytics.scorecard import KpiResult
 from core.period import Period
 
@@ -75,3 +76,16 @@ def test_change_from_the_previous_period_and_whether_it_is_better():
     assert is_better(change(kpi(3.2, 2.0, 4.0, op="<"), kpi(3.5, 2.0, 4.0, op="<")), "<")
     assert change(kpi(3.2, 2.0, 4.0), None) is None
     assert change(kpi(3.2, 2.0, 4.0), kpi(None, 2.0, 4.0)) is None
+
+
+def test_the_worst_row_is_lowest_when_higher_is_better_and_needs_something_counted():
+    sla = pd.DataFrame({"channel": ["chat", "email", "phone", "portal"],
+                        "on_time_pct": [91.0, 23.0, 0.0, None], "n": [40, 300, 0, 12]})
+    # phone's 0 % rests on no ticket and portal has no value: email's 23 % is the worst share
+    assert worst_row(sla, "on_time_pct", ">=", n="n")["channel"] == "email"
+    # without `n`, phone's 0 % counts
+    assert worst_row(sla, "on_time_pct", ">=")["channel"] == "phone"
+    down = pd.DataFrame({"service_id": ["auth", "web", "api"], "down_minutes": [120.0, 45.0, 120.0]})
+    # lower is better: the most minutes down; the tie of auth and api keeps the first, auth
+    assert worst_row(down, "down_minutes", "<")["service_id"] == "auth"
+    assert worst_row(sla.iloc[:0], "on_time_pct", ">=") is None
