@@ -137,7 +137,8 @@ def reliability_by_span(incidents: pd.DataFrame, windows: pd.DataFrame, plan: Pl
         b = reliability.mtbf(times, s.failure_severities, *_bounds(plan, p), a.down_hours, s.mtbf_confidence_pct,
                              counted=(start, end))  # every failure started in the span counts
         # mtbf's value is operating hours / failures (operating hours alone with none)
-        lower, upper = reliability.mtbf_interval(b.value * max(b.n, 1), b.n, s.mtbf_confidence_pct)
+        lower, upper = (None, None) if b.value is None else reliability.mtbf_interval(  # None: no hours observed
+            b.value * max(b.n, 1), b.n, s.mtbf_confidence_pct)
         t = reliability.mtta(times, start, end)
         rows.append({**_span_columns(p), "uptime_pct": a.uptime_pct, "down_minutes": a.down_hours * 60.0,
                      "planned_hours": a.planned_hours, "n_outages": a.n_outages, "mttr_hours": d["mean"],

@@ -53,3 +53,62 @@ def _breaches(days: pd.Series, values: pd.Series, t: Threshold) -> pd.DataFrame:
     hit = values.notna() & values.map(lambda v: pd.notna(v) and compare(float(v), t.op, t.value)).astype(bool)
     return pd.DataFrame({"day": days[hit].to_numpy(), "alert": t.metric, "value": values[hit].to_numpy(),
                          "threshold": f"{t.op} {t.value:g}"})
+
+
+LEVELS = ("critical", "warning", "info")  # the plan's alert levels of sampled thresholds, most urgent first
+
+
+def level_counts(totals: pd.DataFrame, thresholds: list[Threshold]) -> pd.DataFrame:
+    """Per alert level of the plan: its thresholds, how many were broken at all, and the hours
+    beyond them, so that a headline can count warning and critical apart from info.
+
+    Definition: for each level, the service-hours beyond a threshold of that level (summed over
+    services and metrics) and the thresholds of that level broken in at least one hour.
+    Input: drilldown.threshold_totals rows (service_id, metric, level, hours_beyond, ...) and the
+    plan's sampled thresholds.
+    Output: one row per level (critical, warning, info; others after): level, n_thresholds,
+    n_breached, hours_beyond."""
+    levels = list(LEVELS) + sorted({t.level for t in thresholds} - set(LEVELS))
+    rows = []
+    for level in levels:
+        mine = totals[totals["level"] == level]
+        rows.append({"level": level, "n_thresholds": sum(t.level == level for t in thresholds),
+                     "n_breached": int(mine.loc[mine["hours_beyond"] > 0, "metric"].nunique()),
+                     "hours_beyond": float(mine["hours_beyond"].sum())})
+    return pd.DataFrame(rows)
+
+
+def active_breaches(flags: pd.DataFrame, thresholds: list[Threshold]) -> pd.DataFrame:
+    """The thresholds broken now: at the last hour of data, each service and metric whose sample
+    is beyond its threshold, with the hour its unbroken run of breaches began.
+
+    Definition: "now" is the latest sample hour of any service; a service and metric is active
+    when its sample of that hour is beyond the plan's threshold; since is the first hour of the
+    run of consecutive hours beyond that ends there (a missing hour ends a run).
+    Input: threshold_flags_recent.sql rows (service_id, hour_at, metric, metric_value, op,
+    limit_value, is_beyond), hours of the recent window.
+    Output: one row per active breach, critical first, then the longest: service_id, metric,
+    level, value, threshold, since, hours."""
+    columns = ["service_id", "metric", "level", "value", "threshold", "since", "hours"]
+    if flags.empty:
+        return pd.DataFrame(columns=columns)
+    now, hour = flags["hour_at"].max(), pd.Timedelta(hours=1)
+    levels = {t.metric: t.level for t in thresholds}
+    rows = []
+    for (service_id, metric), g in flags.sort_values("hour_at").groupby(["service_id", "metric"], sort=False):
+        last = g.iloc[-1]
+        if last["hour_at"] != now or not last["is_beyond"]:
+            continue
+        since = now
+        for at, beyond in zip(g["hour_at"].iloc[::-1], g["is_beyond"].iloc[::-1]):
+            if not beyond or at != since:
+                break
+            since = at - hour
+        since += hour
+        rows.append({"service_id": service_id, "metric": metric, "level": levels.get(metric, ""),
+                     "value": float(last["metric_value"]), "threshold": f"{last['op']} {last['limit_value']:g}",
+                     "since": since, "hours": int((now - since) / hour) + 1})
+    out = pd.DataFrame(rows, columns=columns)
+    urgency = out["level"].map({level: i for i, level in enumerate(LEVELS)}).fillna(len(LEVELS))
+    return out.assign(_u=urgency).sort_values(["_u", "hours", "service_id"], ascending=[True, False, True],
+                                              kind="stable").drop(columns="_u").reset_index(drop=True)

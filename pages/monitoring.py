@@ -15,12 +15,33 @@ alerting = the_plan.section("alerting")
 
 st.info(monitoring.suppression_text(alerting, int(summary["hours_suppressed"])), icon=":material/notifications_off:")
 
+active = monitoring.load_active_breaches(filters)
+signal = monitoring.level_card(view.levels, *monitoring.SIGNAL)
+st.caption("Warning and critical thresholds of the plan; info-level ones are counted apart, below the cards.")
 cards = st.columns(4)
-cards[0].metric("Hours beyond a threshold", formatting.fmt(summary["hours_beyond"], "h", trim=True), border=True,
-                help="Service-hours whose sample broke a plan threshold, summed over metrics and services.")
-cards[1].metric("Thresholds breached", f"{summary['n_breached']} of {summary['n_thresholds']}", border=True)
-cards[2].metric("Suppressed in maintenance", formatting.fmt(summary["hours_suppressed"], "h", trim=True), border=True)
-cards[3].metric("Business and security alerts", f"{len(view.alerts):,}", border=True)
+cards[0].metric("Hours beyond", signal[0], border=True,
+                help="Service-hours whose sample broke a warning or critical threshold of the plan, summed over "
+                     "metrics and services. Info-level thresholds are counted apart, below.")
+cards[1].metric("Thresholds breached", signal[1], border=True,
+                help="Warning and critical thresholds of the plan broken in at least one hour of the period.")
+cards[2].metric("Broken now", f"{len(monitoring.at_levels(active, *monitoring.SIGNAL)):,}", border=True,
+                help="Service and metric pairs beyond a warning or critical threshold at the last hour of data.")
+cards[3].metric("Business alerts", f"{len(view.alerts):,}", border=True,
+                help="Days that broke a business or security threshold of the plan (below).")
+info = monitoring.level_card(view.levels, "info")
+st.caption(f"Info level, apart: {info[0]} beyond an info threshold ({info[1]} info thresholds breached); they "
+           "record load, not trouble.")
+
+# ---- thresholds broken at the last hour of data
+st.subheader("Broken now", divider="gray")
+if active.empty:
+    st.success("No threshold of the plan is broken at the last hour of data.")
+else:
+    st.caption(f"At the last hour of data; since: the start of the unbroken run of hours beyond (traced back "
+               f"{monitoring.RECENT_HOURS // 24} days at most).")
+    widgets.data_table(active, "opsplan-breaches-now.csv",
+                       column_config={"value": st.column_config.NumberColumn(format="%.1f")})
+widgets.definitions_popover(*monitoring.DEFINITIONS["active"], key="def_active")
 
 # ---- hours beyond the thresholds: service x threshold, then one threshold by month
 st.subheader("Hours beyond the plan's thresholds", divider="gray")
@@ -28,7 +49,8 @@ widgets.show_chart(figures.grid_chart(
     totals.assign(cell=[formatting.fmt(float(h), "h", trim=True) if h else "" for h in totals["hours_beyond"]]),
     "service_id", "threshold", text="cell", z="hours_beyond", zmin=0, colorscale="Reds", z_title="hours beyond", robust=True,
     y_labels={t: f"{t} ({level})" for t, level in zip(totals["threshold"], totals["level"])},
-    title="Hours beyond each threshold of the plan in the period, per service (blank: none)", x_title="service",
+    title="Hours beyond each threshold of the plan in the period, per service<br><sup>blank: none</sup>",
+    x_title="service",
     y_title="threshold (alert level)"), "threshold_grid")
 chosen = st.columns(2)[0].selectbox("Threshold by month", view.thresholds,
                                     key="monitoring_threshold", help="Thresholds with the most hours beyond first.")

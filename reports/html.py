@@ -12,9 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import models.budget
+from analytics.ranking import gap_closed, is_better
 from core.period import Period, add_months
 
-from reports.review import CAPACITY_HORIZON_DAYS, Review, gap_closed
+from reports.review import CAPACITY_HORIZON_DAYS, Review
 from reports.summary import summary
 
 from ui.formatting import fmt, month_text, signed_usd, target_text, value_text
@@ -96,7 +97,7 @@ def change_text(now: float | None, before: float | None, unit: str, op: str) -> 
     change = now - before
     if change == 0:
         return "no change"
-    better = (change > 0) == op.startswith(">")
+    better = is_better(change, op)
     sign = "+" if change > 0 else ""
     return f"{sign}{fmt(change, unit, diff=True)} ({'better' if better else 'worse'})"
 

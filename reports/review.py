@@ -4,10 +4,9 @@ freshness), so that the review and the dashboard agree number for number.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -162,25 +161,3 @@ def source_lines(con: duckdb.DuckDBPyConnection, plan: Plan, today: date) -> lis
     spans = warehouse.query(con, "covered_spans", tz=plan.timezone)
     days = plan.settings.stale_after_days
     return [freshness.source_line(s, today, plan.timezone, days) for s in freshness.sources(spans, tables)]
-
-
-# --- the summary's ranking ---------------------------------------------------------------------
-
-def gap_closed(r: KpiResult) -> float | None:
-    """How much of the way from its baseline to its target a KPI has come: 0 at the baseline, 1 at
-    the target, above 1 beyond it, below 0 when it is worse than its baseline; one scale for KPIs
-    of every unit, so the review can name the worst. It reads the value the status judges (the
-    worst month of uptime). None without data, or when the plan's target equals its baseline.
-    Definition: (judged value - baseline) / (target - baseline)."""
-    value = r.judged_value
-    if value is None or math.isnan(value) or r.target == r.baseline:
-        return None
-    return (value - r.baseline) / (r.target - r.baseline)
-
-
-def worst_kpi(results: Sequence[KpiResult]) -> KpiResult | None:
-    """The KPI that has come least of the way from baseline to target (gap_closed) among those not
-    met; None when every KPI is met or none can be ranked."""
-    ranked = [(gap_closed(r), r) for r in results if r.status != "met"]
-    ranked = [(g, r) for g, r in ranked if g is not None]
-    return min(ranked, key=lambda gr: gr[0])[1] if ranked else None

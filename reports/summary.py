@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 import models.budget
+from analytics.ranking import gap_closed, worst_kpi
 
-from reports.review import CAPACITY_HORIZON_DAYS, Review, gap_closed, worst_kpi
+from reports.review import CAPACITY_HORIZON_DAYS, Review
 
 from ui.formatting import delta_words, fmt, month_text, signed_usd, value_text
 

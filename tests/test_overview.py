@@ -143,3 +143,49 @@ def test_the_months_review_downloads_from_the_overview(app: AppTest):
     button = next(b for b in app.get("download_button") if b.proto.label.startswith("Download this month's review"))
     assert button.proto.label == "Download this month's review (Oct 2026, HTML)"
     assert button.proto.ignore_rerun
+
+
+def test_tiles_are_ranked_worst_first_against_the_period_before(app: AppTest, demo_db: Path, plan: Plan):
+    """The tiles in the order of the share of the baseline-to-target gap closed (the scorecard's
+    own numbers, read from the warehouse), each with its change from May-Jul (the three months
+    before Aug-Oct); the worst named above them with its facts; the scope said."""
+    from datetime import date
+
+    from analytics.ranking import gap_closed, worst_first
+    from analytics.scorecard import scorecard
+    from core.period import Period
+    from data.warehouse import connect
+
+    app.query_params.update(LINK)
+    app.run()
+    assert not app.exception
+    con = connect(demo_db, read_only=True)
+    try:
+        ranked = worst_first(scorecard(con, plan, Period(date(2026, 8, 1), date(2026, 11, 1))))
+    finally:
+        con.close()
+    assert [m.label for m in app.metric] == [r.label for r in ranked]
+    closed = [gap_closed(r) for r in ranked]
+    assert closed == sorted(closed)  # every demo KPI can be ranked: none without data
+    assert ranked[0].kpi == "uptime_pct"  # its worst month lies below the baseline: a negative share
+    assert all(str(m.delta).endswith("vs May-Jul") for m in app.metric)
+    worst = next(w.value for w in app.warning if "Worst:" in w.value)
+    assert "Worst: Uptime" in worst and "worst month" in worst and "most downtime" in worst
+    assert any("whole system" in c.value for c in app.caption)
+    assert any("#1 · Reliability · gap closed -" in c.value for c in app.caption)
+
+
+def test_the_previous_periods_name_is_short_within_the_year():
+    from datetime import date
+
+    from core.period import Period
+    from ui.overview import short_span
+
+    aug_oct = Period(date(2026, 8, 1), date(2026, 11, 1))
+    assert short_span(Period(date(2026, 5, 1), date(2026, 8, 1)), aug_oct) == "May-Jul"
+    # Feb-Apr 2026 before: Nov 2025-Jan 2026 crosses the year, so it keeps its years
+    feb_apr = Period(date(2026, 2, 1), date(2026, 5, 1))
+    assert short_span(Period(date(2025, 11, 1), date(2026, 2, 1)), feb_apr) == "Nov 2025-Jan 2026"
+    # a month of the year before keeps its year
+    assert short_span(Period(date(2025, 12, 1), date(2026, 1, 1)), Period(date(2026, 1, 1), date(2026, 2, 1))) \
+        == "Dec 2025"

@@ -7,45 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from analytics.scorecard import KpiResult, scorecard
+from analytics.scorecard import scorecard
 from core.period import Period
 from core.plan import Plan
 from data.warehouse import connect, data_through
 from reports import summary
 from reports.download import review_month
 from reports.html import change_text, since_text
-from reports.review import gap_closed, gather, month_of, worst_kpi
+from analytics.ranking import worst_kpi
+from reports.review import gather, month_of
 
 DEMO_TODAY = date(2026, 11, 26)
-
-
-def kpi(value: float | None, target: float, baseline: float, op: str = ">=", status: str = "off track",
-        judged: float | None = None, key: str = "k") -> KpiResult:
-    return KpiResult(key, key.upper(), "Area", value, "%", target, baseline, op, status, 1, "things", "",
-                     judged=judged)
-
-
-def test_gap_closed_is_the_share_of_the_way_from_baseline_to_target():
-    # higher is better: baseline 60, target 80, value 65: (65 - 60) / (80 - 60) = 5 / 20 = 0.25
-    assert gap_closed(kpi(65.0, 80.0, 60.0)) == pytest.approx(0.25)
-    # lower is better: baseline 8 h, target 4 h, value 7 h: (7 - 8) / (4 - 8) = -1 / -4 = 0.25
-    assert gap_closed(kpi(7.0, 4.0, 8.0, op="<")) == pytest.approx(0.25)
-    # beyond the target: baseline 8, target 4, value 3: (3 - 8) / (4 - 8) = 1.25
-    assert gap_closed(kpi(3.0, 4.0, 8.0, op="<")) == pytest.approx(1.25)
-    # worse than the baseline: 99.5 against 99.7 -> 99.9: (99.5 - 99.7) / 0.2 = -1.0
-    assert gap_closed(kpi(99.5, 99.9, 99.7, op=">")) == pytest.approx(-1.0)
-    # the judged value (uptime's worst month, 99.6) counts, not the period's 99.8: (99.6 - 99.7) / 0.2 = -0.5
-    assert gap_closed(kpi(99.8, 99.9, 99.7, op=">", judged=99.6)) == pytest.approx(-0.5)
-    assert gap_closed(kpi(None, 80.0, 60.0)) is None
-    assert gap_closed(kpi(70.0, 80.0, 80.0)) is None  # no way to come: target equals baseline
-
-
-def test_the_worst_kpi_has_come_least_of_the_way_among_those_not_met():
-    a = kpi(65.0, 80.0, 60.0, key="a")                     # 0.25
-    b = kpi(7.5, 4.0, 8.0, op="<", key="b")                # (7.5 - 8) / (4 - 8) = 0.125
-    met = kpi(50.0, 80.0, 60.0, status="met", key="c")    # -0.5, but met: not ranked
-    assert worst_kpi([a, b, met]) is b
-    assert worst_kpi([met]) is None
 
 
 def test_change_from_the_previous_month_says_better_or_worse_by_the_plans_comparison():

@@ -17,11 +17,13 @@ from data import event_rollups, params, rollups, warehouse
 
 from ui.cache import LOADER, connection_for, db, plan
 from ui.figures import figure
+from ui.formatting import fmt
 from ui.state import Filters
 
 
 # The definitions behind each panel, shown one click away (widgets.definitions_popover).
-DEFINITIONS = {"thresholds": (params.threshold_params, params.sampled_thresholds),
+DEFINITIONS = {"thresholds": (params.threshold_params, params.sampled_thresholds, monitoring.level_counts),
+               "active": (monitoring.active_breaches,),
                "alerts": (monitoring.business_alerts,)}
 
 
@@ -40,7 +42,8 @@ def _monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tup
     by_month = drilldown.threshold_hours(hours, the_plan, services)
     totals = drilldown.threshold_totals(by_month)
     return MonitoringView(by_month, alerts, totals, drilldown.threshold_summary(totals, the_plan),
-                          drilldown.thresholds_by_hours(totals))
+                          drilldown.thresholds_by_hours(totals),
+                          monitoring.level_counts(totals, params.sampled_thresholds(the_plan)))
 
 
 def load_monitoring_view(period: Period, f: Filters) -> MonitoringView:
@@ -55,6 +58,46 @@ class MonitoringView:
     totals: pd.DataFrame  # drilldown.threshold_totals: hours summed over the months, per service and metric
     summary: dict[str, float]  # drilldown.threshold_summary: the headline counts
     thresholds: list[str]  # threshold labels, the one with the most hours beyond first
+    levels: pd.DataFrame   # monitoring.level_counts: thresholds, breached and hours beyond per alert level
+
+
+RECENT_HOURS = 7 * 24  # how far back a breach active now is traced to its start ("since")
+
+
+@st.cache_data(**LOADER, show_spinner="Looking for thresholds broken now ...")
+def _active_breaches(db_file: str, the_plan: Plan, services: tuple[str, ...]) -> pd.DataFrame:
+    con = connection_for(db_file)
+    last_at = warehouse.query(con, "hourly_span")["last_at"].iloc[0]
+    if pd.isna(last_at):
+        return monitoring.active_breaches(pd.DataFrame(), [])
+    end = pd.Timestamp(last_at) + pd.Timedelta(hours=1)
+    limits = params.threshold_params(the_plan)
+    flags = warehouse.query(con, "threshold_flags_recent", start=end - pd.Timedelta(hours=RECENT_HOURS), end=end,
+                            metrics=limits["metrics"], ops=limits["ops"], limits=limits["limits"])
+    if services:
+        flags = flags[flags["service_id"].isin(list(services))]
+    return monitoring.active_breaches(flags, params.sampled_thresholds(the_plan))
+
+
+def load_active_breaches(f: Filters) -> pd.DataFrame:
+    """The plan thresholds broken at the last hour of data, whatever the period: service_id,
+    metric, level, value, threshold, since, hours (monitoring.active_breaches)."""
+    return _active_breaches(db(), plan(), f.services)
+
+
+SIGNAL = ("critical", "warning")  # the levels the headline counts; info records load, not trouble
+
+
+def at_levels(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
+    """The rows of a frame with a `level` column at the named alert levels."""
+    return frame[frame["level"].isin(names)]
+
+
+def level_card(levels: pd.DataFrame, *names: str) -> tuple[str, str]:
+    """A headline card's numbers for some alert levels: hours beyond, and 'k of n' thresholds broken."""
+    rows = at_levels(levels, *names)
+    return (fmt(float(rows["hours_beyond"].sum()), "h", trim=True),
+            f"{int(rows['n_breached'].sum())} of {int(rows['n_thresholds'].sum())}")
 
 
 def suppression_text(alerting: Mapping, suppressed_hours: int) -> str:

@@ -20,20 +20,29 @@ from ui.scorecard import load_coherence
 from ui.state import Filters
 
 
-def kpi_tile(r: KpiResult, sparkline: Sequence[float]) -> None:
-    """One KPI: value, distance to target, 12-month sparkline, status, target, n, definition."""
+def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = None, better: bool | None = None,
+             rank_line: str = "") -> None:
+    """One KPI: value, distance to target, 12-month sparkline, status, target, n, definition.
+    Given a `delta` (the change from the period before, `better` or not by the plan's comparison),
+    the tile shows it in the distance's place and says the distance below; `rank_line` heads the
+    caption (the Overview's rank)."""
     gap = None if r.judged_value is None else r.judged_value - r.target
     with st.container(border=True):
         value = ("> " if r.is_lower_bound else "") + value_text(r)
-        st.metric(r.label, value, delta=delta_words(r),
-                  delta_color=STATUS_COLOURS.get(r.status, "gray"),
-                  delta_arrow="off" if not gap else "up" if gap > 0 else "down",
+        if delta is None:
+            shown, colour, arrow, distance = delta_words(r), STATUS_COLOURS.get(r.status, "gray"), (
+                "off" if not gap else "up" if gap > 0 else "down"), None
+        else:
+            shown, colour, arrow, distance = delta, ("gray" if better is None else "green" if better else "red"), (
+                "off" if better is None else "auto"), delta_words(r)
+        st.metric(r.label, value, delta=shown, delta_color=colour, delta_arrow=arrow,
                   chart_data=list(sparkline) or None, chart_type="line")
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.badge(r.status, color=STATUS_COLOURS.get(r.status, "gray"))
             with st.popover("Definition", type="tertiary", icon=":material/info:"):
                 definition_text(r)
-        st.caption("  \n".join(line for line in (target_text(r), n_text(r), noise_text(r), r.coverage) if line))
+        lines = (rank_line, distance, target_text(r), n_text(r), noise_text(r), r.coverage)
+        st.caption("  \n".join(line for line in lines if line))
 
 
 def definition_text(r: KpiResult) -> None:

@@ -1,7 +1,7 @@
--- Common table expressions shared by threshold_hours_monthly.sql and threshold_hours_daily_build.sql,
--- which include them (`-- include: monitored_hours`, see data/warehouse.sql_text) right after
--- `with`, followed by their own (hence the trailing comma): samples, one row per
--- service, hour in [$start, $end) and monitored metric of the hourly tables (names as in
+-- Common table expressions shared by threshold_hours_monthly.sql, threshold_hours_daily_build.sql and
+-- threshold_flags_recent.sql, which include them (`-- include: monitored_hours`, see
+-- data/warehouse.sql_text) right after `with`, followed by their own (hence the trailing comma):
+-- samples, one row per service, hour in [$start, $end) and monitored metric of the hourly tables (names as in
 -- plan.toml [monitoring]); maintenance_hours, the hours a maintenance window overlaps
 -- (service_id null: the whole system).
 app_samples as (

@@ -1,0 +1,122 @@
+"""The Overview's parts: the KPIs worst first (analytics.ranking), each tile against the period
+before, and the few facts from the drill-down views that explain the worst.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from analytics.drilldown import span_label
+from analytics.ranking import change, gap_closed, is_better, previous_period, worst_first, worst_kpi, worst_row
+from analytics.scorecard import KpiResult
+from core.period import Period
+
+from ui.figures import spark
+from ui.formatting import fmt, md_escape
+from ui.reliability import load_reliability_view
+from ui.scorecard import load_scorecard
+from ui.state import Filters
+from ui.support import load_support_view
+from ui.widgets import definitions_popover, kpi_tile
+
+SCOPE_NOTE = ("The whole system: the Overview does not apply the sidebar's service, severity and channel "
+              "filters (the Reliability, Support and Monitoring pages do).")
+
+
+def load_previous(period: Period) -> tuple[list[KpiResult], str]:
+    """The scorecard of the period of the same length just before, from the same cached loader,
+    and its name (short_span)."""
+    before = previous_period(period)
+    return load_scorecard(before), short_span(before, period)
+
+
+def short_span(before: Period, period: Period) -> str:
+    """A span's name as short as a tile's delta needs: 'May-Jul' when it lies in the year `period`
+    ends in, else with its years ('Nov 2025-Jan 2026')."""
+    year = (period.end - timedelta(days=1)).year
+    label = span_label(before)
+    inside = before.start.year == (before.end - timedelta(days=1)).year == year
+    return label.removesuffix(f" {year}") if inside else label
+
+
+def change_words(delta: float | None, unit: str, label: str) -> str:
+    """The tile's delta: '+0.12 pp vs May-Jul 2026'."""
+    if delta is None:
+        return f"no data to compare in {label}"
+    if delta == 0:
+        return f"no change vs {label}"
+    return f"{'+' if delta > 0 else '-'}{fmt(abs(delta), unit, diff=True)} vs {label}"
+
+
+def gap_words(r: KpiResult) -> str | None:
+    """Where the KPI stands on the ranking's scale, e.g. 'gap closed -74 %' (0 at the baseline,
+    100 % at the target); None when it cannot be ranked."""
+    closed = gap_closed(r)
+    if closed is None:
+        return None
+    pct = round(closed * 100)
+    return f"gap closed {pct:+d} %" if pct else "gap closed 0 %"
+
+
+def ranked_grid(results: Sequence[KpiResult], trend: pd.DataFrame, previous: Sequence[KpiResult], label: str,
+                per_row: int = 4) -> None:
+    """Every tile on one grid, worst first (the share of the baseline-to-target gap closed); a
+    row of columns per `per_row` tiles, so that each row's tiles start level."""
+    before, ranked = {r.kpi: r for r in previous}, worst_first(results)
+    for first in range(0, len(ranked), per_row):
+        for i, (r, column) in enumerate(zip(ranked[first:first + per_row], st.columns(per_row)), start=first):
+            delta, where = change(r, before.get(r.kpi)), gap_words(r)
+            with column:
+                kpi_tile(r, spark(trend, r.kpi), delta=change_words(delta, r.unit, label),
+                         better=None if not delta else is_better(delta, r.op),
+                         rank_line=" · ".join(part for part in (f"#{i + 1}", r.area, where) if part))
+
+
+def month_fact(r: KpiResult, trend: pd.DataFrame, period: Period) -> str | None:
+    """The KPI's worst month in the period, from the trend the tiles draw."""
+    months = pd.to_datetime(trend["month"]).dt.date
+    rows = trend[(trend["kpi"] == r.kpi) & (months >= period.start) & (months < period.end)]
+    worst = worst_row(rows, "value", r.op, n="n")
+    return None if worst is None else f"worst month {pd.Timestamp(worst['month']):%b %Y}: {fmt(worst['value'], r.unit)}"
+
+
+def _of_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the whole period's span (the last span of a drill-down frame)."""
+    return frame[frame["span"] == frame["span"].iloc[-1]] if not frame.empty else frame
+
+
+def _share_fact(rows: pd.DataFrame) -> str | None:
+    """The SLA row on time least often, e.g. 'first response · Email: 4 h on time 23.0 % (n = 1,200)'."""
+    worst = worst_row(_of_period(rows), "on_time_pct", ">=", n="n")
+    return None if worst is None else (f"{worst['target']} on time {fmt(worst['on_time_pct'], '%')} "
+                                       f"(n = {int(worst['n']):,})")
+
+
+def area_facts(r: KpiResult, period: Period) -> list[str]:
+    """From the drill-down views of the KPI's area: the weakest service, severity or channel."""
+    if r.area == "Reliability":
+        view = load_reliability_view(period, Filters())
+        down = worst_row(_of_period(view.by_service), "down_minutes", "<")
+        service = None if down is None or not down["down_minutes"] else (
+            f"most downtime: {down['service_id']}, {fmt(down['down_minutes'], 'min')}")
+        return [f for f in (service, _share_fact(view.sla_rows)) if f]
+    if r.area == "Support":
+        fact = _share_fact(load_support_view(period, Filters()).sla_rows)
+        return [fact] if fact else []
+    return []
+
+
+def worst_panel(results: Sequence[KpiResult], trend: pd.DataFrame, period: Period) -> None:
+    """The worst KPI not met, and the two or three facts that explain it."""
+    r = worst_kpi(results)
+    if r is None:
+        st.success("No KPI to rank is short of its target.")
+    else:
+        facts = [f for f in (month_fact(r, trend, period), *area_facts(r, period)) if f]
+        lines = "".join(f"\n- {md_escape(f)}" for f in facts)
+        st.warning(f"**Worst: {md_escape(r.label)}** ({md_escape(gap_words(r) or '')}){lines}",
+                   icon=":material/trending_down:")
+    definitions_popover(gap_closed, label="How the tiles are ranked", key="def_ranking")
