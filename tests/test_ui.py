@@ -491,3 +491,57 @@ def test_deleting_the_open_scenario_makes_it_unsaved_another_leaves_it():
     s = state.saved_as(state.ScenarioState(), "q1", {"users": 1.0})
     assert state.deleted(s, "q2") == s
     assert state.deleted(s, "q1").loaded is None
+
+
+# ---- the view in the link: filters and page controls, read and written without Streamlit
+
+def test_a_links_filters_and_controls_read_as_the_pages_options():
+    from ui import links
+    params = {"services": "auth,payments", "horizon": "12", "resource": "cpu_pct"}
+    assert links.value_from_params(params, links.SERVICES, ["api", "auth", "payments"]) == (("auth", "payments"), None)
+    # the horizon's options are numbers: "12" in the link is the option 12, not the text
+    assert links.value_from_params(params, links.CAP_HORIZON, [3, 6, 12]) == (12, None)
+    assert links.value_from_params(params, links.CAP_RESOURCE, ["cpu_pct", "mem_pct"]) == ("cpu_pct", None)
+    # left out of the link: nothing, silently
+    assert links.value_from_params(params, links.CHANNELS, ["chat"]) == (None, None)
+    assert links.value_from_params({}, links.CAP_SERVICE, ["api"]) == (None, None)
+
+
+def test_an_unknown_value_in_a_link_is_dropped_with_a_warning_naming_it_and_the_allowed():
+    from ui import links
+    got, warning = links.value_from_params({"services": "auth,nope"}, links.SERVICES, ["api", "auth"])
+    assert got == ("auth",)
+    assert warning == "The link's services 'nope' was ignored: not one of api, auth."
+    got, warning = links.value_from_params({"horizon": "7"}, links.CAP_HORIZON, [3, 6, 12])
+    assert got is None and warning == "The link's Capacity horizon '7' was ignored: not one of 3, 6, 12."
+    got, warning = links.value_from_params({"scenario": ""}, links.SCENARIO, ["q1"])
+    assert got is None and "saved scenario '' was ignored" in warning
+    # a repeated value counts once
+    assert links.value_from_params({"severities": "high,high"}, links.SEVERITIES, ["high"]) == (("high",), None)
+
+
+def test_a_controls_value_written_to_the_link_reads_back_the_same():
+    from ui import links
+    assert links.value_to_param(links.SERVICES, ("auth", "payments")) == "auth,payments"
+    assert links.value_to_param(links.SERVICES, ()) is None  # no filter: left out of the link
+    assert links.value_to_param(links.CAP_HORIZON, 6) == "6"
+    assert links.value_to_param(links.SCENARIO, None) is None
+    params = {"services": links.value_to_param(links.SERVICES, ["auth"]), "horizon": "6"}
+    assert links.value_from_params(params, links.SERVICES, ["auth"]) == (("auth",), None)
+    assert links.value_from_params(params, links.CAP_HORIZON, [3, 6, 12]) == (6, None)
+
+
+def test_a_control_is_read_from_the_link_once_a_session_and_its_warning_stays_until_changed():
+    from ui import links
+    s = links.LinkState({"service": "db", "services": "auth,nope"})
+    s, got = links.read_from(s, links.CAP_SERVICE, ["api", "db"])
+    assert got == "db" and s.read == {"service"}
+    assert links.read_from(s, links.CAP_SERVICE, ["api", "db"]) == (s, None)  # a page opened again: its default
+    s, got = links.read_from(s, links.SERVICES, ["auth"])
+    assert got == ("auth",)
+    warning = "The link's services 'nope' was ignored: not one of auth."
+    assert links.warning_of(s, links.SERVICES) == warning
+    # the control written as the link set it ("auth"): the warning stays; changed: it goes
+    assert links.warning_of(links.written(s, links.SERVICES, "auth"), links.SERVICES) == warning
+    assert links.warning_of(links.written(s, links.SERVICES, "auth,db"), links.SERVICES) is None
+    assert links.written(s, links.CAP_SERVICE, "api") == s  # no warning to clear

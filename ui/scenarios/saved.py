@@ -9,10 +9,11 @@ import streamlit as st
 import models.scenario
 from data import access, scenarios_store
 
-from ui import auth
+from ui import auth, links
 from ui.cache import connection
 from ui.scenarios.drivers import fill_driver_inputs, flash, show_flash
 from ui.scenarios.session import keep, scenario_state
+from ui.sidebar import from_link, link_pending, link_value, to_link
 from ui.state import SC_MONTHS, deleted, saved_as
 
 
@@ -57,6 +58,25 @@ def on_load(base_drivers: models.scenario.Drivers) -> None:
     st.session_state[SC_MONTHS] = saved.months if saved.months in HORIZONS else 12
     extra = f" Note: {'; '.join(notes)}." if notes else ""
     flash("success", f"Opened '{saved.name}' (saved by {saved.author} on {saved.saved_at:%d %b %Y %H:%M} UTC).{extra}")
+
+
+def open_from_link(base_drivers: models.scenario.Drivers) -> list[str]:
+    """The session's first run: the link's saved scenario opened as the Open button opens it, then the
+    link's horizon over the one it was saved with (the sender's view). Returns the warnings about
+    values in the link that are not there."""
+    name, warning = (link_value(links.SCENARIO, list(saved_scenarios()["name"])) if link_pending(links.SCENARIO)
+                     else (None, None))
+    if name is not None:
+        st.session_state["sc_pick"] = name
+        on_load(base_drivers)
+    horizon_warning = from_link(SC_MONTHS, links.SCENARIO_HORIZON, HORIZONS)
+    return [w for w in (warning, horizon_warning) if w]
+
+
+def keep_in_link(months: int) -> None:
+    """The saved scenario on screen (none: the base or unsaved) and the horizon, in the URL."""
+    to_link(links.SCENARIO, scenario_state().loaded)
+    to_link(links.SCENARIO_HORIZON, months)
 
 
 def on_delete() -> None:
