@@ -36,6 +36,7 @@ def result(value: float | None, op: str = "<", target: float = 2.0, unit: str = 
     (670000.0, "USD", "$670,000"),       # whole dollars from $100 up: 625,830.56 -> $625,831
     (625830.56, "USD", "$625,831"),
     (99.99, "USD", "$99.99"),            # below $100, cents
+    (0.0, "USD", "$0"),                  # but nothing is $0, not $0.00
     (36000.04, "USD", "$36,000"),
     (1.834, "h", "1.83 h"),
     (204.34, "h", "204 h"),

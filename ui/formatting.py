@@ -40,16 +40,16 @@ def fmt(value: float | None, unit: str, *, diff: bool = False, short: bool = Fal
     return f"{sign}{number}{suffix}{tail}"
 
 
-WHOLE_DOLLARS_FROM = 100.0  # amounts from $100 up in whole dollars; below, cents (a rate per user is its cents)
+WHOLE_DOLLARS_FROM = 100.0  # amounts from $100 up in whole dollars; below, cents (a rate per user is its cents), but $0
 
 
 def _decimals(value: float, unit: str) -> int:
     """The unit's one rule: percentages one decimal, more only where one would round a value onto 0 %
-    or 100 % that it is not (99.96 % is not 100.0 %); money in whole dollars from $100 up, cents
-    below; scores two decimals; other units by size. value_text adds decimals near a target."""
+    or 100 % that it is not (99.96 % is not 100.0 %); money in whole dollars from $100 up (and $0),
+    cents below; scores two decimals; other units by size. value_text adds decimals near a target."""
     size = abs(value)
     if unit.startswith("USD"):
-        return 0 if size >= WHOLE_DOLLARS_FROM else 2
+        return 0 if size >= WHOLE_DOLLARS_FROM or size == 0 else 2
     if unit == "/5":
         return 2
     if unit.startswith("%"):
