@@ -63,7 +63,7 @@ def test_growth_opens_on_the_links_horizon_and_warns_of_an_unknown_one(app_db: P
     assert first(bad.query_params["growth_horizon"]) == "6"
 
 
-def test_a_link_opens_the_saved_scenario_and_its_horizon(app_db: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_link_opens_the_saved_scenario_and_its_horizon(app_db: Path, monkeypatch: pytest.MonkeyPatch, plan):
     monkeypatch.setenv("LOGNAME", "ana")
     con = warehouse.connect(app_db)
     con.execute("delete from saved_scenarios")
@@ -86,6 +86,9 @@ def test_a_link_opens_the_saved_scenario_and_its_horizon(app_db: Path, monkeypat
     assert receiver.number_input(key=growth).value == 80.0
     assert receiver.selectbox(key=state.SC_MONTHS).value == 18
     assert any(m.value.startswith("**Fast growth**, 18 months") for m in receiver.markdown)
+    # when it was saved, in the plan's time zone, named (the audit log's day, not UTC's)
+    opened = next(s.value for s in receiver.success if "Opened 'Fast growth'" in s.value)
+    assert plan.timezone in opened and "UTC" not in opened
 
     stranger = open_page(app_db, monkeypatch, "scenarios.py", {**DEMO_LINK, "scenario": "Gone"})
     assert any("The link's saved scenario 'Gone' was ignored" in w.value for w in stranger.warning)
