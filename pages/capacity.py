@@ -9,13 +9,17 @@ names = dict(zip(services["service_id"], services["name"]))
 
 st.title("Capacity: when do we run out?")
 freshness.page_freshness("capacity")
+link_warnings = capacity.cap_controls_from_link(list(names))
 with st.container(horizontal=True, vertical_alignment="bottom"):
     service_id = st.selectbox("Service", list(names), format_func=names.get, key="cap_service", width=260)
     resource = st.selectbox("Resource", list(capacity.CAP_RESOURCES), key="cap_resource", width=220,
                             format_func=lambda r: capacity.CAP_RESOURCES[r].label, help=capacity.CAP_RESOURCES["cpu_pct"].help)
-    months = st.segmented_control("Horizon", list(capacity.CAP_HORIZONS), default=6, key="cap_months", required=True,
+    months = st.segmented_control("Horizon", list(capacity.CAP_HORIZONS), key="cap_months", required=True,
                                   format_func=lambda m: f"{m} months",
                                   help=f"How far the daily forecast reaches past the data ({through:%d %b %Y}).")
+for warning in link_warnings:
+    st.warning(warning)
+capacity.cap_controls_to_link(service_id, resource, months)
 
 service = services[services["service_id"] == service_id].iloc[0]
 spec = capacity.CAP_RESOURCES[resource]

@@ -1,15 +1,19 @@
 """Growth: is the plan's growth borne out by the data? Users, traffic, data volume and tickets."""
 import streamlit as st
 
-from ui import cache, capacity, freshness, growth, palette
+from ui import cache, capacity, freshness, growth, links, palette, sidebar
 the_plan = cache.plan()
 cap = the_plan.capacity
 
 st.title("Growth: is the plan's growth borne out by the data?")
 freshness.page_freshness("growth")
-horizon = st.segmented_control("Forecast horizon", list(growth.GROWTH_HORIZONS), default=12, key="growth_horizon",
+link_warning = sidebar.from_link("growth_horizon", links.GROWTH_HORIZON, list(growth.GROWTH_HORIZONS), 12)
+horizon = st.segmented_control("Forecast horizon", list(growth.GROWTH_HORIZONS), key="growth_horizon",
                                required=True, format_func=lambda m: f"{m} months",
                                help="Months ahead of the last full month of data.")
+if link_warning:
+    st.warning(link_warning)
+sidebar.to_link(links.GROWTH_HORIZON, horizon)
 views = {metric: growth.load_growth(metric, horizon) for metric in growth.DEMAND}
 st.markdown(f"Full months **{growth.growth_span(views['active_users'])}** · the measured forecast with its "
             f"{capacity.CAP_LEVEL} % interval, and beside it **{capacity.PLAN_NAME}** (plan.toml [capacity]) drawn from "

@@ -46,7 +46,8 @@ st.caption("Planned maintenance excluded from each month: "
            + ". Maintenance windows are taken out of the month before uptime is computed, and outage minutes "
              "inside a window do not count as downtime.")
 widgets.show_chart(figures.grid_chart(
-    view.by_service.assign(cell=[formatting.fmt(v, "%") for v in view.by_service["uptime_pct"]]), "span", "service_id",
+    view.by_service.assign(cell=[formatting.apart_text(v, uptime.target, "%") for v in view.by_service["uptime_pct"]]),
+    "span", "service_id",
     text="cell", status="status", title=f"Uptime per service and month (target {target})", x_title="",
     y_title="service"), "service_grid")
 widgets.status_legend()

@@ -19,6 +19,8 @@ except ScenarioError as exc:
              "utilisation on the Data page, start from the plan instead, or build the demo warehouse.")
     st.stop()
 drivers.init_driver_inputs(base_drivers)
+for warning in saved.open_from_link(base_drivers):
+    st.warning(warning)
 st.caption(results.base_caption(base, note))
 headline = st.container()  # filled once the drivers below are read: the answer goes first
 
@@ -37,6 +39,7 @@ with left:
         st.error(f"**This scenario cannot be computed:** {exc}. Change that driver to see the results.")
         st.stop()
     saved.save_panel(scenario, base_drivers, months)
+    saved.keep_in_link(months)
 
 frame = results.evaluate_scenario(scenario, base, months)
 summary = results.scenario_summary(frame, months)

@@ -65,7 +65,7 @@ def test_wiring_budget_against_actual_and_projection(app: AppTest, app_db: Path,
     over = table[table["is_heading_over"]]
     assert metric(app, "Heading over budget") == f"{len(over)} of 10"
     warning = app.warning[0].value
-    assert "each by more than 1 % of the line and more than $500.00" in warning
+    assert "each by more than 1 % of the line and more than $500" in warning
     for r in over.itertuples():
         said = f"**{formatting.line_label(r.line)}** passes its {formatting.fmt(r.annual_usd, 'USD')} in **{r.crosses_in:%b %Y}**"
         assert said in warning

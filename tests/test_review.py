@@ -23,8 +23,10 @@ DEMO_TODAY = date(2026, 11, 26)
 def test_change_from_the_previous_month_says_better_or_worse_by_the_plans_comparison():
     # MTTR 3.62 h -> 2.77 h, lower is better: 2.77 - 3.62 = -0.85 h, better
     assert change_text(2.77, 3.62, "h", "<") == "-0.85 h (better)"
-    # uptime 99.68 % -> 99.55 %, higher is better: -0.13 pp, worse
-    assert change_text(99.55, 99.68, "%", ">") == "-0.13 pp (worse)"
+    # uptime 99.68 % -> 99.55 %, higher is better: -0.13 pp, worse; percentages one decimal: -0.1 pp
+    assert change_text(99.55, 99.68, "%", ">") == "-0.1 pp (worse)"
+    # 99.58 % -> 99.55 %: -0.03 pp would read -0.0 at one decimal, so two
+    assert change_text(99.55, 99.58, "%", ">") == "-0.03 pp (worse)"
     # training 25.4 h -> 28.0 h, higher is better: +2.60 h
     assert change_text(28.0, 25.4, "h/employee/year", ">=") == "+2.60 h (better)"
     assert change_text(60.0, 60.0, "%", ">=") == "no change"

@@ -27,8 +27,17 @@ def result(value: float | None, op: str = "<", target: float = 2.0, unit: str = 
 
 
 @pytest.mark.parametrize("value, unit, expected", [
-    (99.934, "%", "99.93 %"),
+    (99.934, "%", "99.9 %"),    # percentages: one decimal
     (84.0, "%", "84.0 %"),
+    (0.0, "%", "0.0 %"),        # escalation on time in no month: the same one decimal as 100.0 %
+    (100.0, "%", "100.0 %"),
+    (99.96, "%", "99.96 %"),    # one decimal would read 100.0 %, which it is not
+    (0.03, "%", "0.03 %"),      # nor 0.0 %
+    (670000.0, "USD", "$670,000"),       # whole dollars from $100 up: 625,830.56 -> $625,831
+    (625830.56, "USD", "$625,831"),
+    (99.99, "USD", "$99.99"),            # below $100, cents
+    (0.0, "USD", "$0"),                  # but nothing is $0, not $0.00
+    (36000.04, "USD", "$36,000"),
     (1.834, "h", "1.83 h"),
     (204.34, "h", "204 h"),
     (2208.0, "h", "2,208 h"),
@@ -64,6 +73,24 @@ def test_fmt_differences(value, unit, expected):
     assert formatting.fmt(value, unit, diff=True) == expected
 
 
+def test_a_value_beside_its_target_in_a_grid_is_never_rounded_onto_it():
+    # the uptime grid's cells against a 99.9 % target: 99.86 would read 99.9 % (met) at one decimal
+    assert formatting.apart_text(99.86, 99.9, "%") == "99.86 %"
+    assert formatting.apart_text(100.0, 99.9, "%") == "100.0 %"
+    assert formatting.apart_text(99.74, 99.9, "%") == "99.7 %"
+    assert formatting.apart_text(None, 99.9, "%") == "no data"
+
+
+def test_moments_are_shown_in_the_plans_time_zone_named():
+    # saved 2026-12-06 19:54 UTC is 2026-12-07 02:54 in Bangkok (UTC+7): the audit log's day
+    from datetime import datetime, timezone
+    saved = datetime(2026, 12, 6, 19, 54, tzinfo=timezone.utc)
+    assert formatting.local_time_text(saved, "Asia/Bangkok") == "07 Dec 2026 02:54 Asia/Bangkok"
+    assert formatting.local_time_text(saved, "Asia/Bangkok", clock=False) == "07 Dec 2026"
+    # a stored moment without a zone is UTC
+    assert formatting.local_time_text(datetime(2026, 12, 6, 19, 54), "Asia/Bangkok") == "07 Dec 2026 02:54 Asia/Bangkok"
+
+
 def test_fmt_trim_keeps_cents():
     """Round plan numbers lose trailing zeros, money keeps its cents."""
     assert formatting.fmt(99.9, "%", trim=True) == "99.9 %"
@@ -83,14 +110,20 @@ def test_delta_words(value, op, expected):
 
 
 def test_delta_words_higher_is_better():
-    assert formatting.delta_words(result(99.85, ">", 99.9, "%")) == "0.05 pp worse than target"
+    # 99.9 - 99.85 = 0.05 pp, one decimal: 0.1 (the tile shows 99.8 % beside the 99.9 % target)
+    assert formatting.delta_words(result(99.85, ">", 99.9, "%")) == "0.1 pp worse than target"
+    # 99.9 - 99.86 = 0.04 pp: one decimal reads 0.0, so two
+    assert formatting.delta_words(result(99.86, ">", 99.9, "%")) == "0.04 pp worse than target"
 
 
 @pytest.mark.parametrize("value, expected", [
     (99.8996, "99.8996 %"),   # would read 99.90 %, the target, yet it is under it
     (99.9004, "99.9004 %"),
-    (99.934, "99.93 %"),      # clear of the target: the usual two decimals
-    (99.9, "99.90 %"),        # on the target itself
+    (99.934, "99.93 %"),      # one decimal reads 99.9 %, the target: two
+    (99.96, "99.96 %"),       # one decimal would read 100.0 %
+    (99.86, "99.86 %"),       # one decimal reads 99.9 %, yet it misses a 99.9 % target
+    (99.84, "99.8 %"),        # clear of the target: the usual one decimal
+    (99.9, "99.9 %"),         # on the target itself
 ])
 def test_value_text_never_rounds_onto_the_target(value, expected):
     """A value the usual decimals would round onto its target gets as many more as it needs."""
@@ -106,7 +139,7 @@ def test_value_text_of_hours_near_a_target():
 def test_delta_words_of_uptime_judged_by_its_worst_month():
     """A quarter at 99.93 % whose worst month was 99.80 %: the words follow the status, not the quarter."""
     quarter = replace(result(99.93, ">", 99.9, "%", "improving"), judged=99.8)
-    assert formatting.delta_words(quarter) == "worst month 0.10 pp worse"
+    assert formatting.delta_words(quarter) == "worst month 0.1 pp worse"  # 99.9 - 99.8, one decimal
 
 
 def test_target_text_states_the_per_what_once():
@@ -491,3 +524,57 @@ def test_deleting_the_open_scenario_makes_it_unsaved_another_leaves_it():
     s = state.saved_as(state.ScenarioState(), "q1", {"users": 1.0})
     assert state.deleted(s, "q2") == s
     assert state.deleted(s, "q1").loaded is None
+
+
+# ---- the view in the link: filters and page controls, read and written without Streamlit
+
+def test_a_links_filters_and_controls_read_as_the_pages_options():
+    from ui import links
+    params = {"services": "auth,payments", "horizon": "12", "resource": "cpu_pct"}
+    assert links.value_from_params(params, links.SERVICES, ["api", "auth", "payments"]) == (("auth", "payments"), None)
+    # the horizon's options are numbers: "12" in the link is the option 12, not the text
+    assert links.value_from_params(params, links.CAP_HORIZON, [3, 6, 12]) == (12, None)
+    assert links.value_from_params(params, links.CAP_RESOURCE, ["cpu_pct", "mem_pct"]) == ("cpu_pct", None)
+    # left out of the link: nothing, silently
+    assert links.value_from_params(params, links.CHANNELS, ["chat"]) == (None, None)
+    assert links.value_from_params({}, links.CAP_SERVICE, ["api"]) == (None, None)
+
+
+def test_an_unknown_value_in_a_link_is_dropped_with_a_warning_naming_it_and_the_allowed():
+    from ui import links
+    got, warning = links.value_from_params({"services": "auth,nope"}, links.SERVICES, ["api", "auth"])
+    assert got == ("auth",)
+    assert warning == "The link's services 'nope' was ignored: not one of api, auth."
+    got, warning = links.value_from_params({"horizon": "7"}, links.CAP_HORIZON, [3, 6, 12])
+    assert got is None and warning == "The link's Capacity horizon '7' was ignored: not one of 3, 6, 12."
+    got, warning = links.value_from_params({"scenario": ""}, links.SCENARIO, ["q1"])
+    assert got is None and "saved scenario '' was ignored" in warning
+    # a repeated value counts once
+    assert links.value_from_params({"severities": "high,high"}, links.SEVERITIES, ["high"]) == (("high",), None)
+
+
+def test_a_controls_value_written_to_the_link_reads_back_the_same():
+    from ui import links
+    assert links.value_to_param(links.SERVICES, ("auth", "payments")) == "auth,payments"
+    assert links.value_to_param(links.SERVICES, ()) is None  # no filter: left out of the link
+    assert links.value_to_param(links.CAP_HORIZON, 6) == "6"
+    assert links.value_to_param(links.SCENARIO, None) is None
+    params = {"services": links.value_to_param(links.SERVICES, ["auth"]), "horizon": "6"}
+    assert links.value_from_params(params, links.SERVICES, ["auth"]) == (("auth",), None)
+    assert links.value_from_params(params, links.CAP_HORIZON, [3, 6, 12]) == (6, None)
+
+
+def test_a_control_is_read_from_the_link_once_a_session_and_its_warning_stays_until_changed():
+    from ui import links
+    s = links.LinkState({"service": "db", "services": "auth,nope"})
+    s, got = links.read_from(s, links.CAP_SERVICE, ["api", "db"])
+    assert got == "db" and s.read == {"service"}
+    assert links.read_from(s, links.CAP_SERVICE, ["api", "db"]) == (s, None)  # a page opened again: its default
+    s, got = links.read_from(s, links.SERVICES, ["auth"])
+    assert got == ("auth",)
+    warning = "The link's services 'nope' was ignored: not one of auth."
+    assert links.warning_of(s, links.SERVICES) == warning
+    # the control written as the link set it ("auth"): the warning stays; changed: it goes
+    assert links.warning_of(links.written(s, links.SERVICES, "auth"), links.SERVICES) == warning
+    assert links.warning_of(links.written(s, links.SERVICES, "auth,db"), links.SERVICES) is None
+    assert links.written(s, links.CAP_SERVICE, "api") == s  # no warning to clear

@@ -145,7 +145,9 @@ def budget_table(table: pd.DataFrame) -> pd.DataFrame:
 def budget_display(shown: pd.DataFrame) -> pd.DataFrame:
     """budget_table for the screen: the band as one 'from to' text column, the model, group and note left to the
     export."""
-    band = [f"{fmt(lo, 'USD')} to {fmt(hi, 'USD')}" for lo, hi in zip(shown["lower_usd"], shown["upper_usd"])]
+    # a finance table: the band in cents, as the table's other money columns
+    band = [f"{fmt(lo, 'USD', decimals=2)} to {fmt(hi, 'USD', decimals=2)}"
+            for lo, hi in zip(shown["lower_usd"], shown["upper_usd"])]
     out = shown.drop(columns=["lower_usd", "upper_usd", "model", "group", "note"])
     out.insert(out.columns.get_loc("projected_usd") + 1, "band", band)
     return out

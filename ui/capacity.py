@@ -27,7 +27,8 @@ from ui.cache import CACHE_TTL, LOADER, connection_for, data_through, db, forget
 from ui.figures import LABEL_BACKGROUND, Line, band, figure, hline, vline
 from ui.forecasting import forecast_model
 from ui.palette import FORECAST_COLOURS, THRESHOLD_STYLE
-from ui.sidebar import plan_today
+from ui import links
+from ui.sidebar import from_link, plan_today, to_link
 from ui.state import CAP_KEY, CAP_RANGE, CAP_SENT, CAP_WORKING
 
 
@@ -69,6 +70,9 @@ CAP_SLIDERS = {  # Capacity field -> (label, max, step, help)
                                "A flat extra load on CPU, memory and requests from new features."),
 }
 PLAN_NAME = "Plan's assumptions"  # the scenario the sliders start from, named as the page draws it
+CAP_CONTROLS = (("cap_service", links.CAP_SERVICE), ("cap_resource", links.CAP_RESOURCE),
+                ("cap_months", links.CAP_HORIZON))
+CAP_DEFAULT_MONTHS = 6
 
 
 @forgettable
@@ -179,6 +183,20 @@ class CapacityView:
     scenario_crossings: pd.DataFrame | None  # the scenario's crossings, as crossings
     scenario_monthly: pd.DataFrame  # the scenario's monthly plan
     causes: tuple[str, ...]    # why the scenario's mean reaches the scale-up line (models.capacity.crossing_causes)
+
+
+def cap_controls_from_link(service_ids: list[str]) -> list[str]:
+    """Service, resource and horizon from the session's link (the first run) or their defaults; the
+    warnings about values in the link that are not on the page."""
+    options = (service_ids, list(CAP_RESOURCES), list(CAP_HORIZONS))
+    defaults = (None, None, CAP_DEFAULT_MONTHS)
+    return [w for (key, control), allowed, default in zip(CAP_CONTROLS, options, defaults)
+            if (w := from_link(key, control, allowed, default))]
+
+
+def cap_controls_to_link(service_id: str, resource: str, months: int) -> None:
+    for (_, control), value in zip(CAP_CONTROLS, (service_id, resource, months)):
+        to_link(control, value)
 
 
 def _bounds(tz: str, through: date) -> tuple[datetime, datetime]:

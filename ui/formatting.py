@@ -40,15 +40,24 @@ def fmt(value: float | None, unit: str, *, diff: bool = False, short: bool = Fal
     return f"{sign}{number}{suffix}{tail}"
 
 
+WHOLE_DOLLARS_FROM = 100.0  # amounts from $100 up in whole dollars; below, cents (a rate per user is its cents), but $0
+
+
 def _decimals(value: float, unit: str) -> int:
-    """Enough decimals to tell a value from its target (99.93 % vs 99.9 %), no more."""
+    """The unit's one rule: percentages one decimal, more only where one would round a value onto 0 %
+    or 100 % that it is not (99.96 % is not 100.0 %); money in whole dollars from $100 up (and $0),
+    cents below; scores two decimals; other units by size. value_text adds decimals near a target."""
     size = abs(value)
-    if unit.startswith("USD") or unit == "/5":
+    if unit.startswith("USD"):
+        return 0 if size >= WHOLE_DOLLARS_FROM or size == 0 else 2
+    if unit == "/5":
         return 2
     if unit.startswith("%"):
-        if 99 <= size < 100:
-            return 3 if size >= 99.995 else 2  # 99.996 % must not read as 100.00 %
-        return 2 if size < 1 else 1
+        decimals = 1
+        for edge in (0.0, 100.0):
+            while decimals < 6 and size != edge and round(size, decimals) == edge:
+                decimals += 1
+        return decimals
     return 2 if size < 10 else 1 if size < 100 else 0
 
 
@@ -68,13 +77,18 @@ def _decimals_apart(value: float, other: float, unit: str) -> int:
     return decimals
 
 
+def apart_text(value: float | None, target: float, unit: str, short: bool = True) -> str:
+    """A value beside its target, with more decimals when the usual ones would round it onto the
+    target from the other side (99.86 % is not met, and must not read 99.9 % beside a 99.9 % target)."""
+    decimals = None
+    if value is not None and not math.isnan(value) and not math.isclose(value, target, rel_tol=1e-9):
+        decimals = _decimals_apart(value, target, unit)
+    return fmt(value, unit, short=short, decimals=decimals)
+
+
 def value_text(r: KpiResult, short: bool = True) -> str:
-    """A KPI's value as text, with more decimals when the usual ones would round it onto its target
-    from the other side (99.8996 % is not met, and must not read 99.90 % beside a 99.9 % target)."""
-    value, decimals = r.value, None
-    if value is not None and not math.isnan(value) and not math.isclose(value, r.target, rel_tol=1e-9):
-        decimals = _decimals_apart(value, r.target, r.unit)
-    return fmt(value, r.unit, short=short, decimals=decimals)
+    """A KPI's value as text, never rounded onto its target (apart_text)."""
+    return apart_text(r.value, r.target, r.unit, short)
 
 
 def delta_words(r: KpiResult) -> str | None:
@@ -166,6 +180,14 @@ def signed_usd(value: float, decimals: int | None = None) -> str:
     """'+$1,234.00' or '-$1,234.00': a difference in money, for a metric's delta (`decimals`: 0 for
     whole dollars)."""
     return ("+" if value > 0 else "") + fmt(value, "USD", decimals=decimals)
+
+
+def local_time_text(at: object, tz: str, clock: bool = True) -> str:
+    """A moment in the plan's time zone, the zone named: '07 Dec 2026 02:54 Asia/Bangkok' (a stored
+    moment without a zone is UTC); without `clock`, the local day only."""
+    moment = pd.Timestamp(at)
+    moment = (moment.tz_localize("UTC") if moment.tzinfo is None else moment).tz_convert(tz)
+    return f"{moment:%d %b %Y %H:%M} {tz}" if clock else f"{moment:%d %b %Y}"
 
 
 def month_text(day: date | pd.Timestamp | None) -> str:

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import streamlit as st
 
 from core.period import Period, today_in
 from core.plan import Plan
 
+from ui import links
 from ui.cache import data_through, plan, query
 from ui.periods import (CUSTOM, month_name, month_options, months_chosen, months_of, opened, period_to_params, preset_chosen,
                         preset_of, presets)
-from ui.state import CHANNELS_KEY, FROM_KEY, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY, THROUGH_KEY, Filters
+from ui.state import (CHANNELS_KEY, FROM_KEY, LINK_KEY, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY,
+                      THROUGH_KEY, Filters)
 
 
 def plan_today(plan: Plan) -> date:
@@ -76,15 +78,67 @@ def period_picker(plan: Plan, today: date, through: date | None) -> Period:
     return period
 
 
+def _link_state() -> links.LinkState:
+    return st.session_state.get(LINK_KEY) or links.LinkState(st.query_params.to_dict())
+
+
+def link_pending(control: links.Control) -> bool:
+    """Whether the control has not yet been read from the session's link (its options may cost a query)."""
+    return control.param not in _link_state().read
+
+
+def link_value(control: links.Control, options: Sequence) -> tuple[object | None, str | None]:
+    """The control's value in the link the session was opened with, the first time it is asked for in
+    the session (None after that, or when the link leaves it out), and the warning about an unknown
+    value in the link, kept until the control is changed."""
+    state, value = links.read_from(_link_state(), control, options)
+    st.session_state[LINK_KEY] = state
+    return value, links.warning_of(state, control)
+
+
+def from_link(key: str, control: links.Control, options: Sequence, default: object = None) -> str | None:
+    """Before the widget under `key` is drawn: on the session's first run of that control, its value in
+    the link; else, when the widget has no state (a new session, or its page was left), `default`
+    (None: the widget's own). Returns the warning about an unknown value in the link, for the caller
+    to show beside the control."""
+    value, warning = link_value(control, options)
+    if value is None and key not in st.session_state:
+        value = default
+    if value is not None:
+        st.session_state[key] = list(value) if control.many else value
+    return warning
+
+
+def to_link(control: links.Control, value: object) -> None:
+    """Write the control's value into the URL (only when it changed: each write is a message to the browser)."""
+    text = links.value_to_param(control, value)
+    st.session_state[LINK_KEY] = links.written(_link_state(), control, text)
+    if st.query_params.get(control.param) != text:
+        if text is None:
+            del st.query_params[control.param]
+        else:
+            st.query_params[control.param] = text
+
+
+FILTERS = ((SERVICES_KEY, links.SERVICES), (SEVERITIES_KEY, links.SEVERITIES), (CHANNELS_KEY, links.CHANNELS))
+
+
 def filter_picker(plan: Plan) -> Filters:
-    """Sidebar multiselects for services, severities and channels, honoured by every drill-down page."""
+    """Sidebar multiselects for services, severities and channels, honoured by every drill-down page,
+    kept in the URL (?services=a,b&severities=...&channels=...) like the period."""
     services = query("services")
-    with st.expander("Filters", icon=":material/filter_alt:"):
-        st.multiselect("Services", list(services["service_id"]), key=SERVICES_KEY, placeholder="All services",
+    options = (list(services["service_id"]), [s.name for s in plan.severities], [c.name for c in plan.channels])
+    warnings = [w for (key, control), allowed in zip(FILTERS, options) if (w := from_link(key, control, allowed))]
+    with st.expander("Filters", icon=":material/filter_alt:", expanded=current_filters() != Filters()):
+        st.multiselect("Services", options[0], key=SERVICES_KEY, placeholder="All services",
                        format_func=dict(zip(services["service_id"], services["name"])).get)
-        st.multiselect("Severity", [s.name for s in plan.severities], key=SEVERITIES_KEY, placeholder="All")
-        st.multiselect("Channel", [c.name for c in plan.channels], key=CHANNELS_KEY, placeholder="All",
+        st.multiselect("Severity", options[1], key=SEVERITIES_KEY, placeholder="All")
+        st.multiselect("Channel", options[2], key=CHANNELS_KEY, placeholder="All",
                        format_func=lambda c: plan.channel(c).label)
+    for warning in warnings:
+        st.warning(warning)
+    for key, control in FILTERS:
+        to_link(control, st.session_state.get(key, ()))
     return current_filters()
 
 

@@ -65,11 +65,12 @@ def _labelled(rows: pd.DataFrame, sums: Mapping[str, dict], the_plan: Plan) -> p
 
 
 def compare_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The comparison as text, each number through fmt; 'text' rows as they are."""
+    """The comparison as text, each number through fmt; 'text' rows as they are. A finance table: money
+    keeps its cents here (tiles show whole dollars), so it reads to the cent as the CLI does."""
     out = table.copy()
     for c in out.columns[2:]:
-        out[c] = ["" if (isinstance(v, float) and math.isnan(v)) or v == "" else v if u == "text" else fmt(v, u)
-                  for v, u in zip(out[c], out["unit"])]
+        out[c] = ["" if (isinstance(v, float) and math.isnan(v)) or v == "" else v if u == "text"
+                  else fmt(v, u, decimals=2 if u.startswith("USD") else None) for v, u in zip(out[c], out["unit"])]
     return out.drop(columns="unit").rename(columns={"metric": ""})
 
 

@@ -9,10 +9,12 @@ import streamlit as st
 import models.scenario
 from data import access, scenarios_store
 
-from ui import auth
-from ui.cache import connection
+from ui import auth, links
+from ui.cache import connection, plan
+from ui.formatting import local_time_text
 from ui.scenarios.drivers import fill_driver_inputs, flash, show_flash
 from ui.scenarios.session import keep, scenario_state
+from ui.sidebar import from_link, link_pending, link_value, to_link
 from ui.state import SC_MONTHS, deleted, saved_as
 
 
@@ -56,7 +58,27 @@ def on_load(base_drivers: models.scenario.Drivers) -> None:
     fill_driver_inputs(asdict(drivers), saved.name)
     st.session_state[SC_MONTHS] = saved.months if saved.months in HORIZONS else 12
     extra = f" Note: {'; '.join(notes)}." if notes else ""
-    flash("success", f"Opened '{saved.name}' (saved by {saved.author} on {saved.saved_at:%d %b %Y %H:%M} UTC).{extra}")
+    flash("success", f"Opened '{saved.name}' (saved by {saved.author} on "
+                     f"{local_time_text(saved.saved_at, plan().timezone)}).{extra}")
+
+
+def open_from_link(base_drivers: models.scenario.Drivers) -> list[str]:
+    """The session's first run: the link's saved scenario opened as the Open button opens it, then the
+    link's horizon over the one it was saved with (the sender's view). Returns the warnings about
+    values in the link that are not there."""
+    name, warning = (link_value(links.SCENARIO, list(saved_scenarios()["name"])) if link_pending(links.SCENARIO)
+                     else (None, None))
+    if name is not None:
+        st.session_state["sc_pick"] = name
+        on_load(base_drivers)
+    horizon_warning = from_link(SC_MONTHS, links.SCENARIO_HORIZON, HORIZONS)
+    return [w for w in (warning, horizon_warning) if w]
+
+
+def keep_in_link(months: int) -> None:
+    """The saved scenario on screen (none: the base or unsaved) and the horizon, in the URL."""
+    to_link(links.SCENARIO, scenario_state().loaded)
+    to_link(links.SCENARIO_HORIZON, months)
 
 
 def on_delete() -> None:
@@ -96,7 +118,9 @@ def save_panel(drivers: models.scenario.Drivers, base_drivers: models.scenario.D
         if saved.empty:
             st.caption("None yet.")
             return
-        labels = {r.name: f"{r.name} · {r.author} · {pd.Timestamp(r.saved_at):%d %b %Y}" for r in saved.itertuples()}
+        tz = plan().timezone
+        labels = {r.name: f"{r.name} · {r.author} · {local_time_text(r.saved_at, tz, clock=False)}"
+                  for r in saved.itertuples()}
         if st.session_state.get("sc_pick") not in labels:
             st.session_state["sc_pick"] = next(iter(labels))
         st.selectbox("Saved scenario", list(labels), key="sc_pick", format_func=labels.get)
