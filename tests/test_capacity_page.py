@@ -150,7 +150,7 @@ def test_growth_goes_to_scenarios_and_comes_back(app: AppTest):
     app.slider(key=state.CAP_KEY + "data_growth_pct_per_month").set_value(3.0).run()
     data = app.slider(key=state.CAP_KEY + "data_growth_pct_per_month")  # moved: its bounds stay (new bounds reset it)
     assert (data.value, data.min) == (3.0, -5.0)
-    assert app.session_state[state.CAP_WORKING]["data_growth_pct_per_month"] == 3.0  # what the forecast uses
+    assert app.session_state[state.CAPACITY_KEY].working["data_growth_pct_per_month"] == 3.0  # what the forecast uses
     app.switch_page(str(pages / "overview.py")).run()
     app.switch_page(str(pages / "capacity.py")).run()
     assert not app.exception, app.exception

@@ -578,3 +578,23 @@ def test_a_control_is_read_from_the_link_once_a_session_and_its_warning_stays_un
     assert links.warning_of(links.written(s, links.SERVICES, "auth"), links.SERVICES) == warning
     assert links.warning_of(links.written(s, links.SERVICES, "auth,db"), links.SERVICES) is None
     assert links.written(s, links.CAP_SERVICE, "api") == s  # no warning to clear
+
+
+# ---- the Capacity page's state: pure transitions, no Streamlit
+
+def test_capacity_sliders_take_what_was_sent_then_what_was_left_then_the_plan():
+    plan_values = {"growth": 50.0}
+    fresh = state.CapacityState()
+    assert state.sliders_from(fresh, True, plan_values) == (plan_values, fresh)  # first visit: the plan's
+    left = state.slid(fresh, {"growth": 80.0})
+    assert state.sliders_from(left, True, plan_values)[0] == {"growth": 80.0}  # back from another page
+    assert state.sliders_from(left, False, plan_values) == (None, left)  # still on the page: the widgets'
+    from dataclasses import replace
+    sent, after = state.sliders_from(replace(left, sent={"growth": -10.0}), False, plan_values)
+    assert sent == {"growth": -10.0} and after.sent is None  # applied once
+
+
+def test_a_slider_range_widens_to_hold_a_sent_value_and_stays_so():
+    s = state.widened(state.CapacityState(), "growth", (0.0, 200.0), -10.0)
+    assert s.ranges["growth"] == (-10.0, 200.0)
+    assert state.widened(s, "growth", (0.0, 200.0), 50.0).ranges["growth"] == (-10.0, 200.0)  # kept

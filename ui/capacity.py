@@ -29,7 +29,7 @@ from ui.forecasting import forecast_model
 from ui.palette import FORECAST_COLOURS, THRESHOLD_STYLE
 from ui import links
 from ui.sidebar import from_link, plan_today, to_link
-from ui.state import CAP_KEY, CAP_RANGE, CAP_SENT, CAP_WORKING
+from ui.state import CAP_KEY, CAPACITY_KEY, CapacityState, sliders_from, slid, widened
 
 
 @dataclass(frozen=True)
@@ -260,31 +260,25 @@ def cap_scenario(cap: Capacity) -> Capacity:
     """The scenario the sliders describe: the plan's [capacity] with the slider values in place.
     First visit: the plan's values. Back from another page (where Streamlit dropped the sliders'
     state): as the user left them. Sent from the Scenarios page: that scenario's growth."""
-    state = st.session_state
-    source = state.pop(CAP_SENT, None)
-    if source is None and any(CAP_KEY + name not in state for name in CAP_SLIDERS):
-        source = state.get(CAP_WORKING) or {name: getattr(cap, name) for name in CAP_SLIDERS}
+    missing = any(CAP_KEY + name not in st.session_state for name in CAP_SLIDERS)
+    source, s = sliders_from(capacity_state(), missing, {name: getattr(cap, name) for name in CAP_SLIDERS})
     if source is not None:
         for name in CAP_SLIDERS:
-            state[CAP_KEY + name] = float(source[name])
+            st.session_state[CAP_KEY + name] = float(source[name])
     values = {}
     for name, (label, _, step, help_text) in CAP_SLIDERS.items():
-        low, high = _slider_range(name, cap)
+        usual = (0.0, max(CAP_SLIDERS[name][1], float(getattr(cap, name))))
+        s = widened(s, name, usual, float(st.session_state[CAP_KEY + name]))
+        low, high = s.ranges[name]
         values[name] = st.slider(label, low, high, step=step, key=CAP_KEY + name, format="%.1f %%",
                                  help=f"{help_text} The plan: {getattr(cap, name):g} %.")
-    state[CAP_WORKING] = values
+    st.session_state[CAPACITY_KEY] = slid(s, values)
     return replace(cap, **values)
 
 
-def _slider_range(name: str, cap: Capacity) -> tuple[float, float]:
-    """A slider's bounds: 0 to its usual top (or the plan's value), widened to take a value sent
-    from Scenarios (a shrinking scenario goes below 0) and kept so for the session. Never derived
-    from the live value: a slider whose bounds change is reset, and would jump to its minimum."""
-    ranges = st.session_state.setdefault(CAP_RANGE, {})
-    low, high = ranges.get(name, (0.0, max(CAP_SLIDERS[name][1], float(getattr(cap, name)))))
-    now = float(st.session_state[CAP_KEY + name])
-    ranges[name] = (min(low, now), max(high, now))
-    return ranges[name]
+def capacity_state() -> CapacityState:
+    """The page's state between runs (a new session's: empty)."""
+    return st.session_state.get(CAPACITY_KEY, CapacityState())
 
 
 def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str, through: date) -> go.Figure:

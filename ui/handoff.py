@@ -11,9 +11,9 @@ from core.plan import Capacity
 from data import access
 
 from ui.auth import can
-from ui.capacity import CAP_SLIDERS
+from ui.capacity import CAP_SLIDERS, capacity_state
 from ui.scenarios.session import keep, scenario_state
-from ui.state import CAP_SENT
+from ui.state import CAPACITY_KEY
 
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"  # for st.switch_page, wherever the server was started
@@ -31,7 +31,7 @@ def cap_send_button(cap: Capacity) -> None:
 def sc_send_button(values: Mapping[str, float | bool]) -> None:
     """'See it on Capacity': the scenario's four growth drivers become the Capacity page's sliders
     (on its next run), to see when each service crosses the scale-up line under them."""
-    _send_growth(values, "capacity.py", lambda sent: st.session_state.__setitem__(CAP_SENT, sent),
+    _send_growth(values, "capacity.py", _to_capacity,
                  "See this growth on Capacity", "sc_to_capacity",
                  ":material/storage:", "Open the Capacity page with its growth sliders set to these drivers: when "
                  "does each service reach the plan's thresholds under them?")
@@ -45,3 +45,7 @@ def _send_growth(growth: Mapping[str, float | bool], page: str, leave: Callable[
     if can(access.page_right(page)) and st.button(label, key=key, icon=icon, help=help_text):
         leave({name: float(growth[name]) for name in CAP_SLIDERS})
         st.switch_page(PAGES_DIR / page)
+
+
+def _to_capacity(sent: dict[str, float]) -> None:
+    st.session_state[CAPACITY_KEY] = replace(capacity_state(), sent=sent)

@@ -3,7 +3,7 @@ between Capacity and Scenarios). One place names every key.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 
@@ -38,9 +38,7 @@ IMPORT_KEY = "data_import_state"       # the Data page's ImportState
 DATA_ASSUME = "data_assume"            # widget keys data_assume.<profile>.<column>: the chosen assumptions
 DATA_ADD_SERVICES = "data_add_services"
 CAP_KEY = "cap_"  # + Capacity field: the slider's widget key
-CAP_WORKING = "cap_working"  # the sliders' values as the user left them (widget state is dropped off-page)
-CAP_SENT = "cap_sent"  # growth sent from the Scenarios page, applied to the sliders on Capacity's next run
-CAP_RANGE = "cap_range"  # each slider's (low, high), widened for values sent from Scenarios
+CAPACITY_KEY = "cap_state"  # the Capacity page's CapacityState
 
 
 @dataclass(frozen=True)
@@ -109,4 +107,35 @@ def saved_as(s: ScenarioState, name: str, values: Mapping) -> ScenarioState:
 def deleted(s: ScenarioState, name: str) -> ScenarioState:
     """A saved scenario deleted: the one on screen, if it was that one, is no longer a saved one."""
     return replace(s, loaded=None) if s.loaded == name else s
+
+
+@dataclass(frozen=True)
+class CapacityState:
+    """What the Capacity page keeps between runs (under CAPACITY_KEY), beside its sliders' own keys."""
+
+    working: Mapping | None = None  # the sliders' values as the user left them (dropped off-page)
+    sent: Mapping | None = None     # growth sent from the Scenarios page, applied on the next run
+    ranges: Mapping = field(default_factory=dict)  # each slider's (low, high), widened for values sent
+
+
+def sliders_from(s: CapacityState, widgets_missing: bool, plan_values: Mapping) -> tuple[Mapping | None, CapacityState]:
+    """The values to put in the sliders before they are drawn, if any: growth sent from Scenarios;
+    else, back from another page (the sliders' state dropped), what was left, or the plan's on a
+    first visit; else none (the sliders keep their own state)."""
+    if s.sent is not None:
+        return s.sent, replace(s, sent=None)
+    if widgets_missing:
+        return s.working or plan_values, s
+    return None, s
+
+
+def widened(s: CapacityState, name: str, usual: tuple[float, float], now: float) -> CapacityState:
+    """A slider's bounds widened to hold `now` and kept so for the session (bounds are never
+    derived from the live value: a slider whose bounds change is reset to its minimum)."""
+    low, high = s.ranges.get(name, usual)
+    return replace(s, ranges={**s.ranges, name: (min(low, now), max(high, now))})
+
+
+def slid(s: CapacityState, values: Mapping) -> CapacityState:
+    return replace(s, working=dict(values))
 
