@@ -35,8 +35,6 @@ RULES = (KPI_OFF_TRACK, BUDGET_OVER, CAPACITY_CROSSING, DATA_STALE, SLA_BELOW_FL
 AREA_PAGES = {"Reliability": "reliability", "Support": "support", "Cost": "cost", "Improvement": "cost"}
 # The resources a fleet is scaled for (percent of capacity); data volume in GB has no line to cross.
 CAPACITY_RESOURCES = ("cpu_pct", "memory_pct", "requests_pct", "disk_pct")
-CAPACITY_HISTORY_DAYS = 730  # the Capacity page's history: two years give the fits their yearly shape
-CAPACITY_LEVEL = 80          # the Capacity page's interval
 
 
 @dataclass(frozen=True)
@@ -204,13 +202,13 @@ def _capacity_crossings(con, plan: Plan, through: date) -> pd.DataFrame:
 
     end = through + timedelta(days=1)
     daily = query(con, "capacity_daily", tz=plan.timezone,
-                  start=local_midnight(end - timedelta(days=CAPACITY_HISTORY_DAYS), plan.timezone),
+                  start=local_midnight(end - timedelta(days=capacity.HISTORY_DAYS), plan.timezone),
                   end=local_midnight(end, plan.timezone))
     rows = []
     for service_id, days in daily.groupby("service_id", sort=True):
         for resource in CAPACITY_RESOURCES:
             history = pd.DataFrame({"ds": pd.to_datetime(days["day"]), "y": days[resource].astype(float)})
-            fit = forecast.forecast(history, plan.alerts.capacity_within_days, CAPACITY_LEVEL, freq="D")
+            fit = forecast.forecast(history, plan.alerts.capacity_within_days, capacity.INTERVAL_PCT, freq="D")
             rows.append({"service_id": str(service_id), "resource": resource,
                          "current_pct": capacity.current_level(history),
                          "scale_up_at": capacity.first_crossing(fit, "mean", plan.capacity.scale_up_pct)})

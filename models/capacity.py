@@ -16,6 +16,8 @@ import pandas as pd
 from core.plan import Capacity
 
 BANDS = ("mean", "lower", "upper")
+HISTORY_DAYS = 730  # what a capacity forecast fits on: two years give the fits their yearly shape
+INTERVAL_PCT = 80   # the forecast interval every capacity view draws and judges
 
 
 @dataclass(frozen=True)

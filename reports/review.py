@@ -24,9 +24,7 @@ from ui.formatting import line_label
 
 WORST_SERVICES = 5  # the review lists the services with the lowest uptime of the month, this many
 CAPACITY_HORIZON_DAYS = 91  # the Capacity page's shortest horizon (3 months): what the month ahead must buy
-CAPACITY_HISTORY_DAYS = 730  # the history the Capacity page fits on
 CAPACITY_RESOURCES = {"cpu_pct": "CPU", "memory_pct": "memory", "disk_pct": "disk"}  # percent of capacity
-CAPACITY_LEVEL = 80  # the forecast interval, percent (the Capacity page's)
 # The tables a review reads beyond the KPIs' own (freshness.KPI_SOURCES): capacity and the budget.
 REVIEW_TABLES = ("services", "utilisation_hourly", "costs_monthly", "backup_runs", "changes", "maintenance_windows")
 
@@ -139,14 +137,14 @@ def capacity_risks(con: duckdb.DuckDBPyConnection, plan: Plan, services: pd.Data
     tz, cap = plan.timezone, plan.capacity
     end = through + timedelta(days=1)
     daily = warehouse.query(con, "capacity_daily", tz=tz,
-                            start=warehouse.local_midnight(end - timedelta(days=CAPACITY_HISTORY_DAYS), tz),
+                            start=warehouse.local_midnight(end - timedelta(days=models.capacity.HISTORY_DAYS), tz),
                             end=warehouse.local_midnight(end, tz))
     names = dict(zip(services["service_id"], services["name"]))
     rows = []
     for service_id, found in daily.groupby("service_id", sort=True):
         for resource, label in CAPACITY_RESOURCES.items():
             history = pd.DataFrame({"ds": pd.to_datetime(found["day"]), "y": found[resource].astype(float)})
-            fit = forecast.forecast(history, CAPACITY_HORIZON_DAYS, CAPACITY_LEVEL, freq="D")
+            fit = forecast.forecast(history, CAPACITY_HORIZON_DAYS, models.capacity.INTERVAL_PCT, freq="D")
             grown = models.capacity.apply_growth(fit, models.capacity.growth_for(resource, cap))
             rows.append({"service_id": names.get(service_id, service_id), "resource": label,
                          "current_pct": models.capacity.current_level(history),

@@ -56,8 +56,8 @@ CAP_RESOURCES = {
                            "Data stored by the service at the end of each day, in GB."),
 }
 CAP_HORIZONS = {3: 91, 6: 182, 12: 365}  # months -> days forecast (the fits are daily)
-CAP_LEVEL = 80  # the forecast interval, percent
-CAP_HISTORY_DAYS = 730
+CAP_LEVEL = models.capacity.INTERVAL_PCT
+CAP_HISTORY_DAYS = models.capacity.HISTORY_DAYS
 CAP_SLIDERS = {  # Capacity field -> (label, max, step, help)
     "user_growth_pct_per_quarter": ("User growth (% per quarter)", 200.0, 5.0,
                                     "Compounded monthly; CPU, memory and requests grow with users. "
