@@ -259,7 +259,7 @@ class Bench:
         """Close the process's connection (so DuckDB's instance and buffer pool go) and clear caches."""
         from ui import cache
         cache.connection_for(str(self.path)).close()
-        cache.connection_for.clear()
+        cache.drop_connections()
         cache.forget_results()
 
     def time(self, fn: Callable[[], object], repeat: int | None = None) -> tuple[float, float]:

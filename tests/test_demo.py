@@ -86,11 +86,13 @@ def test_other_seed_gives_other_events(demo_con, built):
 
 
 def test_every_table_has_rows(demo_con):
-    """Every domain table of the schema holds demo rows; the bookkeeping (imports, saved scenarios, audit) stays empty."""
+    """Every domain table of the schema holds demo rows; the bookkeeping (imports, saved scenarios, audit,
+    alerts) stays empty."""
     # Derived tables are tested in test_rollups; the demo generates hourly rows, not raw samples.
     counts = {t: n for t, n in table_counts(demo_con).items() 
               if t not in (*rollups.TABLES, *event_rollups.TABLES, rollups.SAMPLES)}
-    bookkeeping = {t for t in counts if t in ("schema_version", "saved_scenarios", "audit_log", "signed_out")
+    bookkeeping = {t for t in counts if t in ("schema_version", "saved_scenarios", "audit_log", "signed_out",
+                                              "alert_log")
                    or t.startswith("import_")}
     assert set(counts) - bookkeeping == set(demo.TABLES)
     assert [t for t in demo.TABLES if counts[t] == 0] == []

@@ -112,8 +112,13 @@ def _follow(db_file: str) -> None:
     with _FOLLOW_LOCK:
         seen, _SEEN[db_file] = _SEEN.get(db_file), newest.version
     if seen is not None and seen != newest.version:
-        _reader.clear()
+        drop_connections()
         forget_results()
+
+
+def drop_connections() -> None:
+    """Forget this process's warehouse connections: the next read opens the newest version afresh."""
+    _reader.clear()
 
 
 def warehouse_version() -> int:
