@@ -29,10 +29,10 @@ cols[0].metric("Annual budget", formatting.fmt(totals["annual_usd"], "USD", deci
                help=f"{formatting.fmt(totals['annual_usd'], 'USD')} over the lines; the plan's total: "
                     f"{formatting.fmt(the_plan.budget_total_usd, 'USD')}.")
 cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD", decimals=0), border=True,
-               delta=formatting.signed_usd(totals["variance_usd"], decimals=0), delta_description="vs budget to date",
+               delta=formatting.signed_usd(totals["variance_usd"], decimals=0), delta_description="vs budget",
                delta_color="red" if totals["variance_usd"] > 0 else "green",
-               help=f"{formatting.fmt(totals['actual_usd'], 'USD')} spent; budget to date: "
-                    f"{formatting.fmt(totals['budget_to_date_usd'], 'USD')}, the annual budget x closed "
+               help=f"{formatting.fmt(totals['actual_usd'], 'USD')} spent; below it, the difference from the "
+                    f"budget to date, {formatting.fmt(totals['budget_to_date_usd'], 'USD')}: the annual budget x closed "
                     "months / 12, or by a line's monthly profile in plan.toml.")
 cols[2].metric("Projected year end", formatting.fmt(totals["projected_usd"], "USD", decimals=0), border=True,
                delta=formatting.signed_usd(totals["projected_variance_usd"], decimals=0), delta_description="vs budget",

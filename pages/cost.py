@@ -22,8 +22,8 @@ widgets.kpi_grid(kpis, trend)
 st.subheader("Budget lines against the plan", divider="gray")
 cards = st.columns(4)
 cards[0].metric("Spent in the period", formatting.fmt(totals["actual_usd"], "USD"), border=True)
-cards[1].metric("Budget for the same months", formatting.fmt(totals["budget_usd"], "USD"), border=True,
-                help="Each line's budget for every month with spend recorded: its annual budget / 12, or its "
+cards[1].metric("Budget, same months", formatting.fmt(totals["budget_usd"], "USD"), border=True,
+                help="The budget for the same months: each line's budget for every month with spend recorded: its annual budget / 12, or its "
                      "monthly profile's share (plan.toml).")
 cards[2].metric("Variance", formatting.fmt(totals["variance_usd"], "USD"), border=True,
                 delta="over budget" if totals["variance_usd"] > 0 else "within budget",

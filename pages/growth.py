@@ -26,10 +26,11 @@ summary = st.columns(len(views))
 for col, (metric, view) in zip(summary, views.items()):
     spec = growth.DEMAND[metric]
     per = growth.per_words(view)
-    col.metric(f"{spec.label}, growth a {per}", "n/a" if view.observed_pct is None else
+    col.metric(f"{spec.label} growth", "n/a" if view.observed_pct is None else
                f"{view.observed_pct:+.1f} %", border=True,
                delta=f"plan {view.plan_rate.pct:+g} % a {per}", delta_color="off", delta_arrow="off",
-               help=f"Last three full months against the same months a year before, compounded per {per}.")
+               help=f"{spec.label}, growth a {per}: the last three full months against the same months a year "
+                    f"before, compounded per {per}.")
 
 for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "tickets")):
     for col, metric in zip(st.columns(2, gap="medium"), (left_metric, right_metric)):

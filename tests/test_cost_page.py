@@ -29,7 +29,7 @@ def test_cost_page_shows_budget_lines_and_kpis(app: AppTest, plan: Plan):
     assert grid["y"] == [b.name for b in plan.budget_lines]
     assert grid["x"] == ["Aug 2026", "Sep 2026", "Oct 2026"]
     assert tile(app, "Plan budget a year") == "$670,000"  # whole dollars on tiles
-    assert tile(app, "Budget for the same months") == "$167,500"  # 3 x $670,000 / 12
+    assert tile(app, "Budget, same months") == "$167,500"  # 3 x $670,000 / 12
     shapes = chart(app, "trend_support_cost_per_user_usd")["layout"]["annotations"]
     assert {a["text"].split()[0] for a in shapes} == {"target", "baseline"}
     checks = app.table[-1].value

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import palette, periods, state
+from ui import formatting, palette, periods, state
 from tests.conftest import app_test
 from core.plan import Plan
 
@@ -36,7 +36,7 @@ def test_overview_shows_every_kpi_with_status(app: AppTest, plan: Plan):
     app.run()
     assert not app.exception
     assert app.title[0].value == "Is the plan on track?"
-    assert sorted(m.label for m in app.metric) == sorted(k.label for k in plan.kpis)
+    assert sorted(m.label for m in app.metric) == sorted(formatting.tile_label(k.label)[0] for k in plan.kpis)
     assert len(app.metric) == 12
     shown = badges(app)
     assert len(shown) == 12
@@ -164,7 +164,7 @@ def test_tiles_are_ranked_worst_first_against_the_period_before(app: AppTest, de
         ranked = worst_first(scorecard(con, plan, Period(date(2026, 8, 1), date(2026, 11, 1))))
     finally:
         con.close()
-    assert [m.label for m in app.metric] == [r.label for r in ranked]
+    assert [m.label for m in app.metric] == [formatting.tile_label(r.label)[0] for r in ranked]
     closed = [gap_closed(r) for r in ranked]
     assert closed == sorted(closed)  # every demo KPI can be ranked: none without data
     assert ranked[0].kpi == "uptime_pct"  # its worst month lies below the baseline: a negative share

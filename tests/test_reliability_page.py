@@ -27,7 +27,7 @@ def test_reliability_page_shows_kpis_grid_budget_and_tables(app: AppTest, plan: 
     assert "01 Aug 2026 to 31 Oct 2026" in texts(app)
     assert "all services, severities and channels" in texts(app)
     labels = [m.label for m in app.metric]
-    assert {"Uptime", "MTTR", "MTBF"} <= set(labels) and "MTTA (time to acknowledge)" in labels
+    assert {"Uptime", "MTTR", "MTBF"} <= set(labels) and "MTTA" in labels
     rows = chart(app, "sla_grid")["data"][0]["y"]
     assert len(rows) == 12
     assert [r.split(" · ")[1].split(":")[0] for r in rows[:4]] == [s.name for s in plan.severities]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import state
+from ui import formatting, state
 from core.plan import Plan
 from tests.conftest import chart, open_page, texts, tile
 
@@ -25,7 +25,8 @@ def test_support_page_shows_kpis_grids_and_volume(app: AppTest, plan: Plan):
     assert app.title[0].value == "Support"
     assert "01 Aug 2026 to 31 Oct 2026" in texts(app)
     labels = [m.label for m in app.metric]
-    assert labels == [plan.kpi(k).label for k in ("csat", "first_response_hours", "fcr_pct", "kb_self_service_pct")]
+    assert labels == [formatting.tile_label(plan.kpi(k).label)[0]
+                      for k in ("csat", "first_response_hours", "fcr_pct", "kb_self_service_pct")]
     rows = chart(app, "channel_grid")["data"][0]["y"]
     assert len(rows) == 2 * len(plan.channels)
     assert "first response · Live chat: 2 min" in rows and "resolution · Email: 24 h" in rows

@@ -142,6 +142,29 @@ def test_delta_words_of_uptime_judged_by_its_worst_month():
     assert formatting.delta_words(quarter) == "worst month 0.1 pp worse"  # 99.9 - 99.8, one decimal
 
 
+def test_delta_words_short_fit_a_tile():
+    """A tile's delta drops 'than target' and the judged month (its caption says them)."""
+    # MTTR 2.27 h against < 2 h: 2.27 - 2 = 0.27 h over, worse
+    assert formatting.delta_words(result(2.27), short=True) == "0.27 h worse"
+    # 2 - 1.83 = 0.17 h under, better
+    assert formatting.delta_words(result(1.83), short=True) == "0.17 h better"
+    assert formatting.delta_words(result(2.0), short=True) == "on target"
+    # worst month 99.8 % against > 99.9 %: 0.1 pp worse, the month not named
+    quarter = replace(result(99.93, ">", 99.9, "%", "improving"), judged=99.8)
+    assert formatting.delta_words(quarter, short=True) == "0.1 pp worse"
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("MTTA (time to acknowledge)", ("MTTA", "MTTA (time to acknowledge)")),
+    ("First response (high priority)", ("First response", "First response (high priority)")),
+    ("Uptime", ("Uptime", None)),
+    ("Cost (USD) per user", ("Cost (USD) per user", None)),   # brackets inside, not at the end: kept whole
+    ("(draft)", ("(draft)", None)),                            # nothing before the brackets
+])
+def test_tile_label_moves_the_bracket_to_help(label, expected):
+    assert formatting.tile_label(label) == expected
+
+
 def test_target_text_states_the_per_what_once():
     """Target and baseline in the plan's terms, the unit tail said once."""
     r = KpiResult("support_cost_per_user_usd", "Support cost per user", "Cost", 3.1, "USD/user/month", 5.0, 7.5,

@@ -91,17 +91,20 @@ def value_text(r: KpiResult, short: bool = True) -> str:
     return apart_text(r.value, r.target, r.unit, short)
 
 
-def delta_words(r: KpiResult) -> str | None:
+def delta_words(r: KpiResult, short: bool = False) -> str | None:
     """The distance to target in words, e.g. '0.17 h better than target', of the value the status
-    judges ('worst month 0.10 pp worse' for uptime over several months); None without data."""
-    value, prefix = r.judged_value, "" if r.judged is None else "worst month "
+    judges ('worst month 0.10 pp worse' for uptime over several months); None without data.
+    `short` ('0.17 h better') fits a tile's delta at four tiles a row on a 1280 px screen, about
+    16 characters; the tile's caption then carries the target and the judged month."""
+    value = r.judged_value
+    prefix = "" if r.judged is None or short else "worst month "
     if value is None or math.isnan(value):
         return None
     gap = value - r.target
     if gap == 0:
-        return f"{prefix}exactly on target"
+        return "on target" if short else f"{prefix}exactly on target"
     better = gap > 0 if r.op.startswith(">") else gap < 0
-    tail = "" if prefix else " than target"  # a tile's delta has room for about 24 characters
+    tail = "" if prefix or short else " than target"
     decimals = _decimals_apart(abs(gap), 0.0, r.unit)  # never "0.00 pp worse": say how much
     return f"{prefix}{fmt(abs(gap), r.unit, diff=True, decimals=decimals)} {'better' if better else 'worse'}{tail}"
 
@@ -192,6 +195,14 @@ def local_time_text(at: object, tz: str, clock: bool = True) -> str:
 
 def month_text(day: date | pd.Timestamp | None) -> str:
     return "no month" if day is None or pd.isna(day) else f"{pd.Timestamp(day):%b %Y}"
+
+
+def tile_label(label: str) -> tuple[str, str | None]:
+    """A tile's label and its help: 'MTTA (time to acknowledge)' shows as 'MTTA', the words in
+    brackets behind the help icon, since a tile a quarter of a 1280 px page cuts a label past
+    about 24 characters. A label without brackets is shown whole, with no help."""
+    head, bracket, rest = label.partition(" (")
+    return (head, label) if bracket and rest.endswith(")") and head else (label, None)
 
 
 def md_escape(text: str) -> str:

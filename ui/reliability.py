@@ -108,7 +108,7 @@ def remaining_words(month: pd.Series) -> tuple[str, str]:
 def exhaustion_words(month: pd.Series) -> tuple[str, str]:
     """The last error-budget card: the day it ran out, or how long it lasts at the burn so far."""
     if pd.notna(month["exhausted_on"]):
-        return "Exhausted on", f"{pd.Timestamp(month['exhausted_on']):%d %b %Y}"
+        return "Exhausted on", f"{pd.Timestamp(month['exhausted_on']):%d %b}"  # the card's month names the year
     if not month["is_open"]:
         return "Exhausted on", "not exhausted"
     days = month["days_to_exhaustion"]

@@ -14,7 +14,7 @@ from core.period import Period
 from ui.cache import plan
 from ui.downloads import download_csv
 from ui.figures import spark, trend_chart
-from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, value_text
+from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, tile_label, value_text
 from ui.palette import AREAS, CHART_CONFIG, STATUS_COLOURS
 from ui.scorecard import load_coherence
 from ui.state import Filters
@@ -29,13 +29,14 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = No
     gap = None if r.judged_value is None else r.judged_value - r.target
     with st.container(border=True):
         value = ("> " if r.is_lower_bound else "") + value_text(r)
-        if delta is None:
-            shown, colour, arrow, distance = delta_words(r), STATUS_COLOURS.get(r.status, "gray"), (
-                "off" if not gap else "up" if gap > 0 else "down"), None
+        if delta is None:  # the short distance; the caption names the month when a worst month is judged
+            shown, colour, arrow, distance = delta_words(r, short=True), STATUS_COLOURS.get(r.status, "gray"), (
+                "off" if not gap else "up" if gap > 0 else "down"), None if r.judged is None else delta_words(r)
         else:
             shown, colour, arrow, distance = delta, ("gray" if better is None else "green" if better else "red"), (
                 "off" if better is None else "auto"), delta_words(r)
-        st.metric(r.label, value, delta=shown, delta_color=colour, delta_arrow=arrow,
+        label, label_help = tile_label(r.label)
+        st.metric(label, value, delta=shown, delta_color=colour, delta_arrow=arrow, help=label_help,
                   chart_data=list(sparkline) or None, chart_type="line")
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.badge(r.status, color=STATUS_COLOURS.get(r.status, "gray"))

@@ -235,11 +235,11 @@ def scenario_headline(summary: Mapping, months: int) -> None:
     cols = st.columns(4)
     cols[0].metric(f"Total cost, {months} months", fmt(summary["total_usd"], "USD"), border=True,
                    delta=("+" if over > 0 else "-" if over < 0 else "") + fmt(abs(over), "USD"),
-                   delta_description=f"vs plan {fmt(summary['plan_total_usd'], 'USD')}",
+                   delta_description="vs plan",
                    delta_color="inverse" if abs(over) >= 0.005 else "off",
                    delta_arrow="auto" if abs(over) >= 0.005 else "off",
-                   help=f"The plan's budget for the horizon's {months} months: {fmt(the_plan.budget_total_usd, 'USD')} "
-                        "a year, pro rata or by a line's monthly profile (plan.toml).")
+                   help=f"Against the plan's budget for the horizon's {months} months, "
+                        f"{fmt(summary['plan_total_usd'], 'USD')}: {fmt(the_plan.budget_total_usd, 'USD')} a year, pro rata or by a line's monthly profile (plan.toml).")
     for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
         kpi = the_plan.kpi(key)
         value = summary[key]
@@ -247,18 +247,17 @@ def scenario_headline(summary: Mapping, months: int) -> None:
         words = target_words(summary, key)
         if key == "support_cost_per_user_usd" and met and models.scenario.understaffed(summary):
             met, words = False, f"{words}, understaffed"  # cheap because customers wait: not a plain "met"
-        col.metric(f"{HEADLINE_NAMES[key]} ({OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, short=True, trim=True)})",
-                   fmt(value, kpi.unit, short=True), border=True, delta=words,
+        col.metric(HEADLINE_NAMES[key], fmt(value, kpi.unit, short=True), border=True, delta=words,
                    delta_color="green" if met else "orange" if value is not None and
                    compare(value, kpi.op, kpi.target) else "red", delta_arrow="off",
                    help=f"{kpi.label} over the whole horizon ({kpi.measurement.lower()}); target "
                         f"{OP_SIGNS[kpi.op]} {fmt(kpi.target, kpi.unit, trim=True)}. Below the value: the month the "
                         "monthly value first meets it. Month by month in rows 5 and 6 of the chart.")
     short = summary["fte_needed_high"] - summary["support_fte"]
-    cols[3].metric("Support FTE paid (mean)", fmt(summary["support_fte"], "FTE"), border=True,
+    cols[3].metric("Support FTE paid", fmt(summary["support_fte"], "FTE"), border=True,
                    delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
                    delta_color="red" if short > 0.05 else "green", delta_arrow="off",
-                   help=f"Needed: the tier-1 FTE Erlang C asks for each month to answer {answer_targets(the_plan)} "
+                   help=f"The mean over the horizon. Needed: the tier-1 FTE Erlang C asks for each month to answer {answer_targets(the_plan)} "
                         "at the service-level goal, grossed up for shrinkage.")
 
 
