@@ -38,9 +38,10 @@ if active.empty:
     st.success("No threshold of the plan is broken at the last hour of data.")
 else:
     st.caption(f"At the last hour of data; since: the start of the unbroken run of hours beyond (traced back "
-               f"{monitoring.RECENT_HOURS // 24} days at most).")
+               f"{monitoring.RECENT_HOURS // 24} days at most), local time ({the_plan.timezone}).")
     widgets.data_table(active, "opsplan-breaches-now.csv",
-                       column_config={"value": st.column_config.NumberColumn(format="%.1f")})
+                       column_config={"value": st.column_config.NumberColumn(format="%.1f"),
+                                      "since": st.column_config.DatetimeColumn("since", format="DD MMM HH:mm")})
 widgets.definitions_popover(*monitoring.DEFINITIONS["active"], key="def_active")
 
 # ---- hours beyond the thresholds: service x threshold, then one threshold by month

@@ -46,10 +46,7 @@ widgets.definitions_popover(*support.DEFINITIONS["csat"], key="def_csat")
 # ---- channel SLAs: first response and resolution, month x channel
 st.subheader("Channel SLAs", divider="gray")
 sla = view.sla_rows
-widgets.show_chart(figures.grid_chart(
-    sla.assign(cell=scorecard.pct_cells(sla, "on_time_pct", "n")), "span", "target", text="cell", z="on_time_pct", zmin=50,
-    zmax=100, z_title="% on time", title="First response and resolution within the channel's target, per month",
-    x_title="", y_title="measure · channel: the plan's target"), "channel_grid")
+widgets.show_chart(support.channel_grid(sla), "channel_grid")
 st.caption("Targets come from the plan's channel table; live chat's resolution target covers simple issues only "
            "and the plan sets none for phone. The plan sets no compliance percentage, so the colours run from "
            "50 % or less on time (red) to 100 % (green); 'none': no ticket counted.")

@@ -8,7 +8,6 @@ each acknowledgement, so it is read on every run, not cached.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +15,7 @@ import streamlit as st
 from data import access, alert_log
 from ui import auth
 from ui.cache import connection, plan
+from ui.formatting import local_clock
 
 RULE_WORDS = {"kpi_off_track": "KPI off track", "budget_over": "budget heading over",
               "capacity_crossing": "capacity line near", "data_stale": "data stale",
@@ -24,17 +24,13 @@ CHECK_COMMAND = "python -m alerts.check --db PATH --deliver"
 ACK_SELECT, ACK_BUTTON = "alerts_ack_choice", "alerts_ack_button"
 
 
-def _local(at: object, tz: str) -> str:
-    return "" if at is None or pd.isna(at) else f"{pd.Timestamp(at).tz_convert(ZoneInfo(tz)):%d %b %Y %H:%M}"
-
-
 def alert_rows(logged: pd.DataFrame, tz: str) -> pd.DataFrame:
     """The log's active alerts as shown: what, since, acknowledged (who, when), link; times in the plan's zone."""
     return pd.DataFrame({
         "alert": [RULE_WORDS.get(r, r) for r in logged["rule"]],
         "what": logged["message"],
         "since": logged["since"],
-        "acknowledged": [f"{who}, {_local(at, tz)}" if isinstance(who, str) and who else ""
+        "acknowledged": [f"{who}, {local_clock(at, tz)}" if isinstance(who, str) and who else ""
                          for who, at in zip(logged["acknowledged_by"], logged["acknowledged_at"])],
         "page": logged["link"]})
 
@@ -48,8 +44,8 @@ def alerts_panel() -> None:
             st.caption(f"No active alert as of the last check. The check runs from cron: `{CHECK_COMMAND}` "
                        "(README, Alerts).")
             return
-        st.caption(f"As the last check found them, {_local(logged['last_seen_at'].max(), tz)} "
-                   f"({tz}); `{CHECK_COMMAND}` refreshes them.")
+        st.caption(f"As the last check found them, {local_clock(logged['last_seen_at'].max(), tz)} ({tz}); the "
+                   f"times below are in that zone too. `{CHECK_COMMAND}` refreshes them.")
         st.dataframe(alert_rows(logged, tz), hide_index=True, key="alerts_table",
                      column_config={"page": st.column_config.LinkColumn("page", display_text="open")})
         _acknowledge_control(logged)

@@ -18,7 +18,7 @@ from data.validate import ImportOptions, importable_tables
 
 from ui import auth
 from ui.cache import LOADER, PLAN_KEY, connection, connection_for, db, forget_results, plan
-from ui.formatting import md_text
+from ui.formatting import local_time_text, md_text
 from ui.state import DATA_ASSUME, IMPORT_KEY, ImportState, imported
 from ui.widgets import local_times
 
@@ -303,9 +303,9 @@ def import_log_display(log: pd.DataFrame) -> pd.DataFrame:
 def import_log_line(log: pd.DataFrame) -> str:
     """'3 import attempts; the latest: new.csv into tickets, imported, 27 Nov 2026 11:04 (ana)'."""
     last = log.iloc[0]
-    when = pd.Timestamp(last["imported_at"]).tz_convert(plan().timezone)
+    when = local_time_text(last["imported_at"], plan().timezone)
     return (f"**{len(log):,} import attempt{'s' if len(log) != 1 else ''}**; the latest: **{last['file_name']}** "
-            f"into {last['table_name']}, {last['outcome']}, {when:%d %b %Y %H:%M} ({last['user_name']})")
+            f"into {last['table_name']}, {last['outcome']}, {when} ({last['user_name']})")
 
 
 def chosen_assumptions(profile: str | None) -> tuple[tuple[str, str], ...]:

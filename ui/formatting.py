@@ -188,9 +188,20 @@ def signed_usd(value: float, decimals: int | None = None) -> str:
 def local_time_text(at: object, tz: str, clock: bool = True) -> str:
     """A moment in the plan's time zone, the zone named: '07 Dec 2026 02:54 Asia/Bangkok' (a stored
     moment without a zone is UTC); without `clock`, the local day only."""
+    return f"{local_clock(at, tz)} {tz}" if clock else f"{_in_zone(at, tz):%d %b %Y}"
+
+
+def local_clock(at: object, tz: str, year: bool = True) -> str:
+    """A moment in the plan's time zone without the zone's name, for a table or list whose caption
+    names the zone once: '26 Nov 2026 06:00', or '26 Nov 06:00' without `year`; '' for no moment."""
+    if at is None or pd.isna(at):
+        return ""
+    return f"{_in_zone(at, tz):%d %b %Y %H:%M}" if year else f"{_in_zone(at, tz):%d %b %H:%M}"
+
+
+def _in_zone(at: object, tz: str) -> pd.Timestamp:
     moment = pd.Timestamp(at)
-    moment = (moment.tz_localize("UTC") if moment.tzinfo is None else moment).tz_convert(tz)
-    return f"{moment:%d %b %Y %H:%M} {tz}" if clock else f"{moment:%d %b %Y}"
+    return (moment.tz_localize("UTC") if moment.tzinfo is None else moment).tz_convert(tz)
 
 
 def month_text(day: date | pd.Timestamp | None) -> str:

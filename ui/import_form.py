@@ -10,6 +10,7 @@ from core.plan import Plan
 from data.validate import ImportOptions
 
 from ui import data_import
+from ui.cache import plan
 from ui.coverage import table_uses
 from ui.formatting import md_text
 from ui.state import DATA_ADD_SERVICES, IMPORT_KEY, ImportState, result_shown
@@ -176,8 +177,8 @@ def import_log() -> None:
                 "content hash, table, user and counts.")
     else:
         st.markdown(data_import.import_log_line(log))
-        st.caption("Every import attempt, newest first, times in the plan's zone. Select a row to see the problems "
-                   "it reported.")
+        st.caption(f"Every import attempt, newest first, times in the plan's zone ({plan().timezone}). Select a row "
+                   "to see the problems it reported.")
         event = st.dataframe(data_import.import_log_display(log), hide_index=True, column_config=data_import.IMPORT_LOG_CONFIG,
                              on_select="rerun", selection_mode="single-row", key="data_log")
         if event.selection.rows:

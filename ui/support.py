@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import drilldown, support
@@ -12,6 +13,7 @@ from core.period import Period
 from core.plan import Plan
 from data import event_rollups, params, warehouse
 
+from ui import figures, scorecard
 from ui.cache import LOADER, connection_for, db, plan
 from ui.state import Filters
 
@@ -75,3 +77,23 @@ def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
     return (f"{answered:,} high-priority tickets ({', '.join(the_plan.settings.high_priority)}) answered in the "
             f"period; {left}. A mean far above the median says a few slow answers, not slow answers in general, "
             f"keep the KPI from its target.")
+
+
+# Past this many months a month per column leaves cells too narrow for their two lines of text on a
+# 1280 px page (12 months: 6-pixel type), so the grid turns: months as rows, measures as columns.
+WIDE_MONTHS = 6
+CHANNEL_GRID_TITLE = "First response and resolution within the channel's target, per month"
+
+
+def channel_grid(sla: pd.DataFrame) -> go.Figure:
+    """The channel SLA grid: share on time per measure and channel (rows) and month (columns), or
+    turned when there are more than WIDE_MONTHS columns of months."""
+    cells = sla.assign(cell=scorecard.pct_cells(sla, "on_time_pct", "n"))
+    scale = {"text": "cell", "z": "on_time_pct", "zmin": 50, "zmax": 100, "z_title": "% on time",
+             "title": CHANNEL_GRID_TITLE}
+    if sla["span"].nunique() <= WIDE_MONTHS:
+        return figures.grid_chart(cells, "span", "target", x_title="", y_title="measure · channel: the plan's target",
+                                  **scale)
+    # 'resolution · Live chat: 30 min, simple issues' over three short lines fits a column's width
+    cells["target"] = [t.replace(" · ", "<br>").replace(": ", ":<br>", 1) for t in cells["target"]]
+    return figures.grid_chart(cells, "target", "span", x_title="", y_title="", **scale)

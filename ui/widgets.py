@@ -117,6 +117,11 @@ def show_chart(fig: go.Figure, key: str) -> None:
 HIDDEN_COLUMNS = ("is_month",)  # bookkeeping of the drill-down frames, not for readers
 
 
+# A local moment in a table: '26 Nov 2026 06:00', not '2026-11-26 06:00:00+07:00' (the caption names
+# the zone once; the CSV keeps the offset).
+CLOCK_FORMAT = "DD MMM YYYY HH:mm"
+
+
 def local_times(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame as people read it: aware timestamps in the plan's time zone (the CSV keeps the
     +07:00 offset), month and day columns as dates, bookkeeping columns dropped."""
@@ -136,7 +141,8 @@ def column_labels(frame: pd.DataFrame, given: dict | None) -> dict:
     for col in frame.columns:
         label = str(col).replace("_", " ")
         config[col] = (st.column_config.NumberColumn(label, format="%.2f") if pd.api.types.is_float_dtype(frame[col])
-                       else st.column_config.Column(label))
+                       else st.column_config.DatetimeColumn(label, format=CLOCK_FORMAT)
+                       if isinstance(frame[col].dtype, pd.DatetimeTZDtype) else st.column_config.Column(label))
     return {**config, **(given or {})}
 
 
