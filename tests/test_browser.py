@@ -171,6 +171,31 @@ def test_every_page_renders(server: str, page):
             screenshot(page, name)
 
 
+# Tiles whose label or delta text the browser cut with an ellipsis (wider than their box).
+CUT_TILE_TEXT = """() => [...document.querySelectorAll(
+    '[data-testid="stMetricLabel"], [data-testid="stMetricDelta"]')]
+  .filter(box => [box, ...box.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(box => box.innerText.trim())"""
+
+
+def test_no_tile_text_is_cut_at_1280_px(server: str, page):
+    """At 1280 px, the narrowest screen the dashboard is made for, every page's tile labels and
+    deltas are shown whole, with none cut short with an ellipsis."""
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(server)
+    settle(page)
+    cut, tiles = {}, 0
+    for name, href in nav_links(page, server).items():
+        with shot_on_failure(page, f"cut-{name}"):
+            page.goto(href if href.startswith("http") else f"{server}/{href.lstrip('/')}")
+            check_page(page, name)
+            tiles += page.locator('[data-testid="stMetric"]').count()
+            if found := page.evaluate(CUT_TILE_TEXT):
+                cut[name.split("\n")[-1]] = found
+    assert tiles >= 40, f"only {tiles} tiles measured: the pages did not draw theirs"
+    assert not cut, f"tile text cut at 1280 px: {cut}"
+
+
 def test_overview_tiles_and_period_picker(server: str, page):
     """12 KPI tiles; choosing 'Last full month' in the sidebar changes the period shown and the URL."""
     from playwright.sync_api import expect

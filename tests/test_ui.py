@@ -621,3 +621,24 @@ def test_a_slider_range_widens_to_hold_a_sent_value_and_stays_so():
     s = state.widened(state.CapacityState(), "growth", (0.0, 200.0), -10.0)
     assert s.ranges["growth"] == (-10.0, 200.0)
     assert state.widened(s, "growth", (0.0, 200.0), 50.0).ranges["growth"] == (-10.0, 200.0)  # kept
+
+
+def _sla_rows(months: int) -> pd.DataFrame:
+    spans = [f"M{k:02d}" for k in range(months)]
+    targets = ["first response · Email: 4 h", "resolution · Live chat: 30 min, simple issues"]
+    return pd.DataFrame([{"span": s, "target": t, "on_time_pct": 80.0, "n": 10} for s in spans for t in targets])
+
+
+def test_channel_grid_keeps_months_as_columns_up_to_six():
+    """Six months: a column per month, a row per measure and channel, as the page always drew it."""
+    heat = support.channel_grid(_sla_rows(support.WIDE_MONTHS)).data[0]
+    assert list(heat.x) == [f"M{k:02d}" for k in range(6)]
+    assert list(heat.y) == ["first response · Email: 4 h", "resolution · Live chat: 30 min, simple issues"]
+
+
+def test_channel_grid_turns_past_six_months():
+    """Twelve months: a row per month and a column per measure, the label broken over three lines."""
+    heat = support.channel_grid(_sla_rows(12)).data[0]
+    assert list(heat.y) == [f"M{k:02d}" for k in range(12)]
+    assert list(heat.x) == ["first response<br>Email:<br>4 h", "resolution<br>Live chat:<br>30 min, simple issues"]
+    assert heat.text[0][0] == "80.0 %<br>n = 10"  # the cell still says share and count
