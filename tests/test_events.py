@@ -60,3 +60,14 @@ def test_a_months_incidents_are_that_month_only_and_filtered(con):
     assert list(query(con, "incidents_in_month", services=[], severities=[], **feb)["incident_id"]) == ["I3", "I4"]
     assert list(query(con, "incidents_in_month", services=["web"], severities=["high"], **feb)["incident_id"]) == ["I3"]
     assert query(con, "incidents_in_month", services=["db"], severities=[], **feb).empty
+
+
+def test_a_clicked_point_gives_its_month():
+    """The trend's own line is curve 0; a click on an event marker (another curve) opens nothing."""
+    from datetime import date
+
+    from ui.events import clicked_month
+
+    assert clicked_month([{"curve_number": 0, "x": "2026-10-01", "y": 99.9}]) == date(2026, 10, 1)
+    assert clicked_month([{"curve_number": 2, "x": "2026-10-01", "y": 1}]) is None
+    assert clicked_month([]) is None

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from analytics.scorecard import KpiResult
 
 from ui.formatting import fmt
-from ui.palette import AXIS_TITLES, LINE_COLOURS, STATUS_CODES, STATUS_TINTS
+from ui.palette import AXIS_TITLES, LINE_COLOURS, SEVERITY_COLOURS, STATUS_CODES, STATUS_TINTS
 
 
 # Plan lines (targets, budgets, thresholds, dates) as plain layout dicts. plotly's add_hline and
@@ -108,24 +108,64 @@ def spark(trend_frame: pd.DataFrame, kpi: str) -> list[float]:
     return [float(v) for v in kpi_months(trend_frame, kpi)["value"] if not pd.isna(v)]
 
 
-def trend_chart(r: KpiResult, trend_frame: pd.DataFrame) -> go.Figure:
-    """A KPI's monthly values with the plan's target and baseline as labelled lines."""
+def trend_chart(r: KpiResult, trend_frame: pd.DataFrame, events: pd.DataFrame | None = None) -> go.Figure:
+    """A KPI's monthly values with the plan's target and baseline as labelled lines; given `events`
+    (month, kind, n: ui/events.py), a strip of markers beneath, one row per kind of event."""
     rows = kpi_months(trend_frame, r.kpi)
     values = [v for v in rows["value"] if not pd.isna(v)]
     lines = [line for kind, level in (("target", r.target), ("baseline", r.baseline))
              for line in plan_line(level, f"{kind} {fmt(level, r.unit, trim=True)}", kind)]
     lo, hi = min([*values, r.target, r.baseline]), max([*values, r.target, r.baseline])
     pad = (hi - lo) * 0.15 or abs(hi) * 0.05 or 1.0
+    layout = {"title": {"text": f"{r.label} per month"}, "height": 280, "showlegend": False,
+              "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+              "yaxis": {"title": {"text": AXIS_TITLES.get(r.unit, r.unit)}, "range": [lo - pad, hi + pad]},
+              "xaxis": {"tickformat": "%b %Y", "dtick": "M2"}, **lines_layout(lines)}
+    strip = [] if events is None else event_traces(events)
+    if events is not None:
+        layout.update(EVENT_STRIP_LAYOUT, height=280 + EVENT_STRIP_PX)
+        layout["yaxis"] = {**layout["yaxis"], "domain": [EVENT_STRIP_SHARE + 0.04, 1]}
     # Built in one go: each update_* call re-lays-out the figure (a page draws up to 12 of these)
-    return go.Figure(go.Scatter(
+    return go.Figure([go.Scatter(
         x=pd.to_datetime(rows["month"]), y=rows["value"], mode="lines+markers", name=r.label,
         line={"color": LINE_COLOURS["value"], "width": 2}, connectgaps=False,
         customdata=[[fmt(v, r.unit), n] for v, n in zip(rows["value"], rows["n"])],
-        hovertemplate="%{x|%b %Y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>"),
-        layout={"title": {"text": f"{r.label} per month"}, "height": 280, "showlegend": False,
-                "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-                "yaxis": {"title": {"text": AXIS_TITLES.get(r.unit, r.unit)}, "range": [lo - pad, hi + pad]},
-                "xaxis": {"tickformat": "%b %Y", "dtick": "M2"}, **lines_layout(lines)})
+        hovertemplate="%{x|%b %Y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>"), *strip],
+        layout=layout)
+
+
+# The event strip beneath a trend: its rows bottom up (the row a kind sits on, its words, marker
+# and colour). A rolled-back change sits on the changes' row as a cross over their dot, so a month
+# of failed changes reads at a glance without a row of its own.
+EVENT_KINDS = {
+    "maintenance": (0, "maintenance windows", "square", "#8fa6b8"),
+    "change": (1, "changes deployed", "circle", "#7b6ea8"),
+    "change_failed": (1, "changes rolled back", "x", "#b3261e"),
+    "high": (2, "high incidents", "diamond", SEVERITY_COLOURS["high"]),
+    "critical": (3, "critical incidents", "diamond", SEVERITY_COLOURS["critical"]),
+}
+EVENT_ROWS = ("maint.", "changes", "high", "critical")
+EVENT_STRIP_SHARE, EVENT_STRIP_PX = 0.26, 70
+EVENT_STRIP_LAYOUT = {"yaxis2": {"domain": [0, EVENT_STRIP_SHARE], "range": [-0.6, len(EVENT_ROWS) - 0.4],
+                                 "tickvals": list(range(len(EVENT_ROWS))), "ticktext": list(EVENT_ROWS),
+                                 "tickfont": {"size": 9}, "showgrid": False, "zeroline": False, "fixedrange": True}}
+
+
+def event_traces(events: pd.DataFrame) -> list[go.Scatter]:
+    """One marker trace per kind of event with any: at each month with events, sized by how many
+    (the count also in the hover), on the strip's axis (y2)."""
+    traces = []
+    for kind, (row, words, symbol, colour) in EVENT_KINDS.items():
+        part = events[events["kind"] == kind]
+        if part.empty:
+            continue
+        counts = part["n"].to_numpy()
+        traces.append(go.Scatter(
+            x=pd.to_datetime(part["month"]), y=[row] * len(part), yaxis="y2", mode="markers", name=words,
+            marker={"symbol": symbol, "color": colour, "size": [min(6 + 2 * math.sqrt(n), 16) for n in counts],
+                    "line": {"width": 1.5 if symbol == "x" else 0, "color": colour}},
+            customdata=counts, hovertemplate=f"%{{x|%b %Y}}: %{{customdata}} {words}<extra></extra>"))
+    return traces
 
 
 def figure(traces: Sequence[go.Scatter | go.Bar | go.Heatmap], title: str, height: int, *, top: int = 50,

@@ -13,6 +13,7 @@ from core.period import Period
 
 from ui.cache import plan
 from ui.downloads import download_csv
+from ui.events import load_events
 from ui.figures import spark, trend_chart
 from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, value_text
 from ui.palette import AREAS, CHART_CONFIG, STATUS_COLOURS
@@ -68,11 +69,14 @@ def kpi_grid(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: i
                 kpi_tile(r, spark(trend_frame, r.kpi))
 
 
-def trend_charts(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: int = 2) -> None:
+def trend_charts(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: int = 2,
+                 services: tuple[str, ...] = ()) -> None:
+    """A trend chart per KPI, with the events of `services` (none: all) beneath when the sidebar shows them."""
+    events = load_events(trend_frame, services)
     columns = st.columns(per_row)
     for i, r in enumerate(results):
         with columns[i % per_row]:
-            st.plotly_chart(trend_chart(r, trend_frame), key=f"trend_{r.kpi}",
+            st.plotly_chart(trend_chart(r, trend_frame, events), key=f"trend_{r.kpi}",
                             config={"displayModeBar": False})
 
 
@@ -111,6 +115,12 @@ def definitions_popover(*objects, label: str = "Definition", key: str | None = N
 
 def show_chart(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, config=CHART_CONFIG)
+
+
+def selectable_chart(fig: go.Figure, key: str) -> list[dict]:
+    """`fig` whose points can be clicked; the points selected (plotly's x, y, curve_number ...)."""
+    event = st.plotly_chart(fig, key=key, config=CHART_CONFIG, on_select="rerun", selection_mode="points")
+    return list(event.selection.points) if event else []
 
 
 HIDDEN_COLUMNS = ("is_month",)  # bookkeeping of the drill-down frames, not for readers
