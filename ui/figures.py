@@ -124,7 +124,9 @@ def trend_chart(r: KpiResult, trend_frame: pd.DataFrame, events: pd.DataFrame | 
     strip = [] if events is None else event_traces(events)
     if events is not None:
         layout.update(EVENT_STRIP_LAYOUT, height=280 + EVENT_STRIP_PX)
-        layout["yaxis"] = {**layout["yaxis"], "domain": [EVENT_STRIP_SHARE + 0.04, 1]}
+        # the months' ticks under the strip, not between it and the line
+        layout["yaxis"] = {**layout["yaxis"], "domain": [EVENT_STRIP_SHARE + 0.05, 1]}
+        layout["xaxis"] = {**layout["xaxis"], "anchor": "y2"}
     # Built in one go: each update_* call re-lays-out the figure (a page draws up to 12 of these)
     return go.Figure([go.Scatter(
         x=pd.to_datetime(rows["month"]), y=rows["value"], mode="lines+markers", name=r.label,
@@ -135,26 +137,28 @@ def trend_chart(r: KpiResult, trend_frame: pd.DataFrame, events: pd.DataFrame | 
 
 
 # The event strip beneath a trend: its rows bottom up (the row a kind sits on, its words, marker
-# and colour). A rolled-back change sits on the changes' row as a cross over their dot, so a month
-# of failed changes reads at a glance without a row of its own.
+# and colour), incidents on top as they matter most to a KPI's dip.
 EVENT_KINDS = {
     "maintenance": (0, "maintenance windows", "square", "#8fa6b8"),
-    "change": (1, "changes deployed", "circle", "#7b6ea8"),
     "change_failed": (1, "changes rolled back", "x", "#b3261e"),
-    "high": (2, "high incidents", "diamond", SEVERITY_COLOURS["high"]),
-    "critical": (3, "critical incidents", "diamond", SEVERITY_COLOURS["critical"]),
+    "change": (2, "changes deployed", "circle", "#7b6ea8"),
+    "high": (3, "high incidents", "diamond", SEVERITY_COLOURS["high"]),
+    "critical": (4, "critical incidents", "diamond", SEVERITY_COLOURS["critical"]),
 }
-EVENT_ROWS = ("maint.", "changes", "high", "critical")
-EVENT_STRIP_SHARE, EVENT_STRIP_PX = 0.26, 70
+EVENT_ROWS = ("maint.", "rolled back", "changes", "high", "critical")
+EVENT_STRIP_SHARE, EVENT_STRIP_PX = 0.3, 90
 EVENT_STRIP_LAYOUT = {"yaxis2": {"domain": [0, EVENT_STRIP_SHARE], "range": [-0.6, len(EVENT_ROWS) - 0.4],
                                  "tickvals": list(range(len(EVENT_ROWS))), "ticktext": list(EVENT_ROWS),
                                  "tickfont": {"size": 9}, "showgrid": False, "zeroline": False, "fixedrange": True}}
+EVENT_SIZES = (4, 13)  # a marker's size for the fewest and the most events of its kind in the months shown
 
 
 def event_traces(events: pd.DataFrame) -> list[go.Scatter]:
-    """One marker trace per kind of event with any: at each month with events, sized by how many
-    (the count also in the hover), on the strip's axis (y2)."""
+    """One marker trace per kind of event with any, on the strip's axis (y2): a marker at each month
+    with events, sized against the busiest month of that kind (every month of a busy estate has
+    some changes: the size tells the months apart), the count in the hover."""
     traces = []
+    small, big = EVENT_SIZES
     for kind, (row, words, symbol, colour) in EVENT_KINDS.items():
         part = events[events["kind"] == kind]
         if part.empty:
@@ -162,7 +166,7 @@ def event_traces(events: pd.DataFrame) -> list[go.Scatter]:
         counts = part["n"].to_numpy()
         traces.append(go.Scatter(
             x=pd.to_datetime(part["month"]), y=[row] * len(part), yaxis="y2", mode="markers", name=words,
-            marker={"symbol": symbol, "color": colour, "size": [min(6 + 2 * math.sqrt(n), 16) for n in counts],
+            marker={"symbol": symbol, "color": colour, "size": small + (big - small) * counts / counts.max(),
                     "line": {"width": 1.5 if symbol == "x" else 0, "color": colour}},
             customdata=counts, hovertemplate=f"%{{x|%b %Y}}: %{{customdata}} {words}<extra></extra>"))
     return traces
