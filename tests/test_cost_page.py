@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import periods, state
 from core.plan import Plan
-from tests.conftest import chart, open_page, texts, tile
+from tests.conftest import chart, open_page, panel_app, texts, tile
 
 
 @pytest.fixture
@@ -65,9 +65,7 @@ def test_a_month_clicked_on_a_cost_trend_lists_its_cost_rows(app: AppTest, app_d
 
         cost.month_costs_panel(date(2026, 10, 1))
 
-    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
-    at = AppTest.from_function(panel, default_timeout=60).run()
-    assert not at.exception, at.exception
+    at = panel_app(app_db, monkeypatch, panel)
     frame = at.dataframe[0].value
     assert 0 < len(frame) <= len(plan.budget_lines) and frame["line"].is_unique
     assert {str(m)[:10] for m in frame["month"]} == {"2026-10-01"}

@@ -71,3 +71,15 @@ def test_a_clicked_point_gives_its_month():
     assert clicked_month([{"curve_number": 0, "x": "2026-10-01", "y": 99.9}]) == date(2026, 10, 1)
     assert clicked_month([{"curve_number": 2, "x": "2026-10-01", "y": 1}]) is None
     assert clicked_month([]) is None
+
+
+def test_a_months_tickets_are_that_month_only_and_filtered(con):
+    """Tickets created 31 Jan 23:00, 1 Feb 00:00 and 28 Feb 23:59 UTC (email, phone, email): February
+    in UTC holds the last two; with channel 'email' only T3."""
+    con.execute("""insert into tickets (ticket_id, channel, priority, category, created_at) values
+        ('T1', 'email', 'low', 'x', '2026-01-31 23:00+00'),
+        ('T2', 'phone', 'low', 'x', '2026-02-01 00:00+00'),
+        ('T3', 'email', 'high', 'x', '2026-02-28 23:59+00')""")
+    feb = {"start": datetime(2026, 2, 1, tzinfo=timezone.utc), "end": datetime(2026, 3, 1, tzinfo=timezone.utc)}
+    assert list(query(con, "tickets_in_month", channels=[], **feb)["ticket_id"]) == ["T2", "T3"]
+    assert list(query(con, "tickets_in_month", channels=["email"], **feb)["ticket_id"]) == ["T3"]

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import state
 from core.plan import Plan
-from tests.conftest import chart, open_page, texts
+from tests.conftest import chart, open_page, panel_app, texts
 
 
 @pytest.fixture
@@ -108,9 +108,7 @@ def test_a_month_clicked_on_the_uptime_trend_lists_its_incidents(app: AppTest, a
 
         reliability.month_incidents_panel(date(2026, 10, 1), Filters())
 
-    monkeypatch.setenv("OPSPLAN_DB", str(app_db))
-    at = AppTest.from_function(panel, default_timeout=60).run()
-    assert not at.exception, at.exception
+    at = panel_app(app_db, monkeypatch, panel)
     assert "Incidents started in October 2026" in texts(at)
     frame = at.dataframe[0].value
     assert len(frame) > 0

@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import drilldown, reliability
-from core.period import Period, add_months
+from core.period import Period
 from core.plan import Plan
 from data import warehouse
 
-from ui.cache import LOADER, connection_for, db, plan, query, query_at
+from ui.cache import LOADER, db, plan, query, query_at
 from ui.downloads import download_csv
+from ui.events import load_month_rows
 from ui.figures import figure
 from ui.formatting import fmt, md_escape
 from ui.palette import LINE_COLOURS
@@ -85,30 +86,6 @@ def load_incident(incident_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     return record, timeline, query("changes_before_incident", incident_id=incident_id, lookback_hours=24)
 
 
-@st.cache_data(**LOADER, max_entries=8, show_spinner="Reading the month's incidents ...")
-def _month_incidents(db_file: str, the_plan: Plan, month: date, f: Filters) -> pd.DataFrame:
-    # Raw rows, but bounded by one month and a few entries: the table behind one clicked point
-    start, end = (warehouse.local_midnight(d, the_plan.timezone) for d in (month, add_months(month, 1)))
-    return warehouse.query(connection_for(db_file), "incidents_in_month", start=start, end=end,
-                           services=list(f.services), severities=list(f.severities))
-
-
-def load_month_incidents(month: date, f: Filters) -> pd.DataFrame:
-    """The incidents started in the local month beginning `month`, in the sidebar's services and
-    severities (data/sql/incidents_in_month.sql)."""
-    return _month_incidents(db(), plan(), month, f)
-
-
-def month_incidents_panel(month: date | None, f: Filters) -> None:
-    """The incidents behind the uptime trend's clicked month, with a CSV; a hint while none is clicked."""
-    if month is None:
-        st.caption("Click a month's point on the uptime trend to list the incidents started in it.")
-        return
-    frame = load_month_incidents(month, f)
-    st.markdown(f"**Incidents started in {month:%B %Y}** ({len(frame):,}; filters: {md_escape(f.label())})")
-    data_table(frame, f"opsplan-incidents-{month:%Y-%m}.csv", key="month_incidents")
-
-
 @dataclass(frozen=True)
 class ReliabilityView:
     """Frames of the Reliability page; `spans` rows are the period's months, then the period."""
@@ -137,6 +114,16 @@ def exhaustion_words(month: pd.Series) -> tuple[str, str]:
         return "Exhausted on", "not exhausted"
     days = month["days_to_exhaustion"]
     return "Days to exhaustion", "no burn yet" if pd.isna(days) else f"{days:,.1f} days at the current burn"
+
+
+def month_incidents_panel(month: date | None, f: Filters) -> None:
+    """The incidents behind the uptime trend's clicked month, with a CSV; a hint while none is clicked."""
+    if month is None:
+        st.caption("Click a month's point on the uptime trend to list the incidents started in it.")
+        return
+    frame = load_month_rows("incidents_in_month", month, services=f.services, severities=f.severities)
+    st.markdown(f"**Incidents started in {month:%B %Y}** ({len(frame):,}; filters: {md_escape(f.label())})")
+    data_table(frame, f"opsplan-incidents-{month:%Y-%m}.csv", key="month_incidents")
 
 
 def incident_details(incident_id: str) -> None:
