@@ -49,7 +49,7 @@ widgets.definitions_popover(*cost.DEFINITIONS["budget_lines"], key="def_budget_l
 
 # ---- cost KPIs and improvement KPIs over 12 months, each against target and baseline
 st.subheader("Cost and improvement KPIs, last 12 months", divider="gray")
-widgets.trend_charts(kpis, trend)
+cost.month_costs_panel(widgets.trend_charts(kpis, trend, selectable=True))
 with st.expander("Monthly cost drivers: infrastructure, support, revenue, active users", icon=":material/table:"):
     widgets.data_table(view.monthly, f"opsplan-cost-drivers-{period.start}-{period.end}.csv")
 widgets.definitions_popover(*cost.DEFINITIONS["cost"], key="def_cost")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -13,7 +14,10 @@ from core.plan import Plan
 from data import event_rollups, params, warehouse
 
 from ui.cache import LOADER, connection_for, db, plan
+from ui.events import load_month_rows
+from ui.formatting import md_escape
 from ui.state import Filters
+from ui.widgets import data_table
 
 
 # The definitions behind each panel, shown one click away (widgets.definitions_popover).
@@ -75,3 +79,14 @@ def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
     return (f"{answered:,} high-priority tickets ({', '.join(the_plan.settings.high_priority)}) answered in the "
             f"period; {left}. A mean far above the median says a few slow answers, not slow answers in general, "
             f"keep the KPI from its target.")
+
+
+def month_tickets_panel(month: date | None, f: Filters) -> None:
+    """The tickets behind the first-contact resolution trend's clicked month, with a CSV; a hint
+    while none is clicked."""
+    if month is None:
+        st.caption("Click a month's point on the first-contact resolution trend to list the tickets created in it.")
+        return
+    frame = load_month_rows("tickets_in_month", month, channels=f.channels)
+    st.markdown(f"**Tickets created in {month:%B %Y}** ({len(frame):,}; filters: {md_escape(f.label())})")
+    data_table(frame, f"opsplan-tickets-{month:%Y-%m}.csv", key="month_tickets")
