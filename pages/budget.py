@@ -32,8 +32,8 @@ cols[1].metric("Spent to date", formatting.fmt(totals["actual_usd"], "USD", deci
                delta=formatting.signed_usd(totals["variance_usd"], decimals=0), delta_description="vs budget",
                delta_color="red" if totals["variance_usd"] > 0 else "green",
                help=f"{formatting.fmt(totals['actual_usd'], 'USD')} spent; below it, the difference from the "
-                    f"budget to date, {formatting.fmt(totals['budget_to_date_usd'], 'USD')}: the annual budget x closed "
-                    "months / 12, or by a line's monthly profile in plan.toml.")
+                    f"budget to date, {formatting.fmt(totals['budget_to_date_usd'], 'USD')}: the annual budget x "
+                    "closed months / 12, or by a line's monthly profile in plan.toml.")
 cols[2].metric("Projected year end", formatting.fmt(totals["projected_usd"], "USD", decimals=0), border=True,
                delta=formatting.signed_usd(totals["projected_variance_usd"], decimals=0), delta_description="vs budget",
                delta_color="red" if totals["projected_variance_usd"] > 0 else "green",

@@ -23,8 +23,8 @@ st.subheader("Budget lines against the plan", divider="gray")
 cards = st.columns(4)
 cards[0].metric("Spent in the period", formatting.fmt(totals["actual_usd"], "USD"), border=True)
 cards[1].metric("Budget, same months", formatting.fmt(totals["budget_usd"], "USD"), border=True,
-                help="The budget for the same months: each line's budget for every month with spend recorded: its annual budget / 12, or its "
-                     "monthly profile's share (plan.toml).")
+                help="The budget for the same months: each line's budget for every month with spend recorded, its "
+                     "annual budget / 12 or its monthly profile's share (plan.toml).")
 cards[2].metric("Variance", formatting.fmt(totals["variance_usd"], "USD"), border=True,
                 delta="over budget" if totals["variance_usd"] > 0 else "within budget",
                 delta_color="red" if totals["variance_usd"] > 0 else "green", delta_arrow="off")
@@ -49,7 +49,7 @@ widgets.definitions_popover(*cost.DEFINITIONS["budget_lines"], key="def_budget_l
 
 # ---- cost KPIs and improvement KPIs over 12 months, each against target and baseline
 st.subheader("Cost and improvement KPIs, last 12 months", divider="gray")
-widgets.trend_charts(kpis, trend)
+cost.month_costs_panel(widgets.trend_charts(kpis, trend, selectable=True))
 with st.expander("Monthly cost drivers: infrastructure, support, revenue, active users", icon=":material/table:"):
     widgets.data_table(view.monthly, f"opsplan-cost-drivers-{period.start}-{period.end}.csv")
 widgets.definitions_popover(*cost.DEFINITIONS["cost"], key="def_cost")

@@ -3,6 +3,7 @@ import streamlit as st
 
 from reports.download import review_button
 from ui import adherence, alerts, formatting, freshness, overview, scorecard, sidebar, widgets
+
 period = sidebar.current_period()
 st.title("Is the plan on track?")  # before the loads: a title at once on a cold start, not a blank page
 results = scorecard.load_scorecard(period)

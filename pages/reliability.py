@@ -1,7 +1,7 @@
 """Reliability: where uptime, MTTR and MTBF come from, by month, service and severity."""
 import streamlit as st
 
-from ui import cache, figures, formatting, freshness, palette, reliability, scorecard, sidebar, widgets
+from ui import cache, events, figures, formatting, freshness, palette, reliability, scorecard, sidebar, widgets
 
 period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
@@ -24,8 +24,8 @@ for column, r in zip(tiles, (uptime, mttr, mtbf)):
         widgets.kpi_tile(r, figures.spark(trend, r.kpi))
 with tiles[3], st.container(border=True):
     st.metric("MTTA", formatting.fmt(whole["mtta_hours"], "h"),
-              help="MTTA, mean time to acknowledge: the mean of acknowledged_at - detected_at over incidents detected in the period. The plan sets "
-                   "no MTTA target; it sets a response time per severity (grid below).")
+              help="MTTA, mean time to acknowledge: the mean of acknowledged_at - detected_at over incidents "
+                   "detected in the period. The plan sets no MTTA target; it sets a response time per severity (grid below).")
     st.caption(f"n = {int(whole['n_acknowledged']):,} incidents acknowledged  \nRecovery of failures: median "
                f"{formatting.fmt(whole['mttr_median_hours'], 'h')}, 90th percentile {formatting.fmt(whole['mttr_p90_hours'], 'h')}")
     widgets.definitions_popover(*reliability.DEFINITIONS["mtta"], key="def_mtta")
@@ -34,7 +34,8 @@ with tiles[3], st.container(border=True):
 st.subheader(f"Uptime against the {target} target", divider="gray")
 left, right = st.columns(2)
 with left:
-    widgets.show_chart(figures.trend_chart(uptime, trend), "uptime_trend")
+    points = widgets.selectable_chart(figures.trend_chart(uptime, trend, events.load_events(trend, filters.services)),
+                                      "uptime_trend")
 with right:
     nominal = view.nominal_budget_minutes
     widgets.show_chart(figures.bars_chart(
@@ -45,6 +46,7 @@ st.caption("Planned maintenance excluded from each month: "
            + " · ".join(f"{r.span}: {r.planned_hours:.1f} h" for r in months.itertuples())
            + ". Maintenance windows are taken out of the month before uptime is computed, and outage minutes "
              "inside a window do not count as downtime.")
+reliability.month_incidents_panel(events.clicked_month(points), filters)
 widgets.show_chart(figures.grid_chart(
     view.by_service.assign(cell=[formatting.apart_text(v, uptime.target, "%") for v in view.by_service["uptime_pct"]]),
     "span", "service_id",

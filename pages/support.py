@@ -1,7 +1,7 @@
 """Support: satisfaction, response and resolution by channel, escalations and ticket volume."""
 import streamlit as st
 
-from ui import cache, figures, formatting, freshness, palette, scorecard, sidebar, support, widgets
+from ui import cache, events, figures, formatting, freshness, palette, scorecard, sidebar, support, widgets
 
 period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
@@ -74,7 +74,7 @@ with st.expander("First response to high-priority tickets (table)", icon=":mater
 st.subheader("First-contact resolution and escalations", divider="gray")
 left, right = st.columns(2)
 with left:
-    widgets.show_chart(figures.trend_chart(fcr, trend), "fcr_trend")
+    points = widgets.selectable_chart(figures.trend_chart(fcr, trend, events.load_events(trend)), "fcr_trend")
 with right:
     widgets.show_chart(figures.bars_chart(
         view.tiers, "month", "n_tickets", colour="tier", colours=palette.TIER_COLOURS,
@@ -83,6 +83,7 @@ st.caption("Support tiers in the plan: " + " · ".join(
     f"{t.name} {t.role} ({t.team_size} people, {t.availability})" for t in the_plan.support_tiers))
 with st.expander("Tickets by tier (table)", icon=":material/table:"):
     widgets.data_table(view.tiers, f"opsplan-tiers-{period.start}-{period.end}.csv")
+support.month_tickets_panel(events.clicked_month(points), filters)
 
 # ---- self-service and first response over 12 months
 st.subheader("Self-service and first response, last 12 months", divider="gray")

@@ -63,9 +63,8 @@ def watch_warehouse(shown: int) -> None:
 def main() -> None:
     """The page script: sign-in gate, navigation, the shared sidebar, then the page."""
     st.set_page_config(page_title="opsplan", page_icon=str(ROOT / "assets" / "icon.png"), layout="wide")
-    # Imported here, not at the top: the server process imports this file too, and must not build
-    # pages. A new server's first run spends seconds importing them (pandas, plotly, scipy), and a
-    # deep link's first run starts in the page: a spinner says so meanwhile.
+    # Imported here, inside the run, not at the top: a new server's first run spends seconds
+    # importing the ui layer (pandas, plotly, scipy), and a spinner says so meanwhile.
     with st.spinner("Starting opsplan ...", show_time=True):
         from ui import auth, cache, forecasting, sidebar
 

@@ -32,7 +32,7 @@ os.environ[TODAY_ENV] = DEMO_TODAY.isoformat()
 # is not slow.
 BROWSER_FIXTURES = {"browser"}
 SLOW_FIXTURES = {"server", "signed_app", "demo_file"}
-SLOW_NAMES = {"app_test", "open_page", "AppTest", "subprocess", "build_demo", "build_demo_file", "started_app",
+SLOW_NAMES = {"app_test", "open_page", "panel_app", "AppTest", "subprocess", "build_demo", "build_demo_file", "started_app",
               "running_app"}
 
 
@@ -115,6 +115,17 @@ def open_page(db: Path, monkeypatch: pytest.MonkeyPatch, page: str, link: dict[s
     at.query_params.update(link)
     at.run()
     at.switch_page(str(Path(__file__).resolve().parent.parent / "pages" / page)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def panel_app(db: Path, monkeypatch: pytest.MonkeyPatch, script) -> "AppTest":
+    """`script` (a function drawing one panel) run under AppTest on the warehouse `db`; fails on any
+    exception. For what a click on a chart would show: AppTest cannot click a plotly point."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("OPSPLAN_DB", str(db))
+    at = AppTest.from_function(script, default_timeout=60).run()
     assert not at.exception, at.exception
     return at
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import periods, state
 from core.plan import Plan
-from tests.conftest import chart, open_page, texts, tile
+from tests.conftest import chart, open_page, panel_app, texts, tile
 
 
 @pytest.fixture
@@ -49,3 +49,28 @@ def test_filters_do_not_change_costs_but_the_period_does(app: AppTest):
     assert not app.exception
     assert chart(app, "budget_grid")["data"][0]["x"] == ["Oct 2026"]
     assert tile(app, "Spent in the period") != spent
+
+
+def test_a_month_clicked_on_a_cost_trend_lists_its_cost_rows(app: AppTest, app_db: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, plan: Plan):
+    """With no point clicked, a hint. AppTest cannot click a plotly point, so the panel runs on the
+    month a click gives: October 2026's cost rows, one per budget line booked, all of October,
+    their sum in the heading, with a CSV."""
+    assert "Click a month's point on a trend below" in texts(app)
+
+    def panel():
+        from datetime import date
+
+        from ui import cost
+
+        cost.month_costs_panel(date(2026, 10, 1))
+
+    at = panel_app(app_db, monkeypatch, panel)
+    frame = at.dataframe[0].value
+    assert 0 < len(frame) <= len(plan.budget_lines) and frame["line"].is_unique
+    assert {str(m)[:10] for m in frame["month"]} == {"2026-10-01"}
+    from ui.formatting import fmt
+
+    total = fmt(frame["amount_usd"].sum(), "USD")
+    assert f"**Cost rows of October 2026** ({len(frame)} budget lines, {total})" in texts(at)
+    assert len(at.get("download_button")) == 1

@@ -189,3 +189,23 @@ def test_the_previous_periods_name_is_short_within_the_year():
     # a month of the year before keeps its year
     assert short_span(Period(date(2025, 12, 1), date(2026, 1, 1)), Period(date(2026, 1, 1), date(2026, 2, 1))) \
         == "Dec 2025"
+
+
+def test_the_sidebar_switch_adds_event_markers_to_every_trend(app: AppTest):
+    """Off by default: each trend chart is its one line. Switched on: every trend chart gains the
+    event strip (a second y axis) with critical-incident and change markers from the demo's year,
+    and the switch stays on in the session."""
+    from tests.conftest import chart
+
+    app.query_params.update(LINK)
+    app.run()
+    trend_keys = [c.proto.id.split("-trend_")[1] for c in app.get("plotly_chart") if "-trend_" in c.proto.id]
+    assert trend_keys and all(len(chart(app, f"-trend_{k}")["data"]) == 1 for k in trend_keys)
+    app.toggle(key=state.EVENTS_KEY).set_value(True).run()
+    assert not app.exception, app.exception
+    figures = [chart(app, f"-trend_{k}") for k in trend_keys]
+    for fig in figures:
+        names = {t.get("name") for t in fig["data"][1:]}
+        assert {"critical incidents", "changes deployed", "maintenance windows"} <= names
+        assert all(t["yaxis"] == "y2" for t in fig["data"][1:]) and "yaxis2" in fig["layout"]
+    assert app.session_state[state.EVENTS_KEY] is True

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import state
 from core.plan import Plan
-from tests.conftest import chart, open_page, texts
+from tests.conftest import chart, open_page, panel_app, texts
 
 
 @pytest.fixture
@@ -88,3 +88,31 @@ def test_coherence_panel_lists_the_reliability_checks(app: AppTest):
     table = app.table[-1].value
     assert list(table.columns) == ["plan says", "data says", "gap", "why"]
     assert any("Availability implied" in str(i) for i in table.index)
+
+
+
+def test_a_month_clicked_on_the_uptime_trend_lists_its_incidents(app: AppTest, app_db: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch, plan: Plan):
+    """With no point clicked, a hint under the uptime trend. AppTest cannot click a plotly point, so
+    the panel runs on the month a click gives (ui.events.clicked_month, tests/test_events.py):
+    October 2026's incidents, every one started in October in the plan's time zone, with a CSV."""
+    import pandas as pd
+
+    assert "Click a month's point on the uptime trend" in texts(app)
+
+    def panel():
+        from datetime import date
+
+        from ui import reliability
+        from ui.state import Filters
+
+        reliability.month_incidents_panel(date(2026, 10, 1), Filters())
+
+    at = panel_app(app_db, monkeypatch, panel)
+    assert "Incidents started in October 2026" in texts(at)
+    frame = at.dataframe[0].value
+    assert len(frame) > 0
+    started = pd.to_datetime(frame["started_at"])
+    started = started.dt.tz_localize(plan.timezone) if started.dt.tz is None else started.dt.tz_convert(plan.timezone)
+    assert set(started.dt.strftime("%Y-%m")) == {"2026-10"}
+    assert len(at.get("download_button")) == 1

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import formatting, state
 from core.plan import Plan
-from tests.conftest import chart, open_page, texts, tile
+from tests.conftest import chart, open_page, panel_app, texts, tile
 
 
 @pytest.fixture
@@ -49,3 +49,29 @@ def test_channel_filter_narrows_tickets_and_kpis(app: AppTest):
     assert chart(app, "channel_grid")["data"][0]["y"] == ["first response · Email: 4 h", "resolution · Email: 24 h"]
     assert tile(app, "First-contact resolution") != before
     assert [t["name"] for t in chart(app, "volume_bars")["data"]] == ["Email"]
+
+
+def test_a_month_clicked_on_the_fcr_trend_lists_its_tickets(app: AppTest, app_db: Path,
+                                                            monkeypatch: pytest.MonkeyPatch, plan: Plan):
+    """With no point clicked, a hint. The panel on the month a click gives, October 2026, with the
+    email channel chosen: only email tickets, every one created in October in the plan's time zone."""
+    import pandas as pd
+
+    assert "Click a month's point on the first-contact resolution trend" in texts(app)
+
+    def panel():
+        from datetime import date
+
+        from ui import support
+        from ui.state import Filters
+
+        support.month_tickets_panel(date(2026, 10, 1), Filters(channels=("email",)))
+
+    at = panel_app(app_db, monkeypatch, panel)
+    assert "Tickets created in October 2026" in texts(at)
+    frame = at.dataframe[0].value
+    assert len(frame) > 0 and set(frame["channel"]) == {"email"}
+    created = pd.to_datetime(frame["created_at"])
+    created = created.dt.tz_localize(plan.timezone) if created.dt.tz is None else created.dt.tz_convert(plan.timezone)
+    assert set(created.dt.strftime("%Y-%m")) == {"2026-10"}
+    assert len(at.get("download_button")) == 1

@@ -278,6 +278,24 @@ def test_trend_chart_draws_target_and_baseline():
     assert low < 1.5 and high > 3.2
 
 
+
+def test_trend_chart_puts_events_in_a_strip_beneath():
+    """Given events, one marker trace per kind present, on the strip's axis and its row; sizes run
+    from 4 (none) to 13 (the kind's busiest month): changes 2 and 4 give 4 + 9 * 2/4 = 8.5 and 13;
+    a lone critical incident is its kind's busiest, 13. No kind without events gets a trace."""
+    frame = pd.DataFrame({"kpi": ["mttr_hours"] * 2, "month": [date(2026, 1, 1), date(2026, 2, 1)],
+                          "value": [2.5, 1.5], "n": [3, 4], "status": ["improving"] * 2})
+    events = pd.DataFrame({"month": [date(2026, 1, 1), date(2026, 2, 1), date(2026, 2, 1)],
+                           "kind": ["change", "change", "critical"], "n": [2, 4, 1]})
+    fig = figures.trend_chart(result(1.8), frame, events)
+    changes, critical = fig.data[1], fig.data[2]
+    assert len(fig.data) == 3 and (changes.name, critical.name) == ("changes deployed", "critical incidents")
+    assert list(changes.marker.size) == [8.5, 13.0] and list(critical.marker.size) == [13.0]
+    assert changes.yaxis == "y2" and list(changes.y) == [2, 2] and list(critical.y) == [4]
+    assert fig.layout.xaxis.anchor == "y2" and fig.layout.yaxis.domain[0] > fig.layout.yaxis2.domain[1]
+    assert len(figures.trend_chart(result(1.8), frame).data) == 1  # without events: the line alone
+
+
 def _plotly_lines(fig) -> tuple[list[dict], list[dict]]:
     layout = fig.to_dict()["layout"]
     return layout.get("shapes", []), layout.get("annotations", [])

@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from analytics import cost, drilldown
 from analytics.measure import in_days
-from core.period import Period
+from core.period import Period, add_months
 from core.plan import Plan
 from data import warehouse
 from core import budget
 
-from ui.cache import LOADER, connection_for, db, plan
+from ui.cache import LOADER, connection_for, db, plan, query
 from ui.formatting import fmt
 from ui.scorecard import whole_months
+from ui.widgets import data_table
 
 
 # The definitions behind each panel, shown one click away (widgets.definitions_popover).
@@ -39,6 +41,17 @@ def _cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
 def load_cost_view(period: Period) -> CostView:
     """Budget lines against the plan per month and in total, and the monthly cost drivers."""
     return _cost_view(db(), plan(), period)
+
+
+def month_costs_panel(month: date | None) -> None:
+    """The cost rows behind a clicked month of the cost trends (one per budget line), with a CSV;
+    a hint while none is clicked."""
+    if month is None:
+        st.caption("Click a month's point on a trend below to list that month's cost rows.")
+        return
+    rows = query("costs_by_line_monthly", start_month=month, end_month=add_months(month, 1))
+    st.markdown(f"**Cost rows of {month:%B %Y}** ({len(rows)} budget lines, {fmt(rows['amount_usd'].sum(), 'USD')})")
+    data_table(rows, f"opsplan-costs-{month:%Y-%m}.csv", key="month_costs")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from analytics.scorecard import KpiResult
 
 from ui.formatting import fmt
-from ui.palette import AXIS_TITLES, LINE_COLOURS, STATUS_CODES, STATUS_TINTS
+from ui.palette import AXIS_TITLES, LINE_COLOURS, SEVERITY_COLOURS, STATUS_CODES, STATUS_TINTS
 
 
 # Plan lines (targets, budgets, thresholds, dates) as plain layout dicts. plotly's add_hline and
@@ -108,24 +108,68 @@ def spark(trend_frame: pd.DataFrame, kpi: str) -> list[float]:
     return [float(v) for v in kpi_months(trend_frame, kpi)["value"] if not pd.isna(v)]
 
 
-def trend_chart(r: KpiResult, trend_frame: pd.DataFrame) -> go.Figure:
-    """A KPI's monthly values with the plan's target and baseline as labelled lines."""
+def trend_chart(r: KpiResult, trend_frame: pd.DataFrame, events: pd.DataFrame | None = None) -> go.Figure:
+    """A KPI's monthly values with the plan's target and baseline as labelled lines; given `events`
+    (month, kind, n: ui/events.py), a strip of markers beneath, one row per kind of event."""
     rows = kpi_months(trend_frame, r.kpi)
     values = [v for v in rows["value"] if not pd.isna(v)]
     lines = [line for kind, level in (("target", r.target), ("baseline", r.baseline))
              for line in plan_line(level, f"{kind} {fmt(level, r.unit, trim=True)}", kind)]
     lo, hi = min([*values, r.target, r.baseline]), max([*values, r.target, r.baseline])
     pad = (hi - lo) * 0.15 or abs(hi) * 0.05 or 1.0
+    layout = {"title": {"text": f"{r.label} per month"}, "height": 280, "showlegend": False,
+              "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+              "yaxis": {"title": {"text": AXIS_TITLES.get(r.unit, r.unit)}, "range": [lo - pad, hi + pad]},
+              "xaxis": {"tickformat": "%b %Y", "dtick": "M2"}, **lines_layout(lines)}
+    strip = [] if events is None else event_traces(events)
+    if events is not None:
+        layout.update(EVENT_STRIP_LAYOUT, height=280 + EVENT_STRIP_PX)
+        # the months' ticks under the strip, not between it and the line
+        layout["yaxis"] = {**layout["yaxis"], "domain": [EVENT_STRIP_SHARE + 0.05, 1]}
+        layout["xaxis"] = {**layout["xaxis"], "anchor": "y2"}
     # Built in one go: each update_* call re-lays-out the figure (a page draws up to 12 of these)
-    return go.Figure(go.Scatter(
+    return go.Figure([go.Scatter(
         x=pd.to_datetime(rows["month"]), y=rows["value"], mode="lines+markers", name=r.label,
         line={"color": LINE_COLOURS["value"], "width": 2}, connectgaps=False,
         customdata=[[fmt(v, r.unit), n] for v, n in zip(rows["value"], rows["n"])],
-        hovertemplate="%{x|%b %Y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>"),
-        layout={"title": {"text": f"{r.label} per month"}, "height": 280, "showlegend": False,
-                "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-                "yaxis": {"title": {"text": AXIS_TITLES.get(r.unit, r.unit)}, "range": [lo - pad, hi + pad]},
-                "xaxis": {"tickformat": "%b %Y", "dtick": "M2"}, **lines_layout(lines)})
+        hovertemplate="%{x|%b %Y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>"), *strip],
+        layout=layout)
+
+
+# The event strip beneath a trend: its rows bottom up (the row a kind sits on, its words, marker
+# and colour), incidents on top as they matter most to a KPI's dip.
+EVENT_KINDS = {
+    "maintenance": (0, "maintenance windows", "square", "#8fa6b8"),
+    "change_failed": (1, "changes rolled back", "x", "#b3261e"),
+    "change": (2, "changes deployed", "circle", "#7b6ea8"),
+    "high": (3, "high incidents", "diamond", SEVERITY_COLOURS["high"]),
+    "critical": (4, "critical incidents", "diamond", SEVERITY_COLOURS["critical"]),
+}
+EVENT_ROWS = ("maint.", "rolled back", "changes", "high", "critical")
+EVENT_STRIP_SHARE, EVENT_STRIP_PX = 0.3, 90
+EVENT_STRIP_LAYOUT = {"yaxis2": {"domain": [0, EVENT_STRIP_SHARE], "range": [-0.6, len(EVENT_ROWS) - 0.4],
+                                 "tickvals": list(range(len(EVENT_ROWS))), "ticktext": list(EVENT_ROWS),
+                                 "tickfont": {"size": 9}, "showgrid": False, "zeroline": False, "fixedrange": True}}
+EVENT_SIZES = (4, 13)  # a marker's size for the fewest and the most events of its kind in the months shown
+
+
+def event_traces(events: pd.DataFrame) -> list[go.Scatter]:
+    """One marker trace per kind of event with any, on the strip's axis (y2): a marker at each month
+    with events, sized against the busiest month of that kind (every month of a busy estate has
+    some changes: the size tells the months apart), the count in the hover."""
+    traces = []
+    small, big = EVENT_SIZES
+    for kind, (row, words, symbol, colour) in EVENT_KINDS.items():
+        part = events[events["kind"] == kind]
+        if part.empty:
+            continue
+        counts = part["n"].to_numpy()
+        traces.append(go.Scatter(
+            x=pd.to_datetime(part["month"]), y=[row] * len(part), yaxis="y2", mode="markers", name=words,
+            marker={"symbol": symbol, "color": colour, "size": small + (big - small) * counts / counts.max(),
+                    "line": {"width": 1.5 if symbol == "x" else 0, "color": colour}},
+            customdata=counts, hovertemplate=f"%{{x|%b %Y}}: %{{customdata}} {words}<extra></extra>"))
+    return traces
 
 
 def figure(traces: Sequence[go.Scatter | go.Bar | go.Heatmap], title: str, height: int, *, top: int = 50,

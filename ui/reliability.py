@@ -17,6 +17,7 @@ from data import warehouse
 
 from ui.cache import LOADER, db, plan, query, query_at
 from ui.downloads import download_csv
+from ui.events import load_month_rows
 from ui.figures import figure
 from ui.formatting import fmt, md_escape
 from ui.palette import LINE_COLOURS
@@ -113,6 +114,16 @@ def exhaustion_words(month: pd.Series) -> tuple[str, str]:
         return "Exhausted on", "not exhausted"
     days = month["days_to_exhaustion"]
     return "Days to exhaustion", "no burn yet" if pd.isna(days) else f"{days:,.1f} days at the current burn"
+
+
+def month_incidents_panel(month: date | None, f: Filters) -> None:
+    """The incidents behind the uptime trend's clicked month, with a CSV; a hint while none is clicked."""
+    if month is None:
+        st.caption("Click a month's point on the uptime trend to list the incidents started in it.")
+        return
+    frame = load_month_rows("incidents_in_month", month, services=f.services, severities=f.severities)
+    st.markdown(f"**Incidents started in {month:%B %Y}** ({len(frame):,}; filters: {md_escape(f.label())})")
+    data_table(frame, f"opsplan-incidents-{month:%Y-%m}.csv", key="month_incidents")
 
 
 def incident_details(incident_id: str) -> None:

@@ -13,7 +13,7 @@ from ui import links
 from ui.cache import data_through, plan, query
 from ui.periods import (CUSTOM, month_name, month_options, months_chosen, months_of, opened, period_to_params, preset_chosen,
                         preset_of, presets)
-from ui.state import (CHANNELS_KEY, FROM_KEY, LINK_KEY, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY,
+from ui.state import (CHANNELS_KEY, EVENTS_KEY, FROM_KEY, LINK_KEY, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY,
                       THROUGH_KEY, Filters)
 
 
@@ -137,6 +137,11 @@ def filter_picker(plan: Plan) -> Filters:
                        format_func=lambda c: plan.channel(c).label)
     for warning in warnings:
         st.warning(warning)
+    # Off by default: the trends are read for their line first, and a dozen small charts with
+    # markers beneath each are busier and cost a query more; one switch for every page's trends.
+    st.toggle("Show events on charts", key=EVENTS_KEY,
+              help="Critical and high incidents, changes (rolled-back ones crossed) and maintenance windows, "
+                   "counted per month in a strip beneath every trend chart; the service filter applies.")
     for key, control in FILTERS:
         to_link(control, st.session_state.get(key, ()))
     return current_filters()

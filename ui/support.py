@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -15,7 +16,10 @@ from data import event_rollups, params, warehouse
 
 from ui import figures, scorecard
 from ui.cache import LOADER, connection_for, db, plan
+from ui.events import load_month_rows
+from ui.formatting import md_escape
 from ui.state import Filters
+from ui.widgets import data_table
 
 
 # The definitions behind each panel, shown one click away (widgets.definitions_popover).
@@ -97,3 +101,14 @@ def channel_grid(sla: pd.DataFrame) -> go.Figure:
     # 'resolution · Live chat: 30 min, simple issues' over three short lines fits a column's width
     cells["target"] = [t.replace(" · ", "<br>").replace(": ", ":<br>", 1) for t in cells["target"]]
     return figures.grid_chart(cells, "target", "span", x_title="", y_title="", **scale)
+
+
+def month_tickets_panel(month: date | None, f: Filters) -> None:
+    """The tickets behind the first-contact resolution trend's clicked month, with a CSV; a hint
+    while none is clicked."""
+    if month is None:
+        st.caption("Click a month's point on the first-contact resolution trend to list the tickets created in it.")
+        return
+    frame = load_month_rows("tickets_in_month", month, channels=f.channels)
+    st.markdown(f"**Tickets created in {month:%B %Y}** ({len(frame):,}; filters: {md_escape(f.label())})")
+    data_table(frame, f"opsplan-tickets-{month:%Y-%m}.csv", key="month_tickets")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+from datetime import date
 from typing import Sequence
 
 import pandas as pd
@@ -13,6 +14,7 @@ from core.period import Period
 
 from ui.cache import plan
 from ui.downloads import download_csv
+from ui.events import clicked_month, load_events
 from ui.figures import spark, trend_chart
 from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, tile_label, value_text
 from ui.palette import AREAS, CHART_CONFIG, STATUS_COLOURS
@@ -69,12 +71,21 @@ def kpi_grid(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: i
                 kpi_tile(r, spark(trend_frame, r.kpi))
 
 
-def trend_charts(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: int = 2) -> None:
+def trend_charts(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: int = 2,
+                 selectable: bool = False) -> date | None:
+    """A trend chart per KPI, with every service's events beneath when the sidebar shows them (the
+    pages drawing these charts do not filter by service). `selectable`: a month's point can be
+    clicked, and the month clicked (on any of the charts) is returned."""
+    events, points = load_events(trend_frame), []
     columns = st.columns(per_row)
     for i, r in enumerate(results):
         with columns[i % per_row]:
-            st.plotly_chart(trend_chart(r, trend_frame), key=f"trend_{r.kpi}",
-                            config={"displayModeBar": False})
+            fig = trend_chart(r, trend_frame, events)
+            if selectable:
+                points += selectable_chart(fig, f"trend_{r.kpi}")
+            else:
+                show_chart(fig, f"trend_{r.kpi}")
+    return clicked_month(points)
 
 
 def scorecard_frame(results: Sequence[KpiResult]) -> pd.DataFrame:
@@ -112,6 +123,12 @@ def definitions_popover(*objects, label: str = "Definition", key: str | None = N
 
 def show_chart(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, config=CHART_CONFIG)
+
+
+def selectable_chart(fig: go.Figure, key: str) -> list[dict]:
+    """`fig` whose points can be clicked; the points selected (plotly's x, y, curve_number ...)."""
+    event = st.plotly_chart(fig, key=key, config=CHART_CONFIG, on_select="rerun", selection_mode="points")
+    return list(event.selection.points) if event else []
 
 
 HIDDEN_COLUMNS = ("is_month",)  # bookkeeping of the drill-down frames, not for readers

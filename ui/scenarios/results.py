@@ -239,7 +239,8 @@ def scenario_headline(summary: Mapping, months: int) -> None:
                    delta_color="inverse" if abs(over) >= 0.005 else "off",
                    delta_arrow="auto" if abs(over) >= 0.005 else "off",
                    help=f"Against the plan's budget for the horizon's {months} months, "
-                        f"{fmt(summary['plan_total_usd'], 'USD')}: {fmt(the_plan.budget_total_usd, 'USD')} a year, pro rata or by a line's monthly profile (plan.toml).")
+                        f"{fmt(summary['plan_total_usd'], 'USD')}: {fmt(the_plan.budget_total_usd, 'USD')} a year, pro "
+                        "rata or by a line's monthly profile (plan.toml).")
     for col, key in zip(cols[1:3], ("support_cost_per_user_usd", "infra_cost_pct_revenue")):
         kpi = the_plan.kpi(key)
         value = summary[key]
@@ -257,8 +258,8 @@ def scenario_headline(summary: Mapping, months: int) -> None:
     cols[3].metric("Support FTE paid", fmt(summary["support_fte"], "FTE"), border=True,
                    delta=f"needs {summary['fte_needed_low']:.1f} to {summary['fte_needed_high']:.1f}",
                    delta_color="red" if short > 0.05 else "green", delta_arrow="off",
-                   help=f"The mean over the horizon. Needed: the tier-1 FTE Erlang C asks for each month to answer {answer_targets(the_plan)} "
-                        "at the service-level goal, grossed up for shrinkage.")
+                   help=f"The mean over the horizon. Needed: the tier-1 FTE Erlang C asks for each month to answer "
+                        f"{answer_targets(the_plan)} at the service-level goal, grossed up for shrinkage.")
 
 
 def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
