@@ -25,7 +25,8 @@ for column, r in zip(tiles, (uptime, mttr, mtbf)):
 with tiles[3], st.container(border=True):
     st.metric("MTTA", formatting.fmt(whole["mtta_hours"], "h"),
               help="MTTA, mean time to acknowledge: the mean of acknowledged_at - detected_at over incidents "
-                   "detected in the period. The plan sets no MTTA target; it sets a response time per severity (grid below).")
+                   "detected in the period. The plan sets no MTTA target; it sets a response time per severity "
+                   "(grid below).")
     st.caption(f"n = {int(whole['n_acknowledged']):,} incidents acknowledged  \nRecovery of failures: median "
                f"{formatting.fmt(whole['mttr_median_hours'], 'h')}, 90th percentile {formatting.fmt(whole['mttr_p90_hours'], 'h')}")
     widgets.definitions_popover(*reliability.DEFINITIONS["mtta"], key="def_mtta")
