@@ -660,3 +660,12 @@ def test_channel_grid_turns_past_six_months():
     assert list(heat.y) == [f"M{k:02d}" for k in range(12)]
     assert list(heat.x) == ["first response<br>Email:<br>4 h", "resolution<br>Live chat:<br>30 min, simple issues"]
     assert heat.text[0][0] == "80.0 %<br>n = 10"  # the cell still says share and count
+
+
+def test_local_clock_leaves_the_zone_to_the_caption():
+    """23:00 UTC on 25 Nov is 06:00 on 26 Nov in Bangkok (UTC+7); a naive moment is read as UTC."""
+    at = pd.Timestamp("2026-11-25 23:00", tz="UTC")
+    assert formatting.local_clock(at, "Asia/Bangkok", year=False) == "26 Nov 06:00"
+    assert formatting.local_clock(pd.Timestamp("2026-11-25 23:00"), "Asia/Bangkok") == "26 Nov 2026 06:00"
+    assert formatting.local_time_text(at, "Asia/Bangkok") == "26 Nov 2026 06:00 Asia/Bangkok"
+    assert formatting.local_clock(None, "Asia/Bangkok") == "" and formatting.local_clock(pd.NaT, "Asia/Bangkok") == ""
