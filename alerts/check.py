@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from alerts.deliver import DEFAULT_SECRETS, Channels, ConfigError, load_channels, send
-from analytics.scorecard import CommandError, open_command
+from analytics.scorecard import CommandError, command_parser, open_command
 from core.period import today_in
 from core.plan import Plan
 from data import alert_log, snapshot
@@ -96,13 +96,9 @@ def deliver(db: str, plan: Plan, found: list[Alert], channels: Channels, now: da
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m alerts.check",
-                                     description="The alerts active now: KPIs off track, budget lines heading over, "
-                                                 "capacity lines near, stale data, SLAs below their floor.")
-    parser.add_argument("--db", required=True, help="DuckDB warehouse file")
-    parser.add_argument("--start", type=date.fromisoformat, help="first day of the period judged, YYYY-MM-DD (local)")
-    parser.add_argument("--end", type=date.fromisoformat, help="day after its last, YYYY-MM-DD (exclusive)")
-    parser.add_argument("--plan", default=None, help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
+    parser = command_parser("python -m alerts.check",
+                            "The alerts active now: KPIs off track, budget lines heading over, capacity lines near, "
+                            "stale data, SLAs below their floor.")
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per active alert")
     parser.add_argument("--deliver", action="store_true",
                         help="record the run in the alert log and send new and cleared alerts once")

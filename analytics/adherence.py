@@ -572,13 +572,11 @@ def data_until(through: date | None, tz: str) -> pd.Timestamp | None:
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m analytics.adherence",
-                                     description="Is the plan's schedule being kept? Backups, restore tests, "
-                                                 "DR drills, maintenance windows, change control, security, vendors.")
-    parser.add_argument("--db", required=True, help="DuckDB warehouse file")
-    parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (local)")
-    parser.add_argument("--end", type=date.fromisoformat, help="day after the last, YYYY-MM-DD (exclusive)")
-    parser.add_argument("--plan", default=None, help="plan.toml (default: the repository's)")
+    from analytics.scorecard import command_parser  # the read-only commands' shared options
+
+    parser = command_parser("python -m analytics.adherence",
+                            "Is the plan's schedule being kept? Backups, restore tests, DR drills, maintenance "
+                            "windows, change control, security, vendors.")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser.parse_args(argv)
 

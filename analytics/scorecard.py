@@ -347,13 +347,18 @@ def monthly_results(inputs: Inputs, plan: Plan, months: Sequence[Period]) -> pd.
     return frame
 
 
-def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m analytics.scorecard",
-                                     description="Every KPI of the plan against its target and baseline.")
+def command_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The read-only commands' shared options (what open_command reads): --db, --start, --end, --plan."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--db", required=True, help="DuckDB warehouse file")
     parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD (local)")
     parser.add_argument("--end", type=date.fromisoformat, help="day after the last, YYYY-MM-DD (exclusive)")
     parser.add_argument("--plan", default=None, help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
+    return parser
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = command_parser("python -m analytics.scorecard", "Every KPI of the plan against its target and baseline.")
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per KPI")
     return parser.parse_args(argv)
 
