@@ -143,12 +143,21 @@ def nav_links(page, base: str) -> dict[str, str]:
 DRAWS_INSTEAD = {"Admin": '[data-testid="stDataFrame"]'}
 
 
+# A drawn chart: a Plotly figure's SVG, or a tile's sparkline (st.metric draws it with Vega).
+CHART = '[data-testid="stPlotlyChart"] .main-svg, [data-testid="stMetricChart"] svg'
+# Every chart on the page has drawn (a JavaScript expression): none is still an empty box.
+CHARTS_DRAWN = """![...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(e => !e.querySelector('.main-svg'))
+  && ![...document.querySelectorAll('[data-testid="stMetricChart"], [data-testid="stVegaLiteChart"]')]
+       .some(e => !e.querySelector('svg, canvas'))"""
+
+
 def check_page(page, name: str) -> None:
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0, f"{name} shows an exception"
     # Navigation names carry their icon's ligature first ("admin_panel_settings\nAdmin").
     instead = [selector for title, selector in DRAWS_INSTEAD.items() if name.endswith(title)]
-    page.wait_for_selector(instead[0] if instead else '[data-testid="stPlotlyChart"] .main-svg')
+    page.wait_for_selector(instead[0] if instead else CHART)
+    page.wait_for_function(f"() => {CHARTS_DRAWN}")
 
 
 def period_line(page):
