@@ -191,6 +191,18 @@ def test_the_previous_periods_name_is_short_within_the_year():
         == "Dec 2025"
 
 
+def test_the_trends_are_drawn_when_their_tab_is_open(app: AppTest):
+    """The Overview opens on the scorecard table and draws no trend chart; opening the trends tab
+    draws one per KPI, and the table is then not drawn."""
+    app.query_params.update(LINK)
+    app.run()
+    assert not app.get("plotly_chart") and len(app.dataframe) == 1
+    app.session_state[state.OVERVIEW_TAB_KEY] = "Trends, last 12 months"
+    app.run()
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == len(app.metric) == 12 and not app.dataframe
+
+
 def test_the_sidebar_switch_adds_event_markers_to_every_trend(app: AppTest):
     """Off by default: each trend chart is its one line. Switched on: every trend chart gains the
     event strip (a second y axis) with critical-incident and change markers from the demo's year,
@@ -198,6 +210,7 @@ def test_the_sidebar_switch_adds_event_markers_to_every_trend(app: AppTest):
     from tests.conftest import chart
 
     app.query_params.update(LINK)
+    app.session_state[state.OVERVIEW_TAB_KEY] = "Trends, last 12 months"
     app.run()
     trend_keys = [c.proto.id.split("-trend_")[1] for c in app.get("plotly_chart") if "-trend_" in c.proto.id]
     assert trend_keys and all(len(chart(app, f"-trend_{k}")["data"]) == 1 for k in trend_keys)
