@@ -63,22 +63,7 @@ st.subheader("Error budget", divider="gray")
 st.caption(f"The uptime target allows {nominal:.1f} minutes of unplanned downtime in a 30-day month "
            f"({target} of 43,200 minutes). Planned maintenance is taken out of the month first, so each month's "
            "allowance is a little smaller; a running month burns at its rate so far.")
-budget = view.budget
-chosen = st.segmented_control("Month", list(budget["span"]), default=budget["span"].iloc[-1], key="budget_month")
-month = budget[budget["span"] == (chosen or budget["span"].iloc[-1])].iloc[0]
-cards = st.columns(4)
-cards[0].metric("Allowed this month", formatting.fmt(month["allowed_minutes"], "min"), border=True)
-cards[1].metric("Spent", formatting.fmt(month["spent_minutes"], "min"), border=True,
-                delta=f"{formatting.fmt(month['spent_pct'], '%')} of the budget", delta_color="off", delta_arrow="off")
-cards[2].metric(*reliability.remaining_words(month), border=True)
-cards[3].metric(*reliability.exhaustion_words(month), border=True)
-burn = reliability.load_budget_burn(month["start"], filters, period)
-widgets.show_chart(figures.lines_chart(
-    burn, "day", {"spent_minutes": "unplanned downtime so far"}, title=f"Error budget burn, {month['span']}",
-    y_title="minutes (cumulative)", target=month["allowed_minutes"], unit="min",
-    target_label=f"allowance {formatting.fmt(month['allowed_minutes'], 'min')}"), "budget_burn")
-with st.expander("Error budget per month (table)", icon=":material/table:"):
-    widgets.data_table(budget, f"opsplan-error-budget-{period.start}-{period.end}.csv")
+reliability.error_budget_panel(view.budget, filters, period)
 widgets.definitions_popover(*reliability.DEFINITIONS["budget"], key="def_budget")
 
 # ---- recovery: MTTR spread and MTBF interval

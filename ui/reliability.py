@@ -18,7 +18,7 @@ from data import warehouse
 from ui.cache import LOADER, db, plan, query, query_at
 from ui.downloads import download_csv
 from ui.events import load_month_rows
-from ui.figures import figure
+from ui.figures import figure, lines_chart
 from ui.formatting import fmt, md_escape
 from ui.palette import LINE_COLOURS
 from ui.scorecard import filtered_inputs, page_span
@@ -114,6 +114,27 @@ def exhaustion_words(month: pd.Series) -> tuple[str, str]:
         return "Exhausted on", "not exhausted"
     days = month["days_to_exhaustion"]
     return "Days to exhaustion", "no burn yet" if pd.isna(days) else f"{days:,.1f} days at the current burn"
+
+
+@st.fragment
+def error_budget_panel(budget: pd.DataFrame, f: Filters, period: Period) -> None:
+    """The chosen month's error budget (cards and burn chart) and the table of every month. A
+    fragment: choosing a month redraws this panel alone, not the page's other charts."""
+    chosen = st.segmented_control("Month", list(budget["span"]), default=budget["span"].iloc[-1], key="budget_month")
+    month = budget[budget["span"] == (chosen or budget["span"].iloc[-1])].iloc[0]
+    cards = st.columns(4)
+    cards[0].metric("Allowed this month", fmt(month["allowed_minutes"], "min"), border=True)
+    cards[1].metric("Spent", fmt(month["spent_minutes"], "min"), border=True,
+                    delta=f"{fmt(month['spent_pct'], '%')} of the budget", delta_color="off", delta_arrow="off")
+    cards[2].metric(*remaining_words(month), border=True)
+    cards[3].metric(*exhaustion_words(month), border=True)
+    burn = load_budget_burn(month["start"], f, period)
+    show_chart(lines_chart(
+        burn, "day", {"spent_minutes": "unplanned downtime so far"}, title=f"Error budget burn, {month['span']}",
+        y_title="minutes (cumulative)", target=month["allowed_minutes"], unit="min",
+        target_label=f"allowance {fmt(month['allowed_minutes'], 'min')}"), "budget_burn")
+    with st.expander("Error budget per month (table)", icon=":material/table:"):
+        data_table(budget, f"opsplan-error-budget-{period.start}-{period.end}.csv")
 
 
 def month_incidents_panel(month: date | None, f: Filters) -> None:
