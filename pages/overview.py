@@ -24,11 +24,11 @@ overview.ranked_grid(results, trend, previous, previous_label)
 # browser spent drawing this page, and each tile's sparkline already shows its last 12 months.
 tab_names = ["Trends, last 12 months", "Scorecard table"]
 trends_tab, table_tab = st.tabs(tab_names, default=tab_names[1], on_change="rerun", key=state.OVERVIEW_TAB_KEY)
-if trends_tab.open:
-    with trends_tab:
+with trends_tab:
+    if trends_tab.open:
         widgets.trend_charts(results, trend)
-if table_tab.open:
-    with table_tab:
+with table_tab:
+    if table_tab.open:
         widgets.scorecard_table(results, period)
 
 with st.expander("Plan coherence: do the plan's numbers fit together?", icon=":material/rule:"):
