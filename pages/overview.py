@@ -18,7 +18,7 @@ alerts.alerts_panel()
 review_button(period)
 st.subheader("Worst first", divider="gray")
 overview.worst_panel(results, trend, period)
-overview.ranked_grid(results, trend, previous, previous_label)
+overview.ranked_grid(results, trend, previous, previous_label, period=period)
 
 # Only the open tab is drawn, and it opens on the table: twelve trend charts were most of what a
 # browser spent drawing this page, and each tile's sparkline already shows its last 12 months.

@@ -222,3 +222,32 @@ def test_the_sidebar_switch_adds_event_markers_to_every_trend(app: AppTest):
         assert {"critical incidents", "changes deployed", "maintenance windows"} <= names
         assert all(t["yaxis"] == "y2" for t in fig["data"][1:]) and "yaxis2" in fig["layout"]
     assert app.session_state[state.EVENTS_KEY] is True
+
+
+def test_a_tile_opens_the_records_behind_it(app: AppTest, app_db: Path):
+    """A tile's Records popover lists the rows of the period behind its KPI, for the whole system:
+    uptime the incidents started in Aug-Oct 2026 (local time, UTC+7), first response the tickets
+    created then, support cost per user the cost rows (a budget line's month each) of the three
+    months; counted here with plain SQL on the warehouse. An Improvement tile has no records."""
+    import duckdb
+
+    start, end = "timestamptz '2026-08-01 00:00:00+07'", "timestamptz '2026-11-01 00:00:00+07'"
+    with duckdb.connect(str(app_db), read_only=True) as con:  # before the app opens the file read-write
+        counts = {kpi: con.execute(sql).fetchone()[0] for kpi, sql in (
+            ("uptime_pct", f"select count(*) from incidents where started_at >= {start} and started_at < {end}"),
+            ("first_response_hours", f"select count(*) from tickets where created_at >= {start} and created_at < {end}"),
+            ("support_cost_per_user_usd",
+             "select count(*) from costs_monthly where month >= date '2026-08-01' and month < date '2026-11-01'"))}
+    assert all(counts.values())
+    app.query_params.update(LINK)
+    app.run()
+    labels = [p.proto.popover.label for p in app.get("popover")]
+    assert labels.count("Records") == 8  # reliability 3, support 3, cost 2; none on the 4 improvement tiles
+    for kpi, n in counts.items():
+        app.session_state[f"records_{kpi}"] = True
+        app.run()
+        assert not app.exception, app.exception
+        assert len(app.dataframe) == 2  # the records above the scorecard table
+        assert len(app.dataframe[0].value) == n, kpi
+        assert any(m.value.startswith(f"**{n:,} ") for m in app.markdown)
+        app.session_state[f"records_{kpi}"] = False

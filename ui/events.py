@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.period import add_months
+from core.period import Period, add_months
 from core.plan import Plan
 from data import warehouse
 
@@ -38,19 +38,24 @@ def load_events(trend_frame: pd.DataFrame, services: tuple[str, ...] = ()) -> pd
     return _events(db(), plan(), first, add_months(last, 1), tuple(sorted(services)))
 
 
-@st.cache_data(**LOADER, max_entries=8, show_spinner="Reading the month's records ...")
-def _month_rows(db_file: str, the_plan: Plan, name: str, month: date,
-                lists: tuple[tuple[str, tuple[str, ...]], ...]) -> pd.DataFrame:
-    # Raw rows, but bounded by one month and a few entries: the table behind one clicked point
-    start, end = (warehouse.local_midnight(d, the_plan.timezone) for d in (month, add_months(month, 1)))
-    return warehouse.query(connection_for(db_file), name, start=start, end=end,
+@st.cache_data(**LOADER, max_entries=8, show_spinner="Reading the records ...")
+def _span_rows(db_file: str, the_plan: Plan, name: str, first: date, end: date,
+               lists: tuple[tuple[str, tuple[str, ...]], ...]) -> pd.DataFrame:
+    # Raw rows, but bounded by a month or a period and a few entries: the table behind one click
+    start, end_at = (warehouse.local_midnight(d, the_plan.timezone) for d in (first, end))
+    return warehouse.query(connection_for(db_file), name, start=start, end=end_at,
                            **{key: list(values) for key, values in lists})
 
 
 def load_month_rows(name: str, month: date, **lists: tuple[str, ...]) -> pd.DataFrame:
     """The records behind a clicked month: the named query (incidents_in_month, tickets_in_month)
     over the local month beginning `month`, its list parameters (the sidebar's filters) as given."""
-    return _month_rows(db(), plan(), name, month, tuple(sorted(lists.items())))
+    return _span_rows(db(), plan(), name, month, add_months(month, 1), tuple(sorted(lists.items())))
+
+
+def load_period_rows(name: str, period: Period, **lists: tuple[str, ...]) -> pd.DataFrame:
+    """The same records over the local days of `period` (a tile's records)."""
+    return _span_rows(db(), plan(), name, period.start, period.end, tuple(sorted(lists.items())))
 
 
 def clicked_month(points: list[dict]) -> date | None:

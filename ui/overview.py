@@ -4,7 +4,7 @@ before, and the few facts from the drill-down views that explain the worst.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -12,15 +12,17 @@ import streamlit as st
 from analytics.drilldown import span_label
 from analytics.ranking import change, gap_closed, is_better, previous_period, worst_first, worst_kpi, worst_row
 from analytics.scorecard import KpiResult
-from core.period import Period
+from core.period import Period, month_start
 
+from ui.cache import query
+from ui.events import load_period_rows
 from ui.figures import spark
 from ui.formatting import fmt, md_escape
 from ui.reliability import load_reliability_view
 from ui.scorecard import load_scorecard
 from ui.state import Filters
 from ui.support import load_support_view
-from ui.widgets import definitions_popover, kpi_tile
+from ui.widgets import data_table, definitions_popover, kpi_tile
 
 SCOPE_NOTE = ("The whole system: the Overview does not apply the sidebar's service, severity and channel "
               "filters (the Reliability, Support and Monitoring pages do).")
@@ -62,9 +64,10 @@ def gap_words(r: KpiResult) -> str | None:
 
 
 def ranked_grid(results: Sequence[KpiResult], trend: pd.DataFrame, previous: Sequence[KpiResult], label: str,
-                per_row: int = 4) -> None:
+                per_row: int = 4, *, period: Period | None = None) -> None:
     """Every tile on one grid, worst first (the share of the baseline-to-target gap closed); a
-    row of columns per `per_row` tiles, so that each row's tiles start level."""
+    row of columns per `per_row` tiles, so that each row's tiles start level. Given the `period`,
+    a tile opens the records behind it (tile_records)."""
     before, ranked = {r.kpi: r for r in previous}, worst_first(results)
     for first in range(0, len(ranked), per_row):
         for i, (r, column) in enumerate(zip(ranked[first:first + per_row], st.columns(per_row)), start=first):
@@ -72,7 +75,35 @@ def ranked_grid(results: Sequence[KpiResult], trend: pd.DataFrame, previous: Seq
             with column:
                 kpi_tile(r, spark(trend, r.kpi), delta=change_words(delta, r.unit, label),
                          better=None if not delta else is_better(delta, r.op),
-                         rank_line=" · ".join(part for part in (f"#{i + 1}", r.area, where) if part))
+                         rank_line=" · ".join(part for part in (f"#{i + 1}", r.area, where) if part),
+                         records=tile_records(r, period) if period else None)
+
+
+def period_records(area: str, period: Period) -> tuple[pd.DataFrame, str] | None:
+    """The rows behind an area's KPIs over the period, for the whole system as the tiles are, and
+    what a row is: the incidents started, the tickets created, or the cost rows (budget line x
+    month) of the months it overlaps. None for the Improvement KPIs, which count training,
+    certifications, tasks and sessions."""
+    if area == "Reliability":
+        return load_period_rows("incidents_in_month", period, services=(), severities=()), "incidents started"
+    if area == "Support":
+        return load_period_rows("tickets_in_month", period, channels=()), "tickets created"
+    if area == "Cost":
+        return query("costs_by_line_monthly", start_month=month_start(period.start), end_month=period.end), \
+            "cost rows (budget line x month)"
+    return None
+
+
+def tile_records(r: KpiResult, period: Period) -> Callable[[], None] | None:
+    """What the tile's Records popover draws (widgets.kpi_tile), None where the area has no records."""
+    if r.area not in ("Reliability", "Support", "Cost"):
+        return None
+
+    def draw() -> None:
+        rows, what = period_records(r.area, period)
+        st.markdown(f"**{len(rows):,} {what}**, {period.label()}: the rows behind {md_escape(r.label)}")
+        data_table(rows, f"opsplan-{r.kpi}-records-{period.start}-{period.end}.csv", key=f"records_rows_{r.kpi}")
+    return draw
 
 
 def month_fact(r: KpiResult, trend: pd.DataFrame, period: Period) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import date
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,11 +23,12 @@ from ui.state import Filters
 
 
 def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = None, better: bool | None = None,
-             rank_line: str = "") -> None:
+             rank_line: str = "", records: Callable[[], None] | None = None) -> None:
     """One KPI: value, distance to target, 12-month sparkline, status, target, n, definition.
     Given a `delta` (the change from the period before, `better` or not by the plan's comparison),
     the tile shows it in the distance's place and says the distance below; `rank_line` heads the
-    caption (the Overview's rank)."""
+    caption (the Overview's rank); `records` draws the rows behind the value, in a popover beside
+    the definition (run only while it is open)."""
     gap = None if r.judged_value is None else r.judged_value - r.target
     with st.container(border=True):
         value = ("> " if r.is_lower_bound else "") + value_text(r)
@@ -44,6 +45,12 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = No
             st.badge(r.status, color=STATUS_COLOURS.get(r.status, "gray"))
             with st.popover("Definition", type="tertiary", icon=":material/info:"):
                 definition_text(r)
+            if records is not None:
+                box = st.popover("Records", type="tertiary", icon=":material/table:", key=f"records_{r.kpi}",
+                                 on_change="rerun")
+                with box:
+                    if box.open:
+                        records()
         lines = (rank_line, distance, target_text(r), n_text(r), noise_text(r), r.coverage)
         st.caption("  \n".join(line for line in lines if line))
 

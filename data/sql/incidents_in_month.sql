@@ -1,5 +1,6 @@
--- The incidents started in [$start, $end) (one month: the trend point clicked), in services
--- $services and severities $severities (an empty list: all). One row per incident, oldest first.
+-- The incidents started in [$start, $end) (one month: the trend point clicked; or a period: an
+-- Overview tile's records), in services $services and severities $severities (an empty list: all).
+-- One row per incident, oldest first.
 select
     i.incident_id,
     i.service_id,

@@ -1,5 +1,6 @@
--- The tickets created in [$start, $end) (one month: the trend point clicked), in channels $channels
--- (an empty list: all). One row per ticket, oldest first.
+-- The tickets created in [$start, $end) (one month: the trend point clicked; or a period: an
+-- Overview tile's records), in channels $channels (an empty list: all). One row per ticket, oldest
+-- first.
 select
     ticket_id,
     channel,
