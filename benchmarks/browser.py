@@ -11,9 +11,10 @@ app.py` over it, and opens every page of the navigation in Debian's headless Chr
 - **switch**: in a session already open on the page before it in the navigation (the Overview for
   the first), a click on the page's link in the sidebar.
 
-The time runs from the navigation (or the click) to a **settled page**: a script run started after
-it has finished (stApp's data-test-script-state back to notRunning), no skeleton is left, every
-Plotly figure has drawn its SVG and every Vega chart (st.metric's sparklines) its canvas. Medians.
+The time runs from the navigation (or the click) to a **settled page**: the page's own title is
+shown (not the page before's), its script run has finished (stApp's data-test-script-state is
+notRunning), no skeleton is left, every Plotly figure has drawn its SVG and every st.metric
+sparkline (Vega) its SVG. Medians.
 
 **server ms** is the page's own rerun on the server with its data cached, the same script a switch
 runs: Streamlit's AppTest (its real script runner, no browser) times shell/main.py switched to the
@@ -44,32 +45,27 @@ NEW_SESSION_TARGET_S = {"overview": 2.5}  # pages with a target for a new sessio
 SWITCH_TARGET_S = 1.0  # any page switch
 TIMEOUT_MS = 60_000
 
-# Counts every script run the page starts (stApp's state turning to "running"), from before
-# Streamlit's own scripts: a settled page needs a run that began after the navigation or click.
-RUN_COUNTER_JS = """
-(() => {
-  window.__runs = 0;
-  new MutationObserver(records => {
-    for (const r of records)
-      if (r.target.getAttribute('data-test-script-state') === 'running' && r.oldValue !== 'running') window.__runs++;
-  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                        attributeFilter: ['data-test-script-state']});
-})();
-"""
+# The page's title (its first heading) as drawn now: a page switch is over only once the new page's
+# title replaced the old one. The script-state attribute alone cannot tell: when a cached page's
+# whole run reaches the browser at once, Streamlit's frontend never shows it as running.
+TITLE_JS = """() => document.querySelector('[data-testid="stMain"] h1')?.innerText.trim() ?? ''"""
 
-# Settled: a run since `runs` finished on `path`, nothing is a skeleton, every chart has drawn.
+# Settled: the page at `path` shows a title other than `before`, its run has finished, nothing
+# is a skeleton, and every chart has drawn.
 SETTLED_JS = """
-([runs, path]) => {
+([before, path]) => {
   const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || window.__runs <= runs || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (location.pathname.replace(/\\/$/, '') !== path) return false;
+  const title = (%s)();
+  if (!title || title === before) return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   return %s;
 }
 """
 
 # What a page that did not settle shows, for the error.
-STATE_JS = """() => ({runs: window.__runs, path: location.pathname,
+STATE_JS = """() => ({path: location.pathname,
   state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
   skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
   plotly: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
@@ -84,22 +80,20 @@ class PageTimes:
     server_ms: float | None = None
 
 
-def settled(tab, runs: int, path: str) -> None:
+def settled(tab, before: str, path: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     from tests.test_browser import CHARTS_DRAWN
 
     try:
-        tab.wait_for_function(SETTLED_JS % CHARTS_DRAWN, arg=[runs, path], timeout=TIMEOUT_MS)
+        tab.wait_for_function(SETTLED_JS % (TITLE_JS, CHARTS_DRAWN), arg=[before, path], timeout=TIMEOUT_MS)
     except PlaywrightTimeout:
         state = tab.evaluate(STATE_JS)
         raise RuntimeError(f"{path or '/'} did not settle within {TIMEOUT_MS // 1000} s: {state}") from None
 
 
 def new_context(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(RUN_COUNTER_JS)
-    return context
+    return browser.new_context(viewport={"width": 1400, "height": 1000})
 
 
 def page_path(base: str, href: str) -> str:
@@ -116,7 +110,7 @@ def listed_pages(browser, base: str) -> dict[str, str]:
     try:
         tab = context.new_page()
         tab.goto(base)
-        settled(tab, 0, "")
+        settled(tab, "", "")
         out = {}
         for href in nav_links(tab, base).values():
             path = page_path(base, href)
@@ -133,7 +127,7 @@ def time_new_session(browser, base: str, path: str) -> float:
         tab = context.new_page()
         start = time.perf_counter()
         tab.goto(base + path)
-        settled(tab, 0, path)
+        settled(tab, "", path)
         return time.perf_counter() - start
     finally:
         context.close()
@@ -147,16 +141,16 @@ def time_switches(browser, base: str, pages: dict[str, str]) -> dict[str, float]
         tab = context.new_page()
         names = list(pages)
         tab.goto(base + pages[names[-1]])
-        settled(tab, 0, pages[names[-1]])
+        settled(tab, "", pages[names[-1]])
         out = {}
         for name in names:
             path = pages[name]
             link = tab.locator(f'[data-testid="stSidebarNav"] a[href="{base}{path or "/"}"], '
                                f'[data-testid="stSidebarNav"] a[href="{base}{path}"]').first
-            runs = tab.evaluate("() => window.__runs")
+            before = tab.evaluate(TITLE_JS)
             start = time.perf_counter()
             link.click()
-            settled(tab, runs, path)
+            settled(tab, before, path)
             out[name] = time.perf_counter() - start
         return out
     finally:
