@@ -143,6 +143,7 @@ class Settings:
     stale_after_days: int = 7  # a source whose data ends more than this many days before today is stale
     # observed growth / the plan's growth inside [low, high]: the plan's growth is borne out by the data
     growth_borne_out_ratio: tuple[float, float] = (0.8, 1.25)
+    buddhist_era: bool = True  # Thai dates count years from the Buddha (2569 for 2026), as official Thai writing does
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,8 @@ def _settings(t: dict) -> Settings:
         _get(t, f"{s}.stale_after_days", int, lambda v: v >= 0, "must be >= 0")
         if "stale_after_days" in t.get(s, {}) else Settings.stale_after_days,
         _ratio_band(t, f"{s}.growth_borne_out_ratio") if "growth_borne_out_ratio" in t.get(s, {})
-        else Settings.growth_borne_out_ratio)
+        else Settings.growth_borne_out_ratio,
+        _get(t, f"{s}.buddhist_era", bool) if "buddhist_era" in t.get(s, {}) else Settings.buddhist_era)
 
 
 def _ratio_band(t: dict, path: str) -> tuple[float, float]:
