@@ -153,6 +153,11 @@ def test_numbers_by_babel():
         assert i18n.number(670000) == "670,000"
     with i18n.use("en"):
         assert i18n.number(-0.25, 2) == "-0.25"
+        # rounded as Python rounds the float: 2.675 is 2.67499... in binary, so 2.67 (Babel alone
+        # rounds the decimal 2.675 to 2.68); 0.125 is exact and rounds half to even, 0.12
+        assert i18n.number(2.675, 2) == f"{2.675:.2f}" == "2.67"
+        assert i18n.number(0.125, 2) == f"{0.125:.2f}" == "0.12"
+        assert i18n.number(99.95, 1) == f"{99.95:.1f}"
 
 
 def test_language_names_and_fallbacks():
