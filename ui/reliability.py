@@ -36,6 +36,9 @@ DEFINITIONS = {"mtta": (reliability.mtta, reliability.duration_stats),
                "sla": (reliability.severity_sla,)}
 
 
+# An incident's impact as a reader sees it; the warehouse keeps its own words (schema.sql).
+IMPACT_LABELS = {"outage": N_("outage"), "degraded": N_("degraded"), "none": N_("none")}
+
 # The loaders' spinners, shown at the call site in the reader's language (a decorator's text is fixed at import).
 VIEW_SPINNER = N_("Drilling into incidents ...")
 BURN_SPINNER = N_("Tracing the error budget day by day ...")
@@ -147,8 +150,9 @@ def incident_details(incident_id: str) -> None:
         return
     r = local_times(record).iloc[0]
     with st.container(border=True):
+        impact = _(IMPACT_LABELS.get(str(r["impact"]), str(r["impact"])))
         st.markdown(f"#### {md_escape(r['incident_id'])} · {md_escape(r['service_name'])} · "
-                    f"{md_escape(r['severity'])} · {md_escape(r['impact'])}")
+                    f"{md_escape(_(str(r['severity'])))} · {md_escape(impact)}")
         st.markdown(md_escape(_("No summary recorded.") if pd.isna(r["summary"]) else str(r["summary"])))
         title = _("Timeline of {incident_id} against the {severity} targets").format(
             incident_id=incident_id, severity=_(str(r["severity"])))
