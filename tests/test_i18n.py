@@ -153,6 +153,11 @@ def test_numbers_by_babel():
         assert i18n.number(670000) == "670,000"
     with i18n.use("en"):
         assert i18n.number(-0.25, 2) == "-0.25"
+        # rounded as Python rounds the float: 2.675 is 2.67499... in binary, so 2.67 (Babel alone
+        # rounds the decimal 2.675 to 2.68); 0.125 is exact and rounds half to even, 0.12
+        assert i18n.number(2.675, 2) == f"{2.675:.2f}" == "2.67"
+        assert i18n.number(0.125, 2) == f"{0.125:.2f}" == "0.12"
+        assert i18n.number(99.95, 1) == f"{99.95:.1f}"
 
 
 def test_language_names_and_fallbacks():
@@ -197,3 +202,59 @@ def test_every_page_reads_in_thai(app_db: Path, monkeypatch, page: str, keep: se
     assert at.session_state["language"] == "th"
     left = english_on(at, keep)
     assert not left, f"{len(left)} texts in English on {page}:\n" + "\n".join(left[:60])
+
+
+# ---------------------------------------------------------------------------
+# The session's language
+
+
+def test_a_session_opens_in_the_links_language_else_the_saved_one_else_the_browsers():
+    from ui.language import first_language
+
+    assert first_language("th", "en", "en-US") == "th"      # a shared link opens in the sender's language
+    assert first_language(None, "th", "en-US") == "th"      # then the signed-in user's choice
+    assert first_language("fr", None, "th-TH") == "th"      # an unknown link value is passed over
+    assert first_language(None, None, "de-DE") == "en"      # else English
+    assert first_language(None, None, None) == "en"
+
+
+def test_a_signed_in_users_language_is_kept_in_the_warehouse(tmp_path: Path):
+    from data import sessions, warehouse
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    warehouse.migrate(con)
+    claims = {"iss": "https://idp.example", "sub": "u1", "is_logged_in": True}
+    assert sessions.language_of(con, claims) is None
+    sessions.save_language(con, claims, "th")
+    assert sessions.language_of(con, claims) == "th"
+    sessions.save_language(con, claims, "en")  # the last choice wins
+    assert sessions.language_of(con, claims) == "en"
+    assert sessions.language_of(con, {"iss": "https://idp.example", "sub": "u2"}) is None
+    with pytest.raises(duckdb.ConstraintException):
+        sessions.save_language(con, claims, "fr")
+
+
+def test_a_warehouse_older_than_preferences_has_no_saved_language(tmp_path: Path):
+    from data import sessions
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    assert sessions.language_of(con, {"iss": "x", "sub": "y"}) is None
+
+
+def test_the_link_names_the_language_and_the_switch_keeps_the_view(app_db: Path, monkeypatch):
+    """Switching language keeps every control's choice: option widgets come back from the browser as
+    the text they showed, in the language being left."""
+    from ui.state import PRESET_KEY, SERVICES_KEY
+
+    at = open_page(app_db, monkeypatch, "overview.py", {"start": "2026-08-01", "end": "2026-11-01", "lang": "th"})
+    assert at.selectbox(key=PRESET_KEY).label == "ช่วงเวลา"
+    at.selectbox(key=PRESET_KEY).set_value("Year to date").run()
+    at.multiselect(key=SERVICES_KEY).set_value(["auth", "api"]).run()
+    assert at.selectbox(key=PRESET_KEY).options[-1] == "กำหนดช่วงเดือนเอง"
+    at.segmented_control(key="language").set_value("en").run()
+    assert not at.exception
+    assert at.selectbox(key=PRESET_KEY).label == "Period"
+    assert at.selectbox(key=PRESET_KEY).value == "Year to date"
+    assert sorted(at.multiselect(key=SERVICES_KEY).value) == ["api", "auth"]
+    assert at.query_params["lang"] in ("en", ["en"])
