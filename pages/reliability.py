@@ -49,7 +49,8 @@ with right:
             minutes=i18n.number(nominal, 1), target=target)), "downtime_bars")
 st.caption(_("Planned maintenance excluded from each month: {months}. Maintenance windows are taken out of the month "
              "before uptime is computed, and outage minutes inside a window do not count as downtime.").format(
-    months=" · ".join(_("{span}: {hours} h").format(span=r.span, hours=i18n.number(r.planned_hours, 1))
+    months=" · ".join(_("{span}: {hours} h").format(span=i18n.date_text(r.start, "month"),
+                                                     hours=i18n.number(r.planned_hours, 1))
                       for r in months.itertuples())))
 reliability.month_incidents_panel(events.clicked_month(points), filters)
 widgets.show_chart(figures.grid_chart(
@@ -69,7 +70,9 @@ st.caption(_("The uptime target allows {minutes} minutes of unplanned downtime i
              "allowance is a little smaller; a running month burns at its rate so far.").format(
     minutes=i18n.number(nominal, 1), target=target, month_minutes=i18n.number(43_200)))
 budget = view.budget
-chosen = st.segmented_control(_("Month"), list(budget["span"]), default=budget["span"].iloc[-1], key="budget_month")
+month_names = {r.span: i18n.date_text(r.start, "month") for r in budget.itertuples()}  # the span stays the key
+chosen = st.segmented_control(_("Month"), list(budget["span"]), default=budget["span"].iloc[-1], key="budget_month",
+                              format_func=month_names.get)
 month = budget[budget["span"] == (chosen or budget["span"].iloc[-1])].iloc[0]
 cards = st.columns(4)
 cards[0].metric(_("Allowed this month"), formatting.fmt(month["allowed_minutes"], "min"), border=True)
@@ -81,7 +84,8 @@ cards[3].metric(*reliability.exhaustion_words(month), border=True)
 burn = reliability.load_budget_burn(month["start"], filters, period)
 widgets.show_chart(figures.lines_chart(
     burn, "day", {"spent_minutes": _("unplanned downtime so far")},
-    title=_("Error budget burn, {month}").format(month=month["span"]), y_title=_("minutes (cumulative)"),
+    title=_("Error budget burn, {month}").format(month=i18n.date_text(month["start"], "month")),
+    y_title=_("minutes (cumulative)"),
     target=month["allowed_minutes"], unit="min",
     target_label=_("allowance {minutes}").format(minutes=formatting.fmt(month["allowed_minutes"], "min"))),
     "budget_burn")
