@@ -17,7 +17,8 @@ changes = view.changes
 
 cards = st.columns(4)
 cards[0].metric(_("Plan promises kept"), _("{kept} of {judged}").format(kept=view.kept, judged=view.judged),
-                border=True, help=_("Promises kept of those the data can judge; a promise without data is not counted."))
+                border=True,
+                help=_("Promises kept of those the data can judge; a promise without data is not counted."))
 cards[1].metric(_("Promises missed"), f"{view.missed}", border=True)
 cards[2].metric(_("Changes deployed"), i18n.number(changes["total"]), border=True)
 cards[3].metric(_("Change failure rate"), formatting.fmt(changes["change_failure_pct"], "%"), border=True,
@@ -45,7 +46,8 @@ if view.drills.empty:
 else:
     widgets.show_chart(adherence.drills_chart(view.drills, view.rto, view.rpo, view.mtd), "adherence_drills")
     widgets.data_table(view.drills, f"opsplan-dr-drills-{period.start}-{period.end}.csv", column_config={
-        "rto_met": st.column_config.CheckboxColumn(_("RTO met")), "rpo_met": st.column_config.CheckboxColumn(_("RPO met")),
+        "rto_met": st.column_config.CheckboxColumn(_("RTO met")),
+        "rpo_met": st.column_config.CheckboxColumn(_("RPO met")),
         "mtd_met": st.column_config.CheckboxColumn(_("MTD met"))})
 widgets.definitions_popover(*adherence.DEFINITIONS["Disaster recovery"], key="def_drills")
 

@@ -52,7 +52,8 @@ st.subheader(_("Hours beyond the plan's thresholds"), divider="gray")
 widgets.show_chart(figures.grid_chart(
     totals.assign(cell=[formatting.fmt(float(h), "h", trim=True) if h else "" for h in totals["hours_beyond"]]),
     "service_id", "threshold", text="cell", z="hours_beyond", zmin=0, colorscale="Reds", z_title=_("hours beyond"),
-    robust=True, y_labels={t: f"{t} ({monitoring.level_label(level)})" for t, level in zip(totals["threshold"], totals["level"])},
+    robust=True,
+    y_labels={t: f"{t} ({monitoring.level_label(level)})" for t, level in zip(totals["threshold"], totals["level"])},
     title=_("Hours beyond each threshold of the plan in the period, per service<br><sup>blank: none</sup>"),
     x_title=_("service"),
     y_title=_("threshold (alert level)")), "threshold_grid")

@@ -29,9 +29,10 @@ with tiles[3], st.container(border=True):
               help=_("MTTA, mean time to acknowledge: the mean of acknowledged_at - detected_at over incidents "
                      "detected in the period. The plan sets no MTTA target; it sets a response time per severity "
                      "(grid below)."))
-    st.caption(_("n = {n} incidents acknowledged  \nRecovery of failures: median {median}, 90th percentile {p90}").format(
-        n=i18n.number(int(whole["n_acknowledged"])), median=formatting.fmt(whole["mttr_median_hours"], "h"),
-        p90=formatting.fmt(whole["mttr_p90_hours"], "h")))
+    st.caption(_("n = {n} incidents acknowledged  \nRecovery of failures: median {median}, 90th percentile {p90}")
+               .format(n=i18n.number(int(whole["n_acknowledged"])),
+                       median=formatting.fmt(whole["mttr_median_hours"], "h"),
+                       p90=formatting.fmt(whole["mttr_p90_hours"], "h")))
     widgets.definitions_popover(*reliability.DEFINITIONS["mtta"], key="def_mtta")
 
 # ---- uptime per month and per service
@@ -118,14 +119,14 @@ with right:
 st.caption(_("Period: MTTR {mttr} (n = {n} failures resolved), MTBF {mtbf} ({note}). Failures are {severities} "
              "incidents; a month with few failures has a wide interval.").format(
     mttr=formatting.fmt(mttr.value, "h"), n=mttr.n, mtbf=formatting.fmt(mtbf.value, "h"), note=mtbf.note,
-    severities=", ".join(_(s) for s in the_plan.settings.failure_severities)))
+    severities=", ".join(sidebar.severity_word(s) for s in the_plan.settings.failure_severities)))
 widgets.definitions_popover(*reliability.DEFINITIONS["recovery"], key="def_recovery")
 
 # ---- incidents by severity and SLA compliance
 st.subheader(_("Incidents and severity SLAs"), divider="gray")
 widgets.show_chart(figures.bars_chart(
     view.by_severity, "span", "n_incidents", colour="severity", colours=palette.SEVERITY_COLOURS,
-    names={severity: _(severity) for severity in palette.SEVERITY_COLOURS},
+    names={severity: sidebar.severity_word(severity) for severity in palette.SEVERITY_COLOURS},
     title=_("Incidents started per month, by severity"), y_title=_("incidents")), "severity_bars")
 sla = view.sla_rows
 widgets.show_chart(figures.grid_chart(

@@ -109,7 +109,8 @@ with left:
         names={c.name: _(c.label) for c in the_plan.channels},
         title=_("Tickets created per month, by channel"), y_title=_("tickets"), height=380), "volume_bars")
 with right:
-    hours = view.hours.assign(cell=[_("{n} tickets").format(n=i18n.number(v, 1)) for v in view.hours["tickets_per_week"]])
+    hours = view.hours.assign(cell=[_("{n} tickets").format(n=i18n.number(v, 1))
+                                    for v in view.hours["tickets_per_week"]])
     widgets.show_chart(figures.grid_chart(
         hours, "hour", "weekday", text="cell", show_text=False, z="tickets_per_week", colorscale="Blues", zmin=0,
         z_title=_("tickets per hour"), title=_("Tickets per hour of an average week (local time)"),

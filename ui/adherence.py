@@ -151,7 +151,8 @@ def promise_rows(view: AdherenceView) -> pd.DataFrame:
 def _window_words(cell: Any) -> str:
     """A calendar cell's hover: its windows, how many were outside, and the longest overrun."""
     if pd.isna(cell.overrun_minutes):
-        return _("{n} window(s); the plan has no {kind} window that day").format(n=cell.windows, kind=kind_label(cell.kind))
+        return _("{n} window(s); the plan has no {kind} window that day").format(n=cell.windows,
+                                                                                  kind=kind_label(cell.kind))
     if cell.overrun_minutes > 0:
         return _("{n} window(s), {outside} outside, up to {minutes} min past the plan's window").format(
             n=cell.windows, outside=cell.outside, minutes=i18n.number(cell.overrun_minutes))
@@ -272,7 +273,8 @@ def calendar_chart(calendar: pd.DataFrame) -> go.Figure:
     cells = {(r.day, r.kind): r for r in calendar.itertuples()}
     z = [[None if (d, k) not in cells else int(cells[(d, k)].outside > 0) for d in days] for k in kinds]
     text = [["" if (d, k) not in cells else _window_words(cells[(d, k)]) for d in days] for k in kinds]
-    heat = go.Heatmap(z=z, x=list(days), y=[kind_label(k) for k in kinds], text=text, zmin=0, zmax=1, showscale=False, xgap=1, ygap=3,
+    heat = go.Heatmap(z=z, x=list(days), y=[kind_label(k) for k in kinds], text=text, zmin=0, zmax=1, showscale=False,
+                      xgap=1, ygap=3,
                       colorscale=[[0, KEPT_COLOUR], [1, OVER_COLOUR]],
                       hovertemplate="%{x|%a %d %b %Y}, %{y}: %{text}<extra></extra>")
     return figure([heat], _("Maintenance windows used, by day and kind (green: inside the plan's window, red: not)"),

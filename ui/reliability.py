@@ -24,7 +24,7 @@ from ui.figures import figure
 from ui.formatting import fmt, md_escape
 from ui.palette import LINE_COLOURS
 from ui.scorecard import filtered_inputs, page_span
-from ui.sidebar import plan_today
+from ui.sidebar import plan_today, severity_word
 from ui.state import Filters
 from ui.widgets import data_table, local_times, show_chart
 
@@ -152,10 +152,10 @@ def incident_details(incident_id: str) -> None:
     with st.container(border=True):
         impact = _(IMPACT_LABELS.get(str(r["impact"]), str(r["impact"])))
         st.markdown(f"#### {md_escape(r['incident_id'])} · {md_escape(r['service_name'])} · "
-                    f"{md_escape(_(str(r['severity'])))} · {md_escape(impact)}")
+                    f"{md_escape(severity_word(str(r['severity'])))} · {md_escape(impact)}")
         st.markdown(md_escape(_("No summary recorded.") if pd.isna(r["summary"]) else str(r["summary"])))
         title = _("Timeline of {incident_id} against the {severity} targets").format(
-            incident_id=incident_id, severity=_(str(r["severity"])))
+            incident_id=incident_id, severity=severity_word(str(r["severity"])))
         show_chart(incident_chart(timeline, title), "incident_timeline")
         data_table(timeline, f"opsplan-incident-{incident_id}-timeline.csv", column_config={
             "minutes_after_detection": st.column_config.NumberColumn(_("minutes after detection"), format="%.0f")})

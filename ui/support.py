@@ -20,6 +20,7 @@ from ui import figures, scorecard
 from ui.cache import LOADER, connection_for, db, plan
 from ui.events import load_month_rows
 from ui.formatting import md_escape
+from ui.sidebar import severity_word
 from ui.state import Filters
 from ui.widgets import data_table
 
@@ -89,7 +90,8 @@ def high_priority_response_caption(times: pd.DataFrame, the_plan: Plan) -> str:
             else _("none left unanswered"))
     return _("{n} high-priority tickets ({priorities}) answered in the period; {left}. A mean far above the median "
              "says a few slow answers, not slow answers in general, keep the KPI from its target.").format(
-        n=i18n.number(answered), priorities=", ".join(_(p) for p in the_plan.settings.high_priority), left=left)
+        n=i18n.number(answered), left=left,
+        priorities=", ".join(severity_word(p) for p in the_plan.settings.high_priority))
 
 
 # The tiers a ticket reached as a reader sees them; the frames keep analytics' own names (drilldown.TIERS).
