@@ -75,7 +75,7 @@ RECENT_HOURS = 7 * 24  # how far back a breach active now is traced to its start
 
 
 @st.cache_data(**LOADER, show_spinner=False)
-def _active_breaches(db_file: str, the_plan: Plan, services: tuple[str, ...], lang: str) -> pd.DataFrame:
+def _active_breaches(db_file: str, the_plan: Plan, services: tuple[str, ...]) -> pd.DataFrame:
     con = connection_for(db_file)
     last_at = warehouse.query(con, "hourly_span")["last_at"].iloc[0]
     if pd.isna(last_at):
@@ -93,7 +93,7 @@ def load_active_breaches(f: Filters) -> pd.DataFrame:
     """The plan thresholds broken at the last hour of data, whatever the period: service_id,
     metric, level, value, threshold, since, hours (monitoring.active_breaches)."""
     with st.spinner(_(ACTIVE_SPINNER)):
-        return _active_breaches(db(), plan(), f.services, i18n.language())
+        return _active_breaches(db(), plan(), f.services)
 
 
 SIGNAL = ("critical", "warning")  # the levels the headline counts; info records load, not trouble
