@@ -90,6 +90,12 @@ def ngettext(singular: str, plural: str, n: float) -> str:
     return _translations(language()).ngettext(singular, plural, int(n) if float(n).is_integer() else 2)
 
 
+def pgettext(context: str, text: str) -> str:
+    """`text` where the same English word means different things ("line" of a budget, of a file, of
+    a chart): `context` tells the translator which."""
+    return _translations(language()).pgettext(context, text) if text else text
+
+
 def N_(text: str) -> str:
     """Marks `text` for the catalogue and returns it as is: translate it with `_()` where shown."""
     return text

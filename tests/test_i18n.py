@@ -30,29 +30,32 @@ PAGES = ["overview.py", "reliability.py", "support.py", "cost.py", "monitoring.p
 # The catalogue
 
 
-def _extracted() -> set[str]:
-    """Every text the code and plan.toml mark, extracted as `python scripts/i18n.py extract` does."""
+def _extracted() -> set[tuple[str | None, str]]:
+    """(context, text) of every text the code and plan.toml mark, extracted as
+    `python scripts/i18n.py extract` does."""
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
 def test_every_marked_text_has_thai_in_the_catalogue():
     """The check fails on a text the code marks that the catalogue lacks or leaves untranslated
     (besides the reviewed keep-english list): run `python scripts/i18n.py extract`, then translate."""
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string
-                  for m in catalogue.read_catalogue() if m.id and not m.fuzzy}
+    thai = {}
+    for m in catalogue.read_catalogue():
+        if m.id and not m.fuzzy:
+            text = m.string if isinstance(m.string, str) else (m.string[0] if m.string else "")
+            thai[(m.context, m.id if isinstance(m.id, str) else m.id[0])] = text
     kept = catalogue.keep_english()
-    gaps = sorted(t for t in _extracted() - kept
-                  if not (translated.get(t) if not isinstance(translated.get(t), tuple) else all(translated[t])))
+    gaps = sorted(f"{c}|{t}" if c else t for c, t in _extracted() if t not in kept and not thai.get((c, t)))
     assert not gaps, f"{len(gaps)} texts without Thai, e.g. {gaps[:15]}"
 
 
