@@ -20,7 +20,8 @@ from ui.scenarios.results import evaluate_scenario, scenario_summary, target_wor
 
 
 CURRENT = N_("Current (on screen)")  # a value beside the saved scenarios' names: translated where shown
-COMPARE_NAMES = {"total_usd": N_("Total"), "instances": N_("Peak instances"),
+TOTAL = N_("Total")
+COMPARE_NAMES = {"total_usd": TOTAL, "instances": N_("Peak instances"),
                  "support_fte": N_("Support FTE paid (mean)"), "fte_needed_high": N_("Support FTE needed (peak month)")}
 
 
@@ -83,8 +84,7 @@ def compare_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def compare_lines_chart(table: pd.DataFrame) -> go.Figure:
     """Cost per budget line per scenario (grouped bars) with the plan's budget as a tick."""
-    total = _(COMPARE_NAMES["total_usd"])
-    lines = table[(table["unit"] == "USD") & (table["metric"] != total)].iloc[::-1]  # the total would dwarf the lines
+    lines = table[(table["unit"] == "USD") & (table["metric"] != _(TOTAL))].iloc[::-1]  # the total would dwarf the lines
     fig = go.Figure()
     for i, name in enumerate(table.columns[3:]):
         fig.add_bar(y=lines["metric"], x=lines[name], orientation="h", name=scenario_name(name),

@@ -291,16 +291,22 @@ def _driver_input(name: str, base_value: float | bool) -> float | bool:
 def _unit_cost_editor(base_drivers: models.scenario.Drivers) -> dict[str, float]:
     seed = scenario_state().seed
     names = _names("Unit costs")
-    # The columns are named as the reader reads them; the driver keys are the (hidden) index.
-    rate, value, unit = _("Rate"), _("Value"), _("Unit")
-    frame = pd.DataFrame({rate: [driver_label(n) for n in names], value: [float(seed[n]) for n in names],
-                          unit: [_(DRIVER_INFO[n].abbr) for n in names]}, index=names)
+    # Column keys stay the same in every language (the editor keeps its edits by column across a
+    # switch); the reader sees the headers of column_config. The driver keys are the hidden index.
+    frame = pd.DataFrame({"rate_label": [driver_label(n) for n in names],
+                          "rate_value": [float(seed[n]) for n in names],
+                          "rate_unit": [_(DRIVER_INFO[n].abbr) for n in names]}, index=names)
     edited = st.data_editor(
         frame, key=f"sc_rates_{scenario_state().version}", hide_index=True, width="stretch", height=36 * 16,
-        disabled=[rate, unit],
-        column_config={value: st.column_config.NumberColumn(value, min_value=0.0, format="localized", required=True,
-                                                            help=_("Type a new rate; the scenario updates at once."))})
-    return {n: float(v) if v is not None and not pd.isna(v) else math.nan for n, v in zip(edited.index, edited[value])}
+        disabled=["rate_label", "rate_unit"],
+        column_config={"rate_label": st.column_config.TextColumn(_("Rate")),
+                       "rate_value": st.column_config.NumberColumn(_("Value"), min_value=0.0, format="localized",
+                                                                   required=True,
+                                                                   help=_("Type a new rate; the scenario updates at "
+                                                                          "once.")),
+                       "rate_unit": st.column_config.TextColumn(_("Unit"))})
+    return {n: float(v) if v is not None and not pd.isna(v) else math.nan
+            for n, v in zip(edited.index, edited["rate_value"])}
 
 
 def driver_panel(base_drivers: models.scenario.Drivers) -> dict[str, float | bool]:

@@ -33,11 +33,11 @@ MC_HEADERS = {"Vary": N_("Vary"), "Group": N_("Group"), "Driver": N_("Driver"), 
 
 def mc_columns() -> dict:
     """The ranges editor's column_config, headed in the language in use."""
-    return {"Vary": st.column_config.CheckboxColumn(_(MC_HEADERS["Vary"]),
-                                                    help=_("Draw this driver at random in each run.")),
-            "Group": st.column_config.TextColumn(_(MC_HEADERS["Group"])),
-            "Driver": st.column_config.TextColumn(_(MC_HEADERS["Driver"])),
-            **{c: st.column_config.NumberColumn(_(MC_HEADERS[c]), format="localized", required=c != "Scenario value")
+    headers = {column: _(header) for column, header in MC_HEADERS.items()}
+    return {"Vary": st.column_config.CheckboxColumn(headers["Vary"], help=_("Draw this driver at random in each run.")),
+            "Group": st.column_config.TextColumn(headers["Group"]),
+            "Driver": st.column_config.TextColumn(headers["Driver"]),
+            **{c: st.column_config.NumberColumn(headers[c], format="localized", required=c != "Scenario value")
                for c in ("Scenario value", "Low", "High")}}
 
 
