@@ -14,9 +14,9 @@ from data import scenarios_store
 
 from ui.cache import connection, plan
 from ui.figures import add_lines, plan_line
-from ui.formatting import fmt, line_label
+from ui.formatting import fmt, line_label, month_text
 from ui.palette import AXIS_TITLES, OP_SIGNS, SCENARIO_COLOURS
-from ui.scenarios.results import evaluate_scenario, scenario_summary, target_words
+from ui.scenarios.results import evaluate_scenario, month_ticks, scenario_summary, target_words
 
 
 CURRENT = N_("Current (on screen)")  # a value beside the saved scenarios' names: translated where shown
@@ -84,7 +84,7 @@ def compare_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def compare_lines_chart(table: pd.DataFrame) -> go.Figure:
     """Cost per budget line per scenario (grouped bars) with the plan's budget as a tick."""
-    lines = table[(table["unit"] == "USD") & (table["metric"] != _(TOTAL))].iloc[::-1]  # the total would dwarf the lines
+    lines = table[(table["unit"] == "USD") & (table["metric"] != _(TOTAL))].iloc[::-1]  # the total would dwarf them
     fig = go.Figure()
     for i, name in enumerate(table.columns[3:]):
         fig.add_bar(y=lines["metric"], x=lines[name], orientation="h", name=scenario_name(name),
@@ -106,8 +106,8 @@ def compare_kpi_chart(monthly: pd.DataFrame, key: str) -> go.Figure:
     for i, (name, part) in enumerate(monthly.groupby("scenario", sort=False)):
         fig.add_scatter(x=pd.to_datetime(part["month"]), y=part[key], name=scenario_name(name), mode="lines+markers",
                         line={"color": SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], "width": 2.5},
-                        customdata=[fmt(v, kpi.unit) for v in part[key]],
-                        hovertemplate="%{x|%b %Y}: %{customdata}<extra>" + scenario_name(name) + "</extra>")
+                        customdata=[fmt(v, kpi.unit) for v in part[key]], text=[month_text(m) for m in part["month"]],
+                        hovertemplate="%{text}: %{customdata}<extra>" + scenario_name(name) + "</extra>")
     levels = ((_("target {value}"), "target", kpi.target), (_("baseline {value}"), "baseline", kpi.baseline))
     add_lines(fig, [line for words, kind, level in levels
                     for line in plan_line(level, words.format(value=fmt(level, kpi.unit, short=True, trim=True)),
@@ -115,5 +115,5 @@ def compare_kpi_chart(monthly: pd.DataFrame, key: str) -> go.Figure:
     fig.update_layout(title={"text": _("{kpi} per month").format(kpi=_(kpi.label))}, height=330,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2})
     fig.update_yaxes(title_text=_(AXIS_TITLES.get(kpi.unit, kpi.unit)), rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_xaxes(**month_ticks(monthly["month"].drop_duplicates(), 1 if monthly["month"].nunique() <= 12 else 3))
     return fig

@@ -208,6 +208,13 @@ def plan_level_text(kpi: Kpi, kind: str, level: float) -> str:
     return _("baseline {value}").format(value=value)
 
 
+def month_ticks(months: Sequence[date] | pd.Series, every: int = 1) -> dict:
+    """An x axis of months labelled as the pages write a month (Plotly's own date labels are English):
+    every `every`-th month from the first."""
+    shown = list(months)[::every]
+    return {"tickvals": pd.to_datetime(shown), "ticktext": [month_text(m) for m in shown]}
+
+
 def scenario_month_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The chain month by month as finance reads it: one row per quantity (demand, capacity, staffing,
     each cost line, total, plan, KPIs), one column per month, raw numbers and a unit column."""
@@ -323,7 +330,7 @@ def scenario_chain_chart(frame: pd.DataFrame) -> go.Figure:
             "orientation": "h", "x": 0, "xanchor": "left", "y": cell.yaxis.domain[1], "yanchor": "bottom",
             "font": {"size": 12}, "bgcolor": "rgba(0,0,0,0)",
             "title": {"text": f"<b>{title}</b>  ", "font": {"size": 14}}}
-        layout[cell.xaxis.plotly_name] = {"tickformat": "%b %Y", "dtick": "M1" if len(frame) <= 12 else "M3"}
+        layout[cell.xaxis.plotly_name] = month_ticks(frame["month"], 1 if len(frame) <= 12 else 3)
     fig.update_layout(layout, height=1250, margin={"l": 10, "r": 70, "t": 30, "b": 10}, hovermode="x unified",
                       bargap=0.25, **lines_layout(lines))
     return fig
