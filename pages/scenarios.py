@@ -4,7 +4,7 @@ import streamlit as st
 from core import i18n
 from core.i18n import _
 from ui import cache, downloads, formatting, freshness, palette, sidebar, state
-from ui.scenarios import compare, drivers, results, saved, staffing, whatif
+from ui.scenarios import compare, drivers, results, saved, session, staffing, whatif
 from data.scenarios_store import StoreError
 from models.scenario import ScenarioError
 
@@ -56,8 +56,7 @@ with headline:
 with right:
     st.plotly_chart(results.scenario_chain_chart(frame), key="sc_chain", config=palette.NO_BAR)
 
-tabs = st.tabs([_("Cost by line vs plan"), _("Month by month"), _("Staffing by hour"), _("Compare"), _("Sensitivity"),
-               _("Monte Carlo"), _("Goal seek")], key="sc_tab", on_change="rerun")
+tabs = st.tabs(session.result_tabs(), key=session.TAB_KEY, on_change="rerun")
 with tabs[0]:
     if tabs[0].open:
         lines = results.line_vs_plan(frame, months)
