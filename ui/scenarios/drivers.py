@@ -49,7 +49,7 @@ class DriverInfo:
         return f"{_(self.label)}: {'USD' if self.unit == 'USD' else '%'} {_(self.per)}"
 
 
-DRIVER_GROUPS = (N_("Demand"), N_("Capacity"), N_("Staffing"), N_("Unit costs"))  # keys as well as labels
+DRIVER_GROUPS = (N_("Demand"), N_("Capacity"), N_("Staffing"), N_("Unit costs"))  # the English names are also keys
 DRIVER_INFO: dict[str, DriverInfo] = {
     "user_growth_pct_per_quarter": DriverInfo(
         N_("Demand"), N_("User growth (% per quarter)"), "%", N_("a quarter"),

@@ -50,7 +50,7 @@ LINE_VS_PLAN_HEADERS = (
     ("scenario_usd", N_("Scenario"), None), ("difference_usd", N_("Scenario - plan"), None))
 CHAIN_TITLES = (N_("1  Demand"), N_("2  Capacity"), N_("3  Staffing (tier-1 support)"), N_("4  Cost a month"),
                 N_("5  Support cost per user"), N_("6  Infrastructure cost share"))
-UNIT_WORDS = {"users": N_("users"), "tickets": N_("tickets"), "instances": N_("instances"), "GB": "GB"}
+AXIS_UNITS = {"users": N_("users"), "tickets": N_("tickets"), "instances": N_("instances"), "GB": "GB"}
 
 
 @st.cache_data(**LOADER, show_spinner=False)
@@ -133,7 +133,7 @@ def _chain_demand_capacity(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, la
             ("instances", _("Instances needed"), "storage_gb", _("Storage needed, GB (right axis)"), "instances",
              "GB")), start=1):
         legend = "legend" if row == 1 else f"legend{row}"
-        unit_l, unit_r = _(UNIT_WORDS[unit_l]), _(UNIT_WORDS[unit_r])
+        unit_l, unit_r = _(AXIS_UNITS[unit_l]), _(AXIS_UNITS[unit_r])
         fig.add_scatter(x=x, y=frame[left], name=left_name, mode="lines+markers", line={"color": "#2f6f8f", "width": 3},
                         legend=legend, row=row, col=1, secondary_y=False,
                         hovertemplate="%{y:,.0f} " + unit_l + "<extra>" + left_name + "</extra>")
