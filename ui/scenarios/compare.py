@@ -67,7 +67,7 @@ def _labelled(rows: pd.DataFrame, sums: Mapping[str, dict], the_plan: Plan) -> p
                     {"metric": _("{kpi}: when").format(kpi=_(kpi.label)), "unit": "text", "Plan": "",
                      **{n: target_words(s, key) for n, s in sums.items()}}]
         else:
-            out.append({"metric": _(COMPARE_NAMES[key]) if key in COMPARE_NAMES else _(line_label(key)),
+            out.append({"metric": _(COMPARE_NAMES[key]) if key in COMPARE_NAMES else line_label(key),
                         "unit": r["unit"], "Plan": r["plan"], **values})
     return pd.DataFrame(out, columns=["metric", "unit", "Plan", *sums])
 

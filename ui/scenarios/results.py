@@ -169,7 +169,7 @@ def _chain_cost(fig: go.Figure, frame: pd.DataFrame, x: pd.Series, the_plan: Pla
         names = [b.name for b in the_plan.budget_lines if b.group == group]
         fig.add_bar(x=x, y=frame[names].sum(axis=1), name=_(GROUP_SHORT.get(group, group)), marker_color=colour,
                     legend="legend4", row=4, col=1,
-                    hovertemplate="$%{y:,.0f}<extra>" + _(line_label(group)) + "</extra>")
+                    hovertemplate="$%{y:,.0f}<extra>" + line_label(group) + "</extra>")
     layout[_chain_y(fig, 4)] = {"title": {"text": _("USD a month")}, "tickprefix": "$", "separatethousands": True}
     budgets = frame["plan_budget_usd"]
     if budgets.round(6).nunique() > 1:  # lines with monthly profiles: the plan's budget steps month by month
@@ -220,7 +220,7 @@ def scenario_month_table(frame: pd.DataFrame) -> pd.DataFrame:
     each cost line, total, plan, KPIs), one column per month, raw numbers and a unit column."""
     the_plan = plan()
     rows = [(c, _(label), unit) for c, label, unit in MONTH_ROWS]
-    rows += [(b.name, _("Cost: {line}").format(line=_(line_label(b.name))), "USD") for b in the_plan.budget_lines]
+    rows += [(b.name, _("Cost: {line}").format(line=line_label(b.name)), "USD") for b in the_plan.budget_lines]
     rows += [("total_usd", _("Cost: total"), "USD"), ("plan_budget_usd", _("Plan budget a month"), "USD"),
              ("support_cost_per_user_usd", _(the_plan.kpi("support_cost_per_user_usd").label), "USD/user/month"),
              ("infra_cost_pct_revenue", _(the_plan.kpi("infra_cost_pct_revenue").label), "% of revenue")]
