@@ -17,7 +17,9 @@ OP_SIGNS = {">": ">", ">=": "≥", "<": "<", "<=": "≤"}
 UNIT_TAILS = {"% of revenue": N_("of revenue"), "USD/user/month": N_("per user per month"),
               "h/employee/year": N_("per employee per year")}
 # A unit's short word after a number (a difference of percentages is in percentage points).
-UNIT_WORDS = {"h": N_("h"), "min": N_("min"), "d": N_("d"), "pp": N_("pp"), "pts": N_("pts")}
+UNIT_WORDS = {"h": N_("h"), "min": N_("min"), "d": N_("d"), "pp": N_("pp"), "pts": N_("pts"),
+              "users": N_("users"), "instances": N_("instances"), "tickets": N_("tickets"),
+              "contacts": N_("contacts"), "months": N_("months"), "days": N_("days")}
 
 
 AXIS_TITLES = {"%": N_("percent"), "h": N_("hours"), "/5": N_("score (1 to 5)"), "% of revenue": N_("% of revenue"),
