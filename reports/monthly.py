@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         if not Path(args.db).is_file():
             raise CommandError(f"no warehouse file at {args.db}")
         args.start = args.end = None
-        plan, con, through, _ = open_command(args)
+        plan, con, through, _period = open_command(args)
         write(review_html(con, plan, args.month, through, today_in(plan.timezone), Path(args.db).name), out)
     except (CommandError, NoData, ValueError, subprocess.TimeoutExpired) as exc:
         print(f"error: {exc}", file=sys.stderr)
