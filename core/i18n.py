@@ -31,7 +31,9 @@ ENGLISH = "en"
 THAI = "th"
 LANGUAGES: dict[str, str] = {ENGLISH: "English", THAI: "ไทย"}  # each named in its own language
 DEFAULT = ENGLISH
-LOCALES = {ENGLISH: "en_GB", THAI: "th_TH"}  # en_GB: "7 Dec 2026", day before month, as the pages wrote it
+# English months as the pages wrote them (strftime's "Sep"; en_GB's CLDR writes "Sept"); the day before
+# the month comes from the DATE_FORMS patterns, not the locale
+LOCALES = {ENGLISH: "en", THAI: "th_TH"}
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 BUDDHIST_ERA_OFFSET = 543  # 2026 CE is 2569 BE
