@@ -227,13 +227,17 @@ def severity_sla_rows(sla: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
     Output: span, measure, severity, target (e.g. 'response · critical: 15 min'), on_time_pct, n (incidents
     the share rests on: all detected, or those due for escalation)."""
-    grace = plan.settings.escalation_immediate_minutes
     frames = [sla.assign(measure=measure, on_time_pct=sla[pct], n_on=sla[n],
-                         target=[f"{measure_words(measure)} · {severity_label(plan.severity(s), measure, grace)}"
-                                 for s in sla["severity"]])
+                         target=[severity_target(plan, s, measure) for s in sla["severity"]])
               for measure, pct, n in SLA_MEASURES]
     out = pd.concat(frames, ignore_index=True)
     return out[["span", "measure", "severity", "target", "on_time_pct", "n_on"]].rename(columns={"n_on": "n"})
+
+
+def severity_target(plan: Plan, severity: str, measure: str) -> str:
+    """A severity's SLA named with the plan's target: 'response · critical: 15 min'."""
+    label = severity_label(plan.severity(severity), measure, plan.settings.escalation_immediate_minutes)
+    return f"{measure_words(measure)} · {label}"
 
 
 def _elapsed_end(p: Period, as_of: date) -> date:
@@ -402,6 +406,15 @@ def channel_label(plan: Plan, name: str, measure: str = "response") -> str:
     return f"{label}: {_minutes_text(c.resolution_minutes)}"
 
 
+CHANNEL_MEASURES = {"first response": "response", "resolution": "resolution"}  # grid label -> channel_label's measure
+
+
+def channel_target(plan: Plan, channel: str, label: str) -> str:
+    """A channel's SLA named with the plan's target: 'first response · Live chat: 2 min' (`label`:
+    "first response" or "resolution", as the grid's measure column says)."""
+    return f"{measure_words(label)} · {channel_label(plan, channel, CHANNEL_MEASURES[label])}"
+
+
 def channel_sla_by_span(channel_daily: pd.DataFrame, spans: Sequence[Period],
                         channels: Sequence[str] = ()) -> pd.DataFrame:
     """support.channel_sla per span for the chosen channels (empty: all).
@@ -420,10 +433,9 @@ def channel_sla_rows(sla: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
     Output: span, measure, channel, target (e.g. 'first response · Live chat: 2 min'), on_time_pct, n."""
     frames = [sla.assign(measure=label, on_time_pct=sla[pct], n_on=sla[n],
-                         target=[f"{measure_words(label)} · {channel_label(plan, c, measure)}" for c in sla["channel"]])
-              for label, measure, pct, n in (("first response", "response", "response_pct", "n_tickets"),
-                                             ("resolution", "resolution", "resolution_pct",
-                                              "n_resolution_applicable"))]
+                         target=[channel_target(plan, c, label) for c in sla["channel"]])
+              for label, pct, n in (("first response", "response_pct", "n_tickets"),
+                                    ("resolution", "resolution_pct", "n_resolution_applicable"))]
     out = pd.concat(frames, ignore_index=True)
     return out[["span", "measure", "channel", "target", "on_time_pct", "n_on"]].rename(columns={"n_on": "n"})
 
