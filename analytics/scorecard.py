@@ -300,8 +300,8 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
         judged = m.value if m.judged is None else m.judged
         verdict = judge(judged, kpi, m.is_lower_bound, m.interval)
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
-                             verdict.status, m.n, _(n_label), _(definition(kpi.key)), m.note, m.is_lower_bound, m.judged,
-                             m.interval, verdict.at, kpi.tolerance, coverage_note(inputs, plan, kpi.key, period)))
+                             verdict.status, m.n, _(n_label), _(definition(kpi.key)), m.note, m.is_lower_bound,
+                             m.judged, m.interval, verdict.at, kpi.tolerance, coverage_note(inputs, plan, kpi.key, period)))
     return out
 
 

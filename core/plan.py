@@ -535,7 +535,8 @@ def load_plan(path: str | Path | None = None) -> Plan:
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(_("{path}: not valid TOML: {problem}").format(path=path, problem=exc)) from None
     except OSError as exc:
-        raise PlanError(_("{path}: cannot read the plan file: {problem}").format(path=path, problem=exc.strerror)) from None
+        raise PlanError(_("{path}: cannot read the plan file: {problem}").format(path=path,
+                                                                                problem=exc.strerror)) from None
     return parse_plan(table)
 
 
@@ -618,8 +619,8 @@ def _adherence(t: dict) -> Adherence | None:
     security = _get(t, "security.every_days", dict)
     unknown = set(security) - set(SECURITY_ACTIVITIES)
     if unknown:
-        raise PlanError(_("plan.toml: key 'security.every_days' names unknown activities {names}; known: {known}").format(
-            names=sorted(unknown), known=SECURITY_ACTIVITIES))
+        raise PlanError(_("plan.toml: key 'security.every_days' names unknown activities {names}; known: "
+                          "{known}").format(names=sorted(unknown), known=SECURITY_ACTIVITIES))
     return Adherence(
         daily_window=_window(t, f"{m}.daily"),
         weekly_window=(_weekday(t, f"{m}.weekly.weekday"), *_window(t, f"{m}.weekly")),

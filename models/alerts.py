@@ -121,11 +121,15 @@ def capacity_alerts(crossings: pd.DataFrame, scale_up_pct: float, within_days: i
         if days <= within_days:
             out.append(Alert(CAPACITY_CROSSING, f"{r.service_id} {r.resource}", today,
                              None if pd.isna(r.current_pct) else float(r.current_pct), scale_up_pct, "%",
-                             _("{service} {resource} reaches the {line} % scale-up line on {day}, in {days} days").format(
-                                 service=r.service_id, resource=resource_words(r.resource), line=f"{scale_up_pct:g}",
-                                 day=i18n.date_text(pd.Timestamp(r.scale_up_at).date()), days=max(days, 0)),
+                             _crossing_detail(r.service_id, r.resource, scale_up_pct, r.scale_up_at, days),
                              page_link("capacity", period)))
     return out
+
+
+def _crossing_detail(service: str, resource: str, line: float, at: object, days: int) -> str:
+    return _("{service} {resource} reaches the {line} % scale-up line on {day}, in {days} days").format(
+        service=service, resource=resource_words(resource), line=f"{line:g}",
+        day=i18n.date_text(pd.Timestamp(at).date()), days=max(days, 0))
 
 
 def resource_words(resource: str) -> str:

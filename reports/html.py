@@ -34,7 +34,8 @@ THAI_FONTS = '"Noto Sans Thai", Loma, Garuda, Waree, Umpush, "DejaVu Sans", sans
 
 CHART_WIDTH = 680  # px: an A4 page's width inside its margins, so a chart prints as drawn
 CSS = f"""
-body {{ font-family: {FONTS}; font-size: 10.5pt; line-height: 1.35; color: #1d2733; margin: 24px auto; max-width: 760px; }}
+body {{ font-family: {FONTS}; font-size: 10.5pt; line-height: 1.35; color: #1d2733; margin: 24px auto;
+        max-width: 760px; }}
 h1 {{ font-size: 18pt; margin: 0 0 4px; }}
 h2 {{ font-size: 13pt; margin: 20px 0 6px; border-bottom: 1px solid #c9d3da; padding-bottom: 2px; }}
 p.sub {{ color: #5f6368; margin: 0 0 10px; }}
@@ -276,7 +277,8 @@ def _capacity(review: Review) -> str:
              "+{features} %, peak season +{peak} %), as the Capacity page draws it. {n} of {total} cross.").format(
         line=f"{cap.scale_up_pct:g}", months=months, day=i18n.date_text(review.month.end - timedelta(days=1)),
         users=f"{cap.user_growth_pct_per_quarter:g}", data=f"{cap.data_growth_pct_per_month:g}",
-        features=f"{cap.feature_complexity_pct:g}", peak=f"{cap.peak_traffic_growth_pct:g}", n=len(crossing), total=len(t))
+        features=f"{cap.feature_complexity_pct:g}", peak=f"{cap.peak_traffic_growth_pct:g}", n=len(crossing),
+        total=len(t))
     return _section(_("Capacity risks in the horizon"), paragraph(head, "sub"),
                     table([_("service"), _("resource"), _("now (mean of last 7 days)"), _("reaches scale-up on"),
                            _("days")], rows, numeric=(2, 4)) if rows else paragraph(_("None.")))

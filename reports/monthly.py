@@ -71,7 +71,8 @@ def print_pdf(html_text: str, out: Path) -> None:
                    f"--print-to-pdf={out.resolve()}", page.as_uri()]
         done = subprocess.run(command, capture_output=True, text=True, timeout=PRINT_SECONDS)
     if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
-        raise CommandError(_("Chromium could not print {file}: {error}").format(file=out, error=done.stderr.strip()[-400:]))
+        raise CommandError(_("Chromium could not print {file}: {error}").format(file=out,
+                                                                               error=done.stderr.strip()[-400:]))
 
 
 def write(html_text: str, out: Path) -> None:
