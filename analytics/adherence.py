@@ -336,7 +336,7 @@ class Frames:
 
 def _promise(area: str, promise: str, plan_says: str, happened: str, kept: bool | None,
              since: str | None = None) -> dict[str, Any]:
-    status = "no data" if kept is None else "kept" if kept else "missed"
+    status = N_("no data") if kept is None else N_("kept") if kept else N_("missed")  # JSON keys; shown as _(status)
     return {"area": area, "promise": promise, "plan": plan_says, "happened": happened, "status": status,
             "since": since}
 

@@ -39,8 +39,10 @@ BY_CHANNEL = {"first_response": "first_response_daily",
               "resolution": "resolution_daily",
               "survey": "survey_daily_by_channel"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-TIERS = ("tier 1 only", "reached tier 2", "reached tier 3")
-CHECK_COLUMNS = {"name": "check", "plan_says": "plan says", "data_says": "data says", "gap": "gap", "why": "why"}
+# Keys in frames (a page shows them as _(key)); marked for the catalogue.
+TIERS = (N_("tier 1 only"), N_("reached tier 2"), N_("reached tier 3"))
+CHECK_COLUMNS = {"name": N_("check"), "plan_says": N_("plan says"), "data_says": N_("data says"), "gap": N_("gap"),
+                 "why": N_("why")}
 
 
 # ----------------------------------------------------------------------------- spans
@@ -642,7 +644,7 @@ def budget_bars(summary: pd.DataFrame) -> pd.DataFrame:
 
     Output: line, series ("actual", "budget of the same months"), usd."""
     long = summary.melt(id_vars="line", value_vars=["actual_usd", "budget_usd"], var_name="series", value_name="usd")
-    long["series"] = long["series"].map({"actual_usd": "actual", "budget_usd": "budget of the same months"})
+    long["series"] = long["series"].map({"actual_usd": N_("actual"), "budget_usd": N_("budget of the same months")})
     return long
 
 
