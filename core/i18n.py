@@ -31,9 +31,7 @@ ENGLISH = "en"
 THAI = "th"
 LANGUAGES: dict[str, str] = {ENGLISH: "English", THAI: "ไทย"}  # each named in its own language
 DEFAULT = ENGLISH
-# English months as the pages wrote them (strftime's "Sep"; en_GB's CLDR writes "Sept"); the day before
-# the month comes from the DATE_FORMS patterns, not the locale
-LOCALES = {ENGLISH: "en", THAI: "th_TH"}
+LOCALES = {ENGLISH: "en_US", THAI: "th_TH"}  # dates take the patterns below, so English keeps "7 Dec 2026"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 BUDDHIST_ERA_OFFSET = 543  # 2026 CE is 2569 BE
