@@ -153,7 +153,7 @@ def progress_chart(review: Review) -> go.Figure:
     fig = go.Figure(go.Bar(x=shown, y=[_(r.label) for _g, r in ranked], orientation="h",
                            marker_color=[STATUS_TINTS.get(r.status, "#e6e9ec") for _g, r in ranked],
                            marker_line_color="#5f6368", marker_line_width=0.5,
-                           text=[f"{i18n.number(g * 100)} %" for g, _r in ranked], textposition="outside",
+                           text=[f"{i18n.number(g * 100)}%" for g, _r in ranked], textposition="outside",
                            cliponaxis=False))
     room = [min(min(shown, default=0.0), 0.0) - 30, max(max(shown, default=0.0), 100.0) + 20]  # the labels' room
     for x, colour, name in ((0, LINE_COLOURS["baseline"], _("baseline")), (100, LINE_COLOURS["target"], _("target"))):
