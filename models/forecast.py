@@ -38,6 +38,8 @@ from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
+from core.i18n import _
+
 # At least the last 2016 points are used (12 weeks of hourly data, 5.5 years of daily),
 # and more where the longest season needs it: SEASONS_KEPT of them estimate a seasonal
 # profile well (8 weeks of half-hourly data, 8 years of daily). Older history adds little
@@ -736,29 +738,30 @@ def season_words(freq: str) -> str:
     shortest season (a day of hourly data, a week of daily, a year of monthly)."""
     periods = seasonal_periods(freq, 10**9)
     if not periods:
-        return "repeating the last value"
+        return _("repeating the last value")
     days = periods[0] * step_days(freq)
-    return "repeating yesterday" if days < 1.5 else "repeating last week" if days < 10 else "repeating last year"
+    return _("repeating yesterday") if days < 1.5 else _("repeating last week") if days < 10 else \
+        _("repeating last year")
 
 
 def skill_words(relative_mase: float, season_label: str) -> str:
     """A forecast's skill against seasonal naive: a relative MASE of 0.77 reads
     "23 % better than repeating last week", 1.3 reads "30 % worse than ..."."""
     if not math.isfinite(relative_mase) or relative_mase < 0:
-        return f"not yet measured against {season_label}"
+        return _("not yet measured against {naive}").format(naive=season_label)
     change = round(100 * (1 - relative_mase))
     if change > 0:
-        return f"{change} % better than {season_label}"
+        return _("{pct} % better than {naive}").format(pct=change, naive=season_label)
     if change < 0:
-        return f"{-change} % worse than {season_label}"
-    return f"as good as {season_label}"
+        return _("{pct} % worse than {naive}").format(pct=-change, naive=season_label)
+    return _("as good as {naive}").format(naive=season_label)
 
 
 def skill(history: pd.DataFrame, horizon: int, folds: int = 3) -> tuple[float, str]:
     """The forecaster's relative MASE against seasonal naive over `folds` held-out tails
     (mean MASE of the forecast over that of seasonal naive at the shortest season; NaN
     when the history is too short or seasonal naive is perfect) and the words for it."""
-    _, y, freq = observed(history)
+    _stamps, y, freq = observed(history)
     periods = seasonal_periods(freq, len(y))
     baseline = [f"seasonal_naive({periods[0]})"] if periods else ["naive"]
     ours, naive = backtest(history, horizon, folds=folds), backtest(history, horizon, folds=folds, models=baseline)

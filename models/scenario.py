@@ -26,6 +26,7 @@ import pandas as pd
 from analytics.measure import compare
 from core.budget import budget_for, line_budget, month_of_plan_year
 from core.period import Period, add_months, month_start, today_in
+from core.i18n import _
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
 from models.staffing import (CHANNELS, HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
@@ -109,11 +110,12 @@ def check(drivers: Drivers) -> Drivers:
             continue
         low, high = LIMITS.get(f.name, (0.0, math.inf))
         if not math.isfinite(value) or not low <= value <= high:
-            raise ScenarioError(f"driver {f.name} = {value:g} is impossible: it must lie in [{low:g}, {high:g}]")
+            raise ScenarioError(_("driver {name} = {value} is impossible: it must lie in [{low}, {high}]").format(
+                name=f.name, value=f"{value:g}", low=f"{low:g}", high=f"{high:g}"))
     if drivers.reserved_share_pct + drivers.spot_share_pct > 100:
-        raise ScenarioError("reserved_share_pct + spot_share_pct must not exceed 100")
+        raise ScenarioError(_("reserved_share_pct + spot_share_pct must not exceed 100"))
     if min(drivers.aht_live_chat_min, drivers.aht_email_min, drivers.aht_phone_min) <= 0:
-        raise ScenarioError("handling times must be above 0 minutes")
+        raise ScenarioError(_("handling times must be above 0 minutes"))
     return drivers
 
 
@@ -123,7 +125,8 @@ def with_overrides(drivers: Drivers, overrides: dict[str, str | float]) -> Drive
     typed = {}
     for name, value in overrides.items():
         if name not in names:
-            raise ScenarioError(f"unknown driver '{name}'; known: {', '.join(sorted(names))}")
+            raise ScenarioError(_("unknown driver '{name}'; known: {known}").format(name=name,
+                                                                                  known=", ".join(sorted(names))))
         typed[name] = _parse_value(name, value, names[name])
     return check(replace(drivers, **typed))
 
@@ -139,8 +142,9 @@ def from_stored(stored: Mapping[str, Any], defaults: Drivers) -> tuple[Drivers, 
     from `defaults`, one the model no longer has is dropped, each named in the notes, so that old
     saves keep opening; an impossible value raises ScenarioError naming the driver."""
     known = {f.name for f in fields(Drivers)}
-    notes = [f"driver {k} is no longer in the model and was left out" for k in sorted(set(stored) - known)]
-    notes += [f"driver {k} did not exist when this was saved; it takes the base value"
+    notes = [_("driver {name} is no longer in the model and was left out").format(name=k)
+             for k in sorted(set(stored) - known)]
+    notes += [_("driver {name} did not exist when this was saved; it takes the base value").format(name=k)
               for k in sorted(known - set(stored))]
     return with_overrides(defaults, {k: v for k, v in stored.items() if k in known}), tuple(notes)
 
@@ -151,11 +155,11 @@ def _parse_value(name: str, value: str | float, kind: str) -> float | bool:
             return value
         if str(value).lower() in ("true", "1", "yes", "false", "0", "no"):
             return str(value).lower() in ("true", "1", "yes")
-        raise ScenarioError(f"driver {name} takes true or false, not '{value}'")
+        raise ScenarioError(_("driver {name} takes true or false, not '{value}'").format(name=name, value=value))
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ScenarioError(f"driver {name} takes a number, not '{value}'") from None
+        raise ScenarioError(_("driver {name} takes a number, not '{value}'").format(name=name, value=value)) from None
 
 
 # --- demand, capacity and staffing -------------------------------------------------------
@@ -319,7 +323,7 @@ COSTED = ("active_users", "revenue_usd", "instances", "storage_gb", "support_fte
 def _evaluate_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[str, list | np.ndarray]:
     """evaluate's columns: the volumes as lists (the frame infers their types), the rest as arrays."""
     if months < 1:
-        raise ScenarioError(f"a scenario needs at least one month, not {months}")
+        raise ScenarioError(_("a scenario needs at least one month, not {months}").format(months=months))
     v = _volume_columns(d, base, plan, months)
     c = {name: np.asarray(v[name], dtype=float) for name in COSTED}
     lines = _line_columns(c, d)
@@ -458,7 +462,7 @@ def measured_base(base: Base, spend: Spend) -> Base:
     over their user-months, so month 1's cost per user and infrastructure share are the scorecard's
     over those months (growth applies from there)."""
     if not spend.months or spend.active_users <= 0:
-        raise ScenarioError("no closed month with costs, revenue and month-end users to start from")
+        raise ScenarioError(_("no closed month with costs, revenue and month-end users to start from"))
     return replace(base, active_users=spend.active_users,
                    revenue_per_user_month_usd=spend.revenue_usd / spend.active_users)
 
@@ -561,7 +565,8 @@ def base_from_measures(m: dict[str, float | None], start: date) -> Base:
     needed = ("active_users", "user_months", "n_tickets", "revenue_usd", "instances", "data_gb", "cpu_p95_pct")
     missing = [k for k in needed if not m.get(k)]
     if missing:
-        raise ScenarioError(f"the warehouse has no data for {', '.join(missing)} in the months it is measured over")
+        raise ScenarioError(_("the warehouse has no data for {measures} in the months it is measured over").format(
+            measures=", ".join(missing)))
     tickets = m["n_tickets"]
     return Base(start=start, active_users=m["active_users"], tickets_per_user_month=tickets / m["user_months"],
                 channel_share=(m["n_live_chat"] / tickets, m["n_email"] / tickets, m["n_phone"] / tickets),
