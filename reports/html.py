@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import models.budget
 from analytics.ranking import gap_closed, is_better
 from core import i18n
-from core.i18n import _
+from core.i18n import _, pgettext
 from core.period import Period, add_months
 
 from reports.review import CAPACITY_HORIZON_DAYS, Review
@@ -135,7 +135,7 @@ def _kpis(review: Review) -> str:
              "`python -m analytics.scorecard` for the month.").format(
         month=i18n.date_text(review.month.start - timedelta(days=1), "month"))
     return _section(_("Every KPI against target and baseline"),
-                    table([_("area"), _("KPI"), _("value"), _("target and baseline"), _("previous month"), _("change"),
+                    table([_("area"), _("KPI"), _("value"), _("target and baseline"), _("previous month"), pgettext("difference", "change"),
                            _("status"), "n"], rows, numeric=(2, 4, 5, 7)),
                     f"<p class='sub'>{code_spans(_e(note))}</p>", _chart(progress_chart(review), first=True))
 
@@ -249,7 +249,7 @@ def _budget(review: Review) -> str:
              "last 3 full months), as on the Budget page.").format(period=period_text(Period(year.start, year.end)),
                                                                   month=actuals)
     return _section(_("Budget to date and year-end projection"), paragraph(head, "sub"), table(
-        [_("line"), _("annual"), _("spent to date"), _("budget to date"), _("variance"), _("projected year end"),
+        [pgettext("budget", "line"), _("annual"), _("spent to date"), _("budget to date"), _("variance"), _("projected year end"),
          _("vs annual"), _("heading over from")], rows, numeric=(1, 2, 3, 4, 5, 6)), _chart(budget_chart(b)))
 
 
