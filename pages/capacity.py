@@ -9,6 +9,7 @@ services = capacity.cap_services()
 through = capacity.cap_through()
 names = dict(zip(services["service_id"], services["name"]))
 through_day = i18n.date_text(through)
+cpu_help = capacity.CAP_RESOURCES["cpu_pct"].help
 
 st.title(_("Capacity: when do we run out?"))
 freshness.page_freshness("capacity")
@@ -16,8 +17,7 @@ link_warnings = capacity.cap_controls_from_link(list(names))
 with st.container(horizontal=True, vertical_alignment="bottom"):
     service_id = st.selectbox(_("Service"), list(names), format_func=names.get, key="cap_service", width=260)
     resource = st.selectbox(_("Resource"), list(capacity.CAP_RESOURCES), key="cap_resource", width=220,
-                            format_func=lambda r: _(capacity.CAP_RESOURCES[r].label),
-                            help=_(capacity.CAP_RESOURCES["cpu_pct"].help))
+                            format_func=lambda r: _(capacity.CAP_RESOURCES[r].label), help=_(cpu_help))
     months = st.segmented_control(_("Horizon"), list(capacity.CAP_HORIZONS), key="cap_months", required=True,
                                   format_func=lambda m: _("{n} months").format(n=m),
                                   help=_("How far the daily forecast reaches past the data ({day}).").format(
