@@ -1,9 +1,6 @@
 """Budget: the plan's annual budget against actual spend, line by line, and where the year will end."""
-from datetime import date
-
 import streamlit as st
 
-from core import i18n
 from core.i18n import _, ngettext
 from ui import admin, auth, budget, cache, downloads, formatting, freshness, palette, sidebar
 the_plan = cache.plan()
@@ -14,7 +11,7 @@ freshness.page_freshness("budget")
 with st.container(horizontal=True, vertical_alignment="bottom"):
     year = st.selectbox(_("Plan year"), years, format_func=budget.year_label, key="budget_year", width=260,
                         help=_("Plan years start on the anniversary of {day} (plan.toml). The sidebar's period does "
-                               "not apply to the budget.").format(day=i18n.date_text(date.fromisoformat(the_plan.first_year_start))))
+                               "not apply to the budget.").format(day=budget.first_year_text(the_plan)))
     window = st.segmented_control(_("Run rate over the last"), [1, 3, 6], default=3, key="budget_window",
                                   format_func=lambda n: ngettext("{n} month", "{n} months", n).format(n=n),
                                   required=True,

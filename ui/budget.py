@@ -121,6 +121,11 @@ def plan_years(today: date) -> list[PlanYear]:
     return models.budget.plan_years(plan(), today)
 
 
+def first_year_text(the_plan: Plan) -> str:
+    """The plan's first year's start, as the reader's language writes a day (plan.toml holds it as text)."""
+    return i18n.date_text(date.fromisoformat(the_plan.first_year_start))
+
+
 def year_label(year: PlanYear) -> str:
     """'1 Sep 2026 to 31 Aug 2027'."""
     return _("{first} to {last}").format(first=i18n.date_text(year.start),

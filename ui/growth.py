@@ -146,7 +146,7 @@ def growth_words(view: GrowthView, cap: Capacity) -> str:
     if view.peak is not None:
         start, pct = view.peak
         text += " " + _("In the last peak season ({month} on) traffic was {pct} % against the months before; the plan "
-                        "assumes +{plan} %.").format(month=i18n.date_text(pd.Timestamp(start).date(), "month"),
+                        "assumes +{plan} %.").format(month=_month_text(start),
                                                      pct=f"{pct:+.1f}", plan=f"{cap.peak_traffic_growth_pct:g}")
     return text
 
@@ -178,7 +178,7 @@ def growth_title(metric: str, cap: Capacity) -> str:
 
 def growth_span(view: GrowthView) -> str:
     """'Dec 2024 to Oct 2026': the full months measured."""
-    first, last = (i18n.date_text(pd.Timestamp(d).date(), "month") for d in view.history["ds"].iloc[[0, -1]])
+    first, last = (_month_text(d) for d in view.history["ds"].iloc[[0, -1]])
     return _("{first} to {last}").format(first=first, last=last)
 
 
@@ -189,9 +189,14 @@ def growth_end_words(view: GrowthView, horizon: int) -> str:
     plan_end = float(view.plan.iloc[-1])
     return _("In {horizon} months ({month}): measured forecast **{mean}** ({level} % interval {lower} to {upper}); "
              "{plan} **{plan_end}**, {ratio} x the forecast.").format(
-        horizon=horizon, month=i18n.date_text(pd.Timestamp(last["ds"]).date(), "month"), mean=i18n.number(last["mean"]),
+        horizon=horizon, month=_month_text(last["ds"]), mean=i18n.number(last["mean"]),
         level=CAP_LEVEL, lower=i18n.number(last["lower"]), upper=i18n.number(last["upper"]),
         plan=_(PLAN_NAME).lower(), plan_end=i18n.number(plan_end), ratio=i18n.number(plan_end / last["mean"], 1))
+
+
+def _month_text(month) -> str:
+    """A month (a date, a Timestamp or a pandas Period) as the reader's language writes it: 'Oct 2026'."""
+    return i18n.date_text(date(month.year, month.month, 1), "month")
 
 
 def growth_chart(view: GrowthView, title: str) -> go.Figure:
