@@ -36,7 +36,8 @@ with st.sidebar.expander(_("Growth scenario"), expanded=True, icon=":material/tu
                  "they cost.").format(plan=_(capacity.PLAN_NAME)))
     cap = capacity.cap_scenario(the_plan.capacity)
     with st.container(horizontal=True):
-        st.button(_("The plan's values"), key="cap_reset", on_click=capacity.cap_seed_sliders, args=(the_plan.capacity,),
+        st.button(_("The plan's values"), key="cap_reset", on_click=capacity.cap_seed_sliders,
+                  args=(the_plan.capacity,),
                   help=_("Every slider back to plan.toml."))
         st.button(_("Trend only"), key="cap_trend", on_click=capacity.cap_seed_sliders, args=(the_plan.capacity,),
                   kwargs={"trend_only": True}, help=_("No growth on top of the data's own trend: every slider to 0."))
@@ -125,5 +126,5 @@ st.dataframe(headroom, hide_index=True, column_config=headroom_columns, key="cap
 ranked = _("Every service ranked by its measured forecast's crossing, soonest first; beside it, the day the sidebar's "
            "assumptions ({scenario}) reach the line. Days count from {day}.").format(
     scenario=scenario_name.lower(), day=through_day)
-st.caption(ranked + (" " + _("Data volume has no percent line, so services are ranked by disk.") if resource == "data_gb"
-                     else ""))
+by_disk = _("Data volume has no percent line, so services are ranked by disk.")
+st.caption(ranked + (" " + by_disk if resource == "data_gb" else ""))

@@ -137,7 +137,8 @@ def plan_year_line(year: PlanYear) -> str:
     parts = [_("**Plan year {year}**").format(year=year_label(year)),
              _("{n} of 12 months closed").format(n=year.months_closed)]
     if year.months_closed:
-        parts.append(_("actuals through {month}").format(month=month_text(add_months(year.start, year.months_closed - 1))))
+        last_closed = add_months(year.start, year.months_closed - 1)
+        parts.append(_("actuals through {month}").format(month=month_text(last_closed)))
     if year.months_closed < 12 and year.as_of > month_start(year.as_of):
         parts.append(_("{month} is still running and not counted").format(month=month_text(year.as_of)))
     return " · ".join(parts)
@@ -156,7 +157,8 @@ def budget_table(table: pd.DataFrame) -> pd.DataFrame:
     """The projection as shown and exported: one row per line plus a total row, raw numbers."""
     totals = models.budget.totals(table)
     rows = table.assign(crosses=[("" if c is None or pd.isna(c) else
-                                  month_text(c) if over else _("{month} (within tolerance)").format(month=month_text(c)))
+                                  month_text(c) if over else
+                                  _("{month} (within tolerance)").format(month=month_text(c)))
                                  for c, over in zip(table["crosses_in"], table["is_heading_over"])])
     total = pd.DataFrame([{**totals, "label": _("Total"), "group": "", "note": "", "crosses": "", "model": ""}])
     out = pd.concat([rows, total], ignore_index=True)

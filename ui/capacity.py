@@ -177,7 +177,8 @@ def load_headroom(resource: str, months: int, cap: Capacity) -> pd.DataFrame:
     dates = {column: [cap_date(v) if v is not None and pd.notna(v) else never for v in table[column]]
              for column in ("scale_up_at", "upper_at", "plan_at")}
     return table.assign(service=table["service_id"].map(names), resource=_(CAP_RESOURCES[resource].label),
-                        days_to_scale_up=[i18n.number(int(d)) if pd.notna(d) else "—" for d in table["days_to_scale_up"]],
+                        days_to_scale_up=[i18n.number(int(d)) if pd.notna(d) else "—"
+                                          for d in table["days_to_scale_up"]],
                         **dates)
 
 
@@ -190,7 +191,7 @@ class CapacityView:
     crossings: pd.DataFrame | None   # threshold_pct, mean_at, upper_at of the measured forecast (percent resources)
     monthly: pd.DataFrame      # the monthly capacity plan of the measured forecast
     current: float | None      # the mean of the last 7 days
-    scenario_name: str         # "Plan's assumptions", or "Edited assumptions" once a slider moved (English: `_()` it)
+    scenario_name: str         # PLAN_NAME, or EDITED_NAME once a slider moved (English: `_()` where shown)
     scenario_crossings: pd.DataFrame | None  # the scenario's crossings, as crossings
     scenario_monthly: pd.DataFrame  # the scenario's monthly plan
     causes: tuple[str, ...]    # why the scenario's mean reaches the scale-up line (models.capacity.crossing_causes)

@@ -20,7 +20,8 @@ def cap_plan_columns() -> dict:
     return {
         "month": st.column_config.DateColumn(_("month"), format="MMM YYYY"),
         "peak_upper_pct": st.column_config.NumberColumn(
-            _("peak of upper bound"), format="%.1f %%", help=_("The month's highest daily upper bound, % of today's fleet.")),
+            _("peak of upper bound"), format="%.1f %%",
+            help=_("The month's highest daily upper bound, % of today's fleet.")),
         "mean_pct": st.column_config.NumberColumn(_("mean forecast"), format="%.1f %%"),
         "instances_now": st.column_config.NumberColumn(_("instances now")),
         "instances_needed": st.column_config.NumberColumn(
@@ -83,10 +84,11 @@ def crossing_table(view: CapacityView, cap: Capacity) -> pd.DataFrame:
     kinds = {cap.monitor_pct: "monitor", cap.scale_up_pct: "scale up", 100.0: "full"}
     lines = [_(THRESHOLD_LABELS[kinds[t]]).format(value=_pct(t)) if t in kinds else f"{_pct(t)} %"
              for t in crossings["threshold_pct"]]
+    upper = _("its upper bound ({level} %) reaches it").format(level=CAP_LEVEL)
     return pd.DataFrame({
         _("line"): lines,
         _("measured forecast reaches it"): [cap_date(v) for v in crossings["mean_at"]],
-        _("its upper bound ({level} %) reaches it").format(level=CAP_LEVEL): [cap_date(v) for v in crossings["upper_at"]],
+        upper: [cap_date(v) for v in crossings["upper_at"]],
         _("{scenario} reach it").format(scenario=_(view.scenario_name)): [cap_date(v) for v in scenario["mean_at"]]})
 
 
