@@ -8,7 +8,7 @@ the_plan = cache.plan()
 services = capacity.cap_services()
 through = capacity.cap_through()
 names = dict(zip(services["service_id"], services["name"]))
-through_day = i18n.date_text(through)
+through_day = i18n.date_text(through, "day_padded")
 cpu_help = capacity.CAP_RESOURCES["cpu_pct"].help
 
 st.title(_("Capacity: when do we run out?"))

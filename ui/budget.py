@@ -123,17 +123,17 @@ def plan_years(today: date) -> list[PlanYear]:
 
 def first_year_text(the_plan: Plan) -> str:
     """The plan's first year's start, as the reader's language writes a day (plan.toml holds it as text)."""
-    return i18n.date_text(date.fromisoformat(the_plan.first_year_start))
+    return i18n.date_text(date.fromisoformat(the_plan.first_year_start), "day_padded")
 
 
 def year_label(year: PlanYear) -> str:
-    """'1 Sep 2026 to 31 Aug 2027'."""
-    return _("{first} to {last}").format(first=i18n.date_text(year.start),
-                                         last=i18n.date_text(year.end - timedelta(days=1)))
+    """'01 Sep 2026 to 31 Aug 2027'."""
+    return _("{first} to {last}").format(first=i18n.date_text(year.start, "day_padded"),
+                                         last=i18n.date_text(year.end - timedelta(days=1), "day_padded"))
 
 
 def plan_year_line(year: PlanYear) -> str:
-    """'**Plan year 1 Sep 2026 to 31 Aug 2027** · 2 of 12 months closed · actuals through Oct 2026 · ...'."""
+    """'**Plan year 01 Sep 2026 to 31 Aug 2027** · 2 of 12 months closed · actuals through Oct 2026 · ...'."""
     parts = [_("**Plan year {year}**").format(year=year_label(year)),
              _("{n} of 12 months closed").format(n=year.months_closed)]
     if year.months_closed:

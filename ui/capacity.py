@@ -245,7 +245,7 @@ def scenario_name(cap: Capacity, the_plan: Capacity) -> str:
 def cap_date(value) -> str:
     if value is None or pd.isna(value):
         return _("not within the horizon")
-    return i18n.date_text(pd.Timestamp(value).date())
+    return i18n.date_text(pd.Timestamp(value).date(), "day_padded")
 
 
 def scale_up_at(crossings: pd.DataFrame, cap: Capacity) -> pd.Timestamp | None:

@@ -70,7 +70,7 @@ def _joined(parts: tuple[str, ...]) -> str:
 
 
 def _day(value: pd.Timestamp) -> str:
-    return i18n.date_text(pd.Timestamp(value).date())
+    return i18n.date_text(pd.Timestamp(value).date(), "day_padded")
 
 
 def _month(value: pd.Timestamp) -> str:
@@ -124,7 +124,7 @@ def first_day_note(view: CapacityView, resource: str, cap: Capacity) -> str | No
 def scenario_cause_words(view: CapacityView, cap: Capacity) -> str | None:
     """What makes the scenario reach the scale-up line, beside the measured forecast's day: 'Plan's
     assumptions reach 80 % on 19 Dec 2026 because of the plan's +50 % users a quarter; the measured
-    forecast on 1 May 2027.' None when the scenario does not reach it."""
+    forecast on 01 May 2027.' None when the scenario does not reach it."""
     at = None if view.scenario_crossings is None else scale_up_at(view.scenario_crossings, cap)
     if at is None or not view.causes:
         return None
