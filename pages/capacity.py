@@ -121,8 +121,7 @@ st.subheader(_("Which services reach the {pct} % scale-up line first? ({resource
     pct=scale_up, resource=_(capacity.CAP_RESOURCES[headroom_resource].label)))
 headroom = capacity.load_headroom(headroom_resource, months, cap)
 headroom_columns = capacity_words.headroom_columns()
-st.dataframe(headroom, hide_index=True, column_config=headroom_columns, key="cap_headroom",
-             column_order=list(headroom_columns))
+st.dataframe(headroom[list(headroom_columns)], hide_index=True, column_config=headroom_columns, key="cap_headroom")
 ranked = _("Every service ranked by its measured forecast's crossing, soonest first; beside it, the day the sidebar's "
            "assumptions ({scenario}) reach the line. Days count from {day}.").format(
     scenario=scenario_name.lower(), day=through_day)
