@@ -180,5 +180,7 @@ def extract_plan(fileobj, keywords, comment_tags, options):  # noqa: ARG001 (Bab
         if named:
             yield lineno, None, plan_name_label(named.group(2)), [f"plan.toml: [{named.group(1)}.{named.group(2)}]"]
         match = pattern.match(raw)
-        if match and match.group(1) in PLAN_TEXT_KEYS and re.search(r"[A-Za-z]{2}", match.group(2)):
+        if match and match.group(1) == "group":  # a budget line's group, shown as words like a table's name
+            yield lineno, None, plan_name_label(match.group(2)), ["plan.toml: group"]
+        elif match and match.group(1) in PLAN_TEXT_KEYS and re.search(r"[A-Za-z]{2}", match.group(2)):
             yield lineno, None, match.group(2), [f"plan.toml: {match.group(1)}"]

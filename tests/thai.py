@@ -19,7 +19,7 @@ NOISE = [re.compile(p) for p in (
     r"\]\([^)]*\)",                  # a markdown link's target
     r"https?://\S+", r"\S+@\S+",     # addresses
     r":material/[a-z_]+:",           # icons
-    r":[a-z]+\[",                    # markdown colour directives (:red[...])
+    r":[a-z]+(?:-badge)?\[",          # markdown colour directives and badges (:red[...], :red-badge[...])
     r"\b[\w./-]+\.(?:csv|json|xlsx|parquet|duckdb|toml|pdf|html|py|txt)\b",
     r"\?[a-z_]+=",                   # query parameters named in help
     r"\b[A-Z][a-z]+/[A-Z][A-Za-z_]+\b",  # an IANA time zone's id (Asia/Bangkok): an identifier
