@@ -281,4 +281,5 @@ def test_a_sentence_inside_a_sentence_is_translated_and_data_is_not():
             "เวลาท้องถิ่นนี้ไม่มีอยู่จริงใน Asia/Bangkok (ช่วงปรับเวลาออมแสง)"
         assert localized("unknown column 'Prio' is ignored") == "ไม่รู้จักคอลัมน์ 'Prio' จึงไม่นำมาใช้"
         assert localized("a text nobody wrote") == "a text nobody wrote"
+        assert localized("kpis.uptime.target: 'x' is not a number") == "kpis.uptime.target: 'x' ไม่ใช่ตัวเลข"
         assert data_import.page_words(localized("rename it or map it with --column")) == "เปลี่ยนชื่อคอลัมน์"
