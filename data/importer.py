@@ -858,21 +858,29 @@ def _usage_problem(con: duckdb.DuckDBPyConnection, table: str, opts: ImportOptio
     """Options that cannot work at all (unknown table, mode, zone, column, separators)."""
     tables = importable_tables(con)
     known = table_spec(con, table).names if table in tables else ()
-    tests = [(table not in tables, f"unknown table {table!r}", "tables: " + ", ".join(tables)),
-             (opts.mode not in MODES, f"unknown mode {opts.mode!r}", "append, upsert or replace"),
-             (bool(opts.newer_by) and opts.newer_by not in known, f"--newer-by {opts.newer_by!r} is not a column", ""),
-             (bool(opts.tz) and not _valid_zone(opts.tz), f"unknown time zone {opts.tz!r}", "e.g. Asia/Bangkok"),
+    tests = [(table not in tables, N_("unknown table {table!r}").format(table=table),
+              N_("tables: {names}").format(names=", ".join(tables))),
+             (opts.mode not in MODES, N_("unknown mode {mode!r}").format(mode=opts.mode), N_("append, upsert or replace")),
+             (bool(opts.newer_by) and opts.newer_by not in known,
+              N_("--newer-by {column!r} is not a column").format(column=opts.newer_by), ""),
+             (bool(opts.tz) and not _valid_zone(opts.tz), N_("unknown time zone {tz!r}").format(tz=opts.tz),
+              N_("e.g. Asia/Bangkok")),
              (opts.delimiter is not None and len(opts.delimiter) != 1 and opts.delimiter not in ("\\t", "tab"),
-              f"delimiter must be one character, got {opts.delimiter!r}", ""),
+              N_("delimiter must be one character, got {delimiter!r}").format(delimiter=opts.delimiter), ""),
              (opts.decimal not in (".", ",") or opts.thousands == opts.decimal,
-              "decimal separator must be '.' or ',' and differ from the thousands separator", ""),
-             (opts.dst not in ("reject", "shift"), f"unknown DST choice {opts.dst!r}", "reject or shift"),
-             (opts.pct_scale not in (None, "percent", "fraction"), f"unknown percent scale {opts.pct_scale!r}", ""),
-             (opts.score_scale not in (5, 10), f"unknown score scale {opts.score_scale!r}", "5 or 10"),
+              N_("decimal separator must be '.' or ',' and differ from the thousands separator"), ""),
+             (opts.dst not in ("reject", "shift"), N_("unknown DST choice {dst!r}").format(dst=opts.dst),
+              N_("reject or shift")),
+             (opts.pct_scale not in (None, "percent", "fraction"),
+              N_("unknown percent scale {scale!r}").format(scale=opts.pct_scale), ""),
+             (opts.score_scale not in (5, 10), N_("unknown score scale {scale!r}").format(scale=opts.score_scale),
+              N_("5 or 10")),
              (None not in (opts.covers_from, opts.covers_through) and opts.covers_from > opts.covers_through,
-              f"--covers-from {opts.covers_from} is after --covers-through {opts.covers_through}", ""),
+              N_("--covers-from {first} is after --covers-through {last}").format(first=opts.covers_from,
+                                                                                  last=opts.covers_through), ""),
              (bool(opts.date_format) and not _valid_format(opts.date_format),
-              f"date format {opts.date_format!r} has an unknown % code", "strptime codes, e.g. %d/%m/%Y %H:%M")]
+              N_("date format {fmt!r} has an unknown % code").format(fmt=opts.date_format),
+              N_("strptime codes, e.g. %d/%m/%Y %H:%M"))]
     rule, fix = next(((r, f) for bad, r, f in tests if bad), (None, ""))
     return Problem("error", rule, file=name, fix=fix) if rule else None
 
