@@ -4,8 +4,10 @@ The importer words every problem in English (the CLI prints it, its JSON keeps i
 import_problems stores it), each sentence made from one catalogue text with named placeholders:
 `N_("more than {scale} decimal places (would be rounded)").format(scale=2)`. A Thai reader of an
 import made by an English one must read Thai, so the sentence is translated where it is shown: matched
-back against the catalogue's texts (the placeholders become the values), then the translation is
-filled with the same values. Values are data (column names, cells, zones) and stay as written, except
+back against the catalogue's texts that the data layer writes (the placeholders become the values),
+then the translation is filled with the same values. Only the data layer's texts are candidates (the
+catalogue's template, locale/messages.pot, names where each text is written): a page's "{n} tickets"
+must not claim a profile's "freshdesk: Freshdesk tickets (CSV export) -> tickets". Values are data (column names, cells, zones) and stay as written, except
 the placeholders named in SENTENCES, which hold a whole English sentence of their own (a rule inside
 "... and 12 more rows with: {rule}") and are translated the same way.
 """
@@ -16,6 +18,7 @@ from functools import cache, lru_cache
 from string import Formatter
 
 from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
 
 from core import i18n
 
@@ -23,6 +26,21 @@ from core import i18n
 SENTENCES = frozenset({"rule", "system", "how", "what", "widened"})
 # A text needs this many characters besides its placeholders to be matched ("{a}: {b}" would match anything).
 MIN_LITERAL = 6
+
+
+TEMPLATE = i18n.LOCALE_DIR / "messages.pot"
+WRITERS = ("data/",)  # where the texts this module reads back are written
+
+
+@cache
+def _data_texts() -> frozenset[str]:
+    """The catalogue's texts written by the data layer (the importer's problems, fixes and notes)."""
+    if not TEMPLATE.exists():
+        return frozenset()
+    with TEMPLATE.open("rb") as f:
+        template = read_po(f)
+    return frozenset(m.id for m in template if isinstance(m.id, str) and m.id and not m.context
+                     and any(where.startswith(WRITERS) for where, _line in m.locations))
 
 
 def _fields(text: str) -> list[tuple[str, str | None]] | None:
@@ -62,7 +80,7 @@ def _templates(lang: str) -> tuple[tuple[re.Pattern, list[tuple[str, str | None]
     found = []
     for message in catalogue:
         english, translated = message.id, message.string
-        if not isinstance(english, str) or not english or "{" not in english or not translated:
+        if not isinstance(english, str) or "{" not in english or not translated or english not in _data_texts():
             continue
         source, target = _fields(english), _fields(translated)
         if source is None or target is None or not any(n for _, n in source):
@@ -77,9 +95,8 @@ def _templates(lang: str) -> tuple[tuple[re.Pattern, list[tuple[str, str | None]
 
 @lru_cache(maxsize=8192)
 def _localized(text: str, lang: str) -> str:
-    exact = i18n._(text)
-    if exact != text:
-        return exact
+    if text in _data_texts():
+        return i18n._(text)
     for pattern, target in _templates(lang):
         match = pattern.fullmatch(text)
         if not match:

@@ -44,8 +44,8 @@ with coverage_tab:
     st.caption(_("Local months in {zone}. Catalogue tables (services, staff, certifications, routine "
                  "tasks) are not in the grid: they need no new rows every month.").format(
                  zone=data_import.zone_label(the_plan.timezone)))
-    covered, config = coverage.coverage_table()
-    st.dataframe(covered, hide_index=True, column_config=config, key="data_coverage",
+    covered = coverage.load_coverage()
+    st.dataframe(covered, hide_index=True, column_config=coverage.coverage_config(), key="data_coverage",
                  height=36 * (len(covered) + 1) + 4)
 
 with log_tab:

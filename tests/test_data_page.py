@@ -2,6 +2,7 @@
 preview and import, a bad file's located errors with nothing written, coverage and the import log."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -230,19 +231,20 @@ def test_a_bad_file_reads_in_thai_with_its_file_line_column_and_value_as_found(a
     at = open_page(app_db, monkeypatch, "data.py", {**DEMO_LINK, "lang": "th"})
     with i18n.use("th"):  # AppTest formats the option to set with the picker's format_func, here
         upload(at, "tickets", "bad.csv", BAD_TICKETS)
-        where, rule, fix = _("Where (file:line:column)"), _("Rule broken"), _("How to fix")
         ambiguous = _("ambiguous date: day/month order is not known")
-        date_choice, value = _("'Date format'"), _("Value")
+        date_choice, where_label = _("'Date format'"), _("Where (file:line:column)")
     assert ambiguous != "ambiguous date: day/month order is not known" and THAI.search(ambiguous)
-    problems = table_with(at, where)
-    assert {"bad.csv:3:channel", "bad.csv:3:created_at"} == set(problems[where])
-    date = problems.loc[problems[where] == "bad.csv:3:created_at"].iloc[0]
-    assert date[rule] == ambiguous and date[value] == "'31/11/2026'"
-    assert date_choice in date[fix] and "--" not in date[fix] and THAI.search(date[fix])
-    channel = problems.loc[problems[where] == "bad.csv:3:channel"].iloc[0]
-    assert THAI.search(channel[rule]) and "'email'" in channel[rule]  # the rule's SQL stays as written
-    assert all(THAI.search(c) for c in problems.columns)
-    assert all(THAI.search(f) for f in problems[fix])
+    problems = table_with(at, "where")
+    assert {"bad.csv:3:channel", "bad.csv:3:created_at"} == set(problems["where"])
+    date = problems.loc[problems["where"] == "bad.csv:3:created_at"].iloc[0]
+    assert date["rule"] == ambiguous and date["value"] == "'31/11/2026'"
+    assert date_choice in date["fix"] and "--" not in date["fix"] and THAI.search(date["fix"])
+    channel = problems.loc[problems["where"] == "bad.csv:3:channel"].iloc[0]
+    assert THAI.search(channel["rule"]) and "'email'" in channel["rule"]  # the rule's SQL stays as written
+    assert all(THAI.search(f) for f in problems["fix"]) and all(THAI.search(v) for v in problems["level"])
+    shown = next(d for d in at.dataframe if "where" in d.value.columns)
+    headers = {k: v.get("label") for k, v in json.loads(shown.proto.columns).items()}
+    assert headers["where"] == where_label and all(THAI.search(headers[c]) for c in data_import.PROBLEM_COLUMNS)
     assert any(THAI.search(e.value) and "bad.csv" in e.value for e in at.error)
 
 
@@ -283,3 +285,5 @@ def test_a_sentence_inside_a_sentence_is_translated_and_data_is_not():
         assert localized("a text nobody wrote") == "a text nobody wrote"
         assert localized("kpis.uptime.target: 'x' is not a number") == "kpis.uptime.target: 'x' ไม่ใช่ตัวเลข"
         assert data_import.page_words(localized("rename it or map it with --column")) == "เปลี่ยนชื่อคอลัมน์"
+        # only the data layer's texts are read back: a page's "{n} tickets" does not take a profile's line
+        assert localized("freshdesk: Freshdesk tickets (CSV export) -> tickets") == "freshdesk → ตาราง tickets"

@@ -14,7 +14,7 @@ from core.period import add_months, month_start
 from data import catalog, importer
 
 from ui.cache import LOADER, connection_for, db, plan
-from ui.data_import import data_tables, table_label, with_headers
+from ui.data_import import data_tables, table_label
 
 
 COVERAGE_HEADERS = {"table": (N_("Table"), 150), "holds": (N_("Holds"), 300), "used_for": (N_("Used for"), 300),
@@ -63,11 +63,6 @@ def load_coverage() -> pd.DataFrame:
                          "last_date": cov["last_date"], "months_without_rows": gaps,
                          "used_for": cov["table"].map(table_uses),
                          "holds": [table_label(t).partition(": ")[2] for t in cov["table"]]})
-
-
-def coverage_table() -> tuple[pd.DataFrame, dict]:
-    """The coverage table as the page shows it, with its column config (headers in the reader's language)."""
-    return with_headers(load_coverage(), coverage_config())
 
 
 def load_monthly_rows(last: date, months: int = 24) -> pd.DataFrame:

@@ -79,7 +79,6 @@ SOURCE_DETECT, SOURCE_NONE = "", sources.NO_PROFILE
 PROBLEM_COLUMNS = ["level", "where", "value", "rule", "fix"]
 PROBLEM_HEADERS = {"level": (N_("Level"), 70), "where": (N_("Where (file:line:column)"), 190),
                    "value": (N_("Value"), 110), "rule": (N_("Rule broken"), 340), "fix": (N_("How to fix"), 400)}
-LEVEL_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 KIND_WORDS = {"text": N_("text"), "int": N_("whole number"), "float": N_("number"), "decimal": N_("amount"),
               "bool": N_("true/false"), "date": N_("date"), "timestamp": N_("date and time")}
 HOW_WORDS = {"exact": N_("same name"), "alias": N_("known alias"), "ignored": N_("not a column of the table: ignored"),
@@ -97,18 +96,6 @@ LOG_PROBLEM_HEADERS = {"level": N_("Level"), "sheet": N_("Sheet"), "line": N_("L
 PREVIEW_SPINNER = N_("Reading and checking the file ... nothing is written yet")
 
 
-def with_headers(frame: pd.DataFrame, config: dict) -> tuple[pd.DataFrame, dict]:
-    """A table and its column config as shown. In English the columns keep their names (tests and
-    links read them) and the config labels them; in another language the columns take their labels
-    as names, so the headers a reader meets (and a copy of the table) are in that language."""
-    if i18n.language() == i18n.ENGLISH:
-        return frame, config
-    names = {key: (spec.get("label") if isinstance(spec, dict) else spec) for key, spec in config.items()}
-    names = {key: name for key, name in names.items() if key in frame.columns and isinstance(name, str) and name}
-    shown = {names.get(key, key): spec for key, spec in config.items()}
-    return frame.rename(columns=names), shown
-
-
 def zone_label(zone: str) -> str:
     """A time zone as the reader's language names it: the IANA id in English, CLDR's place name in Thai
     ('เวลาไทย'); UTC as itself, and a zone CLDR places nowhere (Etc/GMT+5) by its offset now (GMT-05:00)."""
@@ -119,6 +106,13 @@ def zone_label(zone: str) -> str:
     if not name.startswith(nowhere):
         return name
     return get_timezone_gmt(datetime.now(ZoneInfo(zone)), locale=i18n.locale_name())
+
+
+def level_word(level: str) -> str:
+    """A problem's level as the page names it; its own context, for "warning" is a threshold's elsewhere."""
+    words = {"error": i18n.pgettext("problem level", "error"), "warning": i18n.pgettext("problem level", "warning"),
+             "info": i18n.pgettext("problem level", "info")}
+    return words.get(level, level)
 
 
 def choice_label(labels: dict[str, str]):
@@ -166,7 +160,7 @@ def load_import_problems(import_id: str) -> pd.DataFrame:
     reader's language: they are stored as the importer wrote them, in English."""
     frame = warehouse.query(connection(), "import_problems", import_id=import_id)
     frame = frame.drop(columns=["problem_no"]).rename(columns={"column_name": "column"})
-    frame["level"] = frame["level"].map(lambda level: _(LEVEL_WORDS.get(level, level)))
+    frame["level"] = frame["level"].map(level_word)
     frame["rule"] = frame["rule"].map(localized)
     frame["fix"] = frame["fix"].map(lambda fix: page_words(localized(fix)) if fix else fix)
     return frame
@@ -268,7 +262,7 @@ def import_file(data: bytes, name: str, table: str, opts: ImportOptions) -> impo
 def problems_table(issues: Sequence) -> pd.DataFrame:
     """Problems as the page lists them, in the reader's language: level, where (file:line:column), value,
     rule, fix. Where and value are the file's own and stay as found."""
-    return pd.DataFrame({"level": [_(LEVEL_WORDS.get(p.level, p.level)) for p in issues],
+    return pd.DataFrame({"level": [level_word(p.level) for p in issues],
                          "where": [p.location() for p in issues],
                          "value": [p.value for p in issues], "rule": [localized(p.rule) for p in issues],
                          "fix": [page_words(localized(p.fix)) for p in issues]}, columns=PROBLEM_COLUMNS)

@@ -27,9 +27,8 @@ def last_result() -> None:
         kind, text = data_import.import_result_text(done)
         getattr(st, kind)(text)
         if not done.ok:
-            problems, config = data_import.with_headers(data_import.problems_table(done.errors),
-                                                        data_import.problem_config())
-            st.dataframe(problems, hide_index=True, column_config=config)
+            st.dataframe(data_import.problems_table(done.errors), hide_index=True,
+                         column_config=data_import.problem_config())
             data_import.rejected_download(done, "data_rejected_after")
 
 
@@ -162,8 +161,8 @@ def preview_and_import(the_plan: Plan, data: bytes, file_name: str, table: str, 
     if dry.issues:
         st.markdown(_("**Problems:** {errors} error(s), {warnings} warning(s), {notes} note(s)").format(
             errors=counts["error"], warnings=counts["warning"], notes=counts["info"]))
-        problems, config = data_import.with_headers(data_import.problems_table(dry.issues), data_import.problem_config())
-        st.dataframe(problems, hide_index=True, column_config=config, key="data_problems",
+        problems = data_import.problems_table(dry.issues)
+        st.dataframe(problems, hide_index=True, column_config=data_import.problem_config(), key="data_problems",
                      height=min(36 * (len(problems) + 1) + 4, 400))
         data_import.rejected_download(dry, "data_rejected_preview")
     for note in dry.notes:
@@ -194,8 +193,8 @@ def import_log() -> None:
         st.caption(_("Every import attempt, newest first, times in the plan's zone ({zone}). Select a row "
                      "to see the problems it reported.").format(
                          zone=data_import.zone_label(plan().timezone)))
-        shown, config = data_import.with_headers(data_import.import_log_display(log), data_import.import_log_config())
-        event = st.dataframe(shown, hide_index=True, column_config=config,
+        event = st.dataframe(data_import.import_log_display(log), hide_index=True,
+                             column_config=data_import.import_log_config(),
                              on_select="rerun", selection_mode="single-row", key="data_log")
         if event.selection.rows:
             picked = log.iloc[event.selection.rows[0]]
@@ -203,5 +202,5 @@ def import_log() -> None:
             st.markdown(_("**{file}** into {table}: {n} problem(s) and notes").format(
                 file=md_text(picked["file_name"]), table=picked["table_name"], n=len(found)))
             if len(found):
-                found, config = data_import.with_headers(found, data_import.log_problem_config())
-                st.dataframe(found, hide_index=True, column_config=config, key="data_log_problems")
+                st.dataframe(found, hide_index=True, column_config=data_import.log_problem_config(),
+                             key="data_log_problems")
