@@ -300,8 +300,8 @@ def stl_windows(m: int, seasonal: int) -> tuple[int, int]:
 
 def _stl_seasonal(y: np.ndarray, m: int, seasonal: int) -> np.ndarray:
     """The seasonal component of STL with period m. Each smoother is evaluated at every
-    ceil(window / 10)-th point and interpolated between (R's stl does so by default):
-    about eight times cheaper on a week of half-hours than every point, nearly the same."""
+    ceil(window / 10)-th point and interpolated between (R's stl does so by default): far
+    cheaper for a long period such as a week of half-hours, and nearly the same."""
     trend, low_pass = stl_windows(m, seasonal)
     fit = STL(y, period=m, seasonal=seasonal, trend=trend, low_pass=low_pass,
               seasonal_jump=math.ceil(seasonal / 10), trend_jump=math.ceil(trend / 10),
@@ -506,7 +506,9 @@ def candidates(grid: Grid) -> dict[str, Factory]:
     found[f"theta{tag}"] = theta(periods)
     found[f"trend{tag}"] = theta(periods, slope_share=1.0)
     found[f"ar{tag}"] = autoregression(periods)
-    if len(periods) >= 2:  # a day and a week of sub-daily data, a week and a year of daily
+    # Two seasons or more (a day and a week, a week and a year): for a single season the
+    # averaged profile and Holt-Winters serve, and STL there lost most on the worst series.
+    if len(periods) >= 2:
         found[f"mstl({','.join(map(str, periods))})"] = exponential_smoothing(True, periods, mstl_split)
     if grid.y.min() > 0:
         found[f"ets_damped[log]{tag}"] = on_logs(exponential_smoothing(True, periods))
