@@ -273,3 +273,46 @@ def test_the_link_names_the_language_and_the_switch_keeps_the_view(app_db: Path,
     assert at.selectbox(key=PRESET_KEY).value == "Year to date"
     assert sorted(at.multiselect(key=SERVICES_KEY).value) == ["api", "auth"]
     assert at.query_params["lang"] in ("en", ["en"])
+
+
+# ---------------------------------------------------------------------------
+# Date axes
+
+
+def test_a_year_of_months_is_ticked_every_other_month_in_thai_months_and_era():
+    from ui.chart_dates import ticks
+
+    with i18n.use("th"):
+        # 12 month starts, Dec 2025 to Nov 2026: one tick a month is 12 > 8, every 2nd is 6
+        values, labels = ticks(date(2025, 12, 1), date(2026, 11, 1))
+    assert values == ["2025-12-01", "2026-02-01", "2026-04-01", "2026-06-01", "2026-08-01", "2026-10-01"]
+    assert labels == ["ธ.ค. 2568", "ก.พ. 2569", "เม.ย. 2569", "มิ.ย. 2569", "ส.ค. 2569", "ต.ค. 2569"]
+
+
+def test_a_span_under_two_months_is_ticked_by_days_and_starts_at_whole_months_otherwise():
+    from ui.chart_dates import ticks
+
+    with i18n.use("th"):
+        # 14 days: one a day is 14 > 8, every 2nd day is 7
+        values, labels = ticks(date(2026, 11, 1), date(2026, 11, 14))
+        assert values[:2] == ["2026-11-01", "2026-11-03"] and len(values) == 7 and labels[0] == "1 พ.ย."
+        # from 15 Aug: the first tick is the first whole month, 1 Sep
+        values, _labels = ticks(date(2026, 8, 15), date(2026, 11, 26))
+        assert values == ["2026-09-01", "2026-10-01", "2026-11-01"]
+
+
+def test_only_thai_figures_and_only_date_axes_are_relabelled():
+    import plotly.graph_objects as go
+    import pandas as pd
+
+    from ui.chart_dates import localized
+
+    months = pd.date_range("2026-01-01", periods=6, freq="MS")
+    fig = go.Figure([go.Scatter(x=months, y=list(range(6))), go.Bar(x=["a", "b"], y=[1, 2], xaxis="x2")],
+                    layout={"xaxis2": {"anchor": "y"}})
+    with i18n.use("en"):
+        assert localized(go.Figure(fig)).layout.xaxis.ticktext is None
+    with i18n.use("th"):
+        shown = localized(go.Figure(fig))
+    assert shown.layout.xaxis.ticktext == ("ม.ค. 2569", "ก.พ. 2569", "มี.ค. 2569", "เม.ย. 2569", "พ.ค. 2569", "มิ.ย. 2569")
+    assert shown.layout.xaxis2.ticktext is None  # categories stay as they are
