@@ -40,9 +40,12 @@ def short_span(before: Period, period: Period) -> str:
     ends in, else with its years ('Nov 2025-Jan 2026')."""
     last = period.end - timedelta(days=1)
     label = span_label(before)
-    inside = before.start.year == (before.end - timedelta(days=1)).year == last.year
-    # the year as the label writes it: a Thai label counts it in the Buddhist Era
-    return label.removesuffix(" " + i18n.date_text(last, "year")) if inside else label
+    if before.start.year != (before.end - timedelta(days=1)).year or before.start.year != last.year:
+        return label
+    # the year as the label may write it: in the language's era (Buddhist in Thai), or as a number
+    for year in (i18n.date_text(last, "year"), str(last.year)):
+        label = label.removesuffix(f" {year}")
+    return label
 
 
 def change_words(delta: float | None, unit: str, label: str) -> str:
