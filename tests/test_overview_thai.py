@@ -2,11 +2,11 @@
 keys (options, column names, files) unchanged underneath, and the scorecard cached per language."""
 from __future__ import annotations
 
+import json
 from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from alerts.check import as_json
@@ -19,9 +19,14 @@ from data.warehouse import connect
 from tests.conftest import DEMO_LINK, chart, open_page
 from tests.test_alerts_page import FOUND
 from ui import formatting, scorecard
-from ui.widgets import translated_headers
 
 THAI_LINK = {**DEMO_LINK, "lang": "th"}
+
+
+def headers(table) -> list[str]:
+    """A table's header row as a reader sees it: each column's column_config label, else its name."""
+    config = json.loads(table.proto.columns or "{}")
+    return [(config.get(str(c)) or {}).get("label") or str(c) for c in table.value.columns]
 
 
 def open_thai(db: Path, monkeypatch: pytest.MonkeyPatch, page: str):
@@ -41,9 +46,9 @@ def test_the_overview_in_thai_names_each_kpi_in_thai(app_db: Path, monkeypatch: 
     assert labels["uptime_pct"] == "ความพร้อมใช้งาน" and labels["mttr_hours"] == "MTTR"
     assert sorted(m.label for m in at.metric) == sorted(labels.values())
     assert chart(at, "trend_uptime_pct")["layout"]["title"]["text"] == "ความพร้อมใช้งาน รายเดือน"
-    table = next(e.value for e in at.dataframe if "ค่าฐาน" in e.value.columns)
-    assert list(table.columns[:4]) == ["KPI", "ด้าน", "ค่า", "หน่วย"]
-    assert "ความพร้อมใช้งาน" in set(table["KPI"]) and "ความน่าเชื่อถือ" in set(table["ด้าน"])
+    table = next(e for e in at.dataframe if "definition" in e.value.columns)
+    assert headers(table)[:4] == ["KPI", "ด้าน", "ค่า", "หน่วย"]
+    assert "ความพร้อมใช้งาน" in set(table.value["kpi"]) and "ความน่าเชื่อถือ" in set(table.value["area"])
 
 
 @pytest.fixture()
@@ -55,8 +60,8 @@ def logged_db(app_db: Path) -> Path:
     return app_db
 
 
-def panel_frame(at) -> pd.DataFrame:
-    return next(e for e in at.expander if e.label.startswith("การแจ้งเตือนที่ยังเปิดอยู่")).dataframe[0].value
+def panel_table(at):
+    return next(e for e in at.expander if e.label.startswith("การแจ้งเตือนที่ยังเปิดอยู่")).dataframe[0]
 
 
 def test_alerts_read_thai_and_are_acknowledged_by_the_same_choice(logged_db: Path, monkeypatch: pytest.MonkeyPatch):
@@ -64,14 +69,14 @@ def test_alerts_read_thai_and_are_acknowledged_by_the_same_choice(logged_db: Pat
     at = open_thai(logged_db, monkeypatch, "overview.py")
     box = next(e for e in at.expander if e.label.startswith("การแจ้งเตือนที่ยังเปิดอยู่"))
     assert box.label == "การแจ้งเตือนที่ยังเปิดอยู่: 2"
-    shown = box.dataframe[0].value
-    assert list(shown.columns) == ["การแจ้งเตือน", "รายละเอียด", "ตั้งแต่", "รับทราบแล้ว", "หน้า"]
-    assert list(shown["การแจ้งเตือน"]) == ["ใกล้ถึงเกณฑ์ขีดความสามารถ", "SLA ต่ำกว่าเกณฑ์ขั้นต่ำ"]
+    assert headers(panel_table(at)) == ["การแจ้งเตือน", "รายละเอียด", "ตั้งแต่", "รับทราบแล้ว", "หน้า"]
+    assert list(panel_table(at).value["alert"]) == ["ใกล้ถึงเกณฑ์ขีดความสามารถ", "SLA ต่ำกว่าเกณฑ์ขั้นต่ำ"]
     with i18n.use("th"):
         at.selectbox(key="alerts_ack_choice").set_value("capacity line near: worker memory_pct")
         at.button(key="alerts_ack_button").click().run()
     assert not at.exception, at.exception
-    acknowledged = dict(zip(panel_frame(at)["การแจ้งเตือน"], panel_frame(at)["รับทราบแล้ว"]))
+    shown = panel_table(at).value
+    acknowledged = dict(zip(shown["alert"], shown["acknowledged"]))
     assert acknowledged["ใกล้ถึงเกณฑ์ขีดความสามารถ"] and not acknowledged["SLA ต่ำกว่าเกณฑ์ขั้นต่ำ"]
     assert at.selectbox(key="alerts_ack_choice").options == ["SLA ต่ำกว่าเกณฑ์ขั้นต่ำ: channel email first response"]
 
@@ -102,15 +107,3 @@ def test_a_scorecard_is_computed_in_the_language_it_is_cached_for(app_db: Path, 
     assert spoken == ["th", "en"]
     assert [r.kpi for r in thai] == [r.kpi for r in english] and again == thai
     scorecard._scorecard.clear()
-
-
-def test_table_headers_turn_thai_and_english_keeps_the_column_names():
-    frame = pd.DataFrame({"down_minutes": [1.0], "service_id": ["api"], "n": [3]})
-    config = {"down_minutes": {"label": "นาทีที่หยุดให้บริการ"}, "service_id": {"label": "service id"}}
-    with i18n.use("th"):
-        titled, shown = translated_headers(frame, config)
-    assert list(titled.columns) == ["นาทีที่หยุดให้บริการ", "service id", "n"]
-    assert shown == {"นาทีที่หยุดให้บริการ": config["down_minutes"], "service id": config["service_id"]}
-    with i18n.use("en"):
-        same, same_config = translated_headers(frame, config)
-    assert same is frame and same_config is config

@@ -16,7 +16,7 @@ from data import access, audit, backup, plan_edit
 
 from ui.auth import current_actor
 from ui.cache import connection, db, forget_results, plan, plan_at
-from ui.widgets import local_times, translated_headers
+from ui.widgets import local_times
 
 
 # The audit table's headers, as column_labels writes them from data.audit.COLUMNS: listed here for
@@ -114,15 +114,12 @@ def plan_editor(key: str, *, targets: bool) -> None:
 
 def _editor(frame: pd.DataFrame, key: str, locked: tuple[str, ...], config: dict) -> pd.DataFrame:
     """An editable table of `frame` whose `locked` columns are read-only, headed and worded in the
-    reader's language (a KPI's label, a budget line's name); the edits come back under the frame's
-    own column names, the locked columns as they were (they are the keys the save matches on)."""
+    reader's language (a KPI's label, a budget line's name); the edits come back with the locked
+    columns as they were (they are the keys the save matches on)."""
     full = {col: config.get(col) or st.column_config.Column(_title(col)) for col in frame.columns}
     worded = frame.assign(**{col: [_(v) for v in frame[col]] for col in ("label", "line") if col in locked})
-    titled, shown_config = translated_headers(worded, full)
-    names = dict(zip(titled.columns, frame.columns))
-    edited = st.data_editor(titled, key=key, hide_index=True, column_config=shown_config,
-                            disabled=[title for title, col in names.items() if col in locked])
-    return edited.rename(columns=names).assign(**{col: frame[col] for col in locked})
+    edited = st.data_editor(worded, key=key, hide_index=True, column_config=full, disabled=list(locked))
+    return edited.assign(**{col: frame[col] for col in locked})
 
 
 def _title(col: str) -> str:

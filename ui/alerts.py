@@ -17,12 +17,11 @@ from data import access, alert_log
 from ui import auth
 from ui.cache import connection, plan
 from ui.formatting import local_clock
-from ui.widgets import translated_headers
 
 RULE_WORDS = {"kpi_off_track": N_("KPI off track"), "budget_over": N_("budget heading over"),
               "capacity_crossing": N_("capacity line near"), "data_stale": N_("data stale"),
               "sla_below_floor": N_("SLA below its floor")}
-# The table's headers as a reader sees them (the column names stay: they are what tests and code read)
+# The table's headers as a reader sees them (the column names stay: code and tests read them)
 ALERT_TITLES = {"alert": N_("alert"), "what": N_("what"), "since": N_("since"), "acknowledged": N_("acknowledged"),
                 "page": N_("page")}
 CHECK_COMMAND = "python -m alerts.check --db PATH --deliver"
@@ -54,8 +53,7 @@ def alerts_panel() -> None:
                                                            command=CHECK_COMMAND))
         config = {col: st.column_config.Column(_(title)) for col, title in ALERT_TITLES.items()}
         config["page"] = st.column_config.LinkColumn(config["page"]["label"], display_text=_("open"))
-        rows, config = translated_headers(alert_rows(logged, tz), config)
-        st.dataframe(rows, hide_index=True, key="alerts_table", column_config=config)
+        st.dataframe(alert_rows(logged, tz), hide_index=True, key="alerts_table", column_config=config)
         _acknowledge_control(logged)
 
 

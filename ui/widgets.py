@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.scorecard import KpiResult
-from core import i18n
 from core.i18n import _, N_
 from core.period import Period
 
@@ -111,10 +110,10 @@ def scorecard_table(results: Sequence[KpiResult], period: Period) -> None:
     frame = scorecard_frame(results)
     shown = frame.assign(kpi=[_(r.label) for r in results], area=[_(r.area) for r in results],
                          status=[_(r.status) for r in results], at=[_(r.at) for r in results])
-    titles = {col: _(SCORECARD_TITLES.get(col, col)) for col in frame.columns}
-    st.dataframe(shown.rename(columns=titles), hide_index=True, column_config={
-        titles["value"]: st.column_config.NumberColumn(format="%.2f"),
-        titles["definition"]: st.column_config.TextColumn(width="large")})
+    config = {col: st.column_config.Column(_(title)) for col, title in SCORECARD_TITLES.items()}
+    config["value"] = st.column_config.NumberColumn(_(SCORECARD_TITLES["value"]), format="%.2f")
+    config["definition"] = st.column_config.TextColumn(_(SCORECARD_TITLES["definition"]), width="large")
+    st.dataframe(shown, hide_index=True, column_config=config)
     download_csv(frame, f"opsplan-scorecard-{period.start}-{period.end}.csv")
 
 
@@ -183,26 +182,9 @@ def data_table(frame: pd.DataFrame, file_name: str, *, key: str | None = None, c
     """A table with its CSV download (spreadsheet-safe; numbers stay numbers). Extra keyword
     arguments go to st.dataframe (e.g. on_select); its return value is passed back."""
     shown = local_times(frame)
-    titled, config = translated_headers(shown, column_labels(shown, column_config))
-    event = st.dataframe(titled, hide_index=True, key=key, column_config=config, **kwargs)
-    download_csv(shown, file_name)  # the file keeps the column names: a spreadsheet's formulas name them
+    event = st.dataframe(shown, hide_index=True, key=key, column_config=column_labels(shown, column_config), **kwargs)
+    download_csv(shown, file_name)
     return event
-
-
-def translated_headers(frame: pd.DataFrame, config: dict) -> tuple[pd.DataFrame, dict]:
-    """In Thai, the frame with each column renamed to its header (config's label) and the config
-    keyed by the new name, so that the table's own header row reads Thai; in English both as they
-    were (the column names are what code, links and tests read)."""
-    if i18n.language() == i18n.ENGLISH:
-        return frame, config
-    renamed: dict = {}
-    for col in frame.columns:
-        label = config[col].get("label") if isinstance(config.get(col), dict) else None
-        if label and label not in frame.columns and label not in renamed.values():
-            renamed[col] = label
-    if not renamed:
-        return frame, config
-    return frame.rename(columns=renamed), {renamed.get(col, col): value for col, value in config.items()}
 
 
 def status_legend() -> None:
@@ -223,6 +205,6 @@ def coherence_table(period: Period, results: Sequence[KpiResult], part: str = "a
     frame = load_coherence(period, results, part)
     st.caption(_("What the plan's own numbers imply, beside what the data of the period says. A gap here is not a "
                  "data error: it shows where the plan's targets, baselines or budget do not fit together."))
-    titles = {col: _(COHERENCE_TITLES.get(col, col)) for col in frame.columns}
+    titles = {col: _(COHERENCE_TITLES.get(col, col)) for col in frame.columns}  # st.table takes no column_config
     st.table(frame.rename(columns=titles).set_index(titles["check"]))
     download_csv(frame, f"opsplan-coherence-{part}-{period.start}-{period.end}.csv")
