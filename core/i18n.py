@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_currency_symbol
 
 ENGLISH = "en"
 THAI = "th"
 LANGUAGES: dict[str, str] = {ENGLISH: "English", THAI: "ไทย"}  # each named in its own language
 DEFAULT = ENGLISH
-LOCALES = {ENGLISH: "en_GB", THAI: "th_TH"}  # en_GB: "7 Dec 2026", day before month, as the pages wrote it
+LOCALES = {ENGLISH: "en_US", THAI: "th_TH"}  # dates take the patterns below, so English keeps "7 Dec 2026"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 BUDDHIST_ERA_OFFSET = 543  # 2026 CE is 2569 BE
@@ -90,6 +90,12 @@ def ngettext(singular: str, plural: str, n: float) -> str:
     return _translations(language()).ngettext(singular, plural, int(n) if float(n).is_integer() else 2)
 
 
+def pgettext(context: str, text: str) -> str:
+    """`text` where the same English word means different things ("line" of a budget, of a file, of
+    a chart): `context` tells the translator which."""
+    return _translations(language()).pgettext(context, text) if text else text
+
+
 def N_(text: str) -> str:
     """Marks `text` for the catalogue and returns it as is: translate it with `_()` where shown."""
     return text
@@ -100,15 +106,23 @@ def locale_name() -> str:
     return LOCALES[language()]
 
 
+def money_symbol() -> str:
+    """The US dollar's symbol in the language in use: "$" in English, "US$" in Thai (CLDR's)."""
+    return get_currency_symbol("USD", locale=locale_name())
+
+
 def number(value: float, decimals: int = 0) -> str:
     """`value` with thousands separators and exactly `decimals` decimals, in the locale's symbols."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=locale_name(), decimal_quantization=True)
+    # rounded as Python rounds the float (f"{99.95:.1f}" is 99.9: its binary value is below 99.95), so
+    # the text is the number the decimals rules reasoned about; Babel would round the decimal 99.95 up
+    return format_decimal(round(value, decimals), format=pattern, locale=locale_name())
 
 
 # How each form of a date reads; the pattern letters are CLDR's (d day, MMM short month, y year).
 DATE_FORMS = {
     "day": "d MMM y",          # 7 Dec 2026 / 7 ธ.ค. 2569
+    "day_padded": "dd MMM y",  # 07 Dec 2026
     "day_short": "d MMM",      # 7 Dec / 7 ธ.ค.
     "weekday": "EEE d MMM y",  # Mon 7 Dec 2026 / จ. 7 ธ.ค. 2569
     "month": "MMM y",          # Dec 2026 / ธ.ค. 2569
@@ -117,7 +131,9 @@ DATE_FORMS = {
     "year": "y",               # 2026 / 2569
 }
 DATETIME_FORMS = {
-    "minute": "d MMM y HH:mm",  # 7 Dec 2026 14:05
+    "minute": "d MMM y HH:mm",       # 7 Dec 2026 14:05
+    "clock": "dd MMM y HH:mm",       # 07 Dec 2026 14:05 (a column of moments lines up)
+    "clock_short": "dd MMM HH:mm",   # 07 Dec 14:05
     "time": "HH:mm",
 }
 
@@ -145,10 +161,24 @@ PLAN_TEXT_KEYS = frozenset({"name", "label", "area", "measurement", "note", "not
                             "automation", "availability", "hours"})
 
 
+# Tables whose names a page shows as words: [budget.lines.cloud_services] reads "Cloud services".
+PLAN_NAMED_TABLES = ("budget.lines", "channels", "severities", "monitoring", "maintenance", "backup",
+                     "support_tiers")
+
+
+def plan_name_label(name: str) -> str:
+    """'cloud_services' -> 'Cloud services': a plan.toml table name as a page writes it."""
+    return name.replace("_", " ").capitalize()
+
+
 def extract_plan(fileobj, keywords, comment_tags, options):  # noqa: ARG001 (Babel's extractor signature)
     """Babel extraction method for plan.toml (babel.cfg maps it): (line, funcname, text, comments)."""
     pattern = re.compile(r'^\s*([A-Za-z_]+)\s*=\s*"((?:[^"\\]|\\.)*)"')
+    table = re.compile(r"^\[(" + "|".join(re.escape(t) for t in PLAN_NAMED_TABLES) + r")\.([a-z0-9_]+)\]")
     for lineno, raw in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        named = table.match(raw)
+        if named:
+            yield lineno, None, plan_name_label(named.group(2)), [f"plan.toml: [{named.group(1)}.{named.group(2)}]"]
         match = pattern.match(raw)
         if match and match.group(1) in PLAN_TEXT_KEYS and re.search(r"[A-Za-z]{2}", match.group(2)):
             yield lineno, None, match.group(2), [f"plan.toml: {match.group(1)}"]

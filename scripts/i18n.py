@@ -37,7 +37,7 @@ def _babel(*args: str) -> None:
 
 def extract() -> None:
     os.chdir(ROOT)  # locations in the catalogue relative to the repository: "ui/overview.py:12"
-    _babel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "ngettext:1,2",
+    _babel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "ngettext:1,2", "-k", "pgettext:1c,2",
            "--no-wrap", "--sort-by-file", "--add-comments", "Translators:", "--project", "opsplan",
            "-o", str(POT.relative_to(ROOT)), ".")
     if PO.exists():
@@ -69,6 +69,12 @@ def keep_english() -> set[str]:
     return {line for line in lines if line and not line.startswith("#")}
 
 
+def key_of(message) -> str:
+    """The text's key in todo/fill JSON: its msgid, after "context|" where it has a context."""
+    text = message.id if isinstance(message.id, str) else message.id[0]
+    return f"{message.context}|{text}" if message.context else text
+
+
 def missing(paths: list[str] | None = None) -> list[str]:
     """msgids without Thai (and not kept in English), optionally only those found in `paths`."""
     wanted = [str(Path(p)) for p in paths or []]
@@ -83,7 +89,7 @@ def missing(paths: list[str] | None = None) -> list[str]:
             continue
         if wanted and not any(loc[0].startswith(w) for loc in message.locations for w in wanted):
             continue
-        out.append(message.id if isinstance(message.id, str) else message.id[0])
+        out.append(key_of(message))
     return out
 
 
@@ -93,7 +99,7 @@ def fill(path: str) -> int:
     catalogue = read_catalogue()
     filled = 0
     for message in catalogue:
-        key = message.id if isinstance(message.id, str) else message.id[0]
+        key = key_of(message)
         if key in pairs and pairs[key]:
             message.string = pairs[key] if isinstance(message.id, str) else (pairs[key],)
             message.flags.discard("fuzzy")

@@ -30,29 +30,32 @@ PAGES = ["overview.py", "reliability.py", "support.py", "cost.py", "monitoring.p
 # The catalogue
 
 
-def _extracted() -> set[str]:
-    """Every text the code and plan.toml mark, extracted as `python scripts/i18n.py extract` does."""
+def _extracted() -> set[tuple[str | None, str]]:
+    """(context, text) of every text the code and plan.toml mark, extracted as
+    `python scripts/i18n.py extract` does."""
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
 def test_every_marked_text_has_thai_in_the_catalogue():
     """The check fails on a text the code marks that the catalogue lacks or leaves untranslated
     (besides the reviewed keep-english list): run `python scripts/i18n.py extract`, then translate."""
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string
-                  for m in catalogue.read_catalogue() if m.id and not m.fuzzy}
+    thai = {}
+    for m in catalogue.read_catalogue():
+        if m.id and not m.fuzzy:
+            text = m.string if isinstance(m.string, str) else (m.string[0] if m.string else "")
+            thai[(m.context, m.id if isinstance(m.id, str) else m.id[0])] = text
     kept = catalogue.keep_english()
-    gaps = sorted(t for t in _extracted() - kept
-                  if not (translated.get(t) if not isinstance(translated.get(t), tuple) else all(translated[t])))
+    gaps = sorted(f"{c}|{t}" if c else t for c, t in _extracted() if t not in kept and not thai.get((c, t)))
     assert not gaps, f"{len(gaps)} texts without Thai, e.g. {gaps[:15]}"
 
 
@@ -153,6 +156,11 @@ def test_numbers_by_babel():
         assert i18n.number(670000) == "670,000"
     with i18n.use("en"):
         assert i18n.number(-0.25, 2) == "-0.25"
+        # rounded as Python rounds the float: 2.675 is 2.67499... in binary, so 2.67 (Babel alone
+        # rounds the decimal 2.675 to 2.68); 0.125 is exact and rounds half to even, 0.12
+        assert i18n.number(2.675, 2) == f"{2.675:.2f}" == "2.67"
+        assert i18n.number(0.125, 2) == f"{0.125:.2f}" == "0.12"
+        assert i18n.number(99.95, 1) == f"{99.95:.1f}"
 
 
 def test_language_names_and_fallbacks():
@@ -197,3 +205,59 @@ def test_every_page_reads_in_thai(app_db: Path, monkeypatch, page: str, keep: se
     assert at.session_state["language"] == "th"
     left = english_on(at, keep)
     assert not left, f"{len(left)} texts in English on {page}:\n" + "\n".join(left[:60])
+
+
+# ---------------------------------------------------------------------------
+# The session's language
+
+
+def test_a_session_opens_in_the_links_language_else_the_saved_one_else_the_browsers():
+    from ui.language import first_language
+
+    assert first_language("th", "en", "en-US") == "th"      # a shared link opens in the sender's language
+    assert first_language(None, "th", "en-US") == "th"      # then the signed-in user's choice
+    assert first_language("fr", None, "th-TH") == "th"      # an unknown link value is passed over
+    assert first_language(None, None, "de-DE") == "en"      # else English
+    assert first_language(None, None, None) == "en"
+
+
+def test_a_signed_in_users_language_is_kept_in_the_warehouse(tmp_path: Path):
+    from data import sessions, warehouse
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    warehouse.migrate(con)
+    claims = {"iss": "https://idp.example", "sub": "u1", "is_logged_in": True}
+    assert sessions.language_of(con, claims) is None
+    sessions.save_language(con, claims, "th")
+    assert sessions.language_of(con, claims) == "th"
+    sessions.save_language(con, claims, "en")  # the last choice wins
+    assert sessions.language_of(con, claims) == "en"
+    assert sessions.language_of(con, {"iss": "https://idp.example", "sub": "u2"}) is None
+    with pytest.raises(duckdb.ConstraintException):
+        sessions.save_language(con, claims, "fr")
+
+
+def test_a_warehouse_older_than_preferences_has_no_saved_language(tmp_path: Path):
+    from data import sessions
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    assert sessions.language_of(con, {"iss": "x", "sub": "y"}) is None
+
+
+def test_the_link_names_the_language_and_the_switch_keeps_the_view(app_db: Path, monkeypatch):
+    """Switching language keeps every control's choice: option widgets come back from the browser as
+    the text they showed, in the language being left."""
+    from ui.state import PRESET_KEY, SERVICES_KEY
+
+    at = open_page(app_db, monkeypatch, "overview.py", {"start": "2026-08-01", "end": "2026-11-01", "lang": "th"})
+    assert at.selectbox(key=PRESET_KEY).label == "ช่วงเวลา"
+    at.selectbox(key=PRESET_KEY).set_value("Year to date").run()
+    at.multiselect(key=SERVICES_KEY).set_value(["auth", "api"]).run()
+    assert at.selectbox(key=PRESET_KEY).options[-1] == "กำหนดช่วงเดือนเอง"
+    at.segmented_control(key="language").set_value("en").run()
+    assert not at.exception
+    assert at.selectbox(key=PRESET_KEY).label == "Period"
+    assert at.selectbox(key=PRESET_KEY).value == "Year to date"
+    assert sorted(at.multiselect(key=SERVICES_KEY).value) == ["api", "auth"]
+    assert at.query_params["lang"] in ("en", ["en"])

@@ -22,6 +22,8 @@ NOISE = [re.compile(p) for p in (
     r":[a-z]+\[",                    # markdown colour directives (:red[...])
     r"\b[\w./-]+\.(?:csv|json|xlsx|parquet|duckdb|toml|pdf|html|py|txt)\b",
     r"\?[a-z_]+=",                   # query parameters named in help
+    r"\b[A-Z][a-z]+/[A-Z][A-Za-z_]+\b",  # an IANA time zone's id (Asia/Bangkok): an identifier
+    r"<[^>]+>",                      # HTML tags in chart titles (<sup>, <br>)
 )]
 
 
@@ -89,9 +91,16 @@ def visible_texts(at) -> list[tuple[str, str]]:
         out += [(kind, str(getattr(e, "label", "") or "")) for e in at.get(kind)]
     for e in at.get("arrow_data_frame") + at.get("dataframe") + at.get("table"):
         try:
-            out += [("table header", str(c)) for c in e.value.columns]
+            columns = list(e.value.columns)
         except Exception:  # an element without a frame behind it (AppTest's unknown kinds)
-            pass
+            continue
+        try:  # what a reader sees is the column_config label where there is one
+            config = json.loads(e.proto.columns or "{}")
+        except (AttributeError, ValueError):
+            config = {}
+        for column in columns:
+            shown = (config.get(str(column)) or {}).get("label") if isinstance(config.get(str(column)), dict) else None
+            out.append(("table header", str(shown or column)))
     for e in at.get("plotly_chart"):
         out += [("chart", t) for t in _figure_texts(json.loads(e.proto.spec))]
     return [(k, t) for k, t in out if t.strip()]
