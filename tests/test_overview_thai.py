@@ -48,7 +48,7 @@ def test_the_overview_in_thai_names_each_kpi_in_thai(app_db: Path, monkeypatch: 
     assert chart(at, "trend_uptime_pct")["layout"]["title"]["text"] == "ความพร้อมใช้งาน รายเดือน"
     table = next(e for e in at.dataframe if "definition" in e.value.columns)
     assert headers(table)[:4] == ["KPI", "ด้าน", "ค่า", "หน่วย"]
-    assert "ความพร้อมใช้งาน" in set(table.value["kpi"]) and "ความน่าเชื่อถือ" in set(table.value["area"])
+    assert "ความพร้อมใช้งาน" in set(table.value["kpi"]) and "ความน่าเชื่อถือของระบบ" in set(table.value["area"])
 
 
 @pytest.fixture()
