@@ -25,7 +25,7 @@ AUDIT_HEADERS = (N_("logged at"), N_("actor name"), N_("actor email"), N_("actor
                  N_("before json"), N_("after json"), N_("audit id"))
 # The plan editor's headers as a reader sees them
 PLAN_TITLES = {"kpi": N_("kpi"), "label": N_("label"), "unit": N_("unit"), "op": N_("op"), "target": N_("target"),
-               "baseline": N_("baseline"), "line": N_("line"), "group": N_("group"),
+               "baseline": N_("baseline"), "group": N_("group"),
                "annual_usd": N_("annual budget (USD)")}
 
 
@@ -124,4 +124,6 @@ def _editor(frame: pd.DataFrame, key: str, locked: tuple[str, ...], config: dict
 
 def _title(col: str) -> str:
     """A plan editor column's header in the reader's language."""
+    if col == "line":  # a budget line: English's "line" means other things elsewhere
+        return i18n.pgettext("budget", "line")
     return _(PLAN_TITLES.get(col, col))
