@@ -88,6 +88,7 @@ def _ensure_demo(path: Path) -> None:
                 build_demo_file(path)
 
 
+_OPENED: set[str] = set()  # the warehouses this process has opened (_published), for its spinner
 OPENING_SPINNER = N_("Opening the warehouse (after an upgrade or a change of the plan's time zone, priorities or "
                      "channel targets, its summary tables are built first) ...")  # shown at the call, translated
 
@@ -101,8 +102,12 @@ def _published(db_file: str) -> snapshot.Snapshot | None:
 
 def _newest(db_file: str) -> snapshot.Snapshot:
     """The newest published version of the warehouse `db_file`."""
-    with st.spinner(_(OPENING_SPINNER)):
+    if db_file in _OPENED:  # every read passes here: the spinner (a timer and a placeholder) only the first time
         published = _published(db_file)
+    else:
+        with st.spinner(_(OPENING_SPINNER)):
+            published = _published(db_file)
+        _OPENED.add(db_file)
     newest = snapshot.fresh(db_file) or published  # also publishes a write made without the writer
     if newest is None:
         st.error(_("**The warehouse `{path}` cannot be opened**: another program holds it for writing. "
