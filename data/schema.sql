@@ -417,6 +417,7 @@ create table if not exists alert_log (
 );
 
 -- A signed-in user's language (ui/language.py): the sidebar's switch, remembered across sessions.
+-- One row per signed-in identity (issuer and subject of the provider's token) that chose a language: the last choice.
 create table if not exists user_preferences (
     issuer     varchar not null,
     subject    varchar not null,

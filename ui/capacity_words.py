@@ -28,7 +28,7 @@ def cap_plan_columns() -> dict:
             _("instances needed"), help=_("ceil(instances now x peak upper bound x (1 + reserve) / scale-up line): "
                                           "enough that the month's peak stays under the scale-up trigger with the "
                                           "reserve kept.")),
-        "change": st.column_config.NumberColumn(_("change"), format="%+d"),
+        "change": st.column_config.NumberColumn(pgettext("difference", "change"), format="%+d"),
         "scale_down": st.column_config.CheckboxColumn(
             _("scale-down opportunity"), help=_("The month's mean forecast stays under the scale-down line.")),
         "peak_upper": st.column_config.NumberColumn(_("peak of upper bound"), format="%.1f"),

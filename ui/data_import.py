@@ -15,7 +15,7 @@ import streamlit as st
 from babel.dates import get_timezone_gmt, get_timezone_location
 
 from core import i18n
-from core.i18n import N_, _
+from core.i18n import _, N_, pgettext
 from core.plan import Plan
 from data import access, catalog, importer, readers, sources, warehouse
 from data.validate import ImportOptions, importable_tables
@@ -422,7 +422,7 @@ def preview_rows(shown: importer.Preview) -> tuple[pd.DataFrame, dict]:
     mapped = [c for c in shown.mapping["column"].dropna() if c in shown.rows.columns]
     rows = local_times(shown.rows[["_line", *mapped]])
     types = _kinds(shown.table)
-    config = {"_line": st.column_config.NumberColumn(_("line"), format="%d", width="small")}
+    config = {"_line": st.column_config.NumberColumn(pgettext("file", "line"), format="%d", width="small")}
     config.update({c: st.column_config.Column(f"{c} · {types.get(c, '?')}") for c in mapped})
     return rows, config
 
