@@ -51,6 +51,8 @@ def pages(actor: access.Actor = access.LOCAL_USER) -> dict[str, list[st.Page]]:
     return out
 
 
+# In both languages: shown while the ui layer loads, before the session's language is known.
+STARTING = "Starting opsplan · กำลังเริ่ม opsplan ..."
 WATCH_SECONDS = 20  # how often an open page asks whether a newer warehouse version was published
 
 
@@ -69,7 +71,7 @@ def main() -> None:
     st.set_page_config(page_title="opsplan", page_icon=str(ROOT / "assets" / "icon.png"), layout="wide")
     # Imported here, inside the run, not at the top: a new server's first run spends seconds
     # importing the ui layer (pandas, plotly, scipy), and a spinner says so meanwhile.
-    with st.spinner("Starting opsplan · กำลังเริ่ม opsplan ...", show_time=True):  # before the language is known
+    with st.spinner(STARTING, show_time=True):
         from ui import auth, cache, forecasting, language, sidebar
 
     auth.refuse_unsafe_secret()  # before anything else: no page is served with a forgeable identity cookie
