@@ -518,14 +518,14 @@ def channel_times(times: pd.DataFrame, plan: Plan, channels: Sequence[str] = ())
 
 # ----------------------------------------------------------------------------- monitoring
 
-UNIT_SUFFIXES = {"_pct": " %", "_ms": " ms", "_per_hour": " per hour", "_per_s": " per s", "_s": " s",
-                 "_minutes": " min"}
+UNIT_SUFFIXES = {"_pct": "%", "_ms": "ms", "_per_hour": N_("per hour"), "_per_s": N_("per s"), "_s": "s",
+                 "_minutes": N_("min")}
 
 
 def threshold_label(t: Threshold) -> str:
     """'cpu_pct > 80 %', the plan's threshold in words."""
     unit = next((u for suffix, u in UNIT_SUFFIXES.items() if t.metric.endswith(suffix)), "")
-    return f"{t.metric} {t.op} {t.value:g}{unit}"
+    return f"{t.metric} {t.op} {t.value:g}" + (f" {_(unit)}" if unit else "")
 
 
 def threshold_hours(hours_monthly: pd.DataFrame, plan: Plan, services: Sequence[str] = ()) -> pd.DataFrame:

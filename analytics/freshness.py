@@ -36,6 +36,8 @@ TABLE_WORDS: dict[str, str] = {
     "routine_tasks": N_("routine tasks"), "staff": N_("staff"), "certifications": N_("certifications"),
     "training_log": N_("training log"), "services": N_("services"), "utilisation_hourly": N_("utilisation hourly"),
     "backup_runs": N_("backup runs"), "changes": N_("changes"), "maintenance_windows": N_("maintenance windows"),
+    "database_hourly": N_("database hourly"), "dr_tests": N_("dr tests"), "security_activities": N_("security activities"),
+    "vendor_outages": N_("vendor outages"), "utilisation_samples": N_("utilisation samples"),
 }
 
 

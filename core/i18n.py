@@ -128,6 +128,7 @@ DATE_FORMS = {
     "month": "MMM y",          # Dec 2026 / ธ.ค. 2569
     "month_long": "MMMM y",    # December 2026 / ธันวาคม 2569
     "month_name": "MMM",       # Dec / ธ.ค.
+    "month_name_long": "MMMM",  # December / ธันวาคม
     "year": "y",               # 2026 / 2569
 }
 DATETIME_FORMS = {

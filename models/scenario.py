@@ -26,6 +26,7 @@ import pandas as pd
 from analytics.measure import compare
 from core.budget import budget_for, line_budget, month_of_plan_year
 from core.period import Period, add_months, month_start, today_in
+from core import i18n
 from core.i18n import _
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
@@ -585,10 +586,10 @@ def hour_shares(profile: Mapping[str, np.ndarray]) -> tuple[tuple[float, ...], .
 
 def base_note(window: Period, through: date | None) -> str:
     """Which months the base was measured over, and why those."""
-    text = f"Base measured over {window.label()}"
     if window.stops_inside(through):
-        return f"{text}: the data runs through {through:%d %b %Y}, so {through:%B} counts to that day"
-    return f"{text}: the last full months with data"
+        return _("Base measured over {window}: the data runs through {day}, so {month} counts to that day").format(
+            window=window.label(), day=i18n.date_text(through, "day_padded"), month=i18n.date_text(through, "month_name_long"))
+    return _("Base measured over {window}: the last full months with data").format(window=window.label())
 
 
 def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") -> tuple[Base, Drivers, str]:

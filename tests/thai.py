@@ -24,6 +24,9 @@ NOISE = [re.compile(p) for p in (
     r"\?[a-z_]+=",                   # query parameters named in help
     r"\b[A-Z][a-z]+/[A-Z][A-Za-z_]+\b",  # an IANA time zone's id (Asia/Bangkok): an identifier
     r"<[^>]+>",                      # HTML tags in chart titles (<sup>, <br>)
+    r"\b[a-z0-9]+(?:\\?_[a-z0-9]+)+\b",  # snake_case names of columns and settings in a formula
+    r"--[a-z][a-z-]+",               # a command-line option named in a fix
+    r'"[a-z_]+"',                    # a setting's value quoted ("period")
 )]
 
 

@@ -14,6 +14,7 @@ from core.i18n import _, N_
 from core.period import Period
 
 from ui.cache import plan
+from ui.column_words import COLUMN_WORDS
 from ui.downloads import download_csv
 from ui.events import clicked_month, load_events
 from ui.figures import spark, trend_chart
@@ -128,7 +129,7 @@ def definitions_popover(*objects, label: str = N_("Definition"), key: str | None
     """The docstrings of the analytics functions behind a view, one click away."""
     with st.popover(_(label), type="tertiary", icon=":material/info:", key=key):
         for obj in objects:
-            st.markdown(f"**{md_escape(obj.__name__)}**")
+            st.markdown(f"`{obj.__name__}`")  # the function's name: code, in either language
             # a docstring is its own catalogue text: Thai where the catalogue carries it
             doc = inspect.getdoc(obj)
             st.markdown(md_escape(_(doc) if doc else _("No definition recorded.")))
@@ -170,7 +171,7 @@ def column_labels(frame: pd.DataFrame, given: dict | None) -> dict:
     two decimals for measured numbers, unless given."""
     config = {}
     for col in frame.columns:
-        label = _(str(col).replace("_", " "))
+        label = _(COLUMN_WORDS.get(str(col), str(col).replace("_", " ")))
         config[col] = (st.column_config.NumberColumn(label, format="%.2f") if pd.api.types.is_float_dtype(frame[col])
                        else st.column_config.DatetimeColumn(label, format=CLOCK_FORMAT)
                        if isinstance(frame[col].dtype, pd.DatetimeTZDtype) else st.column_config.Column(label))
