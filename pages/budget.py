@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.i18n import _, ngettext
-from ui import admin, auth, budget, cache, downloads, formatting, freshness, palette, sidebar
+from ui import admin, auth, budget, cache, charts, downloads, formatting, freshness, sidebar
 the_plan = cache.plan()
 years = budget.plan_years(sidebar.plan_today(the_plan))
 
@@ -66,8 +66,8 @@ if len(within):
                  "when it is {tolerance}.").format(lines=budget.within_tolerance_text(within), tolerance=tolerance))
 
 left, right = st.columns([4, 3])
-left.plotly_chart(budget.budget_projection_chart(table, as_pct), key="budget_projection", config=palette.NO_BAR)
-right.plotly_chart(budget.budget_cumulative_chart(view, year), key="budget_cumulative", config=palette.NO_BAR)
+charts.chart(left, budget.budget_projection_chart(table, as_pct), key="budget_projection")
+charts.chart(right, budget.budget_cumulative_chart(view, year), key="budget_cumulative")
 
 by_line, by_month = st.tabs([_("By line"), _("By month")])
 with by_line:
@@ -83,7 +83,7 @@ with by_line:
         st.caption(note)
     downloads.download_both(shown, f"opsplan-budget-{year.start}", _("Budget by line"))
 with by_month:
-    st.plotly_chart(budget.budget_monthly_chart(view.months, year), key="budget_monthly", config=palette.NO_BAR)
+    charts.chart(st, budget.budget_monthly_chart(view.months, year), key="budget_monthly")
     wide = budget.budget_month_table(view.months, table)
     st.dataframe(wide, hide_index=True, height=36 * (len(wide) + 1) + 16,
                  column_config={c: st.column_config.NumberColumn(format="dollar") for c in wide.columns[1:]})

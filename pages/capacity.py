@@ -3,7 +3,7 @@ import streamlit as st
 
 from core import i18n
 from core.i18n import _, ngettext
-from ui import cache, capacity, capacity_words, downloads, freshness, handoff, palette
+from ui import cache, capacity, capacity_words, charts, downloads, freshness, handoff
 the_plan = cache.plan()
 services = capacity.cap_services()
 through = capacity.cap_through()
@@ -76,7 +76,7 @@ with chart_col:
     title = (_("Will {service} {resource} reach the {pct} % scale-up line in {months} months?") if spec.unit == "%"
              else _("How much storage will {service} need in {months} months?")).format(
         service=service["name"], resource=resource_label, pct=scale_up, months=months)
-    st.plotly_chart(capacity.capacity_chart(view, resource, cap, title, through), key="cap_chart", config=palette.NO_BAR)
+    charts.chart(st, capacity.capacity_chart(view, resource, cap, title, through), key="cap_chart")
     st.caption(capacity_words.capacity_caption(view, resource, cap))
 with accuracy_col:
     st.markdown(_("**How good is this forecast?**"))

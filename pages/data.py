@@ -3,7 +3,7 @@ each table holds month by month, and every import made."""
 import streamlit as st
 
 from core.i18n import N_, _
-from ui import auth, cache, coverage, data_import, freshness, import_form, palette, sidebar
+from ui import auth, cache, charts, coverage, data_import, freshness, import_form, sidebar
 
 TABS = {"coverage": N_("Coverage by table"), "upload": N_("Import a file"), "log": N_("Import log")}
 
@@ -39,8 +39,7 @@ with coverage_tab:
     st.markdown(_("A KPI says **no data** when a table it reads has no rows in the period. Below: rows per table and "
                   "month (red: none that month), then what each table holds, what reads it and from when to when."))
     last = sidebar.plan_today(the_plan)
-    st.plotly_chart(coverage.coverage_heatmap(coverage.load_monthly_rows(last), last), key="data_heatmap",
-                    config=palette.NO_BAR)
+    charts.chart(st, coverage.coverage_heatmap(coverage.load_monthly_rows(last), last), key="data_heatmap")
     st.caption(_("Local months in {zone}. Catalogue tables (services, staff, certifications, routine "
                  "tasks) are not in the grid: they need no new rows every month.").format(
                  zone=data_import.zone_label(the_plan.timezone)))

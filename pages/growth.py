@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.i18n import _
-from ui import cache, capacity, freshness, growth, links, palette, sidebar
+from ui import cache, capacity, charts, freshness, growth, links, sidebar
 the_plan = cache.plan()
 cap = the_plan.capacity
 
@@ -36,7 +36,7 @@ for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "ticke
     for col, metric in zip(st.columns(2, gap="medium"), (left_metric, right_metric)):
         view, spec = views[metric], growth.DEMAND[metric]
         with col:
-            st.plotly_chart(growth.growth_chart(view, growth.growth_title(metric, cap)), key=f"growth_{metric}", config=palette.NO_BAR)
+            charts.chart(st, growth.growth_chart(view, growth.growth_title(metric, cap)), key=f"growth_{metric}")
             st.markdown(f"{growth.growth_gap(view, the_plan)} {growth.growth_words(view, cap)}")
             st.caption(growth.growth_end_words(view, horizon) + " " + _("Model: {model}, {skill}.").format(
                 model=view.forecast.attrs.get("model", "?"), skill=growth.load_growth_skill(metric, horizon)))

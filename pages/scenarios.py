@@ -3,7 +3,7 @@ import streamlit as st
 
 from core import i18n
 from core.i18n import _
-from ui import cache, downloads, formatting, freshness, palette, sidebar, state
+from ui import cache, charts, downloads, formatting, freshness, sidebar, state
 from ui.scenarios import compare, drivers, results, saved, session, staffing, whatif
 from data.scenarios_store import StoreError
 from models.scenario import ScenarioError
@@ -54,7 +54,7 @@ with headline:
     st.markdown(results.scenario_title_line(scenario, base_drivers, base, months))
     results.scenario_headline(summary, months)
 with right:
-    st.plotly_chart(results.scenario_chain_chart(frame), key="sc_chain", config=palette.NO_BAR)
+    charts.chart(st, results.scenario_chain_chart(frame), key="sc_chain")
 
 tabs = st.tabs(session.result_tabs(), key=session.TAB_KEY, on_change="rerun")
 with tabs[0]:
@@ -96,12 +96,10 @@ with tabs[3]:
                          "for the same months, or its target.").format(months=months))
             st.dataframe(compare.compare_display(table), hide_index=True, height=36 * (len(table) + 1) + 4)
             downloads.download_both(table, f"opsplan-comparison-{months}m", _("Comparison"))
-            st.plotly_chart(compare.compare_lines_chart(table), key="sc_compare_lines", config=palette.NO_BAR)
+            charts.chart(st, compare.compare_lines_chart(table), key="sc_compare_lines")
             kpi_left, kpi_right = st.columns(2)
-            kpi_left.plotly_chart(compare.compare_kpi_chart(monthly, "support_cost_per_user_usd"), key="sc_compare_cpu",
-                                  config=palette.NO_BAR)
-            kpi_right.plotly_chart(compare.compare_kpi_chart(monthly, "infra_cost_pct_revenue"), key="sc_compare_infra",
-                                   config=palette.NO_BAR)
+            charts.chart(kpi_left, compare.compare_kpi_chart(monthly, "support_cost_per_user_usd"), key="sc_compare_cpu")
+            charts.chart(kpi_right, compare.compare_kpi_chart(monthly, "infra_cost_pct_revenue"), key="sc_compare_infra")
 with tabs[4]:
     if tabs[4].open:
         pct = st.slider(_("Move each driver down and up by (%)"), 1, 50, 10, key="sc_tornado_pct",
@@ -109,14 +107,14 @@ with tabs[4]:
         tornado = whatif.load_tornado(scenario, base, months, float(pct))
         target = the_plan.kpi("support_cost_per_user_usd")
         t_left, t_right = st.columns(2)
-        t_left.plotly_chart(whatif.tornado_chart(tornado, "total_usd", "USD",
+        charts.chart(t_left, whatif.tornado_chart(tornado, "total_usd", "USD",
                                                  _("Total cost over {months} months").format(months=months), pct,
                                                  (summary["plan_total_usd"], _("plan budget"))),
-                            key="sc_tornado_total", config=palette.NO_BAR)
-        t_right.plotly_chart(whatif.tornado_chart(tornado, "support_cost_per_user_usd", target.unit,
+                            key="sc_tornado_total")
+        charts.chart(t_right, whatif.tornado_chart(tornado, "support_cost_per_user_usd", target.unit,
                                                   _("Support cost per user (horizon)"), pct,
                                                   (target.target, _("target"))),
-                             key="sc_tornado_cpu", config=palette.NO_BAR)
+                             key="sc_tornado_cpu")
         st.caption(whatif.tornado_caption(tornado))
 with tabs[5]:
     if tabs[5].open:
@@ -127,4 +125,4 @@ with tabs[6]:
                              key="sc_seek_month", width=220)
         seek = whatif.load_goal_seek(scenario, base, months, month)
         whatif.goal_seek_text(seek)
-        st.plotly_chart(whatif.goal_seek_chart(scenario, base, seek), key="sc_seek_chart", config=palette.NO_BAR)
+        charts.chart(st, whatif.goal_seek_chart(scenario, base, seek), key="sc_seek_chart")

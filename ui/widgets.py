@@ -19,9 +19,10 @@ from ui.downloads import download_csv
 from ui.events import clicked_month, load_events
 from ui.figures import spark, trend_chart
 from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, tile_label, value_text
-from ui.palette import AREAS, CHART_CONFIG, STATUS_COLOURS
+from ui.palette import AREAS, STATUS_COLOURS
 from ui.scorecard import load_coherence
 from ui.state import Filters
+from ui import charts
 
 
 def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = None, better: bool | None = None,
@@ -136,12 +137,12 @@ def definitions_popover(*objects, label: str = N_("Definition"), key: str | None
 
 
 def show_chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=CHART_CONFIG)
+    charts.chart(st, fig, key=key)
 
 
 def selectable_chart(fig: go.Figure, key: str) -> list[dict]:
     """`fig` whose points can be clicked; the points selected (plotly's x, y, curve_number ...)."""
-    event = st.plotly_chart(fig, key=key, config=CHART_CONFIG, on_select="rerun", selection_mode="points")
+    event = charts.chart(st, fig, key=key, on_select="rerun", selection_mode="points")
     return list(event.selection.points) if event else []
 
 

@@ -20,9 +20,10 @@ from ui.cache import PLAN_KEY, plan
 from ui.downloads import download_both
 from ui.figures import add_lines, hline, vline
 from ui.formatting import fmt, month_text
-from ui.palette import AXIS_TITLES, LINE_COLOURS, NO_BAR, OP_SIGNS, OVER_COLOUR
+from ui.palette import AXIS_TITLES, LINE_COLOURS, OP_SIGNS, OVER_COLOUR
 from ui.scenarios.drivers import DRIVER_INFO, driver_label, driver_value_text
 from ui.scenarios.session import keep, scenario_state
+from ui import charts
 
 
 MC_BATCH = 250  # runs per cached batch and progress step: short enough for the bar to move steadily
@@ -187,12 +188,12 @@ def _monte_carlo_results(request: tuple, drivers: models.scenario.Drivers, base:
     budget = budget_for(plan(), base.start, ran_months)
     st.dataframe(mc_summary(results, budget, kpi), hide_index=True)
     left, right = st.columns(2)
-    left.plotly_chart(mc_histogram(results, "total_usd", "USD",
+    charts.chart(left, mc_histogram(results, "total_usd", "USD",
                                    _("Total cost over {months} months, {runs} runs").format(
                                        months=ran_months, runs=i18n.number(runs)),
-                                   (budget, _("plan budget"))), key="sc_mc_total", config=NO_BAR)
-    right.plotly_chart(mc_histogram(results, kpi.key, kpi.unit, _("Support cost per user (horizon)"),
-                                    (kpi.target, _("target"))), key="sc_mc_cpu", config=NO_BAR)
+                                   (budget, _("plan budget"))), key="sc_mc_total")
+    charts.chart(right, mc_histogram(results, kpi.key, kpi.unit, _("Support cost per user (horizon)"),
+                                    (kpi.target, _("target"))), key="sc_mc_cpu")
     varied = ", ".join(_("{driver} {low} to {high}").format(driver=driver_label(n), low=driver_value_text(n, lo),
                                                             high=driver_value_text(n, hi)) for n, lo, hi in ranges)
     st.caption(_("{runs} runs, seed {seed} (numpy default_rng), triangular draws: {drivers}.").format(
