@@ -27,7 +27,7 @@ from analytics.measure import compare
 from core.budget import budget_for, line_budget, month_of_plan_year
 from core.period import Period, add_months, month_start, today_in
 from core import i18n
-from core.i18n import _
+from core.i18n import N_, _
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
 from models.staffing import (CHANNELS, HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
@@ -513,24 +513,32 @@ def measured_growth(monthly: pd.DataFrame, plan: Plan) -> tuple[Growth, str]:
     users, users_how = _measured_rate(complete, "active_users", 3, c.user_growth_pct_per_quarter)
     data, data_how = _measured_rate(complete, "data_gb", 1, c.data_growth_pct_per_month)
     peak = peak_uplift_pct(_series(complete, "visits"), c.peak_months) if len(complete) else None
-    peak_how = "peak season as measured last year" if peak is not None else "no peak season measured"
+    peak_how = _("peak season as measured last year") if peak is not None else _("no peak season measured")
     growth = Growth(users, data, max(0.0, peak[1]) if peak is not None else 0.0)
-    return growth, f"users {users_how}; data {data_how}; {peak_how}"
+    return growth, f"{_(USERS_HOW[users_how])}; {_(DATA_HOW[data_how])}; {peak_how}"
+
+
+# How each measured rate was found, one whole clause per series and way (a translation moves its words).
+USERS_HOW = {"forecast": N_("users as forecast"), "measured": N_("users as measured over the last year"),
+             "plan": N_("users as the plan assumes (too little history)")}
+DATA_HOW = {"forecast": N_("data as forecast"), "measured": N_("data as measured over the last year"),
+            "plan": N_("data as the plan assumes (too little history)")}
 
 
 def _measured_rate(complete: pd.DataFrame, column: str, per_months: int, planned: float) -> tuple[float, str]:
-    """One series' growth per `per_months` months, and how it was found (measured_growth)."""
+    """One series' growth per `per_months` months, and how it was found: "forecast", "measured" or
+    "plan" (measured_growth words it)."""
     from models.capacity import observed_growth_pct
 
     history = _series(complete, column)
     rate = _forecast_rate(history, per_months)
     if rate is not None:
-        return rate, "as forecast"
+        return rate, "forecast"
     observed = observed_growth_pct(history, per_months) if len(history) else None
     if observed is not None:
         low, high = LIMITS["user_growth_pct_per_quarter"]
-        return float(min(max(observed, low), high)), "as measured over the last year"
-    return planned, "as the plan assumes (too little history)"
+        return float(min(max(observed, low), high)), "measured"
+    return planned, "plan"
 
 
 def _days_in(month: Any) -> int:
@@ -609,7 +617,7 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
     base = base_from_measures(measure_base(con, plan.timezone, today), month_start(today))
     base = replace(base, hour_shares=hour_shares(measured_week(con, plan, today)[0]))
     if kind == "plan":
-        return base, base_drivers(plan, base), f"{note}; growth and unit costs as the plan assumes"
+        return base, base_drivers(plan, base), _("{note}; growth and unit costs as the plan assumes").format(note=note)
     if kind != "measured":
         raise ScenarioError(f"--base takes one of {', '.join(BASES)}, not '{kind}'")
     s = plan.settings
@@ -619,8 +627,9 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
                   float(closed["revenue_usd"].mean() if len(closed) else 0.0), tuple(sorted(lines.items())))
     base = measured_base(base, spend)
     growth, how = measured_growth(monthly_demand(con, plan.timezone, add_months(window.end, -24), window.end), plan)
-    months = ", ".join(f"{m:%b %Y}" for m in spend.months)
-    return base, measured_drivers(plan, base, spend, growth), f"{note}; month 1 at the closed months ({months}), {how}"
+    months = ", ".join(i18n.date_text(pd.Timestamp(m).date(), "month") for m in spend.months)
+    return base, measured_drivers(plan, base, spend, growth), _("{note}; month 1 at the closed months ({months}), "
+                                                                "{how}").format(note=note, months=months, how=how)
 
 
 def _measure(db: str, plan: Plan, today: date, kind: str) -> tuple[Base, Drivers, str]:

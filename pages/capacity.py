@@ -98,9 +98,9 @@ with accuracy_col:
               help=_("Share of held-out days inside the {level} % interval; near {level} % means the band can be "
                      "trusted.").format(level=capacity.CAP_LEVEL))
     st.caption(ngettext("Scored on {folds} held-out tail of {months} months, each forecast from the data before it. "
-                        "Model now: {model}.",
+                        "Model now: `{model}`.",
                         "Scored on {folds} held-out tails of {months} months, each forecast from the data before it. "
-                        "Model now: {model}.", score["folds"]).format(folds=score["folds"], months=months,
+                        "Model now: `{model}`.", score["folds"]).format(folds=score["folds"], months=months,
                                                                      model=view.model))
 
 if view.crossings is not None:

@@ -38,5 +38,5 @@ for left_metric, right_metric in (("active_users", "visits"), ("data_gb", "ticke
         with col:
             charts.chart(st, growth.growth_chart(view, growth.growth_title(metric, cap)), key=f"growth_{metric}")
             st.markdown(f"{growth.growth_gap(view, the_plan)} {growth.growth_words(view, cap)}")
-            st.caption(growth.growth_end_words(view, horizon) + " " + _("Model: {model}, {skill}.").format(
+            st.caption(growth.growth_end_words(view, horizon) + " " + _("Model: `{model}`, {skill}.").format(
                 model=view.forecast.attrs.get("model", "?"), skill=growth.load_growth_skill(metric, horizon)))

@@ -43,7 +43,7 @@ else:
                  "days at most), local time ({zone}).").format(days=monitoring.RECENT_HOURS // 24,
                                                                zone=the_plan.timezone))
     widgets.data_table(active, "opsplan-breaches-now.csv",
-                       column_config={"value": st.column_config.NumberColumn(format="%.1f"),
+                       column_config={"value": st.column_config.NumberColumn(_("value"), format="%.1f"),
                                       "since": st.column_config.DatetimeColumn(_("since"), format="DD MMM HH:mm")})
 widgets.definitions_popover(*monitoring.DEFINITIONS["active"], key="def_active")
 
@@ -79,6 +79,6 @@ else:
         view.alerts, "day", "alert", colour="level", colours=palette.LEVEL_COLOURS, value="value", threshold="threshold",
         x_title=_("day (local)"), title=_("Days that broke a business or security threshold")), "alert_days")
 widgets.data_table(view.alerts, f"opsplan-business-alerts-{period.start}-{period.end}.csv",
-              column_config={"day": st.column_config.DateColumn(format="DD MMM YYYY"),
-                             "value": st.column_config.NumberColumn(format="%.1f")})
+              column_config={"day": st.column_config.DateColumn(_("day"), format="DD MMM YYYY"),
+                             "value": st.column_config.NumberColumn(_("value"), format="%.1f")})
 widgets.definitions_popover(*monitoring.DEFINITIONS["alerts"], key="def_alerts")
