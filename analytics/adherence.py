@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel.dates import format_date
 
+from core import i18n
+from core.i18n import N_, _
 from core.period import Period
 from core.plan import Adherence, Plan, PlanError
 
@@ -28,6 +31,14 @@ if TYPE_CHECKING:
     import duckdb
 
 BACKUP_KINDS = ("full", "incremental", "transaction_log")
+# The promises' areas stay these English words in the JSON (keys a page groups by); shown as _(area).
+BACKUPS, DISASTER_RECOVERY, MAINTENANCE, CHANGE_CONTROL, SECURITY, VENDORS = (
+    N_("Backups"), N_("Disaster recovery"), N_("Maintenance"), N_("Change control"), N_("Security"), N_("Vendors"))
+BACKUP_WORDS = {"full": N_("full backups"), "incremental": N_("incremental backups"),
+                "transaction_log": N_("transaction log backups")}
+SECURITY_WORDS = {"patching": N_("patching"), "internal_audit": N_("internal audit"),
+                  "external_audit": N_("external audit"), "access_review": N_("access review"),
+                  "penetration_test": N_("penetration test"), "api_key_rotation": N_("api key rotation")}
 WEEKDAY_NUMBER = {d: i for i, d in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                                "Saturday", "Sunday"))}
 
@@ -325,7 +336,7 @@ class Frames:
 
 def _promise(area: str, promise: str, plan_says: str, happened: str, kept: bool | None,
              since: str | None = None) -> dict[str, Any]:
-    status = "no data" if kept is None else "kept" if kept else "missed"
+    status = N_("no data") if kept is None else N_("kept") if kept else N_("missed")  # JSON keys; shown as _(status)
     return {"area": area, "promise": promise, "plan": plan_says, "happened": happened, "status": status,
             "since": since}
 
@@ -361,13 +372,13 @@ class Result:
         """One row per plan promise: area, promise, what the plan says, what happened, status
         (kept, missed, no data) and since when it was missed; missed first, then no data."""
         rows = _backup_promises(self) + _drill_and_window_promises(self) + _change_promises(self) + [
-            _promise("Security", s["activity"].replace("_", " "), f"at most {s['every_days']} days apart",
-                     "not recorded" if s["kept"] is None
-                     else f"{s['done']} done, longest gap {s['longest_gap_days']} days", s["kept"], s["overdue_since"])
+            _promise(SECURITY, _(SECURITY_WORDS.get(s["activity"], s["activity"].replace("_", " "))),
+                     _("at most {n} days apart").format(n=s["every_days"]),
+                     _("not recorded") if s["kept"] is None
+                     else _("{done} done, longest gap {gap} days").format(done=s["done"], gap=s["longest_gap_days"]),
+                     s["kept"], s["overdue_since"])
             for s in self.security] + [
-            _promise("Vendors", f"{v['label']} availability", f"{v['sla_pct']:g} %",
-                     "not recorded" if v["availability_pct"] is None else f"{v['availability_pct']:.3f} %", v["met"])
-            for v in self.vendors]
+            _vendor_promise(v) for v in self.vendors]
         order = {"missed": 0, "no data": 1, "kept": 2}
         return sorted(rows, key=lambda p: order[p["status"]])
 
@@ -391,22 +402,33 @@ class Result:
                 "promises_judged": sum(p["status"] != "no data" for p in promises)}
 
 
+def _vendor_promise(v: dict[str, Any]) -> dict[str, Any]:
+    label = v["label"]  # the plan's words for the vendor, in the catalogue
+    return _promise(VENDORS, _("{vendor} availability").format(vendor=_(label)), f"{v['sla_pct']:g} %",
+                    _("not recorded") if v["availability_pct"] is None else f"{v['availability_pct']:.3f} %", v["met"])
+
+
 def _backup_promises(r: Result) -> list[dict[str, Any]]:
     a, rows = r.plan, []
     for kind in BACKUP_KINDS:
         c = r.backups[kind]
-        rows.append(_promise("Backups", f"{kind.replace('_', ' ')} backups",
-                             f"every {a.backup_every(kind)} min: {c['expected']} expected",
-                             f"{c['succeeded']} succeeded, {c['failed']} failed, {c['missed']} missed",
+        rows.append(_promise(BACKUPS, _(BACKUP_WORDS[kind]),
+                             _("every {every} min: {expected} expected").format(every=a.backup_every(kind),
+                                                                              expected=c["expected"]),
+                             _("{succeeded} succeeded, {failed} failed, {missed} missed").format(**c),
                              None if c["expected"] == 0 else c["succeeded"] >= c["expected"]))
     t = r.restore_tests
-    rows.append(_promise("Backups", "restore tests",
-                         f"every {a.restore_test_every_days} days: {t['expected']} expected",
-                         f"{t['done']} done", None if t["expected"] == 0 else t["done"] >= t["expected"]))
+    rows.append(_promise(BACKUPS, _("restore tests"),
+                         _("every {every} days: {expected} expected").format(every=a.restore_test_every_days,
+                                                                           expected=t["expected"]),
+                         _("{done} done").format(done=t["done"]),
+                         None if t["expected"] == 0 else t["done"] >= t["expected"]))
     # the RPO is broken once the newest good backup is older than it
     breach = next((g for g in r.gaps if g.minutes > a.rpo_minutes), None)
-    rows.append(_promise("Backups", "longest gap between good backups", f"RPO {a.rpo_minutes:g} min",
-                         "no backup data" if r.longest_gap is None else f"{r.longest_gap.minutes:,.0f} min",
+    rows.append(_promise(BACKUPS, _("longest gap between good backups"),
+                         _("RPO {minutes} min").format(minutes=f"{a.rpo_minutes:g}"),
+                         _("no backup data") if r.longest_gap is None
+                         else _("{minutes} min").format(minutes=i18n.number(r.longest_gap.minutes)),
                          r.rpo_met, None if breach is None
                          else _iso(breach.opens + pd.Timedelta(minutes=a.rpo_minutes), r.tz)))
     return rows
@@ -416,15 +438,20 @@ def _drill_and_window_promises(r: Result) -> list[dict[str, Any]]:
     a = r.plan
     bad = [d for d in r.dr_tests if not (d["rto_met"] and d["rpo_met"] and d["mtd_met"])]
     outside = [w for w in r.windows if not w["inside"]]
-    return [_promise("Disaster recovery", "drills within RTO, RPO and MTD",
-                     f"RTO {a.rto_minutes:g}, RPO {a.rpo_minutes:g}, MTD {a.mtd_minutes:g} min",
-                     f"{len(r.dr_tests) - len(bad)} of {len(r.dr_tests)} drills within all three",
+    return [_promise(DISASTER_RECOVERY, _("drills within RTO, RPO and MTD"),
+                     _("RTO {rto}, RPO {rpo}, MTD {mtd} min").format(rto=f"{a.rto_minutes:g}", rpo=f"{a.rpo_minutes:g}",
+                                                                    mtd=f"{a.mtd_minutes:g}"),
+                     _("{n} of {total} drills within all three").format(n=len(r.dr_tests) - len(bad),
+                                                                        total=len(r.dr_tests)),
                      None if not r.dr_tests else not bad, bad[0]["tested_on"] if bad else None),
-            _promise("Maintenance", "maintenance inside the plan's windows",
-                     f"daily {'-'.join(a.daily_window)}; {a.weekly_window[0][:3]} {'-'.join(a.weekly_window[1:])}; "
-                     f"week {a.monthly_window[1]} {a.monthly_window[0][:3]} {'-'.join(a.monthly_window[2:])}; "
-                     f"patches {a.security_patch_window[0][:3]} {'-'.join(a.security_patch_window[1:])}",
-                     f"{len(r.windows) - len(outside)} of {len(r.windows)} windows inside",
+            _promise(MAINTENANCE, _("maintenance inside the plan's windows"),
+                     _("daily {daily}; {weekly_day} {weekly}; week {week} {monthly_day} {monthly}; "
+                       "patches {patch_day} {patches}").format(
+                         daily="-".join(a.daily_window), weekly_day=_weekday(a.weekly_window[0]),
+                         weekly="-".join(a.weekly_window[1:]), week=a.monthly_window[1],
+                         monthly_day=_weekday(a.monthly_window[0]), monthly="-".join(a.monthly_window[2:]),
+                         patch_day=_weekday(a.security_patch_window[0]), patches="-".join(a.security_patch_window[1:])),
+                     _("{n} of {total} windows inside").format(n=len(r.windows) - len(outside), total=len(r.windows)),
                      None if not r.windows else not outside, _iso(outside[0]["starts_at"], r.tz) if outside else None)]
 
 
@@ -432,16 +459,25 @@ def _change_promises(r: Result) -> list[dict[str, Any]]:
     a, c = r.plan, r.changes
     late_lead = [o for o in r.change_outcomes if o["lead_time_met"] is False]
     late_review = [o for o in r.change_outcomes if o["reviewed_in_time"] is False]
-    return [_promise("Change control", "lead time",
-                     f"standard {a.standard_lead_time_hours:g} h, minor {a.minor_lead_time_hours:g} h minimum",
-                     f"{c['lead_time_met']} of {c['lead_time_judged']} met",
+    return [_promise(CHANGE_CONTROL, _("lead time"),
+                     _("standard {standard} h, minor {minor} h minimum").format(
+                         standard=f"{a.standard_lead_time_hours:g}", minor=f"{a.minor_lead_time_hours:g}"),
+                     _("{n} of {total} met").format(n=c["lead_time_met"], total=c["lead_time_judged"]),
                      None if c["lead_time_judged"] == 0 else not late_lead,
                      _iso(late_lead[0]["deployed_at"], r.tz) if late_lead else None),
-            _promise("Change control", "emergency changes reviewed",
-                     f"within {a.emergency_review_hours:g} h of deployment",
-                     f"{c['emergency_reviewed_in_time']} of {c['emergency_reviews_judged']} in time",
+            _promise(CHANGE_CONTROL, _("emergency changes reviewed"),
+                     _("within {hours} h of deployment").format(hours=f"{a.emergency_review_hours:g}"),
+                     _("{n} of {total} in time").format(n=c["emergency_reviewed_in_time"],
+                                                        total=c["emergency_reviews_judged"]),
                      None if c["emergency_reviews_judged"] == 0 else not late_review,
                      _iso(late_review[0]["deployed_at"], r.tz) if late_review else None)]
+
+
+def _weekday(name: str) -> str:
+    """'Sunday' -> 'Sun', or the language's short weekday: a day of the plan's windows."""
+    if name not in WEEKDAY_NUMBER:
+        return name[:3]
+    return format_date(date(2024, 1, 1) + timedelta(days=WEEKDAY_NUMBER[name]), "EEE", locale=i18n.locale_name())
 
 
 def evaluate(frames: Frames, plan: Plan, period: Period, until: pd.Timestamp | None = None) -> Result:

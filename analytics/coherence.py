@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import i18n
+from core.i18n import _
 from core.plan import Plan
 
 
@@ -42,29 +44,38 @@ def _line(plan: Plan, name: str) -> float:
     return next(b.annual_usd for b in plan.budget_lines if b.name == name)
 
 
-def _fmt(value: float | None, unit: str, digits: int = 1) -> str:
-    return "no data" if value is None else f"{value:,.{digits}f}{unit}"
+def _n(value: float, digits: int = 1) -> str:
+    """A number with thousands separators in the language's symbols."""
+    return i18n.number(value, digits)
+
+
+def _signed(value: float, digits: int = 1) -> str:
+    return ("+" if value >= 0 else "") + i18n.number(value, digits)
 
 
 def reliability_checks(plan: Plan, measured: dict[str, float | None]) -> list[Check]:
     """Uptime, MTBF and MTTR: do the plan's numbers fit together, and does the data?"""
     up, mtbf, mttr = (plan.kpi(k) for k in ("uptime_pct", "mtbf_hours", "mttr_hours"))
     rows = []
-    for label, u, b, r in (("baseline", up.baseline, mtbf.baseline, mttr.baseline),
-                           ("target", up.target, mtbf.target, mttr.target)):
+    for name, u, b, r in ((_("Availability implied by MTBF and MTTR (baseline)"), up.baseline, mtbf.baseline,
+                           mttr.baseline),
+                          (_("Availability implied by MTBF and MTTR (target)"), up.target, mtbf.target, mttr.target)):
         implied = implied_availability_pct(b, r)
-        rows.append(Check(f"Availability implied by MTBF and MTTR ({label})",
-                          f"uptime {u:g} % with MTBF {b:g} h, MTTR {r:g} h",
-                          f"{implied:.1f} % if every failure were a full outage",
-                          f"{u - implied:+.1f} points",
-                          f"at most {max_outage_share_pct(u, b, r):.1f} % of failure hours may be full outages"))
+        rows.append(Check(name,
+                          _("uptime {uptime} % with MTBF {mtbf} h, MTTR {mttr} h").format(
+                              uptime=f"{u:g}", mtbf=f"{b:g}", mttr=f"{r:g}"),
+                          _("{pct} % if every failure were a full outage").format(pct=_n(implied)),
+                          _("{points} points").format(points=_signed(u - implied)),
+                          _("at most {pct} % of failure hours may be full outages").format(
+                              pct=_n(max_outage_share_pct(u, b, r)))))
     m_up, m_bf, m_tr = (measured.get(k) for k in ("uptime_pct", "mtbf_hours", "mttr_hours"))
     if None not in (m_up, m_bf, m_tr):
         share = max_outage_share_pct(m_up, m_bf, m_tr)
-        rows.append(Check("Full outages as a share of failure hours (measured)",
-                          f"at most {max_outage_share_pct(up.target, mtbf.target, mttr.target):.1f} % at the targets",
-                          f"{share:.1f} %", f"{share - max_outage_share_pct(up.target, mtbf.target, mttr.target):+.1f} points",
-                          "from measured uptime, MTBF and MTTR"))
+        at_targets = max_outage_share_pct(up.target, mtbf.target, mttr.target)
+        rows.append(Check(_("Full outages as a share of failure hours (measured)"),
+                          _("at most {pct} % at the targets").format(pct=_n(at_targets)),
+                          f"{_n(share)} %", _("{points} points").format(points=_signed(share - at_targets)),
+                          _("from measured uptime, MTBF and MTTR")))
     return rows
 
 
@@ -78,13 +89,19 @@ def budget_checks(plan: Plan) -> list[Check]:
     allocation = plan.section("resource_allocation")
     alloc_fte = sum(allocation.values())
     paid = ", ".join(f"{b.name} {b.fte:g}" for b in plan.budget_lines if b.fte)
+    stated = plan.contingency_stated_pct
     return [
-        Check("Contingency share", f"{plan.contingency_stated_pct:g} % buffer",
-              f"{real:.1f} % of the other ${rest:,.0f}", f"{real - plan.contingency_stated_pct:+.1f} points",
-              f"${contingency:,.0f} would be {plan.contingency_stated_pct:g} % of ${contingency / plan.contingency_stated_pct * 100:,.0f}"),
-        Check("Headcount in the budget vs the support tiers", f"{budget_fte:g} FTE paid ({paid})",
-              f"{tier_people} people in tiers 1-3; {alloc_fte:g} FTE in the resource allocation",
-              f"{tier_people - budget_fte:+g} people", "the tier table and the budget name different teams"),
+        Check(_("Contingency share"), _("{pct} % buffer").format(pct=f"{stated:g}"),
+              _("{pct} % of the other ${rest}").format(pct=_n(real), rest=_n(rest, 0)),
+              _("{points} points").format(points=_signed(real - stated)),
+              _("${amount} would be {pct} % of ${whole}").format(amount=_n(contingency, 0), pct=f"{stated:g}",
+                                                                 whole=_n(contingency / stated * 100, 0))),
+        Check(_("Headcount in the budget vs the support tiers"),
+              _("{fte} FTE paid ({lines})").format(fte=f"{budget_fte:g}", lines=paid),
+              _("{people} people in tiers 1-3; {fte} FTE in the resource allocation").format(
+                  people=tier_people, fte=f"{alloc_fte:g}"),
+              _("{people} people").format(people=f"{tier_people - budget_fte:+g}"),
+              _("the tier table and the budget name different teams")),
     ]
 
 
@@ -93,12 +110,16 @@ def users_checks(plan: Plan, measured_active_users: float | None) -> list[Check]
     kpi = plan.kpi("support_cost_per_user_usd")
     monthly = sum(_line(plan, n) for n in plan.settings.support_cost_categories) / 12.0
     at_baseline, at_target = monthly / kpi.baseline, monthly / kpi.target
-    return [Check("Active users implied by support cost per user",
-                  f"${monthly:,.0f}/month at ${kpi.baseline:g}/user = {at_baseline:,.0f} users",
-                  _fmt(measured_active_users, " monthly active users (latest)", 0),
-                  f"{at_target:,.0f} users needed for the ${kpi.target:g} target at this cost",
-                  "or support cost must fall to "
-                  f"${kpi.target * (measured_active_users or at_baseline):,.0f}/month")]
+    measured = _("no data") if measured_active_users is None else \
+        _("{users} monthly active users (latest)").format(users=_n(measured_active_users, 0))
+    return [Check(_("Active users implied by support cost per user"),
+                  _("${monthly}/month at ${per_user}/user = {users} users").format(
+                      monthly=_n(monthly, 0), per_user=f"{kpi.baseline:g}", users=_n(at_baseline, 0)),
+                  measured,
+                  _("{users} users needed for the ${target} target at this cost").format(
+                      users=_n(at_target, 0), target=f"{kpi.target:g}"),
+                  _("or support cost must fall to ${amount}/month").format(
+                      amount=_n(kpi.target * (measured_active_users or at_baseline), 0)))]
 
 
 def coherence(plan: Plan, measured: dict[str, float | None], active_users: float | None) -> list[Check]:

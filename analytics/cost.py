@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from analytics.measure import Measure, Table, numbers, ratio
+from core.i18n import _
 
 
 def _complete(monthly: Table, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
@@ -44,4 +45,4 @@ def support_cost_per_user_usd(monthly: Table) -> Measure:
 
 def _months_note(used: int, available: int) -> str:
     skipped = available - used
-    return f"{skipped} month(s) without complete data left out" if skipped else ""
+    return _("{n} month(s) without complete data left out").format(n=skipped) if skipped else ""

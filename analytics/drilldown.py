@@ -23,7 +23,9 @@ import pandas as pd
 
 from analytics import coherence, monitoring, reliability, support
 from analytics.measure import Columns, Table, count_sums, in_days, ratio, status, total
+from core import i18n
 from core.budget import month_budget, month_of_plan_year
+from core.i18n import N_, _
 from core.period import Period, add_months
 from core.plan import Plan, Severity, Threshold
 from analytics.scorecard import Inputs, KpiResult, worst_month
@@ -37,8 +39,10 @@ BY_CHANNEL = {"first_response": "first_response_daily",
               "resolution": "resolution_daily",
               "survey": "survey_daily_by_channel"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-TIERS = ("tier 1 only", "reached tier 2", "reached tier 3")
-CHECK_COLUMNS = {"name": "check", "plan_says": "plan says", "data_says": "data says", "gap": "gap", "why": "why"}
+# Keys in frames (a page shows them as _(key)); marked for the catalogue.
+TIERS = (N_("tier 1 only"), N_("reached tier 2"), N_("reached tier 3"))
+CHECK_COLUMNS = {"name": N_("check"), "plan_says": N_("plan says"), "data_says": N_("data says"), "gap": N_("gap"),
+                 "why": N_("why")}
 
 
 # ----------------------------------------------------------------------------- spans
@@ -49,10 +53,15 @@ def span_label(p: Period) -> str:
     last = p.end - timedelta(days=1)
     whole = p.start.day == 1 and p.end.day == 1
     if whole and p.end == add_months(p.start, 1):
-        return f"{p.start:%b %Y}"
-    first = f"{p.start:%b}" if whole else f"{p.start:%d %b}"
-    first += "" if p.start.year == last.year else f" {p.start.year}"
-    return f"{first}-{last:%b %Y}" if whole else f"{first}-{last:%d %b %Y}"
+        return i18n.date_text(p.start, "month")
+    first = _short_day(p.start, whole) + ("" if p.start.year == last.year else " " + i18n.date_text(p.start, "year"))
+    return f"{first}-{_short_day(last, whole)} {i18n.date_text(last, 'year')}"
+
+
+def _short_day(day: date, month_only: bool) -> str:
+    """'Jan' or '01 Jan' (the day two digits wide, so a grid's spans line up), months in the language in use."""
+    month = i18n.date_text(day, "month_name")
+    return month if month_only else f"{day:%d} {month}"
 
 
 def is_month(p: Period) -> bool:
@@ -220,13 +229,17 @@ def severity_sla_rows(sla: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
     Output: span, measure, severity, target (e.g. 'response · critical: 15 min'), on_time_pct, n (incidents
     the share rests on: all detected, or those due for escalation)."""
-    grace = plan.settings.escalation_immediate_minutes
     frames = [sla.assign(measure=measure, on_time_pct=sla[pct], n_on=sla[n],
-                         target=[f"{measure} · {severity_label(plan.severity(s), measure, grace)}"
-                                 for s in sla["severity"]])
+                         target=[severity_target(plan, s, measure) for s in sla["severity"]])
               for measure, pct, n in SLA_MEASURES]
     out = pd.concat(frames, ignore_index=True)
     return out[["span", "measure", "severity", "target", "on_time_pct", "n_on"]].rename(columns={"n_on": "n"})
+
+
+def severity_target(plan: Plan, severity: str, measure: str) -> str:
+    """A severity's SLA named with the plan's target: 'response · critical: 15 min'."""
+    label = severity_label(plan.severity(severity), measure, plan.settings.escalation_immediate_minutes)
+    return f"{measure_words(measure)} · {label}"
 
 
 def _elapsed_end(p: Period, as_of: date) -> date:
@@ -315,15 +328,15 @@ def incident_timeline(record: pd.Series, plan: Plan) -> pd.DataFrame:
                                    (detected + pd.Timedelta(seconds=1)).to_pydatetime(),
                                    plan.settings.escalation_immediate_minutes).iloc[0]
     due = sev.escalation_after_minutes or plan.settings.escalation_immediate_minutes
-    steps = [("started", "started_at", None, "impact began"),
-             ("detected", "detected_at", None, "clock starts"),
+    steps = [("started", "started_at", None, _("impact began")),
+             ("detected", "detected_at", None, _("clock starts")),
              ("acknowledged", "acknowledged_at", sev.response_minutes, _outcome(sla["response_pct"])),
              ("escalated", "escalated_at", due, _escalation_outcome(sla, record)),
              ("resolved", "resolved_at", sev.resolution_minutes, _outcome(sla["resolution_pct"]))]
     rows = [{"step": step, "at": record[col],
              "minutes_after_detection": None if pd.isna(record[col])
              else (pd.Timestamp(record[col]) - detected).total_seconds() / 60.0,
-             "target": None if target is None else f"within {_minutes_text(target)}",
+             "target": None if target is None else _("within {time}").format(time=_minutes_text(target)),
              "due_at": None if target is None else detected + pd.Timedelta(minutes=target), "outcome": outcome}
             for step, col, target, outcome in steps]
     out = pd.DataFrame(rows)
@@ -333,32 +346,50 @@ def incident_timeline(record: pd.Series, plan: Plan) -> pd.DataFrame:
 
 
 def _outcome(pct: float | None) -> str:
-    return "within target" if pct == 100.0 else "missed"
+    return _("within target") if pct == 100.0 else _("missed")
 
 
 def _escalation_outcome(sla: pd.Series, record: pd.Series) -> str:
     if not sla["n_escalation_due"]:
-        return "not needed: resolved before the escalation point"
+        return _("not needed: resolved before the escalation point")
     if sla["escalation_pct"] == 100.0:
-        return "on time"
-    return "late" if pd.notna(record["escalated_at"]) else "never escalated"
+        return _("on time")
+    return _("late") if pd.notna(record["escalated_at"]) else _("never escalated")
 
 
 def _minutes_text(minutes: float) -> str:
     """15 -> '15 min', 240 -> '4 h', 4320 -> '72 h' (the plan's own wording)."""
-    return f"{minutes / 60:g} h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes:g} min"
+    if minutes >= 60 and minutes % 60 == 0:
+        return _("{n} h").format(n=f"{minutes / 60:g}")
+    return _("{n} min").format(n=f"{minutes:g}")
+
+
+# The SLA grids' measures and the plan's severities in a reader's words (in frames they stay keys).
+SLA_MEASURE_WORDS = {"response": N_("response"), "resolution": N_("resolution"), "escalation": N_("escalation"),
+                     "first response": N_("first response")}
+SEVERITY_WORDS = {"critical": N_("critical"), "high": N_("high"), "medium": N_("medium"), "low": N_("low"),
+                  "info": N_("info")}
+
+
+def measure_words(measure: str) -> str:
+    return _(SLA_MEASURE_WORDS.get(measure, measure))
+
+
+def severity_words(name: str) -> str:
+    return _(SEVERITY_WORDS.get(name, name))
 
 
 def severity_label(s: Severity, measure: str = "response", grace_minutes: float = 5.0) -> str:
     """The severity and its plan target for one measure: 'critical: 15 min' (response),
     'critical: 1 h' (resolution), 'critical: at once, 5 min grace' / 'high: after 2 h' (escalation)."""
+    name = severity_words(s.name)
     if measure == "response":
-        return f"{s.name}: {_minutes_text(s.response_minutes)}"
+        return f"{name}: {_minutes_text(s.response_minutes)}"
     if measure == "resolution":
-        return f"{s.name}: {_minutes_text(s.resolution_minutes)}"
+        return f"{name}: {_minutes_text(s.resolution_minutes)}"
     if not s.escalation_after_minutes:
-        return f"{s.name}: at once, {_minutes_text(grace_minutes)} grace"
-    return f"{s.name}: after {_minutes_text(s.escalation_after_minutes)}"
+        return _("{severity}: at once, {grace} grace").format(severity=name, grace=_minutes_text(grace_minutes))
+    return _("{severity}: after {time}").format(severity=name, time=_minutes_text(s.escalation_after_minutes))
 
 
 # ----------------------------------------------------------------------------- support
@@ -367,11 +398,23 @@ def channel_label(plan: Plan, name: str, measure: str = "response") -> str:
     """The channel and its plan target for first response ('Live chat: 2 min') or resolution
     ('Live chat: 30 min, simple issues'; 'Phone: no target')."""
     c = plan.channel(name)
+    label = _(c.label)
     if measure == "response":
-        return f"{c.label}: {_minutes_text(c.first_response_seconds / 60.0)}"
+        return f"{label}: {_minutes_text(c.first_response_seconds / 60.0)}"
     if not c.resolution_minutes:
-        return f"{c.label}: no target"
-    return f"{c.label}: {_minutes_text(c.resolution_minutes)}{', simple issues' if c.resolution_simple_only else ''}"
+        return _("{channel}: no target").format(channel=label)
+    if c.resolution_simple_only:
+        return _("{channel}: {time}, simple issues").format(channel=label, time=_minutes_text(c.resolution_minutes))
+    return f"{label}: {_minutes_text(c.resolution_minutes)}"
+
+
+CHANNEL_MEASURES = {"first response": "response", "resolution": "resolution"}  # grid label -> channel_label's measure
+
+
+def channel_target(plan: Plan, channel: str, label: str) -> str:
+    """A channel's SLA named with the plan's target: 'first response · Live chat: 2 min' (`label`:
+    "first response" or "resolution", as the grid's measure column says)."""
+    return f"{measure_words(label)} · {channel_label(plan, channel, CHANNEL_MEASURES[label])}"
 
 
 def channel_sla_by_span(channel_daily: pd.DataFrame, spans: Sequence[Period],
@@ -392,10 +435,9 @@ def channel_sla_rows(sla: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
     Output: span, measure, channel, target (e.g. 'first response · Live chat: 2 min'), on_time_pct, n."""
     frames = [sla.assign(measure=label, on_time_pct=sla[pct], n_on=sla[n],
-                         target=[f"{label} · {channel_label(plan, c, measure)}" for c in sla["channel"]])
-              for label, measure, pct, n in (("first response", "response", "response_pct", "n_tickets"),
-                                             ("resolution", "resolution", "resolution_pct",
-                                              "n_resolution_applicable"))]
+                         target=[channel_target(plan, c, label) for c in sla["channel"]])
+              for label, pct, n in (("first response", "response_pct", "n_tickets"),
+                                    ("resolution", "resolution_pct", "n_resolution_applicable"))]
     out = pd.concat(frames, ignore_index=True)
     return out[["span", "measure", "channel", "target", "on_time_pct", "n_on"]].rename(columns={"n_on": "n"})
 
@@ -476,14 +518,14 @@ def channel_times(times: pd.DataFrame, plan: Plan, channels: Sequence[str] = ())
 
 # ----------------------------------------------------------------------------- monitoring
 
-UNIT_SUFFIXES = {"_pct": " %", "_ms": " ms", "_per_hour": " per hour", "_per_s": " per s", "_s": " s",
-                 "_minutes": " min"}
+UNIT_SUFFIXES = {"_pct": "%", "_ms": "ms", "_per_hour": N_("per hour"), "_per_s": N_("per s"), "_s": "s",
+                 "_minutes": N_("min")}
 
 
 def threshold_label(t: Threshold) -> str:
     """'cpu_pct > 80 %', the plan's threshold in words."""
     unit = next((u for suffix, u in UNIT_SUFFIXES.items() if t.metric.endswith(suffix)), "")
-    return f"{t.metric} {t.op} {t.value:g}{unit}"
+    return f"{t.metric} {t.op} {t.value:g}" + (f" {_(unit)}" if unit else "")
 
 
 def threshold_hours(hours_monthly: pd.DataFrame, plan: Plan, services: Sequence[str] = ()) -> pd.DataFrame:
@@ -602,7 +644,7 @@ def budget_bars(summary: pd.DataFrame) -> pd.DataFrame:
 
     Output: line, series ("actual", "budget of the same months"), usd."""
     long = summary.melt(id_vars="line", value_vars=["actual_usd", "budget_usd"], var_name="series", value_name="usd")
-    long["series"] = long["series"].map({"actual_usd": "actual", "budget_usd": "budget of the same months"})
+    long["series"] = long["series"].map({"actual_usd": N_("actual"), "budget_usd": N_("budget of the same months")})
     return long
 
 

@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from core import i18n
+from core.i18n import N_, _, ngettext
+
 # The tables each KPI of the plan reads (its inputs), in plan key order.
 KPI_SOURCES: dict[str, tuple[str, ...]] = {
     "uptime_pct": ("incidents",), "mttr_hours": ("incidents",), "mtbf_hours": ("incidents",),
@@ -25,6 +28,22 @@ KPI_SOURCES: dict[str, tuple[str, ...]] = {
     "training_hours": ("staff", "training_log"),
 }
 TICK = timedelta(microseconds=1)
+# Each table in a reader's words (the table's name is data; the words are prose, in the catalogue).
+TABLE_WORDS: dict[str, str] = {
+    "incidents": N_("incidents"), "survey_responses": N_("survey responses"), "tickets": N_("tickets"),
+    "self_service_sessions": N_("self service sessions"), "costs_monthly": N_("costs monthly"),
+    "business_daily": N_("business daily"), "active_users_daily": N_("active users daily"),
+    "routine_tasks": N_("routine tasks"), "staff": N_("staff"), "certifications": N_("certifications"),
+    "training_log": N_("training log"), "services": N_("services"), "utilisation_hourly": N_("utilisation hourly"),
+    "backup_runs": N_("backup runs"), "changes": N_("changes"), "maintenance_windows": N_("maintenance windows"),
+    "database_hourly": N_("database hourly"), "dr_tests": N_("dr tests"), "security_activities": N_("security activities"),
+    "vendor_outages": N_("vendor outages"), "utilisation_samples": N_("utilisation samples"),
+}
+
+
+def table_words(table: str) -> str:
+    """A table named in the language in use: 'survey responses' for survey_responses."""
+    return _(TABLE_WORDS.get(table, table.replace("_", " ")))
 
 
 @dataclass(frozen=True)
@@ -43,7 +62,7 @@ class Source:
 
     @property
     def words(self) -> str:
-        return self.table.replace("_", " ")
+        return table_words(self.table)
 
 
 def _moment(value: object) -> datetime | None:
@@ -79,25 +98,27 @@ def is_stale(source: Source, today: date, tz: str, stale_after_days: int) -> boo
 
 
 def _day(at: datetime, tz: str) -> str:
-    return f"{at.astimezone(ZoneInfo(tz)):%-d %b %Y}"
+    return i18n.date_text(at.astimezone(ZoneInfo(tz)).date())
 
 
 def _ago(days: int) -> str:
-    return "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
+    return _("today") if days == 0 else ngettext("{n} day ago", "{n} days ago", days).format(n=days)
 
 
 def source_line(source: Source, today: date, tz: str, stale_after_days: int) -> str:
     """One source in words, e.g. 'incidents: imported 26 Nov 2026, covers 1 Dec 2024 to 26 Nov 2026',
     or 'incidents: stale: last data 26 Nov 2026, 10 days ago (imported 26 Nov 2026)'."""
     if not source.recorded:
-        return f"{source.words}: no import recorded"
-    imported = f"imported {_day(source.last_imported_at, tz)}"
-    end = last_day(source.through_at, tz)
+        return _("{source}: no import recorded").format(source=source.words)
+    imported, end = _day(source.last_imported_at, tz), i18n.date_text(last_day(source.through_at, tz))
     if is_stale(source, today, tz, stale_after_days):
-        return f"{source.words}: stale: last data {end:%-d %b %Y}, {_ago(days_old(source, today, tz))} ({imported})"
+        return _("{source}: stale: last data {end}, {ago} (imported {imported})").format(
+            source=source.words, end=end, ago=_ago(days_old(source, today, tz)), imported=imported)
     if source.first_at is None:
-        return f"{source.words}: {imported}, a snapshot as of {end:%-d %b %Y}"
-    return f"{source.words}: {imported}, covers {_day(source.first_at, tz)} to {end:%-d %b %Y}"
+        return _("{source}: imported {imported}, a snapshot as of {end}").format(
+            source=source.words, imported=imported, end=end)
+    return _("{source}: imported {imported}, covers {first} to {end}").format(
+        source=source.words, imported=imported, first=_day(source.first_at, tz), end=end)
 
 
 def stops_before(spans: pd.DataFrame, tables: Sequence[str], end: datetime, tz: str) -> str:
@@ -107,17 +128,17 @@ def stops_before(spans: pd.DataFrame, tables: Sequence[str], end: datetime, tz: 
     short = [s for s in sources(spans, tables) if s.recorded and s.through_at < end]
     if not short:
         return ""
-    parts = [f"{s.words} {'as of' if s.first_at is None else 'run through'} {_through(s.through_at, tz)}"
-             for s in short]
-    return "inputs stop before the period ends: " + "; ".join(parts)
+    parts = [(_("{source} as of {end}") if s.first_at is None else _("{source} run through {end}")).format(
+        source=s.words, end=_through(s.through_at, tz)) for s in short]
+    return _("inputs stop before the period ends: {inputs}").format(inputs="; ".join(parts))
 
 
 def _through(at: datetime, tz: str) -> str:
     """'26 Nov 2026 14:00', or '26 Nov 2026' for an end at midnight (the whole day)."""
     local = at.astimezone(ZoneInfo(tz))
     if local.time() == datetime.min.time():
-        return f"{last_day(at, tz):%-d %b %Y}"
-    return f"{local:%-d %b %Y %H:%M}"
+        return i18n.date_text(last_day(at, tz))
+    return i18n.date_text(local, "minute")
 
 
 def stale_groups(found: Sequence[Source], today: date, tz: str, stale_after_days: int) -> list[str]:
@@ -127,5 +148,6 @@ def stale_groups(found: Sequence[Source], today: date, tz: str, stale_after_days
     for s in found:
         if is_stale(s, today, tz, stale_after_days):
             groups.setdefault(last_day(s.through_at, tz), []).append(s.words)
-    return [f"stale: last data {day:%-d %b %Y}, {_ago((today - day).days)}: {', '.join(names)}"
-            for day, names in sorted(groups.items(), reverse=True)]
+    return [_("stale: last data {day}, {ago}: {sources}").format(
+        day=i18n.date_text(day), ago=_ago((today - day).days), sources=", ".join(names))
+        for day, names in sorted(groups.items(), reverse=True)]

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri, stdtrit
 
+from core.i18n import N_
 from core.plan import Kpi
 
-MET, IMPROVING, OFF_TRACK, NO_DATA = "met", "improving", "off track", "no data"
+# The statuses stay these English words in results and JSON; a reader sees _(status).
+MET, IMPROVING, OFF_TRACK, NO_DATA = N_("met"), N_("improving"), N_("off track"), N_("no data")
 AT_TARGET, AT_BASELINE = "target", "baseline"  # Judgement.at: the line a value is within noise of
 STATUS_CONFIDENCE_PCT = 90.0  # kpi-definitions.md, Status: a mean's 90 % confidence interval
 

@@ -17,6 +17,8 @@ import pandas as pd
 from scipy.special import gammaincinv
 
 from analytics.measure import Measure, epoch_array, ratio, t_interval, to_epoch
+from core import i18n
+from core.i18n import N_, _
 
 Intervals = np.ndarray  # (n, 2) float rows [start, end): half-open, an end may be +inf
 HOUR = 3600.0
@@ -217,33 +219,50 @@ def counted_span(recorded: tuple[datetime, datetime] | None, has_incidents: bool
     return None, ""
 
 
+# Where a partly counted period's counting starts and stops, by where its span comes from: from a
+# moment, through a whole day (an end at midnight), to a moment. Whole sentences for the catalogue.
+CLIP_WORDS = {
+    RECORDED: (N_("from {moment}, where the incident data begins"),
+               N_("through {day}, where the incident data runs through"),
+               N_("to {moment}, where the incident data runs through")),
+    RECORDS: (N_("from {moment}, where the warehouse's records (no import span recorded) begins"),
+              N_("through {day}, where the warehouse's records (no import span recorded) runs through"),
+              N_("to {moment}, where the warehouse's records (no import span recorded) runs through")),
+}
+
+
 def clip_note(start: datetime, end: datetime, span: tuple[datetime, datetime] | None, source: str,
               tz: str) -> str:
     """What a tile says when its period [start, end) is counted only in part, and why: e.g.
     'counted to 26 Nov 2026 14:00, where the incident data runs through'. '' when counted whole."""
     if span is None or not (start < span[1] and end > span[0]):
         return ""
-    whose = "the incident data" if source == RECORDED else "the warehouse's records (no import span recorded)"
+    begins, through, to = (_(words) for words in CLIP_WORDS[RECORDED if source == RECORDED else RECORDS])
     parts = []
     if span[0] > start:
-        parts.append(f"from {_moment(span[0], tz)}, where {whose} begins")
+        parts.append(begins.format(moment=_moment(span[0], tz)))
     if span[1] < end:
-        parts.append(f"{_until(span[1], tz)}, where {whose} runs through")
-    return f"counted {' and '.join(parts)}" if parts else ""
+        parts.append(through.format(day=_day_before(span[1], tz)) if _at_midnight(span[1], tz)
+                     else to.format(moment=_moment(span[1], tz)))
+    if not parts:
+        return ""
+    return _("counted {part}").format(part=parts[0]) if len(parts) == 1 else \
+        _("counted {first} and {second}").format(first=parts[0], second=parts[1])
 
 
 def _moment(at: datetime, tz: str) -> str:
     """A local moment in words: '26 Nov 2026 14:00', or '27 Nov 2026' at a midnight."""
     local = at.astimezone(ZoneInfo(tz))
-    return f"{local:%-d %b %Y}" + ("" if local.time() == datetime.min.time() else f" {local:%H:%M}")
+    return i18n.date_text(local.date()) if _at_midnight(at, tz) else i18n.date_text(local, "minute")
 
 
-def _until(at: datetime, tz: str) -> str:
-    """An exclusive end in words: 'to 26 Nov 2026 14:00', or 'through 26 Nov 2026' at the midnight after it."""
-    local = at.astimezone(ZoneInfo(tz))
-    if local.time() == datetime.min.time():
-        return f"through {(local - timedelta(days=1)):%-d %b %Y}"
-    return f"to {local:%-d %b %Y %H:%M}"
+def _at_midnight(at: datetime, tz: str) -> bool:
+    return at.astimezone(ZoneInfo(tz)).time() == datetime.min.time()
+
+
+def _day_before(at: datetime, tz: str) -> str:
+    """The last whole day an exclusive end at a midnight covers: '26 Nov 2026' for 27 Nov 00:00."""
+    return i18n.date_text((at.astimezone(ZoneInfo(tz)) - timedelta(days=1)).date())
 
 
 NO_ROWS = np.array([], dtype=int)
@@ -458,11 +477,17 @@ def mtbf(incidents: Incidents, failure_severities: tuple[str, ...], start: datet
     lo, hi = counted or (start, end)
     operating = (to_epoch(hi) - to_epoch(lo)) / HOUR - down_hours
     if operating <= 0 and n == 0:
-        return Measure(None, 0, "no hours observed")
+        return Measure(None, 0, _("no hours observed"))
     lower, upper = mtbf_interval(operating, n, confidence_pct)
-    ci = f"{confidence_pct:g} % CI {lower:,.0f} to {'unbounded' if upper is None else f'{upper:,.0f}'} h"
+    if upper is None:
+        ci = _("{confidence} % CI {lower} to unbounded h").format(confidence=f"{confidence_pct:g}",
+                                                                  lower=i18n.number(lower))
+    else:
+        ci = _("{confidence} % CI {lower} to {upper} h").format(confidence=f"{confidence_pct:g}",
+                                                               lower=i18n.number(lower), upper=i18n.number(upper))
     if n == 0:
-        return Measure(operating, 0, f"no failure: more than {operating:,.0f} h; {ci}", is_lower_bound=True)
+        return Measure(operating, 0, _("no failure: more than {hours} h; {ci}").format(
+            hours=i18n.number(operating), ci=ci), is_lower_bound=True)
     return Measure(operating / n, n, ci)
 
 

@@ -20,6 +20,8 @@ import pandas as pd
 
 from analytics import cost, freshness, improvement, reliability, support
 from analytics.measure import Columns, Measure, in_days, judge
+from core.i18n import N_, _
+from core import i18n
 from core.period import Period, add_months, requested, today_in
 from core.plan import Plan, PlanError, load_plan
 from data.event_rollups import query_arrays as rolled
@@ -116,13 +118,13 @@ class Inputs:
         """The incidents and maintenance windows as a Timeline, converted once for every period
         and KPI asked of these inputs (each month of a trend asks the span's: every KPI function
         clips to the period it is given, so the wider rows give the same numbers)."""
-        span, _ = self.counted
+        span, _source = self.counted
         return reliability.timeline(self.incidents, self.windows, span or (NEVER, NEVER))
 
     @cached_property
     def observed_epochs(self) -> tuple[float, float]:
         """The counted span as epoch seconds (NaN: none), read once for every period asked."""
-        span, _ = self.counted
+        span, _source = self.counted
         return (math.nan, math.nan) if span is None else (span[0].timestamp(), span[1].timestamp())
 
     def availability(self, start: datetime, end: datetime) -> reliability.Availability:
@@ -189,7 +191,7 @@ def _bounds(plan: Plan, period: Period) -> tuple[datetime, datetime]:
     return local_midnight(period.start, plan.timezone), local_midnight(period.end, plan.timezone)
 
 
-UNOBSERVED = Measure(None, 0, "no incident data covers this period")
+UNOBSERVED_NOTE = N_("no incident data covers this period")
 
 
 def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
@@ -202,15 +204,17 @@ def _observed(i: Inputs, plan: Plan, p: Period) -> bool:
 
 def _uptime(i: Inputs, plan: Plan, p: Period) -> Measure:
     if not _observed(i, plan, p):
-        return UNOBSERVED
+        return Measure(None, 0, _(UNOBSERVED_NOTE))
     a = i.availability(*_bounds(plan, p))
-    note = f"{a.down_hours:.2f} h unplanned down; {a.planned_hours:.1f} h planned maintenance excluded"
+    note = _("{down} h unplanned down; {planned} h planned maintenance excluded").format(
+        down=i18n.number(a.down_hours, 2), planned=i18n.number(a.planned_hours, 1))
     worst = worst_month(i.outages, plan, p)
     if worst is None:
         return Measure(a.uptime_pct, a.n_outages, note)
     month, pct = worst
-    return Measure(a.uptime_pct, a.n_outages, f"{note}; judged by its worst month, {month.start:%b %Y}: {pct:.2f} %",
-                   judged=pct)
+    worst_words = _("{note}; judged by its worst month, {month}: {pct} %").format(
+        note=note, month=i18n.date_text(month.start, "month"), pct=i18n.number(pct, 2))
+    return Measure(a.uptime_pct, a.n_outages, worst_words, judged=pct)
 
 
 def worst_month(outages: reliability.Timeline, plan: Plan, p: Period,
@@ -234,7 +238,7 @@ def _mttr(i: Inputs, plan: Plan, p: Period) -> Measure:
 
 def _mtbf(i: Inputs, plan: Plan, p: Period) -> Measure:
     if not _observed(i, plan, p):
-        return UNOBSERVED
+        return Measure(None, 0, _(UNOBSERVED_NOTE))
     bounds = reliability.observed_part(i.outages, *_bounds(plan, p))  # the hours uptime counts
     down = i.availability(*bounds).down_hours
     # every failure started in the period counts, even one open past where the data runs through
@@ -253,26 +257,26 @@ def _months(i: Inputs, p: Period) -> Columns:
 # One entry per KPI key of plan.toml: how to compute it, what its n counts, and the
 # analytics function whose docstring is its definition.
 MEASURES: dict[str, tuple[Callable[[Inputs, Plan, Period], Measure], str, Callable]] = {
-    "uptime_pct": (_uptime, "outages", reliability.availability),
-    "mttr_hours": (_mttr, "failures resolved", reliability.mttr),
-    "mtbf_hours": (_mtbf, "failures", reliability.mtbf),
-    "csat": (lambda i, _, p: support.csat(_days(i, "survey", p)), "survey responses", support.csat),
+    "uptime_pct": (_uptime, N_("outages"), reliability.availability),
+    "mttr_hours": (_mttr, N_("failures resolved"), reliability.mttr),
+    "mtbf_hours": (_mtbf, N_("failures"), reliability.mtbf),
+    "csat": (lambda i, _, p: support.csat(_days(i, "survey", p)), N_("survey responses"), support.csat),
     "first_response_hours": (lambda i, _, p: support.first_response_hours(_days(i, "first_response", p)),
-                             "high-priority tickets", support.first_response_hours),
-    "fcr_pct": (lambda i, _, p: support.fcr_pct(_days(i, "resolution", p)), "tickets resolved", support.fcr_pct),
+                             N_("high-priority tickets"), support.first_response_hours),
+    "fcr_pct": (lambda i, _, p: support.fcr_pct(_days(i, "resolution", p)), N_("tickets resolved"), support.fcr_pct),
     "kb_self_service_pct": (lambda i, _, p: support.kb_self_service_pct(_days(i, "self_service", p)),
-                            "support issues", support.kb_self_service_pct),
-    "infra_cost_pct_revenue": (lambda i, _, p: cost.infra_cost_pct_revenue(_months(i, p)), "months",
+                            N_("support issues"), support.kb_self_service_pct),
+    "infra_cost_pct_revenue": (lambda i, _, p: cost.infra_cost_pct_revenue(_months(i, p)), N_("months"),
                                cost.infra_cost_pct_revenue),
-    "support_cost_per_user_usd": (lambda i, _, p: cost.support_cost_per_user_usd(_months(i, p)), "months",
+    "support_cost_per_user_usd": (lambda i, _, p: cost.support_cost_per_user_usd(_months(i, p)), N_("months"),
                                   cost.support_cost_per_user_usd),
-    "automation_pct": (lambda i, _, p: improvement.automation_pct(i.tasks, p.end), "routine tasks",
+    "automation_pct": (lambda i, _, p: improvement.automation_pct(i.tasks, p.end), N_("routine tasks"),
                        improvement.automation_pct),
     "certification_pct": (lambda i, plan, p: improvement.certification_pct(
-        i.staff, i.certifications, p.end, plan.settings.relevant_certifications), "team members",
+        i.staff, i.certifications, p.end, plan.settings.relevant_certifications), N_("team members"),
         improvement.certification_pct),
     "training_hours": (lambda i, plan, p: improvement.training_hours(
-        i.staff, i.training, p.end, plan.settings.training_window_months), "team members",
+        i.staff, i.training, p.end, plan.settings.training_window_months), N_("team members"),
         improvement.training_hours),
 }
 
@@ -289,15 +293,15 @@ def evaluate(inputs: Inputs, plan: Plan, period: Period) -> list[KpiResult]:
     """Every KPI of the plan over `period` from loaded inputs, in plan order."""
     out = []
     for kpi in plan.kpis:
-        compute, n_label, _ = MEASURES[kpi.key]
+        compute, n_label, _function = MEASURES[kpi.key]
         missing = inputs.missing(freshness.KPI_SOURCES.get(kpi.key, ()))
-        m = Measure(None, 0, f"no {', '.join(t.replace('_', ' ') for t in missing)} in the warehouse") if missing \
-            else compute(inputs, plan, period)
+        m = Measure(None, 0, _("no {tables} in the warehouse").format(
+            tables=", ".join(freshness.table_words(t) for t in missing))) if missing else compute(inputs, plan, period)
         judged = m.value if m.judged is None else m.judged
         verdict = judge(judged, kpi, m.is_lower_bound, m.interval)
         out.append(KpiResult(kpi.key, kpi.label, kpi.area, m.value, kpi.unit, kpi.target, kpi.baseline, kpi.op,
-                             verdict.status, m.n, n_label, definition(kpi.key), m.note, m.is_lower_bound, m.judged,
-                             m.interval, verdict.at, kpi.tolerance, coverage_note(inputs, plan, kpi.key, period)))
+                             verdict.status, m.n, _(n_label), _(definition(kpi.key)), m.note, m.is_lower_bound,
+                             m.judged, m.interval, verdict.at, kpi.tolerance, coverage_note(inputs, plan, kpi.key, period)))
     return out
 
 

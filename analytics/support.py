@@ -10,6 +10,8 @@ import math
 import pandas as pd
 
 from analytics.measure import Measure, Table, count_sums, ratio, t_interval, total, wilson_interval
+from core import i18n
+from core.i18n import _
 
 SCORES = (1.0, 5.0)  # the survey's scale: a mean's interval never leaves it
 HOURS = (0.0, math.inf)
@@ -40,7 +42,7 @@ def csat(survey_daily: Table) -> Measure:
     """
     n = _total(survey_daily, "n_responses")
     top2 = ratio(_total(survey_daily, "n_top2"), n, 100.0)
-    note = "" if top2 is None else f"{top2:.0f} % scored 4-5"
+    note = "" if top2 is None else _("{pct} % scored 4-5").format(pct=i18n.number(top2))
     return Measure(ratio(_total(survey_daily, "score_sum"), n), int(n), note,
                    interval=_mean_interval(survey_daily, n, "score_sum", SCORES))
 

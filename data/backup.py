@@ -23,6 +23,7 @@ from typing import Sequence
 import duckdb
 import pyarrow.parquet as pq
 
+from core.i18n import N_
 from data import audit, event_rollups
 from data.access import BACKUP, Actor, cli_actor, require
 from data.validate import quote
@@ -58,7 +59,7 @@ def _topological(deps: dict[str, set[str]]) -> list[str]:
     while len(done) < len(deps):
         ready = sorted(n for n, d in deps.items() if n not in done and d <= set(done))
         if not ready:
-            raise BackupError("foreign keys form a cycle: " + ", ".join(sorted(set(deps) - set(done))))
+            raise BackupError(N_("foreign keys form a cycle: {tables}").format(tables=", ".join(sorted(set(deps) - set(done)))))
         done += ready
     return done
 
@@ -102,7 +103,7 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: Actor) -> dict:
     require(actor, BACKUP)
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
-        raise BackupError(f"{out} is not empty; choose a new folder")
+        raise BackupError(N_("{folder} is not empty; choose a new folder").format(folder=out))
     manifest = {"format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(),
                 "duckdb_version": duckdb.__version__, "tables": {}}
     for table in tables(con):
@@ -134,20 +135,20 @@ def read_manifest(src: Path) -> dict:
     try:
         manifest = json.loads((src / MANIFEST).read_text())
     except (OSError, ValueError) as err:
-        raise BackupError(f"no readable {MANIFEST} in {src}: {err}")
+        raise BackupError(N_("no readable {manifest} in {folder}: {error}").format(manifest=MANIFEST, folder=src, error=err))
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"unknown backup format {manifest.get('format')!r}")
+        raise BackupError(N_("unknown backup format {format!r}").format(format=manifest.get("format")))
     for table, entry in manifest["tables"].items():
         path = src / Path(entry["file"]).name  # a manifest cannot point outside its folder
         if not path.is_file() or file_sha256(path) != entry["sha256"]:
-            raise BackupError(f"{table}: {path.name} is missing or changed since the backup")
+            raise BackupError(N_("{table}: {file} is missing or changed since the backup").format(table=table, file=path.name))
     return manifest
 
 
 def restore(src: Path, db: Path) -> dict:
     """Build a new warehouse at `db` from a backup folder; verified, or nothing is left behind."""
     if db.exists():
-        raise BackupError(f"{db} already exists; restore into a new file")
+        raise BackupError(N_("{file} already exists; restore into a new file").format(file=db))
     manifest = read_manifest(src)
     con = connect(db)
     try:
@@ -166,7 +167,7 @@ def _load_all(con: duckdb.DuckDBPyConnection, src: Path, manifest: dict) -> None
     order = [t for t in tables(con) if t in manifest["tables"]]
     missing = sorted(set(manifest["tables"]) - known)
     if missing:
-        raise BackupError(f"the current schema has no table(s) {', '.join(missing)}")
+        raise BackupError(N_("the current schema has no table(s) {tables}").format(tables=", ".join(missing)))
     con.execute("begin transaction")
     for table in reversed(order):
         con.execute(f"delete from {quote(table)}")
@@ -184,8 +185,9 @@ def _load_table(con: duckdb.DuckDBPyConnection, src: Path, table: str, entry: di
     con.unregister("_restore_rows")
     rows, check = checksum(con, table, [c for c, _ in entry["columns"]])
     if (rows, check) != (entry["rows"], entry["checksum"]):
-        raise BackupError(f"{table}: restored {rows} rows / checksum {check}, the manifest says "
-                          f"{entry['rows']} / {entry['checksum']}")
+        raise BackupError(N_("{table}: restored {rows} rows / checksum {check}, the manifest says {want_rows} / "
+                             "{want_check}").format(table=table, rows=rows, check=check, want_rows=entry["rows"],
+                                                    want_check=entry["checksum"]))
 
 
 def _remove(db: Path) -> None:

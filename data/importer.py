@@ -44,6 +44,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_
 from data import audit, event_rollups, readers, rollups, sources, spans
 from data.access import IMPORT, Actor, cli_actor, require
 from data.snapshot import Busy, writer, writes_through
@@ -232,10 +233,11 @@ def _locate_header(p: Problem, raw: readers.RawTable) -> Problem:
 def _check_not_empty(raw: readers.RawTable, opts: ImportOptions) -> None:
     """A header-only file is an error unless explicitly allowed (and never for replace)."""
     if raw.n == 0 and not raw.ragged and (not opts.allow_empty or opts.mode == "replace"):
-        why = "replace with an empty file would wipe the table" if opts.mode == "replace" else "no data rows"
-        raise Rejected([Problem("error", f"header only, {why}", file=raw.file, sheet=raw.sheet,
-                                line=raw.header_line, fix="check the export" + ("" if opts.mode == "replace"
-                                                                                 else ", or --allow-empty"))])
+        replace = opts.mode == "replace"
+        rule = (N_("header only, replace with an empty file would wipe the table") if replace
+                else N_("header only, no data rows"))
+        raise Rejected([Problem("error", rule, file=raw.file, sheet=raw.sheet, line=raw.header_line,
+                                fix=N_("check the export") if replace else N_("check the export, or --allow-empty"))])
 
 
 def _convert_all(raw: readers.RawTable, hmap, spec: TableSpec, ctx: Ctx) -> tuple[pd.DataFrame, list[Flag]]:
@@ -271,7 +273,8 @@ def _drift(raw: readers.RawTable, hmap, spec: TableSpec) -> list[Problem]:
     for col, pos in hmap.mapped.items():
         found, want = raw.source_types[pos], spec.column(col).data_type
         if not _same_type(found, spec.column(col).kind):
-            out.append(Problem("info", f"Parquet type {found} cast to {want}", file=raw.file,
+            out.append(Problem("info", N_("Parquet type {found} cast to {want}").format(found=found, want=want),
+                               file=raw.file,
                                column=raw.headers[pos]))
     return out
 
@@ -288,14 +291,14 @@ def _notes(raw: readers.RawTable, ctx: Ctx) -> list[str]:
     """Statements for the summary: zone of naive times, source offsets, encoding, sheet."""
     notes = []
     if any(mask.any() for mask in ctx.naive.values()):
-        notes.append(f"naive timestamps read as {ctx.tz}; stored as UTC")
+        notes.append(N_("naive timestamps read as {tz}; stored as UTC").format(tz=ctx.tz))
     if ctx.offsets:
         seen = ", ".join(f"{o} x{n}" for o, n in sorted(ctx.offsets.items()))
-        notes.append(f"source UTC offsets seen: {seen}; stored as UTC")
+        notes.append(N_("source UTC offsets seen: {seen}; stored as UTC").format(seen=seen))
     if raw.encoding and raw.encoding != "utf-8":
-        notes.append(f"decoded as {raw.encoding}")
+        notes.append(N_("decoded as {encoding}").format(encoding=raw.encoding))
     if raw.sheet:
-        notes.append(f"sheet {raw.sheet!r}, header on row {raw.header_line}")
+        notes.append(N_("sheet {sheet!r}, header on row {line}").format(sheet=raw.sheet, line=raw.header_line))
     return notes
 
 
@@ -317,8 +320,8 @@ def expand(flags: list[Flag], raw: readers.RawTable, hmap, cap: int,
             value = f.values.iloc[row] if f.values is not None else (cells.iloc[row] if cells is not None else None)
             out.append(_at(raw, row, pos, source, f.level, f.rule, f.fix, shown(value)))
         if len(f.rows) > cap:
-            out.append(Problem(f.level, f"... and {len(f.rows) - cap} more rows with: {f.rule}", file=raw.file,
-                               sheet=raw.sheet, column=source, fix="raise --max-problems to list them all"))
+            out.append(Problem(f.level, MORE_ROWS.format(n=len(f.rows) - cap, rule=f.rule), file=raw.file,
+                               sheet=raw.sheet, column=source, fix=RAISE_MAX_PROBLEMS))
     return out
 
 
@@ -334,8 +337,13 @@ def _at(raw: readers.RawTable, row: int, pos: int | None, column: str, level: st
 def _summarised(f: Flag, raw: readers.RawTable, source: str) -> Problem:
     """One line for an informational conversion, naming how many rows and the first lines."""
     lines = ", ".join(str(int(raw.lines[r])) for r in f.rows[:5]) + (", ..." if len(f.rows) > 5 else "")
-    return Problem("info", f"{f.rule}: {len(f.rows)} value(s), line(s) {lines}", file=raw.file, sheet=raw.sheet,
+    return Problem("info", N_("{rule}: {n} value(s), line(s) {lines}").format(rule=f.rule, n=len(f.rows), lines=lines),
+                   file=raw.file, sheet=raw.sheet,
                    column=source, fix=f.fix)
+
+
+MORE_ROWS = N_("... and {n} more rows with: {rule}")
+RAISE_MAX_PROBLEMS = N_("raise --max-problems to list them all")
 
 
 def emit(prep: Prepared, rows: list[tuple], column: str, level: str, rule: str, fix: str,
@@ -348,9 +356,10 @@ def emit(prep: Prepared, rows: list[tuple], column: str, level: str, rule: str, 
     out = [_at(prep.raw, r[0], pos, source, level, rule(r) if callable(rule) else rule, fix, shown(value(r), 160))
            for r in rows[:cap]]
     if len(rows) > cap:
-        out.append(Problem(level, f"... and {len(rows) - cap} more rows with: {rule if isinstance(rule, str) else 'the same problem'}",
-                           file=prep.raw.file, sheet=prep.raw.sheet, column=source,
-                           fix="raise --max-problems to list them all"))
+        said = (MORE_ROWS.format(n=len(rows) - cap, rule=rule) if isinstance(rule, str)
+                else N_("... and {n} more rows with the same problem").format(n=len(rows) - cap))
+        out.append(Problem(level, said, file=prep.raw.file, sheet=prep.raw.sheet, column=source,
+                           fix=RAISE_MAX_PROBLEMS))
     return out
 
 
@@ -401,7 +410,8 @@ def _check_constraints(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[P
             else f"cast({quote(check.columns[0])} as varchar)"
         rows = cur.execute(f"select _row, {shown_cols} from {STAGE} where not coalesce(({check.expression}), true) "
                            "order by _row").fetchall()
-        out += emit(prep, rows, check.columns[0], "error", f"breaks rule {_readable(check.expression)}",
+        out += emit(prep, rows, check.columns[0], "error",
+                    N_("breaks rule {expression}").format(expression=_readable(check.expression)),
                     _check_fix(check))
     return out
 
@@ -429,12 +439,12 @@ def _wrapped(text: str) -> bool:
 def _check_fix(check) -> str:
     """A suggested fix for the checks users meet most."""
     if any(c.endswith("_usd") for c in check.columns) and ">= 0" in check.expression:
-        return "negative amounts (credit notes, refunds) are not accepted: net them into the month's amount"
+        return N_("negative amounts (credit notes, refunds) are not accepted: net them into the month's amount")
     if "BETWEEN 1 AND 5" in check.expression:
-        return "scores are 1-5; map another scale explicitly (--score-scale 10)"
+        return N_("scores are 1-5; map another scale explicitly (--score-scale 10)")
     if any(c.endswith("_at") for c in check.columns):
-        return "check the order of the times (and their time zones)"
-    return "correct the value at the source"
+        return N_("check the order of the times (and their time zones)")
+    return N_("correct the value at the source")
 
 
 def _norm_key(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
@@ -456,9 +466,10 @@ def _file_duplicates(prep: Prepared) -> list[Problem]:
         members = group.index.to_list()
         lines = ", ".join(str(int(prep.raw.lines[r])) for r in members)
         spellings = {tuple(prep.typed.loc[r, key]) for r in members}
-        kind = "near-duplicate key (same after NFKC/trim/upper)" if len(spellings) > 1 else "duplicate key"
-        rows += [(r, prep.typed.loc[r, key[0]], f"{kind} {', '.join(key)} on lines {lines}") for r in members]
-    return emit(prep, rows, key[0], "error", lambda r: r[2], "keep one row per key")
+        said = (N_("near-duplicate key (same after NFKC/trim/upper) {key} on lines {lines}") if len(spellings) > 1
+                else N_("duplicate key {key} on lines {lines}")).format(key=", ".join(key), lines=lines)
+        rows += [(r, prep.typed.loc[r, key[0]], said) for r in members]
+    return emit(prep, rows, key[0], "error", lambda r: r[2], N_("keep one row per key"))
 
 
 def _foreign_keys(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Problem]:
@@ -479,8 +490,9 @@ def _foreign_keys(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Proble
             out += more
         for near in sorted({r[2] for r in rows}, key=str):
             group = [r for r in rows if r[2] == near]
-            fix = f"did you mean {near!r}?" if near else f"import {fk.ref_table} first, or add them: --add-services"
-            out += emit(prep, group, fk.columns[0], "error", f"not found in {fk.ref_table}", fix)
+            fix = (N_("did you mean {near!r}?").format(near=near) if near else
+                   N_("import {table} first, or add them: --add-services").format(table=fk.ref_table))
+            out += emit(prep, group, fk.columns[0], "error", N_("not found in {table}").format(table=fk.ref_table), fix)
     return out
 
 
@@ -496,13 +508,14 @@ def _unknown_services(prep: Prepared, rows: list[tuple]) -> tuple[list[tuple], l
     n_rows = sum(1 for r in rows if not r[2])
     if prep.opts.add_services:
         prep.new_services = unknown
-        note = Problem("info", f"{len(unknown)} service(s) not in the warehouse will be added: {listed} "
-                       f"(name = id, customer-facing, 1 instance)", file=prep.raw.file,
-                       fix="correct them later by importing services with --mode upsert")
+        note = Problem("info", N_("{n} service(s) not in the warehouse will be added: {listed} "
+                                  "(name = id, customer-facing, 1 instance)").format(n=len(unknown), listed=listed),
+                       file=prep.raw.file, fix=N_("correct them later by importing services with --mode upsert"))
         return [r for r in rows if r[2]], [note]
-    return rows, [Problem("error", f"{len(unknown)} service(s) named in the file are not in the warehouse: {listed} "
-                          f"({n_rows} row(s))", file=prep.raw.file, column="service_id",
-                          fix="add them: --add-services (an admin), or import services first")]
+    return rows, [Problem("error", N_("{n} service(s) named in the file are not in the warehouse: {listed} "
+                                      "({rows} row(s))").format(n=len(unknown), listed=listed, rows=n_rows),
+                          file=prep.raw.file, column="service_id",
+                          fix=N_("add them: --add-services (an admin), or import services first"))]
 
 
 def add_services(cur: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
@@ -525,8 +538,9 @@ def _near_existing(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Probl
     k = quote(text_keys[0])
     rows = cur.execute(f"select s._row, s.{k}, t.{k} from {STAGE} s join {quote(spec.name)} t on {on} "
                        f"where not ({exact}) order by s._row").fetchall()
-    return emit(prep, rows, text_keys[0], "error", lambda r: f"near-duplicate of {r[2]!r} already in {spec.name}",
-                "use the existing id's exact spelling")
+    return emit(prep, rows, text_keys[0], "error",
+                lambda r: N_("near-duplicate of {stored!r} already in {table}").format(stored=r[2], table=spec.name),
+                N_("use the existing id's exact spelling"))
 
 
 def _overlaps(cur: duckdb.DuckDBPyConnection, prep: Prepared, now: pd.Timestamp) -> list[Problem]:
@@ -536,9 +550,14 @@ def _overlaps(cur: duckdb.DuckDBPyConnection, prep: Prepared, now: pd.Timestamp)
     rows = cur.execute(OVERLAP_SQL.format(stage=STAGE), {"now": now.to_pydatetime()}).fetchall()
 
     def rule(r: tuple) -> str:
-        where = f"line {int(prep.raw.lines[r[3]])}" if r[3] is not None else "already in the warehouse"
-        return f"outage overlaps {r[2]} ({where}) on service {r[4]}; availability counts the union of outage time"
-    return emit(prep, rows, "started_at", "warning", rule, "check the times, or merge the incidents")
+        if r[3] is None:
+            said = N_("outage overlaps {other} (already in the warehouse) on service {service}; availability counts "
+                      "the union of outage time")
+        else:
+            said = N_("outage overlaps {other} (line {line}) on service {service}; availability counts the union of "
+                      "outage time")
+        return said.format(other=r[2], service=r[4], line=int(prep.raw.lines[r[3]]) if r[3] is not None else None)
+    return emit(prep, rows, "started_at", "warning", rule, N_("check the times, or merge the incidents"))
 
 
 def _sampled_hours(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Problem]:
@@ -547,8 +566,8 @@ def _sampled_hours(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Probl
     if prep.spec.name != "utilisation_hourly":
         return []
     rows = cur.execute(sql_text("import_hours_sampled")).fetchall()
-    return emit(prep, rows, "hour_at", "error", "hour is rolled up from utilisation_samples (samples win for "
-                "the hours they cover)", "import the samples of that hour instead, or drop the row")
+    return emit(prep, rows, "hour_at", "error", N_("hour is rolled up from utilisation_samples (samples win for "
+                "the hours they cover)"), N_("import the samples of that hour instead, or drop the row"))
 
 
 OVERLAP_SQL = """
@@ -623,8 +642,9 @@ def _changed_problems(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Pr
                        f"join _import_action a using (_row) join {quote(prep.spec.name)} t on {_join_on(prep.spec)} "
                        "where a.action = 'changed' order by s._row").fetchall()
     return emit(prep, rows, prep.spec.natural_key[0], "error",
-                lambda r: f"key already in {prep.spec.name} with other values ({r[2]})",
-                "use --mode upsert to update, or drop the row")
+                lambda r: N_("key already in {table} with other values ({changes})").format(table=prep.spec.name,
+                                                                                            changes=r[2]),
+                N_("use --mode upsert to update, or drop the row"))
 
 
 def _blocked_deletes(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Problem]:
@@ -637,9 +657,10 @@ def _blocked_deletes(cur: duckdb.DuckDBPyConnection, prep: Prepared) -> list[Pro
                                  f"{quote(prep.spec.name)} t where {gone} and exists (select 1 from {quote(child)} c "
                                  f"where {link})").fetchall()[0]
         if n:
-            out.append(Problem("error", f"replace would remove {n} {prep.spec.name} row(s) that {child} still "
-                               f"references (e.g. {example!r})", file=prep.raw.file,
-                               fix="keep them in the file, or use --mode upsert"))
+            out.append(Problem("error", N_("replace would remove {n} {table} row(s) that {child} still references "
+                                           "(e.g. {example!r})").format(n=n, table=prep.spec.name, child=child,
+                                                                        example=example),
+                               file=prep.raw.file, fix=N_("keep them in the file, or use --mode upsert")))
     return out
 
 
@@ -804,8 +825,8 @@ def previous_import(con: duckdb.DuckDBPyConnection, sha: str, table: str) -> str
     rows = con.execute("select import_id, imported_at from import_log where content_sha256 = $sha and table_name = $t "
                        "and outcome = 'imported' order by imported_at desc limit 1", {"sha": sha, "t": table}).fetchall()
     row = rows[0] if rows else None
-    return f"same content already imported at {row[1]:%Y-%m-%d %H:%M} UTC (import {row[0]}); rows matched by key" \
-        if row else None
+    return N_("same content already imported at {at} UTC (import {import_id}); rows matched by key").format(
+        at=f"{row[1]:%Y-%m-%d %H:%M}", import_id=row[0]) if row else None
 
 
 # ---------------------------------------------------------------------------
@@ -837,21 +858,29 @@ def _usage_problem(con: duckdb.DuckDBPyConnection, table: str, opts: ImportOptio
     """Options that cannot work at all (unknown table, mode, zone, column, separators)."""
     tables = importable_tables(con)
     known = table_spec(con, table).names if table in tables else ()
-    tests = [(table not in tables, f"unknown table {table!r}", "tables: " + ", ".join(tables)),
-             (opts.mode not in MODES, f"unknown mode {opts.mode!r}", "append, upsert or replace"),
-             (bool(opts.newer_by) and opts.newer_by not in known, f"--newer-by {opts.newer_by!r} is not a column", ""),
-             (bool(opts.tz) and not _valid_zone(opts.tz), f"unknown time zone {opts.tz!r}", "e.g. Asia/Bangkok"),
+    tests = [(table not in tables, N_("unknown table {table!r}").format(table=table),
+              N_("tables: {names}").format(names=", ".join(tables))),
+             (opts.mode not in MODES, N_("unknown mode {mode!r}").format(mode=opts.mode), N_("append, upsert or replace")),
+             (bool(opts.newer_by) and opts.newer_by not in known,
+              N_("--newer-by {column!r} is not a column").format(column=opts.newer_by), ""),
+             (bool(opts.tz) and not _valid_zone(opts.tz), N_("unknown time zone {tz!r}").format(tz=opts.tz),
+              N_("e.g. Asia/Bangkok")),
              (opts.delimiter is not None and len(opts.delimiter) != 1 and opts.delimiter not in ("\\t", "tab"),
-              f"delimiter must be one character, got {opts.delimiter!r}", ""),
+              N_("delimiter must be one character, got {delimiter!r}").format(delimiter=opts.delimiter), ""),
              (opts.decimal not in (".", ",") or opts.thousands == opts.decimal,
-              "decimal separator must be '.' or ',' and differ from the thousands separator", ""),
-             (opts.dst not in ("reject", "shift"), f"unknown DST choice {opts.dst!r}", "reject or shift"),
-             (opts.pct_scale not in (None, "percent", "fraction"), f"unknown percent scale {opts.pct_scale!r}", ""),
-             (opts.score_scale not in (5, 10), f"unknown score scale {opts.score_scale!r}", "5 or 10"),
+              N_("decimal separator must be '.' or ',' and differ from the thousands separator"), ""),
+             (opts.dst not in ("reject", "shift"), N_("unknown DST choice {dst!r}").format(dst=opts.dst),
+              N_("reject or shift")),
+             (opts.pct_scale not in (None, "percent", "fraction"),
+              N_("unknown percent scale {scale!r}").format(scale=opts.pct_scale), ""),
+             (opts.score_scale not in (5, 10), N_("unknown score scale {scale!r}").format(scale=opts.score_scale),
+              N_("5 or 10")),
              (None not in (opts.covers_from, opts.covers_through) and opts.covers_from > opts.covers_through,
-              f"--covers-from {opts.covers_from} is after --covers-through {opts.covers_through}", ""),
+              N_("--covers-from {first} is after --covers-through {last}").format(first=opts.covers_from,
+                                                                                  last=opts.covers_through), ""),
              (bool(opts.date_format) and not _valid_format(opts.date_format),
-              f"date format {opts.date_format!r} has an unknown % code", "strptime codes, e.g. %d/%m/%Y %H:%M")]
+              N_("date format {fmt!r} has an unknown % code").format(fmt=opts.date_format),
+              N_("strptime codes, e.g. %d/%m/%Y %H:%M"))]
     rule, fix = next(((r, f) for bad, r, f in tests if bad), (None, ""))
     return Problem("error", rule, file=name, fix=fix) if rule else None
 
@@ -919,8 +948,8 @@ def _checked_import(con: duckdb.DuckDBPyConnection, file_bytes: bytes, filename:
                     actor)
     except Exception as err:  # a bug must not reach the page as a traceback; it is logged in full
         log.exception("import of %s into %s failed", name, table)
-        failed = _result("failed", table, name, sha, opts, [Problem("error", f"internal error: {type(err).__name__}: "
-                                                                             f"{err}", file=name, fix="report this")])
+        failed = _result("failed", table, name, sha, opts, [Problem("error", N_("internal error: {kind}: {error}").format(
+            kind=type(err).__name__, error=err), file=name, fix=N_("report this"))])
         if dry_run:
             return failed
         try:  # the attempt is logged like a rejection: nothing in the data tables changed
@@ -1005,7 +1034,7 @@ def _covered_span(cur: duckdb.DuckDBPyConnection, prep: Prepared, opts: ImportOp
     first, last = spans.first_and_last(cur, STAGE, table)
     span = spans.infer(table, first, last, now.to_pydatetime(), tz, opts.covers_from, opts.covers_through)
     prep.notes.append(spans.describe(span, tz) if span else
-                      "covers no span: an empty file says nothing about when; declare with --covers-from")
+                      N_("covers no span: an empty file says nothing about when; declare with --covers-from"))
     return span
 
 
@@ -1053,9 +1082,9 @@ def _conflict(cur: duckdb.DuckDBPyConnection, prep: Prepared, err: duckdb.Error,
         pass  # DuckDB may already have aborted the transaction
     message = str(err).splitlines()[0]
     concurrent = "Conflict" in message or "Duplicate key" in message or "duplicate key" in message
-    rule = ("another import or edit wrote the same rows at the same time; nothing was written, retry the import"
-            if concurrent else f"the warehouse refused the rows: {message}")
-    problem = Problem("error", rule, file=prep.raw.file, fix="retry" if concurrent else "")
+    rule = (N_("another import or edit wrote the same rows at the same time; nothing was written, retry the import")
+            if concurrent else N_("the warehouse refused the rows: {message}").format(message=message))
+    problem = Problem("error", rule, file=prep.raw.file, fix=N_("retry") if concurrent else "")
     return _result("retry" if concurrent else "rejected", prep.spec.name, prep.raw.file, sha, opts,
                    prep.problems + [problem], prep, upload_name=upload)
 

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import tomlkit
 
+from core.i18n import N_
 from core.plan import PlanError, load_plan
 from data import audit
 from data.access import EDIT_BUDGET, EDIT_PLAN, Actor, require
@@ -49,7 +50,7 @@ def budget_lines(path: str | Path) -> pd.DataFrame:
 
 def _number(key: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise PlanEditError(f"{key}: {value!r} is not a number")
+        raise PlanEditError(N_("{key}: {value!r} is not a number").format(key=key, value=value))
     return float(value)
 
 
@@ -62,10 +63,10 @@ def _apply(doc: tomlkit.TOMLDocument, section: str, field: str, changes: Mapping
     for name, value in changes.items():
         key = f"{section}.{name}.{field}"
         if name not in table or field not in table[name]:
-            raise PlanEditError(f"{key}: no such key in the plan")
+            raise PlanEditError(N_("{key}: no such key in the plan").format(key=key))
         new, old = _number(key, value), table[name][field]
         if new < 0 and section == "budget.lines":
-            raise PlanEditError(f"{key}: a budget line cannot be negative ({new:g})")
+            raise PlanEditError(N_("{key}: a budget line cannot be negative ({new:g})").format(key=key, new=new))
         if float(old) == new:
             continue
         table[name][field] = int(new) if isinstance(old, int) and new.is_integer() else new
@@ -120,7 +121,7 @@ def _write(con: duckdb.DuckDBPyConnection, actor: Actor, path: Path, old_text: s
         try:
             load_plan(tmp)
         except PlanError as exc:
-            raise PlanEditError(f"the plan would not load after this edit: {exc}") from None
+            raise PlanEditError(N_("the plan would not load after this edit: {error}").format(error=exc)) from None
         _replace_audited(con, actor, path, tmp, old_text, before, after, now)
     finally:
         tmp.unlink(missing_ok=True)
@@ -134,7 +135,8 @@ def _replace_audited(con: duckdb.DuckDBPyConnection, actor: Actor, path: Path, t
         with writes_through(con) as w, transaction(w) as cur:
             audit.record(cur, actor, action, path.name, before, after, now)
             if path.read_text(encoding="utf-8") != old_text:
-                raise PlanEditError(f"{path.name} was changed by someone else meanwhile; reload and edit again")
+                raise PlanEditError(N_("{file} was changed by someone else meanwhile; reload and edit again").format(
+                    file=path.name))
             os.replace(tmp, path)
             replaced = True  # the last step: what fails after it is the audit's commit
     except BaseException:

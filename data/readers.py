@@ -21,6 +21,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_
 from data.validate import ImportOptions, Problem, Rejected, shown
 
 # openpyxl warns about styles and extensions it does not read; values are all an import needs. Set
@@ -78,26 +79,29 @@ def display_name(name: str | None) -> str:
 def sniff(data: bytes, name: str) -> str:
     """csv, xlsx or parquet from the content; anything else is rejected with what it looks like."""
     if not data:
-        raise Rejected([Problem("error", "file is empty (0 bytes)", file=name, fix="export again")])
+        raise Rejected([Problem("error", N_("file is empty (0 bytes)"), file=name, fix=N_("export again"))])
     kind = next((k for sig, k in SIGNATURES if data.startswith(sig)), None) or _text_kind(data)
     if kind == "zip":
         kind = _zip_kind(data)
     if kind not in ("csv", "xlsx", "parquet"):
-        raise Rejected([Problem("error", f"this looks like {WHAT[kind]}, not a CSV, Excel or Parquet file",
-                                file=name, fix=FIXES.get(kind, "export the data as CSV, .xlsx or Parquet"))])
+        raise Rejected([Problem("error", N_("this looks like {what}, not a CSV, Excel or Parquet file").format(
+            what=WHAT[kind]), file=name, fix=FIXES.get(kind, N_("export the data as CSV, .xlsx or Parquet")))])
     claimed = CLAIMS.get(name.rpartition(".")[2].lower()) if "." in name else None
     if claimed and claimed != kind:
-        raise Rejected([Problem("error", f"named .{name.rpartition('.')[2]} but the content is {WHAT[kind]}",
-                                file=name, fix="rename it to match its content, or export again")])
+        raise Rejected([Problem("error", N_("named .{extension} but the content is {what}").format(
+            extension=name.rpartition(".")[2], what=WHAT[kind]), file=name,
+            fix=N_("rename it to match its content, or export again"))])
     return kind
 
 
-WHAT = {"csv": "CSV text", "xlsx": "an Excel workbook (.xlsx)", "parquet": "Parquet", "html": "HTML (a web page, "
-        "perhaps an error or login page)", "xml": "XML", "json": "JSON", "pdf": "a PDF", "gzip": "gzip-compressed data",
-        "png": "a PNG image", "jpeg": "a JPEG image", "ole2": "an old Excel .xls workbook (or an encrypted .xlsx)",
-        "zip": "a zip archive", "ods": "an OpenDocument spreadsheet (.ods)", "binary": "binary data"}
-FIXES = {"ole2": "open it in Excel and save as .xlsx", "ods": "save it as .xlsx", "gzip": "decompress it first",
-         "html": "download the export again (this is not the data)"}
+WHAT = {"csv": N_("CSV text"), "xlsx": N_("an Excel workbook (.xlsx)"), "parquet": "Parquet",
+        "html": N_("HTML (a web page, perhaps an error or login page)"), "xml": "XML", "json": "JSON",
+        "pdf": N_("a PDF"), "gzip": N_("gzip-compressed data"), "png": N_("a PNG image"), "jpeg": N_("a JPEG image"),
+        "ole2": N_("an old Excel .xls workbook (or an encrypted .xlsx)"), "zip": N_("a zip archive"),
+        "ods": N_("an OpenDocument spreadsheet (.ods)"), "binary": N_("binary data")}
+FIXES = {"ole2": N_("open it in Excel and save as .xlsx"), "ods": N_("save it as .xlsx"),
+         "gzip": N_("decompress it first"), "html": N_("download the export again (this is not the data)")}
+CSV_SYNTAX = N_("CSV syntax: {error}")
 
 
 def _text_kind(data: bytes) -> str:
@@ -142,7 +146,8 @@ def decode(data: bytes, name: str, opts: ImportOptions) -> tuple[str, str, list[
     if opts.encoding:
         return _decode_as(data, name, opts.encoding), opts.encoding, []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _decode_as(data, name, "utf-16"), "utf-16", [Problem("info", "UTF-16 text (byte-order mark)", file=name)]
+        return _decode_as(data, name, "utf-16"), "utf-16", [Problem("info", N_("UTF-16 text (byte-order mark)"),
+                                                                                       file=name)]
     try:
         return data.decode("utf-8-sig"), "utf-8", []
     except UnicodeDecodeError as err:
@@ -153,14 +158,16 @@ def _decode_as(data: bytes, name: str, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except LookupError:
-        raise Rejected([Problem("error", f"unknown encoding {encoding!r}", file=name, fix="e.g. utf-8, cp874, cp1252")])
+        raise Rejected([Problem("error", N_("unknown encoding {encoding!r}").format(encoding=encoding), file=name,
+                                fix=N_("e.g. utf-8, cp874, cp1252"))])
     except UnicodeDecodeError as err:
         raise Rejected([_decode_problem(data, name, err, encoding)])
 
 
 def _decode_problem(data: bytes, name: str, err: UnicodeDecodeError, encoding: str) -> Problem:
-    return Problem("error", f"not valid {encoding} at byte {err.start}", file=name, line=_line_at(data, err.start),
-                   value=repr(data[err.start:err.start + 4]), fix="choose --encoding (cp874 for Thai Windows, cp1252)")
+    return Problem("error", N_("not valid {encoding} at byte {at}").format(encoding=encoding, at=err.start), file=name,
+                   line=_line_at(data, err.start), value=repr(data[err.start:err.start + 4]),
+                   fix=N_("choose --encoding (cp874 for Thai Windows, cp1252)"))
 
 
 def _fallback(data: bytes, name: str, err: UnicodeDecodeError) -> tuple[str, str, list[Problem]]:
@@ -176,13 +183,14 @@ def _fallback(data: bytes, name: str, err: UnicodeDecodeError) -> tuple[str, str
         # cp1251 (Cyrillic) and other single-byte encodings also decode "cleanly" into Thai code
         # points, but into sequences no Thai writer produces (a vowel sign after a space).
         problem = _decode_problem(data, name, err, "UTF-8")
-        raise Rejected([dataclasses.replace(problem, rule=problem.rule + "; as cp874 it gives no real Thai "
-                                            "words (vowel and tone marks out of place), so the encoding is not "
-                                            "guessed", fix="choose the file's encoding (e.g. cp1251 for Cyrillic "
-                                            "Windows, cp874 for Thai), or export as UTF-8")])
-    note = Problem("warning", f"not UTF-8 (byte {err.start}, line {_line_at(data, err.start)}); decoded as cp874 "
-                   "(Thai Windows) because it decodes cleanly into Thai text", file=name,
-                   fix="check the preview; set --encoding to override")
+        rule = N_("{rule}; as cp874 it gives no real Thai words (vowel and tone marks out of place), so the "
+                  "encoding is not guessed").format(rule=problem.rule)
+        raise Rejected([dataclasses.replace(problem, rule=rule, fix=N_("choose the file's encoding (e.g. cp1251 for "
+                                                                       "Cyrillic Windows, cp874 for Thai), or export "
+                                                                       "as UTF-8"))])
+    note = Problem("warning", N_("not UTF-8 (byte {at}, line {line}); decoded as cp874 (Thai Windows) because it "
+                                 "decodes cleanly into Thai text").format(at=err.start, line=_line_at(data, err.start)),
+                   file=name, fix=N_("check the preview; set --encoding to override"))
     return text.lstrip("\ufeff"), "cp874", [note]
 
 
@@ -206,8 +214,8 @@ def _delimiter(text: str, name: str, opts: ImportOptions) -> tuple[str, list[Pro
     best = max(DELIMITERS, key=first.count)
     if first.count(best) == 0 or best == ",":
         return ",", []
-    return best, [Problem("info", f"delimiter {best!r} detected from the header line", file=name,
-                          fix="set --delimiter to override")]
+    return best, [Problem("info", N_("delimiter {delimiter!r} detected from the header line").format(delimiter=best),
+                          file=name, fix=N_("set --delimiter to override"))]
 
 
 def read_csv(data: bytes, name: str, opts: ImportOptions) -> RawTable:
@@ -233,8 +241,8 @@ def _header(reader, name: str) -> tuple[list[str], int]:
             if any(f.strip() for f in record):
                 return [f.strip() for f in record], reader.line_num
     except csv.Error as err:
-        raise Rejected([Problem("error", f"CSV syntax: {err}", file=name, line=reader.line_num)])
-    raise Rejected([Problem("error", "file has no header and no data (only blank lines)", file=name)])
+        raise Rejected([Problem("error", CSV_SYNTAX.format(error=err), file=name, line=reader.line_num)])
+    raise Rejected([Problem("error", N_("file has no header and no data (only blank lines)"), file=name)])
 
 
 def _records(reader, table: RawTable, opts: ImportOptions) -> tuple[list[list[str]], list[int]]:
@@ -248,8 +256,9 @@ def _records(reader, table: RawTable, opts: ImportOptions) -> tuple[list[list[st
                 blank += 1
             elif len(record) != width:
                 table.ragged.append((start, record))
-                table.problems.append(Problem("error", f"line has {len(record)} fields; the header has {width}",
-                                              file=table.file, line=start, value=None, fix="fix quoting or delimiters"))
+                table.problems.append(Problem("error", N_("line has {n} fields; the header has {width}").format(
+                    n=len(record), width=width), file=table.file, line=start, value=None,
+                    fix=N_("fix quoting or delimiters")))
             else:
                 rows.append(record)
                 lines.append(start)
@@ -257,21 +266,22 @@ def _records(reader, table: RawTable, opts: ImportOptions) -> tuple[list[list[st
                     _check_rows(len(rows), table.file, opts)
     except csv.Error as err:
         if "field limit" in str(err):
-            raise Rejected([Problem("error", f"a field is longer than {MAX_FIELD_CHARS:,} characters, the "
-                                    "importer's limit for one cell", file=table.file, line=prev + 1,
-                                    fix="shorten the text at the source (or check for an unclosed quote that "
-                                        "swallows the rest of the file)")])
-        raise Rejected([Problem("error", f"CSV syntax: {err}", file=table.file, line=prev + 1,
-                                fix="check quotes on this line")])
+            raise Rejected([Problem("error", N_("a field is longer than {limit:,} characters, the importer's limit "
+                                                "for one cell").format(limit=MAX_FIELD_CHARS),
+                                    file=table.file, line=prev + 1,
+                                    fix=N_("shorten the text at the source (or check for an unclosed quote that "
+                                           "swallows the rest of the file)"))])
+        raise Rejected([Problem("error", CSV_SYNTAX.format(error=err), file=table.file, line=prev + 1,
+                                fix=N_("check quotes on this line"))])
     if blank:
-        table.problems.append(Problem("info", f"{blank} blank line(s) skipped", file=table.file))
+        table.problems.append(Problem("info", N_("{n} blank line(s) skipped").format(n=blank), file=table.file))
     return rows, lines
 
 
 def _check_rows(n: int, name: str, opts: ImportOptions) -> None:
     if n > opts.max_rows:
-        raise Rejected([Problem("error", f"more than {opts.max_rows:,} rows", file=name,
-                                fix="split the file or raise --max-rows")])
+        raise Rejected([Problem("error", N_("more than {limit:,} rows").format(limit=opts.max_rows), file=name,
+                                fix=N_("split the file or raise --max-rows"))])
 
 
 # ---------------------------------------------------------------------------
@@ -282,9 +292,9 @@ def _check_zip(data: bytes, name: str, opts: ImportOptions) -> None:
     """Refuse zip bombs: the sum of the entries' uncompressed sizes is capped."""
     total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
     if total > opts.max_unzipped_bytes:
-        raise Rejected([Problem("error", f"workbook expands to {total:,} bytes, over the "
-                                f"{opts.max_unzipped_bytes:,}-byte limit (zip bomb?)", file=name,
-                                fix="export fewer rows, or as CSV")])
+        raise Rejected([Problem("error", N_("workbook expands to {total:,} bytes, over the {limit:,}-byte limit "
+                                            "(zip bomb?)").format(total=total, limit=opts.max_unzipped_bytes),
+                                file=name, fix=N_("export fewer rows, or as CSV"))])
 
 
 def sheet_names(data: bytes) -> tuple[str, ...]:
@@ -300,8 +310,8 @@ def _open_workbook(data: bytes, name: str):
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # a corrupt workbook can fail in many ways inside openpyxl
-        raise Rejected([Problem("error", f"not a readable Excel workbook ({type(err).__name__})", file=name,
-                                fix="open it in Excel and save as .xlsx")])
+        raise Rejected([Problem("error", N_("not a readable Excel workbook ({kind})").format(kind=type(err).__name__),
+                                file=name, fix=N_("open it in Excel and save as .xlsx"))])
 
 
 def read_xlsx(data: bytes, name: str, opts: ImportOptions, known: set[str]) -> RawTable:
@@ -315,8 +325,8 @@ def read_xlsx(data: bytes, name: str, opts: ImportOptions, known: set[str]) -> R
     table = RawTable(name, "xlsx", [], [], np.zeros(0, int), sheet=sheet, sheets=tuple(wb.sheetnames))
     table.date_1904 = wb.epoch != WINDOWS_EPOCH_DATE
     if table.date_1904:
-        table.problems.append(Problem("info", "workbook uses the 1904 date system (Excel for Mac): its dates and "
-                                      "serial numbers are counted from 1904-01-01", file=name, sheet=sheet))
+        table.problems.append(Problem("info", N_("workbook uses the 1904 date system (Excel for Mac): its dates and "
+                                                 "serial numbers are counted from 1904-01-01"), file=name, sheet=sheet))
     _fill_from_grid(table, grid, at)
     return table
 
@@ -326,11 +336,12 @@ def _choose_sheet(names: list[str], file: str, opts: ImportOptions) -> str:
     if opts.sheet is not None:
         if opts.sheet in names:
             return opts.sheet
-        raise Rejected([Problem("error", f"no sheet named {opts.sheet!r}", file=file, fix=f"sheets: {', '.join(names)}")])
+        raise Rejected([Problem("error", N_("no sheet named {sheet!r}").format(sheet=opts.sheet), file=file,
+                                fix=N_("sheets: {names}").format(names=", ".join(names)))])
     if len(names) == 1:
         return names[0]
-    raise Rejected([Problem("error", f"workbook has {len(names)} sheets; choose one", file=file,
-                            fix=f"--sheet one of: {', '.join(names)}")])
+    raise Rejected([Problem("error", N_("workbook has {n} sheets; choose one").format(n=len(names)), file=file,
+                            fix=N_("--sheet one of: {names}").format(names=", ".join(names)))])
 
 
 def _sheet_rows(ws, name: str, opts: ImportOptions) -> list[tuple[int, list]]:
@@ -389,8 +400,8 @@ def _fill_from_grid(table: RawTable, grid: list[tuple[int, list]], at: int) -> N
     table.letters = [get_column_letter(i + 1) for i in range(width)]
     table.header_line = grid[at][0]
     if at:
-        table.problems.append(Problem("info", f"header found on row {grid[at][0]}; {at} row(s) above it skipped "
-                                      "(titles)", file=table.file, sheet=table.sheet))
+        table.problems.append(Problem("info", N_("header found on row {row}; {n} row(s) above it skipped (titles)").format(
+            row=grid[at][0], n=at), file=table.file, sheet=table.sheet))
     body = grid[at + 1:]
     table.lines = np.asarray([r for r, _ in body], dtype=np.int64)
     cols = [[_cell_value(row[i], table, k, table.headers[i]) if i < len(row) else None
@@ -404,16 +415,16 @@ def _cell_value(cell, table: RawTable, row: int, header: str) -> object:
     if cell is None:
         return None
     if cell.data_type == "f":
-        table.problems.append(Problem("error", "formula without a calculated value (the tool that wrote the "
-                                      "workbook did not calculate it)", file=table.file, sheet=table.sheet,
+        table.problems.append(Problem("error", N_("formula without a calculated value (the tool that wrote the "
+                                                  "workbook did not calculate it)"), file=table.file, sheet=table.sheet,
                                       column=header, cell=cell.coordinate, value=None, row=row,
-                                      fix="open the workbook in Excel or LibreOffice and save it (that stores the "
-                                          "values), or paste the column as values"))
+                                      fix=N_("open the workbook in Excel or LibreOffice and save it (that stores the "
+                                             "values), or paste the column as values")))
         return None
     if cell.data_type == "e":
-        table.problems.append(Problem("error", f"Excel cell error {cell.value}", file=table.file, sheet=table.sheet,
-                                      column=header, cell=cell.coordinate, value=shown(cell.value), row=row,
-                                      fix="fix the formula in Excel"))
+        table.problems.append(Problem("error", N_("Excel cell error {error}").format(error=cell.value), file=table.file,
+                                      sheet=table.sheet, column=header, cell=cell.coordinate, value=shown(cell.value),
+                                      row=row, fix=N_("fix the formula in Excel")))
         return None
     value = cell.value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and "E+" in (cell.number_format or "").upper():
@@ -426,11 +437,11 @@ def _report_overflow(table: RawTable, body: list[tuple[int, list]], width: int) 
     for k, (_, row) in enumerate(body):
         for c in row[width:]:
             if c is not None:
-                table.problems.append(Problem("error", "value in a column without a header"
-                                              + (f" (beyond column {MAX_SHEET_COLUMNS:,}, the last one read)"
-                                                 if c.column > MAX_SHEET_COLUMNS else ""), file=table.file,
+                rule = (N_("value in a column without a header (beyond column {last:,}, the last one read)")
+                        if c.column > MAX_SHEET_COLUMNS else N_("value in a column without a header"))
+                table.problems.append(Problem("error", rule.format(last=MAX_SHEET_COLUMNS), file=table.file,
                                               sheet=table.sheet, cell=c.coordinate, value=shown(c.value), row=k,
-                                              fix="add a header or delete the value"))
+                                              fix=N_("add a header or delete the value")))
 
 
 # ---------------------------------------------------------------------------
@@ -446,12 +457,14 @@ def read_parquet(data: bytes, name: str, opts: ImportOptions) -> RawTable:
         _check_rows(meta.num_rows, name, opts)
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if size > opts.max_unzipped_bytes:
-            raise Rejected([Problem("error", f"Parquet data expands to {size:,} bytes, over the limit", file=name)])
+            raise Rejected([Problem("error", N_("Parquet data expands to {size:,} bytes, over the limit").format(
+                size=size), file=name)])
         arrow = pf.read()
     except Rejected:
         raise
     except Exception as err:  # pyarrow raises several types for corrupt files
-        raise Rejected([Problem("error", f"not a readable Parquet file ({type(err).__name__}: {err})", file=name)])
+        raise Rejected([Problem("error", N_("not a readable Parquet file ({kind}: {error})").format(
+            kind=type(err).__name__, error=err), file=name)])
     problems: list[Problem] = []
     columns = [_arrow_to_pandas(arrow.column(i), arrow.column_names[i], name, problems)
                for i in range(arrow.num_columns)]
@@ -480,9 +493,10 @@ def _arrow_to_pandas(column, header: str, name: str, problems: list[Problem]) ->
         outside = (us < US_MIN) | (us > US_MAX)  # NaN (a null) is neither
         if outside.any():
             for row in np.flatnonzero(outside):
-                problems.append(Problem("error", "date/time outside the years 1-9999 (the file's value cannot be "
-                                        "a real time)", file=name, line=int(row) + 1, column=header, row=int(row),
-                                        value=f"{int(raw[row])} ({kind})", fix="correct the value at the source"))
+                problems.append(Problem("error", N_("date/time outside the years 1-9999 (the file's value cannot be "
+                                                    "a real time)"), file=name, line=int(row) + 1, column=header,
+                                        row=int(row), value=f"{int(raw[row])} ({kind})",
+                                        fix=N_("correct the value at the source")))
             column = pc.if_else(pa.array(~outside), column, pa.nulls(len(column), kind))
         if pa.types.is_timestamp(kind) and kind.unit == "ns":
             column = pc.cast(column, pa.timestamp("us", kind.tz))  # ns overflows pandas past 2262
@@ -492,8 +506,8 @@ def _arrow_to_pandas(column, header: str, name: str, problems: list[Problem]) ->
 def read(data: bytes, name: str, opts: ImportOptions, known: set[str]) -> RawTable:
     """Any supported upload, after the size limit and the content-signature check."""
     if len(data) > opts.max_bytes:
-        raise Rejected([Problem("error", f"file is {len(data):,} bytes, over the {opts.max_bytes:,}-byte limit",
-                                file=name, fix="split the export")])
+        raise Rejected([Problem("error", N_("file is {size:,} bytes, over the {limit:,}-byte limit").format(
+            size=len(data), limit=opts.max_bytes), file=name, fix=N_("split the export"))])
     kind = sniff(data, name)
     if kind == "parquet":
         return read_parquet(data, name, opts)

@@ -415,3 +415,13 @@ create table if not exists alert_log (
     acknowledged_at timestamptz,
     primary key (rule, subject, first_seen_at)
 );
+
+-- A signed-in user's language (ui/language.py): the sidebar's switch, remembered across sessions.
+-- One row per signed-in identity (issuer and subject of the provider's token) that chose a language: the last choice.
+create table if not exists user_preferences (
+    issuer     varchar not null,
+    subject    varchar not null,
+    language   varchar not null check (language in ('en', 'th')),
+    updated_at timestamptz not null,
+    primary key (issuer, subject)
+);

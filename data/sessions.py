@@ -57,3 +57,23 @@ def record_sign_out(con: duckdb.DuckDBPyConnection, claims: Mapping[str, Any], n
     with writes_through(con) as w:
         w.execute("insert or replace into signed_out values ($i, $s, $at)",
                   {"i": issuer, "s": subject, "at": now or datetime.now(UTC)})
+
+
+def language_of(con: duckdb.DuckDBPyConnection, claims: Mapping[str, Any]) -> str | None:
+    """The language this identity last chose ("en", "th"), or None."""
+    issuer, subject = identity(claims)
+    try:
+        rows = con.execute("select language from user_preferences where issuer = $i and subject = $s",
+                           {"i": issuer, "s": subject}).fetchall()
+    except duckdb.CatalogException:  # a warehouse written before preferences existed: none saved yet
+        return None
+    return rows[0][0] if rows else None
+
+
+def save_language(con: duckdb.DuckDBPyConnection, claims: Mapping[str, Any], language: str,
+                  now: datetime | None = None) -> None:
+    """Remember the identity's language for its next sessions."""
+    issuer, subject = identity(claims)
+    with writes_through(con) as w:
+        w.execute("insert or replace into user_preferences values ($i, $s, $l, $at)",
+                  {"i": issuer, "s": subject, "l": language, "at": now or datetime.now(UTC)})

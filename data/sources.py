@@ -39,11 +39,14 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_
 from data.readers import RawTable
 from data.validate import (KPI_TABLES, HeaderMap, ImportOptions, Problem, Rejected, TableSpec, native_text,
                            normalise_header, shown)
 
 SOURCES_DIR = Path(__file__).resolve().parent / "sources"
+NAMED = N_("named with --source")   # how a profile was chosen, in its note
+CORRECT_PROFILE = N_("correct the profile file")
 NO_PROFILE = "none"                       # --source none: the file's headers are the table's columns
 TOP_KEYS = {"name", "title", "table", "docs", "notes", "detect", "key", "ignore", "columns", "values", "derived",
             "defaults", "date_format", "aggregate", "series", "currency"}
@@ -355,22 +358,22 @@ class _Cols:
 
 
 def transform(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Profile,
-              services: Sequence[tuple[str, str]] = (), how: str = "named with --source") -> Applied:
+              services: Sequence[tuple[str, str]] = (), how: str = NAMED) -> Applied:
     """The file's columns mapped, value-mapped, derived and defaulted into `spec`'s columns.
 
     Raises Rejected for a profile that does not fit its table. Cell problems (an unknown word, a bad
     duration) are returned in the new raw table's problems, at the export's line and header."""
     bad = check(profile, spec)
     if bad:
-        raise Rejected([Problem("error", b, file=raw.file, fix="correct the profile file") for b in bad])
+        raise Rejected([Problem("error", b, file=raw.file, fix=CORRECT_PROFILE) for b in bad])
     if profile.date_format and not opts.date_format:
         opts = replace(opts, date_format=profile.date_format)
     cols = _Cols(raw)
     out: list[tuple[str, str, pd.Series, int | None, str]] = []   # (column, header, cells, source pos, how)
     problems: list[Problem] = []
     row_problems: list[Problem] = []
-    notes = [f"source profile: {profile.name} ({profile.title}), {how}; column names from "
-             f"{profile.docs[0][1]} <{profile.docs[0][0]}>"]
+    notes = [N_("source profile: {name} ({title}), {how}; column names from {doc} <{url}>").format(
+        name=profile.name, title=profile.title, how=how, doc=profile.docs[0][1], url=profile.docs[0][0])]
     if profile.series:
         return _series(raw, spec, opts, profile, cols, notes)
     for column, candidates in profile.columns.items():
@@ -384,8 +387,8 @@ def transform(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Prof
             filled = cells.isna() & more.notna()
             if filled.any():
                 cells = cells.where(~filled, more)
-                notes.append(f"{column}: {int(filled.sum())} empty {raw.headers[pos]!r} cell(s) filled from "
-                             f"{raw.headers[other]!r}")
+                notes.append(N_("{column}: {n} empty {header!r} cell(s) filled from {other!r}").format(
+                    column=column, n=int(filled.sum()), header=raw.headers[pos], other=raw.headers[other]))
             how += f", else {raw.headers[other]}"
         out.append((column, raw.headers[pos], cells, pos, how))
     for d in profile.derived:
@@ -406,24 +409,25 @@ def transform(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Prof
     for column, value in chosen.items():
         if column not in profile.defaults and column in spec.names and column not in present:
             out.append((column, f"{column} (assumed)", pd.Series([value] * raw.n, dtype="str"), None, "assumed"))
-            assumptions.append((column, value, (), "set with --assume"))
+            assumptions.append((column, value, (), N_("set with --assume")))
     if assumptions:
-        notes.append("assumed (not in the export): " + ", ".join(f"{c} = {v!r}" for c, v, _, _ in assumptions)
-                     + "; change with --assume COLUMN=VALUE")
+        notes.append(N_("assumed (not in the export): {values}; change with --assume COLUMN=VALUE").format(
+            values=", ".join(f"{c} = {v!r}" for c, v, _, _ in assumptions)))
     dup = [c for c in dict.fromkeys(o[0] for o in out) if sum(o[0] == c for o in out) > 1]
     if dup:
-        raise Rejected([Problem("error", f"{profile.path.name}: column {c!r} is filled twice (columns and "
-                                f"derived)", file=raw.file, fix="correct the profile file") for c in dup])
+        raise Rejected([Problem("error", N_("{file}: column {column!r} is filled twice (columns and derived)").format(
+            file=profile.path.name, column=c), file=raw.file, fix=CORRECT_PROFILE) for c in dup])
     problems += _unknown_headers(raw, cols, profile)
     missing = [c.name for c in spec.columns if c.required and c.name not in {o[0] for o in out}]
     if missing:
         expected = "; ".join(f"{c}: {' or '.join(map(repr, profile.columns.get(c, ())))}" if c in profile.columns
                              else f"{c}: (no header in the profile)" for c in missing)
-        problems.append(Problem("error", f"missing required column(s) {', '.join(missing)} for the "
-                                f"{profile.name} profile; expected {expected}; found "
-                                f"{', '.join(map(repr, raw.headers))}", file=raw.file, line=raw.header_line,
-                                fix=f"export those fields, add a default under [defaults] in "
-                                    f"{profile.path.name}, or --assume COLUMN=VALUE"))
+        problems.append(Problem("error", N_("missing required column(s) {missing} for the {profile} profile; "
+                                            "expected {expected}; found {found}").format(
+            missing=", ".join(missing), profile=profile.name, expected=expected, found=", ".join(map(repr, raw.headers))),
+            file=raw.file, line=raw.header_line,
+            fix=N_("export those fields, add a default under [defaults] in {file}, or --assume COLUMN=VALUE").format(
+                file=profile.path.name)))
     if profile.aggregate:
         new_raw, hmap = _aggregate(raw, spec, opts, profile, out, row_problems, notes)
     else:
@@ -450,9 +454,9 @@ def _table(raw: RawTable, out: list, cols: _Cols, row_problems: list[Problem]) -
 def _unknown_headers(raw: RawTable, cols: _Cols, profile: Profile) -> list[Problem]:
     """Headers neither read nor listed under `ignore`: warned, like any unknown column."""
     read = profile.headers
-    return [Problem("warning", f"unknown column {h!r} is ignored (not in the {profile.name} profile)", file=raw.file,
-                    line=raw.header_line, column=h or f"#{i + 1}",
-                    fix=f"add it under ignore (or columns) in {profile.path.name}")
+    return [Problem("warning", N_("unknown column {h!r} is ignored (not in the {profile} profile)").format(
+        h=h, profile=profile.name), file=raw.file, line=raw.header_line, column=h or f"#{i + 1}",
+                    fix=N_("add it under ignore (or columns) in {file}").format(file=profile.path.name))
             for i, h in enumerate(raw.headers)
             if i not in cols.used and normalise_header(h) not in profile.ignore and normalise_header(h) not in read]
 
@@ -473,15 +477,18 @@ def _mapped(o: tuple, profile: Profile, raw: RawTable, row_problems: list[Proble
     unknown = cells.notna() & mapped.isna()
     for row in np.flatnonzero(unknown.to_numpy(dtype=bool)):
         row_problems.append(_at(raw, int(row), pos, header, "error",
-                                f"not a word the {profile.name} profile knows for {column} (known: "
-                                f"{', '.join(sorted(k for k in vmap if k != '*'))})",
-                                f"add it under [values.{column}] in {profile.path.name}", shown(cells.iloc[row])))
+                                N_("not a word the {profile} profile knows for {column} (known: {known})").format(
+                                    profile=profile.name, column=column,
+                                    known=", ".join(sorted(k for k in vmap if k != "*"))),
+                                N_("add it under [values.{column}] in {file}").format(column=column,
+                                                                                    file=profile.path.name),
+                                shown(cells.iloc[row])))
     changed = cells.notna() & mapped.notna() & (cells != mapped)
     if changed.any():
         pairs = pd.DataFrame({"a": cells[changed], "b": mapped[changed]}).value_counts(sort=False)
         listed = ", ".join(f"{a!r} -> {b!r} x{n}" for (a, b), n in list(pairs.items())[:8])
-        notes.append(f"{header} -> {column} mapped by the {profile.name} profile: {listed}"
-                     + (" ..." if len(pairs) > 8 else ""))
+        notes.append(N_("{header} -> {column} mapped by the {profile} profile: {listed}").format(
+            header=header, column=column, profile=profile.name, listed=listed + (" ..." if len(pairs) > 8 else "")))
     return column, header, mapped.astype("str").where(mapped.notna()), pos, how + " + value map"
 
 
@@ -498,8 +505,8 @@ def _resolve_services(o: tuple, services: Sequence[tuple[str, str]], notes: list
     changed = cells.notna() & (resolved != cells)
     if changed.any():
         pairs = dict(zip(cells[changed], resolved[changed]))
-        notes.append("services named as in the warehouse: " + ", ".join(f"{a!r} -> {b!r}" for a, b in
-                                                                        list(pairs.items())[:8]))
+        notes.append(N_("services named as in the warehouse: {listed}").format(
+            listed=", ".join(f"{a!r} -> {b!r}" for a, b in list(pairs.items())[:8])))
     return column, header, resolved.astype("str").where(resolved.notna()), pos, how
 
 
@@ -528,7 +535,7 @@ def _derive(d: Derived, raw: RawTable, cols: _Cols, opts: ImportOptions,
         months = cells.map(lambda v: _month(v, d.fmt or opts.date_format), na_action="ignore")
         for row in np.flatnonzero((cells.notna() & months.isna()).to_numpy(dtype=bool)):
             row_problems.append(_at(raw, int(row), pos, raw.headers[pos], "error",
-                                    "not a date, a timestamp or a YYYYMM month", "export ISO 8601 dates",
+                                    N_("not a date, a timestamp or a YYYYMM month"), N_("export ISO 8601 dates"),
                                     shown(cells.iloc[row])))
         return d.column, raw.headers[pos], months.astype("str").where(months.notna()), pos, "derived: month of"
     base_pos, plus_pos = cols.find(d.base), cols.find(d.plus)
@@ -539,8 +546,8 @@ def _derive(d: Derived, raw: RawTable, cols: _Cols, opts: ImportOptions,
     durations = plus.map(lambda v: parse_duration(v, d.unit), na_action="ignore")
     for row in np.flatnonzero((plus.notna() & durations.isna()).to_numpy(dtype=bool)):
         row_problems.append(_at(raw, int(row), plus_pos, raw.headers[plus_pos], "error",
-                                f"not a duration (a number of {d.unit}, 1h 5m, 01:05:00 or ISO 8601 PT1H5M)",
-                                "correct the value at the source", shown(plus.iloc[row])))
+                                N_("not a duration (a number of {unit}, 1h 5m, 01:05:00 or ISO 8601 PT1H5M)").format(
+                                    unit=d.unit), N_("correct the value at the source"), shown(plus.iloc[row])))
     values = [_plus(b, t, opts.date_format) if isinstance(t, timedelta) and isinstance(b, str) else None
               for b, t in zip(base, durations)]
     out = pd.Series(values, dtype="str")
@@ -628,9 +635,12 @@ def _aggregate(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Pro
                   letters=[raw.letters[o[3]] if o[3] is not None else "" for o in cols_out] if raw.letters else [],
                   source_types=["string"] * len(cols_out) if raw.source_types else [],
                   problems=raw.problems + moved, ragged=raw.ragged)
-    notes.append(f"{raw.n} line item(s) summed into {len(first_rows)} row(s) of {spec.name} by "
-                 f"{', '.join(by)}; each row's line is the first line item it sums"
-                 + (f" ({len(bad_rows)} line item(s) with errors)" if bad_rows else ""))
+    summed_note = (N_("{n} line item(s) summed into {rows} row(s) of {table} by {by}; each row's line is the first "
+                      "line item it sums ({bad} line item(s) with errors)") if bad_rows else
+                   N_("{n} line item(s) summed into {rows} row(s) of {table} by {by}; each row's line is the first "
+                      "line item it sums"))
+    notes.append(summed_note.format(n=raw.n, rows=len(first_rows), table=spec.name, by=", ".join(by),
+                                    bad=len(bad_rows)))
     return new, ProfileMap(tuple(headers), tuple(o[0] for o in cols_out), tuple(o[4] for o in cols_out))
 
 
@@ -646,8 +656,9 @@ def _currency(raw: RawTable, profile: Profile, row_problems: list[Problem]) -> N
     cells = _text(raw.columns[pos].reset_index(drop=True))
     for row in np.flatnonzero((cells.notna() & (cells.str.upper() != want.upper())).to_numpy(dtype=bool)):
         row_problems.append(_at(raw, int(row), pos, raw.headers[pos], "error",
-                                f"amount in another currency; the warehouse holds {want}",
-                                f"export the bill in {want}, or convert it before import", shown(cells.iloc[row])))
+                                N_("amount in another currency; the warehouse holds {want}").format(want=want),
+                                N_("export the bill in {want}, or convert it before import").format(want=want),
+                                shown(cells.iloc[row])))
 
 
 # --- Prometheus / Grafana range queries: labels into columns, metrics pivoted ------------
@@ -688,9 +699,10 @@ def _series(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Profil
     found = {k: cols.find(_as_list(s[k])) for k in ("time", "labels", "value")}
     missing = [f"{k}: {' or '.join(map(repr, _as_list(s[k])))}" for k, pos in found.items() if pos is None]
     if missing:
-        raise Rejected([Problem("error", f"missing column(s) for the {profile.name} profile: {'; '.join(missing)}; "
-                                f"found {', '.join(map(repr, raw.headers))}", file=raw.file, line=raw.header_line,
-                                fix="export the range query with its time, series labels and value")])
+        raise Rejected([Problem("error", N_("missing column(s) for the {profile} profile: {missing}; found {found}").format(
+            profile=profile.name, missing="; ".join(missing), found=", ".join(map(repr, raw.headers))),
+            file=raw.file, line=raw.header_line,
+            fix=N_("export the range query with its time, series labels and value"))])
     time, labels, value = (cols.take(found[k]) for k in ("time", "labels", "value"))
     parsed = labels.map(parse_labels, na_action="ignore")
     label_cols: dict[str, list[str]] = {c: _as_list(l) for c, l in (s.get("label_columns") or {}).items()}
@@ -702,23 +714,25 @@ def _series(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Profil
         lab = parsed.iloc[row]
         if not isinstance(lab, dict):
             row_problems.append(_at(raw, row, found["labels"], raw.headers[found["labels"]], "error",
-                                    'not series labels (expected name{label="value", ...})',
-                                    "export the series with its labels", shown(labels.iloc[row])))
+                                    N_('not series labels (expected name{{label="value", ...}})').format(),
+                                    N_("export the series with its labels"), shown(labels.iloc[row])))
             continue
         keys = {}
         for column, names_ in label_cols.items():
             keys[column] = next((lab[n] for n in names_ if lab.get(n)), None)
             if keys[column] is None:
                 row_problems.append(_at(raw, row, found["labels"], raw.headers[found["labels"]], "error",
-                                        f"no label {' or '.join(names_)} for {column}",
-                                        f"add the label to the query, or map another under series.label_columns "
-                                        f"in {profile.path.name}", shown(labels.iloc[row])))
+                                        N_("no label {names} for {column}").format(names=" or ".join(names_),
+                                                                                   column=column),
+                                        N_("add the label to the query, or map another under series.label_columns "
+                                           "in {file}").format(file=profile.path.name), shown(labels.iloc[row])))
         metric = lab.get("__name__", "")
         column = metrics.get(word(metric)) or metrics.get("*")
         if column is None:
             row_problems.append(_at(raw, row, found["labels"], raw.headers[found["labels"]], "error",
-                                    f"metric {metric!r} is not mapped to a column",
-                                    f"map it under series.metrics in {profile.path.name}", shown(labels.iloc[row])))
+                                    N_("metric {metric!r} is not mapped to a column").format(metric=metric),
+                                    N_("map it under series.metrics in {file}").format(file=profile.path.name),
+                                    shown(labels.iloc[row])))
             continue
         if any(v is None for v in keys.values()):
             continue
@@ -730,8 +744,9 @@ def _series(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Profil
         rec = records[key]
         if column in rec:
             row_problems.append(_at(raw, row, found["value"], raw.headers[found["value"]], "error",
-                                    f"a second {column} value for the same series and time (line "
-                                    f"{int(raw.lines[rec['_row']])})", "drop the duplicate sample",
+                                    N_("a second {column} value for the same series and time (line {line})").format(
+                                        column=column, line=int(raw.lines[rec["_row"]])),
+                                    N_("drop the duplicate sample"),
                                     shown(value.iloc[row])))
             continue
         rec[column] = value.iloc[row]
@@ -754,8 +769,9 @@ def _series(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Profil
                found["value"], f"series value ({c})") for c in metric_cols if c in spec.names]
     missing_req = [c.name for c in spec.columns if c.required and c.name not in {b[0] for b in built}]
     if missing_req:
-        problems.append(Problem("error", f"missing required column(s) {', '.join(missing_req)} for the "
-                                f"{profile.name} profile", file=raw.file, fix=f"correct {profile.path.name}"))
+        problems.append(Problem("error", N_("missing required column(s) {missing} for the {profile} profile").format(
+            missing=", ".join(missing_req), profile=profile.name), file=raw.file,
+            fix=N_("correct {file}").format(file=profile.path.name)))
     if not order and moved:  # every row failed: keep one row so the problems have somewhere to live
         first = [0]
         built = [(b[0], b[1], pd.Series([None], dtype="str"), b[3], b[4]) for b in built]
@@ -765,16 +781,18 @@ def _series(raw: RawTable, spec: TableSpec, opts: ImportOptions, profile: Profil
                   letters=[raw.letters[b[3]] for b in built] if raw.letters else [],
                   source_types=["string"] * len(built) if raw.source_types else [],
                   problems=raw.problems + moved)
-    notes.append(f"{raw.n} series value(s) pivoted into {len(order)} sample row(s) of {spec.name} "
-                 f"(one per {', '.join(label_cols)} and time; metrics: "
-                 f"{', '.join(f'{k} -> {v}' for k, v in metrics.items())})")
+    notes.append(N_("{n} series value(s) pivoted into {rows} sample row(s) of {table} (one per {labels} and time; "
+                    "metrics: {metrics})").format(n=raw.n, rows=len(order), table=spec.name,
+                                                  labels=", ".join(label_cols),
+                                                  metrics=", ".join(f"{k} -> {v}" for k, v in metrics.items())))
     hmap = ProfileMap(tuple(headers), tuple(b[0] for b in built), tuple(b[4] for b in built))
     return Applied(new, hmap, problems, notes, [], opts, profile.name)
 
 
 def describe(profile: Profile) -> str:
     """One line for `--help` and the Data page: 'pagerduty: PagerDuty incidents -> incidents'."""
-    return f"{profile.name}: {profile.title} -> {profile.table}"
+    # Translators: the tool's title is the profile file's English; a translation may leave it out.
+    return N_("{name}: {title} -> {table}").format(name=profile.name, title=profile.title, table=profile.table)
 
 
 def known_headers(table: str, folder: Path = SOURCES_DIR) -> set[str]:
@@ -793,17 +811,17 @@ def apply(raw: RawTable, spec: TableSpec, opts: ImportOptions, services: Sequenc
         try:
             profile = find(opts.source, folder)
         except ProfileError as err:
-            raise Rejected([Problem("error", str(err), file=raw.file, fix="name a profile in data/sources/ "
-                                    "(--source), or correct the profile file")])
+            raise Rejected([Problem("error", str(err), file=raw.file, fix=N_("name a profile in data/sources/ "
+                                                                             "(--source), or correct the profile file"))])
         if profile.table != spec.name:
-            raise Rejected([Problem("error", f"the {profile.name} profile imports into {profile.table}, not "
-                                    f"{spec.name}", file=raw.file, fix=f"use --table {profile.table}")])
-        return transform(raw, spec, opts, profile, services, "named with --source")
+            raise Rejected([Problem("error", N_("the {profile} profile imports into {table}, not {wanted}").format(
+                profile=profile.name, table=profile.table, wanted=spec.name), file=raw.file,
+                fix=N_("use --table {table}").format(table=profile.table))])
+        return transform(raw, spec, opts, profile, services, NAMED)
     profile, errors = detect(raw.headers, spec.name, folder)
-    raw.problems.extend(Problem("warning", f"a source profile could not be read and was skipped: {e}",
-                                file=raw.file, fix="correct the profile file") for e in errors)
+    raw.problems.extend(Problem("warning", N_("a source profile could not be read and was skipped: {error}").format(
+        error=e), file=raw.file, fix=CORRECT_PROFILE) for e in errors)
     if profile is None:
         return None
-    return transform(raw, spec, opts, profile, services,
-                     "detected from the headers " + ", ".join(repr(h) for h in raw.headers
-                                                              if normalise_header(h) in set(profile.detect)))
+    return transform(raw, spec, opts, profile, services, N_("detected from the headers {headers}").format(
+        headers=", ".join(repr(h) for h in raw.headers if normalise_header(h) in set(profile.detect))))

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from core.i18n import N_
 from core.period import add_months
 from data.warehouse import local_midnight
 
@@ -88,7 +89,8 @@ def infer(table: str, first: object, last: object, now: datetime, tz: str,
         through = _bucket_end(table, hi, tz)
         widened.append("through")
     declared = covers_from is not None or covers_through is not None
-    note = f"widened to the file's own records ({' and '.join(widened)})" if widened and declared else ""
+    note = (N_("widened to the file's own records ({sides})").format(sides=" and ".join(widened))
+            if widened and declared else "")
     return Span(start, through, "declared" if declared else "inferred", note)
 
 
@@ -139,11 +141,11 @@ def describe(span: Span, tz: str) -> str:
     first, last, through_at = span.row(tz)
     to = f"{last:%-d %b %Y}" + (f" {through_at.astimezone(ZoneInfo(tz)):%H:%M}" if through_at else "")
     if first is None:
-        return f"a snapshot as of {to} (a catalogue: no span of time)"
-    how = {"inferred": "inferred from the file; declare with --covers-from / --covers-through",
-           "declared": "declared", "generated": "generated"}[span.how]
-    tail = f"; {span.widened}" if span.widened else ""
-    return f"covers {first:%-d %b %Y} to {to} ({how}{tail})"
+        return N_("a snapshot as of {to} (a catalogue: no span of time)").format(to=to)
+    how = {"inferred": N_("inferred from the file; declare with --covers-from / --covers-through"),
+           "declared": N_("declared"), "generated": N_("generated")}[span.how]
+    said = N_("covers {first} to {to} ({how}; {widened})") if span.widened else N_("covers {first} to {to} ({how})")
+    return said.format(first=f"{first:%-d %b %Y}", to=to, how=how, widened=span.widened)
 
 
 def first_and_last(cur: duckdb.DuckDBPyConnection, relation: str, table: str) -> tuple[object, object]:

@@ -19,6 +19,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_
+
 # Cell texts that mean "empty". Not "none": it is a valid value (impact 'none').
 NULL_TOKENS = ("", "NA", "N/A", "n/a", "#N/A", "NULL", "null", "Null", "-", "(blank)", "nan", "NaN")
 # The data tables the KPIs read: the only tables an import may write. Only names live here; their
@@ -320,18 +322,19 @@ class HeaderMap:
 def map_headers(headers: list[str], spec: TableSpec, opts: ImportOptions) -> tuple[HeaderMap, list[Problem]]:
     """Map found headers to table columns; report duplicates, unknown and missing columns."""
     lookup, user = alias_map(spec), {normalise_header(s): t for s, t in opts.columns}
-    problems = [Problem("error", f"--column maps to {t!r}, which is not a column of {spec.name}",
-                        column=t, fix="columns: " + ", ".join(spec.names))
+    problems = [Problem("error", N_("--column maps to {t!r}, which is not a column of {table}").format(t=t, table=spec.name),
+                        column=t, fix=N_("columns: {names}").format(names=", ".join(spec.names)))
                 for t in user.values() if t not in spec.names]
     targets = [user.get(normalise_header(h)) or lookup.get(normalise_header(h)) for h in headers]
     problems += _duplicate_columns(headers, targets)
-    problems += [Problem("warning", f"unknown column {h!r} is ignored", column=h or f"#{i + 1}",
-                         fix="rename it or map it with --column")
+    problems += [Problem("warning", N_("unknown column {h!r} is ignored").format(h=h), column=h or f"#{i + 1}",
+                         fix=N_("rename it or map it with --column"))
                  for i, (h, t) in enumerate(zip(headers, targets)) if t is None]
     missing = [c.name for c in spec.columns if c.required and c.name not in targets]
     if missing:
-        problems.append(Problem("error", f"missing required column(s) {', '.join(missing)}; expected "
-                                f"{', '.join(spec.names)}; found {', '.join(map(str, headers))}",
+        problems.append(Problem("error", N_("missing required column(s) {missing}; expected {expected}; found {found}").format(
+                                    missing=", ".join(missing), expected=", ".join(spec.names),
+                                    found=", ".join(map(str, headers))),
                                 fix=_missing_fix(headers)))
     return HeaderMap(tuple(map(str, headers)), tuple(targets)), problems
 
@@ -343,8 +346,8 @@ def _duplicate_columns(headers: list[str], targets: list[str | None]) -> list[Pr
         at = [i + 1 for i, t in enumerate(targets) if t == target]
         if len(at) > 1:
             found = ", ".join(repr(headers[i - 1]) for i in at)
-            out.append(Problem("error", f"duplicate column {target!r} at positions {','.join(map(str, at))} "
-                               f"({found})", column=target, fix="keep one of them"))
+            out.append(Problem("error", N_("duplicate column {target!r} at positions {at} ({found})").format(
+                target=target, at=",".join(map(str, at)), found=found), column=target, fix=N_("keep one of them")))
     return out
 
 
@@ -352,8 +355,8 @@ def _missing_fix(headers: list[str]) -> str:
     """A hint when one header holds a delimiter: the file is split on the wrong character."""
     for sep, name in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
         if len(headers) == 1 and sep in str(headers[0]):
-            return f"the header looks {name}-separated: set --delimiter"
-    return "rename the export's headers or map them with --column SOURCE=COLUMN"
+            return N_("the header looks {name}-separated: set --delimiter").format(name=name)
+    return N_("rename the export's headers or map them with --column SOURCE=COLUMN")
 
 
 # ---------------------------------------------------------------------------
@@ -431,10 +434,10 @@ def convert(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[p
     if col.name in spec.id_columns:
         # Report what cleaning did to ids (outer spaces, NBSP, full-width forms): never silent.
         changed = present(text) & (values != unescape(cells.text)).fillna(False).to_numpy(dtype=bool)
-        flags += flag(changed, col.name, "id normalised (NFKC, zero-width characters and outer spaces removed)", level="warning")
+        flags += flag(changed, col.name, N_("id normalised (NFKC, zero-width characters and outer spaces removed)"), level="warning")
     if col.required:
         flags += flag(~present(text) & ~present(cells.native), col.name,
-                      "required value is empty (or a null token)", "fill it in at the source")
+                      N_("required value is empty (or a null token)"), N_("fill it in at the source"))
     return values, flags
 
 
@@ -469,11 +472,11 @@ def to_text(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[p
         return _id_text(text, col, flags)
     has_control = text.str.contains(CONTROL).fillna(False)
     if has_control.any():  # NUL and other control characters break exports and terminals
-        flags += flag(has_control, col.name, "control character(s) such as NUL removed from text", level="warning")
+        flags += flag(has_control, col.name, N_("control character(s) such as NUL removed from text"), level="warning")
         text = text.str.replace(CONTROL, "", regex=True)
     flags += flag(text.str.contains(MOJIBAKE).fillna(False), col.name,
-                  "text looks mis-decoded (mojibake such as 'à¸' for Thai)",
-                  "export again as UTF-8 or choose the right --encoding", level="warning")
+                  N_("text looks mis-decoded (mojibake such as 'à¸' for Thai)"),
+                  N_("export again as UTF-8 or choose the right --encoding"), level="warning")
     return text, flags
 
 
@@ -483,8 +486,8 @@ def _native_id_flags(native: pd.Series, col: ColumnSpec, spec: TableSpec) -> lis
         return []
     floats = is_a(native, (float, np.floating))
     lost = floats & native.where(floats).map(lambda v: not float(v).is_integer(), na_action="ignore").eq(True)
-    return flag(lost, col.name, "id stored as a fractional number (digits lost)",
-                "export the id column as text")
+    return flag(lost, col.name, N_("id stored as a fractional number (digits lost)"),
+                N_("export the id column as text"))
 
 
 ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -502,10 +505,10 @@ def nfkc(text: pd.Series) -> pd.Series:
 def _id_text(text: pd.Series, col: ColumnSpec, flags: list[Flag]) -> tuple[pd.Series, list[Flag]]:
     """Ids: reject control characters and Excel's scientific notation; report normalisation."""
     flags += flag(text.str.contains(CONTROL).fillna(False), col.name,
-                  "control character (e.g. NUL) in an id", "remove it at the source")
+                  N_("control character (e.g. NUL) in an id"), N_("remove it at the source"))
     flags += flag(text.str.fullmatch(SCI_ID).fillna(False), col.name,
-                  "Excel mangled this id column (scientific notation); digits are lost",
-                  "export the id column as text")
+                  N_("Excel mangled this id column (scientific notation); digits are lost"),
+                  N_("export the id column as text"))
     return nfkc(text), flags
 
 
@@ -530,12 +533,11 @@ def to_number(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple
     flags += more
     nat = _native_numbers(cells.native, col)
     values = values.where(~present(nat), nat)
-    flags += flag(present(cells.native) & ~present(nat), col.name, "not a number")
+    flags += flag(present(cells.native) & ~present(nat), col.name, N_("not a number"))
     if col.kind == "decimal" and present(nat).any():
         scaled = nat * 10 ** (col.scale or 0)
         off = ((scaled - scaled.round()).abs() > 1e-6 * np.maximum(1.0, scaled.abs())).fillna(False)
-        flags += flag(off & np.isfinite(nat), col.name, f"more than {col.scale} decimal places (would be rounded)",
-                      "round at the source")
+        flags += flag(off & np.isfinite(nat), col.name, TOO_PRECISE.format(scale=col.scale), N_("round at the source"))
     values, more = _scale(values, pct_sign, col, ctx.opts)
     return _number_bounds(values, col, flags + more)
 
@@ -546,15 +548,15 @@ def _strip_symbols(text: pd.Series, col: ColumnSpec) -> tuple[pd.Series, list[Fl
     found = text.str.extract(f"({CURRENCY_RE.pattern})", expand=False)
     money = column_currency(col)
     wrong = found.notna() & (found.map(CURRENCIES.get, na_action="ignore") != money)
-    flags += flag(wrong & bool(money), col.name, f"amount in another currency; {col.name} holds {money}",
-                  f"convert to {money} before import")
-    flags += flag(found.notna() & (not money), col.name, "currency symbol in a column that is not money")
+    flags += flag(wrong & bool(money), col.name, N_("amount in another currency; {column} holds {money}").format(
+                      column=col.name, money=money), N_("convert to {money} before import").format(money=money))
+    flags += flag(found.notna() & (not money), col.name, N_("currency symbol in a column that is not money"))
     if money:
-        flags += flag(found.notna() & ~wrong, col.name, f"currency symbol stripped; amounts recorded in {money}",
+        flags += flag(found.notna() & ~wrong, col.name, N_("currency symbol stripped; amounts recorded in {money}").format(money=money),
                       level="info")
         text = text.str.replace(CURRENCY_RE, "", regex=True).str.strip()
     pct_sign = text.str.endswith("%").fillna(False).to_numpy(dtype=bool)
-    flags += flag(pct_sign & (not col.name.endswith("_pct")), col.name, "percent sign in a column that is not a percentage")
+    flags += flag(pct_sign & (not col.name.endswith("_pct")), col.name, N_("percent sign in a column that is not a percentage"))
     text = text.str.rstrip("%").str.strip()
     return text, flags, pct_sign
 
@@ -572,8 +574,8 @@ def _parse_numbers(text: pd.Series, col: ColumnSpec, opts: ImportOptions) -> tup
     good = t.str.fullmatch(NUMBER).fillna(False)
     infinite = t.str.fullmatch(INFINITE_TEXT).fillna(False).to_numpy(dtype=bool)
     bad = present(text) & ~good.to_numpy(dtype=bool) & ~infinite
-    flags = flag(bad, col.name, "not a number", _number_fix(text[bad]))
-    flags += flag(infinite, col.name, NOT_FINITE, "correct the value (an empty cell means unknown)")
+    flags = flag(bad, col.name, N_("not a number"), _number_fix(text[bad]))
+    flags += flag(infinite, col.name, NOT_FINITE, N_("correct the value (an empty cell means unknown)"))
     if col.kind == "decimal":
         flags += _decimal_places(t.where(good), col)
     return pd.to_numeric(t.where(good), errors="coerce").astype("float64"), flags
@@ -582,10 +584,10 @@ def _parse_numbers(text: pd.Series, col: ColumnSpec, opts: ImportOptions) -> tup
 def _number_fix(bad: pd.Series) -> str:
     """Name the number-format choice that would make these values parse."""
     if bad.str.contains(r"\d[,.]\d{3}\b", regex=True).any():
-        return "choose number format: --thousands ',' (or '.') and --decimal"
+        return N_("choose number format: --thousands ',' (or '.') and --decimal")
     if bad.str.contains(r"\d,\d", regex=True).any():
-        return "choose number format: --decimal ','"
-    return "correct the value"
+        return N_("choose number format: --decimal ','")
+    return N_("correct the value")
 
 
 def _decimal_places(t: pd.Series, col: ColumnSpec) -> list[Flag]:
@@ -597,8 +599,8 @@ def _decimal_places(t: pd.Series, col: ColumnSpec) -> list[Flag]:
     sci = t.str.fullmatch(r"[+-]?\d+[eE][+-]?\d+").fillna(False)  # 5e-3: no point, places from the exponent
     places = (fraction - exponent).where(~sci, -pd.to_numeric(t.str.extract(r"[eE]([+-]?\d+)$", expand=False),
                                                               errors="coerce").clip(-400, 400))
-    return flag((places > (col.scale or 0)).fillna(False), col.name, f"more than {col.scale} decimal places "
-                "(would be rounded)", "round at the source")
+    return flag((places > (col.scale or 0)).fillna(False), col.name, TOO_PRECISE.format(scale=col.scale),
+                N_("round at the source"))
 
 
 def _native_numbers(native: pd.Series, col: ColumnSpec) -> pd.Series:
@@ -613,14 +615,14 @@ def _scale(values: pd.Series, pct_sign: np.ndarray, col: ColumnSpec,
            opts: ImportOptions) -> tuple[pd.Series, list[Flag]]:
     """Percent columns hold 0-100; fractions are converted only by explicit choice."""
     if col.name == "score" and opts.score_scale == 10:
-        return np.ceil(values / 2), flag(present(values), col.name, "score mapped from 1-10 to 1-5 (ceil(x/2))",
+        return np.ceil(values / 2), flag(present(values), col.name, N_("score mapped from 1-10 to 1-5 (ceil(x/2))"),
                                          level="info")
     if not col.name.endswith("_pct") or col.kind != "float":
         return values, []
     bare = present(values) & ~pct_sign
     if opts.pct_scale == "fraction":
         outside = bare & ((values < 0) | (values > 1)).to_numpy()
-        out = flag(outside, col.name, "outside 0-1 (declared fraction scale)")
+        out = flag(outside, col.name, N_("outside 0-1 (declared fraction scale)"))
         return values.where(~bare, values * 100).where(~outside), out
     return values, [] if opts.pct_scale == "percent" else _mixed_scale(values, bare, col)
 
@@ -631,12 +633,13 @@ def _mixed_scale(values: pd.Series, bare: np.ndarray, col: ColumnSpec) -> list[F
     if not frac.any():
         return []
     mixed = (bare & (values > 1).to_numpy()).any()
-    rule = ("mixed scales: fraction (0-1) among percent (0-100) values" if mixed
-            else "values look like fractions (0-1) but the column holds percent (0-100)")
-    return flag(frac, col.name, rule, "declare the scale: --pct-scale fraction (x100) or percent")
+    rule = (N_("mixed scales: fraction (0-1) among percent (0-100) values") if mixed
+            else N_("values look like fractions (0-1) but the column holds percent (0-100)"))
+    return flag(frac, col.name, rule, N_("declare the scale: --pct-scale fraction (x100) or percent"))
 
 
-NOT_FINITE = "not a finite number (infinite, or too large for a number)"
+NOT_FINITE = N_("not a finite number (infinite, or too large for a number)")
+TOO_PRECISE = N_("more than {scale} decimal places (would be rounded)")
 INFINITE_TEXT = re.compile(r"^[+-]?(inf|infinity)$", re.IGNORECASE)
 
 
@@ -644,21 +647,21 @@ def _number_bounds(values: pd.Series, col: ColumnSpec, flags: list[Flag]) -> tup
     """Every number is finite (1e999 overflows to infinity); measurements (durations, volumes, rates:
     every DOUBLE column but money) are not negative; integers are whole and in range; percents 0-100."""
     infinite = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
-    flags += flag(infinite, col.name, NOT_FINITE, "correct the value (an empty cell means unknown)")
+    flags += flag(infinite, col.name, NOT_FINITE, N_("correct the value (an empty cell means unknown)"))
     values = values.mask(infinite)
     # Percents have their own 0-100 rule; money (a bill's credit line) is the table's CHECK's to judge.
     if col.kind == "float" and not col.name.endswith("_pct") and column_currency(col) is None:
-        flags += flag((values < 0).fillna(False), col.name, "negative measurement (durations, volumes, rates and "
-                      "shares are never below 0)", "correct the value at the source")
+        flags += flag((values < 0).fillna(False), col.name, N_("negative measurement (durations, volumes, rates and "
+                      "shares are never below 0)"), N_("correct the value at the source"))
     if col.kind == "int":
         limit = INT_BOUNDS[col.data_type.upper()]
         whole = values.isna() | ((values % 1 == 0) & (values.abs() < limit))
-        flags += flag(~whole, col.name, f"not a whole number in {col.data_type} range")
+        flags += flag(~whole, col.name, N_("not a whole number in {type} range").format(type=col.data_type))
         values = values.where(whole).round().astype("Int64")
     if col.kind == "decimal" and col.precision:
-        flags += flag(values.abs() >= 10 ** (col.precision - (col.scale or 0)), col.name, "too large for the column")
+        flags += flag(values.abs() >= 10 ** (col.precision - (col.scale or 0)), col.name, N_("too large for the column"))
     if col.name.endswith("_pct") and col.kind == "float":
-        flags += flag((values < 0) | (values > 100), col.name, "outside 0-100 percent")
+        flags += flag((values < 0) | (values > 100), col.name, N_("outside 0-100 percent"))
     return values, flags
 
 
@@ -676,7 +679,7 @@ def to_bool(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[p
                            na_action="ignore")
     values = text.where(text.notna(), nat).astype("boolean")
     bad = (present(cells.text) | present(cells.native)) & ~present(values)
-    return values, flag(bad, col.name, "not a boolean (true/false, yes/no, 1/0)")
+    return values, flag(bad, col.name, N_("not a boolean (true/false, yes/no, 1/0)"))
 
 
 # --- dates and timestamps --------------------------------------------------
@@ -688,6 +691,7 @@ SLASHED = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(\s.*)?$")
 SERIAL = re.compile(r"^\d{1,7}(\.\d+)?$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
+SERIAL_DATE = N_("Excel serial number converted to a date ({system})")
 
 
 def serial_to_datetime(serial: pd.Series, date_1904: bool = False) -> pd.Series:
@@ -698,7 +702,7 @@ def serial_to_datetime(serial: pd.Series, date_1904: bool = False) -> pd.Series:
 
 
 def _system(ctx: "Ctx") -> str:
-    return "1904 system" if ctx.date_1904 else "1900 system"
+    return N_("1904 system") if ctx.date_1904 else N_("1900 system")
 
 
 def _parse_text_times(text: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, pd.Series, list[Flag]]:
@@ -710,7 +714,7 @@ def _parse_text_times(text: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Se
         aware_fmt = "%z" in fmt or "%Z" in fmt
         parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=aware_fmt)
         bad = present(text) & ~present(parsed)
-        flags = flag(bad, col.name, f"does not match --date-format {fmt}")
+        flags = flag(bad, col.name, N_("does not match --date-format {fmt}").format(fmt=fmt))
         empty = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
         return (empty, parsed, flags) if aware_fmt else (parsed.astype("datetime64[us]"), _empty_utc(text), flags)
     return _parse_iso(text, col, ctx)
@@ -746,20 +750,20 @@ def _parse_iso(text: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, p
         flags += _serial_flags(numbers, serial, col, ctx)
     rest = present(text) & ~present(naive) & ~present(aware) & ~serial
     slashed = rest & text.str.fullmatch(SLASHED).fillna(False).to_numpy(dtype=bool)
-    flags += flag(slashed, col.name, "ambiguous date: day/month order is not known",
-                  "set --date-format (e.g. %d/%m/%Y) or export ISO 8601 (YYYY-MM-DD)")
+    flags += flag(slashed, col.name, N_("ambiguous date: day/month order is not known"),
+                  N_("set --date-format (e.g. %d/%m/%Y) or export ISO 8601 (YYYY-MM-DD)"))
     bad = rest & ~slashed
-    flags += flag(bad, col.name, "not a date/time (expected ISO 8601, YYYY-MM-DD HH:MM:SS[+07:00])",
-                  "set --date-format to the export's format")
+    flags += flag(bad, col.name, N_("not a date/time (expected ISO 8601, YYYY-MM-DD HH:MM:SS[+07:00])"),
+                  N_("set --date-format to the export's format"))
     return naive, aware, flags
 
 
 def _serial_flags(numbers: pd.Series, serial: np.ndarray, col: ColumnSpec, ctx: Ctx) -> list[Flag]:
     """Report serial conversions; serial 60 is Excel's fake 1900-02-29."""
     fake = serial & (numbers == 60).to_numpy() & (not ctx.date_1904)
-    flags = flag(fake, col.name, "Excel serial 60 is 1900-02-29, a day that never existed (Excel's 1900 leap-year bug)",
-                 "correct the date at the source")
-    flags += flag(serial & ~fake, col.name, f"Excel serial number converted to a date ({_system(ctx)})", level="info")
+    flags = flag(fake, col.name, N_("Excel serial 60 is 1900-02-29, a day that never existed (Excel's 1900 leap-year bug)"),
+                 N_("correct the date at the source"))
+    flags += flag(serial & ~fake, col.name, SERIAL_DATE.format(system=_system(ctx)), level="info")
     return flags
 
 
@@ -787,8 +791,8 @@ def _times(cells: Cells, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, pd.Serie
     naive, aware, flags = _parse_text_times(cells.text, col, ctx)
     n_naive, n_aware, serial = _native_times(cells.native, ctx.date_1904)
     if serial.any():
-        flags += flag(serial, col.name, f"Excel serial number converted to a date ({_system(ctx)})", level="info")
-    flags += flag(present(cells.native) & ~present(n_naive) & ~present(n_aware), col.name, "not a date/time")
+        flags += flag(serial, col.name, SERIAL_DATE.format(system=_system(ctx)), level="info")
+    flags += flag(present(cells.native) & ~present(n_naive) & ~present(n_aware), col.name, N_("not a date/time"))
     return naive.where(present(naive), n_naive), aware.where(present(aware), n_aware), flags
 
 
@@ -798,9 +802,10 @@ def _buddhist(ts: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, list
     if not be.any():
         return ts, []
     if not ctx.opts.buddhist_era:
-        return ts, flag(be, col.name, "year looks Buddhist Era (e.g. 2567 = 2024 CE)", "use --buddhist-era to convert (-543)")
+        return ts, flag(be, col.name, N_("year looks Buddhist Era (e.g. 2567 = 2024 CE)"),
+                       N_("use --buddhist-era to convert (-543)"))
     shifted = ts.map(lambda t: t.replace(year=t.year - 543) if pd.notna(t) and t.year >= 2400 else t)
-    return shifted.astype(ts.dtype), flag(be, col.name, "Buddhist Era year converted (-543)", level="info")
+    return shifted.astype(ts.dtype), flag(be, col.name, N_("Buddhist Era year converted (-543)"), level="info")
 
 
 def to_date(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[pd.Series, list[Flag]]:
@@ -810,7 +815,7 @@ def to_date(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[p
     ts = naive.where(present(naive), local)
     ts, more = _buddhist(ts, col, ctx)
     flags += more + flag(present(ts) & (ts != ts.dt.normalize()).fillna(False).to_numpy(), col.name,
-                         "has a time of day; the column is a date")
+                         N_("has a time of day; the column is a date"))
     latest = (ctx.now.tz_convert(ctx.tz).tz_localize(None) + pd.DateOffset(years=1)).normalize()
     if col.name in FUTURE_DATE_COLUMNS:
         latest = latest + pd.DateOffset(years=49)
@@ -821,11 +826,11 @@ def to_date(cells: Cells, col: ColumnSpec, spec: TableSpec, ctx: Ctx) -> tuple[p
 def _plausible(ts: pd.Series, col: ColumnSpec, latest: pd.Timestamp, warn_after: pd.Timestamp | None) -> list[Flag]:
     """Before 2000 or past `latest` is an error; past `warn_after` is a warning."""
     early = (ts < (EARLIEST.tz_localize("UTC") if ts.dt.tz is not None else EARLIEST)).fillna(False)
-    flags = flag(early, col.name, "implausible date (before 2000)", "check the year (Excel serial 60, typos)")
-    flags += flag((ts > latest).fillna(False), col.name, "in the future", "check the year or the source clock")
+    flags = flag(early, col.name, N_("implausible date (before 2000)"), N_("check the year (Excel serial 60, typos)"))
+    flags += flag((ts > latest).fillna(False), col.name, N_("in the future"), N_("check the year or the source clock"))
     if warn_after is not None:
         flags += flag(((ts > warn_after) & (ts <= latest)).fillna(False), col.name,
-                      "a little in the future (clock skew?)", level="warning")
+                      N_("a little in the future (clock skew?)"), level="warning")
     return flags
 
 
@@ -864,12 +869,15 @@ def localise(naive: pd.Series, col: ColumnSpec, ctx: Ctx) -> tuple[pd.Series, li
     repeat = bad & present(first)
     if ctx.opts.dst == "shift":
         fixed = naive.dt.tz_localize(ctx.tz, nonexistent="shift_forward", ambiguous=np.ones(len(naive), bool))
-        flags = flag(gap, col.name, f"local time does not exist in {ctx.tz} (DST gap); moved forward to the end "
-                     "of the gap", level="info")
-        flags += flag(repeat, col.name, f"local time occurs twice in {ctx.tz} (DST); first taken", level="info")
+        flags = flag(gap, col.name, N_("local time does not exist in {tz} (DST gap); moved forward to the end "
+                     "of the gap").format(tz=ctx.tz), level="info")
+        flags += flag(repeat, col.name, N_("local time occurs twice in {tz} (DST); first taken").format(tz=ctx.tz),
+                      level="info")
         return fixed.dt.tz_convert("UTC").astype("datetime64[us, UTC]"), flags
-    flags = flag(gap, col.name, f"local time does not exist in {ctx.tz} (DST gap)", "fix the time or use --dst shift")
-    flags += flag(repeat, col.name, f"local time is ambiguous in {ctx.tz} (DST repeat)", "add an offset or use --dst shift")
+    flags = flag(gap, col.name, N_("local time does not exist in {tz} (DST gap)").format(tz=ctx.tz),
+                 N_("fix the time or use --dst shift"))
+    flags += flag(repeat, col.name, N_("local time is ambiguous in {tz} (DST repeat)").format(tz=ctx.tz),
+                  N_("add an offset or use --dst shift"))
     return strict.dt.tz_convert("UTC").astype("datetime64[us, UTC]"), flags
 
 
@@ -878,8 +886,9 @@ def naive_mix_flags(ctx: Ctx) -> list[Flag]:
     if ctx.opts.confirm_naive or not any(ctx.aware.values()):
         return []
     return [f for col, mask in ctx.naive.items()
-            for f in flag(mask, col, f"time without offset in a file whose other times have offsets "
-                          f"(would be read as {ctx.tz})", "add offsets, or confirm with --confirm-naive")]
+            for f in flag(mask, col, N_("time without offset in a file whose other times have offsets "
+                             "(would be read as {tz})").format(tz=ctx.tz),
+                          N_("add offsets, or confirm with --confirm-naive"))]
 
 
 def shown(value: Any, limit: int = 60) -> str:

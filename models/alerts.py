@@ -20,7 +20,9 @@ import pandas as pd
 from analytics import drilldown, freshness
 from analytics.measure import OFF_TRACK
 from analytics.scorecard import KpiResult, load_inputs, scorecard
+from core import i18n
 from core.budget import plan_year_start
+from core.i18n import N_, _
 from core.period import Period, add_months
 from core.plan import Plan
 from data import event_rollups
@@ -35,6 +37,8 @@ RULES = (KPI_OFF_TRACK, BUDGET_OVER, CAPACITY_CROSSING, DATA_STALE, SLA_BELOW_FL
 AREA_PAGES = {"Reliability": "reliability", "Support": "support", "Cost": "cost", "Improvement": "cost"}
 # The resources a fleet is scaled for (percent of capacity); data volume in GB has no line to cross.
 CAPACITY_RESOURCES = ("cpu_pct", "memory_pct", "requests_pct", "disk_pct")
+RESOURCE_WORDS = {"cpu_pct": N_("cpu"), "memory_pct": N_("memory"), "requests_pct": N_("requests"),
+                  "disk_pct": N_("disk")}
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,15 @@ def kpi_alerts(results: Sequence[KpiResult], period: Period, today: date) -> lis
     beyond its baseline, a difference within its tolerance or interval not counting. The threshold
     is the baseline it has not left."""
     return [Alert(KPI_OFF_TRACK, r.kpi, today, r.judged_value, r.baseline, r.unit,
-                  f"{r.label} off track: target {r.op} {r.target:g} {r.unit}, baseline {r.baseline:g} {r.unit}",
+                  _kpi_detail(r),
                   page_link(AREA_PAGES.get(r.area, ""), period))
             for r in results if r.status == OFF_TRACK]
+
+
+def _kpi_detail(r: KpiResult) -> str:
+    label = r.label  # English in results; the catalogue has the plan's labels
+    return _("{kpi} off track: target {op} {target} {unit}, baseline {baseline} {unit}").format(
+        kpi=_(label), op=r.op, target=f"{r.target:g}", baseline=f"{r.baseline:g}", unit=r.unit)
 
 
 def budget_alerts(projection: pd.DataFrame, period: Period, today: date) -> list[Alert]:
@@ -84,10 +94,16 @@ def budget_alerts(projection: pd.DataFrame, period: Period, today: date) -> list
     Input: models.budget.projection's frame (line, annual_usd, projected_usd, crosses_in, is_heading_over)."""
     over = projection[projection["is_heading_over"].astype(bool)]
     return [Alert(BUDGET_OVER, r.line, today, float(r.projected_usd), float(r.annual_usd), "USD",
-                  f"budget line {r.line} heading over: projected year end above its annual budget"
-                  + (f", passed in {pd.Timestamp(r.crosses_in):%b %Y}" if pd.notna(r.crosses_in) else ""),
+                  _budget_detail(r.line, r.crosses_in),
                   page_link("budget", period))
             for r in over.itertuples()]
+
+
+def _budget_detail(line: str, crosses_in: object) -> str:
+    if pd.isna(crosses_in):
+        return _("budget line {line} heading over: projected year end above its annual budget").format(line=line)
+    return _("budget line {line} heading over: projected year end above its annual budget, passed in {month}").format(
+        line=line, month=i18n.date_text(pd.Timestamp(crosses_in).date(), "month"))
 
 
 def capacity_alerts(crossings: pd.DataFrame, scale_up_pct: float, within_days: int, through: date,
@@ -105,10 +121,20 @@ def capacity_alerts(crossings: pd.DataFrame, scale_up_pct: float, within_days: i
         if days <= within_days:
             out.append(Alert(CAPACITY_CROSSING, f"{r.service_id} {r.resource}", today,
                              None if pd.isna(r.current_pct) else float(r.current_pct), scale_up_pct, "%",
-                             f"{r.service_id} {r.resource.removesuffix('_pct')} reaches the {scale_up_pct:g} % "
-                             f"scale-up line on {pd.Timestamp(r.scale_up_at):%d %b %Y}, in {max(days, 0)} days",
+                             _crossing_detail(r.service_id, r.resource, scale_up_pct, r.scale_up_at, days),
                              page_link("capacity", period)))
     return out
+
+
+def _crossing_detail(service: str, resource: str, line: float, at: object, days: int) -> str:
+    return _("{service} {resource} reaches the {line} % scale-up line on {day}, in {days} days").format(
+        service=service, resource=resource_words(resource), line=f"{line:g}",
+        day=i18n.date_text(pd.Timestamp(at).date()), days=max(days, 0))
+
+
+def resource_words(resource: str) -> str:
+    """'memory_pct' -> 'memory', in the language in use."""
+    return _(RESOURCE_WORDS.get(resource, resource.removesuffix("_pct")))
 
 
 def stale_alerts(found: Sequence[freshness.Source], today: date, tz: str, stale_after_days: int,
@@ -122,7 +148,8 @@ def stale_alerts(found: Sequence[freshness.Source], today: date, tz: str, stale_
             last = freshness.last_day(s.through_at, tz)
             out.append(Alert(DATA_STALE, s.table, last + timedelta(days=stale_after_days + 1),
                              float((today - last).days), float(stale_after_days), "days",
-                             f"{s.words}: last data {last:%d %b %Y}", page_link("data", period)))
+                             _("{source}: last data {day}").format(source=s.words, day=i18n.date_text(last)),
+                             page_link("data", period)))
     return out
 
 
@@ -141,8 +168,12 @@ def sla_alerts(severity_sla: pd.DataFrame, channel_sla: pd.DataFrame, plan: Plan
     out = []
     for r, kind, name, floor, page in rows:
         if r.n >= rules.sla_min_records and pd.notna(r.on_time_pct) and r.on_time_pct < floor:
+            # the target named in the language in use (the grid's column was written when it was measured)
+            target = drilldown.severity_target(plan, name, r.measure) if kind == "severity" else \
+                drilldown.channel_target(plan, name, r.measure)
             out.append(Alert(SLA_BELOW_FLOOR, f"{kind} {name} {r.measure}", today, float(r.on_time_pct), floor, "%",
-                             f"{r.target} on time for {r.on_time_pct:.0f} % of {r.n:,}, floor {floor:g} %",
+                             _("{sla} on time for {pct} % of {n}, floor {floor} %").format(
+                                 sla=target, pct=i18n.number(r.on_time_pct), n=i18n.number(r.n), floor=f"{floor:g}"),
                              page_link(page, period)))
     return out
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_, _
 from core.plan import Capacity
 
 BANDS = ("mean", "lower", "upper")
@@ -68,6 +69,8 @@ def season_factor(ds: pd.Series, peak_pct: float, peak_months: tuple[int, ...]) 
 
 
 FACTORS = ("growth", "features", "season")
+# Whose assumptions crossing_causes names (the plan's, or a scenario edited on the Capacity page).
+PLAN_WHOSE, EDITED_WHOSE = N_("the plan's"), N_("the edited scenario's")
 
 
 def growth_factors(anchor: pd.Timestamp, ds: pd.Series, growth: Growth) -> dict[str, np.ndarray]:
@@ -124,7 +127,7 @@ def measured_and_plan(history: pd.DataFrame, fit: pd.DataFrame, growth: Growth) 
 
 def crossing_causes(resource: str, growth: Growth, current: float | None, planned: pd.DataFrame,
                     history_end: pd.Timestamp, threshold: float, at: pd.Timestamp,
-                    whose: str = "the plan's") -> list[str]:
+                    whose: str = PLAN_WHOSE) -> list[str]:
     """Why the plan's scenario (measured_and_plan's frame) reaches `threshold` at `at`, in words a
     planner reads; for a crossing on the forecast's first day above all.
 
@@ -145,9 +148,9 @@ def crossing_causes(resource: str, growth: Growth, current: float | None, planne
     f = {k: float(v[i]) for k, v in growth_factors(history_end, planned["ds"], growth).items()}
     words = _cause_words(resource, growth, whose)
     if current is not None and current >= threshold:
-        return [f"already at or above {threshold:g} % today"]
+        return [_("already at or above {line} % today").format(line=f"{threshold:g}")]
     if measured >= threshold:
-        return ["the measured forecast itself"]
+        return [_("the measured forecast itself")]
     total = measured * math.prod(f.values())
     if total < threshold:
         return []
@@ -158,12 +161,16 @@ def crossing_causes(resource: str, growth: Growth, current: float | None, planne
 
 def _cause_words(resource: str, growth: Growth, whose: str) -> dict[str, str]:
     """A scenario's assumptions, named in the plan's units (users a quarter, data a month), for
-    crossing_causes."""
+    crossing_causes. `whose` is a catalogue text (PLAN_WHOSE, EDITED_WHOSE): a translation places it."""
     quarterly = ((1.0 + growth.monthly_pct / 100.0) ** 3 - 1.0) * 100.0
-    grows = (f"{whose} +{growth.monthly_pct:.3g} % data a month" if resource in STORAGE_RESOURCES
-             else f"{whose} +{quarterly:.3g} % users a quarter")
-    return {"growth": grows, "features": f"{whose} +{growth.feature_pct:.3g} % resource needs for new features",
-            "season": f"{whose} +{growth.peak_pct:.3g} % peak-season uplift"}
+    named = _(whose)
+    grows = (_("{whose} +{pct} % data a month").format(whose=named, pct=f"{growth.monthly_pct:.3g}")
+             if resource in STORAGE_RESOURCES
+             else _("{whose} +{pct} % users a quarter").format(whose=named, pct=f"{quarterly:.3g}"))
+    return {"growth": grows,
+            "features": _("{whose} +{pct} % resource needs for new features").format(
+                whose=named, pct=f"{growth.feature_pct:.3g}"),
+            "season": _("{whose} +{pct} % peak-season uplift").format(whose=named, pct=f"{growth.peak_pct:.3g}")}
 
 
 def first_crossing(frame: pd.DataFrame, column: str, threshold: float) -> pd.Timestamp | None:

@@ -14,10 +14,11 @@ How a forecast is made:
    classical multi-seasonal decomposition. Candidates: naive, seasonal naive per period,
    drift, and on the adjusted series SES, damped-trend ETS (ExponentialSmoothing), Theta
    (ThetaModel), a linear trend (Theta with the whole measured slope), AR(p) (AutoReg),
-   damped ETS on logs for strictly positive series, the mean of SES, ETS and Theta, and
-   Holt-Winters with an evolving season. Each forecasts from up to ten rolling origins
-   that keep at least half the history; the lowest mean absolute error wins, averaged
-   with up to two others whose error is within 10 % of it.
+   damped ETS on logs for strictly positive series, the mean of SES, ETS and Theta,
+   Holt-Winters with an evolving season, and where two seasons or more are active damped
+   ETS on the series less MSTL's seasons (STL per season: they evolve). Each forecasts
+   from up to ten rolling origins that keep at least half the history; the lowest mean
+   absolute error wins, averaged with up to two others whose error is within 10 % of it.
 3. Interval widths come from the winner's own backtest errors (split-conformal),
    pooled over horizon steps by a fitted growth law h**beta.
 
@@ -37,6 +38,9 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from statsmodels.tsa.seasonal import STL
+
+from core.i18n import _
 
 # At least the last 2016 points are used (12 weeks of hourly data, 5.5 years of daily),
 # and more where the longest season needs it: SEASONS_KEPT of them estimate a seasonal
@@ -54,6 +58,7 @@ PROFILE_SEASONS = 20  # a seasonal profile is the mean of at most this many rece
 THETA_WINDOW = 300
 AR_MAX_LAG = 12
 HOLT_WINTERS_MAX_SEASON = 52  # longer seasons have too many states to estimate
+MSTL_ITERATIONS = 2  # statsmodels' MSTL default: a second round settles each season
 COMBO = ("ses", "ets_damped", "theta")  # the M4 "Comb" idea: averaging damps model risk
 TOP_K = 3  # at most this many near-equal candidates of the backtest are averaged
 NEAR_EQUAL = 0.1  # ... those whose backtest error is within 10 % of the best's
@@ -63,6 +68,8 @@ CANDIDATE_FAILURES = (ValueError, ArithmeticError, IndexError, np.linalg.LinAlgE
 
 Predictor = Callable[[np.ndarray, int], np.ndarray]
 Factory = Callable[[np.ndarray], Predictor]  # fits on a prefix, returns a predictor
+# (series, periods, h) -> the seasonally adjusted series and the seasonal part of the next h steps
+Split = Callable[[np.ndarray, tuple[int, ...], int], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -281,6 +288,49 @@ def deseasonalise(y: np.ndarray, periods: tuple[int, ...], h: int) -> tuple[np.n
     return adjusted, future
 
 
+def _odd(x: float) -> int:
+    """The smallest odd integer at or above x."""
+    n = math.ceil(x)
+    return n if n % 2 else n + 1
+
+
+def stl_windows(m: int, seasonal: int) -> tuple[int, int]:
+    """STL's trend and low-pass windows for period m (statsmodels' defaults: the smallest odd
+    integer at or above 1.5 m / (1 - 1.5 / seasonal), and the smallest odd one above m)."""
+    return _odd(1.5 * m / (1 - 1.5 / seasonal)), _odd(m + 1)
+
+
+def _stl_seasonal(y: np.ndarray, m: int, seasonal: int) -> np.ndarray:
+    """The seasonal component of STL with period m. Each smoother is evaluated at every
+    ceil(window / 10)-th point and interpolated between (R's stl does so by default): far
+    cheaper for a long period such as a week of half-hours, and nearly the same."""
+    trend, low_pass = stl_windows(m, seasonal)
+    fit = STL(y, period=m, seasonal=seasonal, trend=trend, low_pass=low_pass,
+              seasonal_jump=math.ceil(seasonal / 10), trend_jump=math.ceil(trend / 10),
+              low_pass_jump=math.ceil(low_pass / 10)).fit()
+    return np.asarray(fit.seasonal)
+
+
+def mstl_split(y: np.ndarray, periods: tuple[int, ...], h: int) -> tuple[np.ndarray, np.ndarray]:
+    """deseasonalise's contract by MSTL (statsmodels' MSTL algorithm: each period's STL on the
+    series less the other seasons, shortest first, MSTL_ITERATIONS rounds, seasonal windows
+    of 7 + 4 i cycles). STL follows each phase over the last few cycles, so a season that
+    changes, as a holiday week changes a demand week, moves with the data where the profile
+    averaged over many seasons lags. The next h steps repeat each component's last cycle."""
+    usable = [m for m in periods if 2 * m <= len(y)]
+    seasonal = np.zeros((len(usable), len(y)))
+    adjusted = np.asarray(y, dtype=float).copy()
+    for _ in range(MSTL_ITERATIONS):
+        for i, m in enumerate(usable):
+            adjusted = adjusted + seasonal[i]
+            seasonal[i] = _stl_seasonal(adjusted, m, 7 + 4 * (i + 1))
+            adjusted = adjusted - seasonal[i]
+    future = np.zeros(h)
+    for part, m in zip(seasonal, usable):
+        future = future + part[-m:][np.arange(h) % m]
+    return adjusted, future
+
+
 # --- candidate models: a factory fits on a prefix and returns a predictor ------------------
 
 
@@ -310,13 +360,14 @@ def smooth(y: np.ndarray, alpha: float, beta: float, phi: float, level: float, t
     return level, trend
 
 
-def exponential_smoothing(damped: bool, periods: tuple[int, ...]) -> Factory:
+def exponential_smoothing(damped: bool, periods: tuple[int, ...], split: Split = deseasonalise) -> Factory:
     """SES or damped-trend ETS (statsmodels ExponentialSmoothing) on the seasonally adjusted
-    series. Parameters and the initial state (every prefix starts at the same point) are
-    estimated once on the fit data; each origin then only runs the recursion."""
+    series (`split`: averaged profiles, or MSTL's). Parameters and the initial state (every
+    prefix starts at the same point) are estimated once on the fit data; each origin then
+    only runs the recursion."""
 
     def factory(fit_y: np.ndarray) -> Predictor:
-        adjusted = deseasonalise(fit_y, periods, 0)[0]
+        adjusted = split(fit_y, periods, 0)[0]
         trend_kind = "add" if damped else None
         model = ExponentialSmoothing(adjusted, trend=trend_kind, damped_trend=damped, initialization_method="estimated")
         with _quiet():  # SLSQP without the brute-force start grid: faster, as accurate here
@@ -327,7 +378,7 @@ def exponential_smoothing(damped: bool, periods: tuple[int, ...]) -> Factory:
             beta, phi, trend = (float(params[k]) for k in ("smoothing_trend", "damping_trend", "initial_trend"))
 
         def predict(y: np.ndarray, h: int) -> np.ndarray:
-            adjusted, season = deseasonalise(y, periods, h)
+            adjusted, season = split(y, periods, h)
             last, slope = smooth(adjusted, alpha, beta, phi, level, trend)
             return last + slope * np.cumsum(phi ** np.arange(1, h + 1)) + season
 
@@ -457,6 +508,10 @@ def candidates(grid: Grid) -> dict[str, Factory]:
     found[f"theta{tag}"] = theta(periods)
     found[f"trend{tag}"] = theta(periods, slope_share=1.0)
     found[f"ar{tag}"] = autoregression(periods)
+    # Two seasons or more (a day and a week, a week and a year): for a single season the
+    # averaged profile and Holt-Winters serve, and STL there lost most on the worst series.
+    if len(periods) >= 2:
+        found[f"mstl({','.join(map(str, periods))})"] = exponential_smoothing(True, periods, mstl_split)
     if grid.y.min() > 0:
         found[f"ets_damped[log]{tag}"] = on_logs(exponential_smoothing(True, periods))
     seasonal = [m for m in periods if m <= HOLT_WINTERS_MAX_SEASON]
@@ -608,7 +663,7 @@ def forecast(
     attrs hold "model" (the chosen candidate, or "constant" / "naive" for a flat or too
     short history), "level", "freq" and "scores" (backtest mean absolute error of each
     candidate). `models` keeps only candidates of the named families ("naive",
-    "seasonal_naive", "drift", "ses", "ets_damped", "theta", "ar", "combo") or full names
+    "seasonal_naive", "drift", "ses", "ets_damped", "theta", "ar", "mstl", "combo") or full names
     such as "seasonal_naive(24)", e.g. for a benchmark.
     """
     if horizon < 1 or not 0 < level < 100:
@@ -736,29 +791,30 @@ def season_words(freq: str) -> str:
     shortest season (a day of hourly data, a week of daily, a year of monthly)."""
     periods = seasonal_periods(freq, 10**9)
     if not periods:
-        return "repeating the last value"
+        return _("repeating the last value")
     days = periods[0] * step_days(freq)
-    return "repeating yesterday" if days < 1.5 else "repeating last week" if days < 10 else "repeating last year"
+    return _("repeating yesterday") if days < 1.5 else _("repeating last week") if days < 10 else \
+        _("repeating last year")
 
 
 def skill_words(relative_mase: float, season_label: str) -> str:
     """A forecast's skill against seasonal naive: a relative MASE of 0.77 reads
     "23 % better than repeating last week", 1.3 reads "30 % worse than ..."."""
     if not math.isfinite(relative_mase) or relative_mase < 0:
-        return f"not yet measured against {season_label}"
+        return _("not yet measured against {naive}").format(naive=season_label)
     change = round(100 * (1 - relative_mase))
     if change > 0:
-        return f"{change} % better than {season_label}"
+        return _("{pct} % better than {naive}").format(pct=change, naive=season_label)
     if change < 0:
-        return f"{-change} % worse than {season_label}"
-    return f"as good as {season_label}"
+        return _("{pct} % worse than {naive}").format(pct=-change, naive=season_label)
+    return _("as good as {naive}").format(naive=season_label)
 
 
 def skill(history: pd.DataFrame, horizon: int, folds: int = 3) -> tuple[float, str]:
     """The forecaster's relative MASE against seasonal naive over `folds` held-out tails
     (mean MASE of the forecast over that of seasonal naive at the shortest season; NaN
     when the history is too short or seasonal naive is perfect) and the words for it."""
-    _, y, freq = observed(history)
+    _stamps, y, freq = observed(history)
     periods = seasonal_periods(freq, len(y))
     baseline = [f"seasonal_naive({periods[0]})"] if periods else ["naive"]
     ours, naive = backtest(history, horizon, folds=folds), backtest(history, horizon, folds=folds, models=baseline)

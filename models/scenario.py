@@ -26,6 +26,8 @@ import pandas as pd
 from analytics.measure import compare
 from core.budget import budget_for, line_budget, month_of_plan_year
 from core.period import Period, add_months, month_start, today_in
+from core import i18n
+from core.i18n import N_, _
 from core.plan import Channel, Plan, PlanError, load_plan
 from models.capacity import quarterly_to_monthly_pct, storage_needed_gb, units_needed
 from models.staffing import (CHANNELS, HOURS_PER_WEEK, ChannelStaffing, agents_needed, channel_rules, fte_needed,
@@ -109,11 +111,12 @@ def check(drivers: Drivers) -> Drivers:
             continue
         low, high = LIMITS.get(f.name, (0.0, math.inf))
         if not math.isfinite(value) or not low <= value <= high:
-            raise ScenarioError(f"driver {f.name} = {value:g} is impossible: it must lie in [{low:g}, {high:g}]")
+            raise ScenarioError(_("driver {name} = {value} is impossible: it must lie in [{low}, {high}]").format(
+                name=f.name, value=f"{value:g}", low=f"{low:g}", high=f"{high:g}"))
     if drivers.reserved_share_pct + drivers.spot_share_pct > 100:
-        raise ScenarioError("reserved_share_pct + spot_share_pct must not exceed 100")
+        raise ScenarioError(_("reserved_share_pct + spot_share_pct must not exceed 100"))
     if min(drivers.aht_live_chat_min, drivers.aht_email_min, drivers.aht_phone_min) <= 0:
-        raise ScenarioError("handling times must be above 0 minutes")
+        raise ScenarioError(_("handling times must be above 0 minutes"))
     return drivers
 
 
@@ -123,7 +126,8 @@ def with_overrides(drivers: Drivers, overrides: dict[str, str | float]) -> Drive
     typed = {}
     for name, value in overrides.items():
         if name not in names:
-            raise ScenarioError(f"unknown driver '{name}'; known: {', '.join(sorted(names))}")
+            raise ScenarioError(_("unknown driver '{name}'; known: {known}").format(name=name,
+                                                                                  known=", ".join(sorted(names))))
         typed[name] = _parse_value(name, value, names[name])
     return check(replace(drivers, **typed))
 
@@ -139,8 +143,9 @@ def from_stored(stored: Mapping[str, Any], defaults: Drivers) -> tuple[Drivers, 
     from `defaults`, one the model no longer has is dropped, each named in the notes, so that old
     saves keep opening; an impossible value raises ScenarioError naming the driver."""
     known = {f.name for f in fields(Drivers)}
-    notes = [f"driver {k} is no longer in the model and was left out" for k in sorted(set(stored) - known)]
-    notes += [f"driver {k} did not exist when this was saved; it takes the base value"
+    notes = [_("driver {name} is no longer in the model and was left out").format(name=k)
+             for k in sorted(set(stored) - known)]
+    notes += [_("driver {name} did not exist when this was saved; it takes the base value").format(name=k)
               for k in sorted(known - set(stored))]
     return with_overrides(defaults, {k: v for k, v in stored.items() if k in known}), tuple(notes)
 
@@ -151,11 +156,11 @@ def _parse_value(name: str, value: str | float, kind: str) -> float | bool:
             return value
         if str(value).lower() in ("true", "1", "yes", "false", "0", "no"):
             return str(value).lower() in ("true", "1", "yes")
-        raise ScenarioError(f"driver {name} takes true or false, not '{value}'")
+        raise ScenarioError(_("driver {name} takes true or false, not '{value}'").format(name=name, value=value))
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ScenarioError(f"driver {name} takes a number, not '{value}'") from None
+        raise ScenarioError(_("driver {name} takes a number, not '{value}'").format(name=name, value=value)) from None
 
 
 # --- demand, capacity and staffing -------------------------------------------------------
@@ -319,7 +324,7 @@ COSTED = ("active_users", "revenue_usd", "instances", "storage_gb", "support_fte
 def _evaluate_columns(d: Drivers, base: Base, plan: Plan, months: int) -> dict[str, list | np.ndarray]:
     """evaluate's columns: the volumes as lists (the frame infers their types), the rest as arrays."""
     if months < 1:
-        raise ScenarioError(f"a scenario needs at least one month, not {months}")
+        raise ScenarioError(_("a scenario needs at least one month, not {months}").format(months=months))
     v = _volume_columns(d, base, plan, months)
     c = {name: np.asarray(v[name], dtype=float) for name in COSTED}
     lines = _line_columns(c, d)
@@ -458,7 +463,7 @@ def measured_base(base: Base, spend: Spend) -> Base:
     over their user-months, so month 1's cost per user and infrastructure share are the scorecard's
     over those months (growth applies from there)."""
     if not spend.months or spend.active_users <= 0:
-        raise ScenarioError("no closed month with costs, revenue and month-end users to start from")
+        raise ScenarioError(_("no closed month with costs, revenue and month-end users to start from"))
     return replace(base, active_users=spend.active_users,
                    revenue_per_user_month_usd=spend.revenue_usd / spend.active_users)
 
@@ -508,24 +513,32 @@ def measured_growth(monthly: pd.DataFrame, plan: Plan) -> tuple[Growth, str]:
     users, users_how = _measured_rate(complete, "active_users", 3, c.user_growth_pct_per_quarter)
     data, data_how = _measured_rate(complete, "data_gb", 1, c.data_growth_pct_per_month)
     peak = peak_uplift_pct(_series(complete, "visits"), c.peak_months) if len(complete) else None
-    peak_how = "peak season as measured last year" if peak is not None else "no peak season measured"
+    peak_how = _("peak season as measured last year") if peak is not None else _("no peak season measured")
     growth = Growth(users, data, max(0.0, peak[1]) if peak is not None else 0.0)
-    return growth, f"users {users_how}; data {data_how}; {peak_how}"
+    return growth, f"{_(USERS_HOW[users_how])}; {_(DATA_HOW[data_how])}; {peak_how}"
+
+
+# How each measured rate was found, one whole clause per series and way (a translation moves its words).
+USERS_HOW = {"forecast": N_("users as forecast"), "measured": N_("users as measured over the last year"),
+             "plan": N_("users as the plan assumes (too little history)")}
+DATA_HOW = {"forecast": N_("data as forecast"), "measured": N_("data as measured over the last year"),
+            "plan": N_("data as the plan assumes (too little history)")}
 
 
 def _measured_rate(complete: pd.DataFrame, column: str, per_months: int, planned: float) -> tuple[float, str]:
-    """One series' growth per `per_months` months, and how it was found (measured_growth)."""
+    """One series' growth per `per_months` months, and how it was found: "forecast", "measured" or
+    "plan" (measured_growth words it)."""
     from models.capacity import observed_growth_pct
 
     history = _series(complete, column)
     rate = _forecast_rate(history, per_months)
     if rate is not None:
-        return rate, "as forecast"
+        return rate, "forecast"
     observed = observed_growth_pct(history, per_months) if len(history) else None
     if observed is not None:
         low, high = LIMITS["user_growth_pct_per_quarter"]
-        return float(min(max(observed, low), high)), "as measured over the last year"
-    return planned, "as the plan assumes (too little history)"
+        return float(min(max(observed, low), high)), "measured"
+    return planned, "plan"
 
 
 def _days_in(month: Any) -> int:
@@ -561,7 +574,8 @@ def base_from_measures(m: dict[str, float | None], start: date) -> Base:
     needed = ("active_users", "user_months", "n_tickets", "revenue_usd", "instances", "data_gb", "cpu_p95_pct")
     missing = [k for k in needed if not m.get(k)]
     if missing:
-        raise ScenarioError(f"the warehouse has no data for {', '.join(missing)} in the months it is measured over")
+        raise ScenarioError(_("the warehouse has no data for {measures} in the months it is measured over").format(
+            measures=", ".join(missing)))
     tickets = m["n_tickets"]
     return Base(start=start, active_users=m["active_users"], tickets_per_user_month=tickets / m["user_months"],
                 channel_share=(m["n_live_chat"] / tickets, m["n_email"] / tickets, m["n_phone"] / tickets),
@@ -580,10 +594,10 @@ def hour_shares(profile: Mapping[str, np.ndarray]) -> tuple[tuple[float, ...], .
 
 def base_note(window: Period, through: date | None) -> str:
     """Which months the base was measured over, and why those."""
-    text = f"Base measured over {window.label()}"
     if window.stops_inside(through):
-        return f"{text}: the data runs through {through:%d %b %Y}, so {through:%B} counts to that day"
-    return f"{text}: the last full months with data"
+        return _("Base measured over {window}: the data runs through {day}, so {month} counts to that day").format(
+            window=window.label(), day=i18n.date_text(through, "day_padded"), month=i18n.date_text(through, "month_name_long"))
+    return _("Base measured over {window}: the last full months with data").format(window=window.label())
 
 
 def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") -> tuple[Base, Drivers, str]:
@@ -603,7 +617,7 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
     base = base_from_measures(measure_base(con, plan.timezone, today), month_start(today))
     base = replace(base, hour_shares=hour_shares(measured_week(con, plan, today)[0]))
     if kind == "plan":
-        return base, base_drivers(plan, base), f"{note}; growth and unit costs as the plan assumes"
+        return base, base_drivers(plan, base), _("{note}; growth and unit costs as the plan assumes").format(note=note)
     if kind != "measured":
         raise ScenarioError(f"--base takes one of {', '.join(BASES)}, not '{kind}'")
     s = plan.settings
@@ -613,8 +627,9 @@ def starting_point(con: Any, plan: Plan, today: date, kind: str = "measured") ->
                   float(closed["revenue_usd"].mean() if len(closed) else 0.0), tuple(sorted(lines.items())))
     base = measured_base(base, spend)
     growth, how = measured_growth(monthly_demand(con, plan.timezone, add_months(window.end, -24), window.end), plan)
-    months = ", ".join(f"{m:%b %Y}" for m in spend.months)
-    return base, measured_drivers(plan, base, spend, growth), f"{note}; month 1 at the closed months ({months}), {how}"
+    months = ", ".join(i18n.date_text(pd.Timestamp(m).date(), "month") for m in spend.months)
+    return base, measured_drivers(plan, base, spend, growth), _("{note}; month 1 at the closed months ({months}), "
+                                                                "{how}").format(note=note, months=months, how=how)
 
 
 def _measure(db: str, plan: Plan, today: date, kind: str) -> tuple[Base, Drivers, str]:

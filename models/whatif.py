@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.measure import compare
+from core.i18n import _
 from core.period import add_months
 from core.plan import Plan
 from models import scenario
@@ -67,7 +68,7 @@ def tornado(outcome: Outcome, drivers: Any, pct: float = 10.0, names: Iterable[s
     A move the model refuses (ScenarioError) leaves low/high empty with the reason in `note`.
     """
     if not 0 < pct <= 100:
-        raise ScenarioError(f"the tornado's step must lie in (0, 100] percent, not {pct:g}")
+        raise ScenarioError(_("the tornado's step must lie in (0, 100] percent, not {pct}").format(pct=f"{pct:g}"))
     at_base = outcome(drivers)
     metrics = [m for m, v in at_base.items() if not isinstance(v, bool)]  # a flag (understaffed) has no swing
     rows = []
@@ -100,13 +101,15 @@ def check_ranges(drivers: Any, ranges: Mapping[str, tuple[float, float]],
     known = set(numeric_drivers(drivers))
     for name, (low, high) in ranges.items():
         if name not in known:
-            raise ScenarioError(f"no numeric driver '{name}' to vary")
+            raise ScenarioError(_("no numeric driver '{name}' to vary").format(name=name))
         if not low <= high:
-            raise ScenarioError(f"range of {name}: low {low:g} is above high {high:g}")
+            raise ScenarioError(_("range of {name}: low {low} is above high {high}").format(
+                name=name, low=f"{low:g}", high=f"{high:g}"))
         allowed = (-math.inf, math.inf) if limits is None else limits.get(name, (0.0, math.inf))
         if low < allowed[0] or high > allowed[1]:
-            raise ScenarioError(f"range of {name} [{low:g}, {high:g}] leaves its allowed values "
-                                f"[{allowed[0]:g}, {allowed[1]:g}]")
+            raise ScenarioError(_("range of {name} [{low}, {high}] leaves its allowed values "
+                                  "[{lowest}, {highest}]").format(name=name, low=f"{low:g}", high=f"{high:g}",
+                                                                   lowest=f"{allowed[0]:g}", highest=f"{allowed[1]:g}"))
 
 
 def draw(drivers: Any, ranges: Mapping[str, tuple[float, float]], runs: int, seed: int) -> pd.DataFrame:
@@ -117,7 +120,7 @@ def draw(drivers: Any, ranges: Mapping[str, tuple[float, float]], runs: int, see
     Drivers are drawn in name order, so a seed always gives the same draws.
     """
     if not 1 <= runs <= MAX_RUNS:
-        raise ScenarioError(f"runs must lie between 1 and {MAX_RUNS}, not {runs}")
+        raise ScenarioError(_("runs must lie between 1 and {most}, not {runs}").format(most=MAX_RUNS, runs=runs))
     rng = np.random.default_rng(seed)
     out = {}
     for name in sorted(ranges):

@@ -2,46 +2,49 @@
 each table holds month by month, and every import made."""
 import streamlit as st
 
-from ui import auth, cache, coverage, freshness, import_form, palette, sidebar
+from core.i18n import N_, _
+from ui import auth, cache, charts, coverage, data_import, freshness, import_form, sidebar
+
+TABS = {"coverage": N_("Coverage by table"), "upload": N_("Import a file"), "log": N_("Import log")}
 
 the_plan = cache.plan()
-st.title("Data: import exports, see what the KPIs read")
+st.title(_("Data: import exports, see what the KPIs read"))
 freshness.page_freshness("data")
-st.caption("Coverage shows what each table holds month by month. To add or correct data, open **Import a file**: "
-           "upload a CSV, Excel or Parquet export into one table; nothing is written until you have seen the "
-           "preview and pressed Import, an import is all or nothing, and the Import log keeps every attempt.")
+st.caption(_("Coverage shows what each table holds month by month. To add or correct data, open **Import a file**: "
+             "upload a CSV, Excel or Parquet export into one table; nothing is written until you have seen the "
+             "preview and pressed Import, an import is all or nothing, and the Import log keeps every attempt."))
 
-coverage_tab, upload_tab, log_tab = st.tabs(["Coverage by table", "Import a file", "Import log"], key="data_tab")
+coverage_tab, upload_tab, log_tab = st.tabs([_(label) for label in TABS.values()], key="data_tab")
 
 with upload_tab:
     import_form.last_result()
     allowed = auth.can_import()
     if not allowed:
-        st.warning("**Your role cannot import data.** Coverage and the import log are open to read; ask an admin "
-                   "to import the file.", icon=":material/lock:")
-    st.subheader("1. Choose the table and the file")
+        st.warning(_("**Your role cannot import data.** Coverage and the import log are open to read; ask an admin "
+                     "to import the file."), icon=":material/lock:")
+    st.subheader(_("1. Choose the table and the file"))
     table, upload = import_form.file_choice(allowed)
     data = upload.getvalue() if upload is not None else b""
-    st.subheader("2. Say how to read it")
+    st.subheader(_("2. Say how to read it"))
     opts, bad_format = import_form.reading_options(the_plan, data)
     if bad_format:
         st.error(bad_format, icon=":material/event_busy:")
     elif upload is None or table is None:
-        st.info("Choose the target table and upload a file: its preview, with every problem, appears here before "
-                "anything is written.", icon=":material/upload_file:")
+        st.info(_("Choose the target table and upload a file: its preview, with every problem, appears here before "
+                  "anything is written."), icon=":material/upload_file:")
     else:
         import_form.preview_and_import(the_plan, data, upload.name, table, opts, allowed)
 
 with coverage_tab:
-    st.markdown("A KPI says **no data** when a table it reads has no rows in the period. Below: rows per table and "
-                "month (red: none that month), then what each table holds, what reads it and from when to when.")
+    st.markdown(_("A KPI says **no data** when a table it reads has no rows in the period. Below: rows per table and "
+                  "month (red: none that month), then what each table holds, what reads it and from when to when."))
     last = sidebar.plan_today(the_plan)
-    st.plotly_chart(coverage.coverage_heatmap(coverage.load_monthly_rows(last), last), key="data_heatmap",
-                    config=palette.NO_BAR)
-    st.caption(f"Local months in {the_plan.timezone}. Catalogue tables (services, staff, certifications, routine "
-               "tasks) are not in the grid: they need no new rows every month.")
+    charts.chart(st, coverage.coverage_heatmap(coverage.load_monthly_rows(last), last), key="data_heatmap")
+    st.caption(_("Local months in {zone}. Catalogue tables (services, staff, certifications, routine "
+                 "tasks) are not in the grid: they need no new rows every month.").format(
+                 zone=data_import.zone_label(the_plan.timezone)))
     covered = coverage.load_coverage()
-    st.dataframe(covered, hide_index=True, column_config=coverage.COVERAGE_CONFIG, key="data_coverage",
+    st.dataframe(covered, hide_index=True, column_config=coverage.coverage_config(), key="data_coverage",
                  height=36 * (len(covered) + 1) + 4)
 
 with log_tab:

@@ -1,14 +1,16 @@
 """Reliability: where uptime, MTTR and MTBF come from, by month, service and severity."""
 import streamlit as st
 
+from core import i18n
+from core.i18n import _
 from ui import cache, events, figures, formatting, freshness, palette, reliability, scorecard, sidebar, widgets
 
 period, filters, the_plan = sidebar.current_period(), sidebar.current_filters(), cache.plan()
 # The header first: a title at once on a cold start, not a blank page while the loads run.
-widgets.drill_header("Reliability", period, filters,
-                "The service and severity filters select incidents; the channel filter does not apply here. "
-                "With services chosen, uptime is the union of their own outages. Monthly views cover the period; "
-                "pick 'Last 12 full months' in the sidebar for a longer view.")
+widgets.drill_header(_("Reliability"), period, filters,
+                     _("The service and severity filters select incidents; the channel filter does not apply here. "
+                       "With services chosen, uptime is the union of their own outages. Monthly views cover the "
+                       "period; pick 'Last 12 full months' in the sidebar for a longer view."))
 freshness.page_freshness("reliability")
 results = scorecard.load_drill_scorecard(period, filters)
 trend = scorecard.load_drill_trend(period.end, filters)
@@ -23,16 +25,18 @@ for column, r in zip(tiles, (uptime, mttr, mtbf)):
     with column:
         widgets.kpi_tile(r, figures.spark(trend, r.kpi))
 with tiles[3], st.container(border=True):
-    st.metric("MTTA", formatting.fmt(whole["mtta_hours"], "h"),
-              help="MTTA, mean time to acknowledge: the mean of acknowledged_at - detected_at over incidents "
-                   "detected in the period. The plan sets no MTTA target; it sets a response time per severity "
-                   "(grid below).")
-    st.caption(f"n = {int(whole['n_acknowledged']):,} incidents acknowledged  \nRecovery of failures: median "
-               f"{formatting.fmt(whole['mttr_median_hours'], 'h')}, 90th percentile {formatting.fmt(whole['mttr_p90_hours'], 'h')}")
+    st.metric(_("MTTA"), formatting.fmt(whole["mtta_hours"], "h"),
+              help=_("MTTA, mean time to acknowledge: the mean of acknowledged_at - detected_at over incidents "
+                     "detected in the period. The plan sets no MTTA target; it sets a response time per severity "
+                     "(grid below)."))
+    st.caption(_("n = {n} incidents acknowledged  \nRecovery of failures: median {median}, 90th percentile {p90}")
+               .format(n=i18n.number(int(whole["n_acknowledged"])),
+                       median=formatting.fmt(whole["mttr_median_hours"], "h"),
+                       p90=formatting.fmt(whole["mttr_p90_hours"], "h")))
     widgets.definitions_popover(*reliability.DEFINITIONS["mtta"], key="def_mtta")
 
 # ---- uptime per month and per service
-st.subheader(f"Uptime against the {target} target", divider="gray")
+st.subheader(_("Uptime against the {target} target").format(target=target), divider="gray")
 left, right = st.columns(2)
 with left:
     points = widgets.selectable_chart(figures.trend_chart(uptime, trend, events.load_events(trend, filters.services)),
@@ -40,81 +44,92 @@ with left:
 with right:
     nominal = view.nominal_budget_minutes
     widgets.show_chart(figures.bars_chart(
-        months, "span", "down_minutes", title="Unplanned downtime per month",
-        y_title="minutes of unplanned downtime", label_format="%{y:.0f} min", target=nominal,
-        target_label=f"error budget ≈ {nominal:.1f} min per 30 days at {target}"), "downtime_bars")
-st.caption("Planned maintenance excluded from each month: "
-           + " · ".join(f"{r.span}: {r.planned_hours:.1f} h" for r in months.itertuples())
-           + ". Maintenance windows are taken out of the month before uptime is computed, and outage minutes "
-             "inside a window do not count as downtime.")
+        months, "span", "down_minutes", title=_("Unplanned downtime per month"),
+        y_title=_("minutes of unplanned downtime"), label_format=_("%{y:.0f} min"), target=nominal,
+        target_label=_("error budget ≈ {minutes} min per 30 days at {target}").format(
+            minutes=i18n.number(nominal, 1), target=target)), "downtime_bars")
+st.caption(_("Planned maintenance excluded from each month: {months}. Maintenance windows are taken out of the month "
+             "before uptime is computed, and outage minutes inside a window do not count as downtime.").format(
+    months=" · ".join(_("{span}: {hours} h").format(span=i18n.date_text(r.start, "month"),
+                                                     hours=i18n.number(r.planned_hours, 1))
+                      for r in months.itertuples())))
 reliability.month_incidents_panel(events.clicked_month(points), filters)
 widgets.show_chart(figures.grid_chart(
     view.by_service.assign(cell=[formatting.apart_text(v, uptime.target, "%") for v in view.by_service["uptime_pct"]]),
     "span", "service_id",
-    text="cell", status="status", title=f"Uptime per service and month (target {target})", x_title="",
-    y_title="service"), "service_grid")
+    text="cell", status="status", title=_("Uptime per service and month (target {target})").format(target=target),
+    x_title="", y_title=_("service")), "service_grid")
 widgets.status_legend()
-with st.expander("Monthly figures and uptime per service (tables)", icon=":material/table:"):
+with st.expander(_("Monthly figures and uptime per service (tables)"), icon=":material/table:"):
     widgets.data_table(view.by_span, f"opsplan-reliability-{period.start}-{period.end}.csv")
     widgets.data_table(view.by_service, f"opsplan-uptime-by-service-{period.start}-{period.end}.csv")
 
 # ---- error budget
-st.subheader("Error budget", divider="gray")
-st.caption(f"The uptime target allows {nominal:.1f} minutes of unplanned downtime in a 30-day month "
-           f"({target} of 43,200 minutes). Planned maintenance is taken out of the month first, so each month's "
-           "allowance is a little smaller; a running month burns at its rate so far.")
+st.subheader(_("Error budget"), divider="gray")
+st.caption(_("The uptime target allows {minutes} minutes of unplanned downtime in a 30-day month ({target} of "
+             "{month_minutes} minutes). Planned maintenance is taken out of the month first, so each month's "
+             "allowance is a little smaller; a running month burns at its rate so far.").format(
+    minutes=i18n.number(nominal, 1), target=target, month_minutes=i18n.number(43_200)))
 reliability.error_budget_panel(view.budget, filters, period)
 widgets.definitions_popover(*reliability.DEFINITIONS["budget"], key="def_budget")
 
 # ---- recovery: MTTR spread and MTBF interval
-st.subheader("Recovery and time between failures", divider="gray")
+st.subheader(_("Recovery and time between failures"), divider="gray")
 left, right = st.columns(2)
 with left:
     widgets.show_chart(figures.lines_chart(
-        months, "span", {"mttr_hours": "mean (MTTR)", "mttr_median_hours": "median", "mttr_p90_hours": "90th percentile"},
-        title="Time to recover from failures", y_title="hours", unit="h", target=mttr.target,
-        target_label=f"MTTR target {formatting.fmt(mttr.target, 'h', trim=True)}", baseline=mttr.baseline,
-        baseline_label=f"baseline {formatting.fmt(mttr.baseline, 'h', trim=True)}"), "mttr_spread")
+        months, "span", {"mttr_hours": _("mean (MTTR)"), "mttr_median_hours": _("median"),
+                         "mttr_p90_hours": _("90th percentile")},
+        title=_("Time to recover from failures"), y_title=_("hours"), unit="h", target=mttr.target,
+        target_label=_("MTTR target {value}").format(value=formatting.fmt(mttr.target, "h", trim=True)),
+        baseline=mttr.baseline,
+        baseline_label=_("baseline {value}").format(value=formatting.fmt(mttr.baseline, "h", trim=True))),
+        "mttr_spread")
 with right:
     widgets.show_chart(figures.lines_chart(
         months, "span", {"mtbf_hours": "MTBF"}, band=("mtbf_lower_hours", "mtbf_upper_hours"), unit="h",
-        title=f"MTBF with its {the_plan.settings.mtbf_confidence_pct:g} % confidence interval",
-        y_title="hours between failures", target=mtbf.target,
-        target_label=f"target {formatting.fmt(mtbf.target, 'h', trim=True)}", baseline=mtbf.baseline,
-        baseline_label=f"baseline {formatting.fmt(mtbf.baseline, 'h', trim=True)}"), "mtbf_interval")
-st.caption(f"Period: MTTR {formatting.fmt(mttr.value, 'h')} (n = {mttr.n} failures resolved), MTBF "
-           f"{formatting.fmt(mtbf.value, 'h')} ({mtbf.note}). Failures are {', '.join(the_plan.settings.failure_severities)} "
-           "incidents; a month with few failures has a wide interval.")
+        title=_("MTBF with its {level} % confidence interval").format(
+            level=f"{the_plan.settings.mtbf_confidence_pct:g}"),
+        y_title=_("hours between failures"), target=mtbf.target,
+        target_label=_("target {value}").format(value=formatting.fmt(mtbf.target, "h", trim=True)),
+        baseline=mtbf.baseline,
+        baseline_label=_("baseline {value}").format(value=formatting.fmt(mtbf.baseline, "h", trim=True))),
+        "mtbf_interval")
+st.caption(_("Period: MTTR {mttr} (n = {n} failures resolved), MTBF {mtbf} ({note}). Failures are {severities} "
+             "incidents; a month with few failures has a wide interval.").format(
+    mttr=formatting.fmt(mttr.value, "h"), n=mttr.n, mtbf=formatting.fmt(mtbf.value, "h"), note=mtbf.note,
+    severities=", ".join(sidebar.severity_word(s) for s in the_plan.settings.failure_severities)))
 widgets.definitions_popover(*reliability.DEFINITIONS["recovery"], key="def_recovery")
 
 # ---- incidents by severity and SLA compliance
-st.subheader("Incidents and severity SLAs", divider="gray")
+st.subheader(_("Incidents and severity SLAs"), divider="gray")
 widgets.show_chart(figures.bars_chart(
     view.by_severity, "span", "n_incidents", colour="severity", colours=palette.SEVERITY_COLOURS,
-    title="Incidents started per month, by severity", y_title="incidents"), "severity_bars")
+    names={severity: sidebar.severity_word(severity) for severity in palette.SEVERITY_COLOURS},
+    title=_("Incidents started per month, by severity"), y_title=_("incidents")), "severity_bars")
 sla = view.sla_rows
 widgets.show_chart(figures.grid_chart(
     sla.assign(cell=scorecard.pct_cells(sla, "on_time_pct", "n")), "span", "target", text="cell", z="on_time_pct", zmin=50,
-    zmax=100, z_title="% on time", title="Response, resolution and escalation on time, per severity and month",
-    x_title="", y_title="measure · severity: the plan's target"), "sla_grid")
-st.caption("Each row names the plan's target for that severity; escalation counts only incidents still open at "
-           "the escalation point. The plan sets no compliance percentage, so the colours run from 50 % or less on "
-           "time (red) to 100 % (green); 'none': no incident counted.")
-with st.expander("SLA compliance per severity and month (table)", icon=":material/table:"):
+    zmax=100, z_title=_("% on time"), title=_("Response, resolution and escalation on time, per severity and month"),
+    x_title="", y_title=_("measure · severity: the plan's target")), "sla_grid")
+st.caption(_("Each row names the plan's target for that severity; escalation counts only incidents still open at "
+             "the escalation point. The plan sets no compliance percentage, so the colours run from 50 % or less on "
+             "time (red) to 100 % (green); 'none': no incident counted."))
+with st.expander(_("SLA compliance per severity and month (table)"), icon=":material/table:"):
     widgets.data_table(view.sla, f"opsplan-severity-sla-{period.start}-{period.end}.csv")
 widgets.definitions_popover(*reliability.DEFINITIONS["sla"], key="def_sla")
 
 # ---- worst incidents, with one incident's record and timeline
-st.subheader("Longest incidents", divider="gray")
-st.caption("Incidents started in the period, longest time to resolve first (still open ones at the top). "
-           "Select a row to see its record and timeline.")
+st.subheader(_("Longest incidents"), divider="gray")
+st.caption(_("Incidents started in the period, longest time to resolve first (still open ones at the top). "
+             "Select a row to see its record and timeline."))
 event = widgets.data_table(view.worst, f"opsplan-worst-incidents-{period.start}-{period.end}.csv", key="worst_incidents",
                       on_select="rerun", selection_mode="single-row",
-                      column_config={"hours": st.column_config.NumberColumn("hours to resolve", format="%.1f")})
+                      column_config={"hours": st.column_config.NumberColumn(_("hours to resolve"), format="%.1f")})
 rows = event.selection.rows if event else []
 if rows:
     reliability.incident_details(view.worst.iloc[rows[0]]["incident_id"])
 
 # ---- does the plan hold together?
-with st.expander("Plan coherence: do uptime, MTBF and MTTR fit together?", icon=":material/rule:"):
+with st.expander(_("Plan coherence: do uptime, MTBF and MTTR fit together?"), icon=":material/rule:"):
     widgets.coherence_table(period, results, "reliability")

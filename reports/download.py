@@ -7,6 +7,8 @@ from functools import partial
 
 import streamlit as st
 
+from core import i18n
+from core.i18n import _
 from core.period import Period, month_start
 from core.plan import Plan
 from reports.monthly import review_html
@@ -23,8 +25,10 @@ def review_month(period: Period, today: date) -> Period:
 
 
 @st.cache_data(**LOADER, show_spinner=False)
-def _review(db_file: str, the_plan: Plan, month: str, through: date | None, today: date) -> bytes:
-    return review_html(connection_for(db_file), the_plan, month, through, today, "the app's warehouse").encode()
+def _review(db_file: str, the_plan: Plan, month: str, through: date | None, today: date, lang: str) -> bytes:
+    # `lang` keys the cache: the pack is written in the reader's language
+    with i18n.use(lang):
+        return review_html(connection_for(db_file), the_plan, month, through, today, _("the app's warehouse")).encode()
 
 
 def review_button(period: Period) -> None:
@@ -33,10 +37,11 @@ def review_button(period: Period) -> None:
     the_plan = plan()
     today = plan_today(the_plan)
     month = review_month(period, today)
-    st.download_button(f"Download this month's review ({month_text(month.start)}, HTML)",
-                       partial(_review, db(), the_plan, f"{month.start:%Y-%m}", data_through(), today),
+    st.download_button(_("Download this month's review ({month}, HTML)").format(month=month_text(month.start)),
+                       partial(_review, db(), the_plan, f"{month.start:%Y-%m}", data_through(), today,
+                               i18n.language()),
                        file_name=f"opsplan-review-{month.start:%Y-%m}.html", mime="text/html",
                        icon=":material/summarize:", key="download_review", on_click="ignore",
-                       help="Every KPI against target and baseline with its change from the month before, the worst "
-                            "services, the SLA grids, plan adherence, budget and capacity risks, as one file that "
-                            "opens offline; print it from the browser for a PDF.")
+                       help=_("Every KPI against target and baseline with its change from the month before, the "
+                              "worst services, the SLA grids, plan adherence, budget and capacity risks, as one file "
+                              "that opens offline; print it from the browser for a PDF."))

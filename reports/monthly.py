@@ -1,4 +1,4 @@
-"""The monthly review pack: `python -m reports.monthly --db PATH --month YYYY-MM --out FILE`.
+"""The monthly review pack: `python -m reports.monthly --db PATH --month YYYY-MM --out FILE [--lang th|en]`.
 
 Writes a self-contained HTML file (`.html`: opens offline, charts included) or a PDF (`.pdf`: that
 HTML printed by headless Chromium, so the PDF's text is selectable, its tables whole and its charts
@@ -17,6 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from analytics.scorecard import CommandError, open_command
+from core import i18n
+from core.i18n import _
 from core.period import today_in
 from core.plan import Plan
 from reports.html import render
@@ -35,6 +37,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="the file to write: .html or .pdf")
     parser.add_argument("--plan", default=None,
                         help="plan file (default: $OPSPLAN_PLAN, else the repository's plan.toml)")
+    parser.add_argument("--lang", default=i18n.ENGLISH, choices=sorted(i18n.LANGUAGES),
+                        help="the pack's language: en (default) or th (Thai, Buddhist Era years)")
     return parser.parse_args(argv)
 
 
@@ -49,8 +53,8 @@ def chromium() -> str:
     """The Chromium to print with (CommandError naming how to install it when there is none)."""
     found = next((path for name in CHROMIUM if (path := shutil.which(name))), None)
     if found is None:
-        raise CommandError("a PDF needs Chromium, and none is installed: apt-get install chromium fonts-thai-tlwg "
-                           "(or write --out FILE.html)")
+        raise CommandError(_("a PDF needs Chromium, and none is installed: apt-get install chromium fonts-thai-tlwg "
+                             "(or write --out FILE.html)"))
     return found
 
 
@@ -67,7 +71,8 @@ def print_pdf(html_text: str, out: Path) -> None:
                    f"--print-to-pdf={out.resolve()}", page.as_uri()]
         done = subprocess.run(command, capture_output=True, text=True, timeout=PRINT_SECONDS)
     if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
-        raise CommandError(f"Chromium could not print {out}: {done.stderr.strip()[-400:]}")
+        raise CommandError(_("Chromium could not print {file}: {error}").format(file=out,
+                                                                               error=done.stderr.strip()[-400:]))
 
 
 def write(html_text: str, out: Path) -> None:
@@ -79,22 +84,27 @@ def write(html_text: str, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    with i18n.use(args.lang):
+        return _write_pack(args)
+
+
+def _write_pack(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         if out.suffix.lower() not in (".html", ".pdf"):
-            raise CommandError(f"--out {args.out!r}: the file must end in .html or .pdf")
+            raise CommandError(_("--out {value}: the file must end in .html or .pdf").format(value=repr(args.out)))
         if not out.parent.is_dir():
-            raise CommandError(f"--out {args.out!r}: no folder {out.parent}")
+            raise CommandError(_("--out {value}: no folder {folder}").format(value=repr(args.out), folder=out.parent))
         month_of(args.month)  # a malformed month is named before the warehouse is opened
         if not Path(args.db).is_file():
-            raise CommandError(f"no warehouse file at {args.db}")
+            raise CommandError(_("no warehouse file at {path}").format(path=args.db))
         args.start = args.end = None
-        plan, con, through, _ = open_command(args)
+        plan, con, through, _period = open_command(args)
         write(review_html(con, plan, args.month, through, today_in(plan.timezone), Path(args.db).name), out)
     except (CommandError, NoData, ValueError, subprocess.TimeoutExpired) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {problem}").format(problem=exc), file=sys.stderr)
         return 2
-    print(f"wrote {out}", file=sys.stderr)
+    print(_("wrote {file}").format(file=out), file=sys.stderr)
     return 0
 
 

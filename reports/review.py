@@ -16,6 +16,8 @@ import models.budget
 import models.capacity
 from analytics import adherence, drilldown, freshness
 from analytics.scorecard import Inputs, KpiResult, evaluate, load_inputs
+from core import i18n
+from core.i18n import N_, _
 from core.period import Period, add_months
 from core.plan import Plan
 from data import event_rollups, params, warehouse
@@ -24,7 +26,8 @@ from ui.formatting import line_label
 
 WORST_SERVICES = 5  # the review lists the services with the lowest uptime of the month, this many
 CAPACITY_HORIZON_DAYS = 91  # the Capacity page's shortest horizon (3 months): what the month ahead must buy
-CAPACITY_RESOURCES = {"cpu_pct": "CPU", "memory_pct": "memory", "disk_pct": "disk"}  # percent of capacity
+# percent of capacity; the names stay English in the table and are translated where shown
+CAPACITY_RESOURCES = {"cpu_pct": N_("CPU"), "memory_pct": N_("memory"), "disk_pct": N_("disk")}
 # The tables a review reads beyond the KPIs' own (freshness.KPI_SOURCES): capacity and the budget.
 REVIEW_TABLES = ("services", "utilisation_hourly", "costs_monthly", "backup_runs", "changes", "maintenance_windows")
 
@@ -61,19 +64,20 @@ def month_of(text: str) -> Period:
             raise ValueError
         return Period.month(date(year, month, 1))
     except ValueError:
-        raise ValueError(f"--month {text!r} is not a month YYYY-MM (e.g. 2026-10)") from None
+        raise ValueError(_("--month {value} is not a month YYYY-MM (e.g. 2026-10)").format(value=repr(text))) from None
 
 
 def gather(con: duckdb.DuckDBPyConnection, plan: Plan, month: Period, through: date | None, today: date) -> Review:
     """Everything the review of `month` says (NoData when the warehouse holds nothing for it)."""
     if through is None or through < month.start:
-        raise NoData(f"no data for {month.start:%Y-%m}: the warehouse's data runs through "
-                     f"{'no day' if through is None else f'{through:%d %b %Y}'}")
+        raise NoData(_("no data for {month}: the warehouse's data runs through {day}").format(
+            month=f"{month.start:%Y-%m}", day=_("no day") if through is None else i18n.date_text(through)))
     previous = Period.month(month.start - timedelta(days=1))
     inputs = load_inputs(con, plan, Period(previous.start, month.end))  # both months from one load
     kpis = evaluate(inputs, plan, month)
     if all(r.value is None for r in kpis):
-        raise NoData(f"no data for {month.start:%Y-%m}: every KPI of the plan reads no data in that month")
+        raise NoData(_("no data for {month}: every KPI of the plan reads no data in that month").format(
+            month=f"{month.start:%Y-%m}"))
     services = warehouse.query(con, "services")
     year = models.budget.PlanYear(core.budget.plan_year_start(plan, month.start), min(month.end, today))
     return Review(plan, month, through, today, kpis, evaluate(inputs, plan, previous),

@@ -6,10 +6,12 @@ import pandas as pd
 
 import models.budget
 from analytics.ranking import gap_closed, worst_kpi
+from core import i18n
+from core.i18n import _
 
 from reports.review import CAPACITY_HORIZON_DAYS, Review
 
-from ui.formatting import delta_words, fmt, month_text, signed_usd, value_text
+from ui.formatting import delta_words, fmt, signed_usd, value_text
 
 
 def summary(review: Review) -> list[str]:
@@ -20,26 +22,43 @@ def summary(review: Review) -> list[str]:
 def kpi_sentence(review: Review) -> str:
     """'In Oct 2026, 0 of 12 KPIs met their target, 2 are improving on their baseline and 10 are off track.'"""
     counts = {s: sum(r.status == s for r in review.kpis) for s in ("met", "improving", "off track", "no data")}
-    tail = f" ({counts['no data']} without data)" if counts["no data"] else ""
-    return (f"In {month_text(review.month.start)}, {counts['met']} of {len(review.kpis)} KPIs met their target, "
-            f"{counts['improving']} are improving on their baseline and {counts['off track']} are off track{tail}.")
+    words = _("In {month}, {met} of {total} KPIs met their target, {improving} are improving on their baseline and "
+              "{off_track} are off track ({no_data} without data).") if counts["no data"] else \
+        _("In {month}, {met} of {total} KPIs met their target, {improving} are improving on their baseline and "
+          "{off_track} are off track.")
+    return words.format(month=i18n.date_text(review.month.start, "month"), met=counts["met"], total=len(review.kpis),
+                        improving=counts["improving"], off_track=counts["off track"], no_data=counts["no data"])
 
 
 def worst_sentence(review: Review) -> str:
     """The KPI furthest from its target on the baseline-to-target scale and how far, then the SLA
     furthest behind (the severity and channel grids, which the twelve KPIs do not show)."""
     r = worst_kpi(review.kpis)
-    if r is None:
-        head = "Every KPI with data met its target"
-    else:
-        closed = gap_closed(r)
-        way = ("worse than its baseline" if closed < 0 else
-               f"{closed:.0%} of the way from its baseline to its target")
-        head = (f"Furthest from target is {r.label.lower()}: {value_text(r, short=False)} against a target of "
-                f"{fmt(r.target, r.unit, trim=True)} and a baseline of {fmt(r.baseline, r.unit, trim=True)} "
-                f"({delta_words(r)}), {way}")
     sla = worst_sla(review)
-    return head + (f"; the SLA furthest behind is {sla}." if sla else ".")
+    if r is None:
+        return _("Every KPI with data met its target; the SLA furthest behind is {sla}.").format(sla=sla) if sla \
+            else _("Every KPI with data met its target.")
+    closed = gap_closed(r)
+    if closed < 0:
+        words = _("Furthest from target is {kpi}: {value} against a target of {target} and a baseline of {baseline} "
+                  "({delta}), worse than its baseline; the SLA furthest behind is {sla}.") if sla else \
+            _("Furthest from target is {kpi}: {value} against a target of {target} and a baseline of {baseline} "
+              "({delta}), worse than its baseline.")
+    else:
+        words = _("Furthest from target is {kpi}: {value} against a target of {target} and a baseline of {baseline} "
+                  "({delta}), {share} of the way from its baseline to its target; the SLA furthest behind is "
+                  "{sla}.") if sla else \
+            _("Furthest from target is {kpi}: {value} against a target of {target} and a baseline of {baseline} "
+              "({delta}), {share} of the way from its baseline to its target.")
+    return words.format(kpi=kpi_name(r.label), value=value_text(r, short=False),
+                        target=fmt(r.target, r.unit, trim=True), baseline=fmt(r.baseline, r.unit, trim=True),
+                        delta=delta_words(r), share=f"{closed:.0%}", sla=sla)
+
+
+def kpi_name(label: str) -> str:
+    """A KPI's label inside a sentence: lower case in English ('uptime'), as the catalogue has it else."""
+    translated = _(label)
+    return label.lower() if i18n.language() == i18n.ENGLISH else translated
 
 
 def worst_sla(review: Review) -> str | None:
@@ -51,7 +70,9 @@ def worst_sla(review: Review) -> str | None:
     if rows.empty:
         return None
     row = rows.loc[rows["on_time_pct"].idxmin()]
-    return f"{row['target']}, on time {fmt(row['on_time_pct'], '%')} of {int(row['n']):,} {row['what']}"
+    words = _("{sla}, on time {pct} of {n} incidents") if row["what"] == "incidents" else \
+        _("{sla}, on time {pct} of {n} tickets")
+    return words.format(sla=row["target"], pct=fmt(row["on_time_pct"], "%"), n=i18n.number(int(row["n"])))
 
 
 def risk_sentence(review: Review) -> str:
@@ -59,10 +80,13 @@ def risk_sentence(review: Review) -> str:
     t = models.budget.totals(review.budget)
     spent, due, projected, annual = t["actual_usd"], t["budget_to_date_usd"], t["projected_usd"], t["annual_usd"]
     over = list(models.budget.over_budget_lines(review.budget)["label"])  # earliest crossing first
-    over_text = f", {len(over)} lines heading over ({', '.join(over)})" if over else ", no line heading over"
-    return (f"Budget: {fmt(spent, 'USD')} spent to date against {fmt(due, 'USD')} budgeted "
-            f"({signed_usd(spent - due)}), heading for {fmt(projected, 'USD')} at year end against "
-            f"{fmt(annual, 'USD')}{over_text}; capacity: {capacity_words(review)}.")
+    words = _("Budget: {spent} spent to date against {due} budgeted ({variance}), heading for {projected} at year "
+              "end against {annual}, {n} lines heading over ({lines}); capacity: {capacity}.") if over else \
+        _("Budget: {spent} spent to date against {due} budgeted ({variance}), heading for {projected} at year end "
+          "against {annual}, no line heading over; capacity: {capacity}.")
+    return words.format(spent=fmt(spent, "USD"), due=fmt(due, "USD"), variance=signed_usd(spent - due),
+                        projected=fmt(projected, "USD"), annual=fmt(annual, "USD"), n=len(over),
+                        lines=", ".join(over), capacity=capacity_words(review))
 
 
 def capacity_words(review: Review) -> str:
@@ -71,10 +95,15 @@ def capacity_words(review: Review) -> str:
     crossing = table[table["days_to_scale_up"].notna()]
     months = round(CAPACITY_HORIZON_DAYS / 30.4)
     if crossing.empty:
-        return f"no service reaches the {cap.scale_up_pct:g} % scale-up line within {months} months"
+        return _("no service reaches the {line} % scale-up line within {months} months").format(
+            line=f"{cap.scale_up_pct:g}", months=months)
     above = int((crossing["current_pct"] >= cap.scale_up_pct).sum())
     first = crossing.iloc[0]
-    already = f", {above} already above it" if above else ""
-    return (f"{len(crossing)} of {len(table)} service resources reach the {cap.scale_up_pct:g} % scale-up line "
-            f"within {months} months under the plan's growth{already}; first {first['service']} "
-            f"{first['resource']} on {pd.Timestamp(first['scale_up_at']):%d %b %Y}")
+    resource = first["resource"]  # English in the table; the catalogue names it
+    words = _("{n} of {total} service resources reach the {line} % scale-up line within {months} months under the "
+              "plan's growth, {above} already above it; first {service} {resource} on {day}") if above else \
+        _("{n} of {total} service resources reach the {line} % scale-up line within {months} months under the "
+          "plan's growth; first {service} {resource} on {day}")
+    return words.format(n=len(crossing), total=len(table), line=f"{cap.scale_up_pct:g}", months=months, above=above,
+                        service=first["service"], resource=_(resource),
+                        day=i18n.date_text(pd.Timestamp(first["scale_up_at"]).date()))

@@ -233,3 +233,37 @@ def test_a_warehouse_older_than_the_log_reads_no_alert(tmp_path):
         con.execute("drop table alert_log")
     with closing(connect(path, read_only=True)) as con:
         assert alert_log.open_alerts(con).empty and alert_log.pending(con).empty
+
+
+def test_a_thai_notice_reads_in_thai(tmp_path, webhook, smtp, plan):
+    """With the run's language Thai (--lang th): the stale-data rule's words, the notice's headings,
+    its subject and the day as Thai writes them (11 Nov 2026 is 11 พ.ย. 2569, Buddhist Era)."""
+    from email.header import decode_header, make_header
+
+    from analytics.freshness import Source
+    from core import i18n
+    from models.alerts import stale_alerts
+
+    source = Source("tickets", through_at=datetime(2026, 11, 11, 17, tzinfo=UTC))  # last local day 11 Nov
+    with i18n.use("th"):
+        found = stale_alerts([source], date(2026, 11, 26), "Asia/Bangkok", 7, Period(date(2026, 8, 1),
+                                                                                     date(2026, 11, 1)))
+        assert [a.detail for a in found] == ["ทิกเก็ต: ข้อมูลล่าสุด 11 พ.ย. 2569"]
+        assert check.deliver(str(tmp_path / "w.duckdb"), plan, found, channels(webhook, smtp),
+                             datetime(2026, 11, 26, tzinfo=UTC)) == 0
+    text = webhook.bodies[0]["text"]
+    assert "\nใหม่:\n- ทิกเก็ต: ข้อมูลล่าสุด 11 พ.ย. 2569; ปัจจุบัน 15" in text and "เกณฑ์ 7" in text, text
+    assert "(ตั้งแต่ 19 พ.ย. 2569) https://opsplan.example.com/data?start=2026-08-01" in text, text
+    subject = str(make_header(decode_header(smtp.mails[0]["Subject"])))
+    assert subject == "การแจ้งเตือน opsplan: ใหม่ 1 รายการ คลี่คลายแล้ว 0 รายการ " \
+                      "(แผนการบำรุงรักษาและสนับสนุน ระยะที่ 2 หลังการติดตั้งระบบ)", subject
+
+
+def test_lang_th_leaves_the_json_in_english(demo_db, tmp_path, capsys):
+    """--lang is for people; the JSON for scripts stays English whatever it says."""
+    db = copy_of(demo_db, tmp_path)
+    assert check.main(["--db", str(db), "--json", "--lang", "th"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    off_track = [a["message"] for a in found if a["rule"] == "kpi_off_track"]
+    assert off_track and all("off track: target" in m for m in off_track), off_track
+    assert not any("\u0e00" <= ch <= "\u0e7f" for a in found for ch in a["message"])

@@ -2,16 +2,21 @@
 preview and import, a bad file's located errors with nothing written, coverage and the import log."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import i18n
+from core.i18n import _
 from ui import auth, data_import
-from data import access, warehouse
-from data.catalog import TABLE_USES, table_grains
-from data.validate import KPI_TABLES
-from tests.conftest import open_page
+from data import access, importer, warehouse
+from data.catalog import GRAINS, TABLE_USES, table_grains
+from data.validate import KPI_TABLES, ImportOptions
+from data.wording import localized
+from tests.conftest import DEMO_LINK, open_page
+from tests.thai import THAI
 
 HEAD = "ticket_id,channel,priority,category,created_at\n"
 
@@ -147,6 +152,7 @@ def test_every_kpi_table_has_a_grain_and_a_use():
     """schema.sql heads each importable table with its grain; TABLE_USES says what reads each."""
     grains = table_grains()
     assert all(grains.get(t, "").startswith("One row per") for t in KPI_TABLES)
+    assert {grains[t] for t in KPI_TABLES} == set(GRAINS)  # the catalogue's copy, for the Thai table picker
     assert set(TABLE_USES) == set(KPI_TABLES)
 
 
@@ -212,3 +218,72 @@ def test_a_tools_export_is_detected_its_assumptions_chosen_and_imported(app: App
                          "and impact = 'outage'") == 4
     assert count(app_db, "select count(*) from incidents where incident_id = '1042' and service_id = 'search'") == 1
     assert count(app_db, "select count(*) from services where service_id = 'Checkout API'") == 1
+
+
+BAD_TICKETS = HEAD + "DP-9,email,high,login,2026-11-20 09:00\nDP-10,fax,low,billing,31/11/2026\n"
+
+
+def test_a_bad_file_reads_in_thai_with_its_file_line_column_and_value_as_found(app_db: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch):
+    """In a Thai session the problems table's headers, rules and fixes are Thai (the fix names the Thai page
+    choice, no CLI flag), while the file's own words (file:line:column, the value) stay as found."""
+    monkeypatch.setattr(auth, "scenario_author", lambda: "ana")
+    at = open_page(app_db, monkeypatch, "data.py", {**DEMO_LINK, "lang": "th"})
+    with i18n.use("th"):  # AppTest formats the option to set with the picker's format_func, here
+        upload(at, "tickets", "bad.csv", BAD_TICKETS)
+        ambiguous = _("ambiguous date: day/month order is not known")
+        date_choice, where_label = _("'Date format'"), _("Where (file:line:column)")
+    assert ambiguous != "ambiguous date: day/month order is not known" and THAI.search(ambiguous)
+    problems = table_with(at, "where")
+    assert {"bad.csv:3:channel", "bad.csv:3:created_at"} == set(problems["where"])
+    date = problems.loc[problems["where"] == "bad.csv:3:created_at"].iloc[0]
+    assert date["rule"] == ambiguous and date["value"] == "'31/11/2026'"
+    assert date_choice in date["fix"] and "--" not in date["fix"] and THAI.search(date["fix"])
+    channel = problems.loc[problems["where"] == "bad.csv:3:channel"].iloc[0]
+    assert THAI.search(channel["rule"]) and "'email'" in channel["rule"]  # the rule's SQL stays as written
+    assert all(THAI.search(f) for f in problems["fix"]) and all(THAI.search(v) for v in problems["level"])
+    shown = next(d for d in at.dataframe if "where" in d.value.columns)
+    headers = {k: v.get("label") for k, v in json.loads(shown.proto.columns).items()}
+    assert headers["where"] == where_label and all(THAI.search(headers[c]) for c in data_import.PROBLEM_COLUMNS)
+    assert any(THAI.search(e.value) and "bad.csv" in e.value for e in at.error)
+
+
+def test_problems_stored_in_english_read_in_thai(tmp_path: Path):
+    """import_problems keeps the English the importer wrote (the CLI's words); a Thai reader of the log
+    reads each rule and fix in Thai, the values in them as written, and an English reader the same English."""
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        result = importer.run_import(con, BAD_TICKETS.replace("DP-9,email", "DP-9,e-mail").encode(), "bad.csv",
+                                     "tickets", ImportOptions(tz="Asia/Bangkok"), user="ana",
+                                     actor=access.LOCAL_USER)
+        stored = con.execute("select rule, fix from import_problems where import_id = $id order by problem_no",
+                             {"id": result.import_id}).fetchall()
+    finally:
+        con.close()
+    assert result.outcome == "rejected" and len(stored) >= 3
+    assert ("ambiguous date: day/month order is not known",
+            "set --date-format (e.g. %d/%m/%Y) or export ISO 8601 (YYYY-MM-DD)") in stored
+    with i18n.use("th"):
+        shown = [(localized(r), localized(f)) for r, f in stored]
+    for (rule, fix), (thai_rule, thai_fix) in zip(stored, shown):
+        assert THAI.search(thai_rule), rule
+        assert not fix or THAI.search(thai_fix), fix
+    assert ("วันที่กำกวม: ไม่ทราบว่าเรียงวัน/เดือนแบบใด",
+            "ตั้งค่า --date-format (เช่น %d/%m/%Y) หรือส่งออกเป็น ISO 8601 (YYYY-MM-DD)") in shown
+    with i18n.use("en"):
+        assert [(localized(r), localized(f)) for r, f in stored] == stored
+
+
+def test_a_sentence_inside_a_sentence_is_translated_and_data_is_not():
+    """A rule quoted inside another ('... and 12 more rows with: <rule>') is translated too; a placeholder
+    holding data (a zone, a column name) keeps it; a text the catalogue does not know stays as it is."""
+    with i18n.use("th"):
+        assert localized("... and 12 more rows with: not a number") == "... และอีก 12 แถวที่มีปัญหา: ไม่ใช่ตัวเลข"
+        assert localized("local time does not exist in Asia/Bangkok (DST gap)") == \
+            "เวลาท้องถิ่นนี้ไม่มีอยู่จริงใน Asia/Bangkok (ช่วงปรับเวลาออมแสง)"
+        assert localized("unknown column 'Prio' is ignored") == "ไม่รู้จักคอลัมน์ 'Prio' จึงไม่นำมาใช้"
+        assert localized("a text nobody wrote") == "a text nobody wrote"
+        assert localized("kpis.uptime.target: 'x' is not a number") == "kpis.uptime.target: 'x' ไม่ใช่ตัวเลข"
+        assert data_import.page_words(localized("rename it or map it with --column")) == "เปลี่ยนชื่อคอลัมน์"
+        # only the data layer's texts are read back: a page's "{n} tickets" does not take a profile's line
+        assert localized("freshdesk: Freshdesk tickets (CSV export) -> tickets") == "freshdesk → ตาราง tickets"

@@ -92,7 +92,7 @@ def test_every_table_has_rows(demo_con):
     counts = {t: n for t, n in table_counts(demo_con).items() 
               if t not in (*rollups.TABLES, *event_rollups.TABLES, rollups.SAMPLES)}
     bookkeeping = {t for t in counts if t in ("schema_version", "saved_scenarios", "audit_log", "signed_out",
-                                              "alert_log")
+                                              "user_preferences", "alert_log")
                    or t.startswith("import_")}
     assert set(counts) - bookkeeping == set(demo.TABLES)
     assert [t for t in demo.TABLES if counts[t] == 0] == []

@@ -256,3 +256,44 @@ def test_backtest_means_by_hand():
     folds = pd.DataFrame({"fold": [1, 2], "mase": [1.0, 2.0], "smape": [10.0, 20.0], "coverage": [0.8, 0.9]})
     assert backtest_means(folds) == {"mase": 1.5, "smape": 15.0, "coverage": pytest.approx(0.85), "folds": 2}
     assert backtest_means(folds.iloc[:0]) == {"mase": None, "smape": None, "coverage": None, "folds": 0}
+
+
+def test_stl_windows_by_hand():
+    """STL's trend window is the smallest odd integer at or above 1.5 m / (1 - 1.5 / seasonal),
+    the low-pass one the smallest odd integer above m, as statsmodels chooses them:
+    m = 48, seasonal 11: 72 / (1 - 0.13636) = 83.37 -> 84 -> 85; low-pass 49.
+    m = 336, seasonal 15: 504 / 0.9 = 560 -> 561; low-pass 337."""
+    from statsmodels.tsa.seasonal import STL
+
+    from models.forecast import stl_windows
+
+    assert stl_windows(48, 11) == (85, 49) and stl_windows(336, 15) == (561, 337)
+    config = STL(np.arange(200.0), period=48, seasonal=11).config
+    assert (config["trend"], config["low_pass"]) == (85, 49)
+
+
+def test_mstl_split_recovers_two_exact_seasons():
+    """y = 10 + a 4-step season (2, 0, -2, 0) + a 12-step one (3 for four steps, -3 for four,
+    0 for four), eight cycles of 12: the adjusted series is the level 10, and the next six
+    steps (t = 96..101, phases 0..3, 0..1 and 0..5) carry 2+3, 0+3, -2+3, 0+3, 2-3, 0-3
+    = 5, 3, 1, 3, -1, -3 (STL's smoothers leak a few hundredths between the seasons)."""
+    from models.forecast import mstl_split
+
+    t = np.arange(96)
+    day, week = np.array([2.0, 0.0, -2.0, 0.0]), np.repeat([3.0, -3.0, 0.0], 4)
+    adjusted, future = mstl_split(10 + day[t % 4] + week[t % 12], (4, 12), 6)
+    assert np.abs(adjusted - 10).max() < 0.05
+    assert future == pytest.approx([5, 3, 1, 3, -1, -3], abs=0.05)
+
+
+def test_mstl_candidate_only_with_two_active_seasons():
+    """Hourly data with a daily shape and quiet weekends gets the MSTL candidate for both
+    seasons; daily data with one weekly season does not (one profile is enough there)."""
+    from models.forecast import candidates, to_grid
+
+    ds = pd.date_range("2026-01-05", periods=24 * 7 * 6, freq="h")
+    y = 100 + 10 * np.sin(2 * np.pi * np.arange(len(ds)) / 24) + np.where(ds.day_of_week >= 5, -30.0, 0.0)
+    hourly = candidates(to_grid(pd.DataFrame({"ds": ds, "y": y + np.random.default_rng(3).normal(0, 1, len(ds))})))
+    assert "mstl(24,168)" in hourly
+    daily = candidates(to_grid(series(np.tile(WEEK, 20))))
+    assert not any(name.startswith("mstl") for name in daily)

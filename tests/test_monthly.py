@@ -14,8 +14,10 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
+from core import i18n
 from core.plan import Plan
 from reports import monthly
+from tests.thai import english_left, english_terms
 from ui.formatting import value_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +31,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-def review(db: Path, out: Path) -> None:
-    done = run("-m", "reports.monthly", "--db", str(db), "--month", "2026-10", "--out", str(out))
+def review(db: Path, out: Path, *lang: str) -> None:
+    done = run("-m", "reports.monthly", "--db", str(db), "--month", "2026-10", "--out", str(out), *lang)
     assert done.returncode == 0, done.stderr
     assert out.is_file() and out.stat().st_size > 0
 
@@ -98,6 +100,44 @@ def test_the_pdf_review_reads_back_the_scorecards_values_and_thai(thai_db: Path,
     assert re.search(r"Loma|Garuda|Waree|Umpush|Kinnari|Norasi|Sawasdee|Thai", fonts), fonts  # ... drawn in a Thai face
 
 
+@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("pdftotext")),
+                    reason="needs chromium and pdftotext (scripts/test.sh installs them)")
+def test_the_thai_pdf_review_reads_in_thai_with_buddhist_era_months(demo_db: Path, plan: Plan, tmp_path: Path):
+    """--lang th: the KPI labels and areas as the catalogue has them, the month in Thai with its
+    Buddhist Era year (October 2026 is ตุลาคม 2569), the pack's own headings and sentences in Thai,
+    drawn in a Thai face; the HTML says it is Thai."""
+    out = tmp_path / "review.pdf"
+    review(demo_db, out, "--lang", "th")
+    text = words(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout)
+    # pdftotext may split a Thai word at a mark above its letter ("การฝึ กอบรม"): Thai compares without spaces
+    bare = text.replace(" ", "")
+    with i18n.use("th"):
+        labels = [i18n._(k.label) for k in plan.kpis]
+        areas = {i18n._(k.area) for k in plan.kpis}
+    assert labels[0] == "ความพร้อมใช้งาน"
+    for label in labels + sorted(areas):
+        assert label.replace(" ", "") in bare, f"{label} not in the Thai PDF's text"
+    assert "รายงานทบทวนประจำเดือน:ตุลาคม2569" in bare and "KPIทุกตัวเทียบกับเป้าหมายและค่าฐาน" in bare
+    assert "Monthly review" not in text and "October" not in text and "2026" not in text
+    # the pack's own words: its headings and first summary sentence leave no English behind
+    for own in ("สรุป", "ตาราง SLA: สัดส่วนที่ทันเวลา", "การปฏิบัติตามแผน: ข้อกำหนดที่ทำได้",
+                "งบประมาณถึงปัจจุบันและประมาณการสิ้นปี", "ความเสี่ยงด้านขีดความสามารถในช่วงพยากรณ์",
+                "ข้อมูลที่ใช้จัดทำรายงานนี้"):
+        assert own.replace(" ", "") in bare, own
+    first = text[text.index("สรุป"):text.index("2. KPI")]
+    assert first.replace(" ", "").startswith("สรุป1.ในต.ค.2569KPIบรรลุเป้าหมาย"), first
+    assert not english_left(first, english_terms()), first
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Loma|Garuda|Waree|Umpush|Kinnari|Norasi|Sawasdee|Noto Sans Thai", fonts), fonts
+
+
+def test_the_html_review_says_its_language(demo_db: Path, tmp_path: Path):
+    out = tmp_path / "review.html"
+    review(demo_db, out, "--lang", "th")
+    head = out.read_text(encoding="utf-8")[:2000]
+    assert '<html lang="th">' in head and "<title>แผนการบำรุงรักษาและสนับสนุน" in head
+
+
 def test_bad_input_is_exit_2_naming_the_value(demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
     out = str(tmp_path / "review.html")
     cases = [(["--db", str(demo_db), "--month", "2026-13", "--out", out], "'2026-13' is not a month YYYY-MM"),
@@ -110,3 +150,6 @@ def test_bad_input_is_exit_2_naming_the_value(demo_db: Path, tmp_path: Path, cap
         err = capsys.readouterr().err
         assert err.startswith("error: ") and said in err and "Traceback" not in err, err
     assert not (tmp_path / "review.html").exists()
+    assert monthly.main(["--db", str(demo_db), "--month", "2026-13", "--out", out, "--lang", "th"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ข้อผิดพลาด: --month '2026-13' ไม่ใช่เดือนในรูปแบบ YYYY-MM") and "Traceback" not in err, err

@@ -17,6 +17,8 @@ from plotly.subplots import make_subplots
 from streamlit.errors import StreamlitPageNotFoundError
 
 from analytics import adherence
+from core import i18n
+from core.i18n import _, N_
 from core.period import Period
 from core.plan import Plan
 
@@ -38,18 +40,47 @@ DEFINITIONS = {"Backups": (adherence.backups_expected, adherence.backup_counts, 
                "Security": (adherence.security_schedule,),
                "Vendors": (adherence.vendor_availability,),
                "filter": (adherence.for_services,)}
-SCOPE_NOTE = (f"The service filter selects the changes (and the incidents that follow them) and the maintenance "
-              f"windows (the chosen services' and the whole-system ones). {', '.join(adherence.WHOLE_SYSTEM_AREAS)} "
-              "are whole-system, whatever the filters. The severity and channel filters do not apply here. "
-              "Times are local, in the plan's time zone.")
+# The areas and statuses of the promises as a reader sees them; the frames and the CLI keep the English.
+AREA_LABELS = {"Backups": N_("Backups"), "Disaster recovery": N_("Disaster recovery"),
+               "Maintenance": N_("Maintenance"), "Change control": N_("Change control"), "Security": N_("Security"),
+               "Vendors": N_("Vendors")}
+STATUS_LABELS = {"missed": N_("missed"), "kept": N_("kept"), "no data": N_("no data")}
+# The maintenance window kinds as the plan names them (security_patch stays the plan's own name in English).
+WINDOW_KINDS = {"daily": N_("daily"), "weekly": N_("weekly"), "monthly": N_("monthly"),
+                "security_patch": N_("security_patch")}
+# {areas}: the whole-system areas, named when shown (scope_note)
+SCOPE_NOTE = N_("The service filter selects the changes (and the incidents that follow them) and the maintenance "
+                "windows (the chosen services' and the whole-system ones). {areas} are whole-system, whatever the "
+                "filters. The severity and channel filters do not apply here. Times are local, in the plan's time "
+                "zone.")
 # The columns of the security and vendor tables, in the order a reader wants them.
 SECURITY_COLUMNS = ["activity", "every_days", "done", "last_done", "longest_gap_days", "kept", "overdue_since"]
 VENDOR_COLUMNS = ["label", "sla_pct", "availability_pct", "outage_minutes", "met"]
 
 
-@st.cache_data(**LOADER, show_spinner="Checking the plan's schedule ...")
+# The loader's spinner, shown at the call site in the reader's language (a decorator's text is fixed at import).
+VIEW_SPINNER = N_("Checking the plan's schedule ...")
+
+
+def area_label(area: str) -> str:
+    """A promise's area in the reader's language (an area the analytics add later shows as named)."""
+    return _(AREA_LABELS.get(area, area))
+
+
+def kind_label(kind: str) -> str:
+    """A maintenance window's kind in the reader's language (a kind the plan adds later shows as named)."""
+    return _(WINDOW_KINDS.get(kind, kind))
+
+
+def scope_note() -> str:
+    """What the filters cover on the page, in the reader's language."""
+    return _(SCOPE_NOTE).format(areas=", ".join(area_label(a) for a in adherence.WHOLE_SYSTEM_AREAS))
+
+
+# lang: the analytics' words inside the frames may be in the reader's language, so each language caches its own
+@st.cache_data(**LOADER, show_spinner=False)
 def _adherence_view(db_file: str, the_plan: Plan, period: Period, services: tuple[str, ...],
-                    through: date | None) -> AdherenceView:
+                    through: date | None, lang: str) -> AdherenceView:
     frames = adherence.for_services(adherence.load(connection_for(db_file), the_plan, period), services)
     r = adherence.evaluate(frames, the_plan, period, adherence.data_until(through, the_plan.timezone))
     out, gaps, windows = r.as_json(), adherence.gaps_frame(r), adherence.windows_frame(r)
@@ -70,12 +101,13 @@ def load_adherence_view(period: Period, f: Filters) -> AdherenceView | None:
     the_plan = plan()
     if the_plan.adherence is None:
         return None
-    return _adherence_view(db(), the_plan, period, f.services, data_through())
+    with st.spinner(_(VIEW_SPINNER)):
+        return _adherence_view(db(), the_plan, period, f.services, data_through(), i18n.language())
 
 
 @st.cache_data(**LOADER, show_spinner=False)
 def _promises_kept(db_file: str, the_plan: Plan, period: Period, through: date | None) -> tuple[int, int]:
-    view = _adherence_view(db_file, the_plan, period, (), through)
+    view = _adherence_view(db_file, the_plan, period, (), through, i18n.DEFAULT)  # counts only: no words kept
     return view.kept, view.judged
 
 
@@ -119,9 +151,12 @@ def promise_rows(view: AdherenceView) -> pd.DataFrame:
 def _window_words(cell: Any) -> str:
     """A calendar cell's hover: its windows, how many were outside, and the longest overrun."""
     if pd.isna(cell.overrun_minutes):
-        return f"{cell.windows} window(s); the plan has no {cell.kind} window that day"
-    past = f", up to {cell.overrun_minutes:,.0f} min past the plan's window" if cell.overrun_minutes > 0 else ""
-    return f"{cell.windows} window(s), {cell.outside} outside{past}"
+        return _("{n} window(s); the plan has no {kind} window that day").format(n=cell.windows,
+                                                                                  kind=kind_label(cell.kind))
+    if cell.overrun_minutes > 0:
+        return _("{n} window(s), {outside} outside, up to {minutes} min past the plan's window").format(
+            n=cell.windows, outside=cell.outside, minutes=i18n.number(cell.overrun_minutes))
+    return _("{n} window(s), {outside} outside").format(n=cell.windows, outside=cell.outside)
 
 
 def _rule(level: float, label: str, kind: str, axes: tuple[str, str] = ("x", "y")) -> Line:
@@ -132,8 +167,8 @@ def _rule(level: float, label: str, kind: str, axes: tuple[str, str] = ("x", "y"
 
 
 def missing_plan_sections() -> None:
-    st.error("**The plan file has no adherence sections** (backups, disaster_recovery, maintenance, "
-             "change_control, security, vendors): add them to plan.toml to judge the plan's schedule.")
+    st.error(_("**The plan file has no adherence sections** (backups, disaster_recovery, maintenance, "
+               "change_control, security, vendors): add them to plan.toml to judge the plan's schedule."))
 
 
 def summary_link(period: Period) -> None:
@@ -141,29 +176,33 @@ def summary_link(period: Period) -> None:
     counts = load_promises_kept(period)
     if counts is None:
         return
-    label = f"{counts[0]} of {counts[1]} plan promises kept this period"
+    label = _("{kept} of {judged} plan promises kept this period").format(kept=counts[0], judged=counts[1])
     try:
         st.page_link(str(PAGE), label=label, icon=":material/fact_check:",
-                     help="Plan adherence: backups, disaster recovery, maintenance windows, change control, "
-                          "security and vendors.")
+                     help=_("Plan adherence: backups, disaster recovery, maintenance windows, change control, "
+                            "security and vendors."))
     except StreamlitPageNotFoundError:  # the Overview run alone, without the navigation: no page to link to
-        st.markdown(f":material/fact_check: {label} (Plan adherence)")
+        st.markdown(_(":material/fact_check: {label} (Plan adherence)").format(label=label))
 
 
 def promises_table(view: AdherenceView, period: Period) -> pd.DataFrame:
     """One row per promise, its status coloured; a row clicked shows its definition. Returns the
     rows chosen (none or one)."""
     rows = promise_rows(view)
-    styled = rows.style.map(lambda s: f"background-color: {PROMISE_TINTS[s]}", subset=["status"])
+    # the reader's words in the cells; the tint follows the status as the analytics name it
+    shown = rows.assign(status=[_(STATUS_LABELS.get(s, s)) for s in rows["status"]],
+                        area=[area_label(a) for a in rows["area"]])
+    tints = [f"background-color: {PROMISE_TINTS[s]}" for s in rows["status"]]
+    styled = shown.style.apply(lambda _column: tints, subset=["status"])
     event = st.dataframe(styled, hide_index=True, key="adherence_promises", on_select="rerun",
                          selection_mode="single-row", height=35 * (len(rows) + 1) + 3, column_config={
                              # widths that fit the main pane beside the sidebar on a 1280 px screen
-                             "status": st.column_config.TextColumn("status", width=62),
-                             "area": st.column_config.TextColumn("area", width=110),
-                             "promise": st.column_config.TextColumn("promise", width=200),
-                             "plan": st.column_config.TextColumn("the plan says", width=170),
-                             "happened": st.column_config.TextColumn("what happened", width=160),
-                             "since": st.column_config.TextColumn("missed since", width=88)})
+                             "status": st.column_config.TextColumn(_("status"), width=62),
+                             "area": st.column_config.TextColumn(_("area"), width=110),
+                             "promise": st.column_config.TextColumn(_("promise"), width=200),
+                             "plan": st.column_config.TextColumn(_("the plan says"), width=170),
+                             "happened": st.column_config.TextColumn(_("what happened"), width=160),
+                             "since": st.column_config.TextColumn(_("missed since"), width=88)})
     download_csv(view.promises, f"opsplan-plan-adherence-{period.start}-{period.end}.csv")
     return rows.iloc[list(event.selection.rows)]
 
@@ -171,11 +210,12 @@ def promises_table(view: AdherenceView, period: Period) -> pd.DataFrame:
 def row_definition(chosen: pd.DataFrame) -> None:
     """The definition behind the promise chosen in the table, or how to see it."""
     if chosen.empty:
-        st.caption("Click a row to read how its promise is judged.")
+        st.caption(_("Click a row to read how its promise is judged."))
         return
     row = chosen.iloc[0]
     with st.container(border=True):
-        st.markdown(f"**{md_escape(row['area'])}: {md_escape(row['promise'])}** is judged this way:")
+        st.markdown(_("**{area}: {promise}** is judged this way:").format(
+            area=md_escape(area_label(row["area"])), promise=md_escape(row["promise"])))
         for obj in DEFINITIONS[row["area"]]:
             st.markdown(f"`{obj.__name__}`: {md_escape(inspect.getdoc(obj) or '')}")
 
@@ -184,37 +224,46 @@ def gaps_chart(days: pd.DataFrame, rpo: float) -> go.Figure:
     """Per local day, the longest gap between good backups that opened that day, red past the RPO."""
     over = days["over_rpo"] > 0
     traces = [go.Bar(x=rows["day"], y=rows["longest_minutes"], name=name, marker_color=colour,
-                     hovertemplate="%{x|%d %b %Y}: longest gap %{y:,.0f} min<extra></extra>")
-              for rows, name, colour in ((days[~over], "within the RPO", WITHIN_COLOUR),
-                                         (days[over], "longer than the RPO", OVER_COLOUR)) if len(rows)]
+                     hovertemplate=_("%{x|%d %b %Y}: longest gap %{y:,.0f} min") + "<extra></extra>")
+              for rows, name, colour in ((days[~over], _("within the RPO"), WITHIN_COLOUR),
+                                         (days[over], _("longer than the RPO"), OVER_COLOUR)) if len(rows)]
     top = max([rpo, *days["longest_minutes"]]) * 1.15
-    return figure(traces, "Longest gap between good backups, per day it opened", 320,
-                  lines=[_rule(rpo, f"RPO {rpo:g} min", "rpo")], showlegend=True,
-                  xaxis={"title": {"text": "day (local)"}},
-                  yaxis={"title": {"text": "minutes"}, "range": [0, top]})
+    return figure(traces, _("Longest gap between good backups, per day it opened"), 320,
+                  lines=[_rule(rpo, _rule_text("RPO", rpo), "rpo")], showlegend=True,
+                  xaxis={"title": {"text": _("day (local)")}},
+                  yaxis={"title": {"text": _("minutes")}, "range": [0, top]})
+
+
+def _rule_text(objective: str, minutes: float) -> str:
+    """An objective's line label: 'RPO 60 min', 'MTD 1,440 min'."""
+    decimals = 0 if float(minutes).is_integer() else 1
+    return _("{objective} {minutes} min").format(objective=objective, minutes=i18n.number(minutes, decimals))
 
 
 def drills_chart(drills: pd.DataFrame, rto: float, rpo: float, mtd: float) -> go.Figure:
     """Each drill's recovery time against the RTO and MTD (left) and its data lost against the
     RPO (right); a bar past its line is red."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
-                        subplot_titles=(f"Recovery time (RTO {rto:g} min, MTD {mtd:,.0f} min)",
-                                        f"Data lost (RPO {rpo:g} min)"))
+                        subplot_titles=(_("Recovery time ({rto}, {mtd})").format(rto=_rule_text("RTO", rto),
+                                                                                mtd=_rule_text("MTD", mtd)),
+                                        _("Data lost ({rpo})").format(rpo=_rule_text("RPO", rpo))))
     for col, value, met in ((1, "recovery_minutes", "rto_met"), (2, "data_loss_minutes", "rpo_met")):
         fig.add_trace(go.Bar(x=drills["test_id"], y=drills[value].tolist(), showlegend=False,
                              texttemplate="%{y:,.0f}", textposition="outside", textangle=0, textfont={"size": 10},
                              customdata=drills[["tested_on", "scenario"]].to_numpy(),
                              marker_color=[WITHIN_COLOUR if m else OVER_COLOUR for m in drills[met]],
-                             hovertemplate="%{x} on %{customdata[0]} (%{customdata[1]}): %{y:,.1f} min<extra></extra>"),
+                             hovertemplate=_("%{x} on %{customdata[0]} (%{customdata[1]}): %{y:,.1f} min")
+                             + "<extra></extra>"),
                       row=1, col=col)
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 60, "b": 10},
-                      title={"text": "Disaster-recovery drills against the plan's objectives", "y": 1.0,
+                      title={"text": _("Disaster-recovery drills against the plan's objectives"), "y": 1.0,
                              "yanchor": "top", "yref": "container", "pad": {"t": 12}},
-                      yaxis={"title": {"text": "minutes"}}, yaxis2={"title": {"text": "minutes"}},
-                      xaxis={"title": {"text": "drill"}}, xaxis2={"title": {"text": "drill"}})
+                      yaxis={"title": {"text": _("minutes")}}, yaxis2={"title": {"text": _("minutes")}},
+                      xaxis={"title": {"text": _("drill")}}, xaxis2={"title": {"text": _("drill")}})
     left, right = subplot_axes(fig, 1, 1), subplot_axes(fig, 1, 2)
-    return add_lines(fig, [_rule(rto, f"RTO {rto:g} min", "rto", left), _rule(mtd, f"MTD {mtd:,.0f} min", "mtd", left),
-                           _rule(rpo, f"RPO {rpo:g} min", "rpo", right)])
+    return add_lines(fig, [_rule(rto, _rule_text("RTO", rto), "rto", left),
+                           _rule(mtd, _rule_text("MTD", mtd), "mtd", left),
+                           _rule(rpo, _rule_text("RPO", rpo), "rpo", right)])
 
 
 def calendar_chart(calendar: pd.DataFrame) -> go.Figure:
@@ -224,23 +273,26 @@ def calendar_chart(calendar: pd.DataFrame) -> go.Figure:
     cells = {(r.day, r.kind): r for r in calendar.itertuples()}
     z = [[None if (d, k) not in cells else int(cells[(d, k)].outside > 0) for d in days] for k in kinds]
     text = [["" if (d, k) not in cells else _window_words(cells[(d, k)]) for d in days] for k in kinds]
-    heat = go.Heatmap(z=z, x=list(days), y=kinds, text=text, zmin=0, zmax=1, showscale=False, xgap=1, ygap=3,
+    heat = go.Heatmap(z=z, x=list(days), y=[kind_label(k) for k in kinds], text=text, zmin=0, zmax=1, showscale=False,
+                      xgap=1, ygap=3,
                       colorscale=[[0, KEPT_COLOUR], [1, OVER_COLOUR]],
                       hovertemplate="%{x|%a %d %b %Y}, %{y}: %{text}<extra></extra>")
-    return figure([heat], "Maintenance windows used, by day and kind (green: inside the plan's window, "
-                          "red: not)", 120 + 40 * len(kinds),
-                  xaxis={"title": {"text": "day (local)"}, "type": "date"},
+    return figure([heat], _("Maintenance windows used, by day and kind (green: inside the plan's window, red: not)"),
+                  120 + 40 * len(kinds),
+                  xaxis={"title": {"text": _("day (local)")}, "type": "date"},
                   yaxis={"title": {"text": ""}, "type": "category"})
 
 
 def changes_chart(weeks: pd.DataFrame) -> go.Figure:
     """Changes deployed per local week, the failed ones (rolled back or followed by a
     change-related incident within 24 h) in red over them."""
-    series = (("total", "changes deployed", WITHIN_COLOUR), ("failed", "failed", OVER_COLOUR))
+    # one hover sentence per series: plotly's %{...} braces keep str.format away
+    series = (("total", _("changes deployed"), _("week of %{x|%d %b %Y}: %{y} changes deployed"), WITHIN_COLOUR),
+              ("failed", _("failed"), _("week of %{x|%d %b %Y}: %{y} failed"), OVER_COLOUR))
     traces = [go.Bar(x=weeks["week"], y=weeks[col].tolist(), name=name, marker_color=colour, width=5 * 86_400_000,
-                     hovertemplate=f"week of %{{x|%d %b %Y}}: %{{y}} {name}<extra></extra>")
-              for col, name, colour in series]
-    return figure(traces, "Changes deployed per week (weeks start on Monday; the first and last may be partial), "
-                          "failed in red", 320,
-                  barmode="overlay", xaxis={"title": {"text": "week (local)"}},
-                  yaxis={"title": {"text": "changes"}})
+                     hovertemplate=hover + "<extra></extra>")
+              for col, name, hover, colour in series]
+    return figure(traces, _("Changes deployed per week (weeks start on Monday; the first and last may be partial), "
+                            "failed in red"), 320,
+                  barmode="overlay", xaxis={"title": {"text": _("week (local)")}},
+                  yaxis={"title": {"text": _("changes")}})

@@ -9,12 +9,24 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from core import i18n
+from core.i18n import _, N_
 from core.plan import plan_path
 from data import access, audit, backup, plan_edit
 
 from ui.auth import current_actor
 from ui.cache import connection, db, forget_results, plan, plan_at
 from ui.widgets import local_times
+
+
+# The audit table's headers, as column_labels writes them from data.audit.COLUMNS: listed here for
+# the catalogue, so that they read Thai
+AUDIT_HEADERS = (N_("logged at"), N_("actor name"), N_("actor email"), N_("actor role"), N_("action"), N_("target"),
+                 N_("before json"), N_("after json"), N_("audit id"))
+# The plan editor's headers as a reader sees them
+PLAN_TITLES = {"kpi": N_("kpi"), "label": N_("label"), "unit": N_("unit"), "op": N_("op"), "target": N_("target"),
+               "baseline": N_("baseline"), "group": N_("group"),
+               "annual_usd": N_("annual budget (USD)")}
 
 
 def load_audit(start: date, end: date, action: str = "", who: str = "") -> pd.DataFrame:
@@ -45,11 +57,12 @@ def run_backup() -> tuple[str, str]:
     try:
         manifest = backup.backup(connection(), out, current_actor())
     except access.PermissionDenied as exc:
-        return "error", f"Not backed up: {exc}."
+        return "error", _("Not backed up: {problem}.").format(problem=exc)
     except (backup.BackupError, duckdb.Error, OSError) as exc:
-        return "error", f"Backup failed: {str(exc).splitlines()[0]}"
+        return "error", _("Backup failed: {problem}").format(problem=str(exc).splitlines()[0])
     rows = sum(e["rows"] for e in manifest["tables"].values())
-    return "success", f"Backed up {len(manifest['tables'])} tables ({rows:,} rows) to `{out}`."
+    return "success", _("Backed up {tables} tables ({rows} rows) to `{folder}`.").format(
+        tables=len(manifest["tables"]), rows=i18n.number(rows), folder=out)
 
 
 def plan_targets() -> pd.DataFrame:
@@ -75,12 +88,13 @@ def save_plan_edits(targets_before: pd.DataFrame, targets_after: pd.DataFrame | 
     try:
         before, after = plan_edit.edit_plan(connection(), current_actor(), plan_path(), targets, lines)
     except (access.PermissionDenied, plan_edit.PlanEditError) as exc:
-        return "error", f"Plan not changed: {exc}."
+        return "error", _("Plan not changed: {problem}.").format(problem=exc)
     if not after:
-        return "info", "Nothing changed."
+        return "info", _("Nothing changed.")
     plan_at.clear()
     forget_results()
-    return "success", "Plan updated: " + "; ".join(f"{k} {before[k]} -> {after[k]}" for k in after) + "."
+    changes = "; ".join(f"{k} {before[k]} -> {after[k]}" for k in after)
+    return "success", _("Plan updated: {changes}.").format(changes=changes)
 
 
 def plan_editor(key: str, *, targets: bool) -> None:
@@ -88,12 +102,28 @@ def plan_editor(key: str, *, targets: bool) -> None:
     t_before, l_before = plan_targets(), plan_budget_lines()
     t_after = None
     if targets:
-        t_after = st.data_editor(t_before, key=f"{key}_targets", hide_index=True, disabled=["kpi", "label", "unit", "op",
-                                                                                            "baseline"],
-                                 column_config={"target": st.column_config.NumberColumn("target", required=True)})
-    l_after = st.data_editor(l_before, key=f"{key}_lines", hide_index=True, disabled=["line", "group"],
-                             column_config={"annual_usd": st.column_config.NumberColumn(
-                                 "annual budget (USD)", min_value=0, format="dollar", required=True)})
-    if st.button("Save to plan.toml", icon=":material/save:", key=f"{key}_save"):
+        t_after = _editor(t_before, f"{key}_targets", ("kpi", "label", "unit", "op", "baseline"),
+                          {"target": st.column_config.NumberColumn(_title("target"), required=True)})
+    l_after = _editor(l_before, f"{key}_lines", ("line", "group"),
+                      {"annual_usd": st.column_config.NumberColumn(_title("annual_usd"), min_value=0,
+                                                                   format="dollar", required=True)})
+    if st.button(_("Save to plan.toml"), icon=":material/save:", key=f"{key}_save"):
         kind, text = save_plan_edits(t_before, t_after, l_before, l_after)
         getattr(st, kind)(text)
+
+
+def _editor(frame: pd.DataFrame, key: str, locked: tuple[str, ...], config: dict) -> pd.DataFrame:
+    """An editable table of `frame` whose `locked` columns are read-only, headed and worded in the
+    reader's language (a KPI's label, a budget line's name); the edits come back with the locked
+    columns as they were (they are the keys the save matches on)."""
+    full = {col: config.get(col) or st.column_config.Column(_title(col)) for col in frame.columns}
+    worded = frame.assign(**{col: [_(v) for v in frame[col]] for col in ("label", "line") if col in locked})
+    edited = st.data_editor(worded, key=key, hide_index=True, column_config=full, disabled=list(locked))
+    return edited.assign(**{col: frame[col] for col in locked})
+
+
+def _title(col: str) -> str:
+    """A plan editor column's header in the reader's language."""
+    if col == "line":  # a budget line: English's "line" means other things elsewhere
+        return i18n.pgettext("budget", "line")
+    return _(PLAN_TITLES.get(col, col))

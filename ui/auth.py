@@ -9,6 +9,7 @@ from typing import Mapping
 
 import streamlit as st
 
+from core.i18n import _, N_
 from data import access, sessions
 
 from ui.cache import connection
@@ -31,9 +32,14 @@ def can_import() -> bool:
     return access.can(importer_actor(), access.IMPORT)
 
 
-_log = logging.getLogger("opsplan.access")
+_log = logging.getLogger("opsplan.access")  # the operator's log: English, not the catalogue's
 AUDIT_ACTIONS = ("", access.IMPORT, access.SAVE_SCENARIO, access.DELETE_SCENARIO, access.EDIT_PLAN, access.EDIT_BUDGET, access.BACKUP,
                  access.ACKNOWLEDGE_ALERT)
+# How the audit filter names each action (the values stay the keys the log stores)
+AUDIT_WORDS = {"": N_("every action"), access.IMPORT: N_("import"), access.SAVE_SCENARIO: N_("save_scenario"),
+               access.DELETE_SCENARIO: N_("delete_scenario"), access.EDIT_PLAN: N_("edit_plan"),
+               access.EDIT_BUDGET: N_("edit_budget"), access.BACKUP: N_("backup"),
+               access.ACKNOWLEDGE_ALERT: N_("acknowledge_alert")}
 
 
 def auth_configured() -> bool:
@@ -52,7 +58,7 @@ def access_rules() -> access.Rules:
     try:
         return _rules(str(path), path.stat().st_mtime if path.exists() else 0.0)
     except access.AccessError as exc:
-        st.error(f"**The access file cannot be used.** {exc}")
+        st.error(_("**The access file cannot be used.** {problem}").format(problem=exc))
         st.stop()
 
 
@@ -67,7 +73,7 @@ def current_actor() -> access.Actor | None:
         return None
     why = sessions.verdict(claims, sessions.signed_out_at(connection(), claims), datetime.now(UTC))
     if why is not None:  # signed out elsewhere (a copied cookie), or signed in over a day ago: sign in again
-        _log.info("identity cookie refused (%s): signing out", why)
+        _log.log(logging.INFO, "identity cookie refused (%s): signing out", why)
         st.logout()
         return None
     return access.actor_for(claims, access_rules())
@@ -86,31 +92,32 @@ def _providers() -> list[str]:
 
 def sign_in_page() -> None:
     """The only page before sign-in: what the app is, and a button per configured provider."""
-    st.title("opsplan")
-    st.write("Sign in to see the IT operations plan.")
+    st.title(_("opsplan"))
+    st.write(_("Sign in to see the IT operations plan."))
     providers = _providers()
     for provider in providers or [None]:
-        st.button(f"Sign in with {provider}" if provider else "Sign in", icon=":material/login:",
+        st.button(_("Sign in with {provider}").format(provider=provider) if provider else _("Sign in"),
+                  icon=":material/login:",
                   key=f"sign_in_{provider or 'default'}", on_click=st.login, args=(provider,) if provider else ())
 
 
 def no_access_page() -> None:
     """A signed-in user whom access.toml gives no role: told so, with a way out."""
     who = st.user.to_dict()
-    st.title("No access")
-    st.write(f"You are signed in as {who.get('email') or who.get('name') or 'an unnamed user'}, but this "
-             "dashboard has not given you a role. Ask an administrator to add you to access.toml.")
-    st.button("Sign out", icon=":material/logout:", on_click=sign_out, key="sign_out_no_access")
+    st.title(_("No access"))
+    st.write(_("You are signed in as {who}, but this dashboard has not given you a role. Ask an administrator to "
+               "add you to access.toml.").format(who=who.get("email") or who.get("name") or _("an unnamed user")))
+    st.button(_("Sign out"), icon=":material/logout:", on_click=sign_out, key="sign_out_no_access")
 
 
 def user_box(actor: access.Actor) -> None:
     """Sidebar: who is signed in and their role, or that sign-in is off and the local user has every right."""
     if not auth_configured():
-        st.caption(f"Sign-in is off: you are the single local user ({actor.name}) with every right. "
-                   "Add an [auth] section to .streamlit/secrets.toml to require sign-in.")
+        st.caption(_("Sign-in is off: you are the single local user ({name}) with every right. "
+                     "Add an [auth] section to .streamlit/secrets.toml to require sign-in.").format(name=actor.name))
         return
-    st.caption(f"Signed in as **{md_escape(actor.label())}** · role: {actor.role}")
-    st.button("Sign out", icon=":material/logout:", on_click=sign_out, key="sign_out")
+    st.caption(_("Signed in as **{who}** · role: {role}").format(who=md_escape(actor.label()), role=actor.role))
+    st.button(_("Sign out"), icon=":material/logout:", on_click=sign_out, key="sign_out")
 
 
 def sign_out() -> None:
@@ -134,9 +141,9 @@ def cookie_secret_problem() -> str | None:
         return None
     secret = str(st.secrets["auth"].get("cookie_secret") or "")
     if secret.strip().lower() in EXAMPLE_COOKIE_SECRETS:
-        return "it is the example's placeholder"
+        return _("it is the example's placeholder")
     if len(secret) < MIN_COOKIE_SECRET:
-        return f"it has {len(secret)} characters; at least {MIN_COOKIE_SECRET} are needed"
+        return _("it has {n} characters; at least {least} are needed").format(n=len(secret), least=MIN_COOKIE_SECRET)
     return None
 
 
@@ -145,12 +152,12 @@ def refuse_unsafe_secret() -> None:
     problem = cookie_secret_problem()
     if problem is None:
         return
-    _log.error("refusing to serve: the [auth] cookie_secret cannot be used (%s)", problem)
-    st.title("opsplan cannot start")
-    st.error(f"**Sign-in is configured with an unsafe cookie secret:** {problem}. Anyone who knows it can "
-             "forge a signed-in identity. Set `cookie_secret` in `.streamlit/secrets.toml` to a new random "
-             "value, e.g. the output of `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, "
-             "and restart the app.", icon=":material/key_off:")
+    _log.log(logging.ERROR, "refusing to serve: the [auth] cookie_secret cannot be used (%s)", problem)
+    st.title(_("opsplan cannot start"))
+    st.error(_("**Sign-in is configured with an unsafe cookie secret:** {problem}. Anyone who knows it can "
+               "forge a signed-in identity. Set `cookie_secret` in `.streamlit/secrets.toml` to a new random "
+               "value, e.g. the output of `python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, "
+               "and restart the app.").format(problem=problem), icon=":material/key_off:")
     st.stop()
 
 
@@ -169,12 +176,12 @@ def warn_if_open() -> None:
     if address is None:
         return
     _warn_open_once(address)
-    st.warning(f"**Open to the network without sign-in** (listening on {address}): anyone who can reach this "
-               "server is an admin. Turn sign-in on, or set `server.address = \"127.0.0.1\"`.",
+    st.warning(_("**Open to the network without sign-in** (listening on {address}): anyone who can reach this "
+                 "server is an admin. Turn sign-in on, or set `server.address = \"127.0.0.1\"`.").format(address=address),
                icon=":material/public:")
 
 
 @st.cache_resource(show_spinner=False)
 def _warn_open_once(address: str) -> None:
-    _log.warning("listening on %s with sign-in off: every visitor is an admin; turn sign-in on or set "
-                    "server.address = 127.0.0.1", address)
+    _log.log(logging.WARNING, "listening on %s with sign-in off: every visitor is an admin; turn sign-in on or set "
+             "server.address = 127.0.0.1", address)

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from core.i18n import _, N_
 from core.period import Period
 from core.plan import Plan, PlanError, load_plan, plan_path
 from data import snapshot, warehouse
@@ -58,7 +59,8 @@ def plan() -> Plan:
     try:
         return plan_at(path)
     except PlanError as exc:
-        st.error(f"**The plan file cannot be used.** {exc}\n\nFix the key in `{path}` and reload the page.")
+        st.error(_("**The plan file cannot be used.** {problem}\n\nFix the key in `{path}` and reload the page.").format(
+            problem=exc, path=path))
         st.stop()
 
 
@@ -67,10 +69,10 @@ def db() -> str:
     moves this process to the newest published version of it (data/snapshot.py)."""
     path = warehouse.db_path()
     if not path.exists():
-        with st.status("Building the demo warehouse ... first start only", expanded=True) as box:
-            st.write(f"No warehouse at `{path}` yet: generating seeded demo data (seed 42).")
+        with st.status(_("Building the demo warehouse ... first start only"), expanded=True) as box:
+            st.write(_("No warehouse at `{path}` yet: generating seeded demo data (seed 42).").format(path=path))
             _ensure_demo(path)
-            box.update(label="Demo warehouse built", state="complete", expanded=False)
+            box.update(label=_("Demo warehouse built"), state="complete", expanded=False)
     _follow(str(path))
     return str(path)
 
@@ -86,8 +88,12 @@ def _ensure_demo(path: Path) -> None:
                 build_demo_file(path)
 
 
-@st.cache_resource(show_spinner="Opening the warehouse (after an upgrade or a change of the plan's time zone, "
-                                "priorities or channel targets, its summary tables are built first) ...")
+_OPENED: set[str] = set()  # the warehouses this process has opened (_published), for its spinner
+OPENING_SPINNER = N_("Opening the warehouse (after an upgrade or a change of the plan's time zone, priorities or "
+                     "channel targets, its summary tables are built first) ...")  # shown at the call, translated
+
+
+@st.cache_resource(show_spinner=False)
 def _published(db_file: str) -> snapshot.Snapshot | None:
     # Once per process, through the writer: a left-over write published, the rollups a new plan or
     # version lacks built (a snapshot reader cannot write them).
@@ -96,11 +102,16 @@ def _published(db_file: str) -> snapshot.Snapshot | None:
 
 def _newest(db_file: str) -> snapshot.Snapshot:
     """The newest published version of the warehouse `db_file`."""
-    published = _published(db_file)
+    if db_file in _OPENED:  # every read passes here: the spinner (a timer and a placeholder) only the first time
+        published = _published(db_file)
+    else:
+        with st.spinner(_(OPENING_SPINNER)):
+            published = _published(db_file)
+        _OPENED.add(db_file)
     newest = snapshot.fresh(db_file) or published  # also publishes a write made without the writer
     if newest is None:
-        st.error(f"**The warehouse `{db_file}` cannot be opened**: another program holds it for writing. "
-                 "Close that program and reload the page.")
+        st.error(_("**The warehouse `{path}` cannot be opened**: another program holds it for writing. "
+                   "Close that program and reload the page.").format(path=db_file))
         st.stop()
     return newest
 

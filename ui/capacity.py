@@ -20,6 +20,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import models.capacity
+from core import i18n
+from core.i18n import N_, _
 from core.plan import Capacity
 from data import warehouse
 
@@ -34,6 +36,7 @@ from ui.state import CAP_KEY, CAPACITY_KEY, CapacityState, sliders_from, slid, w
 
 @dataclass(frozen=True)
 class CapResource:
+    """A resource's words, marked for the catalogue: shown through `_()`."""
     label: str
     unit: str
     axis: str
@@ -41,35 +44,41 @@ class CapResource:
 
 
 CAP_RESOURCES = {
-    "cpu_pct": CapResource("CPU", "%", "CPU, busy hours (% of capacity)",
-                           "CPU in use, as the 90th percentile of each day's hourly samples: the level the busiest "
-                           "hours of the day reach, one stray spike ignored."),
-    "memory_pct": CapResource("Memory", "%", "memory, busy hours (% in use)",
-                              "Memory in use, 90th percentile of each day's hourly samples."),
-    "disk_pct": CapResource("Disk", "%", "disk used (% of the volume)",
-                            "Disk space in use, 90th percentile of each day's hourly samples. Storage grows with "
-                            "the plan's data growth, not with users."),
-    "requests_pct": CapResource("Requests/s", "%", "requests/s, busy hours (% of fleet capacity)",
-                                "Requests per second as a share of what today's fleet serves (instances x "
-                                "requests per second one instance handles), 90th percentile of each day's hours."),
-    "data_gb": CapResource("Data volume", "GB", "data stored (GB)",
-                           "Data stored by the service at the end of each day, in GB."),
+    "cpu_pct": CapResource(N_("CPU"), "%", N_("CPU, busy hours (% of capacity)"),
+                           N_("CPU in use, as the 90th percentile of each day's hourly samples: the level the busiest "
+                              "hours of the day reach, one stray spike ignored.")),
+    "memory_pct": CapResource(N_("Memory"), "%", N_("memory, busy hours (% in use)"),
+                              N_("Memory in use, 90th percentile of each day's hourly samples.")),
+    "disk_pct": CapResource(N_("Disk"), "%", N_("disk used (% of the volume)"),
+                            N_("Disk space in use, 90th percentile of each day's hourly samples. Storage grows with "
+                               "the plan's data growth, not with users.")),
+    "requests_pct": CapResource(N_("Requests/s"), "%", N_("requests/s, busy hours (% of fleet capacity)"),
+                                N_("Requests per second as a share of what today's fleet serves (instances x "
+                                   "requests per second one instance handles), 90th percentile of each day's hours.")),
+    "data_gb": CapResource(N_("Data volume"), "GB", N_("data stored (GB)"),
+                           N_("Data stored by the service at the end of each day, in GB.")),
 }
 CAP_HORIZONS = {3: 91, 6: 182, 12: 365}  # months -> days forecast (the fits are daily)
 CAP_LEVEL = models.capacity.INTERVAL_PCT
 CAP_HISTORY_DAYS = models.capacity.HISTORY_DAYS
-CAP_SLIDERS = {  # Capacity field -> (label, max, step, help)
-    "user_growth_pct_per_quarter": ("User growth (% per quarter)", 200.0, 5.0,
-                                    "Compounded monthly; CPU, memory and requests grow with users. "
-                                    "plan.toml: [capacity] user_growth_pct_per_quarter."),
-    "peak_traffic_growth_pct": ("Peak-season traffic uplift (%)", 300.0, 10.0,
-                                "Extra load in the peak months ([capacity] peak_months), on top of the growth."),
-    "data_growth_pct_per_month": ("Data growth (% per month)", 60.0, 1.0,
-                                  "Compounded monthly; disk and data volume grow at this rate."),
-    "feature_complexity_pct": ("Feature complexity uplift (%)", 100.0, 5.0,
-                               "A flat extra load on CPU, memory and requests from new features."),
+CAP_SLIDERS = {  # Capacity field -> (label, max, step, help); label and help shown through `_()`
+    "user_growth_pct_per_quarter": (N_("User growth (% per quarter)"), 200.0, 5.0,
+                                    N_("Compounded monthly; CPU, memory and requests grow with users. "
+                                       "plan.toml: [capacity] user_growth_pct_per_quarter.")),
+    "peak_traffic_growth_pct": (N_("Peak-season traffic uplift (%)"), 300.0, 10.0,
+                                N_("Extra load in the peak months ([capacity] peak_months), on top of the growth.")),
+    "data_growth_pct_per_month": (N_("Data growth (% per month)"), 60.0, 1.0,
+                                  N_("Compounded monthly; disk and data volume grow at this rate.")),
+    "feature_complexity_pct": (N_("Feature complexity uplift (%)"), 100.0, 5.0,
+                               N_("A flat extra load on CPU, memory and requests from new features.")),
 }
-PLAN_NAME = "Plan's assumptions"  # the scenario the sliders start from, named as the page draws it
+# The scenario the sliders start from, named as the page draws it; names stay English inside the
+# view (tests and links compare them) and are translated where shown.
+PLAN_NAME = N_("Plan's assumptions")
+EDITED_NAME = N_("Edited assumptions")
+THRESHOLD_LABELS = {  # a threshold line's label, by THRESHOLD_STYLE's kind
+    "full": N_("full {value} %"), "scale up": N_("scale up {value} %"), "monitor": N_("monitor {value} %"),
+    "scale down": N_("scale down {value} %")}
 CAP_CONTROLS = (("cap_service", links.CAP_SERVICE), ("cap_resource", links.CAP_RESOURCE),
                 ("cap_months", links.CAP_HORIZON))
 CAP_DEFAULT_MONTHS = 6
@@ -109,14 +118,16 @@ def _backtest(db_file: str, tz: str, service_id: str, resource: str, days: int, 
 
 
 @st.cache_data(**LOADER, max_entries=128, show_spinner=False)
-def _skill(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date) -> str:
-    return forecast_model().skill(_history(db_file, tz, service_id, resource, through), days)[1]
+def _skill(db_file: str, tz: str, service_id: str, resource: str, days: int, through: date, lang: str) -> str:
+    # `lang`: the words are the forecaster's, in the language in use; one cache entry per language
+    with i18n.use(lang):
+        return forecast_model().skill(_history(db_file, tz, service_id, resource, through), days)[1]
 
 
 def load_skill(service_id: str, resource: str, months: int) -> str:
     """The forecast's skill against seasonal naive in a planner's words (models.forecast.skill):
     '23 % better than repeating last week'."""
-    return _skill(db(), plan().timezone, service_id, resource, CAP_HORIZONS[months], cap_through())
+    return _skill(db(), plan().timezone, service_id, resource, CAP_HORIZONS[months], cap_through(), i18n.language())
 
 
 def load_capacity(service: pd.Series, resource: str, months: int, cap: Capacity) -> CapacityView:
@@ -158,15 +169,16 @@ def load_headroom(resource: str, months: int, cap: Capacity) -> pd.DataFrame:
     services = cap_services()
     fits = ((s.service_id, _history(db_file, tz, s.service_id, resource, through),
              _fit(db_file, tz, s.service_id, resource, CAP_HORIZONS[months], through)) for s in services.itertuples())
-    with st.spinner(f"Forecasting {CAP_RESOURCES[resource].label} for all {len(services)} services ...",
-                    show_time=True):
+    with st.spinner(_("Forecasting {resource} for all {n} services ...").format(
+            resource=_(CAP_RESOURCES[resource].label), n=len(services)), show_time=True):
         table = models.capacity.headroom_table(resource, fits, cap, pd.Timestamp(through))
     names = dict(zip(services["service_id"], services["name"]))
-    never = f"not within {months} months"
+    never = _("not within {months} months").format(months=months)
     dates = {column: [cap_date(v) if v is not None and pd.notna(v) else never for v in table[column]]
              for column in ("scale_up_at", "upper_at", "plan_at")}
-    return table.assign(service=table["service_id"].map(names), resource=CAP_RESOURCES[resource].label,
-                        days_to_scale_up=[f"{int(d):,}" if pd.notna(d) else "—" for d in table["days_to_scale_up"]],
+    return table.assign(service=table["service_id"].map(names), resource=_(CAP_RESOURCES[resource].label),
+                        days_to_scale_up=[i18n.number(int(d)) if pd.notna(d) else "—"
+                                          for d in table["days_to_scale_up"]],
                         **dates)
 
 
@@ -179,7 +191,7 @@ class CapacityView:
     crossings: pd.DataFrame | None   # threshold_pct, mean_at, upper_at of the measured forecast (percent resources)
     monthly: pd.DataFrame      # the monthly capacity plan of the measured forecast
     current: float | None      # the mean of the last 7 days
-    scenario_name: str         # "Plan's assumptions", or "Edited assumptions" once a slider moved
+    scenario_name: str         # PLAN_NAME, or EDITED_NAME once a slider moved (English: `_()` where shown)
     scenario_crossings: pd.DataFrame | None  # the scenario's crossings, as crossings
     scenario_monthly: pd.DataFrame  # the scenario's monthly plan
     causes: tuple[str, ...]    # why the scenario's mean reaches the scale-up line (models.capacity.crossing_causes)
@@ -195,7 +207,7 @@ def cap_controls_from_link(service_ids: list[str]) -> list[str]:
 
 
 def cap_controls_to_link(service_id: str, resource: str, months: int) -> None:
-    for (_, control), value in zip(CAP_CONTROLS, (service_id, resource, months)):
+    for (_key, control), value in zip(CAP_CONTROLS, (service_id, resource, months)):
         to_link(control, value)
 
 
@@ -227,11 +239,13 @@ def scenario_name(cap: Capacity, the_plan: Capacity) -> str:
     """The sliders' scenario as the page names it: the plan's assumptions while the sliders hold the
     plan's values, else an edited scenario (the plan's line would be a claim the plan does not make)."""
     same = all(float(getattr(cap, n)) == float(getattr(the_plan, n)) for n in CAP_SLIDERS)
-    return PLAN_NAME if same else "Edited assumptions"
+    return PLAN_NAME if same else EDITED_NAME
 
 
 def cap_date(value) -> str:
-    return "not within the horizon" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
+    if value is None or pd.isna(value):
+        return _("not within the horizon")
+    return i18n.date_text(pd.Timestamp(value).date(), "day_padded")
 
 
 def scale_up_at(crossings: pd.DataFrame, cap: Capacity) -> pd.Timestamp | None:
@@ -245,7 +259,8 @@ def _threshold_lines(cap: Capacity) -> list[Line]:
     for kind, value in (("full", 100.0), ("scale up", cap.scale_up_pct), ("monitor", cap.monitor_pct),
                         ("scale down", cap.scale_down_pct)):
         colour, dash = THRESHOLD_STYLE[kind]
-        lines.append(hline(value, {"color": colour, "dash": dash, "width": 1.5}, f"{kind} {value:g} %",
+        lines.append(hline(value, {"color": colour, "dash": dash, "width": 1.5},
+                           _(THRESHOLD_LABELS[kind]).format(value=f"{value:g}"),
                            font={"color": colour}, bgcolor=LABEL_BACKGROUND))
     return lines
 
@@ -266,12 +281,13 @@ def cap_scenario(cap: Capacity) -> Capacity:
         for name in CAP_SLIDERS:
             st.session_state[CAP_KEY + name] = float(source[name])
     values = {}
-    for name, (label, _, step, help_text) in CAP_SLIDERS.items():
+    for name, (label, _top, step, help_text) in CAP_SLIDERS.items():
         usual = (0.0, max(CAP_SLIDERS[name][1], float(getattr(cap, name))))
         s = widened(s, name, usual, float(st.session_state[CAP_KEY + name]))
         low, high = s.ranges[name]
-        values[name] = st.slider(label, low, high, step=step, key=CAP_KEY + name, format="%.1f %%",
-                                 help=f"{help_text} The plan: {getattr(cap, name):g} %.")
+        values[name] = st.slider(_(label), low, high, step=step, key=CAP_KEY + name, format="%.1f %%",
+                                 help=_("{help} The plan: {value} %.").format(help=_(help_text),
+                                                                             value=f"{getattr(cap, name):g}"))
     st.session_state[CAPACITY_KEY] = slid(s, values)
     return replace(cap, **values)
 
@@ -286,19 +302,24 @@ def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str,
     as a dashed line, the plan's thresholds (percent) or the storage to provision (GB), and where
     the measured forecast crosses the scale-up line."""
     r = CAP_RESOURCES[resource]
+    scenario = _(view.scenario_name)
+    # plotly's own placeholders stay outside the catalogue's text: a translator moves {day} and {value}
+    day, value = "%{x|%d %b %Y}", f"%{{y:,.1f}} {r.unit}"
     traces = [
-        go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured (daily busy hours)",
+        go.Scatter(x=view.history["ds"], y=view.history["y"], name=_("measured (daily busy hours)"),
                    mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 1},
-                   hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
-        *band(view.statistical, f"{CAP_LEVEL} % interval (measured forecast)", "rgba(47, 111, 143, 0.18)"),
-        go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name="measured forecast",
+                   hovertemplate=f"{day}: {value}<extra></extra>"),
+        *band(view.statistical, _("{level} % interval (measured forecast)").format(level=CAP_LEVEL),
+              "rgba(47, 111, 143, 0.18)"),
+        go.Scatter(x=view.statistical["ds"], y=view.statistical["mean"], name=_("measured forecast"),
                    mode="lines", line={"color": FORECAST_COLOURS["history"], "width": 2},
-                   hovertemplate=f"measured forecast %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>"),
-        go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name=view.scenario_name,
+                   hovertemplate=_("measured forecast {day}: {value}").format(day=day, value=value)
+                   + "<extra></extra>"),
+        go.Scatter(x=view.scenario["ds"], y=view.scenario["mean"], name=scenario,
                    mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
-                   hovertemplate=f"{view.scenario_name} %{{x|%d %b %Y}}: %{{y:,.1f}} {r.unit}<extra></extra>")]
+                   hovertemplate=f"{scenario} {day}: {value}<extra></extra>")]
     lines: list[Line] = []
-    yaxis: dict = {"title": {"text": r.axis}}
+    yaxis: dict = {"title": {"text": _(r.axis)}}
     if r.unit == "%":
         lines += _threshold_lines(cap)
         top = float(max(view.statistical["upper"].max(), view.scenario["mean"].max(), view.history["y"].max(), 100.0))
@@ -307,16 +328,18 @@ def capacity_chart(view: CapacityView, resource: str, cap: Capacity, title: str,
         if hit is not None:
             lines += [vline(hit, {"color": THRESHOLD_STYLE["scale up"][0], "width": 1}),
                       (None, {"x": hit, "y": 1.0, "yref": "paper",
-                              "text": f"measured forecast reaches {cap.scale_up_pct:g} %", "showarrow": False,
+                              "text": _("measured forecast reaches {pct} %").format(pct=f"{cap.scale_up_pct:g}"),
+                              "showarrow": False,
                               "xanchor": "right", "yanchor": "top", "font": {"color": "#d64541"},
                               "bgcolor": LABEL_BACKGROUND})]
     else:
         traces.append(go.Scatter(x=view.monthly["month"], y=view.monthly["storage_needed"], mode="lines",
                                  line={"color": THRESHOLD_STYLE["scale up"][0], "dash": "dash", "shape": "hv"},
-                                 name="storage to provision", hovertemplate="%{x|%b %Y}: %{y:,.1f} GB<extra></extra>"))
+                                 name=_("storage to provision"),
+                                 hovertemplate="%{x|%b %Y}: %{y:,.1f} GB<extra></extra>"))
         yaxis["rangemode"] = "tozero"
     lines += [vline(pd.Timestamp(through), {"color": "#8a8f98", "width": 1, "dash": "dot"}),
-              (None, {"x": pd.Timestamp(through), "y": 0.0, "yref": "paper", "text": "data through",
+              (None, {"x": pd.Timestamp(through), "y": 0.0, "yref": "paper", "text": _("data through"),
                       "showarrow": False, "xanchor": "right", "yanchor": "bottom",
                       "font": {"color": "#5f6368", "size": 11}})]
-    return figure(traces, title, 460, lines=lines, yaxis=yaxis, xaxis={"title": {"text": "day"}})
+    return figure(traces, title, 460, lines=lines, yaxis=yaxis, xaxis={"title": {"text": _("day")}})

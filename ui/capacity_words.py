@@ -8,69 +8,101 @@ import pandas as pd
 import streamlit as st
 
 import models.capacity
+from core import i18n
+from core.i18n import _, pgettext
 from core.plan import Capacity
 
-from ui.capacity import CAP_LEVEL, CAP_RESOURCES, CapacityView, cap_date, scale_up_at
+from ui.capacity import CAP_LEVEL, CAP_RESOURCES, THRESHOLD_LABELS, CapacityView, cap_date, scale_up_at
 
 
-CAP_PLAN_COLUMNS = {
-    "month": st.column_config.DateColumn("month", format="MMM YYYY"),
-    "peak_upper_pct": st.column_config.NumberColumn("peak of upper bound", format="%.1f %%",
-                                                    help="The month's highest daily upper bound, % of today's fleet."),
-    "mean_pct": st.column_config.NumberColumn("mean forecast", format="%.1f %%"),
-    "instances_now": st.column_config.NumberColumn("instances now"),
-    "instances_needed": st.column_config.NumberColumn(
-        "instances needed", help="ceil(instances now x peak upper bound x (1 + reserve) / scale-up line): enough "
-                                 "that the month's peak stays under the scale-up trigger with the reserve kept."),
-    "change": st.column_config.NumberColumn("change", format="%+d"),
-    "scale_down": st.column_config.CheckboxColumn("scale-down opportunity",
-                                                  help="The month's mean forecast stays under the scale-down line."),
-    "peak_upper": st.column_config.NumberColumn("peak of upper bound", format="%.1f"),
-    "mean": st.column_config.NumberColumn("mean forecast", format="%.1f"),
-    "storage_needed": st.column_config.NumberColumn(
-        "storage to provision", format="%.1f",
-        help="The month's peak upper bound x (1 + reserve) / scale-up line."),
-}
-HEADROOM_COLUMNS = {
-    "service": st.column_config.TextColumn("service"),
-    "current_pct": st.column_config.ProgressColumn("now", format="%.0f %%", min_value=0, max_value=100,
-                                                   width="small", help="The mean of the last 7 days."),
-    "scale_up_at": st.column_config.TextColumn("measured forecast",
-                                               help="The first day the measured forecast's mean reaches the "
-                                                    "scale-up line."),
-    "days_to_scale_up": st.column_config.TextColumn("days", width="small",
-                                                    help="Days from the data-through date to the measured "
-                                                                 "forecast's crossing."),
-    "upper_at": st.column_config.TextColumn("its upper bound",
-                                            help="The pessimistic date: the measured forecast's upper bound crosses."),
-    "plan_at": st.column_config.TextColumn("sidebar's assumptions",
-                                           help="The first day the growth scenario of the sidebar (the plan's "
-                                                "assumptions unless a slider moved) reaches the scale-up line."),
-}
+def cap_plan_columns() -> dict:
+    """The monthly capacity plan's columns, in the language in use."""
+    return {
+        "month": st.column_config.DateColumn(_("month"), format="MMM YYYY"),
+        "peak_upper_pct": st.column_config.NumberColumn(
+            _("peak of upper bound"), format="%.1f %%",
+            help=_("The month's highest daily upper bound, % of today's fleet.")),
+        "mean_pct": st.column_config.NumberColumn(_("mean forecast"), format="%.1f %%"),
+        "instances_now": st.column_config.NumberColumn(_("instances now")),
+        "instances_needed": st.column_config.NumberColumn(
+            _("instances needed"), help=_("ceil(instances now x peak upper bound x (1 + reserve) / scale-up line): "
+                                          "enough that the month's peak stays under the scale-up trigger with the "
+                                          "reserve kept.")),
+        "change": st.column_config.NumberColumn(pgettext("difference", "change"), format="%+d"),
+        "scale_down": st.column_config.CheckboxColumn(
+            _("scale-down opportunity"), help=_("The month's mean forecast stays under the scale-down line.")),
+        "peak_upper": st.column_config.NumberColumn(_("peak of upper bound"), format="%.1f"),
+        "mean": st.column_config.NumberColumn(_("mean forecast"), format="%.1f"),
+        "storage_needed": st.column_config.NumberColumn(
+            _("storage to provision"), format="%.1f",
+            help=_("The month's peak upper bound x (1 + reserve) / scale-up line.")),
+    }
+
+
+def headroom_columns() -> dict:
+    """The headroom ranking's columns, in the order shown and the language in use."""
+    return {
+        "service": st.column_config.TextColumn(_("service")),
+        "current_pct": st.column_config.ProgressColumn(_("now"), format="%.0f %%", min_value=0, max_value=100,
+                                                       width="small", help=_("The mean of the last 7 days.")),
+        "scale_up_at": st.column_config.TextColumn(
+            _("measured forecast"), help=_("The first day the measured forecast's mean reaches the scale-up line.")),
+        "days_to_scale_up": st.column_config.TextColumn(
+            _("days"), width="small", help=_("Days from the data-through date to the measured forecast's crossing.")),
+        "upper_at": st.column_config.TextColumn(
+            _("its upper bound"), help=_("The pessimistic date: the measured forecast's upper bound crosses.")),
+        "plan_at": st.column_config.TextColumn(
+            _("sidebar's assumptions"), help=_("The first day the growth scenario of the sidebar (the plan's "
+                                               "assumptions unless a slider moved) reaches the scale-up line.")),
+    }
+
+
+def _pct(value: float) -> str:
+    return f"{value:g}"
+
+
+def _joined(parts: tuple[str, ...]) -> str:
+    """'a and b' in the language in use: the causes of a crossing, as one phrase."""
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _("{first} and {last}").format(first=text, last=part)
+    return text
+
+
+def _day(value: pd.Timestamp) -> str:
+    return i18n.date_text(pd.Timestamp(value).date(), "day_padded")
+
+
+def _month(value: pd.Timestamp) -> str:
+    return i18n.date_text(pd.Timestamp(value).date(), "month")
 
 
 def crossing_table(view: CapacityView, cap: Capacity) -> pd.DataFrame:
     """The crossings as a planner reads them: which line, the first day the measured forecast's
     mean and upper bound reach it, and the day the scenario's mean does, beside."""
     crossings, scenario = view.crossings, view.scenario_crossings
-    names = {cap.monitor_pct: "monitor", cap.scale_up_pct: "scale up", 100.0: "full"}
+    kinds = {cap.monitor_pct: "monitor", cap.scale_up_pct: "scale up", 100.0: "full"}
+    lines = [_(THRESHOLD_LABELS[kinds[t]]).format(value=_pct(t)) if t in kinds else f"{_pct(t)} %"
+             for t in crossings["threshold_pct"]]
+    upper = _("its upper bound ({level} %) reaches it").format(level=CAP_LEVEL)
     return pd.DataFrame({
-        "line": [f"{names.get(t, '')} {t:g} %".strip() for t in crossings["threshold_pct"]],
-        "measured forecast reaches it": [cap_date(v) for v in crossings["mean_at"]],
-        f"its upper bound ({CAP_LEVEL} %) reaches it": [cap_date(v) for v in crossings["upper_at"]],
-        f"{view.scenario_name} reach it": [cap_date(v) for v in scenario["mean_at"]]})
+        pgettext("chart", "line"): lines,
+        _("measured forecast reaches it"): [cap_date(v) for v in crossings["mean_at"]],
+        upper: [cap_date(v) for v in crossings["upper_at"]],
+        _("{scenario} reach it").format(scenario=_(view.scenario_name)): [cap_date(v) for v in scenario["mean_at"]]})
 
 
 def crossing_words(view: CapacityView, cap: Capacity) -> tuple[str, str, str | None]:
     """The headline tile (label, value, delta): when the measured forecast's mean reaches the
     scale-up line (or that it does not within the horizon), the scenario's day below it."""
     if view.crossings is None:
-        return "Scale-up line", "n/a", "data volume is in GB"
-    label = f"Reaches {cap.scale_up_pct:g} % (measured)"
+        return _("Scale-up line"), _("n/a"), _("data volume is in GB")
+    label = _("Reaches {pct} % (measured)").format(pct=_pct(cap.scale_up_pct))
     measured, scenario = scale_up_at(view.crossings, cap), scale_up_at(view.scenario_crossings, cap)
-    beside = f"{view.scenario_name}: {cap_date(scenario) if scenario is not None else 'not within the horizon'}"
-    return label, "—" if measured is None else cap_date(measured), \
-        (beside if measured is not None else f"not by {view.statistical['ds'].iloc[-1]:%d %b %Y} · {beside}")
+    beside = f"{_(view.scenario_name)}: {cap_date(scenario)}"
+    if measured is None:
+        return label, "—", _("not by {day}").format(day=_day(view.statistical["ds"].iloc[-1])) + f" · {beside}"
+    return label, cap_date(measured), beside
 
 
 def first_day_note(view: CapacityView, resource: str, cap: Capacity) -> str | None:
@@ -80,11 +112,12 @@ def first_day_note(view: CapacityView, resource: str, cap: Capacity) -> str | No
         return None
     first = pd.Timestamp(view.statistical["ds"].iloc[0])
     if scale_up_at(view.crossings, cap) == first:
-        return (f"The measured forecast is at the {cap.scale_up_pct:g} % scale-up line on its first day "
-                f"({first:%d %b %Y}): the service is already there, whatever the growth assumptions.")
+        return _("The measured forecast is at the {pct} % scale-up line on its first day ({day}): the service is "
+                 "already there, whatever the growth assumptions.").format(pct=_pct(cap.scale_up_pct), day=_day(first))
     if scale_up_at(view.scenario_crossings, cap) == first and view.causes:
-        return (f"{view.scenario_name} reach the {cap.scale_up_pct:g} % scale-up line on the forecast's first day "
-                f"({first:%d %b %Y}) because of {' and '.join(view.causes)}. The measured forecast does not.")
+        return _("{scenario} reach the {pct} % scale-up line on the forecast's first day ({day}) because of "
+                 "{causes}. The measured forecast does not.").format(
+            scenario=_(view.scenario_name), pct=_pct(cap.scale_up_pct), day=_day(first), causes=_joined(view.causes))
     return None
 
 
@@ -96,9 +129,13 @@ def scenario_cause_words(view: CapacityView, cap: Capacity) -> str | None:
     if at is None or not view.causes:
         return None
     measured = scale_up_at(view.crossings, cap)
-    return (f"{view.scenario_name} reach {cap.scale_up_pct:g} % on {cap_date(at)} because of "
-            f"{' and '.join(view.causes)}; the measured forecast "
-            f"{'on ' + cap_date(measured) if measured is not None else 'not within the horizon'}.")
+    values = {"scenario": _(view.scenario_name), "pct": _pct(cap.scale_up_pct), "day": cap_date(at),
+              "causes": _joined(view.causes)}
+    if measured is None:
+        return _("{scenario} reach {pct} % on {day} because of {causes}; the measured forecast not within the "
+                 "horizon.").format(**values)
+    return _("{scenario} reach {pct} % on {day} because of {causes}; the measured forecast on {measured}.").format(
+        **values, measured=cap_date(measured))
 
 
 def plan_peak_words(view: CapacityView, unit: str) -> tuple[str, str, str]:
@@ -107,41 +144,54 @@ def plan_peak_words(view: CapacityView, unit: str) -> tuple[str, str, str]:
     m = view.monthly
     if "instances_needed" in m:
         peak = m.loc[m["instances_needed"].idxmax()]
-        return "Instances at peak", f"{int(peak['instances_needed'])}", f"in {peak['month']:%b %Y}"
-    unit = "GB" if unit == "GB" else "% of today's volume"
-    return "Storage to provision", f"{m['storage_needed'].iloc[-1]:,.1f}", f"{unit} by {m['month'].iloc[-1]:%b %Y}"
+        return _("Instances at peak"), f"{int(peak['instances_needed'])}", \
+            _("in {month}").format(month=_month(peak["month"]))
+    month = _month(m["month"].iloc[-1])
+    by = (_("GB by {month}") if unit == "GB" else _("% of today's volume by {month}")).format(month=month)
+    return _("Storage to provision"), i18n.number(m["storage_needed"].iloc[-1], 1), by
 
 
 def capacity_caption(view: CapacityView, resource: str, cap: Capacity) -> str:
-    unit = CAP_RESOURCES[resource].unit
-    lines = (f"The solid line is the measured forecast: the data's own trend and seasons. The shaded band is its "
-             f"{CAP_LEVEL} % interval: on held-out past data, about {CAP_LEVEL} % of days fell inside a band made this "
-             f"way (see the backtest). The dashed line, {view.scenario_name}, scales that forecast by the sidebar's "
-             "growth from the last measured day on" + (": the peak season ramps in over the month before it, the "
-                                                       "feature uplift over a year." if resource in
-                                                       models.capacity.LOAD_RESOURCES else "."))
-    if unit == "%":
-        return (lines + f" Lines: monitor {cap.monitor_pct:g} %, scale up {cap.scale_up_pct:g} %, full 100 %, "
-                f"scale down below {cap.scale_down_pct:g} % (plan.toml [capacity]). The axis stops at 200 %.")
-    return (lines + f" Storage to provision (measured forecast): the month's upper bound x (1 + {cap.reserve_pct:g} % "
-            f"reserve) / {cap.scale_up_pct:g} % scale-up line.")
+    load = resource in models.capacity.LOAD_RESOURCES
+    values = {"level": CAP_LEVEL, "scenario": _(view.scenario_name)}
+    lines = (_("The solid line is the measured forecast: the data's own trend and seasons. The shaded band is its "
+               "{level} % interval: on held-out past data, about {level} % of days fell inside a band made this way "
+               "(see the backtest). The dashed line, {scenario}, scales that forecast by the sidebar's growth from "
+               "the last measured day on: the peak season ramps in over the month before it, the feature uplift "
+               "over a year.") if load else
+             _("The solid line is the measured forecast: the data's own trend and seasons. The shaded band is its "
+               "{level} % interval: on held-out past data, about {level} % of days fell inside a band made this way "
+               "(see the backtest). The dashed line, {scenario}, scales that forecast by the sidebar's growth from "
+               "the last measured day on.")).format(**values)
+    if CAP_RESOURCES[resource].unit == "%":
+        return lines + " " + _("Lines: monitor {monitor} %, scale up {up} %, full 100 %, scale down below {down} % "
+                               "(plan.toml [capacity]). The axis stops at 200 %.").format(
+            monitor=_pct(cap.monitor_pct), up=_pct(cap.scale_up_pct), down=_pct(cap.scale_down_pct))
+    return lines + " " + _("Storage to provision (measured forecast): the month's upper bound x (1 + {reserve} % "
+                           "reserve) / {up} % scale-up line.").format(reserve=_pct(cap.reserve_pct),
+                                                                       up=_pct(cap.scale_up_pct))
 
 
 def monthly_plan_words(view: CapacityView, resource: str, cap: Capacity, instances: int) -> str:
     """One line over the monthly plan: the most instances (or storage) any month of the measured
     forecast needs, the scale-down months, and what the scenario beside it would ask for."""
     m, s = view.monthly, view.scenario_monthly
+    scenario = _(view.scenario_name)
     if "instances_needed" in m:
         peak = m.loc[m["instances_needed"].idxmax()]
         down = m.loc[m["scale_down"], "month"]
-        text = (f"Measured forecast: **{int(peak['instances_needed'])} instances** needed at most (in "
-                f"{peak['month']:%b %Y}), against **{instances}** today.")
-        text += (f" Scale-down opportunity in {', '.join(f'{d:%b %Y}' for d in down)}: the mean stays "
-                 f"under {cap.scale_down_pct:g} %." if len(down) else " No month falls under the scale-down line.")
         planned = s.loc[s["instances_needed"].idxmax()]
-        return text + (f" {view.scenario_name}: {int(planned['instances_needed'])} at most (in "
-                       f"{planned['month']:%b %Y}).")
-    unit = "GB" if resource == "data_gb" else "% of today's volume"
-    return (f"Measured forecast: provision **{m['storage_needed'].iloc[-1]:,.1f} {unit}** by "
-            f"{m['month'].iloc[-1]:%b %Y} to keep the {cap.reserve_pct:g} % reserve under the {cap.scale_up_pct:g} % "
-            f"line; {view.scenario_name}: {s['storage_needed'].iloc[-1]:,.1f} {unit}.")
+        text = _("Measured forecast: **{peak} instances** needed at most (in {month}), against **{now}** "
+                 "today.").format(peak=int(peak["instances_needed"]), month=_month(peak["month"]), now=instances)
+        text += " " + (_("Scale-down opportunity in {months}: the mean stays under {pct} %.").format(
+            months=", ".join(_month(d) for d in down), pct=_pct(cap.scale_down_pct)) if len(down) else
+            _("No month falls under the scale-down line."))
+        return text + " " + _("{scenario}: {peak} at most (in {month}).").format(
+            scenario=scenario, peak=int(planned["instances_needed"]), month=_month(planned["month"]))
+    words = _("Measured forecast: provision **{need} GB** by {month} to keep the {reserve} % reserve under the {up} % "
+              "line; {scenario}: {planned} GB.") if resource == "data_gb" else \
+        _("Measured forecast: provision **{need} % of today's volume** by {month} to keep the {reserve} % reserve "
+          "under the {up} % line; {scenario}: {planned} % of today's volume.")
+    return words.format(need=i18n.number(m["storage_needed"].iloc[-1], 1), month=_month(m["month"].iloc[-1]),
+                        reserve=_pct(cap.reserve_pct), up=_pct(cap.scale_up_pct), scenario=scenario,
+                        planned=i18n.number(s["storage_needed"].iloc[-1], 1))

@@ -9,6 +9,8 @@ import streamlit as st
 
 from analytics import cost, drilldown
 from analytics.measure import in_days
+from core import i18n
+from core.i18n import _, N_
 from core.period import Period, add_months
 from core.plan import Plan
 from data import warehouse
@@ -25,8 +27,13 @@ DEFINITIONS = {"budget_lines": (drilldown.budget_by_line, budget.budget_to_date)
                "cost": (cost.support_cost_per_user_usd, cost.infra_cost_pct_revenue)}
 
 
-@st.cache_data(**LOADER, show_spinner="Adding up the budget lines ...")
-def _cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
+# The loader's spinner, shown at the call site in the reader's language (a decorator's text is fixed at import).
+VIEW_SPINNER = N_("Adding up the budget lines ...")
+
+
+# lang: the analytics' labels inside the frames may be in the reader's language, so each language caches its own
+@st.cache_data(**LOADER, show_spinner=False)
+def _cost_view(db_file: str, the_plan: Plan, period: Period, lang: str) -> CostView:
     con, s = connection_for(db_file), the_plan.settings
     months = whole_months(period)
     lines = warehouse.query(con, "costs_by_line_monthly", start_month=months.start, end_month=months.end)
@@ -38,19 +45,25 @@ def _cost_view(db_file: str, the_plan: Plan, period: Period) -> CostView:
     return CostView(by_line, summary, in_period, drilldown.budget_totals(summary), drilldown.budget_bars(summary))
 
 
+# The budget bars' two series as a reader sees them; the frame keeps drilldown.budget_bars' own names.
+SERIES_LABELS = {"actual": N_("actual"), "budget of the same months": N_("budget of the same months")}
+
+
 def load_cost_view(period: Period) -> CostView:
     """Budget lines against the plan per month and in total, and the monthly cost drivers."""
-    return _cost_view(db(), plan(), period)
+    with st.spinner(_(VIEW_SPINNER)):
+        return _cost_view(db(), plan(), period, i18n.language())
 
 
 def month_costs_panel(month: date | None) -> None:
     """The cost rows behind a clicked month of the cost trends (one per budget line), with a CSV;
     a hint while none is clicked."""
     if month is None:
-        st.caption("Click a month's point on a trend below to list that month's cost rows.")
+        st.caption(_("Click a month's point on a trend below to list that month's cost rows."))
         return
     rows = query("costs_by_line_monthly", start_month=month, end_month=add_months(month, 1))
-    st.markdown(f"**Cost rows of {month:%B %Y}** ({len(rows)} budget lines, {fmt(rows['amount_usd'].sum(), 'USD')})")
+    st.markdown(_("**Cost rows of {month}** ({n} budget lines, {total})").format(
+        month=i18n.date_text(month, "month_long"), n=len(rows), total=fmt(rows["amount_usd"].sum(), "USD")))
     data_table(rows, f"opsplan-costs-{month:%Y-%m}.csv", key="month_costs")
 
 
@@ -68,8 +81,8 @@ def variance_cells(by_line: pd.DataFrame) -> list[str]:
     out = []
     for actual, pct in zip(by_line["actual_usd"], by_line["variance_pct"]):
         if pd.isna(actual):
-            out.append("no data")
+            out.append(_("no data"))
         else:
-            side = "over" if pct > 0 else "under"
-            out.append(f"{fmt(actual, 'USD')}<br>{fmt(abs(pct), '%')} {side}")
+            side = _("{amount}<br>{share} over") if pct > 0 else _("{amount}<br>{share} under")
+            out.append(side.format(amount=fmt(actual, "USD"), share=fmt(abs(pct), "%")))
     return out

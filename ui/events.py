@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from core.i18n import _, N_
 from core.period import Period, add_months
 from core.plan import Plan
 from data import warehouse
@@ -38,7 +39,10 @@ def load_events(trend_frame: pd.DataFrame, services: tuple[str, ...] = ()) -> pd
     return _events(db(), plan(), first, add_months(last, 1), tuple(sorted(services)))
 
 
-@st.cache_data(**LOADER, max_entries=8, show_spinner="Reading the records ...")
+ROWS_SPINNER = N_("Reading the records ...")  # shown at the call, in the reader's language
+
+
+@st.cache_data(**LOADER, max_entries=8, show_spinner=False)
 def _span_rows(db_file: str, the_plan: Plan, name: str, first: date, end: date,
                lists: tuple[tuple[str, tuple[str, ...]], ...]) -> pd.DataFrame:
     # Raw rows, but bounded by a month or a period and a few entries: the table behind one click
@@ -50,12 +54,14 @@ def _span_rows(db_file: str, the_plan: Plan, name: str, first: date, end: date,
 def load_month_rows(name: str, month: date, **lists: tuple[str, ...]) -> pd.DataFrame:
     """The records behind a clicked month: the named query (incidents_in_month, tickets_in_month)
     over the local month beginning `month`, its list parameters (the sidebar's filters) as given."""
-    return _span_rows(db(), plan(), name, month, add_months(month, 1), tuple(sorted(lists.items())))
+    with st.spinner(_(ROWS_SPINNER)):
+        return _span_rows(db(), plan(), name, month, add_months(month, 1), tuple(sorted(lists.items())))
 
 
 def load_period_rows(name: str, period: Period, **lists: tuple[str, ...]) -> pd.DataFrame:
     """The same records over the local days of `period` (a tile's records)."""
-    return _span_rows(db(), plan(), name, period.start, period.end, tuple(sorted(lists.items())))
+    with st.spinner(_(ROWS_SPINNER)):
+        return _span_rows(db(), plan(), name, period.start, period.end, tuple(sorted(lists.items())))
 
 
 def clicked_month(points: list[dict]) -> date | None:

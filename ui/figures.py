@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.scorecard import KpiResult
+from core.i18n import _, N_
 
 from ui.formatting import fmt
 from ui.palette import AXIS_TITLES, LINE_COLOURS, SEVERITY_COLOURS, STATUS_CODES, STATUS_TINTS
@@ -114,38 +115,49 @@ def trend_chart(r: KpiResult, trend_frame: pd.DataFrame, events: pd.DataFrame | 
     rows = kpi_months(trend_frame, r.kpi)
     values = [v for v in rows["value"] if not pd.isna(v)]
     lines = [line for kind, level in (("target", r.target), ("baseline", r.baseline))
-             for line in plan_line(level, f"{kind} {fmt(level, r.unit, trim=True)}", kind)]
+             for line in plan_line(level, _(PLAN_LINE_WORDS[kind]).format(level=fmt(level, r.unit, trim=True)), kind)]
     lo, hi = min([*values, r.target, r.baseline]), max([*values, r.target, r.baseline])
     pad = (hi - lo) * 0.15 or abs(hi) * 0.05 or 1.0
-    layout = {"title": {"text": f"{r.label} per month"}, "height": 280, "showlegend": False,
+    layout = {"title": {"text": _("{kpi} per month").format(kpi=_(r.label))}, "height": 280, "showlegend": False,
               "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-              "yaxis": {"title": {"text": AXIS_TITLES.get(r.unit, r.unit)}, "range": [lo - pad, hi + pad]},
+              "yaxis": {"title": {"text": _(AXIS_TITLES.get(r.unit, r.unit))}, "range": [lo - pad, hi + pad]},
               "xaxis": {"tickformat": "%b %Y", "dtick": "M2"}, **lines_layout(lines)}
     strip = [] if events is None else event_traces(events)
     if events is not None:
         layout.update(EVENT_STRIP_LAYOUT, height=280 + EVENT_STRIP_PX)
+        layout["yaxis2"] = {**layout["yaxis2"], "ticktext": [_(row) for row in EVENT_ROWS]}
         # the months' ticks under the strip, not between it and the line
         layout["yaxis"] = {**layout["yaxis"], "domain": [EVENT_STRIP_SHARE + 0.05, 1]}
         layout["xaxis"] = {**layout["xaxis"], "anchor": "y2"}
     # Built in one go: each update_* call re-lays-out the figure (a page draws up to 12 of these)
     return go.Figure([go.Scatter(
-        x=pd.to_datetime(rows["month"]), y=rows["value"], mode="lines+markers", name=r.label,
+        x=pd.to_datetime(rows["month"]), y=rows["value"], mode="lines+markers", name=_(r.label),
         line={"color": LINE_COLOURS["value"], "width": 2}, connectgaps=False,
         customdata=[[fmt(v, r.unit), n] for v, n in zip(rows["value"], rows["n"])],
         hovertemplate="%{x|%b %Y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>"), *strip],
         layout=layout)
 
 
+# A plan line's label on a trend, by kind: the level goes in {level}
+PLAN_LINE_WORDS = {"target": N_("target {level}"), "baseline": N_("baseline {level}")}
 # The event strip beneath a trend: its rows bottom up (the row a kind sits on, its words, marker
 # and colour), incidents on top as they matter most to a KPI's dip.
 EVENT_KINDS = {
-    "maintenance": (0, "maintenance windows", "square", "#8fa6b8"),
-    "change_failed": (1, "changes rolled back", "x", "#b3261e"),
-    "change": (2, "changes deployed", "circle", "#7b6ea8"),
-    "high": (3, "high incidents", "diamond", SEVERITY_COLOURS["high"]),
-    "critical": (4, "critical incidents", "diamond", SEVERITY_COLOURS["critical"]),
+    "maintenance": (0, N_("maintenance windows"), "square", "#8fa6b8"),
+    "change_failed": (1, N_("changes rolled back"), "x", "#b3261e"),
+    "change": (2, N_("changes deployed"), "circle", "#7b6ea8"),
+    "high": (3, N_("high incidents"), "diamond", SEVERITY_COLOURS["high"]),
+    "critical": (4, N_("critical incidents"), "diamond", SEVERITY_COLOURS["critical"]),
 }
-EVENT_ROWS = ("maint.", "rolled back", "changes", "high", "critical")
+# A month's count of each kind in the hover: one sentence each, as Thai puts the count after the noun
+EVENT_COUNTS = {
+    "maintenance": N_("{n} maintenance windows"),
+    "change_failed": N_("{n} changes rolled back"),
+    "change": N_("{n} changes deployed"),
+    "high": N_("{n} high incidents"),
+    "critical": N_("{n} critical incidents"),
+}
+EVENT_ROWS = (N_("maint."), N_("rolled back"), N_("changes"), N_("high"), N_("critical"))
 EVENT_STRIP_SHARE, EVENT_STRIP_PX = 0.3, 90
 EVENT_STRIP_LAYOUT = {"yaxis2": {"domain": [0, EVENT_STRIP_SHARE], "range": [-0.6, len(EVENT_ROWS) - 0.4],
                                  "tickvals": list(range(len(EVENT_ROWS))), "ticktext": list(EVENT_ROWS),
@@ -165,10 +177,11 @@ def event_traces(events: pd.DataFrame) -> list[go.Scatter]:
             continue
         counts = part["n"].to_numpy()
         traces.append(go.Scatter(
-            x=pd.to_datetime(part["month"]), y=[row] * len(part), yaxis="y2", mode="markers", name=words,
+            x=pd.to_datetime(part["month"]), y=[row] * len(part), yaxis="y2", mode="markers", name=_(words),
             marker={"symbol": symbol, "color": colour, "size": small + (big - small) * counts / counts.max(),
                     "line": {"width": 1.5 if symbol == "x" else 0, "color": colour}},
-            customdata=counts, hovertemplate=f"%{{x|%b %Y}}: %{{customdata}} {words}<extra></extra>"))
+            customdata=counts,
+            hovertemplate="%{x|%b %Y}: " + _(EVENT_COUNTS[kind]).format(n="%{customdata}") + "<extra></extra>"))
     return traces
 
 

@@ -10,8 +10,10 @@ import pandas as pd
 
 from analytics.measure import AT_BASELINE, AT_TARGET, STATUS_CONFIDENCE_PCT
 from analytics.scorecard import KpiResult
+from core import i18n
+from core.i18n import _
 
-from ui.palette import OP_SIGNS, STATUS_COLOURS, UNIT_TAILS
+from ui.palette import OP_SIGNS, STATUS_COLOURS, STATUS_WORDS, UNIT_TAILS, UNIT_WORDS
 
 
 def fmt(value: float | None, unit: str, *, diff: bool = False, short: bool = False, trim: bool = False,
@@ -24,20 +26,27 @@ def fmt(value: float | None, unit: str, *, diff: bool = False, short: bool = Fal
     decimals: instead of the unit's usual number of them.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no data"
-    number = f"{abs(value):,.{_decimals(value, unit) if decimals is None else decimals}f}"
-    if trim and "." in number and not unit.startswith("USD"):  # money keeps its cents
+        return _("no data")
+    places = _decimals(value, unit) if decimals is None else decimals
+    number = i18n.number(abs(value), places)
+    if trim and places and not unit.startswith("USD"):  # money keeps its cents
         number = number.rstrip("0").rstrip(".")
     sign = "-" if value < 0 else ""
-    tail = "" if short or diff or unit not in UNIT_TAILS else f" {UNIT_TAILS[unit]}"
+    tail = "" if short or diff or unit not in UNIT_TAILS else f" {_(UNIT_TAILS[unit])}"
     if unit.startswith("USD"):
-        return f"{sign}${number}{tail}"
+        return f"{sign}{i18n.money_symbol()}{number}{tail}"
     base = unit.split(" ")[0].split("/")[0] or unit  # "% of revenue" -> "%", "h/employee/year" -> "h"
     if diff:
-        suffix = {"%": " pp", "/5": " pts"}.get(base, f" {base}")
+        base = {"%": "pp", "/5": "pts"}.get(base, base)
+        suffix = f" {unit_word(base)}"
     else:
-        suffix = " / 5" if unit == "/5" else f" {base}"
+        suffix = " / 5" if unit == "/5" else f" {unit_word(base)}"
     return f"{sign}{number}{suffix}{tail}"
+
+
+def unit_word(unit: str) -> str:
+    """A unit's word after a number in the language in use ("h" reads "ชม." in Thai); "%" stays."""
+    return _(UNIT_WORDS[unit]) if unit in UNIT_WORDS else unit
 
 
 WHOLE_DOLLARS_FROM = 100.0  # amounts from $100 up in whole dollars; below, cents (a rate per user is its cents), but $0
@@ -63,9 +72,10 @@ def _decimals(value: float, unit: str) -> int:
 
 def target_text(r: KpiResult) -> str:
     """'Target < $5.00 · baseline $7.50, per user per month': the plan's comparison kept."""
-    tail = f", {UNIT_TAILS[r.unit]}" if r.unit in UNIT_TAILS else ""
-    return (f"Target {OP_SIGNS.get(r.op, r.op)} {fmt(r.target, r.unit, short=True, trim=True)} · "
-            f"baseline {fmt(r.baseline, r.unit, short=True, trim=True)}{tail}")
+    text = _("Target {op} {target} · baseline {baseline}").format(
+        op=OP_SIGNS.get(r.op, r.op), target=fmt(r.target, r.unit, short=True, trim=True),
+        baseline=fmt(r.baseline, r.unit, short=True, trim=True))
+    return f"{text}, {_(UNIT_TAILS[r.unit])}" if r.unit in UNIT_TAILS else text
 
 
 def _decimals_apart(value: float, other: float, unit: str) -> int:
@@ -97,20 +107,22 @@ def delta_words(r: KpiResult, short: bool = False) -> str | None:
     `short` ('0.17 h better') fits a tile's delta at four tiles a row on a 1280 px screen, about
     16 characters; the tile's caption then carries the target and the judged month."""
     value = r.judged_value
-    prefix = "" if r.judged is None or short else "worst month "
+    worst = r.judged is not None and not short
     if value is None or math.isnan(value):
         return None
     gap = value - r.target
     if gap == 0:
-        return "on target" if short else f"{prefix}exactly on target"
+        return _("on target") if short else _("worst month exactly on target") if worst else _("exactly on target")
     better = gap > 0 if r.op.startswith(">") else gap < 0
-    tail = "" if prefix or short else " than target"
     decimals = _decimals_apart(abs(gap), 0.0, r.unit)  # never "0.00 pp worse": say how much
-    return f"{prefix}{fmt(abs(gap), r.unit, diff=True, decimals=decimals)} {'better' if better else 'worse'}{tail}"
+    words = ((_("{gap} better"), _("{gap} worse")) if short
+             else (_("worst month {gap} better"), _("worst month {gap} worse")) if worst
+             else (_("{gap} better than target"), _("{gap} worse than target")))
+    return words[0 if better else 1].format(gap=fmt(abs(gap), r.unit, diff=True, decimals=decimals))
 
 
 def n_text(r: KpiResult) -> str:
-    return f"n = {r.n:,} {r.n_label}"
+    return f"n = {i18n.number(r.n)} {_(r.n_label)}"
 
 
 def interval_text(r: KpiResult) -> str | None:
@@ -122,10 +134,11 @@ def interval_text(r: KpiResult) -> str | None:
     decimals = _decimals(r.value, r.unit)
     unit = fmt(r.value, r.unit, short=True).split(" ", 1)
     suffix = "" if r.unit == "/5" or len(unit) < 2 else f" {unit[1]}"
-    low = f"{lo:,.{decimals}f}"
+    low = i18n.number(lo, decimals)
     if not math.isfinite(hi):  # a single record of hours: no spread to bound it
-        return f"{STATUS_CONFIDENCE_PCT:g} % CI from {low}{suffix}, unbounded"
-    return f"{STATUS_CONFIDENCE_PCT:g} % CI {low}-{hi:,.{decimals}f}{suffix}"
+        return _("{pct} % CI from {low}{unit}, unbounded").format(pct=f"{STATUS_CONFIDENCE_PCT:g}", low=low, unit=suffix)
+    return _("{pct} % CI {low}-{high}{unit}").format(pct=f"{STATUS_CONFIDENCE_PCT:g}", low=low,
+                                                     high=i18n.number(hi, decimals), unit=suffix)
 
 
 def at_text(r: KpiResult) -> str | None:
@@ -137,12 +150,14 @@ def at_text(r: KpiResult) -> str | None:
     line = r.target if r.at == AT_TARGET else r.baseline
     shown = fmt(line, r.unit, short=True, trim=True)
     if r.interval is not None:
-        why = "the interval holds it"
+        why = _("the interval holds it")
     elif r.tolerance > 0:
-        why = f"within {fmt(r.tolerance, r.unit, diff=True, trim=True)} of {shown}"
+        why = _("within {tolerance} of {line}").format(tolerance=fmt(r.tolerance, r.unit, diff=True, trim=True),
+                                                       line=shown)
     else:
-        why = f"equal to {shown}"
-    return f"**at {r.at}** ({why})"
+        why = _("equal to {line}").format(line=shown)
+    at = _("at target") if r.at == AT_TARGET else _("at baseline")
+    return f"**{at}** ({why})"
 
 
 def noise_text(r: KpiResult) -> str | None:
@@ -152,9 +167,14 @@ def noise_text(r: KpiResult) -> str | None:
     return " · ".join(parts) or None
 
 
+def status_word(status: str) -> str:
+    """A status ("met", "off track", ...: data) as the reader's word."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
 def status_badge(status: str) -> str:
     """Markdown for a coloured status badge (works inside any Markdown text)."""
-    return f":{STATUS_COLOURS.get(status, 'gray')}-badge[{status}]"
+    return f":{STATUS_COLOURS.get(status, 'gray')}-badge[{status_word(status)}]"
 
 
 def summary_line(results: Sequence[KpiResult]) -> str:
@@ -162,21 +182,25 @@ def summary_line(results: Sequence[KpiResult]) -> str:
     Markdown: how many of the met and off-track KPIs are so only within noise of the line."""
     counts = {s: sum(r.status == s for r in results) for s in STATUS_COLOURS}
     at = {line: sum(r.at == line for r in results) for line in (AT_TARGET, AT_BASELINE)}
-    parts = [f":green[**{counts['met']} of {len(results)} KPIs met**]" + _at_count(at[AT_TARGET], AT_TARGET),
-             f":orange[**{counts['improving']}** improving]",
-             f":red[**{counts['off track']}** off track]" + _at_count(at[AT_BASELINE], AT_BASELINE)]
+    met = _(":green[**{met} of {total} KPIs met**]").format(met=counts["met"], total=len(results))
+    parts = [met + _at_count(at[AT_TARGET], AT_TARGET),
+             _(":orange[**{n}** improving]").format(n=counts["improving"]),
+             _(":red[**{n}** off track]").format(n=counts["off track"]) + _at_count(at[AT_BASELINE], AT_BASELINE)]
     if counts["no data"]:
-        parts.append(f":gray[**{counts['no data']}** without data]")
+        parts.append(_(":gray[**{n}** without data]").format(n=counts["no data"]))
     return " · ".join(parts)
 
 
 def _at_count(k: int, line: str) -> str:
-    return f" ({k} at {line})" if k else ""
+    if not k:
+        return ""
+    return (_(" ({n} at target)") if line == AT_TARGET else _(" ({n} at baseline)")).format(n=k)
 
 
 def line_label(name: str) -> str:
-    """'cloud_services' -> 'Cloud services' (plan.toml names budget lines in snake case)."""
-    return name.replace("_", " ").capitalize()
+    """'cloud_services' -> 'Cloud services' (plan.toml names budget lines in snake case; the catalogue
+    has the plan's own names, core.i18n.extract_plan)."""
+    return _(i18n.plan_name_label(name))
 
 
 def signed_usd(value: float, decimals: int | None = None) -> str:
@@ -188,7 +212,7 @@ def signed_usd(value: float, decimals: int | None = None) -> str:
 def local_time_text(at: object, tz: str, clock: bool = True) -> str:
     """A moment in the plan's time zone, the zone named: '07 Dec 2026 02:54 Asia/Bangkok' (a stored
     moment without a zone is UTC); without `clock`, the local day only."""
-    return f"{local_clock(at, tz)} {tz}" if clock else f"{_in_zone(at, tz):%d %b %Y}"
+    return f"{local_clock(at, tz)} {tz}" if clock else i18n.date_text(_in_zone(at, tz).date(), "day_padded")
 
 
 def local_clock(at: object, tz: str, year: bool = True) -> str:
@@ -196,7 +220,7 @@ def local_clock(at: object, tz: str, year: bool = True) -> str:
     names the zone once: '26 Nov 2026 06:00', or '26 Nov 06:00' without `year`; '' for no moment."""
     if at is None or pd.isna(at):
         return ""
-    return f"{_in_zone(at, tz):%d %b %Y %H:%M}" if year else f"{_in_zone(at, tz):%d %b %H:%M}"
+    return i18n.date_text(_in_zone(at, tz).to_pydatetime(), "clock" if year else "clock_short")
 
 
 def _in_zone(at: object, tz: str) -> pd.Timestamp:
@@ -205,7 +229,7 @@ def _in_zone(at: object, tz: str) -> pd.Timestamp:
 
 
 def month_text(day: date | pd.Timestamp | None) -> str:
-    return "no month" if day is None or pd.isna(day) else f"{pd.Timestamp(day):%b %Y}"
+    return _("no month") if day is None or pd.isna(day) else i18n.date_text(pd.Timestamp(day).date(), "month")
 
 
 def tile_label(label: str) -> tuple[str, str | None]:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import freshness
+from core.i18n import _
 from data import warehouse
 from data.validate import KPI_TABLES
 
@@ -50,14 +51,16 @@ def source_freshness(tables: Sequence[str]) -> None:
     found = freshness.sources(_spans(db(), tz), tables)
     lines = [(md_escape(freshness.source_line(s, today, tz, days)), freshness.is_stale(s, today, tz, days)) for s in found]
     if len(lines) <= FRESHNESS_INLINE:
-        st.caption("Data: " + " · ".join(f":orange[**{text}**]" if stale else text for text, stale in lines))
+        st.caption(_("Data: {sources}").format(
+            sources=" · ".join(f":orange[**{text}**]" if stale else text for text, stale in lines)))
         return
     flags = [f":orange[**{md_escape(g)}**]" for g in freshness.stale_groups(found, today, tz, days)]
     n_fresh = sum(s.recorded and not freshness.is_stale(s, today, tz, days) for s in found)
     unknown = sum(not s.recorded for s in found)
-    head = f"Data: {len(lines)} sources, {n_fresh} fresh" + (f", {unknown} with no import recorded" if unknown else "")
+    head = (_("Data: {n} sources, {fresh} fresh, {unknown} with no import recorded") if unknown
+            else _("Data: {n} sources, {fresh} fresh")).format(n=len(lines), fresh=n_fresh, unknown=unknown)
     st.caption(" · ".join([head, *flags]))
-    with st.expander("When each source was imported and what it covers", icon=":material/update:"):
+    with st.expander(_("When each source was imported and what it covers"), icon=":material/update:"):
         st.caption("  \n".join(f":orange[**{text}**]" if stale else text for text, stale in lines))
 
 

@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import models.capacity
+from core import i18n
+from core.i18n import N_, _
 from core.period import add_months, month_start
 from core.plan import Capacity, Plan
 from data.baseline import monthly_demand
@@ -25,6 +27,7 @@ from ui.palette import FORECAST_COLOURS
 
 @dataclass(frozen=True)
 class DemandSeries:
+    """A demand series' words, marked for the catalogue: shown through `_()`."""
     label: str
     axis: str
     plan_words: str   # the plan's assumption, {} filled from plan.toml
@@ -32,22 +35,40 @@ class DemandSeries:
 
 
 DEMAND = {
-    "active_users": DemandSeries("Users", "monthly active users", "+{user_growth_pct_per_quarter:g} % a quarter",
-                                 "Users: do they grow {user_growth_pct_per_quarter:g} % a quarter?"),
-    "visits": DemandSeries("Traffic", "site visits per month",
-                           "+{user_growth_pct_per_quarter:g} % a quarter with users, and "
-                           "+{peak_traffic_growth_pct:g} % in the peak season",
-                           "Traffic: +{user_growth_pct_per_quarter:g} % a quarter, +{peak_traffic_growth_pct:g} % at peak?"),
-    "data_gb": DemandSeries("Data", "data stored, all services (GB)", "+{data_growth_pct_per_month:g} % a month",
-                            "Data volume: does it grow {data_growth_pct_per_month:g} % a month?"),
-    "tickets": DemandSeries("Tickets", "support tickets per month",
-                            "+{user_growth_pct_per_quarter:g} % a quarter (tickets follow users)",
-                            "Tickets: do they grow {user_growth_pct_per_quarter:g} % a quarter with users?"),
+    "active_users": DemandSeries(N_("Users"), N_("monthly active users"),
+                                 N_("+{user_growth_pct_per_quarter:g} % a quarter"),
+                                 N_("Users: do they grow {user_growth_pct_per_quarter:g} % a quarter?")),
+    "visits": DemandSeries(N_("Traffic"), N_("site visits per month"),
+                           N_("+{user_growth_pct_per_quarter:g} % a quarter with users, and "
+                              "+{peak_traffic_growth_pct:g} % in the peak season"),
+                           N_("Traffic: +{user_growth_pct_per_quarter:g} % a quarter, +{peak_traffic_growth_pct:g} % "
+                              "at peak?")),
+    "data_gb": DemandSeries(N_("Data"), N_("data stored, all services (GB)"),
+                            N_("+{data_growth_pct_per_month:g} % a month"),
+                            N_("Data volume: does it grow {data_growth_pct_per_month:g} % a month?")),
+    "tickets": DemandSeries(N_("Tickets"), N_("support tickets per month"),
+                            N_("+{user_growth_pct_per_quarter:g} % a quarter (tickets follow users)"),
+                            N_("Tickets: do they grow {user_growth_pct_per_quarter:g} % a quarter with users?")),
 }
 GROWTH_HORIZONS = (6, 12, 18)
-GROWTH_BADGES = {"unmeasurable": ":gray-badge[not measurable]", "borne_out": ":green-badge[borne out]",
-                 "slower": ":orange-badge[data grows slower than the plan]",
-                 "faster": ":red-badge[data grows faster than the plan]"}
+GROWTH_BADGES = {"unmeasurable": N_(":gray-badge[not measurable]"), "borne_out": N_(":green-badge[borne out]"),
+                 "slower": N_(":orange-badge[data grows slower than the plan]"),
+                 "faster": N_(":red-badge[data grows faster than the plan]")}
+# A series' growth in a sentence, by the period the plan states it for (per_words) and its sign:
+# whole sentences, since Thai places the period and the verb differently.
+GROWTH_SENTENCES = {
+    ("quarter", True): N_("**{label} grew {pct} % a quarter** over the last year; the plan assumes **{assumes}**."),
+    ("quarter", False): N_("**{label} shrank {pct} % a quarter** over the last year; the plan assumes **{assumes}**."),
+    ("month", True): N_("**{label} grew {pct} % a month** over the last year; the plan assumes **{assumes}**."),
+    ("month", False): N_("**{label} shrank {pct} % a month** over the last year; the plan assumes **{assumes}**."),
+}
+PLAN_RATES = {"quarter": N_("plan {pct} % a quarter"), "month": N_("plan {pct} % a month")}
+GROWTH_HELP = {
+    "quarter": N_("{label}, growth a quarter: the last three full months against the same months a year before, "
+                  "compounded per quarter."),
+    "month": N_("{label}, growth a month: the last three full months against the same months a year before, "
+                "compounded per month."),
+}
 
 
 @st.cache_data(**LOADER, show_spinner=False)
@@ -64,23 +85,26 @@ def _growth_fit(db_file: str, tz: str, metric: str, start_month: date, end_month
 
 
 @st.cache_data(**LOADER, max_entries=64, show_spinner=False)
-def _growth_skill(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int) -> str:
+def _growth_skill(db_file: str, tz: str, metric: str, start_month: date, end_month: date, horizon: int,
+                  lang: str) -> str:
+    # `lang`: the words are the forecaster's, in the language in use; one cache entry per language
     history = _growth_history(db_file, tz, start_month, end_month)
     series = pd.DataFrame({"ds": pd.to_datetime(history["month"]), "y": history[metric].astype(float)})
-    return forecast_model().skill(series, horizon)[1]
+    with i18n.use(lang):
+        return forecast_model().skill(series, horizon)[1]
 
 
 def load_growth_skill(metric: str, horizon: int) -> str:
     """A demand series' forecast skill against seasonal naive, in words (models.forecast.skill)."""
     first, end = growth_months(cap_through())
-    return _growth_skill(db(), plan().timezone, metric, first, end, horizon)
+    return _growth_skill(db(), plan().timezone, metric, first, end, horizon, i18n.language())
 
 
 def load_growth(metric: str, horizon: int) -> GrowthView:
     """A demand series, its cached measured forecast and the plan's assumptions beside it."""
     the_plan, tz = plan(), plan().timezone
     first, end = growth_months(cap_through())
-    with st.spinner("Forecasting the demand series ...", show_time=True):
+    with st.spinner(_("Forecasting the demand series ..."), show_time=True):
         fit = _growth_fit(db(), tz, metric, first, end, horizon)
     rows = _growth_history(db(), tz, first, end)
     history = pd.DataFrame({"ds": pd.to_datetime(rows["month"]), "y": rows[metric].astype(float)})
@@ -113,39 +137,49 @@ def growth_months(through: date) -> tuple[date, date]:
 def growth_words(view: GrowthView, cap: Capacity) -> str:
     """'Users grew 11 % a quarter over the last year; the plan assumes +50 % a quarter.'"""
     spec = DEMAND[view.metric]
-    per = f"a {per_words(view)}"
-    assumes = spec.plan_words.format(**{f.name: getattr(cap, f.name) for f in fields(cap)})
+    assumes = _(spec.plan_words).format(**{f.name: getattr(cap, f.name) for f in fields(cap)})
     if view.observed_pct is None:
-        text = f"Not enough history to measure a year's growth; the plan assumes {assumes}."
+        text = _("Not enough history to measure a year's growth; the plan assumes {assumes}.").format(assumes=assumes)
     else:
-        verb = "grew" if view.observed_pct >= 0 else "shrank"
-        text = (f"**{spec.label} {verb} {abs(view.observed_pct):.1f} % {per}** over the last year; "
-                f"the plan assumes **{assumes}**.")
+        sentence = GROWTH_SENTENCES[per_words(view), view.observed_pct >= 0]
+        text = _(sentence).format(label=_(spec.label), pct=i18n.number(abs(view.observed_pct), 1), assumes=assumes)
     if view.peak is not None:
         start, pct = view.peak
-        text += (f" In the last peak season ({start:%b %Y} on) traffic was {pct:+.1f} % against the months "
-                 f"before; the plan assumes +{cap.peak_traffic_growth_pct:g} %.")
+        text += " " + _("In the last peak season ({month} on) traffic was {pct} % against the months before; the plan "
+                        "assumes +{plan} %.").format(month=_month_text(start),
+                                                     pct=f"{pct:+.1f}", plan=f"{cap.peak_traffic_growth_pct:g}")
     return text
+
+
+def plan_rate_words(view: GrowthView) -> str:
+    """'plan +50 % a quarter': the plan's rate for a series, under its tile."""
+    return _(PLAN_RATES[per_words(view)]).format(pct=f"{view.plan_rate.pct:+g}")
+
+
+def growth_help(view: GrowthView) -> str:
+    """What a series' growth tile measures, per the period the plan states it for."""
+    return _(GROWTH_HELP[per_words(view)]).format(label=_(DEMAND[view.metric].label))
 
 
 def growth_gap(view: GrowthView, the_plan: Plan) -> str:
     """How the data compares with the plan (models.capacity.growth_verdict), as a coloured badge."""
-    return GROWTH_BADGES[models.capacity.growth_verdict(view.observed_pct, view.plan_rate.pct,
-                                                        the_plan.settings.growth_borne_out_ratio)]
+    return _(GROWTH_BADGES[models.capacity.growth_verdict(view.observed_pct, view.plan_rate.pct,
+                                                        the_plan.settings.growth_borne_out_ratio)])
 
 
 def per_words(view: GrowthView) -> str:
-    """'quarter' or 'month': the period the plan states a series' growth for."""
+    """'quarter' or 'month': the period the plan states a series' growth for (a key, not shown)."""
     return "quarter" if view.plan_rate.per_months == 3 else "month"
 
 
 def growth_title(metric: str, cap: Capacity) -> str:
-    return DEMAND[metric].question.format(**asdict(cap))
+    return _(DEMAND[metric].question).format(**asdict(cap))
 
 
 def growth_span(view: GrowthView) -> str:
     """'Dec 2024 to Oct 2026': the full months measured."""
-    return f"{view.history['ds'].iloc[0]:%b %Y} to {view.history['ds'].iloc[-1]:%b %Y}"
+    first, last = (_month_text(d) for d in view.history["ds"].iloc[[0, -1]])
+    return _("{first} to {last}").format(first=first, last=last)
 
 
 def growth_end_words(view: GrowthView, horizon: int) -> str:
@@ -153,9 +187,16 @@ def growth_end_words(view: GrowthView, horizon: int) -> str:
     it, at the horizon."""
     last = view.forecast.iloc[-1]
     plan_end = float(view.plan.iloc[-1])
-    return (f"In {horizon} months ({last['ds']:%b %Y}): measured forecast **{last['mean']:,.0f}** "
-            f"({CAP_LEVEL} % interval {last['lower']:,.0f} to {last['upper']:,.0f}); {PLAN_NAME.lower()} "
-            f"**{plan_end:,.0f}**, {plan_end / last['mean']:.1f} x the forecast.")
+    return _("In {horizon} months ({month}): measured forecast **{mean}** ({level} % interval {lower} to {upper}); "
+             "{plan} **{plan_end}**, {ratio} x the forecast.").format(
+        horizon=horizon, month=_month_text(last["ds"]), mean=i18n.number(last["mean"]),
+        level=CAP_LEVEL, lower=i18n.number(last["lower"]), upper=i18n.number(last["upper"]),
+        plan=_(PLAN_NAME).lower(), plan_end=i18n.number(plan_end), ratio=i18n.number(plan_end / last["mean"], 1))
+
+
+def _month_text(month) -> str:
+    """A month (a date, a Timestamp or a pandas Period) as the reader's language writes it: 'Oct 2026'."""
+    return i18n.date_text(date(month.year, month.month, 1), "month")
 
 
 def growth_chart(view: GrowthView, title: str) -> go.Figure:
@@ -164,14 +205,17 @@ def growth_chart(view: GrowthView, title: str) -> go.Figure:
     spec = DEMAND[view.metric]
     f = view.forecast
     anchor = view.history.iloc[-1]
+    # plotly's own placeholders stay outside the catalogue's text: a translator moves {month} and {value}
+    at = {"month": "%{x|%b %Y}", "value": "%{y:,.0f}"}
     return figure([
-        go.Scatter(x=view.history["ds"], y=view.history["y"], name="measured", mode="lines+markers",
+        go.Scatter(x=view.history["ds"], y=view.history["y"], name=_("measured"), mode="lines+markers",
                    line={"color": FORECAST_COLOURS["history"]}, hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"),
-        *band(f, f"{CAP_LEVEL} % interval", "rgba(47, 111, 143, 0.15)"),
-        go.Scatter(x=f["ds"], y=f["mean"], name="measured forecast", mode="lines",
+        *band(f, _("{level} % interval").format(level=CAP_LEVEL), "rgba(47, 111, 143, 0.15)"),
+        go.Scatter(x=f["ds"], y=f["mean"], name=_("measured forecast"), mode="lines",
                    line={"color": FORECAST_COLOURS["history"], "width": 2.5},
-                   hovertemplate="forecast %{x|%b %Y}: %{y:,.0f}<extra></extra>"),
-        go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name=PLAN_NAME,
+                   hovertemplate=_("forecast {month}: {value}").format(**at) + "<extra></extra>"),
+        go.Scatter(x=[anchor["ds"], *f["ds"]], y=[anchor["y"], *view.plan], name=_(PLAN_NAME),
                    mode="lines", line={"color": FORECAST_COLOURS["plan"], "dash": "dash", "width": 2},
-                   hovertemplate="the plan's assumptions %{x|%b %Y}: %{y:,.0f}<extra></extra>")], title, 360,
-        yaxis={"title": {"text": spec.axis}, "rangemode": "tozero"}, xaxis={"title": {"text": "month"}})
+                   hovertemplate=_("the plan's assumptions {month}: {value}").format(**at) + "<extra></extra>")],
+        title, 360, yaxis={"title": {"text": _(spec.axis)}, "rangemode": "tozero"},
+        xaxis={"title": {"text": _("month")}})

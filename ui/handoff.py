@@ -7,6 +7,7 @@ from typing import Callable, Mapping
 
 import streamlit as st
 
+from core.i18n import _
 from core.plan import Capacity
 from data import access
 
@@ -23,18 +24,19 @@ def cap_send_button(cap: Capacity) -> None:
     """'Cost it in Scenarios': the sliders' growth becomes the Scenarios page's drivers of the same
     names (on its next run), which carry it through staffing and cost to the KPI targets."""
     _send_growth({name: getattr(cap, name) for name in CAP_SLIDERS}, "scenarios.py",
-                 lambda sent: keep(replace(scenario_state(), sent=sent)), "Cost it in Scenarios", "cap_to_scenarios", ":material/payments:",
-                 "Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
-                 "the budget and the cost KPIs follow.")
+                 lambda sent: keep(replace(scenario_state(), sent=sent)), _("Cost it in Scenarios"), "cap_to_scenarios",
+                 ":material/payments:",
+                 _("Open the Scenarios page with these four growth values in its drivers of the same names: staffing, "
+                   "the budget and the cost KPIs follow."))
 
 
 def sc_send_button(values: Mapping[str, float | bool]) -> None:
     """'See it on Capacity': the scenario's four growth drivers become the Capacity page's sliders
     (on its next run), to see when each service crosses the scale-up line under them."""
     _send_growth(values, "capacity.py", _to_capacity,
-                 "See this growth on Capacity", "sc_to_capacity",
-                 ":material/storage:", "Open the Capacity page with its growth sliders set to these drivers: when "
-                 "does each service reach the plan's thresholds under them?")
+                 _("See this growth on Capacity"), "sc_to_capacity",
+                 ":material/storage:", _("Open the Capacity page with its growth sliders set to these drivers: when "
+                                         "does each service reach the plan's thresholds under them?"))
 
 
 def _send_growth(growth: Mapping[str, float | bool], page: str, leave: Callable[[dict[str, float]], None],

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
+from core.i18n import N_, _, ngettext
+
 
 @dataclass(frozen=True)
 class Control:
@@ -17,15 +19,15 @@ class Control:
     many: bool = False
 
 
-SERVICES = Control("services", "services", many=True)
-SEVERITIES = Control("severities", "severities", many=True)
-CHANNELS = Control("channels", "channels", many=True)
-CAP_SERVICE = Control("service", "Capacity service")
-CAP_RESOURCE = Control("resource", "Capacity resource")
-CAP_HORIZON = Control("horizon", "Capacity horizon")
-GROWTH_HORIZON = Control("growth_horizon", "Growth horizon")
-SCENARIO = Control("scenario", "saved scenario")
-SCENARIO_HORIZON = Control("scenario_horizon", "Scenarios horizon")
+SERVICES = Control("services", N_("services"), many=True)
+SEVERITIES = Control("severities", N_("severities"), many=True)
+CHANNELS = Control("channels", N_("channels"), many=True)
+CAP_SERVICE = Control("service", N_("Capacity service"))
+CAP_RESOURCE = Control("resource", N_("Capacity resource"))
+CAP_HORIZON = Control("horizon", N_("Capacity horizon"))
+GROWTH_HORIZON = Control("growth_horizon", N_("Growth horizon"))
+SCENARIO = Control("scenario", N_("saved scenario"))
+SCENARIO_HORIZON = Control("scenario_horizon", N_("Scenarios horizon"))
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,10 @@ def value_from_params(params: Mapping[str, str], control: Control,
     warning = None
     if unknown or not (known or control.many):
         shown = ", ".join(repr(w) for w in unknown) or "''"
-        warning = (f"The link's {control.label} {shown} {'was' if len(unknown) < 2 else 'were'} ignored: not one "
-                   f"of {', '.join(by_text)}.")
+        warning = ngettext("The link's {control} {values} was ignored: not one of {allowed}.",
+                           "The link's {control} {values} were ignored: not one of {allowed}.",
+                           max(len(unknown), 1)).format(control=_(control.label), values=shown,
+                                                        allowed=", ".join(by_text))
     if control.many:
         return tuple(dict.fromkeys(known)), warning
     return (known[0] if known else None), warning

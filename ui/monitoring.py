@@ -11,6 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import drilldown, monitoring
+from core import i18n
+from core.i18n import _, N_
 from core.period import Period
 from core.plan import Plan
 from data import event_rollups, params, rollups, warehouse
@@ -27,8 +29,15 @@ DEFINITIONS = {"thresholds": (params.threshold_params, params.sampled_thresholds
                "alerts": (monitoring.business_alerts,)}
 
 
-@st.cache_data(**LOADER, show_spinner="Counting hours beyond the thresholds ...")
-def _monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tuple[str, ...]) -> MonitoringView:
+# The loaders' spinners, shown at the call site in the reader's language (a decorator's text is fixed at import).
+VIEW_SPINNER = N_("Counting hours beyond the thresholds ...")
+ACTIVE_SPINNER = N_("Looking for thresholds broken now ...")
+
+
+# lang: the analytics' labels inside the frames may be in the reader's language, so each language caches its own
+@st.cache_data(**LOADER, show_spinner=False)
+def _monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tuple[str, ...],
+                     lang: str) -> MonitoringView:
     from data.params import threshold_params
 
     con, tz = connection_for(db_file), the_plan.timezone
@@ -48,7 +57,8 @@ def _monitoring_view(db_file: str, the_plan: Plan, period: Period, services: tup
 
 def load_monitoring_view(period: Period, f: Filters) -> MonitoringView:
     """Hours beyond each plan threshold per service and month, and the business alerts."""
-    return _monitoring_view(db(), plan(), period, f.services)
+    with st.spinner(_(VIEW_SPINNER)):
+        return _monitoring_view(db(), plan(), period, f.services, i18n.language())
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class MonitoringView:
 RECENT_HOURS = 7 * 24  # how far back a breach active now is traced to its start ("since")
 
 
-@st.cache_data(**LOADER, show_spinner="Looking for thresholds broken now ...")
+@st.cache_data(**LOADER, show_spinner=False)
 def _active_breaches(db_file: str, the_plan: Plan, services: tuple[str, ...]) -> pd.DataFrame:
     con = connection_for(db_file)
     last_at = warehouse.query(con, "hourly_span")["last_at"].iloc[0]
@@ -82,10 +92,18 @@ def _active_breaches(db_file: str, the_plan: Plan, services: tuple[str, ...]) ->
 def load_active_breaches(f: Filters) -> pd.DataFrame:
     """The plan thresholds broken at the last hour of data, whatever the period: service_id,
     metric, level, value, threshold, since, hours (monitoring.active_breaches)."""
-    return _active_breaches(db(), plan(), f.services)
+    with st.spinner(_(ACTIVE_SPINNER)):
+        return _active_breaches(db(), plan(), f.services)
 
 
 SIGNAL = ("critical", "warning")  # the levels the headline counts; info records load, not trouble
+# The alert levels as a reader sees them; the frames keep the plan's own level names.
+LEVEL_LABELS = {"critical": N_("critical"), "alert": N_("alert"), "warning": N_("warning"), "info": N_("info")}
+
+
+def level_label(level: str) -> str:
+    """An alert level in the reader's language (a level the plan adds later shows as named)."""
+    return _(LEVEL_LABELS.get(level, level))
 
 
 def at_levels(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
@@ -97,29 +115,30 @@ def level_card(levels: pd.DataFrame, *names: str) -> tuple[str, str]:
     """A headline card's numbers for some alert levels: hours beyond, and 'k of n' thresholds broken."""
     rows = at_levels(levels, *names)
     return (fmt(float(rows["hours_beyond"].sum()), "h", trim=True),
-            f"{int(rows['n_breached'].sum())} of {int(rows['n_thresholds'].sum())}")
+            _("{n} of {total}").format(n=int(rows["n_breached"].sum()), total=int(rows["n_thresholds"].sum())))
 
 
 def suppression_text(alerting: Mapping, suppressed_hours: int) -> str:
     """The plan's alert suppression rules in words, with the hours they took out of the counts."""
-    during = ("alerts during scheduled maintenance windows are suppressed" if alerting["suppress_during_maintenance"]
-              else "alerts during maintenance windows are not suppressed")
-    return (f"**Alert suppression applies**, as the plan sets it: repeats of an alert within "
-            f"{alerting['duplicate_suppression_minutes']:g} minutes are suppressed, and {during}. Samples here are "
-            f"hourly, so they cannot repeat within {alerting['duplicate_suppression_minutes']:g} minutes; "
-            f"{suppressed_hours:,} service-hours beyond a threshold fell inside a maintenance window and are "
-            "counted as suppressed, not as hours beyond.")
+    during = (_("alerts during scheduled maintenance windows are suppressed")
+              if alerting["suppress_during_maintenance"] else _("alerts during maintenance windows are not suppressed"))
+    return _("**Alert suppression applies**, as the plan sets it: repeats of an alert within {minutes} minutes are "
+             "suppressed, and {during}. Samples here are hourly, so they cannot repeat within {minutes} minutes; "
+             "{hours} service-hours beyond a threshold fell inside a maintenance window and are counted as "
+             "suppressed, not as hours beyond.").format(
+        minutes=f"{alerting['duplicate_suppression_minutes']:g}", during=during,
+        hours=i18n.number(suppressed_hours))
 
 
 def events_chart(frame: pd.DataFrame, x: str, y: str, *, colour: str, colours: Mapping[str, str], title: str,
                  x_title: str, value: str, threshold: str, height: int = 320) -> go.Figure:
-    """One marker per event (e.g. an alert on a day), rows by `y`, coloured by `colour`; the hover
-    gives the value and the threshold it broke."""
-    traces = [go.Scatter(x=rows[x], y=rows[y], mode="markers", name=str(name),
+    """One marker per event (e.g. an alert on a day), rows by `y`, coloured by `colour` (an alert
+    level, named in the reader's language); the hover gives the value and the threshold it broke."""
+    traces = [go.Scatter(x=rows[x], y=rows[y], mode="markers", name=level_label(str(name)),
                          customdata=rows[[value, threshold]].to_numpy(),
                          marker={"size": 11, "color": colours.get(name), "symbol": "square"},
-                         hovertemplate="%{x|%d %b %Y}: %{y}<br>value %{customdata[0]:,.1f} "
-                                       "(threshold %{customdata[1]})<extra></extra>")
+                         hovertemplate=_("%{x|%d %b %Y}: %{y}<br>value %{customdata[0]:,.1f} "
+                                         "(threshold %{customdata[1]})") + "<extra></extra>")
               for name, rows in frame.groupby(colour, sort=False)]
     return figure(traces, title, height, xaxis={"title": {"text": x_title}},
                       yaxis={"type": "category", "title": {"text": ""}})

@@ -12,6 +12,8 @@ import streamlit as st
 from analytics.drilldown import span_label
 from analytics.ranking import change, gap_closed, is_better, previous_period, worst_first, worst_kpi, worst_row
 from analytics.scorecard import KpiResult
+from core import i18n
+from core.i18n import _, N_
 from core.period import Period, month_start
 
 from ui.cache import query
@@ -24,8 +26,8 @@ from ui.state import Filters
 from ui.support import load_support_view
 from ui.widgets import data_table, definitions_popover, kpi_tile
 
-SCOPE_NOTE = ("The whole system: the Overview does not apply the sidebar's service, severity and channel "
-              "filters (the Reliability, Support and Monitoring pages do).")
+SCOPE_NOTE = N_("The whole system: the Overview does not apply the sidebar's service, severity and channel "
+                "filters (the Reliability, Support and Monitoring pages do).")
 
 
 def load_previous(period: Period) -> tuple[list[KpiResult], str]:
@@ -38,19 +40,24 @@ def load_previous(period: Period) -> tuple[list[KpiResult], str]:
 def short_span(before: Period, period: Period) -> str:
     """A span's name as short as a tile's delta needs: 'May-Jul' when it lies in the year `period`
     ends in, else with its years ('Nov 2025-Jan 2026')."""
-    year = (period.end - timedelta(days=1)).year
+    last = period.end - timedelta(days=1)
     label = span_label(before)
-    inside = before.start.year == (before.end - timedelta(days=1)).year == year
-    return label.removesuffix(f" {year}") if inside else label
+    if before.start.year != (before.end - timedelta(days=1)).year or before.start.year != last.year:
+        return label
+    # the year as the label may write it: in the language's era (Buddhist in Thai), or as a number
+    for year in (i18n.date_text(last, "year"), str(last.year)):
+        label = label.removesuffix(f" {year}")
+    return label
 
 
 def change_words(delta: float | None, unit: str, label: str) -> str:
     """The tile's delta: '+0.12 pp vs May-Jul 2026'."""
     if delta is None:
-        return f"no data to compare in {label}"
+        return _("no data to compare in {label}").format(label=label)
     if delta == 0:
-        return f"no change vs {label}"
-    return f"{'+' if delta > 0 else '-'}{fmt(abs(delta), unit, diff=True)} vs {label}"
+        return _("no change vs {label}").format(label=label)
+    change_text = f"{'+' if delta > 0 else '-'}{fmt(abs(delta), unit, diff=True)}"
+    return _("{change} vs {label}").format(change=change_text, label=label)
 
 
 def gap_words(r: KpiResult) -> str | None:
@@ -60,7 +67,7 @@ def gap_words(r: KpiResult) -> str | None:
     if closed is None:
         return None
     pct = round(closed * 100)
-    return f"gap closed {pct:+d} %" if pct else "gap closed 0 %"
+    return _("gap closed {pct} %").format(pct=f"{pct:+d}" if pct else "0")
 
 
 def ranked_grid(results: Sequence[KpiResult], trend: pd.DataFrame, previous: Sequence[KpiResult], label: str,
@@ -75,7 +82,7 @@ def ranked_grid(results: Sequence[KpiResult], trend: pd.DataFrame, previous: Seq
             with column:
                 kpi_tile(r, spark(trend, r.kpi), delta=change_words(delta, r.unit, label),
                          better=None if not delta else is_better(delta, r.op),
-                         rank_line=" · ".join(part for part in (f"#{i + 1}", r.area, where) if part),
+                         rank_line=" · ".join(part for part in (f"#{i + 1}", _(r.area), where) if part),
                          records=tile_records(r, period) if period else None)
 
 
@@ -85,12 +92,12 @@ def period_records(area: str, period: Period) -> tuple[pd.DataFrame, str] | None
     month) of the months it overlaps. None for the Improvement KPIs, which count training,
     certifications, tasks and sessions."""
     if area == "Reliability":
-        return load_period_rows("incidents_in_month", period, services=(), severities=()), "incidents started"
+        return load_period_rows("incidents_in_month", period, services=(), severities=()), N_("incidents started")
     if area == "Support":
-        return load_period_rows("tickets_in_month", period, channels=()), "tickets created"
+        return load_period_rows("tickets_in_month", period, channels=()), N_("tickets created")
     if area == "Cost":
         return query("costs_by_line_monthly", start_month=month_start(period.start), end_month=period.end), \
-            "cost rows (budget line x month)"
+            N_("cost rows (budget line x month)")
     return None
 
 
@@ -101,7 +108,8 @@ def tile_records(r: KpiResult, period: Period) -> Callable[[], None] | None:
 
     def draw() -> None:
         rows, what = period_records(r.area, period)
-        st.markdown(f"**{len(rows):,} {what}**, {period.label()}: the rows behind {md_escape(r.label)}")
+        st.markdown(_("**{n} {what}**, {period}: the rows behind {kpi}").format(
+            n=i18n.number(len(rows)), what=_(what), period=period.label(), kpi=md_escape(_(r.label))))
         data_table(rows, f"opsplan-{r.kpi}-records-{period.start}-{period.end}.csv", key=f"records_rows_{r.kpi}")
     return draw
 
@@ -111,7 +119,8 @@ def month_fact(r: KpiResult, trend: pd.DataFrame, period: Period) -> str | None:
     months = pd.to_datetime(trend["month"]).dt.date
     rows = trend[(trend["kpi"] == r.kpi) & (months >= period.start) & (months < period.end)]
     worst = worst_row(rows, "value", r.op, n="n")
-    return None if worst is None else f"worst month {pd.Timestamp(worst['month']):%b %Y}: {fmt(worst['value'], r.unit)}"
+    return None if worst is None else _("worst month {month}: {value}").format(
+        month=i18n.date_text(pd.Timestamp(worst["month"]).date(), "month"), value=fmt(worst["value"], r.unit))
 
 
 def _of_period(frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +131,8 @@ def _of_period(frame: pd.DataFrame) -> pd.DataFrame:
 def _share_fact(rows: pd.DataFrame) -> str | None:
     """The SLA row on time least often, e.g. 'first response · Email: 4 h on time 23.0 % (n = 1,200)'."""
     worst = worst_row(_of_period(rows), "on_time_pct", ">=", n="n")
-    return None if worst is None else (f"{worst['target']} on time {fmt(worst['on_time_pct'], '%')} "
-                                       f"(n = {int(worst['n']):,})")
+    return None if worst is None else _("{target} on time {share} (n = {n})").format(
+        target=worst["target"], share=fmt(worst["on_time_pct"], "%"), n=i18n.number(int(worst["n"])))
 
 
 def area_facts(r: KpiResult, period: Period) -> list[str]:
@@ -132,7 +141,8 @@ def area_facts(r: KpiResult, period: Period) -> list[str]:
         view = load_reliability_view(period, Filters())
         down = worst_row(_of_period(view.by_service), "down_minutes", "<")
         service = None if down is None or not down["down_minutes"] else (
-            f"most downtime: {down['service_id']}, {fmt(down['down_minutes'], 'min')}")
+            _("most downtime: {service}, {minutes}").format(service=down["service_id"],
+                                                            minutes=fmt(down["down_minutes"], "min")))
         return [f for f in (service, _share_fact(view.sla_rows)) if f]
     if r.area == "Support":
         fact = _share_fact(load_support_view(period, Filters()).sla_rows)
@@ -144,10 +154,11 @@ def worst_panel(results: Sequence[KpiResult], trend: pd.DataFrame, period: Perio
     """The worst KPI not met, and the two or three facts that explain it."""
     r = worst_kpi(results)
     if r is None:
-        st.success("No KPI to rank is short of its target.")
+        st.success(_("No KPI to rank is short of its target."))
     else:
         facts = [f for f in (month_fact(r, trend, period), *area_facts(r, period)) if f]
         lines = "".join(f"\n- {md_escape(f)}" for f in facts)
-        st.warning(f"**Worst: {md_escape(r.label)}** ({md_escape(gap_words(r) or '')}){lines}",
+        head = _("**Worst: {kpi}** ({gap})").format(kpi=md_escape(_(r.label)), gap=md_escape(gap_words(r) or ""))
+        st.warning(head + lines,
                    icon=":material/trending_down:")
-    definitions_popover(gap_closed, label="How the tiles are ranked", key="def_ranking")
+    definitions_popover(gap_closed, label=_("How the tiles are ranked"), key="def_ranking")

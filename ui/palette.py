@@ -1,35 +1,42 @@
-"""Colours and chart constants shared by every figure and page."""
+"""Colours and chart constants shared by every figure and page. Words here are marked for the
+catalogue (N_) and translated where shown."""
 from __future__ import annotations
 
-
-
+from core.i18n import N_
 
 STATUS_COLOURS = {"met": "green", "improving": "orange", "off track": "red", "no data": "gray"}
+# A status is data (its English name is the key everywhere); a reader sees its word.
+STATUS_WORDS = {"met": N_("met"), "improving": N_("improving"), "off track": N_("off track"),
+                "no data": N_("no data")}
 # Plotly needs real colours; these match Streamlit's palette names above.
 LINE_COLOURS = {"target": "#21a366", "baseline": "#8a8f98", "value": "#2f6f8f"}
 SPREAD_COLOURS = (LINE_COLOURS["value"], "#7fb3cc", "#7b6ea8")  # a mean, its median, its 90th percentile
 AREAS = ("Reliability", "Support", "Cost", "Improvement")
 OP_SIGNS = {">": ">", ">=": "≥", "<": "<", "<=": "≤"}
 # The per-what tail of a unit: dropped from the big tile number, said once in the caption.
-UNIT_TAILS = {"% of revenue": "of revenue", "USD/user/month": "per user per month",
-              "h/employee/year": "per employee per year"}
+UNIT_TAILS = {"% of revenue": N_("of revenue"), "USD/user/month": N_("per user per month"),
+              "h/employee/year": N_("per employee per year")}
+# A unit's short word after a number (a difference of percentages is in percentage points).
+UNIT_WORDS = {"h": N_("h"), "min": N_("min"), "d": N_("d"), "pp": N_("pp"), "pts": N_("pts"),
+              "users": N_("users"), "instances": N_("instances"), "tickets": N_("tickets"),
+              "contacts": N_("contacts"), "months": N_("months"), "days": N_("days")}
 
 
-AXIS_TITLES = {"%": "percent", "h": "hours", "/5": "score (1 to 5)", "% of revenue": "% of revenue",
-               "USD/user/month": "USD per user per month", "h/employee/year": "hours per employee, 12 months"}
+AXIS_TITLES = {"%": N_("percent"), "h": N_("hours"), "/5": N_("score (1 to 5)"), "% of revenue": N_("% of revenue"),
+               "USD/user/month": N_("USD per user per month"),
+               "h/employee/year": N_("hours per employee, 12 months")}
 
 
 GROUP_COLOURS = {"infrastructure": "#2f6f8f", "human_resources": "#e07b39",
                  "third_party_services": "#8c6bb1", "contingency": "#9aa0a6"}
 
 
-GROUP_SHORT = {"infrastructure": "Infrastructure", "human_resources": "Staff", "third_party_services": "Third-party",
-               "contingency": "Contingency"}  # legend names that fit beside a chart title
+GROUP_SHORT = {"infrastructure": N_("Infrastructure"), "human_resources": N_("Staff"),
+               "third_party_services": N_("Third-party"), "contingency": N_("Contingency")}  # legend names that fit beside a chart title
 
 
 OVER_COLOUR, WITHIN_COLOUR, SPENT_COLOUR = "#d64541", "#6c9fb8", "#1f4e66"
 SCENARIO_COLOURS = ("#2f6f8f", "#e07b39", "#8c6bb1", "#21a366", "#d64541")
-NO_BAR = {"displayModeBar": False}
 SEVERITY_COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#f2c94c", "low": "#8fa6b8"}
 CHANNEL_COLOURS = {"live_chat": "#2f6f8f", "email": "#7b9e3e", "phone": "#c77c3b"}
 BUDGET_COLOURS = {"actual": "#2f6f8f", "budget of the same months": "#c9d3da"}  # drilldown.budget_bars' series

@@ -5,10 +5,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Mapping
 
+import re
+
+from core import i18n
+from core.i18n import _
 from core.period import Period, add_months, month_start
 
-
+# A named period's key is its English name (the picker's state keeps it across a language switch);
+# preset_label gives the reader's words.
 CUSTOM = "Custom month range"
+_LAST_N = re.compile(r"Last (\d+) full months")
 
 
 def year_to_date(today: date) -> Period:
@@ -28,6 +34,15 @@ def presets(today: date, months: int, through: date | None = None) -> dict[str, 
     return out
 
 
+def preset_label(name: str) -> str:
+    """A named period's key as the reader's words."""
+    many = _LAST_N.fullmatch(name)
+    if many:
+        return _("Last {n} full months").format(n=many.group(1))
+    return {"Last full month": _("Last full month"), "Year to date": _("Year to date"),
+            CUSTOM: _("Custom month range")}.get(name, name)
+
+
 def preset_of(period: Period, named: Mapping[str, Period]) -> str:
     """The preset a period equals, else CUSTOM."""
     return next((name for name, p in named.items() if p == period), CUSTOM)
@@ -45,11 +60,12 @@ def period_from_params(params: Mapping[str, str], default: Period) -> tuple[Peri
         return default, None
     try:
         if start is None or end is None:
-            raise ValueError("both start and end are needed")
+            raise ValueError(_("both start and end are needed"))
         return Period(date.fromisoformat(start), date.fromisoformat(end)), None
     except ValueError as exc:
-        return default, (f"The link's period (start={start!r}, end={end!r}) was ignored: {exc}. "
-                         f"Showing {default.label()} instead; dates are YYYY-MM-DD, end exclusive.")
+        return default, _("The link's period (start={start}, end={end}) was ignored: {why}. Showing {period} "
+                          "instead; dates are YYYY-MM-DD, end exclusive.").format(
+            start=repr(start), end=repr(end), why=exc, period=default.label())
 
 
 def month_options(today: date, period: Period, back: int = 36) -> list[date]:
@@ -76,7 +92,7 @@ def period_of_months(first: date, last: date) -> Period:
 
 
 def month_name(day: date) -> str:
-    return f"{day:%b %Y}"
+    return i18n.date_text(day, "month")
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,15 @@ from typing import Mapping, Sequence
 
 import streamlit as st
 
+from core import i18n
+from core.i18n import _
 from core.period import Period, today_in
 from core.plan import Plan
 
 from ui import links
 from ui.cache import data_through, plan, query
 from ui.periods import (CUSTOM, month_name, month_options, months_chosen, months_of, opened, period_to_params, preset_chosen,
-                        preset_of, presets)
+                        preset_label, preset_of, presets)
 from ui.state import (CHANNELS_KEY, EVENTS_KEY, FROM_KEY, LINK_KEY, PERIOD_KEY, PRESET_KEY, SERVICES_KEY, SEVERITIES_KEY,
                       THROUGH_KEY, Filters)
 
@@ -60,14 +62,15 @@ def period_picker(plan: Plan, today: date, through: date | None) -> Period:
     named = presets(today, plan.settings.scorecard_months, through)
     if PERIOD_KEY not in st.session_state:
         _init_period(named)
-    st.selectbox("Period", [*named, CUSTOM], key=PRESET_KEY, on_change=_on_preset, args=(named,),
-                 help="Full calendar months in the plan's time zone. The URL keeps the period, so a link "
-                      "shares this view.")
+    st.selectbox(_("Period"), [*named, CUSTOM], key=PRESET_KEY, on_change=_on_preset, args=(named,),
+                 format_func=preset_label,
+                 help=_("Full calendar months in the plan's time zone. The URL keeps the period, so a link "
+                        "shares this view."))
     if st.session_state[PRESET_KEY] == CUSTOM:
         options = month_options(today, st.session_state[PERIOD_KEY].period)[::-1]  # newest first
         left, right = st.columns(2)
-        left.selectbox("From", options, key=FROM_KEY, format_func=month_name, on_change=_on_months)
-        right.selectbox("Through", options, key=THROUGH_KEY, format_func=month_name, on_change=_on_months)
+        left.selectbox(_("From"), options, key=FROM_KEY, format_func=month_name, on_change=_on_months)
+        right.selectbox(_("Through"), options, key=THROUGH_KEY, format_func=month_name, on_change=_on_months)
     state = st.session_state[PERIOD_KEY]
     if state.warning:
         st.warning(state.warning)
@@ -129,19 +132,20 @@ def filter_picker(plan: Plan) -> Filters:
     services = query("services")
     options = (list(services["service_id"]), [s.name for s in plan.severities], [c.name for c in plan.channels])
     warnings = [w for (key, control), allowed in zip(FILTERS, options) if (w := from_link(key, control, allowed))]
-    with st.expander("Filters", icon=":material/filter_alt:", expanded=current_filters() != Filters()):
-        st.multiselect("Services", options[0], key=SERVICES_KEY, placeholder="All services",
+    with st.expander(_("Filters"), icon=":material/filter_alt:", expanded=current_filters() != Filters()):
+        st.multiselect(_("Services"), options[0], key=SERVICES_KEY, placeholder=_("All services"),
                        format_func=dict(zip(services["service_id"], services["name"])).get)
-        st.multiselect("Severity", options[1], key=SEVERITIES_KEY, placeholder="All")
-        st.multiselect("Channel", options[2], key=CHANNELS_KEY, placeholder="All",
-                       format_func=lambda c: plan.channel(c).label)
+        st.multiselect(_("Severity"), options[1], key=SEVERITIES_KEY, placeholder=_("All"),
+                       format_func=severity_word)
+        st.multiselect(_("Channel"), options[2], key=CHANNELS_KEY, placeholder=_("All"),
+                       format_func=lambda c: _(plan.channel(c).label))
     for warning in warnings:
         st.warning(warning)
     # Off by default: the trends are read for their line first, and a dozen small charts with
     # markers beneath each are busier and cost a query more; one switch for every page's trends.
-    st.toggle("Show events on charts", key=EVENTS_KEY,
-              help="Critical and high incidents, changes (rolled-back ones crossed) and maintenance windows, "
-                   "counted per month in a strip beneath every trend chart; the service filter applies.")
+    st.toggle(_("Show events on charts"), key=EVENTS_KEY,
+              help=_("Critical and high incidents, changes (rolled-back ones crossed) and maintenance windows, "
+                     "counted per month in a strip beneath every trend chart; the service filter applies."))
     for key, control in FILTERS:
         to_link(control, st.session_state.get(key, ()))
     return current_filters()
@@ -157,15 +161,25 @@ def current_filters() -> Filters:
 def through_text(through: date | None, today: date) -> str:
     """'Data through 26 Nov 2026 (10 days before today): ...', for the sidebar."""
     if through is None:
-        return "Data through: no data yet"
-    text = f"Data through {through:%d %b %Y}"
+        return _("Data through: no data yet")
+    day = i18n.date_text(through, "day_padded")
     behind = (today - through).days
-    if behind > 1:
-        text += f" ({behind} days before today): default periods end with {through:%B %Y}"
-        if (through + timedelta(days=1)).day != 1:
-            text += f", counted to the {through.day}{_ordinal(through.day)}"
-    return text
+    if behind <= 1:
+        return _("Data through {day}").format(day=day)
+    month = i18n.date_text(through, "month_long")
+    if (through + timedelta(days=1)).day == 1:
+        return _("Data through {day} ({behind} days before today): default periods end with {month}").format(
+            day=day, behind=behind, month=month)
+    # {nth} is English's ordinal ("the 26th"); a language without one writes the day {n}
+    return _("Data through {day} ({behind} days before today): default periods end with {month}, counted to "
+             "the {nth}").format(day=day, behind=behind, month=month, n=through.day,
+                                 nth=f"{through.day}{_ordinal(through.day)}")
 
 
 def _ordinal(day: int) -> str:
     return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def severity_word(severity: str) -> str:
+    """A severity's name (plan.toml's table name, data, shown as is in English) as the reader's word."""
+    return severity if i18n.language() == i18n.ENGLISH else _(i18n.plan_name_label(severity))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
+from core.i18n import N_, _
+
 
 # st.session_state[PERIOD_KEY] holds the sidebar's periods.PeriodState; pages read sidebar.current_period().
 PERIOD_KEY = "opsplan_period"
@@ -27,9 +29,10 @@ class Filters:
     channels: tuple[str, ...] = ()
 
     def label(self) -> str:
-        parts = [f"{name}: {', '.join(values)}" for name, values in
-                 (("services", self.services), ("severity", self.severities), ("channel", self.channels)) if values]
-        return "; ".join(parts) or "all services, severities and channels"
+        parts = [f"{_(name)}: {', '.join(values)}" for name, values in
+                 ((N_("services"), self.services), (N_("severity"), self.severities), (N_("channel"), self.channels))
+                 if values]
+        return "; ".join(parts) or _("all services, severities and channels")
 
 
 SC_PREFIX = "sc_drv_"           # + driver name: the driver's input widget

@@ -10,16 +10,19 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.scorecard import KpiResult
+from core.i18n import _, N_
 from core.period import Period
 
 from ui.cache import plan
+from ui.column_words import COLUMN_WORDS
 from ui.downloads import download_csv
 from ui.events import clicked_month, load_events
 from ui.figures import spark, trend_chart
 from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, tile_label, value_text
-from ui.palette import AREAS, CHART_CONFIG, STATUS_COLOURS
+from ui.palette import AREAS, STATUS_COLOURS
 from ui.scorecard import load_coherence
 from ui.state import Filters
+from ui import charts
 
 
 def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = None, better: bool | None = None,
@@ -38,15 +41,15 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = No
         else:
             shown, colour, arrow, distance = delta, ("gray" if better is None else "green" if better else "red"), (
                 "off" if better is None else "auto"), delta_words(r)
-        label, label_help = tile_label(r.label)
+        label, label_help = tile_label(_(r.label))
         st.metric(label, value, delta=shown, delta_color=colour, delta_arrow=arrow, help=label_help,
                   chart_data=list(sparkline) or None, chart_type="line")
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.badge(r.status, color=STATUS_COLOURS.get(r.status, "gray"))
-            with st.popover("Definition", type="tertiary", icon=":material/info:"):
+            st.badge(_(r.status), color=STATUS_COLOURS.get(r.status, "gray"))
+            with st.popover(_("Definition"), type="tertiary", icon=":material/info:"):
                 definition_text(r)
             if records is not None:
-                box = st.popover("Records", type="tertiary", icon=":material/table:", key=f"records_{r.kpi}",
+                box = st.popover(_("Records"), type="tertiary", icon=":material/table:", key=f"records_{r.kpi}",
                                  on_change="rerun")
                 with box:
                     if box.open:
@@ -57,11 +60,11 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = No
 
 def definition_text(r: KpiResult) -> None:
     """What the popover says: the definition, the plan's numbers and what lies behind the value."""
-    at = f" (at {r.at})" if r.at else ""
-    st.markdown(f"**{r.label}**: {value_text(r, short=False)}, {r.status}{at}")
-    st.markdown(r.definition or "No definition recorded.")
+    words = _("**{kpi}**: {value}, {status} (at {at})") if r.at else _("**{kpi}**: {value}, {status}")
+    st.markdown(words.format(kpi=_(r.label), value=value_text(r, short=False), status=_(r.status), at=_(r.at)))
+    st.markdown(r.definition or _("No definition recorded."))
     lines = [target_text(r), n_text(r), noise_text(r), r.note, r.coverage,
-             "Sparkline: the last 12 full months; months without data left out."]
+             _("Sparkline: the last 12 full months; months without data left out.")]
     st.caption("  \n".join(line for line in lines if line))
 
 
@@ -71,7 +74,7 @@ def kpi_grid(results: Sequence[KpiResult], trend_frame: pd.DataFrame, per_row: i
         group = [r for r in results if r.area == area]
         if not group:
             continue
-        st.subheader(area, divider="gray")
+        st.subheader(_(area), divider="gray")
         columns = st.columns(per_row)
         for i, r in enumerate(group):
             with columns[i % per_row]:
@@ -105,36 +108,48 @@ def scorecard_frame(results: Sequence[KpiResult]) -> pd.DataFrame:
         "ci_upper": None if r.interval is None else r.interval[1]} for r in results])
 
 
+# The scorecard table's headers as a reader sees them; the CSV keeps the column names
+SCORECARD_TITLES = {"kpi": N_("kpi"), "area": N_("area"), "value": N_("value"), "unit": N_("unit"),
+                    "target": N_("target"), "baseline": N_("baseline"), "status": N_("status"), "n": "n",
+                    "n counts": N_("n counts"), "definition": N_("definition"), "note": N_("note"),
+                    "key": N_("key"), "at": N_("at"), "ci_lower": "ci_lower", "ci_upper": "ci_upper"}
+
+
 def scorecard_table(results: Sequence[KpiResult], period: Period) -> None:
     frame = scorecard_frame(results)
-    st.dataframe(frame, hide_index=True, column_config={
-        "value": st.column_config.NumberColumn(format="%.2f"),
-        "definition": st.column_config.TextColumn(width="large")})
+    shown = frame.assign(kpi=[_(r.label) for r in results], area=[_(r.area) for r in results],
+                         status=[_(r.status) for r in results], at=[_(r.at) for r in results])
+    config = {col: st.column_config.Column(_(title)) for col, title in SCORECARD_TITLES.items()}
+    config["value"] = st.column_config.NumberColumn(_(SCORECARD_TITLES["value"]), format="%.2f")
+    config["definition"] = st.column_config.TextColumn(_(SCORECARD_TITLES["definition"]), width="large")
+    st.dataframe(shown, hide_index=True, column_config=config)
     download_csv(frame, f"opsplan-scorecard-{period.start}-{period.end}.csv")
 
 
 def drill_header(title: str, period: Period, f: Filters, scope_note: str) -> None:
     """Title, then the period and the filters in force, then what the filters cover on this page."""
     st.title(title)
-    st.markdown(f"**{period.label()}** · Filters: {md_escape(f.label())}")
+    st.markdown(_("**{period}** · Filters: {filters}").format(period=period.label(), filters=md_escape(f.label())))
     st.caption(scope_note)
 
 
-def definitions_popover(*objects, label: str = "Definition", key: str | None = None) -> None:
+def definitions_popover(*objects, label: str = N_("Definition"), key: str | None = None) -> None:
     """The docstrings of the analytics functions behind a view, one click away."""
-    with st.popover(label, type="tertiary", icon=":material/info:", key=key):
+    with st.popover(_(label), type="tertiary", icon=":material/info:", key=key):
         for obj in objects:
-            st.markdown(f"**{md_escape(obj.__name__)}**")
-            st.markdown(md_escape(inspect.getdoc(obj) or "No definition recorded."))
+            st.markdown(f"`{obj.__name__}`")  # the function's name: code, in either language
+            # a docstring is its own catalogue text: Thai where the catalogue carries it
+            doc = inspect.getdoc(obj)
+            st.markdown(md_escape(_(doc) if doc else _("No definition recorded.")))
 
 
 def show_chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=CHART_CONFIG)
+    charts.chart(st, fig, key=key)
 
 
 def selectable_chart(fig: go.Figure, key: str) -> list[dict]:
     """`fig` whose points can be clicked; the points selected (plotly's x, y, curve_number ...)."""
-    event = st.plotly_chart(fig, key=key, config=CHART_CONFIG, on_select="rerun", selection_mode="points")
+    event = charts.chart(st, fig, key=key, on_select="rerun", selection_mode="points")
     return list(event.selection.points) if event else []
 
 
@@ -160,10 +175,11 @@ def local_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def column_labels(frame: pd.DataFrame, given: dict | None) -> dict:
-    """Readable headers ('down minutes') and two decimals for measured numbers, unless given."""
+    """Readable headers ('down minutes', in the reader's language where the catalogue has it) and
+    two decimals for measured numbers, unless given."""
     config = {}
     for col in frame.columns:
-        label = str(col).replace("_", " ")
+        label = _(COLUMN_WORDS.get(str(col), str(col).replace("_", " ")))
         config[col] = (st.column_config.NumberColumn(label, format="%.2f") if pd.api.types.is_float_dtype(frame[col])
                        else st.column_config.DatetimeColumn(label, format=CLOCK_FORMAT)
                        if isinstance(frame[col].dtype, pd.DatetimeTZDtype) else st.column_config.Column(label))
@@ -182,16 +198,22 @@ def data_table(frame: pd.DataFrame, file_name: str, *, key: str | None = None, c
 
 def status_legend() -> None:
     """What the status colours of a grid mean (the plan's own rule)."""
-    st.caption("Cell colours follow the plan's status rule: :green-badge[met] on the right side of the target · "
-               ":orange-badge[improving] between baseline and target · :red-badge[off track] at or beyond the "
-               "baseline · :gray-badge[no data]. Within the KPI's tolerance (plan.toml) of a line is at it: at "
-               "target is met, at baseline off track.")
+    st.caption(_("Cell colours follow the plan's status rule: :green-badge[met] on the right side of the target · "
+                 ":orange-badge[improving] between baseline and target · :red-badge[off track] at or beyond the "
+                 "baseline · :gray-badge[no data]. Within the KPI's tolerance (plan.toml) of a line is at it: at "
+                 "target is met, at baseline off track."))
+
+
+# The coherence table's headers as a reader sees them (analytics.drilldown.checks_frame's columns)
+COHERENCE_TITLES = {"check": N_("check"), "plan says": N_("plan says"), "data says": N_("data says"),
+                    "gap": N_("gap"), "why": N_("why")}
 
 
 def coherence_table(period: Period, results: Sequence[KpiResult], part: str = "all") -> None:
     """The plan-coherence checks as plan says / data says / gap / why, with a CSV download."""
     frame = load_coherence(period, results, part)
-    st.caption("What the plan's own numbers imply, beside what the data of the period says. A gap here is not a "
-               "data error: it shows where the plan's targets, baselines or budget do not fit together.")
-    st.table(frame.set_index("check"))
+    st.caption(_("What the plan's own numbers imply, beside what the data of the period says. A gap here is not a "
+                 "data error: it shows where the plan's targets, baselines or budget do not fit together."))
+    titles = {col: _(COHERENCE_TITLES.get(col, col)) for col in frame.columns}  # st.table takes no column_config
+    st.table(frame.rename(columns=titles).set_index(titles["check"]))
     download_csv(frame, f"opsplan-coherence-{part}-{period.start}-{period.end}.csv")

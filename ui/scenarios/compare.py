@@ -8,19 +8,26 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import models.scenario
+from core.i18n import N_, _
 from core.plan import Plan
 from data import scenarios_store
 
 from ui.cache import connection, plan
 from ui.figures import add_lines, plan_line
-from ui.formatting import fmt, line_label
+from ui.formatting import fmt, line_label, month_text
 from ui.palette import AXIS_TITLES, OP_SIGNS, SCENARIO_COLOURS
-from ui.scenarios.results import evaluate_scenario, scenario_summary, target_words
+from ui.scenarios.results import evaluate_scenario, month_ticks, scenario_summary, target_words
 
 
-CURRENT = "Current (on screen)"
-COMPARE_NAMES = {"total_usd": "Total", "instances": "Peak instances", "support_fte": "Support FTE paid (mean)",
-                 "fte_needed_high": "Support FTE needed (peak month)"}
+CURRENT = N_("Current (on screen)")  # a value beside the saved scenarios' names: translated where shown
+TOTAL = N_("Total")
+COMPARE_NAMES = {"total_usd": TOTAL, "instances": N_("Peak instances"),
+                 "support_fte": N_("Support FTE paid (mean)"), "fte_needed_high": N_("Support FTE needed (peak month)")}
+
+
+def scenario_name(name: str) -> str:
+    """A compared scenario's name as shown: the one on screen in the language in use, a saved one as saved."""
+    return _(CURRENT) if name == CURRENT else name
 
 
 def scenarios_to_compare(picked: Sequence[str], current: models.scenario.Drivers,
@@ -54,13 +61,14 @@ def _labelled(rows: pd.DataFrame, sums: Mapping[str, dict], the_plan: Plan) -> p
         key, values = r["key"], {n: r[n] for n in sums}
         if key in models.scenario.COST_KPIS:
             kpi = the_plan.kpi(key)
-            out += [{"metric": f"{kpi.label} (target {OP_SIGNS[kpi.op]} {kpi.target:g})", "unit": r["unit"],
-                     "Plan": r["plan"], **values},
-                    {"metric": f"{kpi.label}: when", "unit": "text", "Plan": "",
+            out += [{"metric": _("{kpi} (target {sign} {target})").format(kpi=_(kpi.label), sign=OP_SIGNS[kpi.op],
+                                                                        target=f"{kpi.target:g}"),
+                     "unit": r["unit"], "Plan": r["plan"], **values},
+                    {"metric": _("{kpi}: when").format(kpi=_(kpi.label)), "unit": "text", "Plan": "",
                      **{n: target_words(s, key) for n, s in sums.items()}}]
         else:
-            out.append({"metric": COMPARE_NAMES.get(key, line_label(key)), "unit": r["unit"], "Plan": r["plan"],
-                        **values})
+            out.append({"metric": _(COMPARE_NAMES[key]) if key in COMPARE_NAMES else line_label(key),
+                        "unit": r["unit"], "Plan": r["plan"], **values})
     return pd.DataFrame(out, columns=["metric", "unit", "Plan", *sums])
 
 
@@ -71,23 +79,23 @@ def compare_display(table: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns[2:]:
         out[c] = ["" if (isinstance(v, float) and math.isnan(v)) or v == "" else v if u == "text"
                   else fmt(v, u, decimals=2 if u.startswith("USD") else None) for v, u in zip(out[c], out["unit"])]
-    return out.drop(columns="unit").rename(columns={"metric": ""})
+    return out.drop(columns="unit").rename(columns={"metric": "", "Plan": _("Plan"), CURRENT: _(CURRENT)})
 
 
 def compare_lines_chart(table: pd.DataFrame) -> go.Figure:
     """Cost per budget line per scenario (grouped bars) with the plan's budget as a tick."""
-    lines = table[(table["unit"] == "USD") & (table["metric"] != "Total")].iloc[::-1]  # the total would dwarf the lines
+    lines = table[(table["unit"] == "USD") & (table["metric"] != _(TOTAL))].iloc[::-1]  # the total would dwarf them
     fig = go.Figure()
     for i, name in enumerate(table.columns[3:]):
-        fig.add_bar(y=lines["metric"], x=lines[name], orientation="h", name=name,
+        fig.add_bar(y=lines["metric"], x=lines[name], orientation="h", name=scenario_name(name),
                     marker_color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
-                    hovertemplate="%{y}: $%{x:,.0f}<extra>" + name + "</extra>")
-    fig.add_scatter(y=lines["metric"], x=lines["Plan"], mode="markers", name="Plan budget",
+                    hovertemplate="%{y}: $%{x:,.0f}<extra>" + scenario_name(name) + "</extra>")
+    fig.add_scatter(y=lines["metric"], x=lines["Plan"], mode="markers", name=_("Plan budget"),
                     marker={"symbol": "line-ns", "size": 24, "line": {"width": 3, "color": "#111"}},
-                    hovertemplate="%{y}: plan $%{x:,.0f}<extra></extra>")
-    fig.update_layout(barmode="group", height=560, title={"text": "Cost per budget line over the horizon"},
+                    hovertemplate=_("%{y}: plan $%{x:,.0f}") + "<extra></extra>")
+    fig.update_layout(barmode="group", height=560, title={"text": _("Cost per budget line over the horizon")},
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.1})
-    fig.update_xaxes(title_text="USD over the horizon", tickprefix="$", separatethousands=True)
+    fig.update_xaxes(title_text=_("USD over the horizon"), tickprefix="$", separatethousands=True)
     return fig
 
 
@@ -96,14 +104,16 @@ def compare_kpi_chart(monthly: pd.DataFrame, key: str) -> go.Figure:
     kpi = plan().kpi(key)
     fig = go.Figure()
     for i, (name, part) in enumerate(monthly.groupby("scenario", sort=False)):
-        fig.add_scatter(x=pd.to_datetime(part["month"]), y=part[key], name=name, mode="lines+markers",
+        fig.add_scatter(x=pd.to_datetime(part["month"]), y=part[key], name=scenario_name(name), mode="lines+markers",
                         line={"color": SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], "width": 2.5},
-                        customdata=[fmt(v, kpi.unit) for v in part[key]],
-                        hovertemplate="%{x|%b %Y}: %{customdata}<extra>" + name + "</extra>")
-    add_lines(fig, [line for kind, level in (("target", kpi.target), ("baseline", kpi.baseline))
-                    for line in plan_line(level, f"{kind} {fmt(level, kpi.unit, short=True, trim=True)}", kind)])
-    fig.update_layout(title={"text": f"{kpi.label} per month"}, height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                      legend={"orientation": "h", "y": -0.2})
-    fig.update_yaxes(title_text=AXIS_TITLES.get(kpi.unit, kpi.unit), rangemode="tozero")
-    fig.update_xaxes(tickformat="%b %Y")
+                        customdata=[fmt(v, kpi.unit) for v in part[key]], text=[month_text(m) for m in part["month"]],
+                        hovertemplate="%{text}: %{customdata}<extra>" + scenario_name(name) + "</extra>")
+    levels = ((_("target {value}"), "target", kpi.target), (_("baseline {value}"), "baseline", kpi.baseline))
+    add_lines(fig, [line for words, kind, level in levels
+                    for line in plan_line(level, words.format(value=fmt(level, kpi.unit, short=True, trim=True)),
+                                          kind)])
+    fig.update_layout(title={"text": _("{kpi} per month").format(kpi=_(kpi.label))}, height=330,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(title_text=_(AXIS_TITLES.get(kpi.unit, kpi.unit)), rangemode="tozero")
+    fig.update_xaxes(**month_ticks(monthly["month"].drop_duplicates(), 1 if monthly["month"].nunique() <= 12 else 3))
     return fig

@@ -6,13 +6,17 @@ from __future__ import annotations
 import math
 from dataclasses import replace, asdict, dataclass, fields
 from datetime import date
-from typing import Mapping
+from functools import reduce
+from typing import Iterable, Mapping
 
 import pandas as pd
 import streamlit as st
+from babel.dates import format_date
 
 import models.scenario
 from analytics.drilldown import channel_label
+from core import i18n
+from core.i18n import N_, _
 from core.plan import Plan
 
 from ui.cache import plan
@@ -24,7 +28,8 @@ from ui.state import SC_MONTHS, SC_PREFIX, edited, filled, received, refilled
 
 @dataclass(frozen=True)
 class DriverInfo:
-    """How a driver shows on the page: its group, label (with unit), unit for fmt, help text."""
+    """How a driver shows on the page: its group, label (with unit), unit for fmt, help text. The
+    words are the catalogue's English: translate them where shown."""
 
     group: str
     label: str
@@ -38,107 +43,116 @@ class DriverInfo:
 
     @property
     def long_label(self) -> str:
-        """The label with its unit, for charts that list drivers of every group."""
+        """The label with its unit, for charts that list drivers of every group, in the language in use."""
         if self.group != "Unit costs":
-            return self.label
-        return f"{self.label}: {'USD' if self.unit == 'USD' else '%'} {self.per}"
+            return _(self.label)
+        return f"{_(self.label)}: {'USD' if self.unit == 'USD' else '%'} {_(self.per)}"
 
 
-DRIVER_GROUPS = ("Demand", "Capacity", "Staffing", "Unit costs")
+DRIVER_GROUPS = (N_("Demand"), N_("Capacity"), N_("Staffing"), N_("Unit costs"))  # the English names are also keys
 DRIVER_INFO: dict[str, DriverInfo] = {
     "user_growth_pct_per_quarter": DriverInfo(
-        "Demand", "User growth (% per quarter)", "%", "a quarter",
-        "Monthly active users grow by this much each quarter, compounded month by month. The plan assumes "
-        "{user_growth_pct_per_quarter:g} %."),
+        N_("Demand"), N_("User growth (% per quarter)"), "%", N_("a quarter"),
+        N_("Monthly active users grow by this much each quarter, compounded month by month. The plan assumes "
+           "{user_growth_pct_per_quarter:g} %.")),
     "tickets_per_user_month": DriverInfo(
-        "Demand", "Tickets per active user a month", "", "tickets per user a month",
-        "Support tickets each active user opens in a month; the base is measured over the last 3 full months.",
+        N_("Demand"), N_("Tickets per active user a month"), "", N_("tickets per user a month"),
+        N_("Support tickets each active user opens in a month; the base is measured over the last 3 full months."),
         0.01, "%.3f"),
     "revenue_per_user_month_usd": DriverInfo(
-        "Demand", "Revenue per active user a month (USD)", "USD", "per user a month",
-        "What each active user brings in a month: the denominator of the infrastructure cost share and the base "
-        "of payment fees. Measured over the last 3 full months.", 0.5, "%.2f"),
+        N_("Demand"), N_("Revenue per active user a month (USD)"), "USD", N_("per user a month"),
+        N_("What each active user brings in a month: the denominator of the infrastructure cost share and the base "
+           "of payment fees. Measured over the last 3 full months."), 0.5, "%.2f"),
     "peak_traffic_growth_pct": DriverInfo(
-        "Capacity", "Peak-season load uplift (%)", "%", "in peak months",
-        "Extra load in the plan's peak months ({peak_months} by the plan's setting). The plan: "
-        "+{peak_traffic_growth_pct:g} %.",
+        N_("Capacity"), N_("Peak-season load uplift (%)"), "%", N_("in peak months"),
+        N_("Extra load in the plan's peak months ({peak_months} by the plan's setting). The plan: "
+           "+{peak_traffic_growth_pct:g} %."),
         5.0),
     "feature_complexity_pct": DriverInfo(
-        "Capacity", "Feature complexity uplift (% more CPU)", "%", "more CPU per user",
-        "Extra compute per user from new features. The plan assumes {feature_complexity_pct:g} %. Instances are "
-        "sized so that peak CPU stays under the plan's {scale_up_pct:g} % scale-up trigger with its {reserve_pct:g} % "
-        "reserve."),
+        N_("Capacity"), N_("Feature complexity uplift (% more CPU)"), "%", N_("more CPU per user"),
+        N_("Extra compute per user from new features. The plan assumes {feature_complexity_pct:g} %. Instances are "
+           "sized so that peak CPU stays under the plan's {scale_up_pct:g} % scale-up trigger with its "
+           "{reserve_pct:g} % reserve.")),
     "data_growth_pct_per_month": DriverInfo(
-        "Capacity", "Data growth (% per month)", "%", "a month",
-        "Stored data grows by this much every month. The plan assumes {data_growth_pct_per_month:g} %. Storage "
-        "needed keeps the {reserve_pct:g} % reserve."),
+        N_("Capacity"), N_("Data growth (% per month)"), "%", N_("a month"),
+        N_("Stored data grows by this much every month. The plan assumes {data_growth_pct_per_month:g} %. Storage "
+           "needed keeps the {reserve_pct:g} % reserve.")),
     "staff_to_demand": DriverInfo(
-        "Staffing", "Hire the FTE Erlang C needs", "flag", "",
-        "Off: pay the plan's support team (the FTE below). On: pay, each month, the tier-1 FTE that Erlang C "
-        "needs to answer {answer_targets} at the service-level goal."),
+        N_("Staffing"), N_("Hire the FTE Erlang C needs"), "flag", "",
+        N_("Off: pay the plan's support team (the FTE below). On: pay, each month, the tier-1 FTE that Erlang C "
+           "needs to answer {answer_targets} at the service-level goal.")),
     "support_fte_plan": DriverInfo(
-        "Staffing", "Support team paid (FTE)", "FTE", "",
-        "Tier-1 support staff paid when not hiring to demand: the plan's support_team line, {support_fte:g} FTE.", 0.5),
+        N_("Staffing"), N_("Support team paid (FTE)"), "FTE", "",
+        N_("Tier-1 support staff paid when not hiring to demand: the plan's support_team line, {support_fte:g} FTE."),
+        0.5),
     "maintenance_fte": DriverInfo(
-        "Staffing", "Maintenance team (FTE)", "FTE", "",
-        "Technical staff on the maintenance_team line; the plan has {maintenance_fte:g} FTE.", 0.5),
+        N_("Staffing"), N_("Maintenance team (FTE)"), "FTE", "",
+        N_("Technical staff on the maintenance_team line; the plan has {maintenance_fte:g} FTE."), 0.5),
     "aht_live_chat_min": DriverInfo(
-        "Staffing", "Handling time, live chat (minutes)", "min", "a chat",
-        "Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C). plan.toml [staffing]: "
-        "{aht_live_chat_min:g} min.", 0.5),
+        N_("Staffing"), N_("Handling time, live chat (minutes)"), "min", N_("a chat"),
+        N_("Average minutes an agent spends on one chat. Drives the FTE needed (Erlang C). plan.toml [staffing]: "
+           "{aht_live_chat_min:g} min."), 0.5),
     "aht_email_min": DriverInfo(
-        "Staffing", "Handling time, email (minutes)", "min", "an email",
-        "Average minutes an agent spends on one email ticket. plan.toml [staffing]: {aht_email_min:g} min.", 0.5),
+        N_("Staffing"), N_("Handling time, email (minutes)"), "min", N_("an email"),
+        N_("Average minutes an agent spends on one email ticket. plan.toml [staffing]: {aht_email_min:g} min."), 0.5),
     "aht_phone_min": DriverInfo(
-        "Staffing", "Handling time, phone (minutes)", "min", "a call",
-        "Average minutes an agent spends on one call (phone: {phone_hours}). plan.toml [staffing]: "
-        "{aht_phone_min:g} min.",
+        N_("Staffing"), N_("Handling time, phone (minutes)"), "min", N_("a call"),
+        N_("Average minutes an agent spends on one call (phone: {phone_hours}). plan.toml [staffing]: "
+           "{aht_phone_min:g} min."),
         0.5),
     "service_level_goal_pct": DriverInfo(
-        "Staffing", "Service-level goal (% answered within target)", "%", "",
-        "Share of contacts that must get a first response within the channel's target. plan.toml [staffing]: "
-        "{service_level_goal_pct:g} %.", 1.0),
+        N_("Staffing"), N_("Service-level goal (% answered within target)"), "%", "",
+        N_("Share of contacts that must get a first response within the channel's target. plan.toml [staffing]: "
+           "{service_level_goal_pct:g} %."), 1.0),
     "max_occupancy_pct": DriverInfo(
-        "Staffing", "Highest agent occupancy (%)", "%", "",
-        "Agents are never planned busier than this share of their logged-in time. plan.toml [staffing]: "
-        "{max_occupancy_pct:g} %.", 1.0),
+        N_("Staffing"), N_("Highest agent occupancy (%)"), "%", "",
+        N_("Agents are never planned busier than this share of their logged-in time. plan.toml [staffing]: "
+           "{max_occupancy_pct:g} %."), 1.0),
     "shrinkage_pct": DriverInfo(
-        "Staffing", "Shrinkage (% of paid time off the phones)", "%", "",
-        "Leave, training and meetings: paid time not spent on contacts. "
-        "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)). plan.toml [staffing]: "
-        "{shrinkage_pct:g} %.",
+        N_("Staffing"), N_("Shrinkage (% of paid time off the phones)"), "%", "",
+        N_("Leave, training and meetings: paid time not spent on contacts. "
+           "FTE needed = agent hours / ({hours_per_fte_week:g} h x (1 - shrinkage)). plan.toml [staffing]: "
+           "{shrinkage_pct:g} %."),
         1.0),
     "support_cost_per_fte_usd": DriverInfo(
-        "Unit costs", "Support staff", "USD", "per FTE a year", line="support_team", abbr="USD/FTE/yr"),
+        N_("Unit costs"), N_("Support staff"), "USD", N_("per FTE a year"), line="support_team", abbr=N_("USD/FTE/yr")),
     "maintenance_cost_per_fte_usd": DriverInfo(
-        "Unit costs", "Maintenance staff", "USD", "per FTE a year", line="maintenance_team", abbr="USD/FTE/yr"),
+        N_("Unit costs"), N_("Maintenance staff"), "USD", N_("per FTE a year"),
+        line="maintenance_team", abbr=N_("USD/FTE/yr")),
     "training_per_fte_usd": DriverInfo(
-        "Unit costs", "Training", "USD", "per FTE a year", line="training_budget", abbr="USD/FTE/yr"),
+        N_("Unit costs"), N_("Training"), "USD", N_("per FTE a year"), line="training_budget", abbr=N_("USD/FTE/yr")),
     "cloud_usd_per_instance_month": DriverInfo(
-        "Unit costs", "Compute, on demand", "USD", "per instance a month", line="cloud_services",
-        abbr="USD/instance/mo"),
+        N_("Unit costs"), N_("Compute, on demand"), "USD", N_("per instance a month"), line="cloud_services",
+        abbr=N_("USD/instance/mo")),
     "cloud_usd_per_gb_month": DriverInfo(
-        "Unit costs", "Cloud storage", "USD", "per GB a month", line="cloud_services", abbr="USD/GB/mo"),
+        N_("Unit costs"), N_("Cloud storage"), "USD", N_("per GB a month"),
+        line="cloud_services", abbr=N_("USD/GB/mo")),
     "reserved_share_pct": DriverInfo(
-        "Unit costs", "Reserved instances", "%", "of the fleet", line="cloud_services", abbr="% of fleet"),
+        N_("Unit costs"), N_("Reserved instances"), "%", N_("of the fleet"),
+        line="cloud_services", abbr=N_("% of fleet")),
     "reserved_discount_pct": DriverInfo(
-        "Unit costs", "Reserved discount", "%", "off on demand", line="cloud_services", abbr="% off"),
+        N_("Unit costs"), N_("Reserved discount"), "%", N_("off on demand"), line="cloud_services", abbr=N_("% off")),
     "spot_share_pct": DriverInfo(
-        "Unit costs", "Spot instances", "%", "of the fleet", line="cloud_services", abbr="% of fleet"),
+        N_("Unit costs"), N_("Spot instances"), "%", N_("of the fleet"), line="cloud_services", abbr=N_("% of fleet")),
     "spot_discount_pct": DriverInfo(
-        "Unit costs", "Spot discount", "%", "off on demand", line="cloud_services", abbr="% off"),
+        N_("Unit costs"), N_("Spot discount"), "%", N_("off on demand"), line="cloud_services", abbr=N_("% off")),
     "monitoring_usd_per_instance_month": DriverInfo(
-        "Unit costs", "Monitoring", "USD", "per instance a month", line="monitoring_tools", abbr="USD/instance/mo"),
+        N_("Unit costs"), N_("Monitoring"), "USD", N_("per instance a month"),
+        line="monitoring_tools", abbr=N_("USD/instance/mo")),
     "security_usd_per_month": DriverInfo(
-        "Unit costs", "Security tools", "USD", "a month", line="security_tools", abbr="USD/mo"),
+        N_("Unit costs"), N_("Security tools"), "USD", N_("a month"), line="security_tools", abbr=N_("USD/mo")),
     "payment_fee_pct_revenue": DriverInfo(
-        "Unit costs", "Payment fees", "%", "of revenue", line="payment_processing", abbr="% of revenue"),
+        N_("Unit costs"), N_("Payment fees"), "%", N_("of revenue"),
+        line="payment_processing", abbr=N_("% of revenue")),
     "communication_usd_per_user_month": DriverInfo(
-        "Unit costs", "SMS and email", "USD", "per user a month", line="communication_services", abbr="USD/user/mo"),
+        N_("Unit costs"), N_("SMS and email"), "USD", N_("per user a month"),
+        line="communication_services", abbr=N_("USD/user/mo")),
     "backup_usd_per_gb_month": DriverInfo(
-        "Unit costs", "Backup storage", "USD", "per GB a month", line="backup_storage", abbr="USD/GB/mo"),
+        N_("Unit costs"), N_("Backup storage"), "USD", N_("per GB a month"),
+        line="backup_storage", abbr=N_("USD/GB/mo")),
     "contingency_pct": DriverInfo(
-        "Unit costs", "Contingency", "%", "of the other lines", line="contingency", abbr="% of other lines"),
+        N_("Unit costs"), N_("Contingency"), "%", N_("of the other lines"),
+        line="contingency", abbr=N_("% of other lines")),
 }
 
 
@@ -147,32 +161,50 @@ def plan_words(the_plan: Plan) -> dict[str, object]:
     fte = {b.name: b.fte or 0.0 for b in the_plan.budget_lines}
     return {**asdict(the_plan.capacity), "support_fte": fte.get("support_team", 0.0),
             "maintenance_fte": fte.get("maintenance_team", 0.0), "answer_targets": answer_targets(the_plan),
-            "peak_months": " and ".join(f"{date(2000, m, 1):%B}" for m in the_plan.capacity.peak_months) or "none",
-            "phone_hours": the_plan.channel("phone").hours,
+            "peak_months": _both(_month_name(m) for m in the_plan.capacity.peak_months) or _("none"),
+            "phone_hours": _(the_plan.channel("phone").hours),
             "hours_per_fte_week": the_plan.staffing.hours_per_fte_week,
             **{f"aht_{c}_min": minutes for c, minutes in the_plan.staffing.handling_minutes},
             "service_level_goal_pct": the_plan.staffing.service_level_goal_pct,
             "max_occupancy_pct": the_plan.staffing.max_occupancy_pct, "shrinkage_pct": the_plan.staffing.shrinkage_pct}
 
 
+def _month_name(month: int) -> str:
+    """'November' (Thai: 'พฤศจิกายน'): a month's full name in the language in use."""
+    return format_date(date(2000, month, 1), "MMMM", locale=i18n.locale_name())
+
+
+def _both(names: Iterable[str]) -> str:
+    """'November and December' (and on for more), joined as the language joins two names; '' for none."""
+    listed = list(names)
+    if not listed:
+        return ""
+    return reduce(lambda first, second: _("{first} and {second}").format(first=first, second=second), listed)
+
+
 def answer_targets(the_plan: Plan) -> str:
     """'within each channel's first-response target (Live chat: 2 min, Email: 4 h, Phone: 1 min)'."""
-    return (f"within each channel's first-response target "
-            f"({', '.join(channel_label(the_plan, c) for c in models.scenario.CHANNELS)})")
+    return _("within each channel's first-response target ({targets})").format(
+        targets=", ".join(channel_label(the_plan, c) for c in models.scenario.CHANNELS))
 
 
 def driver_help(name: str, the_plan: Plan) -> str:
     """A driver's help text with the plan's numbers in it."""
-    return DRIVER_INFO[name].help.format(**plan_words(the_plan))
+    return _(DRIVER_INFO[name].help).format(**plan_words(the_plan))
+
+
+def driver_label(name: str) -> str:
+    """A driver's label in the language in use (its key, `name`, stays English)."""
+    return _(DRIVER_INFO[name].label)
 
 
 def driver_value_text(name: str, value: float | bool) -> str:
     """'50.0 % a quarter', '$45,000.00 per FTE a year', 'on' for a flag."""
     info = DRIVER_INFO[name]
     if info.unit == "flag":
-        return "on" if value else "off"
+        return _("on") if value else _("off")
     number = fmt(float(value), info.unit).strip() if info.unit else fmt(float(value), "").strip()
-    return f"{number} {info.per}".strip()
+    return f"{number} {_(info.per)}".strip()
 
 
 def _names(group: str) -> list[str]:
@@ -197,16 +229,20 @@ def changed_drivers(drivers: models.scenario.Drivers, base_drivers: models.scena
     for f in fields(drivers):
         now, was = getattr(drivers, f.name), getattr(base_drivers, f.name)
         if not (now == was or (isinstance(now, float) and math.isclose(now, was, rel_tol=1e-9, abs_tol=1e-12))):
-            out.append(f"{DRIVER_INFO[f.name].label}: {driver_value_text(f.name, was)} -> "
-                       f"{driver_value_text(f.name, now)}")
+            out.append(_change_text(f.name, was, now))
     return out
 
 
+def _change_text(name: str, was: float | bool, now: float | bool) -> str:
+    return f"{driver_label(name)}: {driver_value_text(name, was)} -> {driver_value_text(name, now)}"
+
+
 def drivers_table(drivers: models.scenario.Drivers, base_drivers: models.scenario.Drivers) -> pd.DataFrame:
-    """Every driver with its group, label, value, base value and unit (for export)."""
-    return pd.DataFrame([{"group": DRIVER_INFO[f.name].group, "driver": f.name, "label": DRIVER_INFO[f.name].label,
+    """Every driver with its group, label, value, base value and unit (for export): the column names
+    and the driver keys stay English, the words a reader reads are in the language in use."""
+    return pd.DataFrame([{"group": _(DRIVER_INFO[f.name].group), "driver": f.name, "label": driver_label(f.name),
                           "value": getattr(drivers, f.name), "base": getattr(base_drivers, f.name),
-                          "unit": f"{DRIVER_INFO[f.name].unit} {DRIVER_INFO[f.name].per}".strip()}
+                          "unit": f"{DRIVER_INFO[f.name].unit} {_(DRIVER_INFO[f.name].per)}".strip()}
                          for f in fields(drivers)])
 
 
@@ -232,10 +268,9 @@ def init_driver_inputs(base_drivers: models.scenario.Drivers) -> None:
         s = refilled(s)
     if s.sent:
         was = s.working
-        changed = [f"{DRIVER_INFO[n].label}: {driver_value_text(n, was[n])} -> {driver_value_text(n, v)}"
-                   for n, v in s.sent.items() if v != was[n]]
-        s = replace(received(s), flash=("info", "From the Capacity page: " + ("; ".join(changed) if changed
-                                                                          else "the same growth as here") + "."))
+        changed = [_change_text(n, was[n], v) for n, v in s.sent.items() if v != was[n]]
+        what = "; ".join(changed) if changed else _("the same growth as here")
+        s = replace(received(s), flash=("info", _("From the Capacity page: {changes}.").format(changes=what)))
     if s.version != scenario_state().version:
         _set_inputs(s.working)
     keep(s)
@@ -244,32 +279,40 @@ def init_driver_inputs(base_drivers: models.scenario.Drivers) -> None:
 
 def _driver_input(name: str, base_value: float | bool) -> float | bool:
     info = DRIVER_INFO[name]
-    text = f"{driver_help(name, plan())} Base: {driver_value_text(name, base_value)}."
+    text = _("{help} Base: {value}.").format(help=driver_help(name, plan()), value=driver_value_text(name, base_value))
     if info.unit == "flag":
-        return st.toggle(info.label, key=SC_PREFIX + name, help=text)
+        return st.toggle(driver_label(name), key=SC_PREFIX + name, help=text)
     low, high = models.scenario.LIMITS.get(name, (0.0, math.inf))
-    return st.number_input(info.label, min_value=float(low), max_value=None if math.isinf(high) else float(high),
-                           step=info.step, format=info.fmt, key=SC_PREFIX + name, help=text)
+    return st.number_input(driver_label(name), min_value=float(low),
+                           max_value=None if math.isinf(high) else float(high), step=info.step, format=info.fmt,
+                           key=SC_PREFIX + name, help=text)
 
 
 def _unit_cost_editor(base_drivers: models.scenario.Drivers) -> dict[str, float]:
     seed = scenario_state().seed
     names = _names("Unit costs")
-    frame = pd.DataFrame({"driver": names, "Rate": [DRIVER_INFO[n].label for n in names],
-                          "Value": [float(seed[n]) for n in names], "Unit": [DRIVER_INFO[n].abbr for n in names]})
+    # Column keys stay the same in every language (the editor keeps its edits by column across a
+    # switch); the reader sees the headers of column_config. The driver keys are the hidden index.
+    frame = pd.DataFrame({"rate_label": [driver_label(n) for n in names],
+                          "rate_value": [float(seed[n]) for n in names],
+                          "rate_unit": [_(DRIVER_INFO[n].abbr) for n in names]}, index=names)
     edited = st.data_editor(
         frame, key=f"sc_rates_{scenario_state().version}", hide_index=True, width="stretch", height=36 * 16,
-        column_order=["Rate", "Value", "Unit"], disabled=["Rate", "Unit"],
-        column_config={"Value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True,
-                                                              help="Type a new rate; the scenario updates at once.")})
+        disabled=["rate_label", "rate_unit"],
+        column_config={"rate_label": st.column_config.TextColumn(_("Rate")),
+                       "rate_value": st.column_config.NumberColumn(_("Value"), min_value=0.0, format="localized",
+                                                                   required=True,
+                                                                   help=_("Type a new rate; the scenario updates at "
+                                                                          "once.")),
+                       "rate_unit": st.column_config.TextColumn(_("Unit"))})
     return {n: float(v) if v is not None and not pd.isna(v) else math.nan
-            for n, v in zip(edited["driver"], edited["Value"])}
+            for n, v in zip(edited.index, edited["rate_value"])}
 
 
 def driver_panel(base_drivers: models.scenario.Drivers) -> dict[str, float | bool]:
     """The drivers in four tabs; returns every value as set on screen (not yet checked)."""
     values: dict[str, float | bool] = {}
-    tabs = st.tabs(list(DRIVER_GROUPS))
+    tabs = st.tabs([_(g) for g in DRIVER_GROUPS])
     for tab, group in zip(tabs[:3], DRIVER_GROUPS[:3]):
         with tab:
             for name in _names(group):
@@ -277,8 +320,8 @@ def driver_panel(base_drivers: models.scenario.Drivers) -> dict[str, float | boo
             if group == "Capacity":  # the demand tab came first: every growth driver is read
                 sc_send_button(values)
     with tabs[3]:
-        st.caption("Unit rates start calibrated so that the base costs exactly the plan's budget, line by line, "
-                   "over its first 12 months. Edit the Value column; the header lists what differs from the base.")
+        st.caption(_("Unit rates start calibrated so that the base costs exactly the plan's budget, line by line, "
+                     "over its first 12 months. Edit the Value column; the header lists what differs from the base."))
         values |= _unit_cost_editor(base_drivers)
     keep(edited(scenario_state(), values, st.session_state.get(SC_MONTHS, 12)))
     return values

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import models.scenario
+from core.i18n import _
 from data import access, scenarios_store
 
 from ui import auth, links
@@ -35,12 +36,12 @@ def on_save(drivers: models.scenario.Drivers, months: int) -> None:
         scenarios_store.save(connection(), name, models.scenario.to_stored(drivers), months, auth.current_actor(),
                              note, replace=overwrite)
     except (scenarios_store.StoreError, models.scenario.ScenarioError, access.PermissionDenied) as exc:
-        flash("error", f"Not saved: {exc}.")
+        flash("error", _("Not saved: {error}.").format(error=exc))
         return
     clean = scenarios_store.clean_name(name)
     keep(saved_as(scenario_state(), clean, asdict(drivers)))
     state["sc_pick"] = clean
-    flash("success", f"Saved '{clean}' by {auth.scenario_author()}.")
+    flash("success", _("Saved '{name}' by {author}.").format(name=clean, author=auth.scenario_author()))
 
 
 def on_load(base_drivers: models.scenario.Drivers) -> None:
@@ -53,13 +54,15 @@ def on_load(base_drivers: models.scenario.Drivers) -> None:
         flash("error", str(exc))
         return
     except models.scenario.ScenarioError as exc:
-        flash("error", f"saved scenario '{name}' cannot be used: {exc}")
+        flash("error", _("saved scenario '{name}' cannot be used: {error}").format(name=name, error=exc))
         return
     fill_driver_inputs(asdict(drivers), saved.name)
     st.session_state[SC_MONTHS] = saved.months if saved.months in HORIZONS else 12
-    extra = f" Note: {'; '.join(notes)}." if notes else ""
-    flash("success", f"Opened '{saved.name}' (saved by {saved.author} on "
-                     f"{local_time_text(saved.saved_at, plan().timezone)}).{extra}")
+    opened = _("Opened '{name}' (saved by {author} on {time}).").format(
+        name=saved.name, author=saved.author, time=local_time_text(saved.saved_at, plan().timezone))
+    if notes:
+        opened += " " + _("Note: {notes}.").format(notes="; ".join(notes))
+    flash("success", opened)
 
 
 def open_from_link(base_drivers: models.scenario.Drivers) -> list[str]:
@@ -86,13 +89,13 @@ def on_delete() -> None:
     try:
         gone = scenarios_store.delete(connection(), name, auth.current_actor())
     except access.PermissionDenied as exc:
-        flash("error", f"Not deleted: {exc}.")
+        flash("error", _("Not deleted: {error}.").format(error=exc))
         return
     if gone:
         keep(deleted(scenario_state(), name))
-        flash("success", f"Deleted '{name}'.")
+        flash("success", _("Deleted '{name}'.").format(name=name))
     else:
-        flash("warning", f"'{name}' was already deleted.")
+        flash("warning", _("'{name}' was already deleted.").format(name=name))
 
 
 def on_reset(base_drivers: models.scenario.Drivers) -> None:
@@ -104,28 +107,30 @@ def save_panel(drivers: models.scenario.Drivers, base_drivers: models.scenario.D
     """Save the scenario on screen under a name; open or delete a saved one."""
     show_flash()
     with st.container(border=True):
-        st.markdown("**Save this scenario**")
-        st.text_input("Name", key="sc_save_name", max_chars=scenarios_store.MAX_NAME,
-                      placeholder="e.g. Fast growth, 2 FTE more")
-        st.text_input("Note (optional)", key="sc_save_note", max_chars=scenarios_store.MAX_NOTE)
-        st.checkbox("Replace a saved scenario of the same name", key="sc_save_replace")
-        st.button("Save to the warehouse", icon=":material/save:", key="sc_save", on_click=on_save,
+        st.markdown(_("**Save this scenario**"))
+        st.text_input(_("Name"), key="sc_save_name", max_chars=scenarios_store.MAX_NAME,
+                      placeholder=_("e.g. Fast growth, 2 FTE more"))
+        st.text_input(_("Note (optional)"), key="sc_save_note", max_chars=scenarios_store.MAX_NOTE)
+        st.checkbox(_("Replace a saved scenario of the same name"), key="sc_save_replace")
+        st.button(_("Save to the warehouse"), icon=":material/save:", key="sc_save", on_click=on_save,
                   args=(drivers, months),
-                  help=f"Saved with your name ({auth.scenario_author()}) and the time, for everyone using this warehouse.")
+                  help=_("Saved with your name ({author}) and the time, for everyone using this warehouse.").format(
+                      author=auth.scenario_author()))
     saved = saved_scenarios()
     with st.container(border=True):
-        st.markdown(f"**Saved scenarios** ({len(saved)})")
+        st.markdown(_("**Saved scenarios** ({n})").format(n=len(saved)))
         if saved.empty:
-            st.caption("None yet.")
+            st.caption(_("None yet."))
             return
         tz = plan().timezone
         labels = {r.name: f"{r.name} · {r.author} · {local_time_text(r.saved_at, tz, clock=False)}"
                   for r in saved.itertuples()}
         if st.session_state.get("sc_pick") not in labels:
             st.session_state["sc_pick"] = next(iter(labels))
-        st.selectbox("Saved scenario", list(labels), key="sc_pick", format_func=labels.get)
+        st.selectbox(_("Saved scenario"), list(labels), key="sc_pick", format_func=labels.get)
         with st.container(horizontal=True):
-            st.button("Open", icon=":material/folder_open:", key="sc_open", on_click=on_load, args=(base_drivers,))
-            with st.popover("Delete", icon=":material/delete:"):
-                st.caption(f"Delete '{st.session_state['sc_pick']}' for everyone using this warehouse?")
-                st.button("Yes, delete", key="sc_delete", type="primary", on_click=on_delete)
+            st.button(_("Open"), icon=":material/folder_open:", key="sc_open", on_click=on_load, args=(base_drivers,))
+            with st.popover(_("Delete"), icon=":material/delete:"):
+                st.caption(_("Delete '{name}' for everyone using this warehouse?").format(
+                    name=st.session_state["sc_pick"]))
+                st.button(_("Yes, delete"), key="sc_delete", type="primary", on_click=on_delete)

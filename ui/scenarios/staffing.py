@@ -12,19 +12,22 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 import streamlit as st
+from babel.dates import get_day_names
 
 import models.scenario
 import models.staffing
+from core import i18n
+from core.i18n import N_, _
 from core.period import Period
 from core.plan import Plan
 
 from ui.cache import LOADER, connection_for, db, plan
 from ui.formatting import fmt
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # English; hour_text names days in the language in use
 
 
-@st.cache_data(**LOADER, show_spinner="Measuring the week's contacts per hour ...")
+@st.cache_data(**LOADER, show_spinner=False)
 def _measured_week(db_file: str, the_plan: Plan, today: date) -> tuple[dict[str, np.ndarray], Period]:
     return models.staffing.measured_week(connection_for(db_file), the_plan, today)
 
@@ -43,7 +46,8 @@ class StaffingView:
 def load_staffing(drivers: models.scenario.Drivers, today: date) -> StaffingView:
     """fte_by_channel for the measured week with the scenario's handling times, service-level goal,
     occupancy ceiling and shrinkage; the paid FTE and the busiest hour beside it."""
-    week, window = _measured_week(db(), plan(), today)
+    with st.spinner(_("Measuring the week's contacts per hour ...")):
+        week, window = _measured_week(db(), plan(), today)
     d = drivers
     table = models.staffing.fte_by_channel(
         week, plan(), {"live_chat": d.aht_live_chat_min, "email": d.aht_email_min, "phone": d.aht_phone_min},
@@ -55,60 +59,70 @@ def load_staffing(drivers: models.scenario.Drivers, today: date) -> StaffingView
 
 
 def hour_text(hour: int) -> str:
-    """'Tue 10:00' for hour of week 34: the hour's start, local time."""
-    return f"{WEEKDAYS[hour // 24]} {hour % 24:02d}:00"
+    """'Tue 10:00' for hour of week 34: the hour's start, local time (Thai: 'อ. 10:00')."""
+    return f"{get_day_names('abbreviated', locale=i18n.locale_name())[hour // 24]} {hour % 24:02d}:00"
 
 
 def staffing_tiles(view: StaffingView) -> None:
     """Three numbers: the FTE the measured week needs, the FTE paid (and the gap), the busiest hour."""
     total = view.table.set_index("channel").loc["total"]
     cols = st.columns(3)
-    cols[0].metric("FTE needed, all channels", fmt(total["fte"], "FTE"), border=True,
-                   delta=f"{total['agent_hours_per_week']:,.0f} agent-hours a week", delta_color="off",
-                   delta_arrow="off",
-                   help="Agent-hours a week (Erlang C in every hour of the week, each channel against its "
-                        "first-response target) / (hours per FTE week x (1 - shrinkage)).")
+    cols[0].metric(_("FTE needed, all channels"), fmt(total["fte"], "FTE"), border=True,
+                   delta=_("{hours} agent-hours a week").format(hours=i18n.number(total["agent_hours_per_week"])),
+                   delta_color="off", delta_arrow="off",
+                   help=_("Agent-hours a week (Erlang C in every hour of the week, each channel against its "
+                          "first-response target) / (hours per FTE week x (1 - shrinkage))."))
     if view.paid_fte is None:
-        cols[1].metric("FTE paid", "as needed", border=True, delta="the scenario hires what Erlang C needs",
+        cols[1].metric(_("FTE paid"), _("as needed"), border=True, delta=_("the scenario hires what Erlang C needs"),
                        delta_color="off", delta_arrow="off")
     else:
         short = total["fte"] - view.paid_fte
-        cols[1].metric("FTE paid", fmt(view.paid_fte, "FTE"), border=True,
-                       delta=f"{fmt(abs(short), 'FTE')} {'short' if short > 0 else 'spare'}",
+        gap = fmt(abs(short), "FTE")
+        cols[1].metric(_("FTE paid"), fmt(view.paid_fte, "FTE"), border=True,
+                       delta=(_("{fte} short") if short > 0 else _("{fte} spare")).format(fte=gap),
                        delta_color="red" if short > 0.05 else "green", delta_arrow="off",
-                       help="The scenario's support team (driver 'Support team paid'). Short: fewer paid than "
-                            "the measured week needs, so contacts wait past their targets.")
+                       help=_("The scenario's support team (driver 'Support team paid'). Short: fewer paid than "
+                              "the measured week needs, so contacts wait past their targets."))
     hour, contacts = view.busiest
-    cols[2].metric("Busiest hour (local time)", hour_text(hour), border=True,
-                   delta=f"{contacts:,.1f} contacts in that hour", delta_color="off", delta_arrow="off",
-                   help="The hour of an average week (from its start, for an hour) with the most contacts of all "
-                        "channels together.")
+    cols[2].metric(_("Busiest hour (local time)"), hour_text(hour), border=True,
+                   delta=_("{contacts} contacts in that hour").format(contacts=i18n.number(contacts, 1)),
+                   delta_color="off", delta_arrow="off",
+                   help=_("The hour of an average week (from its start, for an hour) with the most contacts of all "
+                          "channels together."))
 
 
 def staffing_caption(view: StaffingView) -> str:
     s = view.settings
-    return (f"The measured week: contacts per hour of an average week over {view.window.label()} (the scenario's "
-            f"base window), per channel. Each hour is staffed by Erlang C against the channel's first-response "
-            f"target at this scenario's handling times, a {s['service_level_goal_pct']:g} % service-level goal and "
-            f"a {s['max_occupancy_pct']:g} % occupancy ceiling; FTE allow {s['shrinkage_pct']:g} % shrinkage. "
-            "This is today's week; the headline's FTE needed follows the scenario's demand month by month.")
+    return _("The measured week: contacts per hour of an average week over {window} (the scenario's base window), "
+             "per channel. Each hour is staffed by Erlang C against the channel's first-response target at this "
+             "scenario's handling times, a {goal} % service-level goal and a {occupancy} % occupancy ceiling; FTE "
+             "allow {shrinkage} % shrinkage. This is today's week; the headline's FTE needed follows the scenario's "
+             "demand month by month.").format(window=view.window.label(), goal=f"{s['service_level_goal_pct']:g}",
+                                              occupancy=f"{s['max_occupancy_pct']:g}",
+                                              shrinkage=f"{s['shrinkage_pct']:g}")
 
 
 def staffing_table(view: StaffingView) -> pd.DataFrame:
     """fte_by_channel with the plan's channel names, for display and export."""
-    names = {c.name: c.label for c in plan().channels} | {"total": "All channels"}
+    names = {c.name: _(c.label) for c in plan().channels} | {"total": _("All channels")}
     return view.table.assign(channel=view.table["channel"].map(names))
 
 
-STAFFING_COLUMNS = {
-    "channel": st.column_config.TextColumn("Channel"),
-    "contacts_per_week": st.column_config.NumberColumn("Contacts a week", format="%.1f"),
-    "busiest_hour_contacts": st.column_config.NumberColumn("Busiest hour (contacts)", format="%.1f"),
-    "peak_agents": st.column_config.NumberColumn("Agents at the peak",
-                                                 help="The most agents any hour of the week needs."),
-    "open_hours_per_week": st.column_config.NumberColumn("Open hours a week",
-                                                         help="From each channel's hours in plan.toml; contacts "
-                                                              "outside them are still answered and staffed."),
-    "agent_hours_per_week": st.column_config.NumberColumn("Agent-hours a week", format="%.0f"),
-    "fte": st.column_config.NumberColumn("FTE needed", format="%.1f"),
-}
+# fte_by_channel's columns as headed on screen: (column, header, number format or None for text, help)
+STAFFING_HEADERS = (
+    ("channel", N_("Channel"), None, None),
+    ("contacts_per_week", N_("Contacts a week"), "%.1f", None),
+    ("busiest_hour_contacts", N_("Busiest hour (contacts)"), "%.1f", None),
+    ("peak_agents", N_("Agents at the peak"), "", N_("The most agents any hour of the week needs.")),
+    ("open_hours_per_week", N_("Open hours a week"), "", N_("From each channel's hours in plan.toml; contacts "
+                                                            "outside them are still answered and staffed.")),
+    ("agent_hours_per_week", N_("Agent-hours a week"), "%.0f", None),
+    ("fte", N_("FTE needed"), "%.1f", None),
+)
+
+
+def staffing_columns() -> dict:
+    """The staffing table's column_config, headed in the language in use."""
+    return {column: st.column_config.TextColumn(_(header)) if number is None else
+            st.column_config.NumberColumn(_(header), format=number or None, help=_(tip) if tip else None)
+            for column, header, number, tip in STAFFING_HEADERS}
