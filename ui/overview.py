@@ -86,6 +86,9 @@ def ranked_grid(results: Sequence[KpiResult], trend: pd.DataFrame, previous: Seq
                          records=tile_records(r, period) if period else None)
 
 
+AREAS_WITH_RECORDS = ("Reliability", "Support", "Cost")  # the areas whose KPIs count rows a reader can open
+
+
 def period_records(area: str, period: Period) -> tuple[pd.DataFrame, str] | None:
     """The rows behind an area's KPIs over the period, for the whole system as the tiles are, and
     what a row is: the incidents started, the tickets created, or the cost rows (budget line x
@@ -103,7 +106,7 @@ def period_records(area: str, period: Period) -> tuple[pd.DataFrame, str] | None
 
 def tile_records(r: KpiResult, period: Period) -> Callable[[], None] | None:
     """What the tile's Records popover draws (widgets.kpi_tile), None where the area has no records."""
-    if r.area not in ("Reliability", "Support", "Cost"):
+    if r.area not in AREAS_WITH_RECORDS:
         return None
 
     def draw() -> None:
