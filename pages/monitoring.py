@@ -44,7 +44,7 @@ else:
                                                                zone=the_plan.timezone))
     widgets.data_table(active, "opsplan-breaches-now.csv",
                        column_config={"value": st.column_config.NumberColumn(_("value"), format="%.1f"),
-                                      "since": st.column_config.DatetimeColumn(_("since"), format="DD MMM HH:mm")})
+                                      "since": st.column_config.DatetimeColumn(_("since"), format=widgets.table_date_format("clock_short"))})
 widgets.definitions_popover(*monitoring.DEFINITIONS["active"], key="def_active")
 
 # ---- hours beyond the thresholds: service x threshold, then one threshold by month
@@ -79,6 +79,6 @@ else:
         view.alerts, "day", "alert", colour="level", colours=palette.LEVEL_COLOURS, value="value", threshold="threshold",
         x_title=_("day (local)"), title=_("Days that broke a business or security threshold")), "alert_days")
 widgets.data_table(view.alerts, f"opsplan-business-alerts-{period.start}-{period.end}.csv",
-              column_config={"day": st.column_config.DateColumn(_("day"), format="DD MMM YYYY"),
+              column_config={"day": st.column_config.DateColumn(_("day"), format=widgets.table_date_format("day")),
                              "value": st.column_config.NumberColumn(_("value"), format="%.1f")})
 widgets.definitions_popover(*monitoring.DEFINITIONS["alerts"], key="def_alerts")

@@ -13,12 +13,13 @@ from core.i18n import _, pgettext
 from core.plan import Capacity
 
 from ui.capacity import CAP_LEVEL, CAP_RESOURCES, THRESHOLD_LABELS, CapacityView, cap_date, scale_up_at
+from ui.palette import TABLE_DATE_FORMATS
 
 
 def cap_plan_columns() -> dict:
     """The monthly capacity plan's columns, in the language in use."""
     return {
-        "month": st.column_config.DateColumn(_("month"), format="MMM YYYY"),
+        "month": st.column_config.DateColumn(_("month"), format=TABLE_DATE_FORMATS[i18n.language()]["month"]),
         "peak_upper_pct": st.column_config.NumberColumn(
             _("peak of upper bound"), format="%.1f %%",
             help=_("The month's highest daily upper bound, % of today's fleet.")),

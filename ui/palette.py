@@ -45,6 +45,12 @@ TIER_COLOURS = {"tier 1 only": "#9cc3d5", "reached tier 2": "#2f6f8f", "reached 
 # Light tints of STATUS_COLOURS so that dark cell text stays readable on a status grid.
 STATUS_TINTS = {"met": "#bfe5cc", "improving": "#ffe0a8", "off track": "#f7b9b5", "no data": "#e6e9ec"}
 CHART_CONFIG = {"displayModeBar": False}
+# How a table writes its dates (Streamlit's column formats, day.js tokens): month names in English; in Thai
+# numbers, since the table's formatter knows no Thai month or Buddhist Era year (and numbers still sort).
+TABLE_DATE_FORMATS = {"en": {"clock": "DD MMM YYYY HH:mm", "clock_short": "DD MMM HH:mm", "day": "DD MMM YYYY",
+                             "month": "MMM YYYY"},
+                      "th": {"clock": "DD/MM/YYYY HH:mm", "clock_short": "DD/MM HH:mm", "day": "DD/MM/YYYY",
+                             "month": "MM/YYYY"}}
 STATUS_CODES = {"no data": 0, "off track": 1, "improving": 2, "met": 3}
 THRESHOLD_STYLE = {"monitor": ("#e8a33d", "dot"), "scale up": ("#d64541", "dash"), "full": ("#16384a", "solid"),
                    "scale down": ("#8a8f98", "dot")}

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.scorecard import KpiResult
+from core import i18n
 from core.i18n import _, N_
 from core.period import Period
 
@@ -19,7 +20,7 @@ from ui.downloads import download_csv
 from ui.events import clicked_month, load_events
 from ui.figures import spark, trend_chart
 from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, tile_label, value_text
-from ui.palette import AREAS, STATUS_COLOURS
+from ui.palette import AREAS, STATUS_COLOURS, TABLE_DATE_FORMATS
 from ui.scorecard import load_coherence
 from ui.state import Filters
 from ui import charts
@@ -158,7 +159,9 @@ HIDDEN_COLUMNS = ("is_month",)  # bookkeeping of the drill-down frames, not for 
 
 # A local moment in a table: '26 Nov 2026 06:00', not '2026-11-26 06:00:00+07:00' (the caption names
 # the zone once; the CSV keeps the offset).
-CLOCK_FORMAT = "DD MMM YYYY HH:mm"
+def table_date_format(form: str) -> str:
+    """A table's date format for `form` ("clock", "clock_short", "day", "month") in the reader's language."""
+    return TABLE_DATE_FORMATS[i18n.language()][form]
 
 
 def local_times(frame: pd.DataFrame) -> pd.DataFrame:
@@ -181,7 +184,7 @@ def column_labels(frame: pd.DataFrame, given: dict | None) -> dict:
     for col in frame.columns:
         label = _(COLUMN_WORDS.get(str(col), str(col).replace("_", " ")))
         config[col] = (st.column_config.NumberColumn(label, format="%.2f") if pd.api.types.is_float_dtype(frame[col])
-                       else st.column_config.DatetimeColumn(label, format=CLOCK_FORMAT)
+                       else st.column_config.DatetimeColumn(label, format=table_date_format("clock"))
                        if isinstance(frame[col].dtype, pd.DatetimeTZDtype) else st.column_config.Column(label))
     return {**config, **(given or {})}
 
