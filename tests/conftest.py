@@ -111,10 +111,16 @@ DEMO_LINK = {"start": "2026-08-01", "end": "2026-11-01"}
 
 def open_page(db: Path, monkeypatch: pytest.MonkeyPatch, page: str, link: dict[str, str] = DEMO_LINK):
     """The app under AppTest on `link`'s period, switched to pages/<page>; fails on any exception."""
+    from contextlib import nullcontext
+
+    from core import i18n
+
     at = app_test(db, monkeypatch)
     at.query_params.update(link)
-    at.run()
-    at.switch_page(str(Path(__file__).resolve().parent.parent / "pages" / page)).run()
+    # AppTest formats the widgets' values in this thread between runs: in the link's language
+    with i18n.use(link["lang"]) if "lang" in link else nullcontext():
+        at.run()
+        at.switch_page(str(Path(__file__).resolve().parent.parent / "pages" / page)).run()
     assert not at.exception, at.exception
     return at
 

@@ -21,17 +21,12 @@ LANGUAGE_KEY = "language"  # the switch's widget key: the session's language
 PARAM = "lang"             # its name in the link
 
 
-_last_run: list[str] = [i18n.DEFAULT]
-
-
 def _session_language() -> str:
-    """The language of the session whose run is in progress. Outside a run nothing is shown; AppTest
-    formats widget values there between runs, so it gets the last run's language."""
+    """The language of the session whose run is in progress; English outside a run (a command, a
+    test's own thread: AppTest formats widget values there, so a Thai AppTest says `i18n.use("th")`)."""
     if get_script_run_ctx() is None:
-        return _last_run[0]
-    language = st.session_state.get(LANGUAGE_KEY) or i18n.DEFAULT
-    _last_run[0] = language
-    return language
+        return i18n.DEFAULT
+    return st.session_state.get(LANGUAGE_KEY) or i18n.DEFAULT
 
 
 i18n.set_source(_session_language)  # a fragment's rerun runs in a thread of its own: ask the session
