@@ -3,21 +3,17 @@ keys (options, column names, files) unchanged underneath, and the scorecard cach
 from __future__ import annotations
 
 import json
-from contextlib import closing
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from alerts.check import as_json
 from core import i18n
 from core.i18n import _
 from core.period import Period
 from core.plan import Plan
-from data import alert_log
-from data.warehouse import connect
 from tests.conftest import DEMO_LINK, chart, open_page
-from tests.test_alerts_page import FOUND
+from tests.test_alerts_page import logged_db  # noqa: F401 (a fixture: the demo with two alerts logged)
 from ui import formatting, scorecard, state
 
 THAI_LINK = {**DEMO_LINK, "lang": "th"}
@@ -52,15 +48,6 @@ def test_the_overview_in_thai_names_each_kpi_in_thai(app_db: Path, monkeypatch: 
         at.session_state[state.OVERVIEW_TAB_KEY] = _("Trends, last 12 months")
         at.run()
     assert chart(at, "trend_uptime_pct")["layout"]["title"]["text"] == "ความพร้อมใช้งาน รายเดือน"
-
-
-@pytest.fixture()
-def logged_db(app_db: Path) -> Path:
-    """The demo with two alerts in its log, as a check run would leave them."""
-    with closing(connect(app_db)) as con:
-        con.execute("delete from alert_log")
-        alert_log.record_run(con, [as_json(a) for a in FOUND], [], datetime(2026, 11, 26, 17, tzinfo=UTC))
-    return app_db
 
 
 def panel_table(at):
