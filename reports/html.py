@@ -43,6 +43,7 @@ table {{ border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 
 th, td {{ border: 1px solid #d5dbe0; padding: 3px 5px; text-align: left; vertical-align: top; }}
 th {{ background: #eef2f5; }}
 td.num {{ text-align: right; white-space: nowrap; }}
+td:first-child {{ white-space: nowrap; }}  /* a row's name whole: Thai breaks inside a word where it may */
 small {{ color: #5f6368; }}
 .status {{ white-space: nowrap; }}
 ol.summary li {{ margin-bottom: 4px; }}

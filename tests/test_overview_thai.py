@@ -43,7 +43,7 @@ def test_the_overview_in_thai_names_each_kpi_in_thai(app_db: Path, monkeypatch: 
     assert sorted(m.label for m in at.metric) == sorted(labels.values())
     table = next(e for e in at.dataframe if "definition" in e.value.columns)
     assert headers(table)[:4] == ["KPI", "ด้าน", "ค่า", "หน่วย"]
-    assert "ความพร้อมใช้งาน" in set(table.value["kpi"]) and "ความน่าเชื่อถือของระบบ" in set(table.value["area"])
+    assert "ความพร้อมใช้งาน" in set(table.value["kpi"]) and "ความน่าเชื่อถือ" in set(table.value["area"])
     with i18n.use("th"):  # the trends are drawn once their tab is open; the tab's state is its label as shown
         at.session_state[state.OVERVIEW_TAB_KEY] = _("Trends, last 12 months")
         at.run()
