@@ -6,6 +6,7 @@ from typing import Mapping, Sequence
 
 import streamlit as st
 
+from analytics import drilldown
 from core import i18n
 from core.i18n import _
 from core.period import Period, today_in
@@ -181,5 +182,5 @@ def _ordinal(day: int) -> str:
 
 
 def severity_word(severity: str) -> str:
-    """A severity's name (plan.toml's table name, data, shown as is in English) as the reader's word."""
-    return severity if i18n.language() == i18n.ENGLISH else _(i18n.plan_name_label(severity))
+    """A severity's name (data: a key of plan.toml) as the reader's word: the SLA grids' one wording."""
+    return drilldown.severity_words(severity)
