@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
+from analytics.drilldown import severity_words
 from core.i18n import N_, _
 
 
@@ -29,8 +30,9 @@ class Filters:
     channels: tuple[str, ...] = ()
 
     def label(self) -> str:
+        severities = tuple(severity_words(s) for s in self.severities)  # a key in English, a word in Thai
         parts = [f"{_(name)}: {', '.join(values)}" for name, values in
-                 ((N_("services"), self.services), (N_("severity"), self.severities), (N_("channel"), self.channels))
+                 ((N_("services"), self.services), (N_("severity"), severities), (N_("channel"), self.channels))
                  if values]
         return "; ".join(parts) or _("all services, severities and channels")
 
