@@ -60,5 +60,4 @@ with st.expander(_("Monthly cost drivers: infrastructure, support, revenue, acti
     widgets.data_table(view.monthly, f"opsplan-cost-drivers-{period.start}-{period.end}.csv")
 widgets.definitions_popover(*cost.DEFINITIONS["cost"], key="def_cost")
 
-with st.expander(_("Plan coherence: does the budget fit the plan's own numbers?"), icon=":material/rule:"):
-    widgets.coherence_table(period, results, "cost")
+widgets.coherence_panel(_("Plan coherence: does the budget fit the plan's own numbers?"), period, results, "cost")

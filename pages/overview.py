@@ -21,16 +21,16 @@ st.subheader(_("Worst first"), divider="gray")
 overview.worst_panel(results, trend, period)
 overview.ranked_grid(results, trend, previous, previous_label, period=period)
 
-# Only the open tab is drawn, and it opens on the table: twelve trend charts were most of what a
-# browser spent drawing this page, and each tile's sparkline already shows its last 12 months.
-tab_names = [_("Trends, last 12 months"), _("Scorecard table")]
-trends_tab, table_tab = st.tabs(tab_names, default=tab_names[1], on_change="rerun", key=state.OVERVIEW_TAB_KEY)
-with trends_tab:
-    if trends_tab.open:
-        widgets.trend_charts(results, trend)
-with table_tab:
-    if table_tab.open:
+# The table and the twelve trend charts are drawn only when opened: each tile already shows its last
+# 12 months, and loading the table's and the charts' code was most of a new session's wait.
+table = st.expander(_("Scorecard table"), icon=":material/table:", key=state.OVERVIEW_TABLE_KEY, on_change="rerun")
+with table:
+    if table.open:
         widgets.scorecard_table(results, period)
+trends = st.expander(_("Trends, last 12 months"), icon=":material/show_chart:", key=state.OVERVIEW_TRENDS_KEY,
+                     on_change="rerun")
+with trends:
+    if trends.open:
+        widgets.trend_charts(results, trend)
 
-with st.expander(_("Plan coherence: do the plan's numbers fit together?"), icon=":material/rule:"):
-    widgets.coherence_table(period, results)
+widgets.coherence_panel(_("Plan coherence: do the plan's numbers fit together?"), period, results)

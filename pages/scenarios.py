@@ -3,7 +3,7 @@ import streamlit as st
 
 from core import i18n
 from core.i18n import _
-from ui import cache, charts, downloads, formatting, freshness, sidebar, state
+from ui import cache, charts, downloads, formatting, freshness, sidebar, state, widgets
 from ui.scenarios import compare, drivers, results, saved, session, staffing, whatif
 from data.scenarios_store import StoreError
 from models.scenario import ScenarioError
@@ -56,7 +56,7 @@ with headline:
 with right:
     charts.chart(st, results.scenario_chain_chart(frame), key="sc_chain")
 
-tabs = st.tabs(session.result_tabs(), key=session.TAB_KEY, on_change="rerun")
+tabs = widgets.section_tabs(session.TAB_NAMES, session.TAB_KEY)
 with tabs[0]:
     if tabs[0].open:
         lines = results.line_vs_plan(frame, months)

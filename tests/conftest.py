@@ -136,6 +136,13 @@ def panel_app(db: Path, monkeypatch: pytest.MonkeyPatch, script) -> "AppTest":
     return at
 
 
+def open_section(at, key: str, name: str) -> None:
+    """Opens a page's section tab (ui.widgets.section_tabs draws only the open one) and reruns."""
+    at.session_state[key] = name
+    at.run()
+    assert not at.exception, at.exception
+
+
 def texts(at) -> str:
     """All markdown and captions of an AppTest run, as one text."""
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])

@@ -43,7 +43,7 @@ def test_overview_shows_every_kpi_with_status(app: AppTest, plan: Plan):
     assert all(any(f"[{s}]" in b for s in STATUSES) for b in shown)
     assert "01 Aug 2026 to 31 Oct 2026" in period_line(app)
     assert all(m.value and m.value != "no data" for m in app.metric)
-    assert len(app.get("download_button")) == 3  # the month's review, the scorecard and the plan-coherence table
+    assert len(app.get("download_button")) == 1  # the month's review; the table and the coherence checks are closed
 
 
 def test_choosing_a_preset_changes_the_period(app: AppTest):
@@ -191,16 +191,26 @@ def test_the_previous_periods_name_is_short_within_the_year():
         == "Dec 2025"
 
 
-def test_the_trends_are_drawn_when_their_tab_is_open(app: AppTest):
-    """The Overview opens on the scorecard table and draws no trend chart; opening the trends tab
-    draws one per KPI, and the table is then not drawn."""
+def test_the_table_and_the_trends_are_drawn_when_opened(app: AppTest):
+    """The Overview draws no table, no trend chart and no coherence check until asked: the tiles show
+    every KPI. Opening the scorecard table draws it with its download; opening the trends draws one
+    chart per KPI; opening the coherence checks draws their table and download."""
     app.query_params.update(LINK)
     app.run()
-    assert not app.get("plotly_chart") and len(app.dataframe) == 1
-    app.session_state[state.OVERVIEW_TAB_KEY] = "Trends, last 12 months"
+    assert not app.get("plotly_chart") and not app.dataframe and not app.table
+    app.session_state[state.OVERVIEW_TABLE_KEY] = True
+    app.run()
+    assert not app.exception
+    assert len(app.dataframe) == 1 and not app.get("plotly_chart")
+    assert len(app.get("download_button")) == 2  # the month's review and the scorecard
+    app.session_state[state.OVERVIEW_TABLE_KEY] = False
+    app.session_state[state.OVERVIEW_TRENDS_KEY] = True
     app.run()
     assert not app.exception
     assert len(app.get("plotly_chart")) == len(app.metric) == 12 and not app.dataframe
+    app.session_state["coherence_all"] = True
+    app.run()
+    assert len(app.table) == 1 and len(app.get("download_button")) == 2  # the review and the coherence checks
 
 
 def test_the_sidebar_switch_adds_event_markers_to_every_trend(app: AppTest):
@@ -210,7 +220,7 @@ def test_the_sidebar_switch_adds_event_markers_to_every_trend(app: AppTest):
     from tests.conftest import chart
 
     app.query_params.update(LINK)
-    app.session_state[state.OVERVIEW_TAB_KEY] = "Trends, last 12 months"
+    app.session_state[state.OVERVIEW_TRENDS_KEY] = True
     app.run()
     trend_keys = [c.proto.id.split("-trend_")[1] for c in app.get("plotly_chart") if "-trend_" in c.proto.id]
     assert trend_keys and all(len(chart(app, f"-trend_{k}")["data"]) == 1 for k in trend_keys)
@@ -247,7 +257,7 @@ def test_a_tile_opens_the_records_behind_it(app: AppTest, app_db: Path):
         app.session_state[f"records_{kpi}"] = True
         app.run()
         assert not app.exception, app.exception
-        assert len(app.dataframe) == 2  # the records above the scorecard table
+        assert len(app.dataframe) == 1  # the records (the scorecard table is closed)
         assert len(app.dataframe[0].value) == n, kpi
         assert any(m.value.startswith(f"**{n:,} ") for m in app.markdown)
         app.session_state[f"records_{kpi}"] = False

@@ -41,11 +41,14 @@ def test_the_overview_in_thai_names_each_kpi_in_thai(app_db: Path, monkeypatch: 
         labels = {k.key: formatting.tile_label(_(k.label))[0] for k in plan.kpis}
     assert labels["uptime_pct"] == "ความพร้อมใช้งาน" and labels["mttr_hours"] == "MTTR"
     assert sorted(m.label for m in at.metric) == sorted(labels.values())
+    at.session_state[state.OVERVIEW_TABLE_KEY] = True  # the table is drawn once opened
+    with i18n.use("th"):
+        at.run()
     table = next(e for e in at.dataframe if "definition" in e.value.columns)
     assert headers(table)[:4] == ["KPI", "ด้าน", "ค่า", "หน่วย"]
     assert "ความพร้อมใช้งาน" in set(table.value["kpi"]) and "ความน่าเชื่อถือ" in set(table.value["area"])
-    with i18n.use("th"):  # the trends are drawn once their tab is open; the tab's state is its label as shown
-        at.session_state[state.OVERVIEW_TAB_KEY] = _("Trends, last 12 months")
+    at.session_state[state.OVERVIEW_TRENDS_KEY] = True  # the trends are drawn once opened
+    with i18n.use("th"):
         at.run()
     assert chart(at, "trend_uptime_pct")["layout"]["title"]["text"] == "ความพร้อมใช้งาน รายเดือน"
 

@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from ui import state
 from core.plan import Plan
-from tests.conftest import chart, open_page, panel_app, texts
+from tests.conftest import chart, open_page, open_section, panel_app, texts
+
+TAB = "reliability_tab"  # pages/reliability.py's sections: only the open one is drawn
 
 
 @pytest.fixture
@@ -20,27 +22,45 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def test_reliability_page_shows_kpis_grid_budget_and_tables(app: AppTest, plan: Plan):
-    """Tiles for uptime, MTTR, MTBF and MTTA; the SLA grid has the plan's 4 severities for response,
-    resolution and escalation, each labelled with its target; the error budget of a 31-day month is
-    about 43 minutes; every table has a CSV download."""
+    """Tiles for uptime, MTTR, MTBF and MTTA above five sections, of which only the open one is drawn
+    (Uptime first); the SLA grid has the plan's 4 severities for response, resolution and escalation,
+    each labelled with its target; the error budget of a 31-day month is about 43 minutes; every
+    section's tables have a CSV download."""
     assert app.title[0].value == "Reliability"
     assert "01 Aug 2026 to 31 Oct 2026" in texts(app)
     assert "all services, severities and channels" in texts(app)
     labels = [m.label for m in app.metric]
     assert {"Uptime", "MTTR", "MTBF"} <= set(labels) and "MTTA" in labels
+    assert [t.label for t in app.tabs] == ["Uptime", "Error budget", "Recovery", "Incidents and SLAs",
+                                           "Longest incidents"]
+    drawn = {c.proto.id.rsplit("-", 1)[-1] for c in app.get("plotly_chart")}
+    assert {"uptime_trend", "downtime_bars", "service_grid"} <= drawn and "sla_grid" not in drawn
+    assert len(app.get("download_button")) == 2  # the two monthly tables
+    assert chart(app, "service_grid")["data"][0]["x"] == ["Aug 2026", "Sep 2026", "Oct 2026", "Aug-Oct 2026"]
+    downtime = chart(app, "downtime_bars")
+    assert downtime["layout"]["yaxis"]["title"]["text"] == "minutes of unplanned downtime"
+    assert any("error budget" in a["text"] for a in downtime["layout"]["annotations"])
+
+    open_section(app, TAB, "Incidents and SLAs")
+    assert "service_grid" not in {c.proto.id.rsplit("-", 1)[-1] for c in app.get("plotly_chart")}
     rows = chart(app, "sla_grid")["data"][0]["y"]
     assert len(rows) == 12
     assert [r.split(" · ")[1].split(":")[0] for r in rows[:4]] == [s.name for s in plan.severities]
     assert rows[0] == f"response · critical: {plan.severity('critical').response_minutes:g} min"
     assert rows[4] == "resolution · critical: 1 h"
+    assert len(app.get("download_button")) == 1
+
+    open_section(app, TAB, "Error budget")
     allowed = next(m for m in app.metric if m.label == "Allowed this month").value
     assert 40.0 < float(allowed.split()[0]) <= 43.2 * 31 / 30
     assert "43.2 minutes of unplanned downtime in a 30-day month" in texts(app)
-    assert len(app.get("download_button")) >= 5
-    assert chart(app, "service_grid")["data"][0]["x"] == ["Aug 2026", "Sep 2026", "Oct 2026", "Aug-Oct 2026"]
-    downtime = chart(app, "downtime_bars")
-    assert downtime["layout"]["yaxis"]["title"]["text"] == "minutes of unplanned downtime"
-    assert any("error budget" in a["text"] for a in downtime["layout"]["annotations"])
+    assert len(app.get("download_button")) >= 1
+
+    open_section(app, TAB, "Recovery")
+    assert chart(app, "mttr_spread") and chart(app, "mtbf_interval")
+
+    open_section(app, TAB, "Longest incidents")
+    assert len(app.get("download_button")) == 1
 
 
 def test_service_filter_changes_uptime_and_subtitle(app: AppTest):
@@ -58,7 +78,7 @@ def test_service_filter_changes_uptime_and_subtitle(app: AppTest):
 def test_severity_filter_narrows_the_sla_grid(app: AppTest):
     """With severity 'critical' chosen, the grid has critical's three rows and the incidents chart one colour."""
     app.multiselect(key=state.SEVERITIES_KEY).select("critical").run()
-    assert not app.exception
+    open_section(app, TAB, "Incidents and SLAs")
     assert [r.split(" · ")[0] for r in chart(app, "sla_grid")["data"][0]["y"]] == ["response", "resolution",
                                                                                     "escalation"]
     assert [t["name"] for t in chart(app, "severity_bars")["data"]] == ["critical"]
@@ -66,6 +86,7 @@ def test_severity_filter_narrows_the_sla_grid(app: AppTest):
 
 def test_selecting_an_incident_shows_its_record_and_timeline(app: AppTest):
     """Selecting the first row of the longest incidents shows that incident's record and timeline."""
+    open_section(app, TAB, "Longest incidents")
     worst = next(d for d in app.dataframe if "incident_id" in d.value.columns and "hours" in d.value.columns)
     first = worst.value.iloc[0]["incident_id"]
     app.session_state["worst_incidents"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
@@ -78,17 +99,20 @@ def test_selecting_an_incident_shows_its_record_and_timeline(app: AppTest):
 
 def test_error_budget_month_can_be_chosen(app: AppTest):
     """Picking another month in the error budget redraws the burn chart for that month."""
+    open_section(app, TAB, "Error budget")
     app.get("button_group")[0].set_value("Aug 2026").run()
     assert not app.exception
     assert chart(app, "budget_burn")["layout"]["title"]["text"].endswith("Aug 2026")
 
 
 def test_coherence_panel_lists_the_reliability_checks(app: AppTest):
-    """The coherence expander shows plan says / data says / gap / why for uptime, MTBF and MTTR."""
+    """The coherence expander, once opened, shows plan says / data says / gap / why for uptime, MTBF and MTTR."""
+    assert not app.table  # closed: not built
+    app.session_state["coherence_reliability"] = True
+    app.run()
     table = app.table[-1].value
     assert list(table.columns) == ["plan says", "data says", "gap", "why"]
     assert any("Availability implied" in str(i) for i in table.index)
-
 
 
 def test_a_month_clicked_on_the_uptime_trend_lists_its_incidents(app: AppTest, app_db: Path,

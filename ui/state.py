@@ -16,7 +16,8 @@ PERIOD_KEY = "opsplan_period"
 SERVICES_KEY, SEVERITIES_KEY, CHANNELS_KEY = "filter_services", "filter_severities", "filter_channels"
 PRESET_KEY = "period_preset"
 FROM_KEY, THROUGH_KEY = "period_from_month", "period_through_month"
-OVERVIEW_TAB_KEY = "overview_tab"  # the Overview's open tab (its label): only that tab is drawn
+OVERVIEW_TABLE_KEY = "overview_table"  # the Overview's scorecard table is open (drawn only then)
+OVERVIEW_TRENDS_KEY = "overview_trends"  # ... and its twelve trend charts
 EVENTS_KEY = "show_events"  # the sidebar's toggle: incidents, changes and maintenance marked on every trend chart
 LINK_KEY = "opsplan_link"  # the session's links.LinkState: the link it was opened with, and what was set from it
 

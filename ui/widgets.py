@@ -144,6 +144,21 @@ def definitions_popover(*objects, label: str = N_("Definition"), key: str | None
             st.markdown(md_escape(_(doc) if doc else _("No definition recorded.")))
 
 
+def section_tabs(names: Sequence[str], key: str) -> list:
+    """Tabs over a page's sections (`names` untranslated), of which only the open one is drawn: the
+    caller checks each tab's `.open`. A Plotly figure costs the browser 100-200 ms to draw, and a page
+    of eight made every switch to it wait for all eight. The open tab's label is kept under `key`, in
+    the language it was drawn in, and carried over a language switch before the tabs are drawn."""
+    open_label = st.session_state.get(key)
+    for lang in i18n.LANGUAGES:
+        with i18n.use(lang):
+            drawn = [_(name) for name in names]
+        if open_label in drawn:
+            st.session_state[key] = _(names[drawn.index(open_label)])
+            break
+    return st.tabs([_(name) for name in names], key=key, on_change="rerun")
+
+
 def show_chart(fig: go.Figure, key: str) -> None:
     charts.chart(st, fig, key=key)
 
@@ -210,6 +225,15 @@ def status_legend() -> None:
 # The coherence table's headers as a reader sees them (analytics.drilldown.checks_frame's columns)
 COHERENCE_TITLES = {"check": N_("check"), "plan says": N_("plan says"), "data says": N_("data says"),
                     "gap": N_("gap"), "why": N_("why")}
+
+
+def coherence_panel(label: str, period: Period, results: Sequence[KpiResult], part: str = "all") -> None:
+    """The plan-coherence checks in an expander whose table is built only while it is open: closed, it
+    costs a page neither the checks nor a table for the browser to draw."""
+    box = st.expander(label, icon=":material/rule:", key=f"coherence_{part}", on_change="rerun")
+    with box:
+        if box.open:
+            coherence_table(period, results, part)
 
 
 def coherence_table(period: Period, results: Sequence[KpiResult], part: str = "all") -> None:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import i18n
-from core.i18n import N_, _
+from core.i18n import N_
 from ui.state import SCENARIO_KEY, ScenarioState
 
 TAB_KEY = "sc_tab"  # the results' tabs: the open one's label, in the language it was drawn in
@@ -19,16 +18,3 @@ def scenario_state() -> ScenarioState:
 
 def keep(s: ScenarioState) -> None:
     st.session_state[SCENARIO_KEY] = s
-
-
-def result_tabs() -> list[str]:
-    """The results' tab labels in the language in use; the one open before a language switch stays
-    open (its label, in the other language, is carried over before the tabs are drawn)."""
-    open_label = st.session_state.get(TAB_KEY)
-    for lang in i18n.LANGUAGES:
-        with i18n.use(lang):
-            drawn = [_(name) for name in TAB_NAMES]
-        if open_label in drawn:
-            st.session_state[TAB_KEY] = _(TAB_NAMES[drawn.index(open_label)])
-            break
-    return [_(name) for name in TAB_NAMES]
