@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from ui import periods, state
 from core.plan import Plan
-from tests.conftest import chart, open_page, panel_app, texts, tile
+from tests.conftest import chart, open_page, open_section, panel_app, texts, tile
+
+TAB = "cost_tab"  # pages/cost.py's sections: only the open one is drawn
 
 
 @pytest.fixture
@@ -30,11 +32,16 @@ def test_cost_page_shows_budget_lines_and_kpis(app: AppTest, plan: Plan):
     assert grid["x"] == ["Aug 2026", "Sep 2026", "Oct 2026"]
     assert tile(app, "Plan budget a year") == "$670,000"  # whole dollars on tiles
     assert tile(app, "Budget, same months") == "$167,500"  # 3 x $670,000 / 12
+    assert [t.label for t in app.tabs] == ["Budget lines", "Cost and improvement trends"]
+    assert len(app.get("download_button")) == 2 and not app.table  # the two tables; coherence closed
+    open_section(app, TAB, "Cost and improvement trends")
     shapes = chart(app, "trend_support_cost_per_user_usd")["layout"]["annotations"]
     assert {a["text"].split()[0] for a in shapes} == {"target", "baseline"}
+    assert len(app.get("download_button")) == 1
+    app.session_state["coherence_cost"] = True
+    app.run()
     checks = app.table[-1].value
     assert "Contingency share" in checks.index
-    assert len(app.get("download_button")) >= 4
 
 
 def test_filters_do_not_change_costs_but_the_period_does(app: AppTest):
@@ -56,6 +63,7 @@ def test_a_month_clicked_on_a_cost_trend_lists_its_cost_rows(app: AppTest, app_d
     """With no point clicked, a hint. AppTest cannot click a plotly point, so the panel runs on the
     month a click gives: October 2026's cost rows, one per budget line booked, all of October,
     their sum in the heading, with a CSV."""
+    open_section(app, TAB, "Cost and improvement trends")
     assert "Click a month's point on a trend below" in texts(app)
 
     def panel():

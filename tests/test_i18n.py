@@ -205,6 +205,10 @@ def data_page_names() -> set[str]:
 
 
 PAGE_NAMES = {"data.py": data_page_names}
+# Parts a page draws only once opened (widgets.section_tabs, lazy expanders): the test opens each.
+SECTION_KEYS = {"reliability.py": "reliability_tab", "support.py": "support_tab", "cost.py": "cost_tab"}
+LAZY_PARTS = {"overview.py": ("overview_table", "overview_trends", "coherence_all"),
+              "reliability.py": ("coherence_reliability",), "cost.py": ("coherence_cost",)}
 
 
 def test_english_left_sees_words_not_terms():
@@ -218,8 +222,25 @@ def test_every_page_reads_in_thai(app_db: Path, monkeypatch, page: str, keep: se
     """The page opened with ?lang=th shows no English a Thai manager would have to read."""
     at = open_page(app_db, monkeypatch, page, {"start": "2026-08-01", "end": "2026-11-01", "lang": "th"})
     assert at.session_state["language"] == "th"
-    left = english_on(at, keep | (PAGE_NAMES[page]() if page in PAGE_NAMES else set()))
+    kept = keep | (PAGE_NAMES[page]() if page in PAGE_NAMES else set())
+    left = english_on(at, kept)
     assert not left, f"{len(left)} texts in English on {page}:\n" + "\n".join(left[:60])
+    # The parts drawn only when opened: every other section tab, then every lazy expander
+    labels = [t.label for t in at.tabs] if page in SECTION_KEYS else []
+    for label in labels[1:]:
+        at.session_state[SECTION_KEYS[page]] = label
+        opened(at, f"{page}, tab {label}", kept)
+    for key in LAZY_PARTS.get(page, ()):
+        at.session_state[key] = True
+        opened(at, f"{page}, {key}", kept)
+
+
+def opened(at, where: str, kept: set[str]) -> None:
+    with i18n.use("th"):
+        at.run()
+    assert not at.exception, at.exception
+    left = english_on(at, kept)
+    assert not left, f"{len(left)} texts in English on {where}:\n" + "\n".join(left[:60])
 
 
 # ---------------------------------------------------------------------------

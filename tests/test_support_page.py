@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from ui import formatting, state
 from core.plan import Plan
-from tests.conftest import chart, open_page, panel_app, texts, tile
+from tests.conftest import chart, open_page, open_section, panel_app, texts, tile
+
+TAB = "support_tab"  # pages/support.py's sections: only the open one is drawn
 
 
 @pytest.fixture
@@ -27,17 +29,27 @@ def test_support_page_shows_kpis_grids_and_volume(app: AppTest, plan: Plan):
     labels = [m.label for m in app.metric]
     assert labels == [formatting.tile_label(plan.kpi(k).label)[0]
                       for k in ("csat", "first_response_hours", "fcr_pct", "kb_self_service_pct")]
-    rows = chart(app, "channel_grid")["data"][0]["y"]
-    assert len(rows) == 2 * len(plan.channels)
-    assert "first response · Live chat: 2 min" in rows and "resolution · Email: 24 h" in rows
-    assert "resolution · Phone: no target" in rows
-    week = chart(app, "hour_of_week")["data"][0]
-    assert len(week["y"]) == 7 and len(week["x"]) == 24
+    assert [t.label for t in app.tabs] == ["Satisfaction", "Channel SLAs", "High-priority response",
+                                           "Resolution and escalation", "Self-service", "Ticket volume"]
     csat = chart(app, "csat_trend")
     assert any(a["text"].startswith("target 4.5") for a in csat["layout"]["annotations"])
     assert csat["data"][0]["error_y"]["array"], "the CSAT chart has its interval"
     assert "responses (95 % interval" in texts(app)
-    assert len(app.get("download_button")) >= 5
+    assert len(app.get("plotly_chart")) == 2  # the open section's two charts only
+    open_section(app, TAB, "Channel SLAs")
+    rows = chart(app, "channel_grid")["data"][0]["y"]
+    assert len(rows) == 2 * len(plan.channels)
+    assert "first response · Live chat: 2 min" in rows and "resolution · Email: 24 h" in rows
+    assert "resolution · Phone: no target" in rows
+    assert len(app.get("download_button")) == 2
+    open_section(app, TAB, "Ticket volume")
+    week = chart(app, "hour_of_week")["data"][0]
+    assert len(week["y"]) == 7 and len(week["x"]) == 24
+    assert len(app.get("download_button")) == 2
+    for section, tables in (("High-priority response", 1), ("Resolution and escalation", 1), ("Self-service", 0)):
+        open_section(app, TAB, section)
+        assert len(app.get("download_button")) == tables, section
+        assert app.get("plotly_chart"), section
 
 
 def test_channel_filter_narrows_tickets_and_kpis(app: AppTest):
@@ -46,8 +58,10 @@ def test_channel_filter_narrows_tickets_and_kpis(app: AppTest):
     app.multiselect(key=state.CHANNELS_KEY).select("email").run()
     assert not app.exception
     assert "channel: email" in texts(app)
+    open_section(app, TAB, "Channel SLAs")
     assert chart(app, "channel_grid")["data"][0]["y"] == ["first response · Email: 4 h", "resolution · Email: 24 h"]
     assert tile(app, "First-contact resolution") != before
+    open_section(app, TAB, "Ticket volume")
     assert [t["name"] for t in chart(app, "volume_bars")["data"]] == ["Email"]
 
 
@@ -57,6 +71,7 @@ def test_a_month_clicked_on_the_fcr_trend_lists_its_tickets(app: AppTest, app_db
     email channel chosen: only email tickets, every one created in October in the plan's time zone."""
     import pandas as pd
 
+    open_section(app, TAB, "Resolution and escalation")
     assert "Click a month's point on the first-contact resolution trend" in texts(app)
 
     def panel():
