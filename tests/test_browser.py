@@ -143,8 +143,8 @@ def nav_links(page, base: str) -> dict[str, str]:
 DRAWS_INSTEAD = {"Admin": '[data-testid="stDataFrame"]'}
 
 
-# A drawn chart: a Plotly figure's SVG, or a tile's sparkline (st.metric draws it with Vega).
-CHART = '[data-testid="stPlotlyChart"] .main-svg, [data-testid="stMetricChart"] svg'
+# A drawn chart: a Plotly figure's SVG, or a tile's sparkline (inline SVG: ui/sparkline.py).
+CHART = '[data-testid="stPlotlyChart"] .main-svg, [data-testid="stMarkdown"] svg[role="img"]'
 # Every chart on the page has drawn (a JavaScript expression): none is still an empty box.
 CHARTS_DRAWN = """![...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(e => !e.querySelector('.main-svg'))
   && ![...document.querySelectorAll('[data-testid="stMetricChart"], [data-testid="stVegaLiteChart"]')]

@@ -43,6 +43,8 @@ BUDGET_COLOURS = {"actual": "#2f6f8f", "budget of the same months": "#c9d3da"}  
 LEVEL_COLOURS = {"critical": "#b3261e", "alert": "#e8710a", "warning": "#f2c94c", "info": "#8fa6b8"}
 TIER_COLOURS = {"tier 1 only": "#9cc3d5", "reached tier 2": "#2f6f8f", "reached tier 3": "#16384a"}
 # Light tints of STATUS_COLOURS so that dark cell text stays readable on a status grid.
+# A tile's sparkline in its status's colour (Streamlit's named colours above, as hex for SVG)
+SPARK_COLOURS = {"met": "#21a366", "improving": "#e8a33d", "off track": "#d64541", "no data": "#8a8f98"}
 STATUS_TINTS = {"met": "#bfe5cc", "improving": "#ffe0a8", "off track": "#f7b9b5", "no data": "#e6e9ec"}
 CHART_CONFIG = {"displayModeBar": False}
 # How a table writes its dates (Streamlit's column formats, day.js tokens): month names in English; in Thai

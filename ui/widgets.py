@@ -19,11 +19,12 @@ from ui.column_words import COLUMN_WORDS
 from ui.downloads import download_csv
 from ui.events import clicked_month, load_events
 from ui.figures import spark, trend_chart
-from ui.formatting import delta_words, md_escape, n_text, noise_text, target_text, tile_label, value_text
-from ui.palette import AREAS, STATUS_COLOURS, TABLE_DATE_FORMATS
+from ui.formatting import delta_words, fmt, md_escape, n_text, noise_text, target_text, tile_label, value_text
+from ui.palette import AREAS, SPARK_COLOURS, STATUS_COLOURS, TABLE_DATE_FORMATS
 from ui.scorecard import load_coherence
 from ui.state import Filters
 from ui import charts
+from ui.sparkline import svg as sparkline_svg
 
 
 def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = None, better: bool | None = None,
@@ -43,8 +44,8 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = No
             shown, colour, arrow, distance = delta, ("gray" if better is None else "green" if better else "red"), (
                 "off" if better is None else "auto"), delta_words(r)
         label, label_help = tile_label(_(r.label))
-        st.metric(label, value, delta=shown, delta_color=colour, delta_arrow=arrow, help=label_help,
-                  chart_data=list(sparkline) or None, chart_type="line")
+        st.metric(label, value, delta=shown, delta_color=colour, delta_arrow=arrow, help=label_help)
+        spark_line(r, sparkline)
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.badge(_(r.status), color=STATUS_COLOURS.get(r.status, "gray"))
             with st.popover(_("Definition"), type="tertiary", icon=":material/info:"):
@@ -57,6 +58,19 @@ def kpi_tile(r: KpiResult, sparkline: Sequence[float], *, delta: str | None = No
                         records()
         lines = (rank_line, distance, target_text(r), n_text(r), noise_text(r), r.coverage)
         st.caption("  \n".join(line for line in lines if line))
+
+
+def spark_line(r: KpiResult, values: Sequence[float]) -> None:
+    """The tile's last 12 months as inline SVG (ui/sparkline.py says why not st.metric's chart),
+    in its status's colour, the target dashed."""
+    if len(values) < 2:
+        return
+    words = _("{kpi}, last 12 months: {first} to {last}; dashed line: target {target}").format(
+        kpi=_(r.label), first=fmt(values[0], r.unit, short=True), last=fmt(values[-1], r.unit, short=True),
+        target=fmt(r.target, r.unit, short=True, trim=True))
+    # st.markdown, not st.html: st.html's sanitiser drops SVG; the label is escaped (ui/sparkline.py)
+    st.markdown(sparkline_svg(values, r.target, SPARK_COLOURS.get(r.status, SPARK_COLOURS["no data"]), words),
+                unsafe_allow_html=True)
 
 
 def definition_text(r: KpiResult) -> None:
