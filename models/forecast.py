@@ -12,7 +12,8 @@ How a forecast is made:
 2. Seasonal periods follow from the frequency (a day and a week below a day, 7 and 365
    for daily, 52, 12, 4); those that explain enough variance are removed together by a
    classical multi-seasonal decomposition. Candidates: naive, seasonal naive per period,
-   drift, and on the adjusted series SES, damped-trend ETS (ExponentialSmoothing), Theta
+   drift, and on the adjusted series SES, damped-trend ETS (ExponentialSmoothing, phi at
+   most 0.98), Theta
    (ThetaModel), a linear trend (Theta with the whole measured slope), AR(p) (AutoReg),
    damped ETS on logs for strictly positive series, the mean of SES, ETS and Theta,
    Holt-Winters with an evolving season, and where two seasons or more are active damped
@@ -62,6 +63,10 @@ MSTL_ITERATIONS = 2  # statsmodels' MSTL default: a second round settles each se
 COMBO = ("ses", "ets_damped", "theta")  # the M4 "Comb" idea: averaging damps model risk
 TOP_K = 3  # at most this many near-equal candidates of the backtest are averaged
 NEAR_EQUAL = 0.1  # ... those whose backtest error is within 10 % of the best's
+# The damped trend's phi at most 0.98 (R's forecast::ets; statsmodels allows 0.995): near 1
+# the damping never bites within a few years, so the trend of a series that has peaked runs
+# on; a trend that does go on is the linear-trend candidate's.
+DAMPING_MAX = 0.98
 
 # How a statsmodels fit or a recursion fails on a degenerate prefix: the candidate drops out.
 CANDIDATE_FAILURES = (ValueError, ArithmeticError, IndexError, np.linalg.LinAlgError)
@@ -369,7 +374,9 @@ def exponential_smoothing(damped: bool, periods: tuple[int, ...], split: Split =
     def factory(fit_y: np.ndarray) -> Predictor:
         adjusted = split(fit_y, periods, 0)[0]
         trend_kind = "add" if damped else None
-        model = ExponentialSmoothing(adjusted, trend=trend_kind, damped_trend=damped, initialization_method="estimated")
+        bounds = {"damping_trend": (0.8, DAMPING_MAX)} if damped else None
+        model = ExponentialSmoothing(adjusted, trend=trend_kind, damped_trend=damped, initialization_method="estimated",
+                                     bounds=bounds)
         with _quiet():  # SLSQP without the brute-force start grid: faster, as accurate here
             params = model.fit(method="SLSQP", use_brute=False).params
         alpha, level = float(params["smoothing_level"]), float(params["initial_level"])
@@ -467,6 +474,8 @@ def holt_winters(m: int) -> Factory:
 
 
 def _holt_winters(fit_y: np.ndarray, m: int) -> Predictor:
+    # phi keeps statsmodels' 0.995 bound here: capped at DAMPING_MAX as well, the development
+    # series scored 0.679 against 0.675 (benchmarks/README.md).
     settings = {"trend": "add", "damped_trend": True, "seasonal": "add", "seasonal_periods": m}
     with _quiet():
         fitted = ExponentialSmoothing(fit_y, initialization_method="estimated", **settings).fit(method="SLSQP", use_brute=False)

@@ -56,6 +56,16 @@ def test_all_zeros_forecast_zero():
     assert (result[["mean", "lower", "upper"]] == 0).all().all()
 
 
+def test_damped_trend_flattens_within_its_bound():
+    """y = 2t, t = 0..99, damped ETS alone, 200 steps ahead: with phi <= 0.98 the trend adds at
+    most 2 * 0.98 / 0.02 = 98 to the last value 198, so the forecast stays under 296 (phi = 0.995,
+    statsmodels' own bound, would add 2 * 0.995 * (1 - 0.995**200) / 0.005 = 252 by the end)."""
+    result = forecast(series(2.0 * np.arange(100)), 200, models=["ets_damped"])
+    assert result.attrs["model"].startswith("ets_damped")
+    assert result["mean"].iloc[-1] <= 198 + 98 + 1e-6
+    assert result["mean"].iloc[-1] > 250  # the trend is followed, not dropped
+
+
 def test_gappy_timestamps_are_put_on_the_grid():
     """Missing days (rows absent or y empty) are filled; the forecast continues the daily grid."""
     frame = series(np.tile(WEEK, 10) + np.arange(70) * 0.1)
@@ -183,10 +193,11 @@ def test_fast_recursions_match_statsmodels():
     from statsmodels.tsa.forecasting.theta import ThetaModel
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    from models.forecast import exponential_smoothing, theta
+    from models.forecast import DAMPING_MAX, exponential_smoothing, theta
 
     y = 50 + np.cumsum(np.random.default_rng(8).normal(0.3, 1.0, 200))
-    reference = ExponentialSmoothing(y, trend="add", damped_trend=True, initialization_method="estimated")
+    reference = ExponentialSmoothing(y, trend="add", damped_trend=True, initialization_method="estimated",
+                                     bounds={"damping_trend": (0.8, DAMPING_MAX)})
     expected = reference.fit(method="SLSQP", use_brute=False).forecast(10)
     assert np.allclose(exponential_smoothing(True, ())(y)(y, 10), expected)
     expected = ThetaModel(y, deseasonalize=False).fit(use_mle=False).forecast(10)
