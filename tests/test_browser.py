@@ -401,7 +401,9 @@ def test_reliability_row_opens_the_incident(server: str, page):
 
     with shot_on_failure(page, "reliability-incident"):
         _open(page, server, "reliability", "Reliability")
+        page.get_by_role("tab", name="Longest incidents").click()  # the section is drawn once opened
         table = page.locator('[data-testid="stDataFrame"]').filter(has_text="hours to resolve").first
+        table.wait_for()
         table.scroll_into_view_if_needed()
         box = table.bounding_box()
         page.mouse.click(box["x"] + 15, box["y"] + 53)  # the row-selection box of the first data row
