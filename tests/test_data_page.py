@@ -15,7 +15,7 @@ from data import access, importer, warehouse
 from data.catalog import GRAINS, TABLE_USES, table_grains
 from data.validate import KPI_TABLES, ImportOptions
 from data.wording import localized
-from tests.conftest import DEMO_LINK, open_page
+from tests.conftest import DEMO_LINK, open_page, open_section
 from tests.thai import THAI
 
 HEAD = "ticket_id,channel,priority,category,created_at\n"
@@ -71,7 +71,8 @@ def test_page_offers_every_kpi_table_with_its_grain_and_shows_coverage(app: AppT
     assert set(coverage["table"]) == set(KPI_TABLES)
     assert coverage_rows(app, "tickets") > 0
     assert app.get("plotly_chart")
-    assert any("No imports yet" in i.value for i in app.info)
+    open_section(app, "data_tab", "Import log")  # coverage and the log are drawn while their tab is open
+    assert any("No imports yet" in i.value for i in app.info) and not app.get("plotly_chart")
 
 
 def test_upload_previews_then_imports_and_logs(app: AppTest, app_db: Path):
@@ -94,9 +95,11 @@ def test_upload_previews_then_imports_and_logs(app: AppTest, app_db: Path):
     assert any("Imported new.csv into tickets" in s.value for s in app.success)
     assert count(app_db, "select count(*) from tickets") == before + 2
     assert count(app_db, "select count(*) from import_log") == logged + 1
+    open_section(app, "data_tab", "Import log")
     log = table_with(app, "outcome")
     latest = log.iloc[0]
     assert (latest["file_name"], latest["user_name"], latest["outcome"]) == ("new.csv", "ana", "imported")
+    open_section(app, "data_tab", "Coverage by table")
     assert coverage_rows(app, "tickets") == shown_before + 2  # st.cache_data was cleared
     assert app.file_uploader[0].value is None  # the uploader starts empty for the next file
 

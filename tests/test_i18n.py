@@ -206,7 +206,8 @@ def data_page_names() -> set[str]:
 
 PAGE_NAMES = {"data.py": data_page_names}
 # Parts a page draws only once opened (widgets.section_tabs, lazy expanders): the test opens each.
-SECTION_KEYS = {"reliability.py": "reliability_tab", "support.py": "support_tab", "cost.py": "cost_tab"}
+SECTION_KEYS = {"reliability.py": "reliability_tab", "support.py": "support_tab", "cost.py": "cost_tab",
+                "data.py": "data_tab"}
 LAZY_PARTS = {"overview.py": ("overview_table", "overview_trends", "coherence_all"),
               "reliability.py": ("coherence_reliability",), "cost.py": ("coherence_cost",)}
 
