@@ -13,8 +13,8 @@ app.py` over it, and opens every page of the navigation in Debian's headless Chr
 
 The time runs from the navigation (or the click) to a **settled page**: the page's own title is
 shown (not the page before's), its script run has finished (stApp's data-test-script-state is
-notRunning), no skeleton is left, every Plotly figure has drawn its SVG and every st.metric
-sparkline (Vega) its SVG. Medians.
+notRunning), no skeleton is left and every Plotly figure has drawn its SVG (a tile's sparkline is
+inline SVG from the server: ui/sparkline.py). Medians.
 
 **server ms** is the page's own rerun on the server with its data cached, the same script a switch
 runs: Streamlit's AppTest (its real script runner, no browser) times shell/main.py switched to the
