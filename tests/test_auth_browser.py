@@ -19,6 +19,7 @@ from tests.test_browser import (
     CHROMIUM_ARGS,
     DONE,
     TIMEOUT_MS,
+    open_tab,
     _require_chromium,
     running_app,
 )
@@ -157,6 +158,7 @@ def test_html_in_an_imported_incident_summary_is_shown_as_text(browser, demo_db,
         with served(db, tmp_path / "streamlit.log") as url:
             page.goto(f"{url}/reliability?start=2026-08-01&end=2026-11-01")
             settled(page)
+            open_tab(page, "Longest incidents")  # the section is drawn once opened
             grid = page.locator(".st-key-worst_incidents [data-testid='stDataFrame']")
             grid.scroll_into_view_if_needed()
             box = grid.bounding_box()

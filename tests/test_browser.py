@@ -375,6 +375,21 @@ def _choose_filter(page, index: int, option: str) -> None:
     page.locator("h1").first.click()  # close the list by clicking away; the choice is sent on close
 
 
+def open_tab(page, name: str) -> None:
+    """Opens a page's section tab (drawn only once open: widgets.section_tabs) and waits for its run.
+    Clicked again if the first click came while a run was still replacing the tabs."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    for _ in range(3):
+        tab.click()
+        try:
+            page.wait_for_function("t => t.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(),
+                                   timeout=5_000)
+            break
+        except Exception:  # playwright's TimeoutError: the click was lost in a rerun
+            continue
+    settle(page)
+
+
 def _open(page, server: str, path: str, name: str) -> None:
     page.goto(f"{server}/{path}")
     check_page(page, name)
@@ -401,7 +416,7 @@ def test_reliability_row_opens_the_incident(server: str, page):
 
     with shot_on_failure(page, "reliability-incident"):
         _open(page, server, "reliability", "Reliability")
-        page.get_by_role("tab", name="Longest incidents").click()  # the section is drawn once opened
+        open_tab(page, "Longest incidents")  # the section is drawn once opened
         table = page.locator('[data-testid="stDataFrame"]').filter(has_text="hours to resolve").first
         table.wait_for()
         table.scroll_into_view_if_needed()
@@ -547,13 +562,10 @@ def _upload(page, name: str, text: str) -> None:
 
 def _log_line(page) -> str:
     """The Import log tab's first line: how many attempts, and the latest ("" with none yet)."""
-    page.get_by_role("tab", name="Import log").click()
-    if page.get_by_text("No imports yet").count():
-        text = ""
-    else:
-        line = page.locator("p", has_text="the latest:").first
-        line.wait_for()
-        text = line.inner_text()
+    page.get_by_role("tab", name="Import log").click()  # drawn once its tab is open
+    line, empty = page.locator("p", has_text="the latest:").first, page.get_by_text("No imports yet")
+    line.or_(empty).first.wait_for()
+    text = "" if empty.count() else line.inner_text()
     page.get_by_role("tab", name="Import a file").click()
     return text
 

@@ -301,6 +301,22 @@ def test_the_link_names_the_language_and_the_switch_keeps_the_view(app_db: Path,
     assert at.query_params["lang"] in ("en", ["en"])
 
 
+def test_the_open_section_stays_open_across_a_language_switch(app_db: Path, monkeypatch):
+    """A section tab's state is its label as shown: opened in English, the same section is open in
+    Thai after the switch (and its charts are the ones drawn), and back again."""
+    at = open_page(app_db, monkeypatch, "reliability.py", {"start": "2026-08-01", "end": "2026-11-01"})
+    at.session_state["reliability_tab"] = "Recovery"
+    at.run()
+    with i18n.use("en"):
+        at.segmented_control(key="language").set_value("th").run()
+    assert not at.exception, at.exception
+    assert at.session_state["reliability_tab"] == "การกู้คืน"
+    assert {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")} == {"mttr_spread", "mtbf_interval"}
+    with i18n.use("th"):
+        at.segmented_control(key="language").set_value("en").run()
+    assert at.session_state["reliability_tab"] == "Recovery" and len(at.get("plotly_chart")) == 2
+
+
 # ---------------------------------------------------------------------------
 # Date axes
 

@@ -163,14 +163,16 @@ def section_tabs(names: Sequence[str], key: str) -> list:
     caller checks each tab's `.open`. A Plotly figure costs the browser 100-200 ms to draw, and a page
     of eight made every switch to it wait for all eight. The open tab's label is kept under `key`, in
     the language it was drawn in, and carried over a language switch before the tabs are drawn."""
-    open_label = st.session_state.get(key)
+    open_label, labels = st.session_state.get(key), [_(name) for name in names]
     for lang in i18n.LANGUAGES:
         with i18n.use(lang):
             drawn = [_(name) for name in names]
-        if open_label in drawn:
-            st.session_state[key] = _(names[drawn.index(open_label)])
+        # Written only when the language changed: a write also sets the tab in the browser, which
+        # would undo a click on another tab made while this run was drawing.
+        if open_label in drawn and labels[drawn.index(open_label)] != open_label:
+            st.session_state[key] = labels[drawn.index(open_label)]
             break
-    return st.tabs([_(name) for name in names], key=key, on_change="rerun")
+    return st.tabs(labels, key=key, on_change="rerun")
 
 
 def show_chart(fig: go.Figure, key: str) -> None:
