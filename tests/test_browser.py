@@ -169,6 +169,17 @@ def period_text(page) -> str:
     return period_line(page).inner_text()
 
 
+def test_the_overview_loads_plotly_while_it_is_read(server: str, page):
+    """The Overview draws no Plotly figure, yet once it is idle the browser has imported Streamlit's
+    Plotly module (ui/preload.py), so the first chart page a click away does not wait for it."""
+    page.goto(server)
+    check_page(page, "Overview")
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    page.wait_for_function("""() => performance.getEntriesByType('resource')
+        .some(r => r.name.includes('/static/js/PlotlyChart.'))""")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_every_page_renders(server: str, page):
     """Each page of the navigation runs to the end with no exception and draws a chart (Admin: a table)."""
     page.goto(server)
