@@ -72,7 +72,7 @@ def main() -> None:
     # Imported here, inside the run, not at the top: a new server's first run spends seconds
     # importing the ui layer (pandas, plotly, scipy), and a spinner says so meanwhile.
     with st.spinner(STARTING, show_time=True):
-        from ui import auth, cache, forecasting, language, preload, sidebar
+        from ui import auth, cache, forecasting, language, sidebar
 
     auth.refuse_unsafe_secret()  # before anything else: no page is served with a forgeable identity cookie
     actor = auth.current_actor()
@@ -98,7 +98,6 @@ def main() -> None:
         sidebar.filter_picker(plan)
         st.caption(_("Warehouse: `{file}`").format(file=db_file) + f"  \n{sidebar.through_text(through, today)}")
         auth.user_box(actor)
-        preload.plotly_hint()  # the first page with a chart then finds plotly.js loaded
 
     watch_warehouse(shown)
     page.run()

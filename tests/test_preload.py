@@ -18,7 +18,9 @@ def test_the_pinned_streamlit_has_the_plotly_chunk():
     assert (Path(st.__file__).parent / "static" / chunk).is_file()
 
 
-def test_every_page_carries_the_hint_once(app_db: Path, monkeypatch: pytest.MonkeyPatch):
+def test_the_overview_carries_the_hint_and_a_chart_page_does_not(app_db: Path, monkeypatch: pytest.MonkeyPatch):
     at = open_page(app_db, monkeypatch, "overview.py")
     hints = [h for h in at.get("html") if "PlotlyChart." in h.proto.body]
     assert len(hints) == 1 and f'import("./{preload.plotly_chunk()}")' in hints[0].proto.body
+    at = open_page(app_db, monkeypatch, "reliability.py")
+    assert not [h for h in at.get("html") if "PlotlyChart." in h.proto.body]

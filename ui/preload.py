@@ -27,7 +27,10 @@ def plotly_chunk() -> str | None:
 
 def plotly_hint() -> None:
     """Once the browser is idle, import Streamlit's Plotly module (the same URL, so the same module
-    instance the first figure will import). Drawn in the sidebar's last element; it shows nothing."""
+    instance the first figure will import). An element that shows nothing, drawn last on the
+    Overview, the landing page and the only chart-free one most sessions see first. Not on every
+    page: a page with a chart loads the module itself, and on another chart-free page the import
+    would run just as a quick click to the next page wants the browser."""
     chunk = plotly_chunk()
     if chunk:
         st.html(f'<script>(window.requestIdleCallback || setTimeout)(() => import("./{chunk}"))</script>',
