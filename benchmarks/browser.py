@@ -1,6 +1,6 @@
 """Browser benchmark: what a user waits for, from navigation to a settled page, in Chromium.
 
-Run: python benchmarks/browser.py [--runs 5] [--pages overview,reliability,...] [--server-runs 5]
+Run: python benchmarks/browser.py [--runs 5] [--pages overview,reliability,...] [--server-runs 5] [--read 2]
 
 Builds a seeded demo warehouse (ending 2026-11-26) in a temporary folder, starts `streamlit run
 app.py` over it, and opens every page of the navigation in Debian's headless Chromium
@@ -15,6 +15,11 @@ The time runs from the navigation (or the click) to a **settled page**: the page
 shown (not the page before's), its script run has finished (stApp's data-test-script-state is
 notRunning), no skeleton is left and every Plotly figure has drawn its SVG (a tile's sparkline is
 inline SVG from the server: ui/sparkline.py). Medians.
+
+Then, --runs times, a **reader's first switch**: a new session on the Overview, --read seconds
+(default 2) of reading, a click on the first chart page of the navigation. The Overview draws no
+chart and has the browser load Plotly's code once idle (ui/preload.py); the switches above click
+the moment a page settles, before that load is done.
 
 **server ms** is the page's own rerun on the server with its data cached, the same script a switch
 runs: Streamlit's AppTest (its real script runner, no browser) times shell/main.py switched to the
@@ -157,6 +162,26 @@ def time_switches(browser, base: str, pages: dict[str, str]) -> dict[str, float]
         context.close()
 
 
+def time_after_reading(browser, base: str, path: str, pause_s: float) -> float:
+    """A new session on the Overview, `pause_s` seconds of reading once it settled, then a click on the
+    page's link: the seconds from the click to the settled page. The Overview draws no chart and
+    asks the browser to load Plotly's code once idle (ui/preload.py): this is the switch a reader
+    makes, where `time_switches` clicks the moment a page settles."""
+    context = new_context(browser)
+    try:
+        tab = context.new_page()
+        tab.goto(base)
+        settled(tab, "", "")
+        tab.wait_for_timeout(pause_s * 1000)
+        before = tab.evaluate(TITLE_JS)
+        start = time.perf_counter()
+        tab.locator(f'[data-testid="stSidebarNav"] a[href="{base}{path}"]').first.click()
+        settled(tab, before, path)
+        return time.perf_counter() - start
+    finally:
+        context.close()
+
+
 def server_ms(db: Path, pages: list[str], runs: int) -> dict[str, float]:
     """Each page's warm rerun on the server, in AppTest (benchmarks/render.py), median in ms."""
     import logging
@@ -207,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated page names (default: every page the navigation lists)")
     parser.add_argument("--server-runs", type=int, default=5, help="timed warm reruns per page in AppTest; 0: skip")
     parser.add_argument("--json", type=Path, help="also write every timing to this file")
+    parser.add_argument("--read", type=float, default=2.0,
+                        help="seconds a reader spends on the Overview before the first chart page (default 2)")
     args = parser.parse_args(argv)
     os.environ["OPSPLAN_TODAY"] = "2026-11-26"  # the demo's today, as the server has it (benchmarks.load)
     began, load_before = time.monotonic(), load_average()
@@ -227,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                     results[name].new_session.append(time_new_session(browser, base, path))
                 for name, seconds in time_switches(browser, base, pages).items():
                     results[name].switch.append(seconds)
+            first_chart = next((n for n in pages if n not in ("overview", "admin")), None)
+            after_reading = [time_after_reading(browser, base, pages[first_chart], args.read)
+                             for _ in range(args.runs)] if first_chart else []
             browser.close()
         load_after = load_average()
         if args.server_runs:
@@ -237,8 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Load average (1, 5, 15 min) before {load_before}, after the browser runs {load_after}; "
           f"{args.runs} runs a page each way; {time.monotonic() - began:.0f} s in all\n")
     print(table(list(results.values())))
+    if after_reading:
+        print(f"\nA new session's first chart page, {first_chart}, clicked after {args.read:g} s on the Overview: "
+              f"{statistics.median(after_reading):.2f} s (median of {len(after_reading)}; "
+              f"{', '.join(f'{t:.2f}' for t in after_reading)})")
     if args.json:
-        args.json.write_text(json.dumps({r.page: vars(r) for r in results.values()}, indent=1))
+        out = {r.page: vars(r) for r in results.values()}
+        out["after_reading"] = {"page": first_chart, "read_s": args.read, "switch": after_reading}
+        args.json.write_text(json.dumps(out, indent=1))
     return 0
 
 
