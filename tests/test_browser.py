@@ -198,6 +198,15 @@ CUT_TILE_TEXT = """() => [...document.querySelectorAll(
   .map(box => box.innerText.trim())"""
 
 
+# Plotly does not wrap a title: one wider than its figure is cut at the figure's edges.
+CUT_CHART_TITLE = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(chart => {
+    const svg = chart.querySelector('.main-svg'), title = chart.querySelector('.gtitle');
+    if (!svg || !title) return null;
+    const box = svg.getBoundingClientRect(), text = title.getBoundingClientRect();
+    return text.left < box.left - 1 || text.right > box.right + 1 ? title.textContent : null;
+  }).filter(Boolean)"""
+
+
 def test_no_tile_text_is_cut_at_1280_px(server: str, page):
     """At 1280 px, the narrowest screen the dashboard is made for, every page's tile labels and
     deltas are shown whole, with none cut short with an ellipsis."""

@@ -6,8 +6,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_browser import (CUT_TILE_TEXT, browser, check_page, demo_file, nav_links, page,  # noqa: F401
-                                screenshot, server, settle, shot_on_failure)
+from tests.test_browser import (CHARTS_DRAWN, CUT_CHART_TITLE, CUT_TILE_TEXT, browser, check_page, demo_file,  # noqa: F401
+                                nav_links, open_tab, page, screenshot, server, settle, shot_on_failure)
 
 LINK = "lang=th&start=2026-08-01&end=2026-11-01"
 # The Thai font the app serves itself (.streamlit/config.toml [[theme.fontFaces]]) drew some text.
@@ -19,11 +19,12 @@ THAI_LETTERS = "() => (document.querySelector('[data-testid=stMain]').innerText.
 @pytest.mark.parametrize("width", [1280, 1440])
 def test_every_page_in_thai(server: str, page, width: int):  # noqa: F811
     """Each page in Thai: no exception, its charts drawn, Thai on it in the app's own Thai font, and
-    no tile label or delta cut short (Thai labels run longer than English ones)."""
+    no tile label or delta cut short (Thai labels run longer than English ones); at 1280 px no chart
+    title cut either, in any of the page's tabs."""
     page.set_viewport_size({"width": width, "height": 1000})
     page.goto(f"{server}/?{LINK}")
     settle(page)
-    cut, thin = {}, []
+    cut, thin, titles = {}, [], {}
     for name, href in nav_links(page, server).items():
         title = name.split("\n")[-1]
         with shot_on_failure(page, f"th-{width}-{title}"):
@@ -36,10 +37,18 @@ def test_every_page_in_thai(server: str, page, width: int):  # noqa: F811
                 thin.append(title)
             if found := page.evaluate(CUT_TILE_TEXT):
                 cut[title] = found
+            if width == 1280:  # before the screenshot, which widens the window
+                for tab in page.locator('[data-testid="stMain"] [role="tab"]').all_inner_texts() or [""]:
+                    if tab:
+                        open_tab(page, tab)
+                    page.wait_for_function(f"async () => {{ await document.fonts.ready; return {CHARTS_DRAWN}; }}")
+                    if found := page.evaluate(CUT_CHART_TITLE):
+                        titles[f"{title} / {tab}"] = found
             screenshot(page, f"th-{width}-{slug}")
             page.set_viewport_size({"width": width, "height": 1000})
     assert not thin, f"pages with little Thai on them: {thin}"
     assert not cut, f"tile text cut at {width} px in Thai: {cut}"
+    assert not titles, f"chart titles cut at {width} px in Thai: {titles}"
 
 
 def test_switching_language_keeps_the_period_and_filters(server: str, page):  # noqa: F811
