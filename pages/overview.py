@@ -23,15 +23,10 @@ overview.ranked_grid(results, trend, previous, previous_label, period=period)
 
 # The table and the twelve trend charts are drawn only when opened: each tile already shows its last
 # 12 months, and loading the table's and the charts' code was most of a new session's wait.
-table = st.expander(_("Scorecard table"), icon=":material/table:", key=state.OVERVIEW_TABLE_KEY, on_change="rerun")
-with table:
-    if table.open:
-        widgets.scorecard_table(results, period)
-trends = st.expander(_("Trends, last 12 months"), icon=":material/show_chart:", key=state.OVERVIEW_TRENDS_KEY,
-                     on_change="rerun")
-with trends:
-    if trends.open:
-        widgets.trend_charts(results, trend)
+widgets.lazy_expander(_("Scorecard table"), ":material/table:", state.OVERVIEW_TABLE_KEY,
+                      lambda: widgets.scorecard_table(results, period))
+widgets.lazy_expander(_("Trends, last 12 months"), ":material/show_chart:", state.OVERVIEW_TRENDS_KEY,
+                      lambda: widgets.trend_charts(results, trend))
 
 widgets.coherence_panel(_("Plan coherence: do the plan's numbers fit together?"), period, results)
 preload.plotly_hint()  # the landing page draws no Plotly figure: the next page's charts find plotly.js loaded

@@ -243,13 +243,18 @@ COHERENCE_TITLES = {"check": N_("check"), "plan says": N_("plan says"), "data sa
                     "gap": N_("gap"), "why": N_("why")}
 
 
-def coherence_panel(label: str, period: Period, results: Sequence[KpiResult], part: str = "all") -> None:
-    """The plan-coherence checks in an expander whose table is built only while it is open: closed, it
-    costs a page neither the checks nor a table for the browser to draw."""
-    box = st.expander(label, icon=":material/rule:", key=f"coherence_{part}", on_change="rerun")
+def lazy_expander(label: str, icon: str, key: str, draw: Callable[[], None]) -> None:
+    """An expander whose contents `draw` runs only while it is open: closed, it costs the page
+    neither their work on the server nor their drawing in the browser."""
+    box = st.expander(label, icon=icon, key=key, on_change="rerun")
     with box:
         if box.open:
-            coherence_table(period, results, part)
+            draw()
+
+
+def coherence_panel(label: str, period: Period, results: Sequence[KpiResult], part: str = "all") -> None:
+    """The plan-coherence checks, built only while their expander is open."""
+    lazy_expander(label, ":material/rule:", f"coherence_{part}", lambda: coherence_table(period, results, part))
 
 
 def coherence_table(period: Period, results: Sequence[KpiResult], part: str = "all") -> None:
