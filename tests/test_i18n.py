@@ -209,7 +209,7 @@ PAGE_NAMES = {"data.py": data_page_names}
 SECTION_KEYS = {"reliability.py": "reliability_tab", "support.py": "support_tab", "cost.py": "cost_tab",
                 "data.py": "data_tab"}
 LAZY_PARTS = {"overview.py": ("overview_table", "overview_trends", "coherence_all"),
-              "reliability.py": ("coherence_reliability",), "cost.py": ("coherence_cost",)}
+              "reliability.py": ("reliability_tables", "coherence_reliability"), "cost.py": ("coherence_cost",)}
 
 
 def test_english_left_sees_words_not_terms():

@@ -158,6 +158,12 @@ def error_budget_panel(budget: pd.DataFrame, f: Filters, period: Period) -> None
         data_table(budget, f"opsplan-error-budget-{period.start}-{period.end}.csv")
 
 
+def month_tables(view: ReliabilityView, period: Period) -> None:
+    """The uptime tab's figures as tables, each with its CSV."""
+    data_table(view.by_span, f"opsplan-reliability-{period.start}-{period.end}.csv")
+    data_table(view.by_service, f"opsplan-uptime-by-service-{period.start}-{period.end}.csv")
+
+
 def month_incidents_panel(month: date | None, f: Filters) -> None:
     """The incidents behind the uptime trend's clicked month, with a CSV; a hint while none is clicked."""
     if month is None:
