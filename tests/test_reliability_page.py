@@ -24,8 +24,8 @@ def app(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def test_reliability_page_shows_kpis_grid_budget_and_tables(app: AppTest, plan: Plan):
     """Tiles for uptime, MTTR, MTBF and MTTA above five sections, of which only the open one is drawn
     (Uptime first); the SLA grid has the plan's 4 severities for response, resolution and escalation,
-    each labelled with its target; the uptime tables are built only once opened; the error budget of a 31-day month is about 43 minutes; every
-    section's tables have a CSV download."""
+    each labelled with its target; the uptime tables are built only once opened; the error budget of a
+    31-day month is about 43 minutes; every section's tables have a CSV download."""
     assert app.title[0].value == "Reliability"
     assert "01 Aug 2026 to 31 Oct 2026" in texts(app)
     assert "all services, severities and channels" in texts(app)
