@@ -48,7 +48,7 @@ with tabs[0]:  # satisfaction: mean score with its interval, and how many answer
                 months.assign(label=[_("{n}<br>{share} scored 4-5").format(n=i18n.number(n),
                                                                            share=formatting.fmt(p, "%"))
                                      for n, p in zip(months["n_responses"], months["top2_pct"])]),
-                "span", "n_responses", title=_("Survey responses per month, and the share scoring 4 or 5"),
+                "span", "n_responses", title=_("Survey responses per month, and the share scoring 4-5"),
                 y_title=_("responses"), text="label"), "csat_responses")
         st.caption(_("Period: {score} from {n} responses (95 % interval {lower} to {upper}); {share} scored 4 or "
                      "5. A month with few answers has a wide interval.").format(
