@@ -76,8 +76,8 @@ SETTLED_JS = """
 STATE_JS = """() => ({path: location.pathname,
   state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
   skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
-  plotly: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
-  plotly_drawn: document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg').length / 3})"""
+  plotly: document.querySelectorAll('.opsplan-chart').length,
+  plotly_drawn: document.querySelectorAll('.opsplan-chart .main-svg').length / 3})"""
 
 
 @dataclass

@@ -148,13 +148,26 @@ def texts(at) -> str:
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
 
 
-def chart(at, key: str) -> dict:
-    """The plotly figure (as JSON) of the chart with this key."""
+def plotly_charts(at) -> list:
+    """The run's Plotly charts (ui/charts.py's component), in page order; each one's `.proto.id` ends
+    with its key."""
+    from ui.charts import COMPONENT
+
+    return [e for e in at.get("bidi_component") if e.proto.component_name == COMPONENT]
+
+
+def figure(element) -> dict:
+    """A chart element's plotly figure as JSON."""
     import json
 
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id]
+    return json.loads(element.proto.json)["figure"]
+
+
+def chart(at, key: str) -> dict:
+    """The plotly figure (as JSON) of the chart with this key."""
+    found = [c for c in plotly_charts(at) if c.proto.id.endswith(key) or key in c.proto.id]
     assert found, f"no chart {key}"
-    return json.loads(found[0].proto.spec)
+    return figure(found[0])
 
 
 def tile(at, label: str) -> str:

@@ -38,7 +38,7 @@ def test_the_overview_line_opens_plan_adherence(server: str, browser):  # noqa: 
             page.wait_for_selector("h1:has-text('Plan adherence')")
             check_page(page, "Plan adherence")
             page.wait_for_function(
-                "() => document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 4")
+                "() => document.querySelectorAll('.opsplan-chart .main-svg').length >= 4")
             settle(page)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.locator('[data-testid="stDataFrame"]').count() >= 4

@@ -144,9 +144,9 @@ DRAWS_INSTEAD = {"Admin": '[data-testid="stDataFrame"]'}
 
 
 # A drawn chart: a Plotly figure's SVG, or a tile's sparkline (inline SVG: ui/sparkline.py).
-CHART = '[data-testid="stPlotlyChart"] .main-svg, [data-testid="stMarkdown"] svg[role="img"]'
+CHART = '.opsplan-chart .main-svg, [data-testid="stMarkdown"] svg[role="img"]'
 # Every chart on the page has drawn (a JavaScript expression): none is still an empty box.
-CHARTS_DRAWN = """![...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(e => !e.querySelector('.main-svg'))
+CHARTS_DRAWN = """![...document.querySelectorAll('.opsplan-chart')].some(e => !e.querySelector('.main-svg'))
   && ![...document.querySelectorAll('[data-testid="stMetricChart"], [data-testid="stVegaLiteChart"]')]
        .some(e => !e.querySelector('svg, canvas'))"""
 
@@ -170,13 +170,13 @@ def period_text(page) -> str:
 
 
 def test_the_overview_loads_plotly_while_it_is_read(server: str, page):
-    """The Overview draws no Plotly figure, yet once it is idle the browser has imported Streamlit's
-    Plotly module (ui/preload.py), so the first chart page a click away does not wait for it."""
+    """The Overview draws no Plotly figure, yet once it is idle the browser has loaded plotly.js
+    (ui/preload.py), so the first chart page a click away does not wait for it."""
     page.goto(server)
     check_page(page, "Overview")
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert page.locator('.opsplan-chart').count() == 0
     page.wait_for_function("""() => performance.getEntriesByType('resource')
-        .some(r => r.name.includes('/static/js/PlotlyChart.'))""")
+        .some(r => r.name.includes('/app/static/js/plotly-cartesian.min.js')) && !!window.Plotly""")
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -199,7 +199,7 @@ CUT_TILE_TEXT = """() => [...document.querySelectorAll(
 
 
 # Plotly does not wrap a title: one wider than its figure is cut at the figure's edges.
-CUT_CHART_TITLE = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(chart => {
+CUT_CHART_TITLE = """() => [...document.querySelectorAll('.opsplan-chart')].map(chart => {
     const svg = chart.querySelector('.main-svg'), title = chart.querySelector('.gtitle');
     if (!svg || !title) return null;
     const box = svg.getBoundingClientRect(), text = title.getBoundingClientRect();
@@ -207,13 +207,14 @@ CUT_CHART_TITLE = """() => [...document.querySelectorAll('[data-testid="stPlotly
   }).filter(Boolean)"""
 
 
-def test_no_tile_text_is_cut_at_1280_px(server: str, page):
+def test_no_tile_text_or_chart_title_is_cut_at_1280_px(server: str, page):
     """At 1280 px, the narrowest screen the dashboard is made for, every page's tile labels and
-    deltas are shown whole, with none cut short with an ellipsis."""
+    deltas are shown whole, with none cut short with an ellipsis, and no chart title in any of the
+    page's tabs runs past its figure (test_i18n_browser checks the same in Thai)."""
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(server)
     settle(page)
-    cut, tiles = {}, 0
+    cut, tiles, titles = {}, 0, {}
     for name, href in nav_links(page, server).items():
         with shot_on_failure(page, f"cut-{name}"):
             page.goto(href if href.startswith("http") else f"{server}/{href.lstrip('/')}")
@@ -221,8 +222,15 @@ def test_no_tile_text_is_cut_at_1280_px(server: str, page):
             tiles += page.locator('[data-testid="stMetric"]').count()
             if found := page.evaluate(CUT_TILE_TEXT):
                 cut[name.split("\n")[-1]] = found
+            for tab in page.locator('[data-testid="stMain"] [role="tab"]').all_inner_texts() or [""]:
+                if tab:
+                    open_tab(page, tab)
+                page.wait_for_function(f"async () => {{ await document.fonts.ready; return {CHARTS_DRAWN}; }}")
+                if found := page.evaluate(CUT_CHART_TITLE):
+                    titles[f"{name.split(chr(10))[-1]} / {tab}"] = found
     assert tiles >= 40, f"only {tiles} tiles measured: the pages did not draw theirs"
     assert not cut, f"tile text cut at 1280 px: {cut}"
+    assert not titles, f"chart titles cut at 1280 px: {titles}"
 
 
 def test_overview_tiles_and_period_picker(server: str, page):
@@ -430,6 +438,25 @@ def test_reliability_service_filter_changes_uptime(server: str, page):
         screenshot(page, "reliability-api")
 
 
+def test_a_click_on_a_trend_point_lists_its_incidents(server: str, page):
+    """Reliability: a click on the uptime trend's last month lists the incidents started in that month
+    (ui/charts.py's selection reaches the script); a double click clears it."""
+    from playwright.sync_api import expect
+
+    with shot_on_failure(page, "uptime-click"):
+        _open(page, server, "reliability", "Reliability")
+        trend = page.locator(".opsplan-chart").first  # the uptime trend, the page's first chart
+        expect(page.get_by_text("Click a month's point on the uptime trend")).to_be_visible()
+        box = trend.locator(".scatterlayer .trace").first.locator("path.point").last.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(page.get_by_text(re.compile(r"Incidents started in October 2026"))).to_be_visible(timeout=TIMEOUT_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(page.get_by_text("Click a month's point on the uptime trend")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_text(re.compile(r"Incidents started in October 2026"))).to_be_hidden()
+
+
 def test_reliability_row_opens_the_incident(server: str, page):
     """Clicking the first row of the longest incidents shows that incident's record and timeline."""
     from playwright.sync_api import expect
@@ -505,7 +532,7 @@ def test_capacity_slider_moves_the_forecast(server: str, page):
     with shot_on_failure(page, "capacity-slider"):
         _open(page, server, "capacity", "Capacity")
         assert page.get_by_role("heading", name="Capacity: when do we run out?").is_visible()
-        assert page.locator('[data-testid="stPlotlyChart"]').first.get_by_text("scale up 80 %").count() == 1
+        assert page.locator('.opsplan-chart').first.get_by_text("scale up 80 %").count() == 1
         tile = page.locator('[data-testid="stMetric"]', has_text="End of horizon")
         value, delta = tile.locator('[data-testid="stMetricValue"]'), tile.locator('[data-testid="stMetricDelta"]')
         measured, before = value.inner_text().strip(), delta.inner_text().strip()
@@ -564,7 +591,7 @@ def test_growth_horizon_extends_the_forecasts(server: str, page):
         _open(page, server, "growth", "Growth")
         expect(page.get_by_text(re.compile(r"Users (grew|shrank) [\d.]+ % a quarter")).first).to_be_visible()
         assert page.get_by_text("the plan assumes +50 % a quarter").first.is_visible()
-        assert page.locator('[data-testid="stPlotlyChart"]').count() == 4
+        assert page.locator('.opsplan-chart').count() == 4
         page.get_by_role("radio", name="18 months", exact=True).click()
         expect(page.get_by_text(re.compile(r"In 18 months \(")).first).to_be_visible(timeout=TIMEOUT_MS)
         settle(page)

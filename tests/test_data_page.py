@@ -15,7 +15,7 @@ from data import access, importer, warehouse
 from data.catalog import GRAINS, TABLE_USES, table_grains
 from data.validate import KPI_TABLES, ImportOptions
 from data.wording import localized
-from tests.conftest import DEMO_LINK, open_page, open_section
+from tests.conftest import DEMO_LINK, open_page, open_section, plotly_charts
 from tests.thai import THAI
 
 HEAD = "ticket_id,channel,priority,category,created_at\n"
@@ -70,9 +70,9 @@ def test_page_offers_every_kpi_table_with_its_grain_and_shows_coverage(app: AppT
     coverage = table_with(app, "months_without_rows")
     assert set(coverage["table"]) == set(KPI_TABLES)
     assert coverage_rows(app, "tickets") > 0
-    assert app.get("plotly_chart")
+    assert plotly_charts(app)
     open_section(app, "data_tab", "Import log")  # coverage and the log are drawn while their tab is open
-    assert any("No imports yet" in i.value for i in app.info) and not app.get("plotly_chart")
+    assert any("No imports yet" in i.value for i in app.info) and not plotly_charts(app)
 
 
 def test_upload_previews_then_imports_and_logs(app: AppTest, app_db: Path):

@@ -14,7 +14,7 @@ import pytest
 
 from core import i18n
 from core.i18n import _
-from tests.conftest import open_page
+from tests.conftest import open_page, plotly_charts
 from tests.thai import english_left, english_on, english_terms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,10 +311,10 @@ def test_the_open_section_stays_open_across_a_language_switch(app_db: Path, monk
         at.segmented_control(key="language").set_value("th").run()
     assert not at.exception, at.exception
     assert at.session_state["reliability_tab"] == "การกู้คืน"
-    assert {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")} == {"mttr_spread", "mtbf_interval"}
+    assert {c.proto.id.rsplit("-", 1)[-1] for c in plotly_charts(at)} == {"mttr_spread", "mtbf_interval"}
     with i18n.use("th"):
         at.segmented_control(key="language").set_value("en").run()
-    assert at.session_state["reliability_tab"] == "Recovery" and len(at.get("plotly_chart")) == 2
+    assert at.session_state["reliability_tab"] == "Recovery" and len(plotly_charts(at)) == 2
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import formatting, palette, periods, state
-from tests.conftest import app_test
+from tests.conftest import app_test, plotly_charts
 from core.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,17 +197,17 @@ def test_the_table_and_the_trends_are_drawn_when_opened(app: AppTest):
     chart per KPI; opening the coherence checks draws their table and download."""
     app.query_params.update(LINK)
     app.run()
-    assert not app.get("plotly_chart") and not app.dataframe and not app.table
+    assert not plotly_charts(app) and not app.dataframe and not app.table
     app.session_state[state.OVERVIEW_TABLE_KEY] = True
     app.run()
     assert not app.exception
-    assert len(app.dataframe) == 1 and not app.get("plotly_chart")
+    assert len(app.dataframe) == 1 and not plotly_charts(app)
     assert len(app.get("download_button")) == 2  # the month's review and the scorecard
     app.session_state[state.OVERVIEW_TABLE_KEY] = False
     app.session_state[state.OVERVIEW_TRENDS_KEY] = True
     app.run()
     assert not app.exception
-    assert len(app.get("plotly_chart")) == len(app.metric) == 12 and not app.dataframe
+    assert len(plotly_charts(app)) == len(app.metric) == 12 and not app.dataframe
     app.session_state["coherence_all"] = True
     app.run()
     assert len(app.table) == 1 and len(app.get("download_button")) == 2  # the review and the coherence checks
@@ -222,7 +222,7 @@ def test_the_sidebar_switch_adds_event_markers_to_every_trend(app: AppTest):
     app.query_params.update(LINK)
     app.session_state[state.OVERVIEW_TRENDS_KEY] = True
     app.run()
-    trend_keys = [c.proto.id.split("-trend_")[1] for c in app.get("plotly_chart") if "-trend_" in c.proto.id]
+    trend_keys = [c.proto.id.split("-trend_")[1] for c in plotly_charts(app) if "-trend_" in c.proto.id]
     assert trend_keys and all(len(chart(app, f"-trend_{k}")["data"]) == 1 for k in trend_keys)
     app.toggle(key=state.EVENTS_KEY).set_value(True).run()
     assert not app.exception, app.exception

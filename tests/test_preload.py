@@ -1,26 +1,31 @@
-"""ui/preload.py: the browser imports Streamlit's Plotly module while the first page is read."""
+"""ui/preload.py: the browser loads plotly.js while the first page is read."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
-from tests.conftest import open_page
-from ui import preload
+from tests.conftest import open_page, plotly_charts
+from ui import charts
+
+STATIC = Path(__file__).resolve().parent.parent / "shell" / "static"
 
 
-def test_the_pinned_streamlit_has_the_plotly_chunk():
-    """The hint reads the chunk's name from the installed build: an upgrade that renames it fails here
-    instead of silently dropping the hint."""
-    chunk = preload.plotly_chunk()
-    assert chunk and chunk.startswith("static/js/PlotlyChart.") and chunk.endswith(".js")
-    assert (Path(st.__file__).parent / "static" / chunk).is_file()
+def test_the_chart_script_loads_the_build_the_app_serves():
+    """The component's script names the file shell/static serves (the app's static folder, beside
+    the page script), and that file is plotly.js's cartesian build."""
+    script = charts._js()
+    bundle = script.split('const BUNDLE = "app/static/', 1)[1].split('"', 1)[0]
+    head = (STATIC / bundle).read_text(encoding="utf-8")[:200]
+    assert "plotly.js (cartesian - minified)" in head
+
+
+def preloads(at) -> list:
+    return [e for e in at.get("bidi_component") if e.proto.component_name == f"{charts.COMPONENT}_preload"]
 
 
 def test_the_overview_carries_the_hint_and_a_chart_page_does_not(app_db: Path, monkeypatch: pytest.MonkeyPatch):
     at = open_page(app_db, monkeypatch, "overview.py")
-    hints = [h for h in at.get("html") if "PlotlyChart." in h.proto.body]
-    assert len(hints) == 1 and f'import("./{preload.plotly_chunk()}")' in hints[0].proto.body
+    assert len(preloads(at)) == 1 and not plotly_charts(at)
     at = open_page(app_db, monkeypatch, "reliability.py")
-    assert not [h for h in at.get("html") if "PlotlyChart." in h.proto.body]
+    assert not preloads(at) and plotly_charts(at)

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import state
 from core.plan import Plan
-from tests.conftest import chart, open_page, open_section, panel_app, texts
+from tests.conftest import chart, open_page, open_section, panel_app, plotly_charts, texts
 
 TAB = "reliability_tab"  # pages/reliability.py's sections: only the open one is drawn
 
@@ -33,7 +33,7 @@ def test_reliability_page_shows_kpis_grid_budget_and_tables(app: AppTest, plan: 
     assert {"Uptime", "MTTR", "MTBF"} <= set(labels) and "MTTA" in labels
     assert [t.label for t in app.tabs] == ["Uptime", "Error budget", "Recovery", "Incidents and SLAs",
                                            "Longest incidents"]
-    drawn = {c.proto.id.rsplit("-", 1)[-1] for c in app.get("plotly_chart")}
+    drawn = {c.proto.id.rsplit("-", 1)[-1] for c in plotly_charts(app)}
     assert {"uptime_trend", "downtime_bars", "service_grid"} <= drawn and "sla_grid" not in drawn
     assert len(app.get("download_button")) == 0  # the monthly tables are built when their expander opens
     app.session_state["reliability_tables"] = True
@@ -45,7 +45,7 @@ def test_reliability_page_shows_kpis_grid_budget_and_tables(app: AppTest, plan: 
     assert any("error budget" in a["text"] for a in downtime["layout"]["annotations"])
 
     open_section(app, TAB, "Incidents and SLAs")
-    assert "service_grid" not in {c.proto.id.rsplit("-", 1)[-1] for c in app.get("plotly_chart")}
+    assert "service_grid" not in {c.proto.id.rsplit("-", 1)[-1] for c in plotly_charts(app)}
     rows = chart(app, "sla_grid")["data"][0]["y"]
     assert len(rows) == 12
     assert [r.split(" · ")[1].split(":")[0] for r in rows[:4]] == [s.name for s in plan.severities]

@@ -13,7 +13,7 @@ from ui.scenarios import compare
 from data import scenarios_store, warehouse
 from data.baseline import measure_base
 from models import scenario
-from tests.conftest import DEMO_TODAY, app_test
+from tests.conftest import DEMO_TODAY, app_test, figure, plotly_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "scenarios.py")
@@ -195,7 +195,7 @@ def test_sensitivity_tab(app: AppTest):
     open_tab(app, "Sensitivity")
     assert not app.exception
     assert app.slider(key="sc_tornado_pct").value == 10
-    charts = {c.proto.id: json.loads(c.proto.spec) for c in app.get("plotly_chart")}
+    charts = {c.proto.id: figure(c) for c in plotly_charts(app)}
     tornadoes = [spec for key, spec in charts.items() if "sc_tornado_" in key]
     assert len(tornadoes) == 2
     for spec in tornadoes:

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import formatting, state
 from core.plan import Plan
-from tests.conftest import chart, open_page, open_section, panel_app, texts, tile
+from tests.conftest import chart, open_page, open_section, panel_app, plotly_charts, texts, tile
 
 TAB = "support_tab"  # pages/support.py's sections: only the open one is drawn
 
@@ -35,7 +35,7 @@ def test_support_page_shows_kpis_grids_and_volume(app: AppTest, plan: Plan):
     assert any(a["text"].startswith("target 4.5") for a in csat["layout"]["annotations"])
     assert csat["data"][0]["error_y"]["array"], "the CSAT chart has its interval"
     assert "responses (95 % interval" in texts(app)
-    assert len(app.get("plotly_chart")) == 2  # the open section's two charts only
+    assert len(plotly_charts(app)) == 2  # the open section's two charts only
     open_section(app, TAB, "Channel SLAs")
     rows = chart(app, "channel_grid")["data"][0]["y"]
     assert len(rows) == 2 * len(plan.channels)
@@ -49,7 +49,7 @@ def test_support_page_shows_kpis_grids_and_volume(app: AppTest, plan: Plan):
     for section, tables in (("High-priority response", 1), ("Resolution and escalation", 1), ("Self-service", 0)):
         open_section(app, TAB, section)
         assert len(app.get("download_button")) == tables, section
-        assert app.get("plotly_chart"), section
+        assert plotly_charts(app), section
 
 
 def test_channel_filter_narrows_tickets_and_kpis(app: AppTest):

@@ -104,8 +104,10 @@ def visible_texts(at) -> list[tuple[str, str]]:
         for column in columns:
             shown = (config.get(str(column)) or {}).get("label") if isinstance(config.get(str(column)), dict) else None
             out.append(("table header", str(shown or column)))
-    for e in at.get("plotly_chart"):
-        out += [("chart", t) for t in _figure_texts(json.loads(e.proto.spec))]
+    from tests.conftest import figure, plotly_charts
+
+    for e in plotly_charts(at):
+        out += [("chart", t) for t in _figure_texts(figure(e))]
     return [(k, t) for k, t in out if t.strip()]
 
 

@@ -1,23 +1,76 @@
-"""Every Plotly figure reaches the page through here: without the mode bar, and with its dates in the
-reader's language: the date axes' ticks (ui.chart_dates) and, for what Plotly writes itself (a hover's
-%{x|%b %Y}), its month and day names from CLDR through Plotly's own locale setting."""
+"""Every Plotly figure reaches the page through here: drawn by plotly.js's cartesian build (every trace
+type the app draws: scatter, bar, heatmap, histogram), in the app's theme, without the mode bar, and
+with its dates in the reader's language: the date axes' ticks (ui.chart_dates) and, for what Plotly
+writes itself (a hover's %{x|%b %Y}), its month and day names from CLDR through Plotly's own locale
+setting.
+
+Why not st.plotly_chart: it always loads Streamlit's build of the whole of plotly.js (4.6 MB), whose
+import is one task of about 0.85 s in the browser here, and the first chart page a reader opens waited
+for it (benchmarks/README.md, stop 32). The cartesian build (1.5 MB, shell/static/js, served by the
+app) imports in about 0.45 s."""
 from __future__ import annotations
 
+import json
+from contextlib import nullcontext
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+import streamlit as st
 from babel.dates import get_day_names, get_month_names
 
 from core import i18n
+from core.i18n import _
 from ui.chart_dates import localized
 from ui.palette import CHART_CONFIG
 
+HERE = Path(__file__).parent
+COMPONENT = "opsplan_plotly_chart"
+# Streamlit's Plotly theme as st.plotly_chart drew it under .streamlit/config.toml's theme (fonts,
+# greys, the categorical colours): the layout.template the browser held, saved once.
+THEME = go.layout.Template(json.loads((HERE / "plotly_theme.json").read_text()))
 
-def chart(where: Any, fig: go.Figure, **kwargs: Any) -> Any:
-    """`where.plotly_chart(fig, ...)` (where: st, a column or a container); returns what it returns
-    (the selection, with on_select)."""
-    return where.plotly_chart(localized(fig), config=chart_config(i18n.language()), **kwargs)
+
+@cache
+def _js() -> str:
+    return (HERE / "plotly_chart.js").read_text()
+
+
+def _mount(name: str = COMPONENT, html: str | None = '<div class="opsplan-chart"></div>') -> Any:
+    """The chart component, registered in this runtime (again with the same definition is a no-op: a
+    served app has one runtime, each AppTest its own)."""
+    return st.components.v2.component(name, html=html, js=_js(), isolate_styles=False)
+
+
+def preload() -> None:
+    """The component's script with no figure and no chart box (a page with only this has no chart to
+    wait for): it loads plotly.js once the browser is idle (ui/preload.py)."""
+    _mount(f"{COMPONENT}_preload", None)(key="plotly_preload", data={"preload": True}, height=0)
+
+
+def chart(where: Any, fig: go.Figure, *, key: str, selectable: bool = False) -> list[dict]:
+    """`fig` drawn in `where` (st, a column or a container). Selectable, a click on a point reruns the
+    script and the points clicked are returned (plotly's x, y, curve_number ...; a double click
+    clears them); else []."""
+    data = {"figure": json.loads(themed(localized(fig)).to_json()), "config": chart_config(i18n.language()),
+            "selectable": selectable, "failed": _("This chart could not be drawn ({error}).")}
+    # A state needs a callback for the click to rerun the script; the rerun itself is all it asks.
+    callbacks = {"on_selection_change": _rerun} if selectable else {}
+    with nullcontext() if where is st else where:
+        result = _mount()(key=key, data=data, **callbacks)
+    return list((result.get("selection") or {}).get("points", [])) if selectable else []
+
+
+def _rerun() -> None:
+    """The selection's callback: nothing to do beyond the rerun a state change brings."""
+
+
+def themed(fig: go.Figure) -> go.Figure:
+    """`fig` in the app's theme; the figure's own settings win."""
+    out = go.Figure(fig)
+    out.layout.template = THEME
+    return out
 
 
 @cache

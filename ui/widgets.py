@@ -181,8 +181,7 @@ def show_chart(fig: go.Figure, key: str) -> None:
 
 def selectable_chart(fig: go.Figure, key: str) -> list[dict]:
     """`fig` whose points can be clicked; the points selected (plotly's x, y, curve_number ...)."""
-    event = charts.chart(st, fig, key=key, on_select="rerun", selection_mode="points")
-    return list(event.selection.points) if event else []
+    return charts.chart(st, fig, key=key, selectable=True)
 
 
 HIDDEN_COLUMNS = ("is_month",)  # bookkeeping of the drill-down frames, not for readers
