@@ -37,3 +37,9 @@ def test_the_config_hides_the_mode_bar_and_names_the_months(language: str):
     assert config["displayModeBar"] is False
     if language != i18n.ENGLISH:
         assert config["locale"] == language and config["locales"][language]["format"]["months"][0] == "มกราคม"
+
+
+def test_a_trace_the_build_cannot_draw_is_refused():
+    """A map would be a blank box in the browser: chart() names it instead."""
+    with pytest.raises(ValueError, match=r"cannot draw \['scattergeo'\] in chart k"):
+        charts.chart(None, go.Figure(go.Scattergeo(lat=[0], lon=[0])), key="k")

@@ -27,6 +27,10 @@ from ui.palette import CHART_CONFIG
 
 HERE = Path(__file__).parent
 COMPONENT = "opsplan_plotly_chart"
+# The trace types shell/static/js/plotly-cartesian.min.js draws (its package's README); another would
+# be a blank box in the browser, so it is refused here, where a test sees it.
+TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image",
+                    "pie", "scatter", "scatterternary", "violin"})
 # Streamlit's Plotly theme as st.plotly_chart drew it under .streamlit/config.toml's theme (fonts,
 # greys, the categorical colours): the layout.template the browser held, saved once.
 THEME = go.layout.Template(json.loads((HERE / "plotly_theme.json").read_text()))
@@ -53,6 +57,8 @@ def chart(where: Any, fig: go.Figure, *, key: str, selectable: bool = False) -> 
     """`fig` drawn in `where` (st, a column or a container). Selectable, a click on a point reruns the
     script and the points clicked are returned (plotly's x, y, curve_number ...; a double click
     clears them); else []."""
+    if other := {trace.type for trace in fig.data} - TRACES:
+        raise ValueError(f"plotly.js's cartesian build (ui/charts.py) cannot draw {sorted(other)} in chart {key}")
     data = {"figure": json.loads(themed(localized(fig)).to_json()), "config": chart_config(i18n.language()),
             "selectable": selectable, "failed": _("This chart could not be drawn ({error}).")}
     # A state needs a callback for the click to rerun the script; the rerun itself is all it asks.
