@@ -51,6 +51,7 @@ export default function ({ parentElement, data, setStateValue }) {
   const div = parentElement.querySelector(".opsplan-chart");
   const { figure, config, selectable, failed } = data;
   let disposed = false, resize = null;  // a newer figure or an unmount before plotly.js arrived
+  div.style.minHeight = `${figure.layout.height || 450}px`;  // the figure's room while plotly.js loads: nothing below jumps
   plotly().then((Plotly) => {
     if (disposed || !div.isConnected) return;
     const title = figure.layout.title;
