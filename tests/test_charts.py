@@ -17,7 +17,7 @@ def test_the_saved_theme_is_the_configured_one():
     """plotly_theme.json was saved from st.plotly_chart under .streamlit/config.toml's theme: a change
     of the app's colours or font there fails here until the theme is saved again."""
     theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
-    layout = charts.THEME.layout
+    layout = go.layout.Template(charts.THEME).layout  # also: plotly.py accepts it as a template
     assert layout.paper_bgcolor == layout.plot_bgcolor == theme["backgroundColor"]
     assert layout.title.font.color == theme["textColor"]
     assert layout.font.family.startswith(theme["font"]) and layout.title.font.family.startswith(theme["font"])
@@ -26,9 +26,10 @@ def test_the_saved_theme_is_the_configured_one():
 
 def test_a_figure_keeps_its_own_settings_over_the_theme():
     fig = go.Figure(go.Bar(x=["a"], y=[1]), layout={"title": {"text": "t"}, "paper_bgcolor": "#ffffff"})
-    out = charts.themed(fig)
-    assert out.layout.paper_bgcolor == "#ffffff" and out.layout.template.layout.paper_bgcolor != "#ffffff"
-    assert fig.layout.template.layout.paper_bgcolor != charts.THEME.layout.paper_bgcolor  # the caller's is untouched
+    spec = charts.themed(fig)
+    assert spec["layout"]["paper_bgcolor"] == "#ffffff" and spec["layout"]["template"] is charts.THEME
+    assert spec["data"][0]["type"] == "bar" and spec["layout"]["title"]["text"] == "t"
+    assert fig.layout.template.layout.paper_bgcolor != charts.THEME["layout"]["paper_bgcolor"]  # the caller's is untouched
 
 
 @pytest.mark.parametrize("language", [i18n.ENGLISH, "th"])
