@@ -58,8 +58,14 @@ export default function ({ parentElement, data, setStateValue }) {
     if (title?.text && !title.text.startsWith("<b>")) title.text = `<b>${title.text}</b>`;  // as Streamlit drew titles
     Plotly.react(div, figure.data, figure.layout, config);
     if (selectable) listen(div, setStateValue);
-    // The column's width changes with the window and the sidebar: redraw to fit.
-    resize = new ResizeObserver(() => div.isConnected && Plotly.Plots.resize(div));
+    // The column's width changes with the window and the sidebar: redraw to fit. Only then: the
+    // observer also reports the first size, and Plots.resize would lay the figure out again.
+    let width = div.clientWidth;
+    resize = new ResizeObserver(() => {
+      if (!div.isConnected || div.clientWidth === width) return;
+      width = div.clientWidth;
+      Plotly.Plots.resize(div);
+    });
     resize.observe(div);
   }).catch((error) => {
     div.textContent = failed.replace("{error}", error.message);
