@@ -176,7 +176,7 @@ def test_the_overview_loads_plotly_while_it_is_read(server: str, page):
     check_page(page, "Overview")
     assert page.locator('.opsplan-chart').count() == 0
     page.wait_for_function("""() => performance.getEntriesByType('resource')
-        .some(r => r.name.includes('/app/static/js/plotly-cartesian.min.js')) && !!window.Plotly""")
+        .some(r => r.name.includes('/app/static/js/plotly-opsplan.min.js')) && !!window.Plotly""")
     assert page.locator('[data-testid="stException"]').count() == 0
 
 

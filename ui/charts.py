@@ -1,13 +1,12 @@
-"""Every Plotly figure reaches the page through here: drawn by plotly.js's cartesian build (every trace
-type the app draws: scatter, bar, heatmap, histogram), in the app's theme, without the mode bar, and
-with its dates in the reader's language: the date axes' ticks (ui.chart_dates) and, for what Plotly
-writes itself (a hover's %{x|%b %Y}), its month and day names from CLDR through Plotly's own locale
-setting.
+"""Every Plotly figure reaches the page through here: drawn by a build of plotly.js with only the trace
+types the app draws (TRACES), in the app's theme, without the mode bar, and with its dates in the
+reader's language: the date axes' ticks (ui.chart_dates) and, for what Plotly writes itself (a hover's
+%{x|%b %Y}), its month and day names from CLDR through Plotly's own locale setting.
 
 Why not st.plotly_chart: it always loads Streamlit's build of the whole of plotly.js (4.6 MB), whose
 import is one task of about 0.85 s in the browser here, and the first chart page a reader opens waited
-for it (benchmarks/README.md, stop 32). The cartesian build (1.5 MB, shell/static/js, served by the
-app) imports in about 0.45 s."""
+for it (benchmarks/README.md, stops 32 and 33). This build (scripts/build_plotly.sh; 1.2 MB in
+shell/static/js, served by the app) loads and runs in about 0.2 s."""
 from __future__ import annotations
 
 import json
@@ -27,10 +26,9 @@ from ui.palette import CHART_CONFIG
 
 HERE = Path(__file__).parent
 COMPONENT = "opsplan_plotly_chart"
-# The trace types shell/static/js/plotly-cartesian.min.js draws (its package's README); another would
-# be a blank box in the browser, so it is refused here, where a test sees it.
-TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image",
-                    "pie", "scatter", "scatterternary", "violin"})
+# The trace types shell/static/js/plotly-opsplan.min.js draws (scripts/build_plotly.sh registers them);
+# another would be a blank box in the browser, so it is refused here, where a test sees it.
+TRACES = frozenset({"scatter", "bar", "heatmap", "histogram"})
 # Streamlit's Plotly theme as st.plotly_chart drew it under .streamlit/config.toml's theme (fonts,
 # greys, the categorical colours): the layout.template the browser held, saved once.
 # A plain dict, put in the figure's JSON: assigning it through plotly.py validates it again, 6 ms a chart.
@@ -59,7 +57,7 @@ def chart(where: Any, fig: go.Figure, *, key: str, selectable: bool = False) -> 
     script and the points clicked are returned (plotly's x, y, curve_number ...; a double click
     clears them); else []."""
     if other := {trace.type for trace in fig.data} - TRACES:
-        raise ValueError(f"plotly.js's cartesian build (ui/charts.py) cannot draw {sorted(other)} in chart {key}")
+        raise ValueError(f"the app's plotly.js (scripts/build_plotly.sh) cannot draw {sorted(other)} in chart {key}")
     data = {"figure": themed(localized(fig)), "config": chart_config(i18n.language()),
             "selectable": selectable, "failed": _("This chart could not be drawn ({error}).")}
     # A state needs a callback for the click to rerun the script; the rerun itself is all it asks.

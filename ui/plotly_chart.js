@@ -1,6 +1,6 @@
-// One Plotly figure (ui/charts.py): plotly.js's cartesian build, served by the app itself
+// One Plotly figure (ui/charts.py): plotly.js with the app's trace types only (scripts/build_plotly.sh), served by the app itself
 // (shell/static/js), loaded once per page and shared by every chart on it.
-const BUNDLE = "app/static/js/plotly-cartesian.min.js";
+const BUNDLE = "app/static/js/plotly-opsplan.min.js";
 
 function plotly() {
   // Resolved against the page's base, so a server under a path prefix serves it too.
