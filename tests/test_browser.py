@@ -171,7 +171,7 @@ def period_text(page) -> str:
 
 def test_the_overview_loads_plotly_while_it_is_read(server: str, page):
     """The Overview draws no Plotly figure, yet once it is idle the browser has loaded plotly.js
-    (ui/preload.py), so the first chart page a click away does not wait for it."""
+    (charts.preload), so the first chart page a click away does not wait for it."""
     page.goto(server)
     check_page(page, "Overview")
     assert page.locator('.opsplan-chart').count() == 0
@@ -207,6 +207,19 @@ CUT_CHART_TITLE = """() => [...document.querySelectorAll('.opsplan-chart')].map(
   }).filter(Boolean)"""
 
 
+def cut_chart_titles(page) -> dict[str, list[str]]:
+    """Each of the page's section tabs (or the page, with none) opened in turn, its charts drawn in
+    their final fonts: the chart titles wider than their figure, by tab."""
+    titles = {}
+    for tab in page.locator('[data-testid="stMain"] [role="tab"]').all_inner_texts() or [""]:
+        if tab:
+            open_tab(page, tab)
+        page.wait_for_function(f"async () => {{ await document.fonts.ready; return {CHARTS_DRAWN}; }}")
+        if found := page.evaluate(CUT_CHART_TITLE):
+            titles[tab] = found
+    return titles
+
+
 def test_no_tile_text_or_chart_title_is_cut_at_1280_px(server: str, page):
     """At 1280 px, the narrowest screen the dashboard is made for, every page's tile labels and
     deltas are shown whole, with none cut short with an ellipsis, and no chart title in any of the
@@ -222,12 +235,7 @@ def test_no_tile_text_or_chart_title_is_cut_at_1280_px(server: str, page):
             tiles += page.locator('[data-testid="stMetric"]').count()
             if found := page.evaluate(CUT_TILE_TEXT):
                 cut[name.split("\n")[-1]] = found
-            for tab in page.locator('[data-testid="stMain"] [role="tab"]').all_inner_texts() or [""]:
-                if tab:
-                    open_tab(page, tab)
-                page.wait_for_function(f"async () => {{ await document.fonts.ready; return {CHARTS_DRAWN}; }}")
-                if found := page.evaluate(CUT_CHART_TITLE):
-                    titles[f"{name.split(chr(10))[-1]} / {tab}"] = found
+            titles |= {f"{name.split(chr(10))[-1]} / {tab}": found for tab, found in cut_chart_titles(page).items()}
     assert tiles >= 40, f"only {tiles} tiles measured: the pages did not draw theirs"
     assert not cut, f"tile text cut at 1280 px: {cut}"
     assert not titles, f"chart titles cut at 1280 px: {titles}"

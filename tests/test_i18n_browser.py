@@ -6,8 +6,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_browser import (CHARTS_DRAWN, CUT_CHART_TITLE, CUT_TILE_TEXT, browser, check_page, demo_file,  # noqa: F401
-                                nav_links, open_tab, page, screenshot, server, settle, shot_on_failure)
+from tests.test_browser import (CUT_TILE_TEXT, browser, check_page, cut_chart_titles, demo_file,  # noqa: F401
+                                nav_links, page, screenshot, server, settle, shot_on_failure)
 
 LINK = "lang=th&start=2026-08-01&end=2026-11-01"
 # The Thai font the app serves itself (.streamlit/config.toml [[theme.fontFaces]]) drew some text.
@@ -38,12 +38,7 @@ def test_every_page_in_thai(server: str, page, width: int):  # noqa: F811
             if found := page.evaluate(CUT_TILE_TEXT):
                 cut[title] = found
             if width == 1280:  # before the screenshot, which widens the window
-                for tab in page.locator('[data-testid="stMain"] [role="tab"]').all_inner_texts() or [""]:
-                    if tab:
-                        open_tab(page, tab)
-                    page.wait_for_function(f"async () => {{ await document.fonts.ready; return {CHARTS_DRAWN}; }}")
-                    if found := page.evaluate(CUT_CHART_TITLE):
-                        titles[f"{title} / {tab}"] = found
+                titles |= {f"{title} / {tab}": found for tab, found in cut_chart_titles(page).items()}
             screenshot(page, f"th-{width}-{slug}")
             page.set_viewport_size({"width": width, "height": 1000})
     assert not thin, f"pages with little Thai on them: {thin}"
