@@ -18,7 +18,7 @@ inline SVG from the server: ui/sparkline.py). Medians.
 
 Then, --runs times for each pause in --read (default 0, 0.5, 1 and 2 s), a **reader's first switch**:
 a new session on the Overview, that long on it, a click on the first chart page of the navigation.
-The Overview draws no chart and has the browser load Plotly's code once idle (ui/preload.py); the
+The Overview draws no chart and has the browser load Plotly's code once idle (ui/charts.py's preload); the
 switches above click the moment a page settles, before that load is done.
 
 **server ms** is the page's own rerun on the server with its data cached, the same script a switch
@@ -168,7 +168,7 @@ def time_switches(browser, base: str, pages: dict[str, str]) -> dict[str, float]
 def time_after_reading(browser, base: str, path: str, pause_s: float) -> float:
     """A new session on the Overview, `pause_s` seconds of reading once it settled, then a click on the
     page's link: the seconds from the click to the settled page. The Overview draws no chart and
-    asks the browser to load Plotly's code once idle (ui/preload.py): this is the switch a reader
+    asks the browser to load Plotly's code once idle (ui/charts.py's preload): this is the switch a reader
     makes, where `time_switches` clicks the moment a page settles."""
     context = new_context(browser)
     try:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.i18n import _
 from reports.download import review_button
-from ui import adherence, alerts, formatting, freshness, overview, preload, scorecard, sidebar, state, widgets
+from ui import adherence, alerts, charts, formatting, freshness, overview, scorecard, sidebar, state, widgets
 
 period = sidebar.current_period()
 st.title(_("Is the plan on track?"))  # before the loads: a title at once on a cold start, not a blank page
@@ -29,4 +29,4 @@ widgets.lazy_expander(_("Trends, last 12 months"), ":material/show_chart:", stat
                       lambda: widgets.trend_charts(results, trend))
 
 widgets.coherence_panel(_("Plan coherence: do the plan's numbers fit together?"), period, results)
-preload.plotly_hint()  # the landing page draws no Plotly figure: the next page's charts find plotly.js loaded
+charts.preload()  # the landing page draws no Plotly figure: the next page's charts find plotly.js loaded

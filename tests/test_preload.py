@@ -1,4 +1,4 @@
-"""ui/preload.py: the browser loads plotly.js while the first page is read."""
+"""charts.preload: the browser loads plotly.js while the first page is read."""
 from __future__ import annotations
 
 import re

@@ -47,8 +47,13 @@ def _mount(name: str = COMPONENT, html: str | None = '<div class="opsplan-chart"
 
 
 def preload() -> None:
-    """The component's script with no figure and no chart box (a page with only this has no chart to
-    wait for): it loads plotly.js once the browser is idle (ui/preload.py)."""
+    """Have the browser load plotly.js once it is idle, for the next page's charts: the component's
+    script with no figure and no chart box (a page with only this has no chart to wait for).
+
+    Drawn last on the Overview, the landing page, which draws no figure: the first chart page a reader
+    opens from it (most often Reliability) found plotly.js still to load. Not on every page: a page
+    with a chart loads plotly.js itself, and on another chart-free page the import would run just as a
+    quick click to the next page wants the browser."""
     _mount(f"{COMPONENT}_preload", None)(key="plotly_preload", data={"preload": True}, height=0)
 
 
